@@ -1,0 +1,3 @@
+import { Init1795703444852 } from './1795703444852-Init';
+/** Migrations for mysql, oldest first. `npm run migration:generate` appends to this list. */
+export const mysqlMigrations: Function[] = [Init1795703444852];

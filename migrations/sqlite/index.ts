@@ -1,0 +1,3 @@
+import { Init1795703444771 } from './1795703444771-Init';
+/** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
+export const sqliteMigrations: Function[] = [Init1795703444771];

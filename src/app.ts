@@ -1,0 +1,186 @@
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config/config';
+import { createDataSource } from './database/data-source';
+import { ErrorCode } from './errors/error-code';
+import { AuditEventRepository } from './audit/audit-event.repository';
+import { ChainVerifier } from './audit/chain-verifier';
+import { CheckpointService } from './audit/checkpoint.service';
+import { createChainStore } from './audit/chain-store';
+import { IngestService } from './audit/ingest.service';
+import { loadSigningKey } from './audit/signing-key';
+import { ApiKeyService } from './auth/api-key.service';
+import { createCache, type Cache } from './cache/cache';
+import type { RequestContext, Services } from './graphql/context';
+import { createLoaders } from './graphql/loaders';
+import { queryLimitsPlugin } from './graphql/limits';
+import { buildAppSchema } from './graphql/schema';
+import { HttpServer } from './http/http-server';
+import { Metrics } from './observability/metrics';
+import { createLogger, type Logger } from './observability/logger';
+import { toNumber } from './database/sql-format';
+
+/** A running instance: what tests, the CLI and the benchmark hold on to. */
+export interface App {
+  url: string;
+  port: number;
+  dataSource: DataSource;
+  services: Services;
+  cache: Cache;
+  metrics: Metrics;
+  logger: Logger;
+  /** The one-time ADMIN secret created on an empty database, if this start created it. */
+  firstAdminSecret: string | null;
+  close(): Promise<void>;
+}
+
+/** Codes the engine raises itself; passed to clients unchanged. Anything else is masked. */
+const PASS_THROUGH = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR));
+
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && PASS_THROUGH.has(code) && (original instanceof GraphQLError || original === error)) return formatted;
+  if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && PASS_THROUGH.has(original.extensions.code)) {
+    return formatted;
+  }
+  return {
+    message: 'Internal server error',
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    ...(formatted.path ? { path: formatted.path } : {}),
+  };
+}
+
+function errorLogging(metrics: Metrics): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            const original = unwrapResolverError(error);
+            const code = (original instanceof GraphQLError ? original.extensions?.code : undefined) ?? error.extensions?.code;
+            const known = typeof code === 'string' && PASS_THROUGH.has(code);
+            metrics.graphqlErrors.inc({ code: known ? code : ErrorCode.INTERNAL_SERVER_ERROR });
+            if (!known)
+              contextValue.logger.error({ err: original, requestId: contextValue.requestId, path: error.path }, 'unexpected error');
+          }
+        },
+      };
+    },
+  };
+}
+
+const bearer = (req: IncomingMessage): string | null => {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  return match ? match[1] : null;
+};
+
+/** Start-up: config → database (+migrations) → keys → services → schema → HTTP. */
+export async function startApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const dataSource = createDataSource({ database: config.database, poolSize: config.databasePoolSize });
+  try {
+    await dataSource.initialize();
+  } catch (error) {
+    const wrapped = new Error(
+      `${ErrorCode.DATABASE_UNREACHABLE}: cannot open the ${config.database.dialect} database: ${(error as Error).message}`,
+    );
+    (wrapped as Error & { code: string }).code = ErrorCode.DATABASE_UNREACHABLE;
+    throw wrapped;
+  }
+  const cleanup: (() => Promise<unknown>)[] = [() => dataSource.destroy()];
+  try {
+    if (config.migrationsRun) await dataSource.runMigrations({ transaction: 'each' });
+
+    const signingKey = loadSigningKey({ pem: config.signingKeyPem, file: config.signingKeyFile });
+    const events = new AuditEventRepository(dataSource);
+    const checkpoints = new CheckpointService(dataSource, signingKey);
+    await checkpoints.registerKey();
+    const apiKeys = new ApiKeyService(dataSource);
+    const firstAdminSecret = await apiKeys.bootstrap(config.bootstrapAdminKey);
+
+    const metrics = new Metrics(async () => {
+      const rows: Record<string, unknown>[] = await dataSource.query('SELECT tenant_id, sequence FROM chain_head');
+      return rows.map((r) => ({ tenantId: String(r.tenant_id), sequence: toNumber(r.sequence) }));
+    });
+    const services: Services = {
+      ingest: new IngestService(createChainStore(dataSource), config.limits, metrics),
+      events,
+      verifier: new ChainVerifier(dataSource, events, checkpoints),
+      checkpoints,
+      apiKeys,
+      limits: config.limits,
+    };
+    const cache = createCache({ redisUrl: config.redisUrl, namespace: config.cacheNamespace, ttlMs: config.cacheTtlMs });
+    cleanup.unshift(() => cache.close());
+
+    const apollo = new ApolloServer<RequestContext>({
+      schema: await buildAppSchema(),
+      introspection: !config.production,
+      hideSchemaDetailsFromClientErrors: config.production,
+      includeStacktraceInErrorResponses: false,
+      csrfPrevention: true,
+      formatError,
+      plugins: [queryLimitsPlugin(config.limits), errorLogging(metrics)],
+    });
+    await apollo.start();
+    cleanup.unshift(() => apollo.stop());
+
+    const http = new HttpServer<RequestContext>({
+      apollo,
+      metrics,
+      logger,
+      maxRequestBytes: config.limits.maxRequestBytes,
+      ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
+      context: async (req, requestId) => {
+        const secret = bearer(req);
+        const principal = secret ? await apiKeys.authenticate(secret) : null;
+        return {
+          requestId,
+          principal,
+          services,
+          logger,
+          loaders: createLoaders(principal?.tenantId ?? '', { events, apiKeys, cache }),
+        };
+      },
+    });
+    const port = await http.listen(config.port, config.host);
+
+    let timer: NodeJS.Timeout | null = null;
+    if (config.checkpointIntervalMs > 0) {
+      timer = setInterval(() => {
+        checkpoints.issueDue().catch((err: unknown) => logger.error({ err }, 'periodic checkpoint failed'));
+      }, config.checkpointIntervalMs);
+      timer.unref();
+    }
+
+    const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/graphql`;
+    logger.info({ url, database: config.database.dialect, cache: cache.kind, production: config.production }, 'DataPunk Audit started');
+    let closing: Promise<void> | null = null;
+    return {
+      url,
+      port,
+      dataSource,
+      services,
+      cache,
+      metrics,
+      logger,
+      firstAdminSecret,
+      close: () => {
+        closing ??= (async () => {
+          if (timer) clearInterval(timer);
+          await http.close(config.shutdownTimeoutMs);
+          for (const step of cleanup) await step();
+          logger.info('DataPunk Audit stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    for (const step of cleanup) await step().catch(() => undefined);
+    throw error;
+  }
+}

@@ -1,0 +1,120 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/**
+ * One recorded audit event. Rows are written by the chain append path with a raw multi-row INSERT
+ * (see ADR 0003) and never updated; this entity defines the table for migrations and reads.
+ * Severity and classification are stored as their rank so that "at or above" is one comparison.
+ */
+@Entity({ name: 'audit_event' })
+@Index('uq_audit_event_tenant_sequence', ['tenantId', 'sequence'], { unique: true })
+@Index('uq_audit_event_tenant_idempotency', ['tenantId', 'idempotencyKey'], { unique: true })
+@Index('ix_audit_event_occurred', ['tenantId', 'occurredAt'])
+@Index('ix_audit_event_actor', ['tenantId', 'actorId'])
+@Index('ix_audit_event_actor_type', ['tenantId', 'actorType'])
+@Index('ix_audit_event_action', ['tenantId', 'action'])
+@Index('ix_audit_event_resource', ['tenantId', 'resourceType', 'resourceId'])
+@Index('ix_audit_event_outcome', ['tenantId', 'outcomeStatus'])
+@Index('ix_audit_event_severity', ['tenantId', 'severity'])
+@Index('ix_audit_event_classification', ['tenantId', 'classification'])
+export class AuditEventEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId!: string;
+
+  @Column({ type: 'bigint' })
+  sequence!: string;
+
+  @Column({ name: 'occurred_at', type: 'datetime', precision: 3 })
+  occurredAt!: Date;
+
+  @Column({ name: 'recorded_at', type: 'datetime', precision: 3 })
+  recordedAt!: Date;
+
+  @Column({ name: 'actor_id', type: 'varchar', length: 256 })
+  actorId!: string;
+
+  @Column({ name: 'actor_type', type: 'varchar', length: 16 })
+  actorType!: string;
+
+  @Column({ name: 'actor_display_name', type: 'varchar', length: 1024, nullable: true })
+  actorDisplayName!: string | null;
+
+  @Column({ name: 'actor_ip', type: 'varchar', length: 64, nullable: true })
+  actorIp!: string | null;
+
+  @Column({ name: 'actor_user_agent', type: 'varchar', length: 1024, nullable: true })
+  actorUserAgent!: string | null;
+
+  @Column({ type: 'varchar', length: 128 })
+  action!: string;
+
+  @Column({ name: 'resource_type', type: 'varchar', length: 128 })
+  resourceType!: string;
+
+  @Column({ name: 'resource_id', type: 'varchar', length: 256 })
+  resourceId!: string;
+
+  @Column({ name: 'resource_name', type: 'varchar', length: 1024, nullable: true })
+  resourceName!: string | null;
+
+  @Column({ name: 'outcome_status', type: 'varchar', length: 16 })
+  outcomeStatus!: string;
+
+  @Column({ name: 'outcome_reason', type: 'varchar', length: 1024, nullable: true })
+  outcomeReason!: string | null;
+
+  @Column({ type: 'smallint' })
+  severity!: number;
+
+  @Column({ type: 'smallint' })
+  classification!: number;
+
+  @Column({ name: 'request_id', type: 'varchar', length: 256, nullable: true })
+  requestId!: string | null;
+
+  @Column({ name: 'session_id', type: 'varchar', length: 256, nullable: true })
+  sessionId!: string | null;
+
+  @Column({ name: 'source_service', type: 'varchar', length: 256, nullable: true })
+  sourceService!: string | null;
+
+  /** Canonical JSON text of the metadata object. */
+  @Column({ type: 'text', nullable: true })
+  metadata!: string | null;
+
+  @Column({ name: 'idempotency_key', type: 'varchar', length: 128, nullable: true })
+  idempotencyKey!: string | null;
+
+  /** SHA-256 of the canonical client payload, to tell an idempotent retry from a conflicting one. */
+  @Column({ name: 'payload_hash', type: 'varchar', length: 64 })
+  payloadHash!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash!: string;
+
+  @Column({ name: 'chain_hash', type: 'varchar', length: 64 })
+  chainHash!: string;
+}
+
+/** Categories and tags of an event, one row each, so that filters on them use an index. */
+@Entity({ name: 'audit_event_label' })
+@Index('ix_audit_event_label_lookup', ['tenantId', 'kind', 'value', 'sequence'])
+export class AuditEventLabelEntity {
+  @PrimaryColumn({ name: 'event_id', type: 'varchar', length: 36 })
+  eventId!: string;
+
+  /** `category` or `tag`. */
+  @PrimaryColumn({ type: 'varchar', length: 16 })
+  kind!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  value!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId!: string;
+
+  @Column({ type: 'bigint' })
+  sequence!: string;
+}

@@ -1,0 +1,244 @@
+import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
+import {
+  type ActorType,
+  type AuditEventRecord,
+  CLASSIFICATION_ORDER,
+  classificationRank,
+  type OutcomeStatus,
+  SEVERITY_ORDER,
+  severityRank,
+} from './audit-event.model';
+import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
+
+/** A stored event without its labels (those load through a DataLoader). */
+export type StoredEvent = Omit<AuditEventRecord, 'categories' | 'tags'>;
+export interface EventLabels {
+  categories: string[];
+  tags: string[];
+}
+
+const COLUMNS = [
+  'id',
+  'tenant_id',
+  'sequence',
+  'occurred_at',
+  'recorded_at',
+  'actor_id',
+  'actor_type',
+  'actor_display_name',
+  'actor_ip',
+  'actor_user_agent',
+  'action',
+  'resource_type',
+  'resource_id',
+  'resource_name',
+  'outcome_status',
+  'outcome_reason',
+  'severity',
+  'classification',
+  'request_id',
+  'session_id',
+  'source_service',
+  'metadata',
+  'idempotency_key',
+  'hash',
+  'chain_hash',
+].map((c) => `e.${c} AS ${c}`);
+
+export function mapEventRow(r: Record<string, unknown>): StoredEvent {
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    sequence: toNumber(r.sequence),
+    occurredAt: fromSqlDateTime(r.occurred_at),
+    recordedAt: fromSqlDateTime(r.recorded_at),
+    actor: {
+      id: String(r.actor_id),
+      type: r.actor_type as ActorType,
+      displayName: str(r.actor_display_name),
+      ip: str(r.actor_ip),
+      userAgent: str(r.actor_user_agent),
+    },
+    action: String(r.action),
+    resource: { type: String(r.resource_type), id: String(r.resource_id), name: str(r.resource_name) },
+    outcome: { status: r.outcome_status as OutcomeStatus, reason: str(r.outcome_reason) },
+    severity: SEVERITY_ORDER[toNumber(r.severity)],
+    classification: CLASSIFICATION_ORDER[toNumber(r.classification)],
+    requestId: str(r.request_id),
+    sessionId: str(r.session_id),
+    sourceService: str(r.source_service),
+    metadata: r.metadata === null || r.metadata === undefined ? null : (JSON.parse(String(r.metadata)) as Record<string, unknown>),
+    idempotencyKey: str(r.idempotency_key),
+    hash: String(r.hash),
+    chainHash: String(r.chain_hash),
+  };
+}
+
+/** Opaque cursors: base64url of `s:<sequence>`. */
+export const encodeCursor = (sequence: number): string => Buffer.from(`s:${sequence}`).toString('base64url');
+export function decodeCursor(cursor: string): number {
+  const match = /^s:(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!match)
+    throw new AppError(ErrorCode.INVALID_CURSOR, 'The cursor is not one this API issued; pass an endCursor from a previous page.');
+  return Number(match[1]);
+}
+
+/** The smallest string greater than every string that starts with `prefix` (binary collation). */
+const prefixUpperBound = (prefix: string): string => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+
+/** Reads of audit events. Every method takes the tenant first: no query exists without it. */
+export class AuditEventRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  private get sqlite(): boolean {
+    return this.dataSource.options.type === 'better-sqlite3';
+  }
+
+  private filtered(tenantId: string, filter: AuditEventFilter = {}): SelectQueryBuilder<object> {
+    const qb = this.dataSource.createQueryBuilder().from('audit_event', 'e').where('e.tenant_id = :tenantId', { tenantId });
+    const f = filter;
+    if (f.occurredFrom) qb.andWhere('e.occurred_at >= :occurredFrom', { occurredFrom: toSqlDateTime(f.occurredFrom) });
+    if (f.occurredTo) qb.andWhere('e.occurred_at < :occurredTo', { occurredTo: toSqlDateTime(f.occurredTo) });
+    if (f.sequenceFrom !== undefined && f.sequenceFrom !== null)
+      qb.andWhere('e.sequence >= :sequenceFrom', { sequenceFrom: f.sequenceFrom });
+    if (f.sequenceTo !== undefined && f.sequenceTo !== null) qb.andWhere('e.sequence <= :sequenceTo', { sequenceTo: f.sequenceTo });
+    if (f.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: f.actorId });
+    if (f.actorType) qb.andWhere('e.actor_type = :actorType', { actorType: f.actorType });
+    if (f.action) qb.andWhere('e.action = :action', { action: f.action });
+    if (f.actionPrefix) {
+      qb.andWhere('e.action >= :actionFrom AND e.action < :actionTo', {
+        actionFrom: f.actionPrefix,
+        actionTo: prefixUpperBound(f.actionPrefix),
+      });
+    }
+    if (f.resourceType) qb.andWhere('e.resource_type = :resourceType', { resourceType: f.resourceType });
+    if (f.resourceId) qb.andWhere('e.resource_id = :resourceId', { resourceId: f.resourceId });
+    if (f.outcomeStatus) qb.andWhere('e.outcome_status = :outcomeStatus', { outcomeStatus: f.outcomeStatus });
+    if (f.minSeverity) qb.andWhere('e.severity >= :minSeverity', { minSeverity: severityRank(f.minSeverity) });
+    if (f.classification) qb.andWhere('e.classification = :classification', { classification: classificationRank(f.classification) });
+    if (f.minClassification) {
+      qb.andWhere('e.classification >= :minClassification', { minClassification: classificationRank(f.minClassification) });
+    }
+    for (const [kind, value] of [
+      ['category', f.category],
+      ['tag', f.tag],
+    ] as const) {
+      if (!value) continue;
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM audit_event_label l_${kind} WHERE l_${kind}.tenant_id = e.tenant_id AND l_${kind}.kind = :${kind}Kind AND l_${kind}.value = :${kind}Value AND l_${kind}.event_id = e.id)`,
+        { [`${kind}Kind`]: kind, [`${kind}Value`]: value },
+      );
+    }
+    return qb;
+  }
+
+  async findPage(
+    tenantId: string,
+    filter: AuditEventFilter | undefined,
+    first: number,
+    after: string | undefined,
+    order: SortOrder,
+  ): Promise<{ events: StoredEvent[]; hasNextPage: boolean }> {
+    const qb = this.filtered(tenantId, filter).select(COLUMNS);
+    if (after) {
+      const sequence = decodeCursor(after);
+      qb.andWhere(order === SortOrder.DESC ? 'e.sequence < :afterSequence' : 'e.sequence > :afterSequence', { afterSequence: sequence });
+    }
+    const rows = await qb
+      .orderBy('e.sequence', order)
+      .limit(first + 1)
+      .getRawMany();
+    return { events: rows.slice(0, first).map(mapEventRow), hasNextPage: rows.length > first };
+  }
+
+  async count(tenantId: string, filter?: AuditEventFilter): Promise<number> {
+    const row = await this.filtered(tenantId, filter).select('COUNT(*)', 'n').getRawOne<{ n: unknown }>();
+    return toNumber(row?.n ?? 0);
+  }
+
+  async stats(tenantId: string, filter: AuditEventFilter | undefined, groupBy: AuditEventGroupBy, limit: number) {
+    const expr: Record<AuditEventGroupBy, string> = {
+      [AuditEventGroupBy.ACTION]: 'e.action',
+      [AuditEventGroupBy.SEVERITY]: 'e.severity',
+      [AuditEventGroupBy.OUTCOME]: 'e.outcome_status',
+      [AuditEventGroupBy.ACTOR]: 'e.actor_id',
+      [AuditEventGroupBy.ACTOR_TYPE]: 'e.actor_type',
+      [AuditEventGroupBy.RESOURCE_TYPE]: 'e.resource_type',
+      [AuditEventGroupBy.CLASSIFICATION]: 'e.classification',
+      [AuditEventGroupBy.DAY]: this.sqlite ? 'substr(e.occurred_at, 1, 10)' : "DATE_FORMAT(e.occurred_at, '%Y-%m-%d')",
+    };
+    const qb = this.filtered(tenantId, filter).select(expr[groupBy], 'k').addSelect('COUNT(*)', 'n').groupBy(expr[groupBy]);
+    if (groupBy === AuditEventGroupBy.DAY) qb.orderBy('k', 'ASC');
+    else qb.orderBy('n', 'DESC').addOrderBy('k', 'ASC');
+    const rows = await qb.limit(limit).getRawMany<{ k: unknown; n: unknown }>();
+    const key = (k: unknown): string => {
+      if (groupBy === AuditEventGroupBy.SEVERITY) return SEVERITY_ORDER[toNumber(k)];
+      if (groupBy === AuditEventGroupBy.CLASSIFICATION) return CLASSIFICATION_ORDER[toNumber(k)];
+      return String(k);
+    };
+    return rows.map((r) => ({ key: key(r.k), count: toNumber(r.n) }));
+  }
+
+  async findByIds(tenantId: string, ids: readonly string[]): Promise<StoredEvent[]> {
+    if (!ids.length) return [];
+    const rows = await this.dataSource
+      .createQueryBuilder()
+      .from('audit_event', 'e')
+      .select(COLUMNS)
+      .where('e.tenant_id = :tenantId AND e.id IN (:...ids)', { tenantId, ids })
+      .getRawMany();
+    return rows.map(mapEventRow);
+  }
+
+  /** Events by sequence range, ascending, for verification. */
+  async findRange(tenantId: string, fromSequence: number, toSequence: number, limit: number): Promise<StoredEvent[]> {
+    const rows = await this.dataSource
+      .createQueryBuilder()
+      .from('audit_event', 'e')
+      .select(COLUMNS)
+      .where('e.tenant_id = :tenantId AND e.sequence >= :fromSequence AND e.sequence <= :toSequence', {
+        tenantId,
+        fromSequence,
+        toSequence,
+      })
+      .orderBy('e.sequence', 'ASC')
+      .limit(limit)
+      .getRawMany();
+    return rows.map(mapEventRow);
+  }
+
+  async chainHashAt(tenantId: string, sequence: number): Promise<string | null> {
+    const row = await this.dataSource
+      .createQueryBuilder()
+      .from('audit_event', 'e')
+      .select('e.chain_hash', 'chain_hash')
+      .where('e.tenant_id = :tenantId AND e.sequence = :sequence', { tenantId, sequence })
+      .getRawOne<{ chain_hash: string }>();
+    return row?.chain_hash ?? null;
+  }
+
+  /** Labels of many events in one statement; sorted the way they were hashed. */
+  async labelsFor(tenantId: string, eventIds: readonly string[]): Promise<Map<string, EventLabels>> {
+    const map = new Map<string, EventLabels>(eventIds.map((id) => [id, { categories: [], tags: [] }]));
+    if (!eventIds.length) return map;
+    const rows = await this.dataSource
+      .createQueryBuilder()
+      .from('audit_event_label', 'l')
+      .select(['l.event_id AS event_id', 'l.kind AS kind', 'l.value AS value'])
+      .where('l.tenant_id = :tenantId AND l.event_id IN (:...ids)', { tenantId, ids: eventIds })
+      .getRawMany<{ event_id: string; kind: string; value: string }>();
+    for (const r of rows) {
+      const labels = map.get(r.event_id);
+      if (labels) (r.kind === 'category' ? labels.categories : labels.tags).push(r.value);
+    }
+    for (const labels of map.values()) {
+      labels.categories.sort();
+      labels.tags.sort();
+    }
+    return map;
+  }
+}

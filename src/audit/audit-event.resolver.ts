@@ -1,0 +1,134 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { READ_ROLES, Role } from '../auth/role';
+import { principalOf, type RequestContext } from '../graphql/context';
+import { classificationRank, Classification } from './audit-event.model';
+import { encodeCursor, type StoredEvent } from './audit-event.repository';
+import {
+  AuditEvent,
+  AuditEventConnection,
+  AuditEventFilter,
+  AuditEventGroupBy,
+  AuditEventStats,
+  RecordAuditEventsInput,
+  RecordAuditEventsPayload,
+  SortOrder,
+  Tenant,
+} from './audit-event.types';
+
+/** VIEWER keys never see network identifiers, nor the metadata of CONFIDENTIAL and RESTRICTED events. */
+export function present(event: StoredEvent, role: Role): AuditEvent {
+  const redactedFields: string[] = [];
+  let { actor, metadata } = event;
+  if (role === Role.VIEWER) {
+    if (actor.ip !== null || actor.userAgent !== null) {
+      actor = { ...actor, ip: null, userAgent: null };
+      redactedFields.push('actor.ip', 'actor.userAgent');
+    }
+    if (metadata !== null && classificationRank(event.classification) >= classificationRank(Classification.CONFIDENTIAL)) {
+      metadata = null;
+      redactedFields.push('metadata');
+    }
+  }
+  return Object.assign(new AuditEvent(), { ...event, actor, metadata, redactedFields });
+}
+
+@Resolver(() => AuditEvent)
+export class AuditEventResolver {
+  @Authorized(Role.ADMIN, Role.INGEST)
+  @Mutation(() => RecordAuditEventsPayload, {
+    description:
+      'Records one to MAX_EVENTS_PER_BATCH events atomically and answers only after they are committed. Errors: INVALID_EVENT, BATCH_TOO_LARGE, IDEMPOTENCY_CONFLICT, CHAIN_BUSY — in every case nothing was written.',
+  })
+  async recordAuditEvents(@Arg('input', () => RecordAuditEventsInput) input: RecordAuditEventsInput, @Ctx() ctx: RequestContext) {
+    return ctx.services.ingest.record(principalOf(ctx).tenantId, input.events);
+  }
+
+  @Authorized(...READ_ROLES)
+  @Query(() => AuditEvent, { nullable: true, description: 'One event of your tenant by id; null if there is none.' })
+  async auditEvent(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Promise<AuditEvent | null> {
+    const event = await ctx.loaders.event.load(id);
+    return event ? present(event, principalOf(ctx).role) : null;
+  }
+
+  @Authorized(...READ_ROLES)
+  @Query(() => AuditEventConnection, { description: 'Events of your tenant, filtered, newest first by default, a page at a time.' })
+  async auditEvents(
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size; default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE.' })
+    first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
+    @Arg('order', () => SortOrder, { nullable: true, defaultValue: SortOrder.DESC }) order: SortOrder = SortOrder.DESC,
+  ): Promise<AuditEventConnection> {
+    const { tenantId, role } = principalOf(ctx);
+    const { maxPageSize, defaultPageSize } = ctx.services.limits;
+    const size = first ?? defaultPageSize;
+    if (size < 1 || size > maxPageSize) {
+      throw new AppError(
+        ErrorCode.PAGE_SIZE_EXCEEDED,
+        `first must be between 1 and ${maxPageSize}; page through larger results with after.`,
+        {
+          max: maxPageSize,
+        },
+      );
+    }
+    const { events, hasNextPage } = await ctx.services.events.findPage(tenantId, filter, size, after ?? undefined, order);
+    for (const event of events) ctx.loaders.event.prime(event.id, event);
+    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: present(event, role) }));
+    return Object.assign(new AuditEventConnection(), {
+      edges,
+      pageInfo: {
+        hasNextPage,
+        hasPreviousPage: false,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+      count: () => ctx.services.events.count(tenantId, filter),
+    });
+  }
+
+  @Authorized(...READ_ROLES)
+  @Query(() => AuditEventStats, {
+    description: 'Counts of your tenant’s events matching the filter, grouped by one dimension, for dashboards.',
+  })
+  async auditEventStats(
+    @Arg('groupBy', () => AuditEventGroupBy) groupBy: AuditEventGroupBy,
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
+    @Arg('limit', () => Int, { nullable: true, defaultValue: 100, description: 'Most groups returned, 1 to 1000.' }) limit = 100,
+  ): Promise<AuditEventStats> {
+    if (limit < 1 || limit > 1000) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'limit must be between 1 and 1000.');
+    const { tenantId } = principalOf(ctx);
+    const [groups, total] = await Promise.all([
+      ctx.services.events.stats(tenantId, filter, groupBy, limit),
+      ctx.services.events.count(tenantId, filter),
+    ]);
+    return { groupBy, total, groups };
+  }
+
+  @FieldResolver(() => [String], { description: 'Data categories, e.g. PII, PHI.' })
+  async categories(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<string[]> {
+    return (await ctx.loaders.labels.load(event.id)).categories;
+  }
+
+  @FieldResolver(() => [String])
+  async tags(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<string[]> {
+    return (await ctx.loaders.labels.load(event.id)).tags;
+  }
+
+  @FieldResolver(() => Tenant)
+  async tenant(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<Tenant> {
+    return (await ctx.loaders.tenant.load(event.tenantId))!;
+  }
+}
+
+@Resolver(() => AuditEventConnection)
+export class AuditEventConnectionResolver {
+  @FieldResolver(() => GraphQLSafeInt, { description: 'All events matching the filter (counted only when asked for).' })
+  async totalCount(@Root() connection: AuditEventConnection): Promise<number> {
+    return connection.count();
+  }
+}

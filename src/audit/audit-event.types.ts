@@ -1,0 +1,304 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
+import { DateTimeScalar } from '../graphql/scalars';
+import { ActorType, Classification, OutcomeStatus, Severity } from './audit-event.model';
+
+registerEnumType(ActorType, { name: 'ActorType', description: 'What kind of principal acted.' });
+registerEnumType(OutcomeStatus, { name: 'OutcomeStatus', description: 'How the action ended.' });
+registerEnumType(Severity, {
+  name: 'Severity',
+  description: 'Ordered syslog-style levels, DEBUG lowest, EMERGENCY highest; filters take "at or above".',
+});
+registerEnumType(Classification, {
+  name: 'Classification',
+  description: 'Data classification of what the event touched, ordered PUBLIC < INTERNAL < CONFIDENTIAL < RESTRICTED.',
+});
+
+export enum AuditEventGroupBy {
+  ACTION = 'ACTION',
+  SEVERITY = 'SEVERITY',
+  OUTCOME = 'OUTCOME',
+  ACTOR = 'ACTOR',
+  ACTOR_TYPE = 'ACTOR_TYPE',
+  RESOURCE_TYPE = 'RESOURCE_TYPE',
+  CLASSIFICATION = 'CLASSIFICATION',
+  DAY = 'DAY',
+}
+registerEnumType(AuditEventGroupBy, { name: 'AuditEventGroupBy', description: 'Dimension to count events by.' });
+
+export enum SortOrder {
+  ASC = 'ASC',
+  DESC = 'DESC',
+}
+registerEnumType(SortOrder, { name: 'SortOrder', description: 'Order by sequence: ASC oldest first, DESC newest first.' });
+
+// ---------------------------------------------------------------- inputs
+
+@InputType({ description: 'Who acted.' })
+export class ActorInput {
+  @Field({ description: 'Stable id of the actor in the client system, e.g. a user id.' })
+  id!: string;
+  @Field(() => ActorType)
+  type!: ActorType;
+  @Field(() => String, { nullable: true, description: 'Human-readable name.' })
+  displayName?: string | null;
+  @Field(() => String, { nullable: true, description: 'IPv4 or IPv6 address the action came from.' })
+  ip?: string | null;
+  @Field(() => String, { nullable: true })
+  userAgent?: string | null;
+}
+
+@InputType({ description: 'What was acted upon.' })
+export class ResourceInput {
+  @Field({ description: 'Kind of resource, e.g. `session`, `patient_record`.' })
+  type!: string;
+  @Field()
+  id!: string;
+  @Field(() => String, { nullable: true })
+  name?: string | null;
+}
+
+@InputType({ description: 'How the action ended.' })
+export class OutcomeInput {
+  @Field(() => OutcomeStatus)
+  status!: OutcomeStatus;
+  @Field(() => String, { nullable: true, description: 'Why, for FAILURE, DENIED and ERROR.' })
+  reason?: string | null;
+}
+
+@InputType({ description: 'One audit event to record. Strings may hold any characters; they are stored exactly.' })
+export class AuditEventInput {
+  @Field(() => DateTimeScalar, { description: 'When it happened, by the client clock; stored in UTC.' })
+  occurredAt!: string;
+  @Field(() => ActorInput)
+  actor!: ActorInput;
+  @Field({ description: 'Dotted action name, e.g. `auth.login`, `patient_record.read`.' })
+  action!: string;
+  @Field(() => ResourceInput)
+  resource!: ResourceInput;
+  @Field(() => OutcomeInput)
+  outcome!: OutcomeInput;
+  @Field(() => Severity, { nullable: true, description: 'Defaults to INFO.' })
+  severity?: Severity | null;
+  @Field(() => Classification, { nullable: true, description: 'Defaults to INTERNAL.' })
+  classification?: Classification | null;
+  @Field(() => [String], { nullable: true, description: 'Data categories touched, UPPER_SNAKE_CASE, e.g. PII, PHI, PCI, CREDENTIALS.' })
+  categories?: string[] | null;
+  @Field(() => [String], { nullable: true, description: 'Free-form labels for filtering.' })
+  tags?: string[] | null;
+  @Field(() => String, { nullable: true })
+  requestId?: string | null;
+  @Field(() => String, { nullable: true })
+  sessionId?: string | null;
+  @Field(() => String, { nullable: true, description: 'Name of the service that reported the event.' })
+  sourceService?: string | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Free-form JSON object, size-limited (MAX_METADATA_BYTES).' })
+  metadata?: Record<string, unknown> | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'Retry key: the same key with the same event returns the original receipt; with another event it is an IDEMPOTENCY_CONFLICT.',
+  })
+  idempotencyKey?: string | null;
+}
+
+@InputType({ description: 'A batch of events, recorded atomically: all or none.' })
+export class RecordAuditEventsInput {
+  @Field(() => [AuditEventInput], { description: 'One to MAX_EVENTS_PER_BATCH (default 1,000) events.' })
+  events!: AuditEventInput[];
+}
+
+@InputType({ description: 'Every filter is optional; given filters are combined with AND.' })
+export class AuditEventFilter {
+  @Field(() => DateTimeScalar, { nullable: true, description: 'occurredAt at or after this instant.' })
+  occurredFrom?: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'occurredAt strictly before this instant.' })
+  occurredTo?: string;
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'sequence at or above.' })
+  sequenceFrom?: number;
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'sequence at or below.' })
+  sequenceTo?: number;
+  @Field({ nullable: true })
+  actorId?: string;
+  @Field(() => ActorType, { nullable: true })
+  actorType?: ActorType;
+  @Field({ nullable: true, description: 'Exact action.' })
+  action?: string;
+  @Field({ nullable: true, description: 'Action starting with this text, e.g. `auth.` for every auth action.' })
+  actionPrefix?: string;
+  @Field({ nullable: true })
+  resourceType?: string;
+  @Field({ nullable: true })
+  resourceId?: string;
+  @Field(() => OutcomeStatus, { nullable: true })
+  outcomeStatus?: OutcomeStatus;
+  @Field(() => Severity, { nullable: true, description: 'Severity at or above.' })
+  minSeverity?: Severity;
+  @Field(() => Classification, { nullable: true, description: 'Exactly this classification.' })
+  classification?: Classification;
+  @Field(() => Classification, { nullable: true, description: 'Classification at or above.' })
+  minClassification?: Classification;
+  @Field({ nullable: true, description: 'Events carrying this data category.' })
+  category?: string;
+  @Field({ nullable: true, description: 'Events carrying this tag.' })
+  tag?: string;
+}
+
+// ---------------------------------------------------------------- outputs
+
+@ObjectType({ description: 'Who acted. `ip` and `userAgent` are null for VIEWER keys (redacted).' })
+export class Actor {
+  @Field()
+  id!: string;
+  @Field(() => ActorType)
+  type!: ActorType;
+  @Field(() => String, { nullable: true })
+  displayName!: string | null;
+  @Field(() => String, { nullable: true })
+  ip!: string | null;
+  @Field(() => String, { nullable: true })
+  userAgent!: string | null;
+}
+
+@ObjectType({ description: 'What was acted upon.' })
+export class Resource {
+  @Field()
+  type!: string;
+  @Field()
+  id!: string;
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+}
+
+@ObjectType({ description: 'How the action ended.' })
+export class Outcome {
+  @Field(() => OutcomeStatus)
+  status!: OutcomeStatus;
+  @Field(() => String, { nullable: true })
+  reason!: string | null;
+}
+
+@ObjectType({ description: 'The tenant that owns an event or key.' })
+export class Tenant {
+  @Field(() => ID)
+  id!: string;
+  @Field()
+  name!: string;
+  @Field(() => DateTimeScalar)
+  createdAt!: string;
+}
+
+@ObjectType({ description: 'A recorded, immutable audit event.' })
+export class AuditEvent {
+  @Field(() => ID, { description: 'Server-assigned, time-sortable UUIDv7.' })
+  id!: string;
+  tenantId!: string;
+  @Field(() => GraphQLSafeInt, { description: 'Position in the tenant chain: 1, 2, 3… without gaps.' })
+  sequence!: number;
+  @Field(() => DateTimeScalar)
+  occurredAt!: string;
+  @Field(() => DateTimeScalar, { description: 'When the server committed it.' })
+  recordedAt!: string;
+  @Field(() => Actor)
+  actor!: Actor;
+  @Field()
+  action!: string;
+  @Field(() => Resource)
+  resource!: Resource;
+  @Field(() => Outcome)
+  outcome!: Outcome;
+  @Field(() => Severity)
+  severity!: Severity;
+  @Field(() => Classification)
+  classification!: Classification;
+  @Field(() => String, { nullable: true })
+  requestId!: string | null;
+  @Field(() => String, { nullable: true })
+  sessionId!: string | null;
+  @Field(() => String, { nullable: true })
+  sourceService!: string | null;
+  @Field(() => GraphQLJSONObject, { nullable: true, description: 'Null for VIEWER keys when the event is CONFIDENTIAL or RESTRICTED.' })
+  metadata!: Record<string, unknown> | null;
+  @Field(() => String, { nullable: true })
+  idempotencyKey!: string | null;
+  @Field({ description: 'SHA-256 (hex) of the canonical JSON of the event.' })
+  hash!: string;
+  @Field({ description: 'SHA-256(previous chainHash ‖ hash), hex.' })
+  chainHash!: string;
+  @Field(() => [String], { description: 'Names of fields withheld from this caller (role-based redaction).' })
+  redactedFields!: string[];
+}
+
+@ObjectType({ description: 'Proof that an event was committed.' })
+export class AuditEventReceipt {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => GraphQLSafeInt)
+  sequence!: number;
+  @Field()
+  hash!: string;
+  @Field()
+  chainHash!: string;
+  @Field(() => DateTimeScalar)
+  recordedAt!: string;
+  @Field(() => String, { nullable: true })
+  idempotencyKey!: string | null;
+  @Field({ description: 'True when this receipt is the original answer to an earlier request with the same idempotency key.' })
+  replayed!: boolean;
+}
+
+@ObjectType({ description: 'Answer of recordAuditEvents: one receipt per input event, in input order.' })
+export class RecordAuditEventsPayload {
+  @Field(() => [AuditEventReceipt])
+  receipts!: AuditEventReceipt[];
+  @Field(() => Int, { description: 'How many new events this request wrote (replays excluded).' })
+  recordedCount!: number;
+}
+
+@ObjectType()
+export class AuditEventEdge {
+  @Field({ description: 'Opaque cursor to pass as `after`.' })
+  cursor!: string;
+  @Field(() => AuditEvent)
+  node!: AuditEvent;
+}
+
+@ObjectType({ description: 'Relay page info. Pagination is forward-only: hasPreviousPage is always false.' })
+export class PageInfo {
+  @Field()
+  hasNextPage!: boolean;
+  @Field()
+  hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true })
+  startCursor!: string | null;
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType({ description: 'A page of audit events.' })
+export class AuditEventConnection {
+  @Field(() => [AuditEventEdge])
+  edges!: AuditEventEdge[];
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+  /** Counts only when asked for. */
+  count!: () => Promise<number>;
+}
+
+@ObjectType({ description: 'One group of auditEventStats.' })
+export class AuditEventStat {
+  @Field({ description: 'The group value: an action, a severity name, a day (YYYY-MM-DD)…' })
+  key!: string;
+  @Field(() => GraphQLSafeInt)
+  count!: number;
+}
+
+@ObjectType({ description: 'Counts of events matching a filter, by one dimension.' })
+export class AuditEventStats {
+  @Field(() => AuditEventGroupBy)
+  groupBy!: AuditEventGroupBy;
+  @Field(() => GraphQLSafeInt, { description: 'All events matching the filter.' })
+  total!: number;
+  @Field(() => [AuditEventStat], { description: 'Largest groups first (DAY: oldest day first).' })
+  groups!: AuditEventStat[];
+}

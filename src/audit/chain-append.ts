@@ -1,0 +1,182 @@
+import { v7 as uuidv7 } from 'uuid';
+import { AppError, type Problem } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { toSqlDateTime } from '../database/sql-format';
+import { type AuditEventRecord, classificationRank, severityRank } from './audit-event.model';
+import type { PreparedEvent } from './event-validation';
+import { eventHash, linkHash } from './hashing';
+
+export interface ChainHead {
+  sequence: number;
+  chainHash: string;
+}
+
+/** What the client gets back for each event, in input order. */
+export interface Receipt {
+  id: string;
+  sequence: number;
+  hash: string;
+  chainHash: string;
+  recordedAt: string;
+  idempotencyKey: string | null;
+  /** True when this is the original receipt of an earlier request with the same idempotency key. */
+  replayed: boolean;
+}
+
+/** An already-recorded event found by idempotency key. */
+export interface KeyedReceipt extends Omit<Receipt, 'replayed'> {
+  payloadHash: string;
+}
+
+export interface AppendPlan {
+  /** Column values for the audit_event INSERT, in EVENT_COLUMNS order. */
+  eventRows: unknown[][];
+  /** Column values for the audit_event_label INSERT, in LABEL_COLUMNS order. */
+  labelRows: unknown[][];
+  receipts: Receipt[];
+  head: ChainHead;
+}
+
+export const EVENT_COLUMNS = [
+  'id',
+  'tenant_id',
+  'sequence',
+  'occurred_at',
+  'recorded_at',
+  'actor_id',
+  'actor_type',
+  'actor_display_name',
+  'actor_ip',
+  'actor_user_agent',
+  'action',
+  'resource_type',
+  'resource_id',
+  'resource_name',
+  'outcome_status',
+  'outcome_reason',
+  'severity',
+  'classification',
+  'request_id',
+  'session_id',
+  'source_service',
+  'metadata',
+  'idempotency_key',
+  'payload_hash',
+  'hash',
+  'chain_hash',
+] as const;
+
+export const LABEL_COLUMNS = ['event_id', 'kind', 'value', 'tenant_id', 'sequence'] as const;
+
+/**
+ * Pure part of an append: given the locked chain head and the receipts already stored under the
+ * batch's idempotency keys, assigns ids, sequences and hashes. Throws IDEMPOTENCY_CONFLICT (and
+ * the caller rolls back) when a key is reused for a different payload.
+ */
+export function planAppend(
+  tenantId: string,
+  head: ChainHead,
+  events: PreparedEvent[],
+  stored: Map<string, KeyedReceipt>,
+  now: Date = new Date(),
+  newId: () => string = uuidv7,
+): AppendPlan {
+  const recordedAt = now.toISOString();
+  const recordedAtSql = toSqlDateTime(recordedAt);
+  const eventRows: unknown[][] = [];
+  const labelRows: unknown[][] = [];
+  const receipts: Receipt[] = [];
+  const conflicts: Problem[] = [];
+  const inBatch = new Map<string, KeyedReceipt>();
+  let { sequence, chainHash } = head;
+
+  events.forEach(({ payload, payloadHash, idempotencyKey }, index) => {
+    if (idempotencyKey !== null) {
+      const earlier = stored.get(idempotencyKey) ?? inBatch.get(idempotencyKey);
+      if (earlier) {
+        if (earlier.payloadHash !== payloadHash) {
+          conflicts.push({
+            path: `events[${index}].idempotencyKey`,
+            message: `key ${JSON.stringify(idempotencyKey)} was already used for a different event (sequence ${earlier.sequence})`,
+          });
+        }
+        const { payloadHash: _ignored, ...receipt } = earlier;
+        receipts.push({ ...receipt, replayed: true });
+        return;
+      }
+    }
+    sequence += 1;
+    const record: Omit<AuditEventRecord, 'hash' | 'chainHash' | 'idempotencyKey'> = {
+      ...payload,
+      id: newId(),
+      tenantId,
+      sequence,
+      recordedAt,
+    };
+    const hash = eventHash(record);
+    chainHash = linkHash(chainHash, hash);
+    const p = payload;
+    eventRows.push([
+      record.id,
+      tenantId,
+      sequence,
+      toSqlDateTime(p.occurredAt),
+      recordedAtSql,
+      p.actor.id,
+      p.actor.type,
+      p.actor.displayName,
+      p.actor.ip,
+      p.actor.userAgent,
+      p.action,
+      p.resource.type,
+      p.resource.id,
+      p.resource.name,
+      p.outcome.status,
+      p.outcome.reason,
+      severityRank(p.severity),
+      classificationRank(p.classification),
+      p.requestId,
+      p.sessionId,
+      p.sourceService,
+      p.metadata === null ? null : JSON.stringify(p.metadata),
+      idempotencyKey,
+      payloadHash,
+      hash,
+      chainHash,
+    ]);
+    for (const value of p.categories) labelRows.push([record.id, 'category', value, tenantId, sequence]);
+    for (const value of p.tags) labelRows.push([record.id, 'tag', value, tenantId, sequence]);
+    const receipt = { id: record.id, sequence, hash, chainHash, recordedAt, idempotencyKey };
+    if (idempotencyKey !== null) inBatch.set(idempotencyKey, { ...receipt, payloadHash });
+    receipts.push({ ...receipt, replayed: false });
+  });
+
+  if (conflicts.length) {
+    throw new AppError(
+      ErrorCode.IDEMPOTENCY_CONFLICT,
+      'An idempotency key was reused for a different event; nothing was recorded. Use a new key for a new event, or resend the original payload unchanged.',
+      { problems: conflicts },
+    );
+  }
+  return { eventRows, labelRows, receipts, head: { sequence, chainHash } };
+}
+
+/** Splits rows for multi-row INSERTs: at most `maxRows` a statement and roughly `maxBytes` of values. */
+export function chunkRows(rows: unknown[][], maxRows: number, maxBytes = 4 * 1024 * 1024): unknown[][][] {
+  const chunks: unknown[][][] = [];
+  let current: unknown[][] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    let size = 0;
+    for (const value of row) size += typeof value === 'string' ? value.length * 2 + 4 : 8;
+    if (current.length && (current.length >= maxRows || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length) chunks.push(current);
+  return chunks;
+}

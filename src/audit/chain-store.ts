@@ -1,0 +1,205 @@
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { fromSqlDateTime, placeholders, toNumber, toSqlDateTime } from '../database/sql-format';
+import {
+  type AppendPlan,
+  type ChainHead,
+  chunkRows,
+  EVENT_COLUMNS,
+  type KeyedReceipt,
+  LABEL_COLUMNS,
+  planAppend,
+  type Receipt,
+} from './chain-append';
+import type { PreparedEvent } from './event-validation';
+import { GENESIS_CHAIN_HASH } from './hashing';
+
+/** Appends batches to a tenant's chain, one at a time per tenant, atomically. */
+export interface ChainStore {
+  append(tenantId: string, events: PreparedEvent[]): Promise<{ receipts: Receipt[]; head: ChainHead; written: number }>;
+}
+
+const INSERT_EVENTS = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
+const INSERT_LABELS = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
+const KEYED_SELECT =
+  'SELECT idempotency_key, payload_hash, id, sequence, hash, chain_hash, recorded_at FROM audit_event WHERE tenant_id = ? AND idempotency_key IN ';
+
+function keyedReceipts(rows: Record<string, unknown>[]): Map<string, KeyedReceipt> {
+  const map = new Map<string, KeyedReceipt>();
+  for (const r of rows) {
+    map.set(String(r.idempotency_key), {
+      idempotencyKey: String(r.idempotency_key),
+      payloadHash: String(r.payload_hash),
+      id: String(r.id),
+      sequence: toNumber(r.sequence),
+      hash: String(r.hash),
+      chainHash: String(r.chain_hash),
+      recordedAt: fromSqlDateTime(r.recorded_at),
+    });
+  }
+  return map;
+}
+
+const keysOf = (events: PreparedEvent[]): string[] => [
+  ...new Set(events.map((e) => e.idempotencyKey).filter((k): k is string => k !== null)),
+];
+
+const result = (plan: AppendPlan) => ({ receipts: plan.receipts, head: plan.head, written: plan.eventRows.length });
+
+/**
+ * SQLite: better-sqlite3 is synchronous, so the whole append runs as one synchronous
+ * `BEGIN IMMEDIATE` transaction — nothing in this process can interleave, and the immediate
+ * write lock keeps other processes out until commit.
+ */
+export class SqliteChainStore implements ChainStore {
+  private readonly db: SqliteDatabase;
+  private readonly selectHead: Statement;
+  private readonly updateHead: Statement;
+  private readonly insertHead: Statement;
+  private readonly statements = new Map<string, Statement>();
+  private readonly appendTx: (tenantId: string, events: PreparedEvent[]) => AppendPlan;
+
+  constructor(dataSource: DataSource) {
+    this.db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
+    this.selectHead = this.db.prepare('SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?');
+    this.insertHead = this.db.prepare('INSERT OR IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)');
+    this.updateHead = this.db.prepare('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?');
+    const tx = this.db.transaction((tenantId: string, events: PreparedEvent[]) => this.appendLocked(tenantId, events));
+    this.appendTx = (tenantId, events) => tx.immediate(tenantId, events);
+  }
+
+  private statement(sql: string): Statement {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      if (this.statements.size > 64) this.statements.clear();
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private appendLocked(tenantId: string, events: PreparedEvent[]): AppendPlan {
+    const now = new Date();
+    let row = this.selectHead.get(tenantId) as { sequence: number; chain_hash: string } | undefined;
+    if (!row) {
+      this.insertHead.run(tenantId, GENESIS_CHAIN_HASH, toSqlDateTime(now.toISOString()));
+      row = { sequence: 0, chain_hash: GENESIS_CHAIN_HASH };
+    }
+    const keys = keysOf(events);
+    let stored = new Map<string, KeyedReceipt>();
+    if (keys.length) {
+      const rows: Record<string, unknown>[] = [];
+      for (let i = 0; i < keys.length; i += 500) {
+        const part = keys.slice(i, i + 500);
+        rows.push(
+          ...(this.statement(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`).all(tenantId, ...part) as Record<string, unknown>[]),
+        );
+      }
+      stored = keyedReceipts(rows);
+    }
+    const plan = planAppend(tenantId, { sequence: toNumber(row.sequence), chainHash: row.chain_hash }, events, stored, now);
+    // SQLite allows 32,766 bound variables a statement: 26 columns × 500 rows stays below.
+    for (const chunk of chunkRows(plan.eventRows, 500)) {
+      this.statement(INSERT_EVENTS + placeholders(chunk.length, EVENT_COLUMNS.length)).run(chunk.flat());
+    }
+    for (const chunk of chunkRows(plan.labelRows, 2000)) {
+      this.statement(INSERT_LABELS + placeholders(chunk.length, LABEL_COLUMNS.length)).run(chunk.flat());
+    }
+    if (plan.eventRows.length) this.updateHead.run(plan.head.sequence, plan.head.chainHash, toSqlDateTime(now.toISOString()), tenantId);
+    return plan;
+  }
+
+  async append(tenantId: string, events: PreparedEvent[]) {
+    return result(this.appendTx(tenantId, events));
+  }
+}
+
+const MYSQL_DEADLOCK = 1213;
+const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
+
+/**
+ * MySQL/MariaDB: `SELECT … FOR UPDATE` on the chain head row serialises appends of one tenant
+ * across every server process; a plain REPEATABLE READ read would let two writers fork the chain.
+ */
+export class MysqlChainStore implements ChainStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async append(tenantId: string, events: PreparedEvent[]) {
+    for (let attempt = 1; ; attempt += 1) {
+      const runner = this.dataSource.createQueryRunner('master');
+      try {
+        await runner.connect();
+        await runner.startTransaction('READ COMMITTED');
+        const plan = await this.appendLocked(runner, tenantId, events);
+        await runner.commitTransaction();
+        return result(plan);
+      } catch (error) {
+        if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+        const errno =
+          (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
+        if (errno === MYSQL_DEADLOCK && attempt < 3) continue;
+        if (errno === MYSQL_LOCK_WAIT_TIMEOUT) {
+          throw new AppError(
+            ErrorCode.CHAIN_BUSY,
+            'The tenant chain stayed locked too long; nothing was recorded. Retry the same request.',
+          );
+        }
+        throw error;
+      } finally {
+        await runner.release();
+      }
+    }
+  }
+
+  private async lockHead(runner: QueryRunner, tenantId: string): Promise<ChainHead> {
+    const select = 'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ? FOR UPDATE';
+    let rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string }[];
+    if (!rows.length) {
+      await runner.query('INSERT IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)', [
+        tenantId,
+        GENESIS_CHAIN_HASH,
+        toSqlDateTime(new Date().toISOString()),
+      ]);
+      rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string }[];
+    }
+    return { sequence: toNumber(rows[0].sequence), chainHash: rows[0].chain_hash };
+  }
+
+  private async appendLocked(runner: QueryRunner, tenantId: string, events: PreparedEvent[]): Promise<AppendPlan> {
+    const head = await this.lockHead(runner, tenantId);
+    const keys = keysOf(events);
+    let stored = new Map<string, KeyedReceipt>();
+    if (keys.length) {
+      const rows: Record<string, unknown>[] = [];
+      for (let i = 0; i < keys.length; i += 1000) {
+        const part = keys.slice(i, i + 1000);
+        rows.push(
+          ...((await runner.query(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`, [tenantId, ...part])) as Record<string, unknown>[]),
+        );
+      }
+      stored = keyedReceipts(rows);
+    }
+    const now = new Date();
+    const plan = planAppend(tenantId, head, events, stored, now);
+    for (const chunk of chunkRows(plan.eventRows, 1000)) {
+      await runner.query(INSERT_EVENTS + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+    }
+    for (const chunk of chunkRows(plan.labelRows, 4000)) {
+      await runner.query(INSERT_LABELS + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+    }
+    if (plan.eventRows.length) {
+      await runner.query('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?', [
+        plan.head.sequence,
+        plan.head.chainHash,
+        toSqlDateTime(now.toISOString()),
+        tenantId,
+      ]);
+    }
+    return plan;
+  }
+}
+
+export const createChainStore = (dataSource: DataSource): ChainStore =>
+  dataSource.options.type === 'better-sqlite3' ? new SqliteChainStore(dataSource) : new MysqlChainStore(dataSource);

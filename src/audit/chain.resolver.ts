@@ -1,0 +1,118 @@
+import { Arg, Authorized, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { READ_ROLES, Role } from '../auth/role';
+import { principalOf, type RequestContext } from '../graphql/context';
+import { DateTimeScalar } from '../graphql/scalars';
+import { ChainFailureReason } from './chain-verifier';
+
+registerEnumType(ChainFailureReason, { name: 'ChainFailureReason', description: 'Why a chain does not verify.' });
+
+@ObjectType({
+  description: 'A signed statement of a chain head: Ed25519 over the canonical JSON of {v:1, tenantId, sequence, chainHash, issuedAt}.',
+})
+export class Checkpoint {
+  @Field(() => ID)
+  id!: string;
+  @Field()
+  tenantId!: string;
+  @Field(() => GraphQLSafeInt)
+  sequence!: number;
+  @Field()
+  chainHash!: string;
+  @Field(() => DateTimeScalar)
+  issuedAt!: string;
+  @Field({ description: 'Id of the signing key (see signingKeys).' })
+  keyId!: string;
+  @Field({ description: 'Ed25519 signature, base64.' })
+  signature!: string;
+}
+
+@ObjectType({ description: 'The first place a chain stops verifying.' })
+export class ChainFailure {
+  @Field(() => GraphQLSafeInt)
+  sequence!: number;
+  @Field(() => ChainFailureReason)
+  reason!: ChainFailureReason;
+  @Field()
+  message!: string;
+}
+
+@ObjectType({ description: 'Result of re-computing a tenant chain from the stored events.' })
+export class ChainVerification {
+  @Field()
+  valid!: boolean;
+  @Field(() => GraphQLSafeInt)
+  fromSequence!: number;
+  @Field(() => GraphQLSafeInt)
+  toSequence!: number;
+  @Field(() => GraphQLSafeInt, { description: 'Events whose hash and link were re-computed.' })
+  checkedCount!: number;
+  @Field(() => Int, { description: 'Signed checkpoints in the range that were matched against the events.' })
+  checkpointsChecked!: number;
+  @Field(() => GraphQLSafeInt)
+  headSequence!: number;
+  @Field()
+  headChainHash!: string;
+  @Field(() => ChainFailure, { nullable: true })
+  firstFailure!: ChainFailure | null;
+  @Field(() => Checkpoint, { nullable: true })
+  latestCheckpoint!: Checkpoint | null;
+}
+
+@ObjectType({ description: 'Public half of a checkpoint signing key.' })
+export class SigningKey {
+  @Field(() => ID)
+  id!: string;
+  @Field({ description: 'Always Ed25519.' })
+  algorithm!: string;
+  @Field({ description: 'SPKI PEM.' })
+  publicKeyPem!: string;
+  @Field(() => DateTimeScalar)
+  createdAt!: string;
+}
+
+@Resolver()
+export class ChainResolver {
+  @Authorized(...READ_ROLES)
+  @Query(() => ChainVerification, {
+    description:
+      'Re-computes your tenant chain (or a range of it) and checks every signed checkpoint; names the first sequence that fails.',
+  })
+  async verifyAuditChain(
+    @Ctx() ctx: RequestContext,
+    @Arg('fromSequence', () => GraphQLSafeInt, { nullable: true }) fromSequence?: number,
+    @Arg('toSequence', () => GraphQLSafeInt, { nullable: true }) toSequence?: number,
+  ): Promise<ChainVerification> {
+    if ((fromSequence ?? 1) < 1 || (toSequence !== undefined && toSequence !== null && toSequence < (fromSequence ?? 1))) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, 'fromSequence must be at least 1 and toSequence at least fromSequence.');
+    }
+    return ctx.services.verifier.verify(principalOf(ctx).tenantId, fromSequence, toSequence);
+  }
+
+  @Authorized(Role.ADMIN, Role.AUDITOR)
+  @Mutation(() => Checkpoint, {
+    nullable: true,
+    description: 'Signs your chain head now (also done every CHECKPOINT_INTERVAL_SECONDS). Null while the chain is empty.',
+  })
+  async createCheckpoint(@Ctx() ctx: RequestContext): Promise<Checkpoint | null> {
+    return ctx.services.checkpoints.issue(principalOf(ctx).tenantId);
+  }
+
+  @Authorized(...READ_ROLES)
+  @Query(() => [Checkpoint], { description: 'Your tenant’s checkpoints, newest first.' })
+  async checkpoints(
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: '1 to 500.' }) first = 20,
+  ): Promise<Checkpoint[]> {
+    if (first < 1 || first > 500) throw new AppError(ErrorCode.PAGE_SIZE_EXCEEDED, 'first must be between 1 and 500.', { max: 500 });
+    return ctx.services.checkpoints.list(principalOf(ctx).tenantId, first);
+  }
+
+  @Authorized()
+  @Query(() => [SigningKey], { description: 'Public keys that verify checkpoint signatures, newest first.' })
+  async signingKeys(@Ctx() ctx: RequestContext): Promise<SigningKey[]> {
+    return (await ctx.services.checkpoints.publicKeys()).map((k) => ({ ...k, algorithm: 'Ed25519' }));
+  }
+}

@@ -1,0 +1,172 @@
+import { isIP } from 'node:net';
+import { AppError, type Problem } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { canonicalJson } from './canonical-json';
+import { type ActorType, Classification, type EventPayload, type OutcomeStatus, Severity } from './audit-event.model';
+import { sha256Hex } from './hashing';
+
+/** An event as GraphQL hands it over (already type-checked by the schema, not yet by us). */
+export interface AuditEventInputShape {
+  occurredAt: string;
+  actor: { id: string; type: ActorType; displayName?: string | null; ip?: string | null; userAgent?: string | null };
+  action: string;
+  resource: { type: string; id: string; name?: string | null };
+  outcome: { status: OutcomeStatus; reason?: string | null };
+  severity?: Severity | null;
+  classification?: Classification | null;
+  categories?: string[] | null;
+  tags?: string[] | null;
+  requestId?: string | null;
+  sessionId?: string | null;
+  sourceService?: string | null;
+  metadata?: Record<string, unknown> | null;
+  idempotencyKey?: string | null;
+}
+
+export interface EventLimits {
+  maxStringLength: number;
+  maxMetadataBytes: number;
+  maxOccurredAtAgeMs: number;
+  maxClockSkewMs: number;
+}
+
+/** A validated event ready for the chain. */
+export interface PreparedEvent {
+  payload: EventPayload;
+  payloadHash: string;
+  idempotencyKey: string | null;
+}
+
+export const ACTION_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
+const CATEGORY_PATTERN = /^[A-Z][A-Z0-9_]{0,63}$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_LABELS = 32;
+const MAX_METADATA_DEPTH = 16;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+function depthOf(value: unknown, depth = 0): number {
+  if (value === null || typeof value !== 'object') return depth;
+  let max = depth + 1;
+  for (const child of Object.values(value as Record<string, unknown>)) max = Math.max(max, depthOf(child, depth + 1));
+  return max;
+}
+
+/**
+ * Checks one batch and normalises it. Collects every problem of every event, then throws one
+ * INVALID_EVENT error; nothing is written unless the whole batch is valid.
+ */
+export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimits, now: number = Date.now()): PreparedEvent[] {
+  const problems: Problem[] = [];
+  const prepared: PreparedEvent[] = [];
+  const earliest = now - limits.maxOccurredAtAgeMs;
+  const latest = now + limits.maxClockSkewMs;
+
+  inputs.forEach((input, index) => {
+    const at = (field: string) => `events[${index}].${field}`;
+    const text = (field: string, value: string | null | undefined, opts: { required?: boolean; max?: number; plain?: boolean } = {}) => {
+      const max = opts.max ?? limits.maxStringLength;
+      if (value === null || value === undefined) {
+        if (opts.required) problems.push({ path: at(field), message: 'is required' });
+        return null;
+      }
+      if (opts.required && value.trim() === '') problems.push({ path: at(field), message: 'must not be empty' });
+      else if (value.length > max) problems.push({ path: at(field), message: `must be at most ${max} characters` });
+      else if (!value.isWellFormed()) problems.push({ path: at(field), message: 'contains an unpaired UTF-16 surrogate' });
+      else if (opts.plain && CONTROL.test(value)) problems.push({ path: at(field), message: 'must not contain control characters' });
+      return value;
+    };
+    const before = problems.length;
+
+    const occurredMs = ISO_UTC.test(input.occurredAt) ? Date.parse(input.occurredAt) : Number.NaN;
+    if (Number.isNaN(occurredMs)) problems.push({ path: at('occurredAt'), message: 'must be an ISO-8601 date-time' });
+    else if (occurredMs < earliest || occurredMs > latest) {
+      problems.push({
+        path: at('occurredAt'),
+        message: `must lie between ${new Date(earliest).toISOString()} and ${new Date(latest).toISOString()}`,
+      });
+    }
+
+    const actorId = text('actor.id', input.actor.id, { required: true, max: 256 });
+    const displayName = text('actor.displayName', input.actor.displayName);
+    const ip = text('actor.ip', input.actor.ip, { max: 64 });
+    if (ip !== null && isIP(ip) === 0) problems.push({ path: at('actor.ip'), message: 'must be an IPv4 or IPv6 address' });
+    const userAgent = text('actor.userAgent', input.actor.userAgent);
+
+    const action = text('action', input.action, { required: true, max: 128 });
+    if (action !== null && !ACTION_PATTERN.test(action)) {
+      problems.push({ path: at('action'), message: 'must be dotted words of letters, digits, _ or -, e.g. auth.login' });
+    }
+    const resourceType = text('resource.type', input.resource.type, { required: true, max: 128, plain: true });
+    const resourceId = text('resource.id', input.resource.id, { required: true, max: 256 });
+    const resourceName = text('resource.name', input.resource.name);
+    const reason = text('outcome.reason', input.outcome.reason);
+
+    const labels = (field: 'categories' | 'tags', values: string[] | null | undefined) => {
+      const list = values ?? [];
+      if (list.length > MAX_LABELS) problems.push({ path: at(field), message: `must hold at most ${MAX_LABELS} values` });
+      list.forEach((value, i) => {
+        if (
+          field === 'categories'
+            ? !CATEGORY_PATTERN.test(value)
+            : value.length < 1 || value.length > 64 || CONTROL.test(value) || !value.isWellFormed()
+        ) {
+          problems.push({
+            path: at(`${field}[${i}]`),
+            message:
+              field === 'categories' ? 'must be UPPER_SNAKE_CASE, e.g. PII' : 'must be 1 to 64 characters without control characters',
+          });
+        }
+      });
+      return [...new Set(list)].sort();
+    };
+    const categories = labels('categories', input.categories);
+    const tags = labels('tags', input.tags);
+
+    const requestId = text('requestId', input.requestId, { max: 256 });
+    const sessionId = text('sessionId', input.sessionId, { max: 256 });
+    const sourceService = text('sourceService', input.sourceService, { max: 256 });
+    const idempotencyKey = text('idempotencyKey', input.idempotencyKey, { max: 128, plain: true });
+    if (idempotencyKey !== null && idempotencyKey.length === 0) problems.push({ path: at('idempotencyKey'), message: 'must not be empty' });
+
+    let metadata: Record<string, unknown> | null = null;
+    if (input.metadata !== null && input.metadata !== undefined) {
+      const json = canonicalJson(input.metadata);
+      const bytes = Buffer.byteLength(json, 'utf8');
+      if (bytes > limits.maxMetadataBytes)
+        problems.push({ path: at('metadata'), message: `must be at most ${limits.maxMetadataBytes} bytes as JSON (is ${bytes})` });
+      else if (!json.isWellFormed()) problems.push({ path: at('metadata'), message: 'contains an unpaired UTF-16 surrogate' });
+      else if (depthOf(input.metadata) > MAX_METADATA_DEPTH)
+        problems.push({ path: at('metadata'), message: `must nest at most ${MAX_METADATA_DEPTH} levels` });
+      // Stored and hashed as canonical JSON, so the object read back hashes to the same value.
+      metadata = JSON.parse(json) as Record<string, unknown>;
+    }
+
+    if (problems.length > before) return;
+    const payload: EventPayload = {
+      occurredAt: new Date(occurredMs).toISOString(),
+      actor: { id: actorId!, type: input.actor.type, displayName, ip, userAgent },
+      action: action!,
+      resource: { type: resourceType!, id: resourceId!, name: resourceName },
+      outcome: { status: input.outcome.status, reason },
+      severity: input.severity ?? Severity.INFO,
+      classification: input.classification ?? Classification.INTERNAL,
+      categories,
+      tags,
+      requestId,
+      sessionId,
+      sourceService,
+      metadata,
+    };
+    prepared.push({ payload, payloadHash: sha256Hex(canonicalJson(payload)), idempotencyKey });
+  });
+
+  if (problems.length) {
+    throw new AppError(
+      ErrorCode.INVALID_EVENT,
+      `${problems.length} problem(s) in the events; nothing was recorded. Fix the fields named in extensions.problems and resend the whole batch.`,
+      { problems: problems.slice(0, 100) },
+    );
+  }
+  return prepared;
+}

@@ -1,0 +1,34 @@
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import type { Metrics } from '../observability/metrics';
+import type { ChainStore } from './chain-store';
+import { type AuditEventInputShape, type EventLimits, prepareEvents } from './event-validation';
+import type { Receipt } from './chain-append';
+
+/** recordAuditEvents: validate the whole batch, then append it to the tenant chain atomically. */
+export class IngestService {
+  constructor(
+    private readonly store: ChainStore,
+    private readonly limits: EventLimits & { maxEventsPerBatch: number },
+    private readonly metrics: Metrics,
+  ) {}
+
+  /** Resolves only after the batch is committed (fail-closed); throws, writing nothing, otherwise. */
+  async record(tenantId: string, inputs: AuditEventInputShape[]): Promise<{ receipts: Receipt[]; recordedCount: number }> {
+    if (inputs.length === 0)
+      throw new AppError(ErrorCode.INVALID_EVENT, 'Send at least one event.', { problems: [{ path: 'events', message: 'is empty' }] });
+    if (inputs.length > this.limits.maxEventsPerBatch) {
+      throw new AppError(
+        ErrorCode.BATCH_TOO_LARGE,
+        `A batch holds at most ${this.limits.maxEventsPerBatch} events (got ${inputs.length}); split it into smaller requests.`,
+        { max: this.limits.maxEventsPerBatch },
+      );
+    }
+    const stop = this.metrics.ingestDuration.startTimer();
+    const prepared = prepareEvents(inputs, this.limits);
+    const { receipts, written } = await this.store.append(tenantId, prepared);
+    stop();
+    this.metrics.eventsRecorded.inc(written);
+    return { receipts, recordedCount: written };
+  }
+}

@@ -1,0 +1,180 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ErrorCode } from '../errors/error-code';
+
+export type DatabaseDialect = 'sqlite' | 'mysql' | 'mariadb';
+
+export interface DatabaseConfig {
+  dialect: DatabaseDialect;
+  /** SQLite file path, or the mysql/mariadb URL. */
+  location: string;
+}
+
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const integer = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { message: 'must be a whole number' })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { message: `must be at least ${min}` })
+        .max(max, { message: `must be at most ${max}` }),
+    );
+
+/** Every setting, its default and its bounds. The README's settings table mirrors this. */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: integer(0, 65535).default('4000'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .refine((value) => /^(mysql|mariadb):\/\/.+/.test(value) || /^(sqlite|file):.+/.test(value), {
+      message: 'must start with mysql://, mariadb://, or sqlite:<path>',
+    })
+    .optional(),
+  DATABASE_POOL_SIZE: integer(1, 200).default('10'),
+  MIGRATIONS_RUN: booleanFlag.default('true'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\/.+/, { message: 'must start with redis:// or rediss://' })
+    .optional(),
+  CACHE_NAMESPACE: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'letters, digits, _ and - only' })
+    .default('datapunk'),
+  CACHE_TTL_SECONDS: integer(1, 86_400 * 30).default('3600'),
+  DATAPUNK_BOOTSTRAP_ADMIN_KEY: z
+    .string()
+    .min(24, { message: 'must be at least 24 characters' })
+    .max(256, { message: 'must be at most 256 characters' })
+    .optional(),
+  DATAPUNK_SIGNING_KEY: z.string().min(1).optional(),
+  DATAPUNK_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  CHECKPOINT_INTERVAL_SECONDS: integer(0, 86_400).default('60'),
+  MAX_EVENTS_PER_BATCH: integer(1, 10_000).default('1000'),
+  MAX_REQUEST_BYTES: integer(1024, 256 * 1024 * 1024).default(String(16 * 1024 * 1024)),
+  MAX_STRING_LENGTH: integer(16, 1024).default('1024'),
+  MAX_METADATA_BYTES: integer(2, 60_000).default('16384'),
+  MAX_OCCURRED_AT_AGE_DAYS: integer(1, 36_500).default('3650'),
+  MAX_CLOCK_SKEW_SECONDS: integer(0, 86_400).default('300'),
+  MAX_PAGE_SIZE: integer(1, 1000).default('500'),
+  DEFAULT_PAGE_SIZE: integer(1, 1000).default('50'),
+  MAX_QUERY_DEPTH: integer(2, 100).default('12'),
+  MAX_QUERY_COST: integer(10, 10_000_000).default('50000'),
+  MAX_ALIASES: integer(1, 1000).default('30'),
+  SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface AppConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  dataDir: string;
+  database: DatabaseConfig;
+  databasePoolSize: number;
+  migrationsRun: boolean;
+  redisUrl?: string;
+  cacheNamespace: string;
+  cacheTtlMs: number;
+  bootstrapAdminKey?: string;
+  signingKeyPem?: string;
+  signingKeyFile: string;
+  checkpointIntervalMs: number;
+  limits: {
+    maxEventsPerBatch: number;
+    maxRequestBytes: number;
+    maxStringLength: number;
+    maxMetadataBytes: number;
+    maxOccurredAtAgeMs: number;
+    maxClockSkewMs: number;
+    maxPageSize: number;
+    defaultPageSize: number;
+    maxQueryDepth: number;
+    maxQueryCost: number;
+    maxAliases: number;
+  };
+  shutdownTimeoutMs: number;
+  logLevel: string;
+}
+
+/** Start-up failure caused by a bad setting; names every bad variable at once. */
+export class ConfigError extends Error {
+  readonly code = ErrorCode.CONFIG_INVALID;
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration (${ErrorCode.CONFIG_INVALID}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function databaseFrom(url: string | undefined, dataDir: string): DatabaseConfig {
+  if (!url) return { dialect: 'sqlite', location: path.resolve(dataDir, 'datapunk-audit.sqlite') };
+  if (url.startsWith('mysql://')) return { dialect: 'mysql', location: url };
+  if (url.startsWith('mariadb://')) return { dialect: 'mariadb', location: url };
+  const file = url.replace(/^(sqlite|file):(\/\/)?/, '');
+  return { dialect: 'sqlite', location: file === ':memory:' ? file : path.resolve(file) };
+}
+
+/** Reads and validates the environment. Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0]);
+        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
+      }),
+    );
+  }
+  const c = parsed.data;
+  const problems: string[] = [];
+  if (c.DEFAULT_PAGE_SIZE > c.MAX_PAGE_SIZE) problems.push('DEFAULT_PAGE_SIZE: must not exceed MAX_PAGE_SIZE');
+  if (c.DATAPUNK_SIGNING_KEY && c.DATAPUNK_SIGNING_KEY_FILE) {
+    problems.push('DATAPUNK_SIGNING_KEY_FILE: set either DATAPUNK_SIGNING_KEY or DATAPUNK_SIGNING_KEY_FILE, not both');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  const dataDir = path.resolve(c.DATA_DIR);
+  return {
+    production: c.NODE_ENV === 'production',
+    host: c.HOST,
+    port: c.PORT,
+    dataDir,
+    database: databaseFrom(c.DATABASE_URL, dataDir),
+    databasePoolSize: c.DATABASE_POOL_SIZE,
+    migrationsRun: c.MIGRATIONS_RUN,
+    redisUrl: c.REDIS_URL,
+    cacheNamespace: c.CACHE_NAMESPACE,
+    cacheTtlMs: c.CACHE_TTL_SECONDS * 1000,
+    bootstrapAdminKey: c.DATAPUNK_BOOTSTRAP_ADMIN_KEY,
+    signingKeyPem: c.DATAPUNK_SIGNING_KEY,
+    signingKeyFile: path.resolve(c.DATAPUNK_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),
+    checkpointIntervalMs: c.CHECKPOINT_INTERVAL_SECONDS * 1000,
+    limits: {
+      maxEventsPerBatch: c.MAX_EVENTS_PER_BATCH,
+      maxRequestBytes: c.MAX_REQUEST_BYTES,
+      maxStringLength: c.MAX_STRING_LENGTH,
+      maxMetadataBytes: c.MAX_METADATA_BYTES,
+      maxOccurredAtAgeMs: c.MAX_OCCURRED_AT_AGE_DAYS * 86_400_000,
+      maxClockSkewMs: c.MAX_CLOCK_SKEW_SECONDS * 1000,
+      maxPageSize: c.MAX_PAGE_SIZE,
+      defaultPageSize: c.DEFAULT_PAGE_SIZE,
+      maxQueryDepth: c.MAX_QUERY_DEPTH,
+      maxQueryCost: c.MAX_QUERY_COST,
+      maxAliases: c.MAX_ALIASES,
+    },
+    shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    logLevel: c.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,61 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { DatabaseConfig } from '../config/config';
+import { AuditEventEntity, AuditEventLabelEntity } from '../audit/audit-event.entity';
+import { ChainHeadEntity, CheckpointEntity, SigningKeyEntity } from '../audit/chain.entity';
+import { ApiKeyEntity, TenantEntity } from '../auth/auth.entity';
+import { mysqlMigrations } from '../../migrations/mysql';
+import { sqliteMigrations } from '../../migrations/sqlite';
+
+export const ENTITIES = [
+  TenantEntity,
+  ApiKeyEntity,
+  AuditEventEntity,
+  AuditEventLabelEntity,
+  ChainHeadEntity,
+  CheckpointEntity,
+  SigningKeyEntity,
+];
+
+export interface DataSourceSettings {
+  database: DatabaseConfig;
+  poolSize?: number;
+  /** Only for throwaway schemas (the migration generator); never for a real database. */
+  withoutMigrations?: boolean;
+}
+
+/** Builds (does not open) the TypeORM data source for the configured dialect. */
+export function createDataSource({ database, poolSize = 10, withoutMigrations = false }: DataSourceSettings): DataSource {
+  let options: DataSourceOptions;
+  if (database.dialect === 'sqlite') {
+    if (database.location !== ':memory:') fs.mkdirSync(path.dirname(database.location), { recursive: true });
+    options = {
+      type: 'better-sqlite3',
+      database: database.location,
+      entities: ENTITIES,
+      migrations: withoutMigrations ? [] : sqliteMigrations,
+      prepareDatabase: (db: { pragma: (s: string) => unknown }) => {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        db.pragma('busy_timeout = 10000');
+        db.pragma('foreign_keys = ON');
+      },
+    };
+  } else {
+    options = {
+      // `mariadb` keeps TypeORM from misreading MariaDB's JSON/LONGTEXT (STACK-NOTES).
+      type: database.dialect,
+      url: database.location.replace(/^mariadb:/, 'mysql:'),
+      entities: ENTITIES,
+      migrations: withoutMigrations ? [] : mysqlMigrations,
+      timezone: 'Z',
+      charset: 'utf8mb4_bin',
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      poolSize,
+      extra: { connectionLimit: poolSize, enableKeepAlive: true },
+    };
+  }
+  return new DataSource({ ...options, synchronize: false, migrationsRun: false, logging: false });
+}

@@ -1,0 +1,33 @@
+import type { AuditEventRepository } from '../audit/audit-event.repository';
+import type { ChainVerifier } from '../audit/chain-verifier';
+import type { CheckpointService } from '../audit/checkpoint.service';
+import type { IngestService } from '../audit/ingest.service';
+import type { ApiKeyService } from '../auth/api-key.service';
+import type { Principal } from '../auth/role';
+import type { Logger } from '../observability/logger';
+import type { Loaders } from './loaders';
+
+/** Long-lived services, built once at start-up. */
+export interface Services {
+  ingest: IngestService;
+  events: AuditEventRepository;
+  verifier: ChainVerifier;
+  checkpoints: CheckpointService;
+  apiKeys: ApiKeyService;
+  limits: { maxPageSize: number; defaultPageSize: number };
+}
+
+/** What every resolver receives: who is asking, per-request loaders, the services. */
+export interface RequestContext {
+  requestId: string;
+  principal: Principal | null;
+  loaders: Loaders;
+  services: Services;
+  logger: Logger;
+}
+
+/** Narrows the context after @Authorized has run. */
+export const principalOf = (ctx: RequestContext): Principal => {
+  if (!ctx.principal) throw new Error('principalOf called on an unauthenticated request');
+  return ctx.principal;
+};

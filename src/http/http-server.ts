@@ -1,0 +1,182 @@
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { type ApolloServer, HeaderMap } from '@apollo/server';
+import { ErrorCode } from '../errors/error-code';
+import type { Metrics } from '../observability/metrics';
+import type { Logger } from '../observability/logger';
+
+export interface HttpDeps<TContext extends object> {
+  apollo: ApolloServer<TContext>;
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>;
+  ready: () => Promise<boolean>;
+  metrics: Metrics;
+  logger: Logger;
+  maxRequestBytes: number;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const errorBody = (code: ErrorCode, message: string) => ({ errors: [{ message, extensions: { code } }] });
+
+class BodyTooLarge extends Error {}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      reject(new BodyTooLarge());
+      req.resume();
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        reject(new BodyTooLarge());
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Plain node:http front: /graphql through Apollo's executeHTTPGraphQLRequest, plus /healthz,
+ * /readyz and /metrics. Tracks in-flight requests so shutdown can drain them.
+ */
+export class HttpServer<TContext extends object> {
+  readonly server: http.Server;
+  private inFlight = 0;
+  private draining = false;
+  private idle: (() => void) | null = null;
+
+  constructor(private readonly deps: HttpDeps<TContext>) {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.keepAliveTimeout = 5000;
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => resolve((this.server.address() as { port: number }).port));
+    });
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to timeoutMs), then closes sockets. */
+  async close(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeIdleConnections();
+    if (this.inFlight > 0) {
+      await Promise.race([new Promise<void>((resolve) => (this.idle = resolve)), new Promise((r) => setTimeout(r, timeoutMs).unref())]);
+    }
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const header = req.headers['x-request-id'];
+    const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = ['/graphql', '/healthz', '/readyz', '/metrics'].includes(url.pathname) ? url.pathname : 'other';
+    res.on('finish', () => this.deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) }));
+    if (this.draining) {
+      res.setHeader('connection', 'close');
+      sendJson(res, 503, errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'The server is shutting down; retry on another instance.'));
+      return;
+    }
+    this.inFlight += 1;
+    try {
+      switch (route) {
+        case '/graphql':
+          await this.graphql(req, res, url, requestId);
+          break;
+        case '/healthz':
+          sendJson(res, 200, { status: 'ok' });
+          break;
+        case '/readyz': {
+          const ok = await this.deps.ready().catch(() => false);
+          sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'database unreachable' });
+          break;
+        }
+        case '/metrics': {
+          const text = await this.deps.metrics.registry.metrics();
+          res.writeHead(200, { 'content-type': this.deps.metrics.registry.contentType });
+          res.end(text);
+          break;
+        }
+        default:
+          sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, `No route ${url.pathname}; GraphQL is served at /graphql.`));
+      }
+    } catch (error) {
+      this.deps.logger.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
+      else res.destroy();
+    } finally {
+      this.inFlight -= 1;
+      if (this.inFlight === 0 && this.idle) this.idle();
+    }
+  }
+
+  private async graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = undefined;
+    if (req.method === 'POST') {
+      let raw: Buffer;
+      try {
+        raw = await readBody(req, this.deps.maxRequestBytes);
+      } catch (error) {
+        if (error instanceof BodyTooLarge) {
+          res.setHeader('connection', 'close');
+          sendJson(
+            res,
+            413,
+            errorBody(
+              ErrorCode.PAYLOAD_TOO_LARGE,
+              `The request body exceeds ${this.deps.maxRequestBytes} bytes (MAX_REQUEST_BYTES); send smaller batches.`,
+            ),
+          );
+          return;
+        }
+        throw error;
+      }
+      const type = headers.get('content-type') ?? '';
+      if (/^application\/(graphql-response\+)?json/i.test(type) || /\+json/i.test(type)) {
+        try {
+          body = JSON.parse(raw.toString('utf8'));
+        } catch {
+          sendJson(res, 400, errorBody(ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.'));
+          return;
+        }
+      } else {
+        body = raw.toString('utf8');
+      }
+    }
+    const response = await this.deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => this.deps.context(req, requestId),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+    } else {
+      for await (const chunk of response.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+}

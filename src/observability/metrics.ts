@@ -1,0 +1,44 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Prometheus metrics of one server instance (own registry: no process-global state). */
+export class Metrics {
+  readonly registry = new Registry();
+  readonly httpRequests = new Counter({
+    name: 'datapunk_http_requests_total',
+    help: 'HTTP requests by route and status code.',
+    labelNames: ['route', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly graphqlErrors = new Counter({
+    name: 'datapunk_graphql_errors_total',
+    help: 'GraphQL errors returned to clients, by extensions.code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly eventsRecorded = new Counter({
+    name: 'datapunk_audit_events_recorded_total',
+    help: 'Audit events committed (idempotent replays excluded).',
+    registers: [this.registry],
+  });
+  readonly ingestDuration = new Histogram({
+    name: 'datapunk_audit_ingest_duration_seconds',
+    help: 'Time to validate, chain and commit one recordAuditEvents batch.',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
+  readonly chainLength: Gauge<'tenant'>;
+
+  constructor(chainLengths: () => Promise<{ tenantId: string; sequence: number }[]>) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'datapunk_' });
+    this.chainLength = new Gauge({
+      name: 'datapunk_audit_chain_length',
+      help: 'Events in each tenant chain (the head sequence).',
+      labelNames: ['tenant'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const { tenantId, sequence } of await chainLengths()) this.set({ tenant: tenantId }, sequence);
+      },
+    });
+  }
+}
