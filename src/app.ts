@@ -1,6 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
@@ -124,7 +126,13 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       includeStacktraceInErrorResponses: false,
       csrfPrevention: true,
       formatError,
-      plugins: [queryLimitsPlugin(config.limits), errorLogging(metrics)],
+      plugins: [
+        queryLimitsPlugin(config.limits),
+        errorLogging(metrics),
+        // No HTTP cache hints are used; disabling the plugin keeps Apollo from wrapping every field resolver.
+        ApolloServerPluginCacheControlDisabled(),
+        ...(config.production ? [ApolloServerPluginLandingPageDisabled()] : []),
+      ],
     });
     await apollo.start();
     cleanup.unshift(() => apollo.stop());

@@ -2,9 +2,10 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { toSqlDateTime } from '../database/sql-format';
-import { type AuditEventRecord, classificationRank, severityRank } from './audit-event.model';
+import { classificationRank, severityRank } from './audit-event.model';
+import { canonicalEvent } from './event-canonical';
 import type { PreparedEvent } from './event-validation';
-import { eventHash, linkHash } from './hashing';
+import { linkHash, sha256Hex } from './hashing';
 
 export interface ChainHead {
   sequence: number;
@@ -90,7 +91,7 @@ export function planAppend(
   const inBatch = new Map<string, KeyedReceipt>();
   let { sequence, chainHash } = head;
 
-  events.forEach(({ payload, payloadHash, idempotencyKey }, index) => {
+  events.forEach(({ payload, fragments, metadataJson, payloadHash, idempotencyKey }, index) => {
     if (idempotencyKey !== null) {
       const earlier = stored.get(idempotencyKey) ?? inBatch.get(idempotencyKey);
       if (earlier) {
@@ -106,18 +107,12 @@ export function planAppend(
       }
     }
     sequence += 1;
-    const record: Omit<AuditEventRecord, 'hash' | 'chainHash' | 'idempotencyKey'> = {
-      ...payload,
-      id: newId(),
-      tenantId,
-      sequence,
-      recordedAt,
-    };
-    const hash = eventHash(record);
+    const id = newId();
+    const hash = sha256Hex(canonicalEvent(fragments, { id, tenantId, sequence, recordedAt }));
     chainHash = linkHash(chainHash, hash);
     const p = payload;
     eventRows.push([
-      record.id,
+      id,
       tenantId,
       sequence,
       toSqlDateTime(p.occurredAt),
@@ -138,15 +133,15 @@ export function planAppend(
       p.requestId,
       p.sessionId,
       p.sourceService,
-      p.metadata === null ? null : JSON.stringify(p.metadata),
+      metadataJson,
       idempotencyKey,
       payloadHash,
       hash,
       chainHash,
     ]);
-    for (const value of p.categories) labelRows.push([record.id, 'category', value, tenantId, sequence]);
-    for (const value of p.tags) labelRows.push([record.id, 'tag', value, tenantId, sequence]);
-    const receipt = { id: record.id, sequence, hash, chainHash, recordedAt, idempotencyKey };
+    for (const value of p.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
+    for (const value of p.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
+    const receipt = { id, sequence, hash, chainHash, recordedAt, idempotencyKey };
     if (idempotencyKey !== null) inBatch.set(idempotencyKey, { ...receipt, payloadHash });
     receipts.push({ ...receipt, replayed: false });
   });

@@ -4,6 +4,7 @@ import { ErrorCode } from '../errors/error-code';
 import { canonicalJson } from './canonical-json';
 import { type ActorType, Classification, type EventPayload, type OutcomeStatus, Severity } from './audit-event.model';
 import { sha256Hex } from './hashing';
+import { canonicalPayload, type PayloadFragments, payloadFragments } from './event-canonical';
 
 /** An event as GraphQL hands it over (already type-checked by the schema, not yet by us). */
 export interface AuditEventInputShape {
@@ -33,6 +34,11 @@ export interface EventLimits {
 /** A validated event ready for the chain. */
 export interface PreparedEvent {
   payload: EventPayload;
+  /** Canonical JSON pieces of the payload, reused for the event hash (see event-canonical.ts). */
+  fragments: PayloadFragments;
+  /** Canonical JSON of the metadata, as stored. */
+  metadataJson: string | null;
+  /** SHA-256 of the canonical payload: tells an idempotent retry from a conflicting one. */
   payloadHash: string;
   idempotencyKey: string | null;
 }
@@ -45,11 +51,26 @@ const MAX_LABELS = 32;
 const MAX_METADATA_DEPTH = 16;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
-function depthOf(value: unknown, depth = 0): number {
-  if (value === null || typeof value !== 'object') return depth;
-  let max = depth + 1;
-  for (const child of Object.values(value as Record<string, unknown>)) max = Math.max(max, depthOf(child, depth + 1));
-  return max;
+/**
+ * One iterative pass over the metadata (no recursion, so a hostile nesting cannot overflow the
+ * stack): nesting depth, unpaired surrogates in keys and strings (JSON.stringify escapes them, so
+ * the JSON text cannot tell), and numbers JSON cannot represent (1e400 parses to Infinity).
+ */
+function metadataProblem(root: object): string | null {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length) {
+    const [value, depth] = stack.pop()!;
+    if (depth > MAX_METADATA_DEPTH) return `must nest at most ${MAX_METADATA_DEPTH} levels`;
+    for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+      if (!key.isWellFormed()) return 'contains an unpaired UTF-16 surrogate';
+      if (typeof child === 'string') {
+        if (!child.isWellFormed()) return 'contains an unpaired UTF-16 surrogate';
+      } else if (typeof child === 'number') {
+        if (!Number.isFinite(child)) return 'contains a number JSON cannot represent';
+      } else if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return null;
 }
 
 /**
@@ -130,16 +151,18 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
     if (idempotencyKey !== null && idempotencyKey.length === 0) problems.push({ path: at('idempotencyKey'), message: 'must not be empty' });
 
     let metadata: Record<string, unknown> | null = null;
+    let metadataJson: string | null = null;
     if (input.metadata !== null && input.metadata !== undefined) {
-      const json = canonicalJson(input.metadata);
-      const bytes = Buffer.byteLength(json, 'utf8');
-      if (bytes > limits.maxMetadataBytes)
-        problems.push({ path: at('metadata'), message: `must be at most ${limits.maxMetadataBytes} bytes as JSON (is ${bytes})` });
-      else if (!json.isWellFormed()) problems.push({ path: at('metadata'), message: 'contains an unpaired UTF-16 surrogate' });
-      else if (depthOf(input.metadata) > MAX_METADATA_DEPTH)
-        problems.push({ path: at('metadata'), message: `must nest at most ${MAX_METADATA_DEPTH} levels` });
-      // Stored and hashed as canonical JSON, so the object read back hashes to the same value.
-      metadata = JSON.parse(json) as Record<string, unknown>;
+      const problem = metadataProblem(input.metadata);
+      if (problem) problems.push({ path: at('metadata'), message: problem });
+      else {
+        metadataJson = canonicalJson(input.metadata);
+        const bytes = Buffer.byteLength(metadataJson, 'utf8');
+        if (bytes > limits.maxMetadataBytes) {
+          problems.push({ path: at('metadata'), message: `must be at most ${limits.maxMetadataBytes} bytes as JSON (is ${bytes})` });
+        }
+        metadata = input.metadata;
+      }
     }
 
     if (problems.length > before) return;
@@ -158,7 +181,8 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
       sourceService,
       metadata,
     };
-    prepared.push({ payload, payloadHash: sha256Hex(canonicalJson(payload)), idempotencyKey });
+    const fragments = payloadFragments(payload, metadataJson);
+    prepared.push({ payload, fragments, metadataJson, payloadHash: sha256Hex(canonicalPayload(fragments)), idempotencyKey });
   });
 
   if (problems.length) {

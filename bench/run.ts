@@ -1,0 +1,206 @@
+/**
+ * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run.
+ *
+ * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
+ * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
+ * the same rows with raw multi-row INSERTs into tables of the same shape (CREATE TABLE … LIKE), on a
+ * fresh MariaDB database. Rounds alternate raw / service so both see the same table growth; the
+ * last line is the median `ingest_vs_raw_ratio=<r>`.
+ *
+ * Settings: BENCH_MARIADB_URL (default mariadb://root@127.0.0.1:3306), BENCH_EVENTS, BENCH_ROUNDS
+ * (default 3), BENCH_CONCURRENCY (HTTP requests in flight, default 2).
+ */
+import 'reflect-metadata';
+import path from 'node:path';
+import os from 'node:os';
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { createConnection, type Connection } from 'mysql2/promise';
+import { prepareEvents, type AuditEventInputShape } from '../src/audit/event-validation';
+import { chunkRows, EVENT_COLUMNS, LABEL_COLUMNS, planAppend } from '../src/audit/chain-append';
+import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
+import { placeholders } from '../src/database/sql-format';
+import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
+
+const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
+const BATCH = 1000;
+
+const RECORD =
+  'mutation Record($input: RecordAuditEventsInput!) { recordAuditEvents(input: $input) { recordedCount receipts { id sequence hash chainHash recordedAt } } }';
+
+const ACTIONS = ['auth.login', 'auth.logout', 'patient_record.read', 'patient_record.update', 'api.request', 'config.change'];
+const STATUSES = [OutcomeStatus.SUCCESS, OutcomeStatus.SUCCESS, OutcomeStatus.SUCCESS, OutcomeStatus.FAILURE, OutcomeStatus.DENIED];
+
+/** A realistic event: every common field set, a small metadata object, one category, one tag. */
+function makeEvent(i: number, round: number): AuditEventInputShape {
+  return {
+    occurredAt: new Date(Date.now() - 3_600_000 + i).toISOString(),
+    actor: {
+      id: `user-${i % 977}`,
+      type: ActorType.USER,
+      displayName: `User ${i % 977}`,
+      ip: `10.0.${(i >> 8) & 255}.${i & 255}`,
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64) bench',
+    },
+    action: ACTIONS[i % ACTIONS.length],
+    resource: { type: 'record', id: `rec-${i % 5003}`, name: null },
+    outcome: { status: STATUSES[i % STATUSES.length], reason: i % 5 === 3 ? 'invalid credentials' : null },
+    severity: i % 50 === 0 ? Severity.WARNING : Severity.INFO,
+    classification: i % 3 === 0 ? Classification.CONFIDENTIAL : Classification.INTERNAL,
+    categories: i % 3 === 0 ? ['PII'] : [],
+    tags: ['bench'],
+    requestId: `req-${round}-${i}`,
+    sessionId: `sess-${i % 101}`,
+    sourceService: 'bench-service',
+    metadata: { path: '/api/v1/records', method: 'GET', bytes: i * 7, ok: true },
+    // Clients are told to send a key so retries are safe; the service then also looks keys up.
+    idempotencyKey: `bench-${round}-${i}`,
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function startServer(databaseUrl: string, adminKey: string, dataDir: string) {
+  const child = spawn(process.execPath, [path.resolve(__dirname, '../src/cli.js'), 'serve'], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      DATABASE_URL: databaseUrl,
+      DATA_DIR: dataDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATAPUNK_BOOTSTRAP_ADMIN_KEY: adminKey,
+      LOG_LEVEL: 'warn',
+      CHECKPOINT_INTERVAL_SECONDS: '0',
+    },
+    stdio: ['ignore', 'inherit', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+      const m = /GraphQL endpoint: (\S+)/.exec(err);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`server exited ${code}: ${err}`)));
+  });
+  return {
+    url,
+    stop: () => new Promise<void>((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))),
+  };
+}
+
+async function gql(url: string, key: string, body: string): Promise<any> {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body });
+  const json: any = await res.json();
+  if (json.errors) throw new Error(JSON.stringify(json.errors).slice(0, 500));
+  return json;
+}
+
+async function ingestRound(url: string, key: string, bodies: string[]): Promise<number> {
+  const started = process.hrtime.bigint();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < bodies.length) await gql(url, key, bodies[next++]);
+    }),
+  );
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function rawRound(conn: Connection, tenant: string, inputs: AuditEventInputShape[]): Promise<number> {
+  // Rows are built before the clock starts: the baseline is the database floor, nothing else.
+  const prepared = prepareEvents(inputs, { maxStringLength: 1024, maxMetadataBytes: 16384, maxOccurredAtAgeMs: 1e12, maxClockSkewMs: 1e9 });
+  const batches: { events: unknown[][]; labels: unknown[][] }[] = [];
+  let head = { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
+  for (let i = 0; i < prepared.length; i += BATCH) {
+    const plan = planAppend(tenant, head, prepared.slice(i, i + BATCH), new Map());
+    head = plan.head;
+    batches.push({ events: plan.eventRows, labels: plan.labelRows });
+  }
+  const eventsSql = `INSERT INTO raw_audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
+  const labelsSql = `INSERT INTO raw_audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
+  const started = process.hrtime.bigint();
+  for (const batch of batches) {
+    await conn.query('START TRANSACTION');
+    for (const chunk of chunkRows(batch.events, BATCH))
+      await conn.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+    for (const chunk of chunkRows(batch.labels, 4 * BATCH))
+      await conn.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+    await conn.query('COMMIT');
+  }
+  return Number(process.hrtime.bigint() - started) / 1e9;
+}
+
+async function main(): Promise<void> {
+  const server = new URL(SERVER);
+  const dbName = `dpa_bench_${randomBytes(4).toString('hex')}`;
+  const admin = await createConnection({
+    host: server.hostname,
+    port: Number(server.port || 3306),
+    user: decodeURIComponent(server.username) || 'root',
+    password: decodeURIComponent(server.password),
+  });
+  await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-bench-'));
+  const dbUrl = new URL(SERVER);
+  dbUrl.pathname = `/${dbName}`;
+  const adminKey = `bench_${randomBytes(16).toString('hex')}`;
+  const app = await startServer(dbUrl.toString(), adminKey, dataDir);
+  const conn = await createConnection({
+    host: server.hostname,
+    port: Number(server.port || 3306),
+    user: decodeURIComponent(server.username) || 'root',
+    password: decodeURIComponent(server.password),
+    database: dbName,
+    timezone: 'Z',
+    charset: 'utf8mb4_bin',
+  });
+  try {
+    await conn.query('CREATE TABLE raw_audit_event LIKE audit_event');
+    await conn.query('CREATE TABLE raw_audit_event_label LIKE audit_event_label');
+    console.log(
+      `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH}, ${ROUNDS} rounds, ${CONCURRENCY} request(s) in flight, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}`,
+    );
+
+    // Warm-up: JIT, connection pools, buffer pool — on both paths, not timed.
+    const warm = Array.from({ length: 2 * BATCH }, (_, i) => makeEvent(i, -1));
+    for (let i = 0; i < warm.length; i += BATCH)
+      await gql(app.url, adminKey, JSON.stringify({ query: RECORD, variables: { input: { events: warm.slice(i, i + BATCH) } } }));
+    await rawRound(conn, 'warmup', warm);
+
+    const ratios: number[] = [];
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const inputs = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, round));
+      const bodies: string[] = [];
+      for (let i = 0; i < inputs.length; i += BATCH)
+        bodies.push(JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(i, i + BATCH) } } }));
+      const rawSeconds = await rawRound(conn, `raw-${round}`, inputs);
+      const ingestSeconds = await ingestRound(app.url, adminKey, bodies);
+      const raw = EVENTS / rawSeconds;
+      const ingest = EVENTS / ingestSeconds;
+      ratios.push(ingest / raw);
+      console.log(
+        `round ${round + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}`,
+      );
+    }
+    const [{ n }] = ((await conn.query("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = 'default'")) as any)[0];
+    if (Number(n) !== EVENTS * ROUNDS + 2 * BATCH) throw new Error(`expected ${EVENTS * ROUNDS + 2 * BATCH} recorded events, found ${n}`);
+    console.log(`ingest_vs_raw_ratio=${median(ratios).toFixed(3)}`);
+  } finally {
+    await conn.end();
+    await app.stop();
+    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+    await admin.end();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

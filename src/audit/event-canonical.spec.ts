@@ -1,0 +1,60 @@
+import { canonicalJson } from './canonical-json';
+import { ActorType, Classification, type EventPayload, hashedView, OutcomeStatus, Severity } from './audit-event.model';
+import { canonicalEvent, canonicalPayload, payloadFragments, storedFragments } from './event-canonical';
+
+const base: EventPayload = {
+  occurredAt: '2026-11-26T10:00:00.000Z',
+  actor: { id: 'u-42', type: ActorType.USER, displayName: null, ip: '203.0.113.7', userAgent: null },
+  action: 'auth.login',
+  resource: { type: 'session', id: 's-1', name: null },
+  outcome: { status: OutcomeStatus.SUCCESS, reason: null },
+  severity: Severity.INFO,
+  classification: Classification.INTERNAL,
+  categories: [],
+  tags: [],
+  requestId: null,
+  sessionId: null,
+  sourceService: null,
+  metadata: null,
+};
+
+const variants: EventPayload[] = [
+  base,
+  {
+    ...base,
+    actor: { id: 'a\u0000"\\\n', type: ActorType.SERVICE, displayName: 'Zoë 😀', ip: '::1', userAgent: '\r\n{"level":50}' },
+    resource: { type: 'patient_record', id: 'p-1', name: '\u2028' },
+    outcome: { status: OutcomeStatus.DENIED, reason: 'nope' },
+    severity: Severity.EMERGENCY,
+    classification: Classification.RESTRICTED,
+    categories: ['PHI', 'PII'],
+    tags: ['a', 'b c', 'é'],
+    requestId: 'r',
+    sessionId: 's',
+    sourceService: 'svc',
+    metadata: { z: [1, 0.5, -0, 1e21, { b: null, a: true }], '\u20ac': 'x', '1': { nested: 'y' }, A: '' },
+  },
+];
+
+describe('fast event canonicalisation', () => {
+  it.each(variants.map((v, i) => [i, v]))('variant %i equals the generic RFC 8785 serialisation', (_i, payload) => {
+    const p = payload;
+    const fragments = payloadFragments(p, p.metadata === null ? null : canonicalJson(p.metadata));
+    expect(canonicalPayload(fragments)).toBe(canonicalJson(p));
+    const server = {
+      id: '01a21844-4bd2-75d3-aa2e-6681d33a7120',
+      tenantId: 'acme',
+      sequence: 9007199254740991,
+      recordedAt: '2026-11-26T10:00:01.000Z',
+    };
+    expect(canonicalEvent(fragments, server)).toBe(canonicalJson(hashedView({ ...p, ...server })));
+    expect(canonicalEvent(storedFragments(p), server)).toBe(canonicalJson(hashedView({ ...p, ...server })));
+  });
+
+  it('changes when any field changes', () => {
+    const server = { id: 'x', tenantId: 't', sequence: 1, recordedAt: '2026-11-26T10:00:01.000Z' };
+    const a = canonicalEvent(storedFragments(base), server);
+    expect(canonicalEvent(storedFragments({ ...base, actor: { ...base.actor, ip: '203.0.113.8' } }), server)).not.toBe(a);
+    expect(canonicalEvent(storedFragments(base), { ...server, sequence: 2 })).not.toBe(a);
+  });
+});

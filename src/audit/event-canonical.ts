@@ -1,0 +1,58 @@
+import { canonicalJson } from './canonical-json';
+import type { AuditEventRecord, EventPayload } from './audit-event.model';
+
+/**
+ * The hot-path serialiser: produces exactly `canonicalJson(payload)` and
+ * `canonicalJson(hashedView(record))` (a spec proves it), but with the key order written out once
+ * instead of sorted per event, and the payload serialised once for both hashes. Event keys in
+ * RFC 8785 order: action actor categories classification id metadata occurredAt outcome
+ * recordedAt requestId resource sequence sessionId severity sourceService tags tenantId v.
+ */
+export interface PayloadFragments {
+  /** action … classification */
+  a: string;
+  /** metadata … outcome */
+  b: string;
+  /** requestId, resource */
+  c: string;
+  /** sessionId … tags */
+  d: string;
+}
+
+const str = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
+const list = (values: string[]): string => `[${values.map((v) => JSON.stringify(v)).join(',')}]`;
+
+/** `metadataJson` is the canonical JSON of the metadata object (or null). */
+export function payloadFragments(p: EventPayload, metadataJson: string | null): PayloadFragments {
+  const { actor, resource, outcome } = p;
+  return {
+    a:
+      `"action":${JSON.stringify(p.action)},` +
+      `"actor":{"displayName":${str(actor.displayName)},"id":${JSON.stringify(actor.id)},"ip":${str(actor.ip)},"type":${JSON.stringify(actor.type)},"userAgent":${str(actor.userAgent)}},` +
+      `"categories":${list(p.categories)},"classification":${JSON.stringify(p.classification)}`,
+    b:
+      `"metadata":${metadataJson ?? 'null'},"occurredAt":${JSON.stringify(p.occurredAt)},` +
+      `"outcome":{"reason":${str(outcome.reason)},"status":${JSON.stringify(outcome.status)}}`,
+    c:
+      `"requestId":${str(p.requestId)},` +
+      `"resource":{"id":${JSON.stringify(resource.id)},"name":${str(resource.name)},"type":${JSON.stringify(resource.type)}}`,
+    d:
+      `"sessionId":${str(p.sessionId)},"severity":${JSON.stringify(p.severity)},` +
+      `"sourceService":${str(p.sourceService)},"tags":${list(p.tags)}`,
+  };
+}
+
+/** canonicalJson(payload). */
+export const canonicalPayload = (f: PayloadFragments): string => `{${f.a},${f.b},${f.c},${f.d}}`;
+
+/** canonicalJson(hashedView(record)) for the record made of the payload plus these server fields. */
+export const canonicalEvent = (
+  f: PayloadFragments,
+  server: Pick<AuditEventRecord, 'id' | 'tenantId' | 'sequence' | 'recordedAt'>,
+): string =>
+  `{${f.a},"id":${JSON.stringify(server.id)},${f.b},"recordedAt":${JSON.stringify(server.recordedAt)},${f.c},` +
+  `"sequence":${server.sequence},${f.d},"tenantId":${JSON.stringify(server.tenantId)},"v":1}`;
+
+/** Fragments for an event read back from storage (the verifier's path). */
+export const storedFragments = (p: EventPayload): PayloadFragments =>
+  payloadFragments(p, p.metadata === null ? null : canonicalJson(p.metadata));
