@@ -142,6 +142,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       metrics,
       logger,
       maxRequestBytes: config.limits.maxRequestBytes,
+      metricsToken: config.metricsToken,
       ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
       context: async (req, requestId) => {
         const secret = bearer(req);

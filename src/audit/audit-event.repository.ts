@@ -140,11 +140,11 @@ export class AuditEventRepository {
     tenantId: string,
     filter: AuditEventFilter | undefined,
     first: number,
-    after: string | undefined,
+    after: string | null,
     order: SortOrder,
   ): Promise<{ events: StoredEvent[]; hasNextPage: boolean }> {
     const qb = this.filtered(tenantId, filter).select(COLUMNS);
-    if (after) {
+    if (after !== null) {
       const sequence = decodeCursor(after);
       qb.andWhere(order === SortOrder.DESC ? 'e.sequence < :afterSequence' : 'e.sequence > :afterSequence', { afterSequence: sequence });
     }

@@ -32,7 +32,17 @@ export function present(event: StoredEvent, role: Role): AuditEvent {
       redactedFields.push('metadata');
     }
   }
-  return Object.assign(new AuditEvent(), { ...event, actor, metadata, redactedFields });
+  // A hash over withheld values would let a caller confirm guesses of them (an IPv4 address is 2^32 tries).
+  if (redactedFields.length) redactedFields.push('hash', 'chainHash');
+  const hidden = redactedFields.length > 0;
+  return Object.assign(new AuditEvent(), {
+    ...event,
+    actor,
+    metadata,
+    hash: hidden ? null : event.hash,
+    chainHash: hidden ? null : event.chainHash,
+    redactedFields,
+  });
 }
 
 @Resolver(() => AuditEvent)
@@ -75,7 +85,7 @@ export class AuditEventResolver {
         },
       );
     }
-    const { events, hasNextPage } = await ctx.services.events.findPage(tenantId, filter, size, after ?? undefined, order);
+    const { events, hasNextPage } = await ctx.services.events.findPage(tenantId, filter, size, after ?? null, order);
     for (const event of events) ctx.loaders.event.prime(event.id, event);
     const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: present(event, role) }));
     return Object.assign(new AuditEventConnection(), {

@@ -221,10 +221,14 @@ export class AuditEvent {
   metadata!: Record<string, unknown> | null;
   @Field(() => String, { nullable: true })
   idempotencyKey!: string | null;
-  @Field({ description: 'SHA-256 (hex) of the canonical JSON of the event.' })
-  hash!: string;
-  @Field({ description: 'SHA-256(previous chainHash ‖ hash), hex.' })
-  chainHash!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'SHA-256 (hex) of the canonical JSON of the event. Null when fields are redacted for the caller (it would confirm guesses of them).',
+  })
+  hash!: string | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256(previous chainHash ‖ hash), hex. Null when hash is.' })
+  chainHash!: string | null;
   @Field(() => [String], { description: 'Names of fields withheld from this caller (role-based redaction).' })
   redactedFields!: string[];
 }

@@ -84,6 +84,9 @@ export class ChainVerifier {
       }
     }
 
+    // A range wholly past the newest known sequence holds nothing to check (and no event before it to link to).
+    if (fromSequence > toSequence) return { ...base, valid: true, checkedCount, checkpointsChecked, firstFailure: null };
+
     let previous = fromSequence === 1 ? GENESIS_CHAIN_HASH : await this.events.chainHashAt(tenantId, fromSequence - 1);
     if (previous === null) return fail(fromSequence - 1, ChainFailureReason.SEQUENCE_GAP, `event ${fromSequence - 1} is missing`);
     let expected = fromSequence;

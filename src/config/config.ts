@@ -70,6 +70,7 @@ const schema = z.object({
   MAX_QUERY_COST: integer(10, 10_000_000).default('50000'),
   MAX_ALIASES: integer(1, 1000).default('30'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
+  METRICS_BEARER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -102,6 +103,8 @@ export interface AppConfig {
     maxAliases: number;
   };
   shutdownTimeoutMs: number;
+  /** When set, /metrics answers only to `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   logLevel: string;
 }
 
@@ -122,6 +125,18 @@ function databaseFrom(url: string | undefined, dataDir: string): DatabaseConfig 
   return { dialect: 'sqlite', location: file === ':memory:' ? file : path.resolve(file) };
 }
 
+/** Settings whose values are secrets, and URLs whose password must not reach a log. */
+const SECRET_SETTINGS = new Set(['DATAPUNK_BOOTSTRAP_ADMIN_KEY', 'DATAPUNK_SIGNING_KEY', 'METRICS_BEARER_TOKEN']);
+const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
+
+/** A bad value as a start-up message may show it: secrets hidden, URL passwords masked. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return '""';
+  if (SECRET_SETTINGS.has(name)) return '(hidden)';
+  if (URL_SETTINGS.has(name)) return JSON.stringify(value.replace(/^([^:/]*:\/\/[^:@/]*):[^@/]*@/, '$1:***@'));
+  return JSON.stringify(value);
+}
+
 /** Reads and validates the environment. Empty strings count as unset. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const input: Record<string, string> = {};
@@ -130,21 +145,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     if (value !== undefined && value !== '') input[key] = value;
   }
   const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => {
+  const problems: string[] = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
         const name = String(issue.path[0]);
-        return `${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`;
-      }),
-    );
+        return `${name}=${shown(name, input[name])}: ${issue.message}`;
+      });
+  // Cross-setting checks run on the values that parsed, so one start reports every problem.
+  const value = <K extends keyof typeof schema.shape>(name: K) => {
+    const result = schema.shape[name].safeParse(input[name]);
+    return result.success ? (result.data as z.output<(typeof schema.shape)[K]>) : undefined;
+  };
+  const defaultPageSize = value('DEFAULT_PAGE_SIZE');
+  const maxPageSize = value('MAX_PAGE_SIZE');
+  if (defaultPageSize !== undefined && maxPageSize !== undefined && defaultPageSize > maxPageSize) {
+    problems.push('DEFAULT_PAGE_SIZE: must not exceed MAX_PAGE_SIZE');
   }
-  const c = parsed.data;
-  const problems: string[] = [];
-  if (c.DEFAULT_PAGE_SIZE > c.MAX_PAGE_SIZE) problems.push('DEFAULT_PAGE_SIZE: must not exceed MAX_PAGE_SIZE');
-  if (c.DATAPUNK_SIGNING_KEY && c.DATAPUNK_SIGNING_KEY_FILE) {
+  if (input.DATAPUNK_SIGNING_KEY && input.DATAPUNK_SIGNING_KEY_FILE) {
     problems.push('DATAPUNK_SIGNING_KEY_FILE: set either DATAPUNK_SIGNING_KEY or DATAPUNK_SIGNING_KEY_FILE, not both');
   }
-  if (problems.length) throw new ConfigError(problems);
+  if (problems.length || !parsed.success) throw new ConfigError(problems);
+  const c = parsed.data;
   const dataDir = path.resolve(c.DATA_DIR);
   return {
     production: c.NODE_ENV === 'production',
@@ -175,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAliases: c.MAX_ALIASES,
     },
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    metricsToken: c.METRICS_BEARER_TOKEN,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -10,6 +10,9 @@ export interface QueryLimits {
   defaultPageSize: number;
 }
 
+/** What a list field returns when its `first`/`limit` argument is left out. */
+const DEFAULT_LIST_SIZES: Record<string, number> = { checkpoints: 20, auditEventStats: 100 };
+
 interface Measure {
   depth: number;
   cost: number;
@@ -46,7 +49,10 @@ export function measureOperation(
         if (sel.alias) total.aliases += 1;
         total.cost += multiplier;
         if (sel.selectionSet) {
-          const size = listSize(sel.arguments, variables) ?? (sel.name.value === 'auditEvents' ? defaultPageSize : 1);
+          const size =
+            listSize(sel.arguments, variables) ??
+            DEFAULT_LIST_SIZES[sel.name.value] ??
+            (sel.name.value === 'auditEvents' ? defaultPageSize : 1);
           inner = walk(sel.selectionSet, depth + 1, multiplier * Math.max(1, size), seen);
         }
       } else if (sel.kind === Kind.INLINE_FRAGMENT) {

@@ -12,6 +12,8 @@ export interface HttpDeps<TContext extends object> {
   metrics: Metrics;
   logger: Logger;
   maxRequestBytes: number;
+  /** Bearer token /metrics requires, if any. */
+  metricsToken?: string;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -39,8 +41,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Drain instead of destroying the socket, so the client still receives the 413.
+        req.removeAllListeners('data');
+        req.resume();
         reject(new BodyTooLarge());
-        req.destroy();
         return;
       }
       chunks.push(chunk);
@@ -111,6 +115,10 @@ export class HttpServer<TContext extends object> {
           break;
         }
         case '/metrics': {
+          if (this.deps.metricsToken && req.headers.authorization !== `Bearer ${this.deps.metricsToken}`) {
+            sendJson(res, 401, errorBody(ErrorCode.UNAUTHENTICATED, 'Send METRICS_BEARER_TOKEN as "Authorization: Bearer <token>".'));
+            break;
+          }
           const text = await this.deps.metrics.registry.metrics();
           res.writeHead(200, { 'content-type': this.deps.metrics.registry.contentType });
           res.end(text);

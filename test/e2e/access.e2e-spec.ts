@@ -1,0 +1,378 @@
+import { Role } from '../../src/auth/role';
+import { createTestEnvironment, eventInput, RECORD, type GraphQLResponse, type TestEnvironment } from '../helpers/test-environment';
+
+/**
+ * Role × operation matrix. The expected permissions of every Query and Mutation field; the live
+ * schema is compared with this table, so a field added without an entry (and an authorization
+ * decision) fails the suite.
+ */
+type Caller = 'ADMIN' | 'AUDITOR' | 'INGEST' | 'VIEWER' | 'no key' | 'revoked key' | 'garbage key' | 'not a Bearer header';
+const ROLES = [Role.ADMIN, Role.AUDITOR, Role.INGEST, Role.VIEWER] as const;
+const UNAUTHENTICATED_CALLERS: Caller[] = ['no key', 'revoked key', 'garbage key', 'not a Bearer header'];
+const ALL_CALLERS: Caller[] = [...ROLES, ...UNAUTHENTICATED_CALLERS];
+const ANY_KEY = 'any key';
+
+interface Operation {
+  type: 'Query' | 'Mutation';
+  allowed: readonly Role[] | typeof ANY_KEY;
+  /** Builds one request for this field; `ctx` offers a seeded event and a fresh key to revoke. */
+  build(ctx: { eventId: string; victimKeyId: () => Promise<string> }): Promise<{ query: string; variables?: Record<string, unknown> }>;
+}
+
+const MATRIX_ACTION = 'access.matrix';
+
+const OPERATIONS: Record<string, Operation> = {
+  recordAuditEvents: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.INGEST],
+    build: async () => ({ query: RECORD, variables: { input: { events: [eventInput({ action: MATRIX_ACTION })] } } }),
+  },
+  auditEvent: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR, Role.VIEWER],
+    build: async ({ eventId }) => ({ query: 'query($id: String!) { auditEvent(id: $id) { id } }', variables: { id: eventId } }),
+  },
+  auditEvents: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR, Role.VIEWER],
+    build: async () => ({ query: '{ auditEvents(first: 1) { totalCount edges { node { id } } } }' }),
+  },
+  auditEventStats: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR, Role.VIEWER],
+    build: async () => ({ query: '{ auditEventStats(groupBy: ACTION) { total groups { key count } } }' }),
+  },
+  verifyAuditChain: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR, Role.VIEWER],
+    build: async () => ({ query: '{ verifyAuditChain { valid checkedCount } }' }),
+  },
+  checkpoints: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR, Role.VIEWER],
+    build: async () => ({ query: '{ checkpoints { id sequence } }' }),
+  },
+  createCheckpoint: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: 'mutation { createCheckpoint { id sequence } }' }),
+  },
+  apiKeys: {
+    type: 'Query',
+    allowed: [Role.ADMIN],
+    build: async () => ({ query: '{ apiKeys { id role } }' }),
+  },
+  createApiKey: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async () => ({ query: 'mutation { createApiKey(input: { name: "matrix key", role: VIEWER }) { apiKey { id } secret } }' }),
+  },
+  revokeApiKey: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async ({ victimKeyId }) => ({
+      query: 'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { id revokedAt } }',
+      variables: { id: await victimKeyId() },
+    }),
+  },
+  viewer: {
+    type: 'Query',
+    allowed: ANY_KEY,
+    build: async () => ({ query: '{ viewer { keyId role tenant { id } } }' }),
+  },
+  signingKeys: {
+    type: 'Query',
+    allowed: ANY_KEY,
+    build: async () => ({ query: '{ signingKeys { id algorithm publicKeyPem } }' }),
+  },
+};
+
+const isAllowed = (op: Operation, caller: Caller): boolean =>
+  (ROLES as readonly string[]).includes(caller) && (op.allowed === ANY_KEY || (op.allowed as readonly string[]).includes(caller));
+
+describe('access: role × operation matrix', () => {
+  let env: TestEnvironment;
+  const authorization = {} as Record<Caller, string | null>;
+  let eventId: string;
+  const victims: { id: string; secret: string }[] = [];
+
+  /** POST /graphql with exactly this Authorization header (or none). */
+  async function call(caller: Caller, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse> {
+    const header = authorization[caller];
+    const res = await fetch(env.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(header ? { authorization: header } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return { status: res.status, headers: res.headers, body: (await res.json()) as GraphQLResponse['body'] };
+  }
+
+  /** What a refused request must leave untouched. */
+  async function snapshot() {
+    const count = async (sql: string) => Number((await env.sql<{ n: unknown }>(sql))[0].n);
+    return {
+      matrixEvents: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = '${MATRIX_ACTION}'`),
+      keys: await count('SELECT COUNT(*) AS n FROM api_key'),
+      revokedKeys: await count('SELECT COUNT(*) AS n FROM api_key WHERE revoked_at IS NOT NULL'),
+      checkpoints: await count('SELECT COUNT(*) AS n FROM checkpoint'),
+    };
+  }
+
+  const victimKeyId = async () => {
+    const { key, secret } = await env.app.services.apiKeys.create('default', Role.VIEWER, 'victim');
+    victims.push({ id: key.id, secret });
+    return key.id;
+  };
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    authorization.ADMIN = `Bearer ${env.adminKey}`;
+    for (const role of [Role.AUDITOR, Role.INGEST, Role.VIEWER]) authorization[role] = `Bearer ${await env.createKey(role)}`;
+    const revoked = await env.app.services.apiKeys.create('default', Role.ADMIN, 'revoked admin');
+    await env.app.services.apiKeys.revoke('default', revoked.key.id);
+    authorization['revoked key'] = `Bearer ${revoked.secret}`;
+    authorization['no key'] = null;
+    authorization['garbage key'] = 'Bearer dpa_this-is-not-a-key-of-this-server';
+    authorization['not a Bearer header'] = `Basic ${Buffer.from(`admin:${env.adminKey}`).toString('base64')}`;
+    const seeded = await env.gql(RECORD, { input: { events: [eventInput()] } });
+    expect(seeded.body.errors).toBeUndefined();
+    eventId = seeded.body.data!.recordAuditEvents.receipts[0].id;
+  });
+  afterAll(() => env.close());
+
+  it('covers every Query and Mutation field of the live schema', async () => {
+    const res = await env.gql(
+      '{ __schema { queryType { fields { name } } mutationType { fields { name } } subscriptionType { fields { name } } } }',
+    );
+    expect(res.body.errors).toBeUndefined();
+    const schema = res.body.data!.__schema;
+    const live = [
+      ...schema.queryType.fields.map((f: { name: string }) => `Query.${f.name}`),
+      ...(schema.mutationType?.fields ?? []).map((f: { name: string }) => `Mutation.${f.name}`),
+      ...(schema.subscriptionType?.fields ?? []).map((f: { name: string }) => `Subscription.${f.name}`),
+    ].sort();
+    const expected = Object.entries(OPERATIONS)
+      .map(([name, op]) => `${op.type}.${name}`)
+      .sort();
+    expect(live).toEqual(expected);
+  });
+
+  describe.each(ALL_CALLERS)('%s', (caller) => {
+    it.each(Object.keys(OPERATIONS))('%s', async (field) => {
+      const op = OPERATIONS[field];
+      const { query, variables } = await op.build({ eventId, victimKeyId });
+      const before = await snapshot();
+      const res = await call(caller, query, variables);
+      if (isAllowed(op, caller)) {
+        expect(res.body.errors).toBeUndefined();
+        expect(res.body.data?.[field]).toBeDefined();
+        expect(res.body.data![field]).not.toBeNull();
+        return;
+      }
+      const expectedCode = (ROLES as readonly string[]).includes(caller) ? 'FORBIDDEN' : 'UNAUTHENTICATED';
+      expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual([expectedCode]);
+      expect(res.body.errors![0].path).toEqual([field]);
+      expect(res.body.data?.[field] ?? null).toBeNull();
+      // A refused request changes nothing: no event, key, revocation or checkpoint.
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+
+  it('answers viewer with the caller’s own key, role and tenant', async () => {
+    for (const role of ROLES) {
+      const res = await call(role, '{ viewer { keyId role tenant { id } } }');
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data!.viewer).toMatchObject({ role, tenant: { id: 'default' } });
+    }
+  });
+
+  it('leaves a key that a refused revokeApiKey targeted working', async () => {
+    const id = await victimKeyId();
+    const victim = victims.find((v) => v.id === id)!;
+    for (const caller of [Role.AUDITOR, Role.INGEST, Role.VIEWER, 'no key'] as Caller[]) {
+      const res = await call(caller, 'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { id } }', { id });
+      expect(res.body.errors?.[0].extensions?.code).toMatch(/^(FORBIDDEN|UNAUTHENTICATED)$/);
+    }
+    const still = await env.gql('{ viewer { role } }', {}, victim.secret);
+    expect(still.body.errors).toBeUndefined();
+    expect(still.body.data!.viewer.role).toBe('VIEWER');
+  });
+});
+
+describe('access: VIEWER redaction', () => {
+  let env: TestEnvironment;
+  let keys: Record<'ADMIN' | 'AUDITOR' | 'VIEWER', string>;
+  const ids: Record<string, string> = {};
+  const SELECTION = 'id classification actor { id ip userAgent displayName } metadata hash chainHash redactedFields';
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    keys = { ADMIN: env.adminKey, AUDITOR: await env.createKey('AUDITOR'), VIEWER: await env.createKey('VIEWER') };
+    const events = [
+      { name: 'public', classification: 'PUBLIC' },
+      { name: 'internal', classification: 'INTERNAL' },
+      { name: 'confidential', classification: 'CONFIDENTIAL' },
+      { name: 'restricted', classification: 'RESTRICTED' },
+    ].map(({ name, classification }) =>
+      eventInput({
+        classification,
+        actor: { id: `u-${name}`, type: 'USER', ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (redaction test)', displayName: 'Ada' },
+        metadata: { secret: `metadata of ${name}` },
+      }),
+    );
+    // Nothing to withhold: no network identifiers, no metadata.
+    events.push(eventInput({ classification: 'RESTRICTED', actor: { id: 'u-bare', type: 'SERVICE' }, metadata: null }));
+    const res = await env.gql(RECORD, { input: { events } });
+    expect(res.body.errors).toBeUndefined();
+    const receipts = res.body.data!.recordAuditEvents.receipts as { id: string }[];
+    ['public', 'internal', 'confidential', 'restricted', 'bare'].forEach((name, i) => (ids[name] = receipts[i].id));
+  });
+  afterAll(() => env.close());
+
+  /** Every event as one role sees it, by both read paths (list and by id), which must agree. */
+  async function readAs(role: keyof typeof keys): Promise<Record<string, any>> {
+    const list = await env.gql(`{ auditEvents(first: 50) { edges { node { ${SELECTION} } } } }`, {}, keys[role]);
+    expect(list.body.errors).toBeUndefined();
+    const byId: Record<string, any> = {};
+    for (const [name, id] of Object.entries(ids)) {
+      const one = await env.gql(`query($id: String!) { auditEvent(id: $id) { ${SELECTION} } }`, { id }, keys[role]);
+      expect(one.body.errors).toBeUndefined();
+      const fromList = list.body.data!.auditEvents.edges.find((e: { node: { id: string } }) => e.node.id === id)?.node;
+      expect(one.body.data!.auditEvent).toEqual(fromList);
+      byId[name] = one.body.data!.auditEvent;
+    }
+    return byId;
+  }
+
+  it('withholds actor.ip, actor.userAgent, and the metadata of CONFIDENTIAL and RESTRICTED events from VIEWER', async () => {
+    const seen = await readAs('VIEWER');
+    for (const name of ['public', 'internal', 'confidential', 'restricted']) {
+      expect(seen[name].actor).toEqual({ id: `u-${name}`, ip: null, userAgent: null, displayName: 'Ada' });
+      expect(seen[name].redactedFields).toEqual(expect.arrayContaining(['actor.ip', 'actor.userAgent']));
+    }
+    for (const name of ['public', 'internal']) {
+      expect(seen[name].metadata).toEqual({ secret: `metadata of ${name}` });
+      expect(seen[name].redactedFields).not.toContain('metadata');
+    }
+    for (const name of ['confidential', 'restricted']) {
+      expect(seen[name].metadata).toBeNull();
+      expect(seen[name].redactedFields).toContain('metadata');
+    }
+    // The hashes would let a VIEWER confirm guesses of the withheld values, so they go too.
+    for (const name of ['public', 'internal', 'confidential', 'restricted']) {
+      expect(seen[name]).toMatchObject({ hash: null, chainHash: null });
+      expect(seen[name].redactedFields).toEqual(expect.arrayContaining(['hash', 'chainHash']));
+    }
+    expect(seen.bare).toMatchObject({ actor: { ip: null, userAgent: null }, metadata: null, redactedFields: [] });
+    expect(seen.bare.hash).toMatch(/^[0-9a-f]{64}$/);
+    // Redacted values appear nowhere in the answer.
+    const raw = JSON.stringify(await env.gql(`{ auditEvents { edges { node { ${SELECTION} } } } }`, {}, keys.VIEWER));
+    for (const hidden of ['203.0.113.7', 'redaction test', 'metadata of confidential', 'metadata of restricted']) {
+      expect(raw).not.toContain(hidden);
+    }
+  });
+
+  it.each(['AUDITOR', 'ADMIN'] as const)('shows %s everything', async (role) => {
+    const seen = await readAs(role);
+    for (const name of ['public', 'internal', 'confidential', 'restricted']) {
+      expect(seen[name]).toMatchObject({
+        actor: { ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (redaction test)' },
+        metadata: { secret: `metadata of ${name}` },
+        redactedFields: [],
+      });
+      expect(seen[name].hash).toMatch(/^[0-9a-f]{64}$/);
+    }
+  });
+});
+
+describe('access: API key lifecycle', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+  });
+  afterAll(() => env.close());
+
+  const CREATE =
+    'mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id name role prefix createdAt revokedAt } } }';
+  const REVOKE = 'mutation($id: ID!) { revokeApiKey(input: { id: $id }) { id role revokedAt } }';
+  const LIST = '{ apiKeys { id name role prefix createdAt revokedAt } }';
+
+  it('creates a key that works at once, lists it without its secret, and refuses it at once once revoked', async () => {
+    const created = await env.gql(CREATE, { input: { name: 'ci ingest', role: 'INGEST' } });
+    expect(created.body.errors).toBeUndefined();
+    const { secret, apiKey } = created.body.data!.createApiKey;
+    expect(typeof secret).toBe('string');
+    expect(secret.length).toBeGreaterThanOrEqual(32);
+    expect(apiKey).toMatchObject({ name: 'ci ingest', role: 'INGEST', revokedAt: null });
+    expect(secret.startsWith(apiKey.prefix)).toBe(true);
+    expect(apiKey.prefix.length).toBeLessThan(secret.length / 2);
+
+    // The new key works with its role, and only its role.
+    const who = await env.gql('{ viewer { keyId role tenant { id } } }', {}, secret);
+    expect(who.body.data!.viewer).toEqual({ keyId: apiKey.id, role: 'INGEST', tenant: { id: 'default' } });
+    const recorded = await env.gql(RECORD, { input: { events: [eventInput()] } }, secret);
+    expect(recorded.body.errors).toBeUndefined();
+    const read = await env.gql('{ auditEvents { totalCount } }', {}, secret);
+    expect(read.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+
+    // apiKeys lists it, and neither the answer nor the database holds the secret.
+    const listed = await env.gql(LIST);
+    expect(listed.body.errors).toBeUndefined();
+    expect(listed.body.data!.apiKeys).toContainEqual(apiKey);
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
+    const rows = await env.sql('SELECT * FROM api_key');
+    expect(JSON.stringify(rows)).not.toContain(secret);
+    expect(JSON.stringify(rows)).not.toContain(secret.slice(apiKey.prefix.length));
+
+    // Revoked: refused on the very next request, and listed as revoked.
+    const revoked = await env.gql(REVOKE, { id: apiKey.id });
+    expect(revoked.body.errors).toBeUndefined();
+    expect(revoked.body.data!.revokeApiKey).toMatchObject({ id: apiKey.id, role: 'INGEST' });
+    expect(revoked.body.data!.revokeApiKey.revokedAt).toEqual(expect.any(String));
+    for (const query of ['{ viewer { role } }', RECORD]) {
+      const refused = await env.gql(query, { input: { events: [eventInput()] } }, secret);
+      expect(refused.body.errors?.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    }
+    const after = await env.gql(LIST);
+    const entry = after.body.data!.apiKeys.find((k: { id: string }) => k.id === apiKey.id);
+    expect(entry.revokedAt).toBe(revoked.body.data!.revokeApiKey.revokedAt);
+
+    // Revoking again is harmless and keeps the first revocation time.
+    const again = await env.gql(REVOKE, { id: apiKey.id });
+    expect(again.body.errors).toBeUndefined();
+    expect(again.body.data!.revokeApiKey.revokedAt).toBe(revoked.body.data!.revokeApiKey.revokedAt);
+  });
+
+  it('hands out a different secret for every key, each bound to its own role', async () => {
+    const secrets = new Set<string>();
+    for (const role of ['ADMIN', 'AUDITOR', 'INGEST', 'VIEWER']) {
+      const created = await env.gql(CREATE, { input: { name: `${role} key`, role } });
+      expect(created.body.errors).toBeUndefined();
+      const { secret } = created.body.data!.createApiKey;
+      secrets.add(secret);
+      expect((await env.gql('{ viewer { role } }', {}, secret)).body.data!.viewer.role).toBe(role);
+    }
+    expect(secrets.size).toBe(4);
+    expect(secrets.has(env.adminKey)).toBe(false);
+  });
+
+  it('exposes no field that could carry a secret on ApiKey', async () => {
+    const res = await env.gql('{ __type(name: "ApiKey") { fields { name } } }');
+    const fields = res.body.data!.__type.fields.map((f: { name: string }) => f.name);
+    expect(fields.sort()).toEqual(['createdAt', 'id', 'name', 'prefix', 'revokedAt', 'role']);
+  });
+
+  it('refuses bad input with a coded error and creates nothing', async () => {
+    const count = async () => Number((await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM api_key'))[0].n);
+    const before = await count();
+    for (const name of ['', '   ', 'x'.repeat(129)]) {
+      const res = await env.gql(CREATE, { input: { name, role: 'VIEWER' } });
+      expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(['INVALID_ARGUMENT']);
+    }
+    const badRole = await env.gql(CREATE, { input: { name: 'x', role: 'ROOT' } });
+    expect(badRole.body.errors?.[0].extensions?.code).toBe('BAD_USER_INPUT');
+    const unknown = await env.gql(REVOKE, { id: '00000000-0000-7000-8000-000000000000' });
+    expect(unknown.body.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND']);
+    expect(await count()).toBe(before);
+  });
+});

@@ -1,0 +1,395 @@
+import http from 'node:http';
+import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
+
+interface RawResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: { data?: any; errors?: { message: string; extensions?: Record<string, any> }[] } | null;
+}
+
+async function send(url: string, init: RequestInit & { duplex?: 'half' }): Promise<RawResponse> {
+  const res = await fetch(url, init);
+  const text = await res.text();
+  let json: RawResponse['json'] = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = null;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+const codes = (res: RawResponse) => res.json?.errors?.map((e) => e.extensions?.code);
+const CSRF_ACTION = 'csrf.attempt';
+
+describe('GraphQL over HTTP', () => {
+  let env: TestEnvironment;
+  let auth: Record<string, string>;
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    send(env.url, { method: 'POST', headers: { ...auth, 'content-type': 'application/json', ...headers }, body });
+  const get = (params: Record<string, string>, headers: Record<string, string> = {}) =>
+    send(`${env.url}?${new URLSearchParams(params)}`, { method: 'GET', headers: { ...auth, ...headers } });
+  const csrfEvents = async () =>
+    Number((await env.sql<{ n: unknown }>(`SELECT COUNT(*) AS n FROM audit_event WHERE action = '${CSRF_ACTION}'`))[0].n);
+  const recordBody = JSON.stringify({ query: RECORD, variables: { input: { events: [eventInput({ action: CSRF_ACTION })] } } });
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    auth = { authorization: `Bearer ${env.adminKey}` };
+  });
+  afterAll(() => env.close());
+
+  describe('MUST requirements', () => {
+    it('accepts POST with application/json and answers application/json', async () => {
+      const res = await post(JSON.stringify({ query: 'query Who { viewer { role } }', operationName: 'Who' }));
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+      expect(res.json).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+    });
+
+    it('accepts a charset parameter on the request content type', async () => {
+      const res = await post(JSON.stringify({ query: '{ viewer { role } }' }), { 'content-type': 'application/json; charset=utf-8' });
+      expect(res.status).toBe(200);
+      expect(res.json?.data).toEqual({ viewer: { role: 'ADMIN' } });
+    });
+
+    it('honours variables and operationName in a POST body', async () => {
+      const query = 'query A { viewer { role } } query B($n: Int) { checkpoints(first: $n) { id } }';
+      const res = await post(JSON.stringify({ query, operationName: 'B', variables: { n: 3 } }));
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ data: { checkpoints: [] } });
+    });
+
+    it('executes a query sent with GET, variables and operationName included', async () => {
+      const res = await get(
+        { query: 'query Who($n: Int) { viewer { role } checkpoints(first: $n) { id } }', variables: '{"n":2}', operationName: 'Who' },
+        { 'apollo-require-preflight': 'true' },
+      );
+      expect(res.status).toBe(200);
+      expect(res.json).toEqual({ data: { viewer: { role: 'ADMIN' }, checkpoints: [] } });
+    });
+
+    it('refuses a mutation over GET with 405 and Allow: POST, and executes nothing', async () => {
+      const before = await csrfEvents();
+      const res = await get(
+        { query: RECORD, variables: JSON.stringify({ input: { events: [eventInput({ action: CSRF_ACTION })] } }) },
+        { 'apollo-require-preflight': 'true' },
+      );
+      expect(res.status).toBe(405);
+      expect(res.headers.get('allow')).toMatch(/POST/);
+      expect(await csrfEvents()).toBe(before);
+    });
+
+    it('answers malformed JSON with 400 BAD_REQUEST', async () => {
+      const res = await post('{"query": "{ viewer { role } }"');
+      expect(res.status).toBe(400);
+      expect(codes(res)).toEqual(['BAD_REQUEST']);
+    });
+
+    it.each([
+      ['no query', { variables: {} }],
+      ['an empty query', { query: '' }],
+      ['a query that is not a string', { query: 42 }],
+      ['variables that are not an object', { query: '{ viewer { role } }', variables: '[1]' }],
+    ])('answers a body with %s with 400', async (_name, body) => {
+      const res = await post(JSON.stringify(body));
+      expect(res.status).toBe(400);
+      expect(res.json?.errors?.length).toBeGreaterThan(0);
+      expect(res.json?.data).toBeUndefined();
+    });
+
+    it('answers unparseable GraphQL with 400 GRAPHQL_PARSE_FAILED', async () => {
+      const res = await post(JSON.stringify({ query: '{ viewer { role }' }));
+      expect(res.status).toBe(400);
+      expect(codes(res)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    });
+
+    it('honours Accept: application/graphql-response+json, with 4xx for a request that does not validate', async () => {
+      const accept = { accept: 'application/graphql-response+json' };
+      const ok = await post(JSON.stringify({ query: '{ viewer { role } }' }), accept);
+      expect(ok.status).toBe(200);
+      expect(ok.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+      expect(ok.json).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+
+      const invalid = await post(JSON.stringify({ query: '{ noSuchField }' }), accept);
+      expect(invalid.status).toBeGreaterThanOrEqual(400);
+      expect(invalid.status).toBeLessThan(500);
+      expect(invalid.headers.get('content-type')).toMatch(/^application\/graphql-response\+json/);
+      expect(codes(invalid)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    });
+
+    it('answers application/json when the client asks for it', async () => {
+      const res = await post(JSON.stringify({ query: '{ viewer { role } }' }), { accept: 'application/json' });
+      expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    });
+
+    it('refuses methods other than GET and POST with 405', async () => {
+      const res = await send(env.url, { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(405);
+    });
+
+    it('refuses a batch (array) body with 400 BAD_REQUEST', async () => {
+      const res = await post(JSON.stringify([{ query: '{ viewer { role } }' }, { query: '{ viewer { role } }' }]));
+      expect(res.status).toBe(400);
+      expect(codes(res)).toEqual(['BAD_REQUEST']);
+    });
+
+    it('answers an unknown path with 404 NOT_FOUND', async () => {
+      const res = await send(new URL('/graphiql', env.url).toString(), { method: 'GET' });
+      expect(res.status).toBe(404);
+      expect(codes(res)).toEqual(['NOT_FOUND']);
+    });
+  });
+
+  describe('CSRF prevention', () => {
+    it('refuses a GET without a preflight-forcing header', async () => {
+      const res = await get({ query: '{ viewer { role } }' });
+      expect(res.status).toBe(400);
+      expect(codes(res)).toEqual(['BAD_REQUEST']);
+      expect(res.json?.data).toBeUndefined();
+    });
+
+    it('accepts a GET that carries x-apollo-operation-name', async () => {
+      const res = await get({ query: 'query Who { viewer { role } }' }, { 'x-apollo-operation-name': 'Who' });
+      expect(res.status).toBe(200);
+    });
+
+    it.each(['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', null])(
+      'refuses a POST with simple content type %s and executes nothing',
+      async (type) => {
+        const before = await csrfEvents();
+        const res = await send(env.url, {
+          method: 'POST',
+          headers: { ...auth, ...(type ? { 'content-type': type } : {}) },
+          body: recordBody,
+        });
+        expect(res.status).toBe(400);
+        expect(codes(res)).toEqual(['BAD_REQUEST']);
+        expect(await csrfEvents()).toBe(before);
+      },
+    );
+
+    it('does execute the same mutation sent as application/json (the refusal above is CSRF, not the body)', async () => {
+      const before = await csrfEvents();
+      const res = await post(recordBody);
+      expect(res.json?.errors).toBeUndefined();
+      expect(await csrfEvents()).toBe(before + 1);
+    });
+  });
+
+  describe('request id', () => {
+    it('answers every request with an x-request-id, echoing a well-formed one', async () => {
+      const mine = await post(JSON.stringify({ query: '{ viewer { role } }' }), { 'x-request-id': 'dpa-test-1234' });
+      expect(mine.headers.get('x-request-id')).toBe('dpa-test-1234');
+      const generated = await post(JSON.stringify({ query: '{ viewer { role } }' }));
+      expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      const forged = await post(JSON.stringify({ query: '{ viewer { role } }' }), { 'x-request-id': 'a b"c' });
+      expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    });
+  });
+});
+
+describe('GraphQL limits', () => {
+  let env: TestEnvironment;
+  const LIMITS = { MAX_QUERY_DEPTH: '4', MAX_ALIASES: '3', MAX_QUERY_COST: '1000', MAX_REQUEST_BYTES: '4096' };
+  beforeAll(async () => {
+    env = await createTestEnvironment(LIMITS);
+  });
+  afterAll(() => env.close());
+
+  const refused = async (query: string, code: string, variables?: Record<string, unknown>) => {
+    const res = await env.gql(query, variables);
+    expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual([code]);
+    expect(res.body.data ?? null).toBeNull();
+    expect(res.status).toBe(400);
+  };
+  const accepted = async (query: string, variables?: Record<string, unknown>) => {
+    const res = await env.gql(query, variables);
+    expect(res.body.errors).toBeUndefined();
+  };
+
+  it('refuses a query nested deeper than MAX_QUERY_DEPTH with QUERY_TOO_DEEP', async () => {
+    await accepted('{ auditEvents { edges { node { id } } } }');
+    await refused('{ auditEvents { edges { node { actor { id } } } } }', 'QUERY_TOO_DEEP');
+  });
+
+  it('counts depth through fragments and inline fragments', async () => {
+    await refused('query { auditEvents { edges { node { ...F } } } } fragment F on AuditEvent { actor { id } }', 'QUERY_TOO_DEEP');
+    await refused('query { auditEvents { edges { node { ... on AuditEvent { outcome { status } } } } } }', 'QUERY_TOO_DEEP');
+  });
+
+  it('refuses more than MAX_ALIASES aliases with TOO_MANY_ALIASES, counting those inside fragments', async () => {
+    await accepted('{ a: viewer { role } b: viewer { role } c: viewer { role } }');
+    await refused('{ a: viewer { role } b: viewer { role } c: viewer { role } d: viewer { role } }', 'TOO_MANY_ALIASES');
+    await refused('query { a: viewer { ...V } b: viewer { ...V } } fragment V on Viewer { r: role k: keyId }', 'TOO_MANY_ALIASES');
+  });
+
+  it('refuses a query costing more than MAX_QUERY_COST with QUERY_TOO_COMPLEX, page sizes multiplying', async () => {
+    const fields = 'id action sequence hash chainHash occurredAt recordedAt severity classification requestId';
+    await accepted(`{ auditEvents(first: 10) { edges { node { ${fields} } } } }`);
+    await refused(`{ auditEvents(first: 100) { edges { node { ${fields} } } } }`, 'QUERY_TOO_COMPLEX');
+    // The page size is read from variables too.
+    await accepted(`query($n: Int) { auditEvents(first: $n) { edges { node { ${fields} } } } }`, { n: 10 });
+    await refused(`query($n: Int) { auditEvents(first: $n) { edges { node { ${fields} } } } }`, 'QUERY_TOO_COMPLEX', { n: 100 });
+  });
+
+  it('charges a list field left without first/limit at its default size (auditEventStats: 100 groups)', async () => {
+    const stats = (limit: string) => `groupBy total groups${limit} { key count }`;
+    const three = (args: string) =>
+      `{ a: auditEventStats(groupBy: ACTION${args}) { ${stats('')} } b: auditEventStats(groupBy: OUTCOME${args}) { ${stats('')} } c: auditEventStats(groupBy: DAY${args}) { ${stats('')} } }`;
+    await accepted(three(', limit: 5'));
+    await refused(three(''), 'QUERY_TOO_COMPLEX');
+  });
+
+  it('refuses a body over MAX_REQUEST_BYTES with 413 PAYLOAD_TOO_LARGE', async () => {
+    const body = JSON.stringify({ query: '{ viewer { role } }', variables: { padding: 'x'.repeat(5000) } });
+    const res = await send(env.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(codes(res)).toEqual(['PAYLOAD_TOO_LARGE']);
+    const small = JSON.stringify({ query: '{ viewer { role } }', variables: { padding: 'x'.repeat(3000) } });
+    expect(
+      (
+        await send(env.url, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' },
+          body: small,
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('refuses a chunked body (no Content-Length) that grows over MAX_REQUEST_BYTES with 413 PAYLOAD_TOO_LARGE', async () => {
+    const res = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request(
+        env.url,
+        { method: 'POST', headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' } },
+        (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.write(`{"query":"{ viewer { role } }","variables":{"padding":"${'x'.repeat(3000)}`);
+      setTimeout(() => {
+        req.write(`${'x'.repeat(3000)}"}}`);
+        req.end();
+      }, 50);
+    });
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('production mode', () => {
+  let production: TestEnvironment;
+  let development: TestEnvironment;
+  beforeAll(async () => {
+    production = await createTestEnvironment({ NODE_ENV: 'production' });
+    development = await createTestEnvironment();
+  });
+  afterAll(async () => {
+    await production.close();
+    await development.close();
+  });
+
+  it.each(['{ __schema { types { name } } }', '{ __type(name: "Query") { fields { name } } }'])(
+    'refuses introspection (%s) in production only',
+    async (query) => {
+      const refused = await production.gql(query);
+      expect(refused.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      expect(refused.body.data ?? null).toBeNull();
+      const allowed = await development.gql(query);
+      expect(allowed.body.errors).toBeUndefined();
+    },
+  );
+
+  it('still answers __typename in production', async () => {
+    const res = await production.gql('{ __typename viewer { role } }');
+    expect(res.body).toEqual({ data: { __typename: 'Query', viewer: { role: 'ADMIN' } } });
+  });
+
+  it.each([
+    ['a misspelt field', '{ viewr { role } }'],
+    ['a misspelt enum value', '{ auditEventStats(groupBy: ACTON) { total } }'],
+    ['a misspelt argument', '{ auditEvents(frist: 1) { totalCount } }'],
+  ])('gives no field suggestions for %s in production (but does in development)', async (_name, query) => {
+    const prod = await production.gql(query);
+    expect(prod.body.errors?.[0].extensions?.code).toMatch(/^(GRAPHQL_VALIDATION_FAILED|BAD_USER_INPUT)$/);
+    expect(JSON.stringify(prod.body)).not.toMatch(/Did you mean/i);
+    const dev = await development.gql(query);
+    expect(JSON.stringify(dev.body)).toMatch(/Did you mean/i);
+  });
+
+  it('never sends a stack trace, in production or not', async () => {
+    for (const env of [production, development]) {
+      const res = await env.gql('{ auditEvents(first: 5, after: "forged") { totalCount } }');
+      expect(res.body.errors?.[0].extensions?.code).toBe('INVALID_CURSOR');
+      expect(JSON.stringify(res.body)).not.toMatch(/stacktrace|\s+at .+:\d+:\d+/);
+    }
+  });
+});
+
+describe('internal errors', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    await env.gql(RECORD, { input: { events: [eventInput()] } });
+    await env.sql('DROP TABLE checkpoint');
+  });
+  afterAll(() => env.close());
+
+  it('masks an internal error as INTERNAL_SERVER_ERROR with no detail, and answers with x-request-id', async () => {
+    const res = await fetch(env.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ checkpoints { id } viewer { role } }' }),
+    });
+    const body = (await res.json()) as any;
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    expect(body.errors).toHaveLength(1);
+    expect(body.errors[0].extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR' });
+    expect(body.errors[0].path).toEqual(['checkpoints']);
+    const text = JSON.stringify(body);
+    for (const leak of [
+      /no such table/i,
+      /doesn't exist/i,
+      /SELECT/,
+      /SQLITE_/,
+      /\bER_[A-Z_]+/,
+      /QueryFailedError/,
+      /\.(ts|js):\d+/,
+      /stacktrace/,
+    ]) {
+      expect(text).not.toMatch(leak);
+    }
+  });
+
+  it('logs the masked error with its request id', async () => {
+    const server = await env.spawnServer({ LOG_LEVEL: 'error' });
+    let stdout = '';
+    server.process.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const requestId = `dpa-internal-${Date.now()}`;
+    const res = await fetch(server.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ query: '{ checkpoints { id } }' }),
+    });
+    expect(res.headers.get('x-request-id')).toBe(requestId);
+    expect(((await res.json()) as any).errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
+    await server.stop();
+    const lines = stdout
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    const logged = lines.find((l) => l.requestId === requestId);
+    expect(logged).toBeDefined();
+    expect(logged.level).toBeGreaterThanOrEqual(50);
+    expect(logged.err).toBeDefined();
+  });
+});
