@@ -56,6 +56,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   };
 }
 
+/** Database errors carry the statement's parameters (event content, IP addresses): keep them out of logs. */
+function loggable(error: unknown): unknown {
+  if (!(error instanceof Error)) return error;
+  const { name, message, stack } = error;
+  const code = (error as { code?: unknown }).code;
+  return { name, message: message.split('\n')[0].slice(0, 500), code, stack: stack?.split('\n').slice(1, 8).join('\n') };
+}
+
 function errorLogging(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   return {
     async requestDidStart({ contextValue }) {
@@ -67,7 +75,10 @@ function errorLogging(metrics: Metrics): ApolloServerPlugin<RequestContext> {
             const known = typeof code === 'string' && PASS_THROUGH.has(code);
             metrics.graphqlErrors.inc({ code: known ? code : ErrorCode.INTERNAL_SERVER_ERROR });
             if (!known)
-              contextValue.logger.error({ err: original, requestId: contextValue.requestId, path: error.path }, 'unexpected error');
+              contextValue.logger.error(
+                { err: loggable(original), requestId: contextValue.requestId, path: error.path },
+                'unexpected error',
+              );
           }
         },
       };
@@ -116,7 +127,12 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       apiKeys,
       limits: config.limits,
     };
-    const cache = createCache({ redisUrl: config.redisUrl, namespace: config.cacheNamespace, ttlMs: config.cacheTtlMs });
+    const cache = createCache({
+      redisUrl: config.redisUrl,
+      namespace: config.cacheNamespace,
+      ttlMs: config.cacheTtlMs,
+      maxEntries: config.cacheMaxEntries,
+    });
     cleanup.unshift(() => cache.close());
 
     const apollo = new ApolloServer<RequestContext>({
@@ -125,6 +141,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       hideSchemaDetailsFromClientErrors: config.production,
       includeStacktraceInErrorResponses: false,
       csrfPrevention: true,
+      // Shutdown is ours (drain HTTP, then close the database); Apollo's own SIGTERM handler would exit first.
+      stopOnTerminationSignals: false,
       formatError,
       plugins: [
         queryLimitsPlugin(config.limits),

@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import fs from 'node:fs';
+import { createPublicKey } from 'node:crypto';
 import { loadConfig, ConfigError } from './config/config';
 import { startApp } from './app';
 import { createDataSource } from './database/data-source';
 import { AuditEventRepository } from './audit/audit-event.repository';
-import { CheckpointService } from './audit/checkpoint.service';
+import { type Checkpoint, CheckpointService, type PublicSigningKey } from './audit/checkpoint.service';
+import { keyIdOf } from './audit/signing-key';
+import { ErrorCode } from './errors/error-code';
 import { ChainVerifier } from './audit/chain-verifier';
 import { ApiKeyService, DEFAULT_TENANT } from './auth/api-key.service';
 import { Role } from './auth/role';
@@ -19,8 +22,11 @@ Commands:
   create-api-key --role ROLE [--tenant T] [--name N]
                                           create an API key; prints the secret once
   verify-chain [--tenant T] [--from N] [--to N] [--json]
+               [--public-key PEM_FILE] [--checkpoint JSON_FILE ...]
                                           re-compute a tenant chain from the database alone;
-                                          exit 0 valid, 1 broken
+                                          --public-key trusts only that key, --checkpoint adds
+                                          checkpoints kept outside the database;
+                                          exit 0 valid, 1 broken, 2 bad arguments
   print-schema [--check FILE]             print the GraphQL SDL, or fail when FILE differs
 
 Settings come from the environment; see the README.`;
@@ -30,10 +36,48 @@ function option(args: string[], name: string): string | undefined {
   return i >= 0 ? args[i + 1] : undefined;
 }
 
+function options(args: string[], name: string): string[] {
+  return args.flatMap((arg, i) => (arg === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
+}
+
+class UsageError extends Error {}
+
+function sequenceOption(args: string[], name: string): number | undefined {
+  const value = option(args, name);
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,15}$/.test(value)) throw new UsageError(`${name} takes a sequence number of 1 or more, not ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+function checkpointFiles(files: string[]): Checkpoint[] {
+  return files.flatMap((file) => {
+    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const list = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, unknown>[];
+    return list.map((c) => {
+      for (const field of ['tenantId', 'sequence', 'chainHash', 'issuedAt', 'keyId', 'signature']) {
+        if (c[field] === undefined) throw new UsageError(`${file}: a checkpoint needs ${field} (save it from the checkpoints query)`);
+      }
+      return {
+        id: String(c.id ?? file),
+        tenantId: String(c.tenantId),
+        sequence: Number(c.sequence),
+        chainHash: String(c.chainHash),
+        issuedAt: String(c.issuedAt),
+        keyId: String(c.keyId),
+        signature: String(c.signature),
+      };
+    });
+  });
+}
+
 async function withDatabase<T>(run: (ds: ReturnType<typeof createDataSource>) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const ds = createDataSource({ database: config.database });
-  await ds.initialize();
+  const ds = createDataSource({ database: config.database, poolSize: config.databasePoolSize });
+  try {
+    await ds.initialize();
+  } catch (error) {
+    throw new Error(`${ErrorCode.DATABASE_UNREACHABLE}: cannot open the ${config.database.dialect} database: ${(error as Error).message}`);
+  }
   try {
     return await run(ds);
   } finally {
@@ -90,15 +134,18 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'verify-chain': {
       const tenant = option(args, '--tenant') ?? DEFAULT_TENANT;
-      const from = option(args, '--from');
-      const to = option(args, '--to');
-      const result = await withDatabase((ds) => {
+      const from = sequenceOption(args, '--from');
+      const to = sequenceOption(args, '--to');
+      const keyFile = option(args, '--public-key');
+      const trustedKeys = keyFile ? [publicKeyFile(keyFile)] : undefined;
+      const externalCheckpoints = checkpointFiles(options(args, '--checkpoint'));
+      const result = await withDatabase(async (ds) => {
+        if (!(await new ApiKeyService(ds).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
         const events = new AuditEventRepository(ds);
-        return new ChainVerifier(ds, events, new CheckpointService(ds, null)).verify(
-          tenant,
-          from ? Number(from) : undefined,
-          to ? Number(to) : undefined,
-        );
+        return new ChainVerifier(ds, events, new CheckpointService(ds, null)).verify(tenant, from, to, {
+          trustedKeys,
+          externalCheckpoints,
+        });
       });
       if (args.includes('--json')) console.log(JSON.stringify(result, null, 2));
       else if (result.valid) {
@@ -139,6 +186,15 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+function publicKeyFile(file: string): PublicSigningKey {
+  try {
+    const key = createPublicKey(fs.readFileSync(file, 'utf8'));
+    return { id: keyIdOf(key), publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString(), createdAt: new Date(0).toISOString() };
+  } catch (error) {
+    throw new UsageError(`${file}: not a PEM public key (${(error as Error).message})`);
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exitCode = code;
@@ -146,6 +202,6 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ConfigError) console.error(error.message);
     else console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
+    process.exit(error instanceof UsageError ? 2 : 1);
   },
 );

@@ -46,6 +46,9 @@ const keysOf = (events: PreparedEvent[]): string[] => [
   ...new Set(events.map((e) => e.idempotencyKey).filter((k): k is string => k !== null)),
 ];
 
+const chainBusy = () =>
+  new AppError(ErrorCode.CHAIN_BUSY, 'The tenant chain stayed locked too long; nothing was recorded. Retry the same request.');
+
 const result = (plan: AppendPlan) => ({ receipts: plan.receipts, head: plan.head, written: plan.eventRows.length });
 
 /**
@@ -112,7 +115,13 @@ export class SqliteChainStore implements ChainStore {
   }
 
   async append(tenantId: string, events: PreparedEvent[]) {
-    return result(this.appendTx(tenantId, events));
+    try {
+      return result(this.appendTx(tenantId, events));
+    } catch (error) {
+      // Another process held the write lock past busy_timeout.
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') throw chainBusy();
+      throw error;
+    }
   }
 }
 
@@ -140,12 +149,7 @@ export class MysqlChainStore implements ChainStore {
         const errno =
           (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
         if (errno === MYSQL_DEADLOCK && attempt < 3) continue;
-        if (errno === MYSQL_LOCK_WAIT_TIMEOUT) {
-          throw new AppError(
-            ErrorCode.CHAIN_BUSY,
-            'The tenant chain stayed locked too long; nothing was recorded. Retry the same request.',
-          );
-        }
+        if (errno === MYSQL_LOCK_WAIT_TIMEOUT || errno === MYSQL_DEADLOCK) throw chainBusy();
         throw error;
       } finally {
         await runner.release();

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { toNumber } from '../database/sql-format';
 import type { AuditEventRepository } from './audit-event.repository';
-import type { Checkpoint, CheckpointService } from './checkpoint.service';
+import type { Checkpoint, CheckpointService, PublicSigningKey } from './checkpoint.service';
 import { eventHash, GENESIS_CHAIN_HASH, linkHash } from './hashing';
 
 export enum ChainFailureReason {
@@ -39,6 +39,14 @@ export interface ChainVerification {
 
 const PAGE = 1000;
 
+/** What an auditor may bring from outside the database, so a database-level attacker cannot fool the check. */
+export interface VerifyOptions {
+  /** Trust only these public keys (instead of the signing_key table). */
+  trustedKeys?: PublicSigningKey[];
+  /** Checkpoints kept outside the database (e.g. saved from the `checkpoints` query); checked like stored ones. */
+  externalCheckpoints?: Checkpoint[];
+}
+
 /**
  * Re-computes a tenant's chain from the database alone: every hash, every link, no gaps, the head
  * and every signed checkpoint in the range. Streams in pages; memory does not grow with the chain.
@@ -50,7 +58,7 @@ export class ChainVerifier {
     private readonly checkpoints: CheckpointService,
   ) {}
 
-  async verify(tenantId: string, from?: number | null, to?: number | null): Promise<ChainVerification> {
+  async verify(tenantId: string, from?: number | null, to?: number | null, options: VerifyOptions = {}): Promise<ChainVerification> {
     const heads: Record<string, unknown>[] = await this.dataSource.query(
       'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?',
       [tenantId],
@@ -59,12 +67,16 @@ export class ChainVerifier {
     const headChainHash = heads.length ? String(heads[0].chain_hash) : GENESIS_CHAIN_HASH;
     const latestCheckpoint = await this.checkpoints.latest(tenantId);
     const fromSequence = Math.max(1, from ?? 1);
-    const maxKnown = Math.max(headSequence, latestCheckpoint?.sequence ?? 0);
+    const external = (options.externalCheckpoints ?? []).filter((c) => c.tenantId === tenantId);
+    const maxKnown = Math.max(headSequence, latestCheckpoint?.sequence ?? 0, ...external.map((c) => c.sequence));
     const toSequence = Math.min(to ?? maxKnown, maxKnown);
     const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint };
 
-    const keys = await this.checkpoints.publicKeys();
-    const checkpoints = await this.checkpoints.list(tenantId, 100_000, fromSequence, toSequence);
+    const keys = options.trustedKeys ?? (await this.checkpoints.publicKeys());
+    const checkpoints = [
+      ...(await this.checkpoints.list(tenantId, 100_000, fromSequence, toSequence)),
+      ...external.filter((c) => c.sequence >= fromSequence && c.sequence <= toSequence),
+    ];
     const bySequence = new Map<number, Checkpoint[]>();
     for (const c of checkpoints) bySequence.set(c.sequence, [...(bySequence.get(c.sequence) ?? []), c]);
 

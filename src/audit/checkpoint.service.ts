@@ -45,12 +45,17 @@ export class CheckpointService {
   async registerKey(): Promise<void> {
     if (!this.key) return;
     const found = await this.dataSource.query('SELECT id FROM signing_key WHERE id = ?', [this.key.id]);
-    if (!found.length) {
+    if (found.length) return;
+    try {
       await this.dataSource.query('INSERT INTO signing_key (id, public_key_pem, created_at) VALUES (?, ?, ?)', [
         this.key.id,
         this.key.publicKeyPem,
         toSqlDateTime(new Date().toISOString()),
       ]);
+    } catch (error) {
+      // Another node starting with the same key registered it first.
+      const again = await this.dataSource.query('SELECT id FROM signing_key WHERE id = ?', [this.key.id]);
+      if (!again.length) throw error;
     }
   }
 

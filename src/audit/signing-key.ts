@@ -44,7 +44,17 @@ export function loadSigningKey(options: { pem?: string; file: string }): Signing
   if (!fs.existsSync(options.file)) {
     const { privateKey } = generateKeyPairSync('ed25519');
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
-    fs.writeFileSync(options.file, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+    // Write aside, then link into place: the link is atomic and fails if another process sharing
+    // DATA_DIR won the race, so nobody ever reads a half-written key.
+    const temporary = `${options.file}.${process.pid}.tmp`;
+    fs.writeFileSync(temporary, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+    try {
+      fs.linkSync(temporary, options.file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    } finally {
+      fs.unlinkSync(temporary);
+    }
   }
   return fromPem(fs.readFileSync(options.file, 'utf8'), options.file);
 }

@@ -9,12 +9,35 @@ export interface Cache {
   readonly kind: 'memory' | 'redis';
 }
 
-export function createCache(options: { redisUrl?: string; namespace: string; ttlMs: number }): Cache {
+/** keyv's in-memory store, bounded: the least recently used entry goes when `max` is reached. */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override get(key: K): V | undefined {
+    const value = super.get(key);
+    if (value !== undefined) {
+      super.delete(key);
+      super.set(key, value);
+    }
+    return value;
+  }
+
+  override set(key: K, value: V): this {
+    super.delete(key);
+    super.set(key, value);
+    if (this.size > this.max) this.delete(this.keys().next().value as K);
+    return this;
+  }
+}
+
+export function createCache(options: { redisUrl?: string; namespace: string; ttlMs: number; maxEntries: number }): Cache {
   // createKeyv lets the Redis adapter own the namespace prefix, so keys are not prefixed twice.
   const redis = Boolean(options.redisUrl);
   const keyv: Keyv = options.redisUrl
     ? createKeyv(options.redisUrl, { namespace: options.namespace })
-    : new Keyv({ namespace: options.namespace, ttl: options.ttlMs });
+    : new Keyv({ store: new BoundedMap<string, unknown>(options.maxEntries), namespace: options.namespace, ttl: options.ttlMs });
   keyv.on('error', () => undefined); // a cache outage degrades to database reads, never fails a request
   return {
     kind: redis ? 'redis' : 'memory',

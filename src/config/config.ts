@@ -50,6 +50,7 @@ const schema = z.object({
     .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'letters, digits, _ and - only' })
     .default('datapunk'),
   CACHE_TTL_SECONDS: integer(1, 86_400 * 30).default('3600'),
+  CACHE_MAX_ENTRIES: integer(100, 10_000_000).default('100000'),
   DATAPUNK_BOOTSTRAP_ADMIN_KEY: z
     .string()
     .min(24, { message: 'must be at least 24 characters' })
@@ -85,6 +86,8 @@ export interface AppConfig {
   redisUrl?: string;
   cacheNamespace: string;
   cacheTtlMs: number;
+  /** In-memory cache only: entries kept before the least recently used is dropped. */
+  cacheMaxEntries: number;
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
   signingKeyFile: string;
@@ -178,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     redisUrl: c.REDIS_URL,
     cacheNamespace: c.CACHE_NAMESPACE,
     cacheTtlMs: c.CACHE_TTL_SECONDS * 1000,
+    cacheMaxEntries: c.CACHE_MAX_ENTRIES,
     bootstrapAdminKey: c.DATAPUNK_BOOTSTRAP_ADMIN_KEY,
     signingKeyPem: c.DATAPUNK_SIGNING_KEY,
     signingKeyFile: path.resolve(c.DATAPUNK_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),
