@@ -167,7 +167,7 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
 
     if (problems.length > before) return;
     const payload: EventPayload = {
-      occurredAt: new Date(occurredMs).toISOString(),
+      occurredAt: input.occurredAt, // already ISO-8601 UTC with milliseconds (checked above)
       actor: { id: actorId!, type: input.actor.type, displayName, ip, userAgent },
       action: action!,
       resource: { type: resourceType!, id: resourceId!, name: resourceName },
