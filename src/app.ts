@@ -164,7 +164,13 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
       context: async (req, requestId) => {
         const secret = bearer(req);
-        const principal = secret ? await apiKeys.authenticate(secret) : null;
+        const principal = secret
+          ? await apiKeys.authenticate(secret).catch((err: unknown) => {
+              // Apollo masks a failing context as a 500 without logging it.
+              logger.error({ err: loggable(err), requestId }, 'authentication lookup failed');
+              throw err;
+            })
+          : null;
         return {
           requestId,
           principal,

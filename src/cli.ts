@@ -31,16 +31,21 @@ Commands:
 
 Settings come from the environment; see the README.`;
 
+class UsageError extends Error {}
+
+/** The value after `name`; a flag given without a value is a usage error, never silently ignored. */
 function option(args: string[], name: string): string | undefined {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
+  return options(args, name)[0];
 }
 
 function options(args: string[], name: string): string[] {
-  return args.flatMap((arg, i) => (arg === name && args[i + 1] !== undefined ? [args[i + 1]] : []));
+  return args.flatMap((arg, i) => {
+    if (arg !== name) return [];
+    const value = args[i + 1];
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
+    return [value];
+  });
 }
-
-class UsageError extends Error {}
 
 function sequenceOption(args: string[], name: string): number | undefined {
   const value = option(args, name);
@@ -49,30 +54,47 @@ function sequenceOption(args: string[], name: string): number | undefined {
   return Number(value);
 }
 
-function checkpointFiles(files: string[]): Checkpoint[] {
+/** Checkpoints saved from the `checkpoints` query or `createCheckpoint`, one object or an array per file. */
+function checkpointFiles(files: string[], tenant: string): Checkpoint[] {
   return files.flatMap((file) => {
-    const parsed: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`${file}: cannot read a checkpoint (${(error as Error).message})`);
+    }
     const list = (Array.isArray(parsed) ? parsed : [parsed]) as Record<string, unknown>[];
     return list.map((c) => {
-      for (const field of ['tenantId', 'sequence', 'chainHash', 'issuedAt', 'keyId', 'signature']) {
-        if (c[field] === undefined) throw new UsageError(`${file}: a checkpoint needs ${field} (save it from the checkpoints query)`);
+      const text = (field: string) => {
+        if (typeof c?.[field] !== 'string' || c[field] === '') {
+          throw new UsageError(`${file}: a checkpoint needs ${field} as a string (save it from the checkpoints query)`);
+        }
+        return c[field];
+      };
+      if (!Number.isSafeInteger(c?.sequence) || (c.sequence as number) < 1) {
+        throw new UsageError(`${file}: a checkpoint needs sequence as a whole number of 1 or more`);
       }
+      if (text('tenantId') !== tenant)
+        throw new UsageError(`${file}: the checkpoint is of tenant "${c.tenantId as string}", not "${tenant}"`);
       return {
-        id: String(c.id ?? file),
-        tenantId: String(c.tenantId),
-        sequence: Number(c.sequence),
-        chainHash: String(c.chainHash),
-        issuedAt: String(c.issuedAt),
-        keyId: String(c.keyId),
-        signature: String(c.signature),
+        id: typeof c.id === 'string' ? c.id : file,
+        tenantId: tenant,
+        sequence: c.sequence as number,
+        chainHash: text('chainHash'),
+        issuedAt: text('issuedAt'),
+        keyId: text('keyId'),
+        signature: text('signature'),
       };
     });
   });
 }
 
-async function withDatabase<T>(run: (ds: ReturnType<typeof createDataSource>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(run: (ds: ReturnType<typeof createDataSource>) => Promise<T>, readOnly = false): Promise<T> {
   const config = loadConfig();
-  const ds = createDataSource({ database: config.database, poolSize: config.databasePoolSize });
+  if (readOnly && config.database.dialect === 'sqlite' && !fs.existsSync(config.database.location)) {
+    throw new UsageError(`no SQLite database at ${config.database.location}: check DATA_DIR or DATABASE_URL`);
+  }
+  const ds = createDataSource({ database: config.database, poolSize: config.databasePoolSize, readOnly });
   try {
     await ds.initialize();
   } catch (error) {
@@ -136,9 +158,10 @@ async function main(argv: string[]): Promise<number> {
       const tenant = option(args, '--tenant') ?? DEFAULT_TENANT;
       const from = sequenceOption(args, '--from');
       const to = sequenceOption(args, '--to');
+      if (from !== undefined && to !== undefined && to < from) throw new UsageError('--to must not be below --from');
       const keyFile = option(args, '--public-key');
       const trustedKeys = keyFile ? [publicKeyFile(keyFile)] : undefined;
-      const externalCheckpoints = checkpointFiles(options(args, '--checkpoint'));
+      const externalCheckpoints = checkpointFiles(options(args, '--checkpoint'), tenant);
       const result = await withDatabase(async (ds) => {
         if (!(await new ApiKeyService(ds).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
         const events = new AuditEventRepository(ds);
@@ -146,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
           trustedKeys,
           externalCheckpoints,
         });
-      });
+      }, true);
       if (args.includes('--json')) console.log(JSON.stringify(result, null, 2));
       else if (result.valid) {
         console.log(
@@ -189,6 +212,7 @@ async function main(argv: string[]): Promise<number> {
 function publicKeyFile(file: string): PublicSigningKey {
   try {
     const key = createPublicKey(fs.readFileSync(file, 'utf8'));
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`an ${key.asymmetricKeyType} key, not Ed25519`);
     return { id: keyIdOf(key), publicKeyPem: key.export({ type: 'spki', format: 'pem' }).toString(), createdAt: new Date(0).toISOString() };
   } catch (error) {
     throw new UsageError(`${file}: not a PEM public key (${(error as Error).message})`);

@@ -194,9 +194,9 @@ export class AuditEventRepository {
     return rows.map(mapEventRow);
   }
 
-  /** Events by sequence range, ascending, for verification. */
-  async findRange(tenantId: string, fromSequence: number, toSequence: number, limit: number): Promise<StoredEvent[]> {
-    const rows = await this.dataSource
+  /** Raw rows by sequence range, ascending, for verification (which maps each row itself). */
+  async findRangeRaw(tenantId: string, fromSequence: number, toSequence: number, limit: number): Promise<Record<string, unknown>[]> {
+    return this.dataSource
       .createQueryBuilder()
       .from('audit_event', 'e')
       .select(COLUMNS)
@@ -208,7 +208,20 @@ export class AuditEventRepository {
       .orderBy('e.sequence', 'ASC')
       .limit(limit)
       .getRawMany();
-    return rows.map(mapEventRow);
+  }
+
+  async findRange(tenantId: string, fromSequence: number, toSequence: number, limit: number): Promise<StoredEvent[]> {
+    return (await this.findRangeRaw(tenantId, fromSequence, toSequence, limit)).map(mapEventRow);
+  }
+
+  async maxSequence(tenantId: string): Promise<number> {
+    const row = await this.dataSource
+      .createQueryBuilder()
+      .from('audit_event', 'e')
+      .select('MAX(e.sequence)', 'n')
+      .where('e.tenant_id = :tenantId', { tenantId })
+      .getRawOne<{ n: unknown }>();
+    return row?.n === null || row?.n === undefined ? 0 : toNumber(row.n);
   }
 
   async chainHashAt(tenantId: string, sequence: number): Promise<string | null> {

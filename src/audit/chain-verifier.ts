@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { toNumber } from '../database/sql-format';
-import type { AuditEventRepository } from './audit-event.repository';
+import { type AuditEventRepository, mapEventRow, type StoredEvent } from './audit-event.repository';
 import type { Checkpoint, CheckpointService, PublicSigningKey } from './checkpoint.service';
 import { eventHash, GENESIS_CHAIN_HASH, linkHash } from './hashing';
 
@@ -68,7 +68,9 @@ export class ChainVerifier {
     const latestCheckpoint = await this.checkpoints.latest(tenantId);
     const fromSequence = Math.max(1, from ?? 1);
     const external = (options.externalCheckpoints ?? []).filter((c) => c.tenantId === tenantId);
-    const maxKnown = Math.max(headSequence, latestCheckpoint?.sequence ?? 0, ...external.map((c) => c.sequence));
+    // Rows stored past the head are checked too: rewinding chain_head must not hide an edited row.
+    const maxStored = await this.events.maxSequence(tenantId);
+    const maxKnown = Math.max(headSequence, maxStored, latestCheckpoint?.sequence ?? 0, ...external.map((c) => c.sequence));
     const toSequence = Math.min(to ?? maxKnown, maxKnown);
     const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint };
 
@@ -104,18 +106,32 @@ export class ChainVerifier {
     let expected = fromSequence;
 
     while (expected <= toSequence) {
-      const page = await this.events.findRange(tenantId, expected, toSequence, PAGE);
+      const page = await this.events.findRangeRaw(tenantId, expected, toSequence, PAGE);
       if (!page.length) break;
       const labels = await this.events.labelsFor(
         tenantId,
-        page.map((e) => e.id),
+        page.map((r) => String(r.id)),
       );
-      for (const event of page) {
-        if (event.sequence !== expected) {
-          return fail(expected, ChainFailureReason.SEQUENCE_GAP, `event ${expected} is missing (next stored is ${event.sequence})`);
+      for (const row of page) {
+        const sequence = toNumber(row.sequence);
+        if (sequence !== expected) {
+          return fail(expected, ChainFailureReason.SEQUENCE_GAP, `event ${expected} is missing (next stored is ${sequence})`);
         }
-        const { hash, chainHash, idempotencyKey: _key, ...rest } = event;
-        const recomputed = eventHash({ ...rest, ...labels.get(event.id)! });
+        let event: StoredEvent;
+        let recomputed: string;
+        try {
+          event = mapEventRow(row);
+          const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
+          recomputed = eventHash({ ...rest, ...labels.get(event.id)! });
+        } catch {
+          // A stored value that no longer even parses (broken JSON, impossible date) is a changed row.
+          return fail(
+            expected,
+            ChainFailureReason.HASH_MISMATCH,
+            `event ${expected} holds a value that no longer parses: its content was changed`,
+          );
+        }
+        const { hash, chainHash } = event;
         if (recomputed !== hash) {
           return fail(
             expected,
@@ -149,6 +165,13 @@ export class ChainVerifier {
         ? `checkpoint ${signed.id} signed sequence ${signed.sequence}, but the newest stored event is ${expected - 1}`
         : `the chain head says ${headSequence}, but the newest stored event is ${expected - 1}`;
       return fail(expected, ChainFailureReason.TRUNCATED, why);
+    }
+    if (maxStored > headSequence && toSequence > headSequence) {
+      return fail(
+        headSequence + 1,
+        ChainFailureReason.CHAIN_MISMATCH,
+        `event ${headSequence + 1} is stored past the chain head (${headSequence})`,
+      );
     }
     if (toSequence === headSequence && headSequence >= fromSequence && previous !== headChainHash) {
       return fail(headSequence, ChainFailureReason.CHAIN_MISMATCH, `the chain head's chainHash differs from event ${headSequence}'s`);

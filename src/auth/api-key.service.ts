@@ -66,20 +66,15 @@ export class ApiKeyService {
     const existing = await this.tenant(tenantId);
     if (existing) return existing;
     const createdAt = now();
-    await this.dataSource.transaction(async (em) => {
-      await em.query(
-        this.dataSource.options.type === 'better-sqlite3'
-          ? 'INSERT OR IGNORE INTO tenant (id, name, created_at) VALUES (?, ?, ?)'
-          : 'INSERT IGNORE INTO tenant (id, name, created_at) VALUES (?, ?, ?)',
-        [tenantId, name, createdAt],
-      );
-      await em.query(
-        this.dataSource.options.type === 'better-sqlite3'
-          ? 'INSERT OR IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)'
-          : 'INSERT IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)',
-        [tenantId, GENESIS_CHAIN_HASH, createdAt],
-      );
-    });
+    // Two idempotent statements, no transaction: on SQLite the chain store shares this connection,
+    // and an async transaction open around it would swallow an append into a savepoint.
+    const ignore = this.dataSource.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+    await this.dataSource.query(`${ignore} INTO tenant (id, name, created_at) VALUES (?, ?, ?)`, [tenantId, name, createdAt]);
+    await this.dataSource.query(`${ignore} INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)`, [
+      tenantId,
+      GENESIS_CHAIN_HASH,
+      createdAt,
+    ]);
     return (await this.tenant(tenantId))!;
   }
 
@@ -97,8 +92,12 @@ export class ApiKeyService {
     return rows.map((r) => ({ id: String(r.id), name: String(r.name), createdAt: fromSqlDateTime(r.created_at) }));
   }
 
-  /** Creates a key; the secret is returned once and never stored. */
-  async create(tenantId: string, role: Role, name: string, secret: string = newSecret()): Promise<{ key: ApiKeyInfo; secret: string }> {
+  /**
+   * Creates a key; the secret is returned once and never stored. A generated secret is listed by its
+   * first 12 characters (`dpa_` and 8 random ones); a chosen one (the bootstrap key) only by a hash stub.
+   */
+  async create(tenantId: string, role: Role, name: string, chosenSecret?: string): Promise<{ key: ApiKeyInfo; secret: string }> {
+    const secret = chosenSecret ?? newSecret();
     const trimmed = name.trim();
     if (!trimmed || trimmed.length > 128) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'A key name is 1 to 128 characters.');
     if (!Object.values(Role).includes(role)) throw new AppError(ErrorCode.INVALID_ARGUMENT, `Unknown role ${String(role)}.`);
@@ -106,7 +105,7 @@ export class ApiKeyService {
     const id = uuidv7();
     await this.dataSource.query(
       'INSERT INTO api_key (id, tenant_id, name, role, prefix, secret_hash, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL)',
-      [id, tenantId, trimmed, role, secret.slice(0, 12), hashSecret(secret), now()],
+      [id, tenantId, trimmed, role, chosenSecret ? `#${hashSecret(secret).slice(0, 8)}` : secret.slice(0, 12), hashSecret(secret), now()],
     );
     return { key: (await this.find(tenantId, id))!, secret };
   }

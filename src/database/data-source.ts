@@ -23,21 +23,27 @@ export interface DataSourceSettings {
   poolSize?: number;
   /** Only for throwaway schemas (the migration generator); never for a real database. */
   withoutMigrations?: boolean;
+  /** Open an existing SQLite file read-only (verification must not touch the evidence). */
+  readOnly?: boolean;
 }
 
 /** Builds (does not open) the TypeORM data source for the configured dialect. */
-export function createDataSource({ database, poolSize = 10, withoutMigrations = false }: DataSourceSettings): DataSource {
+export function createDataSource({ database, poolSize = 10, withoutMigrations = false, readOnly = false }: DataSourceSettings): DataSource {
   let options: DataSourceOptions;
   if (database.dialect === 'sqlite') {
-    if (database.location !== ':memory:') fs.mkdirSync(path.dirname(database.location), { recursive: true });
+    if (database.location !== ':memory:' && !readOnly) fs.mkdirSync(path.dirname(database.location), { recursive: true });
     options = {
       type: 'better-sqlite3',
       database: database.location,
+      readonly: readOnly,
       entities: ENTITIES,
       migrations: withoutMigrations ? [] : sqliteMigrations,
       prepareDatabase: (db: { pragma: (s: string) => unknown }) => {
+        db.pragma('busy_timeout = 10000');
+        if (readOnly) return;
         db.pragma('journal_mode = WAL');
-        db.pragma('synchronous = NORMAL');
+        // FULL: a commit is on disk before recordAuditEvents answers, even across a power loss.
+        db.pragma('synchronous = FULL');
         db.pragma('busy_timeout = 10000');
         db.pragma('foreign_keys = ON');
       },

@@ -8,6 +8,7 @@ export interface QueryLimits {
   maxQueryCost: number;
   maxAliases: number;
   defaultPageSize: number;
+  maxPageSize: number;
 }
 
 /** What a list field returns when its `first`/`limit` argument is left out. */
@@ -23,15 +24,17 @@ interface Measure {
 function listSize(
   args: readonly { name: { value: string }; value: ValueNode }[] | undefined,
   variables: Record<string, unknown>,
+  unknown: number,
 ): number | null {
   const arg = args?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
   if (!arg) return null;
   if (arg.value.kind === Kind.INT) return Number(arg.value.value);
   if (arg.value.kind === Kind.VARIABLE) {
     const v = variables[arg.value.name.value];
-    return typeof v === 'number' ? v : null;
+    if (typeof v === 'number') return v;
   }
-  return null;
+  // Present but not a number we can read: charge the largest page the server would serve.
+  return unknown;
 }
 
 /** Walks the operation with fragments inlined: depth, aliases, and a cost where list pages multiply. */
@@ -40,6 +43,7 @@ export function measureOperation(
   fragments: Record<string, FragmentDefinitionNode>,
   variables: Record<string, unknown>,
   defaultPageSize: number,
+  maxPageSize: number,
 ): Measure {
   const walk = (set: SelectionSetNode, depth: number, multiplier: number, seen: Set<string>): Measure => {
     const total: Measure = { depth, cost: 0, aliases: 0 };
@@ -50,7 +54,7 @@ export function measureOperation(
         total.cost += multiplier;
         if (sel.selectionSet) {
           const size =
-            listSize(sel.arguments, variables) ??
+            listSize(sel.arguments, variables, maxPageSize) ??
             DEFAULT_LIST_SIZES[sel.name.value] ??
             (sel.name.value === 'auditEvents' ? defaultPageSize : 1);
           inner = walk(sel.selectionSet, depth + 1, multiplier * Math.max(1, size), seen);
@@ -83,7 +87,13 @@ export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
           if (!operation) return;
-          const m = measureOperation(operation.selectionSet, fragments, request.variables ?? {}, limits.defaultPageSize);
+          // Variables the request leaves out take their declared default ($n: Int = 500).
+          const variables: Record<string, unknown> = { ...request.variables };
+          for (const def of operation.variableDefinitions ?? []) {
+            const name = def.variable.name.value;
+            if (variables[name] === undefined && def.defaultValue?.kind === Kind.INT) variables[name] = Number(def.defaultValue.value);
+          }
+          const m = measureOperation(operation.selectionSet, fragments, variables, limits.defaultPageSize, limits.maxPageSize);
           if (m.depth > limits.maxQueryDepth) {
             throw new AppError(ErrorCode.QUERY_TOO_DEEP, `The query nests ${m.depth} levels; at most ${limits.maxQueryDepth} are allowed.`);
           }

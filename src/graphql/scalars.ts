@@ -2,19 +2,31 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
+const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
 /** Parses an RFC 3339 date-time with an explicit offset; returns ISO-8601 UTC with milliseconds. */
 export function parseDateTime(value: unknown): string {
-  if (typeof value !== 'string' || !RFC3339.test(value)) {
-    throw new GraphQLError('DateTime must be an RFC 3339 date-time with a time zone, e.g. 2026-11-26T10:00:00.000Z');
+  const match = typeof value === 'string' ? RFC3339.exec(value) : null;
+  if (!match) throw new GraphQLError('DateTime must be an RFC 3339 date-time with a time zone, e.g. 2026-11-26T10:00:00.000Z');
+  // Date.parse rolls 2026-02-30 over to March; check every field before trusting it.
+  const [, y, mo, d, h, mi, se, , zone] = match;
+  const [year, month, day] = [Number(y), Number(mo), Number(d)];
+  const offsetOk = /^[Zz]$/.test(zone) || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(4, 6)) <= 59);
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > daysIn(year, month) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(se) > 59 ||
+    !offsetOk
+  ) {
+    throw new GraphQLError(`DateTime ${JSON.stringify(value)} is not a real date-time`);
   }
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new GraphQLError(`DateTime ${JSON.stringify(value)} is not a real date`);
-  const iso = new Date(ms).toISOString();
-  // Date.parse accepts 2026-02-30; reject dates that roll over.
-  const [, y, mo, d] = RFC3339.exec(value)!;
-  if (!/[+-]\d{2}:\d{2}$/.test(value) && iso.slice(0, 10) !== `${y}-${mo}-${d}`) {
-    throw new GraphQLError(`DateTime ${JSON.stringify(value)} is not a real date`);
-  }
+  const iso = new Date(Date.parse(value as string)).toISOString();
+  // An offset can push year 9999 into year 10000, which ISO-8601 basic form cannot hold.
+  if (!/^\d{4}-/.test(iso)) throw new GraphQLError(`DateTime ${JSON.stringify(value)} is outside the years 0000–9999 in UTC`);
   return iso;
 }
 

@@ -65,7 +65,13 @@ export class HttpServer<TContext extends object> {
   private idle: (() => void) | null = null;
 
   constructor(private readonly deps: HttpDeps<TContext>) {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        this.deps.logger.error({ err: (err as Error)?.message }, 'request handler failed');
+        if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
+        else res.destroy();
+      });
+    });
     this.server.keepAliveTimeout = 5000;
   }
 
@@ -92,9 +98,20 @@ export class HttpServer<TContext extends object> {
     const header = req.headers['x-request-id'];
     const requestId = typeof header === 'string' && REQUEST_ID.test(header) ? header : randomUUID();
     res.setHeader('x-request-id', requestId);
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://localhost');
+    } catch {
+      sendJson(res, 400, errorBody(ErrorCode.BAD_REQUEST, 'The request target is not a valid URL.'));
+      return;
+    }
+    const started = process.hrtime.bigint();
     const route = ['/graphql', '/healthz', '/readyz', '/metrics'].includes(url.pathname) ? url.pathname : 'other';
-    res.on('finish', () => this.deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) }));
+    res.on('finish', () => {
+      this.deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      this.deps.logger.info({ requestId, method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
     if (this.draining) {
       res.setHeader('connection', 'close');
       sendJson(res, 503, errorBody(ErrorCode.SERVICE_UNAVAILABLE, 'The server is shutting down; retry on another instance.'));
@@ -128,7 +145,7 @@ export class HttpServer<TContext extends object> {
           sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, `No route ${url.pathname}; GraphQL is served at /graphql.`));
       }
     } catch (error) {
-      this.deps.logger.error({ err: error, requestId }, 'request failed');
+      this.deps.logger.error({ err: (error as Error)?.message, requestId }, 'request failed');
       if (!res.headersSent) sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
       else res.destroy();
     } finally {

@@ -117,7 +117,9 @@ describe('operations: spawned server', () => {
     });
 
   it('drains an in-flight batch on SIGTERM: the request completes with receipts, the process exits 0, the events are stored', async () => {
-    const server = await env.spawnServer({ SHUTDOWN_TIMEOUT_SECONDS: '30', LOG_LEVEL: 'info' });
+    // NODE_ENV=production as deployed: Apollo installs its own SIGTERM handler unless NODE_ENV=test (or
+    // stopOnTerminationSignals is false), and that handler would end the process before the drain.
+    const server = await env.spawnServer({ NODE_ENV: 'production', SHUTDOWN_TIMEOUT_SECONDS: '30', LOG_LEVEL: 'info' });
     let stdout = '';
     server.process.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const exited = exitOf(server.process);
@@ -155,6 +157,7 @@ describe('operations: spawned server', () => {
     const deadline = Date.now() + 10_000;
     while (!stdout.includes('"signal":"SIGTERM"') && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(stdout).toContain('"signal":"SIGTERM"');
+    expect(stdout).toContain('"production":true');
     expect(server.process.exitCode).toBeNull();
     // While draining, new work is turned away.
     const late = await fetch(route(server, '/healthz')).then(

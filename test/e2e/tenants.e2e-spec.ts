@@ -254,11 +254,11 @@ describe('tenants: no query path returns another tenant’s data', () => {
     });
 
     it('lists its own checkpoints only', async () => {
-      const res = await env.gql('{ checkpoints { id tenantId sequence chainHash } }', {}, keys[tenant].VIEWER);
+      const res = await env.gql('{ checkpoints { id tenantId sequence chainHash } }', {}, keys[tenant].AUDITOR);
       expect(res.body.errors).toBeUndefined();
       expect(res.body.data!.checkpoints).toHaveLength(1);
       expect(res.body.data!.checkpoints[0]).toMatchObject({ tenantId: tenant, sequence: 6 });
-      const head = await env.gql(VERIFY, {}, keys[tenant].VIEWER);
+      const head = await env.gql(VERIFY, {}, keys[tenant].AUDITOR);
       expect(res.body.data!.checkpoints[0].chainHash).toBe(head.body.data!.verifyAuditChain.headChainHash);
     });
 
