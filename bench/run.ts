@@ -4,11 +4,12 @@
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
  * the same rows with raw multi-row INSERTs into tables of the same shape (CREATE TABLE … LIKE), on a
- * fresh MariaDB database. Rounds alternate raw / service so both see the same table growth; the
- * last line is the median `ingest_vs_raw_ratio=<r>`.
+ * fresh MariaDB database. Both paths keep BENCH_CONCURRENCY batches in flight (HTTP requests for the
+ * service, connections for raw), each batch one transaction. Rounds alternate raw / service so both
+ * see the same table growth; the last line is the median `ingest_vs_raw_ratio=<r>`.
  *
  * Settings: BENCH_MARIADB_URL (default mariadb://root@127.0.0.1:3306), BENCH_EVENTS, BENCH_ROUNDS
- * (default 3), BENCH_CONCURRENCY (HTTP requests in flight, default 2).
+ * (default 3), BENCH_CONCURRENCY (batches in flight on each path, default 2).
  */
 import 'reflect-metadata';
 import path from 'node:path';
@@ -112,7 +113,7 @@ async function ingestRound(url: string, key: string, bodies: string[]): Promise<
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
-async function rawRound(conn: Connection, tenant: string, inputs: AuditEventInputShape[]): Promise<number> {
+async function rawRound(conns: Connection[], tenant: string, inputs: AuditEventInputShape[]): Promise<number> {
   // Rows are built before the clock starts: the baseline is the database floor, nothing else.
   const prepared = prepareEvents(inputs, { maxStringLength: 1024, maxMetadataBytes: 16384, maxOccurredAtAgeMs: 1e12, maxClockSkewMs: 1e9 });
   const batches: { events: unknown[][]; labels: unknown[][] }[] = [];
@@ -125,14 +126,21 @@ async function rawRound(conn: Connection, tenant: string, inputs: AuditEventInpu
   const eventsSql = `INSERT INTO raw_audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
   const labelsSql = `INSERT INTO raw_audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
   const started = process.hrtime.bigint();
-  for (const batch of batches) {
-    await conn.query('START TRANSACTION');
-    for (const chunk of chunkRows(batch.events, BATCH))
-      await conn.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
-    for (const chunk of chunkRows(batch.labels, 4 * BATCH))
-      await conn.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
-    await conn.query('COMMIT');
-  }
+  // As many connections in flight as the service gets requests, each batch in its own transaction.
+  let next = 0;
+  await Promise.all(
+    conns.map(async (conn) => {
+      while (next < batches.length) {
+        const batch = batches[next++];
+        await conn.query('START TRANSACTION');
+        for (const chunk of chunkRows(batch.events, BATCH))
+          await conn.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+        for (const chunk of chunkRows(batch.labels, 4 * BATCH))
+          await conn.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+        await conn.query('COMMIT');
+      }
+    }),
+  );
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
@@ -151,27 +159,30 @@ async function main(): Promise<void> {
   dbUrl.pathname = `/${dbName}`;
   const adminKey = `bench_${randomBytes(16).toString('hex')}`;
   const app = await startServer(dbUrl.toString(), adminKey, dataDir);
-  const conn = await createConnection({
-    host: server.hostname,
-    port: Number(server.port || 3306),
-    user: decodeURIComponent(server.username) || 'root',
-    password: decodeURIComponent(server.password),
-    database: dbName,
-    timezone: 'Z',
-    charset: 'utf8mb4_bin',
-  });
+  const connect = () =>
+    createConnection({
+      host: server.hostname,
+      port: Number(server.port || 3306),
+      user: decodeURIComponent(server.username) || 'root',
+      password: decodeURIComponent(server.password),
+      database: dbName,
+      timezone: 'Z',
+      charset: 'utf8mb4_bin',
+    });
+  const conns = await Promise.all(Array.from({ length: CONCURRENCY }, connect));
+  const conn = conns[0];
   try {
     await conn.query('CREATE TABLE raw_audit_event LIKE audit_event');
     await conn.query('CREATE TABLE raw_audit_event_label LIKE audit_event_label');
     console.log(
-      `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH}, ${ROUNDS} rounds, ${CONCURRENCY} request(s) in flight, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}`,
+      `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH} with idempotency keys, ${ROUNDS} rounds, ${CONCURRENCY} batch(es) in flight on both paths, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}`,
     );
 
     // Warm-up: JIT, connection pools, buffer pool — on both paths, not timed.
     const warm = Array.from({ length: 2 * BATCH }, (_, i) => makeEvent(i, -1));
     for (let i = 0; i < warm.length; i += BATCH)
       await gql(app.url, adminKey, JSON.stringify({ query: RECORD, variables: { input: { events: warm.slice(i, i + BATCH) } } }));
-    await rawRound(conn, 'warmup', warm);
+    await rawRound(conns, 'warmup', warm);
 
     const ratios: number[] = [];
     for (let round = 0; round < ROUNDS; round += 1) {
@@ -179,7 +190,7 @@ async function main(): Promise<void> {
       const bodies: string[] = [];
       for (let i = 0; i < inputs.length; i += BATCH)
         bodies.push(JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(i, i + BATCH) } } }));
-      const rawSeconds = await rawRound(conn, `raw-${round}`, inputs);
+      const rawSeconds = await rawRound(conns, `raw-${round}`, inputs);
       const ingestSeconds = await ingestRound(app.url, adminKey, bodies);
       const raw = EVENTS / rawSeconds;
       const ingest = EVENTS / ingestSeconds;
@@ -192,7 +203,7 @@ async function main(): Promise<void> {
     if (Number(n) !== EVENTS * ROUNDS + 2 * BATCH) throw new Error(`expected ${EVENTS * ROUNDS + 2 * BATCH} recorded events, found ${n}`);
     console.log(`ingest_vs_raw_ratio=${median(ratios).toFixed(3)}`);
   } finally {
-    await conn.end();
+    await Promise.all(conns.map((c) => c.end()));
     await app.stop();
     await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
     await admin.end();
