@@ -66,7 +66,11 @@ function makeEvent(i: number, round: number): AuditEventInputShape {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function startServer(databaseUrl: string, adminKey: string, dataDir: string) {
-  const child = spawn(process.execPath, [path.resolve(__dirname, '../src/cli.js'), 'serve'], {
+  // Started exactly as `npm start` starts it, node flags included.
+  const start = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: { start: string } })
+    .scripts.start;
+  const nodeFlags = start.split(/\s+/).filter((word) => word.startsWith('--'));
+  const child = spawn(process.execPath, [...nodeFlags, path.resolve(__dirname, '../src/cli.js'), 'serve'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',

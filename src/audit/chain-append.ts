@@ -38,12 +38,11 @@ export interface AppendPlan {
   head: ChainHead;
 }
 
+/** Columns known before the chain lock, then the four the lock decides (kept last on purpose). */
 export const EVENT_COLUMNS = [
   'id',
   'tenant_id',
-  'sequence',
   'occurred_at',
-  'recorded_at',
   'actor_id',
   'actor_type',
   'actor_display_name',
@@ -63,35 +62,82 @@ export const EVENT_COLUMNS = [
   'metadata',
   'idempotency_key',
   'payload_hash',
+  'sequence',
+  'recorded_at',
   'hash',
   'chain_hash',
 ] as const;
 
 export const LABEL_COLUMNS = ['event_id', 'kind', 'value', 'tenant_id', 'sequence'] as const;
 
+/** An event's column values that do not depend on its place in the chain (EVENT_COLUMNS order). */
+export function staticEventValues(tenantId: string, id: string, e: PreparedEvent): (string | number | null)[] {
+  const p = e.payload;
+  return [
+    id,
+    tenantId,
+    toSqlDateTime(p.occurredAt),
+    p.actor.id,
+    p.actor.type,
+    p.actor.displayName,
+    p.actor.ip,
+    p.actor.userAgent,
+    p.action,
+    p.resource.type,
+    p.resource.id,
+    p.resource.name,
+    p.outcome.status,
+    p.outcome.reason,
+    severityRank(p.severity),
+    classificationRank(p.classification),
+    p.requestId,
+    p.sessionId,
+    p.sourceService,
+    e.metadataJson,
+    e.idempotencyKey,
+    e.payloadHash,
+  ];
+}
+
+/** An event that gets a new place in the chain. */
+export interface Link {
+  /** Index in the batch. */
+  index: number;
+  id: string;
+  sequence: number;
+  hash: string;
+  chainHash: string;
+}
+
+export interface LinkedBatch {
+  links: Link[];
+  receipts: Receipt[];
+  head: ChainHead;
+  recordedAt: string;
+}
+
 /**
- * Pure part of an append: given the locked chain head and the receipts already stored under the
- * batch's idempotency keys, assigns ids, sequences and hashes. Throws IDEMPOTENCY_CONFLICT (and
- * the caller rolls back) when a key is reused for a different payload.
+ * The heart of an append, run while the chain head is locked: given the head and the receipts
+ * already stored under the batch's idempotency keys, assigns sequences and hashes. Replays get their
+ * original receipt; a key reused for another payload throws IDEMPOTENCY_CONFLICT (the caller rolls
+ * back). `ids[i]` is event i's id, generated before the lock.
  */
-export function planAppend(
+export function linkEvents(
   tenantId: string,
   head: ChainHead,
   events: PreparedEvent[],
+  ids: string[],
   stored: Map<string, KeyedReceipt>,
   now: Date = new Date(),
-  newId: () => string = uuidv7,
-): AppendPlan {
+): LinkedBatch {
   const recordedAt = now.toISOString();
-  const recordedAtSql = toSqlDateTime(recordedAt);
-  const eventRows: unknown[][] = [];
-  const labelRows: unknown[][] = [];
+  const links: Link[] = [];
   const receipts: Receipt[] = [];
   const conflicts: Problem[] = [];
   const inBatch = new Map<string, KeyedReceipt>();
   let { sequence, chainHash } = head;
 
-  events.forEach(({ payload, fragments, metadataJson, payloadHash, idempotencyKey }, index) => {
+  events.forEach(({ fragments, payloadHash, idempotencyKey }, index) => {
     if (idempotencyKey !== null) {
       const earlier = stored.get(idempotencyKey) ?? inBatch.get(idempotencyKey);
       if (earlier) {
@@ -107,40 +153,10 @@ export function planAppend(
       }
     }
     sequence += 1;
-    const id = newId();
+    const id = ids[index];
     const hash = sha256Hex(canonicalEvent(fragments, { id, tenantId, sequence, recordedAt }));
     chainHash = linkHash(chainHash, hash);
-    const p = payload;
-    eventRows.push([
-      id,
-      tenantId,
-      sequence,
-      toSqlDateTime(p.occurredAt),
-      recordedAtSql,
-      p.actor.id,
-      p.actor.type,
-      p.actor.displayName,
-      p.actor.ip,
-      p.actor.userAgent,
-      p.action,
-      p.resource.type,
-      p.resource.id,
-      p.resource.name,
-      p.outcome.status,
-      p.outcome.reason,
-      severityRank(p.severity),
-      classificationRank(p.classification),
-      p.requestId,
-      p.sessionId,
-      p.sourceService,
-      metadataJson,
-      idempotencyKey,
-      payloadHash,
-      hash,
-      chainHash,
-    ]);
-    for (const value of p.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
-    for (const value of p.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
+    links.push({ index, id, sequence, hash, chainHash });
     const receipt = { id, sequence, hash, chainHash, recordedAt, idempotencyKey };
     if (idempotencyKey !== null) inBatch.set(idempotencyKey, { ...receipt, payloadHash });
     receipts.push({ ...receipt, replayed: false });
@@ -153,7 +169,36 @@ export function planAppend(
       { problems: conflicts },
     );
   }
-  return { eventRows, labelRows, receipts, head: { sequence, chainHash } };
+  return { links, receipts, head: { sequence, chainHash }, recordedAt };
+}
+
+/** linkEvents plus the rows to insert, as bound-parameter values (the SQLite path, the benchmark). */
+export function planAppend(
+  tenantId: string,
+  head: ChainHead,
+  events: PreparedEvent[],
+  stored: Map<string, KeyedReceipt>,
+  now: Date = new Date(),
+  newId: () => string = uuidv7,
+): AppendPlan {
+  const linked = linkEvents(
+    tenantId,
+    head,
+    events,
+    events.map(() => newId()),
+    stored,
+    now,
+  );
+  const recordedAtSql = toSqlDateTime(linked.recordedAt);
+  const eventRows: unknown[][] = [];
+  const labelRows: unknown[][] = [];
+  for (const { index, id, sequence, hash, chainHash } of linked.links) {
+    const event = events[index];
+    eventRows.push([...staticEventValues(tenantId, id, event), sequence, recordedAtSql, hash, chainHash]);
+    for (const value of event.payload.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
+    for (const value of event.payload.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
+  }
+  return { eventRows, labelRows, receipts: linked.receipts, head: linked.head };
 }
 
 /** Splits rows for multi-row INSERTs: at most `maxRows` a statement and roughly `maxBytes` of values. */

@@ -1,5 +1,7 @@
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { escape } from 'mysql2';
+import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, placeholders, toNumber, toSqlDateTime } from '../database/sql-format';
@@ -10,7 +12,9 @@ import {
   EVENT_COLUMNS,
   type KeyedReceipt,
   LABEL_COLUMNS,
+  linkEvents,
   planAppend,
+  staticEventValues,
   type Receipt,
 } from './chain-append';
 import type { PreparedEvent } from './event-validation';
@@ -127,27 +131,99 @@ export class SqliteChainStore implements ChainStore {
 
 const MYSQL_DEADLOCK = 1213;
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
+const MYSQL_DUPLICATE_KEY = 1062;
+/** Rows and bytes of one multi-row INSERT, well under max_allowed_packet (16 MiB by default). */
+const MAX_ROWS = 1000;
+const MAX_STATEMENT_CHARS = 4 * 1024 * 1024;
+
+const errnoOf = (error: unknown): number | undefined =>
+  (error as { driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
+
+/** Joins row tuples into INSERT statements of bounded size. */
+function statements(prefix: string, tuples: string[]): string[] {
+  const out: string[] = [];
+  let rows: string[] = [];
+  let chars = 0;
+  for (const tuple of tuples) {
+    if (rows.length && (rows.length >= MAX_ROWS || chars + tuple.length > MAX_STATEMENT_CHARS)) {
+      out.push(prefix + rows.join(','));
+      rows = [];
+      chars = 0;
+    }
+    rows.push(tuple);
+    chars += tuple.length + 1;
+  }
+  if (rows.length) out.push(prefix + rows.join(','));
+  return out;
+}
 
 /**
  * MySQL/MariaDB: `SELECT … FOR UPDATE` on the chain head row serialises appends of one tenant
  * across every server process; a plain REPEATABLE READ read would let two writers fork the chain.
+ *
+ * The lock is the bottleneck of a busy tenant, so everything that does not depend on the chain is
+ * done before taking it: ids, the escaped SQL of every column but the four the lock decides
+ * (sequence, recorded_at, hash, chain_hash), and the idempotency look-up. That look-up is
+ * optimistic: a key committed by another writer in between makes the INSERT hit the unique index
+ * (tenant_id, idempotency_key), and the append is redone with the look-up under the lock.
  */
 export class MysqlChainStore implements ChainStore {
   constructor(private readonly dataSource: DataSource) {}
 
   async append(tenantId: string, events: PreparedEvent[]) {
+    const ids = events.map(() => uuidv7());
+    const tenant = escape(tenantId);
+    const eventSql = events.map(
+      (e, i) =>
+        `(${staticEventValues(tenantId, ids[i], e)
+          .map((v) => escape(v))
+          .join(',')},`,
+    );
+    const labelSql = events.map((e, i) => {
+      const id = escape(ids[i]);
+      return [
+        ...e.payload.categories.map((v) => `(${id},'category',${escape(v)},${tenant},`),
+        ...e.payload.tags.map((v) => `(${id},'tag',${escape(v)},${tenant},`),
+      ];
+    });
+    let stored = await this.storedKeys(this.dataSource, tenantId, events);
+    let lookedUpUnderLock = false;
+
     for (let attempt = 1; ; attempt += 1) {
       const runner = this.dataSource.createQueryRunner('master');
       try {
         await runner.connect();
         await runner.startTransaction('READ COMMITTED');
-        const plan = await this.appendLocked(runner, tenantId, events);
+        const head = await this.lockHead(runner, tenantId);
+        if (lookedUpUnderLock) stored = await this.storedKeys(runner, tenantId, events);
+        const now = new Date();
+        const linked = linkEvents(tenantId, head, events, ids, stored, now);
+        const tail = `,'${toSqlDateTime(linked.recordedAt)}','`;
+        const rows: string[] = [];
+        const labels: string[] = [];
+        for (const { index, sequence, hash, chainHash } of linked.links) {
+          rows.push(`${eventSql[index]}${sequence}${tail}${hash}','${chainHash}')`);
+          for (const label of labelSql[index]) labels.push(`${label}${sequence})`);
+        }
+        for (const sql of statements(INSERT_EVENTS, rows)) await runner.query(sql);
+        for (const sql of statements(INSERT_LABELS, labels)) await runner.query(sql);
+        if (rows.length) {
+          await runner.query('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?', [
+            linked.head.sequence,
+            linked.head.chainHash,
+            toSqlDateTime(now.toISOString()),
+            tenantId,
+          ]);
+        }
         await runner.commitTransaction();
-        return result(plan);
+        return { receipts: linked.receipts, head: linked.head, written: rows.length };
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        const errno =
-          (error as { errno?: number; driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
+        const errno = errnoOf(error);
+        if (errno === MYSQL_DUPLICATE_KEY && !lookedUpUnderLock) {
+          lookedUpUnderLock = true; // another writer committed one of our keys since the look-up
+          continue;
+        }
         if (errno === MYSQL_DEADLOCK && attempt < 3) continue;
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT || errno === MYSQL_DEADLOCK) throw chainBusy();
         throw error;
@@ -155,6 +231,22 @@ export class MysqlChainStore implements ChainStore {
         await runner.release();
       }
     }
+  }
+
+  private async storedKeys(
+    db: { query: (sql: string, params: unknown[]) => Promise<unknown> },
+    tenantId: string,
+    events: PreparedEvent[],
+  ): Promise<Map<string, KeyedReceipt>> {
+    const keys = keysOf(events);
+    const rows: Record<string, unknown>[] = [];
+    for (let i = 0; i < keys.length; i += 1000) {
+      const part = keys.slice(i, i + 1000);
+      rows.push(
+        ...((await db.query(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`, [tenantId, ...part])) as Record<string, unknown>[]),
+      );
+    }
+    return keyedReceipts(rows);
   }
 
   private async lockHead(runner: QueryRunner, tenantId: string): Promise<ChainHead> {
@@ -169,39 +261,6 @@ export class MysqlChainStore implements ChainStore {
       rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string }[];
     }
     return { sequence: toNumber(rows[0].sequence), chainHash: rows[0].chain_hash };
-  }
-
-  private async appendLocked(runner: QueryRunner, tenantId: string, events: PreparedEvent[]): Promise<AppendPlan> {
-    const head = await this.lockHead(runner, tenantId);
-    const keys = keysOf(events);
-    let stored = new Map<string, KeyedReceipt>();
-    if (keys.length) {
-      const rows: Record<string, unknown>[] = [];
-      for (let i = 0; i < keys.length; i += 1000) {
-        const part = keys.slice(i, i + 1000);
-        rows.push(
-          ...((await runner.query(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`, [tenantId, ...part])) as Record<string, unknown>[]),
-        );
-      }
-      stored = keyedReceipts(rows);
-    }
-    const now = new Date();
-    const plan = planAppend(tenantId, head, events, stored, now);
-    for (const chunk of chunkRows(plan.eventRows, 1000)) {
-      await runner.query(INSERT_EVENTS + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
-    }
-    for (const chunk of chunkRows(plan.labelRows, 4000)) {
-      await runner.query(INSERT_LABELS + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
-    }
-    if (plan.eventRows.length) {
-      await runner.query('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?', [
-        plan.head.sequence,
-        plan.head.chainHash,
-        toSqlDateTime(now.toISOString()),
-        tenantId,
-      ]);
-    }
-    return plan;
   }
 }
 

@@ -4,8 +4,8 @@ import { ErrorCode } from '../errors/error-code';
 import type { Role } from '../auth/role';
 import type { RequestContext } from './context';
 
-/** Backs every @Authorized(): no key → UNAUTHENTICATED, wrong role → FORBIDDEN. */
-export const authChecker: AuthChecker<RequestContext, Role> = ({ context }, roles) => {
+/** No key → UNAUTHENTICATED, a key without one of `roles` (if any are named) → FORBIDDEN. */
+export function authorize(context: RequestContext, roles: readonly Role[]): true {
   if (!context.principal) {
     throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key as "Authorization: Bearer <key>".');
   }
@@ -16,4 +16,7 @@ export const authChecker: AuthChecker<RequestContext, Role> = ({ context }, role
     );
   }
   return true;
-};
+}
+
+/** Backs every @Authorized(). */
+export const authChecker: AuthChecker<RequestContext, Role> = ({ context }, roles) => authorize(context, roles);

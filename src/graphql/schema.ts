@@ -1,14 +1,20 @@
-import { type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
+import { type GraphQLFieldResolver, type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { AuditEventConnectionResolver, AuditEventResolver } from '../audit/audit-event.resolver';
+import { AuditEventConnectionResolver, AuditEventResolver, recordAuditEventsResolver } from '../audit/audit-event.resolver';
 import { ChainResolver } from '../audit/chain.resolver';
 import { ApiKeyResolver } from '../auth/api-key.resolver';
 import { authChecker } from './auth-checker';
 
 export const RESOLVERS = [AuditEventResolver, AuditEventConnectionResolver, ChainResolver, ApiKeyResolver] as const;
 
-/** The executable schema, from the decorated resolvers and types. */
-export const buildAppSchema = (): Promise<GraphQLSchema> => buildSchema({ resolvers: [...RESOLVERS], authChecker, validate: false });
+/** The executable schema, from the decorated resolvers and types, with the ingest fast path bound. */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({ resolvers: [...RESOLVERS], authChecker, validate: false });
+  const field = schema.getMutationType()?.getFields().recordAuditEvents;
+  if (!field) throw new Error('recordAuditEvents is missing from the schema');
+  field.resolve = recordAuditEventsResolver as GraphQLFieldResolver<unknown, unknown>;
+  return schema;
+}
 
 /** SDL as committed in schema.graphql: sorted, so the file changes only when the API does. */
 export const printAppSchema = (schema: GraphQLSchema): string => `${printSchema(lexicographicSortSchema(schema))}\n`;
