@@ -4,12 +4,14 @@
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
  * the same rows with raw multi-row INSERTs into tables of the same shape (CREATE TABLE … LIKE), on a
- * fresh MariaDB database. Both paths keep BENCH_CONCURRENCY batches in flight (HTTP requests for the
- * service, connections for raw), each batch one transaction. Rounds alternate raw / service so both
- * see the same table growth; the last line is the median `ingest_vs_raw_ratio=<r>`.
+ * fresh MariaDB database. Each batch is one transaction on both paths. The two paths are interleaved
+ * batch by batch (BENCH_CONCURRENCY batches in flight on each: HTTP requests for the service,
+ * connections for raw), so both see the same database state; the last line is the median over the
+ * rounds, `ingest_vs_raw_ratio=<r>`.
  *
  * Settings: BENCH_MARIADB_URL (default mariadb://root@127.0.0.1:3306), BENCH_EVENTS, BENCH_ROUNDS
- * (default 3), BENCH_CONCURRENCY (batches in flight on each path, default 2).
+ * (default 3), BENCH_CONCURRENCY (batches in flight on each path, default 1: one client, one
+ * connection, the plain reading of the target).
  */
 import 'reflect-metadata';
 import path from 'node:path';
@@ -27,7 +29,7 @@ import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 2);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
 const BATCH = 1000;
 
 const RECORD =
@@ -106,46 +108,61 @@ async function gql(url: string, key: string, body: string): Promise<any> {
   return json;
 }
 
-async function ingestRound(url: string, key: string, bodies: string[]): Promise<number> {
-  const started = process.hrtime.bigint();
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < bodies.length) await gql(url, key, bodies[next++]);
-    }),
-  );
-  return Number(process.hrtime.bigint() - started) / 1e9;
+interface RawBatch {
+  events: unknown[][];
+  labels: unknown[][];
 }
 
-async function rawRound(conns: Connection[], tenant: string, inputs: AuditEventInputShape[]): Promise<number> {
-  // Rows are built before the clock starts: the baseline is the database floor, nothing else.
+/** The same rows the service writes (ids, sequences, hashes included), built before any clock starts. */
+function rawBatches(tenant: string, inputs: AuditEventInputShape[]): RawBatch[] {
   const prepared = prepareEvents(inputs, { maxStringLength: 1024, maxMetadataBytes: 16384, maxOccurredAtAgeMs: 1e12, maxClockSkewMs: 1e9 });
-  const batches: { events: unknown[][]; labels: unknown[][] }[] = [];
+  const batches: RawBatch[] = [];
   let head = { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
   for (let i = 0; i < prepared.length; i += BATCH) {
     const plan = planAppend(tenant, head, prepared.slice(i, i + BATCH), new Map());
     head = plan.head;
     batches.push({ events: plan.eventRows, labels: plan.labelRows });
   }
-  const eventsSql = `INSERT INTO raw_audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
-  const labelsSql = `INSERT INTO raw_audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
-  const started = process.hrtime.bigint();
-  // As many connections in flight as the service gets requests, each batch in its own transaction.
-  let next = 0;
-  await Promise.all(
-    conns.map(async (conn) => {
-      while (next < batches.length) {
-        const batch = batches[next++];
-        await conn.query('START TRANSACTION');
-        for (const chunk of chunkRows(batch.events, BATCH))
-          await conn.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
-        for (const chunk of chunkRows(batch.labels, 4 * BATCH))
-          await conn.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
-        await conn.query('COMMIT');
-      }
-    }),
-  );
-  return Number(process.hrtime.bigint() - started) / 1e9;
+  return batches;
+}
+
+const EVENTS_SQL = `INSERT INTO raw_audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
+const LABELS_SQL = `INSERT INTO raw_audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
+
+/** One batch the raw way: a transaction of multi-row INSERTs with bound values. */
+async function rawInsert(conn: Connection, batch: RawBatch): Promise<void> {
+  await conn.query('START TRANSACTION');
+  for (const chunk of chunkRows(batch.events, BATCH))
+    await conn.query(EVENTS_SQL + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+  for (const chunk of chunkRows(batch.labels, 4 * BATCH))
+    await conn.query(LABELS_SQL + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+  await conn.query('COMMIT');
+}
+
+const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
+
+/**
+ * One round, interleaved: CONCURRENCY batches the raw way, then CONCURRENCY batches through the
+ * service, and so on, so both paths see the same database state (buffer pool, purge, flushing).
+ */
+async function round(
+  conns: Connection[],
+  url: string,
+  key: string,
+  raw: RawBatch[],
+  bodies: string[],
+): Promise<{ raw: number; ingest: number }> {
+  let rawSeconds = 0;
+  let ingestSeconds = 0;
+  for (let i = 0; i < bodies.length; i += CONCURRENCY) {
+    let started = process.hrtime.bigint();
+    await Promise.all(conns.map((conn, c) => (raw[i + c] ? rawInsert(conn, raw[i + c]) : Promise.resolve())));
+    rawSeconds += seconds(started);
+    started = process.hrtime.bigint();
+    await Promise.all(conns.map((_, c) => (bodies[i + c] ? gql(url, key, bodies[i + c]) : Promise.resolve())));
+    ingestSeconds += seconds(started);
+  }
+  return { raw: rawSeconds, ingest: ingestSeconds };
 }
 
 async function main(): Promise<void> {
@@ -184,23 +201,21 @@ async function main(): Promise<void> {
 
     // Warm-up: JIT, connection pools, buffer pool — on both paths, not timed.
     const warm = Array.from({ length: 2 * BATCH }, (_, i) => makeEvent(i, -1));
-    for (let i = 0; i < warm.length; i += BATCH)
-      await gql(app.url, adminKey, JSON.stringify({ query: RECORD, variables: { input: { events: warm.slice(i, i + BATCH) } } }));
-    await rawRound(conns, 'warmup', warm);
+    const bodiesOf = (inputs: AuditEventInputShape[]) =>
+      Array.from({ length: Math.ceil(inputs.length / BATCH) }, (_, b) =>
+        JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(b * BATCH, (b + 1) * BATCH) } } }),
+      );
+    await round(conns, app.url, adminKey, rawBatches('warmup', warm), bodiesOf(warm));
 
     const ratios: number[] = [];
-    for (let round = 0; round < ROUNDS; round += 1) {
-      const inputs = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, round));
-      const bodies: string[] = [];
-      for (let i = 0; i < inputs.length; i += BATCH)
-        bodies.push(JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(i, i + BATCH) } } }));
-      const rawSeconds = await rawRound(conns, `raw-${round}`, inputs);
-      const ingestSeconds = await ingestRound(app.url, adminKey, bodies);
-      const raw = EVENTS / rawSeconds;
-      const ingest = EVENTS / ingestSeconds;
+    for (let r = 0; r < ROUNDS; r += 1) {
+      const inputs = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, r));
+      const times = await round(conns, app.url, adminKey, rawBatches(`raw-${r}`, inputs), bodiesOf(inputs));
+      const raw = EVENTS / times.raw;
+      const ingest = EVENTS / times.ingest;
       ratios.push(ingest / raw);
       console.log(
-        `round ${round + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}`,
+        `round ${r + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}`,
       );
     }
     const [{ n }] = ((await conn.query("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = 'default'")) as any)[0];

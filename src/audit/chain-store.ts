@@ -162,10 +162,10 @@ function statements(prefix: string, tuples: string[]): string[] {
  * across every server process; a plain REPEATABLE READ read would let two writers fork the chain.
  *
  * The lock is the bottleneck of a busy tenant, so everything that does not depend on the chain is
- * done before taking it: ids, the escaped SQL of every column but the four the lock decides
- * (sequence, recorded_at, hash, chain_hash), and the idempotency look-up. That look-up is
- * optimistic: a key committed by another writer in between makes the INSERT hit the unique index
- * (tenant_id, idempotency_key), and the append is redone with the look-up under the lock.
+ * done before taking it: ids and the escaped SQL of every column but the four the lock decides
+ * (sequence, recorded_at, hash, chain_hash). Idempotency keys are checked optimistically: the
+ * unique index (tenant_id, idempotency_key) refuses a stored key, and only then is the append redone
+ * with a look-up under the lock.
  */
 export class MysqlChainStore implements ChainStore {
   constructor(private readonly dataSource: DataSource) {}
@@ -186,8 +186,11 @@ export class MysqlChainStore implements ChainStore {
         ...e.payload.tags.map((v) => `(${id},'tag',${escape(v)},${tenant},`),
       ];
     });
-    let stored = await this.storedKeys(this.dataSource, tenantId, events);
-    let lookedUpUnderLock = false;
+    // Optimistic idempotency: most batches are not retries, so try the INSERT without looking keys
+    // up; a key already stored makes it hit the unique index, and the append is redone with the
+    // look-up under the lock (replays then get their original receipts, conflicts their error).
+    let stored = new Map<string, KeyedReceipt>();
+    let lookedUpUnderLock = !events.some((e) => e.idempotencyKey !== null);
 
     for (let attempt = 1; ; attempt += 1) {
       const runner = this.dataSource.createQueryRunner('master');
@@ -221,7 +224,7 @@ export class MysqlChainStore implements ChainStore {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
         const errno = errnoOf(error);
         if (errno === MYSQL_DUPLICATE_KEY && !lookedUpUnderLock) {
-          lookedUpUnderLock = true; // another writer committed one of our keys since the look-up
+          lookedUpUnderLock = true; // a key of this batch is already stored: redo with the look-up
           continue;
         }
         if (errno === MYSQL_DEADLOCK && attempt < 3) continue;

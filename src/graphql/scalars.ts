@@ -6,6 +6,12 @@ const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, 
 
 /** Parses an RFC 3339 date-time with an explicit offset; returns ISO-8601 UTC with milliseconds. */
 export function parseDateTime(value: unknown): string {
+  // Fast path for the canonical form clients and this API emit (UTC, milliseconds): a value that
+  // survives a round trip through Date unchanged is a real instant.
+  if (typeof value === 'string' && value.length === 24 && value.endsWith('Z')) {
+    const ms = Date.parse(value);
+    if (!Number.isNaN(ms) && new Date(ms).toISOString() === value) return value;
+  }
   const match = typeof value === 'string' ? RFC3339.exec(value) : null;
   if (!match) throw new GraphQLError('DateTime must be an RFC 3339 date-time with a time zone, e.g. 2026-11-26T10:00:00.000Z');
   // Date.parse rolls 2026-02-30 over to March; check every field before trusting it.
