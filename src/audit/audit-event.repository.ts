@@ -11,6 +11,7 @@ import {
   SEVERITY_ORDER,
   severityRank,
 } from './audit-event.model';
+import { EVENT_COLUMNS } from './chain-append';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
 
 /** A stored event without its labels (those load through a DataLoader). */
@@ -20,33 +21,8 @@ export interface EventLabels {
   tags: string[];
 }
 
-const COLUMNS = [
-  'id',
-  'tenant_id',
-  'sequence',
-  'occurred_at',
-  'recorded_at',
-  'actor_id',
-  'actor_type',
-  'actor_display_name',
-  'actor_ip',
-  'actor_user_agent',
-  'action',
-  'resource_type',
-  'resource_id',
-  'resource_name',
-  'outcome_status',
-  'outcome_reason',
-  'severity',
-  'classification',
-  'request_id',
-  'session_id',
-  'source_service',
-  'metadata',
-  'idempotency_key',
-  'hash',
-  'chain_hash',
-].map((c) => `e.${c} AS ${c}`);
+/** Every stored column a read needs (the payload hash only serves idempotency). */
+const COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'payload_hash').map((c) => `e.${c} AS ${c}`);
 
 export function mapEventRow(r: Record<string, unknown>): StoredEvent {
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
