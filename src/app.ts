@@ -91,6 +91,22 @@ const bearer = (req: IncomingMessage): string | null => {
   return match ? match[1] : null;
 };
 
+/**
+ * Every statement escapes strings with backslashes (mysql2's formatting, and the ingest path's own);
+ * under NO_BACKSLASH_ESCAPES they would mean something else, so refuse to start on such a server.
+ */
+export async function checkSqlMode(dataSource: DataSource): Promise<void> {
+  if (dataSource.options.type === 'better-sqlite3') return;
+  const [row] = await dataSource.query<{ mode: string }[]>('SELECT @@SESSION.sql_mode AS mode');
+  if (/NO_BACKSLASH_ESCAPES/i.test(row?.mode ?? '')) {
+    const error = new Error(
+      `${ErrorCode.DATABASE_MODE_UNSUPPORTED}: the server's sql_mode includes NO_BACKSLASH_ESCAPES; remove it (SET GLOBAL sql_mode = …) and restart`,
+    );
+    (error as Error & { code: string }).code = ErrorCode.DATABASE_MODE_UNSUPPORTED;
+    throw error;
+  }
+}
+
 /** Start-up: config → database (+migrations) → keys → services → schema → HTTP. */
 export async function startApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
@@ -106,6 +122,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
   }
   const cleanup: (() => Promise<unknown>)[] = [() => dataSource.destroy()];
   try {
+    await checkSqlMode(dataSource);
     if (config.migrationsRun) await dataSource.runMigrations({ transaction: 'each' });
 
     const signingKey = loadSigningKey({ pem: config.signingKeyPem, file: config.signingKeyFile });

@@ -192,7 +192,7 @@ export class MysqlChainStore implements ChainStore {
     let stored = new Map<string, KeyedReceipt>();
     let lookedUpUnderLock = !events.some((e) => e.idempotencyKey !== null);
 
-    for (let attempt = 1; ; attempt += 1) {
+    for (let deadlocks = 0; ;) {
       const runner = this.dataSource.createQueryRunner('master');
       try {
         await runner.connect();
@@ -227,7 +227,7 @@ export class MysqlChainStore implements ChainStore {
           lookedUpUnderLock = true; // a key of this batch is already stored: redo with the look-up
           continue;
         }
-        if (errno === MYSQL_DEADLOCK && attempt < 3) continue;
+        if (errno === MYSQL_DEADLOCK && ++deadlocks < 3) continue;
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT || errno === MYSQL_DEADLOCK) throw chainBusy();
         throw error;
       } finally {

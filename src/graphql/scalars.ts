@@ -2,7 +2,12 @@ import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
-const daysIn = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate();
+/** Days in a month; setUTCFullYear, because Date.UTC reads years 0–99 as 1900–1999. */
+const daysIn = (year: number, month: number): number => {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 0);
+  return date.getUTCDate();
+};
 
 /** Parses an RFC 3339 date-time with an explicit offset; returns ISO-8601 UTC with milliseconds. */
 export function parseDateTime(value: unknown): string {
