@@ -24,6 +24,8 @@ import { HttpServer } from './http/http-server';
 import { Metrics } from './observability/metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { toNumber } from './database/sql-format';
+import { loadPlugins } from './plugin-host/plugin-host';
+import { BUILT_IN_PLUGINS } from '../plugins/registry';
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
 export interface App {
@@ -107,7 +109,7 @@ export async function checkSqlMode(dataSource: DataSource): Promise<void> {
   }
 }
 
-/** Start-up: config → database (+migrations) → keys → services → schema → HTTP. */
+/** Start-up: config → database (+migrations) → keys → plugins → services → schema → HTTP. */
 export async function startApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const dataSource = createDataSource({ database: config.database, poolSize: config.databasePoolSize });
@@ -131,6 +133,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     await checkpoints.registerKey();
     const apiKeys = new ApiKeyService(dataSource);
     const firstAdminSecret = await apiKeys.bootstrap(config.bootstrapAdminKey);
+    const plugins = await loadPlugins({
+      builtIns: BUILT_IN_PLUGINS,
+      entries: config.plugins,
+      options: config.pluginOptions,
+      cwd: process.cwd(),
+      logger,
+    });
+    cleanup.unshift(() => plugins.stop());
 
     const metrics = new Metrics(async () => {
       const rows: Record<string, unknown>[] = await dataSource.query('SELECT tenant_id, sequence FROM chain_head');
@@ -143,6 +153,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       checkpoints,
       apiKeys,
       limits: config.limits,
+      plugins,
     };
     const cache = createCache({
       redisUrl: config.redisUrl,

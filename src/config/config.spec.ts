@@ -153,4 +153,27 @@ describe('loadConfig', () => {
     expect(named(error).sort()).toEqual(['DATABASE_URL', 'DATAPUNK_BOOTSTRAP_ADMIN_KEY', 'REDIS_URL']);
     for (const secret of ['hunter2-admin-secret', 'db-password-1', 'redis-password-1']) expect(error.message).not.toContain(secret);
   });
+
+  it('reads DATAPUNK_PLUGINS as trimmed entries and DATAPUNK_PLUGIN_OPTIONS as options by plugin id', () => {
+    expect(loadConfig({})).toMatchObject({ plugins: [], pluginOptions: {} });
+    const c = loadConfig({
+      DATAPUNK_PLUGINS: ' @acme/datapunk-framework , ./plugins/local,/opt/plugins/x',
+      DATAPUNK_PLUGIN_OPTIONS: '{"framework-acme":{"windowHours":24}}',
+    });
+    expect(c.plugins).toEqual(['@acme/datapunk-framework', './plugins/local', '/opt/plugins/x']);
+    expect(c.pluginOptions).toEqual({ 'framework-acme': { windowHours: 24 } });
+  });
+
+  it('refuses empty or repeated plugin entries and options that are not objects by id', () => {
+    expect(named(configError({ DATAPUNK_PLUGINS: 'a,,b' }))).toEqual(['DATAPUNK_PLUGINS']);
+    expect(named(configError({ DATAPUNK_PLUGINS: 'a,b,a' }))).toEqual(['DATAPUNK_PLUGINS']);
+    for (const bad of ['{not json', '[1]', '{"x":1}', '"text"']) {
+      expect(named(configError({ DATAPUNK_PLUGIN_OPTIONS: bad }))).toEqual(['DATAPUNK_PLUGIN_OPTIONS']);
+    }
+  });
+
+  it('never echoes plugin options, which may hold credentials', () => {
+    const error = configError({ DATAPUNK_PLUGIN_OPTIONS: '{"x":"token-123"' });
+    expect(error.message).not.toContain('token-123');
+  });
 });

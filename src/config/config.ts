@@ -73,6 +73,30 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
   METRICS_BEARER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATAPUNK_PLUGINS: z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()))
+    .refine((entries) => entries.every(Boolean), { message: 'comma-separated npm package names or paths, without empty entries' })
+    .refine((entries) => new Set(entries).size === entries.length, { message: 'names the same plugin twice' })
+    .optional(),
+  DATAPUNK_PLUGIN_OPTIONS: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'must be JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(z.record(z.unknown()), {
+        errorMap: () => ({
+          message: 'must be a JSON object of option objects keyed by plugin id, e.g. {"framework-acme":{"windowHours":24}}',
+        }),
+      }),
+    )
+    .optional(),
 });
 
 export interface AppConfig {
@@ -109,6 +133,10 @@ export interface AppConfig {
   /** When set, /metrics answers only to `Authorization: Bearer <token>`. */
   metricsToken?: string;
   logLevel: string;
+  /** DATAPUNK_PLUGINS: third-party plugins, npm package names or paths, in order. */
+  plugins: string[];
+  /** DATAPUNK_PLUGIN_OPTIONS: each plugin's options, keyed by plugin id. */
+  pluginOptions: Record<string, Record<string, unknown>>;
 }
 
 /** Start-up failure caused by a bad setting; names every bad variable at once. */
@@ -129,7 +157,13 @@ function databaseFrom(url: string | undefined, dataDir: string): DatabaseConfig 
 }
 
 /** Settings whose values are secrets, and URLs whose password must not reach a log. */
-const SECRET_SETTINGS = new Set(['DATAPUNK_BOOTSTRAP_ADMIN_KEY', 'DATAPUNK_SIGNING_KEY', 'METRICS_BEARER_TOKEN']);
+// Plugin options may hold a plugin's credentials.
+const SECRET_SETTINGS = new Set([
+  'DATAPUNK_BOOTSTRAP_ADMIN_KEY',
+  'DATAPUNK_SIGNING_KEY',
+  'METRICS_BEARER_TOKEN',
+  'DATAPUNK_PLUGIN_OPTIONS',
+]);
 const URL_SETTINGS = new Set(['DATABASE_URL', 'REDIS_URL']);
 
 /** A bad value as a start-up message may show it: secrets hidden, URL passwords masked. */
@@ -202,5 +236,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     metricsToken: c.METRICS_BEARER_TOKEN,
     logLevel: c.LOG_LEVEL,
+    plugins: c.DATAPUNK_PLUGINS ?? [],
+    pluginOptions: c.DATAPUNK_PLUGIN_OPTIONS ?? {},
   };
 }

@@ -6,6 +6,7 @@ import type { ApiKeyService } from '../auth/api-key.service';
 import type { Principal } from '../auth/role';
 import type { Logger } from '../observability/logger';
 import type { Loaders } from './loaders';
+import type { PluginRegistry } from '../plugin-host/plugin-registry';
 
 /** Long-lived services, built once at start-up. */
 export interface Services {
@@ -15,6 +16,7 @@ export interface Services {
   checkpoints: CheckpointService;
   apiKeys: ApiKeyService;
   limits: { maxPageSize: number; defaultPageSize: number };
+  plugins: PluginRegistry;
 }
 
 /** What every resolver receives: who is asking, per-request loaders, the services. */

@@ -3,9 +3,10 @@ import { buildSchema } from 'type-graphql';
 import { AuditEventConnectionResolver, AuditEventResolver, recordAuditEventsResolver } from '../audit/audit-event.resolver';
 import { ChainResolver } from '../audit/chain.resolver';
 import { ApiKeyResolver } from '../auth/api-key.resolver';
+import { PluginResolver } from '../plugin-host/plugin.resolver';
 import { authChecker } from './auth-checker';
 
-export const RESOLVERS = [AuditEventResolver, AuditEventConnectionResolver, ChainResolver, ApiKeyResolver] as const;
+export const RESOLVERS = [AuditEventResolver, AuditEventConnectionResolver, ChainResolver, ApiKeyResolver, PluginResolver] as const;
 
 /** The executable schema, from the decorated resolvers and types, with the ingest fast path bound. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {

@@ -86,6 +86,11 @@ const OPERATIONS: Record<string, Operation> = {
     allowed: ANY_KEY,
     build: async () => ({ query: '{ signingKeys { id algorithm publicKeyPem } }' }),
   },
+  plugins: {
+    type: 'Query',
+    allowed: ANY_KEY,
+    build: async () => ({ query: '{ plugins { id kind version source } }' }),
+  },
 };
 
 const isAllowed = (op: Operation, caller: Caller): boolean =>

@@ -78,7 +78,15 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...overrides,
   };
-  let app = await startApp(loadConfig(env));
+  let app: App;
+  try {
+    app = await startApp(loadConfig(env));
+  } catch (error) {
+    // A start that fails on purpose (bad settings, broken plugins) must not leave its database behind.
+    if (database) await database.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const children = new Set<ChildProcess>();
 
   const environment: TestEnvironment = {

@@ -1,0 +1,8 @@
+import type { Plugin } from '../src/plugin-api';
+
+/**
+ * The built-in plugins, in start order. Built-ins register here, and only here: each lives in
+ * `plugins/<id>/`, imports nothing but `src/plugin-api`, and is added to this list. The host reads
+ * this list exactly as it reads third-party plugins named in DATAPUNK_PLUGINS.
+ */
+export const BUILT_IN_PLUGINS: readonly Plugin[] = [];

@@ -1,0 +1,215 @@
+import type { ActorType, ClassificationLevel, OutcomeStatus, Severity } from './events';
+
+/**
+ * Matches a dotted name such as an action (`auth.login.failed`) or a resource type
+ * (`patient_record.lab`). Exactly one of the three keys.
+ *
+ * - `equals`: the whole name, case-sensitive.
+ * - `prefix`: the name starts with this text (`auth.` matches `auth.login` and `auth.logout`).
+ * - `glob`: `*` matches any run of characters except `.`, `**` any run including `.`;
+ *   nothing else is special (`auth.*.failed`, `patient_record.**`).
+ *
+ * All three translate to SQL (`=`, `LIKE 'x%'`, a `LIKE`/regular-expression pattern).
+ *
+ * @example
+ * ```ts
+ * const logins: NamePattern = { prefix: 'auth.login' };
+ * const anyExport: NamePattern = { glob: '**.export' };
+ * ```
+ */
+export type NamePattern = { equals: string } | { prefix: string } | { glob: string };
+
+/**
+ * Which audit events a rule is about. Every given field must hold (AND); a list inside a field
+ * matches any of its values (OR). An empty match selects every event.
+ *
+ * @example
+ * ```ts
+ * const deniedPhiReads: EventMatch = {
+ *   action: [{ prefix: 'record.read' }],
+ *   outcome: ['DENIED'],
+ *   categories: ['PHI'],
+ * };
+ * ```
+ */
+export interface EventMatch {
+  /** The event's action matches any of these patterns. */
+  action?: NamePattern[];
+  /** The outcome status is one of these. */
+  outcome?: OutcomeStatus[];
+  /** Severity at or above this level. */
+  minSeverity?: Severity;
+  /** Classification is one of these levels. */
+  classification?: ClassificationLevel[];
+  /** Classification at or above this level. */
+  minClassification?: ClassificationLevel;
+  /** The event carries at least one of these data categories (UPPER_SNAKE_CASE, e.g. `PHI`). */
+  categories?: string[];
+  /** The resource type matches any of these patterns. */
+  resourceType?: NamePattern[];
+  /** The actor type is one of these. */
+  actorType?: ActorType[];
+}
+
+/**
+ * A span of time. Exactly one unit.
+ *
+ * @example
+ * ```ts
+ * const notificationDeadline: Duration = { hours: 72 };
+ * ```
+ */
+export type Duration = { minutes: number } | { hours: number } | { days: number };
+
+/**
+ * A calendar period that counts restart at, in UTC.
+ *
+ * @example
+ * ```ts
+ * const period: Period = 'MONTH';
+ * ```
+ */
+export type Period = 'DAY' | 'WEEK' | 'MONTH' | 'QUARTER' | 'YEAR';
+
+/**
+ * Which events belong together in a temporal rule: the same actor, the same resource (type and
+ * id), the same actor IP address, or the whole tenant.
+ *
+ * @example
+ * ```ts
+ * const key: Correlation = 'ACTOR';
+ * ```
+ */
+export type Correlation = 'ACTOR' | 'RESOURCE' | 'IP' | 'TENANT';
+
+/**
+ * Every matching event counts: as evidence in `Control.evidence`, as a finding in
+ * `Control.violations`.
+ *
+ * @example
+ * ```ts
+ * const rule: MatchRule = { id: 'access-reviewed', kind: 'MATCH', description: 'Access reviews', match: { action: [{ equals: 'access.review.completed' }] } };
+ * ```
+ */
+export interface MatchRule extends RuleBase {
+  kind: 'MATCH';
+  match: EventMatch;
+}
+
+/**
+ * At least `count` matching events in every `period` of the assessed range; a period with fewer
+ * is a gap (evidence) or a finding (violation). For duties that recur, such as a monthly log review.
+ *
+ * @example
+ * ```ts
+ * const rule: AtLeastRule = { id: 'monthly-review', kind: 'AT_LEAST', description: 'Activity reviewed monthly',
+ *   match: { action: [{ equals: 'audit.log.reviewed' }] }, count: 1, period: 'MONTH' };
+ * ```
+ */
+export interface AtLeastRule extends RuleBase {
+  kind: 'AT_LEAST';
+  match: EventMatch;
+  count: number;
+  period: Period;
+}
+
+/**
+ * A `trigger` event that is not followed by a `followUp` event of the same `correlation` within
+ * `within`: "A without B within N hours". In violations, each such trigger is a finding; in
+ * evidence, each trigger that was followed in time counts.
+ *
+ * @example
+ * ```ts
+ * const rule: NotFollowedByRule = { id: 'breach-notified', kind: 'NOT_FOLLOWED_BY', description: 'Breach not notified within 72 hours',
+ *   trigger: { action: [{ equals: 'breach.detected' }] }, followUp: { action: [{ equals: 'breach.notified' }] },
+ *   within: { hours: 72 }, correlation: 'TENANT' };
+ * ```
+ */
+export interface NotFollowedByRule extends RuleBase {
+  kind: 'NOT_FOLLOWED_BY';
+  trigger: EventMatch;
+  followUp: EventMatch;
+  within: Duration;
+  correlation: Correlation;
+}
+
+/**
+ * At least `count` matching events of the same `correlation` within any window of `within`:
+ * "N failures by the same actor within M minutes".
+ *
+ * @example
+ * ```ts
+ * const rule: BurstRule = { id: 'brute-force', kind: 'BURST', description: 'Repeated failed logins',
+ *   match: { action: [{ prefix: 'auth.login' }], outcome: ['FAILURE'] }, count: 5, within: { minutes: 10 }, correlation: 'ACTOR' };
+ * ```
+ */
+export interface BurstRule extends RuleBase {
+  kind: 'BURST';
+  match: EventMatch;
+  count: number;
+  within: Duration;
+  correlation: Correlation;
+}
+
+/**
+ * Fields every rule has.
+ *
+ * @example
+ * ```ts
+ * const base: RuleBase = { id: 'mfa-used', description: 'Logins use a second factor' };
+ * ```
+ */
+export interface RuleBase {
+  /** Kebab-case, unique within its control. */
+  id: string;
+  /** What the rule shows, in words; assessments quote it. */
+  description: string;
+}
+
+/**
+ * A declarative rule over audit events. Plain data, no callbacks, so that the assessment can run
+ * it as SQL aggregation. New kinds may be added in a minor API version.
+ *
+ * @example
+ * ```ts
+ * const rules: EventRule[] = [{ id: 'logins', kind: 'MATCH', description: 'Logins are recorded', match: { action: [{ prefix: 'auth.login' }] } }];
+ * ```
+ */
+export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | BurstRule;
+
+/**
+ * Classifies events the client left unclassified, at ingest: events whose resource type or action
+ * matches get the given level (if higher than the default) and categories.
+ *
+ * @example
+ * ```ts
+ * const phi: ClassificationRule = { id: 'patient-records', resourceType: [{ prefix: 'patient_record' }],
+ *   classification: 'RESTRICTED', categories: ['PHI'] };
+ * ```
+ */
+export interface ClassificationRule {
+  /** Kebab-case, unique within its plugin. */
+  id: string;
+  /** Resource types this rule applies to (any of). At least one of `resourceType` and `action`. */
+  resourceType?: NamePattern[];
+  /** Actions this rule applies to (any of). */
+  action?: NamePattern[];
+  /** Level to apply. */
+  classification?: ClassificationLevel;
+  /** Data categories to add, UPPER_SNAKE_CASE. */
+  categories?: string[];
+}
+
+/**
+ * A data category a plugin adds to the built-in ones (PII, PHI, PCI, CREDENTIALS, …).
+ *
+ * @example
+ * ```ts
+ * const category: DataCategory = { id: 'GENETIC', description: 'Genetic data (GDPR Art. 9)' };
+ * ```
+ */
+export interface DataCategory {
+  /** UPPER_SNAKE_CASE, as events carry it in `categories`. */
+  id: string;
+  description: string;
+}

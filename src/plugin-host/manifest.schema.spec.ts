@@ -1,0 +1,118 @@
+import { catalogProblems, pluginProblems, pureDataManifestSchema, schemaProblems } from './manifest.schema';
+
+const rule = { id: 'logins', kind: 'MATCH', description: 'Logins', match: { action: [{ prefix: 'auth.login' }] } };
+const control = { id: 'CC6.1', title: 'Logical access', description: 'Access is restricted.', evidence: [rule], violations: [] };
+const catalog = { framework: { id: 'soc2', name: 'SOC 2', version: '2017', description: 'TSC' }, controls: [control] };
+const framework = { id: 'framework-test', kind: 'framework', version: '1.0.0', apiVersion: '^1.0.0', catalog };
+
+/** `path: message` of every problem, for compact assertions on paths. */
+const paths = (check: (value: unknown) => { path: string }[], value: unknown) => check(value).map((p) => p.path);
+const pureData = (value: unknown) => {
+  const result = pureDataManifestSchema.safeParse(value);
+  return result.success ? [] : schemaProblems(result.error);
+};
+
+describe('plugin manifest validation', () => {
+  it('accepts a complete framework plugin and a format plugin', () => {
+    expect(paths(pluginProblems, framework)).toEqual([]);
+    expect(
+      paths(pluginProblems, {
+        id: 'format-text',
+        kind: 'format',
+        version: '1.0.0-beta.1',
+        apiVersion: '1.x',
+        mimeType: 'text/plain',
+        fileExtension: 'txt',
+        render: () => '',
+        start: async () => undefined,
+      }),
+    ).toEqual([]);
+  });
+
+  it('names the path of each bad manifest field', () => {
+    expect(
+      paths(pluginProblems, {
+        ...framework,
+        id: 'Framework_Test',
+        version: '1.0',
+        apiVersion: 'latest',
+        dependsOn: ['ok', 'Not OK'],
+      }).sort(),
+    ).toEqual(['apiVersion', 'dependsOn[1]', 'id', 'version']);
+    expect(paths(pluginProblems, { ...framework, kind: 'widget' })).toEqual(['kind']);
+    expect(paths(pluginProblems, { ...framework, start: 'soon', options: {} }).sort()).toEqual(['options', 'start']);
+    expect(
+      paths(pluginProblems, {
+        id: 'format-x',
+        kind: 'format',
+        version: '1.0.0',
+        apiVersion: '^1.0.0',
+        mimeType: 'text',
+        fileExtension: '.txt',
+      }).sort(),
+    ).toEqual(['fileExtension', 'mimeType', 'render']);
+  });
+
+  it('names the path of bad catalog fields, down to a rule', () => {
+    const bad = {
+      ...catalog,
+      controls: [
+        control,
+        { ...control, parentId: 'CC9.9', evidence: [{ ...rule, match: { action: [{ prefix: 'a', glob: 'b' }], minSeverity: 'LOUD' } }] },
+        {
+          ...control,
+          id: 'CC7.2',
+          violations: [
+            {
+              id: 'late',
+              kind: 'NOT_FOLLOWED_BY',
+              description: 'x',
+              trigger: {},
+              followUp: {},
+              within: { weeks: 1 },
+              correlation: 'ACTOR',
+            },
+          ],
+          mappings: [{ frameworkId: 'hipaa', controlId: '164.312(b)', relationship: 'SAME' }],
+        },
+        { ...control, id: 'CC8.1', evidence: [rule, { ...rule, kind: 'SOMETIMES' }] },
+      ],
+    };
+    expect(paths(catalogProblems, bad).sort()).toEqual([
+      'controls[1].evidence[0].match.action[0]',
+      'controls[1].evidence[0].match.minSeverity',
+      'controls[1].id',
+      'controls[1].parentId',
+      'controls[2].mappings[0].relationship',
+      'controls[2].violations[0].within',
+      'controls[2].violations[0].within.weeks',
+      'controls[3].evidence[1].id',
+      'controls[3].evidence[1].kind',
+    ]);
+  });
+
+  it('reports unknown fields by name, so a typo is not silently ignored', () => {
+    expect(paths(catalogProblems, { ...catalog, controls: [{ ...control, evidense: [] }] })).toEqual(['controls[0].evidense']);
+  });
+
+  it('checks classification rules and extra categories', () => {
+    expect(
+      paths(catalogProblems, {
+        ...catalog,
+        classificationRules: [
+          { id: 'phi', resourceType: [{ prefix: 'patient_record' }], classification: 'RESTRICTED', categories: ['PHI'] },
+          { id: 'empty' },
+        ],
+        dataCategories: [{ id: 'genetic', description: 'Genetic data' }],
+      }).sort(),
+    ).toEqual(['classificationRules[1]', 'classificationRules[1]', 'dataCategories[0].id']);
+  });
+
+  it('allows only framework catalogs in a pure-data manifest, inside the plugin folder', () => {
+    const manifest = { id: 'framework-x', kind: 'framework', version: '1.0.0', apiVersion: '^1.0.0', catalog: 'catalog.json' };
+    expect(paths(pureData, manifest)).toEqual([]);
+    expect(paths(pureData, { ...manifest, kind: 'format' })).toEqual(['kind']);
+    expect(paths(pureData, { ...manifest, catalog: '../../etc/catalog.json' })).toEqual(['catalog']);
+    expect(paths(pureData, { ...manifest, catalog: 'catalog.yaml' })).toEqual(['catalog']);
+  });
+});

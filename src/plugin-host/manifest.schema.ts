@@ -1,0 +1,255 @@
+import { z } from 'zod';
+import { ACTOR_TYPES, CLASSIFICATION_LEVELS, OUTCOME_STATUSES, SEVERITIES } from '../plugin-api';
+import { isRange, isVersion } from './semver';
+
+/** What the host checks of every plugin, code or pure data. Paths of issues name the bad field. */
+
+const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const UPPER_SNAKE = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
+
+const text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { message: 'must not be empty' })
+    .max(max, { message: `must be at most ${max} characters` });
+const kebabId = z
+  .string()
+  .regex(KEBAB, { message: 'must be kebab-case, e.g. framework-acme' })
+  .max(64, { message: 'must be at most 64 characters' });
+const category = z.string().regex(UPPER_SNAKE, { message: 'must be UPPER_SNAKE_CASE, e.g. PHI' }).max(64);
+const positive = z.number().int({ message: 'must be a whole number' }).min(1, { message: 'must be at least 1' });
+
+/** Keys of `shape`, but exactly one of them present. */
+const exactlyOne = <T extends z.ZodRawShape>(shape: T, what: string) =>
+  z
+    .object(shape)
+    .partial()
+    .strict()
+    .refine((value) => Object.values(value).filter((v) => v !== undefined).length === 1, {
+      message: `must have exactly one of ${Object.keys(shape).join(', ')} (${what})`,
+    });
+
+const namePattern = exactlyOne({ equals: text(256), prefix: text(256), glob: text(256) }, 'a name pattern');
+const patterns = z.array(namePattern).min(1, { message: 'must hold at least one pattern' });
+const duration = exactlyOne({ minutes: positive, hours: positive, days: positive }, 'a duration');
+
+const eventMatch = z
+  .object({
+    action: patterns.optional(),
+    outcome: z
+      .array(z.enum(OUTCOME_STATUSES as [string, ...string[]]))
+      .min(1)
+      .optional(),
+    minSeverity: z.enum(SEVERITIES as [string, ...string[]]).optional(),
+    classification: z
+      .array(z.enum(CLASSIFICATION_LEVELS as [string, ...string[]]))
+      .min(1)
+      .optional(),
+    minClassification: z.enum(CLASSIFICATION_LEVELS as [string, ...string[]]).optional(),
+    categories: z.array(category).min(1).optional(),
+    resourceType: patterns.optional(),
+    actorType: z
+      .array(z.enum(ACTOR_TYPES as [string, ...string[]]))
+      .min(1)
+      .optional(),
+  })
+  .strict();
+
+const ruleBase = { id: kebabId, description: text(1000) };
+const correlation = z.enum(['ACTOR', 'RESOURCE', 'IP', 'TENANT']);
+
+const eventRule = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ ...ruleBase, kind: z.literal('MATCH'), match: eventMatch }).strict(),
+    z
+      .object({
+        ...ruleBase,
+        kind: z.literal('AT_LEAST'),
+        match: eventMatch,
+        count: positive,
+        period: z.enum(['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']),
+      })
+      .strict(),
+    z
+      .object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
+      .strict(),
+    z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count: positive, within: duration, correlation }).strict(),
+  ],
+  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, BURST' }) },
+);
+
+const rules = z.array(eventRule);
+
+const control = z
+  .object({
+    id: text(64),
+    title: text(300),
+    description: text(5000),
+    parentId: text(64).optional(),
+    evidence: rules,
+    violations: rules,
+    mappings: z
+      .array(
+        z
+          .object({ frameworkId: kebabId, controlId: text(64), relationship: z.enum(['EQUIVALENT', 'SUBSET', 'SUPERSET', 'INTERSECTS']) })
+          .strict(),
+      )
+      .optional(),
+    tags: z.array(text(64)).optional(),
+  })
+  .strict();
+
+const classificationRule = z
+  .object({
+    id: kebabId,
+    resourceType: patterns.optional(),
+    action: patterns.optional(),
+    classification: z.enum(CLASSIFICATION_LEVELS as [string, ...string[]]).optional(),
+    categories: z.array(category).min(1).optional(),
+  })
+  .strict()
+  .refine((r) => r.resourceType || r.action, { message: 'needs resourceType or action' })
+  .refine((r) => r.classification || r.categories, { message: 'needs classification or categories' });
+
+export const frameworkCatalogSchema = z
+  .object({
+    framework: z.object({ id: kebabId, name: text(200), version: text(64), description: text(5000) }).strict(),
+    controls: z.array(control),
+    classificationRules: z.array(classificationRule).optional(),
+    dataCategories: z.array(z.object({ id: category, description: text(1000) }).strict()).optional(),
+  })
+  .strict();
+
+const fn = (message: string) => z.custom<(...args: never[]) => unknown>((value) => typeof value === 'function', { message });
+
+const manifestFields = {
+  id: kebabId,
+  version: z.string().refine(isVersion, { message: 'must be a semver version, e.g. 1.0.0' }),
+  apiVersion: z.string().refine(isRange, { message: 'must be a semver range, e.g. ^1.0.0' }),
+  name: text(200).optional(),
+  description: text(5000).optional(),
+  dependsOn: z.array(kebabId).optional(),
+};
+
+const codeFields = {
+  ...manifestFields,
+  options: z
+    .custom<{ safeParse: unknown }>((value) => typeof (value as { safeParse?: unknown } | null)?.safeParse === 'function', {
+      message: 'must be a schema with safeParse, e.g. a zod object',
+    })
+    .optional(),
+  start: fn('must be a function').optional(),
+  stop: fn('must be a function').optional(),
+};
+
+/** A plugin object, as a code plugin exports it (or as the host builds it from pure data). */
+export const pluginSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.object({ ...codeFields, kind: z.literal('framework'), catalog: frameworkCatalogSchema }),
+    z.object({
+      ...codeFields,
+      kind: z.literal('format'),
+      mimeType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, { message: 'must be a MIME type, e.g. text/html' }),
+      fileExtension: z.string().regex(/^[a-z0-9]{1,16}$/, { message: 'must be lower-case letters and digits without the dot, e.g. docx' }),
+      render: fn('must be a function (model, context) => file contents'),
+    }),
+  ],
+  { errorMap: () => ({ message: 'kind must be framework or format' }) },
+);
+
+/** `datapunk-plugin.json`: the manifest fields plus the catalog's file name; pure data is always a framework. */
+export const pureDataManifestSchema = z
+  .object({
+    ...manifestFields,
+    kind: z.literal('framework', { errorMap: () => ({ message: 'must be framework: a pure-data plugin cannot render a format' }) }),
+    catalog: z
+      .string()
+      .regex(/^[\w./-]+\.json$/, { message: 'must be the relative path of a .json file next to the manifest' })
+      .refine((file) => !file.split('/').includes('..') && !file.startsWith('/'), { message: 'must stay inside the plugin folder' }),
+  })
+  .strict();
+
+/** `a.b[2].c` from a zod issue path; empty for the root. */
+export const formatPath = (path: (string | number)[]): string =>
+  path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${key}` : key), '');
+
+export interface SchemaProblem {
+  path: string;
+  message: string;
+}
+
+/** Every issue of a failed parse, with its path; unknown keys name each key. */
+export function schemaProblems(error: z.ZodError, prefix: (string | number)[] = []): SchemaProblem[] {
+  return error.issues.flatMap((issue) => {
+    if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+      return issue.keys.map((key) => ({ path: formatPath([...prefix, ...issue.path, key]), message: 'is not a known field (a typo?)' }));
+    }
+    if (issue.code === z.ZodIssueCode.invalid_union_discriminator || issue.code === z.ZodIssueCode.invalid_type) {
+      return [{ path: formatPath([...prefix, ...issue.path]), message: issue.message === 'Required' ? 'is required' : issue.message }];
+    }
+    return [{ path: formatPath([...prefix, ...issue.path]), message: issue.message }];
+  });
+}
+
+const asList = (value: unknown): Record<string, unknown>[] =>
+  Array.isArray(value) ? value.filter((v): v is Record<string, unknown> => v !== null && typeof v === 'object') : [];
+
+/** Ids used twice in a list: a problem at each repeat. */
+function repeatedIds(list: unknown, prefix: (string | number)[], what: string): SchemaProblem[] {
+  const seen = new Set<unknown>();
+  return (Array.isArray(list) ? (list as unknown[]) : []).flatMap((item, i) => {
+    const id = (item as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return [];
+    if (seen.has(id)) return [{ path: formatPath([...prefix, i, 'id']), message: `${what} id "${id}" is used twice` }];
+    seen.add(id);
+    return [];
+  });
+}
+
+/**
+ * Checks across fields (unique ids, parents that exist). Separate from the schema so they run even
+ * when other fields are bad: one start reports every problem.
+ */
+export function catalogCrossProblems(catalog: unknown, prefix: (string | number)[] = []): SchemaProblem[] {
+  const controls = (catalog as { controls?: unknown } | null)?.controls;
+  const ids = new Set(asList(controls).map((c) => c.id));
+  return [
+    ...repeatedIds(controls, [...prefix, 'controls'], 'control'),
+    ...(Array.isArray(controls) ? (controls as unknown[]) : []).flatMap((c, i) => {
+      if (c === null || typeof c !== 'object') return [];
+      const { parentId, evidence, violations } = c as Record<string, unknown>;
+      const at = [...prefix, 'controls', i];
+      return [
+        ...(typeof parentId === 'string' && !ids.has(parentId)
+          ? [{ path: formatPath([...at, 'parentId']), message: `names no control of this catalog ("${parentId}")` }]
+          : []),
+        ...repeatedIds(evidence, [...at, 'evidence'], 'evidence rule'),
+        ...repeatedIds(violations, [...at, 'violations'], 'violation rule'),
+      ];
+    }),
+    ...repeatedIds(
+      (catalog as { classificationRules?: unknown } | null)?.classificationRules,
+      [...prefix, 'classificationRules'],
+      'classification rule',
+    ),
+  ];
+}
+
+/** Every problem of a catalog: schema and cross-field. */
+export function catalogProblems(catalog: unknown, prefix: (string | number)[] = []): SchemaProblem[] {
+  const parsed = frameworkCatalogSchema.safeParse(catalog);
+  return [...(parsed.success ? [] : schemaProblems(parsed.error, prefix)), ...catalogCrossProblems(catalog, prefix)];
+}
+
+/** Every problem of a plugin object; empty when it is valid. */
+export function pluginProblems(plugin: unknown): SchemaProblem[] {
+  const parsed = pluginSchema.safeParse(plugin);
+  const isFramework = (plugin as { kind?: unknown } | null)?.kind === 'framework';
+  return [
+    ...(parsed.success ? [] : schemaProblems(parsed.error)),
+    ...(isFramework ? catalogCrossProblems((plugin as { catalog?: unknown }).catalog, ['catalog']) : []),
+  ];
+}

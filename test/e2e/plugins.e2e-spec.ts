@@ -1,0 +1,115 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ErrorCode } from '../../src/errors/error-code';
+import { PluginLoadError } from '../../src/plugin-host/plugin-load-error';
+import { REPO_ROOT, createTestEnvironment, type TestEnvironment } from '../helpers/test-environment';
+
+const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins');
+const PLUGINS = `query { plugins { id kind version apiVersion source name description dependsOn } }`;
+
+describe('plugins', () => {
+  let env: TestEnvironment;
+  let outside: string;
+
+  beforeAll(async () => {
+    // A third party's pure-data plugin lives outside this repository.
+    outside = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-third-party-'));
+    fs.cpSync(path.join(FIXTURES, 'valid-pure-data'), path.join(outside, 'acme-policy'), { recursive: true });
+    env = await createTestEnvironment({
+      DATAPUNK_PLUGINS: `${path.join(FIXTURES, 'valid-code')},${path.join(outside, 'acme-policy')}`,
+      DATAPUNK_PLUGIN_OPTIONS: JSON.stringify({ 'format-fixture-text': { lineEnding: 'CRLF' } }),
+    });
+  });
+
+  afterAll(async () => {
+    await env?.close();
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('lists the loaded plugins, dependencies first, to any role', async () => {
+    for (const role of ['VIEWER', 'INGEST', 'AUDITOR'] as const) {
+      const res = await env.gql(PLUGINS, {}, await env.createKey(role));
+      expect(res.body.errors).toBeUndefined();
+      expect(res.body.data?.plugins).toEqual([
+        {
+          id: 'framework-acme-policy',
+          kind: 'FRAMEWORK',
+          version: '1.2.0',
+          apiVersion: '^1.0.0',
+          source: 'PATH',
+          name: 'Acme security policy',
+          description: "Acme's internal access and incident policy.",
+          dependsOn: [],
+        },
+        {
+          id: 'format-fixture-text',
+          kind: 'FORMAT',
+          version: '0.3.1',
+          apiVersion: '>=1.0.0 <2.0.0',
+          source: 'PATH',
+          name: 'Plain text (fixture)',
+          description: 'Renders the title and section titles as plain text.',
+          dependsOn: ['framework-acme-policy'],
+        },
+      ]);
+    }
+    expect(env.app.services.plugins.get('format-fixture-text')?.options).toEqual({ lineEnding: 'CRLF' });
+  });
+
+  it('needs an API key', async () => {
+    const res = await env.gql(PLUGINS, {}, null);
+    expect(res.body.errors?.[0].extensions?.code).toBe(ErrorCode.UNAUTHENTICATED);
+  });
+
+  it('refuses to start with broken plugins, listing every problem by plugin id and code in one error', async () => {
+    const broken = [
+      'with-bad-manifest',
+      'with-duplicate-id/first',
+      'with-duplicate-id/second',
+      'with-incompatible-api',
+      'with-missing-dependency',
+      'with-dependency-cycle/a',
+      'with-dependency-cycle/b',
+      'with-invalid-options',
+      'with-throwing-load',
+      'with-throwing-start',
+      'valid-pure-data',
+    ].map((name) => path.join(FIXTURES, name));
+    const error = await createTestEnvironment({ DATAPUNK_PLUGINS: [...broken, path.join(outside, 'missing')].join(',') }).then(
+      async (started) => {
+        await started.close();
+        throw new Error('the server started with broken plugins');
+      },
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PluginLoadError);
+    const codes = new Set((error as PluginLoadError).problems.map((p) => `${p.pluginId} ${p.code}`));
+    expect([...codes].sort()).toEqual(
+      [
+        `with-bad-manifest ${ErrorCode.PLUGIN_MANIFEST_INVALID}`,
+        `with-duplicate-id ${ErrorCode.PLUGIN_DUPLICATE_ID}`,
+        `with-incompatible-api ${ErrorCode.PLUGIN_API_UNSUPPORTED}`,
+        `with-missing-dependency ${ErrorCode.PLUGIN_DEPENDENCY_MISSING}`,
+        `with-dependency-cycle-a ${ErrorCode.PLUGIN_DEPENDENCY_CYCLE}`,
+        `with-dependency-cycle-b ${ErrorCode.PLUGIN_DEPENDENCY_CYCLE}`,
+        `with-invalid-options ${ErrorCode.PLUGIN_OPTIONS_INVALID}`,
+        `${path.join(FIXTURES, 'with-throwing-load')} ${ErrorCode.PLUGIN_LOAD_FAILED}`,
+        `${path.join(outside, 'missing')} ${ErrorCode.PLUGIN_NOT_FOUND}`,
+      ].sort(),
+    );
+  });
+
+  it('fails the start when a plugin throws in start()', async () => {
+    const error = await createTestEnvironment({ DATAPUNK_PLUGINS: path.join(FIXTURES, 'with-throwing-start') }).then(
+      async (started) => {
+        await started.close();
+        throw new Error('the server started although a plugin failed in start()');
+      },
+      (e: unknown) => e,
+    );
+    expect((error as PluginLoadError).problems).toEqual([
+      expect.objectContaining({ pluginId: 'with-throwing-start', code: ErrorCode.PLUGIN_LOAD_FAILED }),
+    ]);
+  });
+});
