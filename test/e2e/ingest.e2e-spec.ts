@@ -1,14 +1,5 @@
+import type { Receipt } from '../../src/audit/chain-append';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
-
-interface Receipt {
-  id: string;
-  sequence: number;
-  hash: string;
-  chainHash: string;
-  recordedAt: string;
-  idempotencyKey: string | null;
-  replayed: boolean;
-}
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

@@ -87,6 +87,28 @@ function cli(env: TestEnvironment, ...args: string[]): Promise<{ code: number; s
   });
 }
 
+/** Deleting one stored event with its labels, and putting both back exactly as they were. */
+async function deletion(env: TestEnvironment, row: Record<string, unknown>) {
+  const labels = await env.sql<Record<string, unknown>>('SELECT * FROM audit_event_label WHERE event_id = ?', [row.id]);
+  const reinsert = async (table: string, r: Record<string, unknown>) => {
+    const columns = Object.keys(r);
+    await env.sql(
+      `INSERT INTO ${table} (${columns.join(',')}) VALUES (${columns.map(() => '?').join(',')})`,
+      columns.map((c) => r[c]),
+    );
+  };
+  return {
+    remove: async () => {
+      await env.sql('DELETE FROM audit_event_label WHERE event_id = ?', [row.id]);
+      await env.sql('DELETE FROM audit_event WHERE id = ?', [row.id]);
+    },
+    restore: async () => {
+      await reinsert('audit_event', row);
+      for (const l of labels) await reinsert('audit_event_label', l);
+    },
+  };
+}
+
 /** What an attacker with database access and the (public) hashing rules would compute for a row. */
 async function recomputedHash(env: TestEnvironment, sequence: number): Promise<string> {
   const repo = new AuditEventRepository(env.app.dataSource);
@@ -364,57 +386,23 @@ describe('verifyAuditChain: tampering with stored rows', () => {
 
   it('finds a deleted middle row (SEQUENCE_GAP), through GraphQL and the CLI', async () => {
     const [row] = await env.sql<Record<string, unknown>>(`SELECT * FROM audit_event WHERE ${TENANT} AND sequence = 7`);
-    const labels = await env.sql<Record<string, unknown>>('SELECT * FROM audit_event_label WHERE event_id = ?', [row.id]);
-    const reinsert = async (table: string, r: Record<string, unknown>) => {
-      const columns = Object.keys(r);
-      await env.sql(
-        `INSERT INTO ${table} (${columns.join(',')}) VALUES (${columns.map(() => '?').join(',')})`,
-        columns.map((c) => r[c]),
-      );
-    };
-    await tampered(
-      async () => {
-        await env.sql('DELETE FROM audit_event_label WHERE event_id = ?', [row.id]);
-        await env.sql('DELETE FROM audit_event WHERE id = ?', [row.id]);
-      },
-      async () => {
-        await reinsert('audit_event', row);
-        for (const l of labels) await reinsert('audit_event_label', l);
-      },
-      async () => {
-        const result = await expectBrokenAt(env, 7, 'SEQUENCE_GAP');
-        expect(result.checkedCount).toBe(6);
-        const bad = await cli(env, '--tenant', 'default');
-        expect(bad.code).toBe(1);
-        expect(bad.stdout).toMatch(/\bsequence 7\b/);
-        expect(bad.stdout).toContain('SEQUENCE_GAP');
-        // A range starting right after the hole cannot link to it.
-        expect((await verifyChain(env, 8)).firstFailure).toMatchObject({ sequence: 7, reason: 'SEQUENCE_GAP' });
-      },
-    );
+    const { remove, restore } = await deletion(env, row);
+    await tampered(remove, restore, async () => {
+      const result = await expectBrokenAt(env, 7, 'SEQUENCE_GAP');
+      expect(result.checkedCount).toBe(6);
+      const bad = await cli(env, '--tenant', 'default');
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toMatch(/\bsequence 7\b/);
+      expect(bad.stdout).toContain('SEQUENCE_GAP');
+      // A range starting right after the hole cannot link to it.
+      expect((await verifyChain(env, 8)).firstFailure).toMatchObject({ sequence: 7, reason: 'SEQUENCE_GAP' });
+    });
   });
 
   it('finds the newest row deleted while the chain head still names it (TRUNCATED)', async () => {
     const [row] = await env.sql<Record<string, unknown>>(`SELECT * FROM audit_event WHERE ${TENANT} AND sequence = ?`, [COUNT]);
-    const labels = await env.sql<Record<string, unknown>>('SELECT * FROM audit_event_label WHERE event_id = ?', [row.id]);
-    const reinsert = async (table: string, r: Record<string, unknown>) => {
-      const columns = Object.keys(r);
-      await env.sql(
-        `INSERT INTO ${table} (${columns.join(',')}) VALUES (${columns.map(() => '?').join(',')})`,
-        columns.map((c) => r[c]),
-      );
-    };
-    await tampered(
-      async () => {
-        await env.sql('DELETE FROM audit_event_label WHERE event_id = ?', [row.id]);
-        await env.sql('DELETE FROM audit_event WHERE id = ?', [row.id]);
-      },
-      async () => {
-        await reinsert('audit_event', row);
-        for (const l of labels) await reinsert('audit_event_label', l);
-      },
-      () => expectBrokenAt(env, COUNT, 'TRUNCATED'),
-    );
+    const { remove, restore } = await deletion(env, row);
+    await tampered(remove, restore, () => expectBrokenAt(env, COUNT, 'TRUNCATED'));
   });
 });
 
