@@ -204,6 +204,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           principal,
           services,
           logger,
+          deniedOperations: new Set<string>(),
           loaders: createLoaders(principal?.tenantId ?? '', { events, apiKeys, cache }),
         };
       },

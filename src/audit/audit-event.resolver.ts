@@ -33,7 +33,7 @@ export const recordAuditEventsResolver: GraphQLFieldResolver<
   RequestContext,
   { input: { events: AuditEventInputShape[] } }
 > = async (_root, args, context) => {
-  authorize(context, RECORD_ROLES);
+  await authorize(context, RECORD_ROLES, 'Mutation.recordAuditEvents');
   return context.services.ingest.record(principalOf(context).tenantId, args.input.events);
 };
 

@@ -26,6 +26,8 @@ export interface RequestContext {
   loaders: Loaders;
   services: Services;
   logger: Logger;
+  /** Operations refused in this request and already recorded as audit events. */
+  deniedOperations: Set<string>;
 }
 
 /** Narrows the context after @Authorized has run. */

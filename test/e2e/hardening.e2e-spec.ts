@@ -112,3 +112,50 @@ describe('hardening: a chosen bootstrap secret is not shown in part', () => {
     expect(prefixes.svc).toMatch(/^dpa_[A-Za-z0-9_-]{8}$/);
   });
 });
+
+describe('hardening: refused operations are themselves audit events', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+  });
+  afterAll(() => env.close());
+
+  const denied = async () => {
+    const res = await env.gql(
+      '{ auditEvents(first: 50, filter: { action: "datapunk.authorization.denied" }) { edges { node { actor { id type } resource { type id } outcome { status reason } severity requestId sourceService } } } }',
+    );
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.auditEvents.edges.map((e: { node: unknown }) => e.node);
+  };
+
+  it('records a FORBIDDEN call once per operation and request, in the caller’s chain, and nothing for UNAUTHENTICATED', async () => {
+    const viewer = await env.createKey('VIEWER');
+    const me = await env.gql('{ viewer { keyId } }', {}, viewer);
+    const keyId = me.body.data!.viewer.keyId as string;
+
+    const aliased = await env.gql('{ a: apiKeys { id } b: apiKeys { id } c: apiKeys { id } }', {}, viewer);
+    // graphql-js reports the first failure of non-null root fields; all three were refused.
+    expect(new Set(aliased.body.errors?.map((e) => e.extensions?.code))).toEqual(new Set(['FORBIDDEN']));
+    const ingest = await env.gql(RECORD, { input: { events: [eventInput()] } }, viewer);
+    expect(ingest.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const anonymous = await env.gql('{ apiKeys { id } }', {}, null);
+    expect(anonymous.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+
+    const events = await denied();
+    expect(events).toHaveLength(2);
+    for (const event of events) {
+      expect(event).toMatchObject({
+        actor: { id: keyId, type: 'API_KEY' },
+        outcome: { status: 'DENIED' },
+        severity: 'WARNING',
+        sourceService: 'datapunk-audit',
+      });
+      expect(event.requestId).toEqual(expect.any(String));
+    }
+    expect(events.map((e: { resource: { id: string } }) => e.resource.id).sort()).toEqual(['Mutation.recordAuditEvents', 'Query.apiKeys']);
+    // The forbidden batch itself was not recorded, and the chain stays valid.
+    const [{ n }] = await env.sql<{ n: unknown }>(`SELECT COUNT(*) AS n FROM audit_event WHERE ${TENANT} AND action = 'auth.login'`);
+    expect(Number(n)).toBe(0);
+    expect((await env.gql(VERIFY)).body.data!.verifyAuditChain).toMatchObject({ valid: true, checkedCount: 2 });
+  });
+});
