@@ -25,6 +25,10 @@ import { Metrics } from './observability/metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { toNumber } from './database/sql-format';
 import { loadPlugins } from './plugin-host/plugin-host';
+import { AssessmentQueries } from './compliance/assessment-query';
+import { ComplianceCatalog } from './compliance/catalog';
+import { createClassifier } from './compliance/classifier';
+import { ComplianceService } from './compliance/compliance.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
@@ -146,15 +150,6 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       const rows: Record<string, unknown>[] = await dataSource.query('SELECT tenant_id, sequence FROM chain_head');
       return rows.map((r) => ({ tenantId: String(r.tenant_id), sequence: toNumber(r.sequence) }));
     });
-    const services: Services = {
-      ingest: new IngestService(createChainStore(dataSource), config.limits, metrics),
-      events,
-      verifier: new ChainVerifier(dataSource, events, checkpoints),
-      checkpoints,
-      apiKeys,
-      limits: config.limits,
-      plugins,
-    };
     const cache = createCache({
       redisUrl: config.redisUrl,
       namespace: config.cacheNamespace,
@@ -162,6 +157,19 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       maxEntries: config.cacheMaxEntries,
     });
     cleanup.unshift(() => cache.close());
+    const catalog = new ComplianceCatalog(plugins.frameworks());
+    const ingest = new IngestService(createChainStore(dataSource), config.limits, metrics, createClassifier(plugins.frameworks()));
+    const services: Services = {
+      ingest,
+      events,
+      verifier: new ChainVerifier(dataSource, events, checkpoints),
+      checkpoints,
+      apiKeys,
+      limits: config.limits,
+      plugins,
+      catalog,
+      compliance: new ComplianceService({ queries: new AssessmentQueries(dataSource), catalog, cache, ingest, events }),
+    };
 
     const apollo = new ApolloServer<RequestContext>({
       schema: await buildAppSchema(),

@@ -1,4 +1,6 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
+import { prefixUpperBound } from '../compliance/name-pattern';
+import { type Sql, sql } from '../compliance/rule-sql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
@@ -62,9 +64,6 @@ export function decodeCursor(cursor: string): number {
     throw new AppError(ErrorCode.INVALID_CURSOR, 'The cursor is not one this API issued; pass an endCursor from a previous page.');
   return Number(match[1]);
 }
-
-/** The smallest string greater than every string that starts with `prefix` (binary collation). */
-const prefixUpperBound = (prefix: string): string => prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 
 /** Reads of audit events. Every method takes the tenant first: no query exists without it. */
 export class AuditEventRepository {
@@ -168,6 +167,41 @@ export class AuditEventRepository {
       .where('e.tenant_id = :tenantId AND e.id IN (:...ids)', { tenantId, ids })
       .getRawMany();
     return rows.map(mapEventRow);
+  }
+
+  async findBySequences(tenantId: string, sequences: readonly number[]): Promise<StoredEvent[]> {
+    if (!sequences.length) return [];
+    const rows = await this.dataSource
+      .createQueryBuilder()
+      .from('audit_event', 'e')
+      .select(COLUMNS)
+      .where('e.tenant_id = :tenantId AND e.sequence IN (:...sequences)', { tenantId, sequences })
+      .getRawMany();
+    return rows.map(mapEventRow);
+  }
+
+  /**
+   * A page (newest first) of the events that meet `condition`, SQL over alias `e` with `?`
+   * placeholders (a control's evidence rules, compiled by RuleSql).
+   */
+  async findPageWhere(
+    tenantId: string,
+    condition: Sql,
+    first: number,
+    after: string | null,
+  ): Promise<{ events: StoredEvent[]; hasNextPage: boolean }> {
+    const cursor = after === null ? null : decodeCursor(after);
+    const query = sql`SELECT ${COLUMNS.join(', ')} FROM audit_event e WHERE e.tenant_id = ${{ text: '?', params: [tenantId] }} AND (${condition})${
+      cursor === null ? '' : sql` AND e.sequence < ${{ text: '?', params: [cursor] }}`
+    } ORDER BY e.sequence DESC LIMIT ${first + 1}`;
+    const rows: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    return { events: rows.slice(0, first).map(mapEventRow), hasNextPage: rows.length > first };
+  }
+
+  async countWhere(tenantId: string, condition: Sql): Promise<number> {
+    const query = sql`SELECT COUNT(*) AS n FROM audit_event e WHERE e.tenant_id = ${{ text: '?', params: [tenantId] }} AND (${condition})`;
+    const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    return toNumber(row?.n ?? 0);
   }
 
   /** Raw rows by sequence range, ascending, for verification (which maps each row itself). */

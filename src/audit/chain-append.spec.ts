@@ -23,7 +23,7 @@ function prepared(overrides: Partial<AuditEventInputShape> = {}): PreparedEvent 
       },
     ],
     LIMITS,
-    NOW.getTime(),
+    { now: NOW.getTime() },
   )[0];
 }
 

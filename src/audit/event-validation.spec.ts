@@ -31,7 +31,7 @@ function input(o: Overrides = {}): AuditEventInputShape {
 function problemsOf(inputs: AuditEventInputShape[], limits: EventLimits = LIMITS, now = NOW): Problem[] {
   let caught: unknown;
   try {
-    prepareEvents(inputs, limits, now);
+    prepareEvents(inputs, limits, { now });
   } catch (error) {
     caught = error;
   }
@@ -45,7 +45,7 @@ function problemsOf(inputs: AuditEventInputShape[], limits: EventLimits = LIMITS
 const pathsOf = (inputs: AuditEventInputShape[], limits?: EventLimits, now?: number): string[] =>
   problemsOf(inputs, limits, now).map((p) => p.path);
 
-const accepts = (o: Overrides, limits: EventLimits = LIMITS) => expect(() => prepareEvents([input(o)], limits, NOW)).not.toThrow();
+const accepts = (o: Overrides, limits: EventLimits = LIMITS) => expect(() => prepareEvents([input(o)], limits, { now: NOW })).not.toThrow();
 /** Exactly this field is reported (possibly by more than one rule), and no other. */
 const rejectsAt = (o: Overrides, path: string, limits: EventLimits = LIMITS) =>
   expect([...new Set(pathsOf([input(o)], limits))]).toEqual([path]);
@@ -62,7 +62,7 @@ describe('prepareEvents', () => {
           }),
         ],
         LIMITS,
-        NOW,
+        { now: NOW },
       );
       expect(event.payload).toEqual({
         occurredAt: '2026-11-26T11:59:00.000Z',
@@ -100,7 +100,7 @@ describe('prepareEvents', () => {
           }),
         ],
         LIMITS,
-        NOW,
+        { now: NOW },
       );
       expect(event.payload).toMatchObject({
         actor: { displayName: 'Ada', userAgent: 'curl/8', type: ActorType.SERVICE },
@@ -116,7 +116,7 @@ describe('prepareEvents', () => {
     });
 
     it('hashes the payload independently of metadata key order and label order, but not of content', () => {
-      const hash = (o: Overrides) => prepareEvents([input(o)], LIMITS, NOW)[0].payloadHash;
+      const hash = (o: Overrides) => prepareEvents([input(o)], LIMITS, { now: NOW })[0].payloadHash;
       const a = hash({ metadata: { a: 1, b: { c: 2, d: 3 } }, categories: ['PII', 'PHI'], tags: ['x', 'y'] });
       expect(hash({ metadata: { b: { d: 3, c: 2 }, a: 1 }, categories: ['PHI', 'PII'], tags: ['y', 'x'] })).toBe(a);
       expect(hash({ metadata: { a: 1, b: { c: 2, d: 4 } }, categories: ['PII', 'PHI'], tags: ['x', 'y'] })).not.toBe(a);
@@ -137,7 +137,7 @@ describe('prepareEvents', () => {
           }),
         ],
         { ...LIMITS, maxStringLength: 1024 },
-        NOW,
+        { now: NOW },
       );
       expect(event.payload.actor).toMatchObject({ id: nasty, displayName: nasty, userAgent: nasty });
       expect(event.payload.resource).toMatchObject({ id: nasty, name: nasty });
@@ -150,7 +150,7 @@ describe('prepareEvents', () => {
       const events = prepareEvents(
         ['a.one', 'b.two', 'c.three'].map((action) => input({ action })),
         LIMITS,
-        NOW,
+        { now: NOW },
       );
       expect(events.map((e) => e.payload.action)).toEqual(['a.one', 'b.two', 'c.three']);
     });

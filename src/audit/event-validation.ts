@@ -2,7 +2,11 @@ import { isIP } from 'node:net';
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { canonicalJson } from './canonical-json';
-import { type ActorType, Classification, type EventPayload, type OutcomeStatus, Severity } from './audit-event.model';
+import { type ActorType, Classification, classificationRank, type EventPayload, type OutcomeStatus, Severity } from './audit-event.model';
+import type { Classifier } from '../compliance/classifier';
+
+/** What an event the client did not classify (and no rule classified higher) is. */
+const DEFAULT_CLASSIFICATION = Classification.INTERNAL;
 import { sha256Hex } from './hashing';
 import { canonicalPayload, type PayloadFragments, payloadFragments } from './event-canonical';
 
@@ -73,11 +77,23 @@ function metadataProblem(root: object): string | null {
   return null;
 }
 
+/** Actions under this prefix are written by the server itself (attestations, refusals); clients may not forge them. */
+export const RESERVED_ACTION_PREFIX = 'datapunk.';
+
+export interface PrepareOptions {
+  /** Fills in classification and categories the client left out (the frameworks' classification rules). */
+  classify?: Classifier | null;
+  /** The server's own events may use the reserved `datapunk.` actions. */
+  trusted?: boolean;
+  now?: number;
+}
+
 /**
  * Checks one batch and normalises it. Collects every problem of every event, then throws one
  * INVALID_EVENT error; nothing is written unless the whole batch is valid.
  */
-export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimits, now: number = Date.now()): PreparedEvent[] {
+export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimits, options: PrepareOptions = {}): PreparedEvent[] {
+  const { classify = null, trusted = false, now = Date.now() } = options;
   const problems: Problem[] = [];
   const prepared: PreparedEvent[] = [];
   const earliest = now - limits.maxOccurredAtAgeMs;
@@ -117,6 +133,11 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
     const action = text('action', input.action, { required: true, max: 128 });
     if (action !== null && !ACTION_PATTERN.test(action)) {
       problems.push({ path: at('action'), message: 'must be dotted words of letters, digits, _ or -, e.g. auth.login' });
+    } else if (action !== null && !trusted && action.startsWith(RESERVED_ACTION_PREFIX)) {
+      problems.push({
+        path: at('action'),
+        message: `must not start with "${RESERVED_ACTION_PREFIX}": those actions are written by the server only`,
+      });
     }
     const resourceType = text('resource.type', input.resource.type, { required: true, max: 128, plain: true });
     const resourceId = text('resource.id', input.resource.id, { required: true, max: 256 });
@@ -166,6 +187,21 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
     }
 
     if (problems.length > before) return;
+    // The client's own classification and categories win; rules fill in only what it left out, and
+    // a rule's level applies only above the default.
+    let classification = input.classification ?? DEFAULT_CLASSIFICATION;
+    let labelled = categories;
+    if (classify && (!input.classification || categories.length === 0)) {
+      const ruled = classify({ action: action!, resourceType: resourceType! });
+      if (
+        !input.classification &&
+        ruled.classification &&
+        classificationRank(ruled.classification as Classification) > classificationRank(classification)
+      ) {
+        classification = ruled.classification as Classification;
+      }
+      if (categories.length === 0) labelled = ruled.categories;
+    }
     const payload: EventPayload = {
       occurredAt: input.occurredAt, // already ISO-8601 UTC with milliseconds (checked above)
       actor: { id: actorId!, type: input.actor.type, displayName, ip, userAgent },
@@ -173,8 +209,8 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
       resource: { type: resourceType!, id: resourceId!, name: resourceName },
       outcome: { status: input.outcome.status, reason },
       severity: input.severity ?? Severity.INFO,
-      classification: input.classification ?? Classification.INTERNAL,
-      categories,
+      classification,
+      categories: labelled,
       tags,
       requestId,
       sessionId,

@@ -4,6 +4,7 @@ import type { Metrics } from '../observability/metrics';
 import type { ChainStore } from './chain-store';
 import { type AuditEventInputShape, type EventLimits, prepareEvents } from './event-validation';
 import type { Receipt } from './chain-append';
+import type { Classifier } from '../compliance/classifier';
 
 /** recordAuditEvents: validate the whole batch, then append it to the tenant chain atomically. */
 export class IngestService {
@@ -11,10 +12,16 @@ export class IngestService {
     private readonly store: ChainStore,
     private readonly limits: EventLimits & { maxEventsPerBatch: number },
     private readonly metrics: Metrics,
+    /** The loaded frameworks' classification rules, applied to events the client did not classify. */
+    private readonly classify: Classifier | null = null,
   ) {}
 
   /** Resolves only after the batch is committed (fail-closed); throws, writing nothing, otherwise. */
-  async record(tenantId: string, inputs: AuditEventInputShape[]): Promise<{ receipts: Receipt[]; recordedCount: number }> {
+  async record(
+    tenantId: string,
+    inputs: AuditEventInputShape[],
+    options: { trusted?: boolean } = {},
+  ): Promise<{ receipts: Receipt[]; recordedCount: number }> {
     if (inputs.length === 0)
       throw new AppError(ErrorCode.INVALID_EVENT, 'Send at least one event.', { problems: [{ path: 'events', message: 'is empty' }] });
     if (inputs.length > this.limits.maxEventsPerBatch) {
@@ -25,7 +32,7 @@ export class IngestService {
       );
     }
     const stop = this.metrics.ingestDuration.startTimer();
-    const prepared = prepareEvents(inputs, this.limits);
+    const prepared = prepareEvents(inputs, this.limits, { classify: this.classify, trusted: options.trusted });
     const { receipts, written } = await this.store.append(tenantId, prepared);
     stop();
     this.metrics.eventsRecorded.inc(written);

@@ -8,6 +8,7 @@ import { ChainHeadEntity, CheckpointEntity, SigningKeyEntity } from '../audit/ch
 import { ApiKeyEntity, TenantEntity } from '../auth/auth.entity';
 import { mysqlMigrations } from '../../migrations/mysql';
 import { sqliteMigrations } from '../../migrations/sqlite';
+import { sqliteRegexp } from '../compliance/name-pattern';
 
 export const ENTITIES = [
   TenantEntity,
@@ -39,7 +40,9 @@ export function createDataSource({ database, poolSize = 10, withoutMigrations = 
       readonly: readOnly,
       entities: ENTITIES,
       migrations: withoutMigrations ? [] : sqliteMigrations,
-      prepareDatabase: (db: { pragma: (s: string) => unknown }) => {
+      prepareDatabase: (db: { pragma: (s: string) => unknown; function: (name: string, options: object, fn: Function) => unknown }) => {
+        // `x REGEXP p` for rule globs (MariaDB has it built in).
+        db.function('regexp', { deterministic: true }, sqliteRegexp);
         db.pragma('busy_timeout = 10000');
         if (readOnly) return;
         db.pragma('journal_mode = WAL');

@@ -18,19 +18,23 @@ async function recordDenial(context: RequestContext, operation: string, roles: r
   if (!principal || deniedOperations.has(operation)) return;
   deniedOperations.add(operation);
   try {
-    await services.ingest.record(principal.tenantId, [
-      {
-        occurredAt: new Date().toISOString(),
-        actor: { id: principal.keyId, type: ActorType.API_KEY },
-        action: DENIED_ACTION,
-        resource: { type: 'graphql_field', id: operation },
-        outcome: { status: OutcomeStatus.DENIED, reason: `role ${principal.role} is not one of ${roles.join(', ')}` },
-        severity: Severity.WARNING,
-        classification: Classification.INTERNAL,
-        requestId,
-        sourceService: 'datapunk-audit',
-      },
-    ]);
+    await services.ingest.record(
+      principal.tenantId,
+      [
+        {
+          occurredAt: new Date().toISOString(),
+          actor: { id: principal.keyId, type: ActorType.API_KEY },
+          action: DENIED_ACTION,
+          resource: { type: 'graphql_field', id: operation },
+          outcome: { status: OutcomeStatus.DENIED, reason: `role ${principal.role} is not one of ${roles.join(', ')}` },
+          severity: Severity.WARNING,
+          classification: Classification.INTERNAL,
+          requestId,
+          sourceService: 'datapunk-audit',
+        },
+      ],
+      { trusted: true },
+    );
   } catch (err) {
     logger.error({ err: (err as Error)?.message, requestId, operation }, 'could not record a denied request');
   }

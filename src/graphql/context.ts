@@ -7,6 +7,8 @@ import type { Principal } from '../auth/role';
 import type { Logger } from '../observability/logger';
 import type { Loaders } from './loaders';
 import type { PluginRegistry } from '../plugin-host/plugin-registry';
+import type { ComplianceCatalog } from '../compliance/catalog';
+import type { ComplianceService } from '../compliance/compliance.service';
 
 /** Long-lived services, built once at start-up. */
 export interface Services {
@@ -17,6 +19,8 @@ export interface Services {
   apiKeys: ApiKeyService;
   limits: { maxPageSize: number; defaultPageSize: number };
   plugins: PluginRegistry;
+  catalog: ComplianceCatalog;
+  compliance: ComplianceService;
 }
 
 /** What every resolver receives: who is asking, per-request loaders, the services. */

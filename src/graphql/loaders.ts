@@ -6,6 +6,8 @@ import { type Cache, readThrough } from '../cache/cache';
 /** Per-request loaders, scoped to the caller's tenant: a key from another tenant finds nothing. */
 export interface Loaders {
   event: DataLoader<string, StoredEvent | null>;
+  /** Events by sequence (assessment samples name events by their place in the chain). */
+  eventBySequence: DataLoader<number, StoredEvent | null>;
   labels: DataLoader<string, EventLabels>;
   tenant: DataLoader<string, TenantInfo | null>;
 }
@@ -24,6 +26,11 @@ export function createLoaders(tenantId: string, deps: { events: AuditEventReposi
         },
       );
       return found.map((e) => e ?? null);
+    }),
+    eventBySequence: new DataLoader(async (sequences) => {
+      const rows = await events.findBySequences(tenantId, sequences);
+      const bySequence = new Map(rows.map((e) => [e.sequence, e]));
+      return sequences.map((s) => bySequence.get(s) ?? null);
     }),
     labels: new DataLoader(async (ids) => {
       const found = await readThrough(

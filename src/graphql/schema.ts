@@ -4,9 +4,27 @@ import { AuditEventConnectionResolver, AuditEventResolver, recordAuditEventsReso
 import { ChainResolver } from '../audit/chain.resolver';
 import { ApiKeyResolver } from '../auth/api-key.resolver';
 import { PluginResolver } from '../plugin-host/plugin.resolver';
+import {
+  AttestationResolver,
+  ComplianceResolver,
+  ControlAssessmentResolver,
+  ControlResolver,
+  RuleAssessmentResolver,
+} from '../compliance/compliance.resolver';
 import { authChecker } from './auth-checker';
 
-export const RESOLVERS = [AuditEventResolver, AuditEventConnectionResolver, ChainResolver, ApiKeyResolver, PluginResolver] as const;
+export const RESOLVERS = [
+  AuditEventResolver,
+  AuditEventConnectionResolver,
+  ChainResolver,
+  ApiKeyResolver,
+  PluginResolver,
+  ComplianceResolver,
+  ControlResolver,
+  ControlAssessmentResolver,
+  RuleAssessmentResolver,
+  AttestationResolver,
+] as const;
 
 /** The executable schema, from the decorated resolvers and types, with the ingest fast path bound. */
 export async function buildAppSchema(): Promise<GraphQLSchema> {

@@ -91,6 +91,40 @@ const OPERATIONS: Record<string, Operation> = {
     allowed: ANY_KEY,
     build: async () => ({ query: '{ plugins { id kind version source } }' }),
   },
+  // The catalogs are public knowledge; evidence and assessments are not.
+  frameworks: { type: 'Query', allowed: ANY_KEY, build: async () => ({ query: '{ frameworks { id controlCount } }' }) },
+  framework: { type: 'Query', allowed: ANY_KEY, build: async () => ({ query: '{ framework(id: "soc2") { id } }' }) },
+  controls: { type: 'Query', allowed: ANY_KEY, build: async () => ({ query: '{ controls(frameworkId: "gdpr") { id } }' }) },
+  control: {
+    type: 'Query',
+    allowed: ANY_KEY,
+    build: async () => ({ query: '{ control(frameworkId: "hipaa", id: "164.312(b)") { id mappings { controlId } } }' }),
+  },
+  dataCategories: { type: 'Query', allowed: ANY_KEY, build: async () => ({ query: '{ dataCategories { id source } }' }) },
+  classificationLevels: { type: 'Query', allowed: ANY_KEY, build: async () => ({ query: '{ classificationLevels { level rank } }' }) },
+  assessCompliance: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query: '{ assessCompliance(input: { frameworkId: "soc2", from: "2026-01-01T00:00:00.000Z" }) { score level } }',
+    }),
+  },
+  attestControl: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query: 'mutation($input: AttestControlInput!) { attestControl(input: $input) { sequence } }',
+      variables: {
+        input: {
+          frameworkId: 'soc2',
+          controlId: 'CC1.1',
+          status: 'COMPLIANT',
+          note: 'matrix',
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+      },
+    }),
+  },
 };
 
 const isAllowed = (op: Operation, caller: Caller): boolean =>
@@ -121,6 +155,7 @@ describe('access: role × operation matrix', () => {
       keys: await count('SELECT COUNT(*) AS n FROM api_key'),
       revokedKeys: await count('SELECT COUNT(*) AS n FROM api_key WHERE revoked_at IS NOT NULL'),
       checkpoints: await count('SELECT COUNT(*) AS n FROM checkpoint'),
+      attestations: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.control.attested'`),
     };
   }
 

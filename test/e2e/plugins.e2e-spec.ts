@@ -31,7 +31,13 @@ describe('plugins', () => {
     for (const role of ['VIEWER', 'INGEST', 'AUDITOR'] as const) {
       const res = await env.gql(PLUGINS, {}, await env.createKey(role));
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data?.plugins).toEqual([
+      const plugins = res.body.data!.plugins as { id: string; source: string }[];
+      expect(plugins.slice(0, 3).map((p) => [p.id, p.source])).toEqual([
+        ['framework-soc2', 'BUILT_IN'],
+        ['framework-hipaa', 'BUILT_IN'],
+        ['framework-gdpr', 'BUILT_IN'],
+      ]);
+      expect(plugins.slice(3)).toEqual([
         {
           id: 'framework-acme-policy',
           kind: 'FRAMEWORK',

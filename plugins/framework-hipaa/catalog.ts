@@ -1,0 +1,32 @@
+import type { FrameworkCatalog } from '../../src/plugin-api';
+import { administrativeControls } from './administrative.controls';
+import { documentationControls } from './documentation.controls';
+import { organizationalControls } from './organizational.controls';
+import { physicalControls } from './physical.controls';
+import { technicalControls } from './technical.controls';
+
+/** The HIPAA Security Rule: standards, their implementation specifications, and PHI classification. */
+export const catalog: FrameworkCatalog = {
+  framework: {
+    id: 'hipaa',
+    name: 'HIPAA Security Rule',
+    version: '45 CFR Part 164 Subpart C',
+    description:
+      'The US rule for protecting electronic protected health information (ePHI) held by covered entities and their business associates: administrative, physical and technical safeguards, organizational requirements and documentation. Each standard is a control; its implementation specifications, tagged required or addressable, are controls under it.',
+  },
+  controls: [...administrativeControls, ...physicalControls, ...technicalControls, ...organizationalControls, ...documentationControls],
+  classificationRules: [
+    {
+      id: 'phi-resources',
+      resourceType: [
+        { equals: 'patient_record' },
+        { prefix: 'patient_record.' },
+        { prefix: 'medical_' },
+        { prefix: 'prescription' },
+        { prefix: 'lab_result' },
+      ],
+      classification: 'RESTRICTED',
+      categories: ['PHI'],
+    },
+  ],
+};

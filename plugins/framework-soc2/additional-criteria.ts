@@ -1,0 +1,159 @@
+import type { Control } from '../../src/plugin-api';
+
+/** A1 and C1: the additional criteria for availability and confidentiality. */
+export const additionalCriteria: Control[] = [
+  {
+    id: 'A1.1',
+    title: 'Capacity management',
+    description:
+      'Current processing capacity and its use are kept up, watched and evaluated so that demand can be met and more capacity added in time. ' +
+      'Availability and capacity alerts show the monitoring; a critical alert is a finding.',
+    tags: ['availability'],
+    evidence: [
+      {
+        id: 'capacity-monitored',
+        kind: 'MATCH',
+        description: 'An availability or capacity alert was raised by monitoring',
+        match: { action: [{ equals: 'monitoring.alert' }] },
+      },
+    ],
+    violations: [
+      {
+        id: 'critical-capacity-alert',
+        kind: 'MATCH',
+        description: 'A critical availability or capacity alert',
+        match: { action: [{ equals: 'monitoring.alert' }], minSeverity: 'CRITICAL' },
+      },
+    ],
+    mappings: [{ frameworkId: 'gdpr', controlId: 'Art. 32', relationship: 'INTERSECTS' }],
+  },
+  {
+    id: 'A1.2',
+    title: 'Environmental protection, backup and recovery',
+    description:
+      'Environmental safeguards, software, data backups and recovery infrastructure are put in place, run and monitored so the system can be restored. ' +
+      'Backups completed at least weekly show it; a failed backup is a finding.',
+    tags: ['availability'],
+    evidence: [
+      {
+        id: 'backups-weekly',
+        kind: 'AT_LEAST',
+        description: 'A backup completes at least once a week',
+        match: { action: [{ equals: 'backup.completed' }], outcome: ['SUCCESS'] },
+        count: 1,
+        period: 'WEEK',
+      },
+    ],
+    violations: [
+      {
+        id: 'backup-failed',
+        kind: 'MATCH',
+        description: 'A backup failed',
+        match: { action: [{ equals: 'backup.completed' }], outcome: ['FAILURE', 'ERROR'] },
+      },
+    ],
+    mappings: [
+      { frameworkId: 'hipaa', controlId: '164.308(a)(7)(ii)(A)', relationship: 'INTERSECTS' },
+      { frameworkId: 'hipaa', controlId: '164.308(a)(7)(ii)(B)', relationship: 'INTERSECTS' },
+      { frameworkId: 'hipaa', controlId: '164.310(d)(2)(iv)', relationship: 'INTERSECTS' },
+      { frameworkId: 'gdpr', controlId: 'Art. 32', relationship: 'INTERSECTS' },
+    ],
+  },
+  {
+    id: 'A1.3',
+    title: 'Recovery testing',
+    description:
+      'The procedures that support recovery of the system are tested. ' +
+      'Restore tests and a contingency plan test at least once a year show it; a failed test is a finding.',
+    tags: ['availability'],
+    evidence: [
+      {
+        id: 'contingency-tested-yearly',
+        kind: 'AT_LEAST',
+        description: 'The contingency plan is tested at least once a year',
+        match: { action: [{ equals: 'contingency.test.completed' }], outcome: ['SUCCESS'] },
+        count: 1,
+        period: 'YEAR',
+      },
+      {
+        id: 'restores-tested',
+        kind: 'MATCH',
+        description: 'Restoring from backup was tested',
+        match: { action: [{ equals: 'backup.restore.tested' }], outcome: ['SUCCESS'] },
+      },
+    ],
+    violations: [
+      {
+        id: 'recovery-test-failed',
+        kind: 'MATCH',
+        description: 'A restore test or contingency plan test failed',
+        match: { action: [{ equals: 'backup.restore.tested' }, { equals: 'contingency.test.completed' }], outcome: ['FAILURE', 'ERROR'] },
+      },
+    ],
+    mappings: [
+      { frameworkId: 'hipaa', controlId: '164.308(a)(7)(ii)(D)', relationship: 'INTERSECTS' },
+      { frameworkId: 'gdpr', controlId: 'Art. 32', relationship: 'INTERSECTS' },
+    ],
+  },
+  {
+    id: 'C1.1',
+    title: 'Identification and protection of confidential information',
+    description:
+      'Confidential information is recognised and kept protected in line with the entity’s confidentiality commitments. ' +
+      'Events classified confidential or higher show it is identified; encryption of stored data shows it is protected.',
+    tags: ['confidentiality'],
+    evidence: [
+      {
+        id: 'confidential-data-classified',
+        kind: 'MATCH',
+        description: 'An action on information classified confidential or restricted was recorded',
+        match: { minClassification: 'CONFIDENTIAL' },
+      },
+      {
+        id: 'data-encrypted',
+        kind: 'MATCH',
+        description: 'Stored data was encrypted',
+        match: { action: [{ equals: 'data.encrypted' }], outcome: ['SUCCESS'] },
+      },
+    ],
+    violations: [],
+    mappings: [
+      { frameworkId: 'hipaa', controlId: '164.312(a)(2)(iv)', relationship: 'INTERSECTS' },
+      { frameworkId: 'gdpr', controlId: 'Art. 5', relationship: 'INTERSECTS' },
+    ],
+  },
+  {
+    id: 'C1.2',
+    title: 'Disposal of confidential information',
+    description:
+      'Confidential information is disposed of once it is no longer needed, in line with the entity’s commitments. ' +
+      'Retention deletions, erasures and media sanitisation show it; a failed retention deletion is a finding.',
+    tags: ['confidentiality'],
+    evidence: [
+      {
+        id: 'data-disposed',
+        kind: 'MATCH',
+        description: 'Data past its retention period was deleted, or data was erased',
+        match: { action: [{ equals: 'data.retention.applied' }, { equals: 'data.erased' }], outcome: ['SUCCESS'] },
+      },
+      {
+        id: 'media-sanitized',
+        kind: 'MATCH',
+        description: 'Media holding data were sanitised',
+        match: { action: [{ equals: 'media.sanitized' }], outcome: ['SUCCESS'] },
+      },
+    ],
+    violations: [
+      {
+        id: 'retention-failed',
+        kind: 'MATCH',
+        description: 'A deletion of data past its retention period failed',
+        match: { action: [{ equals: 'data.retention.applied' }], outcome: ['FAILURE', 'ERROR'] },
+      },
+    ],
+    mappings: [
+      { frameworkId: 'hipaa', controlId: '164.310(d)(2)(i)', relationship: 'INTERSECTS' },
+      { frameworkId: 'gdpr', controlId: 'Art. 5', relationship: 'INTERSECTS' },
+    ],
+  },
+];

@@ -1,0 +1,321 @@
+import type { Control, EventRule } from '../plugin-api';
+import { periodOfDay, periodsBetween } from './periods';
+
+/** How a control stands after an assessment. */
+export enum ControlStatus {
+  COMPLIANT = 'COMPLIANT',
+  PARTIALLY_COMPLIANT = 'PARTIALLY_COMPLIANT',
+  NON_COMPLIANT = 'NON_COMPLIANT',
+  NOT_ASSESSED = 'NOT_ASSESSED',
+  NOT_APPLICABLE = 'NOT_APPLICABLE',
+}
+
+/** The framework's posture in one word, from its score. */
+export enum ComplianceLevel {
+  /** Score of at least 0.9. */
+  HIGH = 'HIGH',
+  /** At least 0.7. */
+  MODERATE = 'MODERATE',
+  /** At least 0.4. */
+  LOW = 'LOW',
+  /** Below 0.4. */
+  CRITICAL = 'CRITICAL',
+  /** No control could be assessed: no score. */
+  NOT_ASSESSED = 'NOT_ASSESSED',
+}
+
+export type RuleRole = 'EVIDENCE' | 'VIOLATION';
+
+/** What the database measured for one rule over the assessed range (see assessment-query.ts). */
+export type RuleMeasure =
+  | { kind: 'MATCH'; count: number; samples: number[] }
+  | { kind: 'AT_LEAST'; byDay: ReadonlyMap<string, number>; samples: number[] }
+  | {
+      kind: 'NOT_FOLLOWED_BY';
+      triggers: number;
+      followed: number;
+      overdue: number;
+      pending: number;
+      nextDeadline: string | null;
+      samples: { followed: number[]; overdue: number[] };
+    }
+  | { kind: 'BURST'; keys: number; windows: number; samples: number[] };
+
+/**
+ * One rule's verdict. Evidence rules are MET, PARTIAL (some periods) or NONE; violation rules are
+ * FINDING or CLEAR.
+ */
+export interface RuleOutcome {
+  ruleId: string;
+  kind: EventRule['kind'];
+  role: RuleRole;
+  description: string;
+  verdict: 'MET' | 'PARTIAL' | 'NONE' | 'FINDING' | 'CLEAR';
+  /** Evidence: matching events (MATCH, AT_LEAST), triggers followed in time, correlation keys with a burst. Violation: findings. */
+  count: number;
+  /** AT_LEAST: periods checked and periods that had enough events. */
+  periodsChecked: number | null;
+  periodsMet: number | null;
+  /** NOT_FOLLOWED_BY: triggers whose deadline has not passed yet. */
+  pending: number | null;
+  /** Sequences of events behind the verdict, newest first (a few). */
+  samples: number[];
+  /** The verdict in words. */
+  detail: string;
+}
+
+/** An attestation in force for the assessed range. */
+export interface Attestation {
+  frameworkId: string;
+  controlId: string;
+  status: ControlStatus;
+  note: string;
+  attestedAt: string;
+  expiresAt: string;
+  attestedBy: string;
+  /** Sequence of the `datapunk.control.attested` event. */
+  sequence: number;
+}
+
+export interface ControlResult {
+  controlId: string;
+  status: ControlStatus;
+  evidenceCount: number;
+  violationCount: number;
+  reason: string;
+  rules: RuleOutcome[];
+  samples: number[];
+  attestation: Attestation | null;
+  /** Counted in the score: controls without children (a parent's status rolls its children up). */
+  leaf: boolean;
+}
+
+export interface AssessmentSummary {
+  score: number | null;
+  level: ComplianceLevel;
+  /** Assessable controls over applicable ones: how much of the framework the evidence covers. */
+  coverage: number | null;
+  counts: Record<ControlStatus, number>;
+  total: number;
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+const MAX_SAMPLES = 5;
+const newest = (sequences: number[]) => [...new Set(sequences)].sort((a, b) => b - a).slice(0, MAX_SAMPLES);
+
+/** The range an assessment looks at; `end` is min(to, now): time not yet passed proves nothing. */
+export interface AssessedRange {
+  from: Date;
+  end: Date;
+}
+
+function atLeast(
+  rule: EventRule & { kind: 'AT_LEAST' },
+  byDay: ReadonlyMap<string, number>,
+  range: AssessedRange,
+): { checked: number; met: number; missed: string[] } {
+  const byPeriod = new Map<string, number>();
+  for (const [day, n] of byDay) {
+    const label = periodOfDay(rule.period, day);
+    byPeriod.set(label, (byPeriod.get(label) ?? 0) + n);
+  }
+  let checked = 0;
+  let met = 0;
+  const missed: string[] = [];
+  // Whole periods are checked; a partial one at either edge counts only when it already has enough.
+  for (const span of periodsBetween(rule.period, range.from, range.end)) {
+    const enough = (byPeriod.get(span.label) ?? 0) >= rule.count;
+    if (!span.whole && !enough) continue;
+    checked++;
+    if (enough) met++;
+    else missed.push(span.label);
+  }
+  return { checked, met, missed };
+}
+
+const within = (rule: { within: Record<string, number> }) => {
+  const [unit, n] = Object.entries(rule.within)[0];
+  return `${n} ${n === 1 ? unit.replace(/s$/, '') : unit}`;
+};
+
+/** Turns a rule's measure into its verdict and a sentence an auditor can read. */
+export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasure, range: AssessedRange): RuleOutcome {
+  const base = {
+    ruleId: rule.id,
+    kind: rule.kind,
+    role,
+    description: rule.description,
+    periodsChecked: null,
+    periodsMet: null,
+    pending: null,
+  };
+  const evidence = role === 'EVIDENCE';
+  if (rule.kind === 'MATCH' && measure.kind === 'MATCH') {
+    const n = measure.count;
+    return {
+      ...base,
+      verdict: evidence ? (n > 0 ? 'MET' : 'NONE') : n > 0 ? 'FINDING' : 'CLEAR',
+      count: n,
+      samples: newest(measure.samples),
+      detail: `${plural(n, 'matching event')}.`,
+    };
+  }
+  if (rule.kind === 'AT_LEAST' && measure.kind === 'AT_LEAST') {
+    const { checked, met, missed } = atLeast(rule, measure.byDay, range);
+    const events = [...measure.byDay.values()].reduce((a, b) => a + b, 0);
+    const per = `${rule.count} per ${rule.period.toLowerCase()}`;
+    const gaps = missed.length ? `; short in ${missed.slice(0, 6).join(', ')}${missed.length > 6 ? ', …' : ''}` : '';
+    const detail =
+      checked === 0
+        ? `No whole ${rule.period.toLowerCase()} in the range to check (${plural(events, 'matching event')}).`
+        : `${met} of ${plural(checked, rule.period.toLowerCase())} had at least ${per}${gaps}.`;
+    return {
+      ...base,
+      periodsChecked: checked,
+      periodsMet: met,
+      verdict: evidence ? (checked === 0 || met === 0 ? 'NONE' : met === checked ? 'MET' : 'PARTIAL') : missed.length ? 'FINDING' : 'CLEAR',
+      count: evidence ? events : missed.length,
+      samples: newest(measure.samples),
+      detail,
+    };
+  }
+  if (rule.kind === 'NOT_FOLLOWED_BY' && measure.kind === 'NOT_FOLLOWED_BY') {
+    const { triggers, followed, overdue, pending } = measure;
+    const detail =
+      `${plural(triggers, 'trigger')}: ${followed} followed within ${within(rule)}, ${overdue} not` +
+      (pending ? `, ${pending} still within the deadline` : '') +
+      '.';
+    return {
+      ...base,
+      pending,
+      verdict: evidence ? (followed > 0 ? 'MET' : 'NONE') : overdue > 0 ? 'FINDING' : 'CLEAR',
+      count: evidence ? followed : overdue,
+      samples: newest(evidence ? measure.samples.followed : measure.samples.overdue),
+      detail,
+    };
+  }
+  if (rule.kind === 'BURST' && measure.kind === 'BURST') {
+    const { keys, windows } = measure;
+    const by = rule.correlation === 'TENANT' ? 'tenant-wide' : `by the same ${rule.correlation.toLowerCase()}`;
+    return {
+      ...base,
+      verdict: evidence ? (keys > 0 ? 'MET' : 'NONE') : keys > 0 ? 'FINDING' : 'CLEAR',
+      count: keys,
+      samples: newest(measure.samples),
+      detail: keys
+        ? `${plural(keys, rule.correlation === 'TENANT' ? 'tenant' : rule.correlation.toLowerCase())} reached ${rule.count} matching events within ${within(rule)} ${by} (${plural(windows, 'window')}).`
+        : `No ${rule.count} matching events within ${within(rule)} ${by}.`,
+    };
+  }
+  throw new Error(`measure ${measure.kind} does not fit rule ${rule.id} (${rule.kind})`);
+}
+
+/**
+ * A control's own status from its rules. Evidence rules are alternatives (one that is met shows the
+ * control), except recurring ones (AT_LEAST), which are duties: each must hold in every period
+ * checked. So: any finding → NON_COMPLIANT; nothing shown → NOT_ASSESSED (absence of events proves
+ * nothing either way); shown and every duty met → COMPLIANT; otherwise PARTIALLY_COMPLIANT. An
+ * attestation then decides what events could not: NOT_APPLICABLE always applies; other statuses
+ * apply unless a finding stands.
+ */
+export function evaluateControl(control: Control, outcomes: RuleOutcome[], attestation: Attestation | null, leaf: boolean): ControlResult {
+  const evidence = outcomes.filter((o) => o.role === 'EVIDENCE');
+  const findings = outcomes.filter((o) => o.verdict === 'FINDING');
+  const violationCount = findings.reduce((n, o) => n + o.count, 0);
+  const evidenceCount = evidence.reduce((n, o) => n + o.count, 0);
+  const duties = evidence.filter((o) => o.kind === 'AT_LEAST' && (o.periodsChecked ?? 0) > 0);
+  const shown = evidence.filter((o) => o.verdict === 'MET' || o.verdict === 'PARTIAL');
+  const unmetDuties = duties.filter((o) => o.verdict !== 'MET');
+  const said = (list: RuleOutcome[]) => list.map((o) => `${o.description} — ${o.detail}`).join(' ');
+
+  let status: ControlStatus;
+  let reason: string;
+  if (findings.length) {
+    status = ControlStatus.NON_COMPLIANT;
+    reason = `Findings: ${said(findings)}`;
+  } else if (!shown.length) {
+    status = ControlStatus.NOT_ASSESSED;
+    reason = evidence.length
+      ? 'No event in the range shows this control operating; attest it if it is met by other means.'
+      : 'No event can show this control; it needs an attestation.';
+  } else if (!unmetDuties.length) {
+    status = ControlStatus.COMPLIANT;
+    reason = `Shown by: ${said(shown)}`;
+  } else {
+    status = ControlStatus.PARTIALLY_COMPLIANT;
+    reason = `Recurring evidence missing: ${said(unmetDuties)}${shown.length > unmetDuties.length ? ` Shown by: ${said(shown.filter((o) => !unmetDuties.includes(o)))}` : ''}`;
+  }
+
+  if (attestation) {
+    const by = `Attested ${attestation.status} by ${attestation.attestedBy} on ${attestation.attestedAt.slice(0, 10)} (expires ${attestation.expiresAt.slice(0, 10)}): ${attestation.note}`;
+    if (attestation.status === ControlStatus.NOT_APPLICABLE || !findings.length) {
+      status = attestation.status;
+      reason = `${by} Events: ${reason}`;
+    } else {
+      reason = `${reason} The attestation (${by}) does not override findings in the events.`;
+    }
+  }
+
+  const samples = newest(
+    outcomes.filter((o) => o.verdict === 'FINDING' || o.verdict === 'MET' || o.verdict === 'PARTIAL').flatMap((o) => o.samples),
+  );
+  return { controlId: control.id, status, evidenceCount, violationCount, reason, rules: outcomes, samples, attestation, leaf };
+}
+
+/**
+ * A parent (a HIPAA standard) combines its own status with its children's: any NON_COMPLIANT →
+ * NON_COMPLIANT; all COMPLIANT → COMPLIANT; nothing assessed → NOT_ASSESSED; otherwise partial.
+ * Children that do not apply are left out.
+ */
+export function rollUp(own: ControlResult, children: readonly ControlResult[]): ControlResult {
+  if (own.status === ControlStatus.NOT_APPLICABLE) return own;
+  const applicable = children.filter((c) => c.status !== ControlStatus.NOT_APPLICABLE);
+  if (!applicable.length) return own;
+  const statuses = [...(own.status === ControlStatus.NOT_ASSESSED ? [] : [own.status]), ...applicable.map((c) => c.status)];
+  const all = (s: ControlStatus) => statuses.every((x) => x === s);
+  const status = statuses.includes(ControlStatus.NON_COMPLIANT)
+    ? ControlStatus.NON_COMPLIANT
+    : all(ControlStatus.COMPLIANT)
+      ? ControlStatus.COMPLIANT
+      : statuses.every((x) => x === ControlStatus.NOT_ASSESSED)
+        ? ControlStatus.NOT_ASSESSED
+        : ControlStatus.PARTIALLY_COMPLIANT;
+  const tally = Object.values(ControlStatus)
+    .map((s) => [s, applicable.filter((c) => c.status === s).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([s, n]) => `${n} ${s}`)
+    .join(', ');
+  return {
+    ...own,
+    status,
+    reason: `Implementation specifications: ${tally}. Own rules: ${own.status} — ${own.reason}`,
+    evidenceCount: own.evidenceCount + applicable.reduce((n, c) => n + c.evidenceCount, 0),
+    violationCount: own.violationCount + applicable.reduce((n, c) => n + c.violationCount, 0),
+  };
+}
+
+/** Score = (compliant + ½ partially compliant) / assessable, over the controls without children. */
+export function summarise(results: readonly ControlResult[]): AssessmentSummary {
+  const counts = Object.fromEntries(Object.values(ControlStatus).map((s) => [s, 0])) as Record<ControlStatus, number>;
+  for (const r of results) if (r.leaf) counts[r.status]++;
+  const assessable = counts.COMPLIANT + counts.PARTIALLY_COMPLIANT + counts.NON_COMPLIANT;
+  const applicable = assessable + counts.NOT_ASSESSED;
+  const score = assessable ? (counts.COMPLIANT + counts.PARTIALLY_COMPLIANT / 2) / assessable : null;
+  const level =
+    score === null
+      ? ComplianceLevel.NOT_ASSESSED
+      : score >= 0.9
+        ? ComplianceLevel.HIGH
+        : score >= 0.7
+          ? ComplianceLevel.MODERATE
+          : score >= 0.4
+            ? ComplianceLevel.LOW
+            : ComplianceLevel.CRITICAL;
+  return {
+    score,
+    level,
+    coverage: applicable ? assessable / applicable : null,
+    counts,
+    total: results.filter((r) => r.leaf).length,
+  };
+}

@@ -1,0 +1,305 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { present } from '../audit/audit-event.resolver';
+import { encodeCursor } from '../audit/audit-event.repository';
+import { AuditEvent, AuditEventConnection } from '../audit/audit-event.types';
+import { Classification } from '../audit/audit-event.model';
+import { READ_ROLES, Role } from '../auth/role';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { principalOf, type RequestContext } from '../graphql/context';
+import type { Control as CatalogControl, EventRule } from '../plugin-api';
+import type { ControlResult, RuleOutcome } from './assessment';
+import type { LoadedFramework, ResolvedMapping } from './catalog';
+import {
+  AssessComplianceInput,
+  AttestationInfo,
+  AttestControlInput,
+  ClassificationLevelInfo,
+  ComplianceAssessment,
+  Control,
+  ControlAssessment,
+  ControlFilter,
+  ControlMapping,
+  DataCategory,
+  Framework,
+  MappingDirection,
+  MappingRelationship,
+  RuleAssessment,
+  RuleInfo,
+  RuleKind,
+  RuleRole,
+  RuleVerdict,
+} from './compliance.types';
+
+export const ASSESS_ROLES = [Role.ADMIN, Role.AUDITOR];
+
+const LEVEL_DESCRIPTIONS: Record<Classification, string> = {
+  [Classification.PUBLIC]: 'May be published.',
+  [Classification.INTERNAL]: 'For the organisation only; the default.',
+  [Classification.CONFIDENTIAL]: 'Limited to those who need it; VIEWER keys do not see the metadata of such events.',
+  [Classification.RESTRICTED]: 'The most sensitive data (PHI, credentials); VIEWER keys do not see the metadata of such events.',
+};
+
+const frameworkOf = ({ framework, plugin, controls }: LoadedFramework): Framework =>
+  Object.assign(new Framework(), { ...framework, pluginId: plugin.id, pluginVersion: plugin.version, controlCount: controls.length });
+
+const ruleOf = (rule: EventRule): RuleInfo =>
+  Object.assign(new RuleInfo(), { id: rule.id, kind: RuleKind[rule.kind], description: rule.description, definition: { ...rule } });
+
+export const controlOf = (frameworkId: string, c: CatalogControl): Control =>
+  Object.assign(new Control(), {
+    frameworkId,
+    id: c.id,
+    title: c.title,
+    description: c.description,
+    parentId: c.parentId ?? null,
+    tags: c.tags ?? [],
+    evidenceRules: c.evidence.map(ruleOf),
+    violationRules: c.violations.map(ruleOf),
+    source: c,
+  });
+
+const ruleAssessmentOf = (o: RuleOutcome): RuleAssessment =>
+  Object.assign(new RuleAssessment(), { ...o, kind: RuleKind[o.kind], role: RuleRole[o.role], verdict: RuleVerdict[o.verdict] });
+
+const controlAssessmentOf = (frameworkId: string, r: ControlResult): ControlAssessment =>
+  Object.assign(new ControlAssessment(), {
+    frameworkId,
+    controlId: r.controlId,
+    status: r.status,
+    evidenceCount: r.evidenceCount,
+    violationCount: r.violationCount,
+    reason: r.reason,
+    rules: r.rules.map(ruleAssessmentOf),
+    attestation: r.attestation ? Object.assign(new AttestationInfo(), r.attestation) : null,
+    scored: r.leaf,
+    samples: r.samples,
+  });
+
+function matches(control: CatalogControl, filter: ControlFilter | undefined): boolean {
+  if (!filter) return true;
+  if (filter.tag && !(control.tags ?? []).includes(filter.tag)) return false;
+  if (filter.parentId && control.parentId !== filter.parentId) return false;
+  if (filter.topLevel && control.parentId) return false;
+  if (
+    filter.hasViolationRules !== undefined &&
+    filter.hasViolationRules !== null &&
+    filter.hasViolationRules !== control.violations.length > 0
+  )
+    return false;
+  if (filter.search) {
+    const text = filter.search.toLowerCase();
+    if (![control.id, control.title, control.description].some((s) => s.toLowerCase().includes(text))) return false;
+  }
+  return true;
+}
+
+/** Sample events, through the per-request DataLoader (one query for every sample of a response). */
+async function sampleEvents(sequences: number[], ctx: RequestContext): Promise<AuditEvent[]> {
+  const { role } = principalOf(ctx);
+  const events = await ctx.loaders.eventBySequence.loadMany(sequences);
+  return events.flatMap((e) => (e && !(e instanceof Error) ? [present(e, role)] : []));
+}
+
+@Resolver()
+export class ComplianceResolver {
+  @Authorized()
+  @Query(() => [Framework], { description: 'Every loaded framework. Any role.' })
+  frameworks(@Ctx() ctx: RequestContext): Framework[] {
+    return ctx.services.catalog.frameworks().map(frameworkOf);
+  }
+
+  @Authorized()
+  @Query(() => Framework, { nullable: true, description: 'One framework by id; null if none is loaded under it. Any role.' })
+  framework(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Framework | null {
+    const found = ctx.services.catalog.framework(id);
+    return found ? frameworkOf(found) : null;
+  }
+
+  @Authorized()
+  @Query(() => [Control], {
+    description: "A framework's controls in catalog order, optionally filtered. NOT_FOUND for an unknown framework. Any role.",
+  })
+  controls(
+    @Arg('frameworkId', () => String) frameworkId: string,
+    @Ctx() ctx: RequestContext,
+    @Arg('filter', () => ControlFilter, { nullable: true }) filter?: ControlFilter,
+  ): Control[] {
+    const loaded = ctx.services.compliance.framework(frameworkId);
+    return loaded.controls.filter((c) => matches(c, filter)).map((c) => controlOf(frameworkId, c));
+  }
+
+  @Authorized()
+  @Query(() => Control, {
+    nullable: true,
+    description: 'One control by framework and reference id (e.g. soc2, CC6.1); null if there is none. Any role.',
+  })
+  control(
+    @Arg('frameworkId', () => String) frameworkId: string,
+    @Arg('id', () => String) id: string,
+    @Ctx() ctx: RequestContext,
+  ): Control | null {
+    const found = ctx.services.catalog.control(frameworkId, id);
+    return found ? controlOf(frameworkId, found) : null;
+  }
+
+  @Authorized()
+  @Query(() => [DataCategory], { description: 'Data categories: the built-in ones and those plugins add. Any role.' })
+  dataCategories(@Ctx() ctx: RequestContext): DataCategory[] {
+    return ctx.services.catalog.categories().map((c) => Object.assign(new DataCategory(), c));
+  }
+
+  @Authorized()
+  @Query(() => [ClassificationLevelInfo], { description: 'Classification levels, lowest first. Any role.' })
+  classificationLevels(): ClassificationLevelInfo[] {
+    return Object.values(Classification).map((level, rank) =>
+      Object.assign(new ClassificationLevelInfo(), { level, rank, description: LEVEL_DESCRIPTIONS[level] }),
+    );
+  }
+
+  @Authorized(...ASSESS_ROLES)
+  @Query(() => ComplianceAssessment, {
+    description:
+      'Assesses a framework over a range of your audit trail: a status per control, a score and a level. Cached under your chain head, so a repeat is instant and any new event makes it fresh. Errors: NOT_FOUND (framework), INVALID_ARGUMENT (range).',
+  })
+  async assessCompliance(
+    @Arg('input', () => AssessComplianceInput) input: AssessComplianceInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ComplianceAssessment> {
+    const a = await ctx.services.compliance.assess(principalOf(ctx).tenantId, input);
+    const { counts } = a.summary;
+    return Object.assign(new ComplianceAssessment(), {
+      ...a,
+      score: a.summary.score,
+      level: a.summary.level,
+      coverage: a.summary.coverage,
+      counts: {
+        compliant: counts.COMPLIANT,
+        partiallyCompliant: counts.PARTIALLY_COMPLIANT,
+        nonCompliant: counts.NON_COMPLIANT,
+        notAssessed: counts.NOT_ASSESSED,
+        notApplicable: counts.NOT_APPLICABLE,
+        total: a.summary.total,
+      },
+      controls: a.controls.map((r) => controlAssessmentOf(a.frameworkId, r)),
+    });
+  }
+
+  @Authorized(...ASSESS_ROLES)
+  @Mutation(() => AttestationInfo, {
+    description:
+      'Records your verdict on a control as a datapunk.control.attested event in your chain. It decides controls no event can show; it never hides a finding. Errors: NOT_FOUND, INVALID_ARGUMENT.',
+  })
+  async attestControl(
+    @Arg('input', () => AttestControlInput) input: AttestControlInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<AttestationInfo> {
+    const { tenantId, keyId } = principalOf(ctx);
+    const attestation = await ctx.services.compliance.attest({ tenantId, keyId, requestId: ctx.requestId }, input);
+    return Object.assign(new AttestationInfo(), attestation);
+  }
+}
+
+@Resolver(() => Control)
+export class ControlResolver {
+  @FieldResolver(() => Framework)
+  framework(@Root() control: Control, @Ctx() ctx: RequestContext): Framework {
+    return frameworkOf(ctx.services.compliance.framework(control.frameworkId));
+  }
+
+  @FieldResolver(() => Control, { nullable: true })
+  parent(@Root() control: Control, @Ctx() ctx: RequestContext): Control | null {
+    const parent = control.parentId ? ctx.services.catalog.control(control.frameworkId, control.parentId) : undefined;
+    return parent ? controlOf(control.frameworkId, parent) : null;
+  }
+
+  @FieldResolver(() => [Control], { description: 'Controls whose parent this is (HIPAA implementation specifications).' })
+  children(@Root() control: Control, @Ctx() ctx: RequestContext): Control[] {
+    return ctx.services.catalog.children(control.frameworkId, control.id).map((c) => controlOf(control.frameworkId, c));
+  }
+
+  @FieldResolver(() => [ControlMapping], {
+    description:
+      'Controls of other frameworks this one maps to, whichever side declared the mapping (SUBSET and SUPERSET are inverted for the other side).',
+  })
+  mappings(@Root() control: Control, @Ctx() ctx: RequestContext): ControlMapping[] {
+    return ctx.services.catalog.mappings(control.frameworkId, control.id).map((m: ResolvedMapping) =>
+      Object.assign(new ControlMapping(), {
+        frameworkId: m.frameworkId,
+        controlId: m.controlId,
+        relationship: MappingRelationship[m.relationship],
+        direction: MappingDirection[m.direction],
+      }),
+    );
+  }
+
+  @Authorized(...READ_ROLES)
+  @FieldResolver(() => AuditEventConnection, {
+    description: "Your tenant's events that match any of the control's evidence rules, newest first. VIEWER keys see them redacted.",
+  })
+  async evidence(
+    @Root() control: Control,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, description: 'Page size; default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE.' })
+    first?: number,
+    @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
+  ): Promise<AuditEventConnection> {
+    const { tenantId, role } = principalOf(ctx);
+    const { maxPageSize, defaultPageSize } = ctx.services.limits;
+    const size = first ?? defaultPageSize;
+    if (size < 1 || size > maxPageSize) {
+      throw new AppError(
+        ErrorCode.PAGE_SIZE_EXCEEDED,
+        `first must be between 1 and ${maxPageSize}; page through larger results with after.`,
+        {
+          max: maxPageSize,
+        },
+      );
+    }
+    const { events, hasNextPage } = await ctx.services.compliance.evidence(tenantId, control.frameworkId, control.id, size, after ?? null);
+    for (const event of events) ctx.loaders.event.prime(event.id, event);
+    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: present(event, role) }));
+    return Object.assign(new AuditEventConnection(), {
+      edges,
+      pageInfo: {
+        hasNextPage,
+        hasPreviousPage: false,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+      count: () => ctx.services.compliance.evidenceCount(tenantId, control.frameworkId, control.id),
+    });
+  }
+}
+
+@Resolver(() => ControlAssessment)
+export class ControlAssessmentResolver {
+  @FieldResolver(() => Control)
+  control(@Root() assessment: ControlAssessment, @Ctx() ctx: RequestContext): Control {
+    return controlOf(assessment.frameworkId, ctx.services.compliance.control(assessment.frameworkId, assessment.controlId));
+  }
+
+  @FieldResolver(() => [AuditEvent], {
+    description: 'A few events behind the status (the newest and oldest match of each rule that counted).',
+  })
+  sampleEvents(@Root() assessment: ControlAssessment, @Ctx() ctx: RequestContext): Promise<AuditEvent[]> {
+    return sampleEvents(assessment.samples, ctx);
+  }
+}
+
+@Resolver(() => RuleAssessment)
+export class RuleAssessmentResolver {
+  @FieldResolver(() => [AuditEvent], { description: 'A few events behind the verdict.' })
+  sampleEvents(@Root() rule: RuleAssessment, @Ctx() ctx: RequestContext): Promise<AuditEvent[]> {
+    return sampleEvents(rule.samples, ctx);
+  }
+}
+
+@Resolver(() => AttestationInfo)
+export class AttestationResolver {
+  @FieldResolver(() => AuditEvent, { nullable: true, description: 'The datapunk.control.attested event itself.' })
+  async event(@Root() attestation: AttestationInfo, @Ctx() ctx: RequestContext): Promise<AuditEvent | null> {
+    const event = await ctx.loaders.eventBySequence.load(attestation.sequence);
+    return event ? present(event, principalOf(ctx).role) : null;
+  }
+}

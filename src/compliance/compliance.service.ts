@@ -1,0 +1,305 @@
+import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import type { AuditEventRepository, StoredEvent } from '../audit/audit-event.repository';
+import type { IngestService } from '../audit/ingest.service';
+import type { Cache } from '../cache/cache';
+import { fromSqlDateTime, toNumber } from '../database/sql-format';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import type { Control } from '../plugin-api';
+import {
+  type AssessedRange,
+  type AssessmentSummary,
+  type Attestation,
+  type ControlResult,
+  type RuleMeasure,
+  ControlStatus,
+  evaluateControl,
+  evaluateRule,
+  rollUp,
+  summarise,
+} from './assessment';
+import { type AssessmentQueries, type MeasureScope, type PlannedRule } from './assessment-query';
+import type { ComplianceCatalog, LoadedFramework } from './catalog';
+import { nextPeriodStart, periodStart } from './periods';
+
+/** The action of the event an attestation is recorded as. */
+export const ATTESTED_ACTION = 'datapunk.control.attested';
+export const ATTESTED_RESOURCE = 'compliance_control';
+const MAX_ATTESTATION_DAYS = 3 * 366;
+
+export interface AssessInput {
+  frameworkId: string;
+  from: string;
+  to?: string | null;
+}
+
+/** An assessment, as computed and as cached. */
+export interface Assessment {
+  frameworkId: string;
+  frameworkVersion: string;
+  pluginVersion: string;
+  from: string;
+  to: string | null;
+  assessedAt: string;
+  /** The chain head the numbers describe: events after it are not counted. */
+  headSequence: number;
+  headChainHash: string | null;
+  summary: AssessmentSummary;
+  controls: ControlResult[];
+  /** The instant a deadline or period passes and the same events would give another answer. */
+  validUntil: string | null;
+  cached: boolean;
+}
+
+export interface AttestInput {
+  frameworkId: string;
+  controlId: string;
+  status: ControlStatus;
+  note: string;
+  expiresAt: string;
+}
+
+export interface Attester {
+  tenantId: string;
+  keyId: string;
+  requestId: string;
+}
+
+const invalid = (path: string, message: string) =>
+  new AppError(ErrorCode.INVALID_ARGUMENT, `${path} ${message}.`, { problems: [{ path, message }] });
+
+/**
+ * Assessments, attestations and control evidence. An assessment is computed by SQL aggregation
+ * (AssessmentQueries) and cached under the chain head, so a repeat costs one cache read and any new
+ * event (an attestation included) makes the next one fresh.
+ */
+export class ComplianceService {
+  readonly queries: AssessmentQueries;
+
+  constructor(
+    private readonly deps: {
+      queries: AssessmentQueries;
+      catalog: ComplianceCatalog;
+      cache: Cache;
+      ingest: IngestService;
+      events: AuditEventRepository;
+    },
+  ) {
+    this.queries = deps.queries;
+  }
+
+  framework(id: string): LoadedFramework {
+    const found = this.deps.catalog.framework(id);
+    if (!found) {
+      const known = this.deps.catalog
+        .frameworks()
+        .map((f) => f.framework.id)
+        .join(', ');
+      throw new AppError(ErrorCode.NOT_FOUND, `No framework "${id}" is loaded (loaded: ${known || 'none'}).`, { frameworkId: id });
+    }
+    return found;
+  }
+
+  control(frameworkId: string, controlId: string): Control {
+    const control = this.deps.catalog.control(this.framework(frameworkId).framework.id, controlId);
+    if (!control) {
+      throw new AppError(ErrorCode.NOT_FOUND, `Framework "${frameworkId}" has no control "${controlId}".`, { frameworkId, controlId });
+    }
+    return control;
+  }
+
+  async assess(tenantId: string, input: AssessInput, now = new Date()): Promise<Assessment> {
+    const loaded = this.framework(input.frameworkId);
+    const from = new Date(input.from);
+    const to = input.to ? new Date(input.to) : null;
+    if (to && to <= from) throw invalid('input.to', 'must be after input.from');
+    if (from > now) throw invalid('input.from', 'must not be in the future');
+
+    const head = await this.queries.head(tenantId);
+    const key = [
+      'assessment',
+      tenantId,
+      `${loaded.framework.id}@${loaded.plugin.version}`,
+      from.toISOString(),
+      to?.toISOString() ?? 'open',
+      head.sequence,
+      head.chainHash ?? '-',
+    ].join(':');
+    const [hit] = await this.deps.cache.getMany<Assessment>([key]);
+    if (hit && (hit.validUntil === null || Date.parse(hit.validUntil) > now.getTime())) return { ...hit, cached: true };
+
+    const result = await this.compute(tenantId, loaded, { tenantId, from, to, now, headSequence: head.sequence }, head.chainHash);
+    await this.deps.cache.setMany([{ key, value: result }]);
+    return result;
+  }
+
+  private async compute(tenantId: string, loaded: LoadedFramework, scope: MeasureScope, chainHash: string | null): Promise<Assessment> {
+    const { framework, controls } = loaded;
+    const range: AssessedRange = { from: scope.from, end: scope.to && scope.to < scope.now ? scope.to : scope.now };
+    const planned: PlannedRule[] = controls.flatMap((c) => [
+      ...c.evidence.map((rule) => ({ controlId: c.id, role: 'EVIDENCE' as const, rule })),
+      ...c.violations.map((rule) => ({ controlId: c.id, role: 'VIOLATION' as const, rule })),
+    ]);
+    const [measures, attestations] = await Promise.all([
+      this.queries.measure(planned, scope),
+      this.attestations(tenantId, framework.id, range.end, scope.headSequence),
+    ]);
+
+    const hasChildren = new Set(controls.filter((c) => c.parentId).map((c) => c.parentId));
+    const own = new Map<string, ControlResult>();
+    for (const control of controls) {
+      const outcomes = [
+        ...control.evidence.map((rule) => evaluateRule(rule, 'EVIDENCE', measures.get(rule)!, range)),
+        ...control.violations.map((rule) => evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range)),
+      ];
+      own.set(control.id, evaluateControl(control, outcomes, attestations.get(control.id) ?? null, !hasChildren.has(control.id)));
+    }
+    // Children before parents: a HIPAA standard rolls up its implementation specifications.
+    const final = new Map<string, ControlResult>();
+    const resolve = (control: Control): ControlResult => {
+      const done = final.get(control.id);
+      if (done) return done;
+      const children = this.deps.catalog.children(framework.id, control.id).map(resolve);
+      const result = children.length ? rollUp(own.get(control.id)!, children) : own.get(control.id)!;
+      final.set(control.id, result);
+      return result;
+    };
+    const results = controls.map(resolve);
+
+    return {
+      frameworkId: framework.id,
+      frameworkVersion: framework.version,
+      pluginVersion: loaded.plugin.version,
+      from: scope.from.toISOString(),
+      to: scope.to?.toISOString() ?? null,
+      assessedAt: scope.now.toISOString(),
+      headSequence: scope.headSequence,
+      headChainHash: chainHash,
+      summary: summarise(results),
+      controls: results,
+      validUntil: this.validUntil(loaded, scope, range, measures, attestations),
+      cached: false,
+    };
+  }
+
+  /**
+   * When the same events would give another answer: the next deadline of a pending trigger, the end
+   * of the period in progress for recurring rules, the expiry of an attestation in force. Only while
+   * the range is still open (its end is now).
+   */
+  private validUntil(
+    loaded: LoadedFramework,
+    scope: MeasureScope,
+    range: AssessedRange,
+    measures: Map<unknown, RuleMeasure>,
+    attestations: Map<string, Attestation>,
+  ): string | null {
+    if (range.end < scope.now) {
+      const deadlines = [...measures.values()].flatMap((m) =>
+        m.kind === 'NOT_FOLLOWED_BY' && m.nextDeadline ? [Date.parse(m.nextDeadline)] : [],
+      );
+      return deadlines.length ? new Date(Math.min(...deadlines)).toISOString() : null;
+    }
+    const times: number[] = [];
+    if (scope.to) times.push(scope.to.getTime());
+    for (const m of measures.values()) if (m.kind === 'NOT_FOLLOWED_BY' && m.nextDeadline) times.push(Date.parse(m.nextDeadline));
+    for (const c of loaded.controls) {
+      for (const rule of [...c.evidence, ...c.violations]) {
+        if (rule.kind === 'AT_LEAST') times.push(nextPeriodStart(rule.period, periodStart(rule.period, scope.now)).getTime());
+      }
+    }
+    for (const a of attestations.values()) times.push(Date.parse(a.expiresAt));
+    const future = times.filter((t) => t > scope.now.getTime());
+    return future.length ? new Date(Math.min(...future)).toISOString() : null;
+  }
+
+  /** The latest attestation of each control made by `end`, if it has not expired by then. */
+  async attestations(tenantId: string, frameworkId: string, end: Date, headSequence: number): Promise<Map<string, Attestation>> {
+    const rows = await this.queries.serverEvents(tenantId, ATTESTED_ACTION, ATTESTED_RESOURCE, `${frameworkId}:`, headSequence);
+    const latest = new Map<string, Attestation>();
+    for (const row of rows) {
+      const attestedAt = fromSqlDateTime(row.occurred_at);
+      if (Date.parse(attestedAt) > end.getTime()) continue;
+      const meta = JSON.parse(String(row.metadata ?? '{}')) as Partial<Attestation>;
+      if (typeof meta.controlId !== 'string' || typeof meta.status !== 'string' || typeof meta.expiresAt !== 'string') continue;
+      latest.set(meta.controlId, {
+        frameworkId,
+        controlId: meta.controlId,
+        status: meta.status,
+        note: String(meta.note ?? ''),
+        attestedAt,
+        expiresAt: meta.expiresAt,
+        attestedBy: String(row.actor_display_name ?? row.actor_id),
+        sequence: toNumber(row.sequence),
+      });
+    }
+    for (const [id, a] of latest) if (Date.parse(a.expiresAt) <= end.getTime()) latest.delete(id);
+    return latest;
+  }
+
+  /**
+   * Records an auditor's verdict on a control as an event in the tenant's chain (so it is
+   * tamper-evident like any other), and returns it with the event's sequence.
+   */
+  async attest(by: Attester, input: AttestInput, now = new Date()): Promise<Attestation> {
+    const control = this.control(input.frameworkId, input.controlId);
+    if (input.status === ControlStatus.NOT_ASSESSED)
+      throw invalid('input.status', 'must be a verdict; NOT_ASSESSED is what no attestation means');
+    const note = input.note.trim();
+    if (!note) throw invalid('input.note', 'must say what the attestation rests on');
+    if (note.length > 2000) throw invalid('input.note', 'must be at most 2000 characters');
+    const expires = Date.parse(input.expiresAt);
+    if (!(expires > now.getTime())) throw invalid('input.expiresAt', 'must be in the future');
+    if (expires > now.getTime() + MAX_ATTESTATION_DAYS * 86_400_000) {
+      throw invalid('input.expiresAt', `must be within ${MAX_ATTESTATION_DAYS} days (re-attest instead)`);
+    }
+    const attestedAt = now.toISOString();
+    const expiresAt = new Date(expires).toISOString();
+    const { receipts } = await this.deps.ingest.record(
+      by.tenantId,
+      [
+        {
+          occurredAt: attestedAt,
+          actor: { id: by.keyId, type: ActorType.API_KEY, displayName: null },
+          action: ATTESTED_ACTION,
+          resource: { type: ATTESTED_RESOURCE, id: `${input.frameworkId}:${control.id}`, name: control.title.slice(0, 1024) },
+          outcome: { status: OutcomeStatus.SUCCESS },
+          severity: Severity.NOTICE,
+          classification: Classification.INTERNAL,
+          requestId: by.requestId,
+          sourceService: 'datapunk-audit',
+          metadata: { frameworkId: input.frameworkId, controlId: control.id, status: input.status, note, expiresAt },
+        },
+      ],
+      { trusted: true },
+    );
+    return {
+      frameworkId: input.frameworkId,
+      controlId: control.id,
+      status: input.status,
+      note,
+      attestedAt,
+      expiresAt,
+      attestedBy: by.keyId,
+      sequence: receipts[0].sequence,
+    };
+  }
+
+  /** Events matching any of a control's evidence rules, newest first. */
+  async evidence(
+    tenantId: string,
+    frameworkId: string,
+    controlId: string,
+    first: number,
+    after: string | null,
+  ): Promise<{ events: StoredEvent[]; hasNextPage: boolean }> {
+    const condition = this.queries.evidenceCondition(this.control(frameworkId, controlId));
+    if (!condition) return { events: [], hasNextPage: false };
+    return this.deps.events.findPageWhere(tenantId, condition, first, after);
+  }
+
+  async evidenceCount(tenantId: string, frameworkId: string, controlId: string): Promise<number> {
+    const condition = this.queries.evidenceCondition(this.control(frameworkId, controlId));
+    return condition ? this.deps.events.countWhere(tenantId, condition) : 0;
+  }
+}

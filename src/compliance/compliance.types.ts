@@ -1,0 +1,354 @@
+import { Field, Float, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
+import { Classification } from '../audit/audit-event.model';
+import { DateTimeScalar } from '../graphql/scalars';
+import type { Control as CatalogControl } from '../plugin-api';
+import { ComplianceLevel, ControlStatus } from './assessment';
+
+registerEnumType(ControlStatus, {
+  name: 'ControlStatus',
+  description: 'How a control stands after an assessment.',
+  valuesConfig: {
+    COMPLIANT: { description: 'Every evidence rule is met and no violation rule found anything (or an auditor attested it).' },
+    PARTIALLY_COMPLIANT: { description: 'Some evidence rules are met, or a recurring one only in some periods.' },
+    NON_COMPLIANT: { description: 'A violation rule found something. Attestations do not override findings.' },
+    NOT_ASSESSED: { description: 'No event in the range shows the control either way, and no attestation is in force.' },
+    NOT_APPLICABLE: { description: 'An auditor attested that the control does not apply.' },
+  },
+});
+registerEnumType(ComplianceLevel, {
+  name: 'ComplianceLevel',
+  description: 'A framework score in one word.',
+  valuesConfig: {
+    HIGH: { description: 'Score of at least 0.9.' },
+    MODERATE: { description: 'Score of at least 0.7.' },
+    LOW: { description: 'Score of at least 0.4.' },
+    CRITICAL: { description: 'Score below 0.4.' },
+    NOT_ASSESSED: { description: 'No control could be assessed, so there is no score.' },
+  },
+});
+
+export enum RuleKind {
+  MATCH = 'MATCH',
+  AT_LEAST = 'AT_LEAST',
+  NOT_FOLLOWED_BY = 'NOT_FOLLOWED_BY',
+  BURST = 'BURST',
+}
+registerEnumType(RuleKind, {
+  name: 'RuleKind',
+  description: 'The kinds of the rule language (docs/plugins.md).',
+  valuesConfig: {
+    MATCH: { description: 'Every matching event counts.' },
+    AT_LEAST: { description: 'At least `count` matching events in every period.' },
+    NOT_FOLLOWED_BY: { description: 'A trigger event not followed by a follow-up of the same correlation in time.' },
+    BURST: { description: 'At least `count` matching events of the same correlation within a window.' },
+  },
+});
+
+export enum RuleRole {
+  EVIDENCE = 'EVIDENCE',
+  VIOLATION = 'VIOLATION',
+}
+registerEnumType(RuleRole, { name: 'RuleRole', description: 'Whether a rule shows a control operating or finds problems with it.' });
+
+export enum RuleVerdict {
+  MET = 'MET',
+  PARTIAL = 'PARTIAL',
+  NONE = 'NONE',
+  FINDING = 'FINDING',
+  CLEAR = 'CLEAR',
+}
+registerEnumType(RuleVerdict, {
+  name: 'RuleVerdict',
+  description: 'One rule over the assessed range.',
+  valuesConfig: {
+    MET: { description: 'Evidence rule: shown.' },
+    PARTIAL: { description: 'Evidence rule: shown in some periods only.' },
+    NONE: { description: 'Evidence rule: no evidence.' },
+    FINDING: { description: 'Violation rule: found something.' },
+    CLEAR: { description: 'Violation rule: found nothing.' },
+  },
+});
+
+export enum MappingRelationship {
+  EQUIVALENT = 'EQUIVALENT',
+  SUBSET = 'SUBSET',
+  SUPERSET = 'SUPERSET',
+  INTERSECTS = 'INTERSECTS',
+}
+registerEnumType(MappingRelationship, {
+  name: 'MappingRelationship',
+  description: 'How this control relates to the other one.',
+  valuesConfig: {
+    EQUIVALENT: { description: 'Both require the same.' },
+    SUBSET: { description: 'This control requires part of the other.' },
+    SUPERSET: { description: 'This control requires all of the other and more.' },
+    INTERSECTS: { description: 'They overlap in part.' },
+  },
+});
+
+export enum MappingDirection {
+  DECLARED = 'DECLARED',
+  INVERSE = 'INVERSE',
+}
+registerEnumType(MappingDirection, {
+  name: 'MappingDirection',
+  description: 'Which side declared a mapping.',
+  valuesConfig: {
+    DECLARED: { description: "This control's framework declared it." },
+    INVERSE: { description: "The other control's framework declared it; the relationship is shown from this side." },
+  },
+});
+
+@ObjectType({ description: 'A compliance framework provided by a plugin.' })
+export class Framework {
+  @Field({ description: 'Kebab-case id, e.g. soc2, hipaa, gdpr.' })
+  id!: string;
+  @Field()
+  name!: string;
+  @Field({ description: "The standard's own edition, e.g. 2017 Trust Services Criteria (rev. 2022)." })
+  version!: string;
+  @Field()
+  description!: string;
+  @Field({ description: 'The plugin that provides it.' })
+  pluginId!: string;
+  @Field()
+  pluginVersion!: string;
+  @Field(() => Int)
+  controlCount!: number;
+}
+
+@ObjectType('ComplianceRule', { description: 'One rule of a control, in the declarative rule language.' })
+export class RuleInfo {
+  @Field({ description: 'Kebab-case, unique within its control.' })
+  id!: string;
+  @Field(() => RuleKind)
+  kind!: RuleKind;
+  @Field()
+  description!: string;
+  @Field(() => GraphQLJSONObject, { description: 'The whole rule as the plugin declares it (match, count, period, within, correlation…).' })
+  definition!: Record<string, unknown>;
+}
+
+@ObjectType({ description: 'A requirement of a framework, under its real reference id.' })
+export class Control {
+  @Field()
+  frameworkId!: string;
+  @Field({ description: 'Reference id in the standard: CC6.1, 164.312(b), Art. 32.' })
+  id!: string;
+  @Field()
+  title!: string;
+  @Field()
+  description!: string;
+  @Field(() => String, { nullable: true, description: 'The enclosing control (a HIPAA standard for its implementation specifications).' })
+  parentId!: string | null;
+  @Field(() => [String], { description: 'Labels, e.g. required / addressable for HIPAA implementation specifications.' })
+  tags!: string[];
+  @Field(() => [RuleInfo], { description: 'Rules whose matches show the control operating.' })
+  evidenceRules!: RuleInfo[];
+  @Field(() => [RuleInfo], { description: 'Rules whose matches are findings against the control.' })
+  violationRules!: RuleInfo[];
+  /** The catalog entry behind it. */
+  source!: CatalogControl;
+}
+
+@ObjectType({ description: 'A cross-reference between controls of two frameworks, seen from this control.' })
+export class ControlMapping {
+  @Field()
+  frameworkId!: string;
+  @Field()
+  controlId!: string;
+  @Field(() => MappingRelationship)
+  relationship!: MappingRelationship;
+  @Field(() => MappingDirection)
+  direction!: MappingDirection;
+}
+
+@InputType({ description: 'Narrows controls(); every given field must hold.' })
+export class ControlFilter {
+  @Field(() => String, { nullable: true, description: 'Has this tag, e.g. required, privacy.' })
+  tag?: string | null;
+  @Field(() => String, { nullable: true, description: 'Children of this control.' })
+  parentId?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'true: only top-level controls.' })
+  topLevel?: boolean | null;
+  @Field(() => String, { nullable: true, description: 'Case-insensitive text in the id, title or description.' })
+  search?: string | null;
+  @Field(() => Boolean, { nullable: true, description: 'true: only controls with violation rules.' })
+  hasViolationRules?: boolean | null;
+}
+
+@ObjectType({ description: 'A data category events can carry.' })
+export class DataCategory {
+  @Field({ description: 'UPPER_SNAKE_CASE, as events carry it.' })
+  id!: string;
+  @Field()
+  description!: string;
+  @Field({ description: '`built-in`, or the id of the plugin that added it.' })
+  source!: string;
+}
+
+@ObjectType({ description: 'A classification level, lowest rank first.' })
+export class ClassificationLevelInfo {
+  @Field(() => Classification)
+  level!: Classification;
+  @Field(() => Int, { description: '0 (PUBLIC) to 3 (RESTRICTED).' })
+  rank!: number;
+  @Field()
+  description!: string;
+}
+
+@InputType()
+export class AssessComplianceInput {
+  @Field({ description: 'Framework id, e.g. soc2.' })
+  frameworkId!: string;
+  @Field(() => DateTimeScalar, { description: 'Start of the range (inclusive), by occurredAt.' })
+  from!: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'End of the range (exclusive). Omitted: every event up to now.' })
+  to?: string | null;
+}
+
+@InputType()
+export class AttestControlInput {
+  @Field()
+  frameworkId!: string;
+  @Field()
+  controlId!: string;
+  @Field(() => ControlStatus, { description: 'The verdict. NOT_ASSESSED is refused: not attesting is how to say it.' })
+  status!: ControlStatus;
+  @Field({ description: 'What the verdict rests on (1 to 2000 characters): the document, the test, the interview.' })
+  note!: string;
+  @Field(() => DateTimeScalar, { description: 'When the attestation lapses; in the future, at most three years ahead.' })
+  expiresAt!: string;
+}
+
+@ObjectType('ControlAttestation', { description: "An auditor's verdict on a control, recorded as an audit event in the chain." })
+export class AttestationInfo {
+  @Field()
+  frameworkId!: string;
+  @Field()
+  controlId!: string;
+  @Field(() => ControlStatus)
+  status!: ControlStatus;
+  @Field()
+  note!: string;
+  @Field(() => DateTimeScalar)
+  attestedAt!: string;
+  @Field(() => DateTimeScalar)
+  expiresAt!: string;
+  @Field({ description: 'Id of the API key that attested.' })
+  attestedBy!: string;
+  @Field(() => GraphQLSafeInt, { description: 'Sequence of the datapunk.control.attested event in your chain.' })
+  sequence!: number;
+}
+
+@ObjectType({ description: 'One rule over the assessed range.' })
+export class RuleAssessment {
+  @Field()
+  ruleId!: string;
+  @Field(() => RuleKind)
+  kind!: RuleKind;
+  @Field(() => RuleRole)
+  role!: RuleRole;
+  @Field()
+  description!: string;
+  @Field(() => RuleVerdict)
+  verdict!: RuleVerdict;
+  @Field(() => GraphQLSafeInt, {
+    description:
+      'Evidence: matching events (MATCH, AT_LEAST), triggers followed in time, correlation keys with a burst. Violation: findings (events, short periods, overdue triggers, keys with a burst).',
+  })
+  count!: number;
+  @Field(() => Int, { nullable: true, description: 'AT_LEAST: periods checked.' })
+  periodsChecked!: number | null;
+  @Field(() => Int, { nullable: true, description: 'AT_LEAST: periods with enough events.' })
+  periodsMet!: number | null;
+  @Field(() => Int, { nullable: true, description: 'NOT_FOLLOWED_BY: triggers still within their deadline.' })
+  pending!: number | null;
+  @Field({ description: 'The verdict in words.' })
+  detail!: string;
+  /** Sequences of sample events. */
+  samples!: number[];
+}
+
+@ObjectType({ description: 'One control of an assessment.' })
+export class ControlAssessment {
+  @Field()
+  controlId!: string;
+  @Field(() => ControlStatus)
+  status!: ControlStatus;
+  @Field(() => GraphQLSafeInt, { description: 'Sum of the evidence rules’ counts.' })
+  evidenceCount!: number;
+  @Field(() => GraphQLSafeInt, { description: 'Sum of the findings of violation rules.' })
+  violationCount!: number;
+  @Field({ description: 'Why the control has its status, in words.' })
+  reason!: string;
+  @Field(() => [RuleAssessment])
+  rules!: RuleAssessment[];
+  @Field(() => AttestationInfo, { nullable: true, description: 'The attestation in force at the end of the range, if any.' })
+  attestation!: AttestationInfo | null;
+  @Field({ description: 'Counted in the score (controls with children roll them up instead).' })
+  scored!: boolean;
+  /** Sequences of sample events. */
+  samples!: number[];
+  frameworkId!: string;
+}
+
+@ObjectType({ description: 'How many scored controls have each status.' })
+export class StatusCounts {
+  @Field(() => Int)
+  compliant!: number;
+  @Field(() => Int)
+  partiallyCompliant!: number;
+  @Field(() => Int)
+  nonCompliant!: number;
+  @Field(() => Int)
+  notAssessed!: number;
+  @Field(() => Int)
+  notApplicable!: number;
+  @Field(() => Int)
+  total!: number;
+}
+
+@ObjectType({ description: 'A framework assessed over a time range from the audit trail.' })
+export class ComplianceAssessment {
+  @Field()
+  frameworkId!: string;
+  @Field()
+  frameworkVersion!: string;
+  @Field()
+  pluginVersion!: string;
+  @Field(() => DateTimeScalar)
+  from!: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'Null: open-ended (every event up to the head).' })
+  to!: string | null;
+  @Field(() => DateTimeScalar, { description: 'When the numbers were computed (an answer from the cache keeps its time).' })
+  assessedAt!: string;
+  @Field(() => GraphQLSafeInt, { description: 'The chain head the numbers describe: later events are not counted.' })
+  headSequence!: number;
+  @Field(() => String, { nullable: true, description: 'chainHash at headSequence; null for an empty chain.' })
+  headChainHash!: string | null;
+  @Field(() => Float, {
+    nullable: true,
+    description: '(compliant + ½ partially compliant) / assessed, over scored controls; null when none was assessed.',
+  })
+  score!: number | null;
+  @Field(() => ComplianceLevel)
+  level!: ComplianceLevel;
+  @Field(() => Float, {
+    nullable: true,
+    description: 'Assessed over applicable scored controls: how much of the framework the evidence covers. Read it next to score.',
+  })
+  coverage!: number | null;
+  @Field(() => StatusCounts)
+  counts!: StatusCounts;
+  @Field(() => [ControlAssessment])
+  controls!: ControlAssessment[];
+  @Field({ description: 'Served from the cache (same chain head, nothing due since).' })
+  cached!: boolean;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'When a deadline or period passes and the same events would give another answer; null if never.',
+  })
+  validUntil!: string | null;
+}

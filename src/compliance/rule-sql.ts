@@ -1,0 +1,127 @@
+import type { Correlation, Duration, EventMatch, NamePattern } from '../plugin-api';
+import { CLASSIFICATION_LEVELS, SEVERITIES } from '../plugin-api';
+import { globPrefix, globToRegex, prefixUpperBound } from './name-pattern';
+
+export type Dialect = 'sqlite' | 'mysql';
+
+/** A piece of SQL and the values of its `?` placeholders, in text order. */
+export interface Sql {
+  text: string;
+  params: unknown[];
+}
+
+/** Joins pieces of SQL, keeping their placeholders in order. */
+export function sql(strings: TemplateStringsArray, ...parts: (Sql | string | number)[]): Sql {
+  let text = strings[0];
+  const params: unknown[] = [];
+  parts.forEach((part, i) => {
+    if (typeof part === 'object') {
+      text += part.text;
+      params.push(...part.params);
+    } else text += String(part);
+    text += strings[i + 1];
+  });
+  return { text, params };
+}
+
+export const joinSql = (parts: Sql[], separator: string): Sql => ({
+  text: parts.map((p) => p.text).join(separator),
+  params: parts.flatMap((p) => p.params),
+});
+
+const value = (v: unknown): Sql => ({ text: '?', params: [v] });
+const list = (values: readonly unknown[]): Sql => ({ text: values.map(() => '?').join(', '), params: [...values] });
+
+/**
+ * How a rule's `categories` are tested: `exists` looks the event's labels up (row queries);
+ * `mask` tests bits of a per-event category mask (the grouped assessment scan); `absent` means the
+ * query only ever sees rules without categories.
+ */
+export type CategoryTest = { kind: 'exists' } | { kind: 'mask'; column: string; bits: ReadonlyMap<string, number> } | { kind: 'absent' };
+
+/** Translates the declarative rule language into SQL for one dialect. */
+export class RuleSql {
+  constructor(readonly dialect: Dialect) {}
+
+  /** `YYYY-MM-DD` of a DATETIME column, in UTC (both dialects store UTC). */
+  day(column: string): string {
+    return this.dialect === 'sqlite' ? `substr(${column}, 1, 10)` : `DATE_FORMAT(${column}, '%Y-%m-%d')`;
+  }
+
+  /** A DATETIME column plus a duration, comparable with stored values. */
+  plus(column: string, duration: Duration): string {
+    const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
+    const n = Math.trunc(amount);
+    if (this.dialect === 'sqlite') return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '+${n} ${unit}')`;
+    const mysqlUnit = { minutes: 'MINUTE', hours: 'HOUR', days: 'DAY' }[unit];
+    return `(${column} + INTERVAL ${n} ${mysqlUnit})`;
+  }
+
+  /** The correlation key of an event (null events never correlate). */
+  correlationKey(alias: string, correlation: Correlation): string {
+    const cat = (...parts: string[]) => (this.dialect === 'sqlite' ? parts.join(` || ':' || `) : `CONCAT(${parts.join(`, ':', `)})`);
+    switch (correlation) {
+      case 'ACTOR':
+        return cat(`${alias}.actor_type`, `${alias}.actor_id`);
+      case 'RESOURCE':
+        return cat(`${alias}.resource_type`, `${alias}.resource_id`);
+      case 'IP':
+        return `${alias}.actor_ip`;
+      case 'TENANT':
+        return `${alias}.tenant_id`;
+    }
+  }
+
+  /** `a` and `b` belong together under `correlation`. */
+  correlates(a: string, b: string, correlation: Correlation): string {
+    switch (correlation) {
+      case 'ACTOR':
+        return `${b}.actor_id = ${a}.actor_id AND ${b}.actor_type = ${a}.actor_type`;
+      case 'RESOURCE':
+        return `${b}.resource_type = ${a}.resource_type AND ${b}.resource_id = ${a}.resource_id`;
+      case 'IP':
+        return `${b}.actor_ip = ${a}.actor_ip`;
+      case 'TENANT':
+        return '1 = 1';
+    }
+  }
+
+  private names(column: string, patterns: readonly NamePattern[]): Sql {
+    const each = patterns.map((p): Sql => {
+      if ('equals' in p) return sql`${column} = ${value(p.equals)}`;
+      if ('prefix' in p) return sql`(${column} >= ${value(p.prefix)} AND ${column} < ${value(prefixUpperBound(p.prefix))})`;
+      const prefix = globPrefix(p.glob);
+      const regex = sql`${column} REGEXP ${value(globToRegex(p.glob))}`;
+      return prefix ? sql`(${column} >= ${value(prefix)} AND ${column} < ${value(prefixUpperBound(prefix))} AND ${regex})` : regex;
+    });
+    return each.length === 1 ? each[0] : sql`(${joinSql(each, ' OR ')})`;
+  }
+
+  /** The condition an event (columns of `alias`) meets when it matches. An empty match is `1 = 1`. */
+  match(match: EventMatch, alias: string, categories: CategoryTest): Sql {
+    const parts: Sql[] = [];
+    if (match.action) parts.push(this.names(`${alias}.action`, match.action));
+    if (match.resourceType) parts.push(this.names(`${alias}.resource_type`, match.resourceType));
+    if (match.outcome) parts.push(sql`${alias}.outcome_status IN (${list(match.outcome)})`);
+    if (match.actorType) parts.push(sql`${alias}.actor_type IN (${list(match.actorType)})`);
+    if (match.minSeverity) parts.push(sql`${alias}.severity >= ${value(SEVERITIES.indexOf(match.minSeverity))}`);
+    if (match.classification) {
+      parts.push(sql`${alias}.classification IN (${list(match.classification.map((c) => CLASSIFICATION_LEVELS.indexOf(c)))})`);
+    }
+    if (match.minClassification) {
+      parts.push(sql`${alias}.classification >= ${value(CLASSIFICATION_LEVELS.indexOf(match.minClassification))}`);
+    }
+    // Last: the cheap column tests above decide most rows before the label lookup runs.
+    if (match.categories) parts.push(this.categories(match.categories, alias, categories));
+    return parts.length ? joinSql(parts, ' AND ') : { text: '1 = 1', params: [] };
+  }
+
+  private categories(wanted: readonly string[], alias: string, test: CategoryTest): Sql {
+    if (test.kind === 'mask') {
+      const bits = wanted.reduce((sum, c) => sum + (test.bits.get(c) ?? 0), 0);
+      return sql`(${test.column} & ${value(bits)}) <> 0`;
+    }
+    if (test.kind === 'absent') throw new Error('a rule with categories reached a query without category data');
+    return sql`EXISTS (SELECT 1 FROM audit_event_label l WHERE l.tenant_id = ${alias}.tenant_id AND l.sequence = ${alias}.sequence AND l.kind = 'category' AND l.value IN (${list(wanted)}))`;
+  }
+}

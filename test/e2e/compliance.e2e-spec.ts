@@ -1,0 +1,190 @@
+import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
+
+/** Midnight UTC on day `day` of the month `monthsAgo` months before the current one, plus hours. */
+const at = (monthsAgo: number, day: number, hours = 12, minutes = 0): string => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsAgo, day, hours, minutes)).toISOString();
+};
+/** Three whole months before the current one. */
+const RANGE = { from: at(3, 1, 0), to: at(0, 1, 0) };
+
+const ASSESS = `query Assess($input: AssessComplianceInput!) {
+  assessCompliance(input: $input) {
+    frameworkId score level coverage cached headSequence headChainHash validUntil
+    counts { compliant partiallyCompliant nonCompliant notAssessed notApplicable total }
+    controls {
+      controlId status evidenceCount violationCount reason scored
+      attestation { status note sequence attestedBy }
+      rules { ruleId role verdict count periodsChecked periodsMet pending detail sampleEvents { action sequence } }
+      sampleEvents { action sequence }
+    }
+  }
+}`;
+
+type Assessment = {
+  controls: {
+    controlId: string;
+    status: string;
+    evidenceCount: number;
+    violationCount: number;
+    reason: string;
+    rules: {
+      ruleId: string;
+      role: string;
+      verdict: string;
+      count: number;
+      periodsChecked: number | null;
+      periodsMet: number | null;
+      pending: number | null;
+      sampleEvents: { action: string }[];
+    }[];
+    sampleEvents: { action: string; sequence: number }[];
+    attestation: { status: string } | null;
+  }[];
+  [key: string]: any;
+};
+
+describe('compliance assessment', () => {
+  let env: TestEnvironment;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  async function seed(key: string, events: Record<string, unknown>[]) {
+    const res = await env.gql(RECORD, { input: { events: events.map((e) => eventInput(e)) } }, key);
+    expect(res.body.errors).toBeUndefined();
+  }
+  async function assess(key: string, frameworkId: string, range: { from: string; to?: string | null } = RANGE): Promise<Assessment> {
+    const res = await env.gql(ASSESS, { input: { frameworkId, ...range } }, key);
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.assessCompliance;
+  }
+  const control = (a: Assessment, id: string) => a.controls.find((c) => c.controlId === id)!;
+
+  it('SOC 2: logins make CC6.1 compliant, a burst of failures makes it non-compliant, CC1.1 is not assessed', async () => {
+    const good = await env.createKey('INGEST', 'soc2-good');
+    await seed(good, [
+      { occurredAt: at(2, 3), action: 'auth.login' },
+      { occurredAt: at(2, 4), action: 'auth.login' },
+      ...[3, 2, 1].map((m) => ({ occurredAt: at(m, 10), action: 'audit.log.reviewed', resource: { type: 'log', id: 'main' } })),
+    ]);
+    const a = await assess(await env.createKey('AUDITOR', 'soc2-good'), 'soc2');
+    expect(control(a, 'CC6.1')).toMatchObject({ status: 'COMPLIANT', evidenceCount: 2, violationCount: 0 });
+    expect(control(a, 'CC6.1').sampleEvents.map((e) => e.action)).toEqual(['auth.login', 'auth.login']);
+    expect(control(a, 'CC7.2')).toMatchObject({ status: 'COMPLIANT' });
+    expect(control(a, 'CC7.2').rules.find((r) => r.ruleId === 'logs-reviewed')).toMatchObject({
+      verdict: 'MET',
+      periodsChecked: 3,
+      periodsMet: 3,
+    });
+    expect(control(a, 'CC1.1')).toMatchObject({ status: 'NOT_ASSESSED', evidenceCount: 0 });
+    expect(a.counts.total).toBe(56);
+
+    const bad = await env.createKey('INGEST', 'soc2-bad');
+    await seed(bad, [
+      { occurredAt: at(2, 3), action: 'auth.login' },
+      // five failures for one account in four minutes: a finding; four for another: not one
+      ...[0, 1, 2, 3, 4].map((i) => ({
+        occurredAt: at(2, 5, 9, i),
+        action: 'auth.login',
+        outcome: { status: 'FAILURE' },
+        actor: { id: 'victim', type: 'USER' },
+      })),
+      ...[0, 1, 2, 3].map((i) => ({
+        occurredAt: at(2, 5, 9, i),
+        action: 'auth.login',
+        outcome: { status: 'FAILURE' },
+        actor: { id: 'typo', type: 'USER' },
+      })),
+    ]);
+    const b = await assess(await env.createKey('AUDITOR', 'soc2-bad'), 'soc2');
+    expect(control(b, 'CC6.1')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
+    expect(control(b, 'CC6.1').rules.find((r) => r.ruleId === 'repeated-failed-logins')).toMatchObject({ verdict: 'FINDING', count: 1 });
+  });
+
+  it('GDPR Art. 33: a breach notified after 72 hours is non-compliant, within 72 hours compliant', async () => {
+    const late = await env.createKey('INGEST', 'gdpr-late');
+    await seed(late, [
+      { occurredAt: at(2, 1, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' } },
+      { occurredAt: at(2, 4, 9), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-1' } },
+      { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' } },
+      { occurredAt: at(2, 10, 20), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' } },
+    ]);
+    const a = await assess(await env.createKey('AUDITOR', 'gdpr-late'), 'gdpr');
+    expect(control(a, 'Art. 33')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
+    expect(control(a, 'Art. 33').rules.find((r) => r.ruleId === 'breach-notified-72h')).toMatchObject({ verdict: 'MET', count: 1 });
+
+    const onTime = await env.createKey('INGEST', 'gdpr-on-time');
+    await seed(onTime, [
+      { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' } },
+      { occurredAt: at(2, 13, 7), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' } },
+    ]);
+    const b = await assess(await env.createKey('AUDITOR', 'gdpr-on-time'), 'gdpr');
+    expect(control(b, 'Art. 33')).toMatchObject({ status: 'COMPLIANT', violationCount: 0 });
+  });
+
+  it('HIPAA 164.308(a)(1)(ii)(D): a month without an activity review is a finding that rolls up to the standard', async () => {
+    const key = await env.createKey('INGEST', 'hipaa-gap');
+    await seed(
+      key,
+      [3, 1].map((m) => ({ occurredAt: at(m, 10), action: 'audit.log.reviewed', resource: { type: 'log', id: 'ehr' } })),
+    );
+    const a = await assess(await env.createKey('AUDITOR', 'hipaa-gap'), 'hipaa');
+    const review = control(a, '164.308(a)(1)(ii)(D)');
+    expect(review).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
+    expect(review.rules.find((r) => r.ruleId === 'monthly-activity-review')).toMatchObject({
+      verdict: 'PARTIAL',
+      periodsChecked: 3,
+      periodsMet: 2,
+    });
+    expect(control(a, '164.308(a)(1)').status).toBe('NON_COMPLIANT');
+    expect(control(a, '164.312(b)').status).toBe('COMPLIANT');
+  });
+
+  it('caches under the chain head and recomputes after a new event', async () => {
+    const auditor = await env.createKey('AUDITOR', 'soc2-good');
+    const first = await assess(auditor, 'soc2');
+    const again = await assess(auditor, 'soc2');
+    expect(again.cached).toBe(true);
+    expect(again.headSequence).toBe(first.headSequence);
+    await seed(await env.createKey('INGEST', 'soc2-good'), [
+      { occurredAt: at(1, 2), action: 'policy.approved', resource: { type: 'policy', id: 'p' } },
+    ]);
+    const fresh = await assess(auditor, 'soc2');
+    expect(fresh.cached).toBe(false);
+    expect(fresh.headSequence).toBe(first.headSequence + 1);
+    expect(control(fresh, 'CC1.1').status).toBe('COMPLIANT');
+  });
+
+  it('an attestation flips a NOT_ASSESSED control and is an event in the chain', async () => {
+    const auditor = await env.createKey('AUDITOR', 'soc2-attest');
+    await seed(await env.createKey('INGEST', 'soc2-attest'), [{ occurredAt: at(1, 2), action: 'auth.login' }]);
+    const before = await assess(auditor, 'soc2', { from: RANGE.from });
+    expect(control(before, 'CC2.3').status).toBe('NOT_ASSESSED');
+    const res = await env.gql(
+      `mutation A($input: AttestControlInput!) { attestControl(input: $input) { status note sequence event { action resource { type id } } } }`,
+      {
+        input: {
+          frameworkId: 'soc2',
+          controlId: 'CC2.3',
+          status: 'COMPLIANT',
+          note: 'Reviewed the vendor contracts.',
+          expiresAt: new Date(Date.now() + 86_400_000 * 90).toISOString(),
+        },
+      },
+      auditor,
+    );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.attestControl).toMatchObject({
+      status: 'COMPLIANT',
+      event: { action: 'datapunk.control.attested', resource: { type: 'compliance_control', id: 'soc2:CC2.3' } },
+    });
+    const after = await assess(auditor, 'soc2', { from: RANGE.from });
+    expect(after.cached).toBe(false);
+    expect(control(after, 'CC2.3')).toMatchObject({ status: 'COMPLIANT', attestation: { status: 'COMPLIANT' } });
+  });
+});
