@@ -1,5 +1,7 @@
 /**
- * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run.
+ * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run, then
+ * SOC 2 assessments over 100,000 and 1,000,000 events (bench/assessment.ts). BENCH_ONLY=ingest or
+ * BENCH_ONLY=assessment runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -11,20 +13,22 @@
  *
  * Settings: BENCH_MARIADB_URL (default mariadb://root@127.0.0.1:3306), BENCH_EVENTS, BENCH_ROUNDS
  * (default 3), BENCH_CONCURRENCY (batches in flight on each path, default 1: one client, one
- * connection, the plain reading of the target).
+ * connection, the plain reading of the target), BENCH_KEEP_DB=1 (keep the database afterwards).
  */
 import 'reflect-metadata';
 import path from 'node:path';
 import os from 'node:os';
 import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createConnection, type Connection } from 'mysql2/promise';
 import { prepareEvents, type AuditEventInputShape } from '../src/audit/event-validation';
-import { chunkRows, EVENT_COLUMNS, LABEL_COLUMNS, planAppend } from '../src/audit/chain-append';
+import { chunkRows, EVENT_COLUMNS, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/audit/chain-append';
+import { MYSQL_ROLLUP_UPSERT } from '../src/audit/chain-store';
 import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
 import { placeholders } from '../src/database/sql-format';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
+import { assessmentBench } from './assessment';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -97,6 +101,7 @@ async function startServer(databaseUrl: string, adminKey: string, dataDir: strin
   });
   return {
     url,
+    pid: child.pid!,
     stop: () => new Promise<void>((r) => (child.exitCode !== null ? r() : (child.once('exit', () => r()), child.kill('SIGTERM')))),
   };
 }
@@ -111,6 +116,7 @@ async function gql(url: string, key: string, body: string): Promise<any> {
 interface RawBatch {
   events: unknown[][];
   labels: unknown[][];
+  rollup: unknown[][];
 }
 
 /** The same rows the service writes (ids, sequences, hashes included), built before any clock starts. */
@@ -121,13 +127,14 @@ function rawBatches(tenant: string, inputs: AuditEventInputShape[]): RawBatch[] 
   for (let i = 0; i < prepared.length; i += BATCH) {
     const plan = planAppend(tenant, head, prepared.slice(i, i + BATCH), new Map());
     head = plan.head;
-    batches.push({ events: plan.eventRows, labels: plan.labelRows });
+    batches.push({ events: plan.eventRows, labels: plan.labelRows, rollup: plan.rollupRows });
   }
   return batches;
 }
 
 const EVENTS_SQL = `INSERT INTO raw_audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
 const LABELS_SQL = `INSERT INTO raw_audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
+const ROLLUP_SQL = `INSERT INTO raw_audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
 
 /** One batch the raw way: a transaction of multi-row INSERTs with bound values. */
 async function rawInsert(conn: Connection, batch: RawBatch): Promise<void> {
@@ -136,6 +143,8 @@ async function rawInsert(conn: Connection, batch: RawBatch): Promise<void> {
     await conn.query(EVENTS_SQL + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
   for (const chunk of chunkRows(batch.labels, 4 * BATCH))
     await conn.query(LABELS_SQL + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+  for (const chunk of chunkRows(batch.rollup, BATCH))
+    await conn.query(ROLLUP_SQL + placeholders(chunk.length, ROLLUP_COLUMNS.length) + MYSQL_ROLLUP_UPSERT, chunk.flat());
   await conn.query('COMMIT');
 }
 
@@ -165,6 +174,39 @@ async function round(
   return { raw: rawSeconds, ingest: ingestSeconds };
 }
 
+async function ingestBench(conns: Connection[], url: string, adminKey: string): Promise<void> {
+  const conn = conns[0];
+  await conn.query('CREATE TABLE raw_audit_event LIKE audit_event');
+  await conn.query('CREATE TABLE raw_audit_event_label LIKE audit_event_label');
+  await conn.query('CREATE TABLE raw_audit_event_rollup LIKE audit_event_rollup');
+  console.log(
+    `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH} with idempotency keys, ${ROUNDS} rounds, ${CONCURRENCY} batch(es) in flight on both paths, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}`,
+  );
+
+  // Warm-up: JIT, connection pools, buffer pool — on both paths, not timed.
+  const warm = Array.from({ length: 2 * BATCH }, (_, i) => makeEvent(i, -1));
+  const bodiesOf = (inputs: AuditEventInputShape[]) =>
+    Array.from({ length: Math.ceil(inputs.length / BATCH) }, (_, b) =>
+      JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(b * BATCH, (b + 1) * BATCH) } } }),
+    );
+  await round(conns, url, adminKey, rawBatches('warmup', warm), bodiesOf(warm));
+
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r += 1) {
+    const inputs = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, r));
+    const times = await round(conns, url, adminKey, rawBatches(`raw-${r}`, inputs), bodiesOf(inputs));
+    const raw = EVENTS / times.raw;
+    const ingest = EVENTS / times.ingest;
+    ratios.push(ingest / raw);
+    console.log(
+      `round ${r + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}`,
+    );
+  }
+  const [{ n }] = ((await conn.query("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = 'default'")) as any)[0];
+  if (Number(n) !== EVENTS * ROUNDS + 2 * BATCH) throw new Error(`expected ${EVENTS * ROUNDS + 2 * BATCH} recorded events, found ${n}`);
+  console.log(`ingest_vs_raw_ratio=${median(ratios).toFixed(3)}`);
+}
+
 async function main(): Promise<void> {
   const server = new URL(SERVER);
   const dbName = `dpa_bench_${randomBytes(4).toString('hex')}`;
@@ -192,39 +234,34 @@ async function main(): Promise<void> {
     });
   const conns = await Promise.all(Array.from({ length: CONCURRENCY }, connect));
   const conn = conns[0];
+  const only = process.env.BENCH_ONLY;
   try {
-    await conn.query('CREATE TABLE raw_audit_event LIKE audit_event');
-    await conn.query('CREATE TABLE raw_audit_event_label LIKE audit_event_label');
-    console.log(
-      `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH} with idempotency keys, ${ROUNDS} rounds, ${CONCURRENCY} batch(es) in flight on both paths, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}`,
-    );
-
-    // Warm-up: JIT, connection pools, buffer pool — on both paths, not timed.
-    const warm = Array.from({ length: 2 * BATCH }, (_, i) => makeEvent(i, -1));
-    const bodiesOf = (inputs: AuditEventInputShape[]) =>
-      Array.from({ length: Math.ceil(inputs.length / BATCH) }, (_, b) =>
-        JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(b * BATCH, (b + 1) * BATCH) } } }),
-      );
-    await round(conns, app.url, adminKey, rawBatches('warmup', warm), bodiesOf(warm));
-
-    const ratios: number[] = [];
-    for (let r = 0; r < ROUNDS; r += 1) {
-      const inputs = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, r));
-      const times = await round(conns, app.url, adminKey, rawBatches(`raw-${r}`, inputs), bodiesOf(inputs));
-      const raw = EVENTS / times.raw;
-      const ingest = EVENTS / times.ingest;
-      ratios.push(ingest / raw);
-      console.log(
-        `round ${r + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}`,
-      );
+    if (only !== 'assessment') await ingestBench(conns, app.url, adminKey);
+    if (only !== 'ingest') {
+      await assessmentBench({
+        conn,
+        url: app.url,
+        pid: app.pid,
+        gql,
+        auditorKey: async (tenant) =>
+          execFileSync(
+            process.execPath,
+            [path.resolve(__dirname, '../src/cli.js'), 'create-api-key', '--role', 'AUDITOR', '--tenant', tenant],
+            {
+              env: { ...process.env, DATABASE_URL: dbUrl.toString(), LOG_LEVEL: 'warn' },
+              stdio: ['ignore', 'pipe', 'ignore'],
+            },
+          )
+            .toString()
+            .trim(),
+      });
     }
-    const [{ n }] = ((await conn.query("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = 'default'")) as any)[0];
-    if (Number(n) !== EVENTS * ROUNDS + 2 * BATCH) throw new Error(`expected ${EVENTS * ROUNDS + 2 * BATCH} recorded events, found ${n}`);
-    console.log(`ingest_vs_raw_ratio=${median(ratios).toFixed(3)}`);
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();
-    await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
+    // BENCH_KEEP_DB=1 keeps the seeded database for profiling queries by hand.
+    if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${dbName}`);
+    else await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
     await admin.end();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

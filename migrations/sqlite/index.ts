@@ -1,3 +1,4 @@
+import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup';
 import { Init1795703444771 } from './1795703444771-Init';
 /** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
-export const sqliteMigrations: Function[] = [Init1795703444771];
+export const sqliteMigrations: Function[] = [Init1795703444771, ComplianceRollup1795713152131];

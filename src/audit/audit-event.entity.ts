@@ -118,3 +118,53 @@ export class AuditEventLabelEntity {
   @Column({ type: 'bigint' })
   sequence!: string;
 }
+
+/**
+ * Daily counts of events per combination of the columns compliance rules test, written in the same
+ * transaction as the events (ADR 0010). Assessments sum these rows instead of scanning events, so
+ * their cost follows the days and the variety of events, not their number.
+ */
+@Entity({ name: 'audit_event_rollup' })
+export class AuditEventRollupEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId!: string;
+
+  /** `YYYY-MM-DD` of occurredAt, UTC. */
+  @PrimaryColumn({ type: 'varchar', length: 10 })
+  day!: string;
+
+  @PrimaryColumn({ type: 'varchar', length: 128 })
+  action!: string;
+
+  @PrimaryColumn({ name: 'outcome_status', type: 'varchar', length: 16 })
+  outcomeStatus!: string;
+
+  @PrimaryColumn({ type: 'smallint' })
+  severity!: number;
+
+  @PrimaryColumn({ type: 'smallint' })
+  classification!: number;
+
+  @PrimaryColumn({ name: 'resource_type', type: 'varchar', length: 128 })
+  resourceType!: string;
+
+  @PrimaryColumn({ name: 'actor_type', type: 'varchar', length: 16 })
+  actorType!: string;
+
+  /** SHA-256 (hex) of `categories`; empty when the events carry none. */
+  @PrimaryColumn({ name: 'categories_key', type: 'varchar', length: 64 })
+  categoriesKey!: string;
+
+  /** The events' categories, sorted, comma-separated (at most 32 of 64 characters). */
+  @Column({ type: 'varchar', length: 2100 })
+  categories!: string;
+
+  @Column({ name: 'event_count', type: 'bigint' })
+  eventCount!: string;
+
+  @Column({ name: 'min_sequence', type: 'bigint' })
+  minSequence!: string;
+
+  @Column({ name: 'max_sequence', type: 'bigint' })
+  maxSequence!: string;
+}

@@ -34,6 +34,8 @@ export interface AppendPlan {
   eventRows: unknown[][];
   /** Column values for the audit_event_label INSERT, in LABEL_COLUMNS order. */
   labelRows: unknown[][];
+  /** Column values for the audit_event_rollup upsert, in ROLLUP_COLUMNS order. */
+  rollupRows: unknown[][];
   receipts: Receipt[];
   head: ChainHead;
 }
@@ -198,7 +200,71 @@ export function planAppend(
     for (const value of event.payload.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
     for (const value of event.payload.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
   }
-  return { eventRows, labelRows, receipts: linked.receipts, head: linked.head };
+  const rollupRows = rollupGroups(
+    events.map((e) => rollupKey(tenantId, e)),
+    (key) => key.join('\u0000'),
+    linked.links,
+  ).map((g) => [...g.key, g.count, g.minSequence, g.maxSequence]);
+  return { eventRows, labelRows, rollupRows, receipts: linked.receipts, head: linked.head };
+}
+
+/** audit_event_rollup: the key columns (the primary key), then the categories and the three sums. */
+export const ROLLUP_KEY_COLUMNS = [
+  'tenant_id',
+  'day',
+  'action',
+  'outcome_status',
+  'severity',
+  'classification',
+  'resource_type',
+  'actor_type',
+  'categories_key',
+] as const;
+export const ROLLUP_COLUMNS = [...ROLLUP_KEY_COLUMNS, 'categories', 'event_count', 'min_sequence', 'max_sequence'] as const;
+
+/** An event's rollup key columns plus its categories (ROLLUP_COLUMNS up to `categories`). Known before the lock. */
+export function rollupKey(tenantId: string, { payload: p }: PreparedEvent): (string | number)[] {
+  const categories = p.categories.join(','); // sorted and unique since validation
+  return [
+    tenantId,
+    p.occurredAt.slice(0, 10),
+    p.action,
+    p.outcome.status,
+    severityRank(p.severity),
+    classificationRank(p.classification),
+    p.resource.type,
+    p.actor.type,
+    categories ? sha256Hex(categories) : '',
+    categories,
+  ];
+}
+
+/** One rollup row's worth of a batch: the events of one key, counted. */
+export interface RollupGroup<K> {
+  key: K;
+  count: number;
+  minSequence: number;
+  maxSequence: number;
+}
+
+/** The batch's new events (replays excluded) counted per rollup key; `id` tells keys apart. */
+export function rollupGroups<K>(
+  keys: readonly K[],
+  id: (key: K) => string,
+  links: readonly { index: number; sequence: number }[],
+): RollupGroup<K>[] {
+  const groups = new Map<string, RollupGroup<K>>();
+  for (const { index, sequence } of links) {
+    const key = keys[index];
+    const name = id(key);
+    const group = groups.get(name);
+    if (!group) groups.set(name, { key, count: 1, minSequence: sequence, maxSequence: sequence });
+    else {
+      group.count += 1;
+      group.maxSequence = sequence; // links come in sequence order
+    }
+  }
+  return [...groups.values()];
 }
 
 /** Splits rows for multi-row INSERTs: at most `maxRows` a statement and roughly `maxBytes` of values. */

@@ -14,6 +14,10 @@ import {
   LABEL_COLUMNS,
   linkEvents,
   planAppend,
+  ROLLUP_COLUMNS,
+  ROLLUP_KEY_COLUMNS,
+  rollupGroups,
+  rollupKey,
   staticEventValues,
   type Receipt,
 } from './chain-append';
@@ -27,6 +31,10 @@ export interface ChainStore {
 
 const INSERT_EVENTS = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
 const INSERT_LABELS = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
+const INSERT_ROLLUP = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
+/** Adds a batch's counts to existing rollup rows (the chain lock serialises a tenant's appends). */
+const SQLITE_ROLLUP_UPSERT = ` ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(',')}) DO UPDATE SET event_count = event_count + excluded.event_count, min_sequence = min(min_sequence, excluded.min_sequence), max_sequence = max(max_sequence, excluded.max_sequence)`;
+export const MYSQL_ROLLUP_UPSERT = ` ON DUPLICATE KEY UPDATE event_count = event_count + VALUES(event_count), min_sequence = LEAST(min_sequence, VALUES(min_sequence)), max_sequence = GREATEST(max_sequence, VALUES(max_sequence))`;
 const KEYED_SELECT =
   'SELECT idempotency_key, payload_hash, id, sequence, hash, chain_hash, recorded_at FROM audit_event WHERE tenant_id = ? AND idempotency_key IN ';
 
@@ -114,6 +122,9 @@ export class SqliteChainStore implements ChainStore {
     for (const chunk of chunkRows(plan.labelRows, 2000)) {
       this.statement(INSERT_LABELS + placeholders(chunk.length, LABEL_COLUMNS.length)).run(chunk.flat());
     }
+    for (const chunk of chunkRows(plan.rollupRows, 500)) {
+      this.statement(INSERT_ROLLUP + placeholders(chunk.length, ROLLUP_COLUMNS.length) + SQLITE_ROLLUP_UPSERT).run(chunk.flat());
+    }
     if (plan.eventRows.length) this.updateHead.run(plan.head.sequence, plan.head.chainHash, toSqlDateTime(now.toISOString()), tenantId);
     return plan;
   }
@@ -186,6 +197,12 @@ export class MysqlChainStore implements ChainStore {
         ...e.payload.tags.map((v) => `(${id},'tag',${escape(v)},${tenant},`),
       ];
     });
+    const rollupSql = events.map(
+      (e) =>
+        `(${rollupKey(tenantId, e)
+          .map((v) => escape(v))
+          .join(',')},`,
+    );
     // Optimistic idempotency: most batches are not retries, so try the INSERT without looking keys
     // up; a key already stored makes it hit the unique index, and the append is redone with the
     // look-up under the lock (replays then get their original receipts, conflicts their error).
@@ -210,6 +227,10 @@ export class MysqlChainStore implements ChainStore {
         }
         for (const sql of statements(INSERT_EVENTS, rows)) await runner.query(sql);
         for (const sql of statements(INSERT_LABELS, labels)) await runner.query(sql);
+        const rollup = rollupGroups(rollupSql, (key) => key, linked.links).map(
+          (g) => `${g.key}${g.count},${g.minSequence},${g.maxSequence})`,
+        );
+        for (const sql of statements(INSERT_ROLLUP, rollup)) await runner.query(sql + MYSQL_ROLLUP_UPSERT);
         if (rows.length) {
           await runner.query('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?', [
             linked.head.sequence,

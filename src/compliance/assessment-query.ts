@@ -1,3 +1,4 @@
+import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import type { Control, EventMatch, EventRule } from '../plugin-api';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
@@ -12,8 +13,14 @@ export interface MeasureScope {
   to: Date | null;
   /** Deadlines of temporal rules are judged against this instant. */
   now: Date;
-  /** Only events up to this sequence count: the answer describes exactly this chain head. */
+}
+
+/** The chain head an assessment describes and when the tenant's trail begins. */
+export interface Snapshot {
   headSequence: number;
+  headChainHash: string | null;
+  /** Day (`YYYY-MM-DD`) of the tenant's earliest event; null without events. */
+  firstDay: string | null;
 }
 
 /** One rule of one control. */
@@ -23,18 +30,22 @@ export interface PlannedRule {
   rule: EventRule;
 }
 
+type DayCounts = { days: Map<string, number>; hi: number | null; lo: number | null };
+
 const v = (value: unknown): Sql => ({ text: '?', params: [value] });
 const matchKey = (match: EventMatch) => JSON.stringify(match);
-/** Columns the grouped scan keeps; every EventMatch field but categories is one of them. */
-const GROUP_COLUMNS = ['action', 'outcome_status', 'severity', 'classification', 'resource_type', 'actor_type'];
+const DAY_MS = 86_400_000;
+const dayOf = (date: Date) => date.toISOString().slice(0, 10);
+const dayStart = (date: Date) => new Date(Math.floor(date.getTime() / DAY_MS) * DAY_MS);
 /** Category bits stay below 2^53 so that sums are exact in JavaScript too. */
 export const MAX_RULE_CATEGORIES = 52;
 
 /**
- * The SQL side of an assessment. MATCH and AT_LEAST rules of a whole framework are answered by
- * one grouped scan per shape (with and without categories): the events are grouped by day and by
- * the columns rules test, and each distinct match becomes a SUM over the groups. Temporal rules
- * run one query each. Nothing returns rows per event: the results are a few hundred numbers.
+ * The SQL side of an assessment. MATCH and AT_LEAST rules are answered from audit_event_rollup
+ * (daily counts per combination of tested columns, written with the events; ADR 0010): one query
+ * sums, per day, the rows each distinct match accepts. The partial days at the edges of the range
+ * come from the events themselves, and temporal rules run one query each over the matching events.
+ * Nothing returns rows per event: the results are a few hundred numbers.
  */
 export class AssessmentQueries {
   private readonly rules: RuleSql;
@@ -47,28 +58,77 @@ export class AssessmentQueries {
     return this.rules;
   }
 
-  /** `alias.occurred_at` inside the scope, and the sequence bound. */
-  private range(alias: string, scope: MeasureScope): Sql {
-    const to = scope.to ? sql` AND ${alias}.occurred_at < ${v(toSqlDateTime(scope.to.toISOString()))}` : '';
-    return sql`${alias}.tenant_id = ${v(scope.tenantId)} AND ${alias}.occurred_at >= ${v(toSqlDateTime(scope.from.toISOString()))}${to} AND ${alias}.sequence <= ${v(scope.headSequence)}`;
+  /** `alias.occurred_at` in `[from, to)` and at most the head. */
+  private range(alias: string, tenantId: string, from: Date, to: Date | null, headSequence: number): Sql {
+    const upper = to ? sql` AND ${alias}.occurred_at < ${v(toSqlDateTime(to.toISOString()))}` : '';
+    return sql`${alias}.tenant_id = ${v(tenantId)} AND ${alias}.occurred_at >= ${v(toSqlDateTime(from.toISOString()))}${upper} AND ${alias}.sequence <= ${v(headSequence)}`;
   }
 
-  /** Measures every rule; the map is keyed by the rule object. */
-  async measure(planned: readonly PlannedRule[], scope: MeasureScope): Promise<Map<EventRule, RuleMeasure>> {
-    const out = new Map<EventRule, RuleMeasure>();
+  /**
+   * Measures every rule. The chain head, the first day and the rollup sums are read in one snapshot,
+   * so the numbers describe exactly the returned head; every other query is bounded by it.
+   */
+  async measure(
+    planned: readonly PlannedRule[],
+    scope: MeasureScope,
+  ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
     const counted = planned.filter((p) => p.rule.kind === 'MATCH' || p.rule.kind === 'AT_LEAST');
-    const plain = new Map<string, EventMatch>();
-    const labelled = new Map<string, EventMatch>();
+    const matches = [
+      ...new Map(
+        counted.map(({ rule }) => [matchKey((rule as { match: EventMatch }).match), (rule as { match: EventMatch }).match]),
+      ).values(),
+    ];
+
+    // Whole days come from the rollup; the partial days at either end from the events.
+    const firstWhole =
+      dayStart(scope.from).getTime() === scope.from.getTime() ? scope.from : new Date(dayStart(scope.from).getTime() + DAY_MS);
+    const endWhole = scope.to ? dayStart(scope.to) : null;
+    const wholeDays = endWhole === null || firstWhole < endWhole;
+    const edges: [Date, Date | null][] = !wholeDays
+      ? [[scope.from, scope.to]]
+      : [
+          ...(firstWhole > scope.from ? [[scope.from, firstWhole] as [Date, Date]] : []),
+          ...(endWhole && scope.to && endWhole < scope.to ? [[endWhole, scope.to] as [Date, Date]] : []),
+        ];
+
+    const [headRows, firstRows, rollupRows] = await this.snapshotRead([
+      sql`SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ${v(scope.tenantId)}`,
+      sql`SELECT MIN(day) AS first_day FROM audit_event_rollup WHERE tenant_id = ${v(scope.tenantId)}`,
+      ...(matches.length && wholeDays ? [this.rollupSums(matches, scope.tenantId, dayOf(firstWhole), endWhole && dayOf(endWhole))] : []),
+    ]);
+    const snapshot: Snapshot = {
+      headSequence: headRows[0] ? toNumber(headRows[0].sequence) : 0,
+      headChainHash: headRows[0] ? String(headRows[0].chain_hash) : null,
+      firstDay: firstRows[0]?.first_day ? String(firstRows[0].first_day) : null,
+    };
+
+    const counts = new Map<string, DayCounts>(matches.map((m) => [matchKey(m), { days: new Map(), hi: null, lo: null }]));
+    const add = (rows: Record<string, unknown>[] | undefined) =>
+      matches.forEach((match, i) => {
+        const entry = counts.get(matchKey(match))!;
+        for (const row of rows ?? []) {
+          const n = toNumber(row[`c${i}`] ?? 0);
+          if (n > 0) entry.days.set(String(row.d), (entry.days.get(String(row.d)) ?? 0) + n);
+          if (row[`h${i}`] !== null && row[`h${i}`] !== undefined) entry.hi = Math.max(entry.hi ?? 0, toNumber(row[`h${i}`]));
+          if (row[`l${i}`] !== null && row[`l${i}`] !== undefined) entry.lo = Math.min(entry.lo ?? Infinity, toNumber(row[`l${i}`]));
+        }
+      });
+    add(rollupRows);
+
+    const out = new Map<EventRule, RuleMeasure>();
+    const head = snapshot.headSequence;
+    await Promise.all([
+      ...(matches.length
+        ? edges.map(async ([from, to]) => add(await this.rows(this.eventSums(matches, scope.tenantId, from, to, head))))
+        : []),
+      ...planned.map(async ({ rule }) => {
+        if (rule.kind === 'NOT_FOLLOWED_BY') out.set(rule, await this.notFollowedBy(rule, scope, head));
+        if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
+      }),
+    ]);
     for (const { rule } of counted) {
-      const match = (rule as { match: EventMatch }).match;
-      (match.categories ? labelled : plain).set(matchKey(match), match);
-    }
-    const byDay = new Map<string, { days: Map<string, number>; hi: number | null; lo: number | null }>();
-    await this.groupedScan([...plain.values()], scope, false, byDay);
-    await this.groupedScan([...labelled.values()], scope, true, byDay);
-    for (const { rule } of counted) {
-      const found = byDay.get(matchKey((rule as { match: EventMatch }).match)) ?? { days: new Map(), hi: null, lo: null };
-      const samples = [found.hi, found.lo].filter((s): s is number => s !== null);
+      const found = counts.get(matchKey((rule as { match: EventMatch }).match))!;
+      const samples = [found.hi, found.lo].filter((x): x is number => x !== null);
       out.set(
         rule,
         rule.kind === 'MATCH'
@@ -76,76 +136,64 @@ export class AssessmentQueries {
           : { kind: 'AT_LEAST', byDay: found.days, samples },
       );
     }
-    for (const { rule } of planned) {
-      if (rule.kind === 'NOT_FOLLOWED_BY') out.set(rule, await this.notFollowedBy(rule, scope));
-      if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope));
-    }
-    return out;
+    return { snapshot, measures: out };
+  }
+
+  private rows(query: Sql): Promise<Record<string, unknown>[]> {
+    return this.dataSource.query(query.text, query.params);
   }
 
   /**
-   * Counts per day of each match. The inner query groups events by day and the tested columns (and
-   * a category bit mask when the matches name categories); the outer one sums the groups each match
-   * accepts, and keeps the newest and oldest sequence as samples.
+   * Statements that must see one state of the database: SQLite runs them synchronously in one read
+   * transaction (nothing in this process can interleave); MariaDB in one REPEATABLE READ snapshot.
    */
-  private async groupedScan(
-    matches: EventMatch[],
-    scope: MeasureScope,
-    withCategories: boolean,
-    into: Map<string, { days: Map<string, number>; hi: number | null; lo: number | null }>,
-  ): Promise<void> {
-    if (!matches.length) return;
-    const categories = [...new Set(matches.flatMap((m) => m.categories ?? []))];
-    if (categories.length > MAX_RULE_CATEGORIES) throw new Error(`a framework's rules name more than ${MAX_RULE_CATEGORIES} categories`);
-    const bits = new Map(categories.map((c, i) => [c, 2 ** i]));
-    const test: CategoryTest = withCategories ? { kind: 'mask', column: 'g.mask', bits } : { kind: 'absent' };
-    const columns = GROUP_COLUMNS.map((c) => `e.${c}`).join(', ');
-    const day = this.rules.day('e.occurred_at');
+  private async snapshotRead(queries: Sql[]): Promise<Record<string, unknown>[][]> {
+    if (this.rules.dialect === 'sqlite') {
+      const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
+      return db.transaction(() => queries.map((q) => db.prepare(q.text).all(...(q.params as never[])) as Record<string, unknown>[]))();
+    }
+    const runner = this.dataSource.createQueryRunner('slave');
+    try {
+      await runner.connect();
+      await runner.startTransaction('REPEATABLE READ');
+      const results: Record<string, unknown>[][] = [];
+      for (const q of queries) results.push(await runner.query(q.text, q.params));
+      await runner.commitTransaction();
+      return results;
+    } finally {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      await runner.release();
+    }
+  }
 
-    const inner = withCategories
-      ? sql`SELECT ${day} AS d, ${columns}, m.mask AS mask, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
-          FROM (SELECT l.sequence AS seq, SUM(CASE l.value ${joinSql(
-            categories.map((c) => sql`WHEN ${v(c)} THEN ${v(bits.get(c))}`),
-            ' ',
-          )} ELSE 0 END) AS mask
-                FROM audit_event_label l
-                WHERE l.tenant_id = ${v(scope.tenantId)} AND l.kind = 'category' AND l.value IN (${joinSql(
-                  categories.map((c) => v(c)),
-                  ', ',
-                )})
-                GROUP BY l.sequence) m
-          JOIN audit_event e ON e.tenant_id = ${v(scope.tenantId)} AND e.sequence = m.seq
-          WHERE ${this.range('e', scope)}
-          GROUP BY d, ${columns}, m.mask`
-      : sql`SELECT ${day} AS d, ${columns}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
-          FROM audit_event e WHERE ${this.range('e', scope)}
-          GROUP BY d, ${columns}`;
+  /** Per day, the rollup rows each match accepts: counts, newest and oldest sequence. */
+  private rollupSums(matches: EventMatch[], tenantId: string, fromDay: string, toDay: string | null): Sql {
+    const test: CategoryTest = { kind: 'list', column: 'r.categories' };
     const sums = matches.map((match, i) => {
-      const cond = this.rules.match(match, 'g', test);
-      return sql`SUM(CASE WHEN ${cond} THEN g.n ELSE 0 END) AS c${i}, MAX(CASE WHEN ${cond} THEN g.hi END) AS h${i}, MIN(CASE WHEN ${cond} THEN g.lo END) AS l${i}`;
+      const cond = this.rules.match(match, 'r', test);
+      return sql`SUM(CASE WHEN ${cond} THEN r.event_count ELSE 0 END) AS c${i}, MAX(CASE WHEN ${cond} THEN r.max_sequence END) AS h${i}, MIN(CASE WHEN ${cond} THEN r.min_sequence END) AS l${i}`;
     });
-    const query = sql`SELECT g.d AS d, ${joinSql(sums, ', ')} FROM (${inner}) g GROUP BY g.d`;
-    const rows: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    const upper = toDay ? sql` AND r.day < ${v(toDay)}` : '';
+    return sql`SELECT r.day AS d, ${joinSql(sums, ', ')} FROM audit_event_rollup r WHERE r.tenant_id = ${v(tenantId)} AND r.day >= ${v(fromDay)}${upper} GROUP BY r.day`;
+  }
 
-    matches.forEach((match, i) => {
-      const entry = { days: new Map<string, number>(), hi: null as number | null, lo: null as number | null };
-      for (const row of rows) {
-        const n = toNumber(row[`c${i}`] ?? 0);
-        if (n > 0) entry.days.set(String(row.d), n);
-        if (row[`h${i}`] !== null && row[`h${i}`] !== undefined) entry.hi = Math.max(entry.hi ?? 0, toNumber(row[`h${i}`]));
-        if (row[`l${i}`] !== null && row[`l${i}`] !== undefined) entry.lo = Math.min(entry.lo ?? Infinity, toNumber(row[`l${i}`]));
-      }
-      into.set(matchKey(match), entry);
+  /** The same sums straight from the events of `[from, to)`: the partial days at the range's edges. */
+  private eventSums(matches: EventMatch[], tenantId: string, from: Date, to: Date | null, headSequence: number): Sql {
+    const sums = matches.map((match, i) => {
+      const cond = this.rules.match(match, 'e', { kind: 'exists' });
+      return sql`SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END) AS c${i}, MAX(CASE WHEN ${cond} THEN e.sequence END) AS h${i}, MIN(CASE WHEN ${cond} THEN e.sequence END) AS l${i}`;
     });
+    const day = this.rules.day('e.occurred_at');
+    return sql`SELECT ${day} AS d, ${joinSql(sums, ', ')} FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)} GROUP BY ${day}`;
   }
 
   /** Triggers in range; for each, whether a correlated follow-up came within the window (even after `to`). */
-  private async notFollowedBy(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope): Promise<RuleMeasure> {
+  private async notFollowedBy(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
     const r = this.rules;
     const deadline = r.plus('t.occurred_at', rule.within);
     const now = v(toSqlDateTime(scope.now.toISOString()));
     const followed = sql`CASE WHEN EXISTS (SELECT 1 FROM audit_event f
-        WHERE f.tenant_id = t.tenant_id AND f.sequence <= ${v(scope.headSequence)} AND f.sequence <> t.sequence
+        WHERE f.tenant_id = t.tenant_id AND f.sequence <= ${v(head)} AND f.sequence <> t.sequence
           AND f.occurred_at >= t.occurred_at AND f.occurred_at <= ${deadline}
           AND ${r.correlates('t', 'f', rule.correlation)} AND ${r.match(rule.followUp, 'f', { kind: 'exists' })}) THEN 1 ELSE 0 END`;
     const overdue = sql`x.followed = 0 AND x.deadline <= ${now}`;
@@ -158,7 +206,7 @@ export class AssessmentQueries {
         MAX(CASE WHEN ${overdue} THEN x.sequence END) AS o_hi, MIN(CASE WHEN ${overdue} THEN x.sequence END) AS o_lo
       FROM (SELECT t.sequence AS sequence, ${deadline} AS deadline, ${followed} AS followed
             FROM audit_event t
-            WHERE ${this.range('t', scope)} AND ${r.match(rule.trigger, 't', { kind: 'exists' })}) x`;
+            WHERE ${this.range('t', scope.tenantId, scope.from, scope.to, head)} AND ${r.match(rule.trigger, 't', { kind: 'exists' })}) x`;
     const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
     return {
@@ -176,7 +224,7 @@ export class AssessmentQueries {
    * Events that complete a burst: the (count-1)-th earlier matching event of the same correlation
    * key is within the window. Found with LAG over the matching events only.
    */
-  private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope): Promise<RuleMeasure> {
+  private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
     const r = this.rules;
     const key = r.correlationKey('e', rule.correlation);
     const query = sql`SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
@@ -184,7 +232,7 @@ export class AssessmentQueries {
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start
             FROM audit_event e
-            WHERE ${this.range('e', scope)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
+            WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}`;
     const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
     return {

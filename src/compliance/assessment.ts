@@ -103,10 +103,15 @@ const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? o
 const MAX_SAMPLES = 5;
 const newest = (sequences: number[]) => [...new Set(sequences)].sort((a, b) => b - a).slice(0, MAX_SAMPLES);
 
-/** The range an assessment looks at; `end` is min(to, now): time not yet passed proves nothing. */
+/**
+ * The range an assessment looks at; `end` is min(to, now): time not yet passed proves nothing.
+ * `firstEvent` is the start of the day of the tenant's earliest event (null without events):
+ * periods before the trail began are not judged.
+ */
 export interface AssessedRange {
   from: Date;
   end: Date;
+  firstEvent: Date | null;
 }
 
 function atLeast(
@@ -123,7 +128,9 @@ function atLeast(
   let met = 0;
   const missed: string[] = [];
   // Whole periods are checked; a partial one at either edge counts only when it already has enough.
-  for (const span of periodsBetween(rule.period, range.from, range.end)) {
+  if (!range.firstEvent) return { checked, met, missed };
+  const start = range.firstEvent > range.from ? range.firstEvent : range.from;
+  for (const span of periodsBetween(rule.period, start, range.end)) {
     const enough = (byPeriod.get(span.label) ?? 0) >= rule.count;
     if (!span.whole && !enough) continue;
     checked++;

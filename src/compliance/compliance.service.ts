@@ -116,34 +116,38 @@ export class ComplianceService {
     if (from > now) throw invalid('input.from', 'must not be in the future');
 
     const head = await this.queries.head(tenantId);
-    const key = [
-      'assessment',
-      tenantId,
-      `${loaded.framework.id}@${loaded.plugin.version}`,
-      from.toISOString(),
-      to?.toISOString() ?? 'open',
-      head.sequence,
-      head.chainHash ?? '-',
-    ].join(':');
-    const [hit] = await this.deps.cache.getMany<Assessment>([key]);
+    const keyOf = (sequence: number, chainHash: string | null) =>
+      [
+        'assessment',
+        tenantId,
+        `${loaded.framework.id}@${loaded.plugin.version}`,
+        from.toISOString(),
+        to?.toISOString() ?? 'open',
+        sequence,
+        chainHash ?? '-',
+      ].join(':');
+    const [hit] = await this.deps.cache.getMany<Assessment>([keyOf(head.sequence, head.chainHash)]);
     if (hit && (hit.validUntil === null || Date.parse(hit.validUntil) > now.getTime())) return { ...hit, cached: true };
 
-    const result = await this.compute(tenantId, loaded, { tenantId, from, to, now, headSequence: head.sequence }, head.chainHash);
-    await this.deps.cache.setMany([{ key, value: result }]);
+    // The computation reads its own snapshot of the head; events may have arrived since the look-up.
+    const result = await this.compute(tenantId, loaded, { tenantId, from, to, now });
+    await this.deps.cache.setMany([{ key: keyOf(result.headSequence, result.headChainHash), value: result }]);
     return result;
   }
 
-  private async compute(tenantId: string, loaded: LoadedFramework, scope: MeasureScope, chainHash: string | null): Promise<Assessment> {
+  private async compute(tenantId: string, loaded: LoadedFramework, scope: MeasureScope): Promise<Assessment> {
     const { framework, controls } = loaded;
-    const range: AssessedRange = { from: scope.from, end: scope.to && scope.to < scope.now ? scope.to : scope.now };
     const planned: PlannedRule[] = controls.flatMap((c) => [
       ...c.evidence.map((rule) => ({ controlId: c.id, role: 'EVIDENCE' as const, rule })),
       ...c.violations.map((rule) => ({ controlId: c.id, role: 'VIOLATION' as const, rule })),
     ]);
-    const [measures, attestations] = await Promise.all([
-      this.queries.measure(planned, scope),
-      this.attestations(tenantId, framework.id, range.end, scope.headSequence),
-    ]);
+    const { snapshot, measures } = await this.queries.measure(planned, scope);
+    const range: AssessedRange = {
+      from: scope.from,
+      end: scope.to && scope.to < scope.now ? scope.to : scope.now,
+      firstEvent: snapshot.firstDay ? new Date(`${snapshot.firstDay}T00:00:00.000Z`) : null,
+    };
+    const attestations = await this.attestations(tenantId, framework.id, range.end, snapshot.headSequence);
 
     const hasChildren = new Set(controls.filter((c) => c.parentId).map((c) => c.parentId));
     const own = new Map<string, ControlResult>();
@@ -173,8 +177,8 @@ export class ComplianceService {
       from: scope.from.toISOString(),
       to: scope.to?.toISOString() ?? null,
       assessedAt: scope.now.toISOString(),
-      headSequence: scope.headSequence,
-      headChainHash: chainHash,
+      headSequence: snapshot.headSequence,
+      headChainHash: snapshot.headChainHash,
       summary: summarise(results),
       controls: results,
       validUntil: this.validUntil(loaded, scope, range, measures, attestations),

@@ -326,7 +326,7 @@ export class ComplianceAssessment {
   assessedAt!: string;
   @Field(() => GraphQLSafeInt, { description: 'The chain head the numbers describe: later events are not counted.' })
   headSequence!: number;
-  @Field(() => String, { nullable: true, description: 'chainHash at headSequence; null for an empty chain.' })
+  @Field(() => String, { nullable: true, description: 'chainHash at headSequence (the genesis hash, 64 zeros, before the first event).' })
   headChainHash!: string | null;
   @Field(() => Float, {
     nullable: true,

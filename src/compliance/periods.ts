@@ -8,7 +8,12 @@ export interface PeriodSpan {
 }
 
 const DAY_MS = 86_400_000;
-const utc = (y: number, m: number, d: number) => new Date(Date.UTC(y, m, d));
+/** Midnight UTC; setUTCFullYear, because Date.UTC reads years 0–99 as 1900–1999. */
+const utc = (y: number, m: number, d: number) => {
+  const date = new Date(0);
+  date.setUTCFullYear(y, m, d);
+  return date;
+};
 
 /** The start of the period that holds `at`. Weeks start on Monday (ISO 8601). */
 export function periodStart(period: Period, at: Date): Date {

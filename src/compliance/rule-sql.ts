@@ -33,11 +33,11 @@ const value = (v: unknown): Sql => ({ text: '?', params: [v] });
 const list = (values: readonly unknown[]): Sql => ({ text: values.map(() => '?').join(', '), params: [...values] });
 
 /**
- * How a rule's `categories` are tested: `exists` looks the event's labels up (row queries);
- * `mask` tests bits of a per-event category mask (the grouped assessment scan); `absent` means the
- * query only ever sees rules without categories.
+ * How a rule's `categories` are tested: `exists` looks the event's labels up (row queries); `list`
+ * searches a sorted comma-separated column (the rollup's `categories`); `absent` means the query
+ * only ever sees rules without categories.
  */
-export type CategoryTest = { kind: 'exists' } | { kind: 'mask'; column: string; bits: ReadonlyMap<string, number> } | { kind: 'absent' };
+export type CategoryTest = { kind: 'exists' } | { kind: 'list'; column: string } | { kind: 'absent' };
 
 /** Translates the declarative rule language into SQL for one dialect. */
 export class RuleSql {
@@ -117,9 +117,13 @@ export class RuleSql {
   }
 
   private categories(wanted: readonly string[], alias: string, test: CategoryTest): Sql {
-    if (test.kind === 'mask') {
-      const bits = wanted.reduce((sum, c) => sum + (test.bits.get(c) ?? 0), 0);
-      return sql`(${test.column} & ${value(bits)}) <> 0`;
+    if (test.kind === 'list') {
+      // Categories are UPPER_SNAKE_CASE, so `,PHI,` inside `,PHI,PII,` cannot match a part of another.
+      const padded = this.dialect === 'sqlite' ? `',' || ${test.column} || ','` : `CONCAT(',', ${test.column}, ',')`;
+      return sql`(${joinSql(
+        wanted.map((c) => sql`INSTR(${padded}, ${value(`,${c},`)}) > 0`),
+        ' OR ',
+      )})`;
     }
     if (test.kind === 'absent') throw new Error('a rule with categories reached a query without category data');
     return sql`EXISTS (SELECT 1 FROM audit_event_label l WHERE l.tenant_id = ${alias}.tenant_id AND l.sequence = ${alias}.sequence AND l.kind = 'category' AND l.value IN (${list(wanted)}))`;

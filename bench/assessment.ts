@@ -1,0 +1,187 @@
+/**
+ * The assessment part of `npm run bench`: SOC 2 assessed over BENCH_ASSESS_SMALL (default 100,000)
+ * and BENCH_ASSESS_EVENTS (default 1,000,000) events of one year, each in its own tenant of one
+ * fresh MariaDB database, through the real server over HTTP.
+ *
+ * Events are built by the service's own code (validation, canonical JSON, hashes, chain links, rollup
+ * rows) and written with multi-row INSERTs straight into the tables, with the chain head set last:
+ * the same rows ingest would write, a thousand times faster to seed. Then, per tenant:
+ *  - cold: assessCompliance computed afresh (each run asks for a `from` one millisecond apart, so
+ *    the cache cannot answer); median of BENCH_ASSESS_ROUNDS (default 3);
+ *  - cached: the same request again; median of 5;
+ *  - peak memory: the server's peak resident set (VmHWM, reset before the cold runs through
+ *    /proc/<pid>/clear_refs) and its resident set before, so the growth an assessment causes shows.
+ */
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { Connection } from 'mysql2/promise';
+import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
+import { chunkRows, EVENT_COLUMNS, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/audit/chain-append';
+import { MYSQL_ROLLUP_UPSERT } from '../src/audit/chain-store';
+import { type AuditEventInputShape, prepareEvents } from '../src/audit/event-validation';
+import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
+import { placeholders, toSqlDateTime } from '../src/database/sql-format';
+
+const YEAR_MS = 365 * 86_400_000;
+
+/** What happens in a year of a small SaaS: mostly sign-ins and data access, some operations, rare incidents. */
+const MIX: [action: string, status: OutcomeStatus, resourceType: string, categories: string[]][] = [
+  ['auth.login', OutcomeStatus.SUCCESS, 'session', []],
+  ['auth.login', OutcomeStatus.SUCCESS, 'session', []],
+  ['auth.login', OutcomeStatus.SUCCESS, 'session', []],
+  ['auth.login', OutcomeStatus.FAILURE, 'session', []],
+  ['auth.mfa.verified', OutcomeStatus.SUCCESS, 'session', []],
+  ['auth.logout', OutcomeStatus.SUCCESS, 'session', []],
+  ['patient_record.read', OutcomeStatus.SUCCESS, 'patient_record', ['PHI']],
+  ['patient_record.read', OutcomeStatus.SUCCESS, 'patient_record', ['PHI']],
+  ['patient_record.update', OutcomeStatus.SUCCESS, 'patient_record', ['PHI']],
+  ['customer.read', OutcomeStatus.SUCCESS, 'customer', ['PII']],
+  ['customer.read', OutcomeStatus.DENIED, 'customer', ['PII']],
+  ['data.export', OutcomeStatus.SUCCESS, 'report', ['PII']],
+  ['config.changed', OutcomeStatus.SUCCESS, 'config', []],
+  ['change.deployed', OutcomeStatus.SUCCESS, 'service', []],
+  ['user.created', OutcomeStatus.SUCCESS, 'user', ['PII']],
+  ['role.assigned', OutcomeStatus.SUCCESS, 'user', []],
+  ['backup.completed', OutcomeStatus.SUCCESS, 'database', []],
+  ['api.request', OutcomeStatus.SUCCESS, 'endpoint', []],
+  ['api.request', OutcomeStatus.ERROR, 'endpoint', []],
+  ['api.request', OutcomeStatus.SUCCESS, 'endpoint', []],
+];
+
+function event(i: number, total: number, start: number): AuditEventInputShape {
+  const occurredAt = new Date(start + Math.floor((i * YEAR_MS) / total)).toISOString();
+  // Every 5,000th event is a monthly-ish review; every 20,000th an incident, resolved 20,000 later.
+  if (i % 5000 === 2500) return base(i, occurredAt, 'audit.log.reviewed', OutcomeStatus.SUCCESS, 'log', [], 'security-team');
+  if (i % 20_000 === 7) return base(i, occurredAt, 'incident.detected', OutcomeStatus.SUCCESS, 'incident', [], `inc-${i}`);
+  if (i % 20_000 === 17 && i > 20_000)
+    return base(i, occurredAt, 'incident.resolved', OutcomeStatus.SUCCESS, 'incident', [], `inc-${i - 20_010}`);
+  const [action, status, resourceType, categories] = MIX[(i * 7919) % MIX.length];
+  return base(i, occurredAt, action, status, resourceType, categories, `${resourceType}-${i % 5003}`);
+}
+
+function base(
+  i: number,
+  occurredAt: string,
+  action: string,
+  status: OutcomeStatus,
+  resourceType: string,
+  categories: string[],
+  resourceId: string,
+): AuditEventInputShape {
+  return {
+    occurredAt,
+    actor: { id: `user-${i % 977}`, type: ActorType.USER, ip: `10.0.${(i >> 8) & 255}.${i & 255}` },
+    action,
+    resource: { type: resourceType, id: resourceId },
+    outcome: { status },
+    severity: status === OutcomeStatus.SUCCESS ? Severity.INFO : Severity.WARNING,
+    classification: categories.includes('PHI') ? Classification.RESTRICTED : Classification.INTERNAL,
+    categories,
+    metadata: { n: i },
+  };
+}
+
+const LIMITS = { maxStringLength: 1024, maxMetadataBytes: 16384, maxOccurredAtAgeMs: 1e12, maxClockSkewMs: 1e9 };
+const SEED_BATCH = 5000;
+
+/** Writes `total` events for `tenant` the way ingest would, and sets its chain head. */
+async function seed(conn: Connection, tenant: string, total: number, start: number): Promise<void> {
+  let head = { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
+  const eventsSql = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
+  const labelsSql = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
+  const rollupSql = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
+  for (let from = 0; from < total; from += SEED_BATCH) {
+    const inputs = Array.from({ length: Math.min(SEED_BATCH, total - from) }, (_, k) => event(from + k, total, start));
+    const plan = planAppend(tenant, head, prepareEvents(inputs, LIMITS, { trusted: true }), new Map());
+    head = plan.head;
+    await conn.query('START TRANSACTION');
+    for (const chunk of chunkRows(plan.eventRows, 1000))
+      await conn.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+    for (const chunk of chunkRows(plan.labelRows, 4000))
+      await conn.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+    for (const chunk of chunkRows(plan.rollupRows, 1000))
+      await conn.query(rollupSql + placeholders(chunk.length, ROLLUP_COLUMNS.length) + MYSQL_ROLLUP_UPSERT, chunk.flat());
+    await conn.query('COMMIT');
+  }
+  await conn.query('INSERT INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, ?, ?, ?)', [
+    tenant,
+    head.sequence,
+    head.chainHash,
+    toSqlDateTime(new Date().toISOString()),
+  ]);
+}
+
+/** VmRSS and VmHWM of a process, in MiB. */
+function memory(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+}
+
+const resetPeak = (pid: number) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+export interface AssessmentBenchTarget {
+  conn: Connection;
+  url: string;
+  pid: number;
+  /** Creates an AUDITOR key for a tenant, returns its secret. */
+  auditorKey(tenant: string): Promise<string>;
+  gql(url: string, key: string, body: string): Promise<any>;
+}
+
+const ASSESS =
+  'query A($input: AssessComplianceInput!) { assessCompliance(input: $input) { cached score level headSequence counts { compliant nonCompliant notAssessed total } } }';
+
+export async function assessmentBench(target: AssessmentBenchTarget): Promise<void> {
+  const large = Number(process.env.BENCH_ASSESS_EVENTS ?? 1_000_000);
+  const small = Number(process.env.BENCH_ASSESS_SMALL ?? 100_000);
+  const rounds = Number(process.env.BENCH_ASSESS_ROUNDS ?? 3);
+  const start = Date.now() - YEAR_MS - 86_400_000;
+  const from = new Date(start - 86_400_000);
+  console.log(`# assessment benchmark: SOC 2 over ${small} and ${large} events of one year, MariaDB, ${rounds} cold rounds`);
+
+  const results: { events: number; cold: number; cached: number; rssBefore: number; peak: number; score: unknown }[] = [];
+  for (const total of [small, large]) {
+    const tenant = `assess-${total}-${randomBytes(3).toString('hex')}`;
+    const seeding = Date.now();
+    await seed(target.conn, tenant, total, start);
+    console.log(`seeded ${total} events in ${((Date.now() - seeding) / 1000).toFixed(1)} s`);
+    const key = await target.auditorKey(tenant);
+    const ask = async (fromMs: number) => {
+      const began = process.hrtime.bigint();
+      const body = JSON.stringify({ query: ASSESS, variables: { input: { frameworkId: 'soc2', from: new Date(fromMs).toISOString() } } });
+      const json = await target.gql(target.url, key, body);
+      return { seconds: Number(process.hrtime.bigint() - began) / 1e9, result: json.data.assessCompliance };
+    };
+    const before = memory(target.pid);
+    resetPeak(target.pid);
+    const colds: number[] = [];
+    let last: any;
+    for (let r = 0; r < rounds; r += 1) {
+      const run = await ask(from.getTime() + r);
+      if (run.result.cached) throw new Error('a cold run was answered from the cache');
+      if (run.result.headSequence !== total) throw new Error(`assessed ${run.result.headSequence} events, seeded ${total}`);
+      colds.push(run.seconds);
+      last = run.result;
+    }
+    const peak = memory(target.pid).peak;
+    const cached: number[] = [];
+    for (let r = 0; r < 5; r += 1) {
+      const run = await ask(from.getTime() + rounds - 1);
+      if (!run.result.cached) throw new Error('a repeat was not answered from the cache');
+      cached.push(run.seconds);
+    }
+    results.push({ events: total, cold: median(colds), cached: median(cached), rssBefore: before.rss, peak, score: last.score });
+    console.log(
+      `soc2 over ${total} events: cold ${median(colds).toFixed(3)} s (runs ${colds.map((s) => s.toFixed(3)).join(', ')}), cached ${(median(cached) * 1000).toFixed(1)} ms, server RSS ${before.rss.toFixed(0)} MiB before, peak ${peak.toFixed(0)} MiB during cold runs; score ${String(last.score)}, ${last.counts.compliant} compliant, ${last.counts.nonCompliant} non-compliant, ${last.counts.notAssessed} not assessed of ${last.counts.total}`,
+    );
+  }
+  const [s, l] = results;
+  console.log(`assessment_cold_seconds_${l.events}=${l.cold.toFixed(3)}`);
+  console.log(`assessment_cached_ms_${l.events}=${(l.cached * 1000).toFixed(1)}`);
+  console.log(
+    `assessment_peak_rss_ratio_${l.events}_vs_${s.events}=${(l.peak / s.peak).toFixed(2)} (peak ${l.peak.toFixed(0)} vs ${s.peak.toFixed(0)} MiB; growth over the RSS before ${(l.peak - l.rssBefore).toFixed(0)} vs ${(s.peak - s.rssBefore).toFixed(0)} MiB)`,
+  );
+  console.log(`assessment_cold_time_ratio_${l.events}_vs_${s.events}=${(l.cold / s.cold).toFixed(2)}`);
+}

@@ -1,0 +1,463 @@
+import type { Control, EventRule } from '../plugin-api';
+import {
+  type AssessedRange,
+  type Attestation,
+  type ControlResult,
+  type RuleOutcome,
+  ComplianceLevel,
+  ControlStatus,
+  evaluateControl,
+  evaluateRule,
+  rollUp,
+  summarise,
+} from './assessment';
+
+/** A range over a trail that began long before it (every period can be judged). */
+const range = (from: string, end: string, firstEvent: string | null = '2000-01-01T00:00:00.000Z'): AssessedRange => ({
+  from: new Date(from),
+  end: new Date(end),
+  firstEvent: firstEvent === null ? null : new Date(firstEvent),
+});
+/** January, February and March 2026: three whole months. */
+const Q1 = range('2026-01-01T00:00:00.000Z', '2026-04-01T00:00:00.000Z');
+
+const matchRule: EventRule = { id: 'logins', kind: 'MATCH', description: 'Logins', match: { action: [{ equals: 'auth.login' }] } };
+const monthly = (count = 1): EventRule => ({
+  id: 'monthly-review',
+  kind: 'AT_LEAST',
+  description: 'Monthly review',
+  match: { action: [{ equals: 'audit.log.reviewed' }] },
+  count,
+  period: 'MONTH',
+});
+const followRule: EventRule = {
+  id: 'breach-notified',
+  kind: 'NOT_FOLLOWED_BY',
+  description: 'Breach notified',
+  trigger: { action: [{ equals: 'breach.detected' }] },
+  followUp: { action: [{ equals: 'breach.notified.authority' }] },
+  within: { hours: 72 },
+  correlation: 'RESOURCE',
+};
+const burstRule: EventRule = {
+  id: 'failed-logins',
+  kind: 'BURST',
+  description: 'Failed logins',
+  match: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
+  count: 5,
+  within: { minutes: 10 },
+  correlation: 'ACTOR',
+};
+
+const days = (entries: Record<string, number>) => new Map(Object.entries(entries));
+
+describe('evaluateRule', () => {
+  describe('MATCH', () => {
+    it('is MET evidence when events match, NONE when none do', () => {
+      expect(evaluateRule(matchRule, 'EVIDENCE', { kind: 'MATCH', count: 3, samples: [4, 9] }, Q1)).toMatchObject({
+        ruleId: 'logins',
+        kind: 'MATCH',
+        role: 'EVIDENCE',
+        verdict: 'MET',
+        count: 3,
+        samples: [9, 4],
+        periodsChecked: null,
+        periodsMet: null,
+        pending: null,
+      });
+      expect(evaluateRule(matchRule, 'EVIDENCE', { kind: 'MATCH', count: 0, samples: [] }, Q1)).toMatchObject({
+        verdict: 'NONE',
+        count: 0,
+      });
+    });
+
+    it('is a FINDING as a violation when events match, CLEAR when none do', () => {
+      expect(evaluateRule(matchRule, 'VIOLATION', { kind: 'MATCH', count: 2, samples: [7, 7] }, Q1)).toMatchObject({
+        role: 'VIOLATION',
+        verdict: 'FINDING',
+        count: 2,
+        samples: [7],
+      });
+      expect(evaluateRule(matchRule, 'VIOLATION', { kind: 'MATCH', count: 0, samples: [] }, Q1)).toMatchObject({
+        verdict: 'CLEAR',
+        count: 0,
+      });
+    });
+
+    it('keeps at most five samples, newest first', () => {
+      const outcome = evaluateRule(matchRule, 'EVIDENCE', { kind: 'MATCH', count: 8, samples: [3, 1, 8, 2, 7, 5, 6, 4] }, Q1);
+      expect(outcome.samples).toEqual([8, 7, 6, 5, 4]);
+    });
+  });
+
+  describe('AT_LEAST', () => {
+    it('is MET when every whole period had enough', () => {
+      const outcome = evaluateRule(
+        monthly(),
+        'EVIDENCE',
+        { kind: 'AT_LEAST', byDay: days({ '2026-01-10': 1, '2026-02-03': 2, '2026-03-31': 1 }), samples: [1, 4] },
+        Q1,
+      );
+      expect(outcome).toMatchObject({ verdict: 'MET', periodsChecked: 3, periodsMet: 3, count: 4, samples: [4, 1] });
+    });
+
+    it('is PARTIAL evidence, and a FINDING per short period as a violation, when some whole periods fall short', () => {
+      const measure = { kind: 'AT_LEAST' as const, byDay: days({ '2026-01-10': 1, '2026-01-11': 1, '2026-03-05': 2 }), samples: [] };
+      expect(evaluateRule(monthly(2), 'EVIDENCE', measure, Q1)).toMatchObject({
+        verdict: 'PARTIAL',
+        periodsChecked: 3,
+        periodsMet: 2,
+        count: 4,
+      });
+      const violation = evaluateRule(monthly(2), 'VIOLATION', measure, Q1);
+      expect(violation).toMatchObject({ verdict: 'FINDING', periodsChecked: 3, periodsMet: 2, count: 1 });
+      expect(violation.detail).toContain('2026-02');
+    });
+
+    it('adds up the days of a period before comparing with the count', () => {
+      const outcome = evaluateRule(
+        monthly(3),
+        'EVIDENCE',
+        { kind: 'AT_LEAST', byDay: days({ '2026-01-01': 1, '2026-01-15': 1, '2026-01-31': 1 }), samples: [] },
+        range('2026-01-01T00:00:00.000Z', '2026-02-01T00:00:00.000Z'),
+      );
+      expect(outcome).toMatchObject({ verdict: 'MET', periodsChecked: 1, periodsMet: 1 });
+    });
+
+    it('is NONE when whole periods were checked and none had enough', () => {
+      expect(evaluateRule(monthly(), 'EVIDENCE', { kind: 'AT_LEAST', byDay: days({}), samples: [] }, Q1)).toMatchObject({
+        verdict: 'NONE',
+        periodsChecked: 3,
+        periodsMet: 0,
+        count: 0,
+      });
+      expect(evaluateRule(monthly(), 'VIOLATION', { kind: 'AT_LEAST', byDay: days({}), samples: [] }, Q1)).toMatchObject({
+        verdict: 'FINDING',
+        count: 3,
+      });
+    });
+
+    it('counts a partial edge period only when it already has enough', () => {
+      // 15 January to 10 April: January and April are partial, February and March whole.
+      const edges = range('2026-01-15T00:00:00.000Z', '2026-04-10T00:00:00.000Z');
+      const enoughInJanuary = days({ '2026-01-20': 1, '2026-02-02': 1, '2026-03-02': 1 });
+      expect(evaluateRule(monthly(), 'EVIDENCE', { kind: 'AT_LEAST', byDay: enoughInJanuary, samples: [] }, edges)).toMatchObject({
+        verdict: 'MET',
+        periodsChecked: 3,
+        periodsMet: 3,
+      });
+      // April has nothing yet: it is neither checked nor a gap.
+      const quietEdges = days({ '2026-02-02': 1, '2026-03-02': 1 });
+      expect(evaluateRule(monthly(), 'EVIDENCE', { kind: 'AT_LEAST', byDay: quietEdges, samples: [] }, edges)).toMatchObject({
+        verdict: 'MET',
+        periodsChecked: 2,
+        periodsMet: 2,
+      });
+      expect(evaluateRule(monthly(), 'VIOLATION', { kind: 'AT_LEAST', byDay: quietEdges, samples: [] }, edges)).toMatchObject({
+        verdict: 'CLEAR',
+        count: 0,
+      });
+      // A partial edge short of the count is skipped; whole months short of it leave nothing met.
+      const short = days({ '2026-01-20': 1, '2026-02-02': 1, '2026-03-02': 1 });
+      expect(evaluateRule(monthly(2), 'EVIDENCE', { kind: 'AT_LEAST', byDay: short, samples: [] }, edges)).toMatchObject({
+        verdict: 'NONE',
+        periodsChecked: 2,
+        periodsMet: 0,
+      });
+    });
+
+    it('is NONE, not a finding, when the range holds no whole period', () => {
+      const within = range('2026-01-05T00:00:00.000Z', '2026-01-20T00:00:00.000Z');
+      const outcome = evaluateRule(monthly(), 'EVIDENCE', { kind: 'AT_LEAST', byDay: days({}), samples: [] }, within);
+      expect(outcome).toMatchObject({ verdict: 'NONE', periodsChecked: 0, periodsMet: 0, count: 0 });
+      expect(evaluateRule(monthly(), 'VIOLATION', { kind: 'AT_LEAST', byDay: days({}), samples: [] }, within)).toMatchObject({
+        verdict: 'CLEAR',
+        count: 0,
+      });
+      // A partial period that already has enough does count.
+      expect(
+        evaluateRule(monthly(), 'EVIDENCE', { kind: 'AT_LEAST', byDay: days({ '2026-01-06': 1 }), samples: [] }, within),
+      ).toMatchObject({ verdict: 'MET', periodsChecked: 1, periodsMet: 1 });
+    });
+  });
+
+  describe('NOT_FOLLOWED_BY', () => {
+    const measure = (followed: number, overdue: number, pending: number) => ({
+      kind: 'NOT_FOLLOWED_BY' as const,
+      triggers: followed + overdue + pending,
+      followed,
+      overdue,
+      pending,
+      nextDeadline: pending ? '2026-04-02T00:00:00.000Z' : null,
+      samples: { followed: followed ? [10, 11] : [], overdue: overdue ? [20, 21] : [] },
+    });
+
+    it('counts triggers followed in time as evidence', () => {
+      expect(evaluateRule(followRule, 'EVIDENCE', measure(2, 1, 1), Q1)).toMatchObject({
+        verdict: 'MET',
+        count: 2,
+        pending: 1,
+        samples: [11, 10],
+      });
+      expect(evaluateRule(followRule, 'EVIDENCE', measure(0, 1, 0), Q1)).toMatchObject({ verdict: 'NONE', count: 0, pending: 0 });
+    });
+
+    it('makes overdue triggers findings, and leaves pending ones out', () => {
+      expect(evaluateRule(followRule, 'VIOLATION', measure(2, 1, 1), Q1)).toMatchObject({
+        verdict: 'FINDING',
+        count: 1,
+        pending: 1,
+        samples: [21, 20],
+      });
+      expect(evaluateRule(followRule, 'VIOLATION', measure(0, 0, 3), Q1)).toMatchObject({
+        verdict: 'CLEAR',
+        count: 0,
+        pending: 3,
+        samples: [],
+      });
+      expect(evaluateRule(followRule, 'VIOLATION', measure(4, 0, 0), Q1)).toMatchObject({ verdict: 'CLEAR', count: 0, pending: 0 });
+    });
+  });
+
+  describe('BURST', () => {
+    it('counts correlation keys that reached the count, not windows', () => {
+      const measure = { kind: 'BURST' as const, keys: 2, windows: 5, samples: [30, 12] };
+      expect(evaluateRule(burstRule, 'VIOLATION', measure, Q1)).toMatchObject({ verdict: 'FINDING', count: 2, samples: [30, 12] });
+      expect(evaluateRule(burstRule, 'EVIDENCE', measure, Q1)).toMatchObject({ verdict: 'MET', count: 2 });
+    });
+
+    it('is CLEAR, or NONE as evidence, without a key', () => {
+      const measure = { kind: 'BURST' as const, keys: 0, windows: 0, samples: [] };
+      expect(evaluateRule(burstRule, 'VIOLATION', measure, Q1)).toMatchObject({ verdict: 'CLEAR', count: 0 });
+      expect(evaluateRule(burstRule, 'EVIDENCE', measure, Q1)).toMatchObject({ verdict: 'NONE', count: 0 });
+    });
+  });
+
+  it('refuses a measure of another kind than the rule', () => {
+    expect(() => evaluateRule(matchRule, 'EVIDENCE', { kind: 'BURST', keys: 1, windows: 1, samples: [] }, Q1)).toThrow();
+  });
+});
+
+const CONTROL: Control = { id: 'X.1', title: 'X', description: 'X', evidence: [], violations: [] };
+
+const outcome = (overrides: Partial<RuleOutcome>): RuleOutcome => ({
+  ruleId: 'rule',
+  kind: 'MATCH',
+  role: 'EVIDENCE',
+  description: 'A rule',
+  verdict: 'NONE',
+  count: 0,
+  periodsChecked: null,
+  periodsMet: null,
+  pending: null,
+  samples: [],
+  detail: 'details',
+  ...overrides,
+});
+const met = (count = 1, samples: number[] = []) => outcome({ ruleId: `met-${count}`, verdict: 'MET', count, samples });
+const none = () => outcome({ ruleId: 'none' });
+const finding = (count = 1, samples: number[] = []) =>
+  outcome({ ruleId: 'finding', role: 'VIOLATION', verdict: 'FINDING', count, samples });
+const clear = () => outcome({ ruleId: 'clear', role: 'VIOLATION', verdict: 'CLEAR' });
+
+const attestation = (status: ControlStatus): Attestation => ({
+  frameworkId: 'soc2',
+  controlId: 'X.1',
+  status,
+  note: 'Checked the runbook.',
+  attestedAt: '2026-03-01T00:00:00.000Z',
+  expiresAt: '2027-03-01T00:00:00.000Z',
+  attestedBy: 'key-1',
+  sequence: 42,
+});
+
+describe('evaluateControl', () => {
+  it('is NON_COMPLIANT on any finding, even with evidence met', () => {
+    const result = evaluateControl(CONTROL, [met(5, [3]), finding(2, [9])], null, true);
+    expect(result).toMatchObject({
+      controlId: 'X.1',
+      status: ControlStatus.NON_COMPLIANT,
+      evidenceCount: 5,
+      violationCount: 2,
+      leaf: true,
+    });
+    expect(result.samples).toEqual([9, 3]);
+  });
+
+  it('is NOT_ASSESSED when nothing shows the control, whether or not it has evidence rules', () => {
+    expect(evaluateControl(CONTROL, [none(), clear()], null, true).status).toBe(ControlStatus.NOT_ASSESSED);
+    expect(evaluateControl(CONTROL, [clear()], null, true).status).toBe(ControlStatus.NOT_ASSESSED);
+    expect(evaluateControl(CONTROL, [], null, false)).toMatchObject({ status: ControlStatus.NOT_ASSESSED, leaf: false, samples: [] });
+  });
+
+  it('is COMPLIANT when one MATCH evidence rule of several is met', () => {
+    const result = evaluateControl(CONTROL, [none(), met(3, [7]), none(), clear()], null, true);
+    expect(result).toMatchObject({ status: ControlStatus.COMPLIANT, evidenceCount: 3, violationCount: 0, samples: [7] });
+  });
+
+  it('is PARTIALLY_COMPLIANT when a recurring duty held in 2 of 3 months', () => {
+    const duty = evaluateRule(
+      monthly(),
+      'EVIDENCE',
+      { kind: 'AT_LEAST', byDay: days({ '2026-01-05': 1, '2026-03-05': 1 }), samples: [1, 2] },
+      Q1,
+    );
+    expect(duty.verdict).toBe('PARTIAL');
+    expect(evaluateControl(CONTROL, [duty], null, true).status).toBe(ControlStatus.PARTIALLY_COMPLIANT);
+    expect(evaluateControl(CONTROL, [met(4), duty], null, true).status).toBe(ControlStatus.PARTIALLY_COMPLIANT);
+  });
+
+  it('is COMPLIANT when the recurring duty held in every month checked', () => {
+    const duty = evaluateRule(
+      monthly(),
+      'EVIDENCE',
+      { kind: 'AT_LEAST', byDay: days({ '2026-01-05': 1, '2026-02-05': 1, '2026-03-05': 1 }), samples: [] },
+      Q1,
+    );
+    expect(evaluateControl(CONTROL, [met(1), duty], null, true).status).toBe(ControlStatus.COMPLIANT);
+  });
+
+  it('lets a recurring rule with no whole period to check not hold the control back', () => {
+    const unchecked = evaluateRule(
+      monthly(),
+      'EVIDENCE',
+      { kind: 'AT_LEAST', byDay: days({}), samples: [] },
+      range('2026-01-05T00:00:00.000Z', '2026-01-20T00:00:00.000Z'),
+    );
+    expect(evaluateControl(CONTROL, [met(1), unchecked], null, true).status).toBe(ControlStatus.COMPLIANT);
+  });
+
+  it('takes an attested COMPLIANT over NOT_ASSESSED', () => {
+    const result = evaluateControl(CONTROL, [none()], attestation(ControlStatus.COMPLIANT), true);
+    expect(result.status).toBe(ControlStatus.COMPLIANT);
+    expect(result.attestation).toMatchObject({ status: ControlStatus.COMPLIANT, sequence: 42 });
+    expect(result.reason).toContain('Checked the runbook.');
+  });
+
+  it('lets an attested NOT_APPLICABLE apply always, findings included', () => {
+    expect(evaluateControl(CONTROL, [finding()], attestation(ControlStatus.NOT_APPLICABLE), true).status).toBe(
+      ControlStatus.NOT_APPLICABLE,
+    );
+    expect(evaluateControl(CONTROL, [met()], attestation(ControlStatus.NOT_APPLICABLE), true).status).toBe(ControlStatus.NOT_APPLICABLE);
+  });
+
+  it('never lets an attestation override a finding', () => {
+    for (const status of [ControlStatus.COMPLIANT, ControlStatus.PARTIALLY_COMPLIANT]) {
+      const result = evaluateControl(CONTROL, [met(), finding()], attestation(status), true);
+      expect(result.status).toBe(ControlStatus.NON_COMPLIANT);
+      expect(result.attestation?.status).toBe(status);
+      expect(result.reason).toContain('Checked the runbook.');
+    }
+  });
+
+  it('lets an attested NON_COMPLIANT apply over events that show the control', () => {
+    expect(evaluateControl(CONTROL, [met()], attestation(ControlStatus.NON_COMPLIANT), true).status).toBe(ControlStatus.NON_COMPLIANT);
+  });
+});
+
+const result = (status: ControlStatus, overrides: Partial<ControlResult> = {}): ControlResult => ({
+  controlId: `c-${status}`,
+  status,
+  evidenceCount: 0,
+  violationCount: 0,
+  reason: status,
+  rules: [],
+  samples: [],
+  attestation: null,
+  leaf: true,
+  ...overrides,
+});
+const { COMPLIANT, PARTIALLY_COMPLIANT, NON_COMPLIANT, NOT_ASSESSED, NOT_APPLICABLE } = ControlStatus;
+
+describe('rollUp', () => {
+  const parent = (status: ControlStatus) => result(status, { controlId: 'P', leaf: false, evidenceCount: 1, violationCount: 1 });
+
+  it('is NON_COMPLIANT when any child is', () => {
+    expect(rollUp(parent(COMPLIANT), [result(COMPLIANT), result(NON_COMPLIANT), result(PARTIALLY_COMPLIANT)]).status).toBe(NON_COMPLIANT);
+    expect(rollUp(parent(NOT_ASSESSED), [result(NOT_ASSESSED), result(NON_COMPLIANT)]).status).toBe(NON_COMPLIANT);
+  });
+
+  it('is COMPLIANT when the parent and every child are', () => {
+    expect(rollUp(parent(COMPLIANT), [result(COMPLIANT), result(COMPLIANT)]).status).toBe(COMPLIANT);
+    // A parent without evidence of its own takes its children's status.
+    expect(rollUp(parent(NOT_ASSESSED), [result(COMPLIANT), result(COMPLIANT)]).status).toBe(COMPLIANT);
+  });
+
+  it('is partial for a mix, NOT_ASSESSED when nothing was assessed', () => {
+    expect(rollUp(parent(COMPLIANT), [result(COMPLIANT), result(NOT_ASSESSED)]).status).toBe(PARTIALLY_COMPLIANT);
+    expect(rollUp(parent(NOT_ASSESSED), [result(NOT_ASSESSED), result(NOT_ASSESSED)]).status).toBe(NOT_ASSESSED);
+  });
+
+  it('leaves out children that do not apply', () => {
+    expect(rollUp(parent(NOT_ASSESSED), [result(COMPLIANT), result(NOT_APPLICABLE)]).status).toBe(COMPLIANT);
+    expect(rollUp(parent(COMPLIANT), [result(NOT_APPLICABLE), result(NOT_APPLICABLE)])).toEqual(parent(COMPLIANT));
+  });
+
+  it('keeps a parent attested NOT_APPLICABLE as it is', () => {
+    expect(rollUp(parent(NOT_APPLICABLE), [result(NON_COMPLIANT)]).status).toBe(NOT_APPLICABLE);
+  });
+
+  it('adds the applicable children’s counts to the parent’s and keeps the parent’s identity', () => {
+    const rolled = rollUp(parent(COMPLIANT), [
+      result(COMPLIANT, { evidenceCount: 3 }),
+      result(NON_COMPLIANT, { evidenceCount: 1, violationCount: 2 }),
+      result(NOT_APPLICABLE, { evidenceCount: 100, violationCount: 100 }),
+    ]);
+    expect(rolled).toMatchObject({ controlId: 'P', leaf: false, evidenceCount: 5, violationCount: 3 });
+  });
+});
+
+describe('summarise', () => {
+  const many = (status: ControlStatus, n: number) => Array.from({ length: n }, () => result(status));
+
+  it('scores (C + P/2) / (C + P + N) over leaf controls only', () => {
+    const summary = summarise([
+      ...many(COMPLIANT, 2),
+      result(PARTIALLY_COMPLIANT),
+      result(NON_COMPLIANT),
+      result(NOT_ASSESSED),
+      result(NOT_APPLICABLE),
+      result(NON_COMPLIANT, { leaf: false }),
+      result(COMPLIANT, { leaf: false }),
+    ]);
+    expect(summary.score).toBeCloseTo(2.5 / 4, 10);
+    expect(summary.level).toBe(ComplianceLevel.LOW);
+    expect(summary.counts).toEqual({ COMPLIANT: 2, PARTIALLY_COMPLIANT: 1, NON_COMPLIANT: 1, NOT_ASSESSED: 1, NOT_APPLICABLE: 1 });
+    expect(summary.total).toBe(6);
+    // Assessable over applicable: NOT_APPLICABLE is out of both.
+    expect(summary.coverage).toBeCloseTo(4 / 5, 10);
+  });
+
+  it.each<[string, ControlResult[], number, ComplianceLevel]>([
+    ['all compliant', many(COMPLIANT, 3), 1, ComplianceLevel.HIGH],
+    ['exactly 0.9', [...many(COMPLIANT, 9), result(NON_COMPLIANT)], 0.9, ComplianceLevel.HIGH],
+    ['0.9 with halves', [...many(COMPLIANT, 8), ...many(PARTIALLY_COMPLIANT, 2)], 0.9, ComplianceLevel.HIGH],
+    ['just below 0.9', [...many(COMPLIANT, 8), result(PARTIALLY_COMPLIANT), result(NON_COMPLIANT)], 0.85, ComplianceLevel.MODERATE],
+    ['exactly 0.7', [...many(COMPLIANT, 7), ...many(NON_COMPLIANT, 3)], 0.7, ComplianceLevel.MODERATE],
+    ['just below 0.7', [...many(COMPLIANT, 6), result(PARTIALLY_COMPLIANT), ...many(NON_COMPLIANT, 3)], 0.65, ComplianceLevel.LOW],
+    ['exactly 0.4', [...many(COMPLIANT, 2), ...many(NON_COMPLIANT, 3)], 0.4, ComplianceLevel.LOW],
+    ['all partial', many(PARTIALLY_COMPLIANT, 4), 0.5, ComplianceLevel.LOW],
+    ['below 0.4', [result(COMPLIANT), ...many(NON_COMPLIANT, 2)], 1 / 3, ComplianceLevel.CRITICAL],
+    ['all non-compliant', many(NON_COMPLIANT, 2), 0, ComplianceLevel.CRITICAL],
+  ])('%s → score %d, level %s', (_name, results, score, level) => {
+    const summary = summarise(results);
+    expect(summary.score).toBeCloseTo(score, 10);
+    expect(summary.level).toBe(level);
+  });
+
+  it('has no score and the NOT_ASSESSED level when nothing was assessed', () => {
+    expect(summarise([...many(NOT_ASSESSED, 3), result(NOT_APPLICABLE)])).toMatchObject({
+      score: null,
+      level: ComplianceLevel.NOT_ASSESSED,
+      coverage: 0,
+      total: 4,
+    });
+    expect(summarise(many(NOT_APPLICABLE, 2))).toMatchObject({
+      score: null,
+      level: ComplianceLevel.NOT_ASSESSED,
+      coverage: null,
+      total: 2,
+    });
+    expect(summarise([])).toMatchObject({ score: null, level: ComplianceLevel.NOT_ASSESSED, coverage: null, total: 0 });
+  });
+});
