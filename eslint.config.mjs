@@ -42,7 +42,7 @@ export default tseslint.config(
   },
   {
     // Fixture plugins stand for a third party's build output: plain CommonJS, outside the TS project.
-    files: ['test/fixtures/**/*.js'],
+    files: ['test/fixtures/**/*.js', 'docs/examples/**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

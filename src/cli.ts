@@ -13,6 +13,7 @@ import { ChainVerifier } from './audit/chain-verifier';
 import { ApiKeyService, DEFAULT_TENANT } from './auth/api-key.service';
 import { Role } from './auth/role';
 import { buildAppSchema, printAppSchema } from './graphql/schema';
+import { checkPluginEntry, formatContractReport } from './plugin-host/contract';
 
 const USAGE = `Usage: datapunk-audit <command> [options]
 
@@ -28,6 +29,9 @@ Commands:
                                           checkpoints kept outside the database;
                                           exit 0 valid, 1 broken, 2 bad arguments
   print-schema [--check FILE]             print the GraphQL SDL, or fail when FILE differs
+  plugin check <path-or-package> [--json] run the plugin contract against one DATAPUNK_PLUGINS
+                                          entry (options from DATAPUNK_PLUGIN_OPTIONS);
+                                          exit 0 every check passed, 1 one failed, 2 bad arguments
 
 Settings come from the environment; see the README.`;
 
@@ -198,6 +202,15 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(sdl);
       return 0;
     }
+    case 'plugin': {
+      const [sub, entry, ...rest] = args.filter((arg) => arg !== '--json');
+      if (sub !== 'check' || !entry || entry.startsWith('--') || rest.length) {
+        throw new UsageError('usage: datapunk-audit plugin check <path-or-package> [--json]');
+      }
+      const report = await checkPluginEntry(entry, { pluginOptions: pluginOptionsFromEnv() });
+      console.log(args.includes('--json') ? JSON.stringify(report, null, 2) : formatContractReport(report));
+      return report.passed ? 0 : 1;
+    }
     case 'help':
     case '--help':
     case '-h':
@@ -207,6 +220,19 @@ async function main(argv: string[]): Promise<number> {
       console.error(`Unknown command "${command}".\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** DATAPUNK_PLUGIN_OPTIONS, as the server reads it: a JSON object keyed by plugin id. */
+function pluginOptionsFromEnv(): Record<string, unknown> {
+  const text = process.env.DATAPUNK_PLUGIN_OPTIONS;
+  if (!text) return {};
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    // Reported below.
+  }
+  throw new UsageError('DATAPUNK_PLUGIN_OPTIONS must be a JSON object keyed by plugin id');
 }
 
 function publicKeyFile(file: string): PublicSigningKey {

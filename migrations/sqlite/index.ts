@@ -1,4 +1,5 @@
+import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
 import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup';
 import { Init1795703444771 } from './1795703444771-Init';
 /** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
-export const sqliteMigrations: Function[] = [Init1795703444771, ComplianceRollup1795713152131];
+export const sqliteMigrations: Function[] = [Init1795703444771, ComplianceRollup1795713152131, BurstIndex1795713977190];

@@ -13,7 +13,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('ix_audit_event_actor_type', ['tenantId', 'actorType'])
 @Index('ix_audit_event_action', ['tenantId', 'action'])
 @Index('ix_audit_event_resource', ['tenantId', 'resourceType', 'resourceId'])
-@Index('ix_audit_event_outcome', ['tenantId', 'outcomeStatus'])
+// Outcome filters use its prefix; BURST rules (failures or denials per actor or address over time)
+// read only this index instead of one row per matching event (ADR 0010).
+@Index('ix_audit_event_outcome_actor', ['tenantId', 'outcomeStatus', 'action', 'actorType', 'actorId', 'actorIp', 'occurredAt', 'sequence'])
 @Index('ix_audit_event_severity', ['tenantId', 'severity'])
 @Index('ix_audit_event_classification', ['tenantId', 'classification'])
 export class AuditEventEntity {

@@ -37,8 +37,6 @@ const matchKey = (match: EventMatch) => JSON.stringify(match);
 const DAY_MS = 86_400_000;
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const dayStart = (date: Date) => new Date(Math.floor(date.getTime() / DAY_MS) * DAY_MS);
-/** Category bits stay below 2^53 so that sums are exact in JavaScript too. */
-export const MAX_RULE_CATEGORIES = 52;
 
 /**
  * The SQL side of an assessment. MATCH and AT_LEAST rules are answered from audit_event_rollup

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../../src/errors/error-code';
 import { PluginLoadError } from '../../src/plugin-host/plugin-load-error';
-import { REPO_ROOT, createTestEnvironment, type TestEnvironment } from '../helpers/test-environment';
+import { RECORD, REPO_ROOT, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 const FIXTURES = path.join(REPO_ROOT, 'test/fixtures/plugins');
 const PLUGINS = `query { plugins { id kind version apiVersion source name description dependsOn } }`;
@@ -61,6 +61,52 @@ describe('plugins', () => {
       ]);
     }
     expect(env.app.services.plugins.get('format-fixture-text')?.options).toEqual({ lineEnding: 'CRLF' });
+  });
+
+  it("assesses the third-party pure-data framework's controls from events, its classification rule included", async () => {
+    const ingest = await env.createKey('INGEST', 'acme');
+    const now = new Date();
+    // Two whole months before the current one; the monthly review happened in one of them only.
+    const at = (monthsAgo: number, day: number, minute = 0) =>
+      new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - monthsAgo, day, 9, minute)).toISOString();
+    const events = [
+      eventInput({ occurredAt: at(2, 1), action: 'auth.login' }),
+      eventInput({ occurredAt: at(2, 2), action: 'access.review.completed', resource: { type: 'access', id: 'q' } }),
+      // An ERROR-level incident notified four days later: late.
+      eventInput({ occurredAt: at(1, 3), action: 'incident.detected', severity: 'ERROR', resource: { type: 'incident', id: 'i-1' } }),
+      eventInput({ occurredAt: at(1, 7), action: 'incident.regulator.notified', resource: { type: 'incident', id: 'i-1' } }),
+      // No classification sent: the plugin's rule makes customer records CONFIDENTIAL and PII.
+      { ...eventInput({ occurredAt: at(1, 8), action: 'customer.read', resource: { type: 'customer', id: 'c-1' } }), classification: null },
+    ];
+    const recorded = await env.gql(RECORD, { input: { events } }, ingest);
+    expect(recorded.body.errors).toBeUndefined();
+    const classified = await env.gql(
+      'query($id: String!) { auditEvent(id: $id) { classification categories } }',
+      { id: recorded.body.data!.recordAuditEvents.receipts[4].id },
+      await env.createKey('AUDITOR', 'acme'),
+    );
+    expect(classified.body.data!.auditEvent).toEqual({ classification: 'CONFIDENTIAL', categories: ['PII'] });
+
+    const res = await env.gql(
+      `query($input: AssessComplianceInput!) { assessCompliance(input: $input) { frameworkId controls { controlId status violationCount rules { ruleId verdict periodsChecked periodsMet } } } }`,
+      { input: { frameworkId: 'acme-policy', from: at(2, 1, 0), to: at(0, 1, 0).replace(/T09:00/, 'T00:00') } },
+      await env.createKey('AUDITOR', 'acme'),
+    );
+    expect(res.body.errors).toBeUndefined();
+    const byId = Object.fromEntries(res.body.data!.assessCompliance.controls.map((c: { controlId: string }) => [c.controlId, c])) as Record<
+      string,
+      {
+        status: string;
+        violationCount: number;
+        rules: { ruleId: string; verdict: string; periodsChecked: number | null; periodsMet: number | null }[];
+      }
+    >;
+    // AC-1's own rule is met; it rolls up its child AC-1.1, whose monthly review was missed once.
+    expect(byId['AC-1'].rules.find((r) => r.ruleId === 'logins')?.verdict).toBe('MET');
+    expect(byId['AC-1'].status).toBe('PARTIALLY_COMPLIANT');
+    expect(byId['AC-1.1'].status).toBe('PARTIALLY_COMPLIANT');
+    expect(byId['AC-1.1'].rules[0]).toMatchObject({ ruleId: 'monthly-review', verdict: 'PARTIAL', periodsChecked: 2, periodsMet: 1 });
+    expect(byId['IR-1']).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
   });
 
   it('needs an API key', async () => {

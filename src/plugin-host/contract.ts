@@ -1,0 +1,784 @@
+import 'reflect-metadata';
+import type { DataSource } from 'typeorm';
+import { ActorType, Classification, type EventPayload, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import { type ChainStore, createChainStore } from '../audit/chain-store';
+import { type AuditEventInputShape, type EventLimits, type PreparedEvent, prepareEvents } from '../audit/event-validation';
+import { evaluateRule, type RuleMeasure } from '../compliance/assessment';
+import { AssessmentQueries } from '../compliance/assessment-query';
+import { BUILT_IN_CATEGORIES } from '../compliance/catalog';
+import { type Classifier, createClassifier } from '../compliance/classifier';
+import { namePredicate } from '../compliance/name-pattern';
+import { nextPeriodStart, periodStart } from '../compliance/periods';
+import { createDataSource } from '../database/data-source';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import {
+  ACTOR_TYPES,
+  CLASSIFICATION_LEVELS,
+  type Duration,
+  type EventMatch,
+  type EventRule,
+  type FrameworkPlugin,
+  type NamePattern,
+  OUTCOME_STATUSES,
+  type Plugin,
+  PLUGIN_API_VERSION,
+  type PluginLogger,
+  SEVERITIES,
+} from '../plugin-api';
+import { BUILT_IN_PLUGINS } from '../../plugins/registry';
+import { formatPath, pluginProblems } from './manifest.schema';
+import { loadEntry } from './plugin-loader';
+import type { PluginErrorCode, PluginProblem } from './plugin-load-error';
+import { satisfies } from './semver';
+
+/**
+ * The plugin contract: the checks every framework plugin passes, built-ins included, run against
+ * one plugin object or one DATAPUNK_PLUGINS entry. Public entry (`datapunk-audit/contract`), so a
+ * third party can run it from its own tests; `datapunk-audit plugin check` prints it.
+ */
+
+/** How serious a problem is: an `error` fails its check, a `warning` or `info` does not. */
+export type ContractLevel = 'error' | 'warning' | 'info';
+
+/** One thing a check found. */
+export interface ContractProblem {
+  level: ContractLevel;
+  /** The field concerned, as start-up errors name it (`version`, `catalog.controls[2].evidence[0]`); empty for the whole plugin. */
+  path: string;
+  message: string;
+  /** The host's code when the server itself refuses the plugin for this reason. */
+  code?: PluginErrorCode;
+}
+
+/** The checks, in the order they run. `load` only when the plugin is given as an entry. */
+export type ContractCheckId =
+  'load' | 'manifest' | 'options' | 'dependencies' | 'evidence' | 'categories' | 'mappings' | 'behaviour' | 'lifecycle';
+
+export interface ContractCheck {
+  id: ContractCheckId;
+  /** What the check verifies, in one line. */
+  title: string;
+  /** `failed` when any problem is an error; `skipped` when an earlier check left nothing to check. */
+  status: 'passed' | 'failed' | 'skipped';
+  /** Why a skipped check did not run. */
+  skippedBecause?: string;
+  problems: ContractProblem[];
+}
+
+export interface ContractReport {
+  /** The plugin's id, or the entry when the plugin did not load far enough to have one. */
+  pluginId: string;
+  kind: string | null;
+  version: string | null;
+  /** The plugin API of this server, which the plugin was checked against. */
+  pluginApiVersion: string;
+  /** No check failed. */
+  passed: boolean;
+  checks: ContractCheck[];
+}
+
+export interface ContractOptions {
+  /**
+   * Other framework plugins to check against, besides the built-in SOC 2, HIPAA and GDPR: mappings
+   * into their frameworks must name controls they have, and the data categories they declare count
+   * as declared for a plugin that `dependsOn` them.
+   */
+  knownFrameworks?: readonly FrameworkPlugin<unknown>[];
+  /** Options as in DATAPUNK_PLUGIN_OPTIONS, keyed by plugin id; the plugin's entry is validated and passed to `start()`. */
+  pluginOptions?: Readonly<Record<string, unknown>>;
+}
+
+const TITLES: Record<ContractCheckId, string> = {
+  load: 'the entry resolves and loads as the server loads DATAPUNK_PLUGINS entries',
+  manifest: `manifest and catalog pass the host's validation; apiVersion accepts plugin API ${PLUGIN_API_VERSION}`,
+  options: 'the options schema accepts the given options (none: {})',
+  dependencies: 'dependsOn names plugins that can be enabled',
+  evidence: 'controls without evidence rules (only an attestation can show them) are pointed out',
+  categories: 'every data category is built in or declared',
+  mappings: 'mappings to known frameworks name controls that exist',
+  behaviour: 'every rule and classification rule works on synthetic events in a real database',
+  lifecycle: 'start() and stop() complete',
+};
+
+const ORDER = Object.keys(TITLES) as ContractCheckId[];
+
+const checked = (id: ContractCheckId, problems: ContractProblem[]): ContractCheck => ({
+  id,
+  title: TITLES[id],
+  status: problems.some((p) => p.level === 'error') ? 'failed' : 'passed',
+  problems,
+});
+
+const skipped = (id: ContractCheckId, because: string): ContractCheck => ({
+  id,
+  title: TITLES[id],
+  status: 'skipped',
+  skippedBecause: because,
+  problems: [],
+});
+
+const error = (path: string, message: string, code?: PluginErrorCode): ContractProblem => ({
+  level: 'error',
+  path,
+  message,
+  ...(code ? { code } : {}),
+});
+
+const fromHost = (p: PluginProblem): ContractProblem => error(p.path ?? '', p.message, p.code);
+
+const messageOf = (e: unknown) => (e instanceof Error ? e.message.split('\n')[0] : String(e));
+
+/**
+ * Runs the contract against a plugin object (what a code plugin exports). Resolves to the report;
+ * never throws for a bad plugin.
+ *
+ * @example
+ * ```ts
+ * const report = await checkFrameworkPlugin(require('./index.js'));
+ * expect(report.checks.filter((c) => c.status === 'failed')).toEqual([]);
+ * ```
+ */
+export async function checkFrameworkPlugin(plugin: unknown, options: ContractOptions = {}): Promise<ContractReport> {
+  return run(plugin, [], options, '(plugin without an id)');
+}
+
+/**
+ * Loads a DATAPUNK_PLUGINS entry (a path starting with `.` or `/`, or an npm package name, resolved
+ * from `cwd`) with the host's own loader, then runs the contract. Load problems carry the host's
+ * codes (PLUGIN_NOT_FOUND, PLUGIN_LOAD_FAILED, PLUGIN_MANIFEST_INVALID).
+ *
+ * @example
+ * ```ts
+ * const report = await checkPluginEntry('./my-framework', { cwd: __dirname });
+ * ```
+ */
+export async function checkPluginEntry(entry: string, options: ContractOptions & { cwd?: string } = {}): Promise<ContractReport> {
+  const loaded = loadEntry(entry, options.cwd ?? process.cwd());
+  if ('candidate' in loaded) return run(loaded.candidate.value, [checked('load', [])], options, loaded.candidate.label);
+
+  const invalid = loaded.problems.filter((p) => p.code === ErrorCode.PLUGIN_MANIFEST_INVALID);
+  const load = checked('load', loaded.problems.filter((p) => !invalid.includes(p)).map(fromHost));
+  const checks = load.status === 'failed' ? [load] : [load, checked('manifest', invalid.map(fromHost))];
+  const because = load.status === 'failed' ? 'the plugin did not load' : 'the manifest or catalog is invalid';
+  return {
+    pluginId: loaded.problems[0]?.pluginId ?? entry,
+    kind: null,
+    version: null,
+    pluginApiVersion: PLUGIN_API_VERSION,
+    passed: false,
+    checks: [...checks, ...ORDER.filter((id) => !checks.some((c) => c.id === id) && id !== 'load').map((id) => skipped(id, because))],
+  };
+}
+
+async function run(value: unknown, before: ContractCheck[], options: ContractOptions, label: string): Promise<ContractReport> {
+  const checks = [...before];
+  const fields = (value ?? {}) as { id?: unknown; kind?: unknown; version?: unknown };
+  const text = (v: unknown) => (typeof v === 'string' && v ? v : null);
+  const manifest = checked('manifest', manifestProblems(value));
+  checks.push(manifest);
+  const rest = ORDER.slice(ORDER.indexOf('manifest') + 1);
+
+  if (manifest.problems.some((p) => p.code === ErrorCode.PLUGIN_MANIFEST_INVALID)) {
+    checks.push(...rest.map((id) => skipped(id, 'the manifest or catalog is invalid')));
+  } else {
+    const plugin = value as Plugin;
+    const known = [
+      ...BUILT_IN_PLUGINS.filter((p) => p.kind === 'framework'),
+      ...(options.knownFrameworks ?? []),
+    ] as FrameworkPlugin<unknown>[];
+    const parsed = parseOptions(plugin, options.pluginOptions?.[plugin.id]);
+    checks.push(checked('options', parsed.problems));
+    checks.push(checked('dependencies', dependencyProblems(plugin, known)));
+    if (plugin.kind === 'framework') {
+      checks.push(checked('evidence', evidenceProblems(plugin)));
+      checks.push(checked('categories', categoryProblems(plugin, known)));
+      checks.push(checked('mappings', mappingProblems(plugin, known)));
+      checks.push(checked('behaviour', await behaviourProblems(plugin)));
+    } else {
+      const because = 'a format plugin: these checks are for framework plugins';
+      checks.push(...(['evidence', 'categories', 'mappings', 'behaviour'] as const).map((id) => skipped(id, because)));
+    }
+    checks.push(
+      parsed.problems.some((p) => p.level === 'error')
+        ? skipped('lifecycle', 'the options are invalid, so the server would not start the plugin')
+        : checked('lifecycle', await lifecycleProblems(plugin, parsed.options)),
+    );
+  }
+  return {
+    pluginId: text(fields.id) ?? label,
+    kind: text(fields.kind),
+    version: text(fields.version),
+    pluginApiVersion: PLUGIN_API_VERSION,
+    passed: checks.every((c) => c.status !== 'failed'),
+    checks,
+  };
+}
+
+/** a. The host's validation, the API range, and the ids the built-ins already take. */
+function manifestProblems(value: unknown): ContractProblem[] {
+  const invalid = pluginProblems(value).map((p) => error(p.path, p.message, ErrorCode.PLUGIN_MANIFEST_INVALID));
+  if (invalid.length) return invalid;
+  const plugin = value as Plugin;
+  const problems: ContractProblem[] = [];
+  if (!satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
+    problems.push(
+      error(
+        'apiVersion',
+        `needs plugin API ${plugin.apiVersion}; this server provides ${PLUGIN_API_VERSION}`,
+        ErrorCode.PLUGIN_API_UNSUPPORTED,
+      ),
+    );
+  }
+  // A built-in checked as itself is not a duplicate of itself.
+  if (!BUILT_IN_PLUGINS.includes(plugin)) {
+    const sameId = BUILT_IN_PLUGINS.find((b) => b.id === plugin.id);
+    if (sameId) problems.push(error('id', `is the id of the built-in plugin ${sameId.id}; choose another`, ErrorCode.PLUGIN_DUPLICATE_ID));
+    if (plugin.kind === 'framework') {
+      const sameFramework = BUILT_IN_PLUGINS.find((b) => b.kind === 'framework' && b.catalog.framework.id === plugin.catalog.framework.id);
+      if (sameFramework) {
+        problems.push(
+          error(
+            'catalog.framework.id',
+            `framework "${plugin.catalog.framework.id}" is already provided by the built-in plugin ${sameFramework.id}`,
+            ErrorCode.PLUGIN_DUPLICATE_ID,
+          ),
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+/** The plugin's options as the host validates them, and what start() would receive. */
+function parseOptions(plugin: Plugin, given: unknown): { problems: ContractProblem[]; options: unknown } {
+  const invalid = (path: string, message: string) => error(path, message, ErrorCode.PLUGIN_OPTIONS_INVALID);
+  if (!plugin.options) {
+    const some = given !== undefined && given !== null && Object.keys(given).length > 0;
+    return { problems: some ? [invalid('', 'the plugin takes no options')] : [], options: {} };
+  }
+  const none = given === undefined ? ' (no options were given: the server needs an entry in DATAPUNK_PLUGIN_OPTIONS)' : '';
+  try {
+    const result = plugin.options.safeParse(given ?? {});
+    if (result.success) return { problems: [], options: result.data };
+    return { problems: result.error.issues.map((i) => invalid(formatPath(i.path), `${i.message}${none}`)), options: undefined };
+  } catch (e) {
+    return { problems: [invalid('', `the options schema threw: ${messageOf(e)}`)], options: undefined };
+  }
+}
+
+function dependencyProblems(plugin: Plugin, known: readonly FrameworkPlugin<unknown>[]): ContractProblem[] {
+  const ids = new Set(known.map((p) => p.id));
+  return (plugin.dependsOn ?? []).flatMap((dep, i): ContractProblem[] => {
+    if (dep === plugin.id) return [error(`dependsOn[${i}]`, 'the plugin depends on itself', ErrorCode.PLUGIN_DEPENDENCY_CYCLE)];
+    if (ids.has(dep)) return [];
+    return [
+      {
+        level: 'warning',
+        path: `dependsOn[${i}]`,
+        message: `depends on "${dep}", which is not built in: enable it in DATAPUNK_PLUGINS too, or the server refuses to start`,
+        code: ErrorCode.PLUGIN_DEPENDENCY_MISSING,
+      },
+    ];
+  });
+}
+
+/**
+ * b. A control without evidence rules is allowed (the contract says only an attestation can show
+ * it), but it is worth a warning: without an attestation it is NOT_ASSESSED at best. A parent is
+ * shown by its children.
+ */
+function evidenceProblems(plugin: FrameworkPlugin<unknown>): ContractProblem[] {
+  const { controls } = plugin.catalog;
+  if (!controls.length)
+    return [{ level: 'warning', path: 'catalog.controls', message: 'the catalog has no controls: an assessment has nothing to assess' }];
+  const parents = new Set(controls.map((c) => c.parentId));
+  return controls.flatMap((control, i): ContractProblem[] =>
+    control.evidence.length || parents.has(control.id)
+      ? []
+      : [
+          {
+            level: 'warning',
+            path: `catalog.controls[${i}].evidence`,
+            message:
+              `control "${control.id}" has no evidence rule: no event can show it operating, so without an attestation it is NOT_ASSESSED at best` +
+              (control.violations.length ? ' (NON_COMPLIANT on a finding)' : '') +
+              '. Add an evidence rule unless only an auditor can judge it',
+          },
+        ],
+  );
+}
+
+/** Every EventMatch of a rule, with its path below the rule. */
+const matchesOf = (rule: EventRule): [string, EventMatch][] =>
+  rule.kind === 'NOT_FOLLOWED_BY'
+    ? [
+        ['trigger', rule.trigger],
+        ['followUp', rule.followUp],
+      ]
+    : [['match', rule.match]];
+
+/** Every rule of a catalog with its path and a name for messages. */
+function rulesOf(plugin: FrameworkPlugin<unknown>): { rule: EventRule; path: string; name: string }[] {
+  return plugin.catalog.controls.flatMap((control, i) =>
+    (['evidence', 'violations'] as const).flatMap((role) =>
+      control[role].map((rule, j) => ({
+        rule,
+        path: `catalog.controls[${i}].${role}[${j}]`,
+        name: `${role === 'evidence' ? 'evidence' : 'violation'} rule "${rule.id}" of control "${control.id}"`,
+      })),
+    ),
+  );
+}
+
+/** c. Categories: built in, declared here, or declared by a known plugin this one depends on. */
+function categoryProblems(plugin: FrameworkPlugin<unknown>, known: readonly FrameworkPlugin<unknown>[]): ContractProblem[] {
+  const { catalog } = plugin;
+  const declared = new Set([...BUILT_IN_CATEGORIES, ...(catalog.dataCategories ?? [])].map((c) => c.id));
+  const deps = plugin.dependsOn ?? [];
+  const byPlugin = new Map<string, string>();
+  for (const other of known) for (const c of other.catalog.dataCategories ?? []) if (!byPlugin.has(c.id)) byPlugin.set(c.id, other.id);
+  const unknownDeps = deps.filter((d) => !known.some((p) => p.id === d));
+
+  const uses: [string, string][] = [
+    ...rulesOf(plugin).flatMap(({ rule, path }) =>
+      matchesOf(rule).flatMap(([field, match]) =>
+        (match.categories ?? []).map((c, k): [string, string] => [c, `${path}.${field}.categories[${k}]`]),
+      ),
+    ),
+    ...(catalog.classificationRules ?? []).flatMap((rule, i) =>
+      (rule.categories ?? []).map((c, k): [string, string] => [c, `catalog.classificationRules[${i}].categories[${k}]`]),
+    ),
+  ];
+  const problems: ContractProblem[] = [];
+  const reported = new Set<string>();
+  for (const [category, path] of uses) {
+    const owner = byPlugin.get(category);
+    if (declared.has(category) || (owner && deps.includes(owner)) || reported.has(category)) continue;
+    reported.add(category);
+    const builtIn = BUILT_IN_CATEGORIES.map((c) => c.id).join(', ');
+    if (unknownDeps.length) {
+      problems.push({
+        level: 'warning',
+        path,
+        message: `"${category}" is neither built in nor declared in catalog.dataCategories; it may come from ${unknownDeps.join(', ')} (dependsOn): declare it here if it does not`,
+      });
+    } else {
+      problems.push(
+        error(
+          path,
+          `"${category}" is neither built in (${builtIn}) nor declared in catalog.dataCategories` +
+            (owner ? `; plugin ${owner} declares it: add "${owner}" to dependsOn, or declare it here` : ': declare it there'),
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+/** d. Mappings into frameworks known here must name real controls; others cannot be checked. */
+function mappingProblems(plugin: FrameworkPlugin<unknown>, known: readonly FrameworkPlugin<unknown>[]): ContractProblem[] {
+  const controlsOf = new Map<string, Set<string>>();
+  for (const other of [...known, plugin]) {
+    controlsOf.set(other.catalog.framework.id, new Set(other.catalog.controls.map((c) => c.id)));
+  }
+  const problems: ContractProblem[] = [];
+  const unchecked = new Map<string, { path: string; count: number }>();
+  plugin.catalog.controls.forEach((control, i) =>
+    (control.mappings ?? []).forEach((mapping, j) => {
+      const path = `catalog.controls[${i}].mappings[${j}]`;
+      const ids = controlsOf.get(mapping.frameworkId);
+      if (!ids) {
+        const seen = unchecked.get(mapping.frameworkId);
+        unchecked.set(mapping.frameworkId, { path: seen?.path ?? path, count: (seen?.count ?? 0) + 1 });
+      } else if (!ids.has(mapping.controlId)) {
+        problems.push(
+          error(
+            path,
+            `control "${control.id}" maps to ${mapping.frameworkId} "${mapping.controlId}", which the ${mapping.frameworkId} catalog does not have`,
+          ),
+        );
+      }
+    }),
+  );
+  for (const [frameworkId, { path, count }] of unchecked) {
+    problems.push({
+      level: 'info',
+      path,
+      message: `${count} mapping${count === 1 ? '' : 's'} to framework "${frameworkId}" not checked: it is not known here (pass its plugin in knownFrameworks to check them)`,
+    });
+  }
+  return problems;
+}
+
+async function lifecycleProblems(plugin: Plugin, options: unknown): Promise<ContractProblem[]> {
+  const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
+  try {
+    await plugin.start?.({ options: options as never, logger });
+  } catch (e) {
+    return [error('start', `start() threw: ${messageOf(e)}`, ErrorCode.PLUGIN_LOAD_FAILED)];
+  }
+  try {
+    await plugin.stop?.();
+  } catch (e) {
+    return [{ level: 'warning', path: 'stop', message: `stop() threw: ${messageOf(e)}; the server logs it and stops the other plugins` }];
+  }
+  return [];
+}
+
+// e. Behaviour: synthetic events through the real ingest path, measured by the real queries.
+
+const LIMITS: EventLimits = {
+  maxStringLength: 4096,
+  maxMetadataBytes: 65536,
+  maxOccurredAtAgeMs: Number.MAX_SAFE_INTEGER,
+  maxClockSkewMs: 60_000,
+};
+const MAX_EVENTS = 10_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MAX_WINDOW = 100 * 365 * DAY;
+
+const durationMs = (d: Duration) => ('minutes' in d ? d.minutes * 60_000 : 'hours' in d ? d.hours * HOUR : d.days * DAY);
+const durationText = (d: Duration) => {
+  const [unit, n] = Object.entries(d)[0];
+  return `${n} ${n === 1 ? unit.replace(/s$/, '') : unit}`;
+};
+
+/** A name the first pattern matches: the value, prefix + `x`, a glob with `**` → `a.b` and `*` → `a`. */
+function nameFrom(patterns: readonly NamePattern[] | undefined, fallback: string): string {
+  const pattern = patterns?.[0];
+  if (!pattern) return fallback;
+  if ('equals' in pattern) return pattern.equals;
+  if ('prefix' in pattern) return `${pattern.prefix}x`;
+  return pattern.glob.replaceAll('**', 'a.b').replaceAll('*', 'a');
+}
+
+/** The event a match asks for, by its first listed values; one actor, resource and IP, so every correlation holds. */
+function eventFrom(match: EventMatch, at: number): AuditEventInputShape {
+  return {
+    occurredAt: new Date(at).toISOString(),
+    actor: { id: 'contract-actor', type: ActorType[match.actorType?.[0] ?? 'USER'], ip: '203.0.113.10' },
+    action: nameFrom(match.action, 'contract.event'),
+    resource: { type: nameFrom(match.resourceType, 'contract_resource'), id: 'contract-resource-1' },
+    outcome: { status: OutcomeStatus[match.outcome?.[0] ?? 'SUCCESS'] },
+    severity: Severity[match.minSeverity ?? 'INFO'],
+    classification: Classification[match.classification?.[0] ?? match.minClassification ?? 'INTERNAL'],
+    categories: match.categories ? [match.categories[0]] : [],
+  };
+}
+
+const summary = (e: AuditEventInputShape) =>
+  `action "${e.action}", resource type "${e.resource.type}", outcome ${e.outcome.status}, severity ${e.severity}, ` +
+  `classification ${e.classification}, actor type ${e.actor.type}${e.categories?.length ? `, category ${e.categories[0]}` : ''}`;
+
+/** Events that differ from `hit` in one field the match constrains, each such that it cannot match. */
+function missesOf(match: EventMatch, hit: AuditEventInputShape): { label: string; event: AuditEventInputShape }[] {
+  const out: { label: string; event: AuditEventInputShape }[] = [];
+  const add = (label: string, change: Partial<AuditEventInputShape>) => out.push({ label, event: { ...hit, ...change } });
+  const unmatched = (patterns: readonly NamePattern[], candidates: string[]) =>
+    candidates.find((name) => !patterns.some((p) => namePredicate(p)(name)));
+  if (match.action) {
+    const name = unmatched(match.action, ['contract.miss', 'zz.contract.miss', 'q']);
+    if (name) add(`action "${name}"`, { action: name });
+  }
+  if (match.resourceType) {
+    const name = unmatched(match.resourceType, ['contract_miss', 'zz.contract.miss', 'q']);
+    if (name) add(`resource type "${name}"`, { resource: { ...hit.resource, type: name } });
+  }
+  const outcome = match.outcome && OUTCOME_STATUSES.find((s) => !match.outcome!.includes(s));
+  if (outcome) add(`outcome ${outcome}`, { outcome: { status: OutcomeStatus[outcome] } });
+  const severity = match.minSeverity ? SEVERITIES[SEVERITIES.indexOf(match.minSeverity) - 1] : undefined;
+  if (severity) add(`severity ${severity}`, { severity: Severity[severity] });
+  const rank = (c: string) => (CLASSIFICATION_LEVELS as readonly string[]).indexOf(c);
+  const min = match.minClassification ? rank(match.minClassification) : 0;
+  if (match.classification) {
+    const outside = CLASSIFICATION_LEVELS.filter((c) => !match.classification!.includes(c));
+    const level = outside.find((c) => rank(c) >= min) ?? outside[0];
+    if (level) add(`classification ${level}`, { classification: Classification[level] });
+  }
+  if (min > 0) {
+    const below = CLASSIFICATION_LEVELS.slice(0, min);
+    const level = below.find((c) => match.classification?.includes(c)) ?? below[below.length - 1];
+    add(`classification ${level}`, { classification: Classification[level] });
+  }
+  if (match.categories) add('categories (another one)', { categories: ['CONTRACT_OTHER_CATEGORY'] });
+  const actorType = match.actorType && ACTOR_TYPES.find((t) => !match.actorType!.includes(t));
+  if (actorType) add(`actor type ${actorType}`, { actor: { ...hit.actor, type: ActorType[actorType] } });
+  return out;
+}
+
+/** Problems of a batch the ingest path refuses, as one sentence. */
+function refusal(e: unknown): string {
+  if (e instanceof AppError && Array.isArray(e.extensions.problems)) {
+    const problems = e.extensions.problems as { path: string; message: string }[];
+    return problems.map((p) => `${p.path.replace(/^events\[\d+\]\./, '')} ${p.message}`).join('; ');
+  }
+  return messageOf(e);
+}
+
+class RuleRefused extends Error {}
+
+/** The events as ingest validates them; a refusal means no client could record them either. */
+function prepare(events: AuditEventInputShape[], now: number, classify: Classifier | null = null): PreparedEvent[] {
+  try {
+    return prepareEvents(events, LIMITS, { classify, trusted: true, now });
+  } catch (e) {
+    throw new RuleRefused(`needs an event no client can record (${summary(events[0])}): ${refusal(e)}`);
+  }
+}
+
+/** One in-memory database; each scenario records into a tenant of its own. */
+class Sandbox {
+  private tenants = 0;
+  private readonly store: ChainStore;
+  private readonly queries: AssessmentQueries;
+
+  constructor(
+    dataSource: DataSource,
+    readonly now: number,
+  ) {
+    this.store = createChainStore(dataSource);
+    this.queries = new AssessmentQueries(dataSource);
+  }
+
+  /**
+   * Records `events` in a new tenant and measures `rule` over them from `from` (and up to `to`);
+   * `firstEvent` is where the tenant's trail begins, as an assessment sees it.
+   */
+  async measureWithStart(
+    rule: EventRule,
+    events: AuditEventInputShape[],
+    from: number,
+    to: number | null = null,
+  ): Promise<{ measure: RuleMeasure; firstEvent: Date | null }> {
+    const tenantId = `contract-${++this.tenants}`;
+    if (events.length) await this.store.append(tenantId, prepare(events, this.now));
+    const scope = { tenantId, from: new Date(from), to: to === null ? null : new Date(to), now: new Date(this.now) };
+    const { snapshot, measures } = await this.queries.measure([{ controlId: 'contract', role: 'EVIDENCE', rule }], scope);
+    return { measure: measures.get(rule)!, firstEvent: snapshot.firstDay ? new Date(`${snapshot.firstDay}T00:00:00.000Z`) : null };
+  }
+
+  async measure(rule: EventRule, events: AuditEventInputShape[], from: number, to: number | null = null): Promise<RuleMeasure> {
+    return (await this.measureWithStart(rule, events, from, to)).measure;
+  }
+
+  /** How many of `events` a plain MATCH on `match` counts. */
+  async matched(match: EventMatch, events: AuditEventInputShape[], from: number): Promise<{ count: number; samples: number[] }> {
+    const measure = await this.measure({ id: 'contract-match', kind: 'MATCH', description: 'contract', match }, events, from);
+    return measure.kind === 'MATCH' ? { count: measure.count, samples: measure.samples } : { count: 0, samples: [] };
+  }
+}
+
+/** The failures of one rule, as sentences that follow its name. */
+async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: string[]; warnings: string[] }> {
+  const errors: string[] = [];
+  const now = sandbox.now;
+  const never = (what: string, e: AuditEventInputShape) =>
+    `never matches the event built from its own ${what} (${summary(e)}): as written, no event can satisfy every field`;
+
+  /** A match counts the event built from it and none of the events built to miss it. */
+  const matchWorks = async (match: EventMatch, what: string, at: number): Promise<boolean> => {
+    const hit = eventFrom(match, at);
+    if ((await sandbox.matched(match, [hit], at - DAY)).count !== 1) {
+      errors.push(never(what, hit));
+      return false;
+    }
+    const misses = missesOf(match, hit);
+    if (!misses.length) return true;
+    const { count, samples } = await sandbox.matched(
+      match,
+      misses.map((m) => m.event),
+      at - DAY,
+    );
+    if (count > 0) {
+      const labels = [...new Set(samples.map((sequence) => misses[sequence - 1]?.label).filter(Boolean))];
+      errors.push(
+        `counts an event its ${what} must reject, one that differs from a match only in ${labels.join(' or ')}: that field is not applied`,
+      );
+    }
+    return count === 0;
+  };
+
+  if ('count' in rule && rule.count > MAX_EVENTS) {
+    return { errors, warnings: [`not exercised: count ${rule.count} is above the ${MAX_EVENTS} events the contract records`] };
+  }
+  if ('within' in rule && durationMs(rule.within) > MAX_WINDOW) {
+    return { errors, warnings: [`not exercised: a window of ${durationText(rule.within)} is longer than a century`] };
+  }
+
+  switch (rule.kind) {
+    case 'MATCH':
+      await matchWorks(rule.match, 'match', now - 7 * DAY);
+      break;
+    case 'AT_LEAST': {
+      const at = periodStart('DAY', new Date(now - 7 * DAY)).getTime() + 12 * HOUR;
+      if (!(await matchWorks(rule.match, 'match', at))) break;
+      const start = periodStart(rule.period, new Date(at));
+      const end = nextPeriodStart(rule.period, start);
+      const events = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i));
+      const { measure, firstEvent } = await sandbox.measureWithStart(rule, events, start.getTime(), end.getTime());
+      const day = new Date(at).toISOString().slice(0, 10);
+      const counted = measure.kind === 'AT_LEAST' ? (measure.byDay.get(day) ?? 0) : 0;
+      if (counted !== rule.count) {
+        errors.push(`counts ${counted} of ${rule.count} matching events recorded on ${day}`);
+        break;
+      }
+      const outcome = evaluateRule(rule, 'EVIDENCE', measure, { from: start, end, firstEvent });
+      if (outcome.verdict !== 'MET') {
+        errors.push(`is not met by ${rule.count} matching events in one ${rule.period.toLowerCase()}: ${outcome.detail}`);
+      }
+      break;
+    }
+    case 'NOT_FOLLOWED_BY': {
+      const window = durationMs(rule.within);
+      const at = now - window - 2 * HOUR;
+      if (!(await matchWorks(rule.trigger, 'trigger', at)) || !(await matchWorks(rule.followUp, 'followUp', at))) break;
+      const trigger = eventFrom(rule.trigger, at);
+      const followUp = eventFrom(rule.followUp, at + Math.floor(window / 2));
+      // The follow-up shares what the correlation compares, where its own match allows it.
+      if (
+        rule.correlation === 'ACTOR' &&
+        (!rule.followUp.actorType || (rule.followUp.actorType as string[]).includes(trigger.actor.type))
+      ) {
+        followUp.actor = { ...followUp.actor, type: trigger.actor.type };
+      }
+      if (
+        rule.correlation === 'RESOURCE' &&
+        (!rule.followUp.resourceType || rule.followUp.resourceType.some((p) => namePredicate(p)(trigger.resource.type)))
+      ) {
+        followUp.resource = { ...followUp.resource, type: trigger.resource.type };
+      }
+      const followed = await sandbox.measure(rule, [trigger, followUp], at - DAY);
+      if (followed.kind === 'NOT_FOLLOWED_BY' && followed.followed < 1) {
+        errors.push(
+          `does not count a trigger followed within ${durationText(rule.within)} by a follow-up of the same ${rule.correlation.toLowerCase()} as followed ` +
+            `(trigger: ${summary(trigger)}; follow-up: ${summary(followUp)})`,
+        );
+      }
+      const lone = await sandbox.measure(rule, [eventFrom(rule.trigger, now - window - HOUR)], at - DAY);
+      if (lone.kind === 'NOT_FOLLOWED_BY' && (lone.overdue !== 1 || lone.followed !== 0)) {
+        errors.push(
+          `does not count a lone trigger older than ${durationText(rule.within)} as overdue (${lone.triggers} trigger, ${lone.overdue} overdue)`,
+        );
+      }
+      break;
+    }
+    case 'BURST': {
+      const window = durationMs(rule.within);
+      const at = now - window - HOUR;
+      if (!(await matchWorks(rule.match, 'match', at))) break;
+      const spacing = Math.floor(window / (2 * rule.count));
+      const events = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i * spacing));
+      const by = `one ${rule.correlation.toLowerCase()}`;
+      const full = await sandbox.measure(rule, events, at - DAY);
+      if (full.kind === 'BURST' && full.keys !== 1) {
+        errors.push(`finds ${full.keys} bursts, not 1, in ${rule.count} matching events of ${by} within ${durationText(rule.within)}`);
+      }
+      const short = await sandbox.measure(rule, events.slice(0, -1), at - DAY);
+      if (short.kind === 'BURST' && short.keys !== 0) {
+        errors.push(`already finds a burst in ${rule.count - 1} matching events of ${by} (count is ${rule.count})`);
+      }
+      break;
+    }
+  }
+  return { errors, warnings: [] };
+}
+
+/** e. Every rule against a real database; classification rules through the real ingest path. */
+async function behaviourProblems(plugin: FrameworkPlugin<unknown>): Promise<ContractProblem[]> {
+  const problems: ContractProblem[] = [];
+  const dataSource = createDataSource({ database: { dialect: 'sqlite', location: ':memory:' }, poolSize: 1 });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+    const sandbox = new Sandbox(dataSource, Date.now());
+    for (const { rule, path, name } of rulesOf(plugin)) {
+      let result: { errors: string[]; warnings: string[] };
+      try {
+        result = await exercise(sandbox, rule);
+      } catch (e) {
+        result = { errors: [e instanceof RuleRefused ? e.message : `could not be measured: ${messageOf(e)}`], warnings: [] };
+      }
+      problems.push(...result.errors.map((m) => error(path, `${name} ${m}`)));
+      problems.push(...result.warnings.map((m): ContractProblem => ({ level: 'warning', path, message: `${name}: ${m}` })));
+    }
+  } finally {
+    await dataSource.destroy();
+  }
+  return [...problems, ...classificationProblems(plugin)];
+}
+
+/** An event built from a classification rule's own patterns, left unclassified, gets its level and categories. */
+function classificationProblems(plugin: FrameworkPlugin<unknown>): ContractProblem[] {
+  const classify = createClassifier([plugin]);
+  const rank = (c: string) => (CLASSIFICATION_LEVELS as readonly string[]).indexOf(c);
+  return (plugin.catalog.classificationRules ?? []).flatMap((rule, i): ContractProblem[] => {
+    const path = `catalog.classificationRules[${i}]`;
+    const name = `classification rule "${rule.id}"`;
+    const problems: ContractProblem[] = [];
+    if (rule.classification && rank(rule.classification) <= rank('INTERNAL')) {
+      problems.push({
+        level: 'warning',
+        path: `${path}.classification`,
+        message: `${name}: ${rule.classification} never applies, a rule only raises an unclassified event above the default INTERNAL`,
+      });
+    }
+    const input: AuditEventInputShape = {
+      occurredAt: new Date().toISOString(),
+      actor: { id: 'contract-actor', type: ActorType.USER },
+      action: nameFrom(rule.action, 'contract.event'),
+      resource: { type: nameFrom(rule.resourceType, 'contract_resource'), id: 'contract-resource-1' },
+      outcome: { status: OutcomeStatus.SUCCESS },
+    };
+    let payload: EventPayload;
+    try {
+      [{ payload }] = prepare([input], Date.now(), classify);
+    } catch (e) {
+      if (!(e instanceof RuleRefused)) throw e;
+      return [...problems, error(path, `${name} ${e.message}`)];
+    }
+    const got = `got ${payload.classification}${payload.categories.length ? `, ${payload.categories.join(', ')}` : ''}`;
+    if (rule.classification && rank(rule.classification) > rank('INTERNAL') && rank(payload.classification) < rank(rule.classification)) {
+      problems.push(
+        error(
+          path,
+          `${name} does not raise an event built from its own patterns (action "${input.action}", resource type "${input.resource.type}") to ${rule.classification}: ${got}`,
+        ),
+      );
+    }
+    const missing = (rule.categories ?? []).filter((c) => !payload.categories.includes(c));
+    if (missing.length) {
+      problems.push(error(path, `${name} does not add ${missing.join(', ')} to an event built from its own patterns: ${got}`));
+    }
+    return problems;
+  });
+}
+
+/**
+ * The report as text: a line per check, its problems indented, then the totals.
+ *
+ * @example
+ * ```ts
+ * console.log(formatContractReport(await checkPluginEntry('./my-framework')));
+ * ```
+ */
+export function formatContractReport(report: ContractReport): string {
+  const mark = { passed: 'PASS', failed: 'FAIL', skipped: 'SKIP' } as const;
+  const about = [report.version, report.kind].filter(Boolean).join(', ');
+  const lines = [`Plugin contract of ${report.pluginId}${about ? ` (${about})` : ''} against plugin API ${report.pluginApiVersion}`];
+  for (const check of report.checks) {
+    lines.push(
+      `  ${mark[check.status]}  ${check.id.padEnd(12)} ${check.skippedBecause ? `skipped: ${check.skippedBecause}` : check.title}`,
+    );
+    for (const p of check.problems) {
+      lines.push(`        ${p.level}: ${p.code ? `${p.code} ` : ''}${p.path ? `at ${p.path}: ` : ''}${p.message}`);
+    }
+  }
+  const count = (status: ContractCheck['status']) => report.checks.filter((c) => c.status === status).length;
+  const passed = count('passed');
+  lines.push(
+    `${passed} check${passed === 1 ? '' : 's'} passed, ${count('failed')} failed${count('skipped') ? `, ${count('skipped')} skipped` : ''}`,
+  );
+  return lines.join('\n');
+}
