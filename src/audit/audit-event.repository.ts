@@ -16,6 +16,9 @@ import {
 import { EVENT_COLUMNS } from './chain-append';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
 
+/** A filter as the repository takes it: the GraphQL filter with its control resolved to a condition over alias `e`. */
+export type EventQuery = Omit<AuditEventFilter, 'control'> & { condition?: Sql };
+
 /** A stored event without its labels (those load through a DataLoader). */
 export type StoredEvent = Omit<AuditEventRecord, 'categories' | 'tags'>;
 export interface EventLabels {
@@ -73,7 +76,7 @@ export class AuditEventRepository {
     return this.dataSource.options.type === 'better-sqlite3';
   }
 
-  private filtered(tenantId: string, filter: AuditEventFilter = {}): SelectQueryBuilder<object> {
+  private filtered(tenantId: string, filter: EventQuery = {}): SelectQueryBuilder<object> {
     const qb = this.dataSource.createQueryBuilder().from('audit_event', 'e').where('e.tenant_id = :tenantId', { tenantId });
     const f = filter;
     if (f.occurredFrom) qb.andWhere('e.occurred_at >= :occurredFrom', { occurredFrom: toSqlDateTime(f.occurredFrom) });
@@ -98,6 +101,17 @@ export class AuditEventRepository {
     if (f.minClassification) {
       qb.andWhere('e.classification >= :minClassification', { minClassification: classificationRank(f.minClassification) });
     }
+    if (f.condition) {
+      // A compiled rule condition (`?` placeholders) as named parameters.
+      const { params } = f.condition;
+      const named: Record<string, unknown> = {};
+      let i = 0;
+      const text = f.condition.text.replace(/\?/g, () => {
+        named[`cond${i}`] = params[i];
+        return `:cond${i++}`;
+      });
+      qb.andWhere(`(${text})`, named);
+    }
     for (const [kind, value] of [
       ['category', f.category],
       ['tag', f.tag],
@@ -113,7 +127,7 @@ export class AuditEventRepository {
 
   async findPage(
     tenantId: string,
-    filter: AuditEventFilter | undefined,
+    filter: EventQuery | undefined,
     first: number,
     after: string | null,
     order: SortOrder,
@@ -130,12 +144,12 @@ export class AuditEventRepository {
     return { events: rows.slice(0, first).map(mapEventRow), hasNextPage: rows.length > first };
   }
 
-  async count(tenantId: string, filter?: AuditEventFilter): Promise<number> {
+  async count(tenantId: string, filter?: EventQuery): Promise<number> {
     const row = await this.filtered(tenantId, filter).select('COUNT(*)', 'n').getRawOne<{ n: unknown }>();
     return toNumber(row?.n ?? 0);
   }
 
-  async stats(tenantId: string, filter: AuditEventFilter | undefined, groupBy: AuditEventGroupBy, limit: number) {
+  async stats(tenantId: string, filter: EventQuery | undefined, groupBy: AuditEventGroupBy, limit: number) {
     const expr: Record<AuditEventGroupBy, string> = {
       [AuditEventGroupBy.ACTION]: 'e.action',
       [AuditEventGroupBy.SEVERITY]: 'e.severity',

@@ -8,7 +8,7 @@ import { principalOf, type RequestContext } from '../graphql/context';
 import { authorize } from '../graphql/auth-checker';
 import type { AuditEventInputShape } from './event-validation';
 import { classificationRank, Classification } from './audit-event.model';
-import { encodeCursor, type StoredEvent } from './audit-event.repository';
+import { encodeCursor, type EventQuery, type StoredEvent } from './audit-event.repository';
 import {
   AuditEvent,
   AuditEventConnection,
@@ -36,6 +36,15 @@ export const recordAuditEventsResolver: GraphQLFieldResolver<
   await authorize(context, RECORD_ROLES, 'Mutation.recordAuditEvents');
   return context.services.ingest.record(principalOf(context).tenantId, args.input.events);
 };
+
+/** The filter with its `control` compiled to that control's evidence condition (NOT_FOUND if unknown). */
+function eventQuery(filter: AuditEventFilter | undefined, ctx: RequestContext): EventQuery | undefined {
+  if (!filter?.control) return filter;
+  const { control, ...rest } = filter;
+  const { compliance } = ctx.services;
+  const condition = compliance.queries.evidenceCondition(compliance.control(control.frameworkId, control.controlId));
+  return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
+}
 
 /** VIEWER keys never see network identifiers, nor the metadata of CONFIDENTIAL and RESTRICTED events. */
 export function present(event: StoredEvent, role: Role): AuditEvent {
@@ -104,7 +113,8 @@ export class AuditEventResolver {
         },
       );
     }
-    const { events, hasNextPage } = await ctx.services.events.findPage(tenantId, filter, size, after ?? null, order);
+    const query = eventQuery(filter, ctx);
+    const { events, hasNextPage } = await ctx.services.events.findPage(tenantId, query, size, after ?? null, order);
     for (const event of events) ctx.loaders.event.prime(event.id, event);
     const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: present(event, role) }));
     return Object.assign(new AuditEventConnection(), {
@@ -115,7 +125,7 @@ export class AuditEventResolver {
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
-      count: () => ctx.services.events.count(tenantId, filter),
+      count: () => ctx.services.events.count(tenantId, query),
     });
   }
 
@@ -131,9 +141,10 @@ export class AuditEventResolver {
   ): Promise<AuditEventStats> {
     if (limit < 1 || limit > 1000) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'limit must be between 1 and 1000.');
     const { tenantId } = principalOf(ctx);
+    const query = eventQuery(filter, ctx);
     const [groups, total] = await Promise.all([
-      ctx.services.events.stats(tenantId, filter, groupBy, limit),
-      ctx.services.events.count(tenantId, filter),
+      ctx.services.events.stats(tenantId, query, groupBy, limit),
+      ctx.services.events.count(tenantId, query),
     ]);
     return { groupBy, total, groups };
   }

@@ -108,6 +108,14 @@ export class RecordAuditEventsInput {
   events!: AuditEventInput[];
 }
 
+@InputType({ description: 'A control of a loaded framework, by framework id and reference id.' })
+export class ControlRefInput {
+  @Field({ description: 'e.g. soc2' })
+  frameworkId!: string;
+  @Field({ description: 'e.g. CC6.1' })
+  controlId!: string;
+}
+
 @InputType({ description: 'Every filter is optional; given filters are combined with AND.' })
 export class AuditEventFilter {
   @Field(() => DateTimeScalar, { nullable: true, description: 'occurredAt at or after this instant.' })
@@ -142,6 +150,12 @@ export class AuditEventFilter {
   category?: string;
   @Field({ nullable: true, description: 'Events carrying this tag.' })
   tag?: string;
+  @Field(() => ControlRefInput, {
+    nullable: true,
+    description:
+      "Events that match any of this control's evidence rules (as Control.evidence lists them). NOT_FOUND for an unknown framework or control.",
+  })
+  control?: ControlRefInput;
 }
 
 // ---------------------------------------------------------------- outputs

@@ -187,4 +187,34 @@ describe('compliance assessment', () => {
     expect(after.cached).toBe(false);
     expect(control(after, 'CC2.3')).toMatchObject({ status: 'COMPLIANT', attestation: { status: 'COMPLIANT' } });
   });
+  it('filters auditEvents and auditEventStats by a control, as its evidence connection lists them', async () => {
+    const key = await env.createKey('AUDITOR', 'soc2-good');
+    const filter = { control: { frameworkId: 'soc2', controlId: 'CC6.1' } };
+    const list = await env.gql(
+      `query($filter: AuditEventFilter) { auditEvents(filter: $filter, first: 10) { totalCount edges { node { action outcome { status } } } } }`,
+      { filter },
+      key,
+    );
+    expect(list.body.errors).toBeUndefined();
+    const evidence = await env.gql(
+      `{ control(frameworkId: "soc2", id: "CC6.1") { evidence(first: 10) { totalCount edges { node { action outcome { status } } } } } }`,
+      {},
+      key,
+    );
+    expect(list.body.data!.auditEvents).toEqual(evidence.body.data!.control.evidence);
+    // Two successful sign-ins, plus this key's own refusals (none): CC6.1 evidence is sign-ins and refusals.
+    expect(list.body.data!.auditEvents.edges.map((e: any) => e.node.action)).toEqual(['auth.login', 'auth.login']);
+    const stats = await env.gql(
+      `query($filter: AuditEventFilter) { auditEventStats(groupBy: ACTION, filter: $filter) { total groups { key count } } }`,
+      { filter },
+      key,
+    );
+    expect(stats.body.data!.auditEventStats).toEqual({ total: 2, groups: [{ key: 'auth.login', count: 2 }] });
+    const unknown = await env.gql(
+      `{ auditEvents(filter: { control: { frameworkId: "soc2", controlId: "CC99.9" } }) { totalCount } }`,
+      {},
+      key,
+    );
+    expect(unknown.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
 });
