@@ -13,7 +13,8 @@ export type PluginKind = 'framework' | 'format';
 
 /**
  * The file that marks a folder (or an npm package) as a pure-data plugin: the manifest fields of
- * {@link PluginManifest} plus `catalog`, the path of a JSON {@link FrameworkCatalog} next to it.
+ * {@link PluginManifest} plus `catalog`, the path of a {@link FrameworkCatalog} next to it, in JSON
+ * (`.json`) or YAML (`.yaml`, `.yml`).
  *
  * @example
  * ```json

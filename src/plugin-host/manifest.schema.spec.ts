@@ -113,6 +113,7 @@ describe('plugin manifest validation', () => {
     expect(paths(pureData, manifest)).toEqual([]);
     expect(paths(pureData, { ...manifest, kind: 'format' })).toEqual(['kind']);
     expect(paths(pureData, { ...manifest, catalog: '../../etc/catalog.json' })).toEqual(['catalog']);
-    expect(paths(pureData, { ...manifest, catalog: 'catalog.yaml' })).toEqual(['catalog']);
+    expect(paths(pureData, { ...manifest, catalog: 'catalog.yaml' })).toEqual([]);
+    expect(paths(pureData, { ...manifest, catalog: 'catalog.toml' })).toEqual(['catalog']);
   });
 });

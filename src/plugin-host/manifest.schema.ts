@@ -167,7 +167,7 @@ export const pureDataManifestSchema = z
     kind: z.literal('framework', { errorMap: () => ({ message: 'must be framework: a pure-data plugin cannot render a format' }) }),
     catalog: z
       .string()
-      .regex(/^[\w./-]+\.json$/, { message: 'must be the relative path of a .json file next to the manifest' })
+      .regex(/^[\w./-]+\.(json|ya?ml)$/, { message: 'must be the relative path of a .json, .yaml or .yml file next to the manifest' })
       .refine((file) => !file.split('/').includes('..') && !file.startsWith('/'), { message: 'must stay inside the plugin folder' }),
   })
   .strict();

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { parse as parseYaml } from 'yaml';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ErrorCode } from '../errors/error-code';
@@ -28,11 +29,18 @@ const exported = (mod: unknown): unknown => (mod !== null && typeof mod === 'obj
 
 const message = (error: unknown) => (error instanceof Error ? error.message.split('\n')[0] : String(error));
 
-function readJson(file: string): { value: unknown } | { error: string } {
+/**
+ * A data file: JSON, or YAML for `.yaml` / `.yml` (YAML 1.2 core schema, so no custom tags; a
+ * hundred aliases at most, so a small file cannot expand into a huge one).
+ */
+function readData(file: string): { value: unknown } | { error: string } {
+  const yaml = /\.ya?ml$/.test(file);
   try {
-    return { value: JSON.parse(fs.readFileSync(file, 'utf8')) };
+    const text = fs.readFileSync(file, 'utf8');
+    return { value: yaml ? parseYaml(text, { schema: 'core', maxAliasCount: 100, uniqueKeys: true }) : JSON.parse(text) };
   } catch (error) {
-    return { error: (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : `not readable JSON (${message(error)})` };
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { error: 'file not found' };
+    return { error: `not readable ${yaml ? 'YAML' : 'JSON'} (${message(error)})` };
   }
 }
 
@@ -42,18 +50,18 @@ function loadPureData(label: string, folder: string, source: PluginSource): Load
   const invalid = (problems: { path: string; message: string }[], id = label): LoadResult => ({
     problems: problems.map((p) => ({ pluginId: id, code: ErrorCode.PLUGIN_MANIFEST_INVALID, ...p })),
   });
-  const read = readJson(manifestFile);
+  const read = readData(manifestFile);
   if ('error' in read) return invalid([{ path: PURE_DATA_MANIFEST_FILE, message: read.error }]);
   const id = typeof (read.value as { id?: unknown })?.id === 'string' ? (read.value as { id: string }).id : label;
   const manifest = pureDataManifestSchema.safeParse(read.value);
   if (!manifest.success) {
     // Check the catalog too when the manifest names one, so one start reports both files' problems.
     const file = (read.value as { catalog?: unknown })?.catalog;
-    const catalog = typeof file === 'string' && !file.includes('..') ? readJson(path.join(folder, file)) : null;
+    const catalog = typeof file === 'string' && !file.includes('..') ? readData(path.join(folder, file)) : null;
     const inCatalog = catalog && 'value' in catalog ? catalogProblems(catalog.value, ['catalog']) : [];
     return invalid([...schemaProblems(manifest.error), ...inCatalog], id);
   }
-  const catalog = readJson(path.join(folder, manifest.data.catalog));
+  const catalog = readData(path.join(folder, manifest.data.catalog));
   if ('error' in catalog) return invalid([{ path: 'catalog', message: `${manifest.data.catalog}: ${catalog.error}` }], id);
   const { catalog: _file, ...fields } = manifest.data;
   return { candidate: { label: id, source, location: folder, value: { ...fields, catalog: catalog.value } } };
