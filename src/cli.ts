@@ -6,6 +6,7 @@ import { loadConfig, ConfigError } from './config/config';
 import { startApp } from './app';
 import { createDataSource } from './database/data-source';
 import { AuditEventRepository } from './audit/audit-event.repository';
+import { rebuildRollup } from './audit/rollup-rebuild';
 import { type Checkpoint, CheckpointService, type PublicSigningKey } from './audit/checkpoint.service';
 import { keyIdOf } from './audit/signing-key';
 import { ErrorCode } from './errors/error-code';
@@ -29,6 +30,8 @@ Commands:
                                           checkpoints kept outside the database;
                                           exit 0 valid, 1 broken, 2 bad arguments
   print-schema [--check FILE]             print the GraphQL SDL, or fail when FILE differs
+  rebuild-rollup [--tenant T]             recompute the compliance rollup from the stored events
+                                          (every tenant, or T), holding each chain's lock
   plugin check <path-or-package> [--json] run the plugin contract against one DATAPUNK_PLUGINS
                                           entry (options from DATAPUNK_PLUGIN_OPTIONS);
                                           exit 0 every check passed, 1 one failed, 2 bad arguments
@@ -144,6 +147,22 @@ async function main(argv: string[]): Promise<number> {
         console.log(applied.length ? `applied ${applied.map((m) => m.name).join(', ')}` : 'database is up to date');
       });
       return 0;
+    case 'rebuild-rollup': {
+      const tenant = option(args, '--tenant');
+      const counted = await withDatabase(async (ds) => {
+        const runner = ds.createQueryRunner();
+        try {
+          return await rebuildRollup(runner, ds.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql', {
+            tenants: tenant ? [tenant] : undefined,
+            lock: true,
+          });
+        } finally {
+          await runner.release();
+        }
+      });
+      console.log(`rebuilt the rollup of ${tenant ? `tenant "${tenant}"` : 'every tenant'} from ${counted} events`);
+      return 0;
+    }
     case 'create-api-key': {
       const role = option(args, '--role') as Role | undefined;
       if (!role || !Object.values(Role).includes(role)) {

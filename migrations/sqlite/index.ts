@@ -1,5 +1,11 @@
+import { ServerActionFloor1795715012772 } from './1795715012772-ServerActionFloor';
 import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
 import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup';
 import { Init1795703444771 } from './1795703444771-Init';
 /** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
-export const sqliteMigrations: Function[] = [Init1795703444771, ComplianceRollup1795713152131, BurstIndex1795713977190];
+export const sqliteMigrations: Function[] = [
+  Init1795703444771,
+  ComplianceRollup1795713152131,
+  BurstIndex1795713977190,
+  ServerActionFloor1795715012772,
+];

@@ -170,3 +170,17 @@ export class AuditEventRollupEntity {
   @Column({ name: 'max_sequence', type: 'bigint' })
   maxSequence!: string;
 }
+
+/**
+ * Per tenant, the chain head when `datapunk.` actions became reserved for the server. Events at or
+ * below it were recorded when any client could still use those actions, so the server does not
+ * trust them as its own (an attestation there is ignored).
+ */
+@Entity({ name: 'server_action_floor' })
+export class ServerActionFloorEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId!: string;
+
+  @Column({ type: 'bigint' })
+  sequence!: string;
+}

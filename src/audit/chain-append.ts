@@ -222,22 +222,48 @@ export const ROLLUP_KEY_COLUMNS = [
 ] as const;
 export const ROLLUP_COLUMNS = [...ROLLUP_KEY_COLUMNS, 'categories', 'event_count', 'min_sequence', 'max_sequence'] as const;
 
-/** An event's rollup key columns plus its categories (ROLLUP_COLUMNS up to `categories`). Known before the lock. */
-export function rollupKey(tenantId: string, { payload: p }: PreparedEvent): (string | number)[] {
-  const categories = p.categories.join(','); // sorted and unique since validation
+/** The columns of an event the rollup groups by, as stored (ranks, not names). */
+export interface RollupFields {
+  day: string;
+  action: string;
+  outcomeStatus: string;
+  severity: number;
+  classification: number;
+  resourceType: string;
+  actorType: string;
+  /** Sorted, unique. */
+  categories: readonly string[];
+}
+
+/** The rollup key columns plus the categories (ROLLUP_COLUMNS up to `categories`). */
+export function rollupKeyOf(tenantId: string, f: RollupFields): (string | number)[] {
+  const categories = f.categories.join(',');
   return [
     tenantId,
-    p.occurredAt.slice(0, 10),
-    p.action,
-    p.outcome.status,
-    severityRank(p.severity),
-    classificationRank(p.classification),
-    p.resource.type,
-    p.actor.type,
+    f.day,
+    f.action,
+    f.outcomeStatus,
+    f.severity,
+    f.classification,
+    f.resourceType,
+    f.actorType,
     categories ? sha256Hex(categories) : '',
     categories,
   ];
 }
+
+/** An event's rollup key, known before the lock. */
+export const rollupKey = (tenantId: string, { payload: p }: PreparedEvent): (string | number)[] =>
+  rollupKeyOf(tenantId, {
+    day: p.occurredAt.slice(0, 10),
+    action: p.action,
+    outcomeStatus: p.outcome.status,
+    severity: severityRank(p.severity),
+    classification: classificationRank(p.classification),
+    resourceType: p.resource.type,
+    actorType: p.actor.type,
+    categories: p.categories, // sorted and unique since validation
+  });
 
 /** One rollup row's worth of a batch: the events of one key, counted. */
 export interface RollupGroup<K> {

@@ -33,7 +33,7 @@ const INSERT_EVENTS = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALU
 const INSERT_LABELS = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
 const INSERT_ROLLUP = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
 /** Adds a batch's counts to existing rollup rows (the chain lock serialises a tenant's appends). */
-const SQLITE_ROLLUP_UPSERT = ` ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(',')}) DO UPDATE SET event_count = event_count + excluded.event_count, min_sequence = min(min_sequence, excluded.min_sequence), max_sequence = max(max_sequence, excluded.max_sequence)`;
+export const SQLITE_ROLLUP_UPSERT = ` ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(',')}) DO UPDATE SET event_count = event_count + excluded.event_count, min_sequence = min(min_sequence, excluded.min_sequence), max_sequence = max(max_sequence, excluded.max_sequence)`;
 export const MYSQL_ROLLUP_UPSERT = ` ON DUPLICATE KEY UPDATE event_count = event_count + VALUES(event_count), min_sequence = LEAST(min_sequence, VALUES(min_sequence)), max_sequence = GREATEST(max_sequence, VALUES(max_sequence))`;
 const KEYED_SELECT =
   'SELECT idempotency_key, payload_hash, id, sequence, hash, chain_hash, recorded_at FROM audit_event WHERE tenant_id = ? AND idempotency_key IN ';

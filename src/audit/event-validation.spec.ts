@@ -397,4 +397,37 @@ describe('prepareEvents', () => {
       expect(problems[99].path).toBe('events[99].actor.id');
     });
   });
+  describe('classification rules and reserved actions', () => {
+    const classify = () => ({ classification: 'RESTRICTED' as const, categories: ['PHI'] });
+    const unclassified = (o: Overrides = {}) => ({ ...input(o), classification: null, categories: null });
+
+    it('fills in what the client left out, and keeps what it sent', () => {
+      const [ruled] = prepareEvents([unclassified()], LIMITS, { now: NOW, classify });
+      expect(ruled.payload).toMatchObject({ classification: 'RESTRICTED', categories: ['PHI'] });
+      const [own] = prepareEvents([{ ...unclassified(), classification: Classification.PUBLIC, categories: ['PII'] }], LIMITS, {
+        now: NOW,
+        classify,
+      });
+      expect(own.payload).toMatchObject({ classification: 'PUBLIC', categories: ['PII'] });
+    });
+
+    it('applies a rule level only above the default', () => {
+      const [event] = prepareEvents([unclassified()], LIMITS, { now: NOW, classify: () => ({ classification: 'PUBLIC', categories: [] }) });
+      expect(event.payload.classification).toBe('INTERNAL');
+    });
+
+    it('decides idempotency on what was sent, so a retry matches after the rules changed', () => {
+      const [before] = prepareEvents([unclassified({ idempotencyKey: 'k' })], LIMITS, { now: NOW });
+      const [after] = prepareEvents([unclassified({ idempotencyKey: 'k' })], LIMITS, { now: NOW, classify });
+      expect(after.payload.classification).not.toBe(before.payload.classification);
+      expect(after.payloadHash).toBe(before.payloadHash);
+    });
+
+    it('refuses datapunk. actions from clients and accepts them from the server', () => {
+      expect(problemsOf([input({ action: 'datapunk.control.attested' })])).toEqual([
+        { path: 'events[0].action', message: 'must not start with "datapunk.": those actions are written by the server only' },
+      ]);
+      expect(() => prepareEvents([input({ action: 'datapunk.control.attested' })], LIMITS, { now: NOW, trusted: true })).not.toThrow();
+    });
+  });
 });

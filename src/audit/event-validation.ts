@@ -4,11 +4,11 @@ import { ErrorCode } from '../errors/error-code';
 import { canonicalJson } from './canonical-json';
 import { type ActorType, Classification, classificationRank, type EventPayload, type OutcomeStatus, Severity } from './audit-event.model';
 import type { Classifier } from '../compliance/classifier';
+import { sha256Hex } from './hashing';
+import { canonicalPayload, type PayloadFragments, payloadFragments } from './event-canonical';
 
 /** What an event the client did not classify (and no rule classified higher) is. */
 const DEFAULT_CLASSIFICATION = Classification.INTERNAL;
-import { sha256Hex } from './hashing';
-import { canonicalPayload, type PayloadFragments, payloadFragments } from './event-canonical';
 
 /** An event as GraphQL hands it over (already type-checked by the schema, not yet by us). */
 export interface AuditEventInputShape {
@@ -42,7 +42,7 @@ export interface PreparedEvent {
   fragments: PayloadFragments;
   /** Canonical JSON of the metadata, as stored. */
   metadataJson: string | null;
-  /** SHA-256 of the canonical payload: tells an idempotent retry from a conflicting one. */
+  /** SHA-256 of the canonical payload as sent (before classification rules): tells an idempotent retry from a conflicting one. */
   payloadHash: string;
   idempotencyKey: string | null;
 }
@@ -202,23 +202,28 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
       }
       if (categories.length === 0) labelled = ruled.categories;
     }
-    const payload: EventPayload = {
+    // What the client sent (defaults applied) decides idempotency, so that a retry still gets its
+    // receipt after the classification rules changed (another plugin set, another node).
+    const sent: EventPayload = {
       occurredAt: input.occurredAt, // already ISO-8601 UTC with milliseconds (checked above)
       actor: { id: actorId!, type: input.actor.type, displayName, ip, userAgent },
       action: action!,
       resource: { type: resourceType!, id: resourceId!, name: resourceName },
       outcome: { status: input.outcome.status, reason },
       severity: input.severity ?? Severity.INFO,
-      classification,
-      categories: labelled,
+      classification: input.classification ?? DEFAULT_CLASSIFICATION,
+      categories,
       tags,
       requestId,
       sessionId,
       sourceService,
       metadata,
     };
-    const fragments = payloadFragments(payload, metadataJson);
-    prepared.push({ payload, fragments, metadataJson, payloadHash: sha256Hex(canonicalPayload(fragments)), idempotencyKey });
+    const sentFragments = payloadFragments(sent, metadataJson);
+    const ruled = classification !== sent.classification || labelled !== categories;
+    const payload = ruled ? { ...sent, classification, categories: labelled } : sent;
+    const fragments = ruled ? payloadFragments(payload, metadataJson) : sentFragments;
+    prepared.push({ payload, fragments, metadataJson, payloadHash: sha256Hex(canonicalPayload(sentFragments)), idempotencyKey });
   });
 
   if (problems.length) {

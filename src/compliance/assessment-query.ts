@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import type { Control, EventMatch, EventRule } from '../plugin-api';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
+import { prefixUpperBound } from './name-pattern';
 import { type CategoryTest, joinSql, RuleSql, type Sql, sql } from './rule-sql';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
@@ -50,10 +51,6 @@ export class AssessmentQueries {
 
   constructor(private readonly dataSource: DataSource) {
     this.rules = new RuleSql(dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql');
-  }
-
-  get ruleSql(): RuleSql {
-    return this.rules;
   }
 
   /** `alias.occurred_at` in `[from, to)` and at most the head. */
@@ -262,7 +259,11 @@ export class AssessmentQueries {
     return row ? { sequence: toNumber(row.sequence), chainHash: String(row.chain_hash) } : { sequence: 0, chainHash: null };
   }
 
-  /** Rows of one action and resource-id prefix up to the head, oldest first (attestations). */
+  /**
+   * Events the server itself wrote (one reserved action and resource-id prefix) up to the head,
+   * oldest first: those above the tenant's server-action floor, since below it a client could
+   * still record `datapunk.` actions (attestations).
+   */
   async serverEvents(
     tenantId: string,
     action: string,
@@ -271,12 +272,13 @@ export class AssessmentQueries {
     headSequence: number,
   ): Promise<Record<string, unknown>[]> {
     const names = this.rules.match({ resourceType: [{ equals: resourceType }], action: [{ equals: action }] }, 'e', { kind: 'absent' });
-    const upper = resourceIdPrefix.slice(0, -1) + String.fromCharCode(resourceIdPrefix.charCodeAt(resourceIdPrefix.length - 1) + 1);
     const query = sql`SELECT e.sequence AS sequence, e.occurred_at AS occurred_at, e.actor_id AS actor_id, e.actor_display_name AS actor_display_name,
         e.resource_id AS resource_id, e.metadata AS metadata
       FROM audit_event e
-      WHERE e.tenant_id = ${v(tenantId)} AND ${names} AND e.resource_id >= ${v(resourceIdPrefix)} AND e.resource_id < ${v(upper)}
+      WHERE e.tenant_id = ${v(tenantId)} AND ${names}
+        AND e.resource_id >= ${v(resourceIdPrefix)} AND e.resource_id < ${v(prefixUpperBound(resourceIdPrefix))}
         AND e.sequence <= ${v(headSequence)}
+        AND e.sequence > COALESCE((SELECT f.sequence FROM server_action_floor f WHERE f.tenant_id = ${v(tenantId)}), 0)
       ORDER BY e.sequence`;
     return this.dataSource.query(query.text, query.params);
   }

@@ -317,6 +317,24 @@ describe('evaluateControl', () => {
     expect(evaluateControl(CONTROL, [met(1), duty], null, true).status).toBe(ControlStatus.COMPLIANT);
   });
 
+  it('is NON_COMPLIANT when a recurring duty has no event in any month checked: doing none must not score better than doing most', () => {
+    const skipped = evaluateRule(monthly(), 'EVIDENCE', { kind: 'AT_LEAST', byDay: days({}), samples: [] }, Q1);
+    expect(skipped).toMatchObject({ verdict: 'NONE', periodsChecked: 3, periodsMet: 0 });
+    const alone = evaluateControl(CONTROL, [skipped], null, true);
+    expect(alone.status).toBe(ControlStatus.NON_COMPLIANT);
+    expect(alone.reason).toMatch(/^A recurring duty shows no event in any period checked: Monthly review — 0 of 3 months/);
+    expect(evaluateControl(CONTROL, [met(9), skipped], null, true).status).toBe(ControlStatus.NON_COMPLIANT);
+    const mostly = evaluateRule(
+      monthly(),
+      'EVIDENCE',
+      { kind: 'AT_LEAST', byDay: days({ '2026-01-05': 1, '2026-02-05': 1 }), samples: [] },
+      Q1,
+    );
+    const other = evaluateControl({ ...CONTROL, id: 'X.2' }, [met(1)], null, true);
+    const score = (control: ReturnType<typeof evaluateControl>) => summarise([other, control]).score!;
+    expect(score(evaluateControl(CONTROL, [mostly], null, true))).toBeGreaterThan(score(alone));
+  });
+
   it('lets a recurring rule with no whole period to check not hold the control back', () => {
     const unchecked = evaluateRule(
       monthly(),

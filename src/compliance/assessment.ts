@@ -220,8 +220,9 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
 /**
  * A control's own status from its rules. Evidence rules are alternatives (one that is met shows the
  * control), except recurring ones (AT_LEAST), which are duties: each must hold in every period
- * checked. So: any finding → NON_COMPLIANT; nothing shown → NOT_ASSESSED (absence of events proves
- * nothing either way); shown and every duty met → COMPLIANT; otherwise PARTIALLY_COMPLIANT. An
+ * checked. So: any finding, or a duty with no event in any period checked → NON_COMPLIANT; nothing
+ * shown → NOT_ASSESSED (absence of events proves nothing either way); shown and every duty met →
+ * COMPLIANT; otherwise PARTIALLY_COMPLIANT. An
  * attestation then decides what events could not: NOT_APPLICABLE always applies; other statuses
  * apply unless a finding stands.
  */
@@ -233,6 +234,7 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
   const duties = evidence.filter((o) => o.kind === 'AT_LEAST' && (o.periodsChecked ?? 0) > 0);
   const shown = evidence.filter((o) => o.verdict === 'MET' || o.verdict === 'PARTIAL');
   const unmetDuties = duties.filter((o) => o.verdict !== 'MET');
+  const missedDuties = duties.filter((o) => o.periodsMet === 0);
   const said = (list: RuleOutcome[]) => list.map((o) => `${o.description} — ${o.detail}`).join(' ');
 
   let status: ControlStatus;
@@ -240,6 +242,11 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
   if (findings.length) {
     status = ControlStatus.NON_COMPLIANT;
     reason = `Findings: ${said(findings)}`;
+  } else if (missedDuties.length) {
+    // A duty checked over whole periods of the trail with nothing in any of them is a gap, not an
+    // absence of evidence: doing none of it must not score better than doing most of it.
+    status = ControlStatus.NON_COMPLIANT;
+    reason = `A recurring duty shows no event in any period checked: ${said(missedDuties)}`;
   } else if (!shown.length) {
     status = ControlStatus.NOT_ASSESSED;
     reason = evidence.length

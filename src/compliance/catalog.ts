@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Control, ControlMapping, DataCategory, Framework, FrameworkPlugin, MappingRelationship } from '../plugin-api';
 
 /** Data categories the service knows without any plugin. Plugins add more (`dataCategories`). */
@@ -32,6 +33,8 @@ export interface LoadedFramework {
   framework: Framework;
   plugin: FrameworkPlugin<unknown>;
   controls: readonly Control[];
+  /** SHA-256 (16 hex digits) of the catalog: cached assessments name the exact rules behind them. */
+  fingerprint: string;
 }
 
 const key = (frameworkId: string, controlId: string) => `${frameworkId}\u0000${controlId}`;
@@ -50,7 +53,8 @@ export class ComplianceCatalog {
   constructor(plugins: readonly FrameworkPlugin<unknown>[]) {
     for (const plugin of plugins) {
       const { framework, controls } = plugin.catalog;
-      this.byId.set(framework.id, { framework, plugin, controls });
+      const fingerprint = createHash('sha256').update(JSON.stringify(plugin.catalog)).digest('hex').slice(0, 16);
+      this.byId.set(framework.id, { framework, plugin, controls, fingerprint });
       for (const control of controls) {
         this.controlIndex.set(key(framework.id, control.id), control);
         if (control.parentId) {

@@ -188,7 +188,7 @@ export class ComplianceResolver {
   @Authorized(...ASSESS_ROLES)
   @Mutation(() => AttestationInfo, {
     description:
-      'Records your verdict on a control as a datapunk.control.attested event in your chain. It decides controls no event can show; it never hides a finding. Errors: NOT_FOUND, INVALID_ARGUMENT.',
+      'Records your verdict on a control as a datapunk.control.attested event in your chain. It decides controls no event can show. Only NOT_APPLICABLE (out of scope, children included) overrides a finding in the events; other verdicts do not. Errors: NOT_FOUND, INVALID_ARGUMENT.',
   })
   async attestControl(
     @Arg('input', () => AttestControlInput) input: AttestControlInput,

@@ -120,7 +120,7 @@ export class ComplianceService {
       [
         'assessment',
         tenantId,
-        `${loaded.framework.id}@${loaded.plugin.version}`,
+        `${loaded.framework.id}:${loaded.plugin.id}@${loaded.plugin.version}:${loaded.fingerprint}`,
         from.toISOString(),
         to?.toISOString() ?? 'open',
         sequence,
@@ -158,17 +158,27 @@ export class ComplianceService {
       ];
       own.set(control.id, evaluateControl(control, outcomes, attestations.get(control.id) ?? null, !hasChildren.has(control.id)));
     }
-    // Children before parents: a HIPAA standard rolls up its implementation specifications.
+    // Top-down, so that a parent attested NOT_APPLICABLE takes its children out of scope too; each
+    // parent then rolls up its children (a HIPAA standard and its implementation specifications).
     const final = new Map<string, ControlResult>();
-    const resolve = (control: Control): ControlResult => {
-      const done = final.get(control.id);
-      if (done) return done;
-      const children = this.deps.catalog.children(framework.id, control.id).map(resolve);
-      const result = children.length ? rollUp(own.get(control.id)!, children) : own.get(control.id)!;
+    const resolve = (control: Control, outOfScopeBy: ControlResult | null): ControlResult => {
+      let result = own.get(control.id)!;
+      if (outOfScopeBy && result.status !== ControlStatus.NOT_APPLICABLE) {
+        result = {
+          ...result,
+          status: ControlStatus.NOT_APPLICABLE,
+          reason: `Out of scope: ${outOfScopeBy.controlId} was attested NOT_APPLICABLE. Events: ${result.reason}`,
+        };
+      }
+      const scope = result.status === ControlStatus.NOT_APPLICABLE ? (outOfScopeBy ?? result) : null;
+      const children = this.deps.catalog.children(framework.id, control.id).map((child) => resolve(child, scope));
+      if (children.length) result = rollUp(result, children);
       final.set(control.id, result);
       return result;
     };
-    const results = controls.map(resolve);
+    const known = new Set(controls.map((c) => c.id));
+    for (const root of controls.filter((c) => !c.parentId || !known.has(c.parentId))) resolve(root, null);
+    const results = controls.map((c) => final.get(c.id)!);
 
     return {
       frameworkId: framework.id,

@@ -9,11 +9,19 @@ registerEnumType(ControlStatus, {
   name: 'ControlStatus',
   description: 'How a control stands after an assessment.',
   valuesConfig: {
-    COMPLIANT: { description: 'Every evidence rule is met and no violation rule found anything (or an auditor attested it).' },
-    PARTIALLY_COMPLIANT: { description: 'Some evidence rules are met, or a recurring one only in some periods.' },
-    NON_COMPLIANT: { description: 'A violation rule found something. Attestations do not override findings.' },
+    COMPLIANT: {
+      description:
+        'Events show the control (one evidence rule suffices), every recurring duty held in every period checked, and no violation rule found anything; or an auditor attested it.',
+    },
+    PARTIALLY_COMPLIANT: {
+      description: 'Events show the control, but a recurring duty (AT_LEAST) held in only some of the periods checked.',
+    },
+    NON_COMPLIANT: {
+      description:
+        'A violation rule found something, or a recurring duty had no event in any period checked. Only a NOT_APPLICABLE attestation overrides it.',
+    },
     NOT_ASSESSED: { description: 'No event in the range shows the control either way, and no attestation is in force.' },
-    NOT_APPLICABLE: { description: 'An auditor attested that the control does not apply.' },
+    NOT_APPLICABLE: { description: 'An auditor attested that the control (or its parent) does not apply.' },
   },
 });
 registerEnumType(ComplianceLevel, {
@@ -204,7 +212,7 @@ export class AssessComplianceInput {
   frameworkId!: string;
   @Field(() => DateTimeScalar, { description: 'Start of the range (inclusive), by occurredAt.' })
   from!: string;
-  @Field(() => DateTimeScalar, { nullable: true, description: 'End of the range (exclusive). Omitted: every event up to now.' })
+  @Field(() => DateTimeScalar, { nullable: true, description: 'End of the range (exclusive). Omitted: every event up to the chain head.' })
   to?: string | null;
 }
 

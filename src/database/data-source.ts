@@ -3,7 +3,7 @@ import path from 'node:path';
 import { format } from 'mysql2';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/config';
-import { AuditEventEntity, AuditEventLabelEntity, AuditEventRollupEntity } from '../audit/audit-event.entity';
+import { AuditEventEntity, AuditEventLabelEntity, AuditEventRollupEntity, ServerActionFloorEntity } from '../audit/audit-event.entity';
 import { ChainHeadEntity, CheckpointEntity, SigningKeyEntity } from '../audit/chain.entity';
 import { ApiKeyEntity, TenantEntity } from '../auth/auth.entity';
 import { mysqlMigrations } from '../../migrations/mysql';
@@ -16,6 +16,7 @@ export const ENTITIES = [
   AuditEventEntity,
   AuditEventLabelEntity,
   AuditEventRollupEntity,
+  ServerActionFloorEntity,
   ChainHeadEntity,
   CheckpointEntity,
   SigningKeyEntity,

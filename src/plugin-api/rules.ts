@@ -9,7 +9,8 @@ import type { ActorType, ClassificationLevel, OutcomeStatus, Severity } from './
  * - `glob`: `*` matches any run of characters except `.`, `**` any run including `.`;
  *   nothing else is special (`auth.*.failed`, `patient_record.**`).
  *
- * All three translate to SQL (`=`, `LIKE 'x%'`, a `LIKE`/regular-expression pattern).
+ * All three translate to SQL: `=`, an index range for the prefix, and a range on the literal start
+ * plus a regular expression for a glob.
  *
  * @example
  * ```ts

@@ -91,6 +91,23 @@ describe('plugin manifest validation', () => {
     ]);
   });
 
+  it('refuses a control that is its own ancestor, naming the loop', () => {
+    const looped = {
+      ...catalog,
+      controls: [
+        { ...control, id: 'A', parentId: 'B' },
+        { ...control, id: 'B', parentId: 'A' },
+        { ...control, id: 'C', parentId: 'C' },
+        { ...control, id: 'D', parentId: 'A' },
+      ],
+    };
+    expect(catalogProblems(looped)).toEqual([
+      { path: 'controls[0].parentId', message: 'makes the control its own ancestor: A → B → A' },
+      { path: 'controls[1].parentId', message: 'makes the control its own ancestor: B → A → B' },
+      { path: 'controls[2].parentId', message: 'makes the control its own ancestor: C → C' },
+    ]);
+  });
+
   it('reports unknown fields by name, so a typo is not silently ignored', () => {
     expect(paths(catalogProblems, { ...catalog, controls: [{ ...control, evidense: [] }] })).toEqual(['controls[0].evidense']);
   });

@@ -230,12 +230,31 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
         ...repeatedIds(violations, [...at, 'violations'], 'violation rule'),
       ];
     }),
+    ...parentCycles(controls, prefix),
     ...repeatedIds(
       (catalog as { classificationRules?: unknown } | null)?.classificationRules,
       [...prefix, 'classificationRules'],
       'classification rule',
     ),
   ];
+}
+
+/** Controls that are their own ancestor: a problem at each one's parentId, naming the loop. */
+function parentCycles(controls: unknown, prefix: (string | number)[]): SchemaProblem[] {
+  const list = asList(controls);
+  const parentOf = new Map(list.filter((c) => typeof c.id === 'string' && typeof c.parentId === 'string').map((c) => [c.id, c.parentId]));
+  return list.flatMap((c, i) => {
+    const chain: unknown[] = [c.id];
+    for (let at = parentOf.get(c.id); at !== undefined && chain.length <= parentOf.size; at = parentOf.get(at)) {
+      chain.push(at);
+      if (at === c.id) {
+        return [
+          { path: formatPath([...prefix, 'controls', i, 'parentId']), message: `makes the control its own ancestor: ${chain.join(' → ')}` },
+        ];
+      }
+    }
+    return [];
+  });
 }
 
 /** Every problem of a catalog: schema and cross-field. */

@@ -217,4 +217,71 @@ describe('compliance assessment', () => {
     );
     expect(unknown.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
   });
+  const ATTEST = `mutation A($input: AttestControlInput!) { attestControl(input: $input) { status sequence } }`;
+  const attest = async (key: string, frameworkId: string, controlId: string, status: string) => {
+    const res = await env.gql(
+      ATTEST,
+      {
+        input: {
+          frameworkId,
+          controlId,
+          status,
+          note: 'Scoped by the audit plan.',
+          expiresAt: new Date(Date.now() + 86_400_000 * 30).toISOString(),
+        },
+      },
+      key,
+    );
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.attestControl as { sequence: number };
+  };
+
+  it('takes the implementation specifications of a standard attested NOT_APPLICABLE out of scope with it', async () => {
+    const auditor = await env.createKey('AUDITOR', 'hipaa-scope');
+    await seed(await env.createKey('INGEST', 'hipaa-scope'), [{ occurredAt: at(1, 2), action: 'facility.access' }]);
+    const before = await assess(auditor, 'hipaa', { from: RANGE.from });
+    await attest(auditor, 'hipaa', '164.310(a)(1)', 'NOT_APPLICABLE');
+    const after = await assess(auditor, 'hipaa', { from: RANGE.from });
+    const specs = ['164.310(a)(2)(i)', '164.310(a)(2)(ii)', '164.310(a)(2)(iii)', '164.310(a)(2)(iv)'];
+    expect(['164.310(a)(1)', ...specs].map((id) => control(after, id).status)).toEqual(new Array(5).fill('NOT_APPLICABLE'));
+    expect(control(after, specs[0]).reason).toMatch(/^Out of scope: 164\.310\(a\)\(1\) was attested NOT_APPLICABLE/);
+    expect(after.counts.notApplicable).toBe(before.counts.notApplicable + 4);
+  });
+
+  it('does not trust a datapunk.control.attested event recorded before those actions were reserved', async () => {
+    const TENANT = 'legacy-attest';
+    const auditor = await env.createKey('AUDITOR', TENANT);
+    // Stands for a row a client could record before the upgrade: below the tenant's server-action floor.
+    await env.app.services.ingest.record(
+      TENANT,
+      [
+        {
+          occurredAt: new Date(Date.now() - 60_000).toISOString(),
+          actor: { id: 'ingest-bot', type: 'SERVICE' as never },
+          action: 'datapunk.control.attested',
+          resource: { type: 'compliance_control', id: 'soc2:CC2.1' },
+          outcome: { status: 'SUCCESS' as never },
+          metadata: {
+            frameworkId: 'soc2',
+            controlId: 'CC2.1',
+            status: 'NOT_APPLICABLE',
+            note: 'forged',
+            expiresAt: '2030-01-01T00:00:00.000Z',
+          },
+        },
+      ],
+      { trusted: true },
+    );
+    const [{ sequence }] = await env.sql<{ sequence: unknown }>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [TENANT]);
+    await env.sql('INSERT INTO server_action_floor (tenant_id, sequence) VALUES (?, ?)', [TENANT, Number(sequence)]);
+    expect(control(await assess(auditor, 'soc2', { from: RANGE.from }), 'CC2.1')).toMatchObject({
+      status: 'NOT_ASSESSED',
+      attestation: null,
+    });
+    await attest(auditor, 'soc2', 'CC2.1', 'NOT_APPLICABLE');
+    expect(control(await assess(auditor, 'soc2', { from: RANGE.from }), 'CC2.1')).toMatchObject({
+      status: 'NOT_APPLICABLE',
+      attestation: { status: 'NOT_APPLICABLE', note: 'Scoped by the audit plan.' },
+    });
+  });
 });

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
-import { backfillRollup } from '../../migrations/backfill-rollup';
-import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { rebuildRollup } from '../../src/audit/rollup-rebuild';
+import { RECORD, REPO_ROOT, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 /**
  * audit_event_rollup is what assessments count from, so it must equal a fresh aggregation of the
@@ -114,16 +117,40 @@ describe('compliance rollup', () => {
     expect(phi.split('|').slice(-3)[0]).toBe('2');
   });
 
-  it('is rebuilt identically by the migration backfill', async () => {
-    const before = await stored();
-    expect(before.length).toBeGreaterThan(0);
+  /** Every tenant's rollup rows, as text. */
+  const everything = async () =>
+    (await env.sql<Record<string, unknown>>('SELECT * FROM audit_event_rollup'))
+      .map((r) => JSON.stringify(Object.values(r).map(String)))
+      .sort();
+
+  it('is rebuilt identically from the events, idempotently, leaving other tenants alone', async () => {
+    await record([{ occurredAt: day(5), action: 'auth.login' }], await env.createKey('INGEST', 'rollup-other'));
+    const before = await everything();
+    expect(before.length).toBeGreaterThan(6);
     await env.sql('DELETE FROM audit_event_rollup WHERE tenant_id = ?', [TENANT]);
+    await env.sql('UPDATE audit_event_rollup SET event_count = 99'); // the other tenant: must stay as it is now
+    const tampered = await everything();
     const runner = env.app.dataSource.createQueryRunner();
     try {
-      await backfillRollup(runner, env.dialect === 'sqlite' ? 'sqlite' : 'mysql');
+      const dialect = env.dialect === 'sqlite' ? 'sqlite' : 'mysql';
+      expect(await rebuildRollup(runner, dialect, { tenants: [TENANT], lock: true })).toBe(8);
+      expect(await rebuildRollup(runner, dialect, { tenants: [TENANT], lock: true })).toBe(8);
     } finally {
       await runner.release();
     }
+    const after = await everything();
+    expect(after.filter((r) => r.includes('"rollup"'))).toEqual(before.filter((r) => r.includes('"rollup"')));
+    expect(after.filter((r) => !r.includes('"rollup"'))).toEqual(tampered.filter((r) => !r.includes('"rollup"')));
+  });
+
+  it('is rebuilt for every tenant by `datapunk-audit rebuild-rollup`, repairing tampered counts', async () => {
+    const before = await stored();
+    await env.sql('UPDATE audit_event_rollup SET event_count = event_count + 5 WHERE tenant_id = ?', [TENANT]);
+    expect(await stored()).not.toEqual(before);
+    const { stdout } = await promisify(execFile)(process.execPath, [path.join(REPO_ROOT, 'dist/src/cli.js'), 'rebuild-rollup'], {
+      env: { ...process.env, ...env.env, LOG_LEVEL: 'silent' },
+    });
+    expect(stdout).toMatch(/^rebuilt the rollup of every tenant from \d+ events/);
     expect(await stored()).toEqual(before);
   });
 

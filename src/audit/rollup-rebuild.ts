@@ -1,0 +1,91 @@
+import type { QueryRunner } from 'typeorm';
+import { placeholders, toNumber } from '../database/sql-format';
+import { rollupGroups, rollupKeyOf, ROLLUP_COLUMNS } from './chain-append';
+import { MYSQL_ROLLUP_UPSERT, SQLITE_ROLLUP_UPSERT } from './chain-store';
+
+const UPSERT = { sqlite: SQLITE_ROLLUP_UPSERT, mysql: MYSQL_ROLLUP_UPSERT };
+const CHUNK = 5000;
+
+const dayOf = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10);
+
+export interface RebuildOptions {
+  /** Only these tenants; default every tenant with a chain. */
+  tenants?: string[];
+  /**
+   * Take each tenant's chain lock for its rebuild, in a transaction of its own, so that appends
+   * wait (a running server). Off inside a migration, which already runs in a transaction.
+   */
+  lock?: boolean;
+}
+
+/**
+ * Recomputes audit_event_rollup from the stored events: per tenant, deletes its rows and adds them
+ * up again, 5,000 events at a time, grouped as the append path groups them (chain-append.ts
+ * rollupKey). Idempotent: running it twice gives the same rows. Returns the events counted.
+ */
+export async function rebuildRollup(q: QueryRunner, dialect: 'sqlite' | 'mysql', options: RebuildOptions = {}): Promise<number> {
+  const heads: { tenant_id: string; sequence: unknown }[] = await q.query('SELECT tenant_id, sequence FROM chain_head');
+  const wanted = options.tenants ? new Set(options.tenants) : null;
+  let counted = 0;
+  for (const { tenant_id: tenant } of heads.filter((h) => !wanted || wanted.has(h.tenant_id))) {
+    if (options.lock) {
+      // SQLite: an immediate transaction holds the write lock; MariaDB: the chain head row lock.
+      if (dialect === 'sqlite') await q.query('BEGIN IMMEDIATE');
+      else await q.startTransaction('READ COMMITTED');
+    }
+    try {
+      const [row] = (await q.query(`SELECT sequence FROM chain_head WHERE tenant_id = ?${dialect === 'mysql' ? ' FOR UPDATE' : ''}`, [
+        tenant,
+      ])) as { sequence: unknown }[];
+      const head = toNumber(row?.sequence ?? 0);
+      await q.query('DELETE FROM audit_event_rollup WHERE tenant_id = ?', [tenant]);
+      for (let from = 1; from <= head; from += CHUNK) counted += await addChunk(q, dialect, tenant, from, Math.min(head, from + CHUNK - 1));
+      if (options.lock) {
+        if (dialect === 'sqlite') await q.query('COMMIT');
+        else await q.commitTransaction();
+      }
+    } catch (error) {
+      if (options.lock) {
+        if (dialect === 'sqlite') await q.query('ROLLBACK').catch(() => undefined);
+        else await q.rollbackTransaction().catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+  return counted;
+}
+
+async function addChunk(q: QueryRunner, dialect: 'sqlite' | 'mysql', tenant: string, from: number, to: number): Promise<number> {
+  const events: Record<string, unknown>[] = await q.query(
+    'SELECT sequence, occurred_at, action, outcome_status, severity, classification, resource_type, actor_type FROM audit_event WHERE tenant_id = ? AND sequence BETWEEN ? AND ? ORDER BY sequence',
+    [tenant, from, to],
+  );
+  const labels: { sequence: unknown; value: string }[] = await q.query(
+    "SELECT sequence, value FROM audit_event_label WHERE tenant_id = ? AND kind = 'category' AND sequence BETWEEN ? AND ?",
+    [tenant, from, to],
+  );
+  const categories = new Map<number, string[]>();
+  for (const l of labels) categories.set(toNumber(l.sequence), [...(categories.get(toNumber(l.sequence)) ?? []), l.value]);
+  const keys = events.map((e) =>
+    rollupKeyOf(tenant, {
+      day: dayOf(e.occurred_at),
+      action: String(e.action),
+      outcomeStatus: String(e.outcome_status),
+      severity: toNumber(e.severity),
+      classification: toNumber(e.classification),
+      resourceType: String(e.resource_type),
+      actorType: String(e.actor_type),
+      categories: (categories.get(toNumber(e.sequence)) ?? []).sort(),
+    }),
+  );
+  const links = events.map((e, index) => ({ index, sequence: toNumber(e.sequence) }));
+  const rows = rollupGroups(keys, (key) => key.join('\u0000'), links).map((g) => [...g.key, g.count, g.minSequence, g.maxSequence]);
+  for (let i = 0; i < rows.length; i += 500) {
+    const part = rows.slice(i, i + 500);
+    await q.query(
+      `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES ${placeholders(part.length, ROLLUP_COLUMNS.length)}${UPSERT[dialect]}`,
+      part.flat(),
+    );
+  }
+  return events.length;
+}
