@@ -29,6 +29,9 @@ import { AssessmentQueries } from './compliance/assessment-query';
 import { ComplianceCatalog } from './compliance/catalog';
 import { createClassifier } from './compliance/classifier';
 import { ComplianceService } from './compliance/compliance.service';
+import { ReportBuilder } from './reports/report-builder';
+import { loadDefaultTemplates } from './reports/report-template';
+import { ReportService } from './reports/report.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
@@ -159,6 +162,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     cleanup.unshift(() => cache.close());
     const catalog = new ComplianceCatalog(plugins.frameworks());
     const ingest = new IngestService(createChainStore(dataSource), config.limits, metrics, createClassifier(plugins.frameworks()));
+    const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource), catalog, cache, ingest, events });
     const services: Services = {
       ingest,
       events,
@@ -168,7 +172,20 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       limits: config.limits,
       plugins,
       catalog,
-      compliance: new ComplianceService({ queries: new AssessmentQueries(dataSource), catalog, cache, ingest, events }),
+      compliance,
+      reports: {
+        service: new ReportService({
+          dataSource,
+          builder: new ReportBuilder({ events, compliance, checkpoints }),
+          plugins,
+          ingest,
+          signingKey,
+          templates: loadDefaultTemplates(),
+          settings: config.reports,
+          logger,
+        }),
+        inlineMaxBytes: config.reports.inlineMaxBytes,
+      },
     };
 
     const apollo = new ApolloServer<RequestContext>({
@@ -197,6 +214,10 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       logger,
       maxRequestBytes: config.limits.maxRequestBytes,
       metricsToken: config.metricsToken,
+      download: async (url, requestId) => {
+        const { report, content } = await services.reports.service.download(url, requestId);
+        return { fileName: report.fileName, mimeType: report.mimeType, content };
+      },
       ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
       context: async (req, requestId) => {
         const secret = bearer(req);

@@ -238,6 +238,11 @@ export class AssessmentQueries {
     };
   }
 
+  /** The condition an event (alias `e`) meets when it matches `match`. */
+  matchCondition(match: EventMatch): Sql {
+    return this.rules.match(match, 'e', { kind: 'exists' });
+  }
+
   /** The condition "matches one of the control's evidence rules" over alias `e`, for the evidence connection. */
   evidenceCondition(control: Control): Sql | null {
     const matches = control.evidence.flatMap((rule): EventMatch[] =>

@@ -25,7 +25,7 @@ const view = (catalog: ComplianceCatalog, frameworkId: string, controlId: string
 
 describe('ComplianceCatalog', () => {
   describe('with the built-in plugins', () => {
-    const catalog = new ComplianceCatalog(BUILT_IN_PLUGINS as FrameworkPlugin<unknown>[]);
+    const catalog = new ComplianceCatalog(BUILT_IN_PLUGINS.filter((p): p is FrameworkPlugin<unknown> => p.kind === 'framework'));
 
     it('lists the frameworks in start order with their controls', () => {
       expect(catalog.frameworks().map((f) => [f.framework.id, f.plugin.id, f.controls.length])).toEqual([

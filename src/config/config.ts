@@ -51,6 +51,8 @@ const schema = z.object({
     .default('datapunk'),
   CACHE_TTL_SECONDS: integer(1, 86_400 * 30).default('3600'),
   CACHE_MAX_ENTRIES: integer(100, 10_000_000).default('100000'),
+  REPORT_URL_TTL_SECONDS: integer(10, 86_400).default('300'),
+  REPORT_INLINE_MAX_BYTES: integer(0, 16_777_216).default('1048576'),
   DATAPUNK_BOOTSTRAP_ADMIN_KEY: z
     .string()
     .min(24, { message: 'must be at least 24 characters' })
@@ -112,6 +114,7 @@ export interface AppConfig {
   cacheTtlMs: number;
   /** In-memory cache only: entries kept before the least recently used is dropped. */
   cacheMaxEntries: number;
+  reports: { urlTtlSeconds: number; inlineMaxBytes: number };
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
   signingKeyFile: string;
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheNamespace: c.CACHE_NAMESPACE,
     cacheTtlMs: c.CACHE_TTL_SECONDS * 1000,
     cacheMaxEntries: c.CACHE_MAX_ENTRIES,
+    reports: { urlTtlSeconds: c.REPORT_URL_TTL_SECONDS, inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES },
     bootstrapAdminKey: c.DATAPUNK_BOOTSTRAP_ADMIN_KEY,
     signingKeyPem: c.DATAPUNK_SIGNING_KEY,
     signingKeyFile: path.resolve(c.DATAPUNK_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),

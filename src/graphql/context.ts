@@ -9,6 +9,7 @@ import type { Loaders } from './loaders';
 import type { PluginRegistry } from '../plugin-host/plugin-registry';
 import type { ComplianceCatalog } from '../compliance/catalog';
 import type { ComplianceService } from '../compliance/compliance.service';
+import type { ReportService } from '../reports/report.service';
 
 /** Long-lived services, built once at start-up. */
 export interface Services {
@@ -21,6 +22,7 @@ export interface Services {
   plugins: PluginRegistry;
   catalog: ComplianceCatalog;
   compliance: ComplianceService;
+  reports: { service: ReportService; inlineMaxBytes: number };
 }
 
 /** What every resolver receives: who is asking, per-request loaders, the services. */

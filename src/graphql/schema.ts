@@ -11,6 +11,7 @@ import {
   ControlResolver,
   RuleAssessmentResolver,
 } from '../compliance/compliance.resolver';
+import { ReportResolver } from '../reports/report.resolver';
 import { authChecker } from './auth-checker';
 
 export const RESOLVERS = [
@@ -24,6 +25,7 @@ export const RESOLVERS = [
   ControlAssessmentResolver,
   RuleAssessmentResolver,
   AttestationResolver,
+  ReportResolver,
 ] as const;
 
 /** The executable schema, from the decorated resolvers and types, with the ingest fast path bound. */

@@ -14,7 +14,15 @@ export interface HttpDeps<TContext extends object> {
   maxRequestBytes: number;
   /** Bearer token /metrics requires, if any. */
   metricsToken?: string;
+  /** Checks a signed report URL and returns the file (GET /reports/…). */
+  download?: (url: URL, requestId: string) => Promise<{ fileName: string; mimeType: string; content: Buffer }>;
 }
+
+const DOWNLOAD_STATUS: Partial<Record<string, number>> = {
+  [ErrorCode.FORBIDDEN]: 403,
+  [ErrorCode.DOWNLOAD_EXPIRED]: 410,
+  [ErrorCode.NOT_FOUND]: 404,
+};
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -106,7 +114,11 @@ export class HttpServer<TContext extends object> {
       return;
     }
     const started = process.hrtime.bigint();
-    const route = ['/graphql', '/healthz', '/readyz', '/metrics'].includes(url.pathname) ? url.pathname : 'other';
+    const route = ['/graphql', '/healthz', '/readyz', '/metrics'].includes(url.pathname)
+      ? url.pathname
+      : url.pathname.startsWith('/reports/')
+        ? '/reports'
+        : 'other';
     res.on('finish', () => {
       this.deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
@@ -141,6 +153,9 @@ export class HttpServer<TContext extends object> {
           res.end(text);
           break;
         }
+        case '/reports':
+          await this.report(req, res, url, requestId);
+          break;
         default:
           sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, `No route ${url.pathname}; GraphQL is served at /graphql.`));
       }
@@ -152,6 +167,33 @@ export class HttpServer<TContext extends object> {
       this.inFlight -= 1;
       if (this.inFlight === 0 && this.idle) this.idle();
     }
+  }
+
+  /** A report download: the signed URL is the credential (no API key), checked before any byte goes out. */
+  private async report(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+    if (!this.deps.download || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, 'Report downloads are GET requests to a downloadUrl.'));
+      return;
+    }
+    let file: { fileName: string; mimeType: string; content: Buffer };
+    try {
+      file = await this.deps.download(url, requestId);
+    } catch (error) {
+      const code = (error as { extensions?: { code?: string } }).extensions?.code;
+      const status = code ? DOWNLOAD_STATUS[code] : undefined;
+      if (!status) throw error;
+      sendJson(res, status, errorBody(code as ErrorCode, (error as Error).message));
+      return;
+    }
+    const ascii = file.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
+    res.writeHead(200, {
+      'content-type': file.mimeType,
+      'content-length': file.content.length,
+      'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    });
+    res.end(req.method === 'HEAD' ? undefined : file.content);
   }
 
   private async graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {

@@ -1,9 +1,30 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrorCode } from '../errors/error-code';
-import { type Control, defineFrameworkPlugin, type EventRule, type FrameworkPlugin, type Plugin } from '../plugin-api';
+import {
+  type Control,
+  defineFormatPlugin,
+  defineFrameworkPlugin,
+  type EventRule,
+  type FormatPlugin,
+  type FrameworkPlugin,
+  type Plugin,
+  type ReportModel,
+} from '../plugin-api';
+import docx from '../../plugins/format-docx';
+import csv from '../../plugins/format-csv';
+import html from '../../plugins/format-html';
+import json from '../../plugins/format-json';
 import { BUILT_IN_PLUGINS } from '../../plugins/registry';
-import { checkFrameworkPlugin, checkPluginEntry, type ContractCheckId, type ContractReport, formatContractReport } from './contract';
+import {
+  checkFrameworkPlugin,
+  checkPluginEntry,
+  type ContractCheckId,
+  type ContractReport,
+  formatContractReport,
+  SAMPLE_HOSTILE_STRINGS,
+  sampleReportModel,
+} from './contract';
 
 const REPO = path.resolve(__dirname, '../..');
 const fixture = (name: string) => path.join(REPO, 'test/fixtures/plugins', name);
@@ -22,6 +43,8 @@ function errorsOf(report: ContractReport, id: ContractCheckId) {
 }
 
 const ALL_CHECKS = ['load', 'manifest', 'options', 'dependencies', 'evidence', 'categories', 'mappings', 'behaviour', 'lifecycle'];
+/** A format plugin's report lists the render check too, before lifecycle. */
+const FORMAT_CHECKS = [...ALL_CHECKS.slice(0, -1), 'render', 'lifecycle'];
 
 const failedChecks = (report: ContractReport) => report.checks.filter((c) => c.status === 'failed').map((c) => c.id);
 
@@ -48,21 +71,24 @@ function acme(change: (catalog: FrameworkPlugin['catalog']) => void = () => {}, 
 }
 
 describe('checkFrameworkPlugin', () => {
-  it.each(BUILT_IN_PLUGINS.map((p) => [p.id, p] as const))('passes every check for the built-in %s', async (_id, plugin) => {
-    const report = await checkFrameworkPlugin(plugin);
-    expect(statuses(report)).toEqual([
-      'manifest passed',
-      'options passed',
-      'dependencies passed',
-      'evidence passed',
-      'categories passed',
-      'mappings passed',
-      'behaviour passed',
-      'lifecycle passed',
-    ]);
-    expect(report.checks.flatMap((c) => c.problems)).toEqual([]);
-    expect(report).toMatchObject({ pluginId: plugin.id, passed: true });
-  });
+  it.each(BUILT_IN_PLUGINS.filter((p) => p.kind === 'framework').map((p) => [p.id, p] as const))(
+    'passes every check for the built-in %s',
+    async (_id, plugin) => {
+      const report = await checkFrameworkPlugin(plugin);
+      expect(statuses(report)).toEqual([
+        'manifest passed',
+        'options passed',
+        'dependencies passed',
+        'evidence passed',
+        'categories passed',
+        'mappings passed',
+        'behaviour passed',
+        'lifecycle passed',
+      ]);
+      expect(report.checks.flatMap((c) => c.problems)).toEqual([]);
+      expect(report).toMatchObject({ pluginId: plugin.id, passed: true });
+    },
+  );
 
   it('fails the behaviour check, naming the rule, when a rule can never match as written', async () => {
     const contradictory = match('never', {
@@ -263,6 +289,143 @@ describe('checkFrameworkPlugin', () => {
   });
 });
 
+describe('the render check of format plugins', () => {
+  /** A small format plugin; `render` is the part under test. */
+  const format = (render: FormatPlugin<any>['render'], extra: Partial<FormatPlugin<any>> = {}): Plugin =>
+    defineFormatPlugin({
+      id: 'format-acme-test',
+      kind: 'format',
+      version: '1.0.0',
+      apiVersion: '^1.0.0',
+      mimeType: 'text/html',
+      fileExtension: 'html',
+      render,
+      ...extra,
+    });
+  const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const safeHtml = (m: ReportModel) =>
+    `<!DOCTYPE html><h1>${escapeHtml(m.title)}</h1><p>${escapeHtml(m.integrity.headChainHash)}</p>` +
+    m.sections.map((s) => `<h2>${escapeHtml(s.title)}</h2>`).join('');
+  const renderErrors = (report: ContractReport) => errorsOf(report, 'render').errors.map((p) => p.message);
+
+  it.each([json, csv, html, docx].map((p) => [p.id, p] as const))(
+    'passes every check for the built-in format %s, the framework checks skipped',
+    async (_id, plugin) => {
+      const report = await checkFrameworkPlugin(plugin);
+      expect(statuses(report)).toEqual([
+        'manifest passed',
+        'options passed',
+        'dependencies passed',
+        'evidence skipped',
+        'categories skipped',
+        'mappings skipped',
+        'behaviour skipped',
+        'render passed',
+        'lifecycle passed',
+      ]);
+      expect(report.checks.flatMap((c) => c.problems)).toEqual([]);
+      expect(report).toMatchObject({ pluginId: plugin.id, kind: 'format', passed: true });
+    },
+  );
+
+  it('passes an escaping HTML format that prints the integrity stamp', async () => {
+    const report = await checkFrameworkPlugin(format(safeHtml));
+    expect(report.checks.find((c) => c.id === 'render')).toMatchObject({ status: 'passed', problems: [] });
+  });
+
+  it('fails an HTML format that does not escape the model', async () => {
+    const report = await checkFrameworkPlugin(format((m) => `<h1>${m.title}</h1>${m.sections.map((s) => `<h2>${s.title}</h2>`).join('')}`));
+    expect(failedChecks(report)).toEqual(['render']);
+    const messages = renderErrors(report);
+    expect(messages[0]).toMatch(/^the HTML contains "<script"/);
+    expect(messages.some((m) => m.includes(JSON.stringify(SAMPLE_HOSTILE_STRINGS[1])))).toBe(true);
+    expect(report.checks.find((c) => c.id === 'render')!.problems).toContainEqual(expect.objectContaining({ level: 'warning' }));
+  });
+
+  it('fails a format that embeds the time of rendering', async () => {
+    let clock = Date.UTC(2026, 3, 1);
+    const now = jest.spyOn(Date, 'now').mockImplementation(() => (clock += 1000));
+    try {
+      const report = await checkFrameworkPlugin(format((m) => `${safeHtml(m)}<footer>${new Date(Date.now()).toISOString()}</footer>`));
+      expect(failedChecks(report)).toEqual(['render']);
+      expect(renderErrors(report)).toEqual([expect.stringMatching(/^two renders of the same report differ from byte \d+ on/)]);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it.each([
+    ['throws', () => Promise.reject(new Error('no fonts')), /^render\(\) threw on the sample report: no fonts/],
+    ['returns nothing', () => undefined as never, /^render\(\) returned undefined/],
+    ['returns an empty file', () => new Uint8Array(0), /^render\(\) returned an empty file/],
+  ])('fails a format that %s', async (_name, render, message) => {
+    const report = await checkFrameworkPlugin(format(render));
+    expect(failedChecks(report)).toEqual(['render']);
+    expect(renderErrors(report)).toEqual([expect.stringMatching(message)]);
+  });
+
+  it('fails a CSV format that lets a cell start a formula, but not one with a negative number', async () => {
+    const cells = (m: ReportModel, guard: (s: string) => string) =>
+      [m.integrity.headChainHash, '-5', ...Object.values(m.metadata)].map((v) => `"${guard(v).replaceAll('"', '""')}"`).join('\r\n');
+    const unsafe = await checkFrameworkPlugin(format((m) => cells(m, (v) => v), { mimeType: 'text/csv', fileExtension: 'csv' }));
+    expect(failedChecks(unsafe)).toEqual(['render']);
+    expect(renderErrors(unsafe)).toEqual([
+      expect.stringMatching(/^1 CSV cell starts with =, \+, -, @, tab or CR.*\(record 6, field 1: "=cmd/),
+    ]);
+
+    const guarded = format((m) => cells(m, (v) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v)), { mimeType: 'text/csv', fileExtension: 'csv' });
+    expect((await checkFrameworkPlugin(guarded)).passed).toBe(true);
+  });
+
+  it('fails a JSON format whose output does not parse', async () => {
+    const report = await checkFrameworkPlugin(
+      format((m) => `{ "title": "${m.title}", "hash": "${m.integrity.headChainHash}", "notes": "${m.metadata.notes}" }`, {
+        mimeType: 'application/json',
+        fileExtension: 'json',
+      }),
+    );
+    expect(failedChecks(report)).toEqual(['render']);
+    expect(renderErrors(report)).toEqual([expect.stringMatching(/^the application\/json file does not parse/)]);
+  });
+
+  it('renders between start() and stop(), with the validated options, and not at all when start() throws', async () => {
+    const calls: string[] = [];
+    let started = false;
+    const plugin = format(
+      (m, { options }) => {
+        if (!started) throw new Error('render before start');
+        calls.push(`render ${options.tag}`);
+        return safeHtml(m);
+      },
+      {
+        options: { safeParse: (v: unknown) => ({ success: true as const, data: { tag: 'x', ...(v as object) } }) },
+        start: () => void ((started = true), calls.push('start')),
+        stop: () => void ((started = false), calls.push('stop')),
+      },
+    );
+    expect((await checkFrameworkPlugin(plugin, { pluginOptions: { 'format-acme-test': { tag: 'given' } } })).passed).toBe(true);
+    expect(calls).toEqual(['start', 'render given', 'render given', 'stop']);
+
+    const failing = await checkFrameworkPlugin(format(safeHtml, { start: () => Promise.reject(new Error('no licence')) }));
+    expect(failedChecks(failing)).toEqual(['lifecycle']);
+    expect(failing.checks.find((c) => c.id === 'render')).toMatchObject({
+      status: 'skipped',
+      skippedBecause: expect.stringMatching(/^start\(\) threw/),
+    });
+  });
+
+  it('renders a sample with every block type, a 200-row table and every hostile string', () => {
+    const model = sampleReportModel();
+    const blocks = model.sections.flatMap((s) => s.blocks);
+    expect(new Set(blocks.map((b) => b.type))).toEqual(new Set(['heading', 'paragraph', 'keyValue', 'table', 'finding', 'chart']));
+    expect(blocks.some((b) => b.type === 'table' && b.rows.length === 200)).toBe(true);
+    const text = JSON.stringify(model);
+    for (const hostile of SAMPLE_HOSTILE_STRINGS) expect(text).toContain(JSON.stringify(hostile).slice(1, -1));
+    expect(sampleReportModel()).toEqual(model);
+    expect(sampleReportModel()).not.toBe(model);
+  });
+});
+
 describe('checkPluginEntry', () => {
   it('passes the valid fixtures: the code format plugin skips the framework checks', async () => {
     const code = await checkPluginEntry(fixture('valid-code'));
@@ -276,9 +439,12 @@ describe('checkPluginEntry', () => {
       'categories skipped',
       'mappings skipped',
       'behaviour skipped',
+      'render passed',
       'lifecycle passed',
     ]);
     expect(code.checks.find((c) => c.id === 'dependencies')!.problems.map((p) => p.code)).toEqual([ErrorCode.PLUGIN_DEPENDENCY_MISSING]);
+    // It prints only the titles: passes, with a warning that the integrity stamp is missing.
+    expect(code.checks.find((c) => c.id === 'render')!.problems).toEqual([expect.objectContaining({ level: 'warning', path: 'render' })]);
   });
 
   it('passes the valid pure-data fixture, with a warning for its violation-only control IR-1', async () => {
@@ -292,20 +458,20 @@ describe('checkPluginEntry', () => {
   });
 
   it.each([
-    ['with-bad-manifest', 'manifest', ErrorCode.PLUGIN_MANIFEST_INVALID, ['version', 'catalog.controls[0].evidence[0].kind']],
-    ['with-incompatible-api', 'manifest', ErrorCode.PLUGIN_API_UNSUPPORTED, ['apiVersion']],
-    ['with-invalid-options', 'options', ErrorCode.PLUGIN_OPTIONS_INVALID, ['endpoint']],
-    ['with-throwing-load', 'load', ErrorCode.PLUGIN_LOAD_FAILED, ['']],
-    ['with-throwing-start', 'lifecycle', ErrorCode.PLUGIN_LOAD_FAILED, ['start']],
-    ['does-not-exist', 'load', ErrorCode.PLUGIN_NOT_FOUND, ['']],
-  ] as const)('fails %s with the %s check and %s', async (name, check, code, paths) => {
+    ['with-bad-manifest', 'manifest', ErrorCode.PLUGIN_MANIFEST_INVALID, ['version', 'catalog.controls[0].evidence[0].kind'], ALL_CHECKS],
+    ['with-incompatible-api', 'manifest', ErrorCode.PLUGIN_API_UNSUPPORTED, ['apiVersion'], ALL_CHECKS],
+    ['with-invalid-options', 'options', ErrorCode.PLUGIN_OPTIONS_INVALID, ['endpoint'], FORMAT_CHECKS],
+    ['with-throwing-load', 'load', ErrorCode.PLUGIN_LOAD_FAILED, [''], ALL_CHECKS],
+    ['with-throwing-start', 'lifecycle', ErrorCode.PLUGIN_LOAD_FAILED, ['start'], FORMAT_CHECKS],
+    ['does-not-exist', 'load', ErrorCode.PLUGIN_NOT_FOUND, [''], ALL_CHECKS],
+  ] as const)('fails %s with the %s check and %s', async (name, check, code, paths, listed) => {
     const report = await checkPluginEntry(fixture(name));
     expect(report.passed).toBe(false);
     expect(failedChecks(report)).toEqual([check]);
     const { errors } = errorsOf(report, check);
     expect(errors.map((p) => p.code)).toEqual(paths.map(() => code));
     expect(errors.map((p) => p.path)).toEqual(paths);
-    expect(report.checks.map((c) => c.id)).toEqual(ALL_CHECKS);
+    expect(report.checks.map((c) => c.id)).toEqual(listed);
   });
 
   it.each(['with-missing-dependency', 'with-dependency-cycle/a'])(

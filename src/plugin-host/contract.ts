@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { types } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { ActorType, Classification, type EventPayload, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import { type ChainStore, createChainStore } from '../audit/chain-store';
@@ -18,12 +19,14 @@ import {
   type Duration,
   type EventMatch,
   type EventRule,
+  type FormatPlugin,
   type FrameworkPlugin,
   type NamePattern,
   OUTCOME_STATUSES,
   type Plugin,
   PLUGIN_API_VERSION,
   type PluginLogger,
+  type ReportModel,
   SEVERITIES,
 } from '../plugin-api';
 import { BUILT_IN_PLUGINS } from '../../plugins/registry';
@@ -33,8 +36,8 @@ import type { PluginErrorCode, PluginProblem } from './plugin-load-error';
 import { satisfies } from './semver';
 
 /**
- * The plugin contract: the checks every framework plugin passes, built-ins included, run against
- * one plugin object or one DATAPUNK_PLUGINS entry. Public entry (`datapunk-audit/contract`), so a
+ * The plugin contract: the checks every framework and format plugin passes, built-ins included, run
+ * against one plugin object or one DATAPUNK_PLUGINS entry. Public entry (`datapunk-audit/contract`), so a
  * third party can run it from its own tests; `datapunk-audit plugin check` prints it.
  */
 
@@ -51,9 +54,9 @@ export interface ContractProblem {
   code?: PluginErrorCode;
 }
 
-/** The checks, in the order they run. `load` only when the plugin is given as an entry. */
+/** The checks, in the order they run. `load` only when the plugin is given as an entry, `render` only for a format plugin. */
 export type ContractCheckId =
-  'load' | 'manifest' | 'options' | 'dependencies' | 'evidence' | 'categories' | 'mappings' | 'behaviour' | 'lifecycle';
+  'load' | 'manifest' | 'options' | 'dependencies' | 'evidence' | 'categories' | 'mappings' | 'behaviour' | 'render' | 'lifecycle';
 
 export interface ContractCheck {
   id: ContractCheckId;
@@ -98,10 +101,14 @@ const TITLES: Record<ContractCheckId, string> = {
   categories: 'every data category is built in or declared',
   mappings: 'mappings to known frameworks name controls that exist',
   behaviour: 'every rule and classification rule works on synthetic events in a real database',
+  render: 'render() turns a sample report into a non-empty file, the same bytes twice, with hostile strings inert',
   lifecycle: 'start() and stop() complete',
 };
 
 const ORDER = Object.keys(TITLES) as ContractCheckId[];
+
+/** The checks a report lists, in order: `render` only for a format plugin. */
+const checksOf = (kind: unknown) => ORDER.filter((id) => id !== 'render' || kind === 'format');
 
 const checked = (id: ContractCheckId, problems: ContractProblem[]): ContractCheck => ({
   id,
@@ -167,7 +174,12 @@ export async function checkPluginEntry(entry: string, options: ContractOptions &
     version: null,
     pluginApiVersion: PLUGIN_API_VERSION,
     passed: false,
-    checks: [...checks, ...ORDER.filter((id) => !checks.some((c) => c.id === id) && id !== 'load').map((id) => skipped(id, because))],
+    checks: [
+      ...checks,
+      ...checksOf(null)
+        .filter((id) => !checks.some((c) => c.id === id) && id !== 'load')
+        .map((id) => skipped(id, because)),
+    ],
   };
 }
 
@@ -177,7 +189,7 @@ async function run(value: unknown, before: ContractCheck[], options: ContractOpt
   const text = (v: unknown) => (typeof v === 'string' && v ? v : null);
   const manifest = checked('manifest', manifestProblems(value));
   checks.push(manifest);
-  const rest = ORDER.slice(ORDER.indexOf('manifest') + 1);
+  const rest = checksOf(fields.kind).slice(ORDER.indexOf('manifest') + 1);
 
   if (manifest.problems.some((p) => p.code === ErrorCode.PLUGIN_MANIFEST_INVALID)) {
     checks.push(...rest.map((id) => skipped(id, 'the manifest or catalog is invalid')));
@@ -199,11 +211,7 @@ async function run(value: unknown, before: ContractCheck[], options: ContractOpt
       const because = 'a format plugin: these checks are for framework plugins';
       checks.push(...(['evidence', 'categories', 'mappings', 'behaviour'] as const).map((id) => skipped(id, because)));
     }
-    checks.push(
-      parsed.problems.some((p) => p.level === 'error')
-        ? skipped('lifecycle', 'the options are invalid, so the server would not start the plugin')
-        : checked('lifecycle', await lifecycleProblems(plugin, parsed.options)),
-    );
+    checks.push(...(await startedChecks(plugin, parsed)));
   }
   return {
     pluginId: text(fields.id) ?? label,
@@ -411,13 +419,30 @@ function mappingProblems(plugin: FrameworkPlugin<unknown>, known: readonly Frame
   return problems;
 }
 
-async function lifecycleProblems(plugin: Plugin, options: unknown): Promise<ContractProblem[]> {
-  const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
+/** The contract reports problems itself; the plugin's own log lines would only be noise here. */
+const SILENT: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Render (a format plugin) and lifecycle: the server renders only with a started plugin, so render runs between start() and stop(). */
+async function startedChecks(plugin: Plugin, parsed: { problems: ContractProblem[]; options: unknown }): Promise<ContractCheck[]> {
+  if (parsed.problems.some((p) => p.level === 'error')) {
+    const because = 'the options are invalid, so the server would not start the plugin';
+    return (plugin.kind === 'format' ? (['render', 'lifecycle'] as const) : (['lifecycle'] as const)).map((id) => skipped(id, because));
+  }
+  if (plugin.kind !== 'format') return [checked('lifecycle', await lifecycleProblems(plugin, parsed.options, async () => {}))];
+  let render = skipped('render', 'start() threw, so the server would not render with the plugin');
+  const lifecycle = await lifecycleProblems(plugin, parsed.options, async () => {
+    render = checked('render', await renderProblems(plugin, parsed.options));
+  });
+  return [render, checked('lifecycle', lifecycle)];
+}
+
+async function lifecycleProblems(plugin: Plugin, options: unknown, whileStarted: () => Promise<void>): Promise<ContractProblem[]> {
   try {
-    await plugin.start?.({ options: options as never, logger });
+    await plugin.start?.({ options: options as never, logger: SILENT });
   } catch (e) {
     return [error('start', `start() threw: ${messageOf(e)}`, ErrorCode.PLUGIN_LOAD_FAILED)];
   }
+  await whileStarted();
   try {
     await plugin.stop?.();
   } catch (e) {
@@ -753,6 +778,330 @@ function classificationProblems(plugin: FrameworkPlugin<unknown>): ContractProbl
     }
     return problems;
   });
+}
+
+// f. Render: a sample report with every block type and hostile strings, rendered twice.
+
+/**
+ * Strings a format must keep inert, as tenants and templates may send them: markup, template
+ * syntax, spreadsheet formulas (every character OWASP lists), CSV structure, a line break, a
+ * non-BMP emoji and right-to-left text. {@link sampleReportModel} puts each in titles, metadata,
+ * keys, values, cells, labels and findings.
+ *
+ * @example
+ * ```ts
+ * for (const s of SAMPLE_HOSTILE_STRINGS.filter((s) => s.includes('<'))) expect(html).not.toContain(s);
+ * ```
+ */
+export const SAMPLE_HOSTILE_STRINGS: readonly string[] = [
+  '<script>alert(1)</script>',
+  '<img src=x onerror=alert(1)>',
+  "{{constructor.constructor('x')()}}",
+  '<%= process.exit() %>',
+  "=cmd|' /C calc'!A0",
+  '@SUM(1+1)',
+  '+SUM(1+1)',
+  "-2+3+cmd|' /C calc'!A0",
+  '\t=1+1',
+  '\r=1+1',
+  '"quoted, with comma"',
+  'line one\nline two',
+  'AT&T &amp; </w:t></w:r> ]]>',
+  'unicorn 🦄 and 👩‍👩‍👧',
+  'مرحبا بالعالم — שלום עולם',
+];
+
+const SAMPLE_CHAIN_HASH = '9f2c4e81b07d3a56e1f0c2d49b8a7e6f5d4c3b2a1908f7e6d5c4b3a2f1e0d9c8';
+
+/**
+ * The report the `render` check renders: every block type, a table of `rows` rows (200 unless
+ * given) with numbers (negative ones too), booleans and nulls, a chart of each kind, an empty table
+ * and an empty section, and {@link SAMPLE_HOSTILE_STRINGS} everywhere a string can go. A fresh
+ * object on each call, the same content every time.
+ *
+ * @example
+ * ```ts
+ * const file = await myFormat.render(sampleReportModel(), { options: {}, logger });
+ * ```
+ */
+export function sampleReportModel(options: { rows?: number } = {}): ReportModel {
+  const rows = options.rows ?? 200;
+  const hostile = SAMPLE_HOSTILE_STRINGS;
+  const some = (i: number) => hostile[i % hostile.length];
+  const start = Date.UTC(2026, 0, 1);
+  const outcomes = ['SUCCESS', 'FAILURE', 'DENIED', 'ERROR'];
+  const days = ['2026-01-05', '2026-01-06', '2026-01-07', some(0), '2026-01-09', some(4)];
+  return {
+    title: `SOC 2 compliance summary ${hostile[0]}`,
+    metadata: {
+      reportType: 'COMPLIANCE_SUMMARY',
+      organisation: hostile[2],
+      author: hostile[3],
+      template: hostile[4],
+      notes: hostile[11],
+      language: hostile[14],
+    },
+    integrity: {
+      tenantId: `tenant ${hostile[5]}`,
+      from: '2026-01-01T00:00:00.000Z',
+      to: '2026-04-01T00:00:00.000Z',
+      headSequence: 120_345,
+      headChainHash: SAMPLE_CHAIN_HASH,
+      checkpoint: {
+        sequence: 120_000,
+        chainHash: 'c8d9e0f1a2b3c4d5e6f7089a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4',
+        keyId: 'checkpoint-key-2026',
+        signature: 'MEUCIQDxY2hlY2twb2ludC1zaWduYXR1cmUtc2FtcGxlLWZvci10aGUtY29udHJhY3Q=',
+        issuedAt: '2026-03-31T23:00:00.000Z',
+      },
+      generatedAt: '2026-04-01T08:00:00.000Z',
+    },
+    sections: [
+      {
+        id: 'summary',
+        title: `Summary ${hostile[1]}`,
+        blocks: [
+          { type: 'heading', level: 1, text: `Summary ${hostile[0]}` },
+          { type: 'paragraph', text: `12 of 14 controls are compliant. ${hostile.join(' | ')}` },
+          {
+            type: 'keyValue',
+            items: [
+              { key: 'Score', value: '86 %' },
+              { key: 'Level', value: 'MODERATE' },
+              ...hostile.map((h, i) => ({ key: h, value: some(i + 1) })),
+            ],
+          },
+          { type: 'heading', level: 2, text: hostile[3] },
+          { type: 'paragraph', text: hostile[14] },
+          { type: 'heading', level: 3, text: hostile[13] },
+          { type: 'paragraph', text: hostile[11] },
+        ],
+      },
+      {
+        id: 'findings',
+        title: 'Findings',
+        blocks: [
+          {
+            type: 'finding',
+            title: 'Access reviews missed',
+            status: 'NON_COMPLIANT',
+            severity: 'ERROR',
+            frameworkId: 'soc2',
+            controlId: 'CC6.2',
+            text: 'No access review was recorded in February.',
+            eventIds: ['0190a5c2-7b3e-7c1d-9a2f-3e4d5c6b7a81', '0190a5c2-7b3e-7c1d-9a2f-3e4d5c6b7a82'],
+          },
+          {
+            type: 'finding',
+            title: hostile[0],
+            status: hostile[4],
+            severity: hostile[5],
+            frameworkId: hostile[2],
+            controlId: hostile[3],
+            text: hostile.join('\n'),
+            eventIds: [hostile[6], hostile[10]],
+          },
+          { type: 'finding', title: 'Checkpoint signed', status: 'COMPLIANT', text: hostile[14], eventIds: [] },
+        ],
+      },
+      {
+        id: 'events',
+        title: `Audit trail ${hostile[10]}`,
+        blocks: [
+          {
+            type: 'table',
+            caption: `${rows} events ${hostile[7]}`,
+            columns: [
+              { key: 'sequence', title: 'Sequence', align: 'right' },
+              { key: 'occurredAt', title: 'Occurred at' },
+              { key: 'actor', title: `Actor ${hostile[6]}` },
+              { key: 'action', title: 'Action' },
+              { key: 'outcome', title: 'Outcome', align: 'center' },
+              { key: 'delta', title: 'Balance change', align: 'right' },
+              { key: 'personal', title: 'Personal data', align: 'center' },
+              { key: 'note', title: hostile[4] },
+            ],
+            rows: Array.from({ length: rows }, (_, i) => [
+              i + 1,
+              new Date(start + i * 7 * 60_000).toISOString(),
+              i % 5 === 0 ? some(i) : `user-${i % 17}@example.com`,
+              i % 3 === 0 ? 'record.read' : 'record.update',
+              outcomes[i % outcomes.length],
+              i % 4 === 0 ? -(i + 5) : i % 4 === 1 ? i / 8 : i,
+              i % 2 === 0,
+              i % 3 === 0 ? null : some(i + 3),
+            ]),
+          },
+          { type: 'table', caption: 'No denied exports', columns: [{ key: 'action', title: 'Action' }], rows: [] },
+          { type: 'table', columns: [{ key: 'note', title: '' }], rows: [[''], [null], [hostile[8]]] },
+        ],
+      },
+      {
+        id: 'trends',
+        title: 'Trends',
+        blocks: [
+          {
+            type: 'chart',
+            kind: 'bar',
+            title: `Events per day ${hostile[0]}`,
+            labels: days,
+            series: [
+              { name: 'Events', values: [120, 98, 143, 87, 101, 64] },
+              { name: hostile[4], values: [-3, 0, 2.5, 7, 1, 0] },
+            ],
+          },
+          {
+            type: 'chart',
+            kind: 'line',
+            title: hostile[5],
+            labels: ['Jan', 'Feb', 'Mar'],
+            series: [{ name: hostile[6], values: [0.91, 0.86, 0.88] }],
+          },
+          { type: 'chart', kind: 'pie', title: 'Outcomes', labels: outcomes, series: [{ name: 'Events', values: [180, 12, 6, 2] }] },
+        ],
+      },
+      { id: 'empty', title: hostile[13], blocks: [] },
+    ],
+  };
+}
+
+async function renderProblems(plugin: FormatPlugin<unknown>, options: unknown): Promise<ContractProblem[]> {
+  const files: Buffer[] = [];
+  for (let i = 0; i < 2; i++) {
+    let file: unknown;
+    try {
+      file = await plugin.render(sampleReportModel(), { options, logger: SILENT });
+    } catch (e) {
+      return [error('render', `render() threw on the sample report: ${messageOf(e)}`)];
+    }
+    if (typeof file !== 'string' && !types.isUint8Array(file)) {
+      const got = file === null ? 'null' : typeof file === 'object' ? 'an object' : typeof file;
+      return [error('render', `render() returned ${got}: return the file as a Buffer, a Uint8Array or a string`)];
+    }
+    const bytes = typeof file === 'string' ? Buffer.from(file, 'utf8') : Buffer.from(file);
+    if (!bytes.length) return [error('render', 'render() returned an empty file')];
+    files.push(bytes);
+  }
+  const [first, second] = files;
+  if (!first.equals(second)) {
+    let at = 0;
+    while (at < first.length && first[at] === second[at]) at++;
+    return [
+      error(
+        'render',
+        `two renders of the same report differ from byte ${at} on: the same model must give the same bytes. ` +
+          'Take any date written into the file from model.integrity.generatedAt, not the clock, and avoid random ids',
+      ),
+    ];
+  }
+  return contentProblems(plugin.mimeType, first);
+}
+
+/** A plain number as a CSV cell: not a formula even when it starts with `-`. */
+const CSV_NUMBER = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const CSV_FORMULA_START = /^[=+\-@\t\r]/;
+
+/** What a text format's own syntax would make of the sample's hostile strings. */
+function contentProblems(mimeType: string, file: Buffer): ContractProblem[] {
+  const type = mimeType.split(';')[0].trim().toLowerCase();
+  const json = type === 'application/json' || type.endsWith('+json');
+  if (!type.startsWith('text/') && !json) return [];
+  const text = file.toString('utf8');
+  const problems: ContractProblem[] = [];
+  const shown = (at: number) => JSON.stringify(text.slice(Math.max(0, at - 20), at + 40));
+
+  if (type === 'text/html') {
+    for (const active of [/<script/i, /<%/]) {
+      const found = active.exec(text);
+      if (found) {
+        problems.push(
+          error(
+            'render',
+            `the HTML contains "${found[0]}" at character ${found.index} (${shown(found.index)}): a report carries no scripts, ` +
+              'so this is a model string left unescaped. Escape every string of the model (< as &lt;, & as &amp;, " as &quot;)',
+          ),
+        );
+      }
+    }
+    for (const raw of SAMPLE_HOSTILE_STRINGS.filter((s) => s.includes('<') && text.includes(s))) {
+      if (!/<script|<%/i.test(raw)) {
+        problems.push(
+          error('render', `the HTML contains the model string ${JSON.stringify(raw)} unescaped: escape every string of the model`),
+        );
+      }
+    }
+  } else if (type === 'text/csv') {
+    let records: string[][] = [];
+    try {
+      records = csvRecords(text);
+    } catch (e) {
+      problems.push(error('render', `the CSV does not parse as RFC 4180: ${messageOf(e)}`));
+    }
+    const formulas = records.flatMap((record, r) =>
+      record.flatMap((cell, f) =>
+        CSV_FORMULA_START.test(cell) && !CSV_NUMBER.test(cell) ? [`record ${r + 1}, field ${f + 1}: ${JSON.stringify(cell)}`] : [],
+      ),
+    );
+    if (formulas.length) {
+      problems.push(
+        error(
+          'render',
+          `${formulas.length} CSV cell${formulas.length === 1 ? ' starts' : 's start'} with =, +, -, @, tab or CR, which a spreadsheet runs as a formula ` +
+            `(${formulas.slice(0, 3).join('; ')}${formulas.length > 3 ? '; …' : ''}): prefix such a text cell with an apostrophe (OWASP CSV injection)`,
+        ),
+      );
+    }
+  } else if (json) {
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      problems.push(error('render', `the ${type} file does not parse: ${messageOf(e)}. Write it with JSON.stringify`));
+    }
+  }
+  if (!text.includes(SAMPLE_CHAIN_HASH)) {
+    problems.push({
+      level: 'warning',
+      path: 'render',
+      message:
+        "the sample's head chain hash does not appear in the file: print model.integrity, so an auditor can verify the report against the chain",
+    });
+  }
+  return problems;
+}
+
+/** RFC 4180 records: fields separated by commas, `"` quoting with `""` for a quote, CRLF (or a lone LF or CR) ending a record. */
+function csvRecords(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let field = '';
+  let quoted = false;
+  let fieldStart = true;
+  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c !== '"') field += c;
+      else if (text[i + 1] === '"') field += text[++i];
+      else quoted = false;
+    } else if (c === '"' && fieldStart) {
+      quoted = true;
+      fieldStart = false;
+    } else if (c === ',' || c === '\r' || c === '\n') {
+      record.push(field);
+      field = '';
+      fieldStart = true;
+      if (c !== ',') {
+        if (c === '\r' && text[i + 1] === '\n') i++;
+        records.push(record);
+        record = [];
+      }
+    } else {
+      field += c;
+      fieldStart = false;
+    }
+  }
+  if (quoted) throw new Error('a quoted field is not closed');
+  if (field || record.length) records.push([...record, field]);
+  return records;
 }
 
 /**

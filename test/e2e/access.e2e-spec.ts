@@ -16,7 +16,11 @@ interface Operation {
   type: 'Query' | 'Mutation';
   allowed: readonly Role[] | typeof ANY_KEY;
   /** Builds one request for this field; `ctx` offers a seeded event and a fresh key to revoke. */
-  build(ctx: { eventId: string; victimKeyId: () => Promise<string> }): Promise<{ query: string; variables?: Record<string, unknown> }>;
+  build(ctx: {
+    eventId: string;
+    victimKeyId: () => Promise<string>;
+    reportId: () => Promise<string>;
+  }): Promise<{ query: string; variables?: Record<string, unknown> }>;
 }
 
 const MATRIX_ACTION = 'access.matrix';
@@ -109,6 +113,23 @@ const OPERATIONS: Record<string, Operation> = {
       query: '{ assessCompliance(input: { frameworkId: "soc2", from: "2026-01-01T00:00:00.000Z" }) { score level } }',
     }),
   },
+  generateReport: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query:
+        'mutation { generateReport(input: { type: AUDIT_TRAIL, format: "json", from: "2026-01-01T00:00:00.000Z", to: "2030-01-01T00:00:00.000Z" }) { id sha256 } }',
+    }),
+  },
+  report: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async ({ reportId }) => ({
+      query: 'query($id: ID!) { report(id: $id) { id downloadUrl } }',
+      variables: { id: await reportId() },
+    }),
+  },
+  reports: { type: 'Query', allowed: [Role.ADMIN, Role.AUDITOR], build: async () => ({ query: '{ reports { id } }' }) },
   attestControl: {
     type: 'Mutation',
     allowed: [Role.ADMIN, Role.AUDITOR],
@@ -156,6 +177,7 @@ describe('access: role × operation matrix', () => {
       revokedKeys: await count('SELECT COUNT(*) AS n FROM api_key WHERE revoked_at IS NOT NULL'),
       checkpoints: await count('SELECT COUNT(*) AS n FROM checkpoint'),
       attestations: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.control.attested'`),
+      reports: await count('SELECT COUNT(*) AS n FROM report'),
     };
   }
 
@@ -163,6 +185,14 @@ describe('access: role × operation matrix', () => {
     const { key, secret } = await env.app.services.apiKeys.create('default', Role.VIEWER, 'victim');
     victims.push({ id: key.id, secret });
     return key.id;
+  };
+
+  const reportId = async () => {
+    const { report } = await env.app.services.reports.service.generate(
+      { tenantId: 'default', keyId: 'matrix', requestId: 'matrix' },
+      { type: 'AUDIT_TRAIL' as never, format: 'json', from: '2026-01-01T00:00:00.000Z', to: '2030-01-01T00:00:00.000Z' },
+    );
+    return report.id;
   };
 
   beforeAll(async () => {
@@ -201,7 +231,7 @@ describe('access: role × operation matrix', () => {
   describe.each(ALL_CALLERS)('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('%s', async (field) => {
       const op = OPERATIONS[field];
-      const { query, variables } = await op.build({ eventId, victimKeyId });
+      const { query, variables } = await op.build({ eventId, victimKeyId, reportId });
       const before = await snapshot();
       const res = await call(caller, query, variables);
       if (isAllowed(op, caller)) {

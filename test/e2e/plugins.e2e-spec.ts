@@ -32,12 +32,16 @@ describe('plugins', () => {
       const res = await env.gql(PLUGINS, {}, await env.createKey(role));
       expect(res.body.errors).toBeUndefined();
       const plugins = res.body.data!.plugins as { id: string; source: string }[];
-      expect(plugins.slice(0, 3).map((p) => [p.id, p.source])).toEqual([
+      expect(plugins.slice(0, 7).map((p) => [p.id, p.source])).toEqual([
         ['framework-soc2', 'BUILT_IN'],
         ['framework-hipaa', 'BUILT_IN'],
         ['framework-gdpr', 'BUILT_IN'],
+        ['format-docx', 'BUILT_IN'],
+        ['format-html', 'BUILT_IN'],
+        ['format-json', 'BUILT_IN'],
+        ['format-csv', 'BUILT_IN'],
       ]);
-      expect(plugins.slice(3)).toEqual([
+      expect(plugins.slice(7)).toEqual([
         {
           id: 'framework-acme-policy',
           kind: 'FRAMEWORK',

@@ -1,0 +1,385 @@
+import JSZip from 'jszip';
+import mammoth from 'mammoth';
+import type { PluginLogger, ReportBlock, ReportModel, TableBlock } from '../../src/plugin-api';
+import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
+import plugin from './index';
+
+const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
+const render = async (model: ReportModel): Promise<Buffer> => Buffer.from(await plugin.render(model, { options: {}, logger }));
+
+/** Model text as a document shows it: a carriage return is a line break like a newline. */
+const shown = (text: string) => text.replace(/\r\n?/g, '\n');
+const decodeHtml = (text: string) => text.replace(/&(lt|gt|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&' })[e]!);
+const decodeXml = (text: string) =>
+  text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!);
+/** The text of a fragment of mammoth's HTML: paragraphs and line breaks become newlines. */
+const htmlText = (html: string) =>
+  decodeHtml(
+    html
+      .replace(/<br \/>/g, '\n')
+      .replace(/<\/p><p>/g, '\n')
+      .replace(/<[^>]+>/g, ''),
+  );
+/** The text of WordprocessingML runs: w:t text, w:br as a newline, w:tab as a tab. */
+const runText = (xml: string) =>
+  [...xml.matchAll(/<w:t(?: [^>]*)?>([^<]*)<\/w:t>|<w:br\/>|<w:tab\/>/g)]
+    .map((m) => (m[1] !== undefined ? decodeXml(m[1]) : m[0] === '<w:br/>' ? '\n' : '\t'))
+    .join('');
+
+interface HtmlTable {
+  /** The bold paragraph right above the table, if there is one. */
+  caption: string | null;
+  rows: { header: boolean; cells: string[] }[];
+}
+
+/** The tables mammoth read, each with its caption and its rows (header rows are the <th> ones). */
+function htmlTables(html: string): HtmlTable[] {
+  return [...html.matchAll(/<table>([\s\S]*?)<\/table>/g)].map((table) => {
+    const caption = /<p><strong>((?:(?!<p>)[\s\S])*)<\/strong><\/p>$/.exec(html.slice(0, table.index));
+    return {
+      caption: caption ? htmlText(caption[1]) : null,
+      rows: [...table[1].matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => ({
+        header: row[1].startsWith('<th'),
+        cells: [...row[1].matchAll(/<t([hd])[^>]*>([\s\S]*?)<\/t\1>/g)].map((cell) => htmlText(cell[2])),
+      })),
+    };
+  });
+}
+
+interface XmlRow {
+  /** `w:tblHeader`: Word repeats the row at the top of each page. */
+  repeats: boolean;
+  cells: { text: string; align: string }[];
+}
+
+/** The tables of word/document.xml, row by row, with each cell's text and paragraph alignment. */
+function xmlTables(documentXml: string): XmlRow[][] {
+  return [...documentXml.matchAll(/<w:tbl>([\s\S]*?)<\/w:tbl>/g)].map((table) =>
+    [...table[1].matchAll(/<w:tr>([\s\S]*?)<\/w:tr>/g)].map((row) => ({
+      repeats: row[1].includes('<w:tblHeader/>'),
+      cells: [...row[1].matchAll(/<w:tc>([\s\S]*?)<\/w:tc>/g)].map((cell) => ({
+        text: [...cell[1].matchAll(/<w:p>([\s\S]*?)<\/w:p>/g)].map((p) => runText(p[1])).join('\n'),
+        align: /<w:jc w:val="(\w+)"\/>/.exec(cell[1])?.[1] ?? 'left',
+      })),
+    })),
+  );
+}
+
+interface ReadBack {
+  html: string;
+  rawText: string;
+  messages: string[];
+  zip: JSZip;
+  documentXml: string;
+}
+
+async function readBack(docx: Buffer): Promise<ReadBack> {
+  const [html, raw, zip] = await Promise.all([
+    mammoth.convertToHtml({ buffer: docx }),
+    mammoth.extractRawText({ buffer: docx }),
+    JSZip.loadAsync(docx),
+  ]);
+  return {
+    html: html.value,
+    rawText: raw.value,
+    messages: [...html.messages, ...raw.messages].map((m) => m.message),
+    zip,
+    documentXml: await zip.file('word/document.xml')!.async('string'),
+  };
+}
+
+const cellText = (value: string | number | boolean | null) =>
+  value === null ? '' : typeof value === 'boolean' ? (value ? 'Yes' : 'No') : shown(String(value));
+
+describe('format-docx', () => {
+  const model = sampleReportModel({ rows: 300 });
+  let docx: Buffer;
+  let read: ReadBack;
+
+  beforeAll(async () => {
+    docx = await render(model);
+    read = await readBack(docx);
+  });
+
+  it('is a Word document plugin that renders through the public contract', () => {
+    expect(plugin).toMatchObject({
+      id: 'format-docx',
+      kind: 'format',
+      version: '1.0.0',
+      apiVersion: '^1.0.0',
+      mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+      fileExtension: 'docx',
+    });
+    expect(docx.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
+    expect(Object.keys(read.zip.files)).toEqual(
+      expect.arrayContaining(['[Content_Types].xml', 'word/document.xml', 'docProps/core.xml', 'word/settings.xml']),
+    );
+  });
+
+  it('reads back without a single warning from a DOCX reader', () => {
+    expect(read.messages).toEqual([]);
+  });
+
+  it('gives each section a Heading 1 and heading blocks Heading 2 or 3, in the order of the model', () => {
+    const headings = [...read.html.matchAll(/<h([1-6])>([\s\S]*?)<\/h\1>/g)].map((m) => ({ level: Number(m[1]), text: htmlText(m[2]) }));
+    const expected = model.sections.flatMap((section) => [
+      { level: 1, text: shown(section.title) },
+      ...section.blocks.flatMap((block) =>
+        block.type === 'heading' ? [{ level: block.level === 3 ? 3 : 2, text: shown(block.text) }] : [],
+      ),
+    ]);
+    expect(headings).toEqual(expected);
+  });
+
+  it('opens with a cover (title, metadata, integrity stamp) and a page break before the table of contents', () => {
+    expect(htmlText(/^<p><strong>([\s\S]*?)<\/strong><\/p><table>/.exec(read.html)![1])).toBe(model.title);
+    const [metadata, integrity] = htmlTables(read.html);
+    expect(metadata.rows.map((row) => row.cells)).toEqual([
+      ['Report type', model.metadata.reportType],
+      ['Organisation', model.metadata.organisation],
+      ['Author', model.metadata.author],
+      ['Template', model.metadata.template],
+      ['Notes', shown(model.metadata.notes)],
+      ['Language', model.metadata.language],
+    ]);
+    const stamp = model.integrity;
+    expect(integrity.caption).toBe('Integrity of the audit log');
+    expect(integrity.rows.map((row) => row.cells)).toEqual([
+      ['Tenant', stamp.tenantId],
+      ['Period from', stamp.from],
+      ['Period to (exclusive)', stamp.to],
+      ['Head sequence', String(stamp.headSequence)],
+      ['Head chain hash', stamp.headChainHash],
+      ['Latest checkpoint sequence', String(stamp.checkpoint!.sequence)],
+      ['Checkpoint chain hash', stamp.checkpoint!.chainHash],
+      ['Checkpoint key id', stamp.checkpoint!.keyId],
+      ['Checkpoint signature', stamp.checkpoint!.signature],
+      ['Checkpoint issued at', stamp.checkpoint!.issuedAt],
+      ['Generated at', stamp.generatedAt],
+    ]);
+
+    const xml = read.documentXml;
+    const order = [
+      xml.indexOf(stamp.generatedAt),
+      xml.indexOf('<w:br w:type="page"/>'),
+      xml.indexOf('<w:sdt>'),
+      xml.indexOf('<w:br w:type="page"/>', xml.indexOf('<w:sdt>')),
+      xml.indexOf('<w:pStyle w:val="Heading1"/>'),
+    ];
+    expect(order.every((at) => at >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+  });
+
+  it('has a table of contents field that Word offers to fill in when the document opens', async () => {
+    const toc = /<w:sdt>([\s\S]*?)<\/w:sdt>/.exec(read.documentXml)![1];
+    expect(toc).toContain('<w:docPartGallery w:val="Table of Contents"/>');
+    expect(toc).toMatch(
+      /<w:fldChar w:fldCharType="begin" w:dirty="true"\/><w:instrText xml:space="preserve">TOC \\h \\o &quot;1-3&quot;<\/w:instrText>/,
+    );
+    expect(await read.zip.file('word/settings.xml')!.async('string')).toContain('<w:updateFields/>');
+    expect(read.rawText).toContain('This table of contents is filled in when the document is opened');
+  });
+
+  it('renders a 300-row table under its caption, its header row repeated on each page, cells aligned per column', () => {
+    const block = model.sections.flatMap((s) => s.blocks).find((b): b is TableBlock => b.type === 'table' && b.rows.length === 300)!;
+    const table = htmlTables(read.html).find((t) => t.caption === shown(block.caption!))!;
+    expect(table.rows).toHaveLength(301);
+    expect(table.rows[0]).toEqual({ header: true, cells: block.columns.map((c) => shown(c.title)) });
+    expect(table.rows.slice(1).every((row) => !row.header)).toBe(true);
+    expect(table.rows.slice(1).map((row) => row.cells)).toEqual(block.rows.map((row) => row.map(cellText)));
+
+    const rows = xmlTables(read.documentXml).find((t) => t[0].cells[0]?.text === block.columns[0].title)!;
+    expect(rows.map((row) => row.repeats)).toEqual([true, ...block.rows.map(() => false)]);
+    for (const row of rows) expect(row.cells.map((cell) => cell.align)).toEqual(block.columns.map((c) => c.align ?? 'left'));
+  });
+
+  it('repeats the header row of every data table, and of no key/value list', () => {
+    const tables = xmlTables(read.documentXml);
+    const withHeader = tables.filter((rows) => rows[0].repeats);
+    const blocks = model.sections.flatMap((s) => s.blocks);
+    expect(withHeader).toHaveLength(blocks.filter((b) => b.type === 'table' || b.type === 'chart').length);
+    for (const rows of tables) expect(rows.slice(1).some((row) => row.repeats)).toBe(false);
+  });
+
+  it('renders key/value lists as two-column tables', () => {
+    const block = model.sections.flatMap((s) => s.blocks).find((b) => b.type === 'keyValue')!;
+    const table = htmlTables(read.html).find((t) => t.rows[0]?.cells[0] === block.items[0].key)!;
+    expect(table.rows.every((row) => !row.header && row.cells.length === 2)).toBe(true);
+    expect(table.rows.map((row) => row.cells)).toEqual(block.items.map((item) => [shown(item.key), shown(item.value)]));
+  });
+
+  it('renders each finding as a framed box: title, status, severity, framework, control, text and events', () => {
+    const findings = model.sections.flatMap((s) => s.blocks).filter((b) => b.type === 'finding');
+    const boxes = htmlTables(read.html).filter((t) => t.rows.length === 1 && !t.rows[0].header && t.rows[0].cells.length === 1);
+    expect(boxes.map((box) => box.rows[0].cells[0])).toEqual(
+      findings.map((f) =>
+        [
+          shown(f.title),
+          [
+            `Status: ${f.status}`,
+            ...(f.severity ? [`Severity: ${f.severity}`] : []),
+            ...(f.frameworkId ? [`Framework: ${f.frameworkId}`] : []),
+            ...(f.controlId ? [`Control: ${f.controlId}`] : []),
+          ]
+            .map(shown)
+            .join(' · '),
+          shown(f.text),
+          `Events: ${f.eventIds.length > 0 ? shown(f.eventIds.join(', ')) : 'none'}`,
+        ].join('\n'),
+      ),
+    );
+    expect(read.html).toContain('<p><strong>Access reviews missed</strong></p><p>Status: NON_COMPLIANT · Severity: ERROR');
+  });
+
+  it('renders each chart as a table of its labels by series, under the chart title', () => {
+    const charts = model.sections.flatMap((s) => s.blocks).filter((b) => b.type === 'chart');
+    const tables = htmlTables(read.html);
+    for (const chart of charts) {
+      const table = tables.find((t) => t.caption === shown(chart.title))!;
+      expect(table.rows.map((row) => row.cells)).toEqual([
+        ['Label', ...chart.series.map((s) => shown(s.name))],
+        ...chart.labels.map((label, i) => [shown(label), ...chart.series.map((s) => String(s.values[i]))]),
+      ]);
+    }
+  });
+
+  it('keeps every hostile string as inert, literal text', () => {
+    expect(read.html).not.toMatch(/<script|<img|<%/i);
+    expect(read.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const text = htmlText(read.html);
+    for (const hostile of SAMPLE_HOSTILE_STRINGS) expect(text).toContain(shown(hostile));
+    for (const hostile of SAMPLE_HOSTILE_STRINGS.filter((s) => !/[\r\n]/.test(s))) expect(read.rawText).toContain(hostile);
+    expect(read.html).toContain('line one<br />line two');
+    // The markup stays text inside w:t: no run or element of its own.
+    expect(read.documentXml).not.toContain('<script');
+    expect(read.documentXml).toContain('AT&amp;T &amp;amp; &lt;/w:t&gt;&lt;/w:r&gt; ]]&gt;');
+  });
+
+  it('sets the document properties and puts "Page X of Y" and the title in the footer', async () => {
+    const core = await read.zip.file('docProps/core.xml')!.async('string');
+    const property = (name: string) => {
+      const match = new RegExp(`<${name}(?: [^>]*)?>([^<]*)</${name}>`).exec(core);
+      return match ? decodeXml(match[1]) : undefined;
+    };
+    expect(property('dc:title')).toBe(model.title);
+    expect(property('dc:subject')).toBe('COMPLIANCE_SUMMARY');
+    expect(property('dc:creator')).toBe('DataPunk Audit');
+    expect(property('cp:lastModifiedBy')).toBe('DataPunk Audit');
+    expect(property('dc:description')).toContain(`sequence ${model.integrity.headSequence}`);
+    expect(new Date(property('dcterms:created')!).toISOString()).toBe(model.integrity.generatedAt);
+    expect(new Date(property('dcterms:modified')!).toISOString()).toBe(model.integrity.generatedAt);
+
+    const footers = await Promise.all(read.zip.file(/^word\/footer\d+\.xml$/).map((f) => f.async('string')));
+    const footer = footers.find((xml) => xml.includes('<w:instrText'))!;
+    expect([...footer.matchAll(/<w:instrText[^>]*>([^<]*)<\/w:instrText>/g)].map((m) => m[1])).toEqual(['PAGE', 'NUMPAGES']);
+    expect(runText(footer)).toBe(`${shown(model.title)}\tPage  of `);
+  });
+
+  it('gives the same bytes for the same model whatever the clock says, dated generatedAt', async () => {
+    // Only Date is faked: the docx package reads the clock for zip entries and core properties.
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+    try {
+      jest.setSystemTime(new Date('2031-07-15T10:11:13.456Z'));
+      const first = await render(model);
+      jest.setSystemTime(new Date('2044-02-29T23:59:59.999Z'));
+      const second = await render(model);
+      expect(second.equals(first)).toBe(true);
+      expect(first.equals(docx)).toBe(true);
+    } finally {
+      jest.useRealTimers();
+    }
+    const dates = Object.values(read.zip.files).map((entry) => entry.date.toISOString());
+    expect(new Set(dates)).toEqual(new Set([model.integrity.generatedAt]));
+  });
+
+  it('renders edge cases cleanly: no checkpoint, no metadata, empty and ragged tables, unknown blocks, unsafe characters', async () => {
+    const edge: ReportModel = {
+      title: 'Edge cases',
+      metadata: {},
+      integrity: { ...model.integrity, checkpoint: null },
+      sections: [
+        {
+          id: 'edge',
+          title: 'Edge \u0001cases\uFFFF \uD800',
+          blocks: [
+            { type: 'table', caption: 'Nothing', columns: [{ key: 'a', title: 'A' }], rows: [] },
+            { type: 'table', caption: 'No columns', columns: [], rows: [[1]] },
+            {
+              type: 'table',
+              caption: 'Ragged',
+              columns: [
+                { key: 'a', title: 'A' },
+                { key: 'b', title: 'B' },
+              ],
+              rows: [['only one'], ['x', 'y', 'extra']],
+            },
+            { type: 'chart', kind: 'line', title: 'Gaps', labels: ['a', 'b'], series: [{ name: 's', values: [1, 2, 3] }] },
+            { type: 'keyValue', items: [] },
+            { type: 'sparkline', values: [1, 2] } as unknown as ReportBlock,
+            { type: 'paragraph', text: 'After the unknown block' },
+          ],
+        },
+      ],
+    };
+    const back = await readBack(await render(edge));
+    expect(back.messages).toEqual([]);
+    const tables = htmlTables(back.html);
+    expect(tables[0].rows).toHaveLength(7);
+    expect(tables[0].rows.at(-2)!.cells).toEqual(['Latest checkpoint', 'none']);
+    expect(tables.find((t) => t.caption === 'Nothing')!.rows).toEqual([{ header: true, cells: ['A'] }]);
+    expect(back.rawText).toContain('Nothing\n\nA\n\nNo rows.');
+    expect(back.rawText).toContain('No columns\n\nThis table has no columns.');
+    expect(tables.find((t) => t.caption === 'Ragged')!.rows.map((r) => r.cells)).toEqual([
+      ['A', 'B'],
+      ['only one', ''],
+      ['x', 'y'],
+    ]);
+    expect(tables.find((t) => t.caption === 'Gaps')!.rows.map((r) => r.cells)).toEqual([
+      ['Label', 's'],
+      ['a', '1'],
+      ['b', '2'],
+      ['', '3'],
+    ]);
+    expect(/<h1>([\s\S]*?)<\/h1>/.exec(back.html)![1]).toBe('Edge cases \uFFFD');
+    expect(back.rawText).toContain('After the unknown block');
+    const core = await back.zip.file('docProps/core.xml')!.async('string');
+    expect(core).not.toContain('<dc:subject>');
+  });
+
+  it('renders a 2,000-row table, every row kept', async () => {
+    const columns = ['Sequence', 'Actor', 'Action', 'Outcome', 'Occurred at', 'Event id'].map((title) => ({ key: title, title }));
+    const rows = Array.from({ length: 2000 }, (_, i) => [
+      i + 1,
+      `user-${i % 97}`,
+      'record.read',
+      'SUCCESS',
+      '2026-01-01T00:00:00Z',
+      `evt-${i}`,
+    ]);
+    const big: ReportModel = { ...model, sections: [{ id: 'big', title: 'Events', blocks: [{ type: 'table', columns, rows }] }] };
+    const zip = await JSZip.loadAsync(await render(big));
+    const table = xmlTables(await zip.file('word/document.xml')!.async('string')).find((t) => t[0].cells[0]?.text === 'Sequence')!;
+    expect(table).toHaveLength(2001);
+    expect(table.at(-1)!.cells.map((c) => c.text)).toEqual([
+      '2000',
+      'user-59',
+      'record.read',
+      'SUCCESS',
+      '2026-01-01T00:00:00Z',
+      'evt-1999',
+    ]);
+  });
+});

@@ -1,0 +1,175 @@
+import { compile } from 'ejs';
+import { defineFormatPlugin, type IntegrityStamp, type ReportBlock, type ReportModel, type TableCell } from '../../src/plugin-api';
+import { LAYOUT } from './layout';
+
+interface Item {
+  key: string;
+  value: string;
+}
+
+interface ViewTable {
+  type: 'table';
+  /** `chart-data` for a chart shown as its data. */
+  className: 'data' | 'chart-data';
+  caption: string | null;
+  columns: { title: string; className: string }[];
+  rows: { text: string; className: string }[][];
+}
+
+type ViewBlock =
+  | { type: 'heading'; level: 1 | 2 | 3; text: string }
+  | { type: 'paragraph'; text: string }
+  | { type: 'keyValue'; items: Item[] }
+  | ViewTable
+  | { type: 'finding'; className: string; title: string; facts: Item[]; text: string; eventIds: string[] };
+
+/** What the layout receives as `report`: the model with every value already turned into display text. */
+type HtmlView = {
+  title: string;
+  metadata: Item[];
+  integrity: Item[];
+  sections: { anchor: string; title: string; blocks: ViewBlock[] }[];
+  generatedAt: string;
+  tenantId: string;
+  headSequence: string;
+};
+
+// Maps, not object literals: a model string such as "constructor" must not find a prototype member.
+const ALIGN_CLASS = new Map([
+  ['left', 'align-left'],
+  ['right', 'align-right'],
+  ['center', 'align-center'],
+]);
+
+/** Finding colours by assessment status; any other label gets the neutral colour. */
+const STATUS_CLASS = new Map([
+  ['COMPLIANT', 'status-ok'],
+  ['PARTIALLY_COMPLIANT', 'status-partial'],
+  ['NON_COMPLIANT', 'status-bad'],
+]);
+
+// strict: the compiled function does not run the template inside `with (locals)`.
+const template = compile(LAYOUT, { strict: true, localsName: 'report' });
+
+function cellText(cell: TableCell): string {
+  if (cell === null || cell === undefined) return '';
+  if (typeof cell === 'boolean') return cell ? 'Yes' : 'No';
+  return String(cell);
+}
+
+/** `reportType` → `Report type`: metadata keys are camelCase identifiers. */
+const label = (key: string) => {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2');
+  return words.charAt(0).toUpperCase() + words.slice(1).replace(/ [A-Z](?=[a-z])/g, (w) => w.toLowerCase());
+};
+
+function integrityItems(stamp: IntegrityStamp): Item[] {
+  const checkpoint = stamp.checkpoint;
+  return [
+    { key: 'Tenant', value: stamp.tenantId },
+    { key: 'Period', value: `${stamp.from} to ${stamp.to} (end exclusive)` },
+    { key: 'Head sequence', value: String(stamp.headSequence) },
+    { key: 'Head chain hash', value: stamp.headChainHash },
+    ...(checkpoint
+      ? [
+          { key: 'Checkpoint sequence', value: String(checkpoint.sequence) },
+          { key: 'Checkpoint chain hash', value: checkpoint.chainHash },
+          { key: 'Checkpoint key', value: checkpoint.keyId },
+          { key: 'Checkpoint signature', value: checkpoint.signature },
+          { key: 'Checkpoint issued at', value: checkpoint.issuedAt },
+        ]
+      : [{ key: 'Checkpoint', value: 'none signed yet' }]),
+    { key: 'Generated at', value: stamp.generatedAt },
+  ];
+}
+
+function viewBlock(block: ReportBlock): ViewBlock | null {
+  switch (block.type) {
+    case 'heading':
+      return { type: 'heading', level: block.level, text: block.text };
+    case 'paragraph':
+      return { type: 'paragraph', text: block.text };
+    case 'keyValue':
+      return { type: 'keyValue', items: block.items.map((i) => ({ key: i.key, value: i.value })) };
+    case 'table': {
+      const classes = block.columns.map((c) => ALIGN_CLASS.get(c.align ?? 'left') ?? 'align-left');
+      return {
+        type: 'table',
+        className: 'data',
+        caption: block.caption ?? null,
+        columns: block.columns.map((c, i) => ({ title: c.title, className: classes[i] })),
+        rows: block.rows.map((row) => row.map((cell, i) => ({ text: cellText(cell), className: classes[i] ?? 'align-left' }))),
+      };
+    }
+    case 'chart': {
+      const length = Math.max(block.labels.length, ...block.series.map((s) => s.values.length));
+      return {
+        type: 'table',
+        className: 'chart-data',
+        caption: `${block.title} (${block.kind} chart data)`,
+        columns: [{ title: '', className: 'align-left' }, ...block.series.map((s) => ({ title: s.name, className: 'align-right' }))],
+        rows: Array.from({ length }, (_, i) => [
+          { text: block.labels[i] ?? '', className: 'align-left' },
+          ...block.series.map((s) => ({ text: cellText(s.values[i] ?? null), className: 'align-right' })),
+        ]),
+      };
+    }
+    case 'finding': {
+      const facts: Item[] = [{ key: 'Status', value: block.status }];
+      if (block.severity !== undefined) facts.push({ key: 'Severity', value: block.severity });
+      if (block.frameworkId !== undefined) facts.push({ key: 'Framework', value: block.frameworkId });
+      if (block.controlId !== undefined) facts.push({ key: 'Control', value: block.controlId });
+      return {
+        type: 'finding',
+        className: STATUS_CLASS.get(block.status) ?? 'status-other',
+        title: block.title,
+        facts,
+        text: block.text,
+        eventIds: block.eventIds,
+      };
+    }
+    default:
+      // A block type from a newer plugin API: skipped, as the model's contract allows.
+      return null;
+  }
+}
+
+/** The model as the layout shows it. */
+function htmlView(model: ReportModel): HtmlView {
+  return {
+    title: model.title,
+    metadata: Object.entries(model.metadata).map(([key, value]) => ({ key: label(key), value })),
+    integrity: integrityItems(model.integrity),
+    sections: model.sections.map((section, i) => ({
+      anchor: `section-${i + 1}`,
+      title: section.title,
+      blocks: section.blocks.map(viewBlock).filter((b): b is ViewBlock => b !== null),
+    })),
+    generatedAt: model.integrity.generatedAt,
+    tenantId: model.integrity.tenantId,
+    headSequence: String(model.integrity.headSequence),
+  };
+}
+
+/**
+ * The report as one self-contained HTML page for people: a cover with the metadata, the integrity
+ * stamp (a `<dl>` of class `integrity-stamp`) and the contents, then one section per page when
+ * printed. Tables repeat their header row on each printed page; a chart is shown as a table of its
+ * data (labels × series). Inline CSS only, no scripts, and a Content-Security-Policy that refuses
+ * scripts and every fetch, so the file behaves the same offline, in a mail client or in an archive.
+ *
+ * Rendered with `ejs` from {@link LAYOUT}; every string of the model is escaped by `<%= %>`
+ * (`&`, `<`, `>`, `"`, `'`), and right-to-left text lays itself out (`unicode-bidi: plaintext`).
+ * The same model gives the same bytes: the only date in the file is `integrity.generatedAt`.
+ */
+export default defineFormatPlugin({
+  id: 'format-html',
+  kind: 'format',
+  version: '1.0.0',
+  apiVersion: '^1.0.0',
+  name: 'HTML',
+  description: 'Renders reports as one self-contained, print-friendly HTML page with the integrity stamp on the cover.',
+  mimeType: 'text/html',
+  fileExtension: 'html',
+  render: (model: ReportModel) => Buffer.from(template(htmlView(model)), 'utf8'),
+});

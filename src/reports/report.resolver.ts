@@ -1,0 +1,144 @@
+import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { Role } from '../auth/role';
+import { AuditEventFilter } from '../audit/audit-event.types';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { principalOf, type RequestContext } from '../graphql/context';
+import { DateTimeScalar } from '../graphql/scalars';
+import { ReportType } from './report-template';
+import type { StoredReport } from './report.service';
+
+export const REPORT_ROLES = [Role.ADMIN, Role.AUDITOR];
+
+registerEnumType(ReportType, {
+  name: 'ReportType',
+  description: 'What a report is about (docs/reports.md).',
+  valuesConfig: {
+    COMPLIANCE_SUMMARY: { description: "A framework's posture over a period: score, level, coverage, non-compliant controls." },
+    CONTROL_ASSESSMENT: { description: 'Every control of a framework with its status, evidence, findings and attestations.' },
+    AUDIT_TRAIL: { description: 'The filtered events themselves, one row per event.' },
+    SECURITY_INCIDENTS: { description: 'Failures, denials, errors and high severities, grouped.' },
+    DATA_ACCESS: { description: 'Who touched PII and PHI (GDPR Art. 30, HIPAA access review).' },
+  },
+});
+
+export enum ReportStatus {
+  READY = 'READY',
+}
+registerEnumType(ReportStatus, { name: 'ReportStatus', description: 'READY: the file is stored and can be downloaded.' });
+
+@InputType()
+export class GenerateReportInput {
+  @Field(() => ReportType)
+  type!: ReportType;
+  @Field({ description: 'A loaded format plugin by its short name: docx, html, json, csv, or a third party’s.' })
+  format!: string;
+  @Field(() => String, { nullable: true, description: 'Required for COMPLIANCE_SUMMARY and CONTROL_ASSESSMENT.' })
+  frameworkId?: string | null;
+  @Field(() => DateTimeScalar, { description: 'Start of the period (inclusive), by occurredAt.' })
+  from!: string;
+  @Field(() => DateTimeScalar, { description: 'End of the period (exclusive).' })
+  to!: string;
+  @Field(() => AuditEventFilter, {
+    nullable: true,
+    description: 'Narrows the events of event reports (its time and sequence bounds are ignored).',
+  })
+  filter?: AuditEventFilter | null;
+}
+
+@ObjectType({ description: 'A generated report file.' })
+export class Report {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => ReportStatus)
+  status!: ReportStatus;
+  @Field(() => ReportType)
+  type!: ReportType;
+  @Field()
+  format!: string;
+  @Field(() => String, { nullable: true })
+  frameworkId!: string | null;
+  @Field(() => DateTimeScalar)
+  from!: string;
+  @Field(() => DateTimeScalar)
+  to!: string;
+  @Field()
+  fileName!: string;
+  @Field()
+  mimeType!: string;
+  @Field(() => GraphQLSafeInt)
+  sizeBytes!: number;
+  @Field({ description: 'SHA-256 (hex) of the file.' })
+  sha256!: string;
+  @Field(() => GraphQLSafeInt, { description: 'The chain head the report describes (its integrity stamp).' })
+  headSequence!: number;
+  @Field({ description: 'Id of the API key that generated it.' })
+  createdBy!: string;
+  @Field(() => DateTimeScalar)
+  createdAt!: string;
+  @Field(() => Int, { description: 'Percent done; 100 when READY.' })
+  progress!: number;
+  @Field({
+    description:
+      'A short-lived signed URL path (REPORT_URL_TTL_SECONDS) that serves the file to whoever holds it; prefix the server origin.',
+  })
+  downloadUrl!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'The file, base64, when it is at most REPORT_INLINE_MAX_BYTES; otherwise null (download it).',
+  })
+  contentBase64!: string | null;
+}
+
+const present = (r: StoredReport, downloadUrl: string, content: Buffer | null, inlineMax: number): Report =>
+  Object.assign(new Report(), {
+    ...r,
+    status: ReportStatus.READY,
+    progress: 100,
+    downloadUrl,
+    contentBase64: content && content.length <= inlineMax ? content.toString('base64') : null,
+  });
+
+@Resolver()
+export class ReportResolver {
+  @Authorized(...REPORT_ROLES)
+  @Mutation(() => Report, {
+    description:
+      'Builds a report from your audit trail and renders it in one format; records datapunk.report.generated in your chain. Errors: INVALID_ARGUMENT (format, period, missing frameworkId), NOT_FOUND (framework).',
+  })
+  async generateReport(@Arg('input', () => GenerateReportInput) input: GenerateReportInput, @Ctx() ctx: RequestContext): Promise<Report> {
+    const { tenantId, keyId } = principalOf(ctx);
+    const { reports } = ctx.services;
+    const { filter, ...rest } = input;
+    if (filter?.control)
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, 'A report filter cannot name a control yet.', {
+        problems: [{ path: 'input.filter.control', message: 'is not supported in reports' }],
+      });
+    const { report, content } = await reports.service.generate(
+      { tenantId, keyId, requestId: ctx.requestId },
+      { ...rest, filter: filter ?? undefined },
+    );
+    return present(report, reports.service.downloadPath(report, keyId), content, reports.inlineMaxBytes);
+  }
+
+  @Authorized(...REPORT_ROLES)
+  @Query(() => Report, { nullable: true, description: 'One report of your tenant, with a fresh download URL; null if there is none.' })
+  async report(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Report | null> {
+    const { tenantId, keyId } = principalOf(ctx);
+    const found = await ctx.services.reports.service.find(tenantId, id);
+    return found ? present(found, ctx.services.reports.service.downloadPath(found, keyId), null, 0) : null;
+  }
+
+  @Authorized(...REPORT_ROLES)
+  @Query(() => [Report], { description: 'Your tenant’s reports, newest first.' })
+  async reports(
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: '1 to 500.' }) first = 50,
+  ): Promise<Report[]> {
+    if (first < 1 || first > 500) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'first must be between 1 and 500.');
+    const { tenantId, keyId } = principalOf(ctx);
+    const list = await ctx.services.reports.service.list(tenantId, first);
+    return list.map((r) => present(r, ctx.services.reports.service.downloadPath(r, keyId), null, 0));
+  }
+}

@@ -1,0 +1,300 @@
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { v7 as uuidv7 } from 'uuid';
+import type { DataSource } from 'typeorm';
+import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import type { IngestService } from '../audit/ingest.service';
+import type { SigningKey } from '../audit/signing-key';
+import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import type { Logger } from '../observability/logger';
+import type { FormatPlugin } from '../plugin-api';
+import type { PluginRegistry } from '../plugin-host/plugin-registry';
+import type { ReportBuilder, ReportRequest } from './report-builder';
+import type { ReportTemplate, ReportType } from './report-template';
+
+/** The actions of the events that record report activity (the auditors are audited). */
+export const GENERATED_ACTION = 'datapunk.report.generated';
+export const DOWNLOADED_ACTION = 'datapunk.report.downloaded';
+const CHUNK = 60_000;
+
+export interface StoredReport {
+  id: string;
+  tenantId: string;
+  type: ReportType;
+  format: string;
+  status: 'READY';
+  frameworkId: string | null;
+  from: string;
+  to: string;
+  fileName: string;
+  mimeType: string;
+  sizeBytes: number;
+  sha256: string;
+  headSequence: number;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface GenerateInput {
+  type: ReportType;
+  format: string;
+  frameworkId?: string | null;
+  from: string;
+  to: string;
+  filter?: ReportRequest['filter'];
+}
+
+export interface ReportSettings {
+  /** How long a download URL stays valid. */
+  urlTtlSeconds: number;
+  /** Reports up to this size come back inline (contentBase64). */
+  inlineMaxBytes: number;
+}
+
+const rowToReport = (r: Record<string, unknown>): StoredReport => ({
+  id: String(r.id),
+  tenantId: String(r.tenant_id),
+  type: String(r.type) as ReportType,
+  format: String(r.format),
+  status: 'READY',
+  frameworkId: r.framework_id === null || r.framework_id === undefined ? null : String(r.framework_id),
+  from: fromSqlDateTime(r.period_from),
+  to: fromSqlDateTime(r.period_to),
+  fileName: String(r.file_name),
+  mimeType: String(r.mime_type),
+  sizeBytes: toNumber(r.size_bytes),
+  sha256: String(r.sha256),
+  headSequence: toNumber(r.head_sequence),
+  createdBy: String(r.created_by),
+  createdAt: fromSqlDateTime(r.created_at),
+});
+
+/**
+ * Generates reports (builder → format plugin), stores them in the database in chunks (so any node
+ * can serve a download), and signs short-lived download URLs with a key derived from the
+ * checkpoint signing key (shared by every node already). Generating and downloading are recorded
+ * as audit events in the tenant's chain.
+ */
+export class ReportService {
+  private readonly urlKey: Buffer;
+
+  constructor(
+    private readonly deps: {
+      dataSource: DataSource;
+      builder: ReportBuilder;
+      plugins: PluginRegistry;
+      ingest: IngestService;
+      signingKey: SigningKey;
+      templates: Map<ReportType, ReportTemplate>;
+      settings: ReportSettings;
+      logger: Logger;
+    },
+  ) {
+    const secret = deps.signingKey.privateKey.export({ type: 'pkcs8', format: 'der' });
+    this.urlKey = Buffer.from(hkdfSync('sha256', secret, 'datapunk-audit', 'report download URLs v1', 32));
+  }
+
+  /** The format plugin for `docx`, `html`, … (the plugin `format-<name>`). */
+  format(name: string): FormatPlugin<unknown> {
+    const plugin = this.deps.plugins.formats().find((p) => p.id === `format-${name}`);
+    if (!plugin) {
+      const known = this.deps.plugins
+        .formats()
+        .map((p) => p.id.replace(/^format-/, ''))
+        .join(', ');
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `No report format "${name}" is loaded (loaded: ${known || 'none'}).`, {
+        problems: [{ path: 'input.format', message: `must be one of ${known}` }],
+      });
+    }
+    return plugin;
+  }
+
+  async generate(
+    by: { tenantId: string; keyId: string; requestId: string },
+    input: GenerateInput,
+    now = new Date(),
+  ): Promise<{ report: StoredReport; content: Buffer }> {
+    const from = Date.parse(input.from);
+    const to = Date.parse(input.to);
+    if (!(to > from)) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, 'input.to must be after input.from.', {
+        problems: [{ path: 'input.to', message: 'must be after input.from' }],
+      });
+    }
+    const plugin = this.format(input.format);
+    const template = this.deps.templates.get(input.type)!;
+    const model = await this.deps.builder.build(
+      {
+        tenantId: by.tenantId,
+        type: input.type,
+        frameworkId: input.frameworkId,
+        from: input.from,
+        to: input.to,
+        filter: input.filter,
+        template,
+      },
+      now,
+    );
+    const loaded = this.deps.plugins.get(plugin.id);
+    const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: this.pluginLogger(plugin.id) });
+    const content = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);
+    const id = uuidv7();
+    const stamp = now.toISOString().slice(0, 10);
+    const report: StoredReport = {
+      id,
+      tenantId: by.tenantId,
+      type: input.type,
+      format: input.format,
+      status: 'READY',
+      frameworkId: input.frameworkId ?? null,
+      from: new Date(from).toISOString(),
+      to: new Date(to).toISOString(),
+      fileName: `${input.type.toLowerCase().replace(/_/g, '-')}${input.frameworkId ? `-${input.frameworkId}` : ''}-${stamp}-${id.slice(-8)}.${plugin.fileExtension}`,
+      mimeType: plugin.mimeType,
+      sizeBytes: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      headSequence: model.integrity.headSequence,
+      createdBy: by.keyId,
+      createdAt: now.toISOString(),
+    };
+    await this.store(report, content);
+    await this.record(by, GENERATED_ACTION, report, now);
+    return { report, content };
+  }
+
+  private async store(r: StoredReport, content: Buffer): Promise<void> {
+    await this.deps.dataSource.transaction(async (tx) => {
+      await tx.query(
+        'INSERT INTO report (id, tenant_id, type, format, status, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+        [
+          r.id,
+          r.tenantId,
+          r.type,
+          r.format,
+          r.status,
+          r.frameworkId,
+          toSqlDateTime(r.from),
+          toSqlDateTime(r.to),
+          r.fileName,
+          r.mimeType,
+          r.sizeBytes,
+          r.sha256,
+          r.headSequence,
+          r.createdBy,
+          toSqlDateTime(r.createdAt),
+        ],
+      );
+      for (let part = 0; part * CHUNK < content.length || part === 0; part += 1) {
+        await tx.query('INSERT INTO report_chunk (report_id, part, data) VALUES (?, ?, ?)', [
+          r.id,
+          part,
+          content.subarray(part * CHUNK, (part + 1) * CHUNK),
+        ]);
+      }
+    });
+  }
+
+  private async record(
+    by: { tenantId: string; keyId: string; requestId: string },
+    action: string,
+    r: StoredReport,
+    now: Date,
+  ): Promise<void> {
+    await this.deps.ingest.record(
+      by.tenantId,
+      [
+        {
+          occurredAt: now.toISOString(),
+          actor: { id: by.keyId, type: ActorType.API_KEY },
+          action,
+          resource: { type: 'report', id: r.id, name: r.fileName },
+          outcome: { status: OutcomeStatus.SUCCESS },
+          severity: Severity.NOTICE,
+          classification: Classification.CONFIDENTIAL,
+          requestId: by.requestId,
+          sourceService: 'datapunk-audit',
+          metadata: {
+            type: r.type,
+            format: r.format,
+            sha256: r.sha256,
+            sizeBytes: r.sizeBytes,
+            headSequence: r.headSequence,
+            frameworkId: r.frameworkId,
+          },
+        },
+      ],
+      { trusted: true },
+    );
+  }
+
+  async find(tenantId: string, id: string): Promise<StoredReport | null> {
+    const [row]: Record<string, unknown>[] = await this.deps.dataSource.query('SELECT * FROM report WHERE tenant_id = ? AND id = ?', [
+      tenantId,
+      id,
+    ]);
+    return row ? rowToReport(row) : null;
+  }
+
+  async list(tenantId: string, limit: number): Promise<StoredReport[]> {
+    const rows: Record<string, unknown>[] = await this.deps.dataSource.query(
+      `SELECT * FROM report WHERE tenant_id = ? ORDER BY created_at DESC, id DESC LIMIT ${Math.trunc(limit)}`,
+      [tenantId],
+    );
+    return rows.map(rowToReport);
+  }
+
+  async content(id: string): Promise<Buffer> {
+    const rows: { data: Buffer | Uint8Array }[] = await this.deps.dataSource.query(
+      'SELECT data FROM report_chunk WHERE report_id = ? ORDER BY part',
+      [id],
+    );
+    return Buffer.concat(rows.map((r) => Buffer.from(r.data)));
+  }
+
+  /** A URL path that lets its holder download one report until `expires` (seconds since 1970). */
+  downloadPath(r: StoredReport, keyId: string, now = Date.now()): string {
+    const expires = Math.floor(now / 1000) + this.deps.settings.urlTtlSeconds;
+    const sig = this.sign(r.tenantId, r.id, keyId, expires);
+    return `/reports/${encodeURIComponent(r.tenantId)}/${r.id}?key=${encodeURIComponent(keyId)}&expires=${expires}&sig=${sig}`;
+  }
+
+  private sign(tenantId: string, id: string, keyId: string, expires: number): string {
+    return createHmac('sha256', this.urlKey).update(`${tenantId}\n${id}\n${keyId}\n${expires}`).digest('base64url');
+  }
+
+  /**
+   * Checks a download URL and returns the report and its bytes; records the download in the chain.
+   * Throws FORBIDDEN for a bad signature, DOWNLOAD_EXPIRED for an expired URL, NOT_FOUND otherwise.
+   */
+  async download(url: URL, requestId: string, now = Date.now()): Promise<{ report: StoredReport; content: Buffer }> {
+    const match = /^\/reports\/([^/]+)\/([0-9a-f-]{36})$/.exec(url.pathname);
+    const keyId = url.searchParams.get('key') ?? '';
+    const expires = Number(url.searchParams.get('expires'));
+    const sig = url.searchParams.get('sig') ?? '';
+    if (!match || !keyId || !Number.isSafeInteger(expires)) throw new AppError(ErrorCode.NOT_FOUND, 'Not a report download URL.');
+    const tenantId = decodeURIComponent(match[1]);
+    const expected = Buffer.from(this.sign(tenantId, match[2], keyId, expires));
+    const given = Buffer.from(sig);
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      throw new AppError(ErrorCode.FORBIDDEN, 'The download URL is not one this server signed (tampered or for another report).');
+    }
+    if (expires * 1000 <= now)
+      throw new AppError(ErrorCode.DOWNLOAD_EXPIRED, 'The download URL has expired; ask report(id) for a fresh downloadUrl.');
+    const report = await this.find(tenantId, match[2]);
+    if (!report) throw new AppError(ErrorCode.NOT_FOUND, 'No such report.');
+    const content = await this.content(report.id);
+    await this.record({ tenantId, keyId, requestId }, DOWNLOADED_ACTION, report, new Date(now));
+    return { report, content };
+  }
+
+  private pluginLogger(id: string) {
+    const child = this.deps.logger.child({ plugin: id });
+    return {
+      debug: (m: string, d?: Record<string, unknown>) => child.debug(d ?? {}, m),
+      info: (m: string, d?: Record<string, unknown>) => child.info(d ?? {}, m),
+      warn: (m: string, d?: Record<string, unknown>) => child.warn(d ?? {}, m),
+      error: (m: string, d?: Record<string, unknown>) => child.error(d ?? {}, m),
+    };
+  }
+}

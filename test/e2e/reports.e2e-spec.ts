@@ -1,0 +1,188 @@
+import { createHash } from 'node:crypto';
+import { parse as parseCsv } from 'csv-parse/sync';
+import mammoth from 'mammoth';
+import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
+
+const GENERATE = `mutation G($input: GenerateReportInput!) {
+  generateReport(input: $input) { id status type format fileName mimeType sizeBytes sha256 headSequence progress downloadUrl contentBase64 createdBy }
+}`;
+const TYPES = ['COMPLIANCE_SUMMARY', 'CONTROL_ASSESSMENT', 'AUDIT_TRAIL', 'SECURITY_INCIDENTS', 'DATA_ACCESS'] as const;
+const FORMATS = ['docx', 'html', 'json', 'csv'] as const;
+const HOSTILE = `<script>alert(1)</script> {{constructor.constructor('x')()}} <%= process.exit() %>`;
+const FORMULA = "=cmd|' /C calc'!A0";
+
+describe('reports', () => {
+  let env: TestEnvironment;
+  let auditor: string;
+  const TENANT = 'reports';
+  const hour = (h: number) => new Date(Date.now() - (48 - h) * 3_600_000).toISOString();
+  const PERIOD = { from: new Date(Date.now() - 7 * 86_400_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    auditor = await env.createKey('AUDITOR', TENANT);
+    const events = [
+      eventInput({ occurredAt: hour(1), action: 'auth.login' }),
+      ...[0, 1, 2, 3, 4].map((i) =>
+        eventInput({
+          occurredAt: hour(2 + i / 100),
+          action: 'auth.login',
+          outcome: { status: 'FAILURE' },
+          actor: { id: 'victim', type: 'USER' },
+        }),
+      ),
+      eventInput({
+        occurredAt: hour(3),
+        action: 'patient_record.read',
+        resource: { type: 'patient_record', id: 'p-1', name: HOSTILE },
+        outcome: { status: 'SUCCESS', reason: HOSTILE },
+        classification: null,
+      }),
+      eventInput({
+        occurredAt: hour(4),
+        action: 'customer.export',
+        resource: { type: 'customer', id: 'c-1' },
+        actor: { id: FORMULA, type: 'USER' },
+        categories: ['PII'],
+        severity: 'CRITICAL',
+      }),
+    ];
+    const res = await env.gql(RECORD, { input: { events } }, await env.createKey('INGEST', TENANT));
+    expect(res.body.errors).toBeUndefined();
+  });
+  afterAll(() => env?.close());
+
+  async function generate(input: Record<string, unknown>, key = auditor) {
+    const res = await env.gql(GENERATE, { input: { ...PERIOD, ...input } }, key);
+    return res;
+  }
+  const fetchUrl = (path: string) => fetch(new URL(path, env.url));
+  const count = async (sql: string, params: unknown[] = []) => Number((await env.sql<{ n: unknown }>(sql, params))[0].n);
+
+  it.each(TYPES.flatMap((type) => FORMATS.map((format) => [type, format] as const)))(
+    'generates %s as %s and serves the same bytes at its download URL',
+    async (type, format) => {
+      const res = await generate({ type, format, frameworkId: type.startsWith('C') ? 'soc2' : null });
+      expect(res.body.errors).toBeUndefined();
+      const report = res.body.data!.generateReport;
+      expect(report).toMatchObject({ status: 'READY', type, format, progress: 100 });
+      const inline = Buffer.from(report.contentBase64, 'base64');
+      expect(inline.length).toBe(report.sizeBytes);
+      expect(createHash('sha256').update(inline).digest('hex')).toBe(report.sha256);
+      const download = await fetchUrl(report.downloadUrl);
+      expect(download.status).toBe(200);
+      expect(download.headers.get('content-type')).toBe(report.mimeType);
+      expect(download.headers.get('content-disposition')).toContain(`filename="${report.fileName}"`);
+      expect(Buffer.from(await download.arrayBuffer()).equals(inline)).toBe(true);
+
+      const text = inline.toString('utf8');
+      if (format === 'json') {
+        const model = JSON.parse(text);
+        expect(model.integrity).toMatchObject({ tenantId: TENANT, headSequence: report.headSequence });
+        expect(model.sections.length).toBeGreaterThan(1);
+      }
+      if (format === 'csv') {
+        const rows: string[][] = parseCsv(text.replace(/^\uFEFF/, ''), { relax_column_count: true, skip_empty_lines: true });
+        expect(rows.flat()).toContain(String(report.headSequence));
+        for (const cell of rows.flat()) expect(cell).not.toMatch(/^[=+@]/);
+      }
+      if (format === 'html') {
+        expect(text).not.toContain('<script>');
+        expect(text).not.toContain('<%=');
+        expect(text).toContain(String(report.headSequence));
+      }
+      if (format === 'docx') {
+        const html = await mammoth.convertToHtml({ buffer: inline });
+        expect(html.messages).toEqual([]);
+        expect(html.value).toContain('<h1>');
+        expect(html.value).toContain('<table>');
+        expect(html.value).not.toContain('<script>');
+        expect((await mammoth.extractRawText({ buffer: inline })).value).toContain(String(report.headSequence));
+      }
+    },
+  );
+
+  it('keeps hostile strings inert: escaped in HTML and DOCX, formulas neutralised in CSV', async () => {
+    const html = Buffer.from(
+      (await generate({ type: 'AUDIT_TRAIL', format: 'html' })).body.data!.generateReport.contentBase64,
+      'base64',
+    ).toString('utf8');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    const csv = Buffer.from(
+      (await generate({ type: 'AUDIT_TRAIL', format: 'csv' })).body.data!.generateReport.contentBase64,
+      'base64',
+    ).toString('utf8');
+    const cells: string[] = parseCsv(csv.replace(/^\uFEFF/, ''), { relax_column_count: true }).flat();
+    expect(cells.some((c) => c.includes(`'${FORMULA}`))).toBe(true);
+    const docx = Buffer.from((await generate({ type: 'AUDIT_TRAIL', format: 'docx' })).body.data!.generateReport.contentBase64, 'base64');
+    expect((await mammoth.extractRawText({ buffer: docx })).value).toContain(HOSTILE);
+  });
+
+  it('records generating and downloading as events in the chain', async () => {
+    const before = await count("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.downloaded'", [
+      TENANT,
+    ]);
+    const report = (await generate({ type: 'SECURITY_INCIDENTS', format: 'json' })).body.data!.generateReport;
+    const [generated] = await env.sql<{ n: unknown }>(
+      "SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.generated' AND resource_id = ?",
+      [TENANT, report.id],
+    );
+    expect(Number(generated.n)).toBe(1);
+    expect((await fetchUrl(report.downloadUrl)).status).toBe(200);
+    expect(
+      await count("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.downloaded'", [TENANT]),
+    ).toBe(before + 1);
+  });
+
+  it('refuses a tampered or expired download URL, and serves nothing', async () => {
+    const report = (await generate({ type: 'AUDIT_TRAIL', format: 'json' })).body.data!.generateReport;
+    const tampered = report.downloadUrl.replace(/sig=[^&]+/, 'sig=AAAA');
+    const other = report.downloadUrl.replace(
+      report.id,
+      report.id.replace(/.$/, (c: string) => (c === '0' ? '1' : '0')),
+    );
+    for (const url of [tampered, other]) {
+      const res = await fetchUrl(url);
+      expect(res.status).toBe(403);
+      expect(((await res.json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
+    }
+    const stored = (await env.app.services.reports.service.find(TENANT, report.id))!;
+    const expired = env.app.services.reports.service.downloadPath(stored, 'k', Date.now() - 3_600_000);
+    const res = await fetchUrl(expired);
+    expect(res.status).toBe(410);
+    expect(((await res.json()) as any).errors[0].extensions.code).toBe('DOWNLOAD_EXPIRED');
+  });
+
+  it('refuses bad requests with a code and stores nothing', async () => {
+    const before = await count('SELECT COUNT(*) AS n FROM report');
+    const cases: [Record<string, unknown>, string][] = [
+      [{ type: 'COMPLIANCE_SUMMARY', format: 'docx' }, 'INVALID_ARGUMENT'],
+      [{ type: 'AUDIT_TRAIL', format: 'pdf' }, 'INVALID_ARGUMENT'],
+      [{ type: 'AUDIT_TRAIL', format: 'json', from: PERIOD.to, to: PERIOD.from }, 'INVALID_ARGUMENT'],
+      [{ type: 'CONTROL_ASSESSMENT', format: 'json', frameworkId: 'nope' }, 'NOT_FOUND'],
+    ];
+    for (const [input, code] of cases) {
+      const res = await generate(input);
+      expect(res.body.errors?.[0].extensions?.code).toBe(code);
+    }
+    for (const role of ['INGEST', 'VIEWER'] as const) {
+      const res = await generate({ type: 'AUDIT_TRAIL', format: 'json' }, await env.createKey(role, TENANT));
+      expect(res.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    }
+    expect(await count('SELECT COUNT(*) AS n FROM report')).toBe(before);
+  });
+
+  it("keeps each tenant's reports to itself", async () => {
+    const mine = (await generate({ type: 'AUDIT_TRAIL', format: 'json' })).body.data!.generateReport;
+    const other = await env.createKey('AUDITOR', 'reports-other');
+    const seen = await env.gql(`query($id: ID!) { report(id: $id) { id } reports { id } }`, { id: mine.id }, other);
+    expect(seen.body.data).toEqual({ report: null, reports: [] });
+    const own = await env.gql(
+      `query($id: ID!) { report(id: $id) { id sha256 downloadUrl } reports(first: 500) { id } }`,
+      { id: mine.id },
+      auditor,
+    );
+    expect(own.body.data!.report).toMatchObject({ id: mine.id, sha256: mine.sha256 });
+    expect(own.body.data!.reports.map((r: { id: string }) => r.id)).toContain(mine.id);
+  });
+});
