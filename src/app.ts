@@ -32,6 +32,7 @@ import { ComplianceService } from './compliance/compliance.service';
 import { ReportBuilder } from './reports/report-builder';
 import { loadDefaultTemplates } from './reports/report-template';
 import { ReportService } from './reports/report.service';
+import { TemplateService } from './reports/template.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
@@ -162,6 +163,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     cleanup.unshift(() => cache.close());
     const catalog = new ComplianceCatalog(plugins.frameworks());
     const ingest = new IngestService(createChainStore(dataSource), config.limits, metrics, createClassifier(plugins.frameworks()));
+    const tenantTemplates = new TemplateService(dataSource);
     const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource), catalog, cache, ingest, events });
     const services: Services = {
       ingest,
@@ -181,10 +183,12 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           ingest,
           signingKey,
           templates: loadDefaultTemplates(),
+          tenantTemplates,
           settings: config.reports,
           logger,
         }),
         inlineMaxBytes: config.reports.inlineMaxBytes,
+        templates: tenantTemplates,
       },
     };
 

@@ -6,7 +6,7 @@ import type { DatabaseConfig } from '../config/config';
 import { AuditEventEntity, AuditEventLabelEntity, AuditEventRollupEntity, ServerActionFloorEntity } from '../audit/audit-event.entity';
 import { ChainHeadEntity, CheckpointEntity, SigningKeyEntity } from '../audit/chain.entity';
 import { ApiKeyEntity, TenantEntity } from '../auth/auth.entity';
-import { ReportChunkEntity, ReportEntity } from '../reports/report.entity';
+import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVersionEntity } from '../reports/report.entity';
 import { mysqlMigrations } from '../../migrations/mysql';
 import { sqliteMigrations } from '../../migrations/sqlite';
 import { sqliteRegexp } from '../compliance/name-pattern';
@@ -23,6 +23,8 @@ export const ENTITIES = [
   SigningKeyEntity,
   ReportEntity,
   ReportChunkEntity,
+  ReportTemplateEntity,
+  ReportTemplateVersionEntity,
 ];
 
 export interface DataSourceSettings {

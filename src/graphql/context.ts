@@ -10,6 +10,7 @@ import type { PluginRegistry } from '../plugin-host/plugin-registry';
 import type { ComplianceCatalog } from '../compliance/catalog';
 import type { ComplianceService } from '../compliance/compliance.service';
 import type { ReportService } from '../reports/report.service';
+import type { TemplateService } from '../reports/template.service';
 
 /** Long-lived services, built once at start-up. */
 export interface Services {
@@ -22,7 +23,7 @@ export interface Services {
   plugins: PluginRegistry;
   catalog: ComplianceCatalog;
   compliance: ComplianceService;
-  reports: { service: ReportService; inlineMaxBytes: number };
+  reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
 }
 
 /** What every resolver receives: who is asking, per-request loaders, the services. */

@@ -78,22 +78,27 @@ export const templateSchema = z
       )
       .min(1, { message: 'must name at least one section' }),
   })
-  .strict()
-  .superRefine((t, ctx) => {
-    const allowed = SECTIONS[t.type];
-    const seen = new Set<string>();
-    t.sections.forEach((s, i) => {
-      if (!allowed.includes(s.id)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['sections', i, 'id'],
-          message: `is not a section of ${t.type}; one of ${allowed.join(', ')}`,
-        });
-      }
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['sections', i, 'id'], message: `"${s.id}" is listed twice` });
-      seen.add(s.id);
-    });
+  .strict();
+
+/**
+ * Section ids the template's type does not have, and repeats. Apart from the schema, so that they
+ * are reported together with every other problem of the same template.
+ */
+export function sectionProblems(raw: unknown): { path: (string | number)[]; message: string }[] {
+  const { type, sections } = (raw ?? {}) as { type?: unknown; sections?: unknown };
+  if (typeof type !== 'string' || !(type in SECTIONS) || !Array.isArray(sections)) return [];
+  const allowed = SECTIONS[type as ReportType];
+  const seen = new Set<unknown>();
+  return sections.flatMap((section: unknown, i) => {
+    const id = (section as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return [];
+    if (!allowed.includes(id))
+      return [{ path: ['sections', i, 'id'], message: `is not a section of ${type}; one of ${allowed.join(', ')}` }];
+    if (seen.has(id)) return [{ path: ['sections', i, 'id'], message: `"${id}" is listed twice` }];
+    seen.add(id);
+    return [];
   });
+}
 
 export type ReportTemplate = z.infer<typeof templateSchema>;
 
@@ -115,8 +120,11 @@ export function loadDefaultTemplates(dir = templatesDir()): Map<ReportType, Repo
   const templates = new Map<ReportType, ReportTemplate>();
   for (const type of Object.values(ReportType)) {
     const file = path.join(dir, fileOf(type));
-    const parsed = templateSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-    if (!parsed.success) throw new Error(`${file}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    const raw: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const parsed = templateSchema.safeParse(raw);
+    const problems = [...(parsed.success ? [] : parsed.error.issues), ...sectionProblems(raw)];
+    if (!parsed.success || problems.length)
+      throw new Error(`${file}: ${problems.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     if (parsed.data.type !== type) throw new Error(`${file}: type must be ${type}`);
     templates.set(type, parsed.data);
   }

@@ -50,6 +50,13 @@ export class ReportEntity {
 
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
+
+  /** The tenant template used (null: the default of the type), and its version. */
+  @Column({ name: 'template_id', type: 'varchar', length: 36, nullable: true })
+  templateId!: string | null;
+
+  @Column({ name: 'template_version', type: 'int', nullable: true })
+  templateVersion!: number | null;
 }
 
 /** A report's bytes in pieces of at most 60,000 (a BLOB on both dialects, well under any packet limit). */
@@ -63,4 +70,51 @@ export class ReportChunkEntity {
 
   @Column({ type: 'blob' })
   data!: Buffer;
+}
+
+/** A tenant's own report template (data, validated); its earlier versions are in report_template_version. */
+@Entity({ name: 'report_template' })
+@Index('uq_report_template_tenant_name', ['tenantId', 'name'], { unique: true })
+export class ReportTemplateEntity {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId!: string;
+
+  @Column({ type: 'varchar', length: 128 })
+  name!: string;
+
+  @Column({ type: 'varchar', length: 32 })
+  type!: string;
+
+  /** 1 at creation, +1 on every update. */
+  @Column({ type: 'int' })
+  version!: number;
+
+  /** The template as canonical JSON. */
+  @Column({ type: 'text' })
+  body!: string;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt!: Date;
+}
+
+/** Every version a template ever had, so a report can name the exact template behind it. */
+@Entity({ name: 'report_template_version' })
+export class ReportTemplateVersionEntity {
+  @PrimaryColumn({ name: 'template_id', type: 'varchar', length: 36 })
+  templateId!: string;
+
+  @PrimaryColumn({ type: 'int' })
+  version!: number;
+
+  @Column({ type: 'text' })
+  body!: string;
+
+  @Column({ name: 'created_by', type: 'varchar', length: 36 })
+  createdBy!: string;
+
+  @Column({ name: 'created_at', type: 'datetime', precision: 3 })
+  createdAt!: Date;
 }

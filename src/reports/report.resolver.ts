@@ -1,5 +1,7 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
-import { GraphQLSafeInt } from 'graphql-scalars';
+import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
+import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import type { StoredTemplate } from './template.service';
 import { Role } from '../auth/role';
 import { AuditEventFilter } from '../audit/audit-event.types';
 import { AppError } from '../errors/app-error';
@@ -45,6 +47,49 @@ export class GenerateReportInput {
     description: 'Narrows the events of event reports (its time and sequence bounds are ignored).',
   })
   filter?: AuditEventFilter | null;
+  @Field(() => ID, {
+    nullable: true,
+    description: "One of your tenant's templates (reportTemplates) for this type; default: the type's default template.",
+  })
+  templateId?: string | null;
+}
+
+@ObjectType({ description: "A tenant's own report template: sections, their order, titles, options and branding. Data only." })
+export class ReportTemplateInfo {
+  @Field(() => ID)
+  id!: string;
+  @Field()
+  name!: string;
+  @Field(() => ReportType)
+  type!: ReportType;
+  @Field(() => Int, { description: '1 at creation, +1 on every update; reports name the version they used.' })
+  version!: number;
+  @Field(() => GraphQLJSONObject, { description: 'The template (docs/reports.md#templates).' })
+  definition!: Record<string, unknown>;
+  @Field(() => DateTimeScalar)
+  updatedAt!: string;
+}
+
+@InputType()
+export class CreateReportTemplateInput {
+  @Field({ description: 'Unique in your tenant, 1 to 128 characters.' })
+  name!: string;
+  @Field(() => GraphQLJSONObject, { description: 'The template: { type, title?, branding?, sections: [{ id, title?, options? }] }.' })
+  definition!: Record<string, unknown>;
+}
+
+@InputType()
+export class UpdateReportTemplateInput {
+  @Field(() => ID)
+  id!: string;
+  @Field(() => GraphQLJSONObject, { description: 'The whole new definition; its type must stay the same.' })
+  definition!: Record<string, unknown>;
+}
+
+@InputType()
+export class DeleteReportTemplateInput {
+  @Field(() => ID)
+  id!: string;
 }
 
 @ObjectType({ description: 'A generated report file.' })
@@ -75,6 +120,10 @@ export class Report {
   headSequence!: number;
   @Field({ description: 'Id of the API key that generated it.' })
   createdBy!: string;
+  @Field(() => String, { nullable: true, description: 'The tenant template used; null for the default template.' })
+  templateId!: string | null;
+  @Field(() => Int, { nullable: true })
+  templateVersion!: number | null;
   @Field(() => DateTimeScalar)
   createdAt!: string;
   @Field(() => Int, { description: 'Percent done; 100 when READY.' })
@@ -141,4 +190,77 @@ export class ReportResolver {
     const list = await ctx.services.reports.service.list(tenantId, first);
     return list.map((r) => present(r, ctx.services.reports.service.downloadPath(r, keyId), null, 0));
   }
+
+  @Authorized(...REPORT_ROLES)
+  @Query(() => [ReportTemplateInfo], { description: "Your tenant's report templates, by name." })
+  async reportTemplates(
+    @Ctx() ctx: RequestContext,
+    @Arg('type', () => ReportType, { nullable: true }) type?: ReportType,
+  ): Promise<ReportTemplateInfo[]> {
+    return (await ctx.services.reports.templates.list(principalOf(ctx).tenantId, type)).map(templateOf);
+  }
+
+  @Authorized(...REPORT_ROLES)
+  @Mutation(() => ReportTemplateInfo, {
+    description: 'Creates a template (version 1). Errors: INVALID_ARGUMENT with every bad field in extensions.problems.',
+  })
+  async createReportTemplate(
+    @Arg('input', () => CreateReportTemplateInput) input: CreateReportTemplateInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ReportTemplateInfo> {
+    const { tenantId, keyId } = principalOf(ctx);
+    const created = await ctx.services.reports.templates.create(tenantId, keyId, input.name, input.definition);
+    await recordTemplate(ctx, 'created', created);
+    return templateOf(created);
+  }
+
+  @Authorized(...REPORT_ROLES)
+  @Mutation(() => ReportTemplateInfo, { description: 'Replaces a template with a new version. Errors: NOT_FOUND, INVALID_ARGUMENT.' })
+  async updateReportTemplate(
+    @Arg('input', () => UpdateReportTemplateInput) input: UpdateReportTemplateInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ReportTemplateInfo> {
+    const { tenantId, keyId } = principalOf(ctx);
+    const updated = await ctx.services.reports.templates.update(tenantId, keyId, input.id, input.definition);
+    await recordTemplate(ctx, 'updated', updated);
+    return templateOf(updated);
+  }
+
+  @Authorized(...REPORT_ROLES)
+  @Mutation(() => ReportTemplateInfo, {
+    description: 'Deletes a template (its versions stay, for the reports that used them). Errors: NOT_FOUND.',
+  })
+  async deleteReportTemplate(
+    @Arg('input', () => DeleteReportTemplateInput) input: DeleteReportTemplateInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<ReportTemplateInfo> {
+    const deleted = await ctx.services.reports.templates.delete(principalOf(ctx).tenantId, input.id);
+    await recordTemplate(ctx, 'deleted', deleted);
+    return templateOf(deleted);
+  }
+}
+
+const templateOf = (t: StoredTemplate): ReportTemplateInfo => Object.assign(new ReportTemplateInfo(), { ...t, definition: t.definition });
+
+/** Template changes shape what auditors receive: each is an event in the chain. */
+async function recordTemplate(ctx: RequestContext, change: 'created' | 'updated' | 'deleted', t: StoredTemplate): Promise<void> {
+  const { tenantId, keyId } = principalOf(ctx);
+  await ctx.services.ingest.record(
+    tenantId,
+    [
+      {
+        occurredAt: new Date().toISOString(),
+        actor: { id: keyId, type: ActorType.API_KEY },
+        action: `datapunk.report.template.${change}`,
+        resource: { type: 'report_template', id: t.id, name: t.name },
+        outcome: { status: OutcomeStatus.SUCCESS },
+        severity: Severity.NOTICE,
+        classification: Classification.INTERNAL,
+        requestId: ctx.requestId,
+        sourceService: 'datapunk-audit',
+        metadata: { type: t.type, version: t.version },
+      },
+    ],
+    { trusted: true },
+  );
 }

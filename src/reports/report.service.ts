@@ -12,6 +12,7 @@ import type { FormatPlugin } from '../plugin-api';
 import type { PluginRegistry } from '../plugin-host/plugin-registry';
 import type { ReportBuilder, ReportRequest } from './report-builder';
 import type { ReportTemplate, ReportType } from './report-template';
+import type { TemplateService } from './template.service';
 
 /** The actions of the events that record report activity (the auditors are audited). */
 export const GENERATED_ACTION = 'datapunk.report.generated';
@@ -34,6 +35,8 @@ export interface StoredReport {
   headSequence: number;
   createdBy: string;
   createdAt: string;
+  templateId: string | null;
+  templateVersion: number | null;
 }
 
 export interface GenerateInput {
@@ -43,6 +46,8 @@ export interface GenerateInput {
   from: string;
   to: string;
   filter?: ReportRequest['filter'];
+  /** A template of the tenant (templates made through the API); default: `templates/<type>.json`. */
+  templateId?: string | null;
 }
 
 export interface ReportSettings {
@@ -68,6 +73,8 @@ const rowToReport = (r: Record<string, unknown>): StoredReport => ({
   headSequence: toNumber(r.head_sequence),
   createdBy: String(r.created_by),
   createdAt: fromSqlDateTime(r.created_at),
+  templateId: r.template_id === null || r.template_id === undefined ? null : String(r.template_id),
+  templateVersion: r.template_version === null || r.template_version === undefined ? null : toNumber(r.template_version),
 });
 
 /**
@@ -87,6 +94,7 @@ export class ReportService {
       ingest: IngestService;
       signingKey: SigningKey;
       templates: Map<ReportType, ReportTemplate>;
+      tenantTemplates: TemplateService;
       settings: ReportSettings;
       logger: Logger;
     },
@@ -123,7 +131,14 @@ export class ReportService {
       });
     }
     const plugin = this.format(input.format);
-    const template = this.deps.templates.get(input.type)!;
+    const custom = input.templateId ? await this.deps.tenantTemplates.find(by.tenantId, input.templateId) : null;
+    if (input.templateId && !custom) throw new AppError(ErrorCode.NOT_FOUND, 'No template of your tenant has this templateId.');
+    if (custom && custom.type !== input.type) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `Template "${custom.name}" is for ${custom.type} reports, not ${input.type}.`, {
+        problems: [{ path: 'input.templateId', message: `names a ${custom.type} template` }],
+      });
+    }
+    const template = custom?.definition ?? this.deps.templates.get(input.type)!;
     const model = await this.deps.builder.build(
       {
         tenantId: by.tenantId,
@@ -157,6 +172,8 @@ export class ReportService {
       headSequence: model.integrity.headSequence,
       createdBy: by.keyId,
       createdAt: now.toISOString(),
+      templateId: custom?.id ?? null,
+      templateVersion: custom?.version ?? null,
     };
     await this.store(report, content);
     await this.record(by, GENERATED_ACTION, report, now);
@@ -166,7 +183,7 @@ export class ReportService {
   private async store(r: StoredReport, content: Buffer): Promise<void> {
     await this.deps.dataSource.transaction(async (tx) => {
       await tx.query(
-        'INSERT INTO report (id, tenant_id, type, format, status, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+        'INSERT INTO report (id, tenant_id, type, format, status, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at, template_id, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
         [
           r.id,
           r.tenantId,
@@ -183,6 +200,8 @@ export class ReportService {
           r.headSequence,
           r.createdBy,
           toSqlDateTime(r.createdAt),
+          r.templateId,
+          r.templateVersion,
         ],
       );
       for (let part = 0; part * CHUNK < content.length || part === 0; part += 1) {
@@ -221,6 +240,8 @@ export class ReportService {
             sizeBytes: r.sizeBytes,
             headSequence: r.headSequence,
             frameworkId: r.frameworkId,
+            templateId: r.templateId,
+            templateVersion: r.templateVersion,
           },
         },
       ],

@@ -20,6 +20,7 @@ interface Operation {
     eventId: string;
     victimKeyId: () => Promise<string>;
     reportId: () => Promise<string>;
+    templateId: () => Promise<string>;
   }): Promise<{ query: string; variables?: Record<string, unknown> }>;
 }
 
@@ -130,6 +131,31 @@ const OPERATIONS: Record<string, Operation> = {
     }),
   },
   reports: { type: 'Query', allowed: [Role.ADMIN, Role.AUDITOR], build: async () => ({ query: '{ reports { id } }' }) },
+  reportTemplates: { type: 'Query', allowed: [Role.ADMIN, Role.AUDITOR], build: async () => ({ query: '{ reportTemplates { id } }' }) },
+  createReportTemplate: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query: 'mutation($input: CreateReportTemplateInput!) { createReportTemplate(input: $input) { id } }',
+      variables: { input: { name: `matrix ${Math.random()}`, definition: { type: 'AUDIT_TRAIL', sections: [{ id: 'events' }] } } },
+    }),
+  },
+  updateReportTemplate: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async ({ templateId }) => ({
+      query: 'mutation($input: UpdateReportTemplateInput!) { updateReportTemplate(input: $input) { id version } }',
+      variables: { input: { id: await templateId(), definition: { type: 'AUDIT_TRAIL', sections: [{ id: 'overview' }] } } },
+    }),
+  },
+  deleteReportTemplate: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async ({ templateId }) => ({
+      query: 'mutation($input: DeleteReportTemplateInput!) { deleteReportTemplate(input: $input) { id } }',
+      variables: { input: { id: await templateId() } },
+    }),
+  },
   attestControl: {
     type: 'Mutation',
     allowed: [Role.ADMIN, Role.AUDITOR],
@@ -178,6 +204,8 @@ describe('access: role × operation matrix', () => {
       checkpoints: await count('SELECT COUNT(*) AS n FROM checkpoint'),
       attestations: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.control.attested'`),
       reports: await count('SELECT COUNT(*) AS n FROM report'),
+      templates: await count('SELECT COUNT(*) AS n FROM report_template_version'),
+      liveTemplates: await count('SELECT COUNT(*) AS n FROM report_template'),
     };
   }
 
@@ -194,6 +222,14 @@ describe('access: role × operation matrix', () => {
     );
     return report.id;
   };
+
+  const templateId = async () =>
+    (
+      await env.app.services.reports.templates.create('default', 'matrix', `victim ${Math.random()}`, {
+        type: 'AUDIT_TRAIL',
+        sections: [{ id: 'events' }],
+      })
+    ).id;
 
   beforeAll(async () => {
     env = await createTestEnvironment();
@@ -231,7 +267,7 @@ describe('access: role × operation matrix', () => {
   describe.each(ALL_CALLERS)('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('%s', async (field) => {
       const op = OPERATIONS[field];
-      const { query, variables } = await op.build({ eventId, victimKeyId, reportId });
+      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, templateId });
       const before = await snapshot();
       const res = await call(caller, query, variables);
       if (isAllowed(op, caller)) {
