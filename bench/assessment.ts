@@ -85,7 +85,7 @@ const LIMITS = { maxStringLength: 1024, maxMetadataBytes: 16384, maxOccurredAtAg
 const SEED_BATCH = 5000;
 
 /** Writes `total` events for `tenant` the way ingest would, and sets its chain head. */
-async function seed(conn: Connection, tenant: string, total: number, start: number): Promise<void> {
+export async function seed(conn: Connection, tenant: string, total: number, start: number): Promise<void> {
   let head = { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
   const eventsSql = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
   const labelsSql = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
@@ -112,13 +112,13 @@ async function seed(conn: Connection, tenant: string, total: number, start: numb
 }
 
 /** VmRSS and VmHWM of a process, in MiB. */
-function memory(pid: number): { rss: number; peak: number } {
+export function memory(pid: number): { rss: number; peak: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
   return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
 }
 
-const resetPeak = (pid: number) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+export const resetPeak = (pid: number) => fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 export interface AssessmentBenchTarget {

@@ -1,7 +1,8 @@
 /**
  * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run, then
- * SOC 2 assessments over 100,000 and 1,000,000 events (bench/assessment.ts). BENCH_ONLY=ingest or
- * BENCH_ONLY=assessment runs one part.
+ * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
+ * over 100,000 and 1,000,000 events (bench/assessment.ts). BENCH_ONLY=ingest, reports or assessment
+ * runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -29,6 +30,7 @@ import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
 import { placeholders } from '../src/database/sql-format';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
 import { assessmentBench } from './assessment';
+import { reportBench } from './reports';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -236,25 +238,27 @@ async function main(): Promise<void> {
   const conn = conns[0];
   const only = process.env.BENCH_ONLY;
   try {
-    if (only !== 'assessment') await ingestBench(conns, app.url, adminKey);
-    if (only !== 'ingest') {
-      await assessmentBench({
-        conn,
-        url: app.url,
-        pid: app.pid,
-        gql,
-        auditorKey: async (tenant) =>
-          execFileSync(
-            process.execPath,
-            [path.resolve(__dirname, '../src/cli.js'), 'create-api-key', '--role', 'AUDITOR', '--tenant', tenant],
-            {
-              env: { ...process.env, DATABASE_URL: dbUrl.toString(), LOG_LEVEL: 'warn' },
-              stdio: ['ignore', 'pipe', 'ignore'],
-            },
-          )
-            .toString()
-            .trim(),
-      });
+    if (!only || only === 'ingest') await ingestBench(conns, app.url, adminKey);
+    const target = {
+      conn,
+      url: app.url,
+      pid: app.pid,
+      gql,
+      auditorKey: async (tenant: string) =>
+        execFileSync(
+          process.execPath,
+          [path.resolve(__dirname, '../src/cli.js'), 'create-api-key', '--role', 'AUDITOR', '--tenant', tenant],
+          {
+            env: { ...process.env, DATABASE_URL: dbUrl.toString(), LOG_LEVEL: 'warn' },
+            stdio: ['ignore', 'pipe', 'ignore'],
+          },
+        )
+          .toString()
+          .trim(),
+    };
+    if (!only || only === 'reports') await reportBench(target);
+    if (only !== 'ingest' && only !== 'reports') {
+      await assessmentBench(target);
     }
   } finally {
     await Promise.all(conns.map((c) => c.end()));
