@@ -191,6 +191,9 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         templates: tenantTemplates,
       },
     };
+    // Reports a stopped server left PENDING an hour ago will not finish; a stopping server finishes its own first.
+    await services.reports.service.failAbandoned(60);
+    cleanup.unshift(() => services.reports.service.drain());
 
     const apollo = new ApolloServer<RequestContext>({
       schema: await buildAppSchema(),

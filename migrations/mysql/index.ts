@@ -1,4 +1,4 @@
-import { Reports1795716606652 } from './1795716606652-Reports';
+import { Reports1795717760615 } from './1795717760615-Reports';
 import { ServerActionFloor1795715013275 } from './1795715013275-ServerActionFloor';
 import { BurstIndex1795713977272 } from './1795713977272-BurstIndex';
 import { ComplianceRollup1795713152200 } from './1795713152200-ComplianceRollup';
@@ -9,5 +9,5 @@ export const mysqlMigrations: Function[] = [
   ComplianceRollup1795713152200,
   BurstIndex1795713977272,
   ServerActionFloor1795715013275,
-  Reports1795716606652,
+  Reports1795717760615,
 ];

@@ -1,4 +1,4 @@
-import { Reports1795716606031 } from './1795716606031-Reports';
+import { Reports1795717760527 } from './1795717760527-Reports';
 import { ServerActionFloor1795715012772 } from './1795715012772-ServerActionFloor';
 import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
 import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup';
@@ -9,5 +9,5 @@ export const sqliteMigrations: Function[] = [
   ComplianceRollup1795713152131,
   BurstIndex1795713977190,
   ServerActionFloor1795715012772,
-  Reports1795716606031,
+  Reports1795717760527,
 ];

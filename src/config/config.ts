@@ -53,6 +53,7 @@ const schema = z.object({
   CACHE_MAX_ENTRIES: integer(100, 10_000_000).default('100000'),
   REPORT_URL_TTL_SECONDS: integer(10, 86_400).default('300'),
   REPORT_INLINE_MAX_BYTES: integer(0, 16_777_216).default('1048576'),
+  REPORT_SYNC_MAX_ROWS: integer(0, 1_000_000).default('5000'),
   DATAPUNK_BOOTSTRAP_ADMIN_KEY: z
     .string()
     .min(24, { message: 'must be at least 24 characters' })
@@ -114,7 +115,7 @@ export interface AppConfig {
   cacheTtlMs: number;
   /** In-memory cache only: entries kept before the least recently used is dropped. */
   cacheMaxEntries: number;
-  reports: { urlTtlSeconds: number; inlineMaxBytes: number };
+  reports: { urlTtlSeconds: number; inlineMaxBytes: number; syncMaxRows: number };
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
   signingKeyFile: string;
@@ -219,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheNamespace: c.CACHE_NAMESPACE,
     cacheTtlMs: c.CACHE_TTL_SECONDS * 1000,
     cacheMaxEntries: c.CACHE_MAX_ENTRIES,
-    reports: { urlTtlSeconds: c.REPORT_URL_TTL_SECONDS, inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES },
+    reports: { urlTtlSeconds: c.REPORT_URL_TTL_SECONDS, inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES, syncMaxRows: c.REPORT_SYNC_MAX_ROWS },
     bootstrapAdminKey: c.DATAPUNK_BOOTSTRAP_ADMIN_KEY,
     signingKeyPem: c.DATAPUNK_SIGNING_KEY,
     signingKeyFile: path.resolve(c.DATAPUNK_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),

@@ -47,6 +47,7 @@ const COLUMN_TITLES: Record<EventColumn, string> = {
 };
 
 const PAGE = 1000;
+const needsFramework = (type: ReportType) => type === ReportType.COMPLIANCE_SUMMARY || type === ReportType.CONTROL_ASSESSMENT;
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 
 /**
@@ -57,14 +58,20 @@ const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)}
 export class ReportBuilder {
   constructor(private readonly deps: ReportDeps) {}
 
-  async build(req: ReportRequest, now = new Date()): Promise<ReportModel> {
-    const needsFramework = req.type === ReportType.COMPLIANCE_SUMMARY || req.type === ReportType.CONTROL_ASSESSMENT;
-    if (needsFramework && !req.frameworkId) {
+  /** The request errors a build would meet, found before anything is stored or started. */
+  validate(req: Pick<ReportRequest, 'type' | 'frameworkId'>): void {
+    if (needsFramework(req.type) && !req.frameworkId) {
       throw new AppError(ErrorCode.INVALID_ARGUMENT, `A ${req.type} report needs a frameworkId.`, {
         problems: [{ path: 'input.frameworkId', message: 'is required for this type' }],
       });
     }
-    const assessment = needsFramework
+    if (req.frameworkId) this.deps.compliance.framework(req.frameworkId); // NOT_FOUND
+  }
+
+  async build(req: ReportRequest, now = new Date()): Promise<ReportModel> {
+    this.validate(req);
+    const framed = needsFramework(req.type);
+    const assessment = framed
       ? await this.deps.compliance.assess(req.tenantId, { frameworkId: req.frameworkId!, from: req.from, to: req.to }, now)
       : null;
     const head = assessment
@@ -127,6 +134,36 @@ export class ReportBuilder {
     };
   }
 
+  /** The event subsets the incident and data-access sections count and list. */
+  private subsets(scope: EventQuery): { failures: EventQuery; personal: EventQuery; highSeverity: EventQuery } {
+    const { queries } = this.deps.compliance;
+    return {
+      failures: { ...scope, condition: queries.matchCondition({ outcome: ['FAILURE', 'DENIED', 'ERROR'] }) },
+      personal: { ...scope, condition: queries.matchCondition({ categories: ['PII', 'PHI'] }) },
+      highSeverity: { ...scope, minSeverity: 'ERROR' as never },
+    };
+  }
+
+  /**
+   * How many event rows the request's tables will hold (before anything is built): what decides
+   * whether it is generated within the request or in the background.
+   */
+  async estimateRows(req: ReportRequest): Promise<number> {
+    const scope: EventQuery = { ...req.filter, occurredFrom: req.from, occurredTo: req.to };
+    const { personal, highSeverity } = this.subsets(scope);
+    const tables: Partial<Record<string, [EventQuery, number]>> = {
+      [`${ReportType.AUDIT_TRAIL}/events`]: [scope, MAX_TABLE_ROWS],
+      [`${ReportType.SECURITY_INCIDENTS}/high-severity`]: [highSeverity, 500],
+      [`${ReportType.DATA_ACCESS}/events`]: [personal, 5000],
+    };
+    let rows = 0;
+    for (const s of req.template.sections) {
+      const table = tables[`${req.type}/${s.id}`];
+      if (table) rows += Math.min(s.options.limit ?? table[1], await this.deps.events.count(req.tenantId, table[0]));
+    }
+    return rows;
+  }
+
   private async section(
     type: ReportType,
     id: string,
@@ -154,12 +191,7 @@ export class ReportBuilder {
       ],
       rows: (await events.stats(req.tenantId, q, by, limit)).map((g) => [g.key, g.count]),
     });
-    const failures: EventQuery = {
-      ...scope,
-      condition: this.deps.compliance.queries.matchCondition({ outcome: ['FAILURE', 'DENIED', 'ERROR'] }),
-    };
-    const personal: EventQuery = { ...scope, condition: this.deps.compliance.queries.matchCondition({ categories: ['PII', 'PHI'] }) };
-    const highSeverity: EventQuery = { ...scope, minSeverity: 'ERROR' as never };
+    const { failures, personal, highSeverity } = this.subsets(scope);
 
     switch (`${type}/${id}`) {
       case `${ReportType.AUDIT_TRAIL}/overview`:

@@ -35,15 +35,24 @@ export class ReportEntity {
   @Column({ name: 'mime_type', type: 'varchar', length: 255 })
   mimeType!: string;
 
-  @Column({ name: 'size_bytes', type: 'bigint' })
-  sizeBytes!: string;
+  /** Null until the file is stored (READY). */
+  @Column({ name: 'size_bytes', type: 'bigint', nullable: true })
+  sizeBytes!: string | null;
 
-  @Column({ type: 'varchar', length: 64 })
-  sha256!: string;
+  @Column({ type: 'varchar', length: 64, nullable: true })
+  sha256!: string | null;
 
-  /** The chain head the report describes. */
-  @Column({ name: 'head_sequence', type: 'bigint' })
-  headSequence!: string;
+  /** The chain head the report describes; null until it is built. */
+  @Column({ name: 'head_sequence', type: 'bigint', nullable: true })
+  headSequence!: string | null;
+
+  /** 0–100 while PENDING, 100 when READY. */
+  @Column({ type: 'int' })
+  progress!: number;
+
+  /** Why a FAILED report failed. */
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  error!: string | null;
 
   @Column({ name: 'created_by', type: 'varchar', length: 36 })
   createdBy!: string;

@@ -26,9 +26,19 @@ registerEnumType(ReportType, {
 });
 
 export enum ReportStatus {
+  PENDING = 'PENDING',
   READY = 'READY',
+  FAILED = 'FAILED',
 }
-registerEnumType(ReportStatus, { name: 'ReportStatus', description: 'READY: the file is stored and can be downloaded.' });
+registerEnumType(ReportStatus, {
+  name: 'ReportStatus',
+  description: 'Where a report stands.',
+  valuesConfig: {
+    PENDING: { description: 'Being generated in the background (more than REPORT_SYNC_MAX_ROWS event rows); poll report(id).' },
+    READY: { description: 'Stored; downloadUrl serves it.' },
+    FAILED: { description: 'Generation failed; error says why. Nothing is served.' },
+  },
+});
 
 @InputType()
 export class GenerateReportInput {
@@ -112,12 +122,15 @@ export class Report {
   fileName!: string;
   @Field()
   mimeType!: string;
-  @Field(() => GraphQLSafeInt)
-  sizeBytes!: number;
-  @Field({ description: 'SHA-256 (hex) of the file.' })
-  sha256!: string;
-  @Field(() => GraphQLSafeInt, { description: 'The chain head the report describes (its integrity stamp).' })
-  headSequence!: number;
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'Null until READY.' })
+  sizeBytes!: number | null;
+  @Field(() => String, { nullable: true, description: 'SHA-256 (hex) of the file; null until READY.' })
+  sha256!: string | null;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'The chain head the report describes (its integrity stamp); null until READY.',
+  })
+  headSequence!: number | null;
   @Field({ description: 'Id of the API key that generated it.' })
   createdBy!: string;
   @Field(() => String, { nullable: true, description: 'The tenant template used; null for the default template.' })
@@ -128,11 +141,14 @@ export class Report {
   createdAt!: string;
   @Field(() => Int, { description: 'Percent done; 100 when READY.' })
   progress!: number;
-  @Field({
+  @Field(() => String, { nullable: true, description: 'Why generation FAILED.' })
+  error!: string | null;
+  @Field(() => String, {
+    nullable: true,
     description:
-      'A short-lived signed URL path (REPORT_URL_TTL_SECONDS) that serves the file to whoever holds it; prefix the server origin.',
+      'A short-lived signed URL path (REPORT_URL_TTL_SECONDS) that serves the file to whoever holds it; prefix the server origin. Null unless READY.',
   })
-  downloadUrl!: string;
+  downloadUrl!: string | null;
   @Field(() => String, {
     nullable: true,
     description: 'The file, base64, when it is at most REPORT_INLINE_MAX_BYTES; otherwise null (download it).',
@@ -140,13 +156,12 @@ export class Report {
   contentBase64!: string | null;
 }
 
-const present = (r: StoredReport, downloadUrl: string, content: Buffer | null, inlineMax: number): Report =>
+const present = (ctx: RequestContext, r: StoredReport, content: Buffer | null): Report =>
   Object.assign(new Report(), {
     ...r,
-    status: ReportStatus.READY,
-    progress: 100,
-    downloadUrl,
-    contentBase64: content && content.length <= inlineMax ? content.toString('base64') : null,
+    status: ReportStatus[r.status],
+    downloadUrl: r.status === 'READY' ? ctx.services.reports.service.downloadPath(r, principalOf(ctx).keyId) : null,
+    contentBase64: content && content.length <= ctx.services.reports.inlineMaxBytes ? content.toString('base64') : null,
   });
 
 @Resolver()
@@ -168,15 +183,15 @@ export class ReportResolver {
       { tenantId, keyId, requestId: ctx.requestId },
       { ...rest, filter: filter ?? undefined },
     );
-    return present(report, reports.service.downloadPath(report, keyId), content, reports.inlineMaxBytes);
+    return present(ctx, report, content);
   }
 
   @Authorized(...REPORT_ROLES)
   @Query(() => Report, { nullable: true, description: 'One report of your tenant, with a fresh download URL; null if there is none.' })
   async report(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Report | null> {
-    const { tenantId, keyId } = principalOf(ctx);
+    const { tenantId } = principalOf(ctx);
     const found = await ctx.services.reports.service.find(tenantId, id);
-    return found ? present(found, ctx.services.reports.service.downloadPath(found, keyId), null, 0) : null;
+    return found ? present(ctx, found, null) : null;
   }
 
   @Authorized(...REPORT_ROLES)
@@ -186,9 +201,9 @@ export class ReportResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50, description: '1 to 500.' }) first = 50,
   ): Promise<Report[]> {
     if (first < 1 || first > 500) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'first must be between 1 and 500.');
-    const { tenantId, keyId } = principalOf(ctx);
+    const { tenantId } = principalOf(ctx);
     const list = await ctx.services.reports.service.list(tenantId, first);
-    return list.map((r) => present(r, ctx.services.reports.service.downloadPath(r, keyId), null, 0));
+    return list.map((r) => present(ctx, r, null));
   }
 
   @Authorized(...REPORT_ROLES)

@@ -1,6 +1,6 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import type { IngestService } from '../audit/ingest.service';
 import type { SigningKey } from '../audit/signing-key';
@@ -24,20 +24,25 @@ export interface StoredReport {
   tenantId: string;
   type: ReportType;
   format: string;
-  status: 'READY';
+  /** PENDING while generated in the background; READY when stored; FAILED with `error`. */
+  status: ReportStatusValue;
+  progress: number;
+  error: string | null;
   frameworkId: string | null;
   from: string;
   to: string;
   fileName: string;
   mimeType: string;
-  sizeBytes: number;
-  sha256: string;
-  headSequence: number;
+  sizeBytes: number | null;
+  sha256: string | null;
+  headSequence: number | null;
   createdBy: string;
   createdAt: string;
   templateId: string | null;
   templateVersion: number | null;
 }
+
+export type ReportStatusValue = 'PENDING' | 'READY' | 'FAILED';
 
 export interface GenerateInput {
   type: ReportType;
@@ -55,6 +60,8 @@ export interface ReportSettings {
   urlTtlSeconds: number;
   /** Reports up to this size come back inline (contentBase64). */
   inlineMaxBytes: number;
+  /** Reports whose tables hold more event rows are generated in the background. */
+  syncMaxRows: number;
 }
 
 const rowToReport = (r: Record<string, unknown>): StoredReport => ({
@@ -62,15 +69,17 @@ const rowToReport = (r: Record<string, unknown>): StoredReport => ({
   tenantId: String(r.tenant_id),
   type: String(r.type) as ReportType,
   format: String(r.format),
-  status: 'READY',
+  status: String(r.status) as ReportStatusValue,
+  progress: toNumber(r.progress),
+  error: r.error === null || r.error === undefined ? null : String(r.error),
   frameworkId: r.framework_id === null || r.framework_id === undefined ? null : String(r.framework_id),
   from: fromSqlDateTime(r.period_from),
   to: fromSqlDateTime(r.period_to),
   fileName: String(r.file_name),
   mimeType: String(r.mime_type),
-  sizeBytes: toNumber(r.size_bytes),
-  sha256: String(r.sha256),
-  headSequence: toNumber(r.head_sequence),
+  sizeBytes: r.size_bytes === null || r.size_bytes === undefined ? null : toNumber(r.size_bytes),
+  sha256: r.sha256 === null || r.sha256 === undefined ? null : String(r.sha256),
+  headSequence: r.head_sequence === null || r.head_sequence === undefined ? null : toNumber(r.head_sequence),
   createdBy: String(r.created_by),
   createdAt: fromSqlDateTime(r.created_at),
   templateId: r.template_id === null || r.template_id === undefined ? null : String(r.template_id),
@@ -122,7 +131,7 @@ export class ReportService {
     by: { tenantId: string; keyId: string; requestId: string },
     input: GenerateInput,
     now = new Date(),
-  ): Promise<{ report: StoredReport; content: Buffer }> {
+  ): Promise<{ report: StoredReport; content: Buffer | null }> {
     const from = Date.parse(input.from);
     const to = Date.parse(input.to);
     if (!(to > from)) {
@@ -138,80 +147,165 @@ export class ReportService {
         problems: [{ path: 'input.templateId', message: `names a ${custom.type} template` }],
       });
     }
-    const template = custom?.definition ?? this.deps.templates.get(input.type)!;
-    const model = await this.deps.builder.build(
-      {
-        tenantId: by.tenantId,
-        type: input.type,
-        frameworkId: input.frameworkId,
-        from: input.from,
-        to: input.to,
-        filter: input.filter,
-        template,
-      },
-      now,
-    );
-    const loaded = this.deps.plugins.get(plugin.id);
-    const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: this.pluginLogger(plugin.id) });
-    const content = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);
+    const request: ReportRequest = {
+      tenantId: by.tenantId,
+      type: input.type,
+      frameworkId: input.frameworkId,
+      from: input.from,
+      to: input.to,
+      filter: input.filter,
+      template: custom?.definition ?? this.deps.templates.get(input.type)!,
+    };
+    this.deps.builder.validate(request);
     const id = uuidv7();
-    const stamp = now.toISOString().slice(0, 10);
     const report: StoredReport = {
       id,
       tenantId: by.tenantId,
       type: input.type,
       format: input.format,
-      status: 'READY',
+      status: 'PENDING',
+      progress: 0,
+      error: null,
       frameworkId: input.frameworkId ?? null,
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
-      fileName: `${input.type.toLowerCase().replace(/_/g, '-')}${input.frameworkId ? `-${input.frameworkId}` : ''}-${stamp}-${id.slice(-8)}.${plugin.fileExtension}`,
+      fileName: `${input.type.toLowerCase().replace(/_/g, '-')}${input.frameworkId ? `-${input.frameworkId}` : ''}-${now.toISOString().slice(0, 10)}-${id.slice(-8)}.${plugin.fileExtension}`,
       mimeType: plugin.mimeType,
-      sizeBytes: content.length,
-      sha256: createHash('sha256').update(content).digest('hex'),
-      headSequence: model.integrity.headSequence,
+      sizeBytes: null,
+      sha256: null,
+      headSequence: null,
       createdBy: by.keyId,
       createdAt: now.toISOString(),
       templateId: custom?.id ?? null,
       templateVersion: custom?.version ?? null,
     };
-    await this.store(report, content);
-    await this.record(by, GENERATED_ACTION, report, now);
-    return { report, content };
+
+    if ((await this.deps.builder.estimateRows(request)) <= this.deps.settings.syncMaxRows) {
+      // Small: within the request; nothing is stored unless it all worked.
+      const content = await this.render(plugin, request, now);
+      const ready = this.ready(report, content.file, content.headSequence);
+      await this.deps.dataSource.transaction(async (tx) => {
+        await this.insert(tx, ready);
+        await this.storeChunks(tx, ready.id, content.file);
+      });
+      await this.record(by, GENERATED_ACTION, ready, now);
+      return { report: ready, content: content.file };
+    }
+    // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
+    await this.deps.dataSource.transaction((tx) => this.insert(tx, report));
+    const job = this.background(by, plugin, request, report, now).finally(() => this.jobs.delete(job));
+    this.jobs.add(job);
+    return { report, content: null };
   }
 
-  private async store(r: StoredReport, content: Buffer): Promise<void> {
-    await this.deps.dataSource.transaction(async (tx) => {
-      await tx.query(
-        'INSERT INTO report (id, tenant_id, type, format, status, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at, template_id, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
-        [
-          r.id,
-          r.tenantId,
-          r.type,
-          r.format,
-          r.status,
-          r.frameworkId,
-          toSqlDateTime(r.from),
-          toSqlDateTime(r.to),
-          r.fileName,
-          r.mimeType,
-          r.sizeBytes,
-          r.sha256,
-          r.headSequence,
-          r.createdBy,
-          toSqlDateTime(r.createdAt),
-          r.templateId,
-          r.templateVersion,
-        ],
-      );
-      for (let part = 0; part * CHUNK < content.length || part === 0; part += 1) {
-        await tx.query('INSERT INTO report_chunk (report_id, part, data) VALUES (?, ?, ?)', [
-          r.id,
-          part,
-          content.subarray(part * CHUNK, (part + 1) * CHUNK),
+  private readonly jobs = new Set<Promise<void>>();
+
+  /** Waits for the reports being generated in the background (at shutdown, before the database closes). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.jobs]);
+  }
+
+  private async background(
+    by: { tenantId: string; keyId: string; requestId: string },
+    plugin: FormatPlugin<unknown>,
+    request: ReportRequest,
+    report: StoredReport,
+    now: Date,
+  ): Promise<void> {
+    try {
+      await this.progress(report.id, 10);
+      const content = await this.render(plugin, request, now, () => this.progress(report.id, 60));
+      const ready = this.ready(report, content.file, content.headSequence);
+      await this.deps.dataSource.transaction(async (tx) => {
+        await this.storeChunks(tx, ready.id, content.file);
+        await tx.query("UPDATE report SET status = 'READY', progress = 100, size_bytes = ?, sha256 = ?, head_sequence = ? WHERE id = ?", [
+          ready.sizeBytes,
+          ready.sha256,
+          ready.headSequence,
+          ready.id,
         ]);
-      }
-    });
+      });
+      await this.record(by, GENERATED_ACTION, ready, now);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.deps.logger.error({ err: message, report: report.id }, 'background report failed');
+      await this.deps.dataSource
+        .query("UPDATE report SET status = 'FAILED', error = ? WHERE id = ?", [message.slice(0, 1024), report.id])
+        .catch(() => undefined);
+    }
+  }
+
+  private progress(id: string, percent: number): Promise<unknown> {
+    return this.deps.dataSource.query("UPDATE report SET progress = ? WHERE id = ? AND status = 'PENDING'", [percent, id]);
+  }
+
+  private async render(
+    plugin: FormatPlugin<unknown>,
+    request: ReportRequest,
+    now: Date,
+    built?: () => Promise<unknown>,
+  ): Promise<{ file: Buffer; headSequence: number }> {
+    const model = await this.deps.builder.build(request, now);
+    await built?.();
+    const loaded = this.deps.plugins.get(plugin.id);
+    const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: this.pluginLogger(plugin.id) });
+    const file = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);
+    return { file, headSequence: model.integrity.headSequence };
+  }
+
+  private ready(report: StoredReport, file: Buffer, headSequence: number): StoredReport {
+    return {
+      ...report,
+      status: 'READY',
+      progress: 100,
+      sizeBytes: file.length,
+      sha256: createHash('sha256').update(file).digest('hex'),
+      headSequence,
+    };
+  }
+
+  private async insert(tx: EntityManager, r: StoredReport): Promise<void> {
+    await tx.query(
+      'INSERT INTO report (id, tenant_id, type, format, status, progress, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at, template_id, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+      [
+        r.id,
+        r.tenantId,
+        r.type,
+        r.format,
+        r.status,
+        r.progress,
+        r.frameworkId,
+        toSqlDateTime(r.from),
+        toSqlDateTime(r.to),
+        r.fileName,
+        r.mimeType,
+        r.sizeBytes,
+        r.sha256,
+        r.headSequence,
+        r.createdBy,
+        toSqlDateTime(r.createdAt),
+        r.templateId,
+        r.templateVersion,
+      ],
+    );
+  }
+
+  private async storeChunks(tx: EntityManager, id: string, content: Buffer): Promise<void> {
+    for (let part = 0; part * CHUNK < content.length || part === 0; part += 1) {
+      await tx.query('INSERT INTO report_chunk (report_id, part, data) VALUES (?, ?, ?)', [
+        id,
+        part,
+        content.subarray(part * CHUNK, (part + 1) * CHUNK),
+      ]);
+    }
+  }
+
+  /** Reports left PENDING by a server that stopped before finishing them, older than `minutes`, become FAILED. */
+  async failAbandoned(minutes: number, now = new Date()): Promise<void> {
+    await this.deps.dataSource.query("UPDATE report SET status = 'FAILED', error = ? WHERE status = 'PENDING' AND created_at < ?", [
+      'the server generating it stopped before it was done; generate it again',
+      toSqlDateTime(new Date(now.getTime() - minutes * 60_000).toISOString()),
+    ]);
   }
 
   private async record(
@@ -303,7 +397,7 @@ export class ReportService {
     if (expires * 1000 <= now)
       throw new AppError(ErrorCode.DOWNLOAD_EXPIRED, 'The download URL has expired; ask report(id) for a fresh downloadUrl.');
     const report = await this.find(tenantId, match[2]);
-    if (!report) throw new AppError(ErrorCode.NOT_FOUND, 'No such report.');
+    if (!report || report.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
     const content = await this.content(report.id);
     await this.record({ tenantId, keyId, requestId }, DOWNLOADED_ACTION, report, new Date(now));
     return { report, content };
