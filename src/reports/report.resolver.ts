@@ -54,7 +54,8 @@ export class GenerateReportInput {
   to!: string;
   @Field(() => AuditEventFilter, {
     nullable: true,
-    description: 'Narrows the events of event reports (its time and sequence bounds are ignored).',
+    description:
+      'Narrows the events of event reports; its occurredFrom, occurredTo and sequenceTo are replaced by the period and the chain head.',
   })
   filter?: AuditEventFilter | null;
   @Field(() => ID, {
@@ -169,7 +170,7 @@ export class ReportResolver {
   @Authorized(...REPORT_ROLES)
   @Mutation(() => Report, {
     description:
-      'Builds a report from your audit trail and renders it in one format; records datapunk.report.generated in your chain. Errors: INVALID_ARGUMENT (format, period, missing frameworkId), NOT_FOUND (framework).',
+      'Builds a report from your audit trail and renders it in one format; records datapunk.report.generated in your chain. Large reports come back PENDING (see report). Errors: INVALID_ARGUMENT (format, period, missing frameworkId, a template of another type), NOT_FOUND (framework, templateId).',
   })
   async generateReport(@Arg('input', () => GenerateReportInput) input: GenerateReportInput, @Ctx() ctx: RequestContext): Promise<Report> {
     const { tenantId, keyId } = principalOf(ctx);

@@ -188,7 +188,13 @@ export class ReportService {
         await this.insert(tx, ready);
         await this.storeChunks(tx, ready.id, content.file);
       });
-      await this.record(by, GENERATED_ACTION, ready, now);
+      try {
+        await this.record(by, GENERATED_ACTION, ready, now);
+      } catch (error) {
+        // A report the chain does not know of must not exist: take it back.
+        await this.remove(ready.id);
+        throw error;
+      }
       return { report: ready, content: content.file };
     }
     // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
@@ -218,21 +224,34 @@ export class ReportService {
       const ready = this.ready(report, content.file, content.headSequence);
       await this.deps.dataSource.transaction(async (tx) => {
         await this.storeChunks(tx, ready.id, content.file);
-        await tx.query("UPDATE report SET status = 'READY', progress = 100, size_bytes = ?, sha256 = ?, head_sequence = ? WHERE id = ?", [
-          ready.sizeBytes,
-          ready.sha256,
-          ready.headSequence,
-          ready.id,
-        ]);
+        await tx.query(
+          "UPDATE report SET status = 'READY', progress = 100, size_bytes = ?, sha256 = ?, head_sequence = ? WHERE id = ? AND status = 'PENDING'",
+          [ready.sizeBytes, ready.sha256, ready.headSequence, ready.id],
+        );
+        // Another node may have given it up as abandoned meanwhile: then nothing is stored.
+        const [row]: { status: string }[] = await tx.query('SELECT status FROM report WHERE id = ?', [ready.id]);
+        if (row?.status !== 'READY') throw new Error('the report was marked FAILED while it was being generated');
       });
-      await this.record(by, GENERATED_ACTION, ready, now);
+      try {
+        await this.record(by, GENERATED_ACTION, ready, now);
+      } catch (error) {
+        await this.deps.dataSource.query('DELETE FROM report_chunk WHERE report_id = ?', [ready.id]);
+        throw error;
+      }
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.deps.logger.error({ err: message, report: report.id }, 'background report failed');
       await this.deps.dataSource
-        .query("UPDATE report SET status = 'FAILED', error = ? WHERE id = ?", [message.slice(0, 1024), report.id])
+        .query("UPDATE report SET status = 'FAILED', error = COALESCE(error, ?) WHERE id = ?", [message.slice(0, 1024), report.id])
         .catch(() => undefined);
     }
+  }
+
+  private async remove(id: string): Promise<void> {
+    await this.deps.dataSource.transaction(async (tx) => {
+      await tx.query('DELETE FROM report_chunk WHERE report_id = ?', [id]);
+      await tx.query('DELETE FROM report WHERE id = ?', [id]);
+    });
   }
 
   private progress(id: string, percent: number): Promise<unknown> {
@@ -388,7 +407,12 @@ export class ReportService {
     const expires = Number(url.searchParams.get('expires'));
     const sig = url.searchParams.get('sig') ?? '';
     if (!match || !keyId || !Number.isSafeInteger(expires)) throw new AppError(ErrorCode.NOT_FOUND, 'Not a report download URL.');
-    const tenantId = decodeURIComponent(match[1]);
+    let tenantId: string;
+    try {
+      tenantId = decodeURIComponent(match[1]);
+    } catch {
+      throw new AppError(ErrorCode.NOT_FOUND, 'Not a report download URL.');
+    }
     const expected = Buffer.from(this.sign(tenantId, match[2], keyId, expires));
     const given = Buffer.from(sig);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -396,6 +420,12 @@ export class ReportService {
     }
     if (expires * 1000 <= now)
       throw new AppError(ErrorCode.DOWNLOAD_EXPIRED, 'The download URL has expired; ask report(id) for a fresh downloadUrl.');
+    // The URL carries the key that asked for it: revoking that key withdraws its URLs at once.
+    const [key]: { revoked_at: unknown }[] = await this.deps.dataSource.query(
+      'SELECT revoked_at FROM api_key WHERE id = ? AND tenant_id = ?',
+      [keyId, tenantId],
+    );
+    if (!key || key.revoked_at !== null) throw new AppError(ErrorCode.FORBIDDEN, 'The key this download URL was issued to is revoked.');
     const report = await this.find(tenantId, match[2]);
     if (!report || report.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
     const content = await this.content(report.id);

@@ -153,6 +153,18 @@ describe('reports', () => {
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('DOWNLOAD_EXPIRED');
   });
 
+  it("withdraws a key's download URLs when the key is revoked, and answers 404 to a malformed URL", async () => {
+    const { key, secret } = await env.app.services.apiKeys.create(TENANT, 'AUDITOR' as never, 'soon revoked');
+    const report = (await generate({ type: 'AUDIT_TRAIL', format: 'json' }, secret)).body.data!.generateReport;
+    expect((await fetchUrl(report.downloadUrl)).status).toBe(200);
+    await env.app.services.apiKeys.revoke(TENANT, key.id);
+    const refused = await fetchUrl(report.downloadUrl);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
+    const malformed = await fetchUrl(`/reports/%ZZ/${report.id}?key=a&expires=1&sig=x`);
+    expect(malformed.status).toBe(404);
+  });
+
   it('refuses bad requests with a code and stores nothing', async () => {
     const before = await count('SELECT COUNT(*) AS n FROM report');
     const cases: [Record<string, unknown>, string][] = [
