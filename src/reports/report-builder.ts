@@ -78,7 +78,8 @@ export class ReportBuilder {
       ? { sequence: assessment.headSequence, chainHash: assessment.headChainHash ?? '' }
       : await this.deps.compliance.queries.head(req.tenantId);
     const scope: EventQuery = { ...req.filter, occurredFrom: req.from, occurredTo: req.to, sequenceTo: head.sequence };
-    const checkpoint = await this.deps.checkpoints.latest(req.tenantId);
+    // The latest checkpoint the stamped head covers (a newer one would name events the report does not count).
+    const [checkpoint] = await this.deps.checkpoints.list(req.tenantId, 1, 0, head.sequence);
     const framework = req.frameworkId ? this.deps.compliance.framework(req.frameworkId).framework : null;
 
     // Findings name their sample events by id, as auditEvent(id:) finds them.

@@ -49,6 +49,7 @@ describe('reports', () => {
     ];
     const res = await env.gql(RECORD, { input: { events } }, await env.createKey('INGEST', TENANT));
     expect(res.body.errors).toBeUndefined();
+    expect(await env.app.services.checkpoints.issue(TENANT)).not.toBeNull();
   });
   afterAll(() => env?.close());
 
@@ -79,6 +80,9 @@ describe('reports', () => {
       if (format === 'json') {
         const model = JSON.parse(text);
         expect(model.integrity).toMatchObject({ tenantId: TENANT, headSequence: report.headSequence });
+        // The stamp names a signed checkpoint the report's head covers.
+        expect(model.integrity.checkpoint.sequence).toBeLessThanOrEqual(model.integrity.headSequence);
+        expect(model.integrity.checkpoint.signature).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
         expect(model.sections.length).toBeGreaterThan(1);
       }
       if (format === 'csv') {
