@@ -12,8 +12,9 @@ export interface RebuildOptions {
   /** Only these tenants; default every tenant with a chain. */
   tenants?: string[];
   /**
-   * Take each tenant's chain lock for its rebuild, in a transaction of its own, so that appends
-   * wait (a running server). Off inside a migration, which already runs in a transaction.
+   * Take each tenant's chain lock for its rebuild, in a transaction of its own, so that the appends
+   * of running servers wait. For a process of its own (the CLI): on SQLite the transaction is
+   * opened on the connection it is given. Off inside a migration, which already runs in one.
    */
   lock?: boolean;
 }

@@ -1,6 +1,7 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { atomically, type Statement } from '../database/atomically';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import type { IngestService } from '../audit/ingest.service';
 import type { SigningKey } from '../audit/signing-key';
@@ -62,6 +63,42 @@ export interface ReportSettings {
   inlineMaxBytes: number;
   /** Reports whose tables hold more event rows are generated in the background. */
   syncMaxRows: number;
+}
+
+const insertStatement = (r: StoredReport): Statement => ({
+  text: 'INSERT INTO report (id, tenant_id, type, format, status, progress, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at, template_id, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+  params: [
+    r.id,
+    r.tenantId,
+    r.type,
+    r.format,
+    r.status,
+    r.progress,
+    r.frameworkId,
+    toSqlDateTime(r.from),
+    toSqlDateTime(r.to),
+    r.fileName,
+    r.mimeType,
+    r.sizeBytes,
+    r.sha256,
+    r.headSequence,
+    r.createdBy,
+    toSqlDateTime(r.createdAt),
+    r.templateId,
+    r.templateVersion,
+  ],
+});
+
+/** A file in pieces of CHUNK bytes (one empty piece for an empty file). */
+function chunkStatements(id: string, content: Buffer): Statement[] {
+  const out: Statement[] = [];
+  for (let part = 0; part * CHUNK < content.length || part === 0; part += 1) {
+    out.push({
+      text: 'INSERT INTO report_chunk (report_id, part, data) VALUES (?, ?, ?)',
+      params: [id, part, content.subarray(part * CHUNK, (part + 1) * CHUNK)],
+    });
+  }
+  return out;
 }
 
 const rowToReport = (r: Record<string, unknown>): StoredReport => ({
@@ -184,10 +221,7 @@ export class ReportService {
       // Small: within the request; nothing is stored unless it all worked.
       const content = await this.render(plugin, request, now);
       const ready = this.ready(report, content.file, content.headSequence);
-      await this.deps.dataSource.transaction(async (tx) => {
-        await this.insert(tx, ready);
-        await this.storeChunks(tx, ready.id, content.file);
-      });
+      await atomically(this.deps.dataSource, [insertStatement(ready), ...chunkStatements(ready.id, content.file)]);
       try {
         await this.record(by, GENERATED_ACTION, ready, now);
       } catch (error) {
@@ -198,7 +232,7 @@ export class ReportService {
       return { report: ready, content: content.file };
     }
     // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
-    await this.deps.dataSource.transaction((tx) => this.insert(tx, report));
+    await atomically(this.deps.dataSource, [insertStatement(report)]);
     const job = this.background(by, plugin, request, report, now).finally(() => this.jobs.delete(job));
     this.jobs.add(job);
     return { report, content: null };
@@ -222,16 +256,19 @@ export class ReportService {
       await this.progress(report.id, 10);
       const content = await this.render(plugin, request, now, () => this.progress(report.id, 60));
       const ready = this.ready(report, content.file, content.headSequence);
-      await this.deps.dataSource.transaction(async (tx) => {
-        await this.storeChunks(tx, ready.id, content.file);
-        await tx.query(
-          "UPDATE report SET status = 'READY', progress = 100, size_bytes = ?, sha256 = ?, head_sequence = ? WHERE id = ? AND status = 'PENDING'",
-          [ready.sizeBytes, ready.sha256, ready.headSequence, ready.id],
-        );
-        // Another node may have given it up as abandoned meanwhile: then nothing is stored.
-        const [row]: { status: string }[] = await tx.query('SELECT status FROM report WHERE id = ?', [ready.id]);
-        if (row?.status !== 'READY') throw new Error('the report was marked FAILED while it was being generated');
-      });
+      await atomically(this.deps.dataSource, [
+        ...chunkStatements(ready.id, content.file),
+        {
+          text: "UPDATE report SET status = 'READY', progress = 100, size_bytes = ?, sha256 = ?, head_sequence = ? WHERE id = ? AND status = 'PENDING'",
+          params: [ready.sizeBytes, ready.sha256, ready.headSequence, ready.id],
+        },
+      ]);
+      // Another node may have given it up as abandoned meanwhile: then its file is not kept.
+      const [row]: { status: string }[] = await this.deps.dataSource.query('SELECT status FROM report WHERE id = ?', [ready.id]);
+      if (row?.status !== 'READY') {
+        await this.deps.dataSource.query('DELETE FROM report_chunk WHERE report_id = ?', [ready.id]);
+        throw new Error('the report was marked FAILED while it was being generated');
+      }
       try {
         await this.record(by, GENERATED_ACTION, ready, now);
       } catch (error) {
@@ -248,10 +285,10 @@ export class ReportService {
   }
 
   private async remove(id: string): Promise<void> {
-    await this.deps.dataSource.transaction(async (tx) => {
-      await tx.query('DELETE FROM report_chunk WHERE report_id = ?', [id]);
-      await tx.query('DELETE FROM report WHERE id = ?', [id]);
-    });
+    await atomically(this.deps.dataSource, [
+      { text: 'DELETE FROM report_chunk WHERE report_id = ?', params: [id] },
+      { text: 'DELETE FROM report WHERE id = ?', params: [id] },
+    ]);
   }
 
   private progress(id: string, percent: number): Promise<unknown> {
@@ -281,42 +318,6 @@ export class ReportService {
       sha256: createHash('sha256').update(file).digest('hex'),
       headSequence,
     };
-  }
-
-  private async insert(tx: EntityManager, r: StoredReport): Promise<void> {
-    await tx.query(
-      'INSERT INTO report (id, tenant_id, type, format, status, progress, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at, template_id, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
-      [
-        r.id,
-        r.tenantId,
-        r.type,
-        r.format,
-        r.status,
-        r.progress,
-        r.frameworkId,
-        toSqlDateTime(r.from),
-        toSqlDateTime(r.to),
-        r.fileName,
-        r.mimeType,
-        r.sizeBytes,
-        r.sha256,
-        r.headSequence,
-        r.createdBy,
-        toSqlDateTime(r.createdAt),
-        r.templateId,
-        r.templateVersion,
-      ],
-    );
-  }
-
-  private async storeChunks(tx: EntityManager, id: string, content: Buffer): Promise<void> {
-    for (let part = 0; part * CHUNK < content.length || part === 0; part += 1) {
-      await tx.query('INSERT INTO report_chunk (report_id, part, data) VALUES (?, ?, ?)', [
-        id,
-        part,
-        content.subarray(part * CHUNK, (part + 1) * CHUNK),
-      ]);
-    }
   }
 
   /** Reports left PENDING by a server that stopped before finishing them, older than `minutes`, become FAILED. */

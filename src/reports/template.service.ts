@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
+import { atomically } from '../database/atomically';
 import { canonicalJson } from '../audit/canonical-json';
 import { fromSqlDateTime, toSqlDateTime } from '../database/sql-format';
 import { AppError } from '../errors/app-error';
@@ -87,22 +88,16 @@ export class TemplateService {
     const id = uuidv7();
     const body = canonicalJson(template);
     const at = toSqlDateTime(now.toISOString());
-    await this.dataSource.transaction(async (tx) => {
-      await tx.query('INSERT INTO report_template (id, tenant_id, name, type, version, body, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)', [
-        id,
-        tenantId,
-        clean,
-        template.type,
-        body,
-        at,
-      ]);
-      await tx.query('INSERT INTO report_template_version (template_id, version, body, created_by, created_at) VALUES (?, 1, ?, ?, ?)', [
-        id,
-        body,
-        by,
-        at,
-      ]);
-    });
+    await atomically(this.dataSource, [
+      {
+        text: 'INSERT INTO report_template (id, tenant_id, name, type, version, body, updated_at) VALUES (?, ?, ?, ?, 1, ?, ?)',
+        params: [id, tenantId, clean, template.type, body, at],
+      },
+      {
+        text: 'INSERT INTO report_template_version (template_id, version, body, created_by, created_at) VALUES (?, 1, ?, ?, ?)',
+        params: [id, body, by, at],
+      },
+    ]);
     return (await this.find(tenantId, id))!;
   }
 
@@ -117,24 +112,18 @@ export class TemplateService {
     }
     const body = canonicalJson(template);
     const at = toSqlDateTime(now.toISOString());
-    await this.dataSource.transaction(async (tx) => {
-      // Two concurrent updates of one version both insert version + 1: the primary key of
-      // report_template_version refuses the second, whose transaction then rolls back.
-      await tx.query('UPDATE report_template SET version = ?, body = ?, updated_at = ? WHERE id = ? AND tenant_id = ?', [
-        current.version + 1,
-        body,
-        at,
-        id,
-        tenantId,
-      ]);
-      await tx.query('INSERT INTO report_template_version (template_id, version, body, created_by, created_at) VALUES (?, ?, ?, ?, ?)', [
-        id,
-        current.version + 1,
-        body,
-        by,
-        at,
-      ]);
-    });
+    // Two concurrent updates of one version both insert version + 1: the primary key of
+    // report_template_version refuses the second, whose transaction then rolls back.
+    await atomically(this.dataSource, [
+      {
+        text: 'UPDATE report_template SET version = ?, body = ?, updated_at = ? WHERE id = ? AND tenant_id = ?',
+        params: [current.version + 1, body, at, id, tenantId],
+      },
+      {
+        text: 'INSERT INTO report_template_version (template_id, version, body, created_by, created_at) VALUES (?, ?, ?, ?, ?)',
+        params: [id, current.version + 1, body, by, at],
+      },
+    ]);
     return (await this.find(tenantId, id))!;
   }
 
