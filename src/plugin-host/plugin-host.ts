@@ -20,7 +20,8 @@ export interface LoadPluginsOptions {
   logger: Logger;
 }
 
-const pluginLogger = (logger: Logger, id: string): PluginLogger => {
+/** A logger whose lines carry the plugin id (what `start` and `render` receive). */
+export const pluginLogger = (logger: Logger, id: string): PluginLogger => {
   const child = logger.child({ plugin: id });
   return {
     debug: (message, data) => child.debug(data ?? {}, message),

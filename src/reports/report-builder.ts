@@ -1,4 +1,4 @@
-import type { AuditEventRepository, EventQuery, StoredEvent } from '../audit/audit-event.repository';
+import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from '../audit/audit-event.types';
 import type { CheckpointService } from '../audit/checkpoint.service';
 import { type Assessment, type ComplianceService } from '../compliance/compliance.service';
@@ -270,7 +270,7 @@ export class ReportBuilder {
       );
       for (const e of page.events) rows.push(cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? [])));
       if (!page.hasNextPage || !page.events.length) break;
-      after = Buffer.from(`s:${page.events[page.events.length - 1].sequence}`).toString('base64url');
+      after = encodeCursor(page.events[page.events.length - 1].sequence);
     }
     const total = await this.deps.events.count(tenantId, query);
     return {

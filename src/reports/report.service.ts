@@ -10,6 +10,7 @@ import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Logger } from '../observability/logger';
 import type { FormatPlugin } from '../plugin-api';
+import { pluginLogger } from '../plugin-host/plugin-host';
 import type { PluginRegistry } from '../plugin-host/plugin-registry';
 import type { ReportBuilder, ReportRequest } from './report-builder';
 import type { ReportTemplate, ReportType } from './report-template';
@@ -304,7 +305,7 @@ export class ReportService {
     const model = await this.deps.builder.build(request, now);
     await built?.();
     const loaded = this.deps.plugins.get(plugin.id);
-    const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: this.pluginLogger(plugin.id) });
+    const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: pluginLogger(this.deps.logger, plugin.id) });
     const file = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);
     return { file, headSequence: model.integrity.headSequence };
   }
@@ -432,15 +433,5 @@ export class ReportService {
     const content = await this.content(report.id);
     await this.record({ tenantId, keyId, requestId }, DOWNLOADED_ACTION, report, new Date(now));
     return { report, content };
-  }
-
-  private pluginLogger(id: string) {
-    const child = this.deps.logger.child({ plugin: id });
-    return {
-      debug: (m: string, d?: Record<string, unknown>) => child.debug(d ?? {}, m),
-      info: (m: string, d?: Record<string, unknown>) => child.info(d ?? {}, m),
-      warn: (m: string, d?: Record<string, unknown>) => child.warn(d ?? {}, m),
-      error: (m: string, d?: Record<string, unknown>) => child.error(d ?? {}, m),
-    };
   }
 }
