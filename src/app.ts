@@ -193,7 +193,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     };
     // Reports a stopped server left PENDING an hour ago will not finish; a stopping server finishes its own first.
     await services.reports.service.failAbandoned(60);
-    cleanup.unshift(() => services.reports.service.drain());
+    cleanup.unshift(() => services.reports.service.drain(config.shutdownTimeoutMs));
 
     const apollo = new ApolloServer<RequestContext>({
       schema: await buildAppSchema(),

@@ -105,10 +105,11 @@ describe('format-docx', () => {
     expect(plugin).toMatchObject({
       id: 'format-docx',
       kind: 'format',
-      version: '1.0.0',
-      apiVersion: '^1.0.0',
+      version: '1.1.0',
+      apiVersion: '^1.1.0',
       mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
       fileExtension: 'docx',
+      streamsTables: true,
     });
     expect(docx.subarray(0, 4).toString('latin1')).toBe('PK\u0003\u0004');
     expect(Object.keys(read.zip.files)).toEqual(
@@ -381,5 +382,78 @@ describe('format-docx', () => {
       '2026-01-01T00:00:00Z',
       'evt-1999',
     ]);
+  });
+
+  describe('tables streamed a page at a time (rowPages)', () => {
+    const columns = ['Seq.', 'Occurred at', 'Actor', 'Action', 'Resource', 'Outcome', 'Event hash'].map((title) => ({ key: title, title }));
+    const row = (i: number) => [
+      i + 1,
+      '2026-01-01T00:00:00.000Z',
+      `user-${i % 97}@example.com`,
+      'record.read',
+      `record:r-${i}`,
+      'SUCCESS',
+      'ab'.repeat(32),
+    ];
+    async function* pages(from: number, to: number, size: number) {
+      for (let at = from; at < to; at += size) yield Array.from({ length: Math.min(size, to - at) }, (_, i) => row(at + i));
+    }
+    const withTable = (table: TableBlock): ReportModel => ({ ...model, sections: [{ id: 'events', title: 'Events', blocks: [table] }] });
+
+    it('gives the same bytes as the whole table, however the rows are split into pages', async () => {
+      const whole = await render(withTable({ type: 'table', columns, rows: Array.from({ length: 2500 }, (_, i) => row(i)) }));
+      const paged = await render(withTable({ type: 'table', columns, rows: [], rowPages: pages(0, 2500, 1000) }));
+      const mixed = await render(withTable({ type: 'table', columns, rows: [row(0), row(1), row(2)], rowPages: pages(3, 2500, 7) }));
+      expect(paged.equals(whole)).toBe(true);
+      expect(mixed.equals(whole)).toBe(true);
+      const table = xmlTables((await readBack(paged)).documentXml).find((t) => t[0].cells[0]?.text === 'Seq.')!;
+      expect(table.map((r) => r.cells[0].text)).toEqual(['Seq.', ...Array.from({ length: 2500 }, (_, i) => String(i + 1))]);
+    });
+
+    it('says "No rows." under a streamed table whose pages are empty', async () => {
+      const back = await readBack(await render(withTable({ type: 'table', columns, rows: [], rowPages: pages(0, 0, 10) })));
+      expect(back.messages).toEqual([]);
+      expect(back.rawText).toContain('No rows.');
+    });
+
+    it('puts a table of six columns or more on landscape pages, the rest of the document on portrait ones', async () => {
+      const back = await readBack(await render(withTable({ type: 'table', columns, rows: [row(0)] })));
+      const sections = [...back.documentXml.matchAll(/<w:sectPr>([\s\S]*?)<\/w:sectPr>/g)].map((m) => /w:orient="(\w+)"/.exec(m[1])?.[1]);
+      expect(sections).toEqual(['portrait', 'landscape']);
+      const portrait = await readBack(await render(withTable({ type: 'table', columns: columns.slice(0, 5), rows: [row(0)] })));
+      expect([...portrait.documentXml.matchAll(/w:orient="(\w+)"/g)].map((m) => m[1])).toEqual(['portrait']);
+    });
+
+    it('sizes columns by what they hold: a sequence number narrower than a timestamp, a hash widest', async () => {
+      const back = await readBack(await render(withTable({ type: 'table', columns, rows: [], rowPages: pages(0, 100, 30) })));
+      const xml = back.documentXml;
+      const grid = xml.slice(xml.lastIndexOf('<w:tblGrid>', xml.indexOf('Event hash')), xml.indexOf('Event hash'));
+      const widths = [...grid.split('</w:tblGrid>')[0].matchAll(/w:w="(\d+)"/g)].map((m) => Number(m[1]));
+      expect(widths).toHaveLength(7);
+      expect(widths.reduce((a, b) => a + b, 0)).toBe(16838 - 2 * 1440);
+      expect(widths[0]).toBeLessThan(widths[1]);
+      expect(Math.max(...widths)).toBe(widths[6]);
+    });
+  });
+
+  it('draws the template branding: primary colour for title and headings, accent colour for header rows, the footer line', async () => {
+    const branded = await readBack(
+      await render({ ...model, branding: { primaryColor: '#7B1FA2', accentColor: '#263238', footer: 'Confidential — Acme' } }),
+    );
+    const styles = await branded.zip.file('word/styles.xml')!.async('string');
+    expect(styles).toContain('<w:color w:val="7B1FA2"/>');
+    expect(styles).not.toContain('1F3864');
+    expect(branded.documentXml).toContain('<w:shd w:fill="263238" w:color="auto" w:val="clear"/>');
+    // White text on the dark accent, so the header stays readable.
+    expect(branded.documentXml).toMatch(/<w:rPr><w:b\/><w:bCs\/><w:color w:val="FFFFFF"\/>/);
+    const footers = await Promise.all(branded.zip.file(/^word\/footer\d+\.xml$/).map((f) => f.async('string')));
+    expect(footers.map(runText)).toContain(`Confidential — Acme · ${shown(model.title)}\tPage  of `);
+
+    const light = await readBack(await render({ ...model, branding: { accentColor: '#FFF2CC' } }));
+    expect(light.documentXml).toMatch(/<w:rPr><w:b\/><w:bCs\/><w:color w:val="000000"\/>/);
+    // A colour that is not #RRGGBB never reaches the file.
+    const bad = await readBack(await render({ ...model, branding: { primaryColor: '"/><w:evil/>', accentColor: 'red' } }));
+    expect(bad.documentXml).not.toContain('evil');
+    expect(bad.documentXml).toContain('<w:shd w:fill="D9E2F3"');
   });
 });

@@ -8,6 +8,7 @@ import {
   Packer,
   PageBreak,
   PageNumber,
+  PageOrientation,
   Paragraph,
   ShadingType,
   Tab,
@@ -21,47 +22,86 @@ import {
   type FileChild,
   type IRunOptions,
 } from 'docx';
-import type {
-  ChartBlock,
-  FindingBlock,
-  IntegrityStamp,
-  KeyValueBlock,
-  ReportBlock,
-  ReportModel,
-  ReportSection,
-  TableBlock,
-  TableCell as ModelCell,
+import { randomUUID } from 'node:crypto';
+import {
+  brandColor,
+  type ChartBlock,
+  type FindingBlock,
+  type IntegrityStamp,
+  type KeyValueBlock,
+  type ReportBlock,
+  type ReportBranding,
+  type ReportModel,
+  type ReportSection,
+  type TableBlock,
+  type TableCell as ModelCell,
+  readableTextOn,
+  tablePages,
 } from '../../src/plugin-api';
-import { fixDocxTimestamps, timestampOf } from './fixed-timestamps';
+import { type Align, cellText, compileTable, noteXml, rowXml, TABLE_END } from './table-xml';
+import { DeflatingEntry, entryName, entryText, readEntries, timestampOf, withCoreDates, writeZip, type ZipEntry } from './zip';
 
-// Every model string reaches the file only as the text of a docx run (the library escapes it);
-// nothing here writes XML. Only the built-in Normal and Heading 1-3 styles are used, with direct
-// formatting for the rest, so that any reader maps the document without unknown styles.
+// The document is built with the docx package, except for the rows of data tables: each of those
+// is a placeholder paragraph in the package's output, replaced by the table's markup
+// (table-xml.ts) while word/document.xml is deflated a page of rows at a time. A table of any
+// length then costs one page of rows in memory, and the event loop is free between pages.
+// Every other model string reaches the file as the text of a docx run (the package escapes it).
+// Only the built-in Normal and Heading 1-3 styles are used, with direct formatting for the rest,
+// so that any reader maps the document without unknown styles.
 
 /** A4 with 2.54 cm margins: the width text and tables may take, in twentieths of a point. */
 const PAGE = { width: 11906, height: 16838, margin: 1440 } as const;
 const TEXT_WIDTH = PAGE.width - 2 * PAGE.margin;
+const LANDSCAPE_TEXT_WIDTH = PAGE.height - 2 * PAGE.margin;
+/** Tables with this many columns or more are laid out on landscape pages. */
+const WIDE_TABLE = 6;
 const CREATOR = 'DataPunk Audit';
-const ACCENT = '1F3864';
 const MUTED = '595959';
-const HEADER_FILL = 'D9E2F3';
 const KEY_FILL = 'F2F2F2';
 const FINDING_FILL = 'FBFBFB';
-const GRID = { style: BorderStyle.SINGLE, size: 4, color: 'A6A6A6' } as const;
+const GRID_COLOR = 'A6A6A6';
+const GRID = { style: BorderStyle.SINGLE, size: 4, color: GRID_COLOR } as const;
 const GRID_BORDERS = { top: GRID, bottom: GRID, left: GRID, right: GRID, insideHorizontal: GRID, insideVertical: GRID };
 const CELL_MARGINS = { top: 40, bottom: 40, left: 80, right: 80 };
+const DOCUMENT_PATH = 'word/document.xml';
+const CORE_PROPERTIES_PATH = 'docProps/core.xml';
 
-const ALIGNMENT = { left: AlignmentType.LEFT, right: AlignmentType.RIGHT, center: AlignmentType.CENTER } as const;
-type Align = keyof typeof ALIGNMENT;
+/** The colours a document is drawn in: the defaults, or the template's branding. */
+interface Theme {
+  /** Title, headings, captions and finding frames. */
+  accent: string;
+  headerFill: string;
+  headerText: string;
+}
 
-interface GridColumn {
-  title: string;
-  align: Align;
+const DEFAULT_THEME: Theme = { accent: '1F3864', headerFill: 'D9E2F3', headerText: '000000' };
+
+/** A data table waiting for its rows: a placeholder paragraph in the package's output until then. */
+interface PendingTable {
+  columns: { title: string; align: Align }[];
+  /** The text width of the pages it is on. */
+  width: number;
+  pages: AsyncIterable<ModelCell[][]>;
+}
+
+/** How many rows of a table decide its column widths. */
+const SAMPLE_ROWS = 50;
+
+/** What the block functions share while a document is put together. */
+interface Build {
+  theme: Theme;
+  tables: PendingTable[];
+  /** Text of the placeholder paragraphs, followed by the table's index; unguessable, so no model string can fake one. */
+  marker: string;
+  /** The text width of the pages being filled. */
+  width: number;
 }
 
 /** Renders a report model as a Word document (Office Open XML); the same model gives the same bytes. */
 export async function renderDocx(model: ReportModel): Promise<Buffer> {
   const generatedAt = timestampOf(model.integrity.generatedAt);
+  const build: Build = { theme: themeOf(model.branding), tables: [], marker: `datapunk-table-${randomUUID()}-`, width: TEXT_WIDTH };
+  const { accent } = build.theme;
   const document = new Document({
     title: clean(model.title),
     subject: clean(model.metadata.reportType ?? ''),
@@ -76,36 +116,111 @@ export async function renderDocx(model: ReportModel): Promise<Buffer> {
     styles: {
       default: {
         document: { run: { font: 'Calibri', size: 20 } },
-        heading1: { run: { font: 'Calibri', size: 32, bold: true, color: ACCENT }, paragraph: { spacing: { before: 360, after: 160 } } },
-        heading2: { run: { font: 'Calibri', size: 26, bold: true, color: ACCENT }, paragraph: { spacing: { before: 240, after: 120 } } },
-        heading3: { run: { font: 'Calibri', size: 22, bold: true, color: ACCENT }, paragraph: { spacing: { before: 200, after: 80 } } },
+        heading1: { run: { font: 'Calibri', size: 32, bold: true, color: accent }, paragraph: { spacing: { before: 360, after: 160 } } },
+        heading2: { run: { font: 'Calibri', size: 26, bold: true, color: accent }, paragraph: { spacing: { before: 240, after: 120 } } },
+        heading3: { run: { font: 'Calibri', size: 22, bold: true, color: accent }, paragraph: { spacing: { before: 200, after: 80 } } },
       },
     },
-    sections: [
-      {
+    sections: pageRuns(model, build).map((run, index) => {
+      const width = run.landscape ? LANDSCAPE_TEXT_WIDTH : TEXT_WIDTH;
+      return {
         properties: {
-          titlePage: true,
-          page: { size: { width: PAGE.width, height: PAGE.height }, margin: marginsOf(PAGE.margin) },
+          // The first run opens with the cover, which has no header or footer.
+          titlePage: index === 0,
+          page: {
+            size: {
+              width: PAGE.width,
+              height: PAGE.height,
+              orientation: run.landscape ? PageOrientation.LANDSCAPE : PageOrientation.PORTRAIT,
+            },
+            margin: marginsOf(PAGE.margin),
+          },
         },
-        headers: { default: pageHeader(model.integrity), first: new Header({ children: [] }) },
-        footers: { default: pageFooter(model.title), first: new Footer({ children: [] }) },
-        children: [...cover(model), ...contents(), ...model.sections.flatMap(section)],
-      },
-    ],
+        headers: { default: pageHeader(model.integrity), ...(index === 0 ? { first: new Header({ children: [] }) } : {}) },
+        footers: {
+          default: pageFooter(model.title, model.branding?.footer, width),
+          ...(index === 0 ? { first: new Footer({ children: [] }) } : {}),
+        },
+        children: run.children,
+      };
+    }),
   });
-  return fixDocxTimestamps(await Packer.toBuffer(document), generatedAt);
+  const entries = readEntries(await Packer.toBuffer(document));
+  const finished: ZipEntry[] = [];
+  for (const entry of entries) {
+    const name = entryName(entry);
+    if (name === DOCUMENT_PATH) finished.push(await withTables(entry, build));
+    else finished.push(name === CORE_PROPERTIES_PATH ? withCoreDates(entry, generatedAt) : entry);
+  }
+  return writeZip(finished, generatedAt);
+}
+
+/** The document part with each placeholder replaced by its table, deflated as it is written. */
+async function withTables(entry: ZipEntry, build: Build): Promise<ZipEntry> {
+  const xml = entryText(entry);
+  const out = new DeflatingEntry();
+  let at = 0;
+  for (const [index, table] of build.tables.entries()) {
+    const placeholder = `<w:p><w:r><w:t xml:space="preserve">${build.marker}${index}</w:t></w:r></w:p>`;
+    const found = xml.indexOf(placeholder, at);
+    if (found < 0) throw new Error(`format-docx: the placeholder of table ${index} is missing from the docx package's output`);
+    await out.write(xml.slice(at, found));
+    // The first pages are held until SAMPLE_ROWS rows are in: they decide the column widths.
+    const pages = table.pages[Symbol.asyncIterator]();
+    const held: ModelCell[][][] = [];
+    let next = await pages.next();
+    while (!next.done && held.reduce((sum, page) => sum + page.length, 0) < SAMPLE_ROWS) {
+      held.push(next.value);
+      next = await pages.next();
+    }
+    const compiled = compileTable({
+      columns: table.columns,
+      widths: fittedWidths(table.columns, held.flat().slice(0, SAMPLE_ROWS), table.width),
+      headerFill: build.theme.headerFill,
+      headerColor: build.theme.headerText,
+      gridColor: GRID_COLOR,
+    });
+    await out.write(compiled.start);
+    let rows = 0;
+    const write = async (page: ModelCell[][]) => {
+      let markup = '';
+      for (const row of page) markup += rowXml(compiled, row);
+      rows += page.length;
+      await out.write(markup);
+    };
+    for (const page of held) await write(page);
+    for (; !next.done; next = await pages.next()) await write(next.value);
+    await out.write(TABLE_END);
+    if (rows === 0) await out.write(noteXml('No rows.', MUTED));
+    at = found + placeholder.length;
+  }
+  await out.write(xml.slice(at));
+  return out.finish(entry);
+}
+
+function themeOf(branding: ReportBranding | undefined): Theme {
+  const primary = brandColor(branding?.primaryColor);
+  const fill = brandColor(branding?.accentColor);
+  return {
+    accent: primary?.slice(1) ?? DEFAULT_THEME.accent,
+    headerFill: fill?.slice(1) ?? DEFAULT_THEME.headerFill,
+    headerText: fill ? readableTextOn(fill).slice(1) : DEFAULT_THEME.headerText,
+  };
 }
 
 function marginsOf(margin: number) {
   return { top: margin, bottom: margin, left: margin, right: margin, header: 708, footer: 708 };
 }
 
-function cover(model: ReportModel): FileChild[] {
+function cover(model: ReportModel, build: Build): FileChild[] {
   const metadata = Object.entries(model.metadata).map(([key, value]) => ({ key: labelOf(key), value }));
   return [
-    new Paragraph({ spacing: { before: 2400, after: 360 }, children: runs(model.title, { bold: true, size: 52, color: ACCENT }) }),
+    new Paragraph({
+      spacing: { before: 2400, after: 360 },
+      children: runs(model.title, { bold: true, size: 52, color: build.theme.accent }),
+    }),
     ...(metadata.length > 0 ? [keyValueTable(metadata)] : []),
-    caption('Integrity of the audit log'),
+    caption('Integrity of the audit log', build),
     keyValueTable(integrityItems(model.integrity), 16),
     new Paragraph({
       spacing: { before: 120 },
@@ -139,9 +254,9 @@ function integrityItems(stamp: IntegrityStamp): { key: string; value: string }[]
   ];
 }
 
-function contents(): FileChild[] {
+function contents(build: Build): FileChild[] {
   return [
-    new Paragraph({ spacing: { after: 200 }, children: runs('Contents', { bold: true, size: 32, color: ACCENT }) }),
+    new Paragraph({ spacing: { after: 200 }, children: runs('Contents', { bold: true, size: 32, color: build.theme.accent }) }),
     // An empty field: Word fills it in from the Heading 1-3 paragraphs when it opens the document.
     new TableOfContents('Contents', {
       hyperlink: true,
@@ -174,13 +289,30 @@ function pageHeader(stamp: IntegrityStamp): Header {
   });
 }
 
-function pageFooter(title: string): Footer {
+/**
+ * The document in runs of pages of one orientation: portrait, but landscape for a section with a
+ * table of WIDE_TABLE columns or more (an audit trail with hashes), which portrait would squeeze.
+ */
+function pageRuns(model: ReportModel, build: Build): { landscape: boolean; children: FileChild[] }[] {
+  const runs = [{ landscape: false, children: [...cover(model, build), ...contents(build)] }];
+  for (const reportSection of model.sections) {
+    const landscape = reportSection.blocks.some((b) => b.type === 'table' && b.columns.length >= WIDE_TABLE);
+    build.width = landscape ? LANDSCAPE_TEXT_WIDTH : TEXT_WIDTH;
+    const children = section(reportSection, build);
+    const last = runs[runs.length - 1];
+    if (last.landscape === landscape) last.children.push(...children);
+    else runs.push({ landscape, children });
+  }
+  return runs;
+}
+
+function pageFooter(title: string, footer: string | undefined, width: number): Footer {
   return new Footer({
     children: [
       new Paragraph({
-        tabStops: [{ type: 'right', position: TEXT_WIDTH }],
+        tabStops: [{ type: 'right', position: width }],
         children: [
-          ...runs(title, { size: 16, color: MUTED }),
+          ...runs(footer ? `${footer} · ${title}` : title, { size: 16, color: MUTED }),
           new TextRun({ size: 16, color: MUTED, children: [new Tab(), 'Page ', PageNumber.CURRENT, ' of ', PageNumber.TOTAL_PAGES] }),
         ],
       }),
@@ -188,11 +320,14 @@ function pageFooter(title: string): Footer {
   });
 }
 
-function section(reportSection: ReportSection): FileChild[] {
-  return [new Paragraph({ heading: HeadingLevel.HEADING_1, children: runs(reportSection.title) }), ...reportSection.blocks.flatMap(block)];
+function section(reportSection: ReportSection, build: Build): FileChild[] {
+  return [
+    new Paragraph({ heading: HeadingLevel.HEADING_1, children: runs(reportSection.title) }),
+    ...reportSection.blocks.flatMap((b) => block(b, build)),
+  ];
 }
 
-function block(reportBlock: ReportBlock): FileChild[] {
+function block(reportBlock: ReportBlock, build: Build): FileChild[] {
   switch (reportBlock.type) {
     case 'heading':
       // Level 1 is the section title, which is already the section's Heading 1.
@@ -207,11 +342,11 @@ function block(reportBlock: ReportBlock): FileChild[] {
     case 'keyValue':
       return keyValue(reportBlock);
     case 'table':
-      return table(reportBlock);
+      return table(reportBlock, build);
     case 'finding':
-      return [finding(reportBlock)];
+      return [finding(reportBlock, build)];
     case 'chart':
-      return chart(reportBlock);
+      return chart(reportBlock, build);
     default:
       // A block type from a newer API version: skipped, as the contract allows.
       return [];
@@ -230,63 +365,97 @@ function keyValueTable(items: { key: string; value: string }[], size?: number): 
       (item) =>
         new TableRow({
           cantSplit: true,
-          children: [
-            gridCell(item.key, widths[0], 'left', { bold: true, size }, KEY_FILL),
-            gridCell(item.value, widths[1], 'left', { size }),
-          ],
+          children: [gridCell(item.key, widths[0], { bold: true, size }, KEY_FILL), gridCell(item.value, widths[1], { size })],
         }),
     ),
   });
 }
 
-function table(reportBlock: TableBlock): FileChild[] {
+function table(reportBlock: TableBlock, build: Build): FileChild[] {
   const columns = reportBlock.columns.map((column) => ({ title: column.title, align: column.align ?? 'left' }));
-  return dataTable(
-    reportBlock.caption,
-    columns,
-    reportBlock.rows.map((row) => row.map(cellText)),
-  );
+  return dataTable(reportBlock.caption, columns, tablePages(reportBlock), build);
 }
 
-function chart(reportBlock: ChartBlock): FileChild[] {
-  const columns: GridColumn[] = [
-    { title: 'Label', align: 'left' },
+function chart(reportBlock: ChartBlock, build: Build): FileChild[] {
+  const columns = [
+    { title: 'Label', align: 'left' as const },
     ...reportBlock.series.map((series) => ({ title: series.name, align: 'right' as const })),
   ];
   const length = Math.max(reportBlock.labels.length, ...reportBlock.series.map((series) => series.values.length));
   const rows = Array.from({ length }, (_, index) => [
     reportBlock.labels[index] ?? '',
-    ...reportBlock.series.map((series) => cellText(series.values[index] ?? null)),
+    ...reportBlock.series.map((series) => series.values[index] ?? null),
   ]);
-  return dataTable(reportBlock.title, columns, rows);
+  return dataTable(reportBlock.title, columns, single(rows), build);
 }
 
-/** A table whose header row Word repeats at the top of every page the table runs onto. */
-function dataTable(title: string | undefined, columns: GridColumn[], rows: string[][]): FileChild[] {
-  const heading = title ? [caption(title)] : [];
+async function* single(rows: ModelCell[][]): AsyncGenerator<ModelCell[][]> {
+  yield rows;
+}
+
+/**
+ * A table whose header row Word repeats at the top of every page the table runs onto: a
+ * placeholder now, its rows written when the document part is (see withTables).
+ */
+function dataTable(
+  title: string | undefined,
+  columns: { title: string; align: Align }[],
+  pages: AsyncIterable<ModelCell[][]>,
+  build: Build,
+): FileChild[] {
+  const heading = title ? [caption(title, build)] : [];
   if (columns.length === 0) return [...heading, note('This table has no columns.')];
-  const widths = columnWidths(columns.length);
-  const header = new TableRow({
-    tableHeader: true,
-    cantSplit: true,
-    children: columns.map((column, index) => gridCell(column.title, widths[index], column.align, { bold: true }, HEADER_FILL)),
-  });
-  const body = rows.map(
-    (row) =>
-      new TableRow({
-        cantSplit: true,
-        children: columns.map((column, index) => gridCell(row[index] ?? '', widths[index], column.align)),
-      }),
-  );
-  return [
-    ...heading,
-    new Table({ ...gridLayout(widths), rows: [header, ...body] }),
-    ...(rows.length === 0 ? [note('No rows.')] : []),
-    spacer(),
-  ];
+  const placeholder = new Paragraph({ children: [new TextRun(`${build.marker}${build.tables.length}`)] });
+  build.tables.push({ columns, pages, width: build.width });
+  return [...heading, placeholder, spacer()];
 }
 
-function finding(reportBlock: FindingBlock): Table {
+/** About how wide a character of table text (9 pt Calibri) is, and a cell's margins, in twentieths of a point. */
+const CHAR_WIDTH = 100;
+const CELL_PADDING = 260;
+/** A column this narrow (ten characters) is not squeezed while wider ones can be. */
+const SHORT_COLUMN = 10 * CHAR_WIDTH + CELL_PADDING;
+
+/**
+ * Column widths from what the columns hold: each column gets at least its longest word (of the
+ * title or of the first rows' cells, up to 20 characters), and the rest of the line goes to the
+ * columns whose text is longer on average. When the longest words do not fit, the short columns
+ * (numbers, statuses) keep theirs and the long ones (hashes, ids, addresses) share the rest.
+ */
+function fittedWidths(columns: { title: string }[], sample: ModelCell[][], total: number): number[] {
+  const longestWord = (text: string) => text.split(/\s+/).reduce((max, word) => Math.max(max, word.length), 0);
+  const least: number[] = [];
+  const wanted: number[] = [];
+  columns.forEach((column, index) => {
+    const texts = sample.map((row) => cellText(row[index] ?? null));
+    const word = texts.reduce((max, text) => Math.max(max, longestWord(text)), longestWord(column.title));
+    const mean = texts.length ? texts.reduce((sum, text) => sum + Math.min(60, text.length), 0) / texts.length : 0;
+    least.push(CHAR_WIDTH * Math.min(20, Math.max(3, word)) + CELL_PADDING);
+    wanted.push(Math.max(0, CHAR_WIDTH * Math.min(60, mean) + CELL_PADDING - least[index]));
+  });
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const spare = total - sum(least);
+  let widths: number[];
+  if (spare >= 0) {
+    const wantedTotal = sum(wanted);
+    widths = least.map((width, index) =>
+      Math.floor(width + (wantedTotal > 0 ? (spare * wanted[index]) / wantedTotal : (spare * width) / sum(least))),
+    );
+  } else {
+    const short = least.map((width) => width <= SHORT_COLUMN);
+    const kept = sum(least.filter((_, index) => short[index]));
+    const long = least.filter((_, index) => !short[index]);
+    // Squeezing the long columns below the short ones' width would make it worse: then all shrink.
+    const squeeze = long.length > 0 && total - kept >= long.length * SHORT_COLUMN ? (total - kept) / sum(long) : null;
+    widths = least.map((width, index) =>
+      Math.floor(squeeze === null ? (width * total) / sum(least) : short[index] ? width : width * squeeze),
+    );
+  }
+  widths[widths.length - 1] += total - sum(widths);
+  return widths;
+}
+
+function finding(reportBlock: FindingBlock, build: Build): Table {
   const facts = [
     `Status: ${reportBlock.status}`,
     ...(reportBlock.severity ? [`Severity: ${reportBlock.severity}`] : []),
@@ -294,7 +463,7 @@ function finding(reportBlock: FindingBlock): Table {
     ...(reportBlock.controlId ? [`Control: ${reportBlock.controlId}`] : []),
   ];
   const events = reportBlock.eventIds.length > 0 ? reportBlock.eventIds.join(', ') : 'none';
-  const edge = { style: BorderStyle.SINGLE, size: 8, color: ACCENT } as const;
+  const edge = { style: BorderStyle.SINGLE, size: 8, color: build.theme.accent } as const;
   return new Table({
     width: { size: TEXT_WIDTH, type: WidthType.DXA },
     columnWidths: [TEXT_WIDTH],
@@ -331,21 +500,20 @@ function gridLayout(widths: number[]) {
   };
 }
 
-function gridCell(text: string, width: number, align: Align, style: IRunOptions = {}, fill?: string): TableCell {
+function gridCell(text: string, width: number, style: IRunOptions = {}, fill?: string): TableCell {
   return new TableCell({
     width: { size: width, type: WidthType.DXA },
     ...(fill ? { shading: { type: ShadingType.CLEAR, color: 'auto', fill } } : {}),
-    children: [new Paragraph({ ...(align === 'left' ? {} : { alignment: ALIGNMENT[align] }), children: runs(text, style) })],
+    children: [new Paragraph({ children: runs(text, style) })],
   });
 }
 
-function columnWidths(count: number): number[] {
-  const width = Math.floor(TEXT_WIDTH / count);
-  return Array.from({ length: count }, (_, index) => (index === count - 1 ? TEXT_WIDTH - width * (count - 1) : width));
-}
-
-function caption(text: string): Paragraph {
-  return new Paragraph({ keepNext: true, spacing: { before: 200, after: 80 }, children: runs(text, { bold: true, color: ACCENT }) });
+function caption(text: string, build: Build): Paragraph {
+  return new Paragraph({
+    keepNext: true,
+    spacing: { before: 200, after: 80 },
+    children: runs(text, { bold: true, color: build.theme.accent }),
+  });
 }
 
 function note(text: string): Paragraph {
@@ -382,10 +550,4 @@ function clean(text: string): string {
 function labelOf(key: string): string {
   const words = key.replace(/([a-z\d])([A-Z])/g, (_, before: string, capital: string) => `${before} ${capital.toLowerCase()}`);
   return words.charAt(0).toUpperCase() + words.slice(1);
-}
-
-function cellText(value: ModelCell): string {
-  if (value === null) return '';
-  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
-  return String(value);
 }

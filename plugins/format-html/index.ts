@@ -1,5 +1,13 @@
 import { compile } from 'ejs';
-import { defineFormatPlugin, type IntegrityStamp, type ReportBlock, type ReportModel, type TableCell } from '../../src/plugin-api';
+import {
+  brandColor,
+  defineFormatPlugin,
+  type IntegrityStamp,
+  readableTextOn,
+  type ReportBlock,
+  type ReportModel,
+  type TableCell,
+} from '../../src/plugin-api';
 import { LAYOUT } from './layout';
 
 interface Item {
@@ -32,6 +40,10 @@ type HtmlView = {
   generatedAt: string;
   tenantId: string;
   headSequence: string;
+  /** The template's footer line, if any. */
+  footer: string | null;
+  /** Branding colours, each `#RRGGBB` (checked) or null for the default. */
+  theme: { primary: string | null; accent: string | null; accentText: string | null };
 };
 
 // Maps, not object literals: a model string such as "constructor" must not find a prototype member.
@@ -136,6 +148,8 @@ function viewBlock(block: ReportBlock): ViewBlock | null {
 
 /** The model as the layout shows it. */
 function htmlView(model: ReportModel): HtmlView {
+  const primary = brandColor(model.branding?.primaryColor);
+  const accent = brandColor(model.branding?.accentColor);
   return {
     title: model.title,
     metadata: Object.entries(model.metadata).map(([key, value]) => ({ key: label(key), value })),
@@ -148,6 +162,8 @@ function htmlView(model: ReportModel): HtmlView {
     generatedAt: model.integrity.generatedAt,
     tenantId: model.integrity.tenantId,
     headSequence: String(model.integrity.headSequence),
+    footer: model.branding?.footer ?? null,
+    theme: { primary, accent, accentText: accent ? readableTextOn(accent) : null },
   };
 }
 

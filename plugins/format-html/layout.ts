@@ -64,6 +64,17 @@ footer { margin-top: 2em; border-top: 1px solid #c4c4c4; padding-top: 0.4em; fon
   a { text-decoration: none; }
 }
 </style>
+<%_ if (report.theme.primary) { _%>
+<style>
+h1, h2, h3, .integrity h2 { color: <%= report.theme.primary %>; }
+h2, .integrity { border-color: <%= report.theme.primary %>; }
+</style>
+<%_ } _%>
+<%_ if (report.theme.accent) { _%>
+<style>
+th { background: <%= report.theme.accent %>; color: <%= report.theme.accentText %>; }
+</style>
+<%_ } _%>
 </head>
 <body>
 <header>
@@ -153,7 +164,7 @@ footer { margin-top: 2em; border-top: 1px solid #c4c4c4; padding-top: 0.4em; fon
 </section>
 <%_ } _%>
 </main>
-<footer>Generated at <%= report.generatedAt %> from the audit chain of <%= report.tenantId %>, head sequence <%= report.headSequence %>.</footer>
+<footer><% if (report.footer) { %><%= report.footer %> · <% } %>Generated at <%= report.generatedAt %> from the audit chain of <%= report.tenantId %>, head sequence <%= report.headSequence %>.</footer>
 </body>
 </html>
 `;

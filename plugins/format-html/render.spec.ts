@@ -161,4 +161,22 @@ describe('format-html', () => {
     for (const row of table.rows) fromModel.add(String(row[1]));
     expect([...dates].filter((d) => !fromModel.has(d))).toEqual([]);
   });
+
+  it('draws the template branding: primary colour for headings, accent colour for header rows, the footer line', async () => {
+    const html = await render({
+      ...sampleReportModel(),
+      branding: { primaryColor: '#7b1fa2', accentColor: '#263238', footer: 'Confidential <b>' },
+    });
+    expect(html).toContain('h1, h2, h3, .integrity h2 { color: #7B1FA2; }');
+    expect(html).toContain('th { background: #263238; color: #FFFFFF; }');
+    expect(html).toMatch(/<footer>Confidential &lt;b&gt; · Generated at /);
+    const light = await render({ ...sampleReportModel(), branding: { accentColor: '#FFF2CC' } });
+    expect(light).toContain('th { background: #FFF2CC; color: #000000; }');
+    expect(light).not.toContain('.integrity h2 { color:');
+    // A colour that is not #RRGGBB never reaches the style sheet.
+    const bad = await render({ ...sampleReportModel(), branding: { primaryColor: 'red;}</style><script>', accentColor: 'url(x)' } });
+    expect(bad).not.toContain('<script');
+    expect(bad).not.toContain('url(x)');
+    expect(bad).not.toContain('.integrity h2 { color:');
+  });
 });

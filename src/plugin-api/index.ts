@@ -7,4 +7,6 @@ export * from './events';
 export * from './rules';
 export * from './framework';
 export * from './report-model';
+export * from './tables';
+export * from './branding';
 export * from './plugin';

@@ -159,6 +159,12 @@ export interface FormatPlugin<Options = Record<string, never>> extends PluginMan
   mimeType: string;
   /** File name extension without the dot, e.g. `docx`. */
   fileExtension: string;
+  /**
+   * The plugin reads {@link TableBlock.rowPages} (plugin API 1.1, so `apiVersion: '^1.1.0'`): the
+   * host then streams large tables to it a page at a time instead of holding all their rows in
+   * memory. Rendering a table streamed or whole must give the same bytes; the contract suite checks.
+   */
+  streamsTables?: boolean;
   /** Renders the whole model. Must escape every string of the model for its format. */
   render(model: ReportModel, context: RenderContext<Options>): Buffer | Uint8Array | string | Promise<Buffer | Uint8Array | string>;
 }

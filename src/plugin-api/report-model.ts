@@ -78,6 +78,11 @@ export type TableCell = string | number | boolean | null;
 /**
  * A table; `rows` are in `columns` order. Formats repeat the header row on each page where they can.
  *
+ * The table's rows are `rows` followed by every page of `rowPages`, when that is set. Only a
+ * plugin whose manifest says `streamsTables: true` (plugin API 1.1) ever sees `rowPages`: the host
+ * reads large tables (the events of an audit trail) from the database a page at a time while such
+ * a plugin renders them, and hands every other plugin the whole table in `rows`.
+ *
  * @example
  * ```ts
  * const block: TableBlock = { type: 'table', columns: [{ key: 'control', title: 'Control' }], rows: [['CC6.1']] };
@@ -88,6 +93,8 @@ export interface TableBlock {
   caption?: string;
   columns: { key: string; title: string; align?: 'left' | 'right' | 'center' }[];
   rows: TableCell[][];
+  /** More rows after `rows`, a page at a time (API 1.1; see above). Iterate it once, in order. */
+  rowPages?: AsyncIterable<TableCell[][]>;
 }
 
 /**
@@ -154,6 +161,25 @@ export interface ReportSection {
 }
 
 /**
+ * How a report looks, from its template: checked by the host (colours are always `#RRGGBB`), and
+ * still escaped or checked again by every format before use.
+ *
+ * @example
+ * ```ts
+ * const branding: ReportBranding = { organisation: 'Acme Health', footer: 'Confidential', primaryColor: '#1F4E79', accentColor: '#DDEBF7' };
+ * ```
+ */
+export interface ReportBranding {
+  organisation?: string;
+  /** A line for the foot of every page. */
+  footer?: string;
+  /** `#RRGGBB`: the title, headings and rules. */
+  primaryColor?: string;
+  /** `#RRGGBB`: the header rows of tables. */
+  accentColor?: string;
+}
+
+/**
  * A whole report, independent of any file format.
  *
  * @example
@@ -168,4 +194,6 @@ export interface ReportModel {
   metadata: Record<string, string>;
   integrity: IntegrityStamp;
   sections: ReportSection[];
+  /** From the report's template (API 1.1); absent when it has none. */
+  branding?: ReportBranding;
 }

@@ -10,6 +10,9 @@ import {
   type FrameworkPlugin,
   type Plugin,
   type ReportModel,
+  type TableBlock,
+  type TableCell,
+  tablePages,
 } from '../plugin-api';
 import docx from '../../plugins/format-docx';
 import csv from '../../plugins/format-csv';
@@ -342,6 +345,41 @@ describe('the render check of format plugins', () => {
     expect(report.checks.find((c) => c.id === 'render')!.problems).toContainEqual(expect.objectContaining({ level: 'warning' }));
   });
 
+  describe('a format that streams tables (streamsTables)', () => {
+    const rowsHtml = async (m: ReportModel, read: (t: TableBlock) => AsyncIterable<TableCell[][]>) => {
+      let html = safeHtml(m);
+      for (const s of m.sections)
+        for (const b of s.blocks) {
+          if (b.type !== 'table') continue;
+          for await (const page of read(b))
+            for (const row of page) html += `<tr>${row.map((c) => `<td>${escapeHtml(String(c))}</td>`).join('')}</tr>`;
+        }
+      return html;
+    };
+
+    it('passes when it reads every row, from rows and rowPages alike', async () => {
+      const report = await checkFrameworkPlugin(format((m) => rowsHtml(m, tablePages), { streamsTables: true, apiVersion: '^1.1.0' }));
+      expect(report.checks.find((c) => c.id === 'render')).toMatchObject({ status: 'passed', problems: [] });
+    });
+
+    it('fails when it ignores rowPages, so that a streamed table would lose rows', async () => {
+      const onlyRows = async function* (t: TableBlock) {
+        yield t.rows;
+      };
+      const report = await checkFrameworkPlugin(format((m) => rowsHtml(m, onlyRows), { streamsTables: true, apiVersion: '^1.1.0' }));
+      expect(failedChecks(report)).toEqual(['render']);
+      expect(renderErrors(report)).toEqual([expect.stringMatching(/^the sample report renders differently with its tables streamed/)]);
+    });
+
+    it('is not given rowPages when it does not say it streams, so reading rows alone is right', async () => {
+      const onlyRows = async function* (t: TableBlock) {
+        yield t.rows;
+      };
+      const report = await checkFrameworkPlugin(format((m) => rowsHtml(m, onlyRows)));
+      expect(report.checks.find((c) => c.id === 'render')).toMatchObject({ status: 'passed', problems: [] });
+    });
+  });
+
   it('fails a format that embeds the time of rendering', async () => {
     let clock = Date.UTC(2026, 3, 1);
     const now = jest.spyOn(Date, 'now').mockImplementation(() => (clock += 1000));
@@ -524,11 +562,11 @@ describe('formatContractReport', () => {
   it('prints a line per check, problems indented, and the totals', async () => {
     const text = formatContractReport(await checkPluginEntry(fixture('with-incompatible-api')));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.0.0');
+    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.1.0');
     expect(lines).toContain(
-      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.0.0",
+      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.1.0",
     );
-    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.0.0');
+    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.1.0');
     expect(lines[lines.length - 1]).toBe('8 checks passed, 1 failed');
   });
 });

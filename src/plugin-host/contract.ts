@@ -28,6 +28,7 @@ import {
   type PluginLogger,
   type ReportModel,
   SEVERITIES,
+  type TableCell,
 } from '../plugin-api';
 import { BUILT_IN_PLUGINS } from '../../plugins/registry';
 import { formatPath, pluginProblems } from './manifest.schema';
@@ -994,7 +995,43 @@ async function renderProblems(plugin: FormatPlugin<unknown>, options: unknown): 
       ),
     ];
   }
+  if (plugin.streamsTables) {
+    // A plugin that streams tables must not care how the rows arrive.
+    let streamed: unknown;
+    try {
+      streamed = await plugin.render(inPages(sampleReportModel()), { options, logger: SILENT });
+    } catch (e) {
+      return [error('render', `render() threw on the sample report with its tables streamed (rowPages): ${messageOf(e)}`)];
+    }
+    const bytes =
+      typeof streamed === 'string' ? Buffer.from(streamed, 'utf8') : types.isUint8Array(streamed) ? Buffer.from(streamed) : null;
+    if (!bytes || !bytes.equals(first)) {
+      return [
+        error(
+          'render',
+          'the sample report renders differently with its tables streamed (a few rows in rows, the rest in rowPages) than whole: ' +
+            'streamsTables promises the same bytes either way; read every table with tablePages()',
+        ),
+      ];
+    }
+  }
   return contentProblems(plugin.mimeType, first);
+}
+
+/** The model with each table's rows after the first two moved into pages of seven, as the host streams them. */
+function inPages(model: ReportModel): ReportModel {
+  const pages = async function* (rows: TableCell[][]) {
+    for (let at = 0; at < rows.length; at += 7) yield rows.slice(at, at + 7);
+  };
+  return {
+    ...model,
+    sections: model.sections.map((section) => ({
+      ...section,
+      blocks: section.blocks.map((block) =>
+        block.type === 'table' ? { ...block, rows: block.rows.slice(0, 2), rowPages: pages(block.rows.slice(2)) } : block,
+      ),
+    })),
+  };
 }
 
 /** A plain number as a CSV cell: not a formula even when it starts with `-`. */

@@ -154,6 +154,7 @@ export const pluginSchema = z.discriminatedUnion(
       kind: z.literal('format'),
       mimeType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, { message: 'must be a MIME type, e.g. text/html' }),
       fileExtension: z.string().regex(/^[a-z0-9]{1,16}$/, { message: 'must be lower-case letters and digits without the dot, e.g. docx' }),
+      streamsTables: z.boolean().optional(),
       render: fn('must be a function (model, context) => file contents'),
     }),
   ],

@@ -3,7 +3,7 @@ import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from '../audit/au
 import type { CheckpointService } from '../audit/checkpoint.service';
 import { type Assessment, type ComplianceService } from '../compliance/compliance.service';
 import { ControlStatus } from '../compliance/assessment';
-import type { ReportBlock, ReportModel, ReportSection, TableBlock } from '../plugin-api';
+import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { type EventColumn, MAX_TABLE_ROWS, type ReportTemplate, ReportType } from './report-template';
@@ -68,7 +68,11 @@ export class ReportBuilder {
     if (req.frameworkId) this.deps.compliance.framework(req.frameworkId); // NOT_FOUND
   }
 
-  async build(req: ReportRequest, now = new Date()): Promise<ReportModel> {
+  /**
+   * The model of a request. Event tables come with `rowPages`, read from the database while the
+   * model is rendered; `onRows` hears of each page read.
+   */
+  async build(req: ReportRequest, now = new Date(), onRows?: (rows: number) => void): Promise<ReportModel> {
     this.validate(req);
     const framed = needsFramework(req.type);
     const assessment = framed
@@ -94,6 +98,7 @@ export class ReportBuilder {
         eventIds,
         limit: s.options.limit,
         columns: s.options.columns,
+        onRows,
       });
       sections.push({
         id: s.id,
@@ -109,11 +114,9 @@ export class ReportBuilder {
         ...(framework ? { framework: `${framework.name} (${framework.version})` } : {}),
         period: `${req.from} – ${req.to}`,
         ...(branding.organisation ? { organisation: branding.organisation } : {}),
-        ...(branding.footer ? { footer: branding.footer } : {}),
-        ...(branding.primaryColor ? { primaryColor: branding.primaryColor } : {}),
-        ...(branding.accentColor ? { accentColor: branding.accentColor } : {}),
         generator: 'DataPunk Audit',
       },
+      branding,
       integrity: {
         tenantId: req.tenantId,
         from: req.from,
@@ -175,6 +178,7 @@ export class ReportBuilder {
       eventIds: Map<number, string>;
       limit?: number;
       columns?: EventColumn[];
+      onRows?: (rows: number) => void;
     },
   ): Promise<ReportBlock[]> {
     const { req, scope, assessment } = ctx;
@@ -198,7 +202,7 @@ export class ReportBuilder {
       case `${ReportType.AUDIT_TRAIL}/overview`:
         return [overview(req), { type: 'keyValue', items: [{ key: 'Events in the report', value: String(await count(scope)) }] }];
       case `${ReportType.AUDIT_TRAIL}/events`:
-        return [await this.eventTable(req.tenantId, scope, ctx.limit, ctx.columns)];
+        return [await this.eventTable(req.tenantId, scope, ctx.limit, ctx.columns, ctx.onRows)];
       case `${ReportType.SECURITY_INCIDENTS}/overview`: {
         const outcomes = await events.stats(req.tenantId, failures, AuditEventGroupBy.OUTCOME, 10);
         return [
@@ -230,7 +234,7 @@ export class ReportBuilder {
       case `${ReportType.SECURITY_INCIDENTS}/by-actor`:
         return [await grouped(failures, AuditEventGroupBy.ACTOR, 'Failures, denials and errors by actor', ctx.limit)];
       case `${ReportType.SECURITY_INCIDENTS}/high-severity`:
-        return [await this.eventTable(req.tenantId, highSeverity, ctx.limit ?? 500, ctx.columns)];
+        return [await this.eventTable(req.tenantId, highSeverity, ctx.limit ?? 500, ctx.columns, ctx.onRows)];
       case `${ReportType.DATA_ACCESS}/overview`:
         return [
           overview(req),
@@ -245,41 +249,88 @@ export class ReportBuilder {
       case `${ReportType.DATA_ACCESS}/by-resource-type`:
         return [await grouped(personal, AuditEventGroupBy.RESOURCE_TYPE, 'Events on personal data by resource type', ctx.limit)];
       case `${ReportType.DATA_ACCESS}/events`:
-        return [await this.eventTable(req.tenantId, personal, ctx.limit ?? 5000, ctx.columns)];
+        return [await this.eventTable(req.tenantId, personal, ctx.limit ?? 5000, ctx.columns, ctx.onRows)];
       default:
         throw new Error(`no section ${id} for ${type}`);
     }
   }
 
-  /** One row per event, oldest first, paged from the database, at most `limit`. */
-  private async eventTable(tenantId: string, query: EventQuery, limit = MAX_TABLE_ROWS, columns?: EventColumn[]): Promise<TableBlock> {
+  /**
+   * One row per event, oldest first, at most `limit`: the rows are read from the database a page
+   * at a time while the format renders them (`rowPages`), never all at once. The count is of the
+   * stamped head's events, so the caption and the rows agree however long the rendering takes.
+   */
+  private async eventTable(
+    tenantId: string,
+    query: EventQuery,
+    limit = MAX_TABLE_ROWS,
+    columns: EventColumn[] | undefined,
+    onRows: ((rows: number) => void) | undefined,
+  ): Promise<TableBlock> {
     const cols: EventColumn[] = columns ?? ['sequence', 'occurredAt', 'actor', 'action', 'resource', 'outcome', 'severity'];
-    const rows: TableBlock['rows'] = [];
+    const total = await this.deps.events.count(tenantId, query);
+    const shown = Math.min(total, limit);
+    return {
+      type: 'table',
+      caption: total > shown ? `The first ${shown} of ${total} events (the template's limit).` : `${shown} events.`,
+      columns: cols.map((c) => ({ key: c, title: COLUMN_TITLES[c], align: c === 'sequence' ? 'right' : 'left' })),
+      rows: [],
+      rowPages: this.eventPages(tenantId, query, shown, cols, onRows),
+    };
+  }
+
+  private async *eventPages(
+    tenantId: string,
+    query: EventQuery,
+    limit: number,
+    cols: EventColumn[],
+    onRows: ((rows: number) => void) | undefined,
+  ): AsyncGenerator<TableCell[][]> {
     let after: string | null = null;
-    while (rows.length < limit) {
+    let done = 0;
+    while (done < limit) {
       const page: { events: StoredEvent[]; hasNextPage: boolean } = await this.deps.events.findPage(
         tenantId,
         query,
-        Math.min(PAGE, limit - rows.length),
+        Math.min(PAGE, limit - done),
         after,
         SortOrder.ASC,
       );
+      if (!page.events.length) break;
       const labels = await this.deps.events.labelsFor(
         tenantId,
         page.events.map((e) => e.id),
       );
-      for (const e of page.events) rows.push(cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? [])));
-      if (!page.hasNextPage || !page.events.length) break;
+      done += page.events.length;
+      yield page.events.map((e) => cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? [])));
+      onRows?.(page.events.length);
+      if (!page.hasNextPage) break;
       after = encodeCursor(page.events[page.events.length - 1].sequence);
     }
-    const total = await this.deps.events.count(tenantId, query);
-    return {
-      type: 'table',
-      caption: total > rows.length ? `The first ${rows.length} of ${total} events (the template's limit).` : `${rows.length} events.`,
-      columns: cols.map((c) => ({ key: c, title: COLUMN_TITLES[c], align: c === 'sequence' ? 'right' : 'left' })),
-      rows,
-    };
   }
+}
+
+/**
+ * The model with every table whole: each table's `rowPages` read into its `rows`. What a format
+ * plugin that does not stream tables (`streamsTables`) is given.
+ */
+export async function wholeTables(model: ReportModel): Promise<ReportModel> {
+  const sections: ReportSection[] = [];
+  for (const s of model.sections) {
+    const blocks: ReportBlock[] = [];
+    for (const b of s.blocks) {
+      if (b.type !== 'table' || !b.rowPages) {
+        blocks.push(b);
+        continue;
+      }
+      const rows = [...b.rows];
+      for await (const page of b.rowPages) for (const row of page) rows.push(row);
+      const { rowPages: _streamed, ...table } = b;
+      blocks.push({ ...table, rows });
+    }
+    sections.push({ ...s, blocks });
+  }
+  return { ...model, sections };
 }
 
 function cell(e: StoredEvent, column: EventColumn, categories: string[]): string | number {

@@ -12,7 +12,7 @@ import type { Logger } from '../observability/logger';
 import type { FormatPlugin } from '../plugin-api';
 import { pluginLogger } from '../plugin-host/plugin-host';
 import type { PluginRegistry } from '../plugin-host/plugin-registry';
-import type { ReportBuilder, ReportRequest } from './report-builder';
+import { type ReportBuilder, type ReportRequest, wholeTables } from './report-builder';
 import type { ReportTemplate, ReportType } from './report-template';
 import type { TemplateService } from './template.service';
 
@@ -218,7 +218,8 @@ export class ReportService {
       templateVersion: custom?.version ?? null,
     };
 
-    if ((await this.deps.builder.estimateRows(request)) <= this.deps.settings.syncMaxRows) {
+    const estimate = await this.deps.builder.estimateRows(request);
+    if (estimate <= this.deps.settings.syncMaxRows) {
       // Small: within the request; nothing is stored unless it all worked.
       const content = await this.render(plugin, request, now);
       const ready = this.ready(report, content.file, content.headSequence);
@@ -234,16 +235,32 @@ export class ReportService {
     }
     // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
     await atomically(this.deps.dataSource, [insertStatement(report)]);
-    const job = this.background(by, plugin, request, report, now).finally(() => this.jobs.delete(job));
-    this.jobs.add(job);
+    const job = this.background(by, plugin, request, report, estimate).finally(() => this.jobs.delete(report.id));
+    this.jobs.set(report.id, job);
     return { report, content: null };
   }
 
-  private readonly jobs = new Set<Promise<void>>();
+  /** The reports this server is generating in the background, by id. */
+  private readonly jobs = new Map<string, Promise<void>>();
 
-  /** Waits for the reports being generated in the background (at shutdown, before the database closes). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.jobs]);
+  /**
+   * Waits for the reports being generated in the background (at shutdown, before the database
+   * closes), at most `timeoutMs`: those still running then are marked FAILED at once, so that a
+   * client polling them learns it now, not an hour later; their files are never stored.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    if (this.jobs.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)));
+    const outcome = await Promise.race([Promise.allSettled([...this.jobs.values()]), timedOut]);
+    clearTimeout(timer);
+    if (outcome !== 'timeout') return;
+    const ids = [...this.jobs.keys()];
+    this.deps.logger.warn({ reports: ids }, 'the server stops before these background reports are done; they are marked FAILED');
+    await this.deps.dataSource.query(
+      `UPDATE report SET status = 'FAILED', error = ? WHERE status = 'PENDING' AND id IN (${ids.map(() => '?').join(', ')})`,
+      ['the server generating it stopped before it was done; generate it again', ...ids],
+    );
   }
 
   private async background(
@@ -251,11 +268,24 @@ export class ReportService {
     plugin: FormatPlugin<unknown>,
     request: ReportRequest,
     report: StoredReport,
-    now: Date,
+    estimate: number,
   ): Promise<void> {
+    // Progress follows the event rows read: 5 % when the build starts, 95 % when the last row is in.
+    let writes: Promise<unknown> = this.progress(report.id, 5);
+    let rows = 0;
+    let shown = 5;
+    const onRows = (page: number) => {
+      rows += page;
+      const percent = 5 + Math.floor((90 * Math.min(rows, estimate)) / Math.max(1, estimate));
+      if (percent >= shown + 5) {
+        shown = percent;
+        writes = writes.then(() => this.progress(report.id, percent));
+      }
+    };
     try {
-      await this.progress(report.id, 10);
-      const content = await this.render(plugin, request, now, () => this.progress(report.id, 60));
+      // The stamp says when the report was built, not when it was asked for.
+      const content = await this.render(plugin, request, new Date(), onRows);
+      await writes;
       const ready = this.ready(report, content.file, content.headSequence);
       await atomically(this.deps.dataSource, [
         ...chunkStatements(ready.id, content.file),
@@ -271,12 +301,13 @@ export class ReportService {
         throw new Error('the report was marked FAILED while it was being generated');
       }
       try {
-        await this.record(by, GENERATED_ACTION, ready, now);
+        await this.record(by, GENERATED_ACTION, ready, new Date());
       } catch (error) {
         await this.deps.dataSource.query('DELETE FROM report_chunk WHERE report_id = ?', [ready.id]);
         throw error;
       }
     } catch (error) {
+      await writes.catch(() => undefined);
       const message = error instanceof Error ? error.message : String(error);
       this.deps.logger.error({ err: message, report: report.id }, 'background report failed');
       await this.deps.dataSource
@@ -296,14 +327,18 @@ export class ReportService {
     return this.deps.dataSource.query("UPDATE report SET progress = ? WHERE id = ? AND status = 'PENDING'", [percent, id]);
   }
 
+  /**
+   * Builds and renders: a plugin that streams tables reads event rows from the database while it
+   * renders them; any other gets every table whole.
+   */
   private async render(
     plugin: FormatPlugin<unknown>,
     request: ReportRequest,
     now: Date,
-    built?: () => Promise<unknown>,
+    onRows?: (rows: number) => void,
   ): Promise<{ file: Buffer; headSequence: number }> {
-    const model = await this.deps.builder.build(request, now);
-    await built?.();
+    const built = await this.deps.builder.build(request, now, onRows);
+    const model = plugin.streamsTables ? built : await wholeTables(built);
     const loaded = this.deps.plugins.get(plugin.id);
     const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: pluginLogger(this.deps.logger, plugin.id) });
     const file = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);

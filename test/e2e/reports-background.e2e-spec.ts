@@ -1,4 +1,6 @@
 import path from 'node:path';
+import { parse as parseCsv } from 'csv-parse/sync';
+import mammoth from 'mammoth';
 import { RECORD, REPO_ROOT, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 const GENERATE = `mutation G($input: GenerateReportInput!) {
@@ -16,7 +18,9 @@ describe('reports generated in the background', () => {
   beforeAll(async () => {
     env = await createTestEnvironment({
       REPORT_SYNC_MAX_ROWS: '1',
-      DATAPUNK_PLUGINS: path.join(REPO_ROOT, 'test/fixtures/plugins/format-failing-render'),
+      DATAPUNK_PLUGINS: ['format-failing-render', 'format-slow-render']
+        .map((p) => path.join(REPO_ROOT, 'test/fixtures/plugins', p))
+        .join(','),
     });
     auditor = await env.createKey('AUDITOR', TENANT);
     const res = await env.gql(
@@ -28,10 +32,10 @@ describe('reports generated in the background', () => {
   });
   afterAll(() => env?.close());
 
-  /** Polls report(id) until it leaves PENDING (at most ~20 s). */
-  async function settled(id: string) {
-    for (let i = 0; i < 200; i += 1) {
-      const res = await env.gql(REPORT, { id }, auditor);
+  /** Polls report(id) until it leaves PENDING (at most ~30 s). */
+  async function settled(id: string, key = auditor) {
+    for (let i = 0; i < 300; i += 1) {
+      const res = await env.gql(REPORT, { id }, key);
       const report = res.body.data!.report;
       if (report.status !== 'PENDING') return report;
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -79,6 +83,62 @@ describe('reports generated in the background', () => {
     const res = await env.gql(GENERATE, { input: { type: 'COMPLIANCE_SUMMARY', format: 'json', frameworkId: 'soc2', ...PERIOD } }, auditor);
     expect(res.body.data!.generateReport).toMatchObject({ status: 'READY', progress: 100 });
     expect(res.body.data!.generateReport.contentBase64).not.toBeNull();
+  });
+
+  describe('a 2,500-event audit trail, read from the database a page at a time', () => {
+    const LARGE = 'background-large';
+    let largeAuditor: string;
+    beforeAll(async () => {
+      largeAuditor = await env.createKey('AUDITOR', LARGE);
+      const ingest = await env.createKey('INGEST', LARGE);
+      for (let batch = 0; batch < 3; batch++) {
+        const events = Array.from({ length: batch < 2 ? 1000 : 500 }, (_, i) =>
+          eventInput({ action: 'record.read', resource: { type: 'record', id: `r-${batch * 1000 + i + 1}` } }),
+        );
+        const res = await env.gql(RECORD, { input: { events } }, ingest);
+        expect(res.body.errors).toBeUndefined();
+      }
+    });
+
+    async function download(format: string): Promise<{ bytes: Buffer; headSequence: number }> {
+      const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format, ...PERIOD } }, largeAuditor);
+      expect(res.body.errors).toBeUndefined();
+      const ready = await settled(res.body.data!.generateReport.id, largeAuditor);
+      expect(ready).toMatchObject({ status: 'READY', progress: 100 });
+      const file = await fetch(new URL(ready.downloadUrl, env.url));
+      return { bytes: Buffer.from(await file.arrayBuffer()), headSequence: ready.headSequence };
+    }
+
+    it('lists every event once, in order, in a DOCX (a format that streams tables)', async () => {
+      const { bytes, headSequence } = await download('docx');
+      expect(headSequence).toBe(2500);
+      const html = (await mammoth.convertToHtml({ buffer: bytes })).value;
+      const sequences = [...html.matchAll(/<tr><td><p>(\d+)<\/p><\/td><td><p>\d{4}-/g)].map((m) => Number(m[1]));
+      expect(sequences).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
+      expect(html).toContain('r-2500');
+    });
+
+    it('lists every event once, in order, in a CSV (a format given whole tables)', async () => {
+      const { bytes, headSequence } = await download('csv');
+      const records: string[][] = parseCsv(bytes.toString('utf8'), { relax_column_count: true });
+      const resources = records.flatMap((r) => r.filter((cell) => /^record:r-\d+$/.test(cell)));
+      expect(resources).toEqual(Array.from({ length: 2500 }, (_, i) => `record:r-${i + 1}`));
+      expect(headSequence).toBeGreaterThan(2500); // the DOCX's generated and downloaded events came after
+    });
+  });
+
+  it('marks its own unfinished reports FAILED when it stops before they are done, and never stores them', async () => {
+    const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'slow', ...PERIOD } }, auditor);
+    const { id } = res.body.data!.generateReport;
+    await env.app.services.reports.service.drain(50);
+    const stopped = await env.gql(REPORT, { id }, auditor);
+    expect(stopped.body.data!.report).toMatchObject({ status: 'FAILED', downloadUrl: null });
+    expect(stopped.body.data!.report.error).toMatch(/stopped before it was done/);
+    await env.app.services.reports.service.drain(10_000); // the render finishes after all
+    const later = await env.gql(REPORT, { id }, auditor);
+    expect(later.body.data!.report).toMatchObject({ status: 'FAILED', sizeBytes: null });
+    const chunks = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM report_chunk WHERE report_id = ?', [id]);
+    expect(Number(chunks[0].n)).toBe(0);
   });
 
   it('marks reports a stopped server left PENDING as FAILED', async () => {

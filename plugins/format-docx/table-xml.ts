@@ -1,0 +1,111 @@
+import type { TableCell } from '../../src/plugin-api';
+
+// WordprocessingML for data tables, written as text: a table of 50,000 events built from docx
+// package objects takes gigabytes and seconds of blocked event loop, written as text it streams
+// (render.ts). The markup is what the docx package writes for the same table, element for element
+// in schema order; every model string goes through `xmlText`, which escapes it and drops what
+// XML 1.0 cannot hold.
+
+export type Align = 'left' | 'right' | 'center';
+
+export interface TableLayout {
+  columns: { title: string; align: Align }[];
+  /** Column widths in twentieths of a point; they add up to the text width. */
+  widths: number[];
+  /** `RRGGBB` fill of the header row. */
+  headerFill: string;
+  /** `RRGGBB` text colour of the header row. */
+  headerColor: string;
+  /** `RRGGBB` of the grid lines. */
+  gridColor: string;
+}
+
+/** A table layout compiled into the fixed parts of its markup. */
+export interface CompiledTable {
+  start: string;
+  cellOpen: string[];
+}
+
+const CELL_CLOSE = '</w:p></w:tc>';
+/** Table text is 9 pt, a point smaller than the body. */
+const SMALL = '<w:sz w:val="18"/><w:szCs w:val="18"/>';
+const BODY_RUN = `<w:rPr>${SMALL}</w:rPr>`;
+const ROW_OPEN = '<w:tr><w:trPr><w:cantSplit/></w:trPr>';
+const ROW_CLOSE = '</w:tr>';
+export const TABLE_END = '</w:tbl>';
+
+export function compileTable(layout: TableLayout): CompiledTable {
+  const grid = `<w:top w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:left w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:bottom w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:right w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideH w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideV w:val="single" w:color="${layout.gridColor}" w:sz="4"/>`;
+  const total = layout.widths.reduce((sum, width) => sum + width, 0);
+  const paragraphOpen = (align: Align) => (align === 'left' ? '<w:p>' : `<w:p><w:pPr><w:jc w:val="${align}"/></w:pPr>`);
+  const header = layout.columns
+    .map(
+      (column, index) =>
+        `<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="${layout.widths[index]}"/><w:shd w:fill="${layout.headerFill}" w:color="auto" w:val="clear"/></w:tcPr>` +
+        paragraphOpen(column.align) +
+        runXml(column.title, `<w:rPr><w:b/><w:bCs/><w:color w:val="${layout.headerColor}"/>${SMALL}</w:rPr>`) +
+        CELL_CLOSE,
+    )
+    .join('');
+  return {
+    start:
+      `<w:tbl><w:tblPr><w:tblW w:type="dxa" w:w="${total}"/><w:tblBorders>${grid}</w:tblBorders><w:tblLayout w:type="fixed"/>` +
+      '<w:tblCellMar><w:top w:type="dxa" w:w="40"/><w:left w:type="dxa" w:w="80"/><w:bottom w:type="dxa" w:w="40"/><w:right w:type="dxa" w:w="80"/></w:tblCellMar></w:tblPr>' +
+      `<w:tblGrid>${layout.widths.map((width) => `<w:gridCol w:w="${width}"/>`).join('')}</w:tblGrid>` +
+      `<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>${header}${ROW_CLOSE}`,
+    cellOpen: layout.columns.map(
+      (column, index) => `<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="${layout.widths[index]}"/></w:tcPr>${paragraphOpen(column.align)}`,
+    ),
+  };
+}
+
+/** One body row: a cell per column, missing cells empty. */
+export function rowXml(table: CompiledTable, row: TableCell[]): string {
+  let xml = ROW_OPEN;
+  for (let index = 0; index < table.cellOpen.length; index++)
+    xml += table.cellOpen[index] + runXml(cellText(row[index] ?? null), BODY_RUN) + CELL_CLOSE;
+  return xml + ROW_CLOSE;
+}
+
+/** A paragraph of italic text in `color` (`RRGGBB`). */
+export function noteXml(text: string, color: string): string {
+  return `<w:p>${runXml(text, `<w:rPr><w:i/><w:iCs/><w:color w:val="${color}"/></w:rPr>`)}</w:p>`;
+}
+
+/** A run of `text`: line breaks become Word line breaks and tabs Word tabs; nothing for empty text. */
+export function runXml(text: string, properties = ''): string {
+  if (text === '') return '';
+  const lines = text.split(/\r\n|\r|\n/).map((line) =>
+    line
+      .split('\t')
+      .map((part) => (part === '' ? '' : `<w:t xml:space="preserve">${xmlText(part)}</w:t>`))
+      .join('<w:tab/>'),
+  );
+  return `<w:r>${properties}${lines.join('<w:br/>')}</w:r>`;
+}
+
+/**
+ * Text as XML character data: `&`, `<` and `>` escaped; the control characters XML 1.0 cannot
+ * hold dropped; a lone surrogate becomes U+FFFD; the non-characters U+FFFE and U+FFFF go.
+ */
+export function xmlText(text: string): string {
+  if (!NEEDS_WORK.test(text)) return text;
+  return (
+    text
+      .toWellFormed()
+      // eslint-disable-next-line no-control-regex
+      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+  );
+}
+
+// eslint-disable-next-line no-control-regex
+const NEEDS_WORK = /[\u0000-\u001F&<>\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+export function cellText(value: TableCell): string {
+  if (value === null) return '';
+  if (typeof value === 'boolean') return value ? 'Yes' : 'No';
+  return String(value);
+}
