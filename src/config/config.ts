@@ -54,6 +54,7 @@ const schema = z.object({
   REPORT_URL_TTL_SECONDS: integer(10, 86_400).default('300'),
   REPORT_INLINE_MAX_BYTES: integer(0, 16_777_216).default('1048576'),
   REPORT_SYNC_MAX_ROWS: integer(0, 1_000_000).default('5000'),
+  REPORT_MAX_PENDING_PER_TENANT: integer(1, 100).default('3'),
   DATAPUNK_BOOTSTRAP_ADMIN_KEY: z
     .string()
     .min(24, { message: 'must be at least 24 characters' })
@@ -115,7 +116,7 @@ export interface AppConfig {
   cacheTtlMs: number;
   /** In-memory cache only: entries kept before the least recently used is dropped. */
   cacheMaxEntries: number;
-  reports: { urlTtlSeconds: number; inlineMaxBytes: number; syncMaxRows: number };
+  reports: { urlTtlSeconds: number; inlineMaxBytes: number; syncMaxRows: number; maxPendingPerTenant: number };
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
   signingKeyFile: string;
@@ -220,7 +221,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheNamespace: c.CACHE_NAMESPACE,
     cacheTtlMs: c.CACHE_TTL_SECONDS * 1000,
     cacheMaxEntries: c.CACHE_MAX_ENTRIES,
-    reports: { urlTtlSeconds: c.REPORT_URL_TTL_SECONDS, inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES, syncMaxRows: c.REPORT_SYNC_MAX_ROWS },
+    reports: {
+      urlTtlSeconds: c.REPORT_URL_TTL_SECONDS,
+      inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES,
+      syncMaxRows: c.REPORT_SYNC_MAX_ROWS,
+      maxPendingPerTenant: c.REPORT_MAX_PENDING_PER_TENANT,
+    },
     bootstrapAdminKey: c.DATAPUNK_BOOTSTRAP_ADMIN_KEY,
     signingKeyPem: c.DATAPUNK_SIGNING_KEY,
     signingKeyFile: path.resolve(c.DATAPUNK_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),

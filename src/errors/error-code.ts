@@ -27,6 +27,8 @@ export enum ErrorCode {
   PAGE_SIZE_EXCEEDED = 'PAGE_SIZE_EXCEEDED',
   NOT_FOUND = 'NOT_FOUND',
   CHAIN_BUSY = 'CHAIN_BUSY',
+  /** The tenant already has REPORT_MAX_PENDING_PER_TENANT reports being generated in the background. */
+  REPORT_QUEUE_FULL = 'REPORT_QUEUE_FULL',
   /** A report download URL past its expiry. */
   DOWNLOAD_EXPIRED = 'DOWNLOAD_EXPIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',

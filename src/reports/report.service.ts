@@ -64,6 +64,8 @@ export interface ReportSettings {
   inlineMaxBytes: number;
   /** Reports whose tables hold more event rows are generated in the background. */
   syncMaxRows: number;
+  /** Reports a tenant may have PENDING at once, across nodes. */
+  maxPendingPerTenant: number;
 }
 
 const insertStatement = (r: StoredReport): Statement => ({
@@ -234,6 +236,18 @@ export class ReportService {
       return { report: ready, content: content.file };
     }
     // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
+    const [pending]: { n: unknown }[] = await this.deps.dataSource.query(
+      "SELECT COUNT(*) AS n FROM report WHERE tenant_id = ? AND status = 'PENDING'",
+      [by.tenantId],
+    );
+    const limit = this.deps.settings.maxPendingPerTenant;
+    if (Number(pending.n) >= limit) {
+      throw new AppError(
+        ErrorCode.REPORT_QUEUE_FULL,
+        `Your tenant already has ${limit} reports being generated; wait for one to be READY or FAILED (report(id)) and ask again.`,
+        { max: limit },
+      );
+    }
     await atomically(this.deps.dataSource, [insertStatement(report)]);
     const job = this.background(by, plugin, request, report, estimate).finally(() => this.jobs.delete(report.id));
     this.jobs.set(report.id, job);

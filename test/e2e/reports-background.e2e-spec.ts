@@ -18,6 +18,7 @@ describe('reports generated in the background', () => {
   beforeAll(async () => {
     env = await createTestEnvironment({
       REPORT_SYNC_MAX_ROWS: '1',
+      REPORT_MAX_PENDING_PER_TENANT: '2',
       DATAPUNK_PLUGINS: ['format-failing-render', 'format-slow-render']
         .map((p) => path.join(REPO_ROOT, 'test/fixtures/plugins', p))
         .join(','),
@@ -125,6 +126,26 @@ describe('reports generated in the background', () => {
       expect(resources).toEqual(Array.from({ length: 2500 }, (_, i) => `record:r-${i + 1}`));
       expect(headSequence).toBeGreaterThan(2500); // the DOCX's generated and downloaded events came after
     });
+  });
+
+  it('refuses a third report in the background for a tenant with two under way (REPORT_QUEUE_FULL), storing nothing', async () => {
+    const QUEUE = 'background-queue';
+    const key = await env.createKey('AUDITOR', QUEUE);
+    await env.gql(RECORD, { input: { events: [eventInput(), eventInput()] } }, await env.createKey('INGEST', QUEUE));
+    const ask = () => env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'slow', ...PERIOD } }, key);
+    const first = (await ask()).body.data!.generateReport;
+    const second = (await ask()).body.data!.generateReport;
+    expect([first.status, second.status]).toEqual(['PENDING', 'PENDING']);
+    const third = await ask();
+    expect(third.body.errors?.[0].extensions).toMatchObject({ code: 'REPORT_QUEUE_FULL', max: 2 });
+    const stored = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM report WHERE tenant_id = ?', [QUEUE]);
+    expect(Number(stored[0].n)).toBe(2);
+    // Another tenant is not held up by this one.
+    expect((await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'json', ...PERIOD } }, auditor)).body.errors).toBeUndefined();
+    expect(await settled(first.id, key)).toMatchObject({ status: 'READY' });
+    expect(await settled(second.id, key)).toMatchObject({ status: 'READY' });
+    expect((await ask()).body.data!.generateReport.status).toBe('PENDING');
+    await env.app.services.reports.service.drain(10_000);
   });
 
   it('marks its own unfinished reports FAILED when it stops before they are done, and never stores them', async () => {
