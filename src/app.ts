@@ -31,7 +31,7 @@ import { createClassifier } from './compliance/classifier';
 import { ComplianceService } from './compliance/compliance.service';
 import { ReportBuilder } from './reports/report-builder';
 import { loadDefaultTemplates } from './reports/report-template';
-import { ReportService } from './reports/report.service';
+import { ABANDONED_AFTER_MINUTES, ReportService } from './reports/report.service';
 import { TemplateService } from './reports/template.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 
@@ -192,7 +192,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       },
     };
     // Reports a stopped server left PENDING an hour ago will not finish; a stopping server finishes its own first.
-    await services.reports.service.failAbandoned(60);
+    await services.reports.service.failAbandoned(ABANDONED_AFTER_MINUTES);
     cleanup.unshift(() => services.reports.service.drain(config.shutdownTimeoutMs));
 
     const apollo = new ApolloServer<RequestContext>({

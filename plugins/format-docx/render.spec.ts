@@ -410,6 +410,14 @@ describe('format-docx', () => {
       expect(table.map((r) => r.cells[0].text)).toEqual(['Seq.', ...Array.from({ length: 2500 }, (_, i) => String(i + 1))]);
     });
 
+    it('writes an alignment it does not know as left, never into the markup', async () => {
+      const odd = [{ key: 'a', title: 'A', align: 'justify"/><w:evil/>' as never }, ...columns.slice(1)];
+      const back = await readBack(await render(withTable({ type: 'table', columns: odd, rows: [row(0)] })));
+      expect(back.messages).toEqual([]);
+      expect(back.documentXml).not.toContain('evil');
+      expect(back.rawText).toContain('user-0@example.com');
+    });
+
     it('says "No rows." under a streamed table whose pages are empty', async () => {
       const back = await readBack(await render(withTable({ type: 'table', columns, rows: [], rowPages: pages(0, 0, 10) })));
       expect(back.messages).toEqual([]);

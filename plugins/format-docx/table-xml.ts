@@ -33,11 +33,16 @@ const BODY_RUN = `<w:rPr>${SMALL}</w:rPr>`;
 const ROW_OPEN = '<w:tr><w:trPr><w:cantSplit/></w:trPr>';
 const ROW_CLOSE = '</w:tr>';
 export const TABLE_END = '</w:tbl>';
+const PARAGRAPH_OPEN = new Map<string, string>([
+  ['right', '<w:p><w:pPr><w:jc w:val="right"/></w:pPr>'],
+  ['center', '<w:p><w:pPr><w:jc w:val="center"/></w:pPr>'],
+]);
 
 export function compileTable(layout: TableLayout): CompiledTable {
   const grid = `<w:top w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:left w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:bottom w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:right w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideH w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideV w:val="single" w:color="${layout.gridColor}" w:sz="4"/>`;
   const total = layout.widths.reduce((sum, width) => sum + width, 0);
-  const paragraphOpen = (align: Align) => (align === 'left' ? '<w:p>' : `<w:p><w:pPr><w:jc w:val="${align}"/></w:pPr>`);
+  // A fixed list, whatever the model says: an unknown alignment is left.
+  const paragraphOpen = (align: Align) => PARAGRAPH_OPEN.get(align) ?? '<w:p>';
   const header = layout.columns
     .map(
       (column, index) =>

@@ -20,6 +20,8 @@ import type { TemplateService } from './template.service';
 export const GENERATED_ACTION = 'datapunk.report.generated';
 export const DOWNLOADED_ACTION = 'datapunk.report.downloaded';
 const CHUNK = 60_000;
+/** A report PENDING this long is taken for one a crashed server left behind. */
+export const ABANDONED_AFTER_MINUTES = 60;
 
 export interface StoredReport {
   id: string;
@@ -236,9 +238,10 @@ export class ReportService {
       return { report: ready, content: content.file };
     }
     // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
+    // Reports older than the abandon window do not count: a crashed node's are not running.
     const [pending]: { n: unknown }[] = await this.deps.dataSource.query(
-      "SELECT COUNT(*) AS n FROM report WHERE tenant_id = ? AND status = 'PENDING'",
-      [by.tenantId],
+      "SELECT COUNT(*) AS n FROM report WHERE tenant_id = ? AND status = 'PENDING' AND created_at >= ?",
+      [by.tenantId, toSqlDateTime(new Date(now.getTime() - ABANDONED_AFTER_MINUTES * 60_000).toISOString())],
     );
     const limit = this.deps.settings.maxPendingPerTenant;
     if (Number(pending.n) >= limit) {
@@ -285,7 +288,15 @@ export class ReportService {
     estimate: number,
   ): Promise<void> {
     // Progress follows the event rows read: 5 % when the build starts, 95 % when the last row is in.
-    let writes: Promise<unknown> = this.progress(report.id, 5);
+    // Best effort: a progress update that fails must not fail the report (nor go unhandled).
+    const progress = (percent: number) =>
+      this.progress(report.id, percent).catch((error: unknown) =>
+        this.deps.logger.warn(
+          { err: error instanceof Error ? error.message : String(error), report: report.id },
+          'report progress not saved',
+        ),
+      );
+    let writes: Promise<unknown> = progress(5);
     let rows = 0;
     let shown = 5;
     const onRows = (page: number) => {
@@ -293,7 +304,7 @@ export class ReportService {
       const percent = 5 + Math.floor((90 * Math.min(rows, estimate)) / Math.max(1, estimate));
       if (percent >= shown + 5) {
         shown = percent;
-        writes = writes.then(() => this.progress(report.id, percent));
+        writes = writes.then(() => progress(percent));
       }
     };
     try {

@@ -148,6 +148,38 @@ describe('reports generated in the background', () => {
     await env.app.services.reports.service.drain(10_000);
   });
 
+  it('does not count reports left PENDING for over an hour (a crashed server) against the limit', async () => {
+    const STALE = 'background-stale';
+    const key = await env.createKey('AUDITOR', STALE);
+    await env.gql(RECORD, { input: { events: [eventInput(), eventInput()] } }, await env.createKey('INGEST', STALE));
+    for (const id of ['01900000-0000-7000-8000-0000000000a1', '01900000-0000-7000-8000-0000000000a2']) {
+      await env.sql(
+        "INSERT INTO report (id, tenant_id, type, format, status, progress, period_from, period_to, file_name, mime_type, created_by, created_at) VALUES (?, ?, 'AUDIT_TRAIL', 'json', 'PENDING', 10, ?, ?, 'x.json', 'application/json', 'k', ?)",
+        [id, STALE, '2026-01-01 00:00:00.000', '2026-02-01 00:00:00.000', '2026-01-01 00:00:00.000'],
+      );
+    }
+    const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'json', ...PERIOD } }, key);
+    expect(res.body.errors).toBeUndefined();
+    expect(await settled(res.body.data!.generateReport.id, key)).toMatchObject({ status: 'READY' });
+  });
+
+  it('finishes a report whose progress cannot be saved: progress is best effort', async () => {
+    const { dataSource } = env.app;
+    const query = dataSource.query.bind(dataSource);
+    const spy = jest
+      .spyOn(dataSource, 'query')
+      .mockImplementation((sql: string, params?: unknown[]) =>
+        sql.startsWith('UPDATE report SET progress') ? Promise.reject(new Error('lock wait timeout')) : query(sql, params),
+      );
+    try {
+      const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'json', ...PERIOD } }, auditor);
+      expect(await settled(res.body.data!.generateReport.id)).toMatchObject({ status: 'READY', progress: 100 });
+      expect(spy.mock.calls.some(([sql]) => String(sql).startsWith('UPDATE report SET progress'))).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('marks its own unfinished reports FAILED when it stops before they are done, and never stores them', async () => {
     const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'slow', ...PERIOD } }, auditor);
     const { id } = res.body.data!.generateReport;
