@@ -223,7 +223,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       metricsToken: config.metricsToken,
       download: async (url, requestId) => {
         const { report, content } = await services.reports.service.download(url, requestId);
-        return { fileName: report.fileName, mimeType: report.mimeType, content };
+        return { fileName: report.fileName, mimeType: report.mimeType, sizeBytes: report.sizeBytes ?? 0, content };
       },
       ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
       context: async (req, requestId) => {

@@ -15,7 +15,10 @@ export interface HttpDeps<TContext extends object> {
   /** Bearer token /metrics requires, if any. */
   metricsToken?: string;
   /** Checks a signed report URL and returns the file (GET /reports/…). */
-  download?: (url: URL, requestId: string) => Promise<{ fileName: string; mimeType: string; content: Buffer }>;
+  download?: (
+    url: URL,
+    requestId: string,
+  ) => Promise<{ fileName: string; mimeType: string; sizeBytes: number; content: AsyncIterable<Buffer> }>;
 }
 
 const DOWNLOAD_STATUS: Partial<Record<string, number>> = {
@@ -175,7 +178,7 @@ export class HttpServer<TContext extends object> {
       sendJson(res, 404, errorBody(ErrorCode.NOT_FOUND, 'Report downloads are GET requests to a downloadUrl.'));
       return;
     }
-    let file: { fileName: string; mimeType: string; content: Buffer };
+    let file: { fileName: string; mimeType: string; sizeBytes: number; content: AsyncIterable<Buffer> };
     try {
       file = await this.deps.download(url, requestId);
     } catch (error) {
@@ -188,12 +191,26 @@ export class HttpServer<TContext extends object> {
     const ascii = file.fileName.replace(/[^\x20-\x7e]|["\\]/g, '_');
     res.writeHead(200, {
       'content-type': file.mimeType,
-      'content-length': file.content.length,
+      'content-length': file.sizeBytes,
       'content-disposition': `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(file.fileName)}`,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
     });
-    res.end(req.method === 'HEAD' ? undefined : file.content);
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    // Streamed a few chunks at a time; a file that turns out damaged is cut off, never completed.
+    try {
+      for await (const bytes of file.content) {
+        if (res.destroyed) return; // the client went away
+        if (!res.write(bytes)) await drained(res);
+      }
+      res.end();
+    } catch (error) {
+      this.deps.logger.error({ err: error instanceof Error ? error.message : String(error), requestId }, 'report download cut off');
+      res.destroy();
+    }
   }
 
   private async graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
@@ -246,4 +263,17 @@ export class HttpServer<TContext extends object> {
       res.end();
     }
   }
+}
+
+/** Resolves when `res` can take more data, or is closed. */
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }

@@ -20,6 +20,8 @@ import type { TemplateService } from './template.service';
 export const GENERATED_ACTION = 'datapunk.report.generated';
 export const DOWNLOADED_ACTION = 'datapunk.report.downloaded';
 const CHUNK = 60_000;
+/** Chunks read from the database at a time when a report is downloaded (under half a MiB). */
+const CHUNKS_PER_READ = 8;
 /** A report PENDING this long is taken for one a crashed server left behind. */
 export const ABANDONED_AFTER_MINUTES = 60;
 
@@ -440,12 +442,35 @@ export class ReportService {
     return rows.map(rowToReport);
   }
 
-  async content(id: string): Promise<Buffer> {
-    const rows: { data: Buffer | Uint8Array }[] = await this.deps.dataSource.query(
-      'SELECT data FROM report_chunk WHERE report_id = ? ORDER BY part',
-      [id],
-    );
-    return Buffer.concat(rows.map((r) => Buffer.from(r.data)));
+  /**
+   * A stored report's bytes, read a few chunks at a time, checked against the size and SHA-256
+   * recorded when it was generated. The last chunk is held back until the whole file checks out:
+   * a damaged file throws before its end, so a download of it is cut off instead of completing.
+   */
+  async *content(report: StoredReport): AsyncGenerator<Buffer> {
+    const hash = createHash('sha256');
+    let size = 0;
+    let held: Buffer | null = null;
+    for (let part = 0; ; part += CHUNKS_PER_READ) {
+      const rows: { data: Buffer | Uint8Array }[] = await this.deps.dataSource.query(
+        'SELECT data FROM report_chunk WHERE report_id = ? AND part >= ? AND part < ? ORDER BY part',
+        [report.id, part, part + CHUNKS_PER_READ],
+      );
+      for (const row of rows) {
+        if (held) yield held;
+        held = Buffer.from(row.data);
+        hash.update(held);
+        size += held.length;
+      }
+      if (rows.length < CHUNKS_PER_READ) break;
+    }
+    const sha256 = hash.digest('hex');
+    if (size !== report.sizeBytes || sha256 !== report.sha256) {
+      throw new Error(
+        `report ${report.id} is damaged: ${size} bytes with SHA-256 ${sha256}, generated as ${report.sizeBytes} bytes, ${report.sha256}`,
+      );
+    }
+    if (held) yield held;
   }
 
   /** A URL path that lets its holder download one report until `expires` (seconds since 1970). */
@@ -460,10 +485,11 @@ export class ReportService {
   }
 
   /**
-   * Checks a download URL and returns the report and its bytes; records the download in the chain.
-   * Throws FORBIDDEN for a bad signature, DOWNLOAD_EXPIRED for an expired URL, NOT_FOUND otherwise.
+   * Checks a download URL and returns the report and its bytes (read as they are sent, see
+   * {@link content}); records the download in the chain. Throws FORBIDDEN for a bad signature,
+   * DOWNLOAD_EXPIRED for an expired URL, NOT_FOUND otherwise.
    */
-  async download(url: URL, requestId: string, now = Date.now()): Promise<{ report: StoredReport; content: Buffer }> {
+  async download(url: URL, requestId: string, now = Date.now()): Promise<{ report: StoredReport; content: AsyncIterable<Buffer> }> {
     const match = /^\/reports\/([^/]+)\/([0-9a-f-]{36})$/.exec(url.pathname);
     const keyId = url.searchParams.get('key') ?? '';
     const expires = Number(url.searchParams.get('expires'));
@@ -490,8 +516,7 @@ export class ReportService {
     if (!key || key.revoked_at !== null) throw new AppError(ErrorCode.FORBIDDEN, 'The key this download URL was issued to is revoked.');
     const report = await this.find(tenantId, match[2]);
     if (!report || report.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
-    const content = await this.content(report.id);
     await this.record({ tenantId, keyId, requestId }, DOWNLOADED_ACTION, report, new Date(now));
-    return { report, content };
+    return { report, content: this.content(report) };
   }
 }

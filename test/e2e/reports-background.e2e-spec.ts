@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import mammoth from 'mammoth';
@@ -117,6 +118,16 @@ describe('reports generated in the background', () => {
       const sequences = [...html.matchAll(/<tr><td><p>(\d+)<\/p><\/td><td><p>\d{4}-/g)].map((m) => Number(m[1]));
       expect(sequences).toEqual(Array.from({ length: 2500 }, (_, i) => i + 1));
       expect(html).toContain('r-2500');
+    });
+
+    it('serves a file of many chunks whole: an HTML page over 0.5 MiB, its SHA-256 as recorded', async () => {
+      const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'html', ...PERIOD } }, largeAuditor);
+      const ready = await settled(res.body.data!.generateReport.id, largeAuditor);
+      const file = Buffer.from(await (await fetch(new URL(ready.downloadUrl, env.url))).arrayBuffer());
+      expect(file.length).toBe(ready.sizeBytes);
+      expect(file.length).toBeGreaterThan(8 * 60_000);
+      expect(createHash('sha256').update(file).digest('hex')).toBe(ready.sha256);
+      expect(file.toString('utf8')).toContain('record:r-2500');
     });
 
     it('lists every event once, in order, in a CSV (a format given whole tables)', async () => {

@@ -157,6 +157,20 @@ describe('reports', () => {
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('DOWNLOAD_EXPIRED');
   });
 
+  it('cuts off the download of a file damaged in the database instead of completing it', async () => {
+    const report = (await generate({ type: 'AUDIT_TRAIL', format: 'csv' })).body.data!.generateReport;
+    const [chunk] = await env.sql<{ data: Buffer | Uint8Array }>('SELECT data FROM report_chunk WHERE report_id = ? AND part = 0', [
+      report.id,
+    ]);
+    const damaged = Buffer.from(chunk.data);
+    damaged[damaged.length - 1] ^= 0x01;
+    await env.sql('UPDATE report_chunk SET data = ? WHERE report_id = ? AND part = 0', [damaged, report.id]);
+    // Cut off before the last chunk: the client never holds a complete (wrong) file.
+    await expect(fetchUrl(report.downloadUrl).then((res) => res.arrayBuffer())).rejects.toThrow();
+    await env.sql('UPDATE report_chunk SET data = ? WHERE report_id = ? AND part = 0', [Buffer.from(chunk.data), report.id]);
+    expect(Buffer.from(await (await fetchUrl(report.downloadUrl)).arrayBuffer()).equals(Buffer.from(chunk.data))).toBe(true);
+  });
+
   it("withdraws a key's download URLs when the key is revoked, and answers 404 to a malformed URL", async () => {
     const { key, secret } = await env.app.services.apiKeys.create(TENANT, 'AUDITOR' as never, 'soon revoked');
     const report = (await generate({ type: 'AUDIT_TRAIL', format: 'json' }, secret)).body.data!.generateReport;
