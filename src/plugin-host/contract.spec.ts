@@ -529,6 +529,23 @@ describe('checkPluginEntry', () => {
     expect(report.checks.flatMap((c) => c.problems)).toEqual([]);
     expect(report.pluginId).toBe(name);
   });
+
+  it('passes every check for the documented format example format-acme-grc, which streams tables', async () => {
+    const report = await checkPluginEntry('./docs/examples/format-acme-grc', { cwd: REPO });
+    expect(statuses(report)).toEqual([
+      'load passed',
+      'manifest passed',
+      'options passed',
+      'dependencies passed',
+      'evidence skipped',
+      'categories skipped',
+      'mappings skipped',
+      'behaviour skipped',
+      'render passed',
+      'lifecycle passed',
+    ]);
+    expect(report.checks.flatMap((c) => c.problems)).toEqual([]);
+  });
 });
 
 describe('docs/plugins.md', () => {
@@ -549,6 +566,7 @@ describe('docs/plugins.md', () => {
     'framework-acme-pure-data/package.json',
     'framework-acme-code/index.js',
     'framework-acme-code/package.json',
+    'format-acme-grc/index.js',
   ])('shows docs/examples/%s as it is', (file) => {
     const text = fs.readFileSync(path.join(REPO, 'docs/examples', file), 'utf8');
     const shown = file.endsWith('.json')

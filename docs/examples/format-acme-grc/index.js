@@ -1,0 +1,57 @@
+// index.js: a report as XML for the Acme GRC importer: the integrity stamp, the findings and every
+// table row. It streams tables (plugin API 1.1): an audit trail's rows arrive a page at a time.
+const entities = (text) => String(text).replace(/[&<>"'\t\r\n]/g, (c) => `&#${c.charCodeAt(0)};`);
+// Characters XML 1.0 cannot hold (most control characters, lone surrogates, U+FFFE, U+FFFF) go first.
+// eslint-disable-next-line no-control-regex
+const INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+const xml = (value) =>
+  entities(
+    String(value ?? '')
+      .toWellFormed()
+      .replace(INVALID, ''),
+  );
+
+/** A table's rows a page at a time: `rows`, then each page of `rowPages`. */
+async function* pages(table) {
+  if (table.rows.length > 0) yield table.rows;
+  if (table.rowPages) for await (const page of table.rowPages) yield page;
+}
+
+module.exports = {
+  id: 'format-acme-grc',
+  kind: 'format',
+  version: '1.1.0',
+  apiVersion: '^1.1.0',
+  name: 'Acme GRC import',
+  mimeType: 'application/xml',
+  fileExtension: 'xml',
+  streamsTables: true,
+  async render(model) {
+    const stamp = model.integrity;
+    const out = [
+      '<?xml version="1.0" encoding="UTF-8"?>',
+      `<report title="${xml(model.title)}" tenant="${xml(stamp.tenantId)}" from="${xml(stamp.from)}" to="${xml(stamp.to)}"` +
+        ` headSequence="${stamp.headSequence}" headChainHash="${xml(stamp.headChainHash)}" generatedAt="${xml(stamp.generatedAt)}">`,
+    ];
+    for (const section of model.sections) {
+      out.push(`  <section id="${xml(section.id)}" title="${xml(section.title)}">`);
+      for (const block of section.blocks) {
+        if (block.type === 'finding') {
+          out.push(`    <finding control="${xml(block.controlId)}" status="${xml(block.status)}">${xml(block.title)}</finding>`);
+        } else if (block.type === 'table') {
+          out.push(`    <table caption="${xml(block.caption)}">`);
+          for await (const page of pages(block)) {
+            for (const row of page) {
+              const cells = block.columns.map((column, i) => `<cell name="${xml(column.key)}">${xml(row[i])}</cell>`);
+              out.push(`      <row>${cells.join('')}</row>`);
+            }
+          }
+          out.push('    </table>');
+        }
+      }
+      out.push('  </section>');
+    }
+    out.push('</report>', '');
+    return out.join('\n');
+  },
+};
