@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { DOMParser } from '@xmldom/xmldom';
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import type { PluginLogger, ReportBlock, ReportModel, TableBlock } from '../../src/plugin-api';
@@ -463,5 +465,79 @@ describe('format-docx', () => {
     const bad = await readBack(await render({ ...model, branding: { primaryColor: '"/><w:evil/>', accentColor: 'red' } }));
     expect(bad.documentXml).not.toContain('evil');
     expect(bad.documentXml).toContain('<w:shd w:fill="D9E2F3"');
+  });
+
+  it('is a sound package: every part well-formed XML with a content type, every relationship resolving, ids unique', async () => {
+    const columns = ['Seq.', 'Occurred at', 'Actor', 'Action', 'Resource', 'Outcome', 'Event hash'].map((title) => ({ key: title, title }));
+    async function* pages() {
+      yield Array.from({ length: 120 }, (_, i) => [
+        i + 1,
+        '2026-01-01T00:00:00.000Z',
+        `user-${i}\u0001\uD800`,
+        'record.read',
+        `r-${i}`,
+        'SUCCESS',
+        'ab'.repeat(32),
+      ]);
+    }
+    const wide: ReportModel = {
+      ...model,
+      branding: { primaryColor: '#7B1FA2', accentColor: '#263238', footer: 'Confidential' },
+      sections: [
+        ...model.sections,
+        { id: 'events', title: 'Events', blocks: [{ type: 'table', columns, rows: [], rowPages: pages() }] },
+        model.sections[0],
+      ],
+    };
+    const zip = await JSZip.loadAsync(await render(wide));
+    const names = Object.keys(zip.files).filter((name) => !zip.files[name].dir);
+
+    const problems: string[] = [];
+    const parse = (name: string, text: string) =>
+      new DOMParser({
+        errorHandler: {
+          warning: (m) => problems.push(`${name}: ${m}`),
+          error: (m) => problems.push(`${name}: ${m}`),
+          fatalError: (m) => problems.push(`${name}: ${m}`),
+        },
+      }).parseFromString(text, 'text/xml');
+    const parts = new Map<string, Document>();
+    // What xmldom lets through: characters XML 1.0 cannot hold.
+    const notXml =
+      // eslint-disable-next-line no-control-regex
+      /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+    for (const name of names.filter((n) => /\.(xml|rels)$/.test(n))) {
+      const text = await zip.file(name)!.async('string');
+      if (notXml.test(text)) problems.push(`${name}: a character XML 1.0 cannot hold`);
+      parts.set(name, parse(name, text));
+    }
+    expect(problems).toEqual([]);
+
+    const types = parts.get('[Content_Types].xml')!;
+    const defaults = new Set(Array.from(types.getElementsByTagName('Default')).map((e) => e.getAttribute('Extension')));
+    const overrides = new Set(Array.from(types.getElementsByTagName('Override')).map((e) => e.getAttribute('PartName')));
+    const untyped = names.filter(
+      (n) => n !== '[Content_Types].xml' && !overrides.has(`/${n}`) && !defaults.has(n.slice(n.lastIndexOf('.') + 1)),
+    );
+    expect(untyped).toEqual([]);
+
+    for (const [name, rels] of [...parts].filter(([n]) => n.endsWith('.rels'))) {
+      const base = path.posix.dirname(path.posix.dirname(name)); // word/_rels/document.xml.rels → word
+      for (const rel of Array.from(rels.getElementsByTagName('Relationship'))) {
+        if (rel.getAttribute('TargetMode') === 'External') continue;
+        const target = rel.getAttribute('Target')!;
+        const resolved = target.startsWith('/') ? target.slice(1) : path.posix.normalize(path.posix.join(base === '.' ? '' : base, target));
+        expect(names).toContain(resolved);
+      }
+    }
+
+    const documentXml = await zip.file('word/document.xml')!.async('string');
+    const ids = [...documentXml.matchAll(/<w:bookmarkStart [^>]*w:id="(\d+)"/g)].map((m) => m[1]);
+    expect(new Set(ids).size).toBe(ids.length);
+    // One section per run of orientation, the last one the body's final child, as the schema wants.
+    const orients = [...documentXml.matchAll(/w:orient="(\w+)"/g)].map((m) => m[1]);
+    expect(orients.slice(-3)).toEqual(['portrait', 'landscape', 'portrait']);
+    expect(orients.every((o, i) => (i === 0 ? o === 'portrait' : o !== orients[i - 1]))).toBe(true);
+    expect(documentXml).toMatch(/<w:sectPr>(?:(?!<w:sectPr>)[\s\S])*<\/w:sectPr><\/w:body><\/w:document>$/);
   });
 });
