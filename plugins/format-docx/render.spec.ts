@@ -1,10 +1,22 @@
 import path from 'node:path';
-import { DOMParser } from '@xmldom/xmldom';
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import type { PluginLogger, ReportBlock, ReportModel, TableBlock } from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
 import plugin from './index';
+
+// Loaded without its type declarations, which would pull the DOM library into every file's types.
+interface XmlElement {
+  getAttribute(name: string): string | null;
+}
+interface XmlDocument {
+  getElementsByTagName(name: string): ArrayLike<XmlElement>;
+}
+type ErrorHandler = Record<'warning' | 'error' | 'fatalError', (message: string) => void>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DOMParser } = require('@xmldom/xmldom') as {
+  DOMParser: new (options: { errorHandler: ErrorHandler }) => { parseFromString(text: string, type: string): XmlDocument };
+};
 
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const render = async (model: ReportModel): Promise<Buffer> => Buffer.from(await plugin.render(model, { options: {}, logger }));
@@ -501,7 +513,7 @@ describe('format-docx', () => {
           fatalError: (m) => problems.push(`${name}: ${m}`),
         },
       }).parseFromString(text, 'text/xml');
-    const parts = new Map<string, Document>();
+    const parts = new Map<string, XmlDocument>();
     // What xmldom lets through: characters XML 1.0 cannot hold.
     const notXml =
       // eslint-disable-next-line no-control-regex
