@@ -221,8 +221,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       logger,
       maxRequestBytes: config.limits.maxRequestBytes,
       metricsToken: config.metricsToken,
-      download: async (url, requestId) => {
-        const { report, content } = await services.reports.service.download(url, requestId);
+      download: async (url, requestId, options) => {
+        const { report, content } = await services.reports.service.download(url, requestId, options);
         return { fileName: report.fileName, mimeType: report.mimeType, sizeBytes: report.sizeBytes ?? 0, content };
       },
       ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,

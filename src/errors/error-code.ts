@@ -29,6 +29,8 @@ export enum ErrorCode {
   CHAIN_BUSY = 'CHAIN_BUSY',
   /** The tenant already has REPORT_MAX_PENDING_PER_TENANT reports being generated in the background. */
   REPORT_QUEUE_FULL = 'REPORT_QUEUE_FULL',
+  /** A stored report file that no longer matches its recorded size and SHA-256. */
+  REPORT_DAMAGED = 'REPORT_DAMAGED',
   /** A report download URL past its expiry. */
   DOWNLOAD_EXPIRED = 'DOWNLOAD_EXPIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',

@@ -18,6 +18,7 @@ export interface HttpDeps<TContext extends object> {
   download?: (
     url: URL,
     requestId: string,
+    options: { head: boolean },
   ) => Promise<{ fileName: string; mimeType: string; sizeBytes: number; content: AsyncIterable<Buffer> }>;
 }
 
@@ -25,6 +26,7 @@ const DOWNLOAD_STATUS: Partial<Record<string, number>> = {
   [ErrorCode.FORBIDDEN]: 403,
   [ErrorCode.DOWNLOAD_EXPIRED]: 410,
   [ErrorCode.NOT_FOUND]: 404,
+  [ErrorCode.REPORT_DAMAGED]: 500,
 };
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -180,7 +182,7 @@ export class HttpServer<TContext extends object> {
     }
     let file: { fileName: string; mimeType: string; sizeBytes: number; content: AsyncIterable<Buffer> };
     try {
-      file = await this.deps.download(url, requestId);
+      file = await this.deps.download(url, requestId, { head: req.method === 'HEAD' });
     } catch (error) {
       const code = (error as { extensions?: { code?: string } }).extensions?.code;
       const status = code ? DOWNLOAD_STATUS[code] : undefined;
@@ -200,7 +202,8 @@ export class HttpServer<TContext extends object> {
       res.end();
       return;
     }
-    // Streamed a few chunks at a time; a file that turns out damaged is cut off, never completed.
+    // Streamed a few chunks at a time (checked before, and again as it goes: a file changed in
+    // between is cut off before its last chunk, never completed).
     try {
       for await (const bytes of file.content) {
         if (res.destroyed) return; // the client went away

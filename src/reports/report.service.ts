@@ -442,6 +442,19 @@ export class ReportService {
     return rows.map(rowToReport);
   }
 
+  /** Reads a stored report through once; REPORT_DAMAGED unless its size and SHA-256 are as generated. */
+  private async verify(report: StoredReport): Promise<void> {
+    try {
+      for await (const _bytes of this.content(report));
+    } catch (error) {
+      this.deps.logger.error({ err: error instanceof Error ? error.message : String(error), report: report.id }, 'stored report damaged');
+      throw new AppError(
+        ErrorCode.REPORT_DAMAGED,
+        'The stored file of this report does not match the SHA-256 recorded when it was generated; generate the report again.',
+      );
+    }
+  }
+
   /**
    * A stored report's bytes, read a few chunks at a time, checked against the size and SHA-256
    * recorded when it was generated. The last chunk is held back until the whole file checks out:
@@ -489,7 +502,12 @@ export class ReportService {
    * {@link content}); records the download in the chain. Throws FORBIDDEN for a bad signature,
    * DOWNLOAD_EXPIRED for an expired URL, NOT_FOUND otherwise.
    */
-  async download(url: URL, requestId: string, now = Date.now()): Promise<{ report: StoredReport; content: AsyncIterable<Buffer> }> {
+  async download(
+    url: URL,
+    requestId: string,
+    options: { head?: boolean } = {},
+    now = Date.now(),
+  ): Promise<{ report: StoredReport; content: AsyncIterable<Buffer> }> {
     const match = /^\/reports\/([^/]+)\/([0-9a-f-]{36})$/.exec(url.pathname);
     const keyId = url.searchParams.get('key') ?? '';
     const expires = Number(url.searchParams.get('expires'));
@@ -516,7 +534,13 @@ export class ReportService {
     if (!key || key.revoked_at !== null) throw new AppError(ErrorCode.FORBIDDEN, 'The key this download URL was issued to is revoked.');
     const report = await this.find(tenantId, match[2]);
     if (!report || report.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
+    // The whole file is checked before a byte goes out, so a damaged one gets a coded error.
+    await this.verify(report);
+    if (options.head) return { report, content: nothing() };
+    // Recorded as the download starts: no file leaves without its event in the chain.
     await this.record({ tenantId, keyId, requestId }, DOWNLOADED_ACTION, report, new Date(now));
     return { report, content: this.content(report) };
   }
 }
+
+async function* nothing(): AsyncGenerator<Buffer> {}

@@ -128,6 +128,19 @@ describe('reports generated in the background', () => {
       expect(file.length).toBeGreaterThan(8 * 60_000);
       expect(createHash('sha256').update(file).digest('hex')).toBe(ready.sha256);
       expect(file.toString('utf8')).toContain('record:r-2500');
+
+      // Read as it is sent, a file damaged meanwhile stops before its last chunk.
+      const service = env.app.services.reports.service;
+      const stored = (await service.find(LARGE, ready.id))!;
+      const chunks = Math.ceil(file.length / 60_000);
+      await env.sql('UPDATE report_chunk SET data = ? WHERE report_id = ? AND part = ?', [Buffer.from('tampered'), ready.id, chunks - 1]);
+      let yielded = 0;
+      await expect(
+        (async () => {
+          for await (const _chunk of service.content(stored)) yielded += 1;
+        })(),
+      ).rejects.toThrow(/is damaged/);
+      expect(yielded).toBe(chunks - 1);
     });
 
     it('lists every event once, in order, in a CSV (a format given whole tables)', async () => {

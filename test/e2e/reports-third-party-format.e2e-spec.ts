@@ -59,6 +59,18 @@ describe('a third-party format plugin (the documented example)', () => {
     expect(xml).toContain('FAILURE: &#60;script&#62;alert(1)&#60;/script&#62; &#34;quoted&#34; &#38; &#39;single&#39;');
   });
 
+  it('shows charts as tables of their data and the signed checkpoint, as the format contract asks', async () => {
+    await env.app.services.checkpoints.issue(TENANT);
+    const res = await env.gql(GENERATE, { input: { type: 'SECURITY_INCIDENTS', format: 'acme-grc', ...PERIOD } }, auditor);
+    expect(res.body.errors).toBeUndefined();
+    const xml = Buffer.from(await (await fetch(new URL(res.body.data!.generateReport.downloadUrl, env.url))).arrayBuffer()).toString(
+      'utf8',
+    );
+    expect(xml).toMatch(/<checkpoint sequence="\d+" chainHash="[0-9a-f]{64}" keyId="[^"]+" signature="[^"]+" issuedAt="[^"]+"\/>/);
+    const chart = /<table caption="Failures, denials and errors per day">\n([\s\S]*?)\n {4}<\/table>/.exec(xml);
+    expect(chart![1]).toMatch(/<row><cell name="label">\d{4}-\d{2}-\d{2}<\/cell><cell name="Events">\d+<\/cell><\/row>/);
+  });
+
   it('is refused by name when it is not loaded, listing the formats that are', async () => {
     const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'acme-pdf', ...PERIOD } }, auditor);
     expect(res.body.errors?.[0].extensions).toMatchObject({ code: 'INVALID_ARGUMENT' });

@@ -157,18 +157,33 @@ describe('reports', () => {
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('DOWNLOAD_EXPIRED');
   });
 
-  it('cuts off the download of a file damaged in the database instead of completing it', async () => {
+  it('refuses to serve a file damaged in the database (500 REPORT_DAMAGED) and records no download', async () => {
     const report = (await generate({ type: 'AUDIT_TRAIL', format: 'csv' })).body.data!.generateReport;
+    const downloads = () =>
+      count("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.downloaded' AND resource_id = ?", [
+        TENANT,
+        report.id,
+      ]);
     const [chunk] = await env.sql<{ data: Buffer | Uint8Array }>('SELECT data FROM report_chunk WHERE report_id = ? AND part = 0', [
       report.id,
     ]);
     const damaged = Buffer.from(chunk.data);
-    damaged[damaged.length - 1] ^= 0x01;
+    damaged[damaged.length - 1] ^= 0x01; // same size, other bytes
     await env.sql('UPDATE report_chunk SET data = ? WHERE report_id = ? AND part = 0', [damaged, report.id]);
-    // Cut off before the last chunk: the client never holds a complete (wrong) file.
-    await expect(fetchUrl(report.downloadUrl).then((res) => res.arrayBuffer())).rejects.toThrow();
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(new URL(report.downloadUrl, env.url), { method });
+      expect(res.status).toBe(500);
+      if (method === 'GET') expect(((await res.json()) as any).errors[0].extensions.code).toBe('REPORT_DAMAGED');
+    }
+    expect(await downloads()).toBe(0);
+
     await env.sql('UPDATE report_chunk SET data = ? WHERE report_id = ? AND part = 0', [Buffer.from(chunk.data), report.id]);
+    const head = await fetch(new URL(report.downloadUrl, env.url), { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(Number(head.headers.get('content-length'))).toBe(report.sizeBytes);
+    expect(await downloads()).toBe(0); // HEAD sends no file, so it is no download
     expect(Buffer.from(await (await fetchUrl(report.downloadUrl)).arrayBuffer()).equals(Buffer.from(chunk.data))).toBe(true);
+    expect(await downloads()).toBe(1);
   });
 
   it("withdraws a key's download URLs when the key is revoked, and answers 404 to a malformed URL", async () => {

@@ -1,7 +1,8 @@
 // index.js: a report as XML for the Acme GRC importer: the integrity stamp, the findings and every
 // table row. It streams tables (plugin API 1.1): an audit trail's rows arrive a page at a time.
 const entities = (text) => String(text).replace(/[&<>"'\t\r\n]/g, (c) => `&#${c.charCodeAt(0)};`);
-// Characters XML 1.0 cannot hold (most control characters, lone surrogates, U+FFFE, U+FFFF) go first.
+// What XML 1.0 cannot hold goes first: most control characters and U+FFFE/U+FFFF are dropped,
+// a lone surrogate becomes U+FFFD.
 // eslint-disable-next-line no-control-regex
 const INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 const xml = (value) =>
@@ -15,6 +16,13 @@ const xml = (value) =>
 async function* pages(table) {
   if (table.rows.length > 0) yield table.rows;
   if (table.rowPages) for await (const page of table.rowPages) yield page;
+}
+
+/** A chart as the table of its data: a label column, then a column per series. */
+function chartTable(chart) {
+  const columns = [{ key: 'label' }, ...chart.series.map((series) => ({ key: series.name }))];
+  const rows = chart.labels.map((label, i) => [label, ...chart.series.map((series) => series.values[i] ?? null)]);
+  return { caption: chart.title, columns, rows };
 }
 
 module.exports = {
@@ -33,16 +41,24 @@ module.exports = {
       `<report title="${xml(model.title)}" tenant="${xml(stamp.tenantId)}" from="${xml(stamp.from)}" to="${xml(stamp.to)}"` +
         ` headSequence="${stamp.headSequence}" headChainHash="${xml(stamp.headChainHash)}" generatedAt="${xml(stamp.generatedAt)}">`,
     ];
+    const checkpoint = stamp.checkpoint;
+    if (checkpoint) {
+      out.push(
+        `  <checkpoint sequence="${checkpoint.sequence}" chainHash="${xml(checkpoint.chainHash)}" keyId="${xml(checkpoint.keyId)}"` +
+          ` signature="${xml(checkpoint.signature)}" issuedAt="${xml(checkpoint.issuedAt)}"/>`,
+      );
+    }
     for (const section of model.sections) {
       out.push(`  <section id="${xml(section.id)}" title="${xml(section.title)}">`);
       for (const block of section.blocks) {
         if (block.type === 'finding') {
           out.push(`    <finding control="${xml(block.controlId)}" status="${xml(block.status)}">${xml(block.title)}</finding>`);
-        } else if (block.type === 'table') {
-          out.push(`    <table caption="${xml(block.caption)}">`);
-          for await (const page of pages(block)) {
+        } else if (block.type === 'table' || block.type === 'chart') {
+          const table = block.type === 'chart' ? chartTable(block) : block;
+          out.push(`    <table caption="${xml(table.caption)}">`);
+          for await (const page of pages(table)) {
             for (const row of page) {
-              const cells = block.columns.map((column, i) => `<cell name="${xml(column.key)}">${xml(row[i])}</cell>`);
+              const cells = table.columns.map((column, i) => `<cell name="${xml(column.key)}">${xml(row[i])}</cell>`);
               out.push(`      <row>${cells.join('')}</row>`);
             }
           }
