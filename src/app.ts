@@ -191,9 +191,16 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         templates: tenantTemplates,
       },
     };
-    // Reports a stopped server left PENDING an hour ago will not finish; a stopping server finishes its own first.
-    await services.reports.service.failAbandoned(ABANDONED_AFTER_MINUTES);
-    cleanup.unshift(() => services.reports.service.drain(config.shutdownTimeoutMs));
+    // Reports a crashed server left PENDING an hour ago will not finish: failed now and every ten
+    // minutes, so that no client polls one for ever. A stopping server finishes its own first.
+    const reportService = services.reports.service;
+    await reportService.failAbandoned(ABANDONED_AFTER_MINUTES);
+    const sweep = setInterval(() => {
+      reportService.failAbandoned(ABANDONED_AFTER_MINUTES).catch((err: unknown) => logger.error({ err }, 'abandoned report sweep failed'));
+    }, 10 * 60_000);
+    sweep.unref();
+    cleanup.unshift(async () => clearInterval(sweep));
+    cleanup.unshift(() => reportService.drain(config.shutdownTimeoutMs));
 
     const apollo = new ApolloServer<RequestContext>({
       schema: await buildAppSchema(),
