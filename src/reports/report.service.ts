@@ -498,9 +498,10 @@ export class ReportService {
   }
 
   /**
-   * Checks a download URL and returns the report and its bytes (read as they are sent, see
-   * {@link content}); records the download in the chain. Throws FORBIDDEN for a bad signature,
-   * DOWNLOAD_EXPIRED for an expired URL, NOT_FOUND otherwise.
+   * Checks a download URL and the stored file, and returns the report and its bytes (read as
+   * they are sent, see {@link content}); records the download in the chain unless `head`. Throws
+   * FORBIDDEN for a bad signature or a revoked key, DOWNLOAD_EXPIRED for an expired URL,
+   * REPORT_DAMAGED for a file that no longer matches its SHA-256, NOT_FOUND otherwise.
    */
   async download(
     url: URL,
