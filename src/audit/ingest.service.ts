@@ -5,6 +5,29 @@ import type { ChainStore } from './chain-store';
 import { type AuditEventInputShape, type EventLimits, prepareEvents } from './event-validation';
 import type { Receipt } from './chain-append';
 import type { Classifier } from '../compliance/classifier';
+import { ActorType, type Classification, OutcomeStatus, type Severity } from './audit-event.model';
+
+/** This service, as the source of the events it writes itself. */
+export const SERVER_SOURCE = 'datapunk-audit';
+
+/**
+ * An event the server writes about what an API key did (a `datapunk.` action): refusals,
+ * attestations, reports, templates.
+ */
+export interface ServerEvent {
+  /** The key that acted: the event's actor. */
+  keyId: string;
+  requestId: string;
+  action: string;
+  resource: { type: string; id: string; name?: string };
+  /** SUCCESS unless given. */
+  outcome?: { status: OutcomeStatus; reason?: string };
+  severity: Severity;
+  classification: Classification;
+  metadata?: Record<string, unknown>;
+  /** Now unless given. */
+  occurredAt?: string;
+}
 
 /** recordAuditEvents: validate the whole batch, then append it to the tenant chain atomically. */
 export class IngestService {
@@ -37,5 +60,28 @@ export class IngestService {
     stop();
     this.metrics.eventsRecorded.inc(written);
     return { receipts, recordedCount: written };
+  }
+
+  /** Records one {@link ServerEvent} in the tenant's chain (trusted: reserved actions allowed); its receipt. */
+  async recordServerEvent(tenantId: string, event: ServerEvent): Promise<Receipt> {
+    const { receipts } = await this.record(
+      tenantId,
+      [
+        {
+          occurredAt: event.occurredAt ?? new Date().toISOString(),
+          actor: { id: event.keyId, type: ActorType.API_KEY },
+          action: event.action,
+          resource: event.resource,
+          outcome: event.outcome ?? { status: OutcomeStatus.SUCCESS },
+          severity: event.severity,
+          classification: event.classification,
+          requestId: event.requestId,
+          sourceService: SERVER_SOURCE,
+          ...(event.metadata ? { metadata: event.metadata } : {}),
+        },
+      ],
+      { trusted: true },
+    );
+    return receipts[0];
   }
 }

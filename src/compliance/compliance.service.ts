@@ -1,4 +1,4 @@
-import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import { Classification, Severity } from '../audit/audit-event.model';
 import type { AuditEventRepository, StoredEvent } from '../audit/audit-event.repository';
 import type { IngestService } from '../audit/ingest.service';
 import type { Cache } from '../cache/cache';
@@ -269,24 +269,16 @@ export class ComplianceService {
     }
     const attestedAt = now.toISOString();
     const expiresAt = new Date(expires).toISOString();
-    const { receipts } = await this.deps.ingest.record(
-      by.tenantId,
-      [
-        {
-          occurredAt: attestedAt,
-          actor: { id: by.keyId, type: ActorType.API_KEY, displayName: null },
-          action: ATTESTED_ACTION,
-          resource: { type: ATTESTED_RESOURCE, id: `${input.frameworkId}:${control.id}`, name: control.title.slice(0, 1024) },
-          outcome: { status: OutcomeStatus.SUCCESS },
-          severity: Severity.NOTICE,
-          classification: Classification.INTERNAL,
-          requestId: by.requestId,
-          sourceService: 'datapunk-audit',
-          metadata: { frameworkId: input.frameworkId, controlId: control.id, status: input.status, note, expiresAt },
-        },
-      ],
-      { trusted: true },
-    );
+    const receipt = await this.deps.ingest.recordServerEvent(by.tenantId, {
+      occurredAt: attestedAt,
+      keyId: by.keyId,
+      requestId: by.requestId,
+      action: ATTESTED_ACTION,
+      resource: { type: ATTESTED_RESOURCE, id: `${input.frameworkId}:${control.id}`, name: control.title.slice(0, 1024) },
+      severity: Severity.NOTICE,
+      classification: Classification.INTERNAL,
+      metadata: { frameworkId: input.frameworkId, controlId: control.id, status: input.status, note, expiresAt },
+    });
     return {
       frameworkId: input.frameworkId,
       controlId: control.id,
@@ -295,7 +287,7 @@ export class ComplianceService {
       attestedAt,
       expiresAt,
       attestedBy: by.keyId,
-      sequence: receipts[0].sequence,
+      sequence: receipt.sequence,
     };
   }
 

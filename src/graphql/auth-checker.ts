@@ -2,7 +2,7 @@ import type { AuthChecker } from 'type-graphql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Role } from '../auth/role';
-import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import { Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import type { RequestContext } from './context';
 
 /** The action of the event recorded for every refused operation (the auditors are audited). */
@@ -18,23 +18,15 @@ async function recordDenial(context: RequestContext, operation: string, roles: r
   if (!principal || deniedOperations.has(operation)) return;
   deniedOperations.add(operation);
   try {
-    await services.ingest.record(
-      principal.tenantId,
-      [
-        {
-          occurredAt: new Date().toISOString(),
-          actor: { id: principal.keyId, type: ActorType.API_KEY },
-          action: DENIED_ACTION,
-          resource: { type: 'graphql_field', id: operation },
-          outcome: { status: OutcomeStatus.DENIED, reason: `role ${principal.role} is not one of ${roles.join(', ')}` },
-          severity: Severity.WARNING,
-          classification: Classification.INTERNAL,
-          requestId,
-          sourceService: 'datapunk-audit',
-        },
-      ],
-      { trusted: true },
-    );
+    await services.ingest.recordServerEvent(principal.tenantId, {
+      keyId: principal.keyId,
+      requestId,
+      action: DENIED_ACTION,
+      resource: { type: 'graphql_field', id: operation },
+      outcome: { status: OutcomeStatus.DENIED, reason: `role ${principal.role} is not one of ${roles.join(', ')}` },
+      severity: Severity.WARNING,
+      classification: Classification.INTERNAL,
+    });
   } catch (err) {
     logger.error({ err: (err as Error)?.message, requestId, operation }, 'could not record a denied request');
   }

@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
-import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import { Classification, Severity } from '../audit/audit-event.model';
 import type { StoredTemplate } from './template.service';
 import { Role } from '../auth/role';
 import { AuditEventFilter } from '../audit/audit-event.types';
@@ -261,22 +261,13 @@ const templateOf = (t: StoredTemplate): ReportTemplateInfo => Object.assign(new 
 /** Template changes shape what auditors receive: each is an event in the chain. */
 async function recordTemplate(ctx: RequestContext, change: 'created' | 'updated' | 'deleted', t: StoredTemplate): Promise<void> {
   const { tenantId, keyId } = principalOf(ctx);
-  await ctx.services.ingest.record(
-    tenantId,
-    [
-      {
-        occurredAt: new Date().toISOString(),
-        actor: { id: keyId, type: ActorType.API_KEY },
-        action: `datapunk.report.template.${change}`,
-        resource: { type: 'report_template', id: t.id, name: t.name },
-        outcome: { status: OutcomeStatus.SUCCESS },
-        severity: Severity.NOTICE,
-        classification: Classification.INTERNAL,
-        requestId: ctx.requestId,
-        sourceService: 'datapunk-audit',
-        metadata: { type: t.type, version: t.version },
-      },
-    ],
-    { trusted: true },
-  );
+  await ctx.services.ingest.recordServerEvent(tenantId, {
+    keyId,
+    requestId: ctx.requestId,
+    action: `datapunk.report.template.${change}`,
+    resource: { type: 'report_template', id: t.id, name: t.name },
+    severity: Severity.NOTICE,
+    classification: Classification.INTERNAL,
+    metadata: { type: t.type, version: t.version },
+  });
 }

@@ -2,7 +2,7 @@ import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
 import { atomically, type Statement } from '../database/atomically';
-import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import { Classification, Severity } from '../audit/audit-event.model';
 import type { IngestService } from '../audit/ingest.service';
 import type { SigningKey } from '../audit/signing-key';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
@@ -397,33 +397,25 @@ export class ReportService {
     r: StoredReport,
     now: Date,
   ): Promise<void> {
-    await this.deps.ingest.record(
-      by.tenantId,
-      [
-        {
-          occurredAt: now.toISOString(),
-          actor: { id: by.keyId, type: ActorType.API_KEY },
-          action,
-          resource: { type: 'report', id: r.id, name: r.fileName },
-          outcome: { status: OutcomeStatus.SUCCESS },
-          severity: Severity.NOTICE,
-          classification: Classification.CONFIDENTIAL,
-          requestId: by.requestId,
-          sourceService: 'datapunk-audit',
-          metadata: {
-            type: r.type,
-            format: r.format,
-            sha256: r.sha256,
-            sizeBytes: r.sizeBytes,
-            headSequence: r.headSequence,
-            frameworkId: r.frameworkId,
-            templateId: r.templateId,
-            templateVersion: r.templateVersion,
-          },
-        },
-      ],
-      { trusted: true },
-    );
+    await this.deps.ingest.recordServerEvent(by.tenantId, {
+      occurredAt: now.toISOString(),
+      keyId: by.keyId,
+      requestId: by.requestId,
+      action,
+      resource: { type: 'report', id: r.id, name: r.fileName },
+      severity: Severity.NOTICE,
+      classification: Classification.CONFIDENTIAL,
+      metadata: {
+        type: r.type,
+        format: r.format,
+        sha256: r.sha256,
+        sizeBytes: r.sizeBytes,
+        headSequence: r.headSequence,
+        frameworkId: r.frameworkId,
+        templateId: r.templateId,
+        templateVersion: r.templateVersion,
+      },
+    });
   }
 
   async find(tenantId: string, id: string): Promise<StoredReport | null> {
