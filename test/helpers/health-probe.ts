@@ -1,0 +1,104 @@
+import { spawn } from 'node:child_process';
+
+/** What a probe saw: every /healthz latency in milliseconds, and the requests that failed. */
+export interface ProbeResult {
+  latencies: number[];
+  failures: number;
+  p99: number;
+  max: number;
+}
+
+/** The p99 every abuse test holds the server to (HEALTH_P99_MS raises it only for a local look). */
+export const HEALTH_P99_MS = Number(process.env.HEALTH_P99_MS ?? 100);
+
+// Runs in its own process, so that work the test itself does (building a 16 MiB document, parsing
+// a large answer) never delays a probe: what it measures is the server alone.
+const PROBE_SCRIPT = `
+const http = require('node:http');
+const target = new URL(process.argv[1]);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const latencies = [];
+let failures = 0;
+let stopping = false;
+process.stdin.on('data', () => (stopping = true));
+process.stdin.on('end', () => (stopping = true));
+function once() {
+  return new Promise((resolve) => {
+    const started = process.hrtime.bigint();
+    const req = http.get({ host: target.hostname, port: target.port, path: '/healthz', agent, timeout: 30000 }, (res) => {
+      res.resume();
+      res.on('end', () => {
+        if (res.statusCode === 200) latencies.push(Number(process.hrtime.bigint() - started) / 1e6);
+        else failures += 1;
+        resolve();
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => { failures += 1; resolve(); });
+  });
+}
+(async () => {
+  process.stdout.write('ready\\n');
+  while (!stopping) {
+    await once();
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  process.stdout.write(JSON.stringify({ latencies, failures }) + '\\n');
+  agent.destroy();
+})();
+`;
+
+/**
+ * Probes `/healthz` of the server at `url` every 20 ms from a child process until `stop()`.
+ * A probe needs a server in another process too (env.spawnServer), or the test's own work counts.
+ */
+export async function startHealthProbe(url: string): Promise<{ stop(): Promise<ProbeResult> }> {
+  const child = spawn(process.execPath, ['-e', PROBE_SCRIPT, url], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (out.startsWith('ready\n')) {
+        child.stdout.off('data', check);
+        resolve();
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', (code) => reject(new Error(`health probe exited with ${code}`)));
+  });
+  return {
+    stop: () =>
+      new Promise<ProbeResult>((resolve, reject) => {
+        child.once('exit', () => {
+          try {
+            const { latencies, failures } = JSON.parse(out.slice('ready\n'.length).trim()) as { latencies: number[]; failures: number };
+            const sorted = [...latencies].sort((a, b) => a - b);
+            const p99 = sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(sorted.length * 0.99) - 1)] : Infinity;
+            resolve({ latencies, failures, p99, max: sorted.at(-1) ?? Infinity });
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        child.stdin.end();
+      }),
+  };
+}
+
+/**
+ * Runs `attack` while probing `url`, and returns what the attack returned with what the probe saw.
+ * At least `minSamples` probes are taken, so a p99 over a very short attack still means something.
+ */
+export async function whileProbing<T>(url: string, attack: () => Promise<T>, minSamples = 20): Promise<{ result: T; probe: ProbeResult }> {
+  const probe = await startHealthProbe(url);
+  let result: T;
+  try {
+    result = await attack();
+  } catch (error) {
+    await probe.stop().catch(() => undefined);
+    throw error;
+  }
+  // Keep probing briefly after the attack, so work it left running on the server is seen too.
+  const started = Date.now();
+  while (Date.now() - started < minSamples * 25) await new Promise((r) => setTimeout(r, 25));
+  return { result, probe: await probe.stop() };
+}
