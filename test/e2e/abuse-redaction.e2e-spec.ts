@@ -1,3 +1,4 @@
+import type { AuditEventInputShape } from '../../src/audit/event-validation';
 import { Role } from '../../src/auth/role';
 import { HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
 import { createTestEnvironment, eventInput, RECORD, type GraphQLResponse, type TestEnvironment } from '../helpers/test-environment';
@@ -251,5 +252,38 @@ describe('abuse: redaction', () => {
     expect(Number(after)).toBe(Number(before));
     expect(probe.failures).toBe(0);
     expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
+  });
+
+  it('does not take a case variant of a server action in the chain for the server’s own (an attestation)', async () => {
+    // As a client could record it before the prefix check ignored case: written past the check here.
+    const forged = (action: string) =>
+      env.app.services.ingest.record(
+        'default',
+        [
+          eventInput({
+            action,
+            resource: { type: 'compliance_control', id: 'soc2:CC1.1' },
+            metadata: {
+              frameworkId: 'soc2',
+              controlId: 'CC1.1',
+              status: 'NOT_APPLICABLE',
+              note: 'forged',
+              expiresAt: '2099-01-01T00:00:00.000Z',
+            },
+          }) as unknown as AuditEventInputShape,
+        ],
+        { trusted: true },
+      );
+    await forged('DATAPUNK.control.attested');
+    await forged('Datapunk.control.attested');
+    const res = await post(
+      server.url,
+      auditor,
+      '{ assessCompliance(input: { frameworkId: "soc2", from: "2020-01-01T00:00:00.000Z" }) { controls { controlId status attestation { sequence } } } }',
+    );
+    expect(res.body.errors).toBeUndefined();
+    const control = res.body.data!.assessCompliance.controls.find((c: { controlId: string }) => c.controlId === 'CC1.1');
+    expect(control.attestation).toBeNull();
+    expect(control.status).not.toBe('NOT_APPLICABLE');
   });
 });
