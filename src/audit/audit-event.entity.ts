@@ -7,7 +7,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
  */
 @Entity({ name: 'audit_event' })
 @Index('uq_audit_event_tenant_sequence', ['tenantId', 'sequence'], { unique: true })
-@Index('uq_audit_event_tenant_idempotency', ['tenantId', 'idempotencyKey'], { unique: true })
+// An idempotency key belongs to the API key that wrote it: another key's retry is a new event, never an answer about it.
+@Index('uq_audit_event_tenant_idempotency_scope', ['tenantId', 'idempotencyScope', 'idempotencyKey'], { unique: true })
 @Index('ix_audit_event_occurred', ['tenantId', 'occurredAt'])
 @Index('ix_audit_event_actor', ['tenantId', 'actorId'])
 @Index('ix_audit_event_actor_type', ['tenantId', 'actorType'])
@@ -88,6 +89,14 @@ export class AuditEventEntity {
 
   @Column({ name: 'idempotency_key', type: 'varchar', length: 128, nullable: true })
   idempotencyKey!: string | null;
+
+  /**
+   * Id of the API key that wrote the event under `idempotencyKey` (ADR 0016); '' when there is no
+   * key, for the server's own events, and for keyed events written before keys were scoped whose
+   * writer cannot be known (no API key replays those). Not part of the hash.
+   */
+  @Column({ name: 'idempotency_scope', type: 'varchar', length: 36, default: '' })
+  idempotencyScope!: string;
 
   /** SHA-256 of the canonical client payload, to tell an idempotent retry from a conflicting one. */
   @Column({ name: 'payload_hash', type: 'varchar', length: 64 })

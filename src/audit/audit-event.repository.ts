@@ -26,8 +26,8 @@ export interface EventLabels {
   tags: string[];
 }
 
-/** Every stored column a read needs (the payload hash only serves idempotency). */
-const COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'payload_hash').map((c) => `e.${c} AS ${c}`);
+/** Every stored column a read needs (the payload hash and the scope only serve idempotency). */
+const COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'payload_hash' && c !== 'idempotency_scope').map((c) => `e.${c} AS ${c}`);
 
 export function mapEventRow(r: Record<string, unknown>): StoredEvent {
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));

@@ -15,6 +15,8 @@ import {
   AuditEventFilter,
   AuditEventGroupBy,
   AuditEventStats,
+  CHAIN_HASH_DESCRIPTION,
+  HASH_DESCRIPTION,
   RecordAuditEventsInput,
   RecordAuditEventsPayload,
   SortOrder,
@@ -34,7 +36,8 @@ export const recordAuditEventsResolver: GraphQLFieldResolver<
   { input: { events: AuditEventInputShape[] } }
 > = async (_root, args, context) => {
   await authorize(context, RECORD_ROLES, 'Mutation.recordAuditEvents');
-  return context.services.ingest.record(principalOf(context).tenantId, args.input.events);
+  const { tenantId, keyId } = principalOf(context);
+  return context.services.ingest.record(tenantId, args.input.events, { keyId });
 };
 
 /** The filter with its `control` compiled to that control's evidence condition (NOT_FOUND if unknown). */
@@ -46,11 +49,15 @@ function eventQuery(filter: AuditEventFilter | undefined, ctx: RequestContext): 
   return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
 }
 
-/** VIEWER keys never see network identifiers, nor the metadata of CONFIDENTIAL and RESTRICTED events. */
+/**
+ * VIEWER keys never see network identifiers, nor the metadata of CONFIDENTIAL and RESTRICTED events,
+ * nor any event's `hash` or `chainHash` (ADR 0016).
+ */
 export function present(event: StoredEvent, role: Role): AuditEvent {
   const redactedFields: string[] = [];
   let { actor, metadata } = event;
-  if (role === Role.VIEWER) {
+  const viewer = role === Role.VIEWER;
+  if (viewer) {
     if (actor.ip !== null || actor.userAgent !== null) {
       actor = { ...actor, ip: null, userAgent: null };
       redactedFields.push('actor.ip', 'actor.userAgent');
@@ -59,16 +66,15 @@ export function present(event: StoredEvent, role: Role): AuditEvent {
       metadata = null;
       redactedFields.push('metadata');
     }
+    // Not only this event's: chainHash(n-1) and hash(n+1) check a guess of event n offline too.
+    redactedFields.push('hash', 'chainHash');
   }
-  // A hash over withheld values would let a caller confirm guesses of them (an IPv4 address is 2^32 tries).
-  if (redactedFields.length) redactedFields.push('hash', 'chainHash');
-  const hidden = redactedFields.length > 0;
   return Object.assign(new AuditEvent(), {
     ...event,
     actor,
     metadata,
-    hash: hidden ? null : event.hash,
-    chainHash: hidden ? null : event.chainHash,
+    hash: viewer ? null : event.hash,
+    chainHash: viewer ? null : event.chainHash,
     redactedFields,
   });
 }
@@ -81,7 +87,8 @@ export class AuditEventResolver {
       'Records one to MAX_EVENTS_PER_BATCH events atomically and answers only after they are committed. Errors: INVALID_EVENT, BATCH_TOO_LARGE, IDEMPOTENCY_CONFLICT, CHAIN_BUSY — in every case nothing was written.',
   })
   async recordAuditEvents(@Arg('input', () => RecordAuditEventsInput) input: RecordAuditEventsInput, @Ctx() ctx: RequestContext) {
-    return ctx.services.ingest.record(principalOf(ctx).tenantId, input.events);
+    const { tenantId, keyId } = principalOf(ctx);
+    return ctx.services.ingest.record(tenantId, input.events, { keyId });
   }
 
   @Authorized(...READ_ROLES)
@@ -147,6 +154,17 @@ export class AuditEventResolver {
       ctx.services.events.count(tenantId, query),
     ]);
     return { groupBy, total, groups };
+  }
+
+  // Backstops to present(): an event reached by a path that forgot it still shows a VIEWER no chain material.
+  @FieldResolver(() => String, { nullable: true, description: HASH_DESCRIPTION })
+  hash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+    return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.hash : null;
+  }
+
+  @FieldResolver(() => String, { nullable: true, description: CHAIN_HASH_DESCRIPTION })
+  chainHash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+    return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.chainHash : null;
   }
 
   @FieldResolver(() => [String], { description: 'Data categories, e.g. PII, PHI.' })

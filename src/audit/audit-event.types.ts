@@ -97,7 +97,7 @@ export class AuditEventInput {
   @Field(() => String, {
     nullable: true,
     description:
-      'Retry key: the same key with the same event returns the original receipt; with another event it is an IDEMPOTENCY_CONFLICT.',
+      'Retry key, scoped to your API key: the same key with the same event returns the original receipt; with another event it is an IDEMPOTENCY_CONFLICT. Another API key using the same text records a new event of its own.',
   })
   idempotencyKey?: string | null;
 }
@@ -202,6 +202,11 @@ export class Tenant {
   createdAt!: string;
 }
 
+/** Why VIEWER keys get no chain material (ADR 0016). */
+export const HASH_DESCRIPTION =
+  'SHA-256 (hex) of the canonical JSON of the event. Always null for VIEWER keys, on every event: with the hashes of neighbouring events a guess of a redacted field could be checked offline.';
+export const CHAIN_HASH_DESCRIPTION = 'SHA-256(previous chainHash ‖ hash), hex. Null when hash is (always for VIEWER keys).';
+
 @ObjectType({ description: 'A recorded, immutable audit event.' })
 export class AuditEvent {
   @Field(() => ID, { description: 'Server-assigned, time-sortable UUIDv7.' })
@@ -235,13 +240,9 @@ export class AuditEvent {
   metadata!: Record<string, unknown> | null;
   @Field(() => String, { nullable: true })
   idempotencyKey!: string | null;
-  @Field(() => String, {
-    nullable: true,
-    description:
-      'SHA-256 (hex) of the canonical JSON of the event. Null when fields are redacted for the caller (it would confirm guesses of them).',
-  })
+  @Field(() => String, { nullable: true, description: HASH_DESCRIPTION })
   hash!: string | null;
-  @Field(() => String, { nullable: true, description: 'SHA-256(previous chainHash ‖ hash), hex. Null when hash is.' })
+  @Field(() => String, { nullable: true, description: CHAIN_HASH_DESCRIPTION })
   chainHash!: string | null;
   @Field(() => [String], { description: 'Names of fields withheld from this caller (role-based redaction).' })
   redactedFields!: string[];

@@ -135,6 +135,7 @@ describe('planAppend', () => {
     expect(col(row, 'metadata')).toBe('{"a":1,"b":2}');
     expect(col(row, 'idempotency_key')).toBe('k-1');
     expect(col(row, 'payload_hash')).toBe(event.payloadHash);
+    expect(col(row, 'idempotency_scope')).toBe(''); // no writer given: the server's own
     expect(col(row, 'hash')).toBe(plan.receipts[0].hash);
     expect(col(row, 'chain_hash')).toBe(plan.receipts[0].chainHash);
     expect(LABEL_COLUMNS).toEqual(['event_id', 'kind', 'value', 'tenant_id', 'sequence']);
@@ -207,7 +208,13 @@ describe('planAppend', () => {
       expect(plan.receipts.map((r) => r.replayed)).toEqual([false, false]);
     });
 
-    it('refuses a key stored for another payload with IDEMPOTENCY_CONFLICT naming the event', () => {
+    it('stores a keyed event under the API key that wrote it, and an unkeyed one under no key', () => {
+      const plan = planAppend('default', GENESIS, [prepared({ idempotencyKey: 'k-1' }), prepared()], new Map(), NOW, ids(), 'key-a');
+      expect(plan.eventRows.map((r) => col(r, 'idempotency_scope'))).toEqual(['key-a', '']);
+      expect(plan.eventRows.map((r) => col(r, 'idempotency_key'))).toEqual(['k-1', null]);
+    });
+
+    it('refuses a key stored for another payload with IDEMPOTENCY_CONFLICT naming nothing of the stored event', () => {
       const stored = new Map<string, KeyedReceipt>([
         [
           'k-1',
@@ -233,6 +240,9 @@ describe('planAppend', () => {
         ),
       );
       expect(problems.map((p) => p.path)).toEqual(['events[1].idempotencyKey']);
+      // Neither its sequence, id nor hashes: a conflict must not describe what is stored.
+      const text = JSON.stringify(problems);
+      for (const stored of ['old', '7', 'h'.repeat(64), 'c'.repeat(64)]) expect(text).not.toContain(stored);
     });
 
     it('refuses a key reused within one batch for another payload, and reports every conflict', () => {

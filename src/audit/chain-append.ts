@@ -64,6 +64,7 @@ export const EVENT_COLUMNS = [
   'metadata',
   'idempotency_key',
   'payload_hash',
+  'idempotency_scope',
   'sequence',
   'recorded_at',
   'hash',
@@ -72,8 +73,22 @@ export const EVENT_COLUMNS = [
 
 export const LABEL_COLUMNS = ['event_id', 'kind', 'value', 'tenant_id', 'sequence'] as const;
 
-/** An event's column values that do not depend on its place in the chain (EVENT_COLUMNS order). */
-export function staticEventValues(tenantId: string, id: string, e: PreparedEvent): (string | number | null)[] {
+/**
+ * The idempotency scope of an event (ADR 0016): the id of the API key that wrote it when it carries
+ * an idempotency key, so that only that key's retries find it; '' otherwise.
+ */
+export const idempotencyScope = (e: PreparedEvent, writer: string | null): string => (e.idempotencyKey !== null ? (writer ?? '') : '');
+
+/**
+ * An event's column values that do not depend on its place in the chain (EVENT_COLUMNS order);
+ * `writer` is the id of the API key that sends it (null for the server's own events).
+ */
+export function staticEventValues(
+  tenantId: string,
+  id: string,
+  e: PreparedEvent,
+  writer: string | null = null,
+): (string | number | null)[] {
   const p = e.payload;
   return [
     id,
@@ -98,6 +113,7 @@ export function staticEventValues(tenantId: string, id: string, e: PreparedEvent
     e.metadataJson,
     e.idempotencyKey,
     e.payloadHash,
+    idempotencyScope(e, writer),
   ];
 }
 
@@ -120,9 +136,10 @@ export interface LinkedBatch {
 
 /**
  * The heart of an append, run while the chain head is locked: given the head and the receipts
- * already stored under the batch's idempotency keys, assigns sequences and hashes. Replays get their
- * original receipt; a key reused for another payload throws IDEMPOTENCY_CONFLICT (the caller rolls
- * back). `ids[i]` is event i's id, generated before the lock.
+ * already stored under the batch's idempotency keys by the same API key (`stored` holds no other
+ * key's events), assigns sequences and hashes. Replays get their original receipt; a key reused for
+ * another payload throws IDEMPOTENCY_CONFLICT (the caller rolls back). `ids[i]` is event i's id,
+ * generated before the lock.
  */
 export function linkEvents(
   tenantId: string,
@@ -146,7 +163,8 @@ export function linkEvents(
         if (earlier.payloadHash !== payloadHash) {
           conflicts.push({
             path: `events[${index}].idempotencyKey`,
-            message: `key ${JSON.stringify(idempotencyKey)} was already used for a different event (sequence ${earlier.sequence})`,
+            // Only that this API key used it for another payload: nothing about the stored event.
+            message: 'was already used by this API key for a different event',
           });
         }
         const { payloadHash: _ignored, ...receipt } = earlier;
@@ -167,7 +185,7 @@ export function linkEvents(
   if (conflicts.length) {
     throw new AppError(
       ErrorCode.IDEMPOTENCY_CONFLICT,
-      'An idempotency key was reused for a different event; nothing was recorded. Use a new key for a new event, or resend the original payload unchanged.',
+      'An idempotency key this API key already used was sent with a different event; nothing was recorded. Use a new key for a new event, or resend the original payload unchanged.',
       { problems: conflicts },
     );
   }
@@ -182,6 +200,7 @@ export function planAppend(
   stored: Map<string, KeyedReceipt>,
   now: Date = new Date(),
   newId: () => string = uuidv7,
+  writer: string | null = null,
 ): AppendPlan {
   const linked = linkEvents(
     tenantId,
@@ -196,7 +215,7 @@ export function planAppend(
   const labelRows: unknown[][] = [];
   for (const { index, id, sequence, hash, chainHash } of linked.links) {
     const event = events[index];
-    eventRows.push([...staticEventValues(tenantId, id, event), sequence, recordedAtSql, hash, chainHash]);
+    eventRows.push([...staticEventValues(tenantId, id, event, writer), sequence, recordedAtSql, hash, chainHash]);
     for (const value of event.payload.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
     for (const value of event.payload.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
   }

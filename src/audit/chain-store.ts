@@ -24,9 +24,17 @@ import {
 import type { PreparedEvent } from './event-validation';
 import { GENESIS_CHAIN_HASH } from './hashing';
 
-/** Appends batches to a tenant's chain, one at a time per tenant, atomically. */
+/**
+ * Appends batches to a tenant's chain, one at a time per tenant, atomically. `writer` is the id of
+ * the API key sending the batch: its idempotency keys are looked up and stored under it only
+ * (ADR 0016); null for the server's own events.
+ */
 export interface ChainStore {
-  append(tenantId: string, events: PreparedEvent[]): Promise<{ receipts: Receipt[]; head: ChainHead; written: number }>;
+  append(
+    tenantId: string,
+    events: PreparedEvent[],
+    writer?: string | null,
+  ): Promise<{ receipts: Receipt[]; head: ChainHead; written: number }>;
 }
 
 const INSERT_EVENTS = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
@@ -36,7 +44,7 @@ const INSERT_ROLLUP = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(','
 export const SQLITE_ROLLUP_UPSERT = ` ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(',')}) DO UPDATE SET event_count = event_count + excluded.event_count, min_sequence = min(min_sequence, excluded.min_sequence), max_sequence = max(max_sequence, excluded.max_sequence)`;
 export const MYSQL_ROLLUP_UPSERT = ` ON DUPLICATE KEY UPDATE event_count = event_count + VALUES(event_count), min_sequence = LEAST(min_sequence, VALUES(min_sequence)), max_sequence = GREATEST(max_sequence, VALUES(max_sequence))`;
 const KEYED_SELECT =
-  'SELECT idempotency_key, payload_hash, id, sequence, hash, chain_hash, recorded_at FROM audit_event WHERE tenant_id = ? AND idempotency_key IN ';
+  'SELECT idempotency_key, payload_hash, id, sequence, hash, chain_hash, recorded_at FROM audit_event WHERE tenant_id = ? AND idempotency_scope = ? AND idempotency_key IN ';
 
 function keyedReceipts(rows: Record<string, unknown>[]): Map<string, KeyedReceipt> {
   const map = new Map<string, KeyedReceipt>();
@@ -74,15 +82,17 @@ export class SqliteChainStore implements ChainStore {
   private readonly updateHead: Statement;
   private readonly insertHead: Statement;
   private readonly statements = new Map<string, Statement>();
-  private readonly appendTx: (tenantId: string, events: PreparedEvent[]) => AppendPlan;
+  private readonly appendTx: (tenantId: string, events: PreparedEvent[], writer: string | null) => AppendPlan;
 
   constructor(dataSource: DataSource) {
     this.db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
     this.selectHead = this.db.prepare('SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?');
     this.insertHead = this.db.prepare('INSERT OR IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)');
     this.updateHead = this.db.prepare('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?');
-    const tx = this.db.transaction((tenantId: string, events: PreparedEvent[]) => this.appendLocked(tenantId, events));
-    this.appendTx = (tenantId, events) => tx.immediate(tenantId, events);
+    const tx = this.db.transaction((tenantId: string, events: PreparedEvent[], writer: string | null) =>
+      this.appendLocked(tenantId, events, writer),
+    );
+    this.appendTx = (tenantId, events, writer) => tx.immediate(tenantId, events, writer);
   }
 
   private statement(sql: string): Statement {
@@ -95,7 +105,7 @@ export class SqliteChainStore implements ChainStore {
     return stmt;
   }
 
-  private appendLocked(tenantId: string, events: PreparedEvent[]): AppendPlan {
+  private appendLocked(tenantId: string, events: PreparedEvent[], writer: string | null): AppendPlan {
     const now = new Date();
     let row = this.selectHead.get(tenantId) as { sequence: number; chain_hash: string } | undefined;
     if (!row) {
@@ -109,12 +119,15 @@ export class SqliteChainStore implements ChainStore {
       for (let i = 0; i < keys.length; i += 500) {
         const part = keys.slice(i, i + 500);
         rows.push(
-          ...(this.statement(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`).all(tenantId, ...part) as Record<string, unknown>[]),
+          ...(this.statement(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`).all(tenantId, writer ?? '', ...part) as Record<
+            string,
+            unknown
+          >[]),
         );
       }
       stored = keyedReceipts(rows);
     }
-    const plan = planAppend(tenantId, { sequence: toNumber(row.sequence), chainHash: row.chain_hash }, events, stored, now);
+    const plan = planAppend(tenantId, { sequence: toNumber(row.sequence), chainHash: row.chain_hash }, events, stored, now, uuidv7, writer);
     // SQLite allows 32,766 bound variables a statement: 26 columns × 500 rows stays below.
     for (const chunk of chunkRows(plan.eventRows, 500)) {
       this.statement(INSERT_EVENTS + placeholders(chunk.length, EVENT_COLUMNS.length)).run(chunk.flat());
@@ -129,9 +142,9 @@ export class SqliteChainStore implements ChainStore {
     return plan;
   }
 
-  async append(tenantId: string, events: PreparedEvent[]) {
+  async append(tenantId: string, events: PreparedEvent[], writer: string | null = null) {
     try {
-      return result(this.appendTx(tenantId, events));
+      return result(this.appendTx(tenantId, events, writer));
     } catch (error) {
       // Another process held the write lock past busy_timeout.
       if ((error as { code?: string }).code === 'SQLITE_BUSY') throw chainBusy();
@@ -175,18 +188,18 @@ function statements(prefix: string, tuples: string[]): string[] {
  * The lock is the bottleneck of a busy tenant, so everything that does not depend on the chain is
  * done before taking it: ids and the escaped SQL of every column but the four the lock decides
  * (sequence, recorded_at, hash, chain_hash). Idempotency keys are checked optimistically: the
- * unique index (tenant_id, idempotency_key) refuses a stored key, and only then is the append redone
+ * unique index (tenant_id, idempotency_scope, idempotency_key) refuses a key this API key stored, and only then is the append redone
  * with a look-up under the lock.
  */
 export class MysqlChainStore implements ChainStore {
   constructor(private readonly dataSource: DataSource) {}
 
-  async append(tenantId: string, events: PreparedEvent[]) {
+  async append(tenantId: string, events: PreparedEvent[], writer: string | null = null) {
     const ids = events.map(() => uuidv7());
     const tenant = escape(tenantId);
     const eventSql = events.map(
       (e, i) =>
-        `(${staticEventValues(tenantId, ids[i], e)
+        `(${staticEventValues(tenantId, ids[i], e, writer)
           .map((v) => escape(v))
           .join(',')},`,
     );
@@ -215,7 +228,7 @@ export class MysqlChainStore implements ChainStore {
         await runner.connect();
         await runner.startTransaction('READ COMMITTED');
         const head = await this.lockHead(runner, tenantId);
-        if (lookedUpUnderLock) stored = await this.storedKeys(runner, tenantId, events);
+        if (lookedUpUnderLock) stored = await this.storedKeys(runner, tenantId, writer, events);
         const now = new Date();
         const linked = linkEvents(tenantId, head, events, ids, stored, now);
         const tail = `,'${toSqlDateTime(linked.recordedAt)}','`;
@@ -260,6 +273,7 @@ export class MysqlChainStore implements ChainStore {
   private async storedKeys(
     db: { query: (sql: string, params: unknown[]) => Promise<unknown> },
     tenantId: string,
+    writer: string | null,
     events: PreparedEvent[],
   ): Promise<Map<string, KeyedReceipt>> {
     const keys = keysOf(events);
@@ -267,7 +281,10 @@ export class MysqlChainStore implements ChainStore {
     for (let i = 0; i < keys.length; i += 1000) {
       const part = keys.slice(i, i + 1000);
       rows.push(
-        ...((await db.query(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`, [tenantId, ...part])) as Record<string, unknown>[]),
+        ...((await db.query(`${KEYED_SELECT}(${part.map(() => '?').join(',')})`, [tenantId, writer ?? '', ...part])) as Record<
+          string,
+          unknown
+        >[]),
       );
     }
     return keyedReceipts(rows);

@@ -2,7 +2,7 @@ import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { ActorType, Classification, OutcomeStatus, Severity } from './audit-event.model';
 import { canonicalJson } from './canonical-json';
-import { type AuditEventInputShape, type EventLimits, prepareEvents } from './event-validation';
+import { type AuditEventInputShape, type EventLimits, isReservedAction, prepareEvents } from './event-validation';
 import { sha256Hex } from './hashing';
 
 const NOW = Date.parse('2026-11-26T12:00:00.000Z');
@@ -424,10 +424,23 @@ describe('prepareEvents', () => {
     });
 
     it('refuses datapunk. actions from clients and accepts them from the server', () => {
-      expect(problemsOf([input({ action: 'datapunk.control.attested' })])).toEqual([
-        { path: 'events[0].action', message: 'must not start with "datapunk.": those actions are written by the server only' },
-      ]);
+      expect(problemsOf([input({ action: 'datapunk.control.attested' })]).map((p) => p.path)).toEqual(['events[0].action']);
       expect(() => prepareEvents([input({ action: 'datapunk.control.attested' })], LIMITS, { now: NOW, trusted: true })).not.toThrow();
+    });
+
+    it.each(['DATAPUNK.control.attested', 'Datapunk.report.generated', 'dataPunk.authorization.denied', 'DataPunK.x'])(
+      'refuses %s from clients too: the reserved prefix is case-insensitive',
+      (action) => {
+        expect(problemsOf([input({ action })]).map((p) => p.path)).toEqual(['events[0].action']);
+        expect(isReservedAction(action)).toBe(true);
+      },
+    );
+
+    it('leaves actions that only resemble the prefix to clients', () => {
+      for (const action of ['datapunk', 'datapunkx.y', 'my.datapunk.z', 'data.punk']) {
+        expect(isReservedAction(action)).toBe(false);
+        expect(() => prepareEvents([input({ action })], LIMITS, { now: NOW })).not.toThrow();
+      }
     });
   });
 });

@@ -80,6 +80,13 @@ function metadataProblem(root: object): string | null {
 /** Actions under this prefix are written by the server itself (attestations, refusals); clients may not forge them. */
 export const RESERVED_ACTION_PREFIX = 'datapunk.';
 
+/**
+ * Whether an action lies under {@link RESERVED_ACTION_PREFIX}, in any letter case: `DATAPUNK.` and
+ * `Datapunk.` read as the server's own actions to a person, so they are reserved as well.
+ */
+export const isReservedAction = (action: string): boolean =>
+  action.slice(0, RESERVED_ACTION_PREFIX.length).toLowerCase() === RESERVED_ACTION_PREFIX;
+
 export interface PrepareOptions {
   /** Fills in classification and categories the client left out (the frameworks' classification rules). */
   classify?: Classifier | null;
@@ -133,10 +140,10 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
     const action = text('action', input.action, { required: true, max: 128 });
     if (action !== null && !ACTION_PATTERN.test(action)) {
       problems.push({ path: at('action'), message: 'must be dotted words of letters, digits, _ or -, e.g. auth.login' });
-    } else if (action !== null && !trusted && action.startsWith(RESERVED_ACTION_PREFIX)) {
+    } else if (action !== null && !trusted && isReservedAction(action)) {
       problems.push({
         path: at('action'),
-        message: `must not start with "${RESERVED_ACTION_PREFIX}": those actions are written by the server only`,
+        message: `must not start with "${RESERVED_ACTION_PREFIX}" (in any letter case): those actions are written by the server only`,
       });
     }
     const resourceType = text('resource.type', input.resource.type, { required: true, max: 128, plain: true });

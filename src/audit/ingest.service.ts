@@ -39,11 +39,14 @@ export class IngestService {
     private readonly classify: Classifier | null = null,
   ) {}
 
-  /** Resolves only after the batch is committed (fail-closed); throws, writing nothing, otherwise. */
+  /**
+   * Resolves only after the batch is committed (fail-closed); throws, writing nothing, otherwise.
+   * `keyId`: the API key sending the batch, whose idempotency keys these are.
+   */
   async record(
     tenantId: string,
     inputs: AuditEventInputShape[],
-    options: { trusted?: boolean } = {},
+    options: { trusted?: boolean; keyId?: string } = {},
   ): Promise<{ receipts: Receipt[]; recordedCount: number }> {
     if (inputs.length === 0)
       throw new AppError(ErrorCode.INVALID_EVENT, 'Send at least one event.', { problems: [{ path: 'events', message: 'is empty' }] });
@@ -56,7 +59,8 @@ export class IngestService {
     }
     const stop = this.metrics.ingestDuration.startTimer();
     const prepared = prepareEvents(inputs, this.limits, { classify: this.classify, trusted: options.trusted });
-    const { receipts, written } = await this.store.append(tenantId, prepared);
+    // Idempotency keys are the sending API key's own (ADR 0016): another key's retry never finds them.
+    const { receipts, written } = await this.store.append(tenantId, prepared, options.keyId ?? null);
     stop();
     this.metrics.eventsRecorded.inc(written);
     return { receipts, recordedCount: written };
