@@ -170,6 +170,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     // Budgets and denial counts live in Redis when it is configured, so every node shares them.
     const rateLimitStore = createRateLimitStore({ redisUrl: config.redisUrl, namespace: config.cacheNamespace });
     cleanup.unshift(() => rateLimitStore.close());
+    // A healthy Redis is used from the first request; one that is down leaves the insurance limiters in charge.
+    if (!(await rateLimitStore.ready(2000))) logger.warn('rate limits: Redis not reachable yet, counting in memory until it is');
     const requestLimiter = new RequestRateLimiter(rateLimitStore, config.rateLimits);
     const { denialEventsPerWindow: eventsPerWindow, denialWindowSeconds: windowSeconds } = config.rateLimits;
     const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);

@@ -15,6 +15,8 @@ export interface Budget {
 export interface RateLimitStore {
   readonly kind: 'memory' | 'redis';
   budget(name: string, points: number, durationSeconds: number): Budget;
+  /** Whether the shared store is reachable, waiting for it up to `waitMs` (always true in memory). */
+  ready(waitMs?: number): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function createRateLimitStore(options: { redisUrl?: string; namespace: st
     return {
       kind: 'memory',
       budget: (name, points, duration) => budgetOf(new RateLimiterMemory({ keyPrefix: `${prefix}:${name}`, points, duration }), points),
+      ready: async () => true,
       close: async () => undefined,
     };
   }
@@ -74,6 +77,19 @@ export function createRateLimitStore(options: { redisUrl?: string; namespace: st
         insuranceLimiter,
       });
       return budgetOf(new RLWrapperTimeouts({ limiter: redis, timeoutMs }), points);
+    },
+    async ready(waitMs = 0) {
+      if (client.isReady || waitMs <= 0) return client.isReady;
+      return new Promise<boolean>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          client.off('ready', done);
+          resolve(client.isReady);
+        };
+        const timer = setTimeout(done, waitMs);
+        timer.unref();
+        client.on('ready', done);
+      });
     },
     async close() {
       if (client.isOpen) client.destroy();
