@@ -24,10 +24,8 @@ function budgetOf(limiter: RateLimiterAbstract, points: number): Budget {
   return {
     points,
     async consume(key, wanted = 1) {
-      // A request larger than the whole budget is charged the whole budget, so it can pass once a window.
-      const charged = Math.max(1, Math.min(Math.ceil(wanted), points));
       try {
-        await limiter.consume(key, charged);
+        await limiter.consume(key, Math.max(1, Math.ceil(wanted)));
         return null;
       } catch (outcome) {
         if (outcome instanceof RateLimiterRes) return Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));

@@ -109,6 +109,11 @@ describe('RequestRateLimiter in memory', () => {
     expect(await limiter.admitKey(key('a'), { ingestEvents: 1, expensive: 0 })).toMatchObject({ budget: 'ingest' });
   });
 
+  it('refuses an operation with more expensive fields than the whole expensive budget', async () => {
+    const limiter = new RequestRateLimiter(store, settings({ expensivePerMinute: 3 }));
+    expect(await limiter.admitKey(key('a'), { ingestEvents: 0, expensive: 4 })).toMatchObject({ budget: 'expensive' });
+  });
+
   it('counts requests without a key per address, and budgets set to 0 never refuse', async () => {
     const limiter = new RequestRateLimiter(store, settings({ unauthenticatedPerMinute: 2 }));
     const anonymous = (remoteAddress: string, authorization?: string) =>

@@ -156,7 +156,8 @@ export class RequestRateLimiter {
   async admitKey(principal: Principal, charge: OperationCharge): Promise<RateLimitRefusal | null> {
     return (
       (await RequestRateLimiter.take(this.requests, 'requests', principal.keyId, 1)) ??
-      (await RequestRateLimiter.take(this.ingest, 'ingest', principal.keyId, charge.ingestEvents)) ??
+      // A batch larger than the whole ingest budget is charged the whole budget: it passes once a window, not never.
+      (await RequestRateLimiter.take(this.ingest, 'ingest', principal.keyId, Math.min(charge.ingestEvents, this.ingest?.points ?? 0))) ??
       (await RequestRateLimiter.take(this.expensive, 'expensive', principal.keyId, charge.expensive))
     );
   }
