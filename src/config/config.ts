@@ -77,7 +77,7 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
   RATE_LIMIT_REQUESTS_PER_MINUTE: integer(0, 10_000_000).default('3000'),
   RATE_LIMIT_INGEST_EVENTS_PER_MINUTE: integer(0, 1_000_000_000).default('600000'),
-  RATE_LIMIT_EXPENSIVE_PER_MINUTE: integer(0, 1_000_000).default('60'),
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: integer(0, 1_000_000).default('300'),
   RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: integer(0, 10_000_000).default('120'),
   RATE_LIMIT_DENIAL_EVENTS_PER_WINDOW: integer(0, 1_000_000).default('10'),
   RATE_LIMIT_DENIAL_WINDOW_SECONDS: integer(1, 86_400).default('600'),
