@@ -34,6 +34,9 @@ import { loadDefaultTemplates } from './reports/report-template';
 import { ABANDONED_AFTER_MINUTES, ReportService } from './reports/report.service';
 import { TemplateService } from './reports/template.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
+import { createRateLimitStore } from './rate-limit/rate-limit-store';
+import { clientAddress, rateLimitPlugin, RequestRateLimiter } from './rate-limit/request-rate-limiter';
+import { DenialLog, denialLogPlugin } from './rate-limit/denial-log';
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
 export interface App {
@@ -164,6 +167,15 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const catalog = new ComplianceCatalog(plugins.frameworks());
     const ingest = new IngestService(createChainStore(dataSource), config.limits, metrics, createClassifier(plugins.frameworks()));
     const tenantTemplates = new TemplateService(dataSource);
+    // Budgets and denial counts live in Redis when it is configured, so every node shares them.
+    const rateLimitStore = createRateLimitStore({ redisUrl: config.redisUrl, namespace: config.cacheNamespace });
+    cleanup.unshift(() => rateLimitStore.close());
+    // A healthy Redis is used from the first request; one that is down leaves the insurance limiters in charge.
+    if (!(await rateLimitStore.ready(2000))) logger.warn('rate limits: Redis not reachable yet, counting in memory until it is');
+    const requestLimiter = new RequestRateLimiter(rateLimitStore, config.rateLimits);
+    const { denialEventsPerWindow: eventsPerWindow, denialWindowSeconds: windowSeconds } = config.rateLimits;
+    const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);
+    cleanup.unshift(() => denials.close());
     const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource), catalog, cache, ingest, events });
     const services: Services = {
       ingest,
@@ -212,7 +224,9 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       stopOnTerminationSignals: false,
       formatError,
       plugins: [
+        rateLimitPlugin(requestLimiter),
         queryLimitsPlugin(config.limits),
+        denialLogPlugin(denials),
         errorLogging(metrics),
         // No HTTP cache hints are used; disabling the plugin keeps Apollo from wrapping every field resolver.
         ApolloServerPluginCacheControlDisabled(),
@@ -228,6 +242,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       logger,
       maxRequestBytes: config.limits.maxRequestBytes,
       metricsToken: config.metricsToken,
+      rateLimit: (req) => requestLimiter.admitRequest(req),
       download: async (url, requestId, options) => {
         const { report, content } = await services.reports.service.download(url, requestId, options);
         return { fileName: report.fileName, mimeType: report.mimeType, sizeBytes: report.sizeBytes ?? 0, content };
@@ -248,6 +263,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           services,
           logger,
           deniedOperations: new Set<string>(),
+          clientIp: clientAddress(req),
           loaders: createLoaders(principal?.tenantId ?? '', { events, apiKeys, cache }),
         };
       },

@@ -75,6 +75,12 @@ const schema = z.object({
   MAX_QUERY_COST: integer(10, 10_000_000).default('50000'),
   MAX_ALIASES: integer(1, 1000).default('30'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
+  RATE_LIMIT_REQUESTS_PER_MINUTE: integer(0, 10_000_000).default('3000'),
+  RATE_LIMIT_INGEST_EVENTS_PER_MINUTE: integer(0, 1_000_000_000).default('600000'),
+  RATE_LIMIT_EXPENSIVE_PER_MINUTE: integer(0, 1_000_000).default('300'),
+  RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: integer(0, 10_000_000).default('120'),
+  RATE_LIMIT_DENIAL_EVENTS_PER_WINDOW: integer(0, 1_000_000).default('10'),
+  RATE_LIMIT_DENIAL_WINDOW_SECONDS: integer(1, 86_400).default('600'),
   METRICS_BEARER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATAPUNK_PLUGINS: z
@@ -135,6 +141,15 @@ export interface AppConfig {
     maxAliases: number;
   };
   shutdownTimeoutMs: number;
+  /** Per-minute budgets (0 = off), in memory or shared through REDIS_URL; see docs/security.md. */
+  rateLimits: {
+    requestsPerMinute: number;
+    ingestEventsPerMinute: number;
+    expensivePerMinute: number;
+    unauthenticatedPerMinute: number;
+    denialEventsPerWindow: number;
+    denialWindowSeconds: number;
+  };
   /** When set, /metrics answers only to `Authorization: Bearer <token>`. */
   metricsToken?: string;
   logLevel: string;
@@ -245,6 +260,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAliases: c.MAX_ALIASES,
     },
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    rateLimits: {
+      requestsPerMinute: c.RATE_LIMIT_REQUESTS_PER_MINUTE,
+      ingestEventsPerMinute: c.RATE_LIMIT_INGEST_EVENTS_PER_MINUTE,
+      expensivePerMinute: c.RATE_LIMIT_EXPENSIVE_PER_MINUTE,
+      unauthenticatedPerMinute: c.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
+      denialEventsPerWindow: c.RATE_LIMIT_DENIAL_EVENTS_PER_WINDOW,
+      denialWindowSeconds: c.RATE_LIMIT_DENIAL_WINDOW_SECONDS,
+    },
     metricsToken: c.METRICS_BEARER_TOKEN,
     logLevel: c.LOG_LEVEL,
     plugins: c.DATAPUNK_PLUGINS ?? [],

@@ -15,6 +15,8 @@ export enum ErrorCode {
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
+  /** A per-key or per-address budget is spent; HTTP 429 with Retry-After. */
+  RATE_LIMITED = 'RATE_LIMITED',
   // Access.
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
@@ -58,5 +60,6 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.QUERY_TOO_DEEP]: 400,
   [ErrorCode.QUERY_TOO_COMPLEX]: 400,
   [ErrorCode.TOO_MANY_ALIASES]: 400,
+  [ErrorCode.RATE_LIMITED]: 429,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
 };

@@ -2,46 +2,21 @@ import type { AuthChecker } from 'type-graphql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Role } from '../auth/role';
-import { Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import type { RequestContext } from './context';
 
-/** The action of the event recorded for every refused operation (the auditors are audited). */
-export const DENIED_ACTION = 'datapunk.authorization.denied';
+export { DENIED_ACTION } from '../rate-limit/denial-log';
 
 /**
- * Records a refused operation in the caller's own chain, once per operation and request (a query
- * that aliases a forbidden field thirty times is one attempt). A failure to record is logged and
- * does not change the answer: the request is refused either way.
- */
-async function recordDenial(context: RequestContext, operation: string, roles: readonly Role[]): Promise<void> {
-  const { principal, services, requestId, logger, deniedOperations } = context;
-  if (!principal || deniedOperations.has(operation)) return;
-  deniedOperations.add(operation);
-  try {
-    await services.ingest.recordServerEvent(principal.tenantId, {
-      keyId: principal.keyId,
-      requestId,
-      action: DENIED_ACTION,
-      resource: { type: 'graphql_field', id: operation },
-      outcome: { status: OutcomeStatus.DENIED, reason: `role ${principal.role} is not one of ${roles.join(', ')}` },
-      severity: Severity.WARNING,
-      classification: Classification.INTERNAL,
-    });
-  } catch (err) {
-    logger.error({ err: (err as Error)?.message, requestId, operation }, 'could not record a denied request');
-  }
-}
-
-/**
- * No key → UNAUTHENTICATED; a key without one of `roles` (if any are named) → FORBIDDEN, after the
- * refusal is recorded as an audit event in the caller's tenant.
+ * No key → UNAUTHENTICATED; a key without one of `roles` (if any are named) → FORBIDDEN. The refused
+ * operation is noted in the context; the DenialLog writes one audit event for all of a request's
+ * refusals once it has run (a query that asks for seven forbidden fields is one attempt).
  */
 export async function authorize(context: RequestContext, roles: readonly Role[], operation: string): Promise<true> {
   if (!context.principal) {
     throw new AppError(ErrorCode.UNAUTHENTICATED, 'Send an API key as "Authorization: Bearer <key>".');
   }
   if (roles.length && !roles.includes(context.principal.role)) {
-    await recordDenial(context, operation, roles);
+    context.deniedOperations.add(operation);
     throw new AppError(
       ErrorCode.FORBIDDEN,
       `This operation needs one of the roles ${roles.join(', ')}; your key has ${context.principal.role}.`,

@@ -33,8 +33,10 @@ export interface RequestContext {
   loaders: Loaders;
   services: Services;
   logger: Logger;
-  /** Operations refused in this request and already recorded as audit events. */
+  /** Operations refused in this request; the DenialLog records them as one audit event after it. */
   deniedOperations: Set<string>;
+  /** The client's address as the per-address rate limit counts it (see clientAddress). */
+  clientIp?: string;
 }
 
 /** Narrows the context after @Authorized has run. */

@@ -12,6 +12,8 @@ export interface HttpDeps<TContext extends object> {
   metrics: Metrics;
   logger: Logger;
   maxRequestBytes: number;
+  /** Per-address rate limit, checked before a /graphql body is read: a refusal is answered 429. */
+  rateLimit?: (req: IncomingMessage) => Promise<{ retryAfterSeconds: number; message: string } | null>;
   /** Bearer token /metrics requires, if any. */
   metricsToken?: string;
   /** Checks a signed report URL and returns the file (GET /reports/…). */
@@ -217,6 +219,12 @@ export class HttpServer<TContext extends object> {
   }
 
   private async graphql(req: IncomingMessage, res: ServerResponse, url: URL, requestId: string): Promise<void> {
+    const limited = await this.deps.rateLimit?.(req);
+    if (limited) {
+      req.resume(); // the unread body is drained, so the client still receives the 429
+      res.setHeader('retry-after', String(limited.retryAfterSeconds));
+      return sendJson(res, 429, errorBody(ErrorCode.RATE_LIMITED, limited.message));
+    }
     const headers = new HeaderMap();
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
