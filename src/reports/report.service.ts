@@ -434,22 +434,58 @@ export class ReportService {
     return rows.map(rowToReport);
   }
 
-  /** Reads a stored report through once; REPORT_DAMAGED unless its size and SHA-256 are as generated. */
-  private async verify(report: StoredReport): Promise<void> {
+  /**
+   * The size and SHA-256 the chain recorded for a report, from its `datapunk.report.generated`
+   * event (chain-verified: editing it breaks the chain), or null when the chain has none.
+   */
+  private async recorded(report: StoredReport): Promise<{ sizeBytes: number; sha256: string } | null> {
+    const [event]: { metadata: unknown }[] = await this.deps.dataSource.query(
+      "SELECT metadata FROM audit_event WHERE tenant_id = ? AND resource_type = 'report' AND resource_id = ? AND action = ? ORDER BY sequence LIMIT 1",
+      [report.tenantId, report.id, GENERATED_ACTION],
+    );
+    if (!event || typeof event.metadata !== 'string') return null;
     try {
-      for await (const _bytes of this.content(report));
-    } catch (error) {
-      this.deps.logger.error({ err: error instanceof Error ? error.message : String(error), report: report.id }, 'stored report damaged');
-      throw new AppError(
-        ErrorCode.REPORT_DAMAGED,
-        'The stored file of this report does not match the SHA-256 recorded when it was generated; generate the report again.',
-      );
+      const metadata = JSON.parse(event.metadata) as { sizeBytes?: unknown; sha256?: unknown };
+      const { sizeBytes, sha256 } = metadata;
+      return typeof sizeBytes === 'number' && typeof sha256 === 'string' ? { sizeBytes, sha256 } : null;
+    } catch {
+      return null;
     }
   }
 
   /**
-   * A stored report's bytes, read a few chunks at a time, checked against the size and SHA-256
-   * recorded when it was generated. The last chunk is held back until the whole file checks out:
+   * Reads a stored report through once and returns it with the size and SHA-256 of its chain
+   * event; REPORT_DAMAGED unless the chain has the event, the `report` row agrees with it and the
+   * file's bytes hash to it. The chain, not the row, is the reference: a file forged together with
+   * its `size_bytes` and `sha256` columns still fails.
+   */
+  private async verify(report: StoredReport): Promise<StoredReport> {
+    const damaged = (reason: string) => {
+      this.deps.logger.error({ err: reason, report: report.id }, 'stored report damaged');
+      return new AppError(
+        ErrorCode.REPORT_DAMAGED,
+        'The stored file of this report does not match the SHA-256 recorded in the audit chain when it was generated; generate the report again.',
+      );
+    };
+    const recorded = await this.recorded(report);
+    if (!recorded) throw damaged(`report ${report.id} has no ${GENERATED_ACTION} event with its size and SHA-256 in the chain`);
+    if (recorded.sha256 !== report.sha256 || recorded.sizeBytes !== report.sizeBytes) {
+      throw damaged(
+        `report ${report.id} is stored as ${report.sizeBytes} bytes, ${report.sha256}; the chain recorded ${recorded.sizeBytes} bytes, ${recorded.sha256}`,
+      );
+    }
+    const checked = { ...report, ...recorded };
+    try {
+      for await (const _bytes of this.content(checked));
+    } catch (error) {
+      throw damaged(error instanceof Error ? error.message : String(error));
+    }
+    return checked;
+  }
+
+  /**
+   * A stored report's bytes, read a few chunks at a time, checked against `report.sizeBytes` and
+   * `report.sha256` (in a download, those of the chain event: see {@link verify}). The last chunk is held back until the whole file checks out:
    * a damaged file throws before its end, so a download of it is cut off instead of completing.
    */
   async *content(report: StoredReport): AsyncGenerator<Buffer> {
@@ -493,7 +529,8 @@ export class ReportService {
    * Checks a download URL and the stored file, and returns the report and its bytes (read as
    * they are sent, see {@link content}); records the download in the chain unless `head`. Throws
    * FORBIDDEN for a bad signature or a revoked key, DOWNLOAD_EXPIRED for an expired URL,
-   * REPORT_DAMAGED for a file that no longer matches its SHA-256, NOT_FOUND otherwise.
+   * REPORT_DAMAGED for a file that no longer matches the size and SHA-256 of its
+   * `datapunk.report.generated` chain event (or has none), NOT_FOUND otherwise.
    */
   async download(
     url: URL,
@@ -525,10 +562,10 @@ export class ReportService {
       [keyId, tenantId],
     );
     if (!key || key.revoked_at !== null) throw new AppError(ErrorCode.FORBIDDEN, 'The key this download URL was issued to is revoked.');
-    const report = await this.find(tenantId, match[2]);
-    if (!report || report.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
-    // The whole file is checked before a byte goes out, so a damaged one gets a coded error.
-    await this.verify(report);
+    const found = await this.find(tenantId, match[2]);
+    if (!found || found.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
+    // The whole file is checked against the chain before a byte goes out, so a damaged one gets a coded error.
+    const report = await this.verify(found);
     if (options.head) return { report, content: nothing() };
     // Recorded as the download starts: no file leaves without its event in the chain.
     await this.record({ tenantId, keyId, requestId }, DOWNLOADED_ACTION, report, new Date(now));
