@@ -1053,7 +1053,8 @@ const CSV_FORMULA_START = /^[=+\-@\t\r]/;
 function contentProblems(mimeType: string, file: Buffer): ContractProblem[] {
   const type = mimeType.split(';')[0].trim().toLowerCase();
   const json = type === 'application/json' || type.endsWith('+json');
-  if (!type.startsWith('text/') && !json) return zipControlProblems(file);
+  const xml = type === 'application/xml' || type.endsWith('+xml');
+  if (!type.startsWith('text/') && !json && !xml) return zipControlProblems(file);
   const text = file.toString('utf8');
   const problems: ContractProblem[] = controlProblems('the file', text, type === 'text/html' || type.endsWith('xml'));
   const shown = (at: number) => JSON.stringify(text.slice(Math.max(0, at - 20), at + 40));
