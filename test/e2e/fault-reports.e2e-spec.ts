@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { once } from 'node:events';
+import http from 'node:http';
 import { RECORD, REPO_ROOT, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 const GENERATE = `mutation G($input: GenerateReportInput!) { generateReport(input: $input) { id status error } }`;
@@ -38,20 +39,42 @@ describe('fault: a node killed while it generates background reports', () => {
   });
   afterAll(() => env?.close());
 
-  /** A GraphQL request to the spawned node. */
-  async function gqlAt(url: string, query: string, variables: Record<string, unknown>) {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${auditor}` },
-      body: JSON.stringify({ query, variables }),
+  /**
+   * A GraphQL request on a connection of its own (no keep-alive): a pooled socket the server
+   * closes while idle cannot reset it, however long the test waited before.
+   */
+  function gqlAt(url: string, query: string, variables: Record<string, unknown>, key = auditor) {
+    const body = JSON.stringify({ query, variables });
+    return new Promise<{ data?: any; errors?: { extensions?: { code?: string } }[] }>((resolve, reject) => {
+      const req = http.request(
+        url,
+        {
+          method: 'POST',
+          agent: false,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: `Bearer ${key}` },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            } catch (error) {
+              reject(error instanceof Error ? error : new Error(String(error)));
+            }
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
     });
-    return (await res.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
   }
 
   /** Polls report(id) on the in-process node until it leaves PENDING (a bounded loop, not a timed wait). */
   async function settled(id: string, key = auditor) {
     for (let i = 0; i < 1200; i += 1) {
-      const report = (await env.gql(REPORT, { id }, key)).body.data!.report;
+      const report = (await gqlAt(env.url, REPORT, { id }, key)).data.report;
       if (report.status !== 'PENDING') return report;
       await pause(50);
     }
@@ -95,10 +118,10 @@ describe('fault: a node killed while it generates background reports', () => {
     const [chunks] = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM report_chunk WHERE report_id IN (?, ?, ?)', ids);
     expect(Number(chunks.n)).toBe(0);
 
-    const again = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'json', ...PERIOD } }, auditor);
-    expect(again.body.errors).toBeUndefined();
-    expect(again.body.data!.generateReport).toMatchObject({ status: 'PENDING', error: null });
-    expect(await settled(again.body.data!.generateReport.id)).toMatchObject({ status: 'READY' });
+    const again = await gqlAt(env.url, GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'json', ...PERIOD } });
+    expect(again.errors).toBeUndefined();
+    expect(again.data.generateReport).toMatchObject({ status: 'PENDING', error: null });
+    expect(await settled(again.data.generateReport.id)).toMatchObject({ status: 'READY' });
     fs.rmSync(started, { recursive: true, force: true });
   });
 
@@ -117,20 +140,20 @@ describe('fault: a node killed while it generates background reports', () => {
         );
       }
       const input = { input: { type: 'AUDIT_TRAIL', format: 'json', ...PERIOD } };
-      const refused = await env.gql(GENERATE, input, key);
-      expect(refused.body.errors?.[0].extensions?.code).toBe('REPORT_QUEUE_FULL');
+      const refused = await gqlAt(env.url, GENERATE, input, key);
+      expect(refused.errors?.[0].extensions?.code).toBe('REPORT_QUEUE_FULL');
 
       await env.sql('UPDATE report SET heartbeat_at = ? WHERE tenant_id = ?', [sqlTime(Date.now() - 3_600_000), tenant]);
-      const accepted = await env.gql(GENERATE, input, key);
-      expect(accepted.body.errors).toBeUndefined();
-      expect(accepted.body.data!.generateReport.status).toBe('PENDING');
+      const accepted = await gqlAt(env.url, GENERATE, input, key);
+      expect(accepted.errors).toBeUndefined();
+      expect(accepted.data.generateReport.status).toBe('PENDING');
       // Still PENDING (nothing swept them) until a heartbeat of any node fails them.
       const before = await env.sql<{ status: string }>('SELECT status FROM report WHERE id IN (?, ?, ?)', ids);
       expect(before.map((r) => r.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
       await service.beat();
       const after = await env.sql<{ status: string }>('SELECT status FROM report WHERE id IN (?, ?, ?)', ids);
       expect(after.map((r) => r.status)).toEqual(['FAILED', 'FAILED', 'FAILED']);
-      expect((await settled(accepted.body.data!.generateReport.id, key)).status).toBe('READY');
+      expect((await settled(accepted.data.generateReport.id, key)).status).toBe('READY');
     } finally {
       await service.start();
     }
