@@ -31,7 +31,7 @@ import { createClassifier } from './compliance/classifier';
 import { ComplianceService } from './compliance/compliance.service';
 import { ReportBuilder } from './reports/report-builder';
 import { loadDefaultTemplates } from './reports/report-template';
-import { ABANDONED_AFTER_MINUTES, ReportService } from './reports/report.service';
+import { ReportService } from './reports/report.service';
 import { TemplateService } from './reports/template.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 import { createRateLimitStore } from './rate-limit/rate-limit-store';
@@ -203,15 +203,12 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         templates: tenantTemplates,
       },
     };
-    // Reports a crashed server left PENDING an hour ago will not finish: failed now and every ten
-    // minutes, so that no client polls one for ever. A stopping server finishes its own first.
+    // Background reports have an owner and a heartbeat: this node refreshes its own and fails any
+    // node's whose heartbeat is stale (a crashed node's), at start and every REPORT_HEARTBEAT_SECONDS.
+    // A stopping server finishes (or fails) its own first.
     const reportService = services.reports.service;
-    await reportService.failAbandoned(ABANDONED_AFTER_MINUTES);
-    const sweep = setInterval(() => {
-      reportService.failAbandoned(ABANDONED_AFTER_MINUTES).catch((err: unknown) => logger.error({ err }, 'abandoned report sweep failed'));
-    }, 10 * 60_000);
-    sweep.unref();
-    cleanup.unshift(async () => clearInterval(sweep));
+    await reportService.start();
+    cleanup.unshift(async () => reportService.stop());
     cleanup.unshift(() => reportService.drain(config.shutdownTimeoutMs));
 
     const apollo = new ApolloServer<RequestContext>({

@@ -1,4 +1,5 @@
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
+import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
 import { Reports1795717760527 } from './1795717760527-Reports';
 import { ServerActionFloor1795715012772 } from './1795715012772-ServerActionFloor';
 import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
@@ -12,4 +13,5 @@ export const sqliteMigrations: Function[] = [
   ServerActionFloor1795715012772,
   Reports1795717760527,
   IdempotencyScope1796155051451,
+  ReportHeartbeat1796155425002,
 ];

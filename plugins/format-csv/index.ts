@@ -1,4 +1,4 @@
-import { defineFormatPlugin, type FindingBlock, type ReportModel, type TableCell } from '../../src/plugin-api';
+import { defineFormatPlugin, type FindingBlock, neutraliseControls, type ReportModel, type TableCell } from '../../src/plugin-api';
 
 /** One small table of the file; see the layout on the plugin below. */
 interface CsvTable {
@@ -19,12 +19,13 @@ const FORMULA_START = /^'*[=+\-@\t\r]/;
 const NEEDS_QUOTES = /[",\r\n]/;
 const CRLF = '\r\n';
 
-/** A cell as text: finite numbers as JavaScript writes them, booleans `true`/`false`, null empty, text that a spreadsheet would run prefixed with `'`. */
+/** A cell as text: finite numbers as JavaScript writes them, booleans `true`/`false`, null empty, control characters neutralised, text that a spreadsheet would run prefixed with `'`. */
 function cellText(cell: TableCell | undefined): string {
   if (cell === null || cell === undefined) return '';
   if (typeof cell === 'number' && Number.isFinite(cell)) return String(cell);
   if (typeof cell === 'boolean') return cell ? 'true' : 'false';
-  const text = String(cell);
+  // Controls first: a cell that started with ESC or U+202E starts with a backslash once neutralised.
+  const text = neutraliseControls(String(cell));
   return FORMULA_START.test(text) ? `'${text}` : text;
 }
 
@@ -184,6 +185,9 @@ function renderCsv(model: ReportModel): Buffer {
  * spreadsheet runs it as a formula (OWASP); a number is never prefixed, so `-5` stays a number.
  * Text that starts with apostrophes followed by one of these characters gets one more `'`. A
  * reader gets the model's string back by removing one `'` from a cell matching `/^'+[=+\-@\t\r]/`.
+ * Control characters other than tab, CR and LF (NUL, ESC, DEL, C1) and the bidirectional controls
+ * (U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069) are written as their visible escape
+ * `\u001B`, `\u202E` ({@link neutraliseControls}), so no terminal or viewer acts on them.
  *
  * **Reading it back.** Parse every record at once, skipping empty lines, then walk the tables by
  * their row counts, e.g. with csv-parse:
@@ -203,8 +207,8 @@ function renderCsv(model: ReportModel): Buffer {
 export default defineFormatPlugin({
   id: 'format-csv',
   kind: 'format',
-  version: '1.0.0',
-  apiVersion: '^1.0.0',
+  version: '1.1.0',
+  apiVersion: '^1.2.0',
   name: 'CSV',
   description:
     'Renders the data of reports (tables, key-value lists, charts, findings) with the integrity stamp as CSV tables, one under the other, safe to open in a spreadsheet.',

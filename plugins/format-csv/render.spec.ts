@@ -1,5 +1,12 @@
 import { parse } from 'csv-parse/sync';
-import type { PluginLogger, ReportModel, TableBlock, TableCell } from '../../src/plugin-api';
+import {
+  neutraliseControls,
+  type PluginLogger,
+  UNSAFE_CONTROL_CHARACTERS,
+  type ReportModel,
+  type TableBlock,
+  type TableCell,
+} from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
 import plugin from './index';
 
@@ -10,7 +17,9 @@ const render = async (model: ReportModel) => Buffer.from(await plugin.render(mod
 const unguard = (text: string) => (/^'+[=+\-@\t\r]/.test(text) ? text.slice(1) : text);
 
 /** A model cell as it reads back: numbers and booleans as their text, null empty. */
-const asRead = (cell: TableCell) => (cell === null ? '' : String(cell));
+const asRead = (cell: TableCell) => (cell === null ? '' : typeof cell === 'string' ? shown(cell) : String(cell));
+/** A model string as it reads back: control and bidi characters as their visible escape. */
+const shown = (text: string) => neutraliseControls(text);
 
 interface ReadTable {
   kind: string;
@@ -87,7 +96,11 @@ describe('format-csv', () => {
     const events = model.sections.find((s) => s.id === 'events')!;
     const [big, empty, oneColumn] = events.blocks as TableBlock[];
     const [readBig, readEmpty, readOneColumn] = tables.filter((t) => t.kind === 'table');
-    expect(readBig).toMatchObject({ sectionTitle: events.title, caption: big.caption, header: big.columns.map((c) => c.title) });
+    expect(readBig).toMatchObject({
+      sectionTitle: shown(events.title),
+      caption: shown(big.caption!),
+      header: big.columns.map((c) => shown(c.title)),
+    });
     expect(readBig.rows).toHaveLength(300);
     expect(readBig.rows).toEqual(big.rows.map((row) => row.map(asRead)));
     expect(readEmpty).toMatchObject({ caption: empty.caption, header: ['Action'], rows: [] });
@@ -96,7 +109,7 @@ describe('format-csv', () => {
     expect(readOneColumn.rows).toEqual(oneColumn.rows.map((row) => row.map(asRead)));
 
     const keyValue = model.sections[0].blocks.find((b) => b.type === 'keyValue')!;
-    expect(tables[1]).toMatchObject({ header: ['key', 'value'], rows: keyValue.items.map((i) => [i.key, i.value]) });
+    expect(tables[1]).toMatchObject({ header: ['key', 'value'], rows: keyValue.items.map((i) => [shown(i.key), shown(i.value)]) });
   });
 
   it('shows a chart as a table of labels × series and the findings of a section as one table', async () => {
@@ -107,14 +120,16 @@ describe('format-csv', () => {
       kind: 'chart',
       sectionId: 'trends',
       sectionTitle: 'Trends',
-      caption: bar.title,
-      header: ['label', ...bar.series.map((s) => s.name)],
-      rows: bar.labels.map((label, i) => [label, ...bar.series.map((s) => String(s.values[i]))]),
+      caption: shown(bar.title),
+      header: ['label', ...bar.series.map((s) => shown(s.name))],
+      rows: bar.labels.map((label, i) => [shown(label), ...bar.series.map((s) => String(s.values[i]))]),
     });
     const findings = model.sections.find((s) => s.id === 'findings')!.blocks.filter((b) => b.type === 'finding');
     expect(tables[2].header).toEqual(['title', 'status', 'severity', 'framework', 'control', 'text', 'event ids']);
     expect(tables[2].rows).toEqual(
-      findings.map((f) => [f.title, f.status, f.severity ?? '', f.frameworkId ?? '', f.controlId ?? '', f.text, f.eventIds.join(' ')]),
+      findings.map((f) =>
+        [f.title, f.status, f.severity ?? '', f.frameworkId ?? '', f.controlId ?? '', f.text, f.eventIds.join(' ')].map(shown),
+      ),
     );
   });
 
@@ -147,6 +162,17 @@ describe('format-csv', () => {
     expect(tables[0].rows.filter(([field]) => field.startsWith('integrity.checkpoint'))).toEqual([['integrity.checkpoint', '']]);
     expect(tables[0].rows.some(([field]) => field.startsWith('metadata.'))).toBe(false);
     expect(tables[1]).toMatchObject({ sectionTitle: "'=quoted", rows: [["''-1", "'plain"]] });
+  });
+
+  it('writes no control or bidi character raw: NUL, ESC, DEL, C1 and U+202E show as visible escapes', async () => {
+    const text = (await render(model)).toString('utf8');
+    expect(UNSAFE_CONTROL_CHARACTERS.test(text)).toBe(false);
+    expect(text).toContain('invoice\\u202Etxt.exe');
+    expect(text).toContain('ESC \\u001B[31mred\\u001B[0m NUL \\u0000 BEL \\u0007');
+    expect(text).toContain('DEL \\u007F');
+    expect(text).toContain('C1 CSI \\u009B31m NEL \\u0085');
+    // A cell that starts with a control before a formula starts with the backslash: not a formula.
+    expect(text).toContain('\\u202E=1+1 and \\u0000=1+1');
   });
 
   it('gives the same bytes for the same model', async () => {

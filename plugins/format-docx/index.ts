@@ -4,8 +4,8 @@ import { renderDocx } from './render';
 export default defineFormatPlugin({
   id: 'format-docx',
   kind: 'format',
-  version: '1.1.0',
-  apiVersion: '^1.1.0',
+  version: '1.2.0',
+  apiVersion: '^1.2.0',
   name: 'Word (DOCX)',
   description:
     'Renders reports as Word documents: a cover with the integrity stamp, a table of contents, tables whose header row repeats on every page, and page numbers.',

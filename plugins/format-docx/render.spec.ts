@@ -1,7 +1,14 @@
 import path from 'node:path';
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
-import type { PluginLogger, ReportBlock, ReportModel, TableBlock } from '../../src/plugin-api';
+import {
+  neutraliseControls,
+  type PluginLogger,
+  type ReportBlock,
+  type ReportModel,
+  type TableBlock,
+  UNSAFE_CONTROL_CHARACTERS,
+} from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
 import plugin from './index';
 
@@ -22,7 +29,7 @@ const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const render = async (model: ReportModel): Promise<Buffer> => Buffer.from(await plugin.render(model, { options: {}, logger }));
 
 /** Model text as a document shows it: a carriage return is a line break like a newline. */
-const shown = (text: string) => text.replace(/\r\n?/g, '\n');
+const shown = (text: string) => neutraliseControls(text).replace(/\r\n?/g, '\n');
 const decodeHtml = (text: string) => text.replace(/&(lt|gt|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&' })[e]!);
 const decodeXml = (text: string) =>
   text.replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ({ lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" })[e]!);
@@ -119,8 +126,8 @@ describe('format-docx', () => {
     expect(plugin).toMatchObject({
       id: 'format-docx',
       kind: 'format',
-      version: '1.1.0',
-      apiVersion: '^1.1.0',
+      version: '1.2.0',
+      apiVersion: '^1.2.0',
       mimeType: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
       fileExtension: 'docx',
       streamsTables: true,
@@ -263,7 +270,7 @@ describe('format-docx', () => {
     expect(read.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     const text = htmlText(read.html);
     for (const hostile of SAMPLE_HOSTILE_STRINGS) expect(text).toContain(shown(hostile));
-    for (const hostile of SAMPLE_HOSTILE_STRINGS.filter((s) => !/[\r\n]/.test(s))) expect(read.rawText).toContain(hostile);
+    for (const hostile of SAMPLE_HOSTILE_STRINGS.filter((s) => !/[\r\n]/.test(s))) expect(read.rawText).toContain(shown(hostile));
     expect(read.html).toContain('line one<br />line two');
     // The markup stays text inside w:t: no run or element of its own.
     expect(read.documentXml).not.toContain('<script');
@@ -320,6 +327,22 @@ describe('format-docx', () => {
     expect(new Set(dates)).toEqual(new Set([model.integrity.generatedAt]));
   });
 
+  it('carries no control or bidi character in any part: each shows as its visible escape, in runs and table cells alike', async () => {
+    const parts = await Promise.all(
+      Object.values(read.zip.files)
+        .filter((f) => !f.dir && /\.(xml|rels)$/.test(f.name))
+        .map((f) => f.async('string')),
+    );
+    for (const part of parts) {
+      expect(UNSAFE_CONTROL_CHARACTERS.test(part)).toBe(false);
+      expect(part).not.toMatch(/&#x?[0-9a-f]+;/i);
+    }
+    expect(read.rawText).toContain('invoice\\u202Etxt.exe');
+    expect(read.rawText).toContain('ESC \\u001B[31mred');
+    // Table cells (written as markup, not by the docx package) get the same escape.
+    expect(read.documentXml).toMatch(/<w:tc>.*?invoice\\u202Etxt\.exe/);
+  });
+
   it('renders edge cases cleanly: no checkpoint, no metadata, empty and ragged tables, unknown blocks, unsafe characters', async () => {
     const edge: ReportModel = {
       title: 'Edge cases',
@@ -368,7 +391,7 @@ describe('format-docx', () => {
       ['b', '2'],
       ['', '3'],
     ]);
-    expect(/<h1>([\s\S]*?)<\/h1>/.exec(back.html)![1]).toBe('Edge cases \uFFFD');
+    expect(/<h1>([\s\S]*?)<\/h1>/.exec(back.html)![1]).toBe('Edge \\u0001cases \uFFFD');
     expect(back.rawText).toContain('After the unknown block');
     const core = await back.zip.file('docProps/core.xml')!.async('string');
     expect(core).not.toContain('<dc:subject>');

@@ -35,6 +35,7 @@ import {
   type ReportSection,
   type TableBlock,
   type TableCell as ModelCell,
+  neutraliseControls,
   readableTextOn,
   tablePages,
 } from '../../src/plugin-api';
@@ -539,11 +540,12 @@ function runs(text: string, style: IRunOptions = {}): TextRun[] {
 }
 
 /**
- * Removes what XML 1.0 cannot hold (the docx package already drops the other control characters):
- * a lone surrogate becomes U+FFFD, and the non-characters U+FFFE and U+FFFF go.
+ * A model string as a run may carry it: control and bidirectional characters as their visible
+ * escape (`\u202E`, as table cells get them in table-xml.ts), a lone surrogate as U+FFFD, the
+ * non-characters U+FFFE and U+FFFF gone (XML 1.0 cannot hold them).
  */
 function clean(text: string): string {
-  return text.toWellFormed().replace(/[\uFFFE\uFFFF]/g, '');
+  return neutraliseControls(text.toWellFormed()).replace(/[\uFFFE\uFFFF]/g, '');
 }
 
 /** A metadata key as a label: `reportType` becomes `Report type`. */

@@ -1,10 +1,10 @@
-import type { TableCell } from '../../src/plugin-api';
+import { neutraliseControls, type TableCell } from '../../src/plugin-api';
 
 // WordprocessingML for data tables, written as text: a table of 50,000 events built from docx
 // package objects takes gigabytes and seconds of blocked event loop, written as text it streams
 // (render.ts). The markup is what the docx package writes for the same table, element for element
-// in schema order; every model string goes through `xmlText`, which escapes it and drops what
-// XML 1.0 cannot hold.
+// in schema order; every model string goes through `xmlText`, which neutralises control
+// characters, escapes it and drops what XML 1.0 cannot hold.
 
 export type Align = 'left' | 'right' | 'center';
 
@@ -90,24 +90,21 @@ export function runXml(text: string, properties = ''): string {
 }
 
 /**
- * Text as XML character data: `&`, `<` and `>` escaped; the control characters XML 1.0 cannot
- * hold dropped; a lone surrogate becomes U+FFFD; the non-characters U+FFFE and U+FFFF go.
+ * Text as XML character data: control and bidirectional characters as their visible escape
+ * (`\u001B`, `\u202E`: {@link neutraliseControls}, as runs get them in render.ts), then `&`, `<` and
+ * `>` escaped; a lone surrogate becomes U+FFFD; the non-characters U+FFFE and U+FFFF go.
  */
 export function xmlText(text: string): string {
   if (!NEEDS_WORK.test(text)) return text;
-  return (
-    text
-      .toWellFormed()
-      // eslint-disable-next-line no-control-regex
-      .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-  );
+  return neutraliseControls(text.toWellFormed())
+    .replace(/[\uFFFE\uFFFF]/g, '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 // eslint-disable-next-line no-control-regex
-const NEEDS_WORK = /[\u0000-\u001F&<>\uD800-\uDFFF\uFFFE\uFFFF]/;
+const NEEDS_WORK = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069&<>\uD800-\uDFFF\uFFFE\uFFFF]/;
 
 export function cellText(value: TableCell): string {
   if (value === null) return '';

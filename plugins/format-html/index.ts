@@ -1,8 +1,9 @@
-import { compile } from 'ejs';
+import { compile, escapeXML } from 'ejs';
 import {
   brandColor,
   defineFormatPlugin,
   type IntegrityStamp,
+  neutraliseControls,
   readableTextOn,
   type ReportBlock,
   type ReportModel,
@@ -60,8 +61,13 @@ const STATUS_CLASS = new Map([
   ['NON_COMPLIANT', 'status-bad'],
 ]);
 
-// strict: the compiled function does not run the template inside `with (locals)`.
-const template = compile(LAYOUT, { strict: true, localsName: 'report' });
+// strict: the compiled function does not run the template inside `with (locals)`. Every `<%= %>`
+// goes through `escape`: control characters made visible, then the five markup characters escaped.
+const template = compile(LAYOUT, {
+  strict: true,
+  localsName: 'report',
+  escape: (value: unknown) => escapeXML(neutraliseControls(String(value ?? ''))),
+});
 
 function cellText(cell: TableCell): string {
   if (cell === null || cell === undefined) return '';
@@ -176,13 +182,16 @@ function htmlView(model: ReportModel): HtmlView {
  *
  * Rendered with `ejs` from {@link LAYOUT}; every string of the model is escaped by `<%= %>`
  * (`&`, `<`, `>`, `"`, `'`), and right-to-left text lays itself out (`unicode-bidi: plaintext`).
+ * Control characters other than tab, CR and LF, and the bidirectional controls (U+061C, U+200E,
+ * U+200F, U+202A–U+202E, U+2066–U+2069) show as their visible escape (`\u202E`,
+ * {@link neutraliseControls}): none can reorder the page or hide part of a string.
  * The same model gives the same bytes: the only date in the file is `integrity.generatedAt`.
  */
 export default defineFormatPlugin({
   id: 'format-html',
   kind: 'format',
-  version: '1.0.0',
-  apiVersion: '^1.0.0',
+  version: '1.1.0',
+  apiVersion: '^1.2.0',
   name: 'HTML',
   description: 'Renders reports as one self-contained, print-friendly HTML page with the integrity stamp on the cover.',
   mimeType: 'text/html',

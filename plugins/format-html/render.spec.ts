@@ -1,4 +1,4 @@
-import type { PluginLogger, ReportModel, TableBlock } from '../../src/plugin-api';
+import { neutraliseControls, type PluginLogger, type ReportModel, type TableBlock, UNSAFE_CONTROL_CHARACTERS } from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
 import plugin from './index';
 import { LAYOUT } from './layout';
@@ -6,9 +6,9 @@ import { LAYOUT } from './layout';
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const render = async (model: ReportModel) => Buffer.from(await plugin.render(model, { options: {}, logger })).toString('utf8');
 
-/** Text as the HTML must carry it: the five characters ejs escapes. */
+/** Text as the HTML must carry it: control characters made visible, then the five characters ejs escapes. */
 const escaped = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
+  neutraliseControls(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
 /** Text back from the HTML; an ampersand not starting one of those entities would be a bug, so it stays visible. */
 const text = (html: string) =>
   html.replace(/&(lt|gt|#34|#39|amp);/g, (_, e: string) => ({ lt: '<', gt: '>', '#34': '"', '#39': "'", amp: '&' })[e]!);
@@ -46,6 +46,16 @@ describe('format-html', () => {
     expect(html).toContain('🦄');
   });
 
+  it('carries no control or bidi character raw: each shows as its visible escape', async () => {
+    const html = await render(model);
+    expect(UNSAFE_CONTROL_CHARACTERS.test(html)).toBe(false);
+    expect(html).toContain('invoice\\u202Etxt.exe');
+    expect(html).toContain('isolates \\u2066LRI\\u2069');
+    expect(html).toContain('ESC \\u001B[31mred');
+    // The family emoji keeps its zero-width joiners.
+    expect(html).toContain('👩‍👩‍👧');
+  });
+
   it('writes model data only through escaping <%= %> tags of the layout', () => {
     expect(LAYOUT).not.toContain('<%-');
     expect(LAYOUT.match(/<%[^=_ ]/g)).toBeNull();
@@ -69,7 +79,7 @@ describe('format-html', () => {
     expect(css).toMatch(/thead \{ display: table-header-group; \}/);
     expect(html.match(/<section class="report-section"/g)).toHaveLength(model.sections.length);
     const titles = [...html.matchAll(/<section class="report-section" id="[^"]+">\n<h2>([^<]*)<\/h2>/g)].map((m) => text(m[1]));
-    expect(titles).toEqual(model.sections.map((s) => s.title));
+    expect(titles).toEqual(model.sections.map((s) => neutraliseControls(s.title)));
   });
 
   it('has every row of a 300-row table, with a header row, reading back cell by cell', async () => {
@@ -79,10 +89,10 @@ describe('format-html', () => {
     const table = /<table[^>]*>[\s\S]*?<\/table>/.exec(html.slice(html.indexOf(marker) - 30))![0];
     expect(table.match(/<tr>/g)).toHaveLength(301);
     const read = tableAfter(html, '<h2>Audit trail');
-    expect(read.caption).toBe(block.caption);
-    expect(read.header).toEqual(block.columns.map((c) => c.title));
+    expect(read.caption).toBe(neutraliseControls(block.caption!));
+    expect(read.header).toEqual(block.columns.map((c) => neutraliseControls(c.title)));
     const shown = (cell: (typeof block.rows)[number][number]) =>
-      cell === null ? '' : typeof cell === 'boolean' ? (cell ? 'Yes' : 'No') : String(cell);
+      cell === null ? '' : typeof cell === 'boolean' ? (cell ? 'Yes' : 'No') : neutraliseControls(String(cell));
     expect(read.rows).toEqual(block.rows.map((row) => row.map(shown)));
     expect(table).toContain('<th scope="col" class="align-right">Sequence</th>');
     expect(table).toContain('<td class="align-right">-5</td>');

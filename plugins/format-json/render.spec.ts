@@ -1,4 +1,4 @@
-import type { PluginLogger, ReportModel } from '../../src/plugin-api';
+import { type PluginLogger, type ReportModel, UNSAFE_CONTROL_CHARACTERS } from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
 import plugin from './index';
 
@@ -22,6 +22,14 @@ describe('format-json', () => {
     collect(JSON.parse((await render(model)).toString('utf8')));
     for (const hostile of SAMPLE_HOSTILE_STRINGS) expect(strings).toContain(hostile);
     expect(strings).toContain(`SOC 2 compliance summary ${SAMPLE_HOSTILE_STRINGS[0]}`);
+  });
+
+  it('writes no control or bidi character raw, but as JSON escapes that parse back to the exact string', async () => {
+    const text = (await render(model)).toString('utf8');
+    expect(UNSAFE_CONTROL_CHARACTERS.test(text)).toBe(false);
+    expect(text).toContain('invoice\\u202etxt.exe');
+    expect(text).toContain('DEL \\u007f');
+    expect(JSON.stringify(JSON.parse(text))).toContain('invoice\u202Etxt.exe');
   });
 
   it('is pretty-printed UTF-8 without a BOM, the header first, ending with a newline', async () => {

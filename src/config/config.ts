@@ -55,6 +55,7 @@ const schema = z.object({
   REPORT_INLINE_MAX_BYTES: integer(0, 16_777_216).default('1048576'),
   REPORT_SYNC_MAX_ROWS: integer(0, 1_000_000).default('5000'),
   REPORT_MAX_PENDING_PER_TENANT: integer(1, 100).default('3'),
+  REPORT_HEARTBEAT_SECONDS: integer(1, 300).default('10'),
   DATAPUNK_BOOTSTRAP_ADMIN_KEY: z
     .string()
     .min(24, { message: 'must be at least 24 characters' })
@@ -122,7 +123,7 @@ export interface AppConfig {
   cacheTtlMs: number;
   /** In-memory cache only: entries kept before the least recently used is dropped. */
   cacheMaxEntries: number;
-  reports: { urlTtlSeconds: number; inlineMaxBytes: number; syncMaxRows: number; maxPendingPerTenant: number };
+  reports: { urlTtlSeconds: number; inlineMaxBytes: number; syncMaxRows: number; maxPendingPerTenant: number; heartbeatSeconds: number };
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
   signingKeyFile: string;
@@ -241,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES,
       syncMaxRows: c.REPORT_SYNC_MAX_ROWS,
       maxPendingPerTenant: c.REPORT_MAX_PENDING_PER_TENANT,
+      heartbeatSeconds: c.REPORT_HEARTBEAT_SECONDS,
     },
     bootstrapAdminKey: c.DATAPUNK_BOOTSTRAP_ADMIN_KEY,
     signingKeyPem: c.DATAPUNK_SIGNING_KEY,

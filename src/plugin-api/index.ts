@@ -10,3 +10,4 @@ export * from './report-model';
 export * from './tables';
 export * from './branding';
 export * from './plugin';
+export * from './text';

@@ -8,12 +8,15 @@ import {
   type EventRule,
   type FormatPlugin,
   type FrameworkPlugin,
+  neutraliseControls,
   type Plugin,
   type ReportModel,
   type TableBlock,
   type TableCell,
   tablePages,
+  UNSAFE_CONTROL_CHARACTERS,
 } from '../plugin-api';
+import JSZip from 'jszip';
 import docx from '../../plugins/format-docx';
 import csv from '../../plugins/format-csv';
 import html from '../../plugins/format-html';
@@ -308,7 +311,8 @@ describe('the render check of format plugins', () => {
       render,
       ...extra,
     });
-  const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const markupOnly = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const escapeHtml = (s: string) => markupOnly(neutraliseControls(s));
   const safeHtml = (m: ReportModel) =>
     `<!DOCTYPE html><h1>${escapeHtml(m.title)}</h1><p>${escapeHtml(m.integrity.headChainHash)}</p>` +
     m.sections.map((s) => `<h2>${escapeHtml(s.title)}</h2>`).join('');
@@ -408,6 +412,53 @@ describe('the render check of format plugins', () => {
     expect((await checkFrameworkPlugin(guarded)).passed).toBe(true);
   });
 
+  it('fails an HTML format that escapes markup but leaves bidi and control characters raw, or writes them as references', async () => {
+    const raw = await checkFrameworkPlugin(
+      format((m) => safeHtml(m) + `<p>${markupOnly(m.metadata.notes)} ${markupOnly(sampleTail())}</p>`),
+    );
+    expect(failedChecks(raw)).toEqual(['render']);
+    expect(renderErrors(raw)).toEqual([
+      expect.stringMatching(/^the file carries \d+ control or bidirectional characters of the model raw \(U\+202E/),
+    ]);
+
+    const references = await checkFrameworkPlugin(format((m) => `${safeHtml(m)}<p>invoice&#x202e;txt.exe &#8294;x&#8297;</p>`));
+    expect(failedChecks(references)).toEqual(['render']);
+    expect(renderErrors(references)).toEqual([
+      expect.stringMatching(/carries 3 control or bidirectional characters.*U\+202E, U\+2066, U\+2069/),
+    ]);
+  });
+
+  it('fails a CSV format that keeps ESC and NUL raw, and one that strips a control so that a formula shows', async () => {
+    const csvOf = (m: ReportModel, clean: (s: string) => string) =>
+      [m.integrity.headChainHash, ...SAMPLE_HOSTILE_STRINGS.slice(15)].map((v) => `"${clean(v).replaceAll('"', '""')}"`).join('\r\n');
+    const csvFormat = (clean: (s: string) => string) => format((m) => csvOf(m, clean), { mimeType: 'text/csv', fileExtension: 'csv' });
+    const raw = await checkFrameworkPlugin(csvFormat((v) => v));
+    expect(renderErrors(raw)).toEqual([expect.stringMatching(/U\+202E, U\+2066, U\+2069, U\+2067, U\+2068, U\+202A, …/)]);
+    const stripped = await checkFrameworkPlugin(csvFormat((v) => v.replace(new RegExp(UNSAFE_CONTROL_CHARACTERS.source, 'g'), '')));
+    expect(renderErrors(stripped)).toEqual([expect.stringMatching(/^1 CSV cell starts with =.*"=1\+1 and =1\+1"/)]);
+    expect((await checkFrameworkPlugin(csvFormat(neutraliseControls))).passed).toBe(true);
+  });
+
+  it('looks into the XML parts of a zip container such as DOCX', async () => {
+    const docxOf = async (m: ReportModel, clean: (s: string) => string) => {
+      const zip = new JSZip();
+      const date = new Date(Date.UTC(2026, 0, 1));
+      zip.file('[Content_Types].xml', '<Types/>', { date });
+      zip.file('word/document.xml', `<w:document><w:t>${markupOnly(clean(sampleTail()))} ${m.integrity.headChainHash}</w:t></w:document>`, {
+        date,
+      });
+      return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
+    };
+    const docxFormat = (clean: (s: string) => string) =>
+      format((m) => docxOf(m, clean), { mimeType: docx.mimeType, fileExtension: 'docx' });
+    const raw = await checkFrameworkPlugin(docxFormat((v) => v));
+    expect(failedChecks(raw)).toEqual(['render']);
+    expect(renderErrors(raw)).toEqual([
+      expect.stringMatching(/^the part word\/document\.xml carries \d+ control or bidirectional characters/),
+    ]);
+    expect((await checkFrameworkPlugin(docxFormat(neutraliseControls))).passed).toBe(true);
+  });
+
   it('fails a JSON format whose output does not parse', async () => {
     const report = await checkFrameworkPlugin(
       format((m) => `{ "title": "${m.title}", "hash": "${m.integrity.headChainHash}", "notes": "${m.metadata.notes}" }`, {
@@ -454,6 +505,21 @@ describe('the render check of format plugins', () => {
     for (const hostile of SAMPLE_HOSTILE_STRINGS) expect(text).toContain(JSON.stringify(hostile).slice(1, -1));
     expect(sampleReportModel()).toEqual(model);
     expect(sampleReportModel()).not.toBe(model);
+  });
+});
+
+/** The sample's control-character strings (index 15 on), joined. */
+function sampleTail(): string {
+  return SAMPLE_HOSTILE_STRINGS.slice(15).join(' | ');
+}
+
+describe('the hostile sample', () => {
+  it('carries every bidirectional control, C0 controls such as NUL and ESC, DEL and C1 controls', () => {
+    const text = SAMPLE_HOSTILE_STRINGS.join('');
+    const bidi = ['\u061C', '\u200E', '\u200F', '\u202A', '\u202B', '\u202C', '\u202D', '\u202E', '\u2066', '\u2067', '\u2068', '\u2069'];
+    for (const c of [...bidi, '\u0000', '\u001B', '\u0007', '\u007F', '\u0085', '\u009B']) expect(text).toContain(c);
+    expect(neutraliseControls('invoice\u202Etxt.exe \u001B[0m \t\r\n 👩‍👩‍👧')).toBe('invoice\\u202Etxt.exe \\u001B[0m \t\r\n 👩‍👩‍👧');
+    expect(UNSAFE_CONTROL_CHARACTERS.test(neutraliseControls(text))).toBe(false);
   });
 });
 
@@ -562,11 +628,11 @@ describe('formatContractReport', () => {
   it('prints a line per check, problems indented, and the totals', async () => {
     const text = formatContractReport(await checkPluginEntry(fixture('with-incompatible-api')));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.1.0');
+    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.2.0');
     expect(lines).toContain(
-      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.1.0",
+      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.2.0",
     );
-    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.1.0');
+    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.2.0');
     expect(lines[lines.length - 1]).toBe('8 checks passed, 1 failed');
   });
 });

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { types } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
 import type { DataSource } from 'typeorm';
 import { ActorType, Classification, type EventPayload, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import { type ChainStore, createChainStore } from '../audit/chain-store';
@@ -29,6 +30,7 @@ import {
   type ReportModel,
   SEVERITIES,
   type TableCell,
+  UNSAFE_CONTROL_CHARACTERS,
 } from '../plugin-api';
 import { BUILT_IN_PLUGINS } from '../../plugins/registry';
 import { formatPath, pluginProblems } from './manifest.schema';
@@ -102,7 +104,8 @@ const TITLES: Record<ContractCheckId, string> = {
   categories: 'every data category is built in or declared',
   mappings: 'mappings to known frameworks name controls that exist',
   behaviour: 'every rule and classification rule works on synthetic events in a real database',
-  render: 'render() turns a sample report into a non-empty file, the same bytes twice, with hostile strings inert',
+  render:
+    'render() turns a sample report into a non-empty file, the same bytes twice, with hostile strings inert and no control character raw',
   lifecycle: 'start() and stop() complete',
 };
 
@@ -786,7 +789,9 @@ function classificationProblems(plugin: FrameworkPlugin<unknown>): ContractProbl
 /**
  * Strings a format must keep inert, as tenants and templates may send them: markup, template
  * syntax, spreadsheet formulas (every character OWASP lists), CSV structure, a line break, a
- * non-BMP emoji and right-to-left text. {@link sampleReportModel} puts each in titles, metadata,
+ * non-BMP emoji and right-to-left text, and (from index 15 on) the control characters no file may
+ * carry raw ({@link UNSAFE_CONTROL_CHARACTERS}): every bidirectional control, C0 controls such as
+ * NUL and ESC, DEL and C1 controls. {@link sampleReportModel} puts each in titles, metadata,
  * keys, values, cells, labels and findings.
  *
  * @example
@@ -810,6 +815,12 @@ export const SAMPLE_HOSTILE_STRINGS: readonly string[] = [
   'AT&T &amp; </w:t></w:r> ]]>',
   'unicorn 🦄 and 👩‍👩‍👧',
   'مرحبا بالعالم — שלום עולם',
+  'invoice\u202Etxt.exe',
+  'isolates \u2066LRI\u2069 \u2067RLI\u2069 \u2068FSI\u2069, embeddings \u202ALRE\u202C \u202BRLE\u202C \u202DLRO\u202C',
+  'marks \u200ELRM \u200FRLM \u061CALM',
+  '\u202E=1+1 and \u0000=1+1',
+  'ESC \u001B[31mred\u001B[0m NUL \u0000 BEL \u0007 BS \u0008 VT \u000B FF \u000C US \u001F DEL \u007F',
+  'C1 CSI \u009B31m NEL \u0085 APC \u009F',
 ];
 
 const SAMPLE_CHAIN_HASH = '9f2c4e81b07d3a56e1f0c2d49b8a7e6f5d4c3b2a1908f7e6d5c4b3a2f1e0d9c8';
@@ -1042,9 +1053,10 @@ const CSV_FORMULA_START = /^[=+\-@\t\r]/;
 function contentProblems(mimeType: string, file: Buffer): ContractProblem[] {
   const type = mimeType.split(';')[0].trim().toLowerCase();
   const json = type === 'application/json' || type.endsWith('+json');
-  if (!type.startsWith('text/') && !json) return [];
+  const xml = type === 'application/xml' || type.endsWith('+xml');
+  if (!type.startsWith('text/') && !json && !xml) return zipControlProblems(file);
   const text = file.toString('utf8');
-  const problems: ContractProblem[] = [];
+  const problems: ContractProblem[] = controlProblems('the file', text, type === 'text/html' || type.endsWith('xml'));
   const shown = (at: number) => JSON.stringify(text.slice(Math.max(0, at - 20), at + 40));
 
   if (type === 'text/html') {
@@ -1102,6 +1114,70 @@ function contentProblems(mimeType: string, file: Buffer): ContractProblem[] {
       message:
         "the sample's head chain hash does not appear in the file: print model.integrity, so an auditor can verify the report against the chain",
     });
+  }
+  return problems;
+}
+
+/** A character reference (`&#x202E;`, `&#8238;`) in markup: it becomes the character itself. */
+const CHARACTER_REFERENCE = /&#(?:x([0-9a-f]+)|(\d+));/gi;
+
+/**
+ * The sample's control characters left in `text` raw, or (in markup) as character references:
+ * a bidirectional control reorders what a reader sees, ESC drives a terminal, NUL cuts a string.
+ */
+function controlProblems(where: string, text: string, markup: boolean): ContractProblem[] {
+  const raw = new RegExp(UNSAFE_CONTROL_CHARACTERS.source, 'g');
+  const found = [...text.matchAll(raw)].map((m) => ({ at: m.index, char: m[0] }));
+  if (markup) {
+    for (const m of text.matchAll(CHARACTER_REFERENCE)) {
+      const code = m[1] !== undefined ? parseInt(m[1], 16) : Number(m[2]);
+      const char = code <= 0x10ffff ? String.fromCodePoint(code) : '';
+      if (UNSAFE_CONTROL_CHARACTERS.test(char)) found.push({ at: m.index, char });
+    }
+  }
+  if (!found.length) return [];
+  const names = [...new Set(found.map((f) => `U+${f.char.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`))];
+  return [
+    error(
+      'render',
+      `${where} carries ${found.length} control or bidirectional character${found.length === 1 ? '' : 's'} of the model raw ` +
+        `(${names.slice(0, 6).join(', ')}${names.length > 6 ? ', …' : ''}; first at character ${found[0].at}): a bidi control reorders ` +
+        'what the reader sees and ESC or NUL reach a terminal or parser. Pass every model string through neutraliseControls() ' +
+        "(plugin API), or escape them in the format's own syntax",
+    ),
+  ];
+}
+
+/** Most a zip entry may inflate to while it is checked, so a hostile plugin cannot exhaust memory. */
+const ZIP_ENTRY_MAX_BYTES = 256 * 1024 * 1024;
+
+/**
+ * For a zip container (DOCX, XLSX, ODT …): {@link controlProblems} of every XML or text part.
+ * Any other binary file is not looked into.
+ */
+function zipControlProblems(file: Buffer): ContractProblem[] {
+  if (file.length < 22 || file.readUInt32LE(0) !== 0x04034b50) return [];
+  const end = file.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  if (end < 0) return [];
+  const problems: ContractProblem[] = [];
+  try {
+    const count = file.readUInt16LE(end + 10);
+    let at = file.readUInt32LE(end + 16);
+    for (let i = 0; i < count; i++) {
+      const method = file.readUInt16LE(at + 10);
+      const size = file.readUInt32LE(at + 20);
+      const nameLength = file.readUInt16LE(at + 28);
+      const name = file.toString('utf8', at + 46, at + 46 + nameLength);
+      const local = file.readUInt32LE(at + 42);
+      at += 46 + nameLength + file.readUInt16LE(at + 30) + file.readUInt16LE(at + 32);
+      if (!/\.(xml|rels|txt|html?|csv|json)$/i.test(name) || (method !== 0 && method !== 8)) continue;
+      const start = local + 30 + file.readUInt16LE(local + 26) + file.readUInt16LE(local + 28);
+      const data = file.subarray(start, start + size);
+      const text = (method === 8 ? inflateRawSync(data, { maxOutputLength: ZIP_ENTRY_MAX_BYTES }) : data).toString('utf8');
+      problems.push(...controlProblems(`the part ${name}`, text, /\.(xml|rels|html?)$/i.test(name)));
+    }
+  } catch (e) {
+    return [{ level: 'warning', path: 'render', message: `the file looks like a zip, but its parts could not be read: ${messageOf(e)}` }];
   }
   return problems;
 }

@@ -3,6 +3,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /** A generated report: what was asked, what came out, and the file's size and SHA-256. */
 @Entity({ name: 'report' })
 @Index('ix_report_tenant_created', ['tenantId', 'createdAt'])
+@Index('ix_report_status_heartbeat', ['status', 'heartbeatAt'])
 export class ReportEntity {
   @PrimaryColumn({ type: 'varchar', length: 36 })
   id!: string;
@@ -66,6 +67,14 @@ export class ReportEntity {
 
   @Column({ name: 'template_version', type: 'int', nullable: true })
   templateVersion!: number | null;
+
+  /** The node generating a PENDING report in the background (its id, made at start); null for one made within the request. */
+  @Column({ name: 'owner_node', type: 'varchar', length: 64, nullable: true })
+  ownerNode!: string | null;
+
+  /** When the owner last said it is still generating it; a PENDING report whose heartbeat is stale is failed by any node. */
+  @Column({ name: 'heartbeat_at', type: 'datetime', precision: 3, nullable: true })
+  heartbeatAt!: Date | null;
 }
 
 /** A report's bytes in pieces of at most 60,000 (a BLOB on both dialects, well under any packet limit). */

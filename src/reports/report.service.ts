@@ -1,4 +1,5 @@
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hostname } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
 import { atomically, type Statement } from '../database/atomically';
@@ -22,8 +23,14 @@ export const DOWNLOADED_ACTION = 'datapunk.report.downloaded';
 const CHUNK = 60_000;
 /** Chunks read from the database at a time when a report is downloaded (under half a MiB). */
 const CHUNKS_PER_READ = 8;
-/** A report PENDING this long is taken for one a crashed server left behind. */
+/**
+ * A report PENDING this long without any heartbeat (one written before heartbeats existed) is
+ * taken for one a crashed server left behind.
+ */
 export const ABANDONED_AFTER_MINUTES = 60;
+/** A PENDING report whose owner missed this many heartbeats is taken for one a crashed node left behind. */
+export const HEARTBEATS_BEFORE_STALE = 3;
+const ABANDONED_ERROR = 'the server generating it stopped before it was done; generate it again';
 
 export interface StoredReport {
   id: string;
@@ -46,6 +53,10 @@ export interface StoredReport {
   createdAt: string;
   templateId: string | null;
   templateVersion: number | null;
+  /** The node generating it in the background (null: generated within the request). */
+  ownerNode: string | null;
+  /** When its owner last said it is still working on it (null: generated within the request). */
+  heartbeatAt: string | null;
 }
 
 export type ReportStatusValue = 'PENDING' | 'READY' | 'FAILED';
@@ -70,10 +81,12 @@ export interface ReportSettings {
   syncMaxRows: number;
   /** Reports a tenant may have PENDING at once, across nodes. */
   maxPendingPerTenant: number;
+  /** How often a node refreshes the heartbeat of its background reports and fails stale ones of any node. */
+  heartbeatSeconds: number;
 }
 
 const insertStatement = (r: StoredReport): Statement => ({
-  text: 'INSERT INTO report (id, tenant_id, type, format, status, progress, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at, template_id, template_version) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
+  text: 'INSERT INTO report (id, tenant_id, type, format, status, progress, framework_id, period_from, period_to, file_name, mime_type, size_bytes, sha256, head_sequence, created_by, created_at, template_id, template_version, owner_node, heartbeat_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)',
   params: [
     r.id,
     r.tenantId,
@@ -93,6 +106,8 @@ const insertStatement = (r: StoredReport): Statement => ({
     toSqlDateTime(r.createdAt),
     r.templateId,
     r.templateVersion,
+    r.ownerNode,
+    r.heartbeatAt === null ? null : toSqlDateTime(r.heartbeatAt),
   ],
 });
 
@@ -128,6 +143,8 @@ const rowToReport = (r: Record<string, unknown>): StoredReport => ({
   createdAt: fromSqlDateTime(r.created_at),
   templateId: r.template_id === null || r.template_id === undefined ? null : String(r.template_id),
   templateVersion: r.template_version === null || r.template_version === undefined ? null : toNumber(r.template_version),
+  ownerNode: r.owner_node === null || r.owner_node === undefined ? null : String(r.owner_node),
+  heartbeatAt: r.heartbeat_at === null || r.heartbeat_at === undefined ? null : fromSqlDateTime(r.heartbeat_at),
 });
 
 /**
@@ -138,6 +155,9 @@ const rowToReport = (r: Record<string, unknown>): StoredReport => ({
  */
 export class ReportService {
   private readonly urlKey: Buffer;
+  /** This node, as the owner of the background reports it generates: new at every start. */
+  readonly nodeId = `${hostname().slice(0, 40)}/${process.pid}/${randomBytes(6).toString('hex')}`;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly deps: {
@@ -222,6 +242,8 @@ export class ReportService {
       createdAt: now.toISOString(),
       templateId: custom?.id ?? null,
       templateVersion: custom?.version ?? null,
+      ownerNode: null,
+      heartbeatAt: null,
     };
 
     const estimate = await this.deps.builder.estimateRows(request);
@@ -240,10 +262,11 @@ export class ReportService {
       return { report: ready, content: content.file };
     }
     // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
-    // Reports older than the abandon window do not count: a crashed node's are not running.
+    // Reports with a stale heartbeat do not count, even before a sweep fails them: a crashed node's are not running.
+    const { staleBefore, abandonedBefore } = this.cutoffs(now);
     const [pending]: { n: unknown }[] = await this.deps.dataSource.query(
-      "SELECT COUNT(*) AS n FROM report WHERE tenant_id = ? AND status = 'PENDING' AND created_at >= ?",
-      [by.tenantId, toSqlDateTime(new Date(now.getTime() - ABANDONED_AFTER_MINUTES * 60_000).toISOString())],
+      "SELECT COUNT(*) AS n FROM report WHERE tenant_id = ? AND status = 'PENDING' AND (heartbeat_at >= ? OR (heartbeat_at IS NULL AND created_at >= ?))",
+      [by.tenantId, staleBefore, abandonedBefore],
     );
     const limit = this.deps.settings.maxPendingPerTenant;
     if (Number(pending.n) >= limit) {
@@ -253,10 +276,11 @@ export class ReportService {
         { max: limit },
       );
     }
-    await atomically(this.deps.dataSource, [insertStatement(report)]);
+    const owned: StoredReport = { ...report, ownerNode: this.nodeId, heartbeatAt: now.toISOString() };
+    await atomically(this.deps.dataSource, [insertStatement(owned)]);
     const job = this.background(by, plugin, request, report, estimate).finally(() => this.jobs.delete(report.id));
     this.jobs.set(report.id, job);
-    return { report, content: null };
+    return { report: owned, content: null };
   }
 
   /** The reports this server is generating in the background, by id. */
@@ -278,7 +302,7 @@ export class ReportService {
     this.deps.logger.warn({ reports: ids }, 'the server stops before these background reports are done; they are marked FAILED');
     await this.deps.dataSource.query(
       `UPDATE report SET status = 'FAILED', error = ? WHERE status = 'PENDING' AND id IN (${ids.map(() => '?').join(', ')})`,
-      ['the server generating it stopped before it was done; generate it again', ...ids],
+      [ABANDONED_ERROR, ...ids],
     );
   }
 
@@ -351,7 +375,11 @@ export class ReportService {
   }
 
   private progress(id: string, percent: number): Promise<unknown> {
-    return this.deps.dataSource.query("UPDATE report SET progress = ? WHERE id = ? AND status = 'PENDING'", [percent, id]);
+    return this.deps.dataSource.query("UPDATE report SET progress = ?, heartbeat_at = ? WHERE id = ? AND status = 'PENDING'", [
+      percent,
+      toSqlDateTime(new Date().toISOString()),
+      id,
+    ]);
   }
 
   /**
@@ -383,12 +411,63 @@ export class ReportService {
     };
   }
 
-  /** Reports left PENDING by a server that stopped before finishing them, older than `minutes`, become FAILED. */
-  async failAbandoned(minutes: number, now = new Date()): Promise<void> {
-    await this.deps.dataSource.query("UPDATE report SET status = 'FAILED', error = ? WHERE status = 'PENDING' AND created_at < ?", [
-      'the server generating it stopped before it was done; generate it again',
-      toSqlDateTime(new Date(now.getTime() - minutes * 60_000).toISOString()),
-    ]);
+  /** Heartbeats older than `staleBefore` are stale; reports without any older than `abandonedBefore` are abandoned. */
+  private cutoffs(now: Date): { staleBefore: string; abandonedBefore: string } {
+    const staleMs = HEARTBEATS_BEFORE_STALE * this.deps.settings.heartbeatSeconds * 1000;
+    return {
+      staleBefore: toSqlDateTime(new Date(now.getTime() - staleMs).toISOString()),
+      abandonedBefore: toSqlDateTime(new Date(now.getTime() - ABANDONED_AFTER_MINUTES * 60_000).toISOString()),
+    };
+  }
+
+  /**
+   * Starts the heartbeat: at once and every REPORT_HEARTBEAT_SECONDS, this node refreshes the
+   * heartbeat of the background reports it owns, then fails every PENDING report of any node whose
+   * heartbeat is older than HEARTBEATS_BEFORE_STALE heartbeats (a crashed or stopped node's: it
+   * will never finish them). Failed, not resumed: the request behind a report (its key, filter and
+   * template version) is not stored, and the client learns at once that it must ask again.
+   */
+  async start(): Promise<void> {
+    await this.beat();
+    // A beat still running (a slow database) is not joined by another.
+    let beating = false;
+    this.timer = setInterval(() => {
+      if (beating) return;
+      beating = true;
+      void this.beat().finally(() => (beating = false));
+    }, this.deps.settings.heartbeatSeconds * 1000);
+    this.timer.unref();
+  }
+
+  /** Stops the heartbeat (at shutdown, after {@link drain}). */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** One heartbeat: own reports refreshed, stale ones of any node failed; a failure is logged, never thrown. */
+  async beat(now = new Date()): Promise<void> {
+    try {
+      await this.deps.dataSource.query("UPDATE report SET heartbeat_at = ? WHERE owner_node = ? AND status = 'PENDING'", [
+        toSqlDateTime(now.toISOString()),
+        this.nodeId,
+      ]);
+      await this.failAbandoned(now);
+    } catch (error) {
+      this.deps.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'report heartbeat failed');
+    }
+  }
+
+  /**
+   * Reports left PENDING by a node that stopped before finishing them become FAILED: those whose
+   * heartbeat is stale, and those without a heartbeat (older servers) PENDING for ABANDONED_AFTER_MINUTES.
+   */
+  async failAbandoned(now = new Date()): Promise<void> {
+    const { staleBefore, abandonedBefore } = this.cutoffs(now);
+    await this.deps.dataSource.query(
+      "UPDATE report SET status = 'FAILED', error = ? WHERE status = 'PENDING' AND (heartbeat_at < ? OR (heartbeat_at IS NULL AND created_at < ?))",
+      [ABANDONED_ERROR, staleBefore, abandonedBefore],
+    );
   }
 
   private async record(
@@ -434,22 +513,58 @@ export class ReportService {
     return rows.map(rowToReport);
   }
 
-  /** Reads a stored report through once; REPORT_DAMAGED unless its size and SHA-256 are as generated. */
-  private async verify(report: StoredReport): Promise<void> {
+  /**
+   * The size and SHA-256 the chain recorded for a report, from its `datapunk.report.generated`
+   * event (chain-verified: editing it breaks the chain), or null when the chain has none.
+   */
+  private async recorded(report: StoredReport): Promise<{ sizeBytes: number; sha256: string } | null> {
+    const [event]: { metadata: unknown }[] = await this.deps.dataSource.query(
+      "SELECT metadata FROM audit_event WHERE tenant_id = ? AND resource_type = 'report' AND resource_id = ? AND action = ? ORDER BY sequence LIMIT 1",
+      [report.tenantId, report.id, GENERATED_ACTION],
+    );
+    if (!event || typeof event.metadata !== 'string') return null;
     try {
-      for await (const _bytes of this.content(report));
-    } catch (error) {
-      this.deps.logger.error({ err: error instanceof Error ? error.message : String(error), report: report.id }, 'stored report damaged');
-      throw new AppError(
-        ErrorCode.REPORT_DAMAGED,
-        'The stored file of this report does not match the SHA-256 recorded when it was generated; generate the report again.',
-      );
+      const metadata = JSON.parse(event.metadata) as { sizeBytes?: unknown; sha256?: unknown };
+      const { sizeBytes, sha256 } = metadata;
+      return typeof sizeBytes === 'number' && typeof sha256 === 'string' ? { sizeBytes, sha256 } : null;
+    } catch {
+      return null;
     }
   }
 
   /**
-   * A stored report's bytes, read a few chunks at a time, checked against the size and SHA-256
-   * recorded when it was generated. The last chunk is held back until the whole file checks out:
+   * Reads a stored report through once and returns it with the size and SHA-256 of its chain
+   * event; REPORT_DAMAGED unless the chain has the event, the `report` row agrees with it and the
+   * file's bytes hash to it. The chain, not the row, is the reference: a file forged together with
+   * its `size_bytes` and `sha256` columns still fails.
+   */
+  private async verify(report: StoredReport): Promise<StoredReport> {
+    const damaged = (reason: string) => {
+      this.deps.logger.error({ err: reason, report: report.id }, 'stored report damaged');
+      return new AppError(
+        ErrorCode.REPORT_DAMAGED,
+        'The stored file of this report does not match the SHA-256 recorded in the audit chain when it was generated; generate the report again.',
+      );
+    };
+    const recorded = await this.recorded(report);
+    if (!recorded) throw damaged(`report ${report.id} has no ${GENERATED_ACTION} event with its size and SHA-256 in the chain`);
+    if (recorded.sha256 !== report.sha256 || recorded.sizeBytes !== report.sizeBytes) {
+      throw damaged(
+        `report ${report.id} is stored as ${report.sizeBytes} bytes, ${report.sha256}; the chain recorded ${recorded.sizeBytes} bytes, ${recorded.sha256}`,
+      );
+    }
+    const checked = { ...report, ...recorded };
+    try {
+      for await (const _bytes of this.content(checked));
+    } catch (error) {
+      throw damaged(error instanceof Error ? error.message : String(error));
+    }
+    return checked;
+  }
+
+  /**
+   * A stored report's bytes, read a few chunks at a time, checked against `report.sizeBytes` and
+   * `report.sha256` (in a download, those of the chain event: see {@link verify}). The last chunk is held back until the whole file checks out:
    * a damaged file throws before its end, so a download of it is cut off instead of completing.
    */
   async *content(report: StoredReport): AsyncGenerator<Buffer> {
@@ -493,7 +608,8 @@ export class ReportService {
    * Checks a download URL and the stored file, and returns the report and its bytes (read as
    * they are sent, see {@link content}); records the download in the chain unless `head`. Throws
    * FORBIDDEN for a bad signature or a revoked key, DOWNLOAD_EXPIRED for an expired URL,
-   * REPORT_DAMAGED for a file that no longer matches its SHA-256, NOT_FOUND otherwise.
+   * REPORT_DAMAGED for a file that no longer matches the size and SHA-256 of its
+   * `datapunk.report.generated` chain event (or has none), NOT_FOUND otherwise.
    */
   async download(
     url: URL,
@@ -525,10 +641,10 @@ export class ReportService {
       [keyId, tenantId],
     );
     if (!key || key.revoked_at !== null) throw new AppError(ErrorCode.FORBIDDEN, 'The key this download URL was issued to is revoked.');
-    const report = await this.find(tenantId, match[2]);
-    if (!report || report.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
-    // The whole file is checked before a byte goes out, so a damaged one gets a coded error.
-    await this.verify(report);
+    const found = await this.find(tenantId, match[2]);
+    if (!found || found.status !== 'READY') throw new AppError(ErrorCode.NOT_FOUND, 'No such report, or it is not READY.');
+    // The whole file is checked against the chain before a byte goes out, so a damaged one gets a coded error.
+    const report = await this.verify(found);
     if (options.head) return { report, content: nothing() };
     // Recorded as the download starts: no file leaves without its event in the chain.
     await this.record({ tenantId, keyId, requestId }, DOWNLOADED_ACTION, report, new Date(now));

@@ -223,7 +223,7 @@ describe('reports generated in the background', () => {
       "INSERT INTO report (id, tenant_id, type, format, status, progress, period_from, period_to, file_name, mime_type, created_by, created_at) VALUES (?, ?, 'AUDIT_TRAIL', 'json', 'PENDING', 10, ?, ?, 'x.json', 'application/json', 'k', ?)",
       ['01900000-0000-7000-8000-000000000001', TENANT, '2026-01-01 00:00:00.000', '2026-02-01 00:00:00.000', '2026-01-01 00:00:00.000'],
     );
-    await env.app.services.reports.service.failAbandoned(60);
+    await env.app.services.reports.service.failAbandoned();
     const report = await env.gql(REPORT, { id: '01900000-0000-7000-8000-000000000001' }, auditor);
     expect(report.body.data!.report).toMatchObject({ status: 'FAILED', downloadUrl: null });
     expect(report.body.data!.report.error).toMatch(/stopped before it was done/);

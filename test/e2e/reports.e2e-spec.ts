@@ -10,6 +10,11 @@ const TYPES = ['COMPLIANCE_SUMMARY', 'CONTROL_ASSESSMENT', 'AUDIT_TRAIL', 'SECUR
 const FORMATS = ['docx', 'html', 'json', 'csv'] as const;
 const HOSTILE = `<script>alert(1)</script> {{constructor.constructor('x')()}} <%= process.exit() %>`;
 const FORMULA = "=cmd|' /C calc'!A0";
+/** Bidi controls (U+202E reverses "exe.txt"), ESC, NUL, DEL and a C1 control, as a client may send them. */
+const CONTROLS = 'invoice\u202Etxt.exe \u2066x\u2069 \u200F\u061C ESC\u001B[31m NUL\u0000 DEL\u007F CSI\u009B';
+const CONTROLS_SHOWN = 'invoice\\u202Etxt.exe \\u2066x\\u2069 \\u200F\\u061C ESC\\u001B[31m NUL\\u0000 DEL\\u007F CSI\\u009B';
+// eslint-disable-next-line no-control-regex
+const RAW_CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/;
 
 describe('reports', () => {
   let env: TestEnvironment;
@@ -35,7 +40,7 @@ describe('reports', () => {
         occurredAt: hour(3),
         action: 'patient_record.read',
         resource: { type: 'patient_record', id: 'p-1', name: HOSTILE },
-        outcome: { status: 'SUCCESS', reason: HOSTILE },
+        outcome: { status: 'SUCCESS', reason: `${HOSTILE} ${CONTROLS}` },
         classification: null,
       }),
       eventInput({
@@ -122,6 +127,27 @@ describe('reports', () => {
     expect((await mammoth.extractRawText({ buffer: docx })).value).toContain(HOSTILE);
   });
 
+  it('writes no control or bidi character raw: CSV, HTML and DOCX show the visible escape, JSON escapes it losslessly', async () => {
+    const file = async (format: string) =>
+      Buffer.from((await generate({ type: 'AUDIT_TRAIL', format })).body.data!.generateReport.contentBase64, 'base64');
+    for (const format of ['csv', 'html']) {
+      const text = (await file(format)).toString('utf8');
+      expect(RAW_CONTROL.test(text)).toBe(false);
+      expect(text).toContain(CONTROLS_SHOWN);
+    }
+    const docx = await file('docx');
+    const text = (await mammoth.extractRawText({ buffer: docx })).value;
+    expect(RAW_CONTROL.test(text)).toBe(false);
+    expect(text).toContain(CONTROLS_SHOWN);
+    const json = (await file('json')).toString('utf8');
+    expect(RAW_CONTROL.test(json)).toBe(false);
+    expect(json).toContain(
+      JSON.stringify(CONTROLS)
+        .slice(1, -1)
+        .replace(/[\u007F-\u009F\u061C\u200F\u202E\u2066\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    );
+  });
+
   it('records generating and downloading as events in the chain', async () => {
     const before = await count("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.downloaded'", [
       TENANT,
@@ -184,6 +210,35 @@ describe('reports', () => {
     expect(await downloads()).toBe(0); // HEAD sends no file, so it is no download
     expect(Buffer.from(await (await fetchUrl(report.downloadUrl)).arrayBuffer()).equals(Buffer.from(chunk.data))).toBe(true);
     expect(await downloads()).toBe(1);
+  });
+
+  it('refuses a file forged together with its size_bytes and sha256 rows: the chain event is the reference (500 REPORT_DAMAGED)', async () => {
+    const report = (await generate({ type: 'AUDIT_TRAIL', format: 'csv' })).body.data!.generateReport;
+    const downloads = () =>
+      count("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.downloaded' AND resource_id = ?", [
+        TENANT,
+        report.id,
+      ]);
+    const forged = Buffer.from('\uFEFFreport,,Forged,,0\r\nfield,value\r\n', 'utf8');
+    await env.sql('DELETE FROM report_chunk WHERE report_id = ?', [report.id]);
+    await env.sql('INSERT INTO report_chunk (report_id, part, data) VALUES (?, 0, ?)', [report.id, forged]);
+    await env.sql('UPDATE report SET size_bytes = ?, sha256 = ? WHERE id = ?', [
+      forged.length,
+      createHash('sha256').update(forged).digest('hex'),
+      report.id,
+    ]);
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(new URL(report.downloadUrl, env.url), { method });
+      expect(res.status).toBe(500);
+      if (method === 'GET') expect(((await res.json()) as any).errors[0].extensions.code).toBe('REPORT_DAMAGED');
+    }
+    expect(await downloads()).toBe(0);
+    // The chain event still names the genuine file.
+    const [event] = await env.sql<{ metadata: string }>(
+      "SELECT metadata FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.generated' AND resource_id = ?",
+      [TENANT, report.id],
+    );
+    expect(JSON.parse(event.metadata)).toMatchObject({ sha256: report.sha256, sizeBytes: report.sizeBytes });
   });
 
   it("withdraws a key's download URLs when the key is revoked, and answers 404 to a malformed URL", async () => {

@@ -1,15 +1,18 @@
 // index.js: a report as XML for the Acme GRC importer: the integrity stamp, the findings and every
 // table row. It streams tables (plugin API 1.1): an audit trail's rows arrive a page at a time.
 const entities = (text) => String(text).replace(/[&<>"'\t\r\n]/g, (c) => `&#${c.charCodeAt(0)};`);
-// What XML 1.0 cannot hold goes first: most control characters and U+FFFE/U+FFFF are dropped,
-// a lone surrogate becomes U+FFFD.
+// Control and bidirectional characters (NUL, ESC, C1, U+202E, which reorders text on screen)
+// become a visible escape such as \u202E, as neutraliseControls() of the plugin API writes them;
+// U+FFFE/U+FFFF, which XML 1.0 cannot hold, are dropped; a lone surrogate becomes U+FFFD.
 // eslint-disable-next-line no-control-regex
-const INVALID = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
+const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+const visible = (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
 const xml = (value) =>
   entities(
     String(value ?? '')
       .toWellFormed()
-      .replace(INVALID, ''),
+      .replace(CONTROLS, visible)
+      .replace(/[\uFFFE\uFFFF]/g, ''),
   );
 
 /** A table's rows a page at a time: `rows`, then each page of `rowPages`. */
@@ -28,7 +31,7 @@ function chartTable(chart) {
 module.exports = {
   id: 'format-acme-grc',
   kind: 'format',
-  version: '1.1.0',
+  version: '1.2.0',
   apiVersion: '^1.1.0',
   name: 'Acme GRC import',
   mimeType: 'application/xml',
