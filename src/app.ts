@@ -59,7 +59,9 @@ const PASS_THROUGH = new Set<string>(Object.values(ErrorCode).filter((c) => c !=
 const SUGGESTION = / ?Did you mean [^?]*\?/g;
 
 /** The coded limit error behind an error Apollo wrapped (its ValidationError or SyntaxError code would hide ours). */
-function limitErrorOf(error: unknown, maxQueryTokens: number): AppError | null {
+function limitErrorOf(formatted: GraphQLFormattedError, error: unknown, maxQueryTokens: number): AppError | null {
+  const wrapper = formatted.extensions?.code;
+  if (wrapper !== ErrorCode.GRAPHQL_VALIDATION_FAILED && wrapper !== ErrorCode.GRAPHQL_PARSE_FAILED) return null;
   const original = error instanceof GraphQLError ? error.originalError : undefined;
   if (original instanceof AppError) return original;
   if (isTokenLimitError(original)) return tooManyTokens(maxQueryTokens);
@@ -74,7 +76,7 @@ function limitErrorOf(error: unknown, maxQueryTokens: number): AppError | null {
  */
 export function createFormatError(options: { production: boolean; maxQueryTokens: number }) {
   const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const limit = limitErrorOf(error, options.maxQueryTokens);
+    const limit = limitErrorOf(formatted, error, options.maxQueryTokens);
     if (limit) {
       const { http: _http, ...extensions } = limit.extensions as Record<string, unknown>;
       return { message: limit.message, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions };

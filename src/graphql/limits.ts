@@ -66,7 +66,7 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
 /** graphql-js's own refusal once the parser passes `parseOptions.maxTokens`. */
 export function isTokenLimitError(error: unknown): boolean {
   return (
-    error instanceof GraphQLError && /^Syntax Error: Document contains more th[ae]n \d+ tokens\. Parsing aborted\.$/.test(error.message)
+    error instanceof GraphQLError && /^Syntax Error: Document contains more th(?:an|at) \d+ tokens\. Parsing aborted\.$/.test(error.message)
   );
 }
 

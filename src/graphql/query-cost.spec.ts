@@ -16,7 +16,7 @@ import { BUILT_IN_PLUGINS } from '../../plugins/registry';
 import { ComplianceCatalog } from '../compliance/catalog';
 import type { FrameworkPlugin } from '../plugin-api';
 import { introspectionLimitRule, MAX_INTROSPECTION_DEPTH } from './introspection-limits';
-import { queryLimitRules } from './limits';
+import { isTokenLimitError, queryLimitRules } from './limits';
 import { measureOperationCost, rawVariables } from './query-cost';
 import { EVENTS_VERIFIED_PER_UNIT, FIELD_PRICES, pricingFacts, ROWS_COUNTED_PER_UNIT, type PricingFacts } from './query-prices';
 import { buildAppSchema } from './schema';
@@ -224,5 +224,19 @@ describe('validation-time limits', () => {
     expect(codes(`{ ${Array.from({ length: 31 }, (_, i) => `a${i}: __typename`).join(' ')} }`)).toEqual(['TOO_MANY_ALIASES']);
     expect(codes(`{ ${Array.from({ length: 51 }, () => '__typename @include(if: true)').join(' ')} }`)).toEqual(['TOO_MANY_DIRECTIVES']);
     expect(introspectionLimitRule).toBeDefined();
+  });
+});
+
+describe('the token limit', () => {
+  it('recognises graphql-js’s own refusal at parseOptions.maxTokens', () => {
+    const query = `{ ${Array.from({ length: 30 }, (_, i) => `a${i}: __typename`).join(' ')} }`;
+    let error: unknown;
+    try {
+      parse(query, { maxTokens: 20 });
+    } catch (e) {
+      error = e;
+    }
+    expect(isTokenLimitError(error)).toBe(true);
+    expect(isTokenLimitError(new Error('Syntax Error: Unexpected Name "x".'))).toBe(false);
   });
 });
