@@ -47,7 +47,7 @@ describe('loadConfig', () => {
         maxQueryCost: 50000,
         maxAliases: 30,
         maxDirectives: 50,
-        maxQueryTokens: 20000,
+        maxQueryTokens: 5000,
         maxExpensiveFieldsPerOperation: 1,
       },
     });

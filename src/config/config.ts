@@ -75,7 +75,7 @@ const schema = z.object({
   MAX_QUERY_COST: integer(10, 10_000_000).default('50000'),
   MAX_ALIASES: integer(1, 1000).default('30'),
   MAX_DIRECTIVES: integer(1, 1000).default('50'),
-  MAX_QUERY_TOKENS: integer(100, 10_000_000).default('20000'),
+  MAX_QUERY_TOKENS: integer(100, 10_000_000).default('5000'),
   MAX_EXPENSIVE_FIELDS_PER_OPERATION: integer(1, 100).default('1'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
   METRICS_BEARER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),

@@ -179,7 +179,7 @@ describe('validation-time limits', () => {
     maxAliases: 30,
     maxDirectives: 50,
     maxQueryCost: 50_000,
-    maxQueryTokens: 20_000,
+    maxQueryTokens: 5_000,
     maxExpensiveFieldsPerOperation: 1,
   };
   // graphql-js's own MaxIntrospectionDepthRule may add its uncoded error; formatError codes it (app.ts).
