@@ -18,7 +18,10 @@ import { ApiKeyService } from './auth/api-key.service';
 import { createCache, type Cache } from './cache/cache';
 import type { RequestContext, Services } from './graphql/context';
 import { createLoaders } from './graphql/loaders';
-import { queryLimitsPlugin } from './graphql/limits';
+import { isTokenLimitError, queryLimitRules, queryLimitsPlugin, tooManyTokens } from './graphql/limits';
+import { introspectionTooDeep, isIntrospectionDepthError } from './graphql/introspection-limits';
+import { pricingFacts } from './graphql/query-prices';
+import { AppError } from './errors/app-error';
 import { buildAppSchema } from './graphql/schema';
 import { HttpServer } from './http/http-server';
 import { Metrics } from './observability/metrics';
@@ -55,17 +58,48 @@ export interface App {
 /** Codes the engine raises itself; passed to clients unchanged. Anything else is masked. */
 const PASS_THROUGH = new Set<string>(Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR));
 
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  const code = formatted.extensions?.code;
-  if (typeof code === 'string' && PASS_THROUGH.has(code) && (original instanceof GraphQLError || original === error)) return formatted;
-  if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && PASS_THROUGH.has(original.extensions.code)) {
-    return formatted;
-  }
-  return {
-    message: 'Internal server error',
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-    ...(formatted.path ? { path: formatted.path } : {}),
+/** graphql-js's "Did you mean …?" hints name fields, arguments and enum values of the schema. */
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/** The coded limit error behind an error Apollo wrapped (its ValidationError or SyntaxError code would hide ours). */
+function limitErrorOf(formatted: GraphQLFormattedError, error: unknown, maxQueryTokens: number): AppError | null {
+  const wrapper = formatted.extensions?.code;
+  if (wrapper !== ErrorCode.GRAPHQL_VALIDATION_FAILED && wrapper !== ErrorCode.GRAPHQL_PARSE_FAILED) return null;
+  const original = error instanceof GraphQLError ? error.originalError : undefined;
+  if (original instanceof AppError) return original;
+  if (isTokenLimitError(original)) return tooManyTokens(maxQueryTokens);
+  // graphql-js's MaxIntrospectionDepthRule (in specifiedRules) refuses the same shapes as ours, uncoded.
+  if (original instanceof GraphQLError && isIntrospectionDepthError(original)) return introspectionTooDeep();
+  return null;
+}
+
+/**
+ * Passes coded errors through and masks the rest. Limit refusals raised inside parsing and
+ * validation keep their own code; in production no message hints at names of the schema.
+ */
+export function createFormatError(options: { production: boolean; maxQueryTokens: number }) {
+  const format = (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const limit = limitErrorOf(formatted, error, options.maxQueryTokens);
+    if (limit) {
+      const { http: _http, ...extensions } = limit.extensions as Record<string, unknown>;
+      return { message: limit.message, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions };
+    }
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && PASS_THROUGH.has(code) && (original instanceof GraphQLError || original === error)) return formatted;
+    if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && PASS_THROUGH.has(original.extensions.code)) {
+      return formatted;
+    }
+    return {
+      message: 'Internal server error',
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+      ...(formatted.path ? { path: formatted.path } : {}),
+    };
+  };
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const out = format(formatted, error);
+    // Bad variable values (enum coercion) and unknown names too, not only validation errors.
+    return options.production ? { ...out, message: out.message.replace(SUGGESTION, '') } : out;
   };
 }
 
@@ -219,10 +253,22 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       csrfPrevention: true,
       // Shutdown is ours (drain HTTP, then close the database); Apollo's own SIGTERM handler would exit first.
       stopOnTerminationSignals: false,
-      formatError,
+      formatError: createFormatError({ production: config.production, maxQueryTokens: config.limits.maxQueryTokens }),
+      // The parser stops at MAX_QUERY_TOKENS (QUERY_TOO_LARGE); depth, aliases and directives are validation rules.
+      parseOptions: { maxTokens: config.limits.maxQueryTokens },
+      validationRules: queryLimitRules(config.limits),
       plugins: [
         rateLimitPlugin(requestLimiter),
-        queryLimitsPlugin(config.limits),
+        queryLimitsPlugin({
+          limits: config.limits,
+          facts: pricingFacts(catalog, plugins.list().length, {
+            defaultPageSize: config.limits.defaultPageSize,
+            maxPageSize: config.limits.maxPageSize,
+            maxEventsPerBatch: config.limits.maxEventsPerBatch,
+            reportSyncMaxRows: config.reports.syncMaxRows,
+          }),
+          chainLength: async (tenantId) => (await compliance.queries.head(tenantId)).sequence,
+        }),
         denialLogPlugin(denials),
         errorLogging(metrics),
         // No HTTP cache hints are used; disabling the plugin keeps Apollo from wrapping every field resolver.

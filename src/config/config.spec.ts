@@ -46,6 +46,9 @@ describe('loadConfig', () => {
         maxQueryDepth: 12,
         maxQueryCost: 50000,
         maxAliases: 30,
+        maxDirectives: 50,
+        maxQueryTokens: 5000,
+        maxExpensiveFieldsPerOperation: 1,
       },
     });
     expect(c.redisUrl).toBeUndefined();

@@ -75,6 +75,9 @@ const schema = z.object({
   MAX_QUERY_DEPTH: integer(2, 100).default('12'),
   MAX_QUERY_COST: integer(10, 10_000_000).default('50000'),
   MAX_ALIASES: integer(1, 1000).default('30'),
+  MAX_DIRECTIVES: integer(1, 1000).default('50'),
+  MAX_QUERY_TOKENS: integer(100, 10_000_000).default('5000'),
+  MAX_EXPENSIVE_FIELDS_PER_OPERATION: integer(1, 100).default('1'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
   RATE_LIMIT_REQUESTS_PER_MINUTE: integer(0, 10_000_000).default('3000'),
   RATE_LIMIT_INGEST_EVENTS_PER_MINUTE: integer(0, 1_000_000_000).default('600000'),
@@ -140,6 +143,10 @@ export interface AppConfig {
     maxQueryDepth: number;
     maxQueryCost: number;
     maxAliases: number;
+    maxDirectives: number;
+    /** Tokens the parser reads before it gives up (QUERY_TOO_LARGE). */
+    maxQueryTokens: number;
+    maxExpensiveFieldsPerOperation: number;
   };
   shutdownTimeoutMs: number;
   /** Per-minute budgets (0 = off), in memory or shared through REDIS_URL; see docs/security.md. */
@@ -260,6 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxQueryDepth: c.MAX_QUERY_DEPTH,
       maxQueryCost: c.MAX_QUERY_COST,
       maxAliases: c.MAX_ALIASES,
+      maxDirectives: c.MAX_DIRECTIVES,
+      maxQueryTokens: c.MAX_QUERY_TOKENS,
+      maxExpensiveFieldsPerOperation: c.MAX_EXPENSIVE_FIELDS_PER_OPERATION,
     },
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     rateLimits: {

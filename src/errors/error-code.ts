@@ -17,6 +17,12 @@ export enum ErrorCode {
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
   /** A per-key or per-address budget is spent; HTTP 429 with Retry-After. */
   RATE_LIMITED = 'RATE_LIMITED',
+  /** The document has more than MAX_QUERY_TOKENS tokens; parsing stopped there. */
+  QUERY_TOO_LARGE = 'QUERY_TOO_LARGE',
+  /** More than MAX_EXPENSIVE_FIELDS_PER_OPERATION expensive fields (verifyAuditChain, assessCompliance…) in one operation. */
+  TOO_MANY_EXPENSIVE_FIELDS = 'TOO_MANY_EXPENSIVE_FIELDS',
+  /** More than MAX_DIRECTIVES directives in one operation. */
+  TOO_MANY_DIRECTIVES = 'TOO_MANY_DIRECTIVES',
   // Access.
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
@@ -61,5 +67,8 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.QUERY_TOO_COMPLEX]: 400,
   [ErrorCode.TOO_MANY_ALIASES]: 400,
   [ErrorCode.RATE_LIMITED]: 429,
+  [ErrorCode.QUERY_TOO_LARGE]: 400,
+  [ErrorCode.TOO_MANY_EXPENSIVE_FIELDS]: 400,
+  [ErrorCode.TOO_MANY_DIRECTIVES]: 400,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
 };

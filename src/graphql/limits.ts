@@ -1,112 +1,119 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { type FragmentDefinitionNode, Kind, type SelectionSetNode, type ValueNode } from 'graphql';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { GraphQLError, type ValidationContext, type ValidationRule } from 'graphql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
+import type { RequestContext } from './context';
+import { introspectionLimitRule } from './introspection-limits';
+import { measureOperationCost, rawVariables } from './query-cost';
+import type { PricingFacts } from './query-prices';
 
 export interface QueryLimits {
   maxQueryDepth: number;
   maxQueryCost: number;
   maxAliases: number;
-  defaultPageSize: number;
-  maxPageSize: number;
+  maxDirectives: number;
+  maxQueryTokens: number;
+  maxExpensiveFieldsPerOperation: number;
 }
 
-/** What a list field returns when its `first`/`limit` argument is left out. */
-const DEFAULT_LIST_SIZES: Record<string, number> = { checkpoints: 20, auditEventStats: 100 };
-
-interface Measure {
-  depth: number;
-  cost: number;
-  aliases: number;
-}
-
-/** `first`/`limit` from a literal or from the raw variables (read, not coerced a second time). */
-function listSize(
-  args: readonly { name: { value: string }; value: ValueNode }[] | undefined,
-  variables: Record<string, unknown>,
-  unknown: number,
-): number | null {
-  const arg = args?.find((a) => a.name.value === 'first' || a.name.value === 'limit');
-  if (!arg) return null;
-  if (arg.value.kind === Kind.INT) return Number(arg.value.value);
-  if (arg.value.kind === Kind.VARIABLE) {
-    const v = variables[arg.value.name.value];
-    if (typeof v === 'number') return v;
-  }
-  // Present but not a number we can read: charge the largest page the server would serve.
-  return unknown;
-}
-
-/** Walks the operation with fragments inlined: depth, aliases, and a cost where list pages multiply. */
-export function measureOperation(
-  selectionSet: SelectionSetNode,
-  fragments: Record<string, FragmentDefinitionNode>,
-  variables: Record<string, unknown>,
-  defaultPageSize: number,
-  maxPageSize: number,
-): Measure {
-  const walk = (set: SelectionSetNode, depth: number, multiplier: number, seen: Set<string>): Measure => {
-    const total: Measure = { depth, cost: 0, aliases: 0 };
-    for (const sel of set.selections) {
-      let inner: Measure | null = null;
-      if (sel.kind === Kind.FIELD) {
-        if (sel.alias) total.aliases += 1;
-        total.cost += multiplier;
-        if (sel.selectionSet) {
-          const size =
-            listSize(sel.arguments, variables, maxPageSize) ??
-            DEFAULT_LIST_SIZES[sel.name.value] ??
-            (sel.name.value === 'auditEvents' ? defaultPageSize : 1);
-          inner = walk(sel.selectionSet, depth + 1, multiplier * Math.max(1, size), seen);
-        }
-      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
-        inner = walk(sel.selectionSet, depth, multiplier, seen);
-      } else {
-        const fragment = fragments[sel.name.value];
-        if (fragment && !seen.has(fragment.name.value)) {
-          inner = walk(fragment.selectionSet, depth, multiplier, new Set([...seen, fragment.name.value]));
-        }
-      }
-      if (inner) {
-        total.depth = Math.max(total.depth, inner.depth);
-        total.cost += inner.cost;
-        total.aliases += inner.aliases;
-      }
-    }
-    return total;
+/** An armor rule's refusal, reported as our coded error instead of its uncoded "Syntax Error: …". */
+const refuse =
+  (code: ErrorCode, message: string, details: Record<string, unknown>) =>
+  (context: ValidationContext | null): void => {
+    context?.reportError(new AppError(code, message, details));
   };
-  return walk(selectionSet, 1, 1, new Set());
+
+/**
+ * Depth, aliases, directives and the introspection shape, counted during validation (so nothing
+ * that fails them is executed, and Apollo caches the verdict with the parsed document).
+ */
+export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
+  return [
+    maxDepthRule({
+      n: limits.maxQueryDepth,
+      // Fragments add no depth of their own: only fields nest.
+      flattenFragments: true,
+      // `__schema` has its own allowance (introspectionLimitRule).
+      ignoreIntrospection: true,
+      propagateOnRejection: false,
+      onReject: [
+        refuse(ErrorCode.QUERY_TOO_DEEP, `The query nests more than ${limits.maxQueryDepth} levels.`, { max: limits.maxQueryDepth }),
+      ],
+    }),
+    maxAliasesRule({
+      n: limits.maxAliases,
+      // `a: __typename` repeated costs nothing to run, but still costs parsing and response bytes.
+      allowList: [],
+      propagateOnRejection: false,
+      onReject: [refuse(ErrorCode.TOO_MANY_ALIASES, `The query uses more than ${limits.maxAliases} aliases.`, { max: limits.maxAliases })],
+    }),
+    maxDirectivesRule({
+      n: limits.maxDirectives,
+      propagateOnRejection: false,
+      onReject: [
+        refuse(ErrorCode.TOO_MANY_DIRECTIVES, `The query uses more than ${limits.maxDirectives} directives.`, {
+          max: limits.maxDirectives,
+        }),
+      ],
+    }),
+    introspectionLimitRule,
+  ];
 }
 
-/** Rejects too deep, too costly or too aliased operations before anything executes. */
-export function queryLimitsPlugin(limits: QueryLimits): ApolloServerPlugin {
+/** graphql-js's own refusal once the parser passes `parseOptions.maxTokens`. */
+export function isTokenLimitError(error: unknown): boolean {
+  return (
+    error instanceof GraphQLError && /^Syntax Error: Document contains more th(?:an|at) \d+ tokens\. Parsing aborted\.$/.test(error.message)
+  );
+}
+
+/** The coded error a client sees for a document over MAX_QUERY_TOKENS. */
+export const tooManyTokens = (max: number): AppError =>
+  new AppError(ErrorCode.QUERY_TOO_LARGE, `The query has more than ${max} tokens; send large inputs as variables.`, { max });
+
+/**
+ * Prices the operation (src/graphql/query-prices.ts) and refuses, before anything executes, more
+ * expensive fields than allowed and a cost over MAX_QUERY_COST.
+ */
+export function queryLimitsPlugin(options: {
+  limits: QueryLimits;
+  facts: PricingFacts;
+  /** The caller's chain length, asked only when a price depends on it. */
+  chainLength(tenantId: string): Promise<number>;
+}): ApolloServerPlugin<RequestContext> {
+  const { limits, facts } = options;
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operation, request }) {
-          const fragments: Record<string, FragmentDefinitionNode> = {};
-          for (const def of document.definitions) if (def.kind === Kind.FRAGMENT_DEFINITION) fragments[def.name.value] = def;
+        async didResolveOperation({ document, operation, request, schema, contextValue }) {
           if (!operation) return;
-          // Variables the request leaves out take their declared default ($n: Int = 500).
-          const variables: Record<string, unknown> = { ...request.variables };
-          for (const def of operation.variableDefinitions ?? []) {
-            const name = def.variable.name.value;
-            if (variables[name] === undefined && def.defaultValue?.kind === Kind.INT) variables[name] = Number(def.defaultValue.value);
-          }
-          const m = measureOperation(operation.selectionSet, fragments, variables, limits.defaultPageSize, limits.maxPageSize);
-          if (m.depth > limits.maxQueryDepth) {
-            throw new AppError(ErrorCode.QUERY_TOO_DEEP, `The query nests ${m.depth} levels; at most ${limits.maxQueryDepth} are allowed.`);
-          }
-          if (m.aliases > limits.maxAliases) {
-            throw new AppError(
-              ErrorCode.TOO_MANY_ALIASES,
-              `The query uses ${m.aliases} aliases; at most ${limits.maxAliases} are allowed.`,
-            );
-          }
-          if (m.cost > limits.maxQueryCost) {
+          const variables = rawVariables(schema, operation, request.variables);
+          let measured = measureOperationCost(schema, document, operation, variables, facts);
+          if (measured.tooManyNodes) {
             throw new AppError(
               ErrorCode.QUERY_TOO_COMPLEX,
-              `The query costs ${m.cost}; at most ${limits.maxQueryCost} is allowed. Ask for smaller pages or fewer fields.`,
+              'The query selects too many fields (fragments counted each time they are spread).',
+            );
+          }
+          if (measured.expensive.length > limits.maxExpensiveFieldsPerOperation) {
+            throw new AppError(
+              ErrorCode.TOO_MANY_EXPENSIVE_FIELDS,
+              `The operation asks for ${measured.expensive.length} expensive fields (${measured.expensive.join(', ')}); at most ${limits.maxExpensiveFieldsPerOperation} per operation. Send them one at a time.`,
+              { max: limits.maxExpensiveFieldsPerOperation, fields: measured.expensive },
+            );
+          }
+          if (measured.needsChainLength && contextValue.principal) {
+            const chainLength = await options.chainLength(contextValue.principal.tenantId);
+            measured = measureOperationCost(schema, document, operation, variables, { ...facts, chainLength });
+          }
+          if (measured.cost > limits.maxQueryCost) {
+            throw new AppError(
+              ErrorCode.QUERY_TOO_COMPLEX,
+              `The query costs ${measured.cost}; at most ${limits.maxQueryCost} is allowed. Ask for smaller pages or fewer fields.`,
+              { cost: measured.cost, max: limits.maxQueryCost },
             );
           }
         },

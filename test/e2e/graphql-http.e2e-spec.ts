@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { getIntrospectionQuery } from 'graphql';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 
 interface RawResponse {
@@ -234,12 +235,20 @@ describe('GraphQL limits', () => {
     await refused(`query($n: Int) { auditEvents(first: $n) { edges { node { ${fields} } } } }`, 'QUERY_TOO_COMPLEX', { n: 100 });
   });
 
-  it('charges a list field left without first/limit at its default size (auditEventStats: 100 groups)', async () => {
-    const stats = (limit: string) => `groupBy total groups${limit} { key count }`;
-    const three = (args: string) =>
-      `{ a: auditEventStats(groupBy: ACTION${args}) { ${stats('')} } b: auditEventStats(groupBy: OUTCOME${args}) { ${stats('')} } c: auditEventStats(groupBy: DAY${args}) { ${stats('')} } }`;
-    await accepted(three(', limit: 5'));
-    await refused(three(''), 'QUERY_TOO_COMPLEX');
+  it('charges a list field left without first/limit at its real size (controls: the framework’s catalog)', async () => {
+    await accepted('{ controls(frameworkId: "hipaa") { id } }');
+    // Once charged as 1 whatever the catalog held: now every control × what it selects.
+    await refused(
+      '{ controls(frameworkId: "hipaa") { id title description frameworkId parentId tags children { id } } }',
+      'QUERY_TOO_COMPLEX',
+    );
+  });
+
+  it('allows one expensive field per operation (auditEventStats), with TOO_MANY_EXPENSIVE_FIELDS for more', async () => {
+    const stats = (alias: string, groupBy: string) =>
+      `${alias}: auditEventStats(groupBy: ${groupBy}, limit: 5) { groupBy total groups { key count } }`;
+    await accepted(`{ ${stats('a', 'ACTION')} }`);
+    await refused(`{ ${stats('a', 'ACTION')} ${stats('b', 'OUTCOME')} ${stats('c', 'DAY')} }`, 'TOO_MANY_EXPENSIVE_FIELDS');
   });
 
   it('refuses a body over MAX_REQUEST_BYTES with 413 PAYLOAD_TOO_LARGE', async () => {
@@ -324,6 +333,44 @@ describe('production mode', () => {
     expect(JSON.stringify(prod.body)).not.toMatch(/Did you mean/i);
     const dev = await development.gql(query);
     expect(JSON.stringify(dev.body)).toMatch(/Did you mean/i);
+  });
+
+  it.each([
+    ['an enum variable', 'query($g: AuditEventGroupBy!) { auditEventStats(groupBy: $g) { total } }', { g: 'ACTON' }],
+    [
+      'an enum inside an input variable',
+      'query($f: AuditEventFilter) { auditEvents(first: 1, filter: $f) { totalCount } }',
+      { f: { minSeverity: 'WARNIN' } },
+    ],
+    [
+      'a misspelt input field in a variable',
+      'query($f: AuditEventFilter) { auditEvents(first: 1, filter: $f) { totalCount } }',
+      { f: { actionPrefx: 'auth.' } },
+    ],
+  ])('gives no suggestions for a bad value in %s in production (but does in development)', async (_name, query, variables) => {
+    const prod = await production.gql(query, variables);
+    expect(prod.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(prod.body)).not.toMatch(/Did you mean/i);
+    const dev = await development.gql(query, variables);
+    expect(dev.body.errors?.map((e) => e.extensions?.code)).toEqual(['BAD_USER_INPUT']);
+    expect(JSON.stringify(dev.body)).toMatch(/Did you mean/i);
+  });
+
+  it('answers the standard introspection query (graphql-codegen, GraphiQL, Apollo Sandbox) in development only', async () => {
+    const standard = getIntrospectionQuery({
+      descriptions: true,
+      specifiedByUrl: true,
+      directiveIsRepeatable: true,
+      inputValueDeprecation: true,
+    });
+    const dev = await development.gql(standard);
+    expect(dev.body.errors).toBeUndefined();
+    expect(dev.body.data?.__schema.queryType.name).toBe('Query');
+    expect(dev.body.data?.__schema.types.length).toBeGreaterThan(20);
+    expect((await development.gql(getIntrospectionQuery())).body.errors).toBeUndefined();
+    const prod = await production.gql(standard);
+    expect(prod.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    expect(prod.body.data ?? null).toBeNull();
   });
 
   it('never sends a stack trace, in production or not', async () => {

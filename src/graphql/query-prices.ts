@@ -1,0 +1,248 @@
+import type { ComplianceCatalog } from '../compliance/catalog';
+
+/**
+ * Sizes the cost model needs and only start-up knows: the catalog of the loaded frameworks, the
+ * page-size settings, and (per request, looked up only when an operation needs it) the caller's
+ * chain length.
+ */
+export interface PricingFacts {
+  defaultPageSize: number;
+  maxPageSize: number;
+  /** REPORT_SYNC_MAX_ROWS: rows a report renders inside the request before it goes to the background. */
+  reportSyncMaxRows: number;
+  /** MAX_EVENTS_PER_BATCH. */
+  maxEventsPerBatch: number;
+  frameworkCount: number;
+  pluginCount: number;
+  categoryCount: number;
+  /** Controls per framework id, and the largest, charged when the framework is not known yet. */
+  controlsByFramework: ReadonlyMap<string, number>;
+  largestControlCount: number;
+  /** Rules (evidence + violation) per framework id, and the largest. */
+  rulesByFramework: ReadonlyMap<string, number>;
+  largestRuleCount: number;
+  /** The most children, mappings and rules any single control has. */
+  maxChildren: number;
+  maxMappings: number;
+  maxRulesPerControl: number;
+  /** The caller's events (its chain head sequence); null until looked up. */
+  chainLength: number | null;
+}
+
+/** What a price function sees: the field's arguments as sent (variables not coerced again), and the facts. */
+export interface PriceArgs {
+  args: Record<string, unknown>;
+  facts: PricingFacts;
+  /** Called by a price that needs the chain length while it is not known yet. */
+  needsChainLength(): void;
+}
+
+/** How one field is charged on top of 1 per field resolved (and its children once). */
+export interface FieldPrice {
+  /** A list field: how many items it is assumed to return; its children are charged per item. */
+  size?: (a: PriceArgs) => number;
+  /**
+   * A field whose own argument sizes a list below it (a connection's `first`, `auditEventStats`'
+   * `limit`, a batch's events): that child list's items are charged this many times.
+   */
+  page?: { child: string; size: (a: PriceArgs) => number };
+  /** A list field whose item count is its parent's `page`. */
+  sizedByParent?: true;
+  /** Work the field does beyond the objects it returns: rows counted, hashed, assessed or rendered. */
+  work?: (a: PriceArgs) => number;
+  /** At most MAX_EXPENSIVE_FIELDS_PER_OPERATION of these per operation. */
+  expensive?: true;
+  /** For docs/security.md: how the price is made. */
+  doc: string;
+}
+
+/** Rows COUNT(*) or GROUP BY reads per cost unit (an index scan, far cheaper than returning a row). */
+export const ROWS_COUNTED_PER_UNIT = 1000;
+/** Events verifyAuditChain re-hashes per cost unit (~11,000 events/s on one core). */
+export const EVENTS_VERIFIED_PER_UNIT = 100;
+/** Units per rule an assessment evaluates (one aggregate statement over the range each). */
+export const UNITS_PER_RULE = 10;
+/** Rows a report renders synchronously per cost unit. */
+export const ROWS_RENDERED_PER_UNIT = 10;
+/** Lists whose length the server does not bound: assumed this long. */
+export const ASSUMED_TENANT_LIST = 100;
+/** Signing keys are few (one per key rotation). */
+export const ASSUMED_SIGNING_KEYS = 10;
+/** `__schema` and `__type`: a flat price; their shape is bounded by the introspection rule instead. */
+export const INTROSPECTION_PRICE = 100;
+
+const clamp = (value: unknown, min: number, max: number, fallback: number): number => {
+  if (value === undefined || value === null) return fallback;
+  // Present but not a number we can read (a wrong type fails later): charge the largest.
+  if (typeof value !== 'number' || !Number.isFinite(value)) return max;
+  return Math.min(max, Math.max(min, Math.trunc(value)));
+};
+
+const record = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+/** The caller's chain length, asking for it when not known yet. */
+const chain = (a: PriceArgs): number => {
+  if (a.facts.chainLength === null) {
+    a.needsChainLength();
+    return 0;
+  }
+  return a.facts.chainLength;
+};
+
+const counted = (a: PriceArgs): number => Math.ceil(chain(a) / ROWS_COUNTED_PER_UNIT);
+
+const frameworkControls = (a: PriceArgs, frameworkId: unknown): number =>
+  (typeof frameworkId === 'string' ? a.facts.controlsByFramework.get(frameworkId) : undefined) ?? a.facts.largestControlCount;
+
+const frameworkRules = (a: PriceArgs, frameworkId: unknown): number =>
+  (typeof frameworkId === 'string' ? a.facts.rulesByFramework.get(frameworkId) : undefined) ?? a.facts.largestRuleCount;
+
+const connectionPage = (a: PriceArgs): number => clamp(a.args.first, 1, a.facts.maxPageSize, a.facts.defaultPageSize);
+
+/** The range verifyAuditChain re-hashes: fromSequence (1) to toSequence (the chain head). */
+const verifiedRange = (a: PriceArgs): number => {
+  const from = typeof a.args.fromSequence === 'number' ? Math.max(1, a.args.fromSequence) : 1;
+  const to = typeof a.args.toSequence === 'number' ? a.args.toSequence : chain(a);
+  return Math.max(0, to - from + 1);
+};
+
+/**
+ * Every price of the GraphQL API, by `Type.field`: the one table the cost model reads
+ * (src/graphql/query-cost.ts) and docs/security.md mirrors. Every list field of the schema has an
+ * entry (query-prices.spec.ts checks it); lists of scalars cost 1 like any field.
+ */
+export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
+  // Root lists.
+  'Query.apiKeys': { size: () => ASSUMED_TENANT_LIST, doc: `${ASSUMED_TENANT_LIST} keys assumed` },
+  'Query.checkpoints': { size: (a) => clamp(a.args.first, 1, 500, 20), doc: '`first` (default 20)' },
+  'Query.classificationLevels': { size: () => 4, doc: '4 levels' },
+  'Query.controls': {
+    size: (a) => frameworkControls(a, a.args.frameworkId),
+    doc: "the framework's control count (the largest framework's when not given as a known id)",
+  },
+  'Query.dataCategories': { size: (a) => a.facts.categoryCount, doc: 'the loaded categories' },
+  'Query.frameworks': { size: (a) => a.facts.frameworkCount, doc: 'the loaded frameworks' },
+  'Query.plugins': { size: (a) => a.facts.pluginCount, doc: 'the loaded plugins' },
+  'Query.reportTemplates': { size: () => ASSUMED_TENANT_LIST, doc: `${ASSUMED_TENANT_LIST} templates assumed` },
+  'Query.reports': { size: (a) => clamp(a.args.first, 1, 500, 50), doc: '`first` (default 50)' },
+  'Query.signingKeys': { size: () => ASSUMED_SIGNING_KEYS, doc: `${ASSUMED_SIGNING_KEYS} keys assumed` },
+
+  // Connections: the page multiplies what each edge selects; totalCount counts rows.
+  'Query.auditEvents': {
+    page: { child: 'AuditEventConnection.edges', size: connectionPage },
+    doc: 'edges × `first` (default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE)',
+  },
+  'Control.evidence': {
+    page: { child: 'AuditEventConnection.edges', size: connectionPage },
+    doc: 'edges × `first` (default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE), per control',
+  },
+  'AuditEventConnection.edges': { sizedByParent: true, doc: "the connection's page size" },
+  'AuditEventConnection.totalCount': {
+    work: counted,
+    doc: `1 per ${ROWS_COUNTED_PER_UNIT} events of the caller's chain (the rows COUNT reads), whatever the page size`,
+  },
+
+  // Catalog lists.
+  'Control.children': { size: (a) => a.facts.maxChildren, doc: 'the most children any control has' },
+  'Control.evidenceRules': { size: (a) => a.facts.maxRulesPerControl, doc: 'the most rules any control has' },
+  'Control.violationRules': { size: (a) => a.facts.maxRulesPerControl, doc: 'the most rules any control has' },
+  'Control.mappings': { size: (a) => a.facts.maxMappings, doc: 'the most mappings any control has' },
+
+  // Expensive root fields: at most MAX_EXPENSIVE_FIELDS_PER_OPERATION per operation.
+  'Query.verifyAuditChain': {
+    expensive: true,
+    work: (a) => Math.ceil(verifiedRange(a) / EVENTS_VERIFIED_PER_UNIT),
+    doc: `1 per ${EVENTS_VERIFIED_PER_UNIT} events of the range (fromSequence to toSequence, else the chain head)`,
+  },
+  'Query.assessCompliance': {
+    expensive: true,
+    work: (a) => frameworkRules(a, record(a.args.input).frameworkId) * UNITS_PER_RULE,
+    doc: `${UNITS_PER_RULE} per rule of the framework, plus its controls × what each selects`,
+  },
+  'ComplianceAssessment.controls': {
+    // The parent's frameworkId is not visible here: the largest framework.
+    size: (a) => a.facts.largestControlCount,
+    doc: "the largest framework's control count",
+  },
+  'ControlAssessment.rules': { size: (a) => a.facts.maxRulesPerControl, doc: 'the most rules any control has' },
+  'ControlAssessment.sampleEvents': {
+    size: (a) => 2 * a.facts.maxRulesPerControl,
+    doc: 'two per rule of the control (the newest and oldest match)',
+  },
+  'RuleAssessment.sampleEvents': { size: () => 2, doc: 'two (the newest and oldest match)' },
+  'Query.auditEventStats': {
+    expensive: true,
+    page: { child: 'AuditEventStats.groups', size: (a) => clamp(a.args.limit, 1, 1000, 100) },
+    work: (a) => 2 * counted(a),
+    doc: `2 per ${ROWS_COUNTED_PER_UNIT} events of the caller's chain (a GROUP BY and a COUNT), plus groups × \`limit\` (default 100)`,
+  },
+  'AuditEventStats.groups': { sizedByParent: true, doc: '`limit` of auditEventStats' },
+  'Mutation.generateReport': {
+    expensive: true,
+    work: (a) => {
+      const input = record(a.args.input);
+      const assessed =
+        input.frameworkId === undefined || input.frameworkId === null ? 0 : frameworkRules(a, input.frameworkId) * UNITS_PER_RULE;
+      return assessed + Math.ceil(a.facts.reportSyncMaxRows / ROWS_RENDERED_PER_UNIT);
+    },
+    doc: `1 per ${ROWS_RENDERED_PER_UNIT} rows of REPORT_SYNC_MAX_ROWS (rendered in the request), plus ${UNITS_PER_RULE} per rule of its framework`,
+  },
+
+  // Writes.
+  'Mutation.recordAuditEvents': {
+    page: {
+      child: 'RecordAuditEventsPayload.receipts',
+      size: (a) => {
+        const events = record(a.args.input).events;
+        return Array.isArray(events) ? Math.max(1, events.length) : a.facts.maxEventsPerBatch;
+      },
+    },
+    work: (a) => {
+      const events = record(a.args.input).events;
+      return Array.isArray(events) ? events.length : a.facts.maxEventsPerBatch;
+    },
+    doc: '1 per event written, plus receipts × events',
+  },
+  'RecordAuditEventsPayload.receipts': { sizedByParent: true, doc: 'the events of the batch' },
+};
+
+/** The facts the catalog and settings give at start-up (chain length left to each request). */
+export function pricingFacts(
+  catalog: ComplianceCatalog,
+  pluginCount: number,
+  settings: { defaultPageSize: number; maxPageSize: number; reportSyncMaxRows: number; maxEventsPerBatch: number },
+): PricingFacts {
+  const controlsByFramework = new Map<string, number>();
+  const rulesByFramework = new Map<string, number>();
+  let maxChildren = 0;
+  let maxMappings = 0;
+  let maxRulesPerControl = 0;
+  for (const loaded of catalog.frameworks()) {
+    const id = loaded.framework.id;
+    controlsByFramework.set(id, loaded.controls.length);
+    let rules = 0;
+    for (const control of loaded.controls) {
+      const own = control.evidence.length + control.violations.length;
+      rules += own;
+      maxRulesPerControl = Math.max(maxRulesPerControl, own);
+      maxChildren = Math.max(maxChildren, catalog.children(id, control.id).length);
+      maxMappings = Math.max(maxMappings, catalog.mappings(id, control.id).length);
+    }
+    rulesByFramework.set(id, rules);
+  }
+  return {
+    ...settings,
+    frameworkCount: controlsByFramework.size,
+    pluginCount,
+    categoryCount: catalog.categories().length,
+    controlsByFramework,
+    largestControlCount: Math.max(1, ...controlsByFramework.values()),
+    rulesByFramework,
+    largestRuleCount: Math.max(1, ...rulesByFramework.values()),
+    maxChildren: Math.max(1, maxChildren),
+    maxMappings: Math.max(1, maxMappings),
+    maxRulesPerControl: Math.max(1, maxRulesPerControl),
+    chainLength: null,
+  };
+}
