@@ -117,7 +117,12 @@ describe('abuse: rate limits', () => {
   });
 
   it('keeps ingest events and expensive operations in budgets of their own', async () => {
-    const server = await env.spawnServer({ RATE_LIMIT_INGEST_EVENTS_PER_MINUTE: '10', RATE_LIMIT_EXPENSIVE_PER_MINUTE: '3' });
+    const server = await env.spawnServer({
+      RATE_LIMIT_INGEST_EVENTS_PER_MINUTE: '10',
+      RATE_LIMIT_EXPENSIVE_PER_MINUTE: '3',
+      // Several expensive fields in one operation, so the budget (not the per-operation cap) is what refuses.
+      MAX_EXPENSIVE_FIELDS_PER_OPERATION: '10',
+    });
     await warmUp(env, server.url);
     try {
       const admin = await env.createKey('ADMIN', 'rl-budgets');
@@ -161,7 +166,8 @@ describe('abuse: rate limits', () => {
 
   it('writes a bounded number of chain events for a VIEWER sending 50 requests of 7 forbidden fields, and counts every refusal', async () => {
     const TENANT = 'rl-denials';
-    const server = await env.spawnServer({ RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0' });
+    // Seven refused fields in one request, two of them expensive: the per-operation cap must not refuse first.
+    const server = await env.spawnServer({ RATE_LIMIT_EXPENSIVE_PER_MINUTE: '0', MAX_EXPENSIVE_FIELDS_PER_OPERATION: '10' });
     await warmUp(env, server.url);
     const viewer = await env.createKey('VIEWER', TENANT);
     const forbidden = `{
