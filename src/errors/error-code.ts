@@ -15,6 +15,8 @@ export enum ErrorCode {
   QUERY_TOO_DEEP = 'QUERY_TOO_DEEP',
   QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX',
   TOO_MANY_ALIASES = 'TOO_MANY_ALIASES',
+  /** The GraphQL document text exceeds MAX_QUERY_BYTES (refused before it is parsed). */
+  QUERY_TOO_LARGE = 'QUERY_TOO_LARGE',
   // Access.
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   FORBIDDEN = 'FORBIDDEN',
@@ -58,5 +60,6 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.QUERY_TOO_DEEP]: 400,
   [ErrorCode.QUERY_TOO_COMPLEX]: 400,
   [ErrorCode.TOO_MANY_ALIASES]: 400,
+  [ErrorCode.QUERY_TOO_LARGE]: 400,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
 };

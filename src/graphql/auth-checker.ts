@@ -21,6 +21,7 @@ async function recordDenial(context: RequestContext, operation: string, roles: r
     await services.ingest.recordServerEvent(principal.tenantId, {
       keyId: principal.keyId,
       requestId,
+      clientRequestId: context.clientRequestId,
       action: DENIED_ACTION,
       resource: { type: 'graphql_field', id: operation },
       outcome: { status: OutcomeStatus.DENIED, reason: `role ${principal.role} is not one of ${roles.join(', ')}` },
