@@ -85,7 +85,12 @@ function errorLogging(metrics: Metrics): ApolloServerPlugin<RequestContext> {
             metrics.graphqlErrors.inc({ code: known ? code : ErrorCode.INTERNAL_SERVER_ERROR });
             if (!known)
               contextValue.logger.error(
-                { err: loggable(original), requestId: contextValue.requestId, path: error.path },
+                {
+                  err: loggable(original),
+                  requestId: contextValue.requestId,
+                  clientRequestId: contextValue.clientRequestId ?? undefined,
+                  path: error.path,
+                },
                 'unexpected error',
               );
           }
