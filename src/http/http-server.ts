@@ -4,6 +4,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
 import type { Principal } from '../auth/role';
+import { QuerySizeScanner } from './query-size-scanner';
 import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';
 
@@ -83,6 +84,7 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 const errorBody = (code: ErrorCode, message: string) => ({ errors: [{ message, extensions: { code } }] });
 
 class BodyTooLarge extends Error {}
+class DocumentTooLarge extends Error {}
 
 /**
  * Reads and throws away the request body (up to `limit` bytes), so that an answer given without it
@@ -116,7 +118,8 @@ function discardBody(req: IncomingMessage, limit: number): Promise<boolean> {
   });
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/** The body, up to `limit` bytes; `inspect` sees each chunk first and may stop the read (false). */
+function readBody(req: IncomingMessage, limit: number, inspect?: (chunk: Buffer) => boolean): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > limit) {
@@ -133,6 +136,11 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
         req.removeAllListeners('data');
         req.resume();
         reject(new BodyTooLarge());
+        return;
+      }
+      if (inspect && !inspect(chunk)) {
+        req.removeAllListeners('data');
+        reject(new DocumentTooLarge());
         return;
       }
       chunks.push(chunk);
@@ -427,8 +435,17 @@ export class HttpServer<TContext extends object> {
     if (req.method === 'POST') {
       let raw: Buffer;
       try {
-        raw = await readBody(req, this.deps.maxRequestBytes);
+        // A document that is certainly too large (its JSON text exceeds 6× the cap: no escape
+        // expands more) is refused as it streams in, before the body is buffered or parsed.
+        const scanner = new QuerySizeScanner();
+        const bound = this.deps.maxQueryBytes * 6;
+        raw = await readBody(req, this.deps.maxRequestBytes, (chunk) => scanner.push(chunk) <= bound);
       } catch (error) {
+        if (error instanceof DocumentTooLarge) {
+          await discardBody(req, this.deps.maxRequestBytes);
+          queryTooLarge();
+          return;
+        }
         if (error instanceof BodyTooLarge) {
           res.setHeader('connection', 'close');
           sendJson(

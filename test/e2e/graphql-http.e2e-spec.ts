@@ -1,4 +1,6 @@
 import http from 'node:http';
+import { getIntrospectionQuery } from 'graphql';
+import { loadConfig } from '../../src/config/config';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 
 interface RawResponse {
@@ -534,9 +536,7 @@ describe('MAX_QUERY_BYTES', () => {
   });
 
   it('defaults to 100 KiB, which the standard introspection query fits', async () => {
-    const { getIntrospectionQuery } = await import('graphql');
     const introspection = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true });
-    const { loadConfig } = await import('../../src/config/config');
     expect(loadConfig({}).maxQueryBytes).toBe(100 * 1024);
     expect(Buffer.byteLength(introspection)).toBeLessThan(MAX);
   });
@@ -607,7 +607,6 @@ describe('CORS_ORIGINS', () => {
   });
 
   it('refuses a malformed CORS_ORIGINS at start-up with CONFIG_INVALID', async () => {
-    const { loadConfig } = await import('../../src/config/config');
     for (const value of ['*', 'https://app.example.com/', 'app.example.com', 'https://a.example.com,,https://b.example.com']) {
       expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     }

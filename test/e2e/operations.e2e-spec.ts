@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { loadConfig } from '../../src/config/config';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
 const route = (env: TestEnvironment | { url: string }, path: string) => new URL(path, env.url).toString();
@@ -308,7 +309,7 @@ describe('operations: HTTP keep-alive', () => {
           res.resume();
           res.on('end', () => {
             agent.destroy();
-            resolve(res.headers['keep-alive']);
+            resolve(res.headers['keep-alive'] as string | undefined);
           });
         })
         .on('error', reject);
@@ -325,7 +326,6 @@ describe('operations: HTTP keep-alive', () => {
   });
 
   it('derives headersTimeout above keep-alive, and refuses a request timeout that is not above it', async () => {
-    const { loadConfig } = await import('../../src/config/config');
     expect(loadConfig({}).http).toEqual({ keepAliveTimeoutMs: 65_000, headersTimeoutMs: 66_000, requestTimeoutMs: 300_000 });
     expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '300' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
     expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '0' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
