@@ -25,25 +25,40 @@ export class QuerySizeScanner {
   /** Feeds the next chunk of the body; returns the running {@link queryBytes}. */
   push(chunk: Buffer): number {
     const opDepth = this.topIsArray ? 2 : 1;
+    // Inside strings the scan jumps from one quote or backslash to the next (native indexOf), so
+    // a long document costs little more than a memchr over it.
+    let nextQuote = -2;
+    let nextBackslash = -2;
     for (let i = 0; i < chunk.length; i += 1) {
-      const b = chunk[i];
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (b === BACKSLASH) this.escaped = true;
-        else if (b === QUOTE) {
-          this.inString = false;
-          this.inQuery = false;
-          if (this.capturing) {
-            this.capturing = false;
-            this.lastKey = this.key;
-          }
+        if (this.escaped) {
+          this.escaped = false;
+          this.take(chunk, i, i + 1);
           continue;
         }
-        if (this.inQuery) this.queryBytes += 1;
-        else if (this.capturing && this.key.length < 8) this.key += String.fromCharCode(b);
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = chunk.indexOf(QUOTE, i);
+        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i);
+        const special = nextQuote === -1 ? nextBackslash : nextBackslash === -1 ? nextQuote : Math.min(nextQuote, nextBackslash);
+        if (special === -1) {
+          this.take(chunk, i, chunk.length);
+          break;
+        }
+        this.take(chunk, i, special);
+        i = special;
+        if (chunk[i] === BACKSLASH) {
+          this.escaped = true;
+          this.take(chunk, i, i + 1);
+          continue;
+        }
+        this.inString = false;
+        this.inQuery = false;
+        if (this.capturing) {
+          this.capturing = false;
+          this.lastKey = this.key;
+        }
         continue;
       }
-      switch (b) {
+      switch (chunk[i]) {
         case 0x7b: // {
           this.depth += 1;
           if (this.depth === opDepth) this.expectKey = true;
@@ -75,6 +90,12 @@ export class QuerySizeScanner {
       }
     }
     return this.queryBytes;
+  }
+
+  /** String content `chunk[from, to)`: counted inside `query`, or kept (its first bytes) as a key. */
+  private take(chunk: Buffer, from: number, to: number): void {
+    if (this.inQuery) this.queryBytes += to - from;
+    else if (this.capturing && this.key.length < 8) this.key += chunk.toString('latin1', from, Math.min(to, from + 8 - this.key.length));
   }
 
   private arrayAtTop(rest: Buffer): number {

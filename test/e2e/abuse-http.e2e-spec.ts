@@ -22,12 +22,12 @@ function aliasBody(bytes: number): string {
 describe('abuse: HTTP layer', () => {
   let env: TestEnvironment;
   let server: Awaited<ReturnType<TestEnvironment['spawnServer']>>;
-  let body: string;
+  let body: Buffer;
 
   beforeAll(async () => {
     env = await createTestEnvironment();
     server = await env.spawnServer();
-    body = aliasBody(16 * MIB - 1024);
+    body = Buffer.from(aliasBody(16 * MIB - 1024));
     expect(Buffer.byteLength(body)).toBeLessThan(16 * MIB);
     expect(Buffer.byteLength(body)).toBeGreaterThan(15 * MIB);
   });
