@@ -129,6 +129,7 @@ function readBody(req: IncomingMessage, limit: number, inspect?: (chunk: Buffer)
     }
     const chunks: Buffer[] = [];
     let size = 0;
+    let refused = false;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
@@ -138,14 +139,16 @@ function readBody(req: IncomingMessage, limit: number, inspect?: (chunk: Buffer)
         reject(new BodyTooLarge());
         return;
       }
+      if (refused) return;
       if (inspect && !inspect(chunk)) {
-        req.removeAllListeners('data');
-        reject(new DocumentTooLarge());
+        // Read on to the end without keeping anything, so the answer leaves a usable connection.
+        refused = true;
+        chunks.length = 0;
         return;
       }
       chunks.push(chunk);
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('end', () => (refused ? reject(new DocumentTooLarge()) : resolve(Buffer.concat(chunks))));
     req.on('error', reject);
   });
 }
@@ -442,7 +445,6 @@ export class HttpServer<TContext extends object> {
         raw = await readBody(req, this.deps.maxRequestBytes, (chunk) => scanner.push(chunk) <= bound);
       } catch (error) {
         if (error instanceof DocumentTooLarge) {
-          await discardBody(req, this.deps.maxRequestBytes);
           queryTooLarge();
           return;
         }

@@ -525,6 +525,37 @@ describe('MAX_QUERY_BYTES', () => {
     expect(Number((await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM audit_event'))[0].n)).toBe(before);
   });
 
+  it('refuses a document far above the cap while it streams in, and the same connection serves the next request', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const request = (body: string) =>
+      new Promise<{ status: number; code?: string; socketReused: boolean }>((resolve, reject) => {
+        const req = http.request(
+          env.url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${env.adminKey}` } },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                code: JSON.parse(text).errors?.[0]?.extensions?.code,
+                socketReused: req.reusedSocket,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const huge = JSON.stringify({ query: `{ ${'a: __typename '.repeat(100_000)} }`, variables: { after: 'x'.repeat(100_000) } });
+      expect(await request(huge)).toEqual({ status: 400, code: 'QUERY_TOO_LARGE', socketReused: false });
+      expect(await request(JSON.stringify({ query: '{ viewer { role } }' }))).toEqual({ status: 200, socketReused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
   it('accepts a document at the cap, and a body far above it when the bytes are variables (event batches)', async () => {
     const query = '{ viewer { role } }';
     const exact = await post({ query: query + ' '.repeat(MAX - Buffer.byteLength(query)) });
