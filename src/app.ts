@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -38,7 +37,7 @@ import { ReportService } from './reports/report.service';
 import { TemplateService } from './reports/template.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 import { createRateLimitStore } from './rate-limit/rate-limit-store';
-import { clientAddress, rateLimitPlugin, RequestRateLimiter } from './rate-limit/request-rate-limiter';
+import { rateLimitPlugin, RequestRateLimiter } from './rate-limit/request-rate-limiter';
 import { DenialLog, denialLogPlugin } from './rate-limit/denial-log';
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
@@ -123,7 +122,12 @@ function errorLogging(metrics: Metrics): ApolloServerPlugin<RequestContext> {
             metrics.graphqlErrors.inc({ code: known ? code : ErrorCode.INTERNAL_SERVER_ERROR });
             if (!known)
               contextValue.logger.error(
-                { err: loggable(original), requestId: contextValue.requestId, path: error.path },
+                {
+                  err: loggable(original),
+                  requestId: contextValue.requestId,
+                  clientRequestId: contextValue.clientRequestId ?? undefined,
+                  path: error.path,
+                },
                 'unexpected error',
               );
           }
@@ -133,10 +137,30 @@ function errorLogging(metrics: Metrics): ApolloServerPlugin<RequestContext> {
   };
 }
 
-const bearer = (req: IncomingMessage): string | null => {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  return match ? match[1] : null;
-};
+/**
+ * Runs `step`, giving up after `ms` (a hung database must not keep a stopping process alive).
+ * Resolves to what went wrong, or null.
+ */
+async function timeBoxed(step: () => Promise<unknown>, ms: number): Promise<string | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve(`did not finish within ${ms} ms`), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([
+      Promise.resolve()
+        .then(step)
+        .then(
+          () => null,
+          (err: unknown) => (err instanceof Error ? err.message : String(err)),
+        ),
+      timedOut,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /**
  * Every statement escapes strings with backslashes (mysql2's formatting, and the ingest path's own);
@@ -284,29 +308,28 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       metrics,
       logger,
       maxRequestBytes: config.limits.maxRequestBytes,
+      maxQueryBytes: config.maxQueryBytes,
+      timeouts: config.http,
+      corsOrigins: config.corsOrigins,
       metricsToken: config.metricsToken,
       rateLimit: (req) => requestLimiter.admitRequest(req),
+      // Production without a token: closed rather than open (it lists every tenant id).
+      metricsClosed: config.production,
+      authenticate: (secret) => apiKeys.authenticate(secret),
       download: async (url, requestId, options) => {
         const { report, content } = await services.reports.service.download(url, requestId, options);
         return { fileName: report.fileName, mimeType: report.mimeType, sizeBytes: report.sizeBytes ?? 0, content };
       },
       ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
-      context: async (req, requestId) => {
-        const secret = bearer(req);
-        const principal = secret
-          ? await apiKeys.authenticate(secret).catch((err: unknown) => {
-              // Apollo masks a failing context as a 500 without logging it.
-              logger.error({ err: loggable(err), requestId }, 'authentication lookup failed');
-              throw err;
-            })
-          : null;
+      // The principal was authenticated by the HTTP layer before the document was parsed.
+      context: async (_req, { requestId, clientRequestId }, principal) => {
         return {
           requestId,
+          clientRequestId,
           principal,
           services,
           logger,
           deniedOperations: new Set<string>(),
-          clientIp: clientAddress(req),
           loaders: createLoaders(principal?.tenantId ?? '', { events, apiKeys, cache }),
         };
       },
@@ -334,10 +357,21 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       logger,
       firstAdminSecret,
       close: () => {
+        // Everything within SHUTDOWN_TIMEOUT_SECONDS, whatever the database does: HTTP drains for most
+        // of it, and each later step gets what is left (at least a moment) and is abandoned after that.
         closing ??= (async () => {
+          const deadline = Date.now() + config.shutdownTimeoutMs;
           if (timer) clearInterval(timer);
-          await http.close(config.shutdownTimeoutMs);
-          for (const step of cleanup) await step();
+          await http.close(config.shutdownTimeoutMs - Math.min(5000, Math.floor(config.shutdownTimeoutMs / 5)));
+          const problems: string[] = [];
+          for (const [i, step] of cleanup.entries()) {
+            const problem = await timeBoxed(step, Math.max(200, deadline - Date.now()));
+            if (problem) problems.push(`close step ${i + 1} of ${cleanup.length}: ${problem}`);
+          }
+          if (problems.length) {
+            logger.error({ problems }, 'DataPunk Audit stopped, but not cleanly');
+            throw new Error(`shutdown incomplete: ${problems.join('; ')}`);
+          }
           logger.info('DataPunk Audit stopped');
         })();
         return closing;

@@ -2,7 +2,8 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import { createPublicKey } from 'node:crypto';
-import { loadConfig, ConfigError } from './config/config';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig } from './config/config';
 import { startApp } from './app';
 import { createDataSource } from './database/data-source';
 import { AuditEventRepository } from './audit/audit-event.repository';
@@ -36,26 +37,63 @@ Commands:
                                           entry (options from DATAPUNK_PLUGIN_OPTIONS);
                                           exit 0 every check passed, 1 one failed, 2 bad arguments
 
+Every command refuses flags it does not know (exit 2).
+Exit codes of serve: 0 stopped cleanly after SIGTERM/SIGINT; 1 failed to start, or a shutdown step
+failed or did not finish within SHUTDOWN_TIMEOUT_SECONDS (the process exits anyway).
+
 Settings come from the environment; see the README.`;
 
 class UsageError extends Error {}
 
-/** The value after `name`; a flag given without a value is a usage error, never silently ignored. */
-function option(args: string[], name: string): string | undefined {
-  return options(args, name)[0];
+/** Where a command writes, and the environment it reads: the process's, or a test's. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
 }
 
-function options(args: string[], name: string): string[] {
-  return args.flatMap((arg, i) => {
-    if (arg !== name) return [];
-    const value = args[i + 1];
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`${name} needs a value`);
-    return [value];
-  });
+const processIo: CliIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  env: process.env,
+};
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+const STRING = { type: 'string' } as const;
+
+/** Each command's flags; anything else is a usage error naming the flag. */
+const FLAGS: Record<string, Options> = {
+  serve: {},
+  migrate: {},
+  'rebuild-rollup': { tenant: STRING },
+  'create-api-key': { role: STRING, tenant: STRING, name: STRING },
+  'verify-chain': {
+    tenant: STRING,
+    from: STRING,
+    to: STRING,
+    json: { type: 'boolean' },
+    'public-key': STRING,
+    checkpoint: { type: 'string', multiple: true },
+  },
+  'print-schema': { check: STRING },
+  plugin: { json: { type: 'boolean' } },
+};
+
+type Parsed = { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
+
+/** node:util parseArgs, strict: unknown flags, missing values and stray arguments are usage errors. */
+function parse(command: string, args: string[]): Parsed {
+  try {
+    return parseArgs({ args, options: FLAGS[command], strict: true, allowPositionals: command === 'plugin' }) as Parsed;
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`);
+  }
 }
 
-function sequenceOption(args: string[], name: string): number | undefined {
-  const value = option(args, name);
+const str = (parsed: Parsed, name: string) => parsed.values[name] as string | undefined;
+
+function sequenceOption(parsed: Parsed, name: string): number | undefined {
+  const value = str(parsed, name.slice(2));
   if (value === undefined) return undefined;
   if (!/^[1-9]\d{0,15}$/.test(value)) throw new UsageError(`${name} takes a sequence number of 1 or more, not ${JSON.stringify(value)}`);
   return Number(value);
@@ -96,8 +134,8 @@ function checkpointFiles(files: string[], tenant: string): Checkpoint[] {
   });
 }
 
-async function withDatabase<T>(run: (ds: ReturnType<typeof createDataSource>) => Promise<T>, readOnly = false): Promise<T> {
-  const config = loadConfig();
+async function withDatabase<T>(io: CliIo, run: (ds: ReturnType<typeof createDataSource>) => Promise<T>, readOnly = false): Promise<T> {
+  const config = loadConfig(io.env);
   if (readOnly && config.database.dialect === 'sqlite' && !fs.existsSync(config.database.location)) {
     throw new UsageError(`no SQLite database at ${config.database.location}: check DATA_DIR or DATABASE_URL`);
   }
@@ -114,42 +152,44 @@ async function withDatabase<T>(run: (ds: ReturnType<typeof createDataSource>) =>
   }
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * Runs one command; its exit code (-1: `serve`, which keeps running). Errors become exit codes
+ * here: 2 for bad arguments, 1 for anything else, with the message on `io.err`.
+ */
+export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+  try {
+    return await run(argv, io);
+  } catch (error) {
+    io.err(`${error instanceof Error ? error.message : String(error)}\n`);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}
+
+async function run(argv: string[], io: CliIo): Promise<number> {
   const [command = 'serve', ...args] = argv;
+  const out = (line: string) => io.out(`${line}\n`);
+  const err = (line: string) => io.err(`${line}\n`);
+  if (command === 'help' || command === '--help' || command === '-h') {
+    out(USAGE);
+    return 0;
+  }
+  if (!Object.hasOwn(FLAGS, command)) {
+    err(`Unknown command "${command}".\n\n${USAGE}`);
+    return 2;
+  }
+  const parsed = parse(command, args);
   switch (command) {
-    case 'serve': {
-      const app = await startApp(loadConfig());
-      if (app.firstAdminSecret) {
-        process.stderr.write(
-          `\nFirst start on an empty database: created an ADMIN API key for tenant "${DEFAULT_TENANT}".\n` +
-            `It is shown this once; store it now:\n\n    ${app.firstAdminSecret}\n\n` +
-            `Use it as:  curl -H 'Authorization: Bearer ${app.firstAdminSecret}' ...\n\n`,
-        );
-      }
-      process.stderr.write(`GraphQL endpoint: ${app.url}\n`);
-      const stop = (signal: string) => {
-        app.logger.info({ signal }, 'shutting down');
-        app.close().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            app.logger.error({ err }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
-      };
-      process.once('SIGTERM', () => stop('SIGTERM'));
-      process.once('SIGINT', () => stop('SIGINT'));
-      return -1; // keep running
-    }
+    case 'serve':
+      return serve(io);
     case 'migrate':
-      await withDatabase(async (ds) => {
+      await withDatabase(io, async (ds) => {
         const applied = await ds.runMigrations({ transaction: 'each' });
-        console.log(applied.length ? `applied ${applied.map((m) => m.name).join(', ')}` : 'database is up to date');
+        out(applied.length ? `applied ${applied.map((m) => m.name).join(', ')}` : 'database is up to date');
       });
       return 0;
     case 'rebuild-rollup': {
-      const tenant = option(args, '--tenant');
-      const counted = await withDatabase(async (ds) => {
+      const tenant = str(parsed, 'tenant');
+      const counted = await withDatabase(io, async (ds) => {
         const runner = ds.createQueryRunner();
         try {
           return await rebuildRollup(runner, ds.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql', {
@@ -160,47 +200,51 @@ async function main(argv: string[]): Promise<number> {
           await runner.release();
         }
       });
-      console.log(`rebuilt the rollup of ${tenant ? `tenant "${tenant}"` : 'every tenant'} from ${counted} events`);
+      out(`rebuilt the rollup of ${tenant ? `tenant "${tenant}"` : 'every tenant'} from ${counted} events`);
       return 0;
     }
     case 'create-api-key': {
-      const role = option(args, '--role') as Role | undefined;
+      const role = str(parsed, 'role') as Role | undefined;
       if (!role || !Object.values(Role).includes(role)) {
-        console.error(`--role must be one of ${Object.values(Role).join(', ')}`);
+        err(`--role must be one of ${Object.values(Role).join(', ')}`);
         return 2;
       }
-      const tenant = option(args, '--tenant') ?? DEFAULT_TENANT;
-      const { key, secret } = await withDatabase((ds) =>
-        new ApiKeyService(ds).create(tenant, role, option(args, '--name') ?? `${role.toLowerCase()} key`),
+      const tenant = str(parsed, 'tenant') ?? DEFAULT_TENANT;
+      const { key, secret } = await withDatabase(io, (ds) =>
+        new ApiKeyService(ds).create(tenant, role, str(parsed, 'name') ?? `${role.toLowerCase()} key`),
       );
-      console.error(`Created ${key.role} key ${key.id} for tenant "${key.tenantId}". The secret is shown this once:`);
-      console.log(secret);
+      err(`Created ${key.role} key ${key.id} for tenant "${key.tenantId}". The secret is shown this once:`);
+      out(secret);
       return 0;
     }
     case 'verify-chain': {
-      const tenant = option(args, '--tenant') ?? DEFAULT_TENANT;
-      const from = sequenceOption(args, '--from');
-      const to = sequenceOption(args, '--to');
+      const tenant = str(parsed, 'tenant') ?? DEFAULT_TENANT;
+      const from = sequenceOption(parsed, '--from');
+      const to = sequenceOption(parsed, '--to');
       if (from !== undefined && to !== undefined && to < from) throw new UsageError('--to must not be below --from');
-      const keyFile = option(args, '--public-key');
+      const keyFile = str(parsed, 'public-key');
       const trustedKeys = keyFile ? [publicKeyFile(keyFile)] : undefined;
-      const externalCheckpoints = checkpointFiles(options(args, '--checkpoint'), tenant);
-      const result = await withDatabase(async (ds) => {
-        if (!(await new ApiKeyService(ds).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
-        const events = new AuditEventRepository(ds);
-        return new ChainVerifier(ds, events, new CheckpointService(ds, null)).verify(tenant, from, to, {
-          trustedKeys,
-          externalCheckpoints,
-        });
-      }, true);
-      if (args.includes('--json')) console.log(JSON.stringify(result, null, 2));
+      const externalCheckpoints = checkpointFiles((parsed.values.checkpoint as string[] | undefined) ?? [], tenant);
+      const result = await withDatabase(
+        io,
+        async (ds) => {
+          if (!(await new ApiKeyService(ds).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
+          const events = new AuditEventRepository(ds);
+          return new ChainVerifier(ds, events, new CheckpointService(ds, null)).verify(tenant, from, to, {
+            trustedKeys,
+            externalCheckpoints,
+          });
+        },
+        true,
+      );
+      if (parsed.values.json) out(JSON.stringify(result, null, 2));
       else if (result.valid) {
-        console.log(
+        out(
           `valid: tenant "${tenant}", ${result.checkedCount} events checked (${result.fromSequence}..${result.toSequence}), ${result.checkpointsChecked} checkpoints matched, head ${result.headSequence} ${result.headChainHash}`,
         );
       } else {
         const f = result.firstFailure!;
-        console.log(
+        out(
           `BROKEN: tenant "${tenant}" fails at sequence ${f.sequence}: ${f.reason} — ${f.message} (${result.checkedCount} events verified before it)`,
         );
       }
@@ -208,45 +252,73 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'print-schema': {
       const sdl = printAppSchema(await buildAppSchema());
-      const check = option(args, '--check');
+      const check = str(parsed, 'check');
       if (check) {
         const committed = fs.existsSync(check) ? fs.readFileSync(check, 'utf8') : '';
         if (committed !== sdl) {
-          console.error(`${check} is stale: run npm run schema:print and commit the result.`);
+          err(`${check} is stale: run npm run schema:print and commit the result.`);
           return 1;
         }
-        console.log(`${check} matches the code`);
+        out(`${check} matches the code`);
         return 0;
       }
-      process.stdout.write(sdl);
+      io.out(sdl);
       return 0;
     }
-    case 'plugin': {
-      const [sub, entry, ...rest] = args.filter((arg) => arg !== '--json');
-      if (sub !== 'check' || !entry || entry.startsWith('--') || rest.length) {
+    default: {
+      // plugin
+      const [sub, entry, ...rest] = parsed.positionals;
+      if (sub !== 'check' || !entry || rest.length) {
         throw new UsageError('usage: datapunk-audit plugin check <path-or-package> [--json]');
       }
-      const report = await checkPluginEntry(entry, { pluginOptions: pluginOptionsFromEnv() });
-      console.log(args.includes('--json') ? JSON.stringify(report, null, 2) : formatContractReport(report));
+      const report = await checkPluginEntry(entry, { pluginOptions: pluginOptionsFromEnv(io.env) });
+      out(parsed.values.json ? JSON.stringify(report, null, 2) : formatContractReport(report));
       return report.passed ? 0 : 1;
     }
-    case 'help':
-    case '--help':
-    case '-h':
-      console.log(USAGE);
-      return 0;
-    default:
-      console.error(`Unknown command "${command}".\n\n${USAGE}`);
-      return 2;
   }
 }
 
+/**
+ * `serve`: starts the server and stops it on SIGTERM/SIGINT. The process exits within
+ * SHUTDOWN_TIMEOUT_SECONDS whatever the database does: app.close() time-boxes each step, and an
+ * unref'd timer ends the process (exit 1) if that still has not finished.
+ */
+async function serve(io: CliIo): Promise<number> {
+  const config = loadConfig(io.env);
+  const app = await startApp(config);
+  if (app.firstAdminSecret) {
+    io.err(
+      `\nFirst start on an empty database: created an ADMIN API key for tenant "${DEFAULT_TENANT}".\n` +
+        `It is shown this once; store it now:\n\n    ${app.firstAdminSecret}\n\n` +
+        `Use it as:  curl -H 'Authorization: Bearer ${app.firstAdminSecret}' ...\n\n`,
+    );
+  }
+  io.err(`GraphQL endpoint: ${app.url}\n`);
+  const stop = (signal: string) => {
+    app.logger.info({ signal, timeoutSeconds: config.shutdownTimeoutMs / 1000 }, 'shutting down');
+    setTimeout(() => {
+      app.logger.error({ signal }, 'shutdown did not finish within SHUTDOWN_TIMEOUT_SECONDS; exiting');
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        app.logger.error({ err: error instanceof Error ? error.message : String(error) }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  return -1; // keep running
+}
+
 /** DATAPUNK_PLUGIN_OPTIONS, as the server reads it: a JSON object keyed by plugin id. */
-function pluginOptionsFromEnv(): Record<string, unknown> {
-  const text = process.env.DATAPUNK_PLUGIN_OPTIONS;
-  if (!text) return {};
+function pluginOptionsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const value = env.DATAPUNK_PLUGIN_OPTIONS;
+  if (!value) return {};
   try {
-    const parsed: unknown = JSON.parse(text);
+    const parsed: unknown = JSON.parse(value);
     if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   } catch {
     // Reported below.
@@ -264,13 +336,15 @@ function publicKeyFile(file: string): PublicSigningKey {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    if (code >= 0) process.exitCode = code;
-  },
-  (error: unknown) => {
-    if (error instanceof ConfigError) console.error(error.message);
-    else console.error(error instanceof Error ? error.message : error);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+// Run as the `datapunk-audit` binary; imported (tests), it only exports main().
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      if (code >= 0) process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    },
+  );
+}

@@ -17,7 +17,10 @@ export const SERVER_SOURCE = 'datapunk-audit';
 export interface ServerEvent {
   /** The key that acted: the event's actor. */
   keyId: string;
+  /** The server's own request id (never a client-chosen one). */
   requestId: string;
+  /** The client's x-request-id, if it sent one: kept as metadata `clientRequestId`, labelled as the client's. */
+  clientRequestId?: string | null;
   action: string;
   resource: { type: string; id: string; name?: string };
   /** SUCCESS unless given. */
@@ -81,7 +84,9 @@ export class IngestService {
           classification: event.classification,
           requestId: event.requestId,
           sourceService: SERVER_SOURCE,
-          ...(event.metadata ? { metadata: event.metadata } : {}),
+          ...(event.metadata || event.clientRequestId
+            ? { metadata: { ...event.metadata, ...(event.clientRequestId ? { clientRequestId: event.clientRequestId } : {}) } }
+            : {}),
         },
       ],
       { trusted: true },

@@ -86,6 +86,16 @@ const schema = z.object({
   RATE_LIMIT_DENIAL_EVENTS_PER_WINDOW: integer(0, 1_000_000).default('10'),
   RATE_LIMIT_DENIAL_WINDOW_SECONDS: integer(1, 86_400).default('600'),
   METRICS_BEARER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
+  MAX_QUERY_BYTES: integer(1024, 16 * 1024 * 1024).default(String(100 * 1024)),
+  HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: integer(1, 3600).default('65'),
+  HTTP_REQUEST_TIMEOUT_SECONDS: integer(5, 3600).default('300'),
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((entry) => entry.trim()))
+    .refine((entries) => entries.every((entry) => /^https?:\/\/[^/\s]+$/.test(entry) && new URL(entry).origin === entry), {
+      message: 'comma-separated exact origins such as https://app.example.com (scheme, host, optional port; no path, no trailing slash)',
+    })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATAPUNK_PLUGINS: z
     .string()
@@ -158,6 +168,12 @@ export interface AppConfig {
     denialEventsPerWindow: number;
     denialWindowSeconds: number;
   };
+  /** MAX_QUERY_BYTES: the GraphQL document text, separate from the body limit (sized for event batches). */
+  maxQueryBytes: number;
+  /** Node's http timeouts: keep-alive idle, headers (above keep-alive) and whole request. */
+  http: { keepAliveTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number };
+  /** CORS_ORIGINS: the exact origins a browser may call /graphql from (none by default). */
+  corsOrigins: string[];
   /** When set, /metrics answers only to `Authorization: Bearer <token>`. */
   metricsToken?: string;
   logLevel: string;
@@ -229,6 +245,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (input.DATAPUNK_SIGNING_KEY && input.DATAPUNK_SIGNING_KEY_FILE) {
     problems.push('DATAPUNK_SIGNING_KEY_FILE: set either DATAPUNK_SIGNING_KEY or DATAPUNK_SIGNING_KEY_FILE, not both');
   }
+  const keepAlive = value('HTTP_KEEP_ALIVE_TIMEOUT_SECONDS');
+  const requestTimeout = value('HTTP_REQUEST_TIMEOUT_SECONDS');
+  if (keepAlive !== undefined && requestTimeout !== undefined && requestTimeout <= keepAlive + 1) {
+    problems.push('HTTP_REQUEST_TIMEOUT_SECONDS: must exceed HTTP_KEEP_ALIVE_TIMEOUT_SECONDS + 1 (the headers timeout)');
+  }
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const c = parsed.data;
   const dataDir = path.resolve(c.DATA_DIR);
@@ -280,6 +301,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       denialEventsPerWindow: c.RATE_LIMIT_DENIAL_EVENTS_PER_WINDOW,
       denialWindowSeconds: c.RATE_LIMIT_DENIAL_WINDOW_SECONDS,
     },
+    maxQueryBytes: c.MAX_QUERY_BYTES,
+    http: {
+      keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+      // Above keep-alive, so a request that starts just as the idle timer ends is not cut off mid-headers.
+      headersTimeoutMs: (c.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS + 1) * 1000,
+      requestTimeoutMs: c.HTTP_REQUEST_TIMEOUT_SECONDS * 1000,
+    },
+    corsOrigins: c.CORS_ORIGINS ?? [],
     metricsToken: c.METRICS_BEARER_TOKEN,
     logLevel: c.LOG_LEVEL,
     plugins: c.DATAPUNK_PLUGINS ?? [],

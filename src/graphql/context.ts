@@ -28,15 +28,16 @@ export interface Services {
 
 /** What every resolver receives: who is asking, per-request loaders, the services. */
 export interface RequestContext {
+  /** The server's own id of this request (never the client's); server-written events record it. */
   requestId: string;
+  /** The client's `x-request-id`, validated; server-written events keep it as metadata `clientRequestId`. */
+  clientRequestId: string | null;
   principal: Principal | null;
   loaders: Loaders;
   services: Services;
   logger: Logger;
   /** Operations refused in this request; the DenialLog records them as one audit event after it. */
   deniedOperations: Set<string>;
-  /** The client's address as the per-address rate limit counts it (see clientAddress). */
-  clientIp?: string;
 }
 
 /** Narrows the context after @Authorized has run. */

@@ -121,8 +121,6 @@ export function clientAddress(req: IncomingMessage): string {
     .join(':')}::/64`;
 }
 
-const bearerOf = (authorization: string | undefined | null): boolean => /^Bearer\s+\S+\s*$/i.test(authorization ?? '');
-
 /**
  * Per-key and per-address request budgets (rate-limiter-flexible, fixed one-minute windows) over a
  * {@link RateLimitStore}: every node shares them when the store is Redis.
@@ -168,11 +166,11 @@ export class RequestRateLimiter {
   }
 
   /**
-   * The HTTP front's check, before the body is read: a request that carries no key at all is charged
-   * to its address. Requests with a key are left to {@link rateLimitPlugin}, which knows whether it is valid.
+   * The HTTP front's check for a request without a valid key (none, or one that matches no key),
+   * before its body is read: it is charged to its address. Requests with a valid key are charged
+   * by {@link rateLimitPlugin} once their operation is known.
    */
   admitRequest(req: IncomingMessage): Promise<RateLimitRefusal | null> {
-    if (bearerOf(req.headers.authorization)) return Promise.resolve(null);
     return this.admitAnonymous(clientAddress(req));
   }
 }
@@ -180,28 +178,21 @@ export class RequestRateLimiter {
 /** The slice of the request context the plugin reads. */
 interface RateLimitContext {
   principal: Principal | null;
-  clientIp?: string;
 }
 
 /**
  * Charges each operation, once resolved, to its key's budgets (requests, ingest events, expensive
- * fields), and a request with an unknown key to its address; over a budget → RATE_LIMITED, HTTP 429.
+ * fields); over a budget → RATE_LIMITED, HTTP 429.
  */
 export function rateLimitPlugin(limiter: RequestRateLimiter): ApolloServerPlugin<RateLimitContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, operation, document, request }) {
-          let refusal: RateLimitRefusal | null;
-          if (contextValue.principal) {
-            const charge = operation ? chargeOf(operation, document, request.variables ?? {}) : { ingestEvents: 0, expensive: 0 };
-            refusal = await limiter.admitKey(contextValue.principal, charge);
-          } else if (bearerOf(request.http?.headers.get('authorization'))) {
-            // A key was sent but matched none: guessing keys spends the address's anonymous budget.
-            refusal = await limiter.admitAnonymous(contextValue.clientIp ?? 'unknown');
-          } else {
-            refusal = null; // charged by the HTTP front already (admitRequest)
-          }
+          // Requests without a valid key never get here: the HTTP front refuses and charges them.
+          if (!contextValue.principal) return;
+          const charge = operation ? chargeOf(operation, document, request.variables ?? {}) : { ingestEvents: 0, expensive: 0 };
+          const refusal = await limiter.admitKey(contextValue.principal, charge);
           if (refusal) throw rateLimitedError(refusal);
         },
       };

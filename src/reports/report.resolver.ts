@@ -264,6 +264,7 @@ async function recordTemplate(ctx: RequestContext, change: 'created' | 'updated'
   await ctx.services.ingest.recordServerEvent(tenantId, {
     keyId,
     requestId: ctx.requestId,
+    clientRequestId: ctx.clientRequestId,
     action: `datapunk.report.template.${change}`,
     resource: { type: 'report_template', id: t.id, name: t.name },
     severity: Severity.NOTICE,

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AuditEventRepository } from '../../src/audit/audit-event.repository';
 import { eventHash, linkHash } from '../../src/audit/hashing';
+import { main } from '../../src/cli';
 import { toSqlDateTime } from '../../src/database/sql-format';
 import { createTestEnvironment, eventInput, RECORD, REPO_ROOT, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
@@ -31,8 +32,24 @@ interface Verification {
   firstFailure: { sequence: number; reason: string; message: string } | null;
 }
 
-/** Runs `datapunk-audit …` from dist/ in its own process, on the test server's environment. */
-function cli(env: Record<string, string>, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+/**
+ * Runs `datapunk-audit …` in this process, through the main() the binary runs, on the test server's
+ * environment: dozens of runs cost no Node start-up each (which timed the suite out on a busy
+ * machine). The binary itself is run as a process by `spawnCli` below.
+ */
+async function cli(env: Record<string, string>, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(args, {
+    out: (text) => (stdout += text),
+    err: (text) => (stderr += text),
+    env: { ...process.env, ...env, LOG_LEVEL: 'silent', ...extraEnv },
+  });
+  return { code, signal: null, stdout, stderr };
+}
+
+/** Runs `datapunk-audit …` from dist/ in its own process: exit codes and output as a shell sees them. */
+function spawnCli(env: Record<string, string>, args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, ...env, LOG_LEVEL: 'silent', ...extraEnv },
@@ -42,12 +59,8 @@ function cli(env: Record<string, string>, args: string[], extraEnv: Record<strin
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
+    child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr }));
   });
 }
 
@@ -339,6 +352,48 @@ describe('CLI commands on a running server’s database', () => {
     expect([await count(env, 'api_key'), await count(env, 'tenant')]).toEqual([keysBefore, tenantsBefore]);
     // The same tenant and files are fine once the arguments are.
     expect((await cli(env.env, ['verify-chain', '--checkpoint', file('ok.json', JSON.stringify(checkpoint))])).code).toBe(0);
+  });
+
+  it('refuses an unknown flag on every command with exit 2, naming it, printing nothing on stdout and changing nothing', async () => {
+    const [keysBefore, tenantsBefore] = [await count(env, 'api_key'), await count(env, 'tenant')];
+    for (const [flag, args] of [
+      ['--frm', ['verify-chain', '--frm', '5']],
+      ['--jsn', ['verify-chain', '--jsn']],
+      ['--tenant-id', ['verify-chain', '--tenant-id', 'default']],
+      ['-x', ['verify-chain', '-x']],
+      ['--admin', ['create-api-key', '--role', 'ADMIN', '--admin']],
+      ['--roles', ['create-api-key', '--roles', 'ADMIN']],
+      ['--force', ['migrate', '--force']],
+      ['--tenants', ['rebuild-rollup', '--tenants', 'default']],
+      ['--chek', ['print-schema', '--chek', 'schema.graphql']],
+      ['--jsn', ['plugin', 'check', './plugins/nope', '--jsn']],
+      ['--port', ['serve', '--port', '1']],
+    ] as [string, string[]][]) {
+      const run = await cli(env.env, args);
+      expect({ args, code: run.code, stdout: run.stdout }).toEqual({ args, code: 2, stdout: '' });
+      expect(run.stderr).toContain(flag);
+    }
+    // Stray arguments are refused too.
+    for (const args of [
+      ['migrate', 'now'],
+      ['verify-chain', 'default'],
+      ['create-api-key', 'ADMIN'],
+    ]) {
+      expect({ args, code: (await cli(env.env, args)).code }).toEqual({ args, code: 2 });
+    }
+    expect([await count(env, 'api_key'), await count(env, 'tenant')]).toEqual([keysBefore, tenantsBefore]);
+  });
+
+  it('the built binary: exit codes and streams as a shell sees them (0 valid, 2 unknown flag, 1 stale schema)', async () => {
+    const valid = await spawnCli(env.env, ['verify-chain']);
+    expect(valid.code).toBe(0);
+    expect(valid.stdout).toMatch(/^valid: tenant "default"/);
+    const unknown = await spawnCli(env.env, ['verify-chain', '--frm', '5']);
+    expect({ code: unknown.code, stdout: unknown.stdout }).toEqual({ code: 2, stdout: '' });
+    expect(unknown.stderr).toContain('--frm');
+    const stale = path.join(dir, 'stale.graphql');
+    fs.writeFileSync(stale, 'type Query { nothing: Int }\n');
+    expect((await spawnCli({}, ['print-schema', '--check', stale])).code).toBe(1);
   });
 
   it('create-api-key --role INGEST --tenant acme prints a secret that records for acme and is refused for reading (FORBIDDEN)', async () => {

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { getIntrospectionQuery } from 'graphql';
+import { loadConfig } from '../../src/config/config';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 
 interface RawResponse {
@@ -180,13 +181,39 @@ describe('GraphQL over HTTP', () => {
   });
 
   describe('request id', () => {
-    it('answers every request with an x-request-id, echoing a well-formed one', async () => {
+    it('answers every request with its own x-request-id, echoing a well-formed client id as x-client-request-id', async () => {
       const mine = await post(JSON.stringify({ query: '{ viewer { role } }' }), { 'x-request-id': 'dpa-test-1234' });
-      expect(mine.headers.get('x-request-id')).toBe('dpa-test-1234');
+      expect(mine.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(mine.headers.get('x-client-request-id')).toBe('dpa-test-1234');
       const generated = await post(JSON.stringify({ query: '{ viewer { role } }' }));
       expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(generated.headers.get('x-client-request-id')).toBeNull();
+      expect(generated.headers.get('x-request-id')).not.toBe(mine.headers.get('x-request-id'));
       const forged = await post(JSON.stringify({ query: '{ viewer { role } }' }), { 'x-request-id': 'a b"c' });
       expect(forged.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+      expect(forged.headers.get('x-client-request-id')).toBeNull();
+    });
+
+    it('never records a client-chosen x-request-id as the requestId of a server-written chain event', async () => {
+      const hostile = 'forged-request-id:of.another-request';
+      const viewer = await env.createKey('VIEWER');
+      const res = await fetch(env.url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${viewer}`, 'content-type': 'application/json', 'x-request-id': hostile },
+        body: JSON.stringify({ query: '{ apiKeys { id } }' }),
+      });
+      const serverId = res.headers.get('x-request-id');
+      expect(serverId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(((await res.json()) as any).errors[0].extensions.code).toBe('FORBIDDEN');
+      const rows = await env.sql<{ request_id: string | null; metadata: unknown }>(
+        "SELECT request_id, metadata FROM audit_event WHERE action = 'datapunk.authorization.denied' AND request_id = ?",
+        [serverId],
+      );
+      expect(rows).toHaveLength(1);
+      const metadata = typeof rows[0].metadata === 'string' ? JSON.parse(rows[0].metadata) : rows[0].metadata;
+      expect(metadata).toMatchObject({ clientRequestId: hostile });
+      const forged = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM audit_event WHERE request_id = ?', [hostile]);
+      expect(Number(forged[0].n)).toBe(0);
     });
   });
 });
@@ -427,16 +454,239 @@ describe('internal errors', () => {
       headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json', 'x-request-id': requestId },
       body: JSON.stringify({ query: '{ checkpoints { id } }' }),
     });
-    expect(res.headers.get('x-request-id')).toBe(requestId);
+    const serverId = res.headers.get('x-request-id');
+    expect(serverId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(res.headers.get('x-client-request-id')).toBe(requestId);
     expect(((await res.json()) as any).errors[0].extensions.code).toBe('INTERNAL_SERVER_ERROR');
     await server.stop();
     const lines = stdout
       .split('\n')
       .filter(Boolean)
       .map((line) => JSON.parse(line));
-    const logged = lines.find((l) => l.requestId === requestId);
+    const logged = lines.find((l) => l.requestId === serverId);
     expect(logged).toBeDefined();
+    expect(logged.clientRequestId).toBe(requestId);
     expect(logged.level).toBeGreaterThanOrEqual(50);
     expect(logged.err).toBeDefined();
+  });
+});
+
+describe('authentication before parsing', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+  });
+  afterAll(() => env.close());
+
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    send(env.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it.each([
+    ['no key', {}],
+    ['an unknown key', { authorization: 'Bearer dpa_not-a-key-of-this-server' }],
+    ['a non-Bearer header', { authorization: 'Basic YWRtaW46YWRtaW4=' }],
+  ])(
+    'answers %s with 401 UNAUTHENTICATED before the document is parsed (a broken document is not GRAPHQL_PARSE_FAILED)',
+    async (_name, headers) => {
+      for (const query of ['{ viewer { role } }', '{ __typename }', '{ __schema { types { name } } }', '{ this is { not graphql']) {
+        const res = await post(JSON.stringify({ query }), headers);
+        expect({ query, status: res.status, codes: codes(res) }).toEqual({ query, status: 401, codes: ['UNAUTHENTICATED'] });
+        expect(res.headers.get('www-authenticate')).toBe('Bearer');
+        expect(res.json?.data).toBeUndefined();
+      }
+      const viaGet = await send(`${env.url}?${new URLSearchParams({ query: '{ nope' })}`, {
+        method: 'GET',
+        headers: { 'apollo-require-preflight': 'true', ...headers },
+      });
+      expect({ status: viaGet.status, codes: codes(viaGet) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+    },
+  );
+
+  it('accepts any case of the Bearer scheme, and a revoked key is refused as unknown', async () => {
+    const lower = await post(JSON.stringify({ query: '{ viewer { role } }' }), { authorization: `bearer ${env.adminKey}` });
+    expect(lower.json).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+    const { key, secret } = await env.app.services.apiKeys.create('default', 'VIEWER' as never, 'to revoke');
+    await env.app.services.apiKeys.revoke('default', key.id);
+    const revoked = await post(JSON.stringify({ query: '{ viewer { role } }' }), { authorization: `Bearer ${secret}` });
+    expect({ status: revoked.status, codes: codes(revoked) }).toEqual({ status: 401, codes: ['UNAUTHENTICATED'] });
+  });
+
+  it('keeps the connection usable after a 401 with a large body (the body is read, not reset)', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const big = JSON.stringify({ query: `{ ${'a: __typename '.repeat(200_000)} }` });
+    const request = (body: string, key?: string) =>
+      new Promise<{ status: number; socketReused: boolean }>((resolve, reject) => {
+        const req = http.request(
+          env.url,
+          {
+            method: 'POST',
+            agent,
+            headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, socketReused: req.reusedSocket }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      expect((await request(big)).status).toBe(401);
+      expect(await request(JSON.stringify({ query: '{ viewer { role } }' }), env.adminKey)).toEqual({ status: 200, socketReused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+});
+
+describe('MAX_QUERY_BYTES', () => {
+  let env: TestEnvironment;
+  const MAX = 4096;
+  beforeAll(async () => {
+    env = await createTestEnvironment({ MAX_QUERY_BYTES: String(MAX) });
+  });
+  afterAll(() => env.close());
+
+  const post = (body: unknown) =>
+    send(env.url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('refuses a document above the cap with QUERY_TOO_LARGE (POST and GET), recording nothing', async () => {
+    const before = Number((await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM audit_event'))[0].n);
+    const padded = `{ viewer { role } ${' '.repeat(MAX)} }`;
+    const res = await post({ query: padded });
+    expect({ status: res.status, codes: codes(res) }).toEqual({ status: 400, codes: ['QUERY_TOO_LARGE'] });
+    const events = Array.from({ length: 40 }, () => `e${Math.random().toString(36).slice(2)}: __typename`).join(' ');
+    const mutation = `mutation { ${events} recordAuditEvents(input: { events: [] }) { recordedCount } ${' '.repeat(MAX)} }`;
+    expect(codes(await post({ query: mutation }))).toEqual(['QUERY_TOO_LARGE']);
+    const viaGet = await send(`${env.url}?${new URLSearchParams({ query: padded })}`, {
+      method: 'GET',
+      headers: { authorization: `Bearer ${env.adminKey}`, 'apollo-require-preflight': 'true' },
+    });
+    expect({ status: viaGet.status, codes: codes(viaGet) }).toEqual({ status: 400, codes: ['QUERY_TOO_LARGE'] });
+    expect(Number((await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM audit_event'))[0].n)).toBe(before);
+  });
+
+  it('refuses a document far above the cap while it streams in, and the same connection serves the next request', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const request = (body: string) =>
+      new Promise<{ status: number; code?: string; socketReused: boolean }>((resolve, reject) => {
+        const req = http.request(
+          env.url,
+          { method: 'POST', agent, headers: { 'content-type': 'application/json', authorization: `Bearer ${env.adminKey}` } },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+            res.on('end', () =>
+              resolve({
+                status: res.statusCode ?? 0,
+                code: JSON.parse(text).errors?.[0]?.extensions?.code,
+                socketReused: req.reusedSocket,
+              }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const huge = JSON.stringify({ query: `{ ${'a: __typename '.repeat(100_000)} }`, variables: { after: 'x'.repeat(100_000) } });
+      expect(await request(huge)).toEqual({ status: 400, code: 'QUERY_TOO_LARGE', socketReused: false });
+      expect(await request(JSON.stringify({ query: '{ viewer { role } }' }))).toEqual({ status: 200, socketReused: true });
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('accepts a document at the cap, and a body far above it when the bytes are variables (event batches)', async () => {
+    const query = '{ viewer { role } }';
+    const exact = await post({ query: query + ' '.repeat(MAX - Buffer.byteLength(query)) });
+    expect(exact.json).toEqual({ data: { viewer: { role: 'ADMIN' } } });
+    const events = Array.from({ length: 20 }, (_, i) => eventInput({ action: 'big.batch', metadata: { i, pad: 'x'.repeat(2000) } }));
+    const batch = await post({ query: RECORD, variables: { input: { events } } });
+    expect(batch.json?.errors).toBeUndefined();
+    expect(batch.json?.data?.recordAuditEvents.recordedCount).toBe(20);
+  });
+
+  it('defaults to 100 KiB, which the standard introspection query fits', async () => {
+    const introspection = getIntrospectionQuery({ descriptions: true, specifiedByUrl: true, directiveIsRepeatable: true });
+    expect(loadConfig({}).maxQueryBytes).toBe(100 * 1024);
+    expect(Buffer.byteLength(introspection)).toBeLessThan(MAX);
+  });
+});
+
+describe('CORS_ORIGINS', () => {
+  let env: TestEnvironment;
+  const ALLOWED = 'https://app.example.com';
+  beforeAll(async () => {
+    env = await createTestEnvironment({ CORS_ORIGINS: `${ALLOWED}, http://localhost:5173` });
+  });
+  afterAll(() => env.close());
+
+  const preflight = (origin: string) =>
+    fetch(env.url, {
+      method: 'OPTIONS',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type, authorization' },
+    });
+
+  it('answers a preflight from a listed origin with the allowed methods and headers', async () => {
+    for (const origin of [ALLOWED, 'http://localhost:5173']) {
+      const res = await preflight(origin);
+      expect(res.status).toBe(204);
+      expect(res.headers.get('access-control-allow-origin')).toBe(origin);
+      expect(res.headers.get('access-control-allow-methods')).toMatch(/\bPOST\b/);
+      const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(/,\s*/);
+      expect(allowed).toEqual(expect.arrayContaining(['content-type', 'authorization', 'apollo-require-preflight', 'x-request-id']));
+      expect(res.headers.get('vary')).toMatch(/\bOrigin\b/);
+      expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    }
+  });
+
+  it('gives an unlisted origin no CORS headers, on the preflight and on the request', async () => {
+    for (const origin of ['https://evil.example.com', 'https://app.example.com.evil.net', 'null', 'http://app.example.com']) {
+      const res = await preflight(origin);
+      expect(res.headers.get('access-control-allow-origin')).toBeNull();
+      expect(res.headers.get('access-control-allow-methods')).toBeNull();
+      const real = await fetch(env.url, {
+        method: 'POST',
+        headers: { origin, authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ query: '{ viewer { role } }' }),
+      });
+      expect(real.headers.get('access-control-allow-origin')).toBeNull();
+      expect(real.headers.get('vary')).toMatch(/\bOrigin\b/);
+    }
+  });
+
+  it('adds the CORS headers to a listed origin’s answers (also a 401), and CSRF prevention still refuses a simple request', async () => {
+    const ok = await fetch(env.url, {
+      method: 'POST',
+      headers: { origin: ALLOWED, authorization: `Bearer ${env.adminKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ viewer { role } }' }),
+    });
+    expect(ok.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    expect(ok.headers.get('access-control-expose-headers')).toMatch(/x-request-id/);
+    const anonymous = await fetch(env.url, {
+      method: 'POST',
+      headers: { origin: ALLOWED, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: '{ viewer { role } }' }),
+    });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('access-control-allow-origin')).toBe(ALLOWED);
+    const simple = await fetch(`${env.url}?${new URLSearchParams({ query: '{ viewer { role } }' })}`, {
+      headers: { origin: ALLOWED, authorization: `Bearer ${env.adminKey}` },
+    });
+    expect(simple.status).toBe(400);
+    expect(((await simple.json()) as any).errors[0].extensions.code).toBe('BAD_REQUEST');
+  });
+
+  it('refuses a malformed CORS_ORIGINS at start-up with CONFIG_INVALID', async () => {
+    for (const value of ['*', 'https://app.example.com/', 'app.example.com', 'https://a.example.com,,https://b.example.com']) {
+      expect(() => loadConfig({ CORS_ORIGINS: value })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    }
+    expect(loadConfig({}).corsOrigins).toEqual([]);
   });
 });

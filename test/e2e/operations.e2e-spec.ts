@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import { loadConfig } from '../../src/config/config';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
 const route = (env: TestEnvironment | { url: string }, path: string) => new URL(path, env.url).toString();
@@ -259,5 +260,74 @@ describe('operations: /metrics behind METRICS_BEARER_TOKEN', () => {
     const ok = await fetch(route(env, '/metrics'), { headers: { authorization: `Bearer ${token}` } });
     expect(ok.status).toBe(200);
     expect(await ok.text()).toContain('datapunk_audit_chain_length{tenant="default"}');
+  });
+
+  it('accepts the scheme in any case, and refuses a prefix, a longer token and an empty one', async () => {
+    for (const scheme of ['bearer', 'BEARER', 'BeArEr']) {
+      const res = await fetch(route(env, '/metrics'), { headers: { authorization: `${scheme} ${token}` } });
+      expect({ scheme, status: res.status }).toEqual({ scheme, status: 200 });
+    }
+    for (const given of [token.slice(0, -1), `${token}0`, token.toUpperCase(), '']) {
+      const res = await fetch(route(env, '/metrics'), { headers: { authorization: `Bearer ${given}` } });
+      expect({ given, status: res.status }).toEqual({ given, status: 401 });
+    }
+  });
+});
+
+describe('operations: /metrics in production', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment({ NODE_ENV: 'production' });
+  });
+  afterAll(() => env.close());
+
+  it('is closed without METRICS_BEARER_TOKEN (it lists every tenant id): 401 UNAUTHENTICATED to everyone', async () => {
+    for (const headers of [{}, { authorization: 'Bearer anything-at-all-0123456789' }] as Record<string, string>[]) {
+      const res = await fetch(route(env, '/metrics'), { headers });
+      expect(res.status).toBe(401);
+      const text = await res.text();
+      expect(JSON.parse(text).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+      expect(text).not.toContain('tenant=');
+    }
+    expect((await fetch(route(env, '/healthz'))).status).toBe(200);
+  });
+});
+
+describe('operations: HTTP keep-alive', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+  });
+  afterAll(() => env.close());
+
+  /** The Keep-Alive header Node derives from server.keepAliveTimeout. */
+  const keepAliveOf = (url: string) =>
+    new Promise<string | undefined>((resolve, reject) => {
+      const agent = new http.Agent({ keepAlive: true });
+      http
+        .get(new URL('/healthz', url), { agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            agent.destroy();
+            resolve(res.headers['keep-alive'] as string | undefined);
+          });
+        })
+        .on('error', reject);
+    });
+
+  it('keeps idle connections 65 s by default (above load balancers’ 60 s), and HTTP_KEEP_ALIVE_TIMEOUT_SECONDS sets it', async () => {
+    expect(await keepAliveOf(env.url)).toBe('timeout=65');
+    const other = await createTestEnvironment({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '120', HTTP_REQUEST_TIMEOUT_SECONDS: '600' });
+    try {
+      expect(await keepAliveOf(other.url)).toBe('timeout=120');
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('derives headersTimeout above keep-alive, and refuses a request timeout that is not above it', async () => {
+    expect(loadConfig({}).http).toEqual({ keepAliveTimeoutMs: 65_000, headersTimeoutMs: 66_000, requestTimeoutMs: 300_000 });
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '300' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    expect(() => loadConfig({ HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: '0' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
   });
 });

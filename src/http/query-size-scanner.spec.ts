@@ -1,0 +1,28 @@
+import { QuerySizeScanner } from './query-size-scanner';
+
+/** Feeds `text` in chunks of `size` bytes; the final count. */
+const scan = (text: string, size = 7) => {
+  const scanner = new QuerySizeScanner();
+  const bytes = Buffer.from(text);
+  let count = 0;
+  for (let i = 0; i < bytes.length; i += size) count = scanner.push(bytes.subarray(i, i + size));
+  return count;
+};
+
+describe('QuerySizeScanner', () => {
+  it('counts the raw bytes of the top-level query string, whatever the chunking', () => {
+    const body = JSON.stringify({ variables: { query: 'not this', list: ['query', { query: 'nor this' }] }, query: '{ viewer { role } }' });
+    for (const size of [1, 2, 7, 64, 4096]) expect(scan(body, size)).toBe('{ viewer { role } }'.length);
+  });
+
+  it('counts escapes as sent and ignores quotes escaped inside the string', () => {
+    expect(scan(JSON.stringify({ query: 'a"b\\c\n' }))).toBe('a\\"b\\\\c\\n'.length);
+    expect(scan('{"query":"\\u0041"}')).toBe(6);
+  });
+
+  it('sums the operations of a batch, and counts nothing for a non-string query or no query', () => {
+    expect(scan(JSON.stringify([{ query: 'abc' }, { variables: { query: 'x' } }, { query: 'de' }]))).toBe(5);
+    expect(scan(JSON.stringify({ query: 12345, operationName: 'query' }))).toBe(0);
+    expect(scan(JSON.stringify({ extensions: { persistedQuery: { sha256Hash: 'ab' } } }))).toBe(0);
+  });
+});
