@@ -78,6 +78,8 @@ export function createMemoryStore(options: { maxEntries: number; maxBytes: numbe
 }
 
 const TIMED_OUT = Symbol('timed out');
+/** Not sent: Redis failed a moment ago. */
+const SKIPPED = Symbol('skipped');
 
 /** Resolves to the call's result, or TIMED_OUT after `ms`; the call itself is left to settle unobserved. */
 function within<T>(call: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
@@ -117,7 +119,6 @@ export function createCache(options: CacheOptions): Cache {
         namespace: options.namespace,
         ttl: options.ttlMs,
       });
-  keyv.on('error', () => undefined); // a cache outage degrades to database reads, never fails a request
   const stats: CacheStats = { hits: 0, misses: 0, failures: 0, skippedLarge: 0 };
   // After a failed call, Redis is left alone for a moment: reads go straight to the database
   // instead of each waiting out CACHE_TIMEOUT_MS; the reconnect runs meanwhile.
@@ -127,9 +128,12 @@ export function createCache(options: CacheOptions): Cache {
     stats.failures += 1;
     if (redis) skipUntil = Date.now() + coolDownMs;
   };
+  // A cache outage degrades to database reads, never fails a request; the adapter reports errors
+  // it swallowed (and failed reconnects) here.
+  keyv.on('error', failed);
   // Only Redis can hang; the memory store answers synchronously.
-  const bounded = <T>(call: () => Promise<T>): Promise<T | typeof TIMED_OUT> => {
-    if (Date.now() < skipUntil) return Promise.resolve(TIMED_OUT);
+  const bounded = <T>(call: () => Promise<T>): Promise<T | typeof TIMED_OUT | typeof SKIPPED> => {
+    if (Date.now() < skipUntil) return Promise.resolve(SKIPPED);
     const started = Promise.resolve().then(call);
     return redis ? within(started, timeoutMs) : started;
   };
@@ -140,6 +144,10 @@ export function createCache(options: CacheOptions): Cache {
       if (!keys.length) return [];
       try {
         const found = await bounded(() => keyv.getMany<T>(keys));
+        if (found === SKIPPED) {
+          stats.misses += keys.length;
+          return keys.map(() => undefined);
+        }
         if (found !== TIMED_OUT) {
           const values = found as (T | undefined)[];
           const hits = values.filter((v) => v !== undefined).length;
