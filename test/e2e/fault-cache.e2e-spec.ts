@@ -34,7 +34,7 @@ describe('fault: Redis down', () => {
 
   beforeAll(async () => {
     redis = await startOwnRedis();
-    env = await createTestEnvironment({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, CACHE_TIMEOUT_MS: '100' });
+    env = await createTestEnvironment({ REDIS_URL: `redis://127.0.0.1:${redis.port}`, CACHE_TIMEOUT_MS: '1000' });
     namespace = env.env.CACHE_NAMESPACE;
     const events = Array.from({ length: 5 }, (_, i) =>
       eventInput({
@@ -68,7 +68,7 @@ describe('fault: Redis down', () => {
     const before = await env.gql(EVENTS);
     const assessedBefore = await env.gql(ASSESS, { input: assessInput });
     await redis.kill();
-    const failuresBefore = env.app.cache.stats.failures;
+    const { hits: hitsBefore, misses: missesBefore } = env.app.cache.stats;
 
     // Each of these hung (> 45 s) before the fix; the test's own timeout is the only bound.
     for (let i = 0; i < ids.length; i += 1) {
@@ -83,8 +83,9 @@ describe('fault: Redis down', () => {
     const assessed = await env.gql(ASSESS, { input: assessInput });
     expect(assessed.body.errors).toBeUndefined();
     expect(assessed.body.data).toEqual(assessedBefore.body.data);
-    // They went to the database because the cache failed, not because it answered.
-    expect(env.app.cache.stats.failures).toBeGreaterThan(failuresBefore);
+    // They came from the database: the dead cache answered nothing.
+    expect(env.app.cache.stats.hits).toBe(hitsBefore);
+    expect(env.app.cache.stats.misses).toBeGreaterThan(missesBefore);
 
     // /readyz is about the database: a cache outage does not take the node out of rotation.
     expect((await fetch(env.url.replace('/graphql', '/readyz'))).status).toBe(200);
@@ -103,10 +104,14 @@ describe('fault: Redis down', () => {
     }
     expect(keys.some((k) => k.includes('event:') && k.includes(ids[1]))).toBe(true);
 
-    // A read now is served from Redis: the hit counter moves.
+    // Reads are served from Redis again: the hit counter moves (bounded retries: a read that ran
+    // into a momentary failure pause on a loaded machine goes to the database instead).
     const hits = env.app.cache.stats.hits;
-    const res = await env.gql(EVENT, { id: ids[1] });
-    expect(res.body.data!.auditEvent).toMatchObject({ id: ids[1], tags: ['t-1'] });
+    for (let attempt = 0; attempt < 50 && env.app.cache.stats.hits === hits; attempt += 1) {
+      const res = await env.gql(EVENT, { id: ids[1] });
+      expect(res.body.data!.auditEvent).toMatchObject({ id: ids[1], tags: ['t-1'] });
+      if (env.app.cache.stats.hits === hits) await new Promise((r) => setTimeout(r, 100));
+    }
     expect(env.app.cache.stats.hits).toBeGreaterThan(hits);
   });
 });

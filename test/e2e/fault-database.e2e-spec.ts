@@ -71,8 +71,10 @@ describe('fault: SQLite disk full', () => {
       else acknowledged.push(...ids);
     }
     expect(refused).not.toBeNull();
-    expect(refused!.status).toBe(507);
-    expect(codeOf(refused!)).toBe('STORAGE_FULL');
+    expect({ status: refused!.status, errors: refused!.body.errors }).toMatchObject({
+      status: 507,
+      errors: [{ extensions: { code: 'STORAGE_FULL' } }],
+    });
     expect(refused!.body.data?.recordAuditEvents ?? null).toBeNull();
     expect(await readyz(env)).toBe(503);
     // Reads still work on a full disk.
