@@ -6,6 +6,9 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import { createDataSource } from './database/data-source';
+import { runPendingMigrations } from './database/migrate';
+import { createReadinessProbe } from './database/readiness';
+import { databaseFaultOf, faultHttp, toDatabaseAppError } from './errors/database-error';
 import { ErrorCode } from './errors/error-code';
 import { AuditEventRepository } from './audit/audit-event.repository';
 import { ChainVerifier } from './audit/chain-verifier';
@@ -84,6 +87,9 @@ export function createFormatError(options: { production: boolean; maxQueryTokens
       return { message: limit.message, ...(formatted.locations ? { locations: formatted.locations } : {}), extensions };
     }
     const original = unwrapResolverError(error);
+    // A driver error (disk full, database away, statement or lock timeout) is a coded, retryable answer.
+    const fault = databaseFaultOf(original);
+    if (fault) return { message: fault.message, extensions: { code: fault.code }, ...(formatted.path ? { path: formatted.path } : {}) };
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && PASS_THROUGH.has(code) && (original instanceof GraphQLError || original === error)) return formatted;
     if (original instanceof GraphQLError && typeof original.extensions?.code === 'string' && PASS_THROUGH.has(original.extensions.code)) {
@@ -108,6 +114,32 @@ function loggable(error: unknown): unknown {
   const { name, message, stack } = error;
   const code = (error as { code?: unknown }).code;
   return { name, message: message.split('\n')[0].slice(0, 500), code, stack: stack?.split('\n').slice(1, 8).join('\n') };
+}
+
+/**
+ * Gives a resolver's database fault its HTTP status (507, 503 + Retry-After) and code before Apollo
+ * reads `extensions.http`; formatError then shows the code instead of masking it.
+ */
+function databaseFaults(): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didEncounterErrors({ errors, contextValue }) {
+          for (const error of errors) {
+            const fault = databaseFaultOf(unwrapResolverError(error));
+            if (!fault || !(error instanceof GraphQLError)) continue;
+            const extensions = error.extensions as Record<string, unknown>;
+            extensions.code = fault.code;
+            extensions.http = faultHttp(fault.code);
+            contextValue.logger.warn(
+              { err: loggable(unwrapResolverError(error)), requestId: contextValue.requestId, code: fault.code },
+              'database fault',
+            );
+          }
+        },
+      };
+    },
+  };
 }
 
 function errorLogging(metrics: Metrics): ApolloServerPlugin<RequestContext> {
@@ -181,7 +213,7 @@ export async function checkSqlMode(dataSource: DataSource): Promise<void> {
 /** Start-up: config → database (+migrations) → keys → plugins → services → schema → HTTP. */
 export async function startApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const dataSource = createDataSource({ database: config.database, poolSize: config.databasePoolSize });
+  const dataSource = createDataSource({ database: config.database, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts });
   try {
     await dataSource.initialize();
   } catch (error) {
@@ -194,7 +226,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
   const cleanup: (() => Promise<unknown>)[] = [() => dataSource.destroy()];
   try {
     await checkSqlMode(dataSource);
-    if (config.migrationsRun) await dataSource.runMigrations({ transaction: 'each' });
+    if (config.migrationsRun) await runPendingMigrations(dataSource, config.database, config.databaseTimeouts.connectMs);
 
     const signingKey = loadSigningKey({ pem: config.signingKeyPem, file: config.signingKeyFile });
     const events = new AuditEventRepository(dataSource);
@@ -220,6 +252,9 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       namespace: config.cacheNamespace,
       ttlMs: config.cacheTtlMs,
       maxEntries: config.cacheMaxEntries,
+      maxBytes: config.cacheMaxBytes,
+      maxEntryBytes: config.cacheMaxEntryBytes,
+      timeoutMs: config.cacheTimeoutMs,
     });
     cleanup.unshift(() => cache.close());
     const catalog = new ComplianceCatalog(plugins.frameworks());
@@ -294,6 +329,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           chainLength: async (tenantId) => (await compliance.queries.head(tenantId)).sequence,
         }),
         denialLogPlugin(denials),
+        databaseFaults(),
         errorLogging(metrics),
         // No HTTP cache hints are used; disabling the plugin keeps Apollo from wrapping every field resolver.
         ApolloServerPluginCacheControlDisabled(),
@@ -315,12 +351,16 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       rateLimit: (req) => requestLimiter.admitRequest(req),
       // Production without a token: closed rather than open (it lists every tenant id).
       metricsClosed: config.production,
-      authenticate: (secret) => apiKeys.authenticate(secret),
+      // A database fault keeps its code and status (503/507) instead of a bare 500.
+      authenticate: (secret) =>
+        apiKeys.authenticate(secret).catch((err: unknown) => {
+          throw toDatabaseAppError(err) ?? err;
+        }),
       download: async (url, requestId, options) => {
         const { report, content } = await services.reports.service.download(url, requestId, options);
         return { fileName: report.fileName, mimeType: report.mimeType, sizeBytes: report.sizeBytes ?? 0, content };
       },
-      ready: async () => (await dataSource.query('SELECT 1 AS ok')).length === 1,
+      ready: createReadinessProbe(dataSource),
       // The principal was authenticated by the HTTP layer before the document was parsed.
       context: async (_req, { requestId, clientRequestId }, principal) => {
         return {

@@ -43,7 +43,7 @@ export function loadSigningKey(options: { pem?: string; file: string }): Signing
   if (options.pem) return fromPem(options.pem, 'DATAPUNK_SIGNING_KEY');
   if (!fs.existsSync(options.file)) {
     const { privateKey } = generateKeyPairSync('ed25519');
-    fs.mkdirSync(path.dirname(options.file), { recursive: true });
+    fs.mkdirSync(path.dirname(options.file), { recursive: true, mode: 0o700 });
     // Write aside, then link into place: the link is atomic and fails if another process sharing
     // DATA_DIR won the race, so nobody ever reads a half-written key.
     const temporary = `${options.file}.${process.pid}.tmp`;

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createClient } from '@keyv/redis';
-import { BoundedMap, type Cache, createCache, readThrough } from './cache';
+import { type Cache, createCache, createMemoryStore, entryBytes, readThrough } from './cache';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const namespace = () => `dpa-cache-spec-${randomBytes(6).toString('hex')}`;
@@ -25,53 +25,48 @@ function loader(absent: string[] = []) {
 
 const ck = (key: string) => `event:${key}`;
 
-describe('BoundedMap', () => {
-  it('evicts the least recently set entry once it holds more than max', () => {
-    const map = new BoundedMap<string, number>(3);
-    for (const [k, v] of [
-      ['a', 1],
-      ['b', 2],
-      ['c', 3],
-    ] as const)
-      map.set(k, v);
-    expect(map.size).toBe(3);
-    map.set('d', 4);
-    expect(map.size).toBe(3);
-    expect(map.has('a')).toBe(false);
-    expect([...map.keys()]).toEqual(['b', 'c', 'd']);
-    map.set('e', 5);
-    expect([...map.keys()]).toEqual(['c', 'd', 'e']);
+describe('createCache (memory): bounded by bytes, not only by entries', () => {
+  // 15 KB of metadata, as in the event that took a 1 GB heap down after 44k reads.
+  const large = (i: number) => ({ id: `e${i}`, metadata: 'x'.repeat(15 * 1024) });
+  const MAX_BYTES = 2 * 1024 * 1024;
+
+  it('keeps the serialized size of what it holds under CACHE_MAX_BYTES during a flood of large values', async () => {
+    // maxEntries alone would let all 2,000 (≈30 MB) in.
+    const cache = createCache({ namespace: namespace(), ttlMs: 60_000, maxEntries: 100_000, maxBytes: MAX_BYTES });
+    const keys: string[] = [];
+    for (let batch = 0; batch < 20; batch += 1) {
+      const entries = Array.from({ length: 100 }, (_, i) => ({ key: ck(`${batch * 100 + i}`), value: large(batch * 100 + i) }));
+      keys.push(...entries.map((e) => e.key));
+      await cache.setMany(entries);
+    }
+    const held = (await cache.getMany<ReturnType<typeof large>>(keys)).filter((v) => v !== undefined);
+    const heldBytes = held.reduce((sum, v) => sum + JSON.stringify(v).length, 0);
+    expect(held.length).toBeGreaterThan(0);
+    expect(heldBytes).toBeLessThanOrEqual(MAX_BYTES);
+    // The newest entries are the ones kept.
+    expect((await cache.getMany([keys.at(-1)!]))[0]).toEqual(large(1999));
+    await cache.close();
   });
 
-  it('get refreshes recency: the entry read last is not the one evicted', () => {
-    const map = new BoundedMap<string, number>(3);
-    map.set('a', 1).set('b', 2).set('c', 3);
-    expect(map.get('a')).toBe(1);
-    map.set('d', 4);
-    expect(map.has('a')).toBe(true);
-    expect(map.has('b')).toBe(false);
-    expect([...map.keys()]).toEqual(['c', 'a', 'd']);
-    // A miss refreshes nothing and adds nothing.
-    expect(map.get('zz')).toBeUndefined();
-    expect(map.size).toBe(3);
-  });
-
-  it('re-setting a key replaces its value, refreshes it and does not grow the map', () => {
-    const map = new BoundedMap<string, number>(2);
-    map.set('a', 1).set('b', 2).set('a', 10);
-    expect(map.size).toBe(2);
-    map.set('c', 3);
-    expect([...map.entries()]).toEqual([
-      ['a', 10],
-      ['c', 3],
+  it('does not cache a value larger than CACHE_MAX_ENTRY_BYTES, and says so in its stats', async () => {
+    const cache = createCache({ namespace: namespace(), ttlMs: 60_000, maxEntries: 1_000, maxEntryBytes: 4096 });
+    await cache.setMany<unknown>([
+      { key: ck('big'), value: large(1) },
+      { key: ck('small'), value: row('e1') },
     ]);
+    expect(await cache.getMany([ck('big'), ck('small')])).toEqual([undefined, row('e1')]);
+    expect(cache.stats.skippedLarge).toBe(1);
+    expect(cache.stats).toMatchObject({ hits: 1, misses: 1 });
+    await cache.close();
   });
 
-  it('never holds more than max entries, however many are written', () => {
-    const map = new BoundedMap<number, number>(100);
-    for (let i = 0; i < 10_000; i += 1) map.set(i, i);
-    expect(map.size).toBe(100);
-    expect(Math.min(...map.keys())).toBe(9_900);
+  it('prices an entry at no less than its serialized size', () => {
+    const value = JSON.stringify(large(1));
+    expect(entryBytes('k', value)).toBeGreaterThanOrEqual(value.length);
+    const store = createMemoryStore({ maxEntries: 10, maxBytes: 64 * 1024, maxEntryBytes: 1024 * 1024 });
+    for (let i = 0; i < 10; i += 1) store.set(`k${i}`, value);
+    expect(store.calculatedSize).toBeLessThanOrEqual(64 * 1024);
+    expect(store.size).toBeLessThan(10);
   });
 });
 
@@ -195,5 +190,22 @@ describe('createCache (Redis)', () => {
     const ttl = await client.pTTL(stored[0]);
     expect(ttl).toBeGreaterThan(0);
     expect(ttl).toBeLessThanOrEqual(60_000);
+  });
+});
+
+describe('createCache (Redis) when Redis is down', () => {
+  it('answers every call at once with misses (the caller reads the database), and never throws', async () => {
+    // Nothing listens on port 1: the connection is refused, and no command may wait in a queue.
+    const cache = createCache({ redisUrl: 'redis://127.0.0.1:1', namespace: namespace(), ttlMs: 60_000, maxEntries: 10, timeoutMs: 100 });
+    for (let i = 0; i < 5; i += 1) {
+      expect(await cache.getMany([ck('e1'), ck('e2')])).toEqual([undefined, undefined]);
+      await cache.setMany([{ key: ck('e1'), value: row('e1') }]);
+    }
+    const { calls, load } = loader();
+    expect(await readThrough(cache, ['e1'], ck, load)).toEqual([row('e1')]);
+    expect(calls).toEqual([['e1']]);
+    expect(cache.stats.failures).toBeGreaterThan(0);
+    expect(cache.stats.hits).toBe(0);
+    await cache.close();
   });
 });

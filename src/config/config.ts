@@ -51,6 +51,12 @@ const schema = z.object({
     .default('datapunk'),
   CACHE_TTL_SECONDS: integer(1, 86_400 * 30).default('3600'),
   CACHE_MAX_ENTRIES: integer(100, 10_000_000).default('100000'),
+  CACHE_MAX_BYTES: integer(1_048_576, 17_179_869_184).default(String(64 * 1024 * 1024)),
+  CACHE_MAX_ENTRY_BYTES: integer(1024, 67_108_864).default(String(1024 * 1024)),
+  CACHE_TIMEOUT_MS: integer(10, 10_000).default('200'),
+  DATABASE_CONNECT_TIMEOUT_SECONDS: integer(1, 300).default('5'),
+  DATABASE_STATEMENT_TIMEOUT_SECONDS: integer(0, 86_400).default('60'),
+  DATABASE_LOCK_TIMEOUT_SECONDS: integer(1, 3600).default('10'),
   REPORT_URL_TTL_SECONDS: integer(10, 86_400).default('300'),
   REPORT_INLINE_MAX_BYTES: integer(0, 16_777_216).default('1048576'),
   REPORT_SYNC_MAX_ROWS: integer(0, 1_000_000).default('5000'),
@@ -136,6 +142,14 @@ export interface AppConfig {
   cacheTtlMs: number;
   /** In-memory cache only: entries kept before the least recently used is dropped. */
   cacheMaxEntries: number;
+  /** In-memory cache only: serialized bytes kept before the least recently used entry is dropped. */
+  cacheMaxBytes: number;
+  /** Values larger than this (serialized) are never cached. */
+  cacheMaxEntryBytes: number;
+  /** A cache call that takes longer is abandoned and the database answers. */
+  cacheTimeoutMs: number;
+  /** Database connect / pool acquire, statement and lock-wait timeouts. */
+  databaseTimeouts: { connectMs: number; statementMs: number; lockMs: number };
   reports: { urlTtlSeconds: number; inlineMaxBytes: number; syncMaxRows: number; maxPendingPerTenant: number; heartbeatSeconds: number };
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
@@ -265,6 +279,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     cacheNamespace: c.CACHE_NAMESPACE,
     cacheTtlMs: c.CACHE_TTL_SECONDS * 1000,
     cacheMaxEntries: c.CACHE_MAX_ENTRIES,
+    cacheMaxBytes: c.CACHE_MAX_BYTES,
+    cacheMaxEntryBytes: c.CACHE_MAX_ENTRY_BYTES,
+    cacheTimeoutMs: c.CACHE_TIMEOUT_MS,
+    databaseTimeouts: {
+      connectMs: c.DATABASE_CONNECT_TIMEOUT_SECONDS * 1000,
+      statementMs: c.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
+      lockMs: c.DATABASE_LOCK_TIMEOUT_SECONDS * 1000,
+    },
     reports: {
       urlTtlSeconds: c.REPORT_URL_TTL_SECONDS,
       inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES,

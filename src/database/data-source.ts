@@ -10,6 +10,8 @@ import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVe
 import { mysqlMigrations } from '../../migrations/mysql';
 import { sqliteMigrations } from '../../migrations/sqlite';
 import { sqliteRegexp } from '../compliance/name-pattern';
+import { type DatabaseTimeouts, guardedMysql2 } from './mysql-driver';
+import { ReadinessProbeEntity } from './readiness-probe.entity';
 
 export const ENTITIES = [
   TenantEntity,
@@ -25,7 +27,22 @@ export const ENTITIES = [
   ReportChunkEntity,
   ReportTemplateEntity,
   ReportTemplateVersionEntity,
+  ReadinessProbeEntity,
 ];
+
+/** Used where no setting is given (CLI tools, the migration generator): generous, never unbounded. */
+export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 0, lockMs: 10_000 };
+
+/** The database file and its WAL/shared-memory companions hold every event: owner only. */
+function restrictSqliteFiles(location: string): void {
+  for (const suffix of ['', '-wal', '-shm']) {
+    try {
+      fs.chmodSync(`${location}${suffix}`, 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+}
 
 export interface DataSourceSettings {
   database: DatabaseConfig;
@@ -34,13 +51,27 @@ export interface DataSourceSettings {
   withoutMigrations?: boolean;
   /** Open an existing SQLite file read-only (verification must not touch the evidence). */
   readOnly?: boolean;
+  /** Connect, statement and lock-wait limits (DATABASE_*_TIMEOUT_SECONDS). */
+  timeouts?: DatabaseTimeouts;
 }
 
 /** Builds (does not open) the TypeORM data source for the configured dialect. */
-export function createDataSource({ database, poolSize = 10, withoutMigrations = false, readOnly = false }: DataSourceSettings): DataSource {
+export function createDataSource({
+  database,
+  poolSize = 10,
+  withoutMigrations = false,
+  readOnly = false,
+  timeouts = DEFAULT_DATABASE_TIMEOUTS,
+}: DataSourceSettings): DataSource {
   let options: DataSourceOptions;
   if (database.dialect === 'sqlite') {
-    if (database.location !== ':memory:' && !readOnly) fs.mkdirSync(path.dirname(database.location), { recursive: true });
+    const onDisk = database.location !== ':memory:' && !readOnly;
+    if (onDisk) {
+      fs.mkdirSync(path.dirname(database.location), { recursive: true, mode: 0o700 });
+      // SQLite gives the -wal and -shm files the database file's mode, so create it 0600 first.
+      fs.closeSync(fs.openSync(database.location, 'a', 0o600));
+      restrictSqliteFiles(database.location);
+    }
     options = {
       type: 'better-sqlite3',
       database: database.location,
@@ -50,13 +81,14 @@ export function createDataSource({ database, poolSize = 10, withoutMigrations = 
       prepareDatabase: (db: { pragma: (s: string) => unknown; function: (name: string, options: object, fn: Function) => unknown }) => {
         // `x REGEXP p` for rule globs (MariaDB has it built in).
         db.function('regexp', { deterministic: true }, sqliteRegexp);
-        db.pragma('busy_timeout = 10000');
+        // Past DATABASE_LOCK_TIMEOUT_SECONDS another writer's lock gives SQLITE_BUSY (CHAIN_BUSY / DATABASE_UNAVAILABLE).
+        db.pragma(`busy_timeout = ${Math.round(timeouts.lockMs)}`);
         if (readOnly) return;
         db.pragma('journal_mode = WAL');
         // FULL: a commit is on disk before recordAuditEvents answers, even across a power loss.
         db.pragma('synchronous = FULL');
-        db.pragma('busy_timeout = 10000');
         db.pragma('foreign_keys = ON');
+        if (onDisk) restrictSqliteFiles(database.location);
       },
     };
   } else {
@@ -71,6 +103,10 @@ export function createDataSource({ database, poolSize = 10, withoutMigrations = 
       supportBigNumbers: true,
       bigNumberStrings: false,
       poolSize,
+      connectTimeout: timeouts.connectMs,
+      // mysql2 itself, wrapped: session sql_mode and limits on every connection, an acquire timeout.
+      driver: guardedMysql2(database.dialect, timeouts),
+      connectorPackage: 'mysql2',
       extra: {
         connectionLimit: poolSize,
         enableKeepAlive: true,

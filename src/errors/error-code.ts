@@ -42,6 +42,12 @@ export enum ErrorCode {
   /** A report download URL past its expiry. */
   DOWNLOAD_EXPIRED = 'DOWNLOAD_EXPIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** The database has no space left (SQLITE_FULL, MariaDB 1021/1114, ENOSPC): nothing was written. */
+  STORAGE_FULL = 'STORAGE_FULL',
+  /** The database is unreachable, lost the connection, or did not answer in time: nothing was written. */
+  DATABASE_UNAVAILABLE = 'DATABASE_UNAVAILABLE',
+  /** A statement ran past its time limit (DATABASE_STATEMENT_TIMEOUT_SECONDS, or a long SQLite read) and was stopped. */
+  QUERY_TIMEOUT = 'QUERY_TIMEOUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   // Start-up and CLI.
   CONFIG_INVALID = 'CONFIG_INVALID',
@@ -71,4 +77,8 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.TOO_MANY_EXPENSIVE_FIELDS]: 400,
   [ErrorCode.TOO_MANY_DIRECTIVES]: 400,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.STORAGE_FULL]: 507,
+  [ErrorCode.DATABASE_UNAVAILABLE]: 503,
+  [ErrorCode.QUERY_TIMEOUT]: 503,
+  [ErrorCode.CHAIN_BUSY]: 503,
 };

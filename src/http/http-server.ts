@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net from 'node:net';
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
+import { DATABASE_RETRY_AFTER_SECONDS } from '../errors/database-error';
 import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
 import type { Principal } from '../auth/role';
 import { QuerySizeScanner } from './query-size-scanner';
@@ -397,8 +398,11 @@ export class HttpServer<TContext extends object> {
         const code = (error as { extensions?: { code?: unknown } }).extensions?.code;
         const status = typeof code === 'string' ? HTTP_STATUS[code as ErrorCode] : undefined;
         await discardBody(req, this.deps.maxRequestBytes);
-        if (status && status >= 500) sendJson(res, status, errorBody(code as ErrorCode, (error as Error).message));
-        else sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
+        if (status && status >= 500) {
+          // A database fault (503) is worth a retry; a full disk (507) is not until an operator acts.
+          if (status === 503) res.setHeader('retry-after', String(DATABASE_RETRY_AFTER_SECONDS));
+          sendJson(res, status, errorBody(code as ErrorCode, (error as Error).message));
+        } else sendJson(res, 500, errorBody(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error'));
         return;
       }
     }

@@ -1,0 +1,216 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { databaseFaultOf } from '../../src/errors/database-error';
+import { startOwnMariaDb, type OwnMariaDb } from '../helpers/own-services';
+import { createTestEnvironment, eventInput, RECORD, VERIFY, type GraphQLResponse, type TestEnvironment } from '../helpers/test-environment';
+
+/**
+ * Database faults under a running server: a full SQLite file, and this test's own MariaDB killed
+ * and frozen (never the machine's shared one). Every failure is a coded error with its HTTP status,
+ * /readyz says the truth, the server recovers on its own, and no acknowledged event is lost.
+ * The SQLite and MariaDB cases each pick their database, so the file runs the same under either
+ * DATAPUNK_TEST_DATABASE.
+ */
+const readyz = async (env: TestEnvironment) => (await fetch(env.url.replace('/graphql', '/readyz'))).status;
+const codeOf = (res: GraphQLResponse) => res.body.errors?.[0]?.extensions?.code;
+
+/** Polls (bounded) until the server is ready again after a fault ends. */
+async function untilReady(env: TestEnvironment): Promise<void> {
+  for (let attempt = 0; attempt < 300; attempt += 1) {
+    if ((await readyz(env)) === 200) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('server did not become ready again');
+}
+
+/** Records one batch; returns the receipt ids when acknowledged, else the response. */
+async function record(env: TestEnvironment, action: string, count: number, metadataBytes = 16) {
+  const events = Array.from({ length: count }, (_, i) => eventInput({ action, metadata: { pad: 'x'.repeat(metadataBytes), i } }));
+  const res = await env.gql(RECORD, { input: { events } });
+  const ids: string[] = res.body.data?.recordAuditEvents?.receipts?.map((r: { id: string }) => r.id) ?? [];
+  return { res, ids };
+}
+
+/** Every acknowledged event is stored, nothing else with this action is, and the chain verifies. */
+async function expectNothingLost(env: TestEnvironment, action: string, acknowledged: string[]): Promise<void> {
+  const rows = await env.sql<{ id: string }>('SELECT id FROM audit_event WHERE action = ?', [action]);
+  expect(rows.map((r) => r.id).sort()).toEqual([...acknowledged].sort());
+  const verified = await env.gql(VERIFY);
+  expect(verified.body.data!.verifyAuditChain).toMatchObject({ valid: true, firstFailure: null });
+}
+
+describe('fault: SQLite disk full', () => {
+  let env: TestEnvironment;
+  let dir: string;
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-full-'));
+    env = await createTestEnvironment({ DATABASE_URL: `sqlite:${path.join(dir, 'full.sqlite')}` });
+  });
+  afterAll(async () => {
+    await env?.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers STORAGE_FULL with 507 and /readyz 503 while full, loses nothing acknowledged, and recovers when space returns', async () => {
+    const action = 'fault.disk_full';
+    const acknowledged: string[] = [];
+    const first = await record(env, action, 10);
+    expect(first.res.body.errors).toBeUndefined();
+    acknowledged.push(...first.ids);
+    expect(await readyz(env)).toBe(200);
+
+    // The file may not grow past what it has now: the server's own connection runs out of pages.
+    const [{ page_count: pages }] = await env.sql<{ page_count: number }>('PRAGMA page_count');
+    await env.sql(`PRAGMA max_page_count = ${pages}`);
+    let refused: GraphQLResponse | null = null;
+    for (let attempt = 0; attempt < 200 && !refused; attempt += 1) {
+      const { res, ids } = await record(env, action, 50, 4000);
+      if (res.body.errors) refused = res;
+      else acknowledged.push(...ids);
+    }
+    expect(refused).not.toBeNull();
+    expect({ status: refused!.status, errors: refused!.body.errors }).toMatchObject({
+      status: 507,
+      errors: [{ extensions: { code: 'STORAGE_FULL' } }],
+    });
+    expect(refused!.body.data?.recordAuditEvents ?? null).toBeNull();
+    expect(await readyz(env)).toBe(503);
+    // Reads still work on a full disk.
+    expect((await env.gql('{ auditEvents(first: 1) { totalCount } }')).body.errors).toBeUndefined();
+
+    await env.sql('PRAGMA max_page_count = 1073741823');
+    expect(await readyz(env)).toBe(200);
+    const after = await record(env, action, 10, 4000);
+    expect(after.res.body.errors).toBeUndefined();
+    acknowledged.push(...after.ids);
+    await expectNothingLost(env, action, acknowledged);
+  });
+});
+
+describe('fault: own MariaDB killed, frozen, and its sql_mode changed', () => {
+  let db: OwnMariaDb;
+  let env: TestEnvironment;
+  let database: string;
+  const admin = () => createConnection({ host: '127.0.0.1', port: db.port, user: 'root', database, connectTimeout: 2000 });
+
+  beforeAll(async () => {
+    db = await startOwnMariaDb();
+    const url = await db.createDatabase();
+    database = new URL(url).pathname.slice(1);
+    env = await createTestEnvironment({
+      DATABASE_URL: url,
+      DATABASE_CONNECT_TIMEOUT_SECONDS: '1',
+      DATABASE_STATEMENT_TIMEOUT_SECONDS: '2',
+      DATABASE_LOCK_TIMEOUT_SECONDS: '2',
+    });
+  });
+  afterAll(async () => {
+    db?.thaw();
+    await env?.close().catch(() => undefined);
+    await db?.close();
+  });
+
+  it('killed: DATABASE_UNAVAILABLE with 503 and Retry-After for writes, reads and the key lookup; /readyz 503; recovers after restart', async () => {
+    const action = 'fault.mariadb_killed';
+    const acknowledged: string[] = [];
+    const first = await record(env, action, 20);
+    expect(first.res.body.errors).toBeUndefined();
+    acknowledged.push(...first.ids);
+
+    await db.kill();
+    const write = await record(env, action, 20);
+    expect(write.res.status).toBe(503);
+    expect(codeOf(write.res)).toBe('DATABASE_UNAVAILABLE');
+    expect(write.res.headers.get('retry-after')).toMatch(/^\d+$/);
+    const read = await env.gql('{ auditEvents(first: 5) { totalCount } }');
+    expect(read.status).toBe(503);
+    expect(codeOf(read)).toBe('DATABASE_UNAVAILABLE');
+    // An unknown key is looked up in the database too: the lookup's failure is coded, not a bare 500.
+    const lookup = await env.gql('{ auditEvents(first: 1) { totalCount } }', {}, 'dpa_unknown_key_0123456789abcdef');
+    expect(lookup.status).toBe(503);
+    expect(codeOf(lookup)).toBe('DATABASE_UNAVAILABLE');
+    expect(await readyz(env)).toBe(503);
+
+    await db.restart();
+    await untilReady(env);
+    const after = await record(env, action, 20);
+    expect(after.res.body.errors).toBeUndefined();
+    acknowledged.push(...after.ids);
+    await expectNothingLost(env, action, acknowledged);
+  });
+
+  it('frozen (SIGSTOP): a coded error instead of a hang, /readyz 503; recovers after thaw', async () => {
+    const action = 'fault.mariadb_frozen';
+    const acknowledged: string[] = [];
+    const first = await record(env, action, 20);
+    expect(first.res.body.errors).toBeUndefined();
+    acknowledged.push(...first.ids);
+
+    db.freeze();
+    try {
+      // The server cannot enforce max_statement_time while frozen: the client-side limits answer.
+      const write = await record(env, action, 20);
+      expect(write.res.status).toBe(503);
+      expect(['DATABASE_UNAVAILABLE', 'QUERY_TIMEOUT']).toContain(codeOf(write.res));
+      expect(await readyz(env)).toBe(503);
+      const read = await env.gql('{ auditEvents(first: 5) { totalCount } }');
+      expect(read.status).toBe(503);
+      expect(['DATABASE_UNAVAILABLE', 'QUERY_TIMEOUT']).toContain(codeOf(read));
+    } finally {
+      db.thaw();
+    }
+    await untilReady(env);
+    const after = await record(env, action, 20);
+    expect(after.res.body.errors).toBeUndefined();
+    acknowledged.push(...after.ids);
+    await expectNothingLost(env, action, acknowledged);
+  });
+
+  it('stops a statement past DATABASE_STATEMENT_TIMEOUT_SECONDS on the server (errno 1969), which maps to QUERY_TIMEOUT', async () => {
+    // max_statement_time is set on every pooled session; a cross join of sequences runs far longer.
+    const error = await env.app.dataSource
+      .query('SELECT COUNT(*) AS n FROM seq_1_to_1000000000 a, seq_1_to_1000 b')
+      .catch((e: unknown) => e);
+    expect(error).toMatchObject({ errno: 1969 });
+    expect(databaseFaultOf(error)).toMatchObject({ code: 'QUERY_TIMEOUT' });
+  });
+
+  it('keeps backslash escaping correct on new pooled connections after GLOBAL sql_mode gains NO_BACKSLASH_ESCAPES', async () => {
+    const control = await admin();
+    const [[{ mode: original }]] = (await control.query('SELECT @@GLOBAL.sql_mode AS mode')) as unknown as [{ mode: string }[]];
+    await control.query("SET GLOBAL sql_mode = CONCAT(@@GLOBAL.sql_mode, ',NO_BACKSLASH_ESCAPES')");
+    try {
+      // Drop every connection the server holds, so the pool must open new ones under the new GLOBAL mode.
+      const [others] = (await control.query('SELECT id FROM information_schema.processlist WHERE db = ? AND id <> CONNECTION_ID()', [
+        database,
+      ])) as unknown as [{ id: number }[]];
+      for (const { id } of others) await control.query(`KILL CONNECTION ${Number(id)}`).catch(() => undefined);
+      await untilReady(env);
+      const sessions = await env.app.dataSource.query('SELECT @@GLOBAL.sql_mode AS global_mode, @@SESSION.sql_mode AS session_mode');
+      expect(sessions[0].global_mode).toContain('NO_BACKSLASH_ESCAPES');
+      expect(sessions[0].session_mode).not.toContain('NO_BACKSLASH_ESCAPES');
+
+      const hostile = `a\\'b"c\\\\d\\nq' OR '1'='1 \\`;
+      const res = await env.gql(RECORD, {
+        input: {
+          events: [eventInput({ action: 'fault.sql_mode', resource: { type: 'doc', id: 'd-1', name: hostile }, metadata: { hostile } })],
+        },
+      });
+      expect(res.body.errors).toBeUndefined();
+      const id = res.body.data!.recordAuditEvents.receipts[0].id;
+      const read = await env.gql(`query E($id: String!) { auditEvent(id: $id) { resource { name } metadata } }`, { id });
+      expect(read.body.data!.auditEvent).toEqual({ resource: { name: hostile }, metadata: { hostile } });
+      // Stored exactly, as another client (with its own session) sees it.
+      const [rows] = (await control.query('SELECT resource_name FROM audit_event WHERE id = ?', [id])) as unknown as [
+        { resource_name: string }[],
+      ];
+      expect(rows[0].resource_name).toBe(hostile);
+      expect((await env.gql(VERIFY)).body.data!.verifyAuditChain.valid).toBe(true);
+    } finally {
+      await control.query('SET GLOBAL sql_mode = ?', [original]);
+      await control.end();
+    }
+  });
+});
