@@ -13,7 +13,7 @@ import { ChainVerifier } from './audit/chain-verifier';
 import { CheckpointService } from './audit/checkpoint.service';
 import { createChainStore } from './audit/chain-store';
 import { IngestService } from './audit/ingest.service';
-import { loadSigningKey } from './audit/signing-key';
+import { configuredTrustedKeys, loadSigningKey } from './audit/signing-key';
 import { ApiKeyService } from './auth/api-key.service';
 import { createCache, type Cache } from './cache/cache';
 import type { RequestContext, Services } from './graphql/context';
@@ -139,6 +139,16 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const events = new AuditEventRepository(dataSource);
     const checkpoints = new CheckpointService(dataSource, signingKey);
     await checkpoints.registerKey();
+    // Verification trusts configured keys only, never whatever is in signing_key (ADR 0018).
+    const trustedKeys = configuredTrustedKeys({ signing: signingKey, trustedFile: config.trustedPublicKeysFile });
+    const untrustedStored = await checkpoints.untrustedStoredKeys(trustedKeys);
+    if (untrustedStored.length) {
+      logger.warn(
+        { keyIds: untrustedStored },
+        'signing_key holds keys that are not trusted: add old keys to DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE',
+      );
+    }
+    const stopping = new AbortController();
     const apiKeys = new ApiKeyService(dataSource);
     const firstAdminSecret = await apiKeys.bootstrap(config.bootstrapAdminKey);
     const plugins = await loadPlugins({
@@ -168,7 +178,12 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const services: Services = {
       ingest,
       events,
-      verifier: new ChainVerifier(dataSource, events, checkpoints),
+      verifier: new ChainVerifier(dataSource, events, checkpoints, {
+        trustedKeys,
+        cache,
+        cacheTtlMs: config.verifyCacheTtlMs,
+        signal: stopping.signal,
+      }),
       checkpoints,
       apiKeys,
       limits: config.limits,
@@ -277,6 +292,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       close: () => {
         closing ??= (async () => {
           if (timer) clearInterval(timer);
+          stopping.abort(); // long verifications end now instead of holding the shutdown
           await http.close(config.shutdownTimeoutMs);
           for (const step of cleanup) await step();
           logger.info('DataPunk Audit stopped');
