@@ -145,7 +145,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     if (untrustedStored.length) {
       logger.warn(
         { keyIds: untrustedStored },
-        'signing_key holds keys that are not trusted: add old keys to DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE',
+        'signing_key holds keys that are not trusted: add old keys to DATAPUNK_TRUSTED_KEYS_FILE',
       );
     }
     const stopping = new AbortController();

@@ -27,7 +27,7 @@ Commands:
                [--public-key PEM_FILE] [--checkpoint JSON_FILE ...]
                                           re-compute a tenant chain from the database alone;
                                           checkpoints must be signed by the configured signing
-                                          key or one in DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE;
+                                          key or one in DATAPUNK_TRUSTED_KEYS_FILE;
                                           --public-key trusts only that key, --checkpoint adds
                                           checkpoints kept outside the database;
                                           exit 0 valid, 1 broken, 2 bad arguments
@@ -209,7 +209,7 @@ async function main(argv: string[]): Promise<number> {
           `BROKEN: tenant "${tenant}" fails at sequence ${f.sequence}: ${f.reason} — ${f.message} (${result.checkedCount} events verified before it)`,
         );
         if (f.reason === ChainFailureReason.UNKNOWN_SIGNING_KEY && !trustedKeys.length) {
-          console.error('No key is trusted: pass --public-key, or set DATAPUNK_SIGNING_KEY_FILE / DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE.');
+          console.error('No key is trusted: pass --public-key, or set DATAPUNK_SIGNING_KEY_FILE / DATAPUNK_TRUSTED_KEYS_FILE.');
         }
       }
       return result.valid ? 0 : 1;

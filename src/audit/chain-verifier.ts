@@ -26,7 +26,7 @@ export enum ChainFailureReason {
   CHECKPOINT_SIGNATURE_INVALID = 'CHECKPOINT_SIGNATURE_INVALID',
   /**
    * A checkpoint names a key the verifier does not trust (not the configured signing key, nor in
-   * DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE, nor `--public-key`): whoever signed it, it proves nothing.
+   * DATAPUNK_TRUSTED_KEYS_FILE, nor `--public-key`): whoever signed it, it proves nothing.
    */
   UNKNOWN_SIGNING_KEY = 'UNKNOWN_SIGNING_KEY',
 }

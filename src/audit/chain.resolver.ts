@@ -61,7 +61,7 @@ export class ChainVerification {
   latestCheckpoint!: Checkpoint | null;
   @Field(() => Int, {
     description:
-      'Checkpoints in the range signed by a key the server does not trust (not its signing key, nor in DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE). Any makes the result invalid (UNKNOWN_SIGNING_KEY).',
+      'Checkpoints in the range signed by a key the server does not trust (not its signing key, nor in DATAPUNK_TRUSTED_KEYS_FILE). Any makes the result invalid (UNKNOWN_SIGNING_KEY).',
   })
   untrustedCheckpoints!: number;
   @Field(() => DateTimeScalar, { description: 'When the events were re-hashed; earlier than now for a cached answer.' })
@@ -85,7 +85,7 @@ export class SigningKey {
   createdAt!: string;
   @Field({
     description:
-      'Whether verification trusts this key: the server’s signing key or one in DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE. A recorded key that is not trusted verifies nothing.',
+      'Whether verification trusts this key: the server’s signing key or one in DATAPUNK_TRUSTED_KEYS_FILE. A recorded key that is not trusted verifies nothing.',
   })
   trusted!: boolean;
 }

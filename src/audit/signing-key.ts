@@ -70,7 +70,7 @@ export const publicHalf = (key: SigningKey): PublicSigningKey => ({
 const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 
 /**
- * The Ed25519 public keys in a PEM file (DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE, `verify-chain
+ * The Ed25519 public keys in a PEM file (DATAPUNK_TRUSTED_KEYS_FILE, `verify-chain
  * --public-key`): one or more `PUBLIC KEY` blocks; anything else in a block is refused, so a private
  * key or a certificate put there by mistake is named instead of silently ignored.
  */
@@ -120,8 +120,7 @@ export function configuredTrustedKeys(options: { signing?: SigningKey | null; pe
         : null);
   if (signing) keys.set(signing.id, publicHalf(signing));
   if (options.trustedFile) {
-    for (const key of loadPublicKeys(options.trustedFile, `DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE (${options.trustedFile})`))
-      keys.set(key.id, key);
+    for (const key of loadPublicKeys(options.trustedFile, `DATAPUNK_TRUSTED_KEYS_FILE (${options.trustedFile})`)) keys.set(key.id, key);
   }
   return [...keys.values()];
 }

@@ -169,7 +169,7 @@ describe('abuse: a checkpoint signed by a key the attacker put into signing_key'
   });
 });
 
-describe('key rotation: DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE', () => {
+describe('key rotation: DATAPUNK_TRUSTED_KEYS_FILE', () => {
   let dir: string;
   const previous = generateKeyPairSync('ed25519');
   beforeAll(() => {
@@ -181,7 +181,7 @@ describe('key rotation: DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE', () => {
     const file = path.join(dir, 'trusted.pem');
     const other = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
     fs.writeFileSync(file, `# old keys\n${previous.publicKey.export({ type: 'spki', format: 'pem' }).toString()}\n${other}`);
-    const env = await createTestEnvironment({ DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE: file });
+    const env = await createTestEnvironment({ DATAPUNK_TRUSTED_KEYS_FILE: file });
     try {
       expect((await env.gql(RECORD, { input: { events: [eventInput(), eventInput()] } })).body.errors).toBeUndefined();
       const old = await insertCheckpoint(env, previous, true);
@@ -211,7 +211,7 @@ describe('key rotation: DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE', () => {
       write('private.pem', privatePem),
       write('broken.pem', '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n'),
     ]) {
-      await expect(createTestEnvironment({ DATAPUNK_TRUSTED_PUBLIC_KEYS_FILE: file })).rejects.toMatchObject({
+      await expect(createTestEnvironment({ DATAPUNK_TRUSTED_KEYS_FILE: file })).rejects.toMatchObject({
         code: 'SIGNING_KEY_INVALID',
       });
     }
