@@ -72,17 +72,23 @@ export interface ChainVerifierOptions {
   cacheTtlMs?: number;
   /** Aborted when the server stops: a running verification ends with SERVICE_UNAVAILABLE. */
   signal?: AbortSignal;
-  /** Events hashed between two yields to the event loop. */
-  sliceEvents?: number;
-  /** Events read per statement (SQLite reads block the event loop, so its pages are one slice). */
+  /** Longest the event loop is held by hashing before a yield, in ms. */
+  sliceMs?: number;
+  /** Events read per statement (SQLite reads block the event loop, so its pages stay small). */
   pageEvents?: number;
 }
 
 /**
- * Events hashed between two yields: ~5 ms of work on an idle core, ~20 ms on the busy 2-core CI box
- * (measured with bench/verify.ts), so /healthz is never held long.
+ * Hashing yields to the event loop once it has held it this long (wall time, so a loaded machine
+ * gets shorter slices rather than longer stalls): /healthz waits at most about this much.
  */
-export const DEFAULT_SLICE_EVENTS = 100;
+export const DEFAULT_SLICE_MS = 8;
+/**
+ * Events per page read. An SQLite read blocks the process: 64 events read in ~2 ms on an idle core
+ * (bench/verify.ts). MariaDB reads are asynchronous and overlap the hashing, so pages are larger.
+ */
+export const SQLITE_PAGE_EVENTS = 64;
+export const MYSQL_PAGE_EVENTS = 250;
 
 /** One page of a range, as AuditEventRepository.findRangeRaw reads it, without the query builder's cost per page. */
 const PAGE_SQL = `SELECT ${EVENT_COLUMNS.filter((c) => c !== 'payload_hash').join(', ')} FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence LIMIT ?`;
@@ -132,7 +138,7 @@ interface Cached {
  * state: a repeat is answered without re-hashing only while nothing at all was written.
  */
 export class ChainVerifier {
-  private readonly slice: number;
+  private readonly sliceMs: number;
   private readonly page: number;
 
   constructor(
@@ -142,8 +148,8 @@ export class ChainVerifier {
     private readonly options: ChainVerifierOptions,
   ) {
     const sqlite = dataSource.options.type === 'better-sqlite3';
-    this.slice = options.sliceEvents ?? DEFAULT_SLICE_EVENTS;
-    this.page = options.pageEvents ?? (sqlite ? this.slice : 5 * this.slice);
+    this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+    this.page = options.pageEvents ?? (sqlite ? SQLITE_PAGE_EVENTS : MYSQL_PAGE_EVENTS);
   }
 
   /** The keys checkpoints are verified with unless a call names others. */
@@ -325,6 +331,7 @@ export class ChainVerifier {
     // block, so there each page is read in its own turn of the event loop.
     const prefetch = this.dataSource.options.type !== 'better-sqlite3';
     let pending: ReturnType<typeof read> | null = start(expected);
+    let since = performance.now();
 
     while (pending) {
       const { rows: page, labels } = await pending;
@@ -332,10 +339,11 @@ export class ChainVerifier {
       if (!page.length) break;
       const last = toNumber(page[page.length - 1].sequence);
       if (prefetch && last < toSequence) pending = start(last + 1);
-      for (const [i, row] of page.entries()) {
-        if (i > 0 && i % this.slice === 0) {
+      for (const row of page) {
+        if (performance.now() - since >= this.sliceMs) {
           await yieldToLoop();
           this.checkAborted();
+          since = performance.now();
         }
         const sequence = toNumber(row.sequence);
         if (sequence !== expected) {
@@ -382,9 +390,13 @@ export class ChainVerifier {
         checkedCount += 1;
         expected += 1;
       }
-      if (!prefetch && expected <= toSequence && page.length === this.page) pending = start(expected);
-      await yieldToLoop();
-      this.checkAborted();
+      if (!prefetch && expected <= toSequence && page.length === this.page) {
+        // The next SQLite read blocks too: it starts a slice of its own.
+        await yieldToLoop();
+        this.checkAborted();
+        since = performance.now();
+        pending = start(expected);
+      }
     }
 
     if (expected <= toSequence) {
