@@ -100,6 +100,9 @@ const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Tells apart this process's SQLite connection from another's: their change counters are unrelated. */
 const PROCESS_INSTANCE = randomUUID();
 
+/** Whether a MySQL-protocol server is MariaDB, asked once per data source. */
+const IS_MARIADB = new WeakMap<DataSource, Promise<boolean>>();
+
 /**
  * A value that changes whenever anything is written to the chain's tables, or null when the
  * database cannot tell (then nothing is cached). SQLite: the connection's change counter plus
@@ -113,8 +116,12 @@ export async function databaseWriteState(dataSource: DataSource): Promise<string
     const [version] = await dataSource.query<{ data_version: unknown }[]>('PRAGMA data_version');
     return `sqlite:${PROCESS_INSTANCE}:${String(version?.data_version)}:${String(changes?.n)}`;
   }
-  const [server] = await dataSource.query<{ v: string }[]>('SELECT VERSION() AS v');
-  if (!/mariadb/i.test(server?.v ?? '')) return null;
+  let mariadb = IS_MARIADB.get(dataSource);
+  if (!mariadb) {
+    mariadb = dataSource.query<{ v: string }[]>('SELECT VERSION() AS v').then(([server]) => /mariadb/i.test(server?.v ?? ''));
+    IS_MARIADB.set(dataSource, mariadb);
+  }
+  if (!(await mariadb)) return null;
   const rows = await dataSource.query<{ name: string; updated: unknown; now: unknown }[]>(
     "SELECT TABLE_NAME AS name, UNIX_TIMESTAMP(UPDATE_TIME) AS updated, UNIX_TIMESTAMP() AS now FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('audit_event', 'audit_event_label', 'checkpoint', 'chain_head') ORDER BY TABLE_NAME",
   );
@@ -140,6 +147,8 @@ interface Cached {
 export class ChainVerifier {
   private readonly sliceMs: number;
   private readonly page: number;
+  /** Verifications running now, by cache key: an identical request waits for the same result. */
+  private readonly running = new Map<string, Promise<ChainVerification>>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -199,20 +208,19 @@ export class ChainVerifier {
       if (hit && hit.until > Date.now()) return { ...hit.result, cached: true };
     }
 
-    const result = await this.compute(tenantId, {
-      fromSequence,
-      toSequence,
-      headSequence,
-      headChainHash,
-      latestCheckpoint,
-      maxStored,
-      external,
-      keys,
-    });
-    if (cacheKey) {
+    const scope = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, maxStored, external, keys };
+    if (!cacheKey) return this.compute(tenantId, scope);
+    const same = this.running.get(cacheKey);
+    if (same) return { ...(await same), cached: true };
+    const computing = this.compute(tenantId, scope);
+    this.running.set(cacheKey, computing);
+    try {
+      const result = await computing;
       await this.options.cache!.setMany<Cached>([{ key: cacheKey, value: { result, until: Date.now() + this.options.cacheTtlMs! } }]);
+      return result;
+    } finally {
+      this.running.delete(cacheKey);
     }
-    return result;
   }
 
   /**

@@ -245,6 +245,25 @@ describe('verification cache: under the chain head and the database write state'
     }
   });
 
+  it('lets identical verifications running at once share one re-hash', async () => {
+    const { services, dataSource } = env.app;
+    const uncached = new ChainVerifier(dataSource, services.events, services.checkpoints, {
+      trustedKeys: [...services.verifier.trustedKeys],
+    });
+    await settled(env);
+    const reads = countPageReads(env);
+    try {
+      const pair = await Promise.all([services.verifier.verify('default', 3), services.verifier.verify('default', 3)]);
+      expect(pair.map((r) => r.cached).sort()).toEqual([false, true]);
+      expect(pair[0]).toEqual({ ...pair[1], cached: pair[0].cached });
+      const shared = reads.count();
+      expect(await uncached.verify('default', 3)).toMatchObject({ valid: true, checkedCount: 298, cached: false });
+      expect(reads.count() - shared).toBe(shared);
+    } finally {
+      reads.restore();
+    }
+  });
+
   it('never hides a row changed in the database after the answer was cached, although the head did not move', async () => {
     await settled(env);
     expect(await verify(env)).toMatchObject({ valid: true });
