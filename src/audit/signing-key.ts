@@ -104,6 +104,16 @@ export function loadPublicKeys(file: string, source = file): PublicSigningKey[] 
   return [...keys.values()];
 }
 
+function readKeyFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new SigningKeyError(
+      `${ErrorCode.SIGNING_KEY_INVALID}: ${file} cannot be read (${(error as Error).message}); pass the public key with --public-key instead`,
+    );
+  }
+}
+
 /**
  * The keys verification trusts: the configured signing key's public half (when one is configured or
  * its file exists; never created here) plus every key in the trusted-keys file. Never the
@@ -116,7 +126,7 @@ export function configuredTrustedKeys(options: { signing?: SigningKey | null; pe
     (options.pem
       ? fromPem(options.pem, 'DATAPUNK_SIGNING_KEY')
       : options.file && fs.existsSync(options.file)
-        ? fromPem(fs.readFileSync(options.file, 'utf8'), options.file)
+        ? fromPem(readKeyFile(options.file), options.file)
         : null);
   if (signing) keys.set(signing.id, publicHalf(signing));
   if (options.trustedFile) {
