@@ -143,10 +143,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const trustedKeys = configuredTrustedKeys({ signing: signingKey, trustedFile: config.trustedPublicKeysFile });
     const untrustedStored = await checkpoints.untrustedStoredKeys(trustedKeys);
     if (untrustedStored.length) {
-      logger.warn(
-        { keyIds: untrustedStored },
-        'signing_key holds keys that are not trusted: add old keys to DATAPUNK_TRUSTED_KEYS_FILE',
-      );
+      logger.warn({ keyIds: untrustedStored }, 'signing_key holds keys that are not trusted: add old keys to DATAPUNK_TRUSTED_KEYS_FILE');
     }
     const stopping = new AbortController();
     const apiKeys = new ApiKeyService(dataSource);
