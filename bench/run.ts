@@ -1,8 +1,8 @@
 /**
  * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run, then
  * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
- * over 100,000 and 1,000,000 events (bench/assessment.ts). BENCH_ONLY=ingest, reports or assessment
- * runs one part.
+ * over 100,000 and 1,000,000 events (bench/assessment.ts), then chain verification of 60,000 events
+ * (bench/verify.ts). BENCH_ONLY=ingest, reports, assessment or verify runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -31,6 +31,7 @@ import { placeholders } from '../src/database/sql-format';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
 import { assessmentBench } from './assessment';
 import { reportBench } from './reports';
+import { verifyBench } from './verify';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -257,9 +258,10 @@ async function main(): Promise<void> {
           .trim(),
     };
     if (!only || only === 'reports') await reportBench(target);
-    if (only !== 'ingest' && only !== 'reports') {
+    if (only !== 'ingest' && only !== 'reports' && only !== 'verify') {
       await assessmentBench(target);
     }
+    if (!only || only === 'verify') await verifyBench();
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();

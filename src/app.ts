@@ -15,7 +15,7 @@ import { ChainVerifier } from './audit/chain-verifier';
 import { CheckpointService } from './audit/checkpoint.service';
 import { createChainStore } from './audit/chain-store';
 import { IngestService } from './audit/ingest.service';
-import { loadSigningKey } from './audit/signing-key';
+import { configuredTrustedKeys, loadSigningKey } from './audit/signing-key';
 import { ApiKeyService } from './auth/api-key.service';
 import { createCache, type Cache } from './cache/cache';
 import type { RequestContext, Services } from './graphql/context';
@@ -232,6 +232,13 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const events = new AuditEventRepository(dataSource);
     const checkpoints = new CheckpointService(dataSource, signingKey);
     await checkpoints.registerKey();
+    // Verification trusts configured keys only, never whatever is in signing_key (ADR 0018).
+    const trustedKeys = configuredTrustedKeys({ signing: signingKey, trustedFile: config.trustedPublicKeysFile });
+    const untrustedStored = await checkpoints.untrustedStoredKeys(trustedKeys);
+    if (untrustedStored.length) {
+      logger.warn({ keyIds: untrustedStored }, 'signing_key holds keys that are not trusted: add old keys to DATAPUNK_TRUSTED_KEYS_FILE');
+    }
+    const stopping = new AbortController();
     const apiKeys = new ApiKeyService(dataSource);
     const firstAdminSecret = await apiKeys.bootstrap(config.bootstrapAdminKey);
     const plugins = await loadPlugins({
@@ -273,7 +280,12 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const services: Services = {
       ingest,
       events,
-      verifier: new ChainVerifier(dataSource, events, checkpoints),
+      verifier: new ChainVerifier(dataSource, events, checkpoints, {
+        trustedKeys,
+        cache,
+        cacheTtlMs: config.verifyCacheTtlMs,
+        signal: stopping.signal,
+      }),
       checkpoints,
       apiKeys,
       limits: config.limits,
@@ -402,6 +414,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         closing ??= (async () => {
           const deadline = Date.now() + config.shutdownTimeoutMs;
           if (timer) clearInterval(timer);
+          stopping.abort(); // long verifications end now instead of holding the shutdown
           await http.close(config.shutdownTimeoutMs - Math.min(5000, Math.floor(config.shutdownTimeoutMs / 5)));
           const problems: string[] = [];
           for (const [i, step] of cleanup.entries()) {

@@ -9,9 +9,9 @@ import { createDataSource } from './database/data-source';
 import { AuditEventRepository } from './audit/audit-event.repository';
 import { rebuildRollup } from './audit/rollup-rebuild';
 import { type Checkpoint, CheckpointService, type PublicSigningKey } from './audit/checkpoint.service';
-import { keyIdOf } from './audit/signing-key';
+import { configuredTrustedKeys, keyIdOf } from './audit/signing-key';
 import { ErrorCode } from './errors/error-code';
-import { ChainVerifier } from './audit/chain-verifier';
+import { ChainFailureReason, ChainVerifier } from './audit/chain-verifier';
 import { ApiKeyService, DEFAULT_TENANT } from './auth/api-key.service';
 import { Role } from './auth/role';
 import { buildAppSchema, printAppSchema } from './graphql/schema';
@@ -27,6 +27,8 @@ Commands:
   verify-chain [--tenant T] [--from N] [--to N] [--json]
                [--public-key PEM_FILE] [--checkpoint JSON_FILE ...]
                                           re-compute a tenant chain from the database alone;
+                                          checkpoints must be signed by the configured signing
+                                          key or one in DATAPUNK_TRUSTED_KEYS_FILE;
                                           --public-key trusts only that key, --checkpoint adds
                                           checkpoints kept outside the database;
                                           exit 0 valid, 1 broken, 2 bad arguments
@@ -223,15 +225,18 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const to = sequenceOption(parsed, '--to');
       if (from !== undefined && to !== undefined && to < from) throw new UsageError('--to must not be below --from');
       const keyFile = str(parsed, 'public-key');
-      const trustedKeys = keyFile ? [publicKeyFile(keyFile)] : undefined;
+      // As the server: its configured signing key and trusted-keys file, never the signing_key table.
+      const config = loadConfig(io.env);
+      const trustedKeys = keyFile
+        ? [publicKeyFile(keyFile)]
+        : configuredTrustedKeys({ pem: config.signingKeyPem, file: config.signingKeyFile, trustedFile: config.trustedPublicKeysFile });
       const externalCheckpoints = checkpointFiles((parsed.values.checkpoint as string[] | undefined) ?? [], tenant);
       const result = await withDatabase(
         io,
         async (ds) => {
           if (!(await new ApiKeyService(ds).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
           const events = new AuditEventRepository(ds);
-          return new ChainVerifier(ds, events, new CheckpointService(ds, null)).verify(tenant, from, to, {
-            trustedKeys,
+          return new ChainVerifier(ds, events, new CheckpointService(ds, null), { trustedKeys }).verify(tenant, from, to, {
             externalCheckpoints,
           });
         },
@@ -247,6 +252,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
         out(
           `BROKEN: tenant "${tenant}" fails at sequence ${f.sequence}: ${f.reason} — ${f.message} (${result.checkedCount} events verified before it)`,
         );
+        if (f.reason === ChainFailureReason.UNKNOWN_SIGNING_KEY && !trustedKeys.length) {
+          console.error('No key is trusted: pass --public-key, or set DATAPUNK_SIGNING_KEY_FILE / DATAPUNK_TRUSTED_KEYS_FILE.');
+        }
       }
       return result.valid ? 0 : 1;
     }

@@ -1,8 +1,15 @@
+import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import type { Cache } from '../cache/cache';
 import { toNumber } from '../database/sql-format';
-import { type AuditEventRepository, mapEventRow, type StoredEvent } from './audit-event.repository';
-import type { Checkpoint, CheckpointService, PublicSigningKey } from './checkpoint.service';
-import { eventHash, GENESIS_CHAIN_HASH, linkHash } from './hashing';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { type AuditEventRepository, type EventLabels, mapEventRow, type StoredEvent } from './audit-event.repository';
+import { type Checkpoint, checkpointMessage, type CheckpointService, type PublicSigningKey } from './checkpoint.service';
+import { EVENT_COLUMNS } from './chain-append';
+import { canonicalEvent, storedFragments } from './event-canonical';
+import { GENESIS_CHAIN_HASH, linkHash, sha256Hex } from './hashing';
+import { trustFingerprint, verifySignature } from './signing-key';
 
 export enum ChainFailureReason {
   /** The row's content no longer hashes to its stored hash: the event was altered. */
@@ -15,8 +22,13 @@ export enum ChainFailureReason {
   TRUNCATED = 'TRUNCATED',
   /** The row at a checkpoint's sequence has another chainHash than the one signed: history was rewritten. */
   CHECKPOINT_MISMATCH = 'CHECKPOINT_MISMATCH',
-  /** A checkpoint's signature does not verify with the key it names. */
+  /** A checkpoint's signature does not verify with the trusted key it names. */
   CHECKPOINT_SIGNATURE_INVALID = 'CHECKPOINT_SIGNATURE_INVALID',
+  /**
+   * A checkpoint names a key the verifier does not trust (not the configured signing key, nor in
+   * DATAPUNK_TRUSTED_KEYS_FILE, nor `--public-key`): whoever signed it, it proves nothing.
+   */
+  UNKNOWN_SIGNING_KEY = 'UNKNOWN_SIGNING_KEY',
 }
 
 export interface ChainFailure {
@@ -35,30 +47,132 @@ export interface ChainVerification {
   firstFailure: ChainFailure | null;
   latestCheckpoint: Checkpoint | null;
   checkpointsChecked: number;
+  /** Checkpoints in the range signed by a key that is not trusted (each one makes the result invalid). */
+  untrustedCheckpoints: number;
+  /** When the events were re-hashed (earlier than now for a cached answer). */
+  verifiedAt: string;
+  /** True when the answer came from the cache: nothing was written to the database since verifiedAt. */
+  cached: boolean;
 }
-
-const PAGE = 1000;
 
 /** What an auditor may bring from outside the database, so a database-level attacker cannot fool the check. */
 export interface VerifyOptions {
-  /** Trust only these public keys (instead of the signing_key table). */
+  /** Trust only these public keys (instead of the verifier's configured ones). */
   trustedKeys?: PublicSigningKey[];
   /** Checkpoints kept outside the database (e.g. saved from the `checkpoints` query); checked like stored ones. */
   externalCheckpoints?: Checkpoint[];
 }
 
+export interface ChainVerifierOptions {
+  /** The keys checkpoints must be signed with: the server's signing key plus configured previous ones. */
+  trustedKeys: PublicSigningKey[];
+  /** Where results are kept under the chain head and the database's write state; none: never cached. */
+  cache?: Cache;
+  /** How long a cached result may be served at most (VERIFY_CACHE_TTL_SECONDS); 0: never cached. */
+  cacheTtlMs?: number;
+  /** Aborted when the server stops: a running verification ends with SERVICE_UNAVAILABLE. */
+  signal?: AbortSignal;
+  /** Longest the event loop is held by hashing before a yield, in ms. */
+  sliceMs?: number;
+  /** Events read per statement (SQLite reads block the event loop, so its pages stay small). */
+  pageEvents?: number;
+}
+
+/**
+ * Hashing yields to the event loop once it has held it this long (wall time, so a loaded machine
+ * gets shorter slices rather than longer stalls): /healthz waits at most about this much.
+ */
+export const DEFAULT_SLICE_MS = 8;
+/**
+ * Events per page read. An SQLite read blocks the process: 64 events read in ~2 ms on an idle core
+ * (bench/verify.ts). MariaDB reads are asynchronous and overlap the hashing, so pages are larger.
+ */
+export const SQLITE_PAGE_EVENTS = 64;
+export const MYSQL_PAGE_EVENTS = 250;
+
+/** One page of a range, as AuditEventRepository.findRangeRaw reads it, without the query builder's cost per page. */
+const PAGE_SQL = `SELECT ${EVENT_COLUMNS.filter((c) => c !== 'payload_hash').join(', ')} FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence LIMIT ?`;
+/** Signatures checked between two yields (Ed25519 verify: ~60 µs each). */
+const SIGNATURE_SLICE = 100;
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** Tells apart this process's SQLite connection from another's: their change counters are unrelated. */
+const PROCESS_INSTANCE = randomUUID();
+
+/** Whether a MySQL-protocol server is MariaDB, asked once per data source. */
+const IS_MARIADB = new WeakMap<DataSource, Promise<boolean>>();
+
+/**
+ * A value that changes whenever anything is written to the chain's tables, or null when the
+ * database cannot tell (then nothing is cached). SQLite: the connection's change counter plus
+ * `data_version` (bumped by writes from other connections). MariaDB: the tables' UPDATE_TIME
+ * (whole seconds), usable only once the current second is past every one of them, so that a write
+ * later in the same second cannot go unseen. Other MySQL servers cache those times: no caching.
+ */
+export async function databaseWriteState(dataSource: DataSource): Promise<string | null> {
+  if (dataSource.options.type === 'better-sqlite3') {
+    const [changes] = await dataSource.query<{ n: unknown }[]>('SELECT total_changes() AS n');
+    const [version] = await dataSource.query<{ data_version: unknown }[]>('PRAGMA data_version');
+    return `sqlite:${PROCESS_INSTANCE}:${String(version?.data_version)}:${String(changes?.n)}`;
+  }
+  let mariadb = IS_MARIADB.get(dataSource);
+  if (!mariadb) {
+    mariadb = dataSource.query<{ v: string }[]>('SELECT VERSION() AS v').then(([server]) => /mariadb/i.test(server?.v ?? ''));
+    IS_MARIADB.set(dataSource, mariadb);
+  }
+  if (!(await mariadb)) return null;
+  const rows = await dataSource.query<{ name: string; updated: unknown; now: unknown }[]>(
+    "SELECT TABLE_NAME AS name, UNIX_TIMESTAMP(UPDATE_TIME) AS updated, UNIX_TIMESTAMP() AS now FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('audit_event', 'audit_event_label', 'checkpoint', 'chain_head') ORDER BY TABLE_NAME",
+  );
+  if (rows.length !== 4) return null;
+  const now = Math.floor(Number(rows[0].now));
+  const times = rows.map((r) => (r.updated === null ? null : Math.floor(Number(r.updated))));
+  if (times.some((t) => t !== null && t >= now)) return null;
+  return `mariadb:${times.map((t) => t ?? '-').join(':')}`;
+}
+
+interface Cached {
+  result: ChainVerification;
+  until: number;
+}
+
 /**
  * Re-computes a tenant's chain from the database alone: every hash, every link, no gaps, the head
- * and every signed checkpoint in the range. Streams in pages; memory does not grow with the chain.
+ * and every signed checkpoint in the range, each signature against a trusted key. Streams in pages
+ * and yields to the event loop between slices, so memory does not grow with the chain and other
+ * requests keep being answered. Results are cached under the chain head and the database's write
+ * state: a repeat is answered without re-hashing only while nothing at all was written.
  */
 export class ChainVerifier {
+  private readonly sliceMs: number;
+  private readonly page: number;
+  /** Verifications running now, by cache key: an identical request waits for the same result. */
+  private readonly running = new Map<string, Promise<ChainVerification>>();
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly events: AuditEventRepository,
     private readonly checkpoints: CheckpointService,
-  ) {}
+    private readonly options: ChainVerifierOptions,
+  ) {
+    const sqlite = dataSource.options.type === 'better-sqlite3';
+    this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
+    this.page = options.pageEvents ?? (sqlite ? SQLITE_PAGE_EVENTS : MYSQL_PAGE_EVENTS);
+  }
+
+  /** The keys checkpoints are verified with unless a call names others. */
+  get trustedKeys(): readonly PublicSigningKey[] {
+    return this.options.trustedKeys;
+  }
 
   async verify(tenantId: string, from?: number | null, to?: number | null, options: VerifyOptions = {}): Promise<ChainVerification> {
+    this.checkAborted();
+    const custom = options.trustedKeys !== undefined || (options.externalCheckpoints?.length ?? 0) > 0;
+    const cacheable = !custom && this.options.cache !== undefined && (this.options.cacheTtlMs ?? 0) > 0;
+    // Read before anything else: a write after this point changes it, so it can only make a later look-up miss.
+    const written = cacheable ? await databaseWriteState(this.dataSource) : null;
+
     const heads: Record<string, unknown>[] = await this.dataSource.query(
       'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?',
       [tenantId],
@@ -72,9 +186,92 @@ export class ChainVerifier {
     const maxStored = await this.events.maxSequence(tenantId);
     const maxKnown = Math.max(headSequence, maxStored, latestCheckpoint?.sequence ?? 0, ...external.map((c) => c.sequence));
     const toSequence = Math.min(to ?? maxKnown, maxKnown);
-    const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint };
+    const keys = [...(options.trustedKeys ?? this.options.trustedKeys)];
 
-    const keys = options.trustedKeys ?? (await this.checkpoints.publicKeys());
+    const cacheKey =
+      written === null
+        ? null
+        : [
+            'verification',
+            tenantId,
+            fromSequence,
+            toSequence,
+            headSequence,
+            headChainHash,
+            maxStored,
+            latestCheckpoint ? sha256Hex(JSON.stringify(latestCheckpoint)) : '-',
+            trustFingerprint(keys),
+            written,
+          ].join(':');
+    if (cacheKey) {
+      const [hit] = await this.options.cache!.getMany<Cached>([cacheKey]);
+      if (hit && hit.until > Date.now()) return { ...hit.result, cached: true };
+    }
+
+    const scope = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, maxStored, external, keys };
+    if (!cacheKey) return this.compute(tenantId, scope);
+    const same = this.running.get(cacheKey);
+    if (same) return { ...(await same), cached: true };
+    const computing = this.compute(tenantId, scope);
+    this.running.set(cacheKey, computing);
+    try {
+      const result = await computing;
+      await this.options.cache!.setMany<Cached>([{ key: cacheKey, value: { result, until: Date.now() + this.options.cacheTtlMs! } }]);
+      return result;
+    } finally {
+      this.running.delete(cacheKey);
+    }
+  }
+
+  /**
+   * The labels of a page, as AuditEventRepository.labelsFor returns them, but looked up by the
+   * primary key (event_id first): with `tenant_id = ?` in the statement SQLite walks the tenant's
+   * whole label index instead, ~15 ms a page at 30,000 events and growing with the chain.
+   */
+  private async labelsOf(tenantId: string, rows: Record<string, unknown>[]): Promise<Map<string, EventLabels>> {
+    const map = new Map<string, EventLabels>(rows.map((r) => [String(r.id), { categories: [], tags: [] }]));
+    if (!rows.length) return map;
+    const found: { event_id: string; kind: string; value: string; tenant_id: string }[] = await this.dataSource.query(
+      `SELECT event_id, kind, value, tenant_id FROM audit_event_label WHERE event_id IN (${rows.map(() => '?').join(',')})`,
+      [...map.keys()],
+    );
+    for (const r of found) {
+      const labels = r.tenant_id === tenantId ? map.get(r.event_id) : undefined;
+      if (labels) (r.kind === 'category' ? labels.categories : labels.tags).push(r.value);
+    }
+    for (const labels of map.values()) {
+      labels.categories.sort();
+      labels.tags.sort();
+    }
+    return map;
+  }
+
+  private checkAborted(): void {
+    if (this.options.signal?.aborted) {
+      throw new AppError(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        'The server is shutting down; the verification was stopped. Retry on another node.',
+      );
+    }
+  }
+
+  private async compute(
+    tenantId: string,
+    scope: {
+      fromSequence: number;
+      toSequence: number;
+      headSequence: number;
+      headChainHash: string;
+      latestCheckpoint: Checkpoint | null;
+      maxStored: number;
+      external: Checkpoint[];
+      keys: PublicSigningKey[];
+    },
+  ): Promise<ChainVerification> {
+    const { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, maxStored, external } = scope;
+    const verifiedAt = new Date().toISOString();
+    const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, verifiedAt, cached: false };
+
     const checkpoints = [
       ...(await this.checkpoints.list(tenantId, 100_000, fromSequence, toSequence)),
       ...external.filter((c) => c.sequence >= fromSequence && c.sequence <= toSequence),
@@ -84,35 +281,78 @@ export class ChainVerifier {
 
     let checkedCount = 0;
     let checkpointsChecked = 0;
+    let untrustedCheckpoints = 0;
     const fail = (sequence: number, reason: ChainFailureReason, message: string): ChainVerification => ({
       ...base,
       valid: false,
       checkedCount,
       checkpointsChecked,
+      untrustedCheckpoints,
       firstFailure: { sequence, reason, message },
     });
 
-    for (const c of checkpoints) {
-      if (!(await this.checkpoints.signatureValid(c, keys))) {
-        return fail(c.sequence, ChainFailureReason.CHECKPOINT_SIGNATURE_INVALID, `checkpoint ${c.id} is not signed by key ${c.keyId}`);
+    // Only the trusted keys' own material verifies: a key id is a hash of its key, so none can be borrowed.
+    const trusted = new Map<string, KeyObject>(scope.keys.map((k) => [k.id, createPublicKey(k.publicKeyPem)]));
+    let signatureFailure: { sequence: number; reason: ChainFailureReason; message: string } | null = null;
+    for (const [i, c] of checkpoints.entries()) {
+      if (i > 0 && i % SIGNATURE_SLICE === 0) {
+        await yieldToLoop();
+        this.checkAborted();
+      }
+      const key = trusted.get(c.keyId);
+      if (!key) {
+        untrustedCheckpoints += 1;
+        signatureFailure ??= {
+          sequence: c.sequence,
+          reason: ChainFailureReason.UNKNOWN_SIGNING_KEY,
+          message: `checkpoint ${c.id} is signed by key ${c.keyId}, which this verifier does not trust`,
+        };
+      } else if (!verifySignature(key, checkpointMessage(c), c.signature)) {
+        signatureFailure ??= {
+          sequence: c.sequence,
+          reason: ChainFailureReason.CHECKPOINT_SIGNATURE_INVALID,
+          message: `checkpoint ${c.id} is not signed by key ${c.keyId}`,
+        };
       }
     }
+    if (signatureFailure) return fail(signatureFailure.sequence, signatureFailure.reason, signatureFailure.message);
 
+    const done = () => ({ ...base, valid: true, checkedCount, checkpointsChecked, untrustedCheckpoints, firstFailure: null });
     // A range wholly past the newest known sequence holds nothing to check (and no event before it to link to).
-    if (fromSequence > toSequence) return { ...base, valid: true, checkedCount, checkpointsChecked, firstFailure: null };
+    if (fromSequence > toSequence) return done();
 
     let previous = fromSequence === 1 ? GENESIS_CHAIN_HASH : await this.events.chainHashAt(tenantId, fromSequence - 1);
     if (previous === null) return fail(fromSequence - 1, ChainFailureReason.SEQUENCE_GAP, `event ${fromSequence - 1} is missing`);
     let expected = fromSequence;
 
-    while (expected <= toSequence) {
-      const page = await this.events.findRangeRaw(tenantId, expected, toSequence, PAGE);
+    const read = async (start: number) => {
+      const rows: Record<string, unknown>[] = await this.dataSource.query(PAGE_SQL, [tenantId, start, toSequence, this.page]);
+      return { rows, labels: await this.labelsOf(tenantId, rows) };
+    };
+    // Marked handled at once: a prefetch that fails while a slice is hashed must not crash the process.
+    const start = (sequence: number) => {
+      const reading = read(sequence);
+      reading.catch(() => undefined);
+      return reading;
+    };
+    // MariaDB reads are asynchronous: the next page is fetched while this one is hashed. SQLite reads
+    // block, so there each page is read in its own turn of the event loop.
+    const prefetch = this.dataSource.options.type !== 'better-sqlite3';
+    let pending: ReturnType<typeof read> | null = start(expected);
+    let since = performance.now();
+
+    while (pending) {
+      const { rows: page, labels } = await pending;
+      pending = null;
       if (!page.length) break;
-      const labels = await this.events.labelsFor(
-        tenantId,
-        page.map((r) => String(r.id)),
-      );
+      const last = toNumber(page[page.length - 1].sequence);
+      if (prefetch && last < toSequence) pending = start(last + 1);
       for (const row of page) {
+        if (performance.now() - since >= this.sliceMs) {
+          await yieldToLoop();
+          this.checkAborted();
+          since = performance.now();
+        }
         const sequence = toNumber(row.sequence);
         if (sequence !== expected) {
           return fail(expected, ChainFailureReason.SEQUENCE_GAP, `event ${expected} is missing (next stored is ${sequence})`);
@@ -122,7 +362,8 @@ export class ChainVerifier {
         try {
           event = mapEventRow(row);
           const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
-          recomputed = eventHash({ ...rest, ...labels.get(event.id)! });
+          // The serialiser ingest hashed with; event-canonical.spec proves it equals canonicalJson(hashedView(…)).
+          recomputed = sha256Hex(canonicalEvent(storedFragments({ ...rest, ...labels.get(event.id)! }), event));
         } catch {
           // A stored value that no longer even parses (broken JSON, impossible date) is a changed row.
           return fail(
@@ -157,6 +398,13 @@ export class ChainVerifier {
         checkedCount += 1;
         expected += 1;
       }
+      if (!prefetch && expected <= toSequence && page.length === this.page) {
+        // The next SQLite read blocks too: it starts a slice of its own.
+        await yieldToLoop();
+        this.checkAborted();
+        since = performance.now();
+        pending = start(expected);
+      }
     }
 
     if (expected <= toSequence) {
@@ -176,6 +424,6 @@ export class ChainVerifier {
     if (toSequence === headSequence && headSequence >= fromSequence && previous !== headChainHash) {
       return fail(headSequence, ChainFailureReason.CHAIN_MISMATCH, `the chain head's chainHash differs from event ${headSequence}'s`);
     }
-    return { ...base, valid: true, checkedCount, checkpointsChecked, firstFailure: null };
+    return done();
   }
 }

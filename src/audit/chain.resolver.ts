@@ -59,6 +59,18 @@ export class ChainVerification {
   firstFailure!: ChainFailure | null;
   @Field(() => Checkpoint, { nullable: true })
   latestCheckpoint!: Checkpoint | null;
+  @Field(() => Int, {
+    description:
+      'Checkpoints in the range signed by a key the server does not trust (not its signing key, nor in DATAPUNK_TRUSTED_KEYS_FILE). Any makes the result invalid (UNKNOWN_SIGNING_KEY).',
+  })
+  untrustedCheckpoints!: number;
+  @Field(() => DateTimeScalar, { description: 'When the events were re-hashed; earlier than now for a cached answer.' })
+  verifiedAt!: string;
+  @Field({
+    description:
+      'True when this answer was cached: served only while nothing at all was written to the database since verifiedAt, and for at most VERIFY_CACHE_TTL_SECONDS.',
+  })
+  cached!: boolean;
 }
 
 @ObjectType({ description: 'Public half of a checkpoint signing key.' })
@@ -69,8 +81,13 @@ export class SigningKey {
   algorithm!: string;
   @Field({ description: 'SPKI PEM.' })
   publicKeyPem!: string;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the key was recorded in the database (1970 for a trusted key never recorded).' })
   createdAt!: string;
+  @Field({
+    description:
+      'Whether verification trusts this key: the server’s signing key or one in DATAPUNK_TRUSTED_KEYS_FILE. A recorded key that is not trusted verifies nothing.',
+  })
+  trusted!: boolean;
 }
 
 @Resolver()
@@ -112,8 +129,18 @@ export class ChainResolver {
   }
 
   @Authorized()
-  @Query(() => [SigningKey], { description: 'Public keys that verify checkpoint signatures, newest first.' })
+  @Query(() => [SigningKey], {
+    description: 'Keys recorded in the database and keys the server trusts, newest first; only trusted ones verify checkpoints.',
+  })
   async signingKeys(@Ctx() ctx: RequestContext): Promise<SigningKey[]> {
-    return (await ctx.services.checkpoints.publicKeys()).map((k) => ({ ...k, algorithm: 'Ed25519' }));
+    const trusted = ctx.services.verifier.trustedKeys;
+    const stored = await ctx.services.checkpoints.publicKeys();
+    const ids = new Set(stored.map((k) => k.id));
+    const trustedIds = new Set(trusted.map((k) => k.id));
+    return [...stored, ...trusted.filter((k) => !ids.has(k.id))].map((k) => ({
+      ...k,
+      algorithm: 'Ed25519',
+      trusted: trustedIds.has(k.id),
+    }));
   }
 }

@@ -59,6 +59,7 @@ export class CheckpointService {
     }
   }
 
+  /** Every key recorded in `signing_key` (informational: verification trusts configured keys only). */
   async publicKeys(): Promise<PublicSigningKey[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       'SELECT id, public_key_pem, created_at FROM signing_key ORDER BY created_at DESC, id',
@@ -122,9 +123,18 @@ export class CheckpointService {
     return rows.map(mapCheckpoint);
   }
 
-  /** Checks a checkpoint's signature against the stored public key it names. */
-  async signatureValid(checkpoint: Checkpoint, keys?: PublicSigningKey[]): Promise<boolean> {
-    const key = (keys ?? (await this.publicKeys())).find((k) => k.id === checkpoint.keyId);
+  /**
+   * Checks a checkpoint's signature against the trusted key it names; false when no trusted key has
+   * its id. Never looks keys up in `signing_key`: anyone who can write the database can add to it.
+   */
+  signatureValid(checkpoint: Checkpoint, trusted: readonly PublicSigningKey[]): boolean {
+    const key = trusted.find((k) => k.id === checkpoint.keyId);
     return key ? verifySignature(key.publicKeyPem, checkpointMessage(checkpoint), checkpoint.signature) : false;
+  }
+
+  /** Keys in `signing_key` that are not trusted: a rotation not yet configured, or a key someone added. */
+  async untrustedStoredKeys(trusted: readonly PublicSigningKey[]): Promise<string[]> {
+    const ids = new Set(trusted.map((k) => k.id));
+    return (await this.publicKeys()).map((k) => k.id).filter((id) => !ids.has(id));
   }
 }

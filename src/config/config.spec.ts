@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       cacheTtlMs: 3_600_000,
       signingKeyFile: path.resolve('./data', 'signing-key.pem'),
       checkpointIntervalMs: 60_000,
+      verifyCacheTtlMs: 300_000,
       shutdownTimeoutMs: 25_000,
       logLevel: 'info',
       limits: {
@@ -109,6 +110,8 @@ describe('loadConfig', () => {
     ['CACHE_TTL_SECONDS', '0'],
     ['DATAPUNK_BOOTSTRAP_ADMIN_KEY', 'too-short'],
     ['CHECKPOINT_INTERVAL_SECONDS', '86401'],
+    ['VERIFY_CACHE_TTL_SECONDS', '86401'],
+    ['VERIFY_CACHE_TTL_SECONDS', '-1'],
     ['MAX_EVENTS_PER_BATCH', '0'],
     ['MAX_EVENTS_PER_BATCH', '10001'],
     ['MAX_REQUEST_BYTES', '1023'],

@@ -69,6 +69,8 @@ const schema = z.object({
     .optional(),
   DATAPUNK_SIGNING_KEY: z.string().min(1).optional(),
   DATAPUNK_SIGNING_KEY_FILE: z.string().min(1).optional(),
+  DATAPUNK_TRUSTED_KEYS_FILE: z.string().min(1).optional(),
+  VERIFY_CACHE_TTL_SECONDS: integer(0, 86_400).default('300'),
   CHECKPOINT_INTERVAL_SECONDS: integer(0, 86_400).default('60'),
   MAX_EVENTS_PER_BATCH: integer(1, 10_000).default('1000'),
   MAX_REQUEST_BYTES: integer(1024, 256 * 1024 * 1024).default(String(16 * 1024 * 1024)),
@@ -154,6 +156,10 @@ export interface AppConfig {
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
   signingKeyFile: string;
+  /** DATAPUNK_TRUSTED_KEYS_FILE: previous signing keys' public halves that verification still trusts. */
+  trustedPublicKeysFile?: string;
+  /** VERIFY_CACHE_TTL_SECONDS: the longest a cached verifyAuditChain answer is served; 0 turns the cache off. */
+  verifyCacheTtlMs: number;
   checkpointIntervalMs: number;
   limits: {
     maxEventsPerBatch: number;
@@ -297,6 +303,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     bootstrapAdminKey: c.DATAPUNK_BOOTSTRAP_ADMIN_KEY,
     signingKeyPem: c.DATAPUNK_SIGNING_KEY,
     signingKeyFile: path.resolve(c.DATAPUNK_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),
+    trustedPublicKeysFile: c.DATAPUNK_TRUSTED_KEYS_FILE ? path.resolve(c.DATAPUNK_TRUSTED_KEYS_FILE) : undefined,
+    verifyCacheTtlMs: c.VERIFY_CACHE_TTL_SECONDS * 1000,
     checkpointIntervalMs: c.CHECKPOINT_INTERVAL_SECONDS * 1000,
     limits: {
       maxEventsPerBatch: c.MAX_EVENTS_PER_BATCH,
