@@ -1,3 +1,4 @@
+import { TemporalRuleIndex1796155232236 } from './1796155232236-TemporalRuleIndex';
 import { Reports1795717760615 } from './1795717760615-Reports';
 import { ServerActionFloor1795715013275 } from './1795715013275-ServerActionFloor';
 import { BurstIndex1795713977272 } from './1795713977272-BurstIndex';
@@ -10,4 +11,5 @@ export const mysqlMigrations: Function[] = [
   BurstIndex1795713977272,
   ServerActionFloor1795715013275,
   Reports1795717760615,
+  TemporalRuleIndex1796155232236,
 ];

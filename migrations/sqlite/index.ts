@@ -1,3 +1,4 @@
+import { TemporalRuleIndex1796155232119 } from './1796155232119-TemporalRuleIndex';
 import { Reports1795717760527 } from './1795717760527-Reports';
 import { ServerActionFloor1795715012772 } from './1795715012772-ServerActionFloor';
 import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
@@ -10,4 +11,5 @@ export const sqliteMigrations: Function[] = [
   BurstIndex1795713977190,
   ServerActionFloor1795715012772,
   Reports1795717760527,
+  TemporalRuleIndex1796155232119,
 ];

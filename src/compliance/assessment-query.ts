@@ -1,6 +1,6 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import type { Control, EventMatch, EventRule } from '../plugin-api';
+import type { Control, Duration, EventMatch, EventRule } from '../plugin-api';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
 import { prefixUpperBound } from './name-pattern';
@@ -38,6 +38,10 @@ const matchKey = (match: EventMatch) => JSON.stringify(match);
 const DAY_MS = 86_400_000;
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const dayStart = (date: Date) => new Date(Math.floor(date.getTime() / DAY_MS) * DAY_MS);
+const durationMs = (duration: Duration) => {
+  const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
+  return Math.trunc(amount) * { minutes: 60_000, hours: 3_600_000, days: DAY_MS }[unit];
+};
 
 /**
  * The SQL side of an assessment. MATCH and AT_LEAST rules are answered from audit_event_rollup
@@ -182,26 +186,55 @@ export class AssessmentQueries {
     return sql`SELECT ${day} AS d, ${joinSql(sums, ', ')} FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)} GROUP BY ${day}`;
   }
 
-  /** Triggers in range; for each, whether a correlated follow-up came within the window (even after `to`). */
-  private async notFollowedBy(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+  /**
+   * The NOT_FOLLOWED_BY statement, set-based (ADR 0014): one pass over the triggers in range and the
+   * follow-ups that could answer them (from `from` up to the last possible deadline, so also after
+   * `to`), each event once with a trigger and a follow-up flag. Two running window aggregates per
+   * correlation key find, for every trigger, the earliest follow-up after it in (occurred_at,
+   * sequence) order and the latest one before it; the latter answers only when it happened at the
+   * same instant (a follow-up at or after the trigger, never the trigger itself). Both windows start
+   * at UNBOUNDED PRECEDING, so each row is added once: the cost is a sort of the matching events,
+   * whatever the number of triggers per key. A null in the key correlates with nothing.
+   */
+  notFollowedBySql(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Sql {
     const r = this.rules;
-    const deadline = r.plus('t.occurred_at', rule.within);
+    const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
+    const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
+    const followUp = r.match(rule.followUp, 'e', { kind: 'exists' });
+    const keys = r.correlationColumns('e', rule.correlation);
+    const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
+    const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
+    const inRange = scope.to ? sql` AND e.occurred_at < ${at(scope.to)}` : '';
+    // No trigger in range has a deadline past `to + within`: later follow-ups cannot answer one.
+    const lastDeadline = scope.to ? sql` AND e.occurred_at <= ${at(new Date(scope.to.getTime() + durationMs(rule.within)))}` : '';
+    const deadline = r.plus('y.occurred_at', rule.within);
     const now = v(toSqlDateTime(scope.now.toISOString()));
-    const followed = sql`CASE WHEN EXISTS (SELECT 1 FROM audit_event f
-        WHERE f.tenant_id = t.tenant_id AND f.sequence <= ${v(head)} AND f.sequence <> t.sequence
-          AND f.occurred_at >= t.occurred_at AND f.occurred_at <= ${deadline}
-          AND ${r.correlates('t', 'f', rule.correlation)} AND ${r.match(rule.followUp, 'f', { kind: 'exists' })}) THEN 1 ELSE 0 END`;
     const overdue = sql`x.followed = 0 AND x.deadline <= ${now}`;
     const waiting = sql`x.followed = 0 AND x.deadline > ${now}`;
-    const query = sql`SELECT COUNT(*) AS triggers, SUM(x.followed) AS followed,
+    return sql`SELECT COUNT(*) AS triggers, SUM(x.followed) AS followed,
         SUM(CASE WHEN ${overdue} THEN 1 ELSE 0 END) AS overdue,
         SUM(CASE WHEN ${waiting} THEN 1 ELSE 0 END) AS pending,
         MIN(CASE WHEN ${waiting} THEN x.deadline END) AS next_deadline,
         MAX(CASE WHEN x.followed = 1 THEN x.sequence END) AS f_hi, MIN(CASE WHEN x.followed = 1 THEN x.sequence END) AS f_lo,
         MAX(CASE WHEN ${overdue} THEN x.sequence END) AS o_hi, MIN(CASE WHEN ${overdue} THEN x.sequence END) AS o_lo
-      FROM (SELECT t.sequence AS sequence, ${deadline} AS deadline, ${followed} AS followed
-            FROM audit_event t
-            WHERE ${this.range('t', scope.tenantId, scope.from, scope.to, head)} AND ${r.match(rule.trigger, 't', { kind: 'exists' })}) x`;
+      FROM (SELECT y.sequence AS sequence, ${deadline} AS deadline,
+              CASE WHEN y.keyed = 1 AND ((y.next_f IS NOT NULL AND y.next_f <= ${deadline}) OR y.prev_f = y.occurred_at) THEN 1 ELSE 0 END AS followed
+            FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
+                    CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
+                    MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_f,
+                    MAX(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_f
+                  FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
+                          CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
+                          CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_f
+                        FROM audit_event e
+                        WHERE e.tenant_id = ${v(scope.tenantId)} AND e.occurred_at >= ${at(scope.from)}${lastDeadline} AND e.sequence <= ${v(head)}
+                          AND ((${trigger}) OR (${followUp}))) z) y
+            WHERE y.is_t = 1) x`;
+  }
+
+  /** Triggers in range; for each, whether a correlated follow-up came within the window (even after `to`). */
+  private async notFollowedBy(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    const query = this.notFollowedBySql(rule, scope, head);
     const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
     return {
