@@ -204,9 +204,15 @@ export class AssessmentQueries {
     const keys = r.correlationColumns('e', rule.correlation);
     const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
     const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
+    // Both sides named by action: the action index finds exactly them, a time range of the tenant
+    // would read every event of it. SQLite's planner (no ANALYZE statistics) prefers the range, so a
+    // unary `+` takes those columns out of its index choice there.
+    const byAction = r.dialect === 'sqlite' && rule.trigger.action && rule.followUp.action ? '+' : '';
     const inRange = scope.to ? sql` AND e.occurred_at < ${at(scope.to)}` : '';
     // No trigger in range has a deadline past `to + within`: later follow-ups cannot answer one.
-    const lastDeadline = scope.to ? sql` AND e.occurred_at <= ${at(new Date(scope.to.getTime() + durationMs(rule.within)))}` : '';
+    const lastDeadline = scope.to
+      ? sql` AND ${byAction}e.occurred_at <= ${at(new Date(scope.to.getTime() + durationMs(rule.within)))}`
+      : '';
     const deadline = r.plus('y.occurred_at', rule.within);
     const now = v(toSqlDateTime(scope.now.toISOString()));
     const overdue = sql`x.followed = 0 AND x.deadline <= ${now}`;
@@ -227,7 +233,7 @@ export class AssessmentQueries {
                           CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
                           CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_f
                         FROM audit_event e
-                        WHERE e.tenant_id = ${v(scope.tenantId)} AND e.occurred_at >= ${at(scope.from)}${lastDeadline} AND e.sequence <= ${v(head)}
+                        WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
                           AND ((${trigger}) OR (${followUp}))) z) y
             WHERE y.is_t = 1) x`;
   }
