@@ -1,6 +1,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import type { Control, Duration, EventMatch, EventRule } from '../plugin-api';
+import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
 import { prefixUpperBound } from './name-pattern';
@@ -53,7 +54,11 @@ const durationMs = (duration: Duration) => {
 export class AssessmentQueries {
   private readonly rules: RuleSql;
 
-  constructor(private readonly dataSource: DataSource) {
+  /** `reader`: on SQLite, runs these reads outside the event loop (omitted: on this thread). */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reader?: SqliteReader,
+  ) {
     this.rules = new RuleSql(dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql');
   }
 
@@ -138,7 +143,8 @@ export class AssessmentQueries {
     return { snapshot, measures: out };
   }
 
-  private rows(query: Sql): Promise<Record<string, unknown>[]> {
+  private async rows(query: Sql): Promise<Record<string, unknown>[]> {
+    if (this.reader) return (await this.reader.read([query]))[0];
     return this.dataSource.query(query.text, query.params);
   }
 
@@ -147,6 +153,7 @@ export class AssessmentQueries {
    * transaction (nothing in this process can interleave); MariaDB in one REPEATABLE READ snapshot.
    */
   private async snapshotRead(queries: Sql[]): Promise<Record<string, unknown>[][]> {
+    if (this.reader) return this.reader.read(queries);
     if (this.rules.dialect === 'sqlite') {
       const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
       return db.transaction(() => queries.map((q) => db.prepare(q.text).all(...(q.params as never[])) as Record<string, unknown>[]))();
@@ -240,8 +247,7 @@ export class AssessmentQueries {
 
   /** Triggers in range; for each, whether a correlated follow-up came within the window (even after `to`). */
   private async notFollowedBy(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
-    const query = this.notFollowedBySql(rule, scope, head);
-    const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    const [row] = await this.rows(this.notFollowedBySql(rule, scope, head));
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
     return {
       kind: 'NOT_FOLLOWED_BY',
@@ -268,7 +274,7 @@ export class AssessmentQueries {
             FROM audit_event e
             WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}`;
-    const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    const [row] = await this.rows(query);
     return {
       kind: 'BURST',
       keys: toNumber(row?.key_count ?? 0),

@@ -75,6 +75,7 @@ const schema = z.object({
   MAX_QUERY_COST: integer(10, 10_000_000).default('50000'),
   MAX_ALIASES: integer(1, 1000).default('30'),
   SHUTDOWN_TIMEOUT_SECONDS: integer(1, 600).default('25'),
+  QUERY_TIMEOUT_SECONDS: integer(1, 3600).default('30'),
   METRICS_BEARER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATAPUNK_PLUGINS: z
@@ -135,6 +136,8 @@ export interface AppConfig {
     maxAliases: number;
   };
   shutdownTimeoutMs: number;
+  /** QUERY_TIMEOUT_SECONDS: a read statement running longer is stopped with QUERY_TIMEOUT. */
+  queryTimeoutMs: number;
   /** When set, /metrics answers only to `Authorization: Bearer <token>`. */
   metricsToken?: string;
   logLevel: string;
@@ -245,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAliases: c.MAX_ALIASES,
     },
     shutdownTimeoutMs: c.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    queryTimeoutMs: c.QUERY_TIMEOUT_SECONDS * 1000,
     metricsToken: c.METRICS_BEARER_TOKEN,
     logLevel: c.LOG_LEVEL,
     plugins: c.DATAPUNK_PLUGINS ?? [],

@@ -34,6 +34,8 @@ export enum ErrorCode {
   /** A report download URL past its expiry. */
   DOWNLOAD_EXPIRED = 'DOWNLOAD_EXPIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** A database statement ran longer than QUERY_TIMEOUT_SECONDS and was stopped. */
+  QUERY_TIMEOUT = 'QUERY_TIMEOUT',
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
   // Start-up and CLI.
   CONFIG_INVALID = 'CONFIG_INVALID',
@@ -59,4 +61,5 @@ export const HTTP_STATUS: Partial<Record<ErrorCode, number>> = {
   [ErrorCode.QUERY_TOO_COMPLEX]: 400,
   [ErrorCode.TOO_MANY_ALIASES]: 400,
   [ErrorCode.SERVICE_UNAVAILABLE]: 503,
+  [ErrorCode.QUERY_TIMEOUT]: 503,
 };
