@@ -1,8 +1,9 @@
 /**
  * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run, then
  * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
- * over 100,000 and 1,000,000 events (bench/assessment.ts). BENCH_ONLY=ingest, reports or assessment
- * runs one part.
+ * over 100,000 and 1,000,000 events, then every framework over 1,000,000 events with 10,000 triggers
+ * of each temporal rule (both bench/assessment.ts). BENCH_ONLY=ingest, reports, assessment or
+ * triggers runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -29,7 +30,7 @@ import { MYSQL_ROLLUP_UPSERT } from '../src/audit/chain-store';
 import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
 import { placeholders } from '../src/database/sql-format';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
-import { assessmentBench } from './assessment';
+import { assessmentBench, triggerBench } from './assessment';
 import { reportBench } from './reports';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
@@ -257,9 +258,8 @@ async function main(): Promise<void> {
           .trim(),
     };
     if (!only || only === 'reports') await reportBench(target);
-    if (only !== 'ingest' && only !== 'reports') {
-      await assessmentBench(target);
-    }
+    if (!only || only === 'assessment') await assessmentBench(target);
+    if (!only || only === 'triggers') await triggerBench(target);
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();
