@@ -62,10 +62,13 @@ export class AssessmentQueries {
     this.rules = new RuleSql(dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql');
   }
 
-  /** `alias.occurred_at` in `[from, to)` and at most the head. */
-  private range(alias: string, tenantId: string, from: Date, to: Date | null, headSequence: number): Sql {
-    const upper = to ? sql` AND ${alias}.occurred_at < ${v(toSqlDateTime(to.toISOString()))}` : '';
-    return sql`${alias}.tenant_id = ${v(tenantId)} AND ${alias}.occurred_at >= ${v(toSqlDateTime(from.toISOString()))}${upper} AND ${alias}.sequence <= ${v(headSequence)}`;
+  /**
+   * `alias.occurred_at` in `[from, to)` and at most the head. `plus`: a unary `+` before those
+   * columns, so SQLite's planner leaves their indexes out (see notFollowedBySql).
+   */
+  private range(alias: string, tenantId: string, from: Date, to: Date | null, headSequence: number, plus = ''): Sql {
+    const upper = to ? sql` AND ${plus}${alias}.occurred_at < ${v(toSqlDateTime(to.toISOString()))}` : '';
+    return sql`${alias}.tenant_id = ${v(tenantId)} AND ${plus}${alias}.occurred_at >= ${v(toSqlDateTime(from.toISOString()))}${upper} AND ${plus}${alias}.sequence <= ${v(headSequence)}`;
   }
 
   /**
@@ -264,17 +267,23 @@ export class AssessmentQueries {
    * Events that complete a burst: the (count-1)-th earlier matching event of the same correlation
    * key is within the window. Found with LAG over the matching events only.
    */
-  private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+  burstSql(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Sql {
     const r = this.rules;
     const key = r.correlationKey('e', rule.correlation);
-    const query = sql`SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
+    // With an outcome, the outcome index holds exactly the matching events (ADR 0010); SQLite's
+    // planner would take the tenant's time range instead.
+    const plus = r.dialect === 'sqlite' && rule.match.outcome ? '+' : '';
+    return sql`SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
         MAX(x.sequence) AS s_hi, MIN(x.sequence) AS s_lo
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start
             FROM audit_event e
-            WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
+            WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head, plus)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}`;
-    const [row] = await this.rows(query);
+  }
+
+  private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    const [row] = await this.rows(this.burstSql(rule, scope, head));
     return {
       kind: 'BURST',
       keys: toNumber(row?.key_count ?? 0),

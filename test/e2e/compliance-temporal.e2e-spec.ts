@@ -171,4 +171,26 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
       expect(plan.map((r) => r.key)).toContain('ix_audit_event_action_resource');
     }
   });
+
+  it('reads BURST rules from the outcome index, without a correlated subquery', async () => {
+    const burst: EventRule & { kind: 'BURST' } = {
+      id: 'failed-logins',
+      kind: 'BURST',
+      description: 'failed logins',
+      match: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
+      count: 5,
+      within: { minutes: 10 },
+      correlation: 'ACTOR',
+    };
+    const text = queries.burstSql(burst, scope(24 * HOUR), 1e9);
+    if (env.dialect === 'sqlite') {
+      const plan = (await env.sql<{ detail: string }>(`EXPLAIN QUERY PLAN ${text.text}`, text.params)).map((r) => r.detail);
+      expect(plan.join('\n')).not.toMatch(/CORRELATED/);
+      expect(plan.join('\n')).toMatch(/ix_audit_event_outcome_actor/);
+    } else {
+      const plan = await env.sql<{ select_type: string; key: string | null }>(`EXPLAIN ${text.text}`, text.params);
+      expect(plan.map((r) => r.select_type)).not.toContain('DEPENDENT SUBQUERY');
+      expect(plan.map((r) => r.key)).toContain('ix_audit_event_outcome_actor');
+    }
+  });
 });
