@@ -84,32 +84,51 @@ function base(
 const LIMITS = { maxStringLength: 1024, maxMetadataBytes: 16384, maxOccurredAtAgeMs: 1e12, maxClockSkewMs: 1e9 };
 const SEED_BATCH = 5000;
 
-/** Writes `total` events for `tenant` the way ingest would, and sets its chain head. */
+/**
+ * Writes `total` events for `tenant` the way ingest would, and sets its chain head. With several
+ * connections, batches are written on them in turn while the next batch is built (the chain is
+ * built in order in JavaScript; the rows of different batches are independent), and the rollup rows
+ * of every batch are upserted at the end on one connection, so no two transactions touch one row.
+ */
 export async function seed(
-  conn: Connection,
+  conn: Connection | Connection[],
   tenant: string,
   total: number,
   start: number,
   make: (i: number, total: number, start: number) => AuditEventInputShape = event,
 ): Promise<void> {
+  const conns = Array.isArray(conn) ? conn : [conn];
   let head = { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
   const eventsSql = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
   const labelsSql = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
   const rollupSql = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
-  for (let from = 0; from < total; from += SEED_BATCH) {
+  const rollup: unknown[][] = [];
+  const writing: Promise<void>[] = conns.map(() => Promise.resolve());
+  const write = async (c: Connection, plan: ReturnType<typeof planAppend>) => {
+    await c.query('START TRANSACTION');
+    for (const chunk of chunkRows(plan.eventRows, 1000))
+      await c.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+    for (const chunk of chunkRows(plan.labelRows, 4000))
+      await c.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+    await c.query('COMMIT');
+  };
+  for (let from = 0, b = 0; from < total; from += SEED_BATCH, b += 1) {
     const inputs = Array.from({ length: Math.min(SEED_BATCH, total - from) }, (_, k) => make(from + k, total, start));
     const plan = planAppend(tenant, head, prepareEvents(inputs, LIMITS, { trusted: true }), new Map());
     head = plan.head;
-    await conn.query('START TRANSACTION');
-    for (const chunk of chunkRows(plan.eventRows, 1000))
-      await conn.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
-    for (const chunk of chunkRows(plan.labelRows, 4000))
-      await conn.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
-    for (const chunk of chunkRows(plan.rollupRows, 1000))
-      await conn.query(rollupSql + placeholders(chunk.length, ROLLUP_COLUMNS.length) + MYSQL_ROLLUP_UPSERT, chunk.flat());
-    await conn.query('COMMIT');
+    rollup.push(...plan.rollupRows);
+    const slot = b % conns.length;
+    await writing[slot];
+    writing[slot] = write(conns[slot], plan);
+    // Let the connections send what they have before the next batch is built.
+    await new Promise((resolve) => setImmediate(resolve));
   }
-  await conn.query('INSERT INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, ?, ?, ?)', [
+  await Promise.all(writing);
+  await conns[0].query('START TRANSACTION');
+  for (const chunk of chunkRows(rollup, 1000))
+    await conns[0].query(rollupSql + placeholders(chunk.length, ROLLUP_COLUMNS.length) + MYSQL_ROLLUP_UPSERT, chunk.flat());
+  await conns[0].query('COMMIT');
+  await conns[0].query('INSERT INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, ?, ?, ?)', [
     tenant,
     head.sequence,
     head.chainHash,
@@ -131,6 +150,8 @@ export interface AssessmentBenchTarget {
   conn: Connection;
   url: string;
   pid: number;
+  /** Opens another connection to the bench database (for seeding in parallel). */
+  connect?(): Promise<Connection>;
   /** Creates an AUDITOR key for a tenant, returns its secret. */
   auditorKey(tenant: string): Promise<string>;
   gql(url: string, key: string, body: string): Promise<any>;
@@ -234,7 +255,12 @@ export async function triggerBench(target: AssessmentBenchTarget): Promise<void>
   const from = new Date(start - 86_400_000);
   const tenant = `triggers-${total}-${randomBytes(3).toString('hex')}`;
   const seeding = Date.now();
-  await seed(target.conn, tenant, total, start, triggerEvent);
+  const extra = target.connect ? await target.connect() : null;
+  try {
+    await seed(extra ? [target.conn, extra] : target.conn, tenant, total, start, triggerEvent);
+  } finally {
+    await extra?.end();
+  }
   const [triggers] = (await target.conn.query(
     `SELECT action, COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND action IN (${TEMPORAL.map(() => '?').join(', ')}) GROUP BY action`,
     [tenant, ...TEMPORAL.map(([t]) => t)],

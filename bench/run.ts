@@ -245,6 +245,7 @@ async function main(): Promise<void> {
       url: app.url,
       pid: app.pid,
       gql,
+      connect,
       auditorKey: async (tenant: string) =>
         execFileSync(
           process.execPath,

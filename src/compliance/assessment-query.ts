@@ -44,6 +44,20 @@ const durationMs = (duration: Duration) => {
   return Math.trunc(amount) * { minutes: 60_000, hours: 3_600_000, days: DAY_MS }[unit];
 };
 
+type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' };
+
+/** NOT_FOLLOWED_BY rules by trigger, follow-up and correlation: each group is one statement. */
+function temporalGroups(planned: readonly PlannedRule[]): Map<string, FollowRule[]> {
+  const groups = new Map<string, FollowRule[]>();
+  for (const { rule } of planned) {
+    if (rule.kind !== 'NOT_FOLLOWED_BY') continue;
+    const key = JSON.stringify([rule.trigger, rule.followUp, rule.correlation]);
+    if (!groups.has(key)) groups.set(key, []);
+    if (!groups.get(key)!.includes(rule)) groups.get(key)!.push(rule);
+  }
+  return groups;
+}
+
 /**
  * The SQL side of an assessment. MATCH and AT_LEAST rules are answered from audit_event_rollup
  * (daily counts per combination of tested columns, written with the events; ADR 0010): one query
@@ -128,8 +142,11 @@ export class AssessmentQueries {
       ...(matches.length
         ? edges.map(async ([from, to]) => add(await this.rows(this.eventSums(matches, scope.tenantId, from, to, head))))
         : []),
+      ...[...temporalGroups(planned).values()].map(async (group) => {
+        const measured = await this.notFollowedBy(group, scope, head);
+        group.forEach((rule, i) => out.set(rule, measured[i]));
+      }),
       ...planned.map(async ({ rule }) => {
-        if (rule.kind === 'NOT_FOLLOWED_BY') out.set(rule, await this.notFollowedBy(rule, scope, head));
         if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
       }),
     ]);
@@ -205,9 +222,13 @@ export class AssessmentQueries {
    * same instant (a follow-up at or after the trigger, never the trigger itself). Both windows start
    * at UNBOUNDED PRECEDING, so each row is added once: the cost is a sort of the matching events,
    * whatever the number of triggers per key. A null in the key correlates with nothing.
+   *
+   * `rules` share trigger, follow-up and correlation (temporalGroup) and differ at most in `within`:
+   * the windows do not depend on it, so one statement answers them all, columns suffixed by index.
    */
-  notFollowedBySql(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Sql {
+  notFollowedBySql(rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[], scope: MeasureScope, head: number): Sql {
     const r = this.rules;
+    const [rule] = rules;
     const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
     const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
     const followUp = r.match(rule.followUp, 'e', { kind: 'exists' });
@@ -220,21 +241,31 @@ export class AssessmentQueries {
     const byAction = r.dialect === 'sqlite' && rule.trigger.action && rule.followUp.action ? '+' : '';
     const inRange = scope.to ? sql` AND e.occurred_at < ${at(scope.to)}` : '';
     // No trigger in range has a deadline past `to + within`: later follow-ups cannot answer one.
-    const lastDeadline = scope.to
-      ? sql` AND ${byAction}e.occurred_at <= ${at(new Date(scope.to.getTime() + durationMs(rule.within)))}`
-      : '';
-    const deadline = r.plus('y.occurred_at', rule.within);
+    const longest = Math.max(...rules.map((x) => durationMs(x.within)));
+    const lastDeadline = scope.to ? sql` AND ${byAction}e.occurred_at <= ${at(new Date(scope.to.getTime() + longest))}` : '';
     const now = v(toSqlDateTime(scope.now.toISOString()));
-    const overdue = sql`x.followed = 0 AND x.deadline <= ${now}`;
-    const waiting = sql`x.followed = 0 AND x.deadline > ${now}`;
-    return sql`SELECT COUNT(*) AS triggers, SUM(x.followed) AS followed,
-        SUM(CASE WHEN ${overdue} THEN 1 ELSE 0 END) AS overdue,
-        SUM(CASE WHEN ${waiting} THEN 1 ELSE 0 END) AS pending,
-        MIN(CASE WHEN ${waiting} THEN x.deadline END) AS next_deadline,
-        MAX(CASE WHEN x.followed = 1 THEN x.sequence END) AS f_hi, MIN(CASE WHEN x.followed = 1 THEN x.sequence END) AS f_lo,
-        MAX(CASE WHEN ${overdue} THEN x.sequence END) AS o_hi, MIN(CASE WHEN ${overdue} THEN x.sequence END) AS o_lo
-      FROM (SELECT y.sequence AS sequence, ${deadline} AS deadline,
-              CASE WHEN y.keyed = 1 AND ((y.next_f IS NOT NULL AND y.next_f <= ${deadline}) OR y.prev_f = y.occurred_at) THEN 1 ELSE 0 END AS followed
+    const perRule = rules.map((x, i) => {
+      const deadline = r.plus('y.occurred_at', x.within);
+      return {
+        inner: `${deadline} AS deadline${i},
+              CASE WHEN y.keyed = 1 AND ((y.next_f IS NOT NULL AND y.next_f <= ${deadline}) OR y.prev_f = y.occurred_at) THEN 1 ELSE 0 END AS followed${i}`,
+        outer: (() => {
+          const overdue = sql`x.followed${i} = 0 AND x.deadline${i} <= ${now}`;
+          const waiting = sql`x.followed${i} = 0 AND x.deadline${i} > ${now}`;
+          return sql`SUM(x.followed${i}) AS followed${i},
+        SUM(CASE WHEN ${overdue} THEN 1 ELSE 0 END) AS overdue${i},
+        SUM(CASE WHEN ${waiting} THEN 1 ELSE 0 END) AS pending${i},
+        MIN(CASE WHEN ${waiting} THEN x.deadline${i} END) AS next_deadline${i},
+        MAX(CASE WHEN x.followed${i} = 1 THEN x.sequence END) AS f_hi${i}, MIN(CASE WHEN x.followed${i} = 1 THEN x.sequence END) AS f_lo${i},
+        MAX(CASE WHEN ${overdue} THEN x.sequence END) AS o_hi${i}, MIN(CASE WHEN ${overdue} THEN x.sequence END) AS o_lo${i}`;
+        })(),
+      };
+    });
+    return sql`SELECT COUNT(*) AS triggers, ${joinSql(
+      perRule.map((p) => p.outer),
+      ', ',
+    )}
+      FROM (SELECT y.sequence AS sequence, ${perRule.map((p) => p.inner).join(', ')}
             FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
                     CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
                     MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_f,
@@ -248,19 +279,27 @@ export class AssessmentQueries {
             WHERE y.is_t = 1) x`;
   }
 
-  /** Triggers in range; for each, whether a correlated follow-up came within the window (even after `to`). */
-  private async notFollowedBy(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
-    const [row] = await this.rows(this.notFollowedBySql(rule, scope, head));
+  /**
+   * Triggers in range; for each, whether a correlated follow-up came within the window (even after
+   * `to`). One statement per group of rules with the same trigger, follow-up and correlation.
+   */
+  private async notFollowedBy(
+    rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[],
+    scope: MeasureScope,
+    head: number,
+  ): Promise<RuleMeasure[]> {
+    const [row] = await this.rows(this.notFollowedBySql(rules, scope, head));
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
-    return {
+    return rules.map((_, i) => ({
       kind: 'NOT_FOLLOWED_BY',
       triggers: toNumber(row?.triggers ?? 0),
-      followed: toNumber(row?.followed ?? 0),
-      overdue: toNumber(row?.overdue ?? 0),
-      pending: toNumber(row?.pending ?? 0),
-      nextDeadline: row?.next_deadline === null || row?.next_deadline === undefined ? null : fromSqlDateTime(row.next_deadline),
-      samples: { followed: seqs(row?.f_hi, row?.f_lo), overdue: seqs(row?.o_hi, row?.o_lo) },
-    };
+      followed: toNumber(row?.[`followed${i}`] ?? 0),
+      overdue: toNumber(row?.[`overdue${i}`] ?? 0),
+      pending: toNumber(row?.[`pending${i}`] ?? 0),
+      nextDeadline:
+        row?.[`next_deadline${i}`] === null || row?.[`next_deadline${i}`] === undefined ? null : fromSqlDateTime(row[`next_deadline${i}`]),
+      samples: { followed: seqs(row?.[`f_hi${i}`], row?.[`f_lo${i}`]), overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) },
+    }));
   }
 
   /**

@@ -121,6 +121,15 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
     expect(m.samples.overdue.sort((a, b) => a - b)).toEqual([seqOf('case.opened', 'late'), seqOf('case.opened', 'pending')]);
   });
 
+  it('keeps the counts of rules that differ only in their window, measured together', async () => {
+    const twoHours = rule('resource-2h', { within: { hours: 2 } });
+    const [one, two, again] = await measure([RESOURCE_RULE, twoHours, { ...RESOURCE_RULE, id: 'same-again' }]);
+    expect(one).toMatchObject({ triggers: 11, followed: 6, overdue: 5 });
+    // Two hours: the late follow-up (1 h 1 ms) and the first shared trigger (70 min) now answer.
+    expect(two).toMatchObject({ triggers: 11, followed: 8, overdue: 3 });
+    expect(again).toEqual(one);
+  });
+
   it('judges deadlines against now: a trigger whose deadline has not come is pending', async () => {
     const [m] = await measure([RESOURCE_RULE], 2 * HOUR);
     expect(m).toMatchObject({ triggers: 11, followed: 6, overdue: 4, pending: 1, nextDeadline: t(2 * HOUR + 30 * MINUTE) });
@@ -159,7 +168,7 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
       });
       expect(res.body.errors).toBeUndefined();
     }
-    const text = queries.notFollowedBySql(RESOURCE_RULE, scope(24 * HOUR), 1e9);
+    const text = queries.notFollowedBySql([RESOURCE_RULE], scope(24 * HOUR), 1e9);
     if (env.dialect === 'sqlite') {
       const plan = (await env.sql<{ detail: string }>(`EXPLAIN QUERY PLAN ${text.text}`, text.params)).map((r) => r.detail);
       expect(plan.join('\n')).not.toMatch(/CORRELATED/);
