@@ -46,6 +46,14 @@ const durationMs = (duration: Duration) => {
 
 type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' };
 
+/** Trigger and follow-up name their actions exactly and share none: no event matches both. */
+function disjointActions(rule: FollowRule): boolean {
+  const names = (patterns: EventMatch['action']) => (patterns?.every((p) => 'equals' in p) ? new Set(patterns.map((p) => p.equals)) : null);
+  const trigger = names(rule.trigger.action);
+  const followUp = names(rule.followUp.action);
+  return !!trigger && !!followUp && [...trigger].every((name) => !followUp.has(name));
+}
+
 /** NOT_FOLLOWED_BY rules by trigger, follow-up and correlation: each group is one statement. */
 function temporalGroups(planned: readonly PlannedRule[]): Map<string, FollowRule[]> {
   const groups = new Map<string, FollowRule[]>();
@@ -244,6 +252,14 @@ export class AssessmentQueries {
     const longest = Math.max(...rules.map((x) => durationMs(x.within)));
     const lastDeadline = scope.to ? sql` AND ${byAction}e.occurred_at <= ${at(new Date(scope.to.getTime() + longest))}` : '';
     const now = v(toSqlDateTime(scope.now.toISOString()));
+    // When no event can be both trigger and follow-up (distinct actions: every built-in rule), one
+    // window whose frame takes the row's peers answers alone: the earliest follow-up at or after the
+    // row's instant. Otherwise the row itself must be left out, which takes the two windows.
+    const windows = disjointActions(rule)
+      ? `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS next_f,
+                    NULL AS prev_f`
+      : `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_f,
+                    MAX(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_f`;
     const perRule = rules.map((x, i) => {
       const deadline = r.plus('y.occurred_at', x.within);
       return {
@@ -268,8 +284,7 @@ export class AssessmentQueries {
       FROM (SELECT y.sequence AS sequence, ${perRule.map((p) => p.inner).join(', ')}
             FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
                     CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
-                    MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_f,
-                    MAX(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_f
+                    ${windows}
                   FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
                           CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
                           CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_f
