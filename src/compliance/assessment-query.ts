@@ -224,14 +224,15 @@ export class AssessmentQueries {
   /**
    * The NOT_FOLLOWED_BY statement, set-based (ADR 0014): one pass over the triggers in range and the
    * follow-ups that could answer them (from `from` up to the last possible deadline, so also after
-   * `to`), each event once with a trigger and a follow-up flag. Two running window aggregates per
-   * correlation key find, for every trigger, the earliest follow-up after it in (occurred_at,
-   * sequence) order and the latest one before it; the latter answers only when it happened at the
-   * same instant (a follow-up at or after the trigger, never the trigger itself). Both windows start
-   * at UNBOUNDED PRECEDING, so each row is added once: the cost is a sort of the matching events,
-   * whatever the number of triggers per key. A null in the key correlates with nothing.
+   * `to`), each event once with a trigger and a follow-up flag. Running window aggregates per
+   * correlation key find, for every trigger, the earliest follow-up at or after its instant: one
+   * window when no event can be both (distinct actions), else two — the earliest follow-up after it
+   * in (occurred_at, sequence) order and the latest one before it, which answers only when it
+   * happened at the same instant (never the trigger itself). Every frame starts at UNBOUNDED
+   * PRECEDING, so each row is added once: the cost is a sort of the matching events, whatever the
+   * number of triggers per key. A null in the key correlates with nothing.
    *
-   * `rules` share trigger, follow-up and correlation (temporalGroup) and differ at most in `within`:
+   * `rules` share trigger, follow-up and correlation (temporalGroups) and differ at most in `within`:
    * the windows do not depend on it, so one statement answers them all, columns suffixed by index.
    */
   notFollowedBySql(rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[], scope: MeasureScope, head: number): Sql {
