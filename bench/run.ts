@@ -1,8 +1,9 @@
 /**
  * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run, then
  * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
- * over 100,000 and 1,000,000 events (bench/assessment.ts), then chain verification of 60,000 events
- * (bench/verify.ts). BENCH_ONLY=ingest, reports, assessment or verify runs one part.
+ * over 100,000 and 1,000,000 events, then every framework over 1,000,000 events with 10,000 triggers
+ * of each temporal rule (both bench/assessment.ts), then chain verification of 60,000 events
+ * (bench/verify.ts). BENCH_ONLY=ingest, reports, assessment, triggers or verify runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -29,7 +30,7 @@ import { MYSQL_ROLLUP_UPSERT } from '../src/audit/chain-store';
 import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
 import { placeholders } from '../src/database/sql-format';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
-import { assessmentBench } from './assessment';
+import { assessmentBench, triggerBench } from './assessment';
 import { reportBench } from './reports';
 import { verifyBench } from './verify';
 
@@ -245,6 +246,7 @@ async function main(): Promise<void> {
       url: app.url,
       pid: app.pid,
       gql,
+      connect,
       auditorKey: async (tenant: string) =>
         execFileSync(
           process.execPath,
@@ -258,9 +260,8 @@ async function main(): Promise<void> {
           .trim(),
     };
     if (!only || only === 'reports') await reportBench(target);
-    if (only !== 'ingest' && only !== 'reports' && only !== 'verify') {
-      await assessmentBench(target);
-    }
+    if (!only || only === 'assessment') await assessmentBench(target);
+    if (!only || only === 'triggers') await triggerBench(target);
     if (!only || only === 'verify') await verifyBench();
   } finally {
     await Promise.all(conns.map((c) => c.end()));

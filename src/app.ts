@@ -31,6 +31,7 @@ import { createLogger, type Logger } from './observability/logger';
 import { toNumber } from './database/sql-format';
 import { loadPlugins } from './plugin-host/plugin-host';
 import { AssessmentQueries } from './compliance/assessment-query';
+import { SqliteReader } from './database/sqlite-reader';
 import { ComplianceCatalog } from './compliance/catalog';
 import { createClassifier } from './compliance/classifier';
 import { ComplianceService } from './compliance/compliance.service';
@@ -276,7 +277,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const { denialEventsPerWindow: eventsPerWindow, denialWindowSeconds: windowSeconds } = config.rateLimits;
     const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);
     cleanup.unshift(() => denials.close());
-    const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource), catalog, cache, ingest, events });
+    // SQLite is synchronous: assessments read through their own processes (an in-memory database
+    // cannot be shared with one, so it stays on this thread).
+    const reader =
+      config.database.dialect === 'sqlite' && config.database.location !== ':memory:'
+        ? new SqliteReader({ file: config.database.location, timeoutMs: config.databaseTimeouts.statementMs })
+        : undefined;
+    if (reader) cleanup.unshift(() => reader.close());
+    const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource, reader), catalog, cache, ingest, events });
     const services: Services = {
       ingest,
       events,

@@ -1,6 +1,7 @@
 import { IdempotencyScope1796155051585 } from './1796155051585-IdempotencyScope';
 import { ReportHeartbeat1796155425338 } from './1796155425338-ReportHeartbeat';
 import { ReadinessProbe1796155858111 } from './1796155858111-ReadinessProbe';
+import { TemporalRuleIndex1796155232236 } from './1796155232236-TemporalRuleIndex';
 import { Reports1795717760615 } from './1795717760615-Reports';
 import { ServerActionFloor1795715013275 } from './1795715013275-ServerActionFloor';
 import { BurstIndex1795713977272 } from './1795713977272-BurstIndex';
@@ -14,6 +15,7 @@ export const mysqlMigrations: Function[] = [
   ServerActionFloor1795715013275,
   Reports1795717760615,
   IdempotencyScope1796155051585,
+  TemporalRuleIndex1796155232236,
   ReportHeartbeat1796155425338,
   ReadinessProbe1796155858111,
 ];

@@ -1,6 +1,7 @@
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
 import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
 import { ReadinessProbe1796155857188 } from './1796155857188-ReadinessProbe';
+import { TemporalRuleIndex1796155232119 } from './1796155232119-TemporalRuleIndex';
 import { Reports1795717760527 } from './1795717760527-Reports';
 import { ServerActionFloor1795715012772 } from './1795715012772-ServerActionFloor';
 import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
@@ -14,6 +15,7 @@ export const sqliteMigrations: Function[] = [
   ServerActionFloor1795715012772,
   Reports1795717760527,
   IdempotencyScope1796155051451,
+  TemporalRuleIndex1796155232119,
   ReportHeartbeat1796155425002,
   ReadinessProbe1796155857188,
 ];

@@ -12,7 +12,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('ix_audit_event_occurred', ['tenantId', 'occurredAt'])
 @Index('ix_audit_event_actor', ['tenantId', 'actorId'])
 @Index('ix_audit_event_actor_type', ['tenantId', 'actorType'])
-@Index('ix_audit_event_action', ['tenantId', 'action'])
+// Action filters use its prefix; NOT_FOLLOWED_BY rules read each action's triggers and follow-ups
+// grouped by resource (the correlation of every built-in one) in time order from it alone (ADR 0014).
+@Index('ix_audit_event_action_resource', ['tenantId', 'action', 'resourceType', 'resourceId', 'occurredAt', 'sequence'])
 @Index('ix_audit_event_resource', ['tenantId', 'resourceType', 'resourceId'])
 // Outcome filters use its prefix; BURST rules (failures or denials per actor or address over time)
 // read only this index instead of one row per matching event (ADR 0010).

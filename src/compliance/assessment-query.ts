@@ -1,6 +1,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import type { Control, EventMatch, EventRule } from '../plugin-api';
+import type { Control, Duration, EventMatch, EventRule } from '../plugin-api';
+import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
 import { prefixUpperBound } from './name-pattern';
@@ -38,6 +39,32 @@ const matchKey = (match: EventMatch) => JSON.stringify(match);
 const DAY_MS = 86_400_000;
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const dayStart = (date: Date) => new Date(Math.floor(date.getTime() / DAY_MS) * DAY_MS);
+const durationMs = (duration: Duration) => {
+  const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
+  return Math.trunc(amount) * { minutes: 60_000, hours: 3_600_000, days: DAY_MS }[unit];
+};
+
+type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' };
+
+/** Trigger and follow-up name their actions exactly and share none: no event matches both. */
+function disjointActions(rule: FollowRule): boolean {
+  const names = (patterns: EventMatch['action']) => (patterns?.every((p) => 'equals' in p) ? new Set(patterns.map((p) => p.equals)) : null);
+  const trigger = names(rule.trigger.action);
+  const followUp = names(rule.followUp.action);
+  return !!trigger && !!followUp && [...trigger].every((name) => !followUp.has(name));
+}
+
+/** NOT_FOLLOWED_BY rules by trigger, follow-up and correlation: each group is one statement. */
+function temporalGroups(planned: readonly PlannedRule[]): Map<string, FollowRule[]> {
+  const groups = new Map<string, FollowRule[]>();
+  for (const { rule } of planned) {
+    if (rule.kind !== 'NOT_FOLLOWED_BY') continue;
+    const key = JSON.stringify([rule.trigger, rule.followUp, rule.correlation]);
+    if (!groups.has(key)) groups.set(key, []);
+    if (!groups.get(key)!.includes(rule)) groups.get(key)!.push(rule);
+  }
+  return groups;
+}
 
 /**
  * The SQL side of an assessment. MATCH and AT_LEAST rules are answered from audit_event_rollup
@@ -49,14 +76,21 @@ const dayStart = (date: Date) => new Date(Math.floor(date.getTime() / DAY_MS) * 
 export class AssessmentQueries {
   private readonly rules: RuleSql;
 
-  constructor(private readonly dataSource: DataSource) {
+  /** `reader`: on SQLite, runs these reads outside the event loop (omitted: on this thread). */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reader?: SqliteReader,
+  ) {
     this.rules = new RuleSql(dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql');
   }
 
-  /** `alias.occurred_at` in `[from, to)` and at most the head. */
-  private range(alias: string, tenantId: string, from: Date, to: Date | null, headSequence: number): Sql {
-    const upper = to ? sql` AND ${alias}.occurred_at < ${v(toSqlDateTime(to.toISOString()))}` : '';
-    return sql`${alias}.tenant_id = ${v(tenantId)} AND ${alias}.occurred_at >= ${v(toSqlDateTime(from.toISOString()))}${upper} AND ${alias}.sequence <= ${v(headSequence)}`;
+  /**
+   * `alias.occurred_at` in `[from, to)` and at most the head. `plus`: a unary `+` before those
+   * columns, so SQLite's planner leaves their indexes out (see notFollowedBySql).
+   */
+  private range(alias: string, tenantId: string, from: Date, to: Date | null, headSequence: number, plus = ''): Sql {
+    const upper = to ? sql` AND ${plus}${alias}.occurred_at < ${v(toSqlDateTime(to.toISOString()))}` : '';
+    return sql`${alias}.tenant_id = ${v(tenantId)} AND ${plus}${alias}.occurred_at >= ${v(toSqlDateTime(from.toISOString()))}${upper} AND ${plus}${alias}.sequence <= ${v(headSequence)}`;
   }
 
   /**
@@ -116,8 +150,11 @@ export class AssessmentQueries {
       ...(matches.length
         ? edges.map(async ([from, to]) => add(await this.rows(this.eventSums(matches, scope.tenantId, from, to, head))))
         : []),
+      ...[...temporalGroups(planned).values()].map(async (group) => {
+        const measured = await this.notFollowedBy(group, scope, head);
+        group.forEach((rule, i) => out.set(rule, measured[i]));
+      }),
       ...planned.map(async ({ rule }) => {
-        if (rule.kind === 'NOT_FOLLOWED_BY') out.set(rule, await this.notFollowedBy(rule, scope, head));
         if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
       }),
     ]);
@@ -134,7 +171,8 @@ export class AssessmentQueries {
     return { snapshot, measures: out };
   }
 
-  private rows(query: Sql): Promise<Record<string, unknown>[]> {
+  private async rows(query: Sql): Promise<Record<string, unknown>[]> {
+    if (this.reader) return (await this.reader.read([query]))[0];
     return this.dataSource.query(query.text, query.params);
   }
 
@@ -143,6 +181,7 @@ export class AssessmentQueries {
    * transaction (nothing in this process can interleave); MariaDB in one REPEATABLE READ snapshot.
    */
   private async snapshotRead(queries: Sql[]): Promise<Record<string, unknown>[][]> {
+    if (this.reader) return this.reader.read(queries);
     if (this.rules.dialect === 'sqlite') {
       const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
       return db.transaction(() => queries.map((q) => db.prepare(q.text).all(...(q.params as never[])) as Record<string, unknown>[]))();
@@ -182,54 +221,124 @@ export class AssessmentQueries {
     return sql`SELECT ${day} AS d, ${joinSql(sums, ', ')} FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)} GROUP BY ${day}`;
   }
 
-  /** Triggers in range; for each, whether a correlated follow-up came within the window (even after `to`). */
-  private async notFollowedBy(rule: EventRule & { kind: 'NOT_FOLLOWED_BY' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+  /**
+   * The NOT_FOLLOWED_BY statement, set-based (ADR 0014): one pass over the triggers in range and the
+   * follow-ups that could answer them (from `from` up to the last possible deadline, so also after
+   * `to`), each event once with a trigger and a follow-up flag. Running window aggregates per
+   * correlation key find, for every trigger, the earliest follow-up at or after its instant: one
+   * window when no event can be both (distinct actions), else two — the earliest follow-up after it
+   * in (occurred_at, sequence) order and the latest one before it, which answers only when it
+   * happened at the same instant (never the trigger itself). Every frame starts at UNBOUNDED
+   * PRECEDING, so each row is added once: the cost is a sort of the matching events, whatever the
+   * number of triggers per key. A null in the key correlates with nothing.
+   *
+   * `rules` share trigger, follow-up and correlation (temporalGroups) and differ at most in `within`:
+   * the windows do not depend on it, so one statement answers them all, columns suffixed by index.
+   */
+  notFollowedBySql(rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[], scope: MeasureScope, head: number): Sql {
     const r = this.rules;
-    const deadline = r.plus('t.occurred_at', rule.within);
+    const [rule] = rules;
+    const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
+    const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
+    const followUp = r.match(rule.followUp, 'e', { kind: 'exists' });
+    const keys = r.correlationColumns('e', rule.correlation);
+    const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
+    const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
+    // Both sides named by action: the action index finds exactly them, a time range of the tenant
+    // would read every event of it. SQLite's planner (no ANALYZE statistics) prefers the range, so a
+    // unary `+` takes those columns out of its index choice there.
+    const byAction = r.dialect === 'sqlite' && rule.trigger.action && rule.followUp.action ? '+' : '';
+    const inRange = scope.to ? sql` AND e.occurred_at < ${at(scope.to)}` : '';
+    // No trigger in range has a deadline past `to + within`: later follow-ups cannot answer one.
+    const longest = Math.max(...rules.map((x) => durationMs(x.within)));
+    const lastDeadline = scope.to ? sql` AND ${byAction}e.occurred_at <= ${at(new Date(scope.to.getTime() + longest))}` : '';
     const now = v(toSqlDateTime(scope.now.toISOString()));
-    const followed = sql`CASE WHEN EXISTS (SELECT 1 FROM audit_event f
-        WHERE f.tenant_id = t.tenant_id AND f.sequence <= ${v(head)} AND f.sequence <> t.sequence
-          AND f.occurred_at >= t.occurred_at AND f.occurred_at <= ${deadline}
-          AND ${r.correlates('t', 'f', rule.correlation)} AND ${r.match(rule.followUp, 'f', { kind: 'exists' })}) THEN 1 ELSE 0 END`;
-    const overdue = sql`x.followed = 0 AND x.deadline <= ${now}`;
-    const waiting = sql`x.followed = 0 AND x.deadline > ${now}`;
-    const query = sql`SELECT COUNT(*) AS triggers, SUM(x.followed) AS followed,
-        SUM(CASE WHEN ${overdue} THEN 1 ELSE 0 END) AS overdue,
-        SUM(CASE WHEN ${waiting} THEN 1 ELSE 0 END) AS pending,
-        MIN(CASE WHEN ${waiting} THEN x.deadline END) AS next_deadline,
-        MAX(CASE WHEN x.followed = 1 THEN x.sequence END) AS f_hi, MIN(CASE WHEN x.followed = 1 THEN x.sequence END) AS f_lo,
-        MAX(CASE WHEN ${overdue} THEN x.sequence END) AS o_hi, MIN(CASE WHEN ${overdue} THEN x.sequence END) AS o_lo
-      FROM (SELECT t.sequence AS sequence, ${deadline} AS deadline, ${followed} AS followed
-            FROM audit_event t
-            WHERE ${this.range('t', scope.tenantId, scope.from, scope.to, head)} AND ${r.match(rule.trigger, 't', { kind: 'exists' })}) x`;
-    const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    // When no event can be both trigger and follow-up (distinct actions: every built-in rule), one
+    // window whose frame takes the row's peers answers alone: the earliest follow-up at or after the
+    // row's instant. Otherwise the row itself must be left out, which takes the two windows.
+    const windows = disjointActions(rule)
+      ? `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS next_f,
+                    NULL AS prev_f`
+      : `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_f,
+                    MAX(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_f`;
+    const perRule = rules.map((x, i) => {
+      const deadline = r.plus('y.occurred_at', x.within);
+      return {
+        inner: `${deadline} AS deadline${i},
+              CASE WHEN y.keyed = 1 AND ((y.next_f IS NOT NULL AND y.next_f <= ${deadline}) OR y.prev_f = y.occurred_at) THEN 1 ELSE 0 END AS followed${i}`,
+        outer: (() => {
+          const overdue = sql`x.followed${i} = 0 AND x.deadline${i} <= ${now}`;
+          const waiting = sql`x.followed${i} = 0 AND x.deadline${i} > ${now}`;
+          return sql`SUM(x.followed${i}) AS followed${i},
+        SUM(CASE WHEN ${overdue} THEN 1 ELSE 0 END) AS overdue${i},
+        SUM(CASE WHEN ${waiting} THEN 1 ELSE 0 END) AS pending${i},
+        MIN(CASE WHEN ${waiting} THEN x.deadline${i} END) AS next_deadline${i},
+        MAX(CASE WHEN x.followed${i} = 1 THEN x.sequence END) AS f_hi${i}, MIN(CASE WHEN x.followed${i} = 1 THEN x.sequence END) AS f_lo${i},
+        MAX(CASE WHEN ${overdue} THEN x.sequence END) AS o_hi${i}, MIN(CASE WHEN ${overdue} THEN x.sequence END) AS o_lo${i}`;
+        })(),
+      };
+    });
+    return sql`SELECT COUNT(*) AS triggers, ${joinSql(
+      perRule.map((p) => p.outer),
+      ', ',
+    )}
+      FROM (SELECT y.sequence AS sequence, ${perRule.map((p) => p.inner).join(', ')}
+            FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
+                    CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
+                    ${windows}
+                  FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
+                          CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
+                          CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_f
+                        FROM audit_event e
+                        WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
+                          AND ((${trigger}) OR (${followUp}))) z) y
+            WHERE y.is_t = 1) x`;
+  }
+
+  /**
+   * Triggers in range; for each, whether a correlated follow-up came within the window (even after
+   * `to`). One statement per group of rules with the same trigger, follow-up and correlation.
+   */
+  private async notFollowedBy(
+    rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[],
+    scope: MeasureScope,
+    head: number,
+  ): Promise<RuleMeasure[]> {
+    const [row] = await this.rows(this.notFollowedBySql(rules, scope, head));
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
-    return {
+    return rules.map((_, i) => ({
       kind: 'NOT_FOLLOWED_BY',
       triggers: toNumber(row?.triggers ?? 0),
-      followed: toNumber(row?.followed ?? 0),
-      overdue: toNumber(row?.overdue ?? 0),
-      pending: toNumber(row?.pending ?? 0),
-      nextDeadline: row?.next_deadline === null || row?.next_deadline === undefined ? null : fromSqlDateTime(row.next_deadline),
-      samples: { followed: seqs(row?.f_hi, row?.f_lo), overdue: seqs(row?.o_hi, row?.o_lo) },
-    };
+      followed: toNumber(row?.[`followed${i}`] ?? 0),
+      overdue: toNumber(row?.[`overdue${i}`] ?? 0),
+      pending: toNumber(row?.[`pending${i}`] ?? 0),
+      nextDeadline:
+        row?.[`next_deadline${i}`] === null || row?.[`next_deadline${i}`] === undefined ? null : fromSqlDateTime(row[`next_deadline${i}`]),
+      samples: { followed: seqs(row?.[`f_hi${i}`], row?.[`f_lo${i}`]), overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) },
+    }));
   }
 
   /**
    * Events that complete a burst: the (count-1)-th earlier matching event of the same correlation
    * key is within the window. Found with LAG over the matching events only.
    */
-  private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+  burstSql(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Sql {
     const r = this.rules;
     const key = r.correlationKey('e', rule.correlation);
-    const query = sql`SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
+    // With an outcome, the outcome index holds exactly the matching events (ADR 0010); SQLite's
+    // planner would take the tenant's time range instead.
+    const plus = r.dialect === 'sqlite' && rule.match.outcome ? '+' : '';
+    return sql`SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
         MAX(x.sequence) AS s_hi, MIN(x.sequence) AS s_lo
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start
             FROM audit_event e
-            WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
+            WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head, plus)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}`;
-    const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+  }
+
+  private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    const [row] = await this.rows(this.burstSql(rule, scope, head));
     return {
       kind: 'BURST',
       keys: toNumber(row?.key_count ?? 0),

@@ -72,6 +72,23 @@ export class RuleSql {
     }
   }
 
+  /**
+   * The columns an event's correlation key is made of, for PARTITION BY (empty for TENANT: every
+   * event of the tenant belongs together). A null in any of them means the event correlates with none.
+   */
+  correlationColumns(alias: string, correlation: Correlation): string[] {
+    switch (correlation) {
+      case 'ACTOR':
+        return [`${alias}.actor_type`, `${alias}.actor_id`];
+      case 'RESOURCE':
+        return [`${alias}.resource_type`, `${alias}.resource_id`];
+      case 'IP':
+        return [`${alias}.actor_ip`];
+      case 'TENANT':
+        return [];
+    }
+  }
+
   /** `a` and `b` belong together under `correlation`. */
   correlates(a: string, b: string, correlation: Correlation): string {
     switch (correlation) {
