@@ -5,7 +5,7 @@ import { ErrorCode } from '../errors/error-code';
 import { Role } from '../auth/role';
 import { createRateLimitStore, type RateLimitStore } from './rate-limit-store';
 import { chargeOf, clientAddress, rateLimitedError, RequestRateLimiter, type RateLimitSettings } from './request-rate-limiter';
-import { startRedis, type RedisProcess } from '../../test/helpers/redis-process';
+import { type OwnProcess, startOwnRedis } from '../../test/helpers/own-services';
 
 const settings = (overrides: Partial<RateLimitSettings> = {}): RateLimitSettings => ({
   requestsPerMinute: 0,
@@ -129,17 +129,17 @@ describe('RequestRateLimiter in memory', () => {
 });
 
 describe('RequestRateLimiter through Redis', () => {
-  let redis: RedisProcess;
+  let redis: OwnProcess;
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startOwnRedis();
   });
-  afterAll(() => redis.kill());
+  afterAll(() => redis.close());
 
   it('shares one budget between two nodes, and falls back to the in-memory insurance limiter when Redis is frozen or gone', async () => {
     const ns = namespace();
     const stores = [
-      createRateLimitStore({ redisUrl: redis.url, namespace: ns }),
-      createRateLimitStore({ redisUrl: redis.url, namespace: ns }),
+      createRateLimitStore({ redisUrl: `redis://127.0.0.1:${redis.port}`, namespace: ns }),
+      createRateLimitStore({ redisUrl: `redis://127.0.0.1:${redis.port}`, namespace: ns }),
     ];
     try {
       const [one, two] = stores.map((s) => new RequestRateLimiter(s, settings({ requestsPerMinute: 4 })));
@@ -152,12 +152,12 @@ describe('RequestRateLimiter through Redis', () => {
       expect(await two.admitKey(key('shared'), none)).toMatchObject({ budget: 'requests' });
 
       // Frozen: connected, but no answer. Each call is time-boxed and the insurance limiter decides.
-      process.kill(redis.process.pid!, 'SIGSTOP');
+      redis.freeze();
       try {
         for (let i = 0; i < 4; i += 1) expect(await one.admitKey(key('frozen'), none)).toBeNull();
         expect(await one.admitKey(key('frozen'), none)).toMatchObject({ budget: 'requests' });
       } finally {
-        process.kill(redis.process.pid!, 'SIGCONT');
+        redis.thaw();
       }
 
       // Gone: the client is not ready, so nothing is sent or queued; the insurance limiter answers.

@@ -1,6 +1,6 @@
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 import { HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
-import { startRedis, type RedisProcess } from '../helpers/redis-process';
+import { type OwnProcess, startOwnRedis } from '../helpers/own-services';
 
 interface Answer {
   status: number;
@@ -225,18 +225,18 @@ describe('abuse: rate limits', () => {
 
 describe('abuse: rate limits shared through Redis', () => {
   let env: TestEnvironment;
-  let redis: RedisProcess;
+  let redis: OwnProcess;
   beforeAll(async () => {
-    redis = await startRedis();
+    redis = await startOwnRedis();
     env = await createTestEnvironment();
   });
   afterAll(async () => {
     await env?.close();
-    await redis?.kill();
+    await redis?.close();
   });
 
   it('gives two servers one budget, and answers at once from the insurance limiter after Redis is killed', async () => {
-    const settings = { REDIS_URL: redis.url, RATE_LIMIT_REQUESTS_PER_MINUTE: '10' };
+    const settings = { REDIS_URL: `redis://127.0.0.1:${redis.port}`, RATE_LIMIT_REQUESTS_PER_MINUTE: '10' };
     const [one, two] = await Promise.all([env.spawnServer(settings), env.spawnServer(settings)]);
     await Promise.all([warmUp(env, one.url), warmUp(env, two.url)]);
     try {
