@@ -47,6 +47,8 @@ Settings come from the environment; see the README.`;
 
 class UsageError extends Error {}
 
+const PLUGIN_USAGE = 'usage: datapunk-audit plugin check <path-or-package> [--json]';
+
 /** Where a command writes, and the environment it reads: the process's, or a test's. */
 export interface CliIo {
   out(text: string): void;
@@ -88,7 +90,8 @@ function parse(command: string, args: string[]): Parsed {
   try {
     return parseArgs({ args, options: FLAGS[command], strict: true, allowPositionals: command === 'plugin' }) as Parsed;
   } catch (error) {
-    throw new UsageError(`${command}: ${(error as Error).message}`);
+    const usage = command === 'plugin' ? `\n${PLUGIN_USAGE}` : '';
+    throw new UsageError(`${command}: ${(error as Error).message}${usage}`);
   }
 }
 
@@ -277,7 +280,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       // plugin
       const [sub, entry, ...rest] = parsed.positionals;
       if (sub !== 'check' || !entry || rest.length) {
-        throw new UsageError('usage: datapunk-audit plugin check <path-or-package> [--json]');
+        throw new UsageError(PLUGIN_USAGE);
       }
       const report = await checkPluginEntry(entry, { pluginOptions: pluginOptionsFromEnv(io.env) });
       out(parsed.values.json ? JSON.stringify(report, null, 2) : formatContractReport(report));

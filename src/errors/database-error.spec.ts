@@ -28,6 +28,24 @@ describe('databaseFaultOf', () => {
     expect(databaseFaultOf(wrapped(fields))?.code).toBe(code);
   });
 
+  it('looks inside graphql-js NonErrorThrown, which carries a driver error it did not take for an Error', async () => {
+    const { execute, parse, buildSchema } = await import('graphql');
+    const thrown = { code: 'SQLITE_FULL', message: 'database or disk is full' };
+    const result = await execute({
+      schema: buildSchema('type Query { x: Int }'),
+      document: parse('{ x }'),
+      rootValue: {
+        x: () => {
+          // eslint-disable-next-line @typescript-eslint/only-throw-error -- the point: a thrown value that is not an Error
+          throw thrown;
+        },
+      },
+    });
+    const original = result.errors?.[0].originalError;
+    expect(original?.name).toBe('NonErrorThrown');
+    expect(databaseFaultOf(original)?.code).toBe(ErrorCode.STORAGE_FULL);
+  });
+
   it('maps InnoDB "Got error 28" (ENOSPC) to STORAGE_FULL', () => {
     expect(databaseFaultOf(wrapped({ errno: 1030 }, 'Got error 28 "No space left on device" from storage engine'))?.code).toBe(
       ErrorCode.STORAGE_FULL,

@@ -59,6 +59,10 @@ const fields = (error: unknown): { code?: unknown; errno?: unknown; message?: un
 /** Classifies an error from TypeORM, mysql2, better-sqlite3 or a socket; null when it is not a database fault. */
 export function databaseFaultOf(error: unknown): DatabaseFault | null {
   if (error instanceof AppError) return null;
+  // graphql-js wraps a thrown value it does not take for an Error in NonErrorThrown. A SqliteError
+  // arrived that way (seen under jest, whose module registry gives modules their own globals).
+  const thrown = (error as { name?: unknown; thrownValue?: unknown } | null)?.thrownValue;
+  if ((error as { name?: unknown } | null)?.name === 'NonErrorThrown' && thrown !== undefined) return databaseFaultOf(thrown);
   // TypeORM's QueryFailedError copies the driver's fields, but keep its `driverError` as the source of truth.
   const driver =
     fields(error).code === undefined && fields(error).errno === undefined

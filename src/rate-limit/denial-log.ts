@@ -55,7 +55,12 @@ export class DenialLog {
   }
 
   /** Records the refusals of one request of `principal` (resolves once written, or counted). */
-  async record(principal: Principal, requestId: string, operations: readonly string[]): Promise<void> {
+  async record(
+    principal: Principal,
+    requestId: string,
+    operations: readonly string[],
+    clientRequestId: string | null = null,
+  ): Promise<void> {
     if (!operations.length) return;
     const wait = this.budget ? await this.budget.consume(principal.keyId) : null;
     if (wait !== null) {
@@ -66,6 +71,7 @@ export class DenialLog {
     await this.write(principal.tenantId, {
       keyId: principal.keyId,
       requestId,
+      clientRequestId,
       action: DENIED_ACTION,
       resource: { type: 'graphql_field', id: operations[0] },
       outcome: {
@@ -164,6 +170,7 @@ export class DenialLog {
 interface DenialContext {
   principal: Principal | null;
   requestId: string;
+  clientRequestId: string | null;
   deniedOperations: Set<string>;
 }
 
@@ -173,8 +180,8 @@ export function denialLogPlugin(log: DenialLog): ApolloServerPlugin<DenialContex
     async requestDidStart() {
       return {
         async willSendResponse({ contextValue }) {
-          const { principal, requestId, deniedOperations } = contextValue;
-          if (principal && deniedOperations.size) await log.record(principal, requestId, [...deniedOperations]);
+          const { principal, requestId, clientRequestId, deniedOperations } = contextValue;
+          if (principal && deniedOperations.size) await log.record(principal, requestId, [...deniedOperations], clientRequestId);
         },
       };
     },

@@ -122,8 +122,9 @@ describe('RequestRateLimiter in memory', () => {
     expect(await limiter.admitRequest(anonymous('198.51.100.1'))).toBeNull();
     expect(await limiter.admitRequest(anonymous('198.51.100.1'))).toMatchObject({ budget: 'unauthenticated' });
     expect(await limiter.admitRequest(anonymous('198.51.100.2'))).toBeNull();
-    // A request that carries a key is the plugin's to judge, once the key is known to be valid or not.
-    expect(await limiter.admitRequest(anonymous('198.51.100.1', 'Bearer some-key'))).toBeNull();
+    // The HTTP front asks only for requests without a valid key: a wrong key spends the same budget.
+    expect(await limiter.admitRequest(anonymous('198.51.100.2', 'Bearer some-key'))).toBeNull();
+    expect(await limiter.admitRequest(anonymous('198.51.100.2', 'Bearer another-key'))).toMatchObject({ budget: 'unauthenticated' });
     for (let i = 0; i < 50; i += 1) expect(await limiter.admitKey(key('a'), { ingestEvents: 1000, expensive: 5 })).toBeNull();
   });
 });
