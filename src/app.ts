@@ -230,7 +230,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     if (config.migrationsRun) await runPendingMigrations(dataSource, config.database, config.databaseTimeouts.connectMs);
 
     const signingKey = loadSigningKey({ pem: config.signingKeyPem, file: config.signingKeyFile });
-    const events = new AuditEventRepository(dataSource);
+    // SQLite is synchronous: assessments, counts and stats read through their own processes (an
+    // in-memory database cannot be shared with one, so it stays on this thread).
+    const reader =
+      config.database.dialect === 'sqlite' && config.database.location !== ':memory:'
+        ? new SqliteReader({ file: config.database.location, timeoutMs: config.databaseTimeouts.statementMs })
+        : undefined;
+    if (reader) cleanup.unshift(() => reader.close());
+    const events = new AuditEventRepository(dataSource, reader);
     const checkpoints = new CheckpointService(dataSource, signingKey);
     await checkpoints.registerKey();
     // Verification trusts configured keys only, never whatever is in signing_key (ADR 0018).
@@ -277,13 +284,6 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const { denialEventsPerWindow: eventsPerWindow, denialWindowSeconds: windowSeconds } = config.rateLimits;
     const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);
     cleanup.unshift(() => denials.close());
-    // SQLite is synchronous: assessments read through their own processes (an in-memory database
-    // cannot be shared with one, so it stays on this thread).
-    const reader =
-      config.database.dialect === 'sqlite' && config.database.location !== ':memory:'
-        ? new SqliteReader({ file: config.database.location, timeoutMs: config.databaseTimeouts.statementMs })
-        : undefined;
-    if (reader) cleanup.unshift(() => reader.close());
     const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource, reader), catalog, cache, ingest, events });
     const services: Services = {
       ingest,

@@ -4,6 +4,7 @@ import { type Sql, sql } from '../compliance/rule-sql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
+import type { SqliteReader } from '../database/sqlite-reader';
 import {
   type ActorType,
   type AuditEventRecord,
@@ -70,7 +71,22 @@ export function decodeCursor(cursor: string): number {
 
 /** Reads of audit events. Every method takes the tenant first: no query exists without it. */
 export class AuditEventRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** `reader`: on SQLite, aggregates over many rows (counts, stats) run outside the event loop. */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly reader?: SqliteReader,
+  ) {}
+
+  /** An aggregate read: through the SQLite reader when there is one, else on the connection. */
+  private async aggregate<T>(text: string, params: unknown[]): Promise<T[]> {
+    if (this.reader) return (await this.reader.read([{ text, params }]))[0] as T[];
+    return this.dataSource.query(text, params);
+  }
+
+  private aggregateOf<T>(qb: SelectQueryBuilder<object>): Promise<T[]> {
+    const [text, params] = qb.getQueryAndParameters();
+    return this.aggregate<T>(text, params);
+  }
 
   private get sqlite(): boolean {
     return this.dataSource.options.type === 'better-sqlite3';
@@ -145,7 +161,7 @@ export class AuditEventRepository {
   }
 
   async count(tenantId: string, filter?: EventQuery): Promise<number> {
-    const row = await this.filtered(tenantId, filter).select('COUNT(*)', 'n').getRawOne<{ n: unknown }>();
+    const [row] = await this.aggregateOf<{ n: unknown }>(this.filtered(tenantId, filter).select('COUNT(*)', 'n'));
     return toNumber(row?.n ?? 0);
   }
 
@@ -163,7 +179,7 @@ export class AuditEventRepository {
     const qb = this.filtered(tenantId, filter).select(expr[groupBy], 'k').addSelect('COUNT(*)', 'n').groupBy(expr[groupBy]);
     if (groupBy === AuditEventGroupBy.DAY) qb.orderBy('k', 'ASC');
     else qb.orderBy('n', 'DESC').addOrderBy('k', 'ASC');
-    const rows = await qb.limit(limit).getRawMany<{ k: unknown; n: unknown }>();
+    const rows = await this.aggregateOf<{ k: unknown; n: unknown }>(qb.limit(limit));
     const key = (k: unknown): string => {
       if (groupBy === AuditEventGroupBy.SEVERITY) return SEVERITY_ORDER[toNumber(k)];
       if (groupBy === AuditEventGroupBy.CLASSIFICATION) return CLASSIFICATION_ORDER[toNumber(k)];
@@ -214,7 +230,7 @@ export class AuditEventRepository {
 
   async countWhere(tenantId: string, condition: Sql): Promise<number> {
     const query = sql`SELECT COUNT(*) AS n FROM audit_event e WHERE e.tenant_id = ${{ text: '?', params: [tenantId] }} AND (${condition})`;
-    const [row]: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    const [row] = await this.aggregate<Record<string, unknown>>(query.text, query.params);
     return toNumber(row?.n ?? 0);
   }
 
