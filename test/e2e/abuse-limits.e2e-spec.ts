@@ -1,5 +1,5 @@
 import { getIntrospectionQuery } from 'graphql';
-import { HEALTH_P99_MS, type ProbeResult, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, HEALTH_P99_MS, type ProbeResult, whileProbing } from '../helpers/health-probe';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 
 /**
@@ -51,6 +51,7 @@ describe('abuse: GraphQL limits refuse costly operations before they run', () =>
   const responsive = (probe: ProbeResult) => {
     expect(probe.failures).toBe(0);
     expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
+    expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   };
 
   it('refuses 20 aliased controls × evidence(first: 500) from a VIEWER with QUERY_TOO_COMPLEX', async () => {
