@@ -225,6 +225,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     throw wrapped;
   }
   const cleanup: (() => Promise<unknown>)[] = [() => dataSource.destroy()];
+  // Set when close() starts; steps that wait (background reports) take what is left of it.
+  let shutdownDeadline = Number.POSITIVE_INFINITY;
   try {
     await checkSqlMode(dataSource);
     if (config.migrationsRun) await runPendingMigrations(dataSource, config.database, config.databaseTimeouts.connectMs);
@@ -322,7 +324,9 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const reportService = services.reports.service;
     await reportService.start();
     cleanup.unshift(async () => reportService.stop());
-    cleanup.unshift(() => reportService.drain(config.shutdownTimeoutMs));
+    // Gets what is left of SHUTDOWN_TIMEOUT_SECONDS (less a second to mark the rest FAILED), so the
+    // time box around it never abandons the marking.
+    cleanup.unshift(() => reportService.drain(Math.max(0, Math.min(config.shutdownTimeoutMs, shutdownDeadline - Date.now() - 1000))));
 
     const apollo = new ApolloServer<RequestContext>({
       schema: await buildAppSchema(),
@@ -421,6 +425,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         // of it, and each later step gets what is left (at least a moment) and is abandoned after that.
         closing ??= (async () => {
           const deadline = Date.now() + config.shutdownTimeoutMs;
+          shutdownDeadline = deadline;
           if (timer) clearInterval(timer);
           stopping.abort(); // long verifications end now instead of holding the shutdown
           await http.close(config.shutdownTimeoutMs - Math.min(5000, Math.floor(config.shutdownTimeoutMs / 5)));

@@ -3,6 +3,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { escape } from 'mysql2';
 import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors/app-error';
+import { faultHttp } from '../errors/database-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, placeholders, toNumber, toSqlDateTime } from '../database/sql-format';
 import {
@@ -67,7 +68,10 @@ const keysOf = (events: PreparedEvent[]): string[] => [
 ];
 
 const chainBusy = () =>
-  new AppError(ErrorCode.CHAIN_BUSY, 'The tenant chain stayed locked too long; nothing was recorded. Retry the same request.');
+  // faultHttp: 503 with Retry-After, as for every other retryable database fault.
+  new AppError(ErrorCode.CHAIN_BUSY, 'The tenant chain stayed locked too long; nothing was recorded. Retry the same request.', {
+    http: faultHttp(ErrorCode.CHAIN_BUSY),
+  });
 
 const result = (plan: AppendPlan) => ({ receipts: plan.receipts, head: plan.head, written: plan.eventRows.length });
 

@@ -40,7 +40,7 @@ db.function('regexp', { deterministic: true }, (pattern, value) => {
 const read = db.transaction((statements) => statements.map((s) => db.prepare(s.text).all(...s.params)));
 process.on('message', (m) => {
   try { process.send({ id: m.id, results: read(m.statements) }); }
-  catch (e) { process.send({ id: m.id, error: String(e && e.message || e) }); }
+  catch (e) { process.send({ id: m.id, error: String(e && e.message || e), code: e && typeof e.code === 'string' ? e.code : undefined }); }
 });
 process.on('disconnect', () => process.exit(0));
 process.send({ ready: true });
@@ -72,18 +72,23 @@ class ReaderProcess {
     let stderr = '';
     this.child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
     this.ready = new Promise((resolve, reject) => {
-      this.child.on('message', (message: { ready?: boolean; id?: number; results?: Rows[]; error?: string }) => {
+      this.child.on('message', (message: { ready?: boolean; id?: number; results?: Rows[]; error?: string; code?: string }) => {
         if (message.ready) return resolve();
         const current = this.current;
         if (!current || current.id !== message.id) return;
         this.current = null;
         clearTimeout(current.timer);
-        if (message.error !== undefined) current.job.reject(new Error(`SQLite read failed: ${message.error}`));
+        // The driver's code (SQLITE_BUSY, SQLITE_IOERR…) travels along, so the fault keeps its coded answer.
+        if (message.error !== undefined)
+          current.job.reject(Object.assign(new Error(`SQLite read failed: ${message.error}`), { code: message.code }));
         else current.job.resolve(message.results!);
       });
       this.child.once('exit', (code, signal) => {
         this.dead = true;
-        const error = new Error(`the SQLite reader exited (${signal ?? code}): ${stderr.trim()}`);
+        // A reader that dies under a read is the database being unavailable to it, not a bug of the request.
+        const error = Object.assign(new Error(`the SQLite reader exited (${signal ?? code}): ${stderr.trim()}`), {
+          code: 'SQLITE_CANTOPEN',
+        });
         reject(error);
         const current = this.current;
         this.current = null;

@@ -18,7 +18,8 @@ export class AppError extends GraphQLError {
   constructor(code: ErrorCode, message: string, details: { problems?: Problem[]; [key: string]: unknown } = {}) {
     const status = HTTP_STATUS[code];
     super(message, {
-      extensions: { code, ...details, ...(status ? { http: { status } } : {}) },
+      // A caller's own `http` (status and headers, e.g. Retry-After) wins over the plain status.
+      extensions: { code, ...(status ? { http: { status } } : {}), ...details },
     });
     this.code = code;
     this.name = 'AppError';

@@ -1,6 +1,6 @@
 import { QueryFailedError } from 'typeorm';
 import { AppError } from './app-error';
-import { databaseFaultOf, toDatabaseAppError } from './database-error';
+import { databaseFaultOf, faultHttp, toDatabaseAppError } from './database-error';
 import { ErrorCode } from './error-code';
 
 const driver = (fields: Record<string, unknown>, message = 'driver said no') => Object.assign(new Error(message), fields);
@@ -44,6 +44,13 @@ describe('databaseFaultOf', () => {
     const original = result.errors?.[0].originalError;
     expect(original?.name).toBe('NonErrorThrown');
     expect(databaseFaultOf(original)?.code).toBe(ErrorCode.STORAGE_FULL);
+  });
+
+  it('keeps the Retry-After a caller gives an AppError (CHAIN_BUSY from the chain store)', () => {
+    const busy = new AppError(ErrorCode.CHAIN_BUSY, 'locked', { http: faultHttp(ErrorCode.CHAIN_BUSY) });
+    const http = busy.extensions.http as ReturnType<typeof faultHttp>;
+    expect(http.status).toBe(503);
+    expect(http.headers.get('retry-after')).toBeTruthy();
   });
 
   it('maps InnoDB "Got error 28" (ENOSPC) to STORAGE_FULL', () => {
