@@ -341,22 +341,28 @@ export class ReportService {
       await atomically(this.deps.dataSource, [
         ...chunkStatements(ready.id, content.file),
         {
-          text: "UPDATE report SET status = 'READY', progress = 100, size_bytes = ?, sha256 = ?, head_sequence = ? WHERE id = ? AND status = 'PENDING'",
+          text: "UPDATE report SET size_bytes = ?, sha256 = ?, head_sequence = ?, progress = 100 WHERE id = ? AND status = 'PENDING'",
           params: [ready.sizeBytes, ready.sha256, ready.headSequence, ready.id],
         },
       ]);
-      // Another node may have given it up as abandoned meanwhile: then its file is not kept.
-      const [row]: { status: string }[] = await this.deps.dataSource.query('SELECT status FROM report WHERE id = ?', [ready.id]);
-      if (row?.status !== 'READY') {
+      const status = async () =>
+        (await this.deps.dataSource.query<{ status: string }[]>('SELECT status FROM report WHERE id = ?', [ready.id]))[0]?.status;
+      const discard = async (why: string) => {
         await this.deps.dataSource.query('DELETE FROM report_chunk WHERE report_id = ?', [ready.id]);
-        throw new Error('the report was marked FAILED while it was being generated');
-      }
+        throw new Error(why);
+      };
+      // Another node may have given it up as abandoned meanwhile: then its file is not kept.
+      if ((await status()) !== 'PENDING') await discard('the report was marked FAILED while it was being generated');
       try {
         await this.record(by, GENERATED_ACTION, ready, new Date());
       } catch (error) {
         await this.deps.dataSource.query('DELETE FROM report_chunk WHERE report_id = ?', [ready.id]);
         throw error;
       }
+      // READY only once the chain holds the generation: a download is checked against that event,
+      // so a client that saw READY earlier would have been answered REPORT_DAMAGED.
+      await this.deps.dataSource.query("UPDATE report SET status = 'READY' WHERE id = ? AND status = 'PENDING'", [ready.id]);
+      if ((await status()) !== 'READY') await discard('the report was marked FAILED while it was being generated');
     } catch (error) {
       await writes.catch(() => undefined);
       const message = error instanceof Error ? error.message : String(error);
