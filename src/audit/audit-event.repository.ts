@@ -71,21 +71,24 @@ export function decodeCursor(cursor: string): number {
 
 /** Reads of audit events. Every method takes the tenant first: no query exists without it. */
 export class AuditEventRepository {
-  /** `reader`: on SQLite, aggregates over many rows (counts, stats) run outside the event loop. */
+  /**
+   * `reader`: on SQLite, every read that may walk many rows (pages under a filter or a control's
+   * evidence condition, counts, stats) runs outside the event loop.
+   */
   constructor(
     private readonly dataSource: DataSource,
     private readonly reader?: SqliteReader,
   ) {}
 
-  /** An aggregate read: through the SQLite reader when there is one, else on the connection. */
-  private async aggregate<T>(text: string, params: unknown[]): Promise<T[]> {
+  /** A read that may walk many rows: through the SQLite reader when there is one, else on the connection. */
+  private async scan<T>(text: string, params: unknown[]): Promise<T[]> {
     if (this.reader) return (await this.reader.read([{ text, params }]))[0] as T[];
     return this.dataSource.query(text, params);
   }
 
-  private aggregateOf<T>(qb: SelectQueryBuilder<object>): Promise<T[]> {
+  private scanOf<T>(qb: SelectQueryBuilder<object>): Promise<T[]> {
     const [text, params] = qb.getQueryAndParameters();
-    return this.aggregate<T>(text, params);
+    return this.scan<T>(text, params);
   }
 
   private get sqlite(): boolean {
@@ -153,15 +156,12 @@ export class AuditEventRepository {
       const sequence = decodeCursor(after);
       qb.andWhere(order === SortOrder.DESC ? 'e.sequence < :afterSequence' : 'e.sequence > :afterSequence', { afterSequence: sequence });
     }
-    const rows = await qb
-      .orderBy('e.sequence', order)
-      .limit(first + 1)
-      .getRawMany();
+    const rows = await this.scanOf<Record<string, unknown>>(qb.orderBy('e.sequence', order).limit(first + 1));
     return { events: rows.slice(0, first).map(mapEventRow), hasNextPage: rows.length > first };
   }
 
   async count(tenantId: string, filter?: EventQuery): Promise<number> {
-    const [row] = await this.aggregateOf<{ n: unknown }>(this.filtered(tenantId, filter).select('COUNT(*)', 'n'));
+    const [row] = await this.scanOf<{ n: unknown }>(this.filtered(tenantId, filter).select('COUNT(*)', 'n'));
     return toNumber(row?.n ?? 0);
   }
 
@@ -179,7 +179,7 @@ export class AuditEventRepository {
     const qb = this.filtered(tenantId, filter).select(expr[groupBy], 'k').addSelect('COUNT(*)', 'n').groupBy(expr[groupBy]);
     if (groupBy === AuditEventGroupBy.DAY) qb.orderBy('k', 'ASC');
     else qb.orderBy('n', 'DESC').addOrderBy('k', 'ASC');
-    const rows = await this.aggregateOf<{ k: unknown; n: unknown }>(qb.limit(limit));
+    const rows = await this.scanOf<{ k: unknown; n: unknown }>(qb.limit(limit));
     const key = (k: unknown): string => {
       if (groupBy === AuditEventGroupBy.SEVERITY) return SEVERITY_ORDER[toNumber(k)];
       if (groupBy === AuditEventGroupBy.CLASSIFICATION) return CLASSIFICATION_ORDER[toNumber(k)];
@@ -224,13 +224,13 @@ export class AuditEventRepository {
     const query = sql`SELECT ${COLUMNS.join(', ')} FROM audit_event e WHERE e.tenant_id = ${{ text: '?', params: [tenantId] }} AND (${condition})${
       cursor === null ? '' : sql` AND e.sequence < ${{ text: '?', params: [cursor] }}`
     } ORDER BY e.sequence DESC LIMIT ${first + 1}`;
-    const rows: Record<string, unknown>[] = await this.dataSource.query(query.text, query.params);
+    const rows = await this.scan<Record<string, unknown>>(query.text, query.params);
     return { events: rows.slice(0, first).map(mapEventRow), hasNextPage: rows.length > first };
   }
 
   async countWhere(tenantId: string, condition: Sql): Promise<number> {
     const query = sql`SELECT COUNT(*) AS n FROM audit_event e WHERE e.tenant_id = ${{ text: '?', params: [tenantId] }} AND (${condition})`;
-    const [row] = await this.aggregate<Record<string, unknown>>(query.text, query.params);
+    const [row] = await this.scan<Record<string, unknown>>(query.text, query.params);
     return toNumber(row?.n ?? 0);
   }
 
