@@ -1,7 +1,8 @@
-import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Cache } from '../cache/cache';
 import { toNumber } from '../database/sql-format';
+import { databaseWriteState } from '../database/write-state';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { type AuditEventRepository, type EventLabels, mapEventRow, type StoredEvent } from './audit-event.repository';
@@ -96,41 +97,6 @@ const PAGE_SQL = `SELECT ${EVENT_COLUMNS.filter((c) => c !== 'payload_hash').joi
 const SIGNATURE_SLICE = 100;
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Tells apart this process's SQLite connection from another's: their change counters are unrelated. */
-const PROCESS_INSTANCE = randomUUID();
-
-/** Whether a MySQL-protocol server is MariaDB, asked once per data source. */
-const IS_MARIADB = new WeakMap<DataSource, Promise<boolean>>();
-
-/**
- * A value that changes whenever anything is written to the chain's tables, or null when the
- * database cannot tell (then nothing is cached). SQLite: the connection's change counter plus
- * `data_version` (bumped by writes from other connections). MariaDB: the tables' UPDATE_TIME
- * (whole seconds), usable only once the current second is past every one of them, so that a write
- * later in the same second cannot go unseen. Other MySQL servers cache those times: no caching.
- */
-export async function databaseWriteState(dataSource: DataSource): Promise<string | null> {
-  if (dataSource.options.type === 'better-sqlite3') {
-    const [changes] = await dataSource.query<{ n: unknown }[]>('SELECT total_changes() AS n');
-    const [version] = await dataSource.query<{ data_version: unknown }[]>('PRAGMA data_version');
-    return `sqlite:${PROCESS_INSTANCE}:${String(version?.data_version)}:${String(changes?.n)}`;
-  }
-  let mariadb = IS_MARIADB.get(dataSource);
-  if (!mariadb) {
-    mariadb = dataSource.query<{ v: string }[]>('SELECT VERSION() AS v').then(([server]) => /mariadb/i.test(server?.v ?? ''));
-    IS_MARIADB.set(dataSource, mariadb);
-  }
-  if (!(await mariadb)) return null;
-  const rows = await dataSource.query<{ name: string; updated: unknown; now: unknown }[]>(
-    "SELECT TABLE_NAME AS name, UNIX_TIMESTAMP(UPDATE_TIME) AS updated, UNIX_TIMESTAMP() AS now FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME IN ('audit_event', 'audit_event_label', 'checkpoint', 'chain_head') ORDER BY TABLE_NAME",
-  );
-  if (rows.length !== 4) return null;
-  const now = Math.floor(Number(rows[0].now));
-  const times = rows.map((r) => (r.updated === null ? null : Math.floor(Number(r.updated))));
-  if (times.some((t) => t !== null && t >= now)) return null;
-  return `mariadb:${times.map((t) => t ?? '-').join(':')}`;
-}
 
 interface Cached {
   result: ChainVerification;

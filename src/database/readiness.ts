@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { toSqlDateTime } from './sql-format';
+import { countOutsideChain } from './write-state';
 
 /** /readyz answers within this, whatever the database does. */
 export const READINESS_TIMEOUT_MS = 1000;
@@ -54,9 +55,13 @@ function sqliteProbe(dataSource: DataSource, nodeId: string, now: string): boole
   const busy = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('busy_timeout = 100');
   try {
-    db.prepare(
-      'INSERT INTO readiness_probe (node_id, checked_at) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET checked_at = excluded.checked_at',
-    ).run(nodeId, now);
+    const { changes } = db
+      .prepare(
+        'INSERT INTO readiness_probe (node_id, checked_at) VALUES (?, ?) ON CONFLICT (node_id) DO UPDATE SET checked_at = excluded.checked_at',
+      )
+      .run(nodeId, now);
+    // Not a write to the chain: it must not make the verification cache miss (probed every few seconds).
+    countOutsideChain(db, changes);
   } finally {
     db.pragma(`busy_timeout = ${busy}`);
   }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
-import { ChainVerifier, databaseWriteState } from '../../src/audit/chain-verifier';
+import { ChainVerifier } from '../../src/audit/chain-verifier';
+import { databaseWriteState } from '../../src/database/write-state';
 import { keyIdOf } from '../../src/audit/signing-key';
 import { toSqlDateTime } from '../../src/database/sql-format';
 
@@ -244,6 +245,17 @@ describe('verification cache: under the chain head and the database write state'
     } finally {
       reads.restore();
     }
+  });
+
+  it('stays cached across /readyz probes, which write but not to the chain', async () => {
+    await settled(env);
+    const readyz = () => fetch(env.url.replace('/graphql', '/readyz')).then((res) => res.status);
+    expect(await verify(env)).toMatchObject({ valid: true });
+    expect(await verify(env)).toMatchObject({ cached: true });
+    expect(await readyz()).toBe(200);
+    expect(await readyz()).toBe(200);
+    await settled(env);
+    expect(await verify(env)).toMatchObject({ valid: true, cached: true });
   });
 
   it('lets identical verifications running at once share one re-hash', async () => {
