@@ -287,15 +287,16 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);
     cleanup.unshift(() => denials.close());
     const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource, reader), catalog, cache, ingest, events });
+    const verifier = new ChainVerifier(dataSource, events, checkpoints, {
+      trustedKeys,
+      cache,
+      cacheTtlMs: config.verifyCacheTtlMs,
+      signal: stopping.signal,
+    });
     const services: Services = {
       ingest,
       events,
-      verifier: new ChainVerifier(dataSource, events, checkpoints, {
-        trustedKeys,
-        cache,
-        cacheTtlMs: config.verifyCacheTtlMs,
-        signal: stopping.signal,
-      }),
+      verifier,
       checkpoints,
       apiKeys,
       limits: config.limits,
@@ -308,6 +309,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           builder: new ReportBuilder({ events, compliance, checkpoints }),
           plugins,
           ingest,
+          verifier,
           signingKey,
           templates: loadDefaultTemplates(),
           tenantTemplates,

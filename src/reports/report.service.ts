@@ -4,6 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
 import { atomically, type Statement } from '../database/atomically';
 import { Classification, Severity } from '../audit/audit-event.model';
+import type { ChainVerifier } from '../audit/chain-verifier';
 import type { IngestService } from '../audit/ingest.service';
 import type { SigningKey } from '../audit/signing-key';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
@@ -165,6 +166,8 @@ export class ReportService {
       builder: ReportBuilder;
       plugins: PluginRegistry;
       ingest: IngestService;
+      /** Checks the `datapunk.report.generated` event a download is checked against. */
+      verifier: ChainVerifier;
       signingKey: SigningKey;
       templates: Map<ReportType, ReportTemplate>;
       tenantTemplates: TemplateService;
@@ -521,21 +524,30 @@ export class ReportService {
 
   /**
    * The size and SHA-256 the chain recorded for a report, from its `datapunk.report.generated`
-   * event (chain-verified: editing it breaks the chain), or null when the chain has none.
+   * event, or why that cannot be relied on: no such event, or one whose row no longer hashes to
+   * its stored hash or does not link to the events on either side of it (an edit of the event's
+   * metadata, with or without its hash, would have to rewrite the rest of the chain too).
    */
-  private async recorded(report: StoredReport): Promise<{ sizeBytes: number; sha256: string } | null> {
-    const [event]: { metadata: unknown }[] = await this.deps.dataSource.query(
-      "SELECT metadata FROM audit_event WHERE tenant_id = ? AND resource_type = 'report' AND resource_id = ? AND action = ? ORDER BY sequence LIMIT 1",
+  private async recorded(report: StoredReport): Promise<{ sizeBytes: number; sha256: string } | string> {
+    const [event]: { sequence: unknown; metadata: unknown }[] = await this.deps.dataSource.query(
+      "SELECT sequence, metadata FROM audit_event WHERE tenant_id = ? AND resource_type = 'report' AND resource_id = ? AND action = ? ORDER BY sequence LIMIT 1",
       [report.tenantId, report.id, GENERATED_ACTION],
     );
-    if (!event || typeof event.metadata !== 'string') return null;
-    try {
-      const metadata = JSON.parse(event.metadata) as { sizeBytes?: unknown; sha256?: unknown };
-      const { sizeBytes, sha256 } = metadata;
-      return typeof sizeBytes === 'number' && typeof sha256 === 'string' ? { sizeBytes, sha256 } : null;
-    } catch {
-      return null;
+    if (!event) return `report ${report.id} has no ${GENERATED_ACTION} event in the chain`;
+    const sequence = toNumber(event.sequence);
+    const check = await this.deps.verifier.verify(report.tenantId, sequence, sequence + 1);
+    if (!check.valid) {
+      const failure = check.firstFailure;
+      return `the ${GENERATED_ACTION} event of report ${report.id} (sequence ${sequence}) fails verification: ${failure?.reason} at ${failure?.sequence}: ${failure?.message}`;
     }
+    try {
+      const metadata = JSON.parse(String(event.metadata)) as { sizeBytes?: unknown; sha256?: unknown };
+      const { sizeBytes, sha256 } = metadata;
+      if (typeof sizeBytes === 'number' && typeof sha256 === 'string') return { sizeBytes, sha256 };
+    } catch {
+      // reported below
+    }
+    return `the ${GENERATED_ACTION} event of report ${report.id} carries no size and SHA-256`;
   }
 
   /**
@@ -553,7 +565,7 @@ export class ReportService {
       );
     };
     const recorded = await this.recorded(report);
-    if (!recorded) throw damaged(`report ${report.id} has no ${GENERATED_ACTION} event with its size and SHA-256 in the chain`);
+    if (typeof recorded === 'string') throw damaged(recorded);
     if (recorded.sha256 !== report.sha256 || recorded.sizeBytes !== report.sizeBytes) {
       throw damaged(
         `report ${report.id} is stored as ${report.sizeBytes} bytes, ${report.sha256}; the chain recorded ${recorded.sizeBytes} bytes, ${recorded.sha256}`,

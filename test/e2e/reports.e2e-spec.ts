@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { parse as parseCsv } from 'csv-parse/sync';
 import mammoth from 'mammoth';
 import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
+import { mapEventRow } from '../../src/audit/audit-event.repository';
+import { canonicalEvent, storedFragments } from '../../src/audit/event-canonical';
+import { linkHash, sha256Hex } from '../../src/audit/hashing';
 
 const GENERATE = `mutation G($input: GenerateReportInput!) {
   generateReport(input: $input) { id status type format fileName mimeType sizeBytes sha256 headSequence progress downloadUrl contentBase64 createdBy }
@@ -239,6 +242,61 @@ describe('reports', () => {
       [TENANT, report.id],
     );
     expect(JSON.parse(event.metadata)).toMatchObject({ sha256: report.sha256, sizeBytes: report.sizeBytes });
+  });
+
+  it('refuses a file forged together with its rows and its chain event, rehashed or not: the event must still verify (500 REPORT_DAMAGED)', async () => {
+    const report = (await generate({ type: 'AUDIT_TRAIL', format: 'csv' })).body.data!.generateReport;
+    // An event after it, so that the generation event has a successor whose link names it.
+    await env.app.services.ingest.record(TENANT, [eventInput()] as never);
+    const forged = Buffer.from('\uFEFFreport,,Forged,,0\r\nfield,value\r\n', 'utf8');
+    const forgedSha = createHash('sha256').update(forged).digest('hex');
+    const [original] = await env.sql<Record<string, unknown>>(
+      "SELECT * FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.generated' AND resource_id = ?",
+      [TENANT, report.id],
+    );
+    const metadata = { ...JSON.parse(String(original.metadata)), sizeBytes: forged.length, sha256: forgedSha };
+    const [chunk] = await env.sql<{ data: Buffer | Uint8Array }>('SELECT data FROM report_chunk WHERE report_id = ? AND part = 0', [
+      report.id,
+    ]);
+    await env.sql('DELETE FROM report_chunk WHERE report_id = ?', [report.id]);
+    await env.sql('INSERT INTO report_chunk (report_id, part, data) VALUES (?, 0, ?)', [report.id, forged]);
+    await env.sql('UPDATE report SET size_bytes = ?, sha256 = ? WHERE id = ?', [forged.length, forgedSha, report.id]);
+    const refused = async () => {
+      const res = await fetch(new URL(report.downloadUrl, env.url));
+      expect(res.status).toBe(500);
+      expect(((await res.json()) as any).errors[0].extensions.code).toBe('REPORT_DAMAGED');
+    };
+    try {
+      // The metadata alone: the event no longer hashes to its stored hash.
+      await env.sql('UPDATE audit_event SET metadata = ? WHERE id = ?', [JSON.stringify(metadata), original.id]);
+      await refused();
+      // Its hash and chain hash recomputed too: the next event's link no longer matches.
+      const event = mapEventRow({ ...original, metadata: JSON.stringify(metadata) });
+      const labels = (await env.app.services.events.labelsFor(TENANT, [event.id])).get(event.id)!;
+      const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
+      const hash = sha256Hex(canonicalEvent(storedFragments({ ...rest, ...labels }), event));
+      const [previous] = await env.sql<{ chain_hash: string }>('SELECT chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = ?', [
+        TENANT,
+        event.sequence - 1,
+      ]);
+      await env.sql('UPDATE audit_event SET hash = ?, chain_hash = ? WHERE id = ?', [
+        hash,
+        linkHash(previous.chain_hash, hash),
+        original.id,
+      ]);
+      await refused();
+    } finally {
+      await env.sql('UPDATE audit_event SET metadata = ?, hash = ?, chain_hash = ? WHERE id = ?', [
+        original.metadata,
+        original.hash,
+        original.chain_hash,
+        original.id,
+      ]);
+      await env.sql('DELETE FROM report_chunk WHERE report_id = ?', [report.id]);
+      await env.sql('INSERT INTO report_chunk (report_id, part, data) VALUES (?, 0, ?)', [report.id, Buffer.from(chunk.data)]);
+      await env.sql('UPDATE report SET size_bytes = ?, sha256 = ? WHERE id = ?', [report.sizeBytes, report.sha256, report.id]);
+    }
+    expect((await fetchUrl(report.downloadUrl)).status).toBe(200);
   });
 
   it("withdraws a key's download URLs when the key is revoked, and answers 404 to a malformed URL", async () => {
