@@ -306,7 +306,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       reports: {
         service: new ReportService({
           dataSource,
-          builder: new ReportBuilder({ events, compliance, checkpoints }),
+          builder: new ReportBuilder({ events, compliance, checkpoints, trustedKeys }),
           plugins,
           ingest,
           verifier,

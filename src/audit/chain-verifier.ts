@@ -145,14 +145,17 @@ export class ChainVerifier {
     );
     const headSequence = heads.length ? toNumber(heads[0].sequence) : 0;
     const headChainHash = heads.length ? String(heads[0].chain_hash) : GENESIS_CHAIN_HASH;
-    const latestCheckpoint = await this.checkpoints.latest(tenantId);
+    // The newest of any key bounds the range (a checkpoint past the stored events is a truncation);
+    // the one reported is the newest a trusted key signed, with a signature that verifies.
+    const newest = await this.checkpoints.latest(tenantId);
+    const keys = [...(options.trustedKeys ?? this.options.trustedKeys)];
+    const latestCheckpoint = newest && (await this.checkpoints.latestTrusted(tenantId, keys));
     const fromSequence = Math.max(1, from ?? 1);
     const external = (options.externalCheckpoints ?? []).filter((c) => c.tenantId === tenantId);
     // Rows stored past the head are checked too: rewinding chain_head must not hide an edited row.
     const maxStored = await this.events.maxSequence(tenantId);
-    const maxKnown = Math.max(headSequence, maxStored, latestCheckpoint?.sequence ?? 0, ...external.map((c) => c.sequence));
+    const maxKnown = Math.max(headSequence, maxStored, newest?.sequence ?? 0, ...external.map((c) => c.sequence));
     const toSequence = Math.min(to ?? maxKnown, maxKnown);
-    const keys = [...(options.trustedKeys ?? this.options.trustedKeys)];
 
     const cacheKey =
       written === null
@@ -165,7 +168,7 @@ export class ChainVerifier {
             headSequence,
             headChainHash,
             maxStored,
-            latestCheckpoint ? sha256Hex(JSON.stringify(latestCheckpoint)) : '-',
+            newest ? sha256Hex(JSON.stringify(newest)) : '-',
             trustFingerprint(keys),
             written,
           ].join(':');
@@ -238,52 +241,64 @@ export class ChainVerifier {
     const verifiedAt = new Date().toISOString();
     const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, verifiedAt, cached: false };
 
-    const checkpoints = [
-      ...(await this.checkpoints.list(tenantId, 100_000, fromSequence, toSequence)),
-      ...external.filter((c) => c.sequence >= fromSequence && c.sequence <= toSequence),
-    ];
-    const bySequence = new Map<number, Checkpoint[]>();
-    for (const c of checkpoints) bySequence.set(c.sequence, [...(bySequence.get(c.sequence) ?? []), c]);
-
     let checkedCount = 0;
     let checkpointsChecked = 0;
     let untrustedCheckpoints = 0;
+    // A bad signature does not stop the walk: an earlier changed event is the first failure.
+    let signatureFailure: ChainFailure | null = null;
     const fail = (sequence: number, reason: ChainFailureReason, message: string): ChainVerification => ({
       ...base,
       valid: false,
       checkedCount,
       checkpointsChecked,
       untrustedCheckpoints,
-      firstFailure: { sequence, reason, message },
+      firstFailure: signatureFailure && signatureFailure.sequence <= sequence ? signatureFailure : { sequence, reason, message },
     });
 
     // Only the trusted keys' own material verifies: a key id is a hash of its key, so none can be borrowed.
     const trusted = new Map<string, KeyObject>(scope.keys.map((k) => [k.id, createPublicKey(k.publicKeyPem)]));
-    let signatureFailure: { sequence: number; reason: ChainFailureReason; message: string } | null = null;
-    for (const [i, c] of checkpoints.entries()) {
-      if (i > 0 && i % SIGNATURE_SLICE === 0) {
-        await yieldToLoop();
-        this.checkAborted();
+    /**
+     * The checkpoints of one page's sequences, stored and external, signatures checked (yielding
+     * every SIGNATURE_SLICE). Read page by page with the events: however many a chain has, every
+     * one is checked and only one page's are held.
+     */
+    const checkpointsOf = async (first: number, last: number): Promise<Map<number, Checkpoint[]>> => {
+      const found = [
+        ...(await this.checkpoints.inRange(tenantId, first, last)),
+        ...external.filter((c) => c.sequence >= first && c.sequence <= last),
+      ];
+      const bySequence = new Map<number, Checkpoint[]>();
+      for (const [i, c] of found.entries()) {
+        if (i > 0 && i % SIGNATURE_SLICE === 0) {
+          await yieldToLoop();
+          this.checkAborted();
+        }
+        const same = bySequence.get(c.sequence);
+        if (same) same.push(c);
+        else bySequence.set(c.sequence, [c]);
+        const key = trusted.get(c.keyId);
+        if (!key) {
+          untrustedCheckpoints += 1;
+          signatureFailure ??= {
+            sequence: c.sequence,
+            reason: ChainFailureReason.UNKNOWN_SIGNING_KEY,
+            message: `checkpoint ${c.id} is signed by key ${c.keyId}, which this verifier does not trust`,
+          };
+        } else if (!verifySignature(key, checkpointMessage(c), c.signature)) {
+          signatureFailure ??= {
+            sequence: c.sequence,
+            reason: ChainFailureReason.CHECKPOINT_SIGNATURE_INVALID,
+            message: `checkpoint ${c.id} is not signed by key ${c.keyId}`,
+          };
+        }
       }
-      const key = trusted.get(c.keyId);
-      if (!key) {
-        untrustedCheckpoints += 1;
-        signatureFailure ??= {
-          sequence: c.sequence,
-          reason: ChainFailureReason.UNKNOWN_SIGNING_KEY,
-          message: `checkpoint ${c.id} is signed by key ${c.keyId}, which this verifier does not trust`,
-        };
-      } else if (!verifySignature(key, checkpointMessage(c), c.signature)) {
-        signatureFailure ??= {
-          sequence: c.sequence,
-          reason: ChainFailureReason.CHECKPOINT_SIGNATURE_INVALID,
-          message: `checkpoint ${c.id} is not signed by key ${c.keyId}`,
-        };
-      }
-    }
-    if (signatureFailure) return fail(signatureFailure.sequence, signatureFailure.reason, signatureFailure.message);
+      return bySequence;
+    };
 
-    const done = () => ({ ...base, valid: true, checkedCount, checkpointsChecked, untrustedCheckpoints, firstFailure: null });
+    const done = (): ChainVerification =>
+      signatureFailure
+        ? fail(signatureFailure.sequence, signatureFailure.reason, signatureFailure.message)
+        : { ...base, valid: true, checkedCount, checkpointsChecked, untrustedCheckpoints, firstFailure: null };
     // A range wholly past the newest known sequence holds nothing to check (and no event before it to link to).
     if (fromSequence > toSequence) return done();
 
@@ -306,6 +321,9 @@ export class ChainVerifier {
     const prefetch = this.dataSource.options.type !== 'better-sqlite3';
     let pending: ReturnType<typeof read> | null = start(expected);
     let since = performance.now();
+    // Checkpoints are read for the sequences each page covers, so every one is read exactly once.
+    let coveredTo = fromSequence - 1;
+    let bySequence = new Map<number, Checkpoint[]>();
 
     while (pending) {
       const { rows: page, labels } = await pending;
@@ -313,6 +331,10 @@ export class ChainVerifier {
       if (!page.length) break;
       const last = toNumber(page[page.length - 1].sequence);
       if (prefetch && last < toSequence) pending = start(last + 1);
+      // A short page is the last one: it covers the rest of the range.
+      const pageTo = page.length === this.page && last < toSequence ? last : toSequence;
+      bySequence = await checkpointsOf(coveredTo + 1, pageTo);
+      coveredTo = pageTo;
       for (const row of page) {
         if (performance.now() - since >= this.sliceMs) {
           await yieldToLoop();
@@ -363,6 +385,9 @@ export class ChainVerifier {
         previous = chainHash;
         checkedCount += 1;
         expected += 1;
+        // Every event up to a bad checkpoint checked out: it is the first failure, nothing later can come first.
+        const bad = signatureFailure as ChainFailure | null; // set by checkpointsOf, which TypeScript does not follow
+        if (bad && bad.sequence < expected) return fail(bad.sequence, bad.reason, bad.message);
       }
       if (!prefetch && expected <= toSequence && page.length === this.page) {
         // The next SQLite read blocks too: it starts a slice of its own.
@@ -373,8 +398,12 @@ export class ChainVerifier {
       }
     }
 
+    if (coveredTo < toSequence) {
+      bySequence = await checkpointsOf(coveredTo + 1, toSequence);
+      coveredTo = toSequence;
+    }
     if (expected <= toSequence) {
-      const signed = checkpoints.find((c) => c.sequence >= expected);
+      const signed = [...bySequence.values()].flat().find((c) => c.sequence >= expected);
       const why = signed
         ? `checkpoint ${signed.id} signed sequence ${signed.sequence}, but the newest stored event is ${expected - 1}`
         : `the chain head says ${headSequence}, but the newest stored event is ${expected - 1}`;

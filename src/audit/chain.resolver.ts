@@ -49,7 +49,7 @@ export class ChainVerification {
   toSequence!: number;
   @Field(() => GraphQLSafeInt, { description: 'Events whose hash and link were re-computed.' })
   checkedCount!: number;
-  @Field(() => Int, { description: 'Signed checkpoints in the range that were matched against the events.' })
+  @Field(() => Int, { description: 'Signed checkpoints in the range that were matched against the events (up to the first failure).' })
   checkpointsChecked!: number;
   @Field(() => GraphQLSafeInt)
   headSequence!: number;
@@ -57,7 +57,10 @@ export class ChainVerification {
   headChainHash!: string;
   @Field(() => ChainFailure, { nullable: true })
   firstFailure!: ChainFailure | null;
-  @Field(() => Checkpoint, { nullable: true })
+  @Field(() => Checkpoint, {
+    nullable: true,
+    description: 'The newest checkpoint a trusted key signed, its signature verified; never one of an unknown key.',
+  })
   latestCheckpoint!: Checkpoint | null;
   @Field(() => Int, {
     description:

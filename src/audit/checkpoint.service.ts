@@ -34,6 +34,9 @@ const mapCheckpoint = (r: Record<string, unknown>): Checkpoint => ({
   signature: String(r.signature),
 });
 
+/** Newest checkpoints of trusted keys looked at for the latest one whose signature verifies. */
+const LATEST_CANDIDATES = 20;
+
 /** Issues and reads signed checkpoints of tenant chains. */
 export class CheckpointService {
   constructor(
@@ -79,7 +82,10 @@ export class CheckpointService {
     );
     if (!heads.length || toNumber(heads[0].sequence) === 0) return null;
     const sequence = toNumber(heads[0].sequence);
-    const latest = await this.latest(tenantId);
+    // Only a checkpoint of this server's own key, signature checked, stands for the head: one someone
+    // wrote into the table must not stop the server from signing the head itself.
+    const own = { id: this.key.id, publicKeyPem: this.key.publicKeyPem, createdAt: new Date(0).toISOString() };
+    const latest = await this.latestTrusted(tenantId, [own]);
     if (latest && latest.sequence === sequence) return latest;
     const checkpoint: Checkpoint = {
       id: uuidv7(),
@@ -100,8 +106,12 @@ export class CheckpointService {
 
   /** Issues a checkpoint for every tenant whose chain moved since its last one. */
   async issueDue(): Promise<number> {
+    if (!this.key) return 0;
+    // Due against this key's own checkpoints: another key's at the head (a rotated-out key, or one
+    // written into the table) is not a checkpoint this server made.
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT h.tenant_id AS tenant_id FROM chain_head h WHERE h.sequence > COALESCE((SELECT MAX(c.sequence) FROM checkpoint c WHERE c.tenant_id = h.tenant_id), 0)',
+      'SELECT h.tenant_id AS tenant_id FROM chain_head h WHERE h.sequence > COALESCE((SELECT MAX(c.sequence) FROM checkpoint c WHERE c.tenant_id = h.tenant_id AND c.key_id = ?), 0)',
+      [this.key.id],
     );
     for (const row of rows) await this.issue(String(row.tenant_id));
     return rows.length;
@@ -121,6 +131,33 @@ export class CheckpointService {
       [tenantId, fromSequence, toSequence, limit],
     );
     return rows.map(mapCheckpoint);
+  }
+
+  /** Every checkpoint with a sequence in [fromSequence, toSequence], oldest first (no limit: callers read a page's range). */
+  async inRange(tenantId: string, fromSequence: number, toSequence: number): Promise<Checkpoint[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      'SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence, issued_at, id',
+      [tenantId, fromSequence, toSequence],
+    );
+    return rows.map(mapCheckpoint);
+  }
+
+  /**
+   * The newest checkpoint at or below `atOrBelow` that one of `trusted` signed, its signature
+   * checked; null when none of the newest few is (a checkpoint of an unknown key, or one whose
+   * signature fails, is never named as the latest: it proves nothing).
+   */
+  async latestTrusted(
+    tenantId: string,
+    trusted: readonly PublicSigningKey[],
+    atOrBelow = Number.MAX_SAFE_INTEGER,
+  ): Promise<Checkpoint | null> {
+    if (!trusted.length) return null;
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence <= ? AND key_id IN (${trusted.map(() => '?').join(', ')}) ORDER BY sequence DESC, issued_at DESC LIMIT ${LATEST_CANDIDATES}`,
+      [tenantId, atOrBelow, ...trusted.map((k) => k.id)],
+    );
+    return rows.map(mapCheckpoint).find((c) => this.signatureValid(c, trusted)) ?? null;
   }
 
   /**

@@ -1,6 +1,6 @@
 import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from '../audit/audit-event.types';
-import type { CheckpointService } from '../audit/checkpoint.service';
+import type { CheckpointService, PublicSigningKey } from '../audit/checkpoint.service';
 import { type Assessment, type ComplianceService } from '../compliance/compliance.service';
 import { ControlStatus } from '../compliance/assessment';
 import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';
@@ -22,6 +22,8 @@ export interface ReportDeps {
   events: AuditEventRepository;
   compliance: ComplianceService;
   checkpoints: CheckpointService;
+  /** The keys a checkpoint in the integrity stamp must be signed with (the verifier's). */
+  trustedKeys: readonly PublicSigningKey[];
 }
 
 const TITLES: Record<ReportType, string> = {
@@ -83,7 +85,7 @@ export class ReportBuilder {
       : await this.deps.compliance.queries.head(req.tenantId);
     const scope: EventQuery = { ...req.filter, occurredFrom: req.from, occurredTo: req.to, sequenceTo: head.sequence };
     // The latest checkpoint the stamped head covers (a newer one would name events the report does not count).
-    const [checkpoint] = await this.deps.checkpoints.list(req.tenantId, 1, 0, head.sequence);
+    const checkpoint = await this.deps.checkpoints.latestTrusted(req.tenantId, this.deps.trustedKeys, head.sequence);
     const framework = req.frameworkId ? this.deps.compliance.framework(req.frameworkId).framework : null;
 
     // Findings name their sample events by id, as auditEvent(id:) finds them.

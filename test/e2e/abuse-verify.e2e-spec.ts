@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
-import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
+import { createTestEnvironment, eventInput, RECORD, TEST_DIALECT, type TestEnvironment } from '../helpers/test-environment';
 import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
 import { ChainVerifier } from '../../src/audit/chain-verifier';
 import { databaseWriteState } from '../../src/database/write-state';
@@ -169,6 +169,75 @@ describe('abuse: a checkpoint signed by a key the attacker put into signing_key'
     await insertCheckpoint(env, generateKeyPairSync('ed25519'), false);
     expect(await verify(env)).toMatchObject({ valid: false, untrustedCheckpoints: 1, firstFailure: { reason: 'UNKNOWN_SIGNING_KEY' } });
   });
+
+  it("never names an untrusted checkpoint as the latest, and still signs a head someone else's checkpoint claims", async () => {
+    await env.sql(`DELETE FROM checkpoint WHERE ${TENANT}`);
+    const res = await env.gql(RECORD, { input: { events: [eventInput({ requestId: 'k-latest' })] } });
+    expect(res.body.errors).toBeUndefined();
+    const [head] = await env.sql<{ sequence: unknown }>(`SELECT sequence FROM chain_head WHERE ${TENANT}`);
+    const own = (await env.gql('mutation { createCheckpoint { id sequence keyId } }')).body.data!.createCheckpoint;
+    expect(own.sequence).toBe(Number(head.sequence));
+    // A newer-looking checkpoint of the attacker's key over the same head.
+    const forged = await insertCheckpoint(env, generateKeyPairSync('ed25519'), false);
+    const result = (await env.gql(VERIFY_ALL)).body.data!.verifyAuditChain;
+    expect(result).toMatchObject({ valid: false, untrustedCheckpoints: 1, latestCheckpoint: { id: own.id, keyId: own.keyId } });
+    // The attacker's checkpoint at the head does not stand in for the server's own.
+    await env.sql(`DELETE FROM checkpoint WHERE ${TENANT} AND id = ?`, [own.id]);
+    const again = (await env.gql('mutation { createCheckpoint { id sequence keyId } }')).body.data!.createCheckpoint;
+    expect(again).toMatchObject({ sequence: own.sequence, keyId: own.keyId });
+    expect(again.id).not.toBe(forged.id);
+    expect((await env.gql(VERIFY_ALL)).body.data!.verifyAuditChain.latestCheckpoint).toMatchObject({ id: again.id });
+    // The periodic signer does the same: a head covered only by a foreign key's checkpoint is due.
+    await env.sql(`DELETE FROM checkpoint WHERE ${TENANT} AND id = ?`, [again.id]);
+    expect(await env.app.services.checkpoints.issueDue()).toBeGreaterThanOrEqual(1);
+    const [signed] = await env.sql<{ n: unknown }>(`SELECT COUNT(*) AS n FROM checkpoint WHERE ${TENANT} AND key_id = ?`, [own.keyId]);
+    expect(Number(signed.n)).toBe(1);
+  });
+});
+
+describe('abuse: a checkpoint to catch hidden behind 100,000 others', () => {
+  const COPIES = 100_000;
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    await seed(env, 600);
+    // 100,000 genuine copies of the server's own checkpoint of the head: every signature verifies.
+    const own = await env.app.services.checkpoints.issue('default');
+    const copy = (id: string, from: string) =>
+      `INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature) SELECT ${id}, tenant_id, sequence, chain_hash, issued_at, key_id, signature FROM checkpoint, ${from} WHERE checkpoint.id = ?`;
+    await env.sql(
+      TEST_DIALECT === 'mariadb'
+        ? copy("CONCAT('copy-', seq)", `seq_1_to_${COPIES}`)
+        : `WITH RECURSIVE n(value) AS (SELECT 1 UNION ALL SELECT value + 1 FROM n WHERE value < ${COPIES}) ${copy("'copy-' || value", 'n')}`,
+      [own!.id],
+    );
+  }, 120_000);
+  afterAll(() => env.close());
+
+  it('checks every checkpoint, however many: an untrusted one below them all is found', async () => {
+    // One verification only (100,000 signatures take a while): the oldest sequence of all, where a listing of the newest 100,000 would never look.
+    const [row] = await env.sql<{ chain_hash: string }>(`SELECT chain_hash FROM audit_event WHERE ${TENANT} AND sequence = 5`);
+    const attacker = generateKeyPairSync('ed25519').privateKey;
+    const issuedAt = new Date().toISOString();
+    const message = `{"chainHash":"${row.chain_hash}","issuedAt":"${issuedAt}","sequence":5,"tenantId":"default","v":1}`;
+    await env.sql(
+      'INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [
+        randomUUID(),
+        'default',
+        5,
+        row.chain_hash,
+        toSqlDateTime(issuedAt),
+        'f'.repeat(64),
+        sign(null, Buffer.from(message), attacker).toString('base64'),
+      ],
+    );
+    expect(await verify(env)).toMatchObject({
+      valid: false,
+      untrustedCheckpoints: 1,
+      firstFailure: { sequence: 5, reason: 'UNKNOWN_SIGNING_KEY' },
+    });
+  }, 120_000);
 });
 
 describe('key rotation: DATAPUNK_TRUSTED_KEYS_FILE', () => {
