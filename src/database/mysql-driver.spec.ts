@@ -127,6 +127,14 @@ describe('pingServer', () => {
     }
   });
 
+  it('does not take a stall of its own event loop (a long synchronous task) for silence', async () => {
+    const { hostname, port } = new URL(SERVER);
+    const answered = pingServer({ host: hostname, port: Number(port || 3306), user: 'root' }, 500);
+    const until = Date.now() + 1500;
+    while (Date.now() < until); // the loop is blocked for three times the deadline
+    expect(await answered).toBe(true);
+  });
+
   it('is false for a server that accepts and never answers, and for a port nobody listens on', async () => {
     const silent = await tcpServer(() => undefined);
     try {

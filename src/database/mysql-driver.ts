@@ -59,6 +59,25 @@ const POOL_ONLY_OPTIONS = new Set([
 ]);
 
 /**
+ * Calls `onExpire` once `ms` of event-loop time has passed. A stall of the loop itself (a long
+ * synchronous task) counts at most two ticks: an answer the loop could not read yet is no silence.
+ */
+function loopTimeDeadline(ms: number, onExpire: () => void): () => void {
+  const tick = 100;
+  let left = ms;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    left -= Math.min(now - last, 2 * tick);
+    last = now;
+    if (left > 0) return;
+    clearInterval(timer);
+    onExpire();
+  }, tick).unref();
+  return () => clearInterval(timer);
+}
+
+/**
  * Whether the server answers: a fresh connection (never one of the pool's) logs in and pings
  * within `deadlineMs`. An error packet (too many connections, access denied) is an answer; a
  * refused, reset or silent connection is not.
@@ -66,12 +85,13 @@ const POOL_ONLY_OPTIONS = new Set([
 export function pingServer(options: object, deadlineMs: number, signal?: AbortSignal): Promise<boolean> {
   return new Promise((resolve) => {
     const settings = Object.fromEntries(Object.entries(options).filter(([key]) => !POOL_ONLY_OPTIONS.has(key)));
-    const connection = mysql2.createConnection({ ...settings, connectTimeout: deadlineMs });
+    // No connect timer of mysql2's own: the deadline below is the only one, and it ignores loop stalls.
+    const connection = mysql2.createConnection({ ...settings, connectTimeout: 0 });
     let done = false;
     const finish = (answered: boolean) => {
       if (done) return;
       done = true;
-      clearTimeout(timer);
+      cancel();
       signal?.removeEventListener('abort', abort);
       if (answered) {
         connection.end(() => undefined);
@@ -83,8 +103,7 @@ export function pingServer(options: object, deadlineMs: number, signal?: AbortSi
     };
     const answeredBy = (error: unknown) => typeof (error as { sqlState?: unknown } | null)?.sqlState === 'string';
     const abort = () => finish(false);
-    const timer = setTimeout(abort, deadlineMs);
-    timer.unref();
+    const cancel = loopTimeDeadline(deadlineMs, abort);
     if (signal?.aborted) return abort();
     signal?.addEventListener('abort', abort);
     connection.on('error', (error) => finish(answeredBy(error)));
