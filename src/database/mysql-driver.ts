@@ -1,5 +1,6 @@
 import mysql2 from 'mysql2';
 import type { DatabaseDialect } from '../config/config';
+import { LivenessWatchdog } from './liveness-watchdog';
 
 /** Connect, statement and lock-wait limits of every pooled connection (DATABASE_*_TIMEOUT_SECONDS). */
 export interface DatabaseTimeouts {
@@ -20,6 +21,7 @@ interface PooledConnection {
 interface Pool {
   on(event: 'connection', listener: (connection: PooledConnection) => void): void;
   getConnection(cb: (error: Error | null, connection?: PooledConnection) => void): void;
+  end(cb?: (error?: Error | null) => void): void;
 }
 
 const coded = (code: string, message: string): Error => Object.assign(new Error(message), { code });
@@ -38,46 +40,139 @@ export function sessionStatement(dialect: DatabaseDialect, timeouts: DatabaseTim
   return `SET SESSION ${mode}, ${statement}, innodb_lock_wait_timeout = ${Math.max(1, Math.round(timeouts.lockMs / 1000))}`;
 }
 
+/** A statement outstanding this long makes the watchdog ping the server. */
+export const LIVENESS_STALL_MS = 2000;
+/** The ping (connect, log in, COM_PING) must answer within this, or the connect timeout if shorter. */
+export const LIVENESS_PING_MS = 3000;
+/** Between pings while the server does not answer. */
+export const LIVENESS_RETRY_MS = 1000;
+
+/** Pool settings mysql2's single connection does not know (it warns about each). */
+const POOL_ONLY_OPTIONS = new Set([
+  'connectionLimit',
+  'waitForConnections',
+  'queueLimit',
+  'maxIdle',
+  'idleTimeout',
+  'resetOnRelease',
+  'acquireTimeout',
+]);
+
 /**
- * A query that does not answer within `ms` (a frozen or unreachable server, which cannot enforce its
- * own max_statement_time) fails with PROTOCOL_SEQUENCE_TIMEOUT and its connection is destroyed, so
- * the pool never hands out a connection stuck behind it.
+ * Calls `onExpire` once `ms` of event-loop time has passed. A stall of the loop itself (a long
+ * synchronous task) counts at most two ticks: an answer the loop could not read yet is no silence.
  */
-function boundQueries(connection: PooledConnection, ms: number): void {
+function loopTimeDeadline(ms: number, onExpire: () => void): () => void {
+  const tick = 100;
+  let left = ms;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    left -= Math.min(now - last, 2 * tick);
+    last = now;
+    if (left > 0) return;
+    clearInterval(timer);
+    onExpire();
+  }, tick).unref();
+  return () => clearInterval(timer);
+}
+
+/**
+ * Whether the server answers: a fresh connection (never one of the pool's) logs in and pings
+ * within `deadlineMs`. An error packet (too many connections, access denied) is an answer; a
+ * refused, reset or silent connection is not.
+ */
+export function pingServer(options: object, deadlineMs: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    const settings = Object.fromEntries(Object.entries(options).filter(([key]) => !POOL_ONLY_OPTIONS.has(key)));
+    // No connect timer of mysql2's own: the deadline below is the only one, and it ignores loop stalls.
+    const connection = mysql2.createConnection({ ...settings, connectTimeout: 0 });
+    let done = false;
+    const finish = (answered: boolean) => {
+      if (done) return;
+      done = true;
+      cancel();
+      signal?.removeEventListener('abort', abort);
+      if (answered) {
+        connection.end(() => undefined);
+      } else {
+        connection.destroy();
+        (connection as { stream?: { destroy?: () => void } }).stream?.destroy?.(); // a silent server never closes its side
+      }
+      resolve(answered);
+    };
+    const answeredBy = (error: unknown) => typeof (error as { sqlState?: unknown } | null)?.sqlState === 'string';
+    const abort = () => finish(false);
+    const cancel = loopTimeDeadline(deadlineMs, abort);
+    if (signal?.aborted) return abort();
+    signal?.addEventListener('abort', abort);
+    connection.on('error', (error) => finish(answeredBy(error)));
+    connection.ping((error) => finish(!error || answeredBy(error)));
+  });
+}
+
+/**
+ * Every query with a callback is watched by the liveness watchdog and, when `backstopMs` is set,
+ * bounded by it (a last resort should a live server leave one connection unanswered). A query the
+ * watchdog or the backstop ends, or one refused while the server does not answer, destroys its
+ * connection: the pool never hands it out again, with a statement or a transaction stuck on it.
+ */
+function guardQueries(connection: PooledConnection, backstopMs: number, watchdog: LivenessWatchdog): void {
   const query = connection.query.bind(connection);
   connection.query = (...args: unknown[]) => {
     const cb = args.at(-1);
     if (typeof cb !== 'function') return query(...args); // streams: their reader owns the timing
-    let settled = false;
-    const timer = setTimeout(() => {
-      if (settled) return;
-      settled = true;
+    const refusal = watchdog.refusal();
+    if (refusal) {
       connection.destroy();
-      (cb as Callback)(coded('PROTOCOL_SEQUENCE_TIMEOUT', `The database did not answer within ${ms} ms`));
-    }, ms);
-    timer.unref();
-    return query(...args.slice(0, -1), (error: Error | null, ...rest: unknown[]) => {
+      process.nextTick(() => (cb as Callback)(refusal));
+      return undefined;
+    }
+    let settled = false;
+    const settle = (error: Error | null, rest: unknown[]) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      unwatch();
       (cb as Callback)(error, ...rest);
-    });
+    };
+    const fail = (error: Error) => {
+      if (settled) return;
+      connection.destroy();
+      settle(error, []);
+    };
+    const timer = backstopMs
+      ? setTimeout(
+          () => fail(coded('PROTOCOL_SEQUENCE_TIMEOUT', `The database did not answer within ${backstopMs} ms`)),
+          backstopMs,
+        ).unref()
+      : undefined;
+    const unwatch = watchdog.watch(fail);
+    return query(...args.slice(0, -1), (error: Error | null, ...rest: unknown[]) => settle(error, rest));
   };
 }
 
 /**
  * mysql2 as TypeORM's driver, with what mysql2's pool lacks: the session statement on every new
- * connection, a wait limit for a free connection (mysql2 has no acquireTimeout) and a client-side
- * backstop for statements a server cannot time out itself.
+ * connection, a wait limit for a free connection (mysql2 has no acquireTimeout), and for statements
+ * a server cannot time out itself (it is frozen or cut off) a liveness watchdog and a backstop.
  */
 export function guardedMysql2(dialect: DatabaseDialect, timeouts: DatabaseTimeouts): typeof mysql2 {
   const session = sessionStatement(dialect, timeouts);
   // The server gets the first chance to stop a statement (QUERY_TIMEOUT); the backstop comes after.
   const backstopMs = timeouts.statementMs > 0 ? timeouts.statementMs + timeouts.connectMs : 0;
+  const pingMs = Math.min(timeouts.connectMs, LIVENESS_PING_MS);
   const createPool = (options: object) => {
     const pool = mysql2.createPool(options as never) as unknown as Pool;
+    const watchdog = new LivenessWatchdog({
+      stallMs: LIVENESS_STALL_MS,
+      retryMs: LIVENESS_RETRY_MS,
+      ping: (signal) => pingServer(options, pingMs, signal),
+      silenceError: () =>
+        coded('SERVER_NOT_ANSWERING', `The database server did not answer a ping within ${pingMs} ms; retry once it answers again`),
+    });
     pool.on('connection', (connection) => {
-      if (backstopMs) boundQueries(connection, backstopMs);
+      guardQueries(connection, backstopMs, watchdog);
       // Queued before anything the caller sends on this connection.
       connection.query(session, (error: Error | null) => {
         if (error) connection.destroy();
@@ -85,6 +180,8 @@ export function guardedMysql2(dialect: DatabaseDialect, timeouts: DatabaseTimeou
     });
     const getConnection = pool.getConnection.bind(pool);
     pool.getConnection = (cb) => {
+      const refusal = watchdog.refusal();
+      if (refusal) return process.nextTick(() => cb(refusal)); // a new connection would only wait for its connect timeout
       let settled = false;
       const timer = setTimeout(() => {
         if (settled) return;
@@ -101,6 +198,11 @@ export function guardedMysql2(dialect: DatabaseDialect, timeouts: DatabaseTimeou
         clearTimeout(timer);
         cb(error, connection);
       });
+    };
+    const end = pool.end.bind(pool);
+    pool.end = (cb) => {
+      watchdog.stop();
+      end(cb);
     };
     return pool;
   };

@@ -20,6 +20,7 @@ describe('databaseFaultOf', () => {
     [{ code: 'PROTOCOL_CONNECTION_LOST', fatal: true }, ErrorCode.DATABASE_UNAVAILABLE],
     [{ code: 'ETIMEDOUT' }, ErrorCode.DATABASE_UNAVAILABLE],
     [{ code: 'POOL_ACQUIRE_TIMEOUT' }, ErrorCode.DATABASE_UNAVAILABLE],
+    [{ code: 'SERVER_NOT_ANSWERING' }, ErrorCode.DATABASE_UNAVAILABLE],
     [{ code: 'SQLITE_BUSY' }, ErrorCode.DATABASE_UNAVAILABLE],
     [{ code: 'SQLITE_IOERR_WRITE' }, ErrorCode.DATABASE_UNAVAILABLE],
     [{ errno: 2013 }, ErrorCode.DATABASE_UNAVAILABLE],

@@ -23,6 +23,7 @@ const UNAVAILABLE_CODES = new Set([
   'EAI_AGAIN',
   'PROTOCOL_CONNECTION_LOST',
   'PROTOCOL_SEQUENCE_TIMEOUT',
+  'SERVER_NOT_ANSWERING', // the liveness watchdog's: a ping on a connection of its own went unanswered
   'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
   'PROTOCOL_ENQUEUE_AFTER_QUIT',
   'POOL_ACQUIRE_TIMEOUT',

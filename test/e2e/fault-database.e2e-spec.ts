@@ -214,3 +214,95 @@ describe('fault: own MariaDB killed, frozen, and its sql_mode changed', () => {
     }
   });
 });
+
+describe('fault: own MariaDB frozen, with the default timeouts', () => {
+  let db: OwnMariaDb;
+  let env: TestEnvironment;
+  const admin = () => createConnection({ host: '127.0.0.1', port: db.port, user: 'root', connectTimeout: 2000 });
+
+  beforeAll(async () => {
+    db = await startOwnMariaDb();
+    // No DATABASE_*_TIMEOUT_SECONDS: the statement limit (60 s) plus the connect timeout (5 s) is the
+    // backstop; the liveness watchdog has to answer long before it.
+    env = await createTestEnvironment({ DATABASE_URL: await db.createDatabase() });
+  });
+  afterAll(async () => {
+    db?.thaw();
+    await env?.close().catch(() => undefined);
+    await db?.close();
+  });
+
+  it('lets a long statement on a live server run while the watchdog pings it', async () => {
+    const control = await admin();
+    try {
+      const connections = async () => {
+        const [rows] = (await control.query("SHOW GLOBAL STATUS LIKE 'Connections'")) as unknown as [{ Value: string }[]];
+        return Number(rows[0].Value);
+      };
+      await env.app.dataSource.query('SELECT 1'); // a pooled connection is open and free
+      const before = await connections();
+      const [row] = await env.app.dataSource.query('SELECT SLEEP(6) AS interrupted');
+      expect(Number(row.interrupted)).toBe(0);
+      // The watchdog's pings come on connections of their own.
+      expect(await connections()).toBeGreaterThan(before);
+    } finally {
+      await control.end();
+    }
+  });
+
+  it('frozen (SIGSTOP): DATABASE_UNAVAILABLE long before the statement timeout, for queries already sent and sent after; /readyz 503; recovers after thaw', async () => {
+    const action = 'fault.mariadb_frozen_defaults';
+    const acknowledged: string[] = [];
+    const first = await record(env, action, 20);
+    expect(first.res.body.errors).toBeUndefined();
+    acknowledged.push(...first.ids);
+
+    // A statement already running on the server when it freezes.
+    const running = env.app.dataSource.query('SELECT SLEEP(30)').catch((e: unknown) => e);
+    const control = await admin();
+    try {
+      for (let attempt = 0; attempt < 100; attempt += 1) {
+        const [rows] = (await control.query(
+          "SELECT id FROM information_schema.processlist WHERE info = 'SELECT SLEEP(30)'",
+        )) as unknown as [unknown[]];
+        if (rows.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      await control.end();
+    }
+
+    db.freeze();
+    const frozenAt = Date.now();
+    try {
+      const [stalled, write, read] = await Promise.all([
+        running,
+        record(env, action, 20),
+        env.gql('{ auditEvents(first: 5) { totalCount } }'),
+      ]);
+      // Statement timeout + connect timeout (65 s) is what the backstop alone would take.
+      expect(Date.now() - frozenAt).toBeLessThan(15_000);
+      expect(databaseFaultOf(stalled)?.code).toBe('DATABASE_UNAVAILABLE');
+      for (const res of [write.res, read]) {
+        expect(res.status).toBe(503);
+        expect(codeOf(res)).toBe('DATABASE_UNAVAILABLE');
+        expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
+      }
+      const probedAt = Date.now();
+      expect(await readyz(env)).toBe(503);
+      expect(Date.now() - probedAt).toBeLessThan(5_000);
+      // While the server stays silent, a new request is refused without waiting for a timeout.
+      const later = await record(env, action, 5);
+      expect(later.res.status).toBe(503);
+      expect(codeOf(later.res)).toBe('DATABASE_UNAVAILABLE');
+      expect(Date.now() - frozenAt).toBeLessThan(20_000);
+    } finally {
+      db.thaw();
+    }
+    await untilReady(env);
+    const after = await record(env, action, 20);
+    expect(after.res.body.errors).toBeUndefined();
+    acknowledged.push(...after.ids);
+    await expectNothingLost(env, action, acknowledged);
+  });
+});
