@@ -15,10 +15,12 @@ export function canonicalJson(value: unknown): string {
     case 'object': {
       if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
       const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj)
-        .filter((k) => obj[k] !== undefined)
-        .sort();
-      return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(',')}}`;
+      let out = '';
+      for (const k of Object.keys(obj).sort()) {
+        const member = obj[k];
+        if (member !== undefined) out += `${out ? ',' : ''}${JSON.stringify(k)}:${canonicalJson(member)}`;
+      }
+      return `{${out}}`;
     }
     default:
       throw new TypeError(`canonicalJson: unsupported ${typeof value}`);

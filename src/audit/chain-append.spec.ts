@@ -1,7 +1,7 @@
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { ActorType, classificationRank, OutcomeStatus, severityRank } from './audit-event.model';
-import { type ChainHead, chunkRows, EVENT_COLUMNS, type KeyedReceipt, LABEL_COLUMNS, planAppend } from './chain-append';
+import { type ChainHead, chunkRows, EVENT_COLUMNS, type KeyedReceipt, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from './chain-append';
 import { type AuditEventInputShape, prepareEvents, type PreparedEvent } from './event-validation';
 import { eventHash, GENESIS_CHAIN_HASH, linkHash, sha256Hex } from './hashing';
 
@@ -143,6 +143,23 @@ describe('planAppend', () => {
       ['the-id', 'category', 'PHI', 'default', 1],
       ['the-id', 'category', 'PII', 'default', 1],
       ['the-id', 'tag', 'login', 'default', 1],
+    ]);
+  });
+
+  it('counts new events once per rollup key, keeping keys that differ in any field or in their categories apart', () => {
+    const login = prepared();
+    const phi = prepared({ categories: ['PHI'] });
+    const phiPii = prepared({ categories: ['PII', 'PHI'] });
+    const denied = prepared({ outcome: { status: OutcomeStatus.DENIED } });
+    const replayed = prepared({ idempotencyKey: 'k' });
+    const plan = planAppend('acme', GENESIS, [login, phi, login, phiPii, denied, phi, replayed, replayed], new Map(), NOW, ids());
+    const rows = plan.rollupRows.map((row) => Object.fromEntries(ROLLUP_COLUMNS.map((c, i) => [c, row[i]])));
+    const summary = rows.map((r) => [r.outcome_status, r.categories, r.categories_key, r.event_count, r.min_sequence, r.max_sequence]);
+    expect(summary).toEqual([
+      ['SUCCESS', '', '', 3, 1, 7], // login, login and the keyed event (its replay adds nothing)
+      ['SUCCESS', 'PHI', sha256Hex('PHI'), 2, 2, 6],
+      ['SUCCESS', 'PHI,PII', sha256Hex('PHI,PII'), 1, 4, 4],
+      ['DENIED', '', '', 1, 5, 5],
     ]);
   });
 

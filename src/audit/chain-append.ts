@@ -3,7 +3,7 @@ import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { toSqlDateTime } from '../database/sql-format';
 import { classificationRank, severityRank } from './audit-event.model';
-import { canonicalEvent } from './event-canonical';
+import { batchFields, canonicalBatchEvent } from './event-canonical';
 import type { PreparedEvent } from './event-validation';
 import { linkHash, sha256Hex } from './hashing';
 
@@ -156,7 +156,10 @@ export function linkEvents(
   const inBatch = new Map<string, KeyedReceipt>();
   let { sequence, chainHash } = head;
 
-  events.forEach(({ fragments, payloadHash, idempotencyKey }, index) => {
+  const batch = batchFields(tenantId, recordedAt);
+
+  for (let index = 0; index < events.length; index += 1) {
+    const { fragments, payloadHash, idempotencyKey } = events[index];
     if (idempotencyKey !== null) {
       const earlier = stored.get(idempotencyKey) ?? inBatch.get(idempotencyKey);
       if (earlier) {
@@ -169,18 +172,17 @@ export function linkEvents(
         }
         const { payloadHash: _ignored, ...receipt } = earlier;
         receipts.push({ ...receipt, replayed: true });
-        return;
+        continue;
       }
     }
     sequence += 1;
     const id = ids[index];
-    const hash = sha256Hex(canonicalEvent(fragments, { id, tenantId, sequence, recordedAt }));
+    const hash = sha256Hex(canonicalBatchEvent(fragments, id, sequence, batch));
     chainHash = linkHash(chainHash, hash);
     links.push({ index, id, sequence, hash, chainHash });
-    const receipt = { id, sequence, hash, chainHash, recordedAt, idempotencyKey };
-    if (idempotencyKey !== null) inBatch.set(idempotencyKey, { ...receipt, payloadHash });
-    receipts.push({ ...receipt, replayed: false });
-  });
+    if (idempotencyKey !== null) inBatch.set(idempotencyKey, { id, sequence, hash, chainHash, recordedAt, idempotencyKey, payloadHash });
+    receipts.push({ id, sequence, hash, chainHash, recordedAt, idempotencyKey, replayed: false });
+  }
 
   if (conflicts.length) {
     throw new AppError(
@@ -215,15 +217,18 @@ export function planAppend(
   const labelRows: unknown[][] = [];
   for (const { index, id, sequence, hash, chainHash } of linked.links) {
     const event = events[index];
-    eventRows.push([...staticEventValues(tenantId, id, event, writer), sequence, recordedAtSql, hash, chainHash]);
+    const row = staticEventValues(tenantId, id, event, writer);
+    row.push(sequence, recordedAtSql, hash, chainHash);
+    eventRows.push(row);
     for (const value of event.payload.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
     for (const value of event.payload.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
   }
-  const rollupRows = rollupGroups(
-    events.map((e) => rollupKey(tenantId, e)),
-    (key) => key.join('\u0000'),
-    linked.links,
-  ).map((g) => [...g.key, g.count, g.minSequence, g.maxSequence]);
+  const rollupRows = rollupGroups(events, rollupName, linked.links).map((g) => [
+    ...rollupKey(tenantId, g.key),
+    g.count,
+    g.minSequence,
+    g.maxSequence,
+  ]);
   return { eventRows, labelRows, rollupRows, receipts: linked.receipts, head: linked.head };
 }
 
@@ -283,6 +288,14 @@ export const rollupKey = (tenantId: string, { payload: p }: PreparedEvent): (str
     actorType: p.actor.type,
     categories: p.categories, // sorted and unique since validation
   });
+
+/**
+ * Tells an event's rollup key apart from the other keys of a tenant's batch without building it:
+ * the fields joined by NUL, which none of them can hold (validation refuses control characters in
+ * resource types and categories; actions, days and enums have fixed alphabets).
+ */
+export const rollupName = ({ payload: p }: PreparedEvent): string =>
+  `${p.occurredAt.slice(0, 10)}\u0000${p.action}\u0000${p.outcome.status}\u0000${p.severity}\u0000${p.classification}\u0000${p.resource.type}\u0000${p.actor.type}\u0000${p.categories.join(',')}`;
 
 /** One rollup row's worth of a batch: the events of one key, counted. */
 export interface RollupGroup<K> {

@@ -19,6 +19,7 @@ import {
   ROLLUP_KEY_COLUMNS,
   rollupGroups,
   rollupKey,
+  rollupName,
   staticEventValues,
   type Receipt,
 } from './chain-append';
@@ -167,6 +168,19 @@ const MAX_STATEMENT_CHARS = 4 * 1024 * 1024;
 const errnoOf = (error: unknown): number | undefined =>
   (error as { driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno;
 
+const NO_LABELS: readonly string[] = [];
+
+/** Column values as SQL literals, comma-separated: mysql2's escaping for strings, numbers and NULL written out. */
+function sqlValues(values: readonly (string | number | null)[]): string {
+  // Joined, not concatenated: a flat string, where += would leave a deep rope for the statement join to walk.
+  const literals = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i += 1) {
+    const v = values[i];
+    literals[i] = v === null ? 'NULL' : typeof v === 'number' ? String(v) : escape(v);
+  }
+  return literals.join(',');
+}
+
 /** Joins row tuples into INSERT statements of bounded size. */
 function statements(prefix: string, tuples: string[]): string[] {
   const out: string[] = [];
@@ -201,25 +215,28 @@ export class MysqlChainStore implements ChainStore {
   async append(tenantId: string, events: PreparedEvent[], writer: string | null = null) {
     const ids = events.map(() => uuidv7());
     const tenant = escape(tenantId);
-    const eventSql = events.map(
-      (e, i) =>
-        `(${staticEventValues(tenantId, ids[i], e, writer)
-          .map((v) => escape(v))
-          .join(',')},`,
-    );
+    const eventSql = events.map((e, i) => `(${sqlValues(staticEventValues(tenantId, ids[i], e, writer))},`);
     const labelSql = events.map((e, i) => {
+      const { categories, tags } = e.payload;
+      if (categories.length === 0 && tags.length === 0) return NO_LABELS;
       const id = escape(ids[i]);
-      return [
-        ...e.payload.categories.map((v) => `(${id},'category',${escape(v)},${tenant},`),
-        ...e.payload.tags.map((v) => `(${id},'tag',${escape(v)},${tenant},`),
-      ];
+      const labels: string[] = [];
+      for (const v of categories) labels.push(`(${id},'category',${escape(v)},${tenant},`);
+      for (const v of tags) labels.push(`(${id},'tag',${escape(v)},${tenant},`);
+      return labels;
     });
-    const rollupSql = events.map(
-      (e) =>
-        `(${rollupKey(tenantId, e)
-          .map((v) => escape(v))
-          .join(',')},`,
-    );
+    // Events of a batch share few rollup keys: each distinct key is escaped (and its categories
+    // hashed) once.
+    const rollupSqlByKey = new Map<string, string>();
+    const rollupSql = events.map((e) => {
+      const name = rollupName(e);
+      let sql = rollupSqlByKey.get(name);
+      if (sql === undefined) {
+        sql = `(${sqlValues(rollupKey(tenantId, e))},`;
+        rollupSqlByKey.set(name, sql);
+      }
+      return sql;
+    });
     // Optimistic idempotency: most batches are not retries, so try the INSERT without looking keys
     // up; a key already stored makes it hit the unique index, and the append is redone with the
     // look-up under the lock (replays then get their original receipts, conflicts their error).

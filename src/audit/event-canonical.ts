@@ -45,13 +45,28 @@ export function payloadFragments(p: EventPayload, metadataJson: string | null): 
 /** canonicalJson(payload). */
 export const canonicalPayload = (f: PayloadFragments): string => `{${f.a},${f.b},${f.c},${f.d}}`;
 
+/** The server fields an append gives all events of a batch, serialised once for the batch. */
+export interface BatchFields {
+  /** `"recordedAt":…,` */
+  recordedAt: string;
+  /** `,"tenantId":…,"v":1}` */
+  tail: string;
+}
+
+export const batchFields = (tenantId: string, recordedAt: string): BatchFields => ({
+  recordedAt: `"recordedAt":${JSON.stringify(recordedAt)},`,
+  tail: `,"tenantId":${JSON.stringify(tenantId)},"v":1}`,
+});
+
+/** canonicalEvent for an event of a batch whose shared fields are already serialised. */
+export const canonicalBatchEvent = (f: PayloadFragments, id: string, sequence: number, batch: BatchFields): string =>
+  `{${f.a},"id":${JSON.stringify(id)},${f.b},${batch.recordedAt}${f.c},"sequence":${sequence},${f.d}${batch.tail}`;
+
 /** canonicalJson(hashedView(record)) for the record made of the payload plus these server fields. */
 export const canonicalEvent = (
   f: PayloadFragments,
   server: Pick<AuditEventRecord, 'id' | 'tenantId' | 'sequence' | 'recordedAt'>,
-): string =>
-  `{${f.a},"id":${JSON.stringify(server.id)},${f.b},"recordedAt":${JSON.stringify(server.recordedAt)},${f.c},` +
-  `"sequence":${server.sequence},${f.d},"tenantId":${JSON.stringify(server.tenantId)},"v":1}`;
+): string => canonicalBatchEvent(f, server.id, server.sequence, batchFields(server.tenantId, server.recordedAt));
 
 /** Fragments for an event read back from storage (the verifier's path). */
 export const storedFragments = (p: EventPayload): PayloadFragments =>

@@ -454,7 +454,7 @@ export class HttpServer<TContext extends object> {
         // expands more) is refused as it streams in, before the body is buffered or parsed.
         const scanner = new QuerySizeScanner();
         const bound = this.deps.maxQueryBytes * 6;
-        raw = await readBody(req, this.deps.maxRequestBytes, (chunk) => scanner.push(chunk) <= bound);
+        raw = await readBody(req, this.deps.maxRequestBytes, (chunk) => scanner.within(chunk, bound));
       } catch (error) {
         if (error instanceof DocumentTooLarge) {
           queryTooLarge();

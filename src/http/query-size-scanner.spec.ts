@@ -25,4 +25,19 @@ describe('QuerySizeScanner', () => {
     expect(scan(JSON.stringify({ query: 12345, operationName: 'query' }))).toBe(0);
     expect(scan(JSON.stringify({ extensions: { persistedQuery: { sha256Hash: 'ab' } } }))).toBe(0);
   });
+
+  it('within() refuses at the same chunk as push(), and does not count a body below the bound', () => {
+    const body = Buffer.from(JSON.stringify({ query: `{ ${'a'.repeat(300)} }`, variables: { events: ['x'.repeat(200)] } }));
+    for (const bound of [10, 150, 303, 304, 400, body.length - 1, body.length]) {
+      for (const size of [1, 7, 64, 4096]) {
+        const eager = new QuerySizeScanner();
+        const deferred = new QuerySizeScanner();
+        for (let i = 0; i < body.length; i += size) {
+          const chunk = body.subarray(i, i + size);
+          expect(deferred.within(chunk, bound)).toBe(eager.push(chunk) <= bound);
+        }
+        expect(deferred.queryBytes).toBe(body.length <= bound ? 0 : eager.queryBytes);
+      }
+    }
+  });
 });

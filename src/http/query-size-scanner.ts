@@ -21,6 +21,29 @@ export class QuerySizeScanner {
   private key = '';
   private lastKey = '';
   private inQuery = false;
+  /** Bytes handed to {@link within}, and the chunks it has not counted yet. */
+  private seen = 0;
+  private pending: Buffer[] | null = [];
+
+  /**
+   * Feeds the next chunk; whether the `query` strings so far stay within `bound` bytes. They cannot
+   * be longer than the body, so counting is put off until the body seen so far exceeds `bound`
+   * (the chunks held back are counted then): a body below the bound is never scanned, and the
+   * answer is the same as {@link push}'s for every chunk.
+   */
+  within(chunk: Buffer, bound: number): boolean {
+    this.seen += chunk.length;
+    if (this.pending) {
+      if (this.seen <= bound) {
+        this.pending.push(chunk);
+        return true;
+      }
+      const held = this.pending;
+      this.pending = null;
+      for (const earlier of held) this.push(earlier);
+    }
+    return this.push(chunk) <= bound;
+  }
 
   /** Feeds the next chunk of the body; returns the running {@link queryBytes}. */
   push(chunk: Buffer): number {
