@@ -20,6 +20,7 @@ import { isTokenLimitError, queryLimitRules } from './limits';
 import { measureOperationCost, rawVariables } from './query-cost';
 import { EVENTS_VERIFIED_PER_UNIT, FIELD_PRICES, pricingFacts, ROWS_COUNTED_PER_UNIT, type PricingFacts } from './query-prices';
 import { buildAppSchema } from './schema';
+import { EXPENSIVE_FIELDS } from '../rate-limit/request-rate-limiter';
 
 const frameworks = BUILT_IN_PLUGINS.filter((p): p is FrameworkPlugin<unknown> => p.kind === 'framework');
 const catalog = new ComplianceCatalog(frameworks);
@@ -58,6 +59,16 @@ describe('the price table', () => {
       const found = schema.getType(type);
       expect(found && isObjectType(found) ? found.getFields()[field] : undefined).toBeDefined();
     }
+  });
+
+  it('limits per operation exactly the fields the expensive rate-limit budget charges', () => {
+    const priced = Object.entries(FIELD_PRICES)
+      .filter(([, price]) => price.expensive)
+      .map(([key]) => key.split('.')[1]);
+    // __schema is expensive in the cost walk itself (it has no entry in the table).
+    expect([...priced, '__schema'].sort()).toEqual([...EXPENSIVE_FIELDS].sort());
+    const cost = measure('mutation { a: createCheckpoint { sequence } b: createCheckpoint { sequence } }');
+    expect(cost.expensive).toEqual(['a', 'b']);
   });
 
   it('knows the catalog sizes at start-up', () => {

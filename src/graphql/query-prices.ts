@@ -178,6 +178,10 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     doc: `2 per ${ROWS_COUNTED_PER_UNIT} events of the caller's chain (a GROUP BY and a COUNT), plus groups × \`limit\` (default 100)`,
   },
   'AuditEventStats.groups': { sizedByParent: true, doc: '`limit` of auditEventStats' },
+  'Mutation.createCheckpoint': {
+    expensive: true,
+    doc: 'the chain head read, signed (Ed25519) and stored: a write per call, so one per operation',
+  },
   'Mutation.generateReport': {
     expensive: true,
     work: (a) => {

@@ -20,6 +20,17 @@ describe('QuerySizeScanner', () => {
     expect(scan('{"query":"\\u0041"}')).toBe(6);
   });
 
+  it('reads the key as JSON.parse does: an escaped "query" is the query, whatever the chunking', () => {
+    for (const size of [1, 3, 7, 64]) {
+      expect(scan('{"\\u0071uery":"abcd"}', size)).toBe(4);
+      expect(scan('{"\\u0071\\u0075\\u0065\\u0072\\u0079":"abcd"}', size)).toBe(4);
+      expect(scan('[{"q\\u0075ery":"ab"},{"query":"cde"}]', size)).toBe(5);
+      // Neither is "query" once decoded.
+      expect(scan('{"\\u0071uerys":"abcd","query\\u0000":"efg"}', size)).toBe(0);
+      expect(scan(`{"${'query'.repeat(8)}":"abcd"}`, size)).toBe(0);
+    }
+  });
+
   it('sums the operations of a batch, and counts nothing for a non-string query or no query', () => {
     expect(scan(JSON.stringify([{ query: 'abc' }, { variables: { query: 'x' } }, { query: 'de' }]))).toBe(5);
     expect(scan(JSON.stringify({ query: 12345, operationName: 'query' }))).toBe(0);

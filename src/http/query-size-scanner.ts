@@ -1,3 +1,20 @@
+/**
+ * Raw bytes of a key kept for comparison: "query" written with every letter escaped
+ * (`\u0071\u0075…`) is 30. A longer key is not "query" however it is escaped.
+ */
+const KEY_CAP = 32;
+
+/** A key's JSON text as JSON.parse reads it (so `"\u0071uery"` is `query`); '' when too long or not valid. */
+function decodedKey(raw: string): string {
+  if (raw.length > KEY_CAP) return '';
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return '';
+  }
+}
+
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -77,7 +94,7 @@ export class QuerySizeScanner {
         this.inQuery = false;
         if (this.capturing) {
           this.capturing = false;
-          this.lastKey = this.key;
+          this.lastKey = decodedKey(this.key);
         }
         continue;
       }
@@ -118,7 +135,8 @@ export class QuerySizeScanner {
   /** String content `chunk[from, to)`: counted inside `query`, or kept (its first bytes) as a key. */
   private take(chunk: Buffer, from: number, to: number): void {
     if (this.inQuery) this.queryBytes += to - from;
-    else if (this.capturing && this.key.length < 8) this.key += chunk.toString('latin1', from, Math.min(to, from + 8 - this.key.length));
+    else if (this.capturing && this.key.length <= KEY_CAP)
+      this.key += chunk.toString('latin1', from, Math.min(to, from + KEY_CAP + 1 - this.key.length));
   }
 
   private arrayAtTop(rest: Buffer): number {

@@ -19,13 +19,18 @@ export interface RateLimitSettings {
   unauthenticatedPerMinute: number;
 }
 
-/** Root fields that scan a whole chain, tenant or period: priced against their own, small budget. */
+/**
+ * Root fields that scan a whole chain, tenant or period (or sign and write, or describe the whole
+ * schema): charged against their own, small budget. The same fields are the `expensive` ones of the
+ * price table (MAX_EXPENSIVE_FIELDS_PER_OPERATION); query-cost.spec.ts keeps the two lists equal.
+ */
 export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set([
   'verifyAuditChain',
   'assessCompliance',
   'generateReport',
   'auditEventStats',
   'createCheckpoint',
+  '__schema',
 ]);
 
 /** The root field that records events, charged per event against the ingest budget. */
