@@ -41,6 +41,14 @@ async function expectNothingLost(env: TestEnvironment, action: string, acknowled
   expect(verified.body.data!.verifyAuditChain).toMatchObject({ valid: true, firstFailure: null });
 }
 
+/** Once the database is back: ready again, takes writes, and holds every acknowledged event on a valid chain. */
+async function recoversWithNothingLost(env: TestEnvironment, action: string, acknowledged: string[]): Promise<void> {
+  await untilReady(env);
+  const after = await record(env, action, 20);
+  expect(after.res.body.errors).toBeUndefined();
+  await expectNothingLost(env, action, [...acknowledged, ...after.ids]);
+}
+
 describe('fault: SQLite disk full', () => {
   let env: TestEnvironment;
   let dir: string;
@@ -134,11 +142,7 @@ describe('fault: own MariaDB killed, frozen, and its sql_mode changed', () => {
     expect(await readyz(env)).toBe(503);
 
     await db.restart();
-    await untilReady(env);
-    const after = await record(env, action, 20);
-    expect(after.res.body.errors).toBeUndefined();
-    acknowledged.push(...after.ids);
-    await expectNothingLost(env, action, acknowledged);
+    await recoversWithNothingLost(env, action, acknowledged);
   });
 
   it('frozen (SIGSTOP): a coded error instead of a hang, /readyz 503; recovers after thaw', async () => {
@@ -161,11 +165,7 @@ describe('fault: own MariaDB killed, frozen, and its sql_mode changed', () => {
     } finally {
       db.thaw();
     }
-    await untilReady(env);
-    const after = await record(env, action, 20);
-    expect(after.res.body.errors).toBeUndefined();
-    acknowledged.push(...after.ids);
-    await expectNothingLost(env, action, acknowledged);
+    await recoversWithNothingLost(env, action, acknowledged);
   });
 
   it('stops a statement past DATABASE_STATEMENT_TIMEOUT_SECONDS on the server (errno 1969), which maps to QUERY_TIMEOUT', async () => {
@@ -299,10 +299,6 @@ describe('fault: own MariaDB frozen, with the default timeouts', () => {
     } finally {
       db.thaw();
     }
-    await untilReady(env);
-    const after = await record(env, action, 20);
-    expect(after.res.body.errors).toBeUndefined();
-    acknowledged.push(...after.ids);
-    await expectNothingLost(env, action, acknowledged);
+    await recoversWithNothingLost(env, action, acknowledged);
   });
 });
