@@ -310,6 +310,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           plugins,
           ingest,
           verifier,
+          checkpoints,
           signingKey,
           templates: loadDefaultTemplates(),
           tenantTemplates,

@@ -52,7 +52,7 @@ export interface ChainVerification {
   untrustedCheckpoints: number;
   /** When the events were re-hashed (earlier than now for a cached answer). */
   verifiedAt: string;
-  /** True when the answer came from the cache: nothing was written to the database since verifiedAt. */
+  /** True when the answer came from the cache: nothing was written to the database since verifiedAt (the /readyz probe aside). */
   cached: boolean;
 }
 
@@ -62,6 +62,12 @@ export interface VerifyOptions {
   trustedKeys?: PublicSigningKey[];
   /** Checkpoints kept outside the database (e.g. saved from the `checkpoints` query); checked like stored ones. */
   externalCheckpoints?: Checkpoint[];
+  /**
+   * 'skip': a checkpoint of a key the verifier does not trust is passed over (counted, not a
+   * failure), for a check of events that must not fail because an old key was left out of the
+   * trusted set. Default 'fail' (UNKNOWN_SIGNING_KEY), as for verifyAuditChain.
+   */
+  untrusted?: 'fail' | 'skip';
 }
 
 export interface ChainVerifierOptions {
@@ -108,7 +114,7 @@ interface Cached {
  * and every signed checkpoint in the range, each signature against a trusted key. Streams in pages
  * and yields to the event loop between slices, so memory does not grow with the chain and other
  * requests keep being answered. Results are cached under the chain head and the database's write
- * state: a repeat is answered without re-hashing only while nothing at all was written.
+ * state: a repeat is answered without re-hashing only while nothing was written (the /readyz probe aside).
  */
 export class ChainVerifier {
   private readonly sliceMs: number;
@@ -139,6 +145,9 @@ export class ChainVerifier {
     // Read before anything else: a write after this point changes it, so it can only make a later look-up miss.
     const written = cacheable ? await databaseWriteState(this.dataSource) : null;
 
+    // Rows stored past the head are checked too: rewinding chain_head must not hide an edited row.
+    // Read before the head: an append committed in between then moves the head, never a row past it.
+    const maxStored = await this.events.maxSequence(tenantId);
     const heads: Record<string, unknown>[] = await this.dataSource.query(
       'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?',
       [tenantId],
@@ -152,8 +161,6 @@ export class ChainVerifier {
     const latestCheckpoint = newest && (await this.checkpoints.latestTrusted(tenantId, keys));
     const fromSequence = Math.max(1, from ?? 1);
     const external = (options.externalCheckpoints ?? []).filter((c) => c.tenantId === tenantId);
-    // Rows stored past the head are checked too: rewinding chain_head must not hide an edited row.
-    const maxStored = await this.events.maxSequence(tenantId);
     const maxKnown = Math.max(headSequence, maxStored, newest?.sequence ?? 0, ...external.map((c) => c.sequence));
     const toSequence = Math.min(to ?? maxKnown, maxKnown);
 
@@ -170,6 +177,7 @@ export class ChainVerifier {
             maxStored,
             newest ? sha256Hex(JSON.stringify(newest)) : '-',
             trustFingerprint(keys),
+            options.untrusted ?? 'fail',
             written,
           ].join(':');
     if (cacheKey) {
@@ -177,7 +185,17 @@ export class ChainVerifier {
       if (hit && hit.until > Date.now()) return { ...hit.result, cached: true };
     }
 
-    const scope = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, maxStored, external, keys };
+    const scope = {
+      fromSequence,
+      toSequence,
+      headSequence,
+      headChainHash,
+      latestCheckpoint,
+      maxStored,
+      external,
+      keys,
+      skipUntrusted: options.untrusted === 'skip',
+    };
     if (!cacheKey) return this.compute(tenantId, scope);
     const same = this.running.get(cacheKey);
     if (same) return { ...(await same), cached: true };
@@ -235,6 +253,7 @@ export class ChainVerifier {
       maxStored: number;
       external: Checkpoint[];
       keys: PublicSigningKey[];
+      skipUntrusted: boolean;
     },
   ): Promise<ChainVerification> {
     const { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, maxStored, external } = scope;
@@ -255,6 +274,10 @@ export class ChainVerifier {
       firstFailure: signatureFailure && signatureFailure.sequence <= sequence ? signatureFailure : { sequence, reason, message },
     });
 
+    /** Keeps the bad checkpoint at the lowest sequence (stored and external ones come in no common order). */
+    const lowerFailure = (failure: ChainFailure) => {
+      if (!signatureFailure || failure.sequence < signatureFailure.sequence) signatureFailure = failure;
+    };
     // Only the trusted keys' own material verifies: a key id is a hash of its key, so none can be borrowed.
     const trusted = new Map<string, KeyObject>(scope.keys.map((k) => [k.id, createPublicKey(k.publicKeyPem)]));
     /**
@@ -273,23 +296,24 @@ export class ChainVerifier {
           await yieldToLoop();
           this.checkAborted();
         }
+        const key = trusted.get(c.keyId);
+        if (!key) untrustedCheckpoints += 1;
+        if (!key && scope.skipUntrusted) continue;
         const same = bySequence.get(c.sequence);
         if (same) same.push(c);
         else bySequence.set(c.sequence, [c]);
-        const key = trusted.get(c.keyId);
         if (!key) {
-          untrustedCheckpoints += 1;
-          signatureFailure ??= {
+          lowerFailure({
             sequence: c.sequence,
             reason: ChainFailureReason.UNKNOWN_SIGNING_KEY,
             message: `checkpoint ${c.id} is signed by key ${c.keyId}, which this verifier does not trust`,
-          };
+          });
         } else if (!verifySignature(key, checkpointMessage(c), c.signature)) {
-          signatureFailure ??= {
+          lowerFailure({
             sequence: c.sequence,
             reason: ChainFailureReason.CHECKPOINT_SIGNATURE_INVALID,
             message: `checkpoint ${c.id} is not signed by key ${c.keyId}`,
-          };
+          });
         }
       }
       return bySequence;

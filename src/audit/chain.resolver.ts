@@ -64,14 +64,14 @@ export class ChainVerification {
   latestCheckpoint!: Checkpoint | null;
   @Field(() => Int, {
     description:
-      'Checkpoints in the range signed by a key the server does not trust (not its signing key, nor in DATAPUNK_TRUSTED_KEYS_FILE). Any makes the result invalid (UNKNOWN_SIGNING_KEY).',
+      'Checkpoints in the range signed by a key the server does not trust (not its signing key, nor in DATAPUNK_TRUSTED_KEYS_FILE), counted up to the first failure. Any makes the result invalid (UNKNOWN_SIGNING_KEY).',
   })
   untrustedCheckpoints!: number;
   @Field(() => DateTimeScalar, { description: 'When the events were re-hashed; earlier than now for a cached answer.' })
   verifiedAt!: string;
   @Field({
     description:
-      'True when this answer was cached: served only while nothing at all was written to the database since verifiedAt, and for at most VERIFY_CACHE_TTL_SECONDS.',
+      'True when this answer was cached: served only while nothing was written to the database since verifiedAt (the /readyz probe’s own row aside), and for at most VERIFY_CACHE_TTL_SECONDS.',
   })
   cached!: boolean;
 }

@@ -34,7 +34,7 @@ const mapCheckpoint = (r: Record<string, unknown>): Checkpoint => ({
   signature: String(r.signature),
 });
 
-/** Newest checkpoints of trusted keys looked at for the latest one whose signature verifies. */
+/** Checkpoints of trusted keys looked at (newest or oldest first) for one whose signature verifies. */
 const LATEST_CANDIDATES = 20;
 
 /** Issues and reads signed checkpoints of tenant chains. */
@@ -156,6 +156,19 @@ export class CheckpointService {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       `SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence <= ? AND key_id IN (${trusted.map(() => '?').join(', ')}) ORDER BY sequence DESC, issued_at DESC LIMIT ${LATEST_CANDIDATES}`,
       [tenantId, atOrBelow, ...trusted.map((k) => k.id)],
+    );
+    return rows.map(mapCheckpoint).find((c) => this.signatureValid(c, trusted)) ?? null;
+  }
+
+  /**
+   * The oldest checkpoint at or above `atOrAbove` that one of `trusted` signed, its signature
+   * checked (of the oldest few candidates); null when there is none.
+   */
+  async firstTrusted(tenantId: string, trusted: readonly PublicSigningKey[], atOrAbove: number): Promise<Checkpoint | null> {
+    if (!trusted.length) return null;
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND key_id IN (${trusted.map(() => '?').join(', ')}) ORDER BY sequence, issued_at LIMIT ${LATEST_CANDIDATES}`,
+      [tenantId, atOrAbove, ...trusted.map((k) => k.id)],
     );
     return rows.map(mapCheckpoint).find((c) => this.signatureValid(c, trusted)) ?? null;
   }

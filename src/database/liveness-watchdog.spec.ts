@@ -53,7 +53,7 @@ describe('LivenessWatchdog', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
-  it('on an unanswered ping fails every outstanding statement, refuses new ones, and stops refusing once a ping answers', async () => {
+  it('after two unanswered pings in a row fails the statements sent before, refuses new ones, and stops refusing once a ping answers', async () => {
     const { watchdog, pings, failures, watch } = watchdogWithPings();
     watch();
     await jest.advanceTimersByTimeAsync(1000);
@@ -62,22 +62,49 @@ describe('LivenessWatchdog', () => {
     expect(pings).toHaveLength(1);
     pings[0].answer(false);
     await jest.advanceTimersByTimeAsync(0);
+    // One lost ping fails nothing; the next comes a retry interval later.
+    expect(failures).toHaveLength(0);
+    expect(watchdog.refusal()).toBeNull();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(pings).toHaveLength(2);
+    await jest.advanceTimersByTimeAsync(1);
+    watch(); // sent while the second ping is out: judged by the next one
+    pings[1].answer(false);
+    await jest.advanceTimersByTimeAsync(0);
     expect(failures.map((e) => (e as { code?: string }).code)).toEqual(['SERVER_NOT_ANSWERING', 'SERVER_NOT_ANSWERING']);
     expect(watchdog.refusal()).toMatchObject({ code: 'SERVER_NOT_ANSWERING' });
 
-    // While silent it pings again every retry interval, with nothing outstanding.
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(pings).toHaveLength(2);
-    pings[1].answer(false);
+    // While silent it pings again every retry interval; the next miss fails the one left.
     await jest.advanceTimersByTimeAsync(1000);
     expect(pings).toHaveLength(3);
+    pings[2].answer(false);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(failures).toHaveLength(3);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(pings).toHaveLength(4);
     expect(watchdog.refusal()).not.toBeNull();
-    pings[2].answer(true);
+    pings[3].answer(true);
     await jest.advanceTimersByTimeAsync(0);
     expect(watchdog.refusal()).toBeNull();
     await jest.advanceTimersByTimeAsync(60_000);
+    expect(pings).toHaveLength(4);
+    expect(failures).toHaveLength(3);
+  });
+
+  it('forgets a lost ping once the next one answers', async () => {
+    const { watchdog, pings, failures, watch } = watchdogWithPings();
+    const done = watch();
+    await jest.advanceTimersByTimeAsync(2000);
+    pings[0].answer(false);
+    await jest.advanceTimersByTimeAsync(1000);
+    pings[1].answer(true);
+    await jest.advanceTimersByTimeAsync(2000);
     expect(pings).toHaveLength(3);
-    expect(failures).toHaveLength(2);
+    pings[2].answer(false); // a miss again, but not two in a row
+    await jest.advanceTimersByTimeAsync(0);
+    expect(failures).toHaveLength(0);
+    expect(watchdog.refusal()).toBeNull();
+    done();
   });
 
   it('stop() aborts the ping in flight and leaves no timer behind', async () => {

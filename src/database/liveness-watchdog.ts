@@ -8,6 +8,11 @@ export interface LivenessWatchdogOptions {
   ping(signal: AbortSignal): Promise<boolean>;
   /** What outstanding and new statements fail with while the server does not answer. */
   silenceError(): Error;
+  /**
+   * Pings in a row that must go unanswered before the server counts as silent (default 2): one
+   * lost ping (a DNS hiccup, a login stuck behind a full thread pool) fails nothing.
+   */
+  missesBeforeSilent?: number;
 }
 
 interface Watched {
@@ -19,8 +24,8 @@ interface Watched {
  * A server frozen or cut off mid-statement cannot enforce its own statement limit, and a slow
  * statement on a live server looks the same from the client. So when a statement has been
  * outstanding for `stallMs`, ask the server on a connection of its own: a live server answers a
- * ping at once however busy it is. No answer fails every outstanding statement and refuses new ones
- * until a ping answers again. Nothing runs while no statement is outstanding and the server answers.
+ * ping at once however busy it is. Two unanswered pings in a row fail every statement sent before
+ * the second, and new ones are refused until a ping answers again. Nothing runs while no statement is outstanding and the server answers.
  */
 export class LivenessWatchdog {
   /** In insertion order, so the first entry is the oldest. */
@@ -29,6 +34,8 @@ export class LivenessWatchdog {
   private timer: NodeJS.Timeout | null = null;
   private pinging = false;
   private silent = false;
+  /** Unanswered pings in a row. */
+  private misses = 0;
 
   constructor(private readonly options: LivenessWatchdogOptions) {}
 
@@ -77,19 +84,26 @@ export class LivenessWatchdog {
       if (age < this.options.stallMs) return this.schedule(this.options.stallMs - age);
     }
     this.pinging = true;
+    const askedAt = performance.now();
     const answered = await this.options.ping(this.stopping.signal);
     this.pinging = false;
     if (this.stopping.signal.aborted) return;
     if (answered) {
       this.silent = false;
+      this.misses = 0;
       if (this.outstanding.size) this.schedule(this.options.stallMs);
       return;
     }
+    this.misses += 1;
+    if (!this.silent && this.misses < (this.options.missesBeforeSilent ?? 2)) return this.schedule(this.options.retryMs);
     this.silent = true;
-    const stalled = [...this.outstanding.values()];
-    this.outstanding.clear();
+    // Only statements sent before the unanswered ping: a later one is judged by the next ping.
     const error = this.options.silenceError();
-    for (const { fail } of stalled) fail(error);
+    for (const [key, watched] of [...this.outstanding]) {
+      if (watched.since > askedAt) continue;
+      this.outstanding.delete(key);
+      watched.fail(error);
+    }
     this.schedule(this.options.retryMs);
   }
 }

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { atomically, type Statement } from '../database/atomically';
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { ChainVerifier } from '../audit/chain-verifier';
+import type { CheckpointService } from '../audit/checkpoint.service';
 import type { IngestService } from '../audit/ingest.service';
 import type { SigningKey } from '../audit/signing-key';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
@@ -168,6 +169,7 @@ export class ReportService {
       ingest: IngestService;
       /** Checks the `datapunk.report.generated` event a download is checked against. */
       verifier: ChainVerifier;
+      checkpoints: CheckpointService;
       signingKey: SigningKey;
       templates: Map<ReportType, ReportTemplate>;
       tenantTemplates: TemplateService;
@@ -524,9 +526,11 @@ export class ReportService {
 
   /**
    * The size and SHA-256 the chain recorded for a report, from its `datapunk.report.generated`
-   * event, or why that cannot be relied on: no such event, or one whose row no longer hashes to
-   * its stored hash or does not link to the events on either side of it (an edit of the event's
-   * metadata, with or without its hash, would have to rewrite the rest of the chain too).
+   * event, or why that cannot be relied on: no such event, or a chain that does not verify from
+   * that event to the first trusted checkpoint after it (or to the head when there is none). So an
+   * edit of the event, rehashed or not, has to be carried through every event up to a signed
+   * checkpoint, which it cannot match. Checkpoints of keys no longer trusted are passed over here:
+   * they make `verifyAuditChain` fail, but say nothing about this event.
    */
   private async recorded(report: StoredReport): Promise<{ sizeBytes: number; sha256: string } | string> {
     const [event]: { sequence: unknown; metadata: unknown }[] = await this.deps.dataSource.query(
@@ -535,10 +539,12 @@ export class ReportService {
     );
     if (!event) return `report ${report.id} has no ${GENERATED_ACTION} event in the chain`;
     const sequence = toNumber(event.sequence);
-    const check = await this.deps.verifier.verify(report.tenantId, sequence, sequence + 1);
+    const { verifier, checkpoints } = this.deps;
+    const anchor = await checkpoints.firstTrusted(report.tenantId, verifier.trustedKeys, sequence + 1);
+    const check = await verifier.verify(report.tenantId, sequence, anchor?.sequence ?? null, { untrusted: 'skip' });
     if (!check.valid) {
       const failure = check.firstFailure;
-      return `the ${GENERATED_ACTION} event of report ${report.id} (sequence ${sequence}) fails verification: ${failure?.reason} at ${failure?.sequence}: ${failure?.message}`;
+      return `the chain from the ${GENERATED_ACTION} event of report ${report.id} (sequence ${sequence}) fails verification: ${failure?.reason} at ${failure?.sequence}: ${failure?.message}`;
     }
     try {
       const metadata = JSON.parse(String(event.metadata)) as { sizeBytes?: unknown; sha256?: unknown };

@@ -246,14 +246,18 @@ describe('reports', () => {
 
   it('refuses a file forged together with its rows and its chain event, rehashed or not: the event must still verify (500 REPORT_DAMAGED)', async () => {
     const report = (await generate({ type: 'AUDIT_TRAIL', format: 'csv' })).body.data!.generateReport;
-    // An event after it, so that the generation event has a successor whose link names it.
-    await env.app.services.ingest.record(TENANT, [eventInput()] as never);
+    // Events after it, whose links name it and each other.
+    await env.app.services.ingest.record(TENANT, [eventInput(), eventInput()] as never);
     const forged = Buffer.from('\uFEFFreport,,Forged,,0\r\nfield,value\r\n', 'utf8');
     const forgedSha = createHash('sha256').update(forged).digest('hex');
     const [original] = await env.sql<Record<string, unknown>>(
       "SELECT * FROM audit_event WHERE tenant_id = ? AND action = 'datapunk.report.generated' AND resource_id = ?",
       [TENANT, report.id],
     );
+    const [next] = await env.sql<Record<string, unknown>>('SELECT hash, chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = ?', [
+      TENANT,
+      Number(original.sequence) + 1,
+    ]);
     const metadata = { ...JSON.parse(String(original.metadata)), sizeBytes: forged.length, sha256: forgedSha };
     const [chunk] = await env.sql<{ data: Buffer | Uint8Array }>('SELECT data FROM report_chunk WHERE report_id = ? AND part = 0', [
       report.id,
@@ -285,7 +289,19 @@ describe('reports', () => {
         original.id,
       ]);
       await refused();
+      // And the next event's chain hash too: the one after that no longer links.
+      await env.sql('UPDATE audit_event SET chain_hash = ? WHERE tenant_id = ? AND sequence = ?', [
+        linkHash(linkHash(previous.chain_hash, hash), String(next.hash)),
+        TENANT,
+        event.sequence + 1,
+      ]);
+      await refused();
     } finally {
+      await env.sql('UPDATE audit_event SET chain_hash = ? WHERE tenant_id = ? AND sequence = ?', [
+        String(next.chain_hash),
+        TENANT,
+        Number(original.sequence) + 1,
+      ]);
       await env.sql('UPDATE audit_event SET metadata = ?, hash = ?, chain_hash = ? WHERE id = ?', [
         original.metadata,
         original.hash,
@@ -297,6 +313,24 @@ describe('reports', () => {
       await env.sql('UPDATE report SET size_bytes = ?, sha256 = ? WHERE id = ?', [report.sizeBytes, report.sha256, report.id]);
     }
     expect((await fetchUrl(report.downloadUrl)).status).toBe(200);
+    // A checkpoint of a key no longer trusted at that event fails verifyAuditChain, not the download.
+    await env.sql(
+      'INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [
+        'old-key-checkpoint',
+        TENANT,
+        Number(original.sequence),
+        String(original.chain_hash),
+        '2026-01-01 00:00:00.000',
+        'a'.repeat(64),
+        'c2lnbmF0dXJl',
+      ],
+    );
+    try {
+      expect((await fetchUrl(report.downloadUrl)).status).toBe(200);
+    } finally {
+      await env.sql("DELETE FROM checkpoint WHERE id = 'old-key-checkpoint'");
+    }
   });
 
   it("withdraws a key's download URLs when the key is revoked, and answers 404 to a malformed URL", async () => {
