@@ -473,7 +473,8 @@ describe('the render check of format plugins', () => {
   it('reads CSV as leniently as a spreadsheet (BOM, LF or CR, stray quotes) and fails only a quoted field left open', async () => {
     const guard = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
     const csvFormat = (render: (m: ReportModel) => string) => format(render, { mimeType: 'text/csv', fileExtension: 'csv' });
-    const cells = (m: ReportModel) => [m.integrity.headChainHash, ...Object.values(m.metadata)].map((v) => guard(neutraliseControls(v)));
+    const cells = (m: ReportModel) =>
+      [m.integrity.headChainHash, '"quoted, with comma"', '=1+1', ...Object.values(m.metadata)].map((v) => guard(neutraliseControls(v)));
     // Quotes not doubled or inside an unquoted field, a BOM, records of different lengths, LF or a lone CR: read before csv-parse too.
     const sloppy = csvFormat(
       (m) =>
