@@ -94,9 +94,10 @@ export interface PluginManifest<Options = Record<string, never>> {
   version: string;
   /**
    * The semver range of {@link PLUGIN_API_VERSION} the plugin was written for (`^1.0.0`). The host
-   * refuses to load the plugin when its API version is outside the range. Supported: exact
-   * versions, `^`, `~`, `>`, `>=`, `<`, `<=`, `=`, x-ranges (`1.x`, `1.2.*`, `*`), space-separated
-   * comparators (AND) and `||` (OR).
+   * refuses to load the plugin when its API version is outside the range. Any range npm's `semver`
+   * accepts, read as `npm install` reads it (hyphen ranges such as `1.0.0 - 1.4.0` included; a
+   * pre-release API version only for a range naming a pre-release of it); a blank range, or a blank
+   * side of `||`, is refused.
    */
   apiVersion: string;
   /** Short display name. */

@@ -470,6 +470,32 @@ describe('the render check of format plugins', () => {
     expect(renderErrors(report)).toEqual([expect.stringMatching(/^the application\/json file does not parse/)]);
   });
 
+  it('reads CSV as leniently as a spreadsheet (BOM, LF or CR, stray quotes) and fails only a quoted field left open', async () => {
+    const guard = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+    const csvFormat = (render: (m: ReportModel) => string) => format(render, { mimeType: 'text/csv', fileExtension: 'csv' });
+    const cells = (m: ReportModel) =>
+      [m.integrity.headChainHash, '"quoted, with comma"', '=1+1', ...Object.values(m.metadata)].map((v) => guard(neutraliseControls(v)));
+    // Quotes not doubled or inside an unquoted field, a BOM, records of different lengths, LF or a lone CR: read before csv-parse too.
+    const sloppy = csvFormat(
+      (m) =>
+        '\uFEFF' +
+        cells(m)
+          .map((v, i) => (i % 2 ? `"${v}"` : `${v},5" screen`))
+          .join('\n'),
+    );
+    expect((await checkFrameworkPlugin(sloppy)).passed).toBe(true);
+    const crOnly = csvFormat((m) =>
+      cells(m)
+        .map((v) => `"${v.replaceAll('"', '""')}"`)
+        .join('\r'),
+    );
+    expect((await checkFrameworkPlugin(crOnly)).passed).toBe(true);
+
+    const open = await checkFrameworkPlugin(csvFormat((m) => `${cells(m).join('\r\n')}\r\n"never closed`));
+    expect(failedChecks(open)).toEqual(['render']);
+    expect(renderErrors(open)).toEqual([expect.stringMatching(/^the CSV does not parse as RFC 4180: /)]);
+  });
+
   it('renders between start() and stop(), with the validated options, and not at all when start() throws', async () => {
     const calls: string[] = [];
     let started = false;

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { types } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
+import { parse as parseCsv } from 'csv-parse/sync';
 import type { DataSource } from 'typeorm';
 import { ActorType, Classification, type EventPayload, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import { type ChainStore, createChainStore } from '../audit/chain-store';
@@ -33,10 +34,10 @@ import {
   UNSAFE_CONTROL_CHARACTERS,
 } from '../plugin-api';
 import { BUILT_IN_PLUGINS } from '../../plugins/registry';
+import { acceptsApiVersion } from './api-range';
 import { formatPath, pluginProblems } from './manifest.schema';
 import { loadEntry } from './plugin-loader';
 import type { PluginErrorCode, PluginProblem } from './plugin-load-error';
-import { satisfies } from './semver';
 
 /**
  * The plugin contract: the checks every framework and format plugin passes, built-ins included, run
@@ -233,7 +234,7 @@ function manifestProblems(value: unknown): ContractProblem[] {
   if (invalid.length) return invalid;
   const plugin = value as Plugin;
   const problems: ContractProblem[] = [];
-  if (!satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
+  if (!acceptsApiVersion(plugin.apiVersion)) {
     problems.push(
       error(
         'apiVersion',
@@ -1182,40 +1183,14 @@ function zipControlProblems(file: Buffer): ContractProblem[] {
   return problems;
 }
 
-/** RFC 4180 records: fields separated by commas, `"` quoting with `""` for a quote, CRLF (or a lone LF or CR) ending a record. */
-function csvRecords(text: string): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  let fieldStart = true;
-  for (let i = text.charCodeAt(0) === 0xfeff ? 1 : 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c !== '"') field += c;
-      else if (text[i + 1] === '"') field += text[++i];
-      else quoted = false;
-    } else if (c === '"' && fieldStart) {
-      quoted = true;
-      fieldStart = false;
-    } else if (c === ',' || c === '\r' || c === '\n') {
-      record.push(field);
-      field = '';
-      fieldStart = true;
-      if (c !== ',') {
-        if (c === '\r' && text[i + 1] === '\n') i++;
-        records.push(record);
-        record = [];
-      }
-    } else {
-      field += c;
-      fieldStart = false;
-    }
-  }
-  if (quoted) throw new Error('a quoted field is not closed');
-  if (field || record.length) records.push([...record, field]);
-  return records;
-}
+/**
+ * The records of a CSV file, read as leniently as a spreadsheet reads them: a byte-order mark is
+ * dropped, records end with CRLF, LF or CR and may differ in length, and a stray quote (inside an
+ * unquoted field, or before the comma after a quoted one) is kept as a character. Only a quoted
+ * field left open does not parse.
+ */
+const csvRecords = (text: string): string[][] =>
+  parseCsv(text, { bom: true, record_delimiter: ['\r\n', '\n', '\r'], relax_column_count: true, relax_quotes: true });
 
 /**
  * The report as text: a line per check, its problems indented, then the totals.

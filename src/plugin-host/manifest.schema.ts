@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ACTOR_TYPES, CLASSIFICATION_LEVELS, OUTCOME_STATUSES, SEVERITIES } from '../plugin-api';
-import { isRange, isVersion } from './semver';
+import { isRange, isVersion } from './api-range';
 
 /** What the host checks of every plugin, code or pure data. Paths of issues name the bad field. */
 

@@ -1,12 +1,12 @@
 import { ErrorCode } from '../errors/error-code';
 import { PLUGIN_API_VERSION, type Plugin, type PluginLogger } from '../plugin-api';
 import type { Logger } from '../observability/logger';
+import { acceptsApiVersion } from './api-range';
 import { formatPath, pluginProblems } from './manifest.schema';
 import { orderByDependencies } from './order';
 import { type Candidate, loadEntry } from './plugin-loader';
 import { PluginLoadError, type PluginProblem } from './plugin-load-error';
 import { type LoadedPlugin, PluginRegistry, stopAll } from './plugin-registry';
-import { satisfies } from './semver';
 
 export interface LoadPluginsOptions {
   /** The built-in list (plugins/registry.ts). */
@@ -50,7 +50,7 @@ function check(
       continue;
     }
     const plugin = value as Plugin;
-    if (!satisfies(PLUGIN_API_VERSION, plugin.apiVersion)) {
+    if (!acceptsApiVersion(plugin.apiVersion)) {
       problems.push({
         pluginId: id,
         code: ErrorCode.PLUGIN_API_UNSUPPORTED,
