@@ -40,7 +40,7 @@ import {
   tablePages,
 } from '../../src/plugin-api';
 import { type Align, cellText, compileTable, noteXml, rowXml, TABLE_END } from './table-xml';
-import { DeflatingEntry, entryName, entryText, readEntries, timestampOf, withCoreDates, writeZip, type ZipEntry } from './zip';
+import { DeflatingEntry, deflated, readParts, timestampOf, withCoreDates, writeZip, type ZipEntry } from './zip';
 
 // The document is built with the docx package, except for the rows of data tables: each of those
 // is a placeholder paragraph in the package's output, replaced by the table's markup
@@ -146,20 +146,17 @@ export async function renderDocx(model: ReportModel): Promise<Buffer> {
       };
     }),
   });
-  const entries = readEntries(await Packer.toBuffer(document));
-  const finished: ZipEntry[] = [];
-  for (const entry of entries) {
-    const name = entryName(entry);
-    if (name === DOCUMENT_PATH) finished.push(await withTables(entry, build));
-    else finished.push(name === CORE_PROPERTIES_PATH ? withCoreDates(entry, generatedAt) : entry);
+  const entries: ZipEntry[] = [];
+  for (const [name, bytes] of readParts(await Packer.toBuffer(document))) {
+    if (name === DOCUMENT_PATH) entries.push(await withTables(name, bytes.toString('utf8'), build));
+    else entries.push(name === CORE_PROPERTIES_PATH ? withCoreDates(name, bytes.toString('utf8'), generatedAt) : deflated(name, bytes));
   }
-  return writeZip(finished, generatedAt);
+  return writeZip(entries, generatedAt);
 }
 
 /** The document part with each placeholder replaced by its table, deflated as it is written. */
-async function withTables(entry: ZipEntry, build: Build): Promise<ZipEntry> {
-  const xml = entryText(entry);
-  const out = new DeflatingEntry();
+async function withTables(name: string, xml: string, build: Build): Promise<ZipEntry> {
+  const out = new DeflatingEntry(name);
   let at = 0;
   for (const [index, table] of build.tables.entries()) {
     const placeholder = `<w:p><w:r><w:t xml:space="preserve">${build.marker}${index}</w:t></w:r></w:p>`;
@@ -196,7 +193,7 @@ async function withTables(entry: ZipEntry, build: Build): Promise<ZipEntry> {
     at = found + placeholder.length;
   }
   await out.write(xml.slice(at));
-  return out.finish(entry);
+  return out.finish();
 }
 
 function themeOf(branding: ReportBranding | undefined): Theme {

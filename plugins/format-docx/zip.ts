@@ -1,27 +1,30 @@
 import * as zlib from 'node:zlib';
 import { once } from 'node:events';
+import { deflateSync, unzipSync } from 'fflate';
 
-// The zip container of a .docx, read and rewritten here for two reasons: the docx package stamps
-// the current time on every entry and in docProps/core.xml, with no option to set it, and large
-// tables are deflated into word/document.xml a page at a time instead of being built by the
-// package in memory (render.ts).
+// The zip container of a .docx. The docx package stamps the current time on every entry and in
+// docProps/core.xml, with no option to set it, and large tables are deflated into
+// word/document.xml a page at a time (render.ts), so the file is put together again here: fflate
+// unzips the package's output and deflates its other parts exactly as the package does, node:zlib
+// deflates the document part as it is written, and writeZip lays the entries out. Only that layout
+// is ours: fflate's zip writers would change the bytes of every file (ADR 0028) — zipSync deflates
+// each part itself, from its whole text, on the event loop; the streaming Zip writes a data
+// descriptor after every entry and dates entries in the server's time zone.
 
-const LOCAL_HEADER = 0x04034b50;
-const CENTRAL_HEADER = 0x02014b50;
-const END_OF_CENTRAL_DIRECTORY = 0x06054b50;
-export const STORED = 0;
-export const DEFLATED = 8;
-const DATA_DESCRIPTOR_FLAG = 0x0008;
+/** Version 2.0 of the zip format: made by and needed to extract (DEFLATE, folders). */
+const VERSION = 20;
+
+/** A field of a zip record: its value and its width in bytes. */
+type Field = [value: number, width: 2 | 4];
+
 const CORE_TIMESTAMP = /(<dcterms:(created|modified) xsi:type="dcterms:W3CDTF">)[^<]*(<\/dcterms:\2>)/g;
 
+/** A part ready for the zip: its DEFLATE data, in pieces, with the CRC-32 and size of what it holds. */
 export interface ZipEntry {
-  name: Buffer;
-  flags: number;
-  compression: number;
+  name: string;
   crc: number;
-  uncompressedSize: number;
-  /** The compressed bytes, in pieces. */
-  data: Buffer[];
+  size: number;
+  data: Uint8Array[];
 }
 
 /** `value` as a date, or the start of the zip (DOS) epoch when it is not a date a zip can hold. */
@@ -32,52 +35,20 @@ export function timestampOf(value: string): Date {
   return new Date(Number.isNaN(time) || time < earliest || time > latest ? earliest : time);
 }
 
-export function entryName(entry: ZipEntry): string {
-  return entry.name.toString('latin1');
+/** The parts of a zip by name, uncompressed, in the zip's order. */
+export function readParts(zip: Uint8Array): [string, Buffer][] {
+  return Object.entries(unzipSync(zip)).map(([name, bytes]) => [name, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)]);
 }
 
-/** The entries of a zip written by the docx package (no zip64, no encryption). */
-export function readEntries(zip: Buffer): ZipEntry[] {
-  const end = zip.lastIndexOf(uint32(END_OF_CENTRAL_DIRECTORY));
-  if (end < 0) throw new Error('format-docx: the docx package wrote a file without a zip directory');
-  const count = zip.readUInt16LE(end + 10);
-  let position = zip.readUInt32LE(end + 16);
-  const entries: ZipEntry[] = [];
-  for (let index = 0; index < count; index++) {
-    if (zip.readUInt32LE(position) !== CENTRAL_HEADER) throw new Error('format-docx: unexpected zip directory entry');
-    const compressedSize = zip.readUInt32LE(position + 20);
-    const nameLength = zip.readUInt16LE(position + 28);
-    const extraLength = zip.readUInt16LE(position + 30);
-    const commentLength = zip.readUInt16LE(position + 32);
-    const localOffset = zip.readUInt32LE(position + 42);
-    if (zip.readUInt32LE(localOffset) !== LOCAL_HEADER) throw new Error('format-docx: unexpected zip entry header');
-    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-    entries.push({
-      name: zip.subarray(position + 46, position + 46 + nameLength),
-      flags: zip.readUInt16LE(position + 8) & ~DATA_DESCRIPTOR_FLAG,
-      compression: zip.readUInt16LE(position + 10),
-      crc: zip.readUInt32LE(position + 16),
-      uncompressedSize: zip.readUInt32LE(position + 24),
-      data: [zip.subarray(dataStart, dataStart + compressedSize)],
-    });
-    position += 46 + nameLength + extraLength + commentLength;
-  }
-  return entries;
-}
-
-/** The uncompressed text of an entry. */
-export function entryText(entry: ZipEntry): string {
-  const data = Buffer.concat(entry.data);
-  if (entry.compression === STORED) return data.toString('utf8');
-  if (entry.compression === DEFLATED) return zlib.inflateRawSync(data).toString('utf8');
-  throw new Error(`format-docx: zip entry ${entryName(entry)} uses compression method ${entry.compression}`);
+/** A part deflated by fflate with its defaults, as the docx package deflates it: the same bytes. */
+export function deflated(name: string, bytes: Buffer): ZipEntry {
+  return { name, crc: crc32(bytes), size: bytes.length, data: [deflateSync(bytes)] };
 }
 
 /** docProps/core.xml saying the document was created and last modified `at`. */
-export function withCoreDates(entry: ZipEntry, at: Date): ZipEntry {
-  const xml = entryText(entry).replace(CORE_TIMESTAMP, `$1${at.toISOString().replace(/\.\d{3}Z$/, 'Z')}$3`);
-  const bytes = Buffer.from(xml, 'utf8');
-  return { ...entry, compression: DEFLATED, crc: crc32(bytes), uncompressedSize: bytes.length, data: [zlib.deflateRawSync(bytes)] };
+export function withCoreDates(name: string, xml: string, at: Date): ZipEntry {
+  const bytes = Buffer.from(xml.replace(CORE_TIMESTAMP, `$1${at.toISOString().replace(/\.\d{3}Z$/, 'Z')}$3`), 'utf8');
+  return { name, crc: crc32(bytes), size: bytes.length, data: [zlib.deflateRawSync(bytes)] };
 }
 
 /**
@@ -95,7 +66,7 @@ export class DeflatingEntry {
   private crc = 0;
   private size = 0;
 
-  constructor() {
+  constructor(private readonly name: string) {
     this.deflate.on('data', (chunk: Buffer) => this.compressed.push(chunk));
   }
 
@@ -115,74 +86,69 @@ export class DeflatingEntry {
     if (!this.deflate.write(bytes)) await once(this.deflate, 'drain');
   }
 
-  /** Finishes the entry: the same name and flags as `like`, with the text written. */
-  async finish(like: ZipEntry): Promise<ZipEntry> {
+  /** Finishes the entry with the text written. */
+  async finish(): Promise<ZipEntry> {
     await this.flush();
     const ended = once(this.deflate, 'end');
     this.deflate.end();
     await ended;
     if (this.size > 0xffffffff) throw new Error('format-docx: the document is larger than a zip without zip64 can hold (4 GiB)');
-    return { ...like, compression: DEFLATED, crc: this.crc, uncompressedSize: this.size, data: this.compressed };
+    return { name: this.name, crc: this.crc, size: this.size, data: this.compressed };
   }
 }
 
-/** A zip of `entries`, each dated `at` (so the bytes do not depend on the clock). */
+/**
+ * A zip of deflated `entries`, each dated `at` in UTC (so the bytes depend on neither the clock
+ * nor the time zone): local headers without data descriptors, the central directory, its end.
+ */
 export function writeZip(entries: ZipEntry[], at: Date): Buffer {
-  const { time, date } = dosDateTime(at);
-  const locals: Buffer[] = [];
+  const time = (at.getUTCHours() << 11) | (at.getUTCMinutes() << 5) | (at.getUTCSeconds() >> 1);
+  const date = ((at.getUTCFullYear() - 1980) << 9) | ((at.getUTCMonth() + 1) << 5) | at.getUTCDate();
+  const locals: Uint8Array[] = [];
   const centrals: Buffer[] = [];
   let offset = 0;
   for (const entry of entries) {
+    const name = Buffer.from(entry.name, 'utf8');
     const compressedSize = entry.data.reduce((sum, piece) => sum + piece.length, 0);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(LOCAL_HEADER, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(entry.flags, 6);
-    local.writeUInt16LE(entry.compression, 8);
-    local.writeUInt16LE(time, 10);
-    local.writeUInt16LE(date, 12);
-    local.writeUInt32LE(entry.crc, 14);
-    local.writeUInt32LE(compressedSize, 18);
-    local.writeUInt32LE(entry.uncompressedSize, 22);
-    local.writeUInt16LE(entry.name.length, 26);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(CENTRAL_HEADER, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(entry.flags, 8);
-    central.writeUInt16LE(entry.compression, 10);
-    central.writeUInt16LE(time, 12);
-    central.writeUInt16LE(date, 14);
-    central.writeUInt32LE(entry.crc, 16);
-    central.writeUInt32LE(compressedSize, 20);
-    central.writeUInt32LE(entry.uncompressedSize, 24);
-    central.writeUInt16LE(entry.name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, entry.name, ...entry.data);
-    centrals.push(central, entry.name);
-    offset += local.length + entry.name.length + compressedSize;
+    // Flag bit 11 says the name is UTF-8, as fflate sets it; 8 is DEFLATE.
+    const flags = name.length === entry.name.length ? 0 : 0x0800;
+    const common: Field[] = [
+      [flags, 2],
+      [8, 2],
+      [time, 2],
+      [date, 2],
+      [entry.crc, 4],
+      [compressedSize, 4],
+      [entry.size, 4],
+      [name.length, 2],
+      [0, 2],
+    ];
+    const local = record([[0x04034b50, 4], [VERSION, 2], ...common]);
+    // After the common fields: no comment, disk 0, no internal or external attributes, where the entry starts.
+    const central = record([[0x02014b50, 4], [VERSION, 2], [VERSION, 2], ...common, [0, 2], [0, 2], [0, 2], [0, 4], [offset, 4]]);
+    locals.push(local, name, ...entry.data);
+    centrals.push(central, name);
+    offset += local.length + name.length + compressedSize;
   }
   const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(END_OF_CENTRAL_DIRECTORY, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
+  const count = entries.length;
+  const end = record([
+    [0x06054b50, 4],
+    [0, 2],
+    [0, 2],
+    [count, 2],
+    [count, 2],
+    [directory.length, 4],
+    [offset, 4],
+    [0, 2],
+  ]);
   return Buffer.concat([...locals, directory, end]);
 }
 
-/** The MS-DOS date and time of a zip entry, in UTC so that the bytes do not depend on the server's time zone. */
-function dosDateTime(at: Date): { time: number; date: number } {
-  return {
-    time: (at.getUTCHours() << 11) | (at.getUTCMinutes() << 5) | (at.getUTCSeconds() >> 1),
-    date: ((at.getUTCFullYear() - 1980) << 9) | ((at.getUTCMonth() + 1) << 5) | at.getUTCDate(),
-  };
-}
-
-function uint32(value: number): Buffer {
-  const bytes = Buffer.alloc(4);
-  bytes.writeUInt32LE(value, 0);
+function record(fields: Field[]): Buffer {
+  const bytes = Buffer.alloc(fields.reduce((sum, [, width]) => sum + width, 0));
+  let at = 0;
+  for (const [value, width] of fields) at = width === 2 ? bytes.writeUInt16LE(value, at) : bytes.writeUInt32LE(value, at);
   return bytes;
 }
 
@@ -192,11 +158,11 @@ const CRC_TABLE = Array.from({ length: 256 }, (_, byte) => {
   return crc >>> 0;
 });
 
-// zlib.crc32 only arrived in Node 20.15; the engines field allows 20.12, where this falls back to JS.
+// zlib.crc32 only arrived in Node 20.15 (fflate keeps its CRC to itself); the engines field allows 20.12.
 const nativeCrc32 = (zlib as { crc32?: (data: Buffer, value?: number) => number }).crc32;
 
 /** The CRC-32 of `bytes`, continuing from `previous` (the CRC of what came before). */
-export function crc32(bytes: Buffer, previous = 0): number {
+function crc32(bytes: Buffer, previous = 0): number {
   if (nativeCrc32) return nativeCrc32(bytes, previous);
   let crc = (previous ^ 0xffffffff) >>> 0;
   for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);

@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import type { PluginLogger, ReportModel, TableCell } from '../../src/plugin-api';
+import plugin from './index';
+
+// Pins the bytes of the DOCX for one fixed model: a change to how the file is put together (the zip
+// container, the compression of its parts, the markup) shows here, however the pieces are swapped.
+// Everything the output could depend on is fixed: the model (its dates too), the clock the docx
+// package reads, and the time zone, in which zip entry times must not be written.
+
+const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
+
+const EVENT_COLUMNS = ['Seq.', 'Occurred at', 'Actor', 'Action', 'Resource', 'Outcome', 'Event hash'].map((title) => ({
+  key: title,
+  title,
+}));
+
+function eventRow(index: number): TableCell[] {
+  return [
+    index + 1,
+    new Date(Date.UTC(2026, 2, 1) + index * 61_000).toISOString(),
+    `user-${index % 97}@example.com`,
+    index % 5 === 0 ? 'patient_record.read' : 'auth.login',
+    `record:r-${index}`,
+    index % 11 === 0 ? 'DENIED' : 'SUCCESS',
+    createHash('sha256').update(`event ${index}`).digest('hex'),
+  ];
+}
+
+/** 4,000 event rows in pages of 1,000: several deflate blocks of word/document.xml. */
+async function* eventPages(): AsyncGenerator<TableCell[][]> {
+  for (let at = 0; at < 4000; at += 1000) yield Array.from({ length: 1000 }, (_, i) => eventRow(at + i));
+}
+
+function fixedModel(): ReportModel {
+  return {
+    title: 'Quarterly access review — Ærø clinic',
+    metadata: { reportType: 'AUDIT_TRAIL', organisation: 'Ærø Health', author: 'auditor@example.com' },
+    integrity: {
+      tenantId: 'tenant-pinned',
+      from: '2026-03-01T00:00:00.000Z',
+      to: '2026-04-01T00:00:00.000Z',
+      headSequence: 4000,
+      headChainHash: 'c'.repeat(64),
+      checkpoint: {
+        sequence: 3990,
+        chainHash: 'd'.repeat(64),
+        keyId: 'key-2026',
+        signature: 'e'.repeat(88),
+        issuedAt: '2026-03-31T23:00:00.000Z',
+      },
+      generatedAt: '2026-04-01T08:00:00.000Z',
+    },
+    branding: { organisation: 'Ærø Health', footer: 'Confidential', primaryColor: '#004B87', accentColor: '#FFB81C' },
+    sections: [
+      {
+        id: 'summary',
+        title: 'Summary',
+        blocks: [
+          { type: 'paragraph', text: 'Line one\nline two\twith a tab, “quotes” & <angle> brackets, emoji 🙂.' },
+          { type: 'heading', level: 2, text: 'Facts' },
+          {
+            type: 'keyValue',
+            items: [
+              { key: 'Events', value: '4,000' },
+              { key: 'Denied', value: '364' },
+            ],
+          },
+          {
+            type: 'finding',
+            title: 'Access outside working hours',
+            status: 'NON_COMPLIANT',
+            severity: 'ERROR',
+            frameworkId: 'hipaa',
+            controlId: '164.312(b)',
+            text: 'Records were read at night.',
+            eventIds: ['evt-1', 'evt-2'],
+          },
+          {
+            type: 'chart',
+            kind: 'bar',
+            title: 'Events by outcome',
+            labels: ['SUCCESS', 'DENIED'],
+            series: [{ name: 'Events', values: [3636, 364] }],
+          },
+          {
+            type: 'table',
+            caption: 'Actors',
+            columns: [
+              { key: 'actor', title: 'Actor' },
+              { key: 'count', title: 'Events', align: 'right' },
+            ],
+            rows: [
+              ['user-1@example.com', 41],
+              ['user-2@example.com', null],
+            ],
+          },
+        ],
+      },
+      {
+        id: 'events',
+        title: 'Events',
+        blocks: [{ type: 'table', caption: 'Audit trail', columns: EVENT_COLUMNS, rows: [], rowPages: eventPages() }],
+      },
+    ],
+  };
+}
+
+async function renderedSha256(): Promise<string> {
+  const bytes = Buffer.from(await plugin.render(fixedModel(), { options: {}, logger }));
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** The SHA-256 the renderer gave for this model when the pin was set with the hand-written zip container (before fflate). */
+const PINNED_SHA256 = '8484a8d449c269a9f3ca2021d4691d8a6e9fb3990715651c0d839cd0c78cfa83';
+
+describe('format-docx bytes', () => {
+  const timeZone = process.env.TZ;
+
+  beforeAll(() => {
+    // Only Date is faked: the docx package reads the clock for zip entries and core properties.
+    jest.useFakeTimers({
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
+    });
+  });
+
+  afterAll(() => {
+    jest.useRealTimers();
+    if (timeZone === undefined) delete process.env.TZ;
+    else process.env.TZ = timeZone;
+  });
+
+  it.each([
+    ['UTC', '2031-07-15T10:11:13.456Z'],
+    ['America/New_York', '2044-02-29T23:59:59.999Z'],
+    ['Asia/Kolkata', '2026-12-01T00:00:00.000Z'],
+  ])('gives the pinned bytes for a fixed model (time zone %s, clock %s)', async (zone, now) => {
+    process.env.TZ = zone;
+    jest.setSystemTime(new Date(now));
+    expect(await renderedSha256()).toBe(PINNED_SHA256);
+  });
+});
