@@ -280,8 +280,8 @@ describe('fault: own MariaDB frozen, with the default timeouts', () => {
         record(env, action, 20),
         env.gql('{ auditEvents(first: 5) { totalCount } }'),
       ]);
-      // Statement timeout + connect timeout (65 s) is what the backstop alone would take.
-      expect(Date.now() - frozenAt).toBeLessThan(15_000);
+      // Statement timeout + connect timeout (65 s) is what the backstop alone would take; the watchdog needs about 9 s, the ceiling leaves a loaded machine room.
+      expect(Date.now() - frozenAt).toBeLessThan(30_000);
       expect(databaseFaultOf(stalled)?.code).toBe('DATABASE_UNAVAILABLE');
       for (const res of [write.res, read]) {
         expect(res.status).toBe(503);
@@ -295,7 +295,7 @@ describe('fault: own MariaDB frozen, with the default timeouts', () => {
       const later = await record(env, action, 5);
       expect(later.res.status).toBe(503);
       expect(codeOf(later.res)).toBe('DATABASE_UNAVAILABLE');
-      expect(Date.now() - frozenAt).toBeLessThan(20_000);
+      expect(Date.now() - frozenAt).toBeLessThan(35_000);
     } finally {
       db.thaw();
     }
