@@ -38,13 +38,13 @@ registerEnumType(SortOrder, { name: 'SortOrder', description: 'Order by sequence
 export class ActorInput {
   @Field({ description: 'Stable id of the actor in the client system, e.g. a user id.' })
   id!: string;
-  @Field(() => ActorType)
+  @Field(() => ActorType, { description: 'What kind of actor: a user, a service, an API key or the system itself.' })
   type!: ActorType;
   @Field(() => String, { nullable: true, description: 'Human-readable name.' })
   displayName?: string | null;
   @Field(() => String, { nullable: true, description: 'IPv4 or IPv6 address the action came from.' })
   ip?: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'User-Agent of the client the action came from.' })
   userAgent?: string | null;
 }
 
@@ -52,15 +52,15 @@ export class ActorInput {
 export class ResourceInput {
   @Field({ description: 'Kind of resource, e.g. `session`, `patient_record`.' })
   type!: string;
-  @Field()
+  @Field({ description: 'Id of the resource in the client system.' })
   id!: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Human-readable name of the resource.' })
   name?: string | null;
 }
 
 @InputType({ description: 'How the action ended.' })
 export class OutcomeInput {
-  @Field(() => OutcomeStatus)
+  @Field(() => OutcomeStatus, { description: 'Whether the action succeeded, failed, was denied or errored.' })
   status!: OutcomeStatus;
   @Field(() => String, { nullable: true, description: 'Why, for FAILURE, DENIED and ERROR.' })
   reason?: string | null;
@@ -70,13 +70,13 @@ export class OutcomeInput {
 export class AuditEventInput {
   @Field(() => DateTimeScalar, { description: 'When it happened, by the client clock; stored in UTC.' })
   occurredAt!: string;
-  @Field(() => ActorInput)
+  @Field(() => ActorInput, { description: 'Who acted.' })
   actor!: ActorInput;
   @Field({ description: 'Dotted action name, e.g. `auth.login`, `patient_record.read`.' })
   action!: string;
-  @Field(() => ResourceInput)
+  @Field(() => ResourceInput, { description: 'What was acted upon.' })
   resource!: ResourceInput;
-  @Field(() => OutcomeInput)
+  @Field(() => OutcomeInput, { description: 'How the action ended.' })
   outcome!: OutcomeInput;
   @Field(() => Severity, { nullable: true, description: 'Defaults to INFO.' })
   severity?: Severity | null;
@@ -86,9 +86,12 @@ export class AuditEventInput {
   categories?: string[] | null;
   @Field(() => [String], { nullable: true, description: 'Free-form labels for filtering.' })
   tags?: string[] | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Id of the client request, to correlate events of one request.' })
   requestId?: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'Id of the client session; rules that follow a session (e.g. sign-in then sign-out) correlate on it.',
+  })
   sessionId?: string | null;
   @Field(() => String, { nullable: true, description: 'Name of the service that reported the event.' })
   sourceService?: string | null;
@@ -126,19 +129,19 @@ export class AuditEventFilter {
   sequenceFrom?: number;
   @Field(() => GraphQLSafeInt, { nullable: true, description: 'sequence at or below.' })
   sequenceTo?: number;
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Events of this actor id.' })
   actorId?: string;
-  @Field(() => ActorType, { nullable: true })
+  @Field(() => ActorType, { nullable: true, description: 'Events of this kind of actor.' })
   actorType?: ActorType;
   @Field({ nullable: true, description: 'Exact action.' })
   action?: string;
   @Field({ nullable: true, description: 'Action starting with this text, e.g. `auth.` for every auth action.' })
   actionPrefix?: string;
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Events on this kind of resource.' })
   resourceType?: string;
-  @Field({ nullable: true })
+  @Field({ nullable: true, description: 'Events on this resource id.' })
   resourceId?: string;
-  @Field(() => OutcomeStatus, { nullable: true })
+  @Field(() => OutcomeStatus, { nullable: true, description: 'Events with this outcome.' })
   outcomeStatus?: OutcomeStatus;
   @Field(() => Severity, { nullable: true, description: 'Severity at or above.' })
   minSeverity?: Severity;
@@ -162,43 +165,43 @@ export class AuditEventFilter {
 
 @ObjectType({ description: 'Who acted. `ip` and `userAgent` are null for VIEWER keys (redacted).' })
 export class Actor {
-  @Field()
+  @Field({ description: 'Stable id of the actor in the client system.' })
   id!: string;
-  @Field(() => ActorType)
+  @Field(() => ActorType, { description: 'What kind of actor.' })
   type!: ActorType;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Human-readable name, as recorded.' })
   displayName!: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Address the action came from. Null for VIEWER keys.' })
   ip!: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'User-Agent the action came from. Null for VIEWER keys.' })
   userAgent!: string | null;
 }
 
 @ObjectType({ description: 'What was acted upon.' })
 export class Resource {
-  @Field()
+  @Field({ description: 'Kind of resource, e.g. `session`, `patient_record`.' })
   type!: string;
-  @Field()
+  @Field({ description: 'Id of the resource in the client system.' })
   id!: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Human-readable name, as recorded.' })
   name!: string | null;
 }
 
 @ObjectType({ description: 'How the action ended.' })
 export class Outcome {
-  @Field(() => OutcomeStatus)
+  @Field(() => OutcomeStatus, { description: 'Whether the action succeeded, failed, was denied or errored.' })
   status!: OutcomeStatus;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Why, as recorded, for FAILURE, DENIED and ERROR.' })
   reason!: string | null;
 }
 
 @ObjectType({ description: 'The tenant that owns an event or key.' })
 export class Tenant {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'The tenant id every event and key carries.' })
   id!: string;
-  @Field()
+  @Field({ description: 'Display name of the tenant.' })
   name!: string;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the tenant was created.' })
   createdAt!: string;
 }
 
@@ -214,31 +217,31 @@ export class AuditEvent {
   tenantId!: string;
   @Field(() => GraphQLSafeInt, { description: 'Position in the tenant chain: 1, 2, 3… without gaps.' })
   sequence!: number;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When it happened, by the client clock, in UTC.' })
   occurredAt!: string;
   @Field(() => DateTimeScalar, { description: 'When the server committed it.' })
   recordedAt!: string;
-  @Field(() => Actor)
+  @Field(() => Actor, { description: 'Who acted.' })
   actor!: Actor;
-  @Field()
+  @Field({ description: 'Dotted action name, e.g. `auth.login`.' })
   action!: string;
-  @Field(() => Resource)
+  @Field(() => Resource, { description: 'What was acted upon.' })
   resource!: Resource;
-  @Field(() => Outcome)
+  @Field(() => Outcome, { description: 'How the action ended.' })
   outcome!: Outcome;
-  @Field(() => Severity)
+  @Field(() => Severity, { description: 'Severity as recorded (INFO when the client gave none).' })
   severity!: Severity;
-  @Field(() => Classification)
+  @Field(() => Classification, { description: 'Data classification as recorded (INTERNAL when the client gave none).' })
   classification!: Classification;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Client request id, as recorded.' })
   requestId!: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Client session id, as recorded.' })
   sessionId!: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Name of the service that reported the event.' })
   sourceService!: string | null;
   @Field(() => GraphQLJSONObject, { nullable: true, description: 'Null for VIEWER keys when the event is CONFIDENTIAL or RESTRICTED.' })
   metadata!: Record<string, unknown> | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The retry key the event was recorded with, if any.' })
   idempotencyKey!: string | null;
   @Field(() => String, { nullable: true, description: HASH_DESCRIPTION })
   hash!: string | null;
@@ -250,17 +253,17 @@ export class AuditEvent {
 
 @ObjectType({ description: 'Proof that an event was committed.' })
 export class AuditEventReceipt {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Id of the recorded event.' })
   id!: string;
-  @Field(() => GraphQLSafeInt)
+  @Field(() => GraphQLSafeInt, { description: 'Its position in the tenant chain.' })
   sequence!: number;
-  @Field()
+  @Field({ description: 'SHA-256 (hex) of the canonical JSON of the event.' })
   hash!: string;
-  @Field()
+  @Field({ description: 'SHA-256(previous chainHash ‖ hash), hex: what ties the event to every event before it.' })
   chainHash!: string;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the server committed it.' })
   recordedAt!: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'The retry key given with the event, if any.' })
   idempotencyKey!: string | null;
   @Field({ description: 'True when this receipt is the original answer to an earlier request with the same idempotency key.' })
   replayed!: boolean;
@@ -268,7 +271,7 @@ export class AuditEventReceipt {
 
 @ObjectType({ description: 'Answer of recordAuditEvents: one receipt per input event, in input order.' })
 export class RecordAuditEventsPayload {
-  @Field(() => [AuditEventReceipt])
+  @Field(() => [AuditEventReceipt], { description: 'One receipt per input event, in input order.' })
   receipts!: AuditEventReceipt[];
   @Field(() => Int, { description: 'How many new events this request wrote (replays excluded).' })
   recordedCount!: number;
@@ -278,27 +281,27 @@ export class RecordAuditEventsPayload {
 export class AuditEventEdge {
   @Field({ description: 'Opaque cursor to pass as `after`.' })
   cursor!: string;
-  @Field(() => AuditEvent)
+  @Field(() => AuditEvent, { description: 'The event.' })
   node!: AuditEvent;
 }
 
 @ObjectType({ description: 'Relay page info. Pagination is forward-only: hasPreviousPage is always false.' })
 export class PageInfo {
-  @Field()
+  @Field({ description: 'True when another page follows: pass endCursor as `after`.' })
   hasNextPage!: boolean;
-  @Field()
+  @Field({ description: 'Always false: pagination is forward-only.' })
   hasPreviousPage!: boolean;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the first edge of this page; null for an empty page.' })
   startCursor!: string | null;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: 'Cursor of the last edge of this page; null for an empty page.' })
   endCursor!: string | null;
 }
 
 @ObjectType({ description: 'A page of audit events.' })
 export class AuditEventConnection {
-  @Field(() => [AuditEventEdge])
+  @Field(() => [AuditEventEdge], { description: 'The events of this page, in the order asked for.' })
   edges!: AuditEventEdge[];
-  @Field(() => PageInfo)
+  @Field(() => PageInfo, { description: 'Where this page is and whether another follows.' })
   pageInfo!: PageInfo;
   /** Counts only when asked for. */
   count!: () => Promise<number>;
@@ -308,13 +311,13 @@ export class AuditEventConnection {
 export class AuditEventStat {
   @Field({ description: 'The group value: an action, a severity name, a day (YYYY-MM-DD)…' })
   key!: string;
-  @Field(() => GraphQLSafeInt)
+  @Field(() => GraphQLSafeInt, { description: 'Events in this group.' })
   count!: number;
 }
 
 @ObjectType({ description: 'Counts of events matching a filter, by one dimension.' })
 export class AuditEventStats {
-  @Field(() => AuditEventGroupBy)
+  @Field(() => AuditEventGroupBy, { description: 'The dimension the groups are by.' })
   groupBy!: AuditEventGroupBy;
   @Field(() => GraphQLSafeInt, { description: 'All events matching the filter.' })
   total!: number;

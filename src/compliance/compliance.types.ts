@@ -112,17 +112,17 @@ registerEnumType(MappingDirection, {
 export class Framework {
   @Field({ description: 'Kebab-case id, e.g. soc2, hipaa, gdpr.' })
   id!: string;
-  @Field()
+  @Field({ description: 'Display name, e.g. SOC 2.' })
   name!: string;
   @Field({ description: "The standard's own edition, e.g. 2017 Trust Services Criteria (rev. 2022)." })
   version!: string;
-  @Field()
+  @Field({ description: 'What the framework covers, from its plugin.' })
   description!: string;
   @Field({ description: 'The plugin that provides it.' })
   pluginId!: string;
-  @Field()
+  @Field({ description: 'Version of the plugin that provides it.' })
   pluginVersion!: string;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Number of controls in its catalog, children included.' })
   controlCount!: number;
 }
 
@@ -130,9 +130,9 @@ export class Framework {
 export class RuleInfo {
   @Field({ description: 'Kebab-case, unique within its control.' })
   id!: string;
-  @Field(() => RuleKind)
+  @Field(() => RuleKind, { description: 'How the rule reads the trail (MATCH, AT_LEAST, NOT_FOLLOWED_BY, BURST…).' })
   kind!: RuleKind;
-  @Field()
+  @Field({ description: 'What the rule checks, in words.' })
   description!: string;
   @Field(() => GraphQLJSONObject, { description: 'The whole rule as the plugin declares it (match, count, period, within, correlation…).' })
   definition!: Record<string, unknown>;
@@ -140,13 +140,13 @@ export class RuleInfo {
 
 @ObjectType({ description: 'A requirement of a framework, under its real reference id.' })
 export class Control {
-  @Field()
+  @Field({ description: 'The framework the control belongs to.' })
   frameworkId!: string;
   @Field({ description: 'Reference id in the standard: CC6.1, 164.312(b), Art. 32.' })
   id!: string;
-  @Field()
+  @Field({ description: 'Title as the standard words it.' })
   title!: string;
-  @Field()
+  @Field({ description: 'What the control requires.' })
   description!: string;
   @Field(() => String, { nullable: true, description: 'The enclosing control (a HIPAA standard for its implementation specifications).' })
   parentId!: string | null;
@@ -162,13 +162,13 @@ export class Control {
 
 @ObjectType({ description: 'A cross-reference between controls of two frameworks, seen from this control.' })
 export class ControlMapping {
-  @Field()
+  @Field({ description: 'Framework of the other control.' })
   frameworkId!: string;
-  @Field()
+  @Field({ description: 'Reference id of the other control.' })
   controlId!: string;
-  @Field(() => MappingRelationship)
+  @Field(() => MappingRelationship, { description: 'How the two controls relate.' })
   relationship!: MappingRelationship;
-  @Field(() => MappingDirection)
+  @Field(() => MappingDirection, { description: 'Which side declared the mapping.' })
   direction!: MappingDirection;
 }
 
@@ -190,7 +190,7 @@ export class ControlFilter {
 export class DataCategory {
   @Field({ description: 'UPPER_SNAKE_CASE, as events carry it.' })
   id!: string;
-  @Field()
+  @Field({ description: 'What data the category stands for.' })
   description!: string;
   @Field({ description: '`built-in`, or the id of the plugin that added it.' })
   source!: string;
@@ -198,11 +198,11 @@ export class DataCategory {
 
 @ObjectType({ description: 'A classification level, lowest rank first.' })
 export class ClassificationLevelInfo {
-  @Field(() => Classification)
+  @Field(() => Classification, { description: 'The classification level.' })
   level!: Classification;
   @Field(() => Int, { description: '0 (PUBLIC) to 3 (RESTRICTED).' })
   rank!: number;
-  @Field()
+  @Field({ description: 'What data the level is for.' })
   description!: string;
 }
 
@@ -218,9 +218,9 @@ export class AssessComplianceInput {
 
 @InputType()
 export class AttestControlInput {
-  @Field()
+  @Field({ description: 'Framework id, e.g. soc2.' })
   frameworkId!: string;
-  @Field()
+  @Field({ description: 'Reference id of the control, e.g. CC6.1.' })
   controlId!: string;
   @Field(() => ControlStatus, { description: 'The verdict. NOT_ASSESSED is refused: not attesting is how to say it.' })
   status!: ControlStatus;
@@ -232,17 +232,17 @@ export class AttestControlInput {
 
 @ObjectType('ControlAttestation', { description: "An auditor's verdict on a control, recorded as an audit event in the chain." })
 export class AttestationInfo {
-  @Field()
+  @Field({ description: 'Framework of the attested control.' })
   frameworkId!: string;
-  @Field()
+  @Field({ description: 'Reference id of the attested control.' })
   controlId!: string;
-  @Field(() => ControlStatus)
+  @Field(() => ControlStatus, { description: 'The verdict attested.' })
   status!: ControlStatus;
-  @Field()
+  @Field({ description: 'What the verdict rests on, as the auditor wrote it.' })
   note!: string;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the attestation was recorded.' })
   attestedAt!: string;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When it lapses; after it the control is assessed from the trail again.' })
   expiresAt!: string;
   @Field({ description: 'Id of the API key that attested.' })
   attestedBy!: string;
@@ -252,15 +252,15 @@ export class AttestationInfo {
 
 @ObjectType({ description: 'One rule over the assessed range.' })
 export class RuleAssessment {
-  @Field()
+  @Field({ description: 'Id of the rule within its control.' })
   ruleId!: string;
-  @Field(() => RuleKind)
+  @Field(() => RuleKind, { description: 'How the rule reads the trail.' })
   kind!: RuleKind;
-  @Field(() => RuleRole)
+  @Field(() => RuleRole, { description: 'Whether the rule gives evidence or findings.' })
   role!: RuleRole;
-  @Field()
+  @Field({ description: 'What the rule checks, in words.' })
   description!: string;
-  @Field(() => RuleVerdict)
+  @Field(() => RuleVerdict, { description: 'What the rule found over the range.' })
   verdict!: RuleVerdict;
   @Field(() => GraphQLSafeInt, {
     description:
@@ -281,9 +281,9 @@ export class RuleAssessment {
 
 @ObjectType({ description: 'One control of an assessment.' })
 export class ControlAssessment {
-  @Field()
+  @Field({ description: 'Reference id of the control.' })
   controlId!: string;
-  @Field(() => ControlStatus)
+  @Field(() => ControlStatus, { description: "The control's status over the range (an attestation in force decides it)." })
   status!: ControlStatus;
   @Field(() => GraphQLSafeInt, { description: 'Sum of the evidence rules’ counts.' })
   evidenceCount!: number;
@@ -291,7 +291,7 @@ export class ControlAssessment {
   violationCount!: number;
   @Field({ description: 'Why the control has its status, in words.' })
   reason!: string;
-  @Field(() => [RuleAssessment])
+  @Field(() => [RuleAssessment], { description: 'Each rule of the control, with its verdict.' })
   rules!: RuleAssessment[];
   @Field(() => AttestationInfo, { nullable: true, description: 'The attestation in force at the end of the range, if any.' })
   attestation!: AttestationInfo | null;
@@ -304,29 +304,29 @@ export class ControlAssessment {
 
 @ObjectType({ description: 'How many scored controls have each status.' })
 export class StatusCounts {
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Scored controls that are COMPLIANT.' })
   compliant!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Scored controls that are PARTIALLY_COMPLIANT.' })
   partiallyCompliant!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Scored controls that are NON_COMPLIANT.' })
   nonCompliant!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Scored controls the evidence does not cover (NOT_ASSESSED).' })
   notAssessed!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'Scored controls attested NOT_APPLICABLE.' })
   notApplicable!: number;
-  @Field(() => Int)
+  @Field(() => Int, { description: 'All scored controls.' })
   total!: number;
 }
 
 @ObjectType({ description: 'A framework assessed over a time range from the audit trail.' })
 export class ComplianceAssessment {
-  @Field()
+  @Field({ description: 'The assessed framework.' })
   frameworkId!: string;
-  @Field()
+  @Field({ description: "The standard's edition the catalog follows." })
   frameworkVersion!: string;
-  @Field()
+  @Field({ description: 'Version of the plugin whose catalog was applied.' })
   pluginVersion!: string;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'Start of the range (inclusive), by occurredAt.' })
   from!: string;
   @Field(() => DateTimeScalar, { nullable: true, description: 'Null: open-ended (every event up to the head).' })
   to!: string | null;
@@ -341,16 +341,16 @@ export class ComplianceAssessment {
     description: '(compliant + ½ partially compliant) / assessed, over scored controls; null when none was assessed.',
   })
   score!: number | null;
-  @Field(() => ComplianceLevel)
+  @Field(() => ComplianceLevel, { description: 'The score in words.' })
   level!: ComplianceLevel;
   @Field(() => Float, {
     nullable: true,
     description: 'Assessed over applicable scored controls: how much of the framework the evidence covers. Read it next to score.',
   })
   coverage!: number | null;
-  @Field(() => StatusCounts)
+  @Field(() => StatusCounts, { description: 'How many scored controls have each status.' })
   counts!: StatusCounts;
-  @Field(() => [ControlAssessment])
+  @Field(() => [ControlAssessment], { description: 'Every control of the framework, in catalog order.' })
   controls!: ControlAssessment[];
   @Field({ description: 'Served from the cache (same chain head, nothing due since).' })
   cached!: boolean;
