@@ -312,6 +312,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           verifier,
           checkpoints,
           signingKey,
+          keys: apiKeys,
           templates: loadDefaultTemplates(),
           tenantTemplates,
           settings: config.reports,
