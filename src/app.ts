@@ -36,7 +36,7 @@ import { ComplianceCatalog } from './compliance/catalog';
 import { createClassifier } from './compliance/classifier';
 import { ComplianceService } from './compliance/compliance.service';
 import { ReportBuilder } from './reports/report-builder';
-import { loadDefaultTemplates } from './reports/report-template';
+import { loadDefaultTemplates, templatesDir } from './reports/report-template';
 import { ReportService } from './reports/report.service';
 import { TemplateService } from './reports/template.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
@@ -256,6 +256,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       entries: config.plugins,
       options: config.pluginOptions,
       cwd: process.cwd(),
+      templatesDir: templatesDir(),
       logger,
     });
     cleanup.unshift(() => plugins.stop());
@@ -312,6 +313,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           verifier,
           checkpoints,
           signingKey,
+          keys: apiKeys,
           templates: loadDefaultTemplates(),
           tenantTemplates,
           settings: config.reports,

@@ -9,7 +9,7 @@ import {
   type ReportModel,
   type TableCell,
 } from '../../src/plugin-api';
-import { LAYOUT } from './layout';
+import { DEFAULT_LAYOUT, LAYOUT_FILE } from './layout';
 
 interface Item {
   key: string;
@@ -63,11 +63,12 @@ const STATUS_CLASS = new Map([
 
 // strict: the compiled function does not run the template inside `with (locals)`. Every `<%= %>`
 // goes through `escape`: control characters made visible, then the five markup characters escaped.
-const template = compile(LAYOUT, {
-  strict: true,
-  localsName: 'report',
-  escape: (value: unknown) => escapeXML(neutraliseControls(String(value ?? ''))),
-});
+const compileLayout = (layout: string) =>
+  compile(layout, {
+    strict: true,
+    localsName: 'report',
+    escape: (value: unknown) => escapeXML(neutraliseControls(String(value ?? ''))),
+  });
 
 function cellText(cell: TableCell): string {
   if (cell === null || cell === undefined) return '';
@@ -180,21 +181,31 @@ function htmlView(model: ReportModel): HtmlView {
  * data (labels × series). Inline CSS only, no scripts, and a Content-Security-Policy that refuses
  * scripts and every fetch, so the file behaves the same offline, in a mail client or in an archive.
  *
- * Rendered with `ejs` from {@link LAYOUT}; every string of the model is escaped by `<%= %>`
+ * Rendered with `ejs` from the deployer's `templates/report.html.ejs`, which the host hands over at
+ * start, or else from the built-in {@link DEFAULT_LAYOUT}; every string of the model is escaped by `<%= %>`
  * (`&`, `<`, `>`, `"`, `'`), and right-to-left text lays itself out (`unicode-bidi: plaintext`).
  * Control characters other than tab, CR and LF, and the bidirectional controls (U+061C, U+200E,
  * U+200F, U+202A–U+202E, U+2066–U+2069) show as their visible escape (`\u202E`,
  * {@link neutraliseControls}): none can reorder the page or hide part of a string.
  * The same model gives the same bytes: the only date in the file is `integrity.generatedAt`.
  */
-export default defineFormatPlugin({
-  id: 'format-html',
-  kind: 'format',
-  version: '1.1.0',
-  apiVersion: '^1.2.0',
-  name: 'HTML',
-  description: 'Renders reports as one self-contained, print-friendly HTML page with the integrity stamp on the cover.',
-  mimeType: 'text/html',
-  fileExtension: 'html',
-  render: (model: ReportModel) => Buffer.from(template(htmlView(model)), 'utf8'),
-});
+export function htmlFormat() {
+  // Compiled once, at start: a layout that does not compile stops the server start.
+  let template = compileLayout(DEFAULT_LAYOUT);
+  return defineFormatPlugin({
+    id: 'format-html',
+    kind: 'format',
+    version: '1.2.0',
+    apiVersion: '^1.2.0',
+    name: 'HTML',
+    description: 'Renders reports as one self-contained, print-friendly HTML page with the integrity stamp on the cover.',
+    mimeType: 'text/html',
+    fileExtension: 'html',
+    start({ readTemplateFile }) {
+      template = compileLayout(readTemplateFile?.(LAYOUT_FILE) ?? DEFAULT_LAYOUT);
+    },
+    render: (model: ReportModel) => Buffer.from(template(htmlView(model)), 'utf8'),
+  });
+}
+
+export default htmlFormat();

@@ -1,7 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createLogger } from '../../src/observability/logger';
 import { neutraliseControls, type PluginLogger, type ReportModel, type TableBlock, UNSAFE_CONTROL_CHARACTERS } from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
-import plugin from './index';
-import { LAYOUT } from './layout';
+import { loadPlugins } from '../../src/plugin-host/plugin-host';
+import plugin, { htmlFormat } from './index';
+import { DEFAULT_LAYOUT, LAYOUT_FILE } from './layout';
 
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };
 const render = async (model: ReportModel) => Buffer.from(await plugin.render(model, { options: {}, logger })).toString('utf8');
@@ -57,8 +62,8 @@ describe('format-html', () => {
   });
 
   it('writes model data only through escaping <%= %> tags of the layout', () => {
-    expect(LAYOUT).not.toContain('<%-');
-    expect(LAYOUT.match(/<%[^=_ ]/g)).toBeNull();
+    expect(DEFAULT_LAYOUT).not.toContain('<%-');
+    expect(DEFAULT_LAYOUT.match(/<%[^=_ ]/g)).toBeNull();
   });
 
   it('is self-contained: no scripts, no fetches, a policy that refuses both', async () => {
@@ -188,5 +193,65 @@ describe('format-html', () => {
     expect(bad).not.toContain('<script');
     expect(bad).not.toContain('url(x)');
     expect(bad).not.toContain('.integrity h2 { color:');
+  });
+
+  describe('the layout', () => {
+    const layoutOf = (readTemplateFile?: (name: string) => string | undefined) => {
+      const format = htmlFormat();
+      return { format, started: format.start!({ options: {}, logger, readTemplateFile }) };
+    };
+    const renderWith = async (format: ReturnType<typeof htmlFormat>, m: ReportModel) =>
+      Buffer.from(await format.render(m, { options: {}, logger })).toString('utf8');
+
+    it('is, built in, the templates/report.html.ejs the server ships for deployers to restyle', () => {
+      expect(DEFAULT_LAYOUT).toBe(fs.readFileSync(path.resolve(__dirname, '../../templates', LAYOUT_FILE), 'utf8'));
+    });
+
+    it("is the deployer's one when the host hands it over at start, still escaping every model string", async () => {
+      const asked: string[] = [];
+      const { format, started } = layoutOf((name) => {
+        asked.push(name);
+        return '<p class="restyled"><%= report.title %></p>';
+      });
+      await started;
+      expect(asked).toEqual(['report.html.ejs']);
+      const hostile = { ...model, title: '<script>alert(1)</script>' };
+      expect(await renderWith(format, hostile)).toBe('<p class="restyled">&lt;script&gt;alert(1)&lt;/script&gt;</p>');
+    });
+
+    it('is the built-in one when the deployer has none, or when no host stands behind the call', async () => {
+      const builtIn = await render(model);
+      const none = layoutOf(() => undefined);
+      await none.started;
+      expect(await renderWith(none.format, model)).toBe(builtIn);
+      const noHost = layoutOf();
+      await noHost.started;
+      expect(await renderWith(noHost.format, model)).toBe(builtIn);
+    });
+
+    it('stops the start when it does not compile', async () => {
+      await expect(async () => layoutOf(() => '<p><%= report.title </p>').started).rejects.toThrow();
+    });
+
+    it("comes from the installation's templates/ folder through the host's start", async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-templates-'));
+      try {
+        fs.writeFileSync(path.join(dir, LAYOUT_FILE), '<h1><%= report.title %></h1><%= report.headSequence %>');
+        const registry = await loadPlugins({
+          builtIns: [htmlFormat()],
+          entries: [],
+          options: {},
+          cwd: process.cwd(),
+          templatesDir: dir,
+          logger: createLogger('silent'),
+        });
+        const [html] = registry.formats();
+        const file = Buffer.from(await html.render(model, { options: {}, logger })).toString('utf8');
+        expect(file).toBe(`<h1>${escaped(model.title)}</h1>${model.integrity.headSequence}`);
+        await registry.stop();
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 });

@@ -118,6 +118,15 @@ export class ApiKeyService {
     return rows.length ? mapKey(rows[0]) : null;
   }
 
+  /** Whether the tenant has this key and it is not revoked (what a report download URL issued to it needs). */
+  async isActive(tenantId: string, id: string): Promise<boolean> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query('SELECT revoked_at FROM api_key WHERE id = ? AND tenant_id = ?', [
+      id,
+      tenantId,
+    ]);
+    return rows.length > 0 && rows[0].revoked_at === null;
+  }
+
   async list(tenantId: string): Promise<ApiKeyInfo[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
       'SELECT * FROM api_key WHERE tenant_id = ? ORDER BY created_at, id',

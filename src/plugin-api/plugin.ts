@@ -76,6 +76,18 @@ export interface PluginLogger {
 export interface PluginStartContext<Options> {
   options: Options;
   logger: PluginLogger;
+  /**
+   * Reads a file the deployer keeps in the installation's `templates/` folder (a layout to restyle
+   * a format, e.g. `report.html.ejs`), by plain file name: its UTF-8 text, or `undefined` when
+   * there is none. Absent when no server stands behind the call (`plugin check`, tests): bring a
+   * layout of your own and use it then.
+   *
+   * @example
+   * ```ts
+   * start({ readTemplateFile }) { layout = readTemplateFile?.('report.txt.ejs') ?? DEFAULT_LAYOUT; }
+   * ```
+   */
+  readTemplateFile?: (fileName: string) => string | undefined;
 }
 
 /**

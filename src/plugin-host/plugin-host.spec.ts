@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { ErrorCode } from '../errors/error-code';
 import { createLogger } from '../observability/logger';
 import { defineFormatPlugin, defineFrameworkPlugin, type Plugin } from '../plugin-api';
-import { loadPlugins } from './plugin-host';
+import { loadPlugins, templateFileReader } from './plugin-host';
 import { PluginLoadError } from './plugin-load-error';
 
 const FIXTURES = path.resolve(__dirname, '../../test/fixtures/plugins');
@@ -189,5 +189,44 @@ describe('loadPlugins', () => {
     expect((error as PluginLoadError).problems).toEqual([expect.objectContaining({ code: ErrorCode.PLUGIN_API_UNSUPPORTED })]);
     expect((error as PluginLoadError).message).toContain('with-incompatible-api');
     expect((error as PluginLoadError).message).toContain(ErrorCode.PLUGIN_API_UNSUPPORTED);
+  });
+});
+
+describe('templateFileReader (what start() gets as readTemplateFile)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-templates-'));
+  fs.writeFileSync(path.join(dir, 'report.html.ejs'), '<p>layout ✓</p>');
+  fs.writeFileSync(path.join(os.tmpdir(), 'dpa-outside.ejs'), 'outside');
+  afterAll(() => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(path.join(os.tmpdir(), 'dpa-outside.ejs'), { force: true });
+  });
+  const read = templateFileReader(dir);
+
+  it("reads a deployer's file by name as UTF-8, and says undefined for one that is not there", () => {
+    expect(read('report.html.ejs')).toBe('<p>layout ✓</p>');
+    expect(read('report.txt.ejs')).toBeUndefined();
+  });
+
+  it('refuses anything but a plain file name inside the folder', () => {
+    for (const name of ['../dpa-outside.ejs', 'sub/report.html.ejs', '/etc/passwd', '..', '.', '']) {
+      expect(() => read(name)).toThrow(/plain file name/);
+    }
+  });
+
+  it('is given to start() when the host knows the templates folder, and not otherwise', async () => {
+    const seen: (string | undefined)[] = [];
+    const plugin = defineFormatPlugin({
+      id: 'format-layout',
+      kind: 'format',
+      version: '1.0.0',
+      apiVersion: '^1.0.0',
+      mimeType: 'text/plain',
+      fileExtension: 'txt',
+      start: ({ readTemplateFile }) => void seen.push(readTemplateFile ? (readTemplateFile('report.html.ejs') ?? 'none') : undefined),
+      render: () => 'x',
+    });
+    await loadPlugins({ builtIns: [plugin], entries: [], options: {}, cwd: process.cwd(), templatesDir: dir, logger });
+    await load([], [plugin]);
+    expect(seen).toEqual(['<p>layout ✓</p>', undefined]);
   });
 });

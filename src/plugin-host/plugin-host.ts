@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { ErrorCode } from '../errors/error-code';
 import { PLUGIN_API_VERSION, type Plugin, type PluginLogger } from '../plugin-api';
 import type { Logger } from '../observability/logger';
@@ -17,6 +19,8 @@ export interface LoadPluginsOptions {
   options: Readonly<Record<string, unknown>>;
   /** Relative paths and package names resolve from here. */
   cwd: string;
+  /** The installation's `templates/` folder, whose files plugins may read at start (`readTemplateFile`). */
+  templatesDir?: string;
   logger: Logger;
 }
 
@@ -30,6 +34,24 @@ export const pluginLogger = (logger: Logger, id: string): PluginLogger => {
     error: (message, data) => child.error(data ?? {}, message),
   };
 };
+
+/**
+ * What `start` gets as `readTemplateFile`: a file of `dir` by plain name (no folder, no `..`), or
+ * `undefined` when there is no such file.
+ */
+export function templateFileReader(dir: string): (fileName: string) => string | undefined {
+  return (fileName) => {
+    if (!/^[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(fileName)) {
+      throw new Error(`readTemplateFile takes a plain file name inside templates/, not "${fileName}"`);
+    }
+    try {
+      return fs.readFileSync(path.join(dir, fileName), 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  };
+}
 
 const origin = (c: Candidate) => (c.source === 'BUILT_IN' ? 'built-in' : `${c.label} (${c.location})`);
 
@@ -185,10 +207,15 @@ export async function loadPlugins(options: LoadPluginsOptions): Promise<PluginRe
   problems.push(...checked.problems);
   if (problems.length) throw new PluginLoadError(problems);
 
+  const readTemplateFile = options.templatesDir === undefined ? undefined : templateFileReader(options.templatesDir);
   const started: LoadedPlugin[] = [];
   for (const entry of checked.ready) {
     try {
-      await entry.plugin.start?.({ options: entry.options as never, logger: pluginLogger(options.logger, entry.plugin.id) });
+      await entry.plugin.start?.({
+        options: entry.options as never,
+        logger: pluginLogger(options.logger, entry.plugin.id),
+        ...(readTemplateFile ? { readTemplateFile } : {}),
+      });
     } catch (error) {
       await stopAll(started, options.logger);
       throw new PluginLoadError([

@@ -1,22 +1,13 @@
 import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
-import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from '../audit/audit-event.types';
+import { SortOrder } from '../audit/audit-event.types';
 import type { CheckpointService, PublicSigningKey } from '../audit/checkpoint.service';
-import { type Assessment, type ComplianceService } from '../compliance/compliance.service';
-import { ControlStatus } from '../compliance/assessment';
+import type { ComplianceService } from '../compliance/compliance.service';
 import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { type EventColumn, MAX_TABLE_ROWS, type ReportTemplate, ReportType } from './report-template';
-
-export interface ReportRequest {
-  tenantId: string;
-  type: ReportType;
-  frameworkId?: string | null;
-  from: string;
-  to: string;
-  filter?: Omit<AuditEventFilter, 'occurredFrom' | 'occurredTo' | 'sequenceTo'> & { condition?: EventQuery['condition'] };
-  template: ReportTemplate;
-}
+import { MAX_TABLE_ROWS, type ReportEventColumn, ReportType } from './report-template';
+import type { EventScopes, ReportRequest, SectionContext } from './sections/report-section';
+import { SECTION_BUILDERS, sectionBuilder } from './sections/section-registry';
 
 export interface ReportDeps {
   events: AuditEventRepository;
@@ -34,7 +25,7 @@ const TITLES: Record<ReportType, string> = {
   [ReportType.DATA_ACCESS]: 'Access to personal data',
 };
 
-const COLUMN_TITLES: Record<EventColumn, string> = {
+const COLUMN_TITLES: Record<ReportEventColumn, string> = {
   sequence: 'Seq.',
   occurredAt: 'Occurred (UTC)',
   actor: 'Actor',
@@ -50,7 +41,6 @@ const COLUMN_TITLES: Record<EventColumn, string> = {
 
 const PAGE = 1000;
 const needsFramework = (type: ReportType) => type === ReportType.COMPLIANCE_SUMMARY || type === ReportType.CONTROL_ASSESSMENT;
-const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
 
 /**
  * Builds the format-neutral report model of a request from the database: assessments and grouped
@@ -91,17 +81,22 @@ export class ReportBuilder {
     // Findings name their sample events by id, as auditEvent(id:) finds them.
     const samples = assessment ? [...new Set(assessment.controls.flatMap((c) => c.samples))] : [];
     const eventIds = new Map((await this.deps.events.findBySequences(req.tenantId, samples)).map((e) => [e.sequence, e.id]));
+    const scopes = this.scopes(scope);
     const sections: ReportSection[] = [];
     for (const s of req.template.sections) {
-      const blocks = await this.section(req.type, s.id, {
+      const ctx: SectionContext = {
         req,
-        scope,
+        scopes,
         assessment,
         eventIds,
         limit: s.options.limit,
         columns: s.options.columns,
-        onRows,
-      });
+        compliance: this.deps.compliance,
+        count: (q) => this.deps.events.count(req.tenantId, q),
+        stats: (q, by, limit) => this.deps.events.stats(req.tenantId, q, by, limit),
+        eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows),
+      };
+      const blocks = await sectionBuilder(req.type, s.id).build(ctx);
       sections.push({
         id: s.id,
         title: s.title ?? s.id,
@@ -140,10 +135,11 @@ export class ReportBuilder {
     };
   }
 
-  /** The event subsets the incident and data-access sections count and list. */
-  private subsets(scope: EventQuery): { failures: EventQuery; personal: EventQuery; highSeverity: EventQuery } {
+  /** The events of the report and the subsets the incident and data-access sections count and list. */
+  private scopes(scope: EventQuery): EventScopes {
     const { queries } = this.deps.compliance;
     return {
+      all: scope,
       failures: { ...scope, condition: queries.matchCondition({ outcome: ['FAILURE', 'DENIED', 'ERROR'] }) },
       personal: { ...scope, condition: queries.matchCondition({ categories: ['PII', 'PHI'] }) },
       highSeverity: { ...scope, minSeverity: 'ERROR' as never },
@@ -155,106 +151,13 @@ export class ReportBuilder {
    * whether it is generated within the request or in the background.
    */
   async estimateRows(req: ReportRequest): Promise<number> {
-    const scope: EventQuery = { ...req.filter, occurredFrom: req.from, occurredTo: req.to };
-    const { personal, highSeverity } = this.subsets(scope);
-    const tables: Partial<Record<string, [EventQuery, number]>> = {
-      [`${ReportType.AUDIT_TRAIL}/events`]: [scope, MAX_TABLE_ROWS],
-      [`${ReportType.SECURITY_INCIDENTS}/high-severity`]: [highSeverity, 500],
-      [`${ReportType.DATA_ACCESS}/events`]: [personal, 5000],
-    };
+    const scopes = this.scopes({ ...req.filter, occurredFrom: req.from, occurredTo: req.to });
     let rows = 0;
     for (const s of req.template.sections) {
-      const table = tables[`${req.type}/${s.id}`];
-      if (table) rows += Math.min(s.options.limit ?? table[1], await this.deps.events.count(req.tenantId, table[0]));
+      const table = Object.hasOwn(SECTION_BUILDERS[req.type], s.id) ? SECTION_BUILDERS[req.type][s.id].eventRows : undefined;
+      if (table) rows += Math.min(s.options.limit ?? table.defaultLimit, await this.deps.events.count(req.tenantId, table.query(scopes)));
     }
     return rows;
-  }
-
-  private async section(
-    type: ReportType,
-    id: string,
-    ctx: {
-      req: ReportRequest;
-      scope: EventQuery;
-      assessment: Assessment | null;
-      eventIds: Map<number, string>;
-      limit?: number;
-      columns?: EventColumn[];
-      onRows?: (rows: number) => void;
-    },
-  ): Promise<ReportBlock[]> {
-    const { req, scope, assessment } = ctx;
-    const events = this.deps.events;
-    if (id === 'verification') return verification(req);
-    if (assessment) return complianceSection(type, id, assessment, this.deps.compliance, ctx.eventIds);
-
-    const count = (q: EventQuery) => events.count(req.tenantId, q);
-    const grouped = async (q: EventQuery, by: AuditEventGroupBy, title: string, limit = 50): Promise<TableBlock> => ({
-      type: 'table',
-      caption: title,
-      columns: [
-        { key: 'key', title: by === AuditEventGroupBy.DAY ? 'Day' : by.charAt(0) + by.slice(1).toLowerCase().replace('_', ' ') },
-        { key: 'count', title: 'Events', align: 'right' },
-      ],
-      rows: (await events.stats(req.tenantId, q, by, limit)).map((g) => [g.key, g.count]),
-    });
-    const { failures, personal, highSeverity } = this.subsets(scope);
-
-    switch (`${type}/${id}`) {
-      case `${ReportType.AUDIT_TRAIL}/overview`:
-        return [overview(req), { type: 'keyValue', items: [{ key: 'Events in the report', value: String(await count(scope)) }] }];
-      case `${ReportType.AUDIT_TRAIL}/events`:
-        return [await this.eventTable(req.tenantId, scope, ctx.limit, ctx.columns, ctx.onRows)];
-      case `${ReportType.SECURITY_INCIDENTS}/overview`: {
-        const outcomes = await events.stats(req.tenantId, failures, AuditEventGroupBy.OUTCOME, 10);
-        return [
-          overview(req),
-          {
-            type: 'keyValue',
-            items: [
-              { key: 'Failures, denials and errors', value: String(await count(failures)) },
-              ...outcomes.map((g) => ({ key: `Outcome ${g.key}`, value: String(g.count) })),
-              { key: 'Events of severity ERROR or above', value: String(await count(highSeverity)) },
-            ],
-          },
-        ];
-      }
-      case `${ReportType.SECURITY_INCIDENTS}/by-day`: {
-        const days = await events.stats(req.tenantId, failures, AuditEventGroupBy.DAY, 1000);
-        return [
-          {
-            type: 'chart',
-            kind: 'bar',
-            title: 'Failures, denials and errors per day',
-            labels: days.map((d) => d.key),
-            series: [{ name: 'Events', values: days.map((d) => d.count) }],
-          },
-        ];
-      }
-      case `${ReportType.SECURITY_INCIDENTS}/by-action`:
-        return [await grouped(failures, AuditEventGroupBy.ACTION, 'Failures, denials and errors by action', ctx.limit)];
-      case `${ReportType.SECURITY_INCIDENTS}/by-actor`:
-        return [await grouped(failures, AuditEventGroupBy.ACTOR, 'Failures, denials and errors by actor', ctx.limit)];
-      case `${ReportType.SECURITY_INCIDENTS}/high-severity`:
-        return [await this.eventTable(req.tenantId, highSeverity, ctx.limit ?? 500, ctx.columns, ctx.onRows)];
-      case `${ReportType.DATA_ACCESS}/overview`:
-        return [
-          overview(req),
-          {
-            type: 'paragraph',
-            text: 'Events that carry the PII or PHI data category: the accesses a record of processing (GDPR Art. 30) and the HIPAA access review ask about.',
-          },
-          { type: 'keyValue', items: [{ key: 'Events on personal data', value: String(await count(personal)) }] },
-        ];
-      case `${ReportType.DATA_ACCESS}/by-actor`:
-        return [await grouped(personal, AuditEventGroupBy.ACTOR, 'Events on personal data by actor', ctx.limit)];
-      case `${ReportType.DATA_ACCESS}/by-resource-type`:
-        return [await grouped(personal, AuditEventGroupBy.RESOURCE_TYPE, 'Events on personal data by resource type', ctx.limit)];
-      case `${ReportType.DATA_ACCESS}/events`:
-        return [await this.eventTable(req.tenantId, personal, ctx.limit ?? 5000, ctx.columns, ctx.onRows)];
-      default:
-        throw new Error(`no section ${id} for ${type}`);
-    }
   }
 
   /**
@@ -266,10 +169,10 @@ export class ReportBuilder {
     tenantId: string,
     query: EventQuery,
     limit = MAX_TABLE_ROWS,
-    columns: EventColumn[] | undefined,
+    columns: ReportEventColumn[] | undefined,
     onRows: ((rows: number) => void) | undefined,
   ): Promise<TableBlock> {
-    const cols: EventColumn[] = columns ?? ['sequence', 'occurredAt', 'actor', 'action', 'resource', 'outcome', 'severity'];
+    const cols: ReportEventColumn[] = columns ?? ['sequence', 'occurredAt', 'actor', 'action', 'resource', 'outcome', 'severity'];
     const total = await this.deps.events.count(tenantId, query);
     const shown = Math.min(total, limit);
     return {
@@ -285,7 +188,7 @@ export class ReportBuilder {
     tenantId: string,
     query: EventQuery,
     limit: number,
-    cols: EventColumn[],
+    cols: ReportEventColumn[],
     onRows: ((rows: number) => void) | undefined,
   ): AsyncGenerator<TableCell[][]> {
     let after: string | null = null;
@@ -335,7 +238,7 @@ export async function wholeTables(model: ReportModel): Promise<ReportModel> {
   return { ...model, sections };
 }
 
-function cell(e: StoredEvent, column: EventColumn, categories: string[]): string | number {
+function cell(e: StoredEvent, column: ReportEventColumn, categories: string[]): string | number {
   switch (column) {
     case 'sequence':
       return e.sequence;
@@ -359,136 +262,5 @@ function cell(e: StoredEvent, column: EventColumn, categories: string[]): string
       return categories.join(', ');
     case 'hash':
       return e.hash;
-  }
-}
-
-const overview = (req: ReportRequest): ReportBlock => ({
-  type: 'keyValue',
-  items: [
-    { key: 'Tenant', value: req.tenantId },
-    { key: 'Period (UTC)', value: `${req.from} to ${req.to} (end excluded)` },
-  ],
-});
-
-const verification = (req: ReportRequest): ReportBlock[] => [
-  {
-    type: 'paragraph',
-    text:
-      'Every number in this report comes from the audit trail up to the chain head named in the integrity stamp. ' +
-      'To check that the trail behind it is intact, run `datapunk-audit verify-chain --tenant ' +
-      req.tenantId +
-      '` (or the verifyAuditChain query) and compare the head sequence and chain hash with the stamp; ' +
-      'the signed checkpoint in the stamp can be verified with the public key from the signingKeys query.',
-  },
-];
-
-function complianceSection(
-  type: ReportType,
-  id: string,
-  a: Assessment,
-  compliance: ComplianceService,
-  eventIds: Map<number, string>,
-): ReportBlock[] {
-  const title = (controlId: string) => compliance.control(a.frameworkId, controlId).title;
-  const scored = a.controls.filter((c) => c.leaf);
-  switch (id) {
-    case 'overview':
-      return [
-        {
-          type: 'keyValue',
-          items: [
-            { key: 'Framework', value: `${a.frameworkId} (${a.frameworkVersion})` },
-            { key: 'Score', value: a.summary.score === null ? 'none (nothing assessed)' : a.summary.score.toFixed(3) },
-            { key: 'Level', value: a.summary.level },
-            { key: 'Coverage', value: pct(a.summary.coverage) },
-            ...Object.entries(a.summary.counts).map(([status, n]) => ({ key: status, value: String(n) })),
-            { key: 'Controls scored', value: String(a.summary.total) },
-          ],
-        },
-        {
-          type: 'paragraph',
-          text: 'Score = (compliant + ½ partially compliant) / assessed controls. Coverage = assessed / applicable controls. Controls with children roll them up and are not scored themselves.',
-        },
-      ];
-    case 'status-breakdown':
-      return [
-        {
-          type: 'chart',
-          kind: 'pie',
-          title: 'Scored controls by status',
-          labels: Object.keys(a.summary.counts),
-          series: [{ name: 'Controls', values: Object.values(a.summary.counts) }],
-        },
-      ];
-    case 'non-compliant':
-    case 'findings': {
-      const shown = id === 'findings' ? [ControlStatus.NON_COMPLIANT, ControlStatus.PARTIALLY_COMPLIANT] : [ControlStatus.NON_COMPLIANT];
-      const list = a.controls.filter((c) => shown.includes(c.status));
-      return list.length
-        ? list.map((c) => ({
-            type: 'finding' as const,
-            title: `${c.controlId} ${title(c.controlId)}`,
-            status: c.status,
-            frameworkId: a.frameworkId,
-            controlId: c.controlId,
-            text: c.reason,
-            eventIds: c.samples.flatMap((s) => (eventIds.has(s) ? [eventIds.get(s)!] : [])),
-          }))
-        : [{ type: 'paragraph', text: 'None.' }];
-    }
-    case 'not-assessed': {
-      const list = scored.filter((c) => c.status === ControlStatus.NOT_ASSESSED);
-      return [
-        {
-          type: 'table',
-          caption: `${list.length} scored controls had no event either way in the period; attest them or record the events that show them.`,
-          columns: [
-            { key: 'id', title: 'Control' },
-            { key: 'title', title: 'Title' },
-          ],
-          rows: list.map((c) => [c.controlId, title(c.controlId)]),
-        },
-      ];
-    }
-    case 'controls':
-      return [
-        {
-          type: 'table',
-          caption: `${a.controls.length} controls.`,
-          columns: [
-            { key: 'id', title: 'Control' },
-            { key: 'title', title: 'Title' },
-            { key: 'status', title: 'Status' },
-            { key: 'evidence', title: 'Evidence', align: 'right' },
-            { key: 'violations', title: 'Violations', align: 'right' },
-            { key: 'reason', title: 'Reason' },
-          ],
-          rows: a.controls.map((c) => [c.controlId, title(c.controlId), c.status, c.evidenceCount, c.violationCount, c.reason]),
-        },
-      ];
-    case 'attestations': {
-      const list = a.controls.filter((c) => c.attestation);
-      return [
-        {
-          type: 'table',
-          caption: list.length ? `${list.length} attestations in force.` : 'No attestation in force.',
-          columns: [
-            { key: 'id', title: 'Control' },
-            { key: 'status', title: 'Attested' },
-            { key: 'by', title: 'By (key id)' },
-            { key: 'at', title: 'Attested at' },
-            { key: 'expires', title: 'Expires' },
-            { key: 'note', title: 'Note' },
-            { key: 'sequence', title: 'Event seq.', align: 'right' },
-          ],
-          rows: list.map((c) => {
-            const t = c.attestation!;
-            return [c.controlId, t.status, t.attestedBy, t.attestedAt, t.expiresAt, t.note, t.sequence];
-          }),
-        },
-      ];
-    }
-    default:
-      throw new Error(`no section ${id} for ${type}`);
   }
 }

@@ -20,8 +20,8 @@ export const SECTIONS: Record<ReportType, readonly string[]> = {
   [ReportType.DATA_ACCESS]: ['overview', 'by-actor', 'by-resource-type', 'events', 'verification'],
 };
 
-/** Columns an event table can show (AUDIT_TRAIL, SECURITY_INCIDENTS, DATA_ACCESS). */
-export const EVENT_COLUMNS = [
+/** Columns an event table of a report can show (AUDIT_TRAIL, SECURITY_INCIDENTS, DATA_ACCESS); not the stored columns of audit_event. */
+export const REPORT_EVENT_COLUMNS = [
   'sequence',
   'occurredAt',
   'actor',
@@ -34,7 +34,7 @@ export const EVENT_COLUMNS = [
   'categories',
   'hash',
 ] as const;
-export type EventColumn = (typeof EVENT_COLUMNS)[number];
+export type ReportEventColumn = (typeof REPORT_EVENT_COLUMNS)[number];
 
 /** The most rows a template may ask of one table. */
 export const MAX_TABLE_ROWS = 100_000;
@@ -68,7 +68,7 @@ export const templateSchema = z
             options: z
               .object({
                 limit: z.number().int().min(1).max(MAX_TABLE_ROWS).optional(),
-                columns: z.array(z.enum(EVENT_COLUMNS)).min(1).optional(),
+                columns: z.array(z.enum(REPORT_EVENT_COLUMNS)).min(1).optional(),
                 intro: text(5000).optional(),
               })
               .strict()

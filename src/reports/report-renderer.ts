@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import type { Logger } from '../observability/logger';
+import type { FormatPlugin } from '../plugin-api';
+import { pluginLogger } from '../plugin-host/plugin-host';
+import type { PluginRegistry } from '../plugin-host/plugin-registry';
+import { type ReportBuilder, wholeTables } from './report-builder';
+import type { ReportRequest } from './sections/report-section';
+import type { StoredReport } from './report.repository';
+
+/** Builds a report's model and renders it with a format plugin. */
+export class ReportRenderer {
+  constructor(
+    private readonly deps: {
+      builder: ReportBuilder;
+      plugins: PluginRegistry;
+      logger: Logger;
+    },
+  ) {}
+
+  /** The format plugin for `docx`, `html`, … (the plugin `format-<name>`). */
+  format(name: string): FormatPlugin<unknown> {
+    const plugin = this.deps.plugins.formats().find((p) => p.id === `format-${name}`);
+    if (!plugin) {
+      const known = this.deps.plugins
+        .formats()
+        .map((p) => p.id.replace(/^format-/, ''))
+        .join(', ');
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `No report format "${name}" is loaded (loaded: ${known || 'none'}).`, {
+        problems: [{ path: 'input.format', message: `must be one of ${known}` }],
+      });
+    }
+    return plugin;
+  }
+
+  /**
+   * Builds and renders: a plugin that streams tables reads event rows from the database while it
+   * renders them; any other gets every table whole.
+   */
+  async render(
+    plugin: FormatPlugin<unknown>,
+    request: ReportRequest,
+    now: Date,
+    onRows?: (rows: number) => void,
+  ): Promise<{ file: Buffer; headSequence: number }> {
+    const built = await this.deps.builder.build(request, now, onRows);
+    const model = plugin.streamsTables ? built : await wholeTables(built);
+    const loaded = this.deps.plugins.get(plugin.id);
+    const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: pluginLogger(this.deps.logger, plugin.id) });
+    const file = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);
+    return { file, headSequence: model.integrity.headSequence };
+  }
+}
+
+/** The report READY with this file: its size, SHA-256 and the chain head it describes. */
+export function readyReport(report: StoredReport, file: Buffer, headSequence: number): StoredReport {
+  return {
+    ...report,
+    status: 'READY',
+    progress: 100,
+    sizeBytes: file.length,
+    sha256: createHash('sha256').update(file).digest('hex'),
+    headSequence,
+  };
+}

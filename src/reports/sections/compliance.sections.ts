@@ -1,0 +1,152 @@
+import { ControlStatus } from '../../compliance/assessment';
+import type { Assessment } from '../../compliance/compliance.service';
+import type { ReportBlock } from '../../plugin-api';
+import type { SectionBuilder, SectionBuilders, SectionContext } from './report-section';
+import { verification } from './report-section';
+
+const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
+
+function assessmentOf(ctx: SectionContext): Assessment {
+  if (!ctx.assessment) throw new Error(`a ${ctx.req.type} section needs the framework's assessment`);
+  return ctx.assessment;
+}
+
+const controlTitle = (ctx: SectionContext, a: Assessment, controlId: string) => ctx.compliance.control(a.frameworkId, controlId).title;
+
+const overview: SectionBuilder = {
+  build: (ctx) => {
+    const a = assessmentOf(ctx);
+    return [
+      {
+        type: 'keyValue',
+        items: [
+          { key: 'Framework', value: `${a.frameworkId} (${a.frameworkVersion})` },
+          { key: 'Score', value: a.summary.score === null ? 'none (nothing assessed)' : a.summary.score.toFixed(3) },
+          { key: 'Level', value: a.summary.level },
+          { key: 'Coverage', value: pct(a.summary.coverage) },
+          ...Object.entries(a.summary.counts).map(([status, n]) => ({ key: status, value: String(n) })),
+          { key: 'Controls scored', value: String(a.summary.total) },
+        ],
+      },
+      {
+        type: 'paragraph',
+        text: 'Score = (compliant + ½ partially compliant) / assessed controls. Coverage = assessed / applicable controls. Controls with children roll them up and are not scored themselves.',
+      },
+    ];
+  },
+};
+
+/** One finding block per control in one of `statuses`, naming its sample events; "None." when there is none. */
+const findingsOf = (statuses: readonly ControlStatus[]): SectionBuilder => ({
+  build: (ctx) => {
+    const a = assessmentOf(ctx);
+    const list = a.controls.filter((c) => statuses.includes(c.status));
+    return list.length
+      ? list.map((c) => ({
+          type: 'finding' as const,
+          title: `${c.controlId} ${controlTitle(ctx, a, c.controlId)}`,
+          status: c.status,
+          frameworkId: a.frameworkId,
+          controlId: c.controlId,
+          text: c.reason,
+          eventIds: c.samples.flatMap((s) => (ctx.eventIds.has(s) ? [ctx.eventIds.get(s)!] : [])),
+        }))
+      : [{ type: 'paragraph', text: 'None.' } satisfies ReportBlock];
+  },
+});
+
+/** COMPLIANCE_SUMMARY: a framework's posture over a period. */
+export const COMPLIANCE_SUMMARY_SECTIONS: SectionBuilders = {
+  overview,
+  'status-breakdown': {
+    build: (ctx) => {
+      const a = assessmentOf(ctx);
+      return [
+        {
+          type: 'chart',
+          kind: 'pie',
+          title: 'Scored controls by status',
+          labels: Object.keys(a.summary.counts),
+          series: [{ name: 'Controls', values: Object.values(a.summary.counts) }],
+        },
+      ];
+    },
+  },
+  'non-compliant': findingsOf([ControlStatus.NON_COMPLIANT]),
+  'not-assessed': {
+    build: (ctx) => {
+      const a = assessmentOf(ctx);
+      const list = a.controls.filter((c) => c.leaf && c.status === ControlStatus.NOT_ASSESSED);
+      return [
+        {
+          type: 'table',
+          caption: `${list.length} scored controls had no event either way in the period; attest them or record the events that show them.`,
+          columns: [
+            { key: 'id', title: 'Control' },
+            { key: 'title', title: 'Title' },
+          ],
+          rows: list.map((c) => [c.controlId, controlTitle(ctx, a, c.controlId)]),
+        },
+      ];
+    },
+  },
+  verification,
+};
+
+/** CONTROL_ASSESSMENT: every control of a framework with its status, evidence, findings and attestations. */
+export const CONTROL_ASSESSMENT_SECTIONS: SectionBuilders = {
+  overview,
+  controls: {
+    build: (ctx) => {
+      const a = assessmentOf(ctx);
+      return [
+        {
+          type: 'table',
+          caption: `${a.controls.length} controls.`,
+          columns: [
+            { key: 'id', title: 'Control' },
+            { key: 'title', title: 'Title' },
+            { key: 'status', title: 'Status' },
+            { key: 'evidence', title: 'Evidence', align: 'right' },
+            { key: 'violations', title: 'Violations', align: 'right' },
+            { key: 'reason', title: 'Reason' },
+          ],
+          rows: a.controls.map((c) => [
+            c.controlId,
+            controlTitle(ctx, a, c.controlId),
+            c.status,
+            c.evidenceCount,
+            c.violationCount,
+            c.reason,
+          ]),
+        },
+      ];
+    },
+  },
+  findings: findingsOf([ControlStatus.NON_COMPLIANT, ControlStatus.PARTIALLY_COMPLIANT]),
+  attestations: {
+    build: (ctx) => {
+      const list = assessmentOf(ctx).controls.filter((c) => c.attestation);
+      return [
+        {
+          type: 'table',
+          caption: list.length ? `${list.length} attestations in force.` : 'No attestation in force.',
+          columns: [
+            { key: 'id', title: 'Control' },
+            { key: 'status', title: 'Attested' },
+            { key: 'by', title: 'By (key id)' },
+            { key: 'at', title: 'Attested at' },
+            { key: 'expires', title: 'Expires' },
+            { key: 'note', title: 'Note' },
+            { key: 'sequence', title: 'Event seq.', align: 'right' },
+          ],
+          rows: list.map((c) => {
+            const t = c.attestation!;
+            return [c.controlId, t.status, t.attestedBy, t.attestedAt, t.expiresAt, t.note, t.sequence];
+          }),
+        },
+      ];
+    },
+  },
+  verification,
+};
