@@ -1,5 +1,5 @@
 import { neutraliseControls, type PluginLogger, type ReportModel, type TableBlock, UNSAFE_CONTROL_CHARACTERS } from '../../src/plugin-api';
-import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
+import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-testing';
 import plugin from './index';
 import { LAYOUT } from './layout';
 
