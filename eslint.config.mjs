@@ -44,7 +44,10 @@ export default tseslint.config(
     // Fixture plugins stand for a third party's build output: plain CommonJS, outside the TS project.
     files: ['test/fixtures/**/*.js', 'docs/examples/**/*.js'],
     extends: [tseslint.configs.disableTypeChecked],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', console: 'readonly' },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

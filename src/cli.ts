@@ -15,7 +15,7 @@ import { ChainFailureReason, ChainVerifier } from './audit/chain-verifier';
 import { ApiKeyService, DEFAULT_TENANT } from './auth/api-key.service';
 import { Role } from './auth/role';
 import { buildAppSchema, printAppSchema } from './graphql/schema';
-import { checkPluginEntry, formatContractReport } from './plugin-host/contract';
+import { checkPluginEntry, formatContractReport } from './testing';
 
 const USAGE = `Usage: datapunk-audit <command> [options]
 

@@ -7,7 +7,7 @@ import {
   type TableBlock,
   type TableCell,
 } from '../../src/plugin-api';
-import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
+import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-testing';
 import plugin from './index';
 
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };

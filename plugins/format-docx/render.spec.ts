@@ -9,7 +9,7 @@ import {
   type TableBlock,
   UNSAFE_CONTROL_CHARACTERS,
 } from '../../src/plugin-api';
-import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
+import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-testing';
 import plugin from './index';
 
 // Loaded without its type declarations, which would pull the DOM library into every file's types.

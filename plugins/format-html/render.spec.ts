@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/observability/logger';
 import { neutraliseControls, type PluginLogger, type ReportModel, type TableBlock, UNSAFE_CONTROL_CHARACTERS } from '../../src/plugin-api';
-import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
+import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-testing';
 import { loadPlugins } from '../../src/plugin-host/plugin-host';
 import plugin, { htmlFormat } from './index';
 import { DEFAULT_LAYOUT, LAYOUT_FILE } from './layout';

@@ -1,5 +1,5 @@
 import { type PluginLogger, type ReportModel, UNSAFE_CONTROL_CHARACTERS } from '../../src/plugin-api';
-import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-host/contract';
+import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-testing';
 import plugin from './index';
 
 const logger: PluginLogger = { debug() {}, info() {}, warn() {}, error() {} };

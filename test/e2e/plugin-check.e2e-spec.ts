@@ -1,42 +1,10 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { REPO_ROOT } from '../helpers/test-environment';
+import { cli, copyExample, node, thirdPartyProject } from '../helpers/third-party-project';
 
-const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
-const EXAMPLES = path.join(REPO_ROOT, 'docs/examples');
 const CHECKS = ['load', 'manifest', 'options', 'dependencies', 'evidence', 'categories', 'mappings', 'behaviour', 'lifecycle'];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** `node …args` in `cwd`; the CLI runs as a third party runs it: in its own folder, outside the repository. */
-function node(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
-      cwd,
-      env: { ...process.env, LOG_LEVEL: 'silent', DATAPUNK_PLUGIN_OPTIONS: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** `datapunk-audit …` from dist/. */
-const cli = (args: string[], cwd: string, env: Record<string, string> = {}) => node([CLI, ...args], cwd, env);
+const FORMAT_CHECKS = [...CHECKS.slice(0, -1), 'render', 'lifecycle'];
+const FRAMEWORK_ONLY = new Set(['evidence', 'categories', 'mappings', 'behaviour']);
 
 describe('datapunk-audit plugin check', () => {
   let outside: string;
@@ -44,9 +12,11 @@ describe('datapunk-audit plugin check', () => {
   let broken: string;
 
   beforeAll(() => {
-    outside = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-plugin-check-'));
-    good = path.join(outside, 'acme-policy');
-    fs.cpSync(path.join(EXAMPLES, 'framework-acme-pure-data'), good, { recursive: true });
+    // The examples installed as a third party has them: next to node_modules/datapunk-audit, outside the repository.
+    outside = thirdPartyProject('dpa-plugin-check-', ['zod']);
+    good = copyExample(outside, 'framework-acme-pure-data', 'acme-policy');
+    copyExample(outside, 'framework-acme-code');
+    copyExample(outside, 'format-acme-grc');
     // The same plugin with two mistakes a third party makes: a newer API, and a control no event can show.
     broken = path.join(outside, 'acme-broken');
     fs.cpSync(good, broken, { recursive: true });
@@ -108,9 +78,9 @@ describe('datapunk-audit plugin check', () => {
   });
 
   it('checks the documented code plugin, with options from DATAPUNK_PLUGIN_OPTIONS', async () => {
-    const ok = await cli(['plugin', 'check', './docs/examples/framework-acme-code'], REPO_ROOT);
+    const ok = await cli(['plugin', 'check', './framework-acme-code'], outside);
     expect(ok.code).toBe(0);
-    const bad = await cli(['plugin', 'check', './docs/examples/framework-acme-code'], REPO_ROOT, {
+    const bad = await cli(['plugin', 'check', './framework-acme-code'], outside, {
       DATAPUNK_PLUGIN_OPTIONS: JSON.stringify({ 'framework-acme-code': { owner: 'not an address' } }),
     });
     expect(bad.code).toBe(1);
@@ -118,22 +88,44 @@ describe('datapunk-audit plugin check', () => {
     expect(bad.stdout).toMatch(/SKIP {2}lifecycle/);
   });
 
-  it("runs from a third party's own code through the package export datapunk-audit/contract", async () => {
-    const project = path.join(outside, 'third-party');
-    fs.mkdirSync(path.join(project, 'node_modules'), { recursive: true });
-    fs.symlinkSync(REPO_ROOT, path.join(project, 'node_modules/datapunk-audit'), 'dir');
-    fs.writeFileSync(
-      path.join(project, 'check.js'),
-      [
-        "const path = require('node:path');",
-        "const { checkPluginEntry } = require('datapunk-audit/contract');",
-        "checkPluginEntry(path.resolve(__dirname, '../acme-policy')).then((report) => console.log(JSON.stringify(report)));",
-      ].join('\n'),
-    );
-    const run = await node(['check.js'], project);
+  it.each([
+    ['framework-acme-pure-data', CHECKS.map((c) => `${c} passed`)],
+    ['framework-acme-code', CHECKS.map((c) => `${c} passed`)],
+    ['format-acme-grc', FORMAT_CHECKS.map((c) => `${c} ${FRAMEWORK_ONLY.has(c) ? 'skipped' : 'passed'}`)],
+  ])('passes the documented example %s, importing the plugin API by its entry point, without a single problem', async (name, statuses) => {
+    const entry = name === 'framework-acme-pure-data' ? './acme-policy' : `./${name}`;
+    const run = await cli(['plugin', 'check', entry, '--json'], outside);
     expect(run.stderr).toBe('');
-    expect(JSON.parse(run.stdout)).toMatchObject({ pluginId: 'framework-acme-pure-data', passed: true });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.pluginId).toBe(name);
+    expect(report.checks.map((c: { id: string; status: string }) => `${c.id} ${c.status}`)).toEqual(statuses);
+    expect(report.checks.flatMap((c: { problems: unknown[] }) => c.problems)).toEqual([]);
   });
+
+  it.each(['datapunk-audit/testing', 'datapunk-audit/contract'])(
+    "runs from a third party's own code through the package export %s, against the server's built-ins",
+    async (specifier) => {
+      const project = path.join(outside, 'third-party');
+      fs.mkdirSync(project, { recursive: true });
+      fs.writeFileSync(
+        path.join(project, 'check.js'),
+        [
+          "const path = require('node:path');",
+          `const { checkPluginEntry } = require('${specifier}');`,
+          "const entries = ['../acme-policy', '../framework-acme-code'].map((entry) => path.resolve(__dirname, entry));",
+          'Promise.all(entries.map((entry) => checkPluginEntry(entry))).then((reports) => console.log(JSON.stringify(reports)));',
+        ].join('\n'),
+      );
+      const run = await node(['check.js'], project);
+      expect(run.stderr).toBe('');
+      const [pure, code] = JSON.parse(run.stdout);
+      expect(pure).toMatchObject({ pluginId: 'framework-acme-pure-data', passed: true });
+      // dependsOn framework-soc2 is met, and the mappings into SOC 2 are checked: the built-ins are known.
+      expect(code).toMatchObject({ pluginId: 'framework-acme-code', passed: true });
+      expect(code.checks.flatMap((c: { problems: unknown[] }) => c.problems)).toEqual([]);
+    },
+  );
 
   it.each([
     [['plugin'], 'usage: datapunk-audit plugin check'],

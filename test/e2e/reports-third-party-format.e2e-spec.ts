@@ -1,14 +1,13 @@
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { RECORD, REPO_ROOT, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
+import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
+import { copyExample, thirdPartyProject } from '../helpers/third-party-project';
 
 const GENERATE = `mutation G($input: GenerateReportInput!) {
   generateReport(input: $input) { id status format fileName mimeType sizeBytes headSequence downloadUrl }
 }`;
 const HOSTILE = `<script>alert(1)</script> "quoted" & 'single'`;
 
-/** docs/examples/format-acme-grc, installed outside this repository the way a deployer would. */
+/** docs/examples/format-acme-grc, installed outside this repository the way a deployer would, next to datapunk-audit. */
 describe('a third-party format plugin (the documented example)', () => {
   let env: TestEnvironment;
   let outside: string;
@@ -17,9 +16,8 @@ describe('a third-party format plugin (the documented example)', () => {
   const PERIOD = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 60_000).toISOString() };
 
   beforeAll(async () => {
-    outside = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-format-'));
-    fs.cpSync(path.join(REPO_ROOT, 'docs/examples/format-acme-grc'), path.join(outside, 'acme-grc'), { recursive: true });
-    env = await createTestEnvironment({ DATAPUNK_PLUGINS: path.join(outside, 'acme-grc') });
+    outside = thirdPartyProject('dpa-format-');
+    env = await createTestEnvironment({ DATAPUNK_PLUGINS: copyExample(outside, 'format-acme-grc', 'acme-grc') });
     auditor = await env.createKey('AUDITOR', TENANT);
     const ingest = await env.createKey('INGEST', TENANT);
     for (let batch = 0; batch < 2; batch++) {

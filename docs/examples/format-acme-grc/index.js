@@ -1,25 +1,12 @@
 // index.js: a report as XML for the Acme GRC importer: the integrity stamp, the findings and every
 // table row. It streams tables (plugin API 1.1): an audit trail's rows arrive a page at a time.
+const { defineFormatPlugin, neutraliseControls, tablePages } = require('datapunk-audit/plugin-api');
+
 const entities = (text) => String(text).replace(/[&<>"'\t\r\n]/g, (c) => `&#${c.charCodeAt(0)};`);
 // Control and bidirectional characters (NUL, ESC, C1, U+202E, which reorders text on screen)
-// become a visible escape such as \u202E, as neutraliseControls() of the plugin API writes them;
-// U+FFFE/U+FFFF, which XML 1.0 cannot hold, are dropped; a lone surrogate becomes U+FFFD.
-// eslint-disable-next-line no-control-regex
-const CONTROLS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-const visible = (c) => `\\u${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
-const xml = (value) =>
-  entities(
-    String(value ?? '')
-      .toWellFormed()
-      .replace(CONTROLS, visible)
-      .replace(/[\uFFFE\uFFFF]/g, ''),
-  );
-
-/** A table's rows a page at a time: `rows`, then each page of `rowPages`. */
-async function* pages(table) {
-  if (table.rows.length > 0) yield table.rows;
-  if (table.rowPages) for await (const page of table.rowPages) yield page;
-}
+// become a visible escape such as \u202E (neutraliseControls, plugin API 1.2); U+FFFE/U+FFFF,
+// which XML 1.0 cannot hold, are dropped; a lone surrogate becomes U+FFFD.
+const xml = (value) => entities(neutraliseControls(String(value ?? '').toWellFormed()).replace(/[\uFFFE\uFFFF]/g, ''));
 
 /** A chart as the table of its data: a label column, then a column per series. */
 function chartTable(chart) {
@@ -28,11 +15,11 @@ function chartTable(chart) {
   return { caption: chart.title, columns, rows };
 }
 
-module.exports = {
+module.exports = defineFormatPlugin({
   id: 'format-acme-grc',
   kind: 'format',
-  version: '1.2.0',
-  apiVersion: '^1.1.0',
+  version: '1.3.0',
+  apiVersion: '^1.2.0',
   name: 'Acme GRC import',
   mimeType: 'application/xml',
   fileExtension: 'xml',
@@ -59,7 +46,7 @@ module.exports = {
         } else if (block.type === 'table' || block.type === 'chart') {
           const table = block.type === 'chart' ? chartTable(block) : block;
           out.push(`    <table caption="${xml(table.caption)}">`);
-          for await (const page of pages(table)) {
+          for await (const page of tablePages(table)) {
             for (const row of page) {
               const cells = table.columns.map((column, i) => `<cell name="${xml(column.key)}">${xml(row[i])}</cell>`);
               out.push(`      <row>${cells.join('')}</row>`);
@@ -73,4 +60,4 @@ module.exports = {
     out.push('</report>', '');
     return out.join('\n');
   },
-};
+});

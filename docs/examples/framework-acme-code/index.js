@@ -1,5 +1,6 @@
 // A framework plugin as code: plain CommonJS, loads without a build. It builds part of its catalog in
 // code, validates its options with zod and logs from start()/stop().
+const { defineFrameworkPlugin } = require('datapunk-audit/plugin-api');
 const { z } = require('zod');
 
 /** Evidence that one kind of change was approved, for each system Acme runs. */
@@ -31,7 +32,7 @@ const approvalControl = (system) => ({
   ],
 });
 
-module.exports = {
+module.exports = defineFrameworkPlugin({
   id: 'framework-acme-code',
   kind: 'framework',
   version: '1.0.0',
@@ -95,4 +96,4 @@ module.exports = {
     logger.info('Acme change policy loaded', { owner: options.owner, reviewDay: options.reviewDay });
   },
   stop() {},
-};
+});

@@ -1,0 +1,282 @@
+import {
+  ACTOR_TYPES,
+  CLASSIFICATION_LEVELS,
+  type Duration,
+  type EventMatch,
+  type EventRule,
+  type FrameworkPlugin,
+  type NamePattern,
+  OUTCOME_STATUSES,
+  SEVERITIES,
+} from '../plugin-api';
+import { type ContractProblem, error, messageOf } from './contract-report';
+import { rulesOf } from './manifest-checks';
+import {
+  ActorType,
+  type AuditEventInputShape,
+  Classification,
+  classifierOf,
+  evaluateRule,
+  type EventPayload,
+  namePredicate,
+  nextPeriodStart,
+  OutcomeStatus,
+  periodStart,
+  prepare,
+  RuleRefused,
+  Sandbox,
+  Severity,
+  summary,
+} from './sandbox';
+
+// e. Behaviour: synthetic events through the real ingest path, measured by the real queries.
+
+const MAX_EVENTS = 10_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const MAX_WINDOW = 100 * 365 * DAY;
+
+const durationMs = (d: Duration) => ('minutes' in d ? d.minutes * 60_000 : 'hours' in d ? d.hours * HOUR : d.days * DAY);
+const durationText = (d: Duration) => {
+  const [unit, n] = Object.entries(d)[0];
+  return `${n} ${n === 1 ? unit.replace(/s$/, '') : unit}`;
+};
+
+/** A name the first pattern matches: the value, prefix + `x`, a glob with `**` → `a.b` and `*` → `a`. */
+function nameFrom(patterns: readonly NamePattern[] | undefined, fallback: string): string {
+  const pattern = patterns?.[0];
+  if (!pattern) return fallback;
+  if ('equals' in pattern) return pattern.equals;
+  if ('prefix' in pattern) return `${pattern.prefix}x`;
+  return pattern.glob.replaceAll('**', 'a.b').replaceAll('*', 'a');
+}
+
+/** The event a match asks for, by its first listed values; one actor, resource and IP, so every correlation holds. */
+function eventFrom(match: EventMatch, at: number): AuditEventInputShape {
+  return {
+    occurredAt: new Date(at).toISOString(),
+    actor: { id: 'contract-actor', type: ActorType[match.actorType?.[0] ?? 'USER'], ip: '203.0.113.10' },
+    action: nameFrom(match.action, 'contract.event'),
+    resource: { type: nameFrom(match.resourceType, 'contract_resource'), id: 'contract-resource-1' },
+    outcome: { status: OutcomeStatus[match.outcome?.[0] ?? 'SUCCESS'] },
+    severity: Severity[match.minSeverity ?? 'INFO'],
+    classification: Classification[match.classification?.[0] ?? match.minClassification ?? 'INTERNAL'],
+    categories: match.categories ? [match.categories[0]] : [],
+  };
+}
+
+/** Events that differ from `hit` in one field the match constrains, each such that it cannot match. */
+function missesOf(match: EventMatch, hit: AuditEventInputShape): { label: string; event: AuditEventInputShape }[] {
+  const out: { label: string; event: AuditEventInputShape }[] = [];
+  const add = (label: string, change: Partial<AuditEventInputShape>) => out.push({ label, event: { ...hit, ...change } });
+  const unmatched = (patterns: readonly NamePattern[], candidates: string[]) =>
+    candidates.find((name) => !patterns.some((p) => namePredicate(p)(name)));
+  if (match.action) {
+    const name = unmatched(match.action, ['contract.miss', 'zz.contract.miss', 'q']);
+    if (name) add(`action "${name}"`, { action: name });
+  }
+  if (match.resourceType) {
+    const name = unmatched(match.resourceType, ['contract_miss', 'zz.contract.miss', 'q']);
+    if (name) add(`resource type "${name}"`, { resource: { ...hit.resource, type: name } });
+  }
+  const outcome = match.outcome && OUTCOME_STATUSES.find((s) => !match.outcome!.includes(s));
+  if (outcome) add(`outcome ${outcome}`, { outcome: { status: OutcomeStatus[outcome] } });
+  const severity = match.minSeverity ? SEVERITIES[SEVERITIES.indexOf(match.minSeverity) - 1] : undefined;
+  if (severity) add(`severity ${severity}`, { severity: Severity[severity] });
+  const rank = (c: string) => (CLASSIFICATION_LEVELS as readonly string[]).indexOf(c);
+  const min = match.minClassification ? rank(match.minClassification) : 0;
+  if (match.classification) {
+    const outside = CLASSIFICATION_LEVELS.filter((c) => !match.classification!.includes(c));
+    const level = outside.find((c) => rank(c) >= min) ?? outside[0];
+    if (level) add(`classification ${level}`, { classification: Classification[level] });
+  }
+  if (min > 0) {
+    const below = CLASSIFICATION_LEVELS.slice(0, min);
+    const level = below.find((c) => match.classification?.includes(c)) ?? below[below.length - 1];
+    add(`classification ${level}`, { classification: Classification[level] });
+  }
+  if (match.categories) add('categories (another one)', { categories: ['CONTRACT_OTHER_CATEGORY'] });
+  const actorType = match.actorType && ACTOR_TYPES.find((t) => !match.actorType!.includes(t));
+  if (actorType) add(`actor type ${actorType}`, { actor: { ...hit.actor, type: ActorType[actorType] } });
+  return out;
+}
+
+/** The failures of one rule, as sentences that follow its name. */
+async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: string[]; warnings: string[] }> {
+  const errors: string[] = [];
+  const now = sandbox.now;
+  const never = (what: string, e: AuditEventInputShape) =>
+    `never matches the event built from its own ${what} (${summary(e)}): as written, no event can satisfy every field`;
+
+  /** A match counts the event built from it and none of the events built to miss it. */
+  const matchWorks = async (match: EventMatch, what: string, at: number): Promise<boolean> => {
+    const hit = eventFrom(match, at);
+    if ((await sandbox.matched(match, [hit], at - DAY)).count !== 1) {
+      errors.push(never(what, hit));
+      return false;
+    }
+    const misses = missesOf(match, hit);
+    if (!misses.length) return true;
+    const { count, samples } = await sandbox.matched(
+      match,
+      misses.map((m) => m.event),
+      at - DAY,
+    );
+    if (count > 0) {
+      const labels = [...new Set(samples.map((sequence) => misses[sequence - 1]?.label).filter(Boolean))];
+      errors.push(
+        `counts an event its ${what} must reject, one that differs from a match only in ${labels.join(' or ')}: that field is not applied`,
+      );
+    }
+    return count === 0;
+  };
+
+  if ('count' in rule && rule.count > MAX_EVENTS) {
+    return { errors, warnings: [`not exercised: count ${rule.count} is above the ${MAX_EVENTS} events the contract records`] };
+  }
+  if ('within' in rule && durationMs(rule.within) > MAX_WINDOW) {
+    return { errors, warnings: [`not exercised: a window of ${durationText(rule.within)} is longer than a century`] };
+  }
+
+  switch (rule.kind) {
+    case 'MATCH':
+      await matchWorks(rule.match, 'match', now - 7 * DAY);
+      break;
+    case 'AT_LEAST': {
+      const at = periodStart('DAY', new Date(now - 7 * DAY)).getTime() + 12 * HOUR;
+      if (!(await matchWorks(rule.match, 'match', at))) break;
+      const start = periodStart(rule.period, new Date(at));
+      const end = nextPeriodStart(rule.period, start);
+      const events = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i));
+      const { measure, firstEvent } = await sandbox.measureWithStart(rule, events, start.getTime(), end.getTime());
+      const day = new Date(at).toISOString().slice(0, 10);
+      const counted = measure.kind === 'AT_LEAST' ? (measure.byDay.get(day) ?? 0) : 0;
+      if (counted !== rule.count) {
+        errors.push(`counts ${counted} of ${rule.count} matching events recorded on ${day}`);
+        break;
+      }
+      const outcome = evaluateRule(rule, 'EVIDENCE', measure, { from: start, end, firstEvent });
+      if (outcome.verdict !== 'MET') {
+        errors.push(`is not met by ${rule.count} matching events in one ${rule.period.toLowerCase()}: ${outcome.detail}`);
+      }
+      break;
+    }
+    case 'NOT_FOLLOWED_BY': {
+      const window = durationMs(rule.within);
+      const at = now - window - 2 * HOUR;
+      if (!(await matchWorks(rule.trigger, 'trigger', at)) || !(await matchWorks(rule.followUp, 'followUp', at))) break;
+      const trigger = eventFrom(rule.trigger, at);
+      const followUp = eventFrom(rule.followUp, at + Math.floor(window / 2));
+      // The follow-up shares what the correlation compares, where its own match allows it.
+      if (
+        rule.correlation === 'ACTOR' &&
+        (!rule.followUp.actorType || (rule.followUp.actorType as string[]).includes(trigger.actor.type))
+      ) {
+        followUp.actor = { ...followUp.actor, type: trigger.actor.type };
+      }
+      if (
+        rule.correlation === 'RESOURCE' &&
+        (!rule.followUp.resourceType || rule.followUp.resourceType.some((p) => namePredicate(p)(trigger.resource.type)))
+      ) {
+        followUp.resource = { ...followUp.resource, type: trigger.resource.type };
+      }
+      const followed = await sandbox.measure(rule, [trigger, followUp], at - DAY);
+      if (followed.kind === 'NOT_FOLLOWED_BY' && followed.followed < 1) {
+        errors.push(
+          `does not count a trigger followed within ${durationText(rule.within)} by a follow-up of the same ${rule.correlation.toLowerCase()} as followed ` +
+            `(trigger: ${summary(trigger)}; follow-up: ${summary(followUp)})`,
+        );
+      }
+      const lone = await sandbox.measure(rule, [eventFrom(rule.trigger, now - window - HOUR)], at - DAY);
+      if (lone.kind === 'NOT_FOLLOWED_BY' && (lone.overdue !== 1 || lone.followed !== 0)) {
+        errors.push(
+          `does not count a lone trigger older than ${durationText(rule.within)} as overdue (${lone.triggers} trigger, ${lone.overdue} overdue)`,
+        );
+      }
+      break;
+    }
+    case 'BURST': {
+      const window = durationMs(rule.within);
+      const at = now - window - HOUR;
+      if (!(await matchWorks(rule.match, 'match', at))) break;
+      const spacing = Math.floor(window / (2 * rule.count));
+      const events = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i * spacing));
+      const by = `one ${rule.correlation.toLowerCase()}`;
+      const full = await sandbox.measure(rule, events, at - DAY);
+      if (full.kind === 'BURST' && full.keys !== 1) {
+        errors.push(`finds ${full.keys} bursts, not 1, in ${rule.count} matching events of ${by} within ${durationText(rule.within)}`);
+      }
+      const short = await sandbox.measure(rule, events.slice(0, -1), at - DAY);
+      if (short.kind === 'BURST' && short.keys !== 0) {
+        errors.push(`already finds a burst in ${rule.count - 1} matching events of ${by} (count is ${rule.count})`);
+      }
+      break;
+    }
+  }
+  return { errors, warnings: [] };
+}
+
+/** e. Every rule against a real database; classification rules through the real ingest path. */
+export async function behaviourProblems(plugin: FrameworkPlugin<unknown>): Promise<ContractProblem[]> {
+  const problems = await Sandbox.with(Date.now(), async (sandbox) => {
+    const found: ContractProblem[] = [];
+    for (const { rule, path, name } of rulesOf(plugin)) {
+      let result: { errors: string[]; warnings: string[] };
+      try {
+        result = await exercise(sandbox, rule);
+      } catch (e) {
+        result = { errors: [e instanceof RuleRefused ? e.message : `could not be measured: ${messageOf(e)}`], warnings: [] };
+      }
+      found.push(...result.errors.map((m) => error(path, `${name} ${m}`)));
+      found.push(...result.warnings.map((m): ContractProblem => ({ level: 'warning', path, message: `${name}: ${m}` })));
+    }
+    return found;
+  });
+  return [...problems, ...classificationProblems(plugin)];
+}
+
+/** An event built from a classification rule's own patterns, left unclassified, gets its level and categories. */
+function classificationProblems(plugin: FrameworkPlugin<unknown>): ContractProblem[] {
+  const classify = classifierOf(plugin);
+  const rank = (c: string) => (CLASSIFICATION_LEVELS as readonly string[]).indexOf(c);
+  return (plugin.catalog.classificationRules ?? []).flatMap((rule, i): ContractProblem[] => {
+    const path = `catalog.classificationRules[${i}]`;
+    const name = `classification rule "${rule.id}"`;
+    const problems: ContractProblem[] = [];
+    if (rule.classification && rank(rule.classification) <= rank('INTERNAL')) {
+      problems.push({
+        level: 'warning',
+        path: `${path}.classification`,
+        message: `${name}: ${rule.classification} never applies, a rule only raises an unclassified event above the default INTERNAL`,
+      });
+    }
+    const input: AuditEventInputShape = {
+      occurredAt: new Date().toISOString(),
+      actor: { id: 'contract-actor', type: ActorType.USER },
+      action: nameFrom(rule.action, 'contract.event'),
+      resource: { type: nameFrom(rule.resourceType, 'contract_resource'), id: 'contract-resource-1' },
+      outcome: { status: OutcomeStatus.SUCCESS },
+    };
+    let payload: EventPayload;
+    try {
+      [{ payload }] = prepare([input], Date.now(), classify);
+    } catch (e) {
+      if (!(e instanceof RuleRefused)) throw e;
+      return [...problems, error(path, `${name} ${e.message}`)];
+    }
+    const got = `got ${payload.classification}${payload.categories.length ? `, ${payload.categories.join(', ')}` : ''}`;
+    if (rule.classification && rank(rule.classification) > rank('INTERNAL') && rank(payload.classification) < rank(rule.classification)) {
+      problems.push(
+        error(
+          path,
+          `${name} does not raise an event built from its own patterns (action "${input.action}", resource type "${input.resource.type}") to ${rule.classification}: ${got}`,
+        ),
+      );
+    }
+    const missing = (rule.categories ?? []).filter((c) => !payload.categories.includes(c));
+    if (missing.length) {
+      problems.push(error(path, `${name} does not add ${missing.join(', ')} to an event built from its own patterns: ${got}`));
+    }
+    return problems;
+  });
+}
