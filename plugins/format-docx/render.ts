@@ -40,7 +40,7 @@ import {
   tablePages,
 } from '../../src/plugin-api';
 import { type Align, cellText, compileTable, noteXml, rowXml, TABLE_END } from './table-xml';
-import { DeflatingEntry, deflated, readParts, timestampOf, withCoreDates, writeZip, type ZipEntry } from './zip';
+import { repack, timestampOf } from './packaging';
 
 // The document is built with the docx package, except for the rows of data tables: each of those
 // is a placeholder paragraph in the package's output, replaced by the table's markup
@@ -64,8 +64,6 @@ const GRID_COLOR = 'A6A6A6';
 const GRID = { style: BorderStyle.SINGLE, size: 4, color: GRID_COLOR } as const;
 const GRID_BORDERS = { top: GRID, bottom: GRID, left: GRID, right: GRID, insideHorizontal: GRID, insideVertical: GRID };
 const CELL_MARGINS = { top: 40, bottom: 40, left: 80, right: 80 };
-const DOCUMENT_PATH = 'word/document.xml';
-const CORE_PROPERTIES_PATH = 'docProps/core.xml';
 
 /** The colours a document is drawn in: the defaults, or the template's branding. */
 interface Theme {
@@ -146,23 +144,17 @@ export async function renderDocx(model: ReportModel): Promise<Buffer> {
       };
     }),
   });
-  const entries: ZipEntry[] = [];
-  for (const [name, bytes] of readParts(await Packer.toBuffer(document))) {
-    if (name === DOCUMENT_PATH) entries.push(await withTables(name, bytes.toString('utf8'), build));
-    else entries.push(name === CORE_PROPERTIES_PATH ? withCoreDates(name, bytes.toString('utf8'), generatedAt) : deflated(name, bytes));
-  }
-  return writeZip(entries, generatedAt);
+  return repack(await Packer.toBuffer(document), generatedAt, (xml) => withTables(xml, build));
 }
 
-/** The document part with each placeholder replaced by its table, deflated as it is written. */
-async function withTables(name: string, xml: string, build: Build): Promise<ZipEntry> {
-  const out = new DeflatingEntry(name);
+/** The document part's text with each placeholder replaced by its table, a page of rows at a time. */
+async function* withTables(xml: string, build: Build): AsyncGenerator<string> {
   let at = 0;
   for (const [index, table] of build.tables.entries()) {
     const placeholder = `<w:p><w:r><w:t xml:space="preserve">${build.marker}${index}</w:t></w:r></w:p>`;
     const found = xml.indexOf(placeholder, at);
     if (found < 0) throw new Error(`format-docx: the placeholder of table ${index} is missing from the docx package's output`);
-    await out.write(xml.slice(at, found));
+    yield xml.slice(at, found);
     // The first pages are held until SAMPLE_ROWS rows are in: they decide the column widths.
     const pages = table.pages[Symbol.asyncIterator]();
     const held: ModelCell[][][] = [];
@@ -178,22 +170,21 @@ async function withTables(name: string, xml: string, build: Build): Promise<ZipE
       headerColor: build.theme.headerText,
       gridColor: GRID_COLOR,
     });
-    await out.write(compiled.start);
+    yield compiled.start;
     let rows = 0;
-    const write = async (page: ModelCell[][]) => {
-      let markup = '';
-      for (const row of page) markup += rowXml(compiled, row);
+    const markup = (page: ModelCell[][]) => {
+      let text = '';
+      for (const row of page) text += rowXml(compiled, row);
       rows += page.length;
-      await out.write(markup);
+      return text;
     };
-    for (const page of held) await write(page);
-    for (; !next.done; next = await pages.next()) await write(next.value);
-    await out.write(TABLE_END);
-    if (rows === 0) await out.write(noteXml('No rows.', MUTED));
+    for (const page of held) yield markup(page);
+    for (; !next.done; next = await pages.next()) yield markup(next.value);
+    yield TABLE_END;
+    if (rows === 0) yield noteXml('No rows.', MUTED);
     at = found + placeholder.length;
   }
-  await out.write(xml.slice(at));
-  return out.finish();
+  yield xml.slice(at);
 }
 
 function themeOf(branding: ReportBranding | undefined): Theme {
