@@ -5,11 +5,11 @@ import * as zlib from 'node:zlib';
 
 // The zip container of a .docx. The docx package stamps the current time on every entry and in
 // docProps/core.xml, with no option to set it, and large tables are written into
-// word/document.xml a page at a time (render.ts), so the file is zipped again here, with zip.js
-// laying out the entries (ADR 0029). fflate, the package's own compressor, inflates the package's
-// output and deflates the parts we do not change as the package does (zip.js reads their CRC-32s
-// from the package's central directory); node:zlib deflates the document part as it is written,
-// on its thread pool, and zip.js docProps/core.xml.
+// word/document.xml a page at a time (table-stream.ts), so the file is zipped again here, with
+// zip.js laying out the entries (ADR 0029). fflate, the package's own compressor, inflates the
+// package's output and deflates the parts we do not change as the package does (zip.js reads
+// their CRC-32s from the package's central directory); node:zlib deflates the document part as it
+// is written, on its thread pool, and zip.js docProps/core.xml.
 
 // zlib.crc32 arrived in Node 20.15. The engines field allows 20.12, where zip.js takes the document
 // part as a stream and deflates it itself: the same bytes, for more CPU time (ADR 0029).
