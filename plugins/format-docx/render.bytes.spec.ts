@@ -31,7 +31,7 @@ async function* eventPages(): AsyncGenerator<TableCell[][]> {
   for (let at = 0; at < 4000; at += 1000) yield Array.from({ length: 1000 }, (_, i) => eventRow(at + i));
 }
 
-function fixedModel(): ReportModel {
+function fixedModel(generatedAt = '2026-04-01T08:00:00.000Z'): ReportModel {
   return {
     title: 'Quarterly access review — Ærø clinic',
     metadata: { reportType: 'AUDIT_TRAIL', organisation: 'Ærø Health', author: 'auditor@example.com' },
@@ -48,7 +48,7 @@ function fixedModel(): ReportModel {
         signature: 'e'.repeat(88),
         issuedAt: '2026-03-31T23:00:00.000Z',
       },
-      generatedAt: '2026-04-01T08:00:00.000Z',
+      generatedAt,
     },
     branding: { organisation: 'Ærø Health', footer: 'Confidential', primaryColor: '#004B87', accentColor: '#FFB81C' },
     sections: [
@@ -105,12 +105,15 @@ function fixedModel(): ReportModel {
   };
 }
 
-async function renderedSha256(): Promise<string> {
-  const bytes = Buffer.from(await plugin.render(fixedModel(), { options: {}, logger }));
+async function renderedSha256(model = fixedModel()): Promise<string> {
+  const bytes = Buffer.from(await plugin.render(model, { options: {}, logger }));
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-/** The SHA-256 the renderer gave for this model when the pin was set with the hand-written zip container (before fflate). */
+/**
+ * The SHA-256 the renderer gave for this model when the pin was set with the hand-written zip
+ * container (before fflate, ADR 0028); zip.js writes the same bytes (ADR 0029).
+ */
 const PINNED_SHA256 = '8484a8d449c269a9f3ca2021d4691d8a6e9fb3990715651c0d839cd0c78cfa83';
 
 describe('format-docx bytes', () => {
@@ -148,5 +151,29 @@ describe('format-docx bytes', () => {
     process.env.TZ = zone;
     jest.setSystemTime(new Date(now));
     expect(await renderedSha256()).toBe(PINNED_SHA256);
+  });
+
+  it("dates the zip entries in UTC even at a time the server's time zone skips", async () => {
+    // 02:30 on 29 March 2026 does not exist in Berlin (clocks go from 02:00 to 03:00): a date
+    // built from local fields would read 03:30 there.
+    const model = () => fixedModel('2026-03-29T02:30:00.000Z');
+    process.env.TZ = 'UTC';
+    const inUtc = await renderedSha256(model());
+    process.env.TZ = 'Europe/Berlin';
+    expect(await renderedSha256(model())).toBe(inUtc);
+    expect(inUtc).not.toBe(PINNED_SHA256);
+  });
+
+  it('gives the pinned bytes where node:zlib has no crc32 (Node before 20.15)', async () => {
+    process.env.TZ = 'UTC';
+    let withoutCrc32 = plugin;
+    jest.isolateModules(() => {
+      jest.doMock('node:zlib', () => ({ ...jest.requireActual<object>('node:zlib'), crc32: undefined }));
+      withoutCrc32 = jest.requireActual<{ default: typeof plugin }>('./index').default;
+    });
+    jest.dontMock('node:zlib');
+    expect(withoutCrc32).not.toBe(plugin);
+    const bytes = Buffer.from(await withoutCrc32.render(fixedModel(), { options: {}, logger }));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(PINNED_SHA256);
   });
 });

@@ -1,0 +1,21 @@
+import type { TableCell as ModelCell } from '../../src/plugin-api';
+import type { Theme } from './page-style';
+import type { Align } from './table-xml';
+
+/** A data table waiting for its rows: a placeholder paragraph in the package's output until then. */
+export interface PendingTable {
+  columns: { title: string; align: Align }[];
+  /** The text width of the pages it is on. */
+  width: number;
+  pages: AsyncIterable<ModelCell[][]>;
+}
+
+/** What the block functions share while a document is put together. */
+export interface Build {
+  theme: Theme;
+  tables: PendingTable[];
+  /** Text of the placeholder paragraphs, followed by the table's index; unguessable, so no model string can fake one. */
+  marker: string;
+  /** The text width of the pages being filled. */
+  width: number;
+}
