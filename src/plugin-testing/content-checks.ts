@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'node:zlib';
+import { unzipSync } from 'fflate';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { UNSAFE_CONTROL_CHARACTERS } from '../plugin-api';
 import { type ContractProblem, error, messageOf } from './contract-report';
@@ -110,30 +110,23 @@ function controlProblems(where: string, text: string, markup: boolean): Contract
 /** Most a zip entry may inflate to while it is checked, so a hostile plugin cannot exhaust memory. */
 const ZIP_ENTRY_MAX_BYTES = 256 * 1024 * 1024;
 
+/** The parts of a container that hold text a reader shows. */
+const TEXT_PART = /\.(xml|rels|txt|html?|csv|json)$/i;
+
 /**
  * For a zip container (DOCX, XLSX, ODT …): {@link controlProblems} of every XML or text part.
  * Any other binary file is not looked into.
  */
 function zipControlProblems(file: Buffer): ContractProblem[] {
   if (file.length < 22 || file.readUInt32LE(0) !== 0x04034b50) return [];
-  const end = file.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (end < 0) return [];
   const problems: ContractProblem[] = [];
   try {
-    const count = file.readUInt16LE(end + 10);
-    let at = file.readUInt32LE(end + 16);
-    for (let i = 0; i < count; i++) {
-      const method = file.readUInt16LE(at + 10);
-      const size = file.readUInt32LE(at + 20);
-      const nameLength = file.readUInt16LE(at + 28);
-      const name = file.toString('utf8', at + 46, at + 46 + nameLength);
-      const local = file.readUInt32LE(at + 42);
-      at += 46 + nameLength + file.readUInt16LE(at + 30) + file.readUInt16LE(at + 32);
-      if (!/\.(xml|rels|txt|html?|csv|json)$/i.test(name) || (method !== 0 && method !== 8)) continue;
-      const start = local + 30 + file.readUInt16LE(local + 26) + file.readUInt16LE(local + 28);
-      const data = file.subarray(start, start + size);
-      const text = (method === 8 ? inflateRawSync(data, { maxOutputLength: ZIP_ENTRY_MAX_BYTES }) : data).toString('utf8');
-      problems.push(...controlProblems(`the part ${name}`, text, /\.(xml|rels|html?)$/i.test(name)));
+    const parts = unzipSync(file, {
+      filter: (entry) =>
+        TEXT_PART.test(entry.name) && (entry.compression === 0 || entry.compression === 8) && entry.originalSize <= ZIP_ENTRY_MAX_BYTES,
+    });
+    for (const [name, data] of Object.entries(parts)) {
+      problems.push(...controlProblems(`the part ${name}`, Buffer.from(data).toString('utf8'), /\.(xml|rels|html?)$/i.test(name)));
     }
   } catch (e) {
     return [{ level: 'warning', path: 'render', message: `the file looks like a zip, but its parts could not be read: ${messageOf(e)}` }];
