@@ -16,10 +16,11 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
-import { chunkRows, EVENT_COLUMNS, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/audit/chain-append';
-import { MYSQL_ROLLUP_UPSERT } from '../src/audit/chain-store';
-import { type AuditEventInputShape, prepareEvents } from '../src/audit/event-validation';
-import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
+import { EVENT_COLUMNS } from '../src/audit/audit-event.columns';
+import { chunkRows, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/chain/chain-append';
+import { MYSQL_ROLLUP_UPSERT } from '../src/chain/chain-store';
+import { type AuditEventInputShape, prepareEvents } from '../src/ingest/event-validation';
+import { GENESIS_CHAIN_HASH } from '../src/chain/hashing';
 import { placeholders, toSqlDateTime } from '../src/database/sql-format';
 
 const YEAR_MS = 365 * 86_400_000;

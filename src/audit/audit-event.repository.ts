@@ -14,7 +14,7 @@ import {
   SEVERITY_ORDER,
   severityRank,
 } from './audit-event.model';
-import { EVENT_COLUMNS } from './chain-append';
+import { EVENT_COLUMNS } from './audit-event.columns';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
 
 /** A filter as the repository takes it: the GraphQL filter with its control resolved to a condition over alias `e`. */

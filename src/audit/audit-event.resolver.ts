@@ -1,12 +1,9 @@
-import type { GraphQLFieldResolver } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { READ_ROLES, Role } from '../auth/role';
 import { principalOf, type RequestContext } from '../graphql/context';
-import { authorize } from '../graphql/auth-checker';
-import type { AuditEventInputShape } from './event-validation';
 import { classificationRank, Classification } from './audit-event.model';
 import { encodeCursor, type EventQuery, type StoredEvent } from './audit-event.repository';
 import {
@@ -17,28 +14,9 @@ import {
   AuditEventStats,
   CHAIN_HASH_DESCRIPTION,
   HASH_DESCRIPTION,
-  RecordAuditEventsInput,
-  RecordAuditEventsPayload,
   SortOrder,
   Tenant,
 } from './audit-event.types';
-
-export const RECORD_ROLES = [Role.ADMIN, Role.INGEST];
-
-/**
- * recordAuditEvents as bound into the schema by buildAppSchema: graphql-js has already coerced and
- * type-checked the input, and type-graphql would copy every one of up to 1,000 events into class
- * instances a second time (ADR 0003). Same roles, same service call as the decorated method.
- */
-export const recordAuditEventsResolver: GraphQLFieldResolver<
-  unknown,
-  RequestContext,
-  { input: { events: AuditEventInputShape[] } }
-> = async (_root, args, context) => {
-  await authorize(context, RECORD_ROLES, 'Mutation.recordAuditEvents');
-  const { tenantId, keyId } = principalOf(context);
-  return context.services.ingest.record(tenantId, args.input.events, { keyId });
-};
 
 /** The filter with its `control` compiled to that control's evidence condition (NOT_FOUND if unknown). */
 function eventQuery(filter: AuditEventFilter | undefined, ctx: RequestContext): EventQuery | undefined {
@@ -81,16 +59,6 @@ export function present(event: StoredEvent, role: Role): AuditEvent {
 
 @Resolver(() => AuditEvent)
 export class AuditEventResolver {
-  @Authorized(...RECORD_ROLES)
-  @Mutation(() => RecordAuditEventsPayload, {
-    description:
-      'Records one to MAX_EVENTS_PER_BATCH events atomically and answers only after they are committed. Errors: INVALID_EVENT, BATCH_TOO_LARGE, IDEMPOTENCY_CONFLICT, CHAIN_BUSY — in every case nothing was written.',
-  })
-  async recordAuditEvents(@Arg('input', () => RecordAuditEventsInput) input: RecordAuditEventsInput, @Ctx() ctx: RequestContext) {
-    const { tenantId, keyId } = principalOf(ctx);
-    return ctx.services.ingest.record(tenantId, input.events, { keyId });
-  }
-
   @Authorized(...READ_ROLES)
   @Query(() => AuditEvent, { nullable: true, description: 'One event of your tenant by id; null if there is none.' })
   async auditEvent(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Promise<AuditEvent | null> {

@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, toSqlDateTime } from '../database/sql-format';
-import { GENESIS_CHAIN_HASH } from '../audit/hashing';
+import { GENESIS_CHAIN_HASH } from '../chain/hashing';
 import { type Principal, Role } from './role';
 
 export const DEFAULT_TENANT = 'default';

@@ -1,6 +1,6 @@
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { AuditEventRepository, StoredEvent } from '../audit/audit-event.repository';
-import type { IngestService } from '../audit/ingest.service';
+import type { IngestService } from '../ingest/ingest.service';
 import type { Cache } from '../cache/cache';
 import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import { AppError } from '../errors/app-error';

@@ -4,7 +4,7 @@ import { format } from 'mysql2';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/config';
 import { AuditEventEntity, AuditEventLabelEntity, AuditEventRollupEntity, ServerActionFloorEntity } from '../audit/audit-event.entity';
-import { ChainHeadEntity, CheckpointEntity, SigningKeyEntity } from '../audit/chain.entity';
+import { ChainHeadEntity, CheckpointEntity, SigningKeyEntity } from '../chain/chain.entity';
 import { ApiKeyEntity, TenantEntity } from '../auth/auth.entity';
 import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVersionEntity } from '../reports/report.entity';
 import { mysqlMigrations } from '../../migrations/mysql';

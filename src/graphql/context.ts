@@ -1,7 +1,7 @@
 import type { AuditEventRepository } from '../audit/audit-event.repository';
-import type { ChainVerifier } from '../audit/chain-verifier';
-import type { CheckpointService } from '../audit/checkpoint.service';
-import type { IngestService } from '../audit/ingest.service';
+import type { ChainVerifier } from '../chain/chain-verifier';
+import type { CheckpointService } from '../chain/checkpoint.service';
+import type { IngestService } from '../ingest/ingest.service';
 import type { ApiKeyService } from '../auth/api-key.service';
 import type { Principal } from '../auth/role';
 import type { Logger } from '../observability/logger';

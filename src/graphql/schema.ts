@@ -1,7 +1,8 @@
 import { type GraphQLFieldResolver, type GraphQLSchema, lexicographicSortSchema, printSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
-import { AuditEventConnectionResolver, AuditEventResolver, recordAuditEventsResolver } from '../audit/audit-event.resolver';
-import { ChainResolver } from '../audit/chain.resolver';
+import { AuditEventConnectionResolver, AuditEventResolver } from '../audit/audit-event.resolver';
+import { IngestResolver } from '../ingest/ingest.resolver';
+import { ChainResolver } from '../chain/chain.resolver';
 import { ApiKeyResolver } from '../auth/api-key.resolver';
 import { PluginResolver } from '../plugin-host/plugin.resolver';
 import {
@@ -13,10 +14,13 @@ import {
 } from '../compliance/compliance.resolver';
 import { ReportResolver } from '../reports/report.resolver';
 import { authChecker } from './auth-checker';
+import type { RequestContext } from './context';
+import type { AuditEventInputShape } from '../ingest/event-validation';
 
 export const RESOLVERS = [
   AuditEventResolver,
   AuditEventConnectionResolver,
+  IngestResolver,
   ChainResolver,
   ApiKeyResolver,
   PluginResolver,
@@ -33,7 +37,9 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({ resolvers: [...RESOLVERS], authChecker, validate: false });
   const field = schema.getMutationType()?.getFields().recordAuditEvents;
   if (!field) throw new Error('recordAuditEvents is missing from the schema');
-  field.resolve = recordAuditEventsResolver as GraphQLFieldResolver<unknown, unknown>;
+  const ingest = new IngestResolver();
+  field.resolve = ((_root, args: { input: { events: AuditEventInputShape[] } }, context: RequestContext) =>
+    ingest.recordAuditEvents(args.input, context)) as GraphQLFieldResolver<unknown, unknown>;
   return schema;
 }
 

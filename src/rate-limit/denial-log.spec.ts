@@ -1,4 +1,4 @@
-import type { ServerEvent } from '../audit/ingest.service';
+import type { ServerEvent } from '../ingest/ingest.service';
 import { Role } from '../auth/role';
 import { createLogger } from '../observability/logger';
 import { DENIED_ACTION, DenialLog } from './denial-log';

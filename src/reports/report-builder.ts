@@ -1,6 +1,6 @@
 import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from '../audit/audit-event.types';
-import type { CheckpointService, PublicSigningKey } from '../audit/checkpoint.service';
+import type { CheckpointService, PublicSigningKey } from '../chain/checkpoint.service';
 import { type Assessment, type ComplianceService } from '../compliance/compliance.service';
 import { ControlStatus } from '../compliance/assessment';
 import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';

@@ -1,7 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
 import { atomically } from '../database/atomically';
-import { canonicalJson } from '../audit/canonical-json';
+import { canonicalJson } from '../chain/canonical-json';
 import { fromSqlDateTime, toSqlDateTime } from '../database/sql-format';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';

@@ -1,8 +1,10 @@
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { ActorType, classificationRank, OutcomeStatus, severityRank } from './audit-event.model';
-import { type ChainHead, chunkRows, EVENT_COLUMNS, type KeyedReceipt, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from './chain-append';
-import { type AuditEventInputShape, prepareEvents, type PreparedEvent } from './event-validation';
+import { ActorType, classificationRank, OutcomeStatus, severityRank } from '../audit/audit-event.model';
+import { type ChainHead, chunkRows, type KeyedReceipt, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from './chain-append';
+import { EVENT_COLUMNS } from '../audit/audit-event.columns';
+import { type AuditEventInputShape, prepareEvents } from '../ingest/event-validation';
+import type { PreparedEvent } from './prepared-event';
 import { eventHash, GENESIS_CHAIN_HASH, linkHash, sha256Hex } from './hashing';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');

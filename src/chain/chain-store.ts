@@ -10,7 +10,6 @@ import {
   type AppendPlan,
   type ChainHead,
   chunkRows,
-  EVENT_COLUMNS,
   type KeyedReceipt,
   LABEL_COLUMNS,
   linkEvents,
@@ -23,7 +22,8 @@ import {
   staticEventValues,
   type Receipt,
 } from './chain-append';
-import type { PreparedEvent } from './event-validation';
+import type { PreparedEvent } from './prepared-event';
+import { EVENT_COLUMNS } from '../audit/audit-event.columns';
 import { GENESIS_CHAIN_HASH } from './hashing';
 
 /**
