@@ -1,6 +1,5 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { prefixUpperBound } from '../compliance/name-pattern';
-import { type Sql, sql } from '../compliance/rule-sql';
+import { prefixUpperBound, type Sql, sql } from '../database/sql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';

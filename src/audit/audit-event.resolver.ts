@@ -2,10 +2,15 @@ import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { READ_ROLES, Role } from '../auth/role';
+import { READ_ROLES, Role } from '../access/role';
+import type { TenantLoaders } from '../auth/tenant.loaders';
+import { Tenant } from '../auth/tenant.types';
+import type { Sql } from '../database/sql';
 import { principalOf, type RequestContext } from '../graphql/context';
-import { classificationRank, Classification } from './audit-event.model';
-import { encodeCursor, type EventQuery, type StoredEvent } from './audit-event.repository';
+import type { PageLimits } from '../graphql/paging';
+import type { EventLoaders } from './audit-event.loaders';
+import { presentEvent } from './audit-event.presenter';
+import { type AuditEventRepository, encodeCursor, type EventQuery } from './audit-event.repository';
 import {
   AuditEvent,
   AuditEventConnection,
@@ -15,61 +20,46 @@ import {
   CHAIN_HASH_DESCRIPTION,
   HASH_DESCRIPTION,
   SortOrder,
-  Tenant,
 } from './audit-event.types';
 
-/** The filter with its `control` compiled to that control's evidence condition (NOT_FOUND if unknown). */
-function eventQuery(filter: AuditEventFilter | undefined, ctx: RequestContext): EventQuery | undefined {
-  if (!filter?.control) return filter;
-  const { control, ...rest } = filter;
-  const { compliance } = ctx.services;
-  const condition = compliance.queries.evidenceCondition(compliance.control(control.frameworkId, control.controlId));
-  return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
+/**
+ * How the `control` filter becomes SQL; a port compliance implements (the composition root wires it),
+ * so event reads never import compliance.
+ */
+export interface ControlEvidence {
+  /** The control's evidence condition; null when no event can match. NOT_FOUND for an unknown control. */
+  evidenceCondition(frameworkId: string, controlId: string): Sql | null;
 }
 
-/**
- * VIEWER keys never see network identifiers, nor the metadata of CONFIDENTIAL and RESTRICTED events,
- * nor any event's `hash` or `chainHash` (ADR 0016).
- */
-export function present(event: StoredEvent, role: Role): AuditEvent {
-  const redactedFields: string[] = [];
-  let { actor, metadata } = event;
-  const viewer = role === Role.VIEWER;
-  if (viewer) {
-    if (actor.ip !== null || actor.userAgent !== null) {
-      actor = { ...actor, ip: null, userAgent: null };
-      redactedFields.push('actor.ip', 'actor.userAgent');
-    }
-    if (metadata !== null && classificationRank(event.classification) >= classificationRank(Classification.CONFIDENTIAL)) {
-      metadata = null;
-      redactedFields.push('metadata');
-    }
-    // Not only this event's: chainHash(n-1) and hash(n+1) check a guess of event n offline too.
-    redactedFields.push('hash', 'chainHash');
-  }
-  return Object.assign(new AuditEvent(), {
-    ...event,
-    actor,
-    metadata,
-    hash: viewer ? null : event.hash,
-    chainHash: viewer ? null : event.chainHash,
-    redactedFields,
-  });
-}
+type EventContext = RequestContext<EventLoaders & TenantLoaders>;
 
 @Resolver(() => AuditEvent)
 export class AuditEventResolver {
+  constructor(
+    private readonly events: AuditEventRepository,
+    private readonly limits: PageLimits,
+    private readonly controls: ControlEvidence,
+  ) {}
+
+  /** The filter with its `control` compiled to that control's evidence condition. */
+  private eventQuery(filter: AuditEventFilter | undefined): EventQuery | undefined {
+    if (!filter?.control) return filter;
+    const { control, ...rest } = filter;
+    const condition = this.controls.evidenceCondition(control.frameworkId, control.controlId);
+    return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
+  }
+
   @Authorized(...READ_ROLES)
   @Query(() => AuditEvent, { nullable: true, description: 'One event of your tenant by id; null if there is none.' })
-  async auditEvent(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Promise<AuditEvent | null> {
+  async auditEvent(@Arg('id', () => String) id: string, @Ctx() ctx: EventContext): Promise<AuditEvent | null> {
     const event = await ctx.loaders.event.load(id);
-    return event ? present(event, principalOf(ctx).role) : null;
+    return event ? presentEvent(event, principalOf(ctx).role) : null;
   }
 
   @Authorized(...READ_ROLES)
   @Query(() => AuditEventConnection, { description: 'Events of your tenant, filtered, newest first by default, a page at a time.' })
   async auditEvents(
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: EventContext,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
     @Arg('first', () => Int, { nullable: true, description: 'Page size; default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE.' })
     first?: number,
@@ -77,7 +67,7 @@ export class AuditEventResolver {
     @Arg('order', () => SortOrder, { nullable: true, defaultValue: SortOrder.DESC }) order: SortOrder = SortOrder.DESC,
   ): Promise<AuditEventConnection> {
     const { tenantId, role } = principalOf(ctx);
-    const { maxPageSize, defaultPageSize } = ctx.services.limits;
+    const { maxPageSize, defaultPageSize } = this.limits;
     const size = first ?? defaultPageSize;
     if (size < 1 || size > maxPageSize) {
       throw new AppError(
@@ -88,10 +78,10 @@ export class AuditEventResolver {
         },
       );
     }
-    const query = eventQuery(filter, ctx);
-    const { events, hasNextPage } = await ctx.services.events.findPage(tenantId, query, size, after ?? null, order);
+    const query = this.eventQuery(filter);
+    const { events, hasNextPage } = await this.events.findPage(tenantId, query, size, after ?? null, order);
     for (const event of events) ctx.loaders.event.prime(event.id, event);
-    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: present(event, role) }));
+    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: presentEvent(event, role) }));
     return Object.assign(new AuditEventConnection(), {
       edges,
       pageInfo: {
@@ -100,7 +90,7 @@ export class AuditEventResolver {
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
-      count: () => ctx.services.events.count(tenantId, query),
+      count: () => this.events.count(tenantId, query),
     });
   }
 
@@ -110,43 +100,40 @@ export class AuditEventResolver {
   })
   async auditEventStats(
     @Arg('groupBy', () => AuditEventGroupBy) groupBy: AuditEventGroupBy,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: EventContext,
     @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 100, description: 'Most groups returned, 1 to 1000.' }) limit = 100,
   ): Promise<AuditEventStats> {
     if (limit < 1 || limit > 1000) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'limit must be between 1 and 1000.');
     const { tenantId } = principalOf(ctx);
-    const query = eventQuery(filter, ctx);
-    const [groups, total] = await Promise.all([
-      ctx.services.events.stats(tenantId, query, groupBy, limit),
-      ctx.services.events.count(tenantId, query),
-    ]);
+    const query = this.eventQuery(filter);
+    const [groups, total] = await Promise.all([this.events.stats(tenantId, query, groupBy, limit), this.events.count(tenantId, query)]);
     return { groupBy, total, groups };
   }
 
   // Backstops to present(): an event reached by a path that forgot it still shows a VIEWER no chain material.
   @FieldResolver(() => String, { nullable: true, description: HASH_DESCRIPTION })
-  hash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+  hash(@Root() event: AuditEvent, @Ctx() ctx: EventContext): string | null {
     return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.hash : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: CHAIN_HASH_DESCRIPTION })
-  chainHash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+  chainHash(@Root() event: AuditEvent, @Ctx() ctx: EventContext): string | null {
     return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.chainHash : null;
   }
 
   @FieldResolver(() => [String], { description: 'Data categories, e.g. PII, PHI.' })
-  async categories(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<string[]> {
+  async categories(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<string[]> {
     return (await ctx.loaders.labels.load(event.id)).categories;
   }
 
   @FieldResolver(() => [String])
-  async tags(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<string[]> {
+  async tags(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<string[]> {
     return (await ctx.loaders.labels.load(event.id)).tags;
   }
 
   @FieldResolver(() => Tenant)
-  async tenant(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<Tenant> {
+  async tenant(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<Tenant> {
     return (await ctx.loaders.tenant.load(event.tenantId))!;
   }
 }

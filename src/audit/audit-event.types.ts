@@ -118,16 +118,6 @@ export class Outcome {
   reason!: string | null;
 }
 
-@ObjectType({ description: 'The tenant that owns an event or key.' })
-export class Tenant {
-  @Field(() => ID)
-  id!: string;
-  @Field()
-  name!: string;
-  @Field(() => DateTimeScalar)
-  createdAt!: string;
-}
-
 /** Why VIEWER keys get no chain material (ADR 0016). */
 export const HASH_DESCRIPTION =
   'SHA-256 (hex) of the canonical JSON of the event. Always null for VIEWER keys, on every event: with the hashes of neighbouring events a guess of a redacted field could be checked offline.';

@@ -1,8 +1,10 @@
 import { Arg, Authorized, Ctx, Field, ID, InputType, Mutation, ObjectType, Query, Resolver } from 'type-graphql';
 import { DateTimeScalar } from '../graphql/scalars';
 import { principalOf, type RequestContext } from '../graphql/context';
-import { Tenant } from '../audit/audit-event.types';
-import { Role } from './role';
+import type { ApiKeyService } from './api-key.service';
+import type { TenantLoaders } from './tenant.loaders';
+import { Tenant } from './tenant.types';
+import { Role } from '../access/role';
 
 @ObjectType({ description: 'An API key (never its secret).' })
 export class ApiKey {
@@ -54,9 +56,11 @@ export class Viewer {
 
 @Resolver()
 export class ApiKeyResolver {
+  constructor(private readonly keys: ApiKeyService) {}
+
   @Authorized()
   @Query(() => Viewer, { description: 'Who you are: any valid key may ask.' })
-  async viewer(@Ctx() ctx: RequestContext): Promise<Viewer> {
+  async viewer(@Ctx() ctx: RequestContext<TenantLoaders>): Promise<Viewer> {
     const p = principalOf(ctx);
     return { keyId: p.keyId, role: p.role, tenant: (await ctx.loaders.tenant.load(p.tenantId))! };
   }
@@ -64,19 +68,19 @@ export class ApiKeyResolver {
   @Authorized(Role.ADMIN)
   @Query(() => [ApiKey], { description: 'Every key of your tenant, revoked ones included.' })
   async apiKeys(@Ctx() ctx: RequestContext): Promise<ApiKey[]> {
-    return ctx.services.apiKeys.list(principalOf(ctx).tenantId);
+    return this.keys.list(principalOf(ctx).tenantId);
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => CreatedApiKey, { description: 'Creates a key in your tenant. Errors: INVALID_ARGUMENT.' })
   async createApiKey(@Arg('input', () => CreateApiKeyInput) input: CreateApiKeyInput, @Ctx() ctx: RequestContext): Promise<CreatedApiKey> {
-    const { key, secret } = await ctx.services.apiKeys.create(principalOf(ctx).tenantId, input.role, input.name);
+    const { key, secret } = await this.keys.create(principalOf(ctx).tenantId, input.role, input.name);
     return { apiKey: key, secret };
   }
 
   @Authorized(Role.ADMIN)
   @Mutation(() => ApiKey, { description: 'Revokes a key of your tenant at once. Errors: NOT_FOUND.' })
   async revokeApiKey(@Arg('input', () => RevokeApiKeyInput) input: RevokeApiKeyInput, @Ctx() ctx: RequestContext): Promise<ApiKey> {
-    return ctx.services.apiKeys.revoke(principalOf(ctx).tenantId, input.id);
+    return this.keys.revoke(principalOf(ctx).tenantId, input.id);
   }
 }

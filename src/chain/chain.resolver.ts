@@ -2,10 +2,11 @@ import { Arg, Authorized, Ctx, Field, ID, Int, Mutation, ObjectType, Query, Reso
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { Role } from '../auth/role';
+import { Role } from '../access/role';
 import { principalOf, type RequestContext } from '../graphql/context';
 import { DateTimeScalar } from '../graphql/scalars';
-import { ChainFailureReason } from './chain-verifier';
+import { ChainFailureReason, type ChainVerifier } from './chain-verifier';
+import type { CheckpointService } from './checkpoint.service';
 
 registerEnumType(ChainFailureReason, { name: 'ChainFailureReason', description: 'Why a chain does not verify.' });
 
@@ -95,6 +96,11 @@ export class SigningKey {
 
 @Resolver()
 export class ChainResolver {
+  constructor(
+    private readonly verifier: ChainVerifier,
+    private readonly checkpointService: CheckpointService,
+  ) {}
+
   // Not VIEWER: chain hashes before and after an event would let it confirm guesses of redacted fields.
   @Authorized(Role.ADMIN, Role.AUDITOR)
   @Query(() => ChainVerification, {
@@ -109,7 +115,7 @@ export class ChainResolver {
     if ((fromSequence ?? 1) < 1 || (toSequence !== undefined && toSequence !== null && toSequence < (fromSequence ?? 1))) {
       throw new AppError(ErrorCode.INVALID_ARGUMENT, 'fromSequence must be at least 1 and toSequence at least fromSequence.');
     }
-    return ctx.services.verifier.verify(principalOf(ctx).tenantId, fromSequence, toSequence);
+    return this.verifier.verify(principalOf(ctx).tenantId, fromSequence, toSequence);
   }
 
   @Authorized(Role.ADMIN, Role.AUDITOR)
@@ -118,7 +124,7 @@ export class ChainResolver {
     description: 'Signs your chain head now (also done every CHECKPOINT_INTERVAL_SECONDS). Null while the chain is empty.',
   })
   async createCheckpoint(@Ctx() ctx: RequestContext): Promise<Checkpoint | null> {
-    return ctx.services.checkpoints.issue(principalOf(ctx).tenantId);
+    return this.checkpointService.issue(principalOf(ctx).tenantId);
   }
 
   @Authorized(Role.ADMIN, Role.AUDITOR)
@@ -128,16 +134,16 @@ export class ChainResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 20, description: '1 to 500.' }) first = 20,
   ): Promise<Checkpoint[]> {
     if (first < 1 || first > 500) throw new AppError(ErrorCode.PAGE_SIZE_EXCEEDED, 'first must be between 1 and 500.', { max: 500 });
-    return ctx.services.checkpoints.list(principalOf(ctx).tenantId, first);
+    return this.checkpointService.list(principalOf(ctx).tenantId, first);
   }
 
   @Authorized()
   @Query(() => [SigningKey], {
     description: 'Keys recorded in the database and keys the server trusts, newest first; only trusted ones verify checkpoints.',
   })
-  async signingKeys(@Ctx() ctx: RequestContext): Promise<SigningKey[]> {
-    const trusted = ctx.services.verifier.trustedKeys;
-    const stored = await ctx.services.checkpoints.publicKeys();
+  async signingKeys(): Promise<SigningKey[]> {
+    const trusted = this.verifier.trustedKeys;
+    const stored = await this.checkpointService.publicKeys();
     const ids = new Set(stored.map((k) => k.id));
     const trustedIds = new Set(trusted.map((k) => k.id));
     return [...stored, ...trusted.filter((k) => !ids.has(k.id))].map((k) => ({

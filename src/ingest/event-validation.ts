@@ -10,7 +10,7 @@ import {
   type OutcomeStatus,
   Severity,
 } from '../audit/audit-event.model';
-import type { Classifier } from '../compliance/classifier';
+import type { Classifier } from './classifier';
 import { sha256Hex } from '../chain/hashing';
 import { canonicalPayload, payloadFragments } from '../chain/event-canonical';
 import type { PreparedEvent } from '../chain/prepared-event';

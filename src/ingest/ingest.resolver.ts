@@ -1,14 +1,17 @@
 import { Arg, Ctx, Mutation, Resolver } from 'type-graphql';
-import { Role } from '../auth/role';
+import { Role } from '../access/role';
 import { authorize } from '../graphql/auth-checker';
 import { principalOf, type RequestContext } from '../graphql/context';
 import type { AuditEventInputShape } from './event-validation';
+import type { IngestService } from './ingest.service';
 import { RecordAuditEventsInput, RecordAuditEventsPayload } from './ingest.types';
 
 export const RECORD_ROLES = [Role.ADMIN, Role.INGEST];
 
 @Resolver()
 export class IngestResolver {
+  constructor(private readonly ingest: IngestService) {}
+
   /**
    * The decorators declare the field; buildAppSchema binds the field straight to this method, past
    * type-graphql's argument conversion: graphql-js has already coerced and type-checked the input,
@@ -25,6 +28,6 @@ export class IngestResolver {
   ): Promise<RecordAuditEventsPayload> {
     await authorize(ctx, RECORD_ROLES, 'Mutation.recordAuditEvents');
     const { tenantId, keyId } = principalOf(ctx);
-    return ctx.services.ingest.record(tenantId, input.events, { keyId });
+    return this.ingest.record(tenantId, input.events, { keyId });
   }
 }

@@ -10,7 +10,8 @@ import { type AuditEventInputShape, type EventLimits, prepareEvents } from '../i
 import { evaluateRule, type RuleMeasure } from '../compliance/assessment';
 import { AssessmentQueries } from '../compliance/assessment-query';
 import { BUILT_IN_CATEGORIES } from '../compliance/catalog';
-import { type Classifier, createClassifier } from '../compliance/classifier';
+import { createClassifier } from '../compliance/classifier';
+import type { Classifier } from '../ingest/classifier';
 import { namePredicate } from '../compliance/name-pattern';
 import { nextPeriodStart, periodStart } from '../compliance/periods';
 import { createDataSource } from '../database/data-source';

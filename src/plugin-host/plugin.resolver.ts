@@ -1,5 +1,5 @@
-import { Authorized, Ctx, Field, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
-import type { RequestContext } from '../graphql/context';
+import { Authorized, Field, ObjectType, Query, Resolver, registerEnumType } from 'type-graphql';
+import type { PluginRegistry } from './plugin-registry';
 
 export enum PluginKindValue {
   FRAMEWORK = 'FRAMEWORK',
@@ -48,10 +48,12 @@ export class PluginInfo {
 
 @Resolver()
 export class PluginResolver {
+  constructor(private readonly registry: PluginRegistry) {}
+
   @Authorized()
   @Query(() => [PluginInfo], { description: 'Every plugin this server loaded, in start order (dependencies first). Any role.' })
-  plugins(@Ctx() ctx: RequestContext): PluginInfo[] {
-    return ctx.services.plugins.list().map(({ plugin, source }) => {
+  plugins(): PluginInfo[] {
+    return this.registry.list().map(({ plugin, source }) => {
       const framework = plugin.kind === 'framework' ? plugin.catalog.framework : null;
       return {
         id: plugin.id,

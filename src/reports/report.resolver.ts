@@ -2,7 +2,7 @@ import { Arg, Authorized, Ctx, Field, ID, InputType, Int, Mutation, ObjectType, 
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { StoredTemplate } from './template.service';
-import { Role } from '../auth/role';
+import { Role } from '../access/role';
 import { AuditEventFilter } from '../audit/audit-event.types';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
