@@ -2,7 +2,7 @@
  * The audit_event columns in the order the chain's INSERT gives them: columns known before the chain
  * lock, then the four the lock decides (kept last on purpose). Reads select from the same list.
  */
-export const EVENT_COLUMNS = [
+export const AUDIT_EVENT_COLUMNS = [
   'id',
   'tenant_id',
   'occurred_at',

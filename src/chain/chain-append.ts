@@ -30,7 +30,7 @@ export interface KeyedReceipt extends Omit<Receipt, 'replayed'> {
 }
 
 export interface AppendPlan {
-  /** Column values for the audit_event INSERT, in EVENT_COLUMNS order. */
+  /** Column values for the audit_event INSERT, in AUDIT_EVENT_COLUMNS order. */
   eventRows: unknown[][];
   /** Column values for the audit_event_label INSERT, in LABEL_COLUMNS order. */
   labelRows: unknown[][];
@@ -49,7 +49,7 @@ export const LABEL_COLUMNS = ['event_id', 'kind', 'value', 'tenant_id', 'sequenc
 export const idempotencyScope = (e: PreparedEvent, writer: string | null): string => (e.idempotencyKey !== null ? (writer ?? '') : '');
 
 /**
- * An event's column values that do not depend on its place in the chain (EVENT_COLUMNS order);
+ * An event's column values that do not depend on its place in the chain (AUDIT_EVENT_COLUMNS order);
  * `writer` is the id of the API key that sends it (null for the server's own events).
  */
 export function staticEventValues(

@@ -1,6 +1,7 @@
 import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from '../audit/audit-event.types';
-import type { CheckpointService, PublicSigningKey } from '../chain/checkpoint.service';
+import type { CheckpointService } from '../chain/checkpoint.service';
+import type { PublicSigningKey } from '../chain/signing-key';
 import { type Assessment, type ComplianceService } from '../compliance/compliance.service';
 import { ControlStatus } from '../compliance/assessment';
 import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';
