@@ -16,10 +16,11 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { Connection } from 'mysql2/promise';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
-import { chunkRows, EVENT_COLUMNS, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/audit/chain-append';
-import { MYSQL_ROLLUP_UPSERT } from '../src/audit/chain-store';
-import { type AuditEventInputShape, prepareEvents } from '../src/audit/event-validation';
-import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
+import { AUDIT_EVENT_COLUMNS } from '../src/audit/audit-event.columns';
+import { chunkRows, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/chain/chain-append';
+import { MYSQL_ROLLUP_UPSERT } from '../src/chain/chain-store';
+import { type AuditEventInputShape, prepareEvents } from '../src/ingest/event-validation';
+import { GENESIS_CHAIN_HASH } from '../src/chain/hashing';
 import { placeholders, toSqlDateTime } from '../src/database/sql-format';
 
 const YEAR_MS = 365 * 86_400_000;
@@ -99,7 +100,7 @@ export async function seed(
 ): Promise<void> {
   const conns = Array.isArray(conn) ? conn : [conn];
   let head = { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
-  const eventsSql = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
+  const eventsSql = `INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(',')}) VALUES `;
   const labelsSql = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
   const rollupSql = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
   const rollup: unknown[][] = [];
@@ -107,7 +108,7 @@ export async function seed(
   const write = async (c: Connection, plan: ReturnType<typeof planAppend>) => {
     await c.query('START TRANSACTION');
     for (const chunk of chunkRows(plan.eventRows, 1000))
-      await c.query(eventsSql + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+      await c.query(eventsSql + placeholders(chunk.length, AUDIT_EVENT_COLUMNS.length), chunk.flat());
     for (const chunk of chunkRows(plan.labelRows, 4000))
       await c.query(labelsSql + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
     await c.query('COMMIT');

@@ -24,10 +24,11 @@ import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { execFileSync, spawn } from 'node:child_process';
 import { createConnection, type Connection } from 'mysql2/promise';
-import { prepareEvents, type AuditEventInputShape } from '../src/audit/event-validation';
-import { chunkRows, EVENT_COLUMNS, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/audit/chain-append';
-import { MYSQL_ROLLUP_UPSERT } from '../src/audit/chain-store';
-import { GENESIS_CHAIN_HASH } from '../src/audit/hashing';
+import { prepareEvents, type AuditEventInputShape } from '../src/ingest/event-validation';
+import { AUDIT_EVENT_COLUMNS } from '../src/audit/audit-event.columns';
+import { chunkRows, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from '../src/chain/chain-append';
+import { MYSQL_ROLLUP_UPSERT } from '../src/chain/chain-store';
+import { GENESIS_CHAIN_HASH } from '../src/chain/hashing';
 import { placeholders } from '../src/database/sql-format';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
 import { assessmentBench, triggerBench } from './assessment';
@@ -136,7 +137,7 @@ function rawBatches(tenant: string, inputs: AuditEventInputShape[]): RawBatch[] 
   return batches;
 }
 
-const EVENTS_SQL = `INSERT INTO raw_audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
+const EVENTS_SQL = `INSERT INTO raw_audit_event (${AUDIT_EVENT_COLUMNS.join(',')}) VALUES `;
 const LABELS_SQL = `INSERT INTO raw_audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
 const ROLLUP_SQL = `INSERT INTO raw_audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
 
@@ -144,7 +145,7 @@ const ROLLUP_SQL = `INSERT INTO raw_audit_event_rollup (${ROLLUP_COLUMNS.join(',
 async function rawInsert(conn: Connection, batch: RawBatch): Promise<void> {
   await conn.query('START TRANSACTION');
   for (const chunk of chunkRows(batch.events, BATCH))
-    await conn.query(EVENTS_SQL + placeholders(chunk.length, EVENT_COLUMNS.length), chunk.flat());
+    await conn.query(EVENTS_SQL + placeholders(chunk.length, AUDIT_EVENT_COLUMNS.length), chunk.flat());
   for (const chunk of chunkRows(batch.labels, 4 * BATCH))
     await conn.query(LABELS_SQL + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
   for (const chunk of chunkRows(batch.rollup, BATCH))

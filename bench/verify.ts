@@ -15,7 +15,7 @@ import { createConnection } from 'mysql2/promise';
 import { startApp } from '../src/app';
 import { loadConfig } from '../src/config/config';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit/audit-event.model';
-import type { AuditEventInputShape } from '../src/audit/event-validation';
+import type { AuditEventInputShape } from '../src/ingest/event-validation';
 
 const EVENTS = Number(process.env.BENCH_VERIFY_EVENTS ?? 60_000);
 const ROUNDS = Number(process.env.BENCH_VERIFY_ROUNDS ?? 3);

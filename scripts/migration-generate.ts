@@ -14,6 +14,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { createDataSource } from '../src/database/data-source';
+import { ENTITIES } from '../src/entities';
 
 const args = process.argv.slice(2);
 const flag = (name: string) => args.includes(name);
@@ -45,6 +46,7 @@ async function diff(dialect: 'sqlite' | 'mysql'): Promise<{ up: string[]; down: 
     location = server.toString();
   }
   const ds = createDataSource({
+    entities: ENTITIES,
     database: { dialect: dialect === 'sqlite' ? 'sqlite' : location.startsWith('mariadb') ? 'mariadb' : 'mysql', location },
   });
   try {

@@ -11,24 +11,27 @@ import { createReadinessProbe } from './database/readiness';
 import { databaseFaultOf, faultHttp, toDatabaseAppError } from './errors/database-error';
 import { ErrorCode } from './errors/error-code';
 import { AuditEventRepository } from './audit/audit-event.repository';
-import { ChainVerifier } from './audit/chain-verifier';
-import { CheckpointService } from './audit/checkpoint.service';
-import { createChainStore } from './audit/chain-store';
-import { IngestService } from './audit/ingest.service';
-import { configuredTrustedKeys, loadSigningKey } from './audit/signing-key';
+import { ChainVerifier } from './chain/chain-verifier';
+import { CheckpointService } from './chain/checkpoint.service';
+import { createChainStore } from './chain/chain-store';
+import { IngestService } from './ingest/ingest.service';
+import { configuredTrustedKeys, loadSigningKey } from './chain/signing-key';
 import { ApiKeyService } from './auth/api-key.service';
 import { createCache, type Cache } from './cache/cache';
-import type { RequestContext, Services } from './graphql/context';
-import { createLoaders } from './graphql/loaders';
+import type { RequestContext } from './graphql/context';
+import { createEventLoaders } from './audit/audit-event.loaders';
+import { createTenantLoaders } from './auth/tenant.loaders';
+import { ChainHeads } from './chain/chain-head';
+import { ENTITIES } from './entities';
+import type { Services } from './services';
 import { isTokenLimitError, queryLimitRules, queryLimitsPlugin, tooManyTokens } from './graphql/limits';
 import { introspectionTooDeep, isIntrospectionDepthError } from './graphql/introspection-limits';
 import { pricingFacts } from './graphql/query-prices';
 import { AppError } from './errors/app-error';
-import { buildAppSchema } from './graphql/schema';
+import { buildAppSchema } from './schema';
 import { HttpServer } from './http/http-server';
 import { Metrics } from './observability/metrics';
 import { createLogger, type Logger } from './observability/logger';
-import { toNumber } from './database/sql-format';
 import { loadPlugins } from './plugin-host/plugin-host';
 import { AssessmentQueries } from './compliance/assessment-query';
 import { SqliteReader } from './database/sqlite-reader';
@@ -214,7 +217,12 @@ export async function checkSqlMode(dataSource: DataSource): Promise<void> {
 /** Start-up: config → database (+migrations) → keys → plugins → services → schema → HTTP. */
 export async function startApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
-  const dataSource = createDataSource({ database: config.database, poolSize: config.databasePoolSize, timeouts: config.databaseTimeouts });
+  const dataSource = createDataSource({
+    database: config.database,
+    entities: ENTITIES,
+    poolSize: config.databasePoolSize,
+    timeouts: config.databaseTimeouts,
+  });
   try {
     await dataSource.initialize();
   } catch (error) {
@@ -249,7 +257,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       logger.warn({ keyIds: untrustedStored }, 'signing_key holds keys that are not trusted: add old keys to DATAPUNK_TRUSTED_KEYS_FILE');
     }
     const stopping = new AbortController();
-    const apiKeys = new ApiKeyService(dataSource);
+    const chainHeads = new ChainHeads(dataSource);
+    const apiKeys = new ApiKeyService(dataSource, chainHeads);
     const firstAdminSecret = await apiKeys.bootstrap(config.bootstrapAdminKey);
     const plugins = await loadPlugins({
       builtIns: BUILT_IN_PLUGINS,
@@ -261,10 +270,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     });
     cleanup.unshift(() => plugins.stop());
 
-    const metrics = new Metrics(async () => {
-      const rows: Record<string, unknown>[] = await dataSource.query('SELECT tenant_id, sequence FROM chain_head');
-      return rows.map((r) => ({ tenantId: String(r.tenant_id), sequence: toNumber(r.sequence) }));
-    });
+    const metrics = new Metrics(() => chainHeads.sequences());
     const cache = createCache({
       redisUrl: config.redisUrl,
       namespace: config.cacheNamespace,
@@ -334,7 +340,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     cleanup.unshift(() => reportService.drain(Math.max(0, Math.min(config.shutdownTimeoutMs, shutdownDeadline - Date.now() - 1000))));
 
     const apollo = new ApolloServer<RequestContext>({
-      schema: await buildAppSchema(),
+      schema: await buildAppSchema(services),
       introspection: !config.production,
       hideSchemaDetailsFromClientErrors: config.production,
       includeStacktraceInErrorResponses: false,
@@ -396,10 +402,9 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           requestId,
           clientRequestId,
           principal,
-          services,
           logger,
           deniedOperations: new Set<string>(),
-          loaders: createLoaders(principal?.tenantId ?? '', { events, apiKeys, cache }),
+          loaders: { ...createEventLoaders(principal?.tenantId ?? '', { events, cache }), ...createTenantLoaders(apiKeys) },
         };
       },
     });

@@ -7,14 +7,16 @@ import { loadConfig } from './config/config';
 import { startApp } from './app';
 import { createDataSource } from './database/data-source';
 import { AuditEventRepository } from './audit/audit-event.repository';
-import { rebuildRollup } from './audit/rollup-rebuild';
-import { type Checkpoint, CheckpointService, type PublicSigningKey } from './audit/checkpoint.service';
-import { configuredTrustedKeys, keyIdOf } from './audit/signing-key';
+import { rebuildRollup } from './chain/rollup-rebuild';
+import { type Checkpoint, CheckpointService } from './chain/checkpoint.service';
+import { configuredTrustedKeys, keyIdOf, type PublicSigningKey } from './chain/signing-key';
 import { ErrorCode } from './errors/error-code';
-import { ChainFailureReason, ChainVerifier } from './audit/chain-verifier';
+import { ChainFailureReason, ChainVerifier } from './chain/chain-verifier';
 import { ApiKeyService, DEFAULT_TENANT } from './auth/api-key.service';
-import { Role } from './auth/role';
-import { buildAppSchema, printAppSchema } from './graphql/schema';
+import { ChainHeads } from './chain/chain-head';
+import { ENTITIES } from './entities';
+import { Role } from './access/role';
+import { buildAppSchema, printAppSchema } from './schema';
 import { checkPluginEntry, formatContractReport } from './testing';
 
 const USAGE = `Usage: datapunk-audit <command> [options]
@@ -144,7 +146,7 @@ async function withDatabase<T>(io: CliIo, run: (ds: ReturnType<typeof createData
   if (readOnly && config.database.dialect === 'sqlite' && !fs.existsSync(config.database.location)) {
     throw new UsageError(`no SQLite database at ${config.database.location}: check DATA_DIR or DATABASE_URL`);
   }
-  const ds = createDataSource({ database: config.database, poolSize: config.databasePoolSize, readOnly });
+  const ds = createDataSource({ database: config.database, entities: ENTITIES, poolSize: config.databasePoolSize, readOnly });
   try {
     await ds.initialize();
   } catch (error) {
@@ -216,7 +218,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       }
       const tenant = str(parsed, 'tenant') ?? DEFAULT_TENANT;
       const { key, secret } = await withDatabase(io, (ds) =>
-        new ApiKeyService(ds).create(tenant, role, str(parsed, 'name') ?? `${role.toLowerCase()} key`),
+        new ApiKeyService(ds, new ChainHeads(ds)).create(tenant, role, str(parsed, 'name') ?? `${role.toLowerCase()} key`),
       );
       err(`Created ${key.role} key ${key.id} for tenant "${key.tenantId}". The secret is shown this once:`);
       out(secret);
@@ -237,7 +239,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       const result = await withDatabase(
         io,
         async (ds) => {
-          if (!(await new ApiKeyService(ds).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
+          if (!(await new ApiKeyService(ds, new ChainHeads(ds)).tenant(tenant)))
+            throw new UsageError(`no tenant "${tenant}" in this database`);
           const events = new AuditEventRepository(ds);
           return new ChainVerifier(ds, events, new CheckpointService(ds, null), { trustedKeys }).verify(tenant, from, to, {
             externalCheckpoints,

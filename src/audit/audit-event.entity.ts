@@ -195,3 +195,6 @@ export class ServerActionFloorEntity {
   @Column({ type: 'bigint' })
   sequence!: string;
 }
+
+/** The tables this module owns, for the data source the composition root builds. */
+export const AUDIT_EVENT_ENTITIES = [AuditEventEntity, AuditEventLabelEntity, AuditEventRollupEntity, ServerActionFloorEntity];

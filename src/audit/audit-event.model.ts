@@ -1,3 +1,5 @@
+import { CLASSIFICATION_LEVELS, SEVERITIES } from '../plugin-api';
+
 /** Domain vocabulary of an audit event, shared by storage, hashing and GraphQL. */
 
 export enum ActorType {
@@ -34,8 +36,14 @@ export enum Classification {
   RESTRICTED = 'RESTRICTED',
 }
 
-export const SEVERITY_ORDER = Object.values(Severity);
-export const CLASSIFICATION_ORDER = Object.values(Classification);
+/**
+ * The stored ranks, taken from the plugin API's lists (plugin rules compare `minSeverity` and
+ * classification ranks in SQL against these columns): one order for both. Indexing the enums by
+ * the API's names fails to compile if either side gains a level the other lacks;
+ * audit-event.model.spec.ts checks the enums hold no extra one, in the same order.
+ */
+export const SEVERITY_ORDER: readonly Severity[] = SEVERITIES.map((s) => Severity[s]);
+export const CLASSIFICATION_ORDER: readonly Classification[] = CLASSIFICATION_LEVELS.map((c) => Classification[c]);
 export const severityRank = (s: Severity): number => SEVERITY_ORDER.indexOf(s);
 export const classificationRank = (c: Classification): number => CLASSIFICATION_ORDER.indexOf(c);
 

@@ -1,6 +1,5 @@
 import type { DataSource, SelectQueryBuilder } from 'typeorm';
-import { prefixUpperBound } from '../compliance/name-pattern';
-import { type Sql, sql } from '../compliance/rule-sql';
+import { prefixUpperBound, type Sql, sql } from '../database/sql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
@@ -14,7 +13,7 @@ import {
   SEVERITY_ORDER,
   severityRank,
 } from './audit-event.model';
-import { EVENT_COLUMNS } from './chain-append';
+import { AUDIT_EVENT_COLUMNS } from './audit-event.columns';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
 
 /** A filter as the repository takes it: the GraphQL filter with its control resolved to a condition over alias `e`. */
@@ -28,7 +27,7 @@ export interface EventLabels {
 }
 
 /** Every stored column a read needs (the payload hash and the scope only serve idempotency). */
-const COLUMNS = EVENT_COLUMNS.filter((c) => c !== 'payload_hash' && c !== 'idempotency_scope').map((c) => `e.${c} AS ${c}`);
+const COLUMNS = AUDIT_EVENT_COLUMNS.filter((c) => c !== 'payload_hash' && c !== 'idempotency_scope').map((c) => `e.${c} AS ${c}`);
 
 export function mapEventRow(r: Record<string, unknown>): StoredEvent {
   const str = (v: unknown) => (v === null || v === undefined ? null : String(v));

@@ -1,14 +1,16 @@
-import type { GraphQLFieldResolver } from 'graphql';
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { READ_ROLES, Role } from '../auth/role';
+import { READ_ROLES, Role } from '../access/role';
+import type { TenantLoaders } from '../auth/tenant.loaders';
+import { Tenant } from '../auth/tenant.types';
+import type { Sql } from '../database/sql';
 import { principalOf, type RequestContext } from '../graphql/context';
-import { authorize } from '../graphql/auth-checker';
-import type { AuditEventInputShape } from './event-validation';
-import { classificationRank, Classification } from './audit-event.model';
-import { encodeCursor, type EventQuery, type StoredEvent } from './audit-event.repository';
+import type { PageLimits } from '../graphql/paging';
+import type { EventLoaders } from './audit-event.loaders';
+import { presentEvent } from './audit-event.presenter';
+import { type AuditEventRepository, encodeCursor, type EventQuery } from './audit-event.repository';
 import {
   AuditEvent,
   AuditEventConnection,
@@ -17,99 +19,64 @@ import {
   AuditEventStats,
   CHAIN_HASH_DESCRIPTION,
   HASH_DESCRIPTION,
-  RecordAuditEventsInput,
-  RecordAuditEventsPayload,
   SortOrder,
-  Tenant,
 } from './audit-event.types';
 
-export const RECORD_ROLES = [Role.ADMIN, Role.INGEST];
-
 /**
- * recordAuditEvents as bound into the schema by buildAppSchema: graphql-js has already coerced and
- * type-checked the input, and type-graphql would copy every one of up to 1,000 events into class
- * instances a second time (ADR 0003). Same roles, same service call as the decorated method.
+ * How the `control` filter becomes SQL; a port compliance implements (the composition root wires it),
+ * so event reads never import compliance.
  */
-export const recordAuditEventsResolver: GraphQLFieldResolver<
-  unknown,
-  RequestContext,
-  { input: { events: AuditEventInputShape[] } }
-> = async (_root, args, context) => {
-  await authorize(context, RECORD_ROLES, 'Mutation.recordAuditEvents');
-  const { tenantId, keyId } = principalOf(context);
-  return context.services.ingest.record(tenantId, args.input.events, { keyId });
-};
-
-/** The filter with its `control` compiled to that control's evidence condition (NOT_FOUND if unknown). */
-function eventQuery(filter: AuditEventFilter | undefined, ctx: RequestContext): EventQuery | undefined {
-  if (!filter?.control) return filter;
-  const { control, ...rest } = filter;
-  const { compliance } = ctx.services;
-  const condition = compliance.queries.evidenceCondition(compliance.control(control.frameworkId, control.controlId));
-  return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
+export interface ControlEvidence {
+  /** The control's evidence condition; null when no event can match. NOT_FOUND for an unknown control. */
+  evidenceCondition(frameworkId: string, controlId: string): Sql | null;
 }
 
-/**
- * VIEWER keys never see network identifiers, nor the metadata of CONFIDENTIAL and RESTRICTED events,
- * nor any event's `hash` or `chainHash` (ADR 0016).
- */
-export function present(event: StoredEvent, role: Role): AuditEvent {
-  const redactedFields: string[] = [];
-  let { actor, metadata } = event;
-  const viewer = role === Role.VIEWER;
-  if (viewer) {
-    if (actor.ip !== null || actor.userAgent !== null) {
-      actor = { ...actor, ip: null, userAgent: null };
-      redactedFields.push('actor.ip', 'actor.userAgent');
-    }
-    if (metadata !== null && classificationRank(event.classification) >= classificationRank(Classification.CONFIDENTIAL)) {
-      metadata = null;
-      redactedFields.push('metadata');
-    }
-    // Not only this event's: chainHash(n-1) and hash(n+1) check a guess of event n offline too.
-    redactedFields.push('hash', 'chainHash');
-  }
-  return Object.assign(new AuditEvent(), {
-    ...event,
-    actor,
-    metadata,
-    hash: viewer ? null : event.hash,
-    chainHash: viewer ? null : event.chainHash,
-    redactedFields,
-  });
-}
+type EventContext = RequestContext<EventLoaders & TenantLoaders>;
 
 @Resolver(() => AuditEvent)
 export class AuditEventResolver {
-  @Authorized(...RECORD_ROLES)
-  @Mutation(() => RecordAuditEventsPayload, {
-    description:
-      'Records one to MAX_EVENTS_PER_BATCH events atomically and answers only after they are committed. Errors: INVALID_EVENT, BATCH_TOO_LARGE, IDEMPOTENCY_CONFLICT, CHAIN_BUSY — in every case nothing was written.',
-  })
-  async recordAuditEvents(@Arg('input', () => RecordAuditEventsInput) input: RecordAuditEventsInput, @Ctx() ctx: RequestContext) {
-    const { tenantId, keyId } = principalOf(ctx);
-    return ctx.services.ingest.record(tenantId, input.events, { keyId });
+  constructor(
+    private readonly events: AuditEventRepository,
+    private readonly limits: PageLimits,
+    private readonly controls: ControlEvidence,
+  ) {}
+
+  /** The filter with its `control` compiled to that control's evidence condition. */
+  private eventQuery(filter: AuditEventFilter | undefined): EventQuery | undefined {
+    if (!filter?.control) return filter;
+    const { control, ...rest } = filter;
+    const condition = this.controls.evidenceCondition(control.frameworkId, control.controlId);
+    return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
   }
 
   @Authorized(...READ_ROLES)
   @Query(() => AuditEvent, { nullable: true, description: 'One event of your tenant by id; null if there is none.' })
-  async auditEvent(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Promise<AuditEvent | null> {
+  async auditEvent(
+    @Arg('id', () => String, { description: 'Id of an event of your tenant.' }) id: string,
+    @Ctx() ctx: EventContext,
+  ): Promise<AuditEvent | null> {
     const event = await ctx.loaders.event.load(id);
-    return event ? present(event, principalOf(ctx).role) : null;
+    return event ? presentEvent(event, principalOf(ctx).role) : null;
   }
 
   @Authorized(...READ_ROLES)
   @Query(() => AuditEventConnection, { description: 'Events of your tenant, filtered, newest first by default, a page at a time.' })
   async auditEvents(
-    @Ctx() ctx: RequestContext,
-    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
+    @Ctx() ctx: EventContext,
+    @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Which events; omitted: every event of your tenant.' })
+    filter?: AuditEventFilter,
     @Arg('first', () => Int, { nullable: true, description: 'Page size; default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE.' })
     first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
-    @Arg('order', () => SortOrder, { nullable: true, defaultValue: SortOrder.DESC }) order: SortOrder = SortOrder.DESC,
+    @Arg('order', () => SortOrder, {
+      nullable: true,
+      description: 'By sequence: DESC (newest first, the default) or ASC.',
+      defaultValue: SortOrder.DESC,
+    })
+    order: SortOrder = SortOrder.DESC,
   ): Promise<AuditEventConnection> {
     const { tenantId, role } = principalOf(ctx);
-    const { maxPageSize, defaultPageSize } = ctx.services.limits;
+    const { maxPageSize, defaultPageSize } = this.limits;
     const size = first ?? defaultPageSize;
     if (size < 1 || size > maxPageSize) {
       throw new AppError(
@@ -120,10 +87,10 @@ export class AuditEventResolver {
         },
       );
     }
-    const query = eventQuery(filter, ctx);
-    const { events, hasNextPage } = await ctx.services.events.findPage(tenantId, query, size, after ?? null, order);
+    const query = this.eventQuery(filter);
+    const { events, hasNextPage } = await this.events.findPage(tenantId, query, size, after ?? null, order);
     for (const event of events) ctx.loaders.event.prime(event.id, event);
-    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: present(event, role) }));
+    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: presentEvent(event, role) }));
     return Object.assign(new AuditEventConnection(), {
       edges,
       pageInfo: {
@@ -132,7 +99,7 @@ export class AuditEventResolver {
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
-      count: () => ctx.services.events.count(tenantId, query),
+      count: () => this.events.count(tenantId, query),
     });
   }
 
@@ -141,44 +108,42 @@ export class AuditEventResolver {
     description: 'Counts of your tenant’s events matching the filter, grouped by one dimension, for dashboards.',
   })
   async auditEventStats(
-    @Arg('groupBy', () => AuditEventGroupBy) groupBy: AuditEventGroupBy,
-    @Ctx() ctx: RequestContext,
-    @Arg('filter', () => AuditEventFilter, { nullable: true }) filter?: AuditEventFilter,
+    @Arg('groupBy', () => AuditEventGroupBy, { description: 'The dimension to count by.' }) groupBy: AuditEventGroupBy,
+    @Ctx() ctx: EventContext,
+    @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Which events; omitted: every event of your tenant.' })
+    filter?: AuditEventFilter,
     @Arg('limit', () => Int, { nullable: true, defaultValue: 100, description: 'Most groups returned, 1 to 1000.' }) limit = 100,
   ): Promise<AuditEventStats> {
     if (limit < 1 || limit > 1000) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'limit must be between 1 and 1000.');
     const { tenantId } = principalOf(ctx);
-    const query = eventQuery(filter, ctx);
-    const [groups, total] = await Promise.all([
-      ctx.services.events.stats(tenantId, query, groupBy, limit),
-      ctx.services.events.count(tenantId, query),
-    ]);
+    const query = this.eventQuery(filter);
+    const [groups, total] = await Promise.all([this.events.stats(tenantId, query, groupBy, limit), this.events.count(tenantId, query)]);
     return { groupBy, total, groups };
   }
 
   // Backstops to present(): an event reached by a path that forgot it still shows a VIEWER no chain material.
   @FieldResolver(() => String, { nullable: true, description: HASH_DESCRIPTION })
-  hash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+  hash(@Root() event: AuditEvent, @Ctx() ctx: EventContext): string | null {
     return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.hash : null;
   }
 
   @FieldResolver(() => String, { nullable: true, description: CHAIN_HASH_DESCRIPTION })
-  chainHash(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): string | null {
+  chainHash(@Root() event: AuditEvent, @Ctx() ctx: EventContext): string | null {
     return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.chainHash : null;
   }
 
   @FieldResolver(() => [String], { description: 'Data categories, e.g. PII, PHI.' })
-  async categories(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<string[]> {
+  async categories(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<string[]> {
     return (await ctx.loaders.labels.load(event.id)).categories;
   }
 
-  @FieldResolver(() => [String])
-  async tags(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<string[]> {
+  @FieldResolver(() => [String], { description: 'Free-form labels, as recorded.' })
+  async tags(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<string[]> {
     return (await ctx.loaders.labels.load(event.id)).tags;
   }
 
-  @FieldResolver(() => Tenant)
-  async tenant(@Root() event: AuditEvent, @Ctx() ctx: RequestContext): Promise<Tenant> {
+  @FieldResolver(() => Tenant, { description: 'The tenant that owns the event.' })
+  async tenant(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<Tenant> {
     return (await ctx.loaders.tenant.load(event.tenantId))!;
   }
 }

@@ -4,8 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { fromSqlDateTime, toSqlDateTime } from '../database/sql-format';
-import { GENESIS_CHAIN_HASH } from '../audit/hashing';
-import { type Principal, Role } from './role';
+import { type Principal, Role } from '../access/role';
 
 export const DEFAULT_TENANT = 'default';
 export const TENANT_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
@@ -24,6 +23,14 @@ export interface TenantInfo {
   id: string;
   name: string;
   createdAt: string;
+}
+
+/**
+ * What auth needs of the chain module: a new tenant gets its empty chain. The chain implements it
+ * (ChainHeads); the composition root passes it in, so auth never writes the chain's tables.
+ */
+export interface TenantChains {
+  open(tenantId: string, createdAt: string): Promise<void>;
 }
 
 const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
@@ -45,7 +52,10 @@ const mapKey = (r: Record<string, unknown>): ApiKeyInfo => ({
  * them safely (no password stretching needed) and lets a key be found by its hash in one lookup.
  */
 export class ApiKeyService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly chains: TenantChains,
+  ) {}
 
   async authenticate(secret: string): Promise<Principal | null> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
@@ -70,11 +80,7 @@ export class ApiKeyService {
     // and an async transaction open around it would swallow an append into a savepoint.
     const ignore = this.dataSource.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
     await this.dataSource.query(`${ignore} INTO tenant (id, name, created_at) VALUES (?, ?, ?)`, [tenantId, name, createdAt]);
-    await this.dataSource.query(`${ignore} INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)`, [
-      tenantId,
-      GENESIS_CHAIN_HASH,
-      createdAt,
-    ]);
+    await this.chains.open(tenantId, createdAt);
     return (await this.tenant(tenantId))!;
   }
 

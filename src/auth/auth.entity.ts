@@ -42,3 +42,6 @@ export class ApiKeyEntity {
   @Column({ name: 'revoked_at', type: 'datetime', precision: 3, nullable: true })
   revokedAt!: Date | null;
 }
+
+/** The tables this module owns, for the data source the composition root builds. */
+export const AUTH_ENTITIES = [TenantEntity, ApiKeyEntity];

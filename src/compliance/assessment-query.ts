@@ -4,8 +4,8 @@ import type { Control, Duration, EventMatch, EventRule } from '../plugin-api';
 import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
-import { prefixUpperBound } from './name-pattern';
-import { type CategoryTest, joinSql, RuleSql, type Sql, sql } from './rule-sql';
+import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
+import { type CategoryTest, RuleSql } from './rule-sql';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
 export interface MeasureScope {

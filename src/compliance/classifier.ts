@@ -1,16 +1,6 @@
+import type { Classified, Classifier } from '../ingest/classifier';
 import { CLASSIFICATION_LEVELS, type ClassificationLevel, type ClassificationRule, type FrameworkPlugin } from '../plugin-api';
 import { namePredicate } from './name-pattern';
-
-/** What classification rules add to an event the client left unclassified. */
-export interface Classified {
-  /** The highest level a matching rule gives; undefined when none gives one. */
-  classification?: ClassificationLevel;
-  /** The union of the matching rules' categories, sorted. */
-  categories: string[];
-}
-
-/** Looks up the rules for an event's action and resource type. */
-export type Classifier = (event: { action: string; resourceType: string }) => Classified;
 
 interface CompiledRule {
   test: (action: string, resourceType: string) => boolean;

@@ -1,15 +1,18 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import { present } from '../audit/audit-event.resolver';
+import type { EventLoaders } from '../audit/audit-event.loaders';
+import { presentEvent } from '../audit/audit-event.presenter';
 import { encodeCursor } from '../audit/audit-event.repository';
 import { AuditEvent, AuditEventConnection } from '../audit/audit-event.types';
 import { Classification } from '../audit/audit-event.model';
-import { READ_ROLES, Role } from '../auth/role';
+import { READ_ROLES, Role } from '../access/role';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { principalOf, type RequestContext } from '../graphql/context';
+import type { PageLimits } from '../graphql/paging';
 import type { Control as CatalogControl, EventRule } from '../plugin-api';
 import type { ControlResult, RuleOutcome } from './assessment';
-import type { LoadedFramework, ResolvedMapping } from './catalog';
+import type { ComplianceCatalog, LoadedFramework, ResolvedMapping } from './catalog';
+import type { ComplianceService } from './compliance.service';
 import {
   AssessComplianceInput,
   AttestationInfo,
@@ -95,24 +98,29 @@ function matches(control: CatalogControl, filter: ControlFilter | undefined): bo
 }
 
 /** Sample events, through the per-request DataLoader (one query for every sample of a response). */
-async function sampleEvents(sequences: number[], ctx: RequestContext): Promise<AuditEvent[]> {
+async function sampleEvents(sequences: number[], ctx: RequestContext<EventLoaders>): Promise<AuditEvent[]> {
   const { role } = principalOf(ctx);
   const events = await ctx.loaders.eventBySequence.loadMany(sequences);
-  return events.flatMap((e) => (e && !(e instanceof Error) ? [present(e, role)] : []));
+  return events.flatMap((e) => (e && !(e instanceof Error) ? [presentEvent(e, role)] : []));
 }
 
 @Resolver()
 export class ComplianceResolver {
+  constructor(
+    private readonly catalog: ComplianceCatalog,
+    private readonly compliance: ComplianceService,
+  ) {}
+
   @Authorized()
   @Query(() => [Framework], { description: 'Every loaded framework. Any role.' })
-  frameworks(@Ctx() ctx: RequestContext): Framework[] {
-    return ctx.services.catalog.frameworks().map(frameworkOf);
+  frameworks(): Framework[] {
+    return this.catalog.frameworks().map(frameworkOf);
   }
 
   @Authorized()
   @Query(() => Framework, { nullable: true, description: 'One framework by id; null if none is loaded under it. Any role.' })
-  framework(@Arg('id', () => String) id: string, @Ctx() ctx: RequestContext): Framework | null {
-    const found = ctx.services.catalog.framework(id);
+  framework(@Arg('id', () => String, { description: 'Framework id, e.g. soc2.' }) id: string): Framework | null {
+    const found = this.catalog.framework(id);
     return found ? frameworkOf(found) : null;
   }
 
@@ -121,11 +129,11 @@ export class ComplianceResolver {
     description: "A framework's controls in catalog order, optionally filtered. NOT_FOUND for an unknown framework. Any role.",
   })
   controls(
-    @Arg('frameworkId', () => String) frameworkId: string,
-    @Ctx() ctx: RequestContext,
-    @Arg('filter', () => ControlFilter, { nullable: true }) filter?: ControlFilter,
+    @Arg('frameworkId', () => String, { description: 'Framework id, e.g. soc2.' }) frameworkId: string,
+    @Arg('filter', () => ControlFilter, { nullable: true, description: 'Narrows the list; every given field must hold.' })
+    filter?: ControlFilter,
   ): Control[] {
-    const loaded = ctx.services.compliance.framework(frameworkId);
+    const loaded = this.compliance.framework(frameworkId);
     return loaded.controls.filter((c) => matches(c, filter)).map((c) => controlOf(frameworkId, c));
   }
 
@@ -135,18 +143,17 @@ export class ComplianceResolver {
     description: 'One control by framework and reference id (e.g. soc2, CC6.1); null if there is none. Any role.',
   })
   control(
-    @Arg('frameworkId', () => String) frameworkId: string,
-    @Arg('id', () => String) id: string,
-    @Ctx() ctx: RequestContext,
+    @Arg('frameworkId', () => String, { description: 'Framework id, e.g. soc2.' }) frameworkId: string,
+    @Arg('id', () => String, { description: 'Reference id of the control, e.g. CC6.1.' }) id: string,
   ): Control | null {
-    const found = ctx.services.catalog.control(frameworkId, id);
+    const found = this.catalog.control(frameworkId, id);
     return found ? controlOf(frameworkId, found) : null;
   }
 
   @Authorized()
   @Query(() => [DataCategory], { description: 'Data categories: the built-in ones and those plugins add. Any role.' })
-  dataCategories(@Ctx() ctx: RequestContext): DataCategory[] {
-    return ctx.services.catalog.categories().map((c) => Object.assign(new DataCategory(), c));
+  dataCategories(): DataCategory[] {
+    return this.catalog.categories().map((c) => Object.assign(new DataCategory(), c));
   }
 
   @Authorized()
@@ -163,10 +170,10 @@ export class ComplianceResolver {
       'Assesses a framework over a range of your audit trail: a status per control, a score and a level. Cached under your chain head, so a repeat is instant and any new event makes it fresh. Errors: NOT_FOUND (framework), INVALID_ARGUMENT (range).',
   })
   async assessCompliance(
-    @Arg('input', () => AssessComplianceInput) input: AssessComplianceInput,
-    @Ctx() ctx: RequestContext,
+    @Arg('input', () => AssessComplianceInput, { description: 'The framework and the time range to assess.' }) input: AssessComplianceInput,
+    @Ctx() ctx: RequestContext<EventLoaders>,
   ): Promise<ComplianceAssessment> {
-    const a = await ctx.services.compliance.assess(principalOf(ctx).tenantId, input);
+    const a = await this.compliance.assess(principalOf(ctx).tenantId, input);
     const { counts } = a.summary;
     return Object.assign(new ComplianceAssessment(), {
       ...a,
@@ -191,39 +198,46 @@ export class ComplianceResolver {
       'Records your verdict on a control as a datapunk.control.attested event in your chain. It decides controls no event can show. Only NOT_APPLICABLE (out of scope, children included) overrides a finding in the events; other verdicts do not. Errors: NOT_FOUND, INVALID_ARGUMENT.',
   })
   async attestControl(
-    @Arg('input', () => AttestControlInput) input: AttestControlInput,
-    @Ctx() ctx: RequestContext,
+    @Arg('input', () => AttestControlInput, { description: 'The control, the verdict, what it rests on and when it lapses.' })
+    input: AttestControlInput,
+    @Ctx() ctx: RequestContext<EventLoaders>,
   ): Promise<AttestationInfo> {
     const { tenantId, keyId } = principalOf(ctx);
-    const attestation = await ctx.services.compliance.attest({ tenantId, keyId, requestId: ctx.requestId }, input);
+    const attestation = await this.compliance.attest({ tenantId, keyId, requestId: ctx.requestId }, input);
     return Object.assign(new AttestationInfo(), attestation);
   }
 }
 
 @Resolver(() => Control)
 export class ControlResolver {
-  @FieldResolver(() => Framework)
-  framework(@Root() control: Control, @Ctx() ctx: RequestContext): Framework {
-    return frameworkOf(ctx.services.compliance.framework(control.frameworkId));
+  constructor(
+    private readonly catalog: ComplianceCatalog,
+    private readonly compliance: ComplianceService,
+    private readonly limits: PageLimits,
+  ) {}
+
+  @FieldResolver(() => Framework, { description: 'The framework the control belongs to.' })
+  framework(@Root() control: Control): Framework {
+    return frameworkOf(this.compliance.framework(control.frameworkId));
   }
 
-  @FieldResolver(() => Control, { nullable: true })
-  parent(@Root() control: Control, @Ctx() ctx: RequestContext): Control | null {
-    const parent = control.parentId ? ctx.services.catalog.control(control.frameworkId, control.parentId) : undefined;
+  @FieldResolver(() => Control, { nullable: true, description: 'The enclosing control; null for a top-level one.' })
+  parent(@Root() control: Control): Control | null {
+    const parent = control.parentId ? this.catalog.control(control.frameworkId, control.parentId) : undefined;
     return parent ? controlOf(control.frameworkId, parent) : null;
   }
 
   @FieldResolver(() => [Control], { description: 'Controls whose parent this is (HIPAA implementation specifications).' })
-  children(@Root() control: Control, @Ctx() ctx: RequestContext): Control[] {
-    return ctx.services.catalog.children(control.frameworkId, control.id).map((c) => controlOf(control.frameworkId, c));
+  children(@Root() control: Control): Control[] {
+    return this.catalog.children(control.frameworkId, control.id).map((c) => controlOf(control.frameworkId, c));
   }
 
   @FieldResolver(() => [ControlMapping], {
     description:
       'Controls of other frameworks this one maps to, whichever side declared the mapping (SUBSET and SUPERSET are inverted for the other side).',
   })
-  mappings(@Root() control: Control, @Ctx() ctx: RequestContext): ControlMapping[] {
-    return ctx.services.catalog.mappings(control.frameworkId, control.id).map((m: ResolvedMapping) =>
+  mappings(@Root() control: Control): ControlMapping[] {
+    return this.catalog.mappings(control.frameworkId, control.id).map((m: ResolvedMapping) =>
       Object.assign(new ControlMapping(), {
         frameworkId: m.frameworkId,
         controlId: m.controlId,
@@ -239,13 +253,13 @@ export class ControlResolver {
   })
   async evidence(
     @Root() control: Control,
-    @Ctx() ctx: RequestContext,
+    @Ctx() ctx: RequestContext<EventLoaders>,
     @Arg('first', () => Int, { nullable: true, description: 'Page size; default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE.' })
     first?: number,
     @Arg('after', () => String, { nullable: true, description: 'endCursor of the previous page.' }) after?: string,
   ): Promise<AuditEventConnection> {
     const { tenantId, role } = principalOf(ctx);
-    const { maxPageSize, defaultPageSize } = ctx.services.limits;
+    const { maxPageSize, defaultPageSize } = this.limits;
     const size = first ?? defaultPageSize;
     if (size < 1 || size > maxPageSize) {
       throw new AppError(
@@ -256,9 +270,9 @@ export class ControlResolver {
         },
       );
     }
-    const { events, hasNextPage } = await ctx.services.compliance.evidence(tenantId, control.frameworkId, control.id, size, after ?? null);
+    const { events, hasNextPage } = await this.compliance.evidence(tenantId, control.frameworkId, control.id, size, after ?? null);
     for (const event of events) ctx.loaders.event.prime(event.id, event);
-    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: present(event, role) }));
+    const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: presentEvent(event, role) }));
     return Object.assign(new AuditEventConnection(), {
       edges,
       pageInfo: {
@@ -267,22 +281,24 @@ export class ControlResolver {
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
-      count: () => ctx.services.compliance.evidenceCount(tenantId, control.frameworkId, control.id),
+      count: () => this.compliance.evidenceCount(tenantId, control.frameworkId, control.id),
     });
   }
 }
 
 @Resolver(() => ControlAssessment)
 export class ControlAssessmentResolver {
-  @FieldResolver(() => Control)
-  control(@Root() assessment: ControlAssessment, @Ctx() ctx: RequestContext): Control {
-    return controlOf(assessment.frameworkId, ctx.services.compliance.control(assessment.frameworkId, assessment.controlId));
+  constructor(private readonly compliance: ComplianceService) {}
+
+  @FieldResolver(() => Control, { description: 'The assessed control.' })
+  control(@Root() assessment: ControlAssessment): Control {
+    return controlOf(assessment.frameworkId, this.compliance.control(assessment.frameworkId, assessment.controlId));
   }
 
   @FieldResolver(() => [AuditEvent], {
     description: 'A few events behind the status (the newest and oldest match of each rule that counted).',
   })
-  sampleEvents(@Root() assessment: ControlAssessment, @Ctx() ctx: RequestContext): Promise<AuditEvent[]> {
+  sampleEvents(@Root() assessment: ControlAssessment, @Ctx() ctx: RequestContext<EventLoaders>): Promise<AuditEvent[]> {
     return sampleEvents(assessment.samples, ctx);
   }
 }
@@ -290,7 +306,7 @@ export class ControlAssessmentResolver {
 @Resolver(() => RuleAssessment)
 export class RuleAssessmentResolver {
   @FieldResolver(() => [AuditEvent], { description: 'A few events behind the verdict.' })
-  sampleEvents(@Root() rule: RuleAssessment, @Ctx() ctx: RequestContext): Promise<AuditEvent[]> {
+  sampleEvents(@Root() rule: RuleAssessment, @Ctx() ctx: RequestContext<EventLoaders>): Promise<AuditEvent[]> {
     return sampleEvents(rule.samples, ctx);
   }
 }
@@ -298,8 +314,8 @@ export class RuleAssessmentResolver {
 @Resolver(() => AttestationInfo)
 export class AttestationResolver {
   @FieldResolver(() => AuditEvent, { nullable: true, description: 'The datapunk.control.attested event itself.' })
-  async event(@Root() attestation: AttestationInfo, @Ctx() ctx: RequestContext): Promise<AuditEvent | null> {
+  async event(@Root() attestation: AttestationInfo, @Ctx() ctx: RequestContext<EventLoaders>): Promise<AuditEvent | null> {
     const event = await ctx.loaders.eventBySequence.load(attestation.sequence);
-    return event ? present(event, principalOf(ctx).role) : null;
+    return event ? presentEvent(event, principalOf(ctx).role) : null;
   }
 }

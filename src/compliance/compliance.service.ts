@@ -1,7 +1,9 @@
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { AuditEventRepository, StoredEvent } from '../audit/audit-event.repository';
-import type { IngestService } from '../audit/ingest.service';
+import type { ControlEvidence } from '../audit/audit-event.resolver';
+import type { IngestService } from '../ingest/ingest.service';
 import type { Cache } from '../cache/cache';
+import type { Sql } from '../database/sql';
 import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
@@ -73,7 +75,7 @@ const invalid = (path: string, message: string) =>
  * (AssessmentQueries) and cached under the chain head, so a repeat costs one cache read and any new
  * event (an attestation included) makes the next one fresh.
  */
-export class ComplianceService {
+export class ComplianceService implements ControlEvidence {
   readonly queries: AssessmentQueries;
 
   constructor(
@@ -291,6 +293,11 @@ export class ComplianceService {
     };
   }
 
+  /** A control's evidence condition: what the auditEvents `control` filter selects. */
+  evidenceCondition(frameworkId: string, controlId: string): Sql | null {
+    return this.queries.evidenceCondition(this.control(frameworkId, controlId));
+  }
+
   /** Events matching any of a control's evidence rules, newest first. */
   async evidence(
     tenantId: string,
@@ -299,13 +306,13 @@ export class ComplianceService {
     first: number,
     after: string | null,
   ): Promise<{ events: StoredEvent[]; hasNextPage: boolean }> {
-    const condition = this.queries.evidenceCondition(this.control(frameworkId, controlId));
+    const condition = this.evidenceCondition(frameworkId, controlId);
     if (!condition) return { events: [], hasNextPage: false };
     return this.deps.events.findPageWhere(tenantId, condition, first, after);
   }
 
   async evidenceCount(tenantId: string, frameworkId: string, controlId: string): Promise<number> {
-    const condition = this.queries.evidenceCondition(this.control(frameworkId, controlId));
+    const condition = this.evidenceCondition(frameworkId, controlId);
     return condition ? this.deps.events.countWhere(tenantId, condition) : 0;
   }
 }

@@ -206,7 +206,7 @@ export class ClassificationLevelInfo {
   description!: string;
 }
 
-@InputType()
+@InputType({ description: 'A framework and the time range to assess it over.' })
 export class AssessComplianceInput {
   @Field({ description: 'Framework id, e.g. soc2.' })
   frameworkId!: string;
@@ -216,7 +216,7 @@ export class AssessComplianceInput {
   to?: string | null;
 }
 
-@InputType()
+@InputType({ description: "An auditor's verdict on one control, with what it rests on and when it lapses." })
 export class AttestControlInput {
   @Field({ description: 'Framework id, e.g. soc2.' })
   frameworkId!: string;

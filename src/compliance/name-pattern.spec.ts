@@ -1,4 +1,5 @@
-import { globPrefix, globToRegex, namePredicate, prefixUpperBound, sqliteRegexp } from './name-pattern';
+import { prefixUpperBound, sqliteRegexp } from '../database/sql';
+import { globPrefix, globToRegex, namePredicate } from './name-pattern';
 
 const matches = (glob: string, name: string) => new RegExp(globToRegex(glob), 'u').test(name);
 

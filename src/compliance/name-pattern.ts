@@ -23,30 +23,10 @@ export function globToRegex(glob: string): string {
 /** The text before a glob's first `*`: an index range that every match lies in. */
 export const globPrefix = (glob: string): string => glob.slice(0, glob.indexOf('*') === -1 ? glob.length : glob.indexOf('*'));
 
-/** The smallest string greater than every string that starts with `prefix` (binary collation). */
-export const prefixUpperBound = (prefix: string): string =>
-  prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
-
 /** A JavaScript test for one pattern (classification at ingest runs in process). */
 export function namePredicate(pattern: NamePattern): (name: string) => boolean {
   if ('equals' in pattern) return (name) => name === pattern.equals;
   if ('prefix' in pattern) return (name) => name.startsWith(pattern.prefix);
   const regex = new RegExp(globToRegex(pattern.glob), 'u');
   return (name) => regex.test(name);
-}
-
-const compiled = new Map<string, RegExp>();
-
-/**
- * SQLite's `regexp(pattern, value)`, which `value REGEXP pattern` calls. Patterns come from plugin
- * catalogs (a few dozen), so the compiled forms are kept.
- */
-export function sqliteRegexp(pattern: string, value: unknown): 0 | 1 {
-  if (typeof value !== 'string') return 0;
-  let regex = compiled.get(pattern);
-  if (!regex) {
-    regex = new RegExp(pattern, 'u');
-    if (compiled.size < 10_000) compiled.set(pattern, regex);
-  }
-  return regex.test(value) ? 1 : 0;
 }

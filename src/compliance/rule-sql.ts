@@ -1,33 +1,9 @@
 import type { Correlation, Duration, EventMatch, NamePattern } from '../plugin-api';
 import { CLASSIFICATION_LEVELS, SEVERITIES } from '../plugin-api';
-import { globPrefix, globToRegex, prefixUpperBound } from './name-pattern';
+import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
+import { globPrefix, globToRegex } from './name-pattern';
 
 export type Dialect = 'sqlite' | 'mysql';
-
-/** A piece of SQL and the values of its `?` placeholders, in text order. */
-export interface Sql {
-  text: string;
-  params: unknown[];
-}
-
-/** Joins pieces of SQL, keeping their placeholders in order. */
-export function sql(strings: TemplateStringsArray, ...parts: (Sql | string | number)[]): Sql {
-  let text = strings[0];
-  const params: unknown[] = [];
-  parts.forEach((part, i) => {
-    if (typeof part === 'object') {
-      text += part.text;
-      params.push(...part.params);
-    } else text += String(part);
-    text += strings[i + 1];
-  });
-  return { text, params };
-}
-
-export const joinSql = (parts: Sql[], separator: string): Sql => ({
-  text: parts.map((p) => p.text).join(separator),
-  params: parts.flatMap((p) => p.params),
-});
 
 const value = (v: unknown): Sql => ({ text: '?', params: [v] });
 const list = (values: readonly unknown[]): Sql => ({ text: values.map(() => '?').join(', '), params: [...values] });

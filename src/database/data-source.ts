@@ -3,32 +3,11 @@ import path from 'node:path';
 import { format } from 'mysql2';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/config';
-import { AuditEventEntity, AuditEventLabelEntity, AuditEventRollupEntity, ServerActionFloorEntity } from '../audit/audit-event.entity';
-import { ChainHeadEntity, CheckpointEntity, SigningKeyEntity } from '../audit/chain.entity';
-import { ApiKeyEntity, TenantEntity } from '../auth/auth.entity';
-import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVersionEntity } from '../reports/report.entity';
 import { mysqlMigrations } from '../../migrations/mysql';
 import { sqliteMigrations } from '../../migrations/sqlite';
-import { sqliteRegexp } from '../compliance/name-pattern';
+import { sqliteRegexp } from './sql';
 import { type DatabaseTimeouts, guardedMysql2 } from './mysql-driver';
 import { ReadinessProbeEntity } from './readiness-probe.entity';
-
-export const ENTITIES = [
-  TenantEntity,
-  ApiKeyEntity,
-  AuditEventEntity,
-  AuditEventLabelEntity,
-  AuditEventRollupEntity,
-  ServerActionFloorEntity,
-  ChainHeadEntity,
-  CheckpointEntity,
-  SigningKeyEntity,
-  ReportEntity,
-  ReportChunkEntity,
-  ReportTemplateEntity,
-  ReportTemplateVersionEntity,
-  ReadinessProbeEntity,
-];
 
 /** Used where no setting is given (CLI tools, the migration generator): generous, never unbounded. */
 export const DEFAULT_DATABASE_TIMEOUTS: DatabaseTimeouts = { connectMs: 5_000, statementMs: 0, lockMs: 10_000 };
@@ -44,8 +23,16 @@ function restrictSqliteFiles(location: string): void {
   }
 }
 
+/** A TypeORM entity class. */
+export type EntityClass = new () => object;
+
 export interface DataSourceSettings {
   database: DatabaseConfig;
+  /**
+   * The modules' entities (src/entities.ts): the composition root passes them in, so this module
+   * knows no feature's tables. Its own readiness-probe table is always mapped.
+   */
+  entities?: readonly EntityClass[];
   poolSize?: number;
   /** Only for throwaway schemas (the migration generator); never for a real database. */
   withoutMigrations?: boolean;
@@ -58,12 +45,14 @@ export interface DataSourceSettings {
 /** Builds (does not open) the TypeORM data source for the configured dialect. */
 export function createDataSource({
   database,
+  entities = [],
   poolSize = 10,
   withoutMigrations = false,
   readOnly = false,
   timeouts = DEFAULT_DATABASE_TIMEOUTS,
 }: DataSourceSettings): DataSource {
   let options: DataSourceOptions;
+  const mapped = [...entities, ReadinessProbeEntity];
   if (database.dialect === 'sqlite') {
     const onDisk = database.location !== ':memory:' && !readOnly;
     if (onDisk) {
@@ -76,7 +65,7 @@ export function createDataSource({
       type: 'better-sqlite3',
       database: database.location,
       readonly: readOnly,
-      entities: ENTITIES,
+      entities: mapped,
       migrations: withoutMigrations ? [] : sqliteMigrations,
       prepareDatabase: (db: { pragma: (s: string) => unknown; function: (name: string, options: object, fn: Function) => unknown }) => {
         // `x REGEXP p` for rule globs (MariaDB has it built in).
@@ -96,7 +85,7 @@ export function createDataSource({
       // `mariadb` keeps TypeORM from misreading MariaDB's JSON/LONGTEXT (STACK-NOTES).
       type: database.dialect,
       url: database.location.replace(/^mariadb:/, 'mysql:'),
-      entities: ENTITIES,
+      entities: mapped,
       migrations: withoutMigrations ? [] : mysqlMigrations,
       timezone: 'Z',
       charset: 'utf8mb4_bin',

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { loadSigningKey } from '../audit/signing-key';
+import { loadSigningKey } from '../chain/signing-key';
 import { createDataSource } from './data-source';
 
 const mode = (file: string) => fs.statSync(file).mode & 0o777;

@@ -1,10 +1,8 @@
 import type { AuthChecker } from 'type-graphql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import type { Role } from '../auth/role';
+import type { Role } from '../access/role';
 import type { RequestContext } from './context';
-
-export { DENIED_ACTION } from '../rate-limit/denial-log';
 
 /**
  * No key → UNAUTHENTICATED; a key without one of `roles` (if any are named) → FORBIDDEN. The refused

@@ -19,7 +19,7 @@ import { introspectionLimitRule, MAX_INTROSPECTION_DEPTH } from './introspection
 import { isTokenLimitError, queryLimitRules } from './limits';
 import { measureOperationCost, rawVariables } from './query-cost';
 import { EVENTS_VERIFIED_PER_UNIT, FIELD_PRICES, pricingFacts, ROWS_COUNTED_PER_UNIT, type PricingFacts } from './query-prices';
-import { buildAppSchema } from './schema';
+import { buildAppSchema } from '../schema';
 import { EXPENSIVE_FIELDS } from '../rate-limit/request-rate-limiter';
 
 const frameworks = BUILT_IN_PLUGINS.filter((p): p is FrameworkPlugin<unknown> => p.kind === 'framework');

@@ -1,5 +1,3 @@
-import type { ComplianceCatalog } from '../compliance/catalog';
-
 /**
  * Sizes the cost model needs and only start-up knows: the catalog of the loaded frameworks, the
  * page-size settings, and (per request, looked up only when an operation needs it) the caller's
@@ -211,9 +209,20 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
   'RecordAuditEventsPayload.receipts': { sizedByParent: true, doc: 'the events of the batch' },
 };
 
+/** What pricing reads of the loaded frameworks; the compliance catalog has this shape. */
+export interface PricedCatalog {
+  frameworks(): readonly {
+    framework: { id: string };
+    controls: readonly { id: string; evidence: readonly unknown[]; violations: readonly unknown[] }[];
+  }[];
+  children(frameworkId: string, controlId: string): readonly unknown[];
+  mappings(frameworkId: string, controlId: string): readonly unknown[];
+  categories(): readonly unknown[];
+}
+
 /** The facts the catalog and settings give at start-up (chain length left to each request). */
 export function pricingFacts(
-  catalog: ComplianceCatalog,
+  catalog: PricedCatalog,
   pluginCount: number,
   settings: { defaultPageSize: number; maxPageSize: number; reportSyncMaxRows: number; maxEventsPerBatch: number },
 ): PricingFacts {

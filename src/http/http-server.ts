@@ -4,7 +4,7 @@ import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { type ApolloServer, HeaderMap } from '@apollo/server';
 import { DATABASE_RETRY_AFTER_SECONDS } from '../errors/database-error';
 import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
-import type { Principal } from '../auth/role';
+import type { Principal } from '../access/role';
 import { QuerySizeScanner } from './query-size-scanner';
 import type { Metrics } from '../observability/metrics';
 import type { Logger } from '../observability/logger';

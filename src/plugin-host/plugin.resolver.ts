@@ -1,13 +1,15 @@
-import { Authorized, Ctx, Query, Resolver } from 'type-graphql';
-import type { RequestContext } from '../graphql/context';
+import { Authorized, Query, Resolver } from 'type-graphql';
+import type { PluginRegistry } from './plugin-registry';
 import { PluginInfo, PluginKindValue, PluginSourceValue } from './plugin.types';
 
 @Resolver()
 export class PluginResolver {
+  constructor(private readonly registry: PluginRegistry) {}
+
   @Authorized()
   @Query(() => [PluginInfo], { description: 'Every plugin this server loaded, in start order (dependencies first). Any role.' })
-  plugins(@Ctx() ctx: RequestContext): PluginInfo[] {
-    return ctx.services.plugins.list().map(({ plugin, source }) => {
+  plugins(): PluginInfo[] {
+    return this.registry.list().map(({ plugin, source }) => {
       const framework = plugin.kind === 'framework' ? plugin.catalog.framework : null;
       return {
         id: plugin.id,

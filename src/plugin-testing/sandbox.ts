@@ -1,9 +1,11 @@
 import type { DataSource } from 'typeorm';
-import { type AuditEventInputShape, type EventLimits, type PreparedEvent, prepareEvents } from '../audit/event-validation';
-import { type ChainStore, createChainStore } from '../audit/chain-store';
+import { type AuditEventInputShape, type EventLimits, prepareEvents } from '../ingest/event-validation';
+import type { PreparedEvent } from '../chain/prepared-event';
+import { type ChainStore, createChainStore } from '../chain/chain-store';
 import type { RuleMeasure } from '../compliance/assessment';
 import { AssessmentQueries } from '../compliance/assessment-query';
-import { type Classifier, createClassifier } from '../compliance/classifier';
+import { createClassifier } from '../compliance/classifier';
+import type { Classifier } from '../ingest/classifier';
 import { createDataSource } from '../database/data-source';
 import { AppError } from '../errors/app-error';
 import type { EventMatch, EventRule, FrameworkPlugin } from '../plugin-api';
@@ -18,7 +20,7 @@ import { messageOf } from './contract-report';
  */
 
 export { ActorType, Classification, type EventPayload, OutcomeStatus, Severity } from '../audit/audit-event.model';
-export type { AuditEventInputShape } from '../audit/event-validation';
+export type { AuditEventInputShape } from '../ingest/event-validation';
 export { evaluateRule, type RuleMeasure } from '../compliance/assessment';
 export { BUILT_IN_CATEGORIES } from '../compliance/catalog';
 export { namePredicate } from '../compliance/name-pattern';

@@ -1,5 +1,5 @@
-import type { ServerEvent } from '../audit/ingest.service';
-import { Role } from '../auth/role';
+import type { ServerEvent } from '../ingest/ingest.service';
+import { Role } from '../access/role';
 import { createLogger } from '../observability/logger';
 import { DENIED_ACTION, DenialLog } from './denial-log';
 import type { RateLimitStore } from './rate-limit-store';

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
-import type { ServerEvent } from '../audit/ingest.service';
-import type { Principal } from '../auth/role';
+import type { ServerEvent } from '../ingest/ingest.service';
+import type { Principal } from '../access/role';
 import type { Logger } from '../observability/logger';
 import type { Budget, RateLimitStore } from './rate-limit-store';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Kind, parse, type OperationDefinitionNode } from 'graphql';
 import { ErrorCode } from '../errors/error-code';
-import { Role } from '../auth/role';
+import { Role } from '../access/role';
 import { createRateLimitStore, type RateLimitStore } from './rate-limit-store';
 import { chargeOf, clientAddress, rateLimitedError, RequestRateLimiter, type RateLimitSettings } from './request-rate-limiter';
 import { type OwnProcess, startOwnRedis } from '../../test/helpers/own-services';

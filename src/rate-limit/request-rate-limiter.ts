@@ -4,7 +4,7 @@ import { type ApolloServerPlugin, HeaderMap } from '@apollo/server';
 import { type DocumentNode, type FragmentDefinitionNode, Kind, type OperationDefinitionNode, type ValueNode } from 'graphql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import type { Principal } from '../auth/role';
+import type { Principal } from '../access/role';
 import type { Budget, RateLimitStore } from './rate-limit-store';
 
 /** Per-minute budgets; 0 switches a budget off. */

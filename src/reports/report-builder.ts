@@ -1,6 +1,7 @@
 import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
 import { SortOrder } from '../audit/audit-event.types';
-import type { CheckpointService, PublicSigningKey } from '../audit/checkpoint.service';
+import type { CheckpointService } from '../chain/checkpoint.service';
+import type { PublicSigningKey } from '../chain/signing-key';
 import type { ComplianceService } from '../compliance/compliance.service';
 import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';
 import { AppError } from '../errors/app-error';

@@ -1,8 +1,8 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
-import type { ChainVerifier } from '../audit/chain-verifier';
-import type { CheckpointService } from '../audit/checkpoint.service';
-import type { IngestService } from '../audit/ingest.service';
-import type { SigningKey } from '../audit/signing-key';
+import type { ChainVerifier } from '../chain/chain-verifier';
+import type { CheckpointService } from '../chain/checkpoint.service';
+import type { IngestService } from '../ingest/ingest.service';
+import type { SigningKey } from '../chain/signing-key';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Logger } from '../observability/logger';

@@ -1,5 +1,5 @@
 import { Classification, Severity } from '../audit/audit-event.model';
-import type { IngestService } from '../audit/ingest.service';
+import type { IngestService } from '../ingest/ingest.service';
 import type { StoredReport } from './report.repository';
 
 /** The actions of the events that record report activity (the auditors are audited). */

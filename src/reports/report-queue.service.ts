@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { IngestService } from '../audit/ingest.service';
+import type { IngestService } from '../ingest/ingest.service';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Logger } from '../observability/logger';

@@ -1,12 +1,15 @@
 import { Arg, Authorized, Ctx, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { StoredTemplate } from './template.repository';
-import { Role } from '../auth/role';
+import { Role } from '../access/role';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { principalOf, type RequestContext } from '../graphql/context';
 import { ReportType } from './report-template';
 import type { StoredReport } from './report.repository';
+import type { ReportService } from './report.service';
+import type { TemplateService } from './template.service';
+import type { IngestService } from '../ingest/ingest.service';
 import {
   CreateReportTemplateInput,
   DeleteReportTemplateInput,
@@ -19,43 +22,55 @@ import {
 
 export const REPORT_ROLES = [Role.ADMIN, Role.AUDITOR];
 
-/** A stored report as the API shows it: a fresh download URL when READY, the file inline when small. */
-const presentReport = (ctx: RequestContext, r: StoredReport, content: Buffer | null): Report =>
-  Object.assign(new Report(), {
-    ...r,
-    status: ReportStatus[r.status],
-    downloadUrl: r.status === 'READY' ? ctx.services.reports.service.downloadPath(r, principalOf(ctx).keyId) : null,
-    contentBase64: content && content.length <= ctx.services.reports.inlineMaxBytes ? content.toString('base64') : null,
-  });
+/** What the report resolver works with; the composition root builds it. */
+export interface ReportResolverServices {
+  reports: ReportService;
+  templates: TemplateService;
+  /** Template changes are recorded as server events in the tenant's chain. */
+  events: ServerEventRecorder;
+  /** Files up to this size come back inline (`contentBase64`). */
+  inlineMaxBytes: number;
+}
+
+/** The one ingest method the resolver uses. */
+export type ServerEventRecorder = Pick<IngestService, 'recordServerEvent'>;
 
 @Resolver()
 export class ReportResolver {
+  constructor(private readonly services: ReportResolverServices) {}
+
   @Authorized(...REPORT_ROLES)
   @Mutation(() => Report, {
     description:
       'Builds a report from your audit trail and renders it in one format; records datapunk.report.generated in your chain. Large reports come back PENDING (see report). Errors: INVALID_ARGUMENT (format, period, missing frameworkId, a template of another type), NOT_FOUND (framework, templateId).',
   })
-  async generateReport(@Arg('input', () => GenerateReportInput) input: GenerateReportInput, @Ctx() ctx: RequestContext): Promise<Report> {
+  async generateReport(
+    @Arg('input', () => GenerateReportInput, { description: 'What to report on, in which format, over which period.' })
+    input: GenerateReportInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Report> {
     const { tenantId, keyId } = principalOf(ctx);
-    const { reports } = ctx.services;
     const { filter, ...rest } = input;
     if (filter?.control)
       throw new AppError(ErrorCode.INVALID_ARGUMENT, 'A report filter cannot name a control yet.', {
         problems: [{ path: 'input.filter.control', message: 'is not supported in reports' }],
       });
-    const { report, content } = await reports.service.generate(
+    const { report, content } = await this.services.reports.generate(
       { tenantId, keyId, requestId: ctx.requestId },
       { ...rest, filter: filter ?? undefined },
     );
-    return presentReport(ctx, report, content);
+    return this.present(ctx, report, content);
   }
 
   @Authorized(...REPORT_ROLES)
   @Query(() => Report, { nullable: true, description: 'One report of your tenant, with a fresh download URL; null if there is none.' })
-  async report(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<Report | null> {
+  async report(
+    @Arg('id', () => ID, { description: 'Id of a report of your tenant.' }) id: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Report | null> {
     const { tenantId } = principalOf(ctx);
-    const found = await ctx.services.reports.service.find(tenantId, id);
-    return found ? presentReport(ctx, found, null) : null;
+    const found = await this.services.reports.find(tenantId, id);
+    return found ? this.present(ctx, found, null) : null;
   }
 
   @Authorized(...REPORT_ROLES)
@@ -66,17 +81,17 @@ export class ReportResolver {
   ): Promise<Report[]> {
     if (first < 1 || first > 500) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'first must be between 1 and 500.');
     const { tenantId } = principalOf(ctx);
-    const list = await ctx.services.reports.service.list(tenantId, first);
-    return list.map((r) => presentReport(ctx, r, null));
+    const list = await this.services.reports.list(tenantId, first);
+    return list.map((r) => this.present(ctx, r, null));
   }
 
   @Authorized(...REPORT_ROLES)
   @Query(() => [ReportTemplateInfo], { description: "Your tenant's report templates, by name." })
   async reportTemplates(
     @Ctx() ctx: RequestContext,
-    @Arg('type', () => ReportType, { nullable: true }) type?: ReportType,
+    @Arg('type', () => ReportType, { nullable: true, description: 'Only templates of this report type.' }) type?: ReportType,
   ): Promise<ReportTemplateInfo[]> {
-    return (await ctx.services.reports.templates.list(principalOf(ctx).tenantId, type)).map(templateOf);
+    return (await this.services.templates.list(principalOf(ctx).tenantId, type)).map(templateOf);
   }
 
   @Authorized(...REPORT_ROLES)
@@ -84,24 +99,26 @@ export class ReportResolver {
     description: 'Creates a template (version 1). Errors: INVALID_ARGUMENT with every bad field in extensions.problems.',
   })
   async createReportTemplate(
-    @Arg('input', () => CreateReportTemplateInput) input: CreateReportTemplateInput,
+    @Arg('input', () => CreateReportTemplateInput, { description: 'The name and definition of the new template.' })
+    input: CreateReportTemplateInput,
     @Ctx() ctx: RequestContext,
   ): Promise<ReportTemplateInfo> {
     const { tenantId, keyId } = principalOf(ctx);
-    const created = await ctx.services.reports.templates.create(tenantId, keyId, input.name, input.definition);
-    await recordTemplate(ctx, 'created', created);
+    const created = await this.services.templates.create(tenantId, keyId, input.name, input.definition);
+    await this.recordTemplate(ctx, 'created', created);
     return templateOf(created);
   }
 
   @Authorized(...REPORT_ROLES)
   @Mutation(() => ReportTemplateInfo, { description: 'Replaces a template with a new version. Errors: NOT_FOUND, INVALID_ARGUMENT.' })
   async updateReportTemplate(
-    @Arg('input', () => UpdateReportTemplateInput) input: UpdateReportTemplateInput,
+    @Arg('input', () => UpdateReportTemplateInput, { description: 'The template and its whole new definition.' })
+    input: UpdateReportTemplateInput,
     @Ctx() ctx: RequestContext,
   ): Promise<ReportTemplateInfo> {
     const { tenantId, keyId } = principalOf(ctx);
-    const updated = await ctx.services.reports.templates.update(tenantId, keyId, input.id, input.definition);
-    await recordTemplate(ctx, 'updated', updated);
+    const updated = await this.services.templates.update(tenantId, keyId, input.id, input.definition);
+    await this.recordTemplate(ctx, 'updated', updated);
     return templateOf(updated);
   }
 
@@ -110,28 +127,38 @@ export class ReportResolver {
     description: 'Deletes a template (its versions stay, for the reports that used them). Errors: NOT_FOUND.',
   })
   async deleteReportTemplate(
-    @Arg('input', () => DeleteReportTemplateInput) input: DeleteReportTemplateInput,
+    @Arg('input', () => DeleteReportTemplateInput, { description: 'The template to delete.' }) input: DeleteReportTemplateInput,
     @Ctx() ctx: RequestContext,
   ): Promise<ReportTemplateInfo> {
-    const deleted = await ctx.services.reports.templates.delete(principalOf(ctx).tenantId, input.id);
-    await recordTemplate(ctx, 'deleted', deleted);
+    const deleted = await this.services.templates.delete(principalOf(ctx).tenantId, input.id);
+    await this.recordTemplate(ctx, 'deleted', deleted);
     return templateOf(deleted);
+  }
+
+  /** A stored report as the API shows it: a fresh download URL when READY, the file inline when small. */
+  private present(ctx: RequestContext, r: StoredReport, content: Buffer | null): Report {
+    return Object.assign(new Report(), {
+      ...r,
+      status: ReportStatus[r.status],
+      downloadUrl: r.status === 'READY' ? this.services.reports.downloadPath(r, principalOf(ctx).keyId) : null,
+      contentBase64: content && content.length <= this.services.inlineMaxBytes ? content.toString('base64') : null,
+    });
+  }
+
+  /** Template changes shape what auditors receive: each is an event in the chain. */
+  private async recordTemplate(ctx: RequestContext, change: 'created' | 'updated' | 'deleted', t: StoredTemplate): Promise<void> {
+    const { tenantId, keyId } = principalOf(ctx);
+    await this.services.events.recordServerEvent(tenantId, {
+      keyId,
+      requestId: ctx.requestId,
+      clientRequestId: ctx.clientRequestId,
+      action: `datapunk.report.template.${change}`,
+      resource: { type: 'report_template', id: t.id, name: t.name },
+      severity: Severity.NOTICE,
+      classification: Classification.INTERNAL,
+      metadata: { type: t.type, version: t.version },
+    });
   }
 }
 
 const templateOf = (t: StoredTemplate): ReportTemplateInfo => Object.assign(new ReportTemplateInfo(), { ...t, definition: t.definition });
-
-/** Template changes shape what auditors receive: each is an event in the chain. */
-async function recordTemplate(ctx: RequestContext, change: 'created' | 'updated' | 'deleted', t: StoredTemplate): Promise<void> {
-  const { tenantId, keyId } = principalOf(ctx);
-  await ctx.services.ingest.recordServerEvent(tenantId, {
-    keyId,
-    requestId: ctx.requestId,
-    clientRequestId: ctx.clientRequestId,
-    action: `datapunk.report.template.${change}`,
-    resource: { type: 'report_template', id: t.id, name: t.name },
-    severity: Severity.NOTICE,
-    classification: Classification.INTERNAL,
-    metadata: { type: t.type, version: t.version },
-  });
-}

@@ -1,9 +1,9 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
-import type { ChainVerifier } from '../audit/chain-verifier';
-import type { CheckpointService } from '../audit/checkpoint.service';
-import type { IngestService } from '../audit/ingest.service';
-import type { SigningKey } from '../audit/signing-key';
+import type { ChainVerifier } from '../chain/chain-verifier';
+import type { CheckpointService } from '../chain/checkpoint.service';
+import type { IngestService } from '../ingest/ingest.service';
+import type { SigningKey } from '../chain/signing-key';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Logger } from '../observability/logger';

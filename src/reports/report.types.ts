@@ -31,9 +31,9 @@ registerEnumType(ReportStatus, {
   },
 });
 
-@InputType()
+@InputType({ description: 'What to report on, in which format, over which period.' })
 export class GenerateReportInput {
-  @Field(() => ReportType)
+  @Field(() => ReportType, { description: 'Which report to build.' })
   type!: ReportType;
   @Field({ description: 'A loaded format plugin by its short name: docx, html, json, csv, or a third party’s.' })
   format!: string;
@@ -58,21 +58,21 @@ export class GenerateReportInput {
 
 @ObjectType({ description: "A tenant's own report template: sections, their order, titles, options and branding. Data only." })
 export class ReportTemplateInfo {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Id of the template (generateReport takes it as templateId).' })
   id!: string;
-  @Field()
+  @Field({ description: 'Name, unique in your tenant.' })
   name!: string;
-  @Field(() => ReportType)
+  @Field(() => ReportType, { description: 'The report type the template is for.' })
   type!: ReportType;
   @Field(() => Int, { description: '1 at creation, +1 on every update; reports name the version they used.' })
   version!: number;
   @Field(() => GraphQLJSONObject, { description: 'The template (docs/reports.md#templates).' })
   definition!: Record<string, unknown>;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the template was created or last updated.' })
   updatedAt!: string;
 }
 
-@InputType()
+@InputType({ description: "A new template of your tenant's." })
 export class CreateReportTemplateInput {
   @Field({ description: 'Unique in your tenant, 1 to 128 characters.' })
   name!: string;
@@ -80,39 +80,42 @@ export class CreateReportTemplateInput {
   definition!: Record<string, unknown>;
 }
 
-@InputType()
+@InputType({ description: 'A new version of one of your templates.' })
 export class UpdateReportTemplateInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Id of one of your tenant's templates." })
   id!: string;
   @Field(() => GraphQLJSONObject, { description: 'The whole new definition; its type must stay the same.' })
   definition!: Record<string, unknown>;
 }
 
-@InputType()
+@InputType({ description: 'One of your templates to delete.' })
 export class DeleteReportTemplateInput {
-  @Field(() => ID)
+  @Field(() => ID, { description: "Id of one of your tenant's templates." })
   id!: string;
 }
 
 @ObjectType({ description: 'A generated report file.' })
 export class Report {
-  @Field(() => ID)
+  @Field(() => ID, { description: 'Id of the report.' })
   id!: string;
-  @Field(() => ReportStatus)
+  @Field(() => ReportStatus, { description: 'PENDING while generating, then READY or FAILED.' })
   status!: ReportStatus;
-  @Field(() => ReportType)
+  @Field(() => ReportType, { description: 'Which report it is.' })
   type!: ReportType;
-  @Field()
+  @Field({ description: "The format plugin's short name, e.g. docx." })
   format!: string;
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: 'The framework reported on (COMPLIANCE_SUMMARY, CONTROL_ASSESSMENT); null otherwise.',
+  })
   frameworkId!: string | null;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'Start of the period (inclusive).' })
   from!: string;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'End of the period (exclusive).' })
   to!: string;
-  @Field()
+  @Field({ description: 'Suggested file name for the download.' })
   fileName!: string;
-  @Field()
+  @Field({ description: 'Media type of the file.' })
   mimeType!: string;
   @Field(() => GraphQLSafeInt, { nullable: true, description: 'Null until READY.' })
   sizeBytes!: number | null;
@@ -127,9 +130,9 @@ export class Report {
   createdBy!: string;
   @Field(() => String, { nullable: true, description: 'The tenant template used; null for the default template.' })
   templateId!: string | null;
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: 'Version of the tenant template used; null for the default template.' })
   templateVersion!: number | null;
-  @Field(() => DateTimeScalar)
+  @Field(() => DateTimeScalar, { description: 'When the report was requested.' })
   createdAt!: string;
   @Field(() => Int, { description: 'Percent done; 100 when READY.' })
   progress!: number;

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
-import { canonicalJson } from '../audit/canonical-json';
+import { canonicalJson } from '../chain/canonical-json';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { type ReportTemplate, type ReportType, sectionProblems, templateSchema } from './report-template';

@@ -1,5 +1,5 @@
-import type { AuditEventInputShape } from '../../src/audit/event-validation';
-import { Role } from '../../src/auth/role';
+import type { AuditEventInputShape } from '../../src/ingest/event-validation';
+import { Role } from '../../src/access/role';
 import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
 import { createTestEnvironment, eventInput, RECORD, type GraphQLResponse, type TestEnvironment } from '../helpers/test-environment';
 

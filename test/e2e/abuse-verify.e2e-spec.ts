@@ -4,9 +4,9 @@ import path from 'node:path';
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { createTestEnvironment, eventInput, RECORD, TEST_DIALECT, type TestEnvironment } from '../helpers/test-environment';
 import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
-import { ChainVerifier } from '../../src/audit/chain-verifier';
+import { ChainVerifier } from '../../src/chain/chain-verifier';
 import { databaseWriteState } from '../../src/database/write-state';
-import { keyIdOf } from '../../src/audit/signing-key';
+import { keyIdOf } from '../../src/chain/signing-key';
 import { toSqlDateTime } from '../../src/database/sql-format';
 
 const TENANT = "tenant_id = 'default'";

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { AuditEventRepository } from '../../src/audit/audit-event.repository';
-import { eventHash, linkHash } from '../../src/audit/hashing';
+import { eventHash, linkHash } from '../../src/chain/hashing';
 import { main } from '../../src/cli';
 import { toSqlDateTime } from '../../src/database/sql-format';
 import { createTestEnvironment, eventInput, RECORD, REPO_ROOT, type TestEnvironment, VERIFY } from '../helpers/test-environment';

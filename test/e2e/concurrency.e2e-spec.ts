@@ -1,4 +1,4 @@
-import { linkHash } from '../../src/audit/hashing';
+import { linkHash } from '../../src/chain/hashing';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
 interface Receipt {

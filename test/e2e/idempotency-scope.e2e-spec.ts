@@ -1,7 +1,7 @@
 import type { MigrationInterface } from 'typeorm';
 import { IdempotencyScope1796155051585 } from '../../migrations/mysql/1796155051585-IdempotencyScope';
 import { IdempotencyScope1796155051451 } from '../../migrations/sqlite/1796155051451-IdempotencyScope';
-import { Role } from '../../src/auth/role';
+import { Role } from '../../src/access/role';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 
 /**

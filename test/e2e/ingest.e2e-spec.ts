@@ -1,4 +1,4 @@
-import type { Receipt } from '../../src/audit/chain-append';
+import type { Receipt } from '../../src/chain/chain-append';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
 // eslint-disable-next-line no-control-regex

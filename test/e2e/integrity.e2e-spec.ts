@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { createPublicKey, verify } from 'node:crypto';
 import path from 'node:path';
 import { AuditEventRepository } from '../../src/audit/audit-event.repository';
-import { eventHash, linkHash } from '../../src/audit/hashing';
+import { eventHash, linkHash } from '../../src/chain/hashing';
 import { fromSqlDateTime, toSqlDateTime } from '../../src/database/sql-format';
 import { createTestEnvironment, eventInput, RECORD, REPO_ROOT, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 

@@ -3,8 +3,8 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import mammoth from 'mammoth';
 import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 import { mapEventRow } from '../../src/audit/audit-event.repository';
-import { canonicalEvent, storedFragments } from '../../src/audit/event-canonical';
-import { linkHash, sha256Hex } from '../../src/audit/hashing';
+import { canonicalEvent, storedFragments } from '../../src/chain/event-canonical';
+import { linkHash, sha256Hex } from '../../src/chain/hashing';
 
 const GENERATE = `mutation G($input: GenerateReportInput!) {
   generateReport(input: $input) { id status type format fileName mimeType sizeBytes sha256 headSequence progress downloadUrl contentBase64 createdBy }

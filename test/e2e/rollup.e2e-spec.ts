@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { rebuildRollup } from '../../src/audit/rollup-rebuild';
+import { rebuildRollup } from '../../src/chain/rollup-rebuild';
 import { RECORD, REPO_ROOT, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 /**

@@ -1,19 +1,17 @@
 import DataLoader from 'dataloader';
-import type { AuditEventRepository, EventLabels, StoredEvent } from '../audit/audit-event.repository';
-import type { ApiKeyService, TenantInfo } from '../auth/api-key.service';
 import { type Cache, readThrough } from '../cache/cache';
+import type { AuditEventRepository, EventLabels, StoredEvent } from './audit-event.repository';
 
-/** Per-request loaders, scoped to the caller's tenant: a key from another tenant finds nothing. */
-export interface Loaders {
+/** Per-request event loaders, scoped to the caller's tenant: an id from another tenant finds nothing. */
+export interface EventLoaders {
   event: DataLoader<string, StoredEvent | null>;
   /** Events by sequence (assessment samples name events by their place in the chain). */
   eventBySequence: DataLoader<number, StoredEvent | null>;
   labels: DataLoader<string, EventLabels>;
-  tenant: DataLoader<string, TenantInfo | null>;
 }
 
-export function createLoaders(tenantId: string, deps: { events: AuditEventRepository; apiKeys: ApiKeyService; cache: Cache }): Loaders {
-  const { events, apiKeys, cache } = deps;
+export function createEventLoaders(tenantId: string, deps: { events: AuditEventRepository; cache: Cache }): EventLoaders {
+  const { events, cache } = deps;
   return {
     event: new DataLoader(async (ids) => {
       const found = await readThrough(
@@ -40,10 +38,6 @@ export function createLoaders(tenantId: string, deps: { events: AuditEventReposi
         (missing) => events.labelsFor(tenantId, missing),
       );
       return found.map((l) => l ?? { categories: [], tags: [] });
-    }),
-    tenant: new DataLoader(async (ids) => {
-      const rows = await apiKeys.tenants(ids);
-      return ids.map((id) => rows.find((t) => t.id === id) ?? null);
     }),
   };
 }

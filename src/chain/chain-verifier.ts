@@ -5,12 +5,12 @@ import { toNumber } from '../database/sql-format';
 import { databaseWriteState } from '../database/write-state';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { type AuditEventRepository, type EventLabels, mapEventRow, type StoredEvent } from './audit-event.repository';
-import { type Checkpoint, checkpointMessage, type CheckpointService, type PublicSigningKey } from './checkpoint.service';
-import { EVENT_COLUMNS } from './chain-append';
+import { type AuditEventRepository, type EventLabels, mapEventRow, type StoredEvent } from '../audit/audit-event.repository';
+import { type Checkpoint, checkpointMessage, type CheckpointService } from './checkpoint.service';
+import { AUDIT_EVENT_COLUMNS } from '../audit/audit-event.columns';
 import { canonicalEvent, storedFragments } from './event-canonical';
 import { GENESIS_CHAIN_HASH, linkHash, sha256Hex } from './hashing';
-import { trustFingerprint, verifySignature } from './signing-key';
+import { type PublicSigningKey, trustFingerprint, verifySignature } from './signing-key';
 
 export enum ChainFailureReason {
   /** The row's content no longer hashes to its stored hash: the event was altered. */
@@ -98,7 +98,7 @@ export const SQLITE_PAGE_EVENTS = 64;
 export const MYSQL_PAGE_EVENTS = 250;
 
 /** One page of a range, as AuditEventRepository.findRangeRaw reads it, without the query builder's cost per page. */
-const PAGE_SQL = `SELECT ${EVENT_COLUMNS.filter((c) => c !== 'payload_hash').join(', ')} FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence LIMIT ?`;
+const PAGE_SQL = `SELECT ${AUDIT_EVENT_COLUMNS.filter((c) => c !== 'payload_hash').join(', ')} FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence LIMIT ?`;
 /** Signatures checked between two yields (Ed25519 verify: ~60 µs each). */
 const SIGNATURE_SLICE = 100;
 

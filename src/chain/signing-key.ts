@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, sign, verify } from 'node:crypto';
 import { ErrorCode } from '../errors/error-code';
-import type { PublicSigningKey } from './checkpoint.service';
+
+/** The public half of a signing key, as recorded in signing_key or trusted by configuration. */
+export interface PublicSigningKey {
+  id: string;
+  publicKeyPem: string;
+  createdAt: string;
+}
 
 /** The Ed25519 key that signs checkpoints. */
 export interface SigningKey {

@@ -10,7 +10,6 @@ import {
   type AppendPlan,
   type ChainHead,
   chunkRows,
-  EVENT_COLUMNS,
   type KeyedReceipt,
   LABEL_COLUMNS,
   linkEvents,
@@ -23,7 +22,8 @@ import {
   staticEventValues,
   type Receipt,
 } from './chain-append';
-import type { PreparedEvent } from './event-validation';
+import type { PreparedEvent } from './prepared-event';
+import { AUDIT_EVENT_COLUMNS } from '../audit/audit-event.columns';
 import { GENESIS_CHAIN_HASH } from './hashing';
 
 /**
@@ -39,7 +39,7 @@ export interface ChainStore {
   ): Promise<{ receipts: Receipt[]; head: ChainHead; written: number }>;
 }
 
-const INSERT_EVENTS = `INSERT INTO audit_event (${EVENT_COLUMNS.join(',')}) VALUES `;
+const INSERT_EVENTS = `INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(',')}) VALUES `;
 const INSERT_LABELS = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
 const INSERT_ROLLUP = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
 /** Adds a batch's counts to existing rollup rows (the chain lock serialises a tenant's appends). */
@@ -135,7 +135,7 @@ export class SqliteChainStore implements ChainStore {
     const plan = planAppend(tenantId, { sequence: toNumber(row.sequence), chainHash: row.chain_hash }, events, stored, now, uuidv7, writer);
     // SQLite allows 32,766 bound variables a statement: 26 columns × 500 rows stays below.
     for (const chunk of chunkRows(plan.eventRows, 500)) {
-      this.statement(INSERT_EVENTS + placeholders(chunk.length, EVENT_COLUMNS.length)).run(chunk.flat());
+      this.statement(INSERT_EVENTS + placeholders(chunk.length, AUDIT_EVENT_COLUMNS.length)).run(chunk.flat());
     }
     for (const chunk of chunkRows(plan.labelRows, 2000)) {
       this.statement(INSERT_LABELS + placeholders(chunk.length, LABEL_COLUMNS.length)).run(chunk.flat());

@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import { canonicalJson } from './canonical-json';
-import { type SigningKey, signMessage, verifySignature } from './signing-key';
+import { type PublicSigningKey, type SigningKey, signMessage, verifySignature } from './signing-key';
 
 export interface Checkpoint {
   id: string;
@@ -12,12 +12,6 @@ export interface Checkpoint {
   issuedAt: string;
   keyId: string;
   signature: string;
-}
-
-export interface PublicSigningKey {
-  id: string;
-  publicKeyPem: string;
-  createdAt: string;
 }
 
 /** The exact bytes a checkpoint signature covers. */

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { MysqlChainStore } from './chain-store';
-import { ActorType, OutcomeStatus } from './audit-event.model';
-import { prepareEvents } from './event-validation';
+import { ActorType, OutcomeStatus } from '../audit/audit-event.model';
+import { prepareEvents } from '../ingest/event-validation';
 
 /** A data source whose INSERT fails with the scripted MySQL errno on attempt n (undefined: succeeds). */
 function scripted(errors: (number | undefined)[]) {

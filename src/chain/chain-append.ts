@@ -2,9 +2,9 @@ import { v7 as uuidv7 } from 'uuid';
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { toSqlDateTime } from '../database/sql-format';
-import { classificationRank, severityRank } from './audit-event.model';
+import { classificationRank, severityRank } from '../audit/audit-event.model';
 import { batchFields, canonicalBatchEvent } from './event-canonical';
-import type { PreparedEvent } from './event-validation';
+import type { PreparedEvent } from './prepared-event';
 import { linkHash, sha256Hex } from './hashing';
 
 export interface ChainHead {
@@ -30,7 +30,7 @@ export interface KeyedReceipt extends Omit<Receipt, 'replayed'> {
 }
 
 export interface AppendPlan {
-  /** Column values for the audit_event INSERT, in EVENT_COLUMNS order. */
+  /** Column values for the audit_event INSERT, in AUDIT_EVENT_COLUMNS order. */
   eventRows: unknown[][];
   /** Column values for the audit_event_label INSERT, in LABEL_COLUMNS order. */
   labelRows: unknown[][];
@@ -39,37 +39,6 @@ export interface AppendPlan {
   receipts: Receipt[];
   head: ChainHead;
 }
-
-/** Columns known before the chain lock, then the four the lock decides (kept last on purpose). */
-export const EVENT_COLUMNS = [
-  'id',
-  'tenant_id',
-  'occurred_at',
-  'actor_id',
-  'actor_type',
-  'actor_display_name',
-  'actor_ip',
-  'actor_user_agent',
-  'action',
-  'resource_type',
-  'resource_id',
-  'resource_name',
-  'outcome_status',
-  'outcome_reason',
-  'severity',
-  'classification',
-  'request_id',
-  'session_id',
-  'source_service',
-  'metadata',
-  'idempotency_key',
-  'payload_hash',
-  'idempotency_scope',
-  'sequence',
-  'recorded_at',
-  'hash',
-  'chain_hash',
-] as const;
 
 export const LABEL_COLUMNS = ['event_id', 'kind', 'value', 'tenant_id', 'sequence'] as const;
 
@@ -80,7 +49,7 @@ export const LABEL_COLUMNS = ['event_id', 'kind', 'value', 'tenant_id', 'sequenc
 export const idempotencyScope = (e: PreparedEvent, writer: string | null): string => (e.idempotencyKey !== null ? (writer ?? '') : '');
 
 /**
- * An event's column values that do not depend on its place in the chain (EVENT_COLUMNS order);
+ * An event's column values that do not depend on its place in the chain (AUDIT_EVENT_COLUMNS order);
  * `writer` is the id of the API key that sends it (null for the server's own events).
  */
 export function staticEventValues(

@@ -55,3 +55,6 @@ export class SigningKeyEntity {
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
 }
+
+/** The tables this module owns, for the data source the composition root builds. */
+export const CHAIN_ENTITIES = [ChainHeadEntity, CheckpointEntity, SigningKeyEntity];

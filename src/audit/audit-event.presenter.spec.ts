@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { Role } from '../auth/role';
+import { Role } from '../access/role';
 import { ActorType, Classification, OutcomeStatus, Severity } from './audit-event.model';
 import type { StoredEvent } from './audit-event.repository';
-import { present } from './audit-event.resolver';
+import { presentEvent } from './audit-event.presenter';
 
 const event = (overrides: Partial<StoredEvent> = {}): StoredEvent => ({
   id: '0190a000-0000-7000-8000-000000000001',
@@ -26,15 +26,15 @@ const event = (overrides: Partial<StoredEvent> = {}): StoredEvent => ({
   ...overrides,
 });
 
-describe('present', () => {
+describe('presentEvent', () => {
   it('gives a VIEWER no hash or chainHash even on an event with nothing to redact (the neighbours of a redacted one)', () => {
-    const seen = present(event(), Role.VIEWER);
+    const seen = presentEvent(event(), Role.VIEWER);
     expect(seen).toMatchObject({ hash: null, chainHash: null, redactedFields: ['hash', 'chainHash'] });
     expect(JSON.stringify(seen)).not.toMatch(/a{64}|b{64}/);
   });
 
   it('withholds network identifiers and confidential metadata from a VIEWER, with the hashes', () => {
-    const seen = present(
+    const seen = presentEvent(
       event({
         actor: { id: 'u', type: ActorType.USER, displayName: 'Ada', ip: '10.1.2.3', userAgent: 'ua' },
         classification: Classification.RESTRICTED,
@@ -47,7 +47,10 @@ describe('present', () => {
   });
 
   it.each([Role.ADMIN, Role.AUDITOR])('shows %s everything', (role) => {
-    const seen = present(event({ actor: { id: 'u', type: ActorType.USER, displayName: null, ip: '10.1.2.3', userAgent: 'ua' } }), role);
+    const seen = presentEvent(
+      event({ actor: { id: 'u', type: ActorType.USER, displayName: null, ip: '10.1.2.3', userAgent: 'ua' } }),
+      role,
+    );
     expect(seen).toMatchObject({ hash: 'a'.repeat(64), chainHash: 'b'.repeat(64), redactedFields: [], actor: { ip: '10.1.2.3' } });
   });
 });

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import { canonicalJson } from './canonical-json';
-import { type AuditEventRecord, hashedView } from './audit-event.model';
+import { type AuditEventRecord, hashedView } from '../audit/audit-event.model';
 
 /** chainHash of the (virtual) event before sequence 1. */
 export const GENESIS_CHAIN_HASH = '0'.repeat(64);

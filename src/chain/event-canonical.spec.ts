@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json';
-import { ActorType, Classification, type EventPayload, hashedView, OutcomeStatus, Severity } from './audit-event.model';
+import { ActorType, Classification, type EventPayload, hashedView, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import { canonicalEvent, canonicalPayload, payloadFragments, storedFragments } from './event-canonical';
 
 const base: EventPayload = {

@@ -1,5 +1,5 @@
 import { canonicalJson } from './canonical-json';
-import type { AuditEventRecord, EventPayload } from './audit-event.model';
+import type { AuditEventRecord, EventPayload } from '../audit/audit-event.model';
 
 /**
  * The hot-path serialiser: produces exactly `canonicalJson(payload)` and

@@ -1,11 +1,19 @@
 import { isIP } from 'node:net';
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { canonicalJson } from './canonical-json';
-import { type ActorType, Classification, classificationRank, type EventPayload, type OutcomeStatus, Severity } from './audit-event.model';
-import type { Classifier } from '../compliance/classifier';
-import { sha256Hex } from './hashing';
-import { canonicalPayload, type PayloadFragments, payloadFragments } from './event-canonical';
+import { canonicalJson } from '../chain/canonical-json';
+import {
+  type ActorType,
+  Classification,
+  classificationRank,
+  type EventPayload,
+  type OutcomeStatus,
+  Severity,
+} from '../audit/audit-event.model';
+import type { Classifier } from './classifier';
+import { sha256Hex } from '../chain/hashing';
+import { canonicalPayload, payloadFragments } from '../chain/event-canonical';
+import type { PreparedEvent } from '../chain/prepared-event';
 
 /** What an event the client did not classify (and no rule classified higher) is. */
 const DEFAULT_CLASSIFICATION = Classification.INTERNAL;
@@ -33,18 +41,6 @@ export interface EventLimits {
   maxMetadataBytes: number;
   maxOccurredAtAgeMs: number;
   maxClockSkewMs: number;
-}
-
-/** A validated event ready for the chain. */
-export interface PreparedEvent {
-  payload: EventPayload;
-  /** Canonical JSON pieces of the payload, reused for the event hash (see event-canonical.ts). */
-  fragments: PayloadFragments;
-  /** Canonical JSON of the metadata, as stored. */
-  metadataJson: string | null;
-  /** SHA-256 of the canonical payload as sent (before classification rules): tells an idempotent retry from a conflicting one. */
-  payloadHash: string;
-  idempotencyKey: string | null;
 }
 
 export const ACTION_PATTERN = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;

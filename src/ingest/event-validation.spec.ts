@@ -1,9 +1,9 @@
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { ActorType, Classification, OutcomeStatus, Severity } from './audit-event.model';
-import { canonicalJson } from './canonical-json';
+import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
+import { canonicalJson } from '../chain/canonical-json';
 import { type AuditEventInputShape, type EventLimits, isReservedAction, prepareEvents } from './event-validation';
-import { sha256Hex } from './hashing';
+import { sha256Hex } from '../chain/hashing';
 
 const NOW = Date.parse('2026-11-26T12:00:00.000Z');
 const DAY = 86_400_000;

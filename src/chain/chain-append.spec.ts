@@ -1,8 +1,10 @@
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { ActorType, classificationRank, OutcomeStatus, severityRank } from './audit-event.model';
-import { type ChainHead, chunkRows, EVENT_COLUMNS, type KeyedReceipt, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from './chain-append';
-import { type AuditEventInputShape, prepareEvents, type PreparedEvent } from './event-validation';
+import { ActorType, classificationRank, OutcomeStatus, severityRank } from '../audit/audit-event.model';
+import { type ChainHead, chunkRows, type KeyedReceipt, LABEL_COLUMNS, planAppend, ROLLUP_COLUMNS } from './chain-append';
+import { AUDIT_EVENT_COLUMNS } from '../audit/audit-event.columns';
+import { type AuditEventInputShape, prepareEvents } from '../ingest/event-validation';
+import type { PreparedEvent } from './prepared-event';
 import { eventHash, GENESIS_CHAIN_HASH, linkHash, sha256Hex } from './hashing';
 
 const NOW = new Date('2026-11-26T12:00:00.000Z');
@@ -33,7 +35,7 @@ function ids(): () => string {
   return () => `id-${++n}`;
 }
 
-const col = (row: unknown[], name: (typeof EVENT_COLUMNS)[number]) => row[EVENT_COLUMNS.indexOf(name)];
+const col = (row: unknown[], name: (typeof AUDIT_EVENT_COLUMNS)[number]) => row[AUDIT_EVENT_COLUMNS.indexOf(name)];
 
 function conflictOf(run: () => unknown): Problem[] {
   let caught: unknown;
@@ -109,7 +111,7 @@ describe('planAppend', () => {
     );
   });
 
-  it('builds one event row per new event in EVENT_COLUMNS order and one label row per category and tag', () => {
+  it('builds one event row per new event in AUDIT_EVENT_COLUMNS order and one label row per category and tag', () => {
     const event = prepared({
       severity: 'WARNING' as never,
       classification: 'CONFIDENTIAL' as never,
@@ -121,7 +123,7 @@ describe('planAppend', () => {
     const plan = planAppend('default', GENESIS, [event], new Map(), NOW, () => 'the-id');
     expect(plan.eventRows).toHaveLength(1);
     const row = plan.eventRows[0];
-    expect(row).toHaveLength(EVENT_COLUMNS.length);
+    expect(row).toHaveLength(AUDIT_EVENT_COLUMNS.length);
     expect(col(row, 'id')).toBe('the-id');
     expect(col(row, 'tenant_id')).toBe('default');
     expect(col(row, 'sequence')).toBe(1);

@@ -1,11 +1,11 @@
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Metrics } from '../observability/metrics';
-import type { ChainStore } from './chain-store';
+import type { ChainStore } from '../chain/chain-store';
 import { type AuditEventInputShape, type EventLimits, prepareEvents } from './event-validation';
-import type { Receipt } from './chain-append';
-import type { Classifier } from '../compliance/classifier';
-import { ActorType, type Classification, OutcomeStatus, type Severity } from './audit-event.model';
+import type { Receipt } from '../chain/chain-append';
+import type { Classifier } from './classifier';
+import { ActorType, type Classification, OutcomeStatus, type Severity } from '../audit/audit-event.model';
 
 /** This service, as the source of the events it writes itself. */
 export const SERVER_SOURCE = 'datapunk-audit';

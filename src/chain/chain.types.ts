@@ -1,0 +1,93 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { GraphQLSafeInt } from 'graphql-scalars';
+import { DateTimeScalar } from '../graphql/scalars';
+import { ChainFailureReason } from './chain-verifier';
+
+registerEnumType(ChainFailureReason, { name: 'ChainFailureReason', description: 'Why a chain does not verify.' });
+
+@ObjectType('Checkpoint', {
+  description: 'A signed statement of a chain head: Ed25519 over the canonical JSON of {v:1, tenantId, sequence, chainHash, issuedAt}.',
+})
+export class CheckpointInfo {
+  @Field(() => ID, { description: 'Id of the checkpoint.' })
+  id!: string;
+  @Field({ description: 'The tenant whose chain head is signed.' })
+  tenantId!: string;
+  @Field(() => GraphQLSafeInt, { description: 'The chain head signed: the sequence of the newest event it covers.' })
+  sequence!: number;
+  @Field({ description: 'chainHash of the event at that sequence.' })
+  chainHash!: string;
+  @Field(() => DateTimeScalar, { description: 'When the checkpoint was signed.' })
+  issuedAt!: string;
+  @Field({ description: 'Id of the signing key (see signingKeys).' })
+  keyId!: string;
+  @Field({ description: 'Ed25519 signature, base64.' })
+  signature!: string;
+}
+
+@ObjectType('ChainFailure', { description: 'The first place a chain stops verifying.' })
+export class ChainFailureInfo {
+  @Field(() => GraphQLSafeInt, { description: 'The sequence at which verification stopped.' })
+  sequence!: number;
+  @Field(() => ChainFailureReason, { description: 'What was found there.' })
+  reason!: ChainFailureReason;
+  @Field({ description: 'The failure in words.' })
+  message!: string;
+}
+
+@ObjectType('ChainVerification', { description: 'Result of re-computing a tenant chain from the stored events.' })
+export class ChainVerificationInfo {
+  @Field({
+    description:
+      'True when every event in the range re-hashes, links and matches every checkpoint, and no checkpoint is of an untrusted key.',
+  })
+  valid!: boolean;
+  @Field(() => GraphQLSafeInt, { description: 'First sequence checked.' })
+  fromSequence!: number;
+  @Field(() => GraphQLSafeInt, { description: 'Last sequence checked.' })
+  toSequence!: number;
+  @Field(() => GraphQLSafeInt, { description: 'Events whose hash and link were re-computed.' })
+  checkedCount!: number;
+  @Field(() => Int, { description: 'Signed checkpoints in the range that were matched against the events (up to the first failure).' })
+  checkpointsChecked!: number;
+  @Field(() => GraphQLSafeInt, { description: 'The chain head when verification started.' })
+  headSequence!: number;
+  @Field({ description: 'chainHash at headSequence.' })
+  headChainHash!: string;
+  @Field(() => ChainFailureInfo, { nullable: true, description: 'The lowest sequence where the chain stops verifying; null when valid.' })
+  firstFailure!: ChainFailureInfo | null;
+  @Field(() => CheckpointInfo, {
+    nullable: true,
+    description: 'The newest checkpoint a trusted key signed, its signature verified; never one of an unknown key.',
+  })
+  latestCheckpoint!: CheckpointInfo | null;
+  @Field(() => Int, {
+    description:
+      'Checkpoints in the range signed by a key the server does not trust (not its signing key, nor in DATAPUNK_TRUSTED_KEYS_FILE), counted up to the first failure. Any makes the result invalid (UNKNOWN_SIGNING_KEY).',
+  })
+  untrustedCheckpoints!: number;
+  @Field(() => DateTimeScalar, { description: 'When the events were re-hashed; earlier than now for a cached answer.' })
+  verifiedAt!: string;
+  @Field({
+    description:
+      'True when this answer was cached: served only while nothing was written to the database since verifiedAt (the /readyz probe’s own row aside), and for at most VERIFY_CACHE_TTL_SECONDS.',
+  })
+  cached!: boolean;
+}
+
+@ObjectType('SigningKey', { description: 'Public half of a checkpoint signing key.' })
+export class SigningKeyInfo {
+  @Field(() => ID, { description: 'Key id, as checkpoints name it.' })
+  id!: string;
+  @Field({ description: 'Always Ed25519.' })
+  algorithm!: string;
+  @Field({ description: 'SPKI PEM.' })
+  publicKeyPem!: string;
+  @Field(() => DateTimeScalar, { description: 'When the key was recorded in the database (1970 for a trusted key never recorded).' })
+  createdAt!: string;
+  @Field({
+    description:
+      'Whether verification trusts this key: the server’s signing key or one in DATAPUNK_TRUSTED_KEYS_FILE. A recorded key that is not trusted verifies nothing.',
+  })
+  trusted!: boolean;
+}

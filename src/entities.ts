@@ -1,0 +1,15 @@
+import { AUDIT_EVENT_ENTITIES } from './audit/audit-event.entity';
+import { AUTH_ENTITIES } from './auth/auth.entity';
+import { CHAIN_ENTITIES } from './chain/chain.entity';
+import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVersionEntity } from './reports/report.entity';
+
+/** Every module's tables: what the data source maps and the migration generator diffs against. */
+export const ENTITIES = [
+  ...AUTH_ENTITIES,
+  ...AUDIT_EVENT_ENTITIES,
+  ...CHAIN_ENTITIES,
+  ReportEntity,
+  ReportChunkEntity,
+  ReportTemplateEntity,
+  ReportTemplateVersionEntity,
+];

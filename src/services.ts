@@ -1,0 +1,25 @@
+import type { AuditEventRepository } from './audit/audit-event.repository';
+import type { ApiKeyService } from './auth/api-key.service';
+import type { ChainVerifier } from './chain/chain-verifier';
+import type { CheckpointService } from './chain/checkpoint.service';
+import type { ComplianceCatalog } from './compliance/catalog';
+import type { ComplianceService } from './compliance/compliance.service';
+import type { PageLimits } from './graphql/paging';
+import type { IngestService } from './ingest/ingest.service';
+import type { PluginRegistry } from './plugin-host/plugin-registry';
+import type { ReportService } from './reports/report.service';
+import type { TemplateService } from './reports/template.service';
+
+/** Long-lived services, built once at start-up by the composition root (app.ts). */
+export interface Services {
+  ingest: IngestService;
+  events: AuditEventRepository;
+  verifier: ChainVerifier;
+  checkpoints: CheckpointService;
+  apiKeys: ApiKeyService;
+  limits: PageLimits;
+  plugins: PluginRegistry;
+  catalog: ComplianceCatalog;
+  compliance: ComplianceService;
+  reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
+}
