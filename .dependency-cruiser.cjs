@@ -10,13 +10,12 @@
 const LAYERS = [
   ['errors', 'plugin-api', 'access'],
   ['config', 'observability', 'cache'],
-  ['database', 'graphql', 'http'],
+  ['database', 'graphql', 'http', 'plugin-host'],
   ['auth'],
   ['audit'],
   ['chain'],
   ['ingest'],
   ['compliance', 'rate-limit'],
-  ['plugin-host'],
   ['reports', 'plugin-testing'],
 ];
 
