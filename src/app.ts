@@ -316,6 +316,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           builder: new ReportBuilder({ events, compliance, checkpoints, trustedKeys }),
           plugins,
           ingest,
+          events,
           verifier,
           checkpoints,
           signingKey,
