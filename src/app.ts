@@ -293,7 +293,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const { denialEventsPerWindow: eventsPerWindow, denialWindowSeconds: windowSeconds } = config.rateLimits;
     const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);
     cleanup.unshift(() => denials.close());
-    const compliance = new ComplianceService({ queries: new AssessmentQueries(dataSource, reader), catalog, cache, ingest, events });
+    const compliance = new ComplianceService({
+      queries: new AssessmentQueries(dataSource, reader),
+      catalog,
+      cache,
+      ingest,
+      events,
+      heads: chainHeads,
+    });
     const verifier = new ChainVerifier(dataSource, events, checkpoints, {
       trustedKeys,
       cache,
@@ -313,9 +320,10 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       reports: {
         service: new ReportService({
           dataSource,
-          builder: new ReportBuilder({ events, compliance, checkpoints, trustedKeys }),
+          builder: new ReportBuilder({ events, compliance, checkpoints, heads: chainHeads, trustedKeys }),
           plugins,
           ingest,
+          events,
           verifier,
           checkpoints,
           signingKey,
@@ -361,7 +369,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
             maxEventsPerBatch: config.limits.maxEventsPerBatch,
             reportSyncMaxRows: config.reports.syncMaxRows,
           }),
-          chainLength: async (tenantId) => (await compliance.queries.head(tenantId)).sequence,
+          chainLength: async (tenantId) => (await chainHeads.head(tenantId)).sequence,
         }),
         denialLogPlugin(denials),
         databaseFaults(),

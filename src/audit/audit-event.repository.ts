@@ -273,6 +273,22 @@ export class AuditEventRepository {
     return row?.chain_hash ?? null;
   }
 
+  /**
+   * The first event (lowest sequence) of `action` on one resource: its sequence and its metadata as
+   * stored (JSON text), for a module that checks what the chain recorded about its own resource.
+   */
+  async firstOnResource(
+    tenantId: string,
+    resource: { type: string; id: string },
+    action: string,
+  ): Promise<{ sequence: number; metadata: unknown } | null> {
+    const [event]: { sequence: unknown; metadata: unknown }[] = await this.dataSource.query(
+      'SELECT sequence, metadata FROM audit_event WHERE tenant_id = ? AND resource_type = ? AND resource_id = ? AND action = ? ORDER BY sequence LIMIT 1',
+      [tenantId, resource.type, resource.id, action],
+    );
+    return event ? { sequence: toNumber(event.sequence), metadata: event.metadata } : null;
+  }
+
   /** Labels of many events in one statement; sorted the way they were hashed. */
   async labelsFor(tenantId: string, eventIds: readonly string[]): Promise<Map<string, EventLabels>> {
     const map = new Map<string, EventLabels>(eventIds.map((id) => [id, { categories: [], tags: [] }]));

@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
-import type { ApiKeyService, TenantInfo } from './api-key.service';
+import type { TenantInfo } from './api-key.repository';
+import type { ApiKeyService } from './api-key.service';
 
 /** Per-request tenant loader. */
 export interface TenantLoaders {

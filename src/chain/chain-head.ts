@@ -1,8 +1,27 @@
 import type { DataSource } from 'typeorm';
+import type { Sql } from '../database/sql';
 import { toNumber } from '../database/sql-format';
 import { GENESIS_CHAIN_HASH } from './hashing';
 
-/** The chain_head rows outside an append: a new tenant's empty chain, and every head for /metrics. */
+/** A tenant's head as a reader sees it: sequence 0 and no hash for a tenant without a chain. */
+export interface TenantHead {
+  sequence: number;
+  chainHash: string | null;
+}
+
+/**
+ * The statement that reads a tenant's head, for a module that runs it in a snapshot of its own
+ * (an assessment reads the head with the rollup in one transaction); `headOf` reads its rows.
+ */
+export const headStatement = (tenantId: string): Sql => ({
+  text: 'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?',
+  params: [tenantId],
+});
+
+export const headOf = (rows: readonly Record<string, unknown>[]): TenantHead =>
+  rows[0] ? { sequence: toNumber(rows[0].sequence), chainHash: String(rows[0].chain_hash) } : { sequence: 0, chainHash: null };
+
+/** The chain_head rows outside an append: a new tenant's empty chain, a tenant's head, and every head for /metrics. */
 export class ChainHeads {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -18,6 +37,11 @@ export class ChainHeads {
       GENESIS_CHAIN_HASH,
       createdAt,
     ]);
+  }
+
+  async head(tenantId: string): Promise<TenantHead> {
+    const { text, params } = headStatement(tenantId);
+    return headOf(await this.dataSource.query(text, params));
   }
 
   /** Each tenant's head sequence. */

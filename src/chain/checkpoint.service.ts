@@ -1,67 +1,45 @@
 import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import { canonicalJson } from './canonical-json';
+import { ChainHeads } from './chain-head';
+import { type Checkpoint, CheckpointRepository } from './checkpoint.repository';
 import { type PublicSigningKey, type SigningKey, signMessage, verifySignature } from './signing-key';
-
-export interface Checkpoint {
-  id: string;
-  tenantId: string;
-  sequence: number;
-  chainHash: string;
-  issuedAt: string;
-  keyId: string;
-  signature: string;
-}
 
 /** The exact bytes a checkpoint signature covers. */
 export const checkpointMessage = (c: Pick<Checkpoint, 'tenantId' | 'sequence' | 'chainHash' | 'issuedAt'>): string =>
   canonicalJson({ v: 1, tenantId: c.tenantId, sequence: c.sequence, chainHash: c.chainHash, issuedAt: c.issuedAt });
-
-const mapCheckpoint = (r: Record<string, unknown>): Checkpoint => ({
-  id: String(r.id),
-  tenantId: String(r.tenant_id),
-  sequence: toNumber(r.sequence),
-  chainHash: String(r.chain_hash),
-  issuedAt: fromSqlDateTime(r.issued_at),
-  keyId: String(r.key_id),
-  signature: String(r.signature),
-});
 
 /** Checkpoints of trusted keys looked at (newest or oldest first) for one whose signature verifies. */
 const LATEST_CANDIDATES = 20;
 
 /** Issues and reads signed checkpoints of tenant chains. */
 export class CheckpointService {
+  private readonly checkpoints: CheckpointRepository;
+  private readonly heads: ChainHeads;
+
   constructor(
-    private readonly dataSource: DataSource,
+    dataSource: DataSource,
     private readonly key: SigningKey | null,
-  ) {}
+  ) {
+    this.checkpoints = new CheckpointRepository(dataSource);
+    this.heads = new ChainHeads(dataSource);
+  }
 
   /** Records the public half of the signing key so old checkpoints stay verifiable. */
   async registerKey(): Promise<void> {
     if (!this.key) return;
-    const found = await this.dataSource.query('SELECT id FROM signing_key WHERE id = ?', [this.key.id]);
-    if (found.length) return;
+    if (await this.checkpoints.signingKeyExists(this.key.id)) return;
     try {
-      await this.dataSource.query('INSERT INTO signing_key (id, public_key_pem, created_at) VALUES (?, ?, ?)', [
-        this.key.id,
-        this.key.publicKeyPem,
-        toSqlDateTime(new Date().toISOString()),
-      ]);
+      await this.checkpoints.insertSigningKey({ id: this.key.id, publicKeyPem: this.key.publicKeyPem, createdAt: new Date() });
     } catch (error) {
       // Another node starting with the same key registered it first.
-      const again = await this.dataSource.query('SELECT id FROM signing_key WHERE id = ?', [this.key.id]);
-      if (!again.length) throw error;
+      if (!(await this.checkpoints.signingKeyExists(this.key.id))) throw error;
     }
   }
 
   /** Every key recorded in `signing_key` (informational: verification trusts configured keys only). */
-  async publicKeys(): Promise<PublicSigningKey[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT id, public_key_pem, created_at FROM signing_key ORDER BY created_at DESC, id',
-    );
-    return rows.map((r) => ({ id: String(r.id), publicKeyPem: String(r.public_key_pem), createdAt: fromSqlDateTime(r.created_at) }));
+  publicKeys(): Promise<PublicSigningKey[]> {
+    return this.checkpoints.signingKeys();
   }
 
   /**
@@ -70,12 +48,9 @@ export class CheckpointService {
    */
   async issue(tenantId: string): Promise<Checkpoint | null> {
     if (!this.key) throw new Error('checkpoints cannot be issued without a signing key');
-    const heads: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?',
-      [tenantId],
-    );
-    if (!heads.length || toNumber(heads[0].sequence) === 0) return null;
-    const sequence = toNumber(heads[0].sequence);
+    const head = await this.heads.head(tenantId);
+    if (head.sequence === 0) return null;
+    const { sequence } = head;
     // Only a checkpoint of this server's own key, signature checked, stands for the head: one someone
     // wrote into the table must not stop the server from signing the head itself.
     const own = { id: this.key.id, publicKeyPem: this.key.publicKeyPem, createdAt: new Date(0).toISOString() };
@@ -85,16 +60,13 @@ export class CheckpointService {
       id: uuidv7(),
       tenantId,
       sequence,
-      chainHash: String(heads[0].chain_hash),
+      chainHash: String(head.chainHash),
       issuedAt: new Date().toISOString(),
       keyId: this.key.id,
       signature: '',
     };
     checkpoint.signature = signMessage(this.key, checkpointMessage(checkpoint));
-    await this.dataSource.query(
-      'INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [checkpoint.id, tenantId, sequence, checkpoint.chainHash, toSqlDateTime(checkpoint.issuedAt), checkpoint.keyId, checkpoint.signature],
-    );
+    await this.checkpoints.insert(checkpoint);
     return checkpoint;
   }
 
@@ -103,37 +75,22 @@ export class CheckpointService {
     if (!this.key) return 0;
     // Due against this key's own checkpoints: another key's at the head (a rotated-out key, or one
     // written into the table) is not a checkpoint this server made.
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT h.tenant_id AS tenant_id FROM chain_head h WHERE h.sequence > COALESCE((SELECT MAX(c.sequence) FROM checkpoint c WHERE c.tenant_id = h.tenant_id AND c.key_id = ?), 0)',
-      [this.key.id],
-    );
-    for (const row of rows) await this.issue(String(row.tenant_id));
-    return rows.length;
+    const due = await this.checkpoints.tenantsAheadOf(this.key.id);
+    for (const tenantId of due) await this.issue(tenantId);
+    return due.length;
   }
 
-  async latest(tenantId: string): Promise<Checkpoint | null> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT * FROM checkpoint WHERE tenant_id = ? ORDER BY sequence DESC, issued_at DESC LIMIT 1',
-      [tenantId],
-    );
-    return rows.length ? mapCheckpoint(rows[0]) : null;
+  latest(tenantId: string): Promise<Checkpoint | null> {
+    return this.checkpoints.latest(tenantId);
   }
 
-  async list(tenantId: string, limit: number, fromSequence = 0, toSequence = Number.MAX_SAFE_INTEGER): Promise<Checkpoint[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence DESC, issued_at DESC LIMIT ?',
-      [tenantId, fromSequence, toSequence, limit],
-    );
-    return rows.map(mapCheckpoint);
+  list(tenantId: string, limit: number, fromSequence = 0, toSequence = Number.MAX_SAFE_INTEGER): Promise<Checkpoint[]> {
+    return this.checkpoints.list(tenantId, limit, fromSequence, toSequence);
   }
 
   /** Every checkpoint with a sequence in [fromSequence, toSequence], oldest first (no limit: callers read a page's range). */
-  async inRange(tenantId: string, fromSequence: number, toSequence: number): Promise<Checkpoint[]> {
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence, issued_at, id',
-      [tenantId, fromSequence, toSequence],
-    );
-    return rows.map(mapCheckpoint);
+  inRange(tenantId: string, fromSequence: number, toSequence: number): Promise<Checkpoint[]> {
+    return this.checkpoints.inRange(tenantId, fromSequence, toSequence);
   }
 
   /**
@@ -147,11 +104,13 @@ export class CheckpointService {
     atOrBelow = Number.MAX_SAFE_INTEGER,
   ): Promise<Checkpoint | null> {
     if (!trusted.length) return null;
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence <= ? AND key_id IN (${trusted.map(() => '?').join(', ')}) ORDER BY sequence DESC, issued_at DESC LIMIT ${LATEST_CANDIDATES}`,
-      [tenantId, atOrBelow, ...trusted.map((k) => k.id)],
+    const candidates = await this.checkpoints.newestOfKeys(
+      tenantId,
+      trusted.map((k) => k.id),
+      atOrBelow,
+      LATEST_CANDIDATES,
     );
-    return rows.map(mapCheckpoint).find((c) => this.signatureValid(c, trusted)) ?? null;
+    return candidates.find((c) => this.signatureValid(c, trusted)) ?? null;
   }
 
   /**
@@ -160,11 +119,13 @@ export class CheckpointService {
    */
   async firstTrusted(tenantId: string, trusted: readonly PublicSigningKey[], atOrAbove: number): Promise<Checkpoint | null> {
     if (!trusted.length) return null;
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND key_id IN (${trusted.map(() => '?').join(', ')}) ORDER BY sequence, issued_at LIMIT ${LATEST_CANDIDATES}`,
-      [tenantId, atOrAbove, ...trusted.map((k) => k.id)],
+    const candidates = await this.checkpoints.oldestOfKeys(
+      tenantId,
+      trusted.map((k) => k.id),
+      atOrAbove,
+      LATEST_CANDIDATES,
     );
-    return rows.map(mapCheckpoint).find((c) => this.signatureValid(c, trusted)) ?? null;
+    return candidates.find((c) => this.signatureValid(c, trusted)) ?? null;
   }
 
   /**

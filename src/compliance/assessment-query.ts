@@ -5,6 +5,7 @@ import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
 import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
+import { headOf, headStatement } from '../chain/chain-head';
 import { type CategoryTest, RuleSql } from './rule-sql';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
@@ -121,13 +122,14 @@ export class AssessmentQueries {
         ];
 
     const [headRows, firstRows, rollupRows] = await this.snapshotRead([
-      sql`SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ${v(scope.tenantId)}`,
+      headStatement(scope.tenantId),
       sql`SELECT MIN(day) AS first_day FROM audit_event_rollup WHERE tenant_id = ${v(scope.tenantId)}`,
       ...(matches.length && wholeDays ? [this.rollupSums(matches, scope.tenantId, dayOf(firstWhole), endWhole && dayOf(endWhole))] : []),
     ]);
+    const read = headOf(headRows);
     const snapshot: Snapshot = {
-      headSequence: headRows[0] ? toNumber(headRows[0].sequence) : 0,
-      headChainHash: headRows[0] ? String(headRows[0].chain_hash) : null,
+      headSequence: read.sequence,
+      headChainHash: read.chainHash,
       firstDay: firstRows[0]?.first_day ? String(firstRows[0].first_day) : null,
     };
 
@@ -362,15 +364,6 @@ export class AssessmentQueries {
       matches.map((m) => sql`(${this.rules.match(m, 'e', { kind: 'exists' })})`),
       ' OR ',
     )})`;
-  }
-
-  /** The chain head of a tenant: sequence 0 and no hash before the first event. */
-  async head(tenantId: string): Promise<{ sequence: number; chainHash: string | null }> {
-    const [row]: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?',
-      [tenantId],
-    );
-    return row ? { sequence: toNumber(row.sequence), chainHash: String(row.chain_hash) } : { sequence: 0, chainHash: null };
   }
 
   /**

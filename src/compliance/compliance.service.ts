@@ -1,6 +1,7 @@
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { AuditEventRepository, StoredEvent } from '../audit/audit-event.repository';
 import type { ControlEvidence } from '../audit/audit-event.resolver';
+import type { ChainHeads } from '../chain/chain-head';
 import type { IngestService } from '../ingest/ingest.service';
 import type { Cache } from '../cache/cache';
 import type { Sql } from '../database/sql';
@@ -85,6 +86,8 @@ export class ComplianceService implements ControlEvidence {
       cache: Cache;
       ingest: IngestService;
       events: AuditEventRepository;
+      /** The chain module's heads: an assessment is cached under the tenant's head. */
+      heads: ChainHeads;
     },
   ) {
     this.queries = deps.queries;
@@ -117,7 +120,7 @@ export class ComplianceService implements ControlEvidence {
     if (to && to <= from) throw invalid('input.to', 'must be after input.from');
     if (from > now) throw invalid('input.from', 'must not be in the future');
 
-    const head = await this.queries.head(tenantId);
+    const head = await this.deps.heads.head(tenantId);
     const keyOf = (sequence: number, chainHash: string | null) =>
       [
         'assessment',

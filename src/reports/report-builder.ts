@@ -1,5 +1,6 @@
 import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
 import { SortOrder } from '../audit/audit-event.types';
+import type { ChainHeads } from '../chain/chain-head';
 import type { CheckpointService } from '../chain/checkpoint.service';
 import type { PublicSigningKey } from '../chain/signing-key';
 import type { ComplianceService } from '../compliance/compliance.service';
@@ -14,6 +15,8 @@ export interface ReportDeps {
   events: AuditEventRepository;
   compliance: ComplianceService;
   checkpoints: CheckpointService;
+  /** The chain module's heads: the head a report without an assessment describes. */
+  heads: ChainHeads;
   /** The keys a checkpoint in the integrity stamp must be signed with (the verifier's). */
   trustedKeys: readonly PublicSigningKey[];
 }
@@ -73,7 +76,7 @@ export class ReportBuilder {
       : null;
     const head = assessment
       ? { sequence: assessment.headSequence, chainHash: assessment.headChainHash ?? '' }
-      : await this.deps.compliance.queries.head(req.tenantId);
+      : await this.deps.heads.head(req.tenantId);
     const scope: EventQuery = { ...req.filter, occurredFrom: req.from, occurredTo: req.to, sequenceTo: head.sequence };
     // The latest checkpoint the stamped head covers (a newer one would name events the report does not count).
     const checkpoint = await this.deps.checkpoints.latestTrusted(req.tenantId, this.deps.trustedKeys, head.sequence);

@@ -1,4 +1,5 @@
 import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import type { AuditEventRepository } from '../audit/audit-event.repository';
 import type { ChainVerifier } from '../chain/chain-verifier';
 import type { CheckpointService } from '../chain/checkpoint.service';
 import type { IngestService } from '../ingest/ingest.service';
@@ -6,7 +7,7 @@ import type { SigningKey } from '../chain/signing-key';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { Logger } from '../observability/logger';
-import { DOWNLOADED_ACTION, GENERATED_ACTION, recordReportEvent } from './report-events';
+import { DOWNLOADED_ACTION, GENERATED_ACTION, recordReportEvent, REPORT_RESOURCE } from './report-events';
 import type { ReportRepository, StoredReport } from './report.repository';
 
 /** Chunks read from the database at a time when a report is downloaded (under half a MiB). */
@@ -33,6 +34,8 @@ export class ReportDownloads {
   constructor(
     private readonly deps: {
       reports: ReportRepository;
+      /** The audit module's event reads: the chain event a download is checked against. */
+      events: AuditEventRepository;
       keys: KeyStatus;
       ingest: IngestService;
       /** Checks the `datapunk.report.generated` event a download is checked against. */
@@ -112,7 +115,7 @@ export class ReportDownloads {
    * they make `verifyAuditChain` fail, but say nothing about this event.
    */
   private async recorded(report: StoredReport): Promise<{ sizeBytes: number; sha256: string } | string> {
-    const event = await this.deps.reports.firstReportEvent(report.tenantId, report.id, GENERATED_ACTION);
+    const event = await this.deps.events.firstOnResource(report.tenantId, { type: REPORT_RESOURCE, id: report.id }, GENERATED_ACTION);
     if (!event) return `report ${report.id} has no ${GENERATED_ACTION} event in the chain`;
     const { sequence } = event;
     const { verifier, checkpoints } = this.deps;

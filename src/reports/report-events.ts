@@ -5,6 +5,8 @@ import type { StoredReport } from './report.repository';
 /** The actions of the events that record report activity (the auditors are audited). */
 export const GENERATED_ACTION = 'datapunk.report.generated';
 export const DOWNLOADED_ACTION = 'datapunk.report.downloaded';
+/** The resource type of those events; the resource id is the report's. */
+export const REPORT_RESOURCE = 'report';
 
 /** Who asks: the tenant, the API key and the request. */
 export interface ReportRequester {
@@ -29,7 +31,7 @@ export async function recordReportEvent(
     keyId: by.keyId,
     requestId: by.requestId,
     action,
-    resource: { type: 'report', id: r.id, name: r.fileName },
+    resource: { type: REPORT_RESOURCE, id: r.id, name: r.fileName },
     severity: Severity.NOTICE,
     classification: Classification.CONFIDENTIAL,
     metadata: {

@@ -223,17 +223,4 @@ export class ReportRepository {
     );
     return rows.map((row) => Buffer.from(row.data));
   }
-
-  /**
-   * The first event of `action` on a report in the tenant's chain: its sequence and raw metadata.
-   * This reads the audit module's `audit_event` table; it belongs behind the audit events module
-   * once that offers such a read.
-   */
-  async firstReportEvent(tenantId: string, reportId: string, action: string): Promise<{ sequence: number; metadata: unknown } | null> {
-    const [event]: { sequence: unknown; metadata: unknown }[] = await this.dataSource.query(
-      "SELECT sequence, metadata FROM audit_event WHERE tenant_id = ? AND resource_type = 'report' AND resource_id = ? AND action = ? ORDER BY sequence LIMIT 1",
-      [tenantId, reportId, action],
-    );
-    return event ? { sequence: toNumber(event.sequence), metadata: event.metadata } : null;
-  }
 }

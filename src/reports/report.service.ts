@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
+import type { AuditEventRepository } from '../audit/audit-event.repository';
 import type { ChainVerifier } from '../chain/chain-verifier';
 import type { CheckpointService } from '../chain/checkpoint.service';
 import type { IngestService } from '../ingest/ingest.service';
@@ -61,6 +62,8 @@ export class ReportService {
       builder: ReportBuilder;
       plugins: PluginRegistry;
       ingest: IngestService;
+      /** The audit module's event reads (a download's `datapunk.report.generated` event). */
+      events: AuditEventRepository;
       /** Checks the `datapunk.report.generated` event a download is checked against. */
       verifier: ChainVerifier;
       checkpoints: CheckpointService;
@@ -79,6 +82,7 @@ export class ReportService {
     this.background = new BackgroundReports({ reports: this.reports, renderer: this.renderer, ingest, settings, logger });
     this.downloads = new ReportDownloads({
       reports: this.reports,
+      events: deps.events,
       keys: deps.keys,
       ingest,
       verifier: deps.verifier,

@@ -1,0 +1,116 @@
+import type { DataSource } from 'typeorm';
+import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
+import type { PublicSigningKey } from './signing-key';
+
+export interface Checkpoint {
+  id: string;
+  tenantId: string;
+  sequence: number;
+  chainHash: string;
+  issuedAt: string;
+  keyId: string;
+  signature: string;
+}
+
+const rowToCheckpoint = (r: Record<string, unknown>): Checkpoint => ({
+  id: String(r.id),
+  tenantId: String(r.tenant_id),
+  sequence: toNumber(r.sequence),
+  chainHash: String(r.chain_hash),
+  issuedAt: fromSqlDateTime(r.issued_at),
+  keyId: String(r.key_id),
+  signature: String(r.signature),
+});
+
+const keyList = (keyIds: readonly string[]) => keyIds.map(() => '?').join(', ');
+
+/**
+ * Every statement on `checkpoint` and `signing_key`. Reads of checkpoints take the tenant first;
+ * the signing keys and the checkpoints due are the server's, across tenants.
+ */
+export class CheckpointRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async signingKeyExists(id: string): Promise<boolean> {
+    const rows: unknown[] = await this.dataSource.query('SELECT id FROM signing_key WHERE id = ?', [id]);
+    return rows.length > 0;
+  }
+
+  /** The public half of a key; the primary key refuses one recorded already. */
+  async insertSigningKey(key: { id: string; publicKeyPem: string; createdAt: Date }): Promise<void> {
+    await this.dataSource.query('INSERT INTO signing_key (id, public_key_pem, created_at) VALUES (?, ?, ?)', [
+      key.id,
+      key.publicKeyPem,
+      toSqlDateTime(key.createdAt.toISOString()),
+    ]);
+  }
+
+  /** Every recorded key, newest first. */
+  async signingKeys(): Promise<PublicSigningKey[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      'SELECT id, public_key_pem, created_at FROM signing_key ORDER BY created_at DESC, id',
+    );
+    return rows.map((r) => ({ id: String(r.id), publicKeyPem: String(r.public_key_pem), createdAt: fromSqlDateTime(r.created_at) }));
+  }
+
+  async insert(c: Checkpoint): Promise<void> {
+    await this.dataSource.query(
+      'INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      [c.id, c.tenantId, c.sequence, c.chainHash, toSqlDateTime(c.issuedAt), c.keyId, c.signature],
+    );
+  }
+
+  /** The tenants whose chain head is past the newest checkpoint of key `keyId` (or that have none of it). */
+  async tenantsAheadOf(keyId: string): Promise<string[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      'SELECT h.tenant_id AS tenant_id FROM chain_head h WHERE h.sequence > COALESCE((SELECT MAX(c.sequence) FROM checkpoint c WHERE c.tenant_id = h.tenant_id AND c.key_id = ?), 0)',
+      [keyId],
+    );
+    return rows.map((row) => String(row.tenant_id));
+  }
+
+  /** The checkpoint of the highest sequence, of any key; the newest of those. */
+  async latest(tenantId: string): Promise<Checkpoint | null> {
+    const [row]: Record<string, unknown>[] = await this.dataSource.query(
+      'SELECT * FROM checkpoint WHERE tenant_id = ? ORDER BY sequence DESC, issued_at DESC LIMIT 1',
+      [tenantId],
+    );
+    return row ? rowToCheckpoint(row) : null;
+  }
+
+  /** Up to `limit` checkpoints with a sequence in [fromSequence, toSequence], newest first. */
+  async list(tenantId: string, limit: number, fromSequence: number, toSequence: number): Promise<Checkpoint[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      'SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence DESC, issued_at DESC LIMIT ?',
+      [tenantId, fromSequence, toSequence, limit],
+    );
+    return rows.map(rowToCheckpoint);
+  }
+
+  /** Every checkpoint with a sequence in [fromSequence, toSequence], oldest first. */
+  async inRange(tenantId: string, fromSequence: number, toSequence: number): Promise<Checkpoint[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      'SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence, issued_at, id',
+      [tenantId, fromSequence, toSequence],
+    );
+    return rows.map(rowToCheckpoint);
+  }
+
+  /** Up to `limit` checkpoints of these keys at or below `atOrBelow`, newest first. */
+  async newestOfKeys(tenantId: string, keyIds: readonly string[], atOrBelow: number, limit: number): Promise<Checkpoint[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence <= ? AND key_id IN (${keyList(keyIds)}) ORDER BY sequence DESC, issued_at DESC LIMIT ${Math.trunc(limit)}`,
+      [tenantId, atOrBelow, ...keyIds],
+    );
+    return rows.map(rowToCheckpoint);
+  }
+
+  /** Up to `limit` checkpoints of these keys at or above `atOrAbove`, oldest first. */
+  async oldestOfKeys(tenantId: string, keyIds: readonly string[], atOrAbove: number, limit: number): Promise<Checkpoint[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT * FROM checkpoint WHERE tenant_id = ? AND sequence >= ? AND key_id IN (${keyList(keyIds)}) ORDER BY sequence, issued_at LIMIT ${Math.trunc(limit)}`,
+      [tenantId, atOrAbove, ...keyIds],
+    );
+    return rows.map(rowToCheckpoint);
+  }
+}
