@@ -1,4 +1,4 @@
-import { unzipSync } from 'fflate';
+import { Unzip, UnzipInflate } from 'fflate';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { UNSAFE_CONTROL_CHARACTERS } from '../plugin-api';
 import { type ContractProblem, error, messageOf } from './contract-report';
@@ -117,17 +117,32 @@ const TEXT_PART = /\.(xml|rels|txt|html?|csv|json)$/i;
  * For a zip container (DOCX, XLSX, ODT …): {@link controlProblems} of every XML or text part.
  * Any other binary file is not looked into.
  */
-function zipControlProblems(file: Buffer): ContractProblem[] {
+export function zipControlProblems(file: Buffer, maxPartBytes = ZIP_ENTRY_MAX_BYTES): ContractProblem[] {
   if (file.length < 22 || file.readUInt32LE(0) !== 0x04034b50) return [];
   const problems: ContractProblem[] = [];
   try {
-    const parts = unzipSync(file, {
-      filter: (entry) =>
-        TEXT_PART.test(entry.name) && (entry.compression === 0 || entry.compression === 8) && entry.originalSize <= ZIP_ENTRY_MAX_BYTES,
+    // fflate's streaming reader inflates synchronously as the bytes are pushed, so the cap holds
+    // on what a part really inflates to, whatever size its header declares.
+    const unzip = new Unzip((part) => {
+      if (!TEXT_PART.test(part.name) || (part.compression !== 0 && part.compression !== 8)) return;
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      part.ondata = (error, chunk, final) => {
+        if (error) throw error;
+        size += chunk.length;
+        if (size > maxPartBytes) {
+          part.terminate();
+          throw new Error(`the part ${part.name} inflates to more than ${maxPartBytes} bytes`);
+        }
+        chunks.push(chunk);
+        if (!final) return;
+        const text = Buffer.concat(chunks).toString('utf8');
+        problems.push(...controlProblems(`the part ${part.name}`, text, /\.(xml|rels|html?)$/i.test(part.name)));
+      };
+      part.start();
     });
-    for (const [name, data] of Object.entries(parts)) {
-      problems.push(...controlProblems(`the part ${name}`, Buffer.from(data).toString('utf8'), /\.(xml|rels|html?)$/i.test(name)));
-    }
+    unzip.register(UnzipInflate);
+    unzip.push(file, true);
   } catch (e) {
     return [{ level: 'warning', path: 'render', message: `the file looks like a zip, but its parts could not be read: ${messageOf(e)}` }];
   }
