@@ -192,14 +192,24 @@ describe('evaluateRule', () => {
       samples: { followed: followed ? [10, 11] : [], overdue: overdue ? [20, 21] : [] },
     });
 
-    it('counts triggers followed in time as evidence', () => {
-      expect(evaluateRule(followRule, 'EVIDENCE', measure(2, 1, 1), Q1)).toMatchObject({
+    it('tests the population as evidence: MET only when every judged trigger was followed in time', () => {
+      expect(evaluateRule(followRule, 'EVIDENCE', measure(2, 0, 1), Q1)).toMatchObject({
         verdict: 'MET',
         count: 2,
         pending: 1,
+        duty: true,
+        tested: 2,
         samples: [11, 10],
       });
-      expect(evaluateRule(followRule, 'EVIDENCE', measure(0, 1, 0), Q1)).toMatchObject({ verdict: 'NONE', count: 0, pending: 0 });
+      expect(evaluateRule(followRule, 'EVIDENCE', measure(2, 1, 1), Q1)).toMatchObject({ verdict: 'PARTIAL', count: 2, tested: 3 });
+      expect(evaluateRule(followRule, 'EVIDENCE', measure(0, 1, 0), Q1)).toMatchObject({
+        verdict: 'NONE',
+        count: 0,
+        pending: 0,
+        tested: 1,
+      });
+      // Only pending triggers: nothing judged yet.
+      expect(evaluateRule(followRule, 'EVIDENCE', measure(0, 0, 2), Q1)).toMatchObject({ verdict: 'NONE', tested: 0 });
     });
 
     it('makes overdue triggers findings, and leaves pending ones out', () => {
@@ -215,7 +225,13 @@ describe('evaluateRule', () => {
         pending: 3,
         samples: [],
       });
-      expect(evaluateRule(followRule, 'VIOLATION', measure(4, 0, 0), Q1)).toMatchObject({ verdict: 'CLEAR', count: 0, pending: 0 });
+      expect(evaluateRule(followRule, 'VIOLATION', measure(4, 0, 0), Q1)).toMatchObject({
+        verdict: 'CLEAR',
+        count: 0,
+        pending: 0,
+        duty: true,
+        tested: 4,
+      });
     });
   });
 
@@ -250,6 +266,8 @@ const outcome = (overrides: Partial<RuleOutcome>): RuleOutcome => ({
   periodsChecked: null,
   periodsMet: null,
   pending: null,
+  duty: false,
+  tested: null,
   samples: [],
   detail: 'details',
   ...overrides,
@@ -259,6 +277,17 @@ const none = () => outcome({ ruleId: 'none' });
 const finding = (count = 1, samples: number[] = []) =>
   outcome({ ruleId: 'finding', role: 'VIOLATION', verdict: 'FINDING', count, samples });
 const clear = () => outcome({ ruleId: 'clear', role: 'VIOLATION', verdict: 'CLEAR' });
+/** A population test as a violation rule: `judged` triggers, `overdue` of them not answered. */
+const population = (judged: number, overdue = 0) =>
+  outcome({
+    ruleId: `population-${judged}-${overdue}`,
+    kind: 'NOT_FOLLOWED_BY',
+    role: 'VIOLATION',
+    verdict: overdue ? 'FINDING' : 'CLEAR',
+    count: overdue,
+    duty: true,
+    tested: judged,
+  });
 
 const attestation = (status: ControlStatus): Attestation => ({
   frameworkId: 'soc2',
@@ -290,9 +319,37 @@ describe('evaluateControl', () => {
     expect(evaluateControl(CONTROL, [], null, false)).toMatchObject({ status: ControlStatus.NOT_ASSESSED, leaf: false, samples: [] });
   });
 
-  it('is COMPLIANT when one MATCH evidence rule of several is met', () => {
+  it('is OBSERVED, not COMPLIANT, when only activity is shown: a MATCH met, a violation rule with nothing to test', () => {
     const result = evaluateControl(CONTROL, [none(), met(3, [7]), none(), clear()], null, true);
-    expect(result).toMatchObject({ status: ControlStatus.COMPLIANT, evidenceCount: 3, violationCount: 0, samples: [7] });
+    expect(result).toMatchObject({ status: ControlStatus.OBSERVED, evidenceCount: 3, violationCount: 0, samples: [7] });
+    expect(result.reason).toMatch(/^Activity observed, but no duty of the control is shown/);
+    // A single event is activity, never the duty.
+    expect(evaluateControl(CONTROL, [met(1)], null, true).status).toBe(ControlStatus.OBSERVED);
+  });
+
+  it('is COMPLIANT when a population tested as a violation rule has no exception', () => {
+    expect(evaluateControl(CONTROL, [population(3)], null, true).status).toBe(ControlStatus.COMPLIANT);
+    expect(evaluateControl(CONTROL, [met(2), population(1)], null, true)).toMatchObject({ status: ControlStatus.COMPLIANT });
+    // No trigger judged: nothing tested, so the activity alone is only OBSERVED.
+    expect(evaluateControl(CONTROL, [met(2), population(0)], null, true).status).toBe(ControlStatus.OBSERVED);
+    expect(evaluateControl(CONTROL, [population(0)], null, true).status).toBe(ControlStatus.NOT_ASSESSED);
+    expect(evaluateControl(CONTROL, [population(3, 1)], null, true).status).toBe(ControlStatus.NON_COMPLIANT);
+  });
+
+  it('is PARTIALLY_COMPLIANT when a population tested as evidence has exceptions, COMPLIANT when it has none', () => {
+    const measure = (followed: number, overdue: number) => ({
+      kind: 'NOT_FOLLOWED_BY' as const,
+      triggers: followed + overdue,
+      followed,
+      overdue,
+      pending: 0,
+      nextDeadline: null,
+      samples: { followed: [], overdue: [] },
+    });
+    const all = evaluateRule(followRule, 'EVIDENCE', measure(3, 0), Q1);
+    const some = evaluateRule(followRule, 'EVIDENCE', measure(2, 1), Q1);
+    expect(evaluateControl(CONTROL, [all], null, true).status).toBe(ControlStatus.COMPLIANT);
+    expect(evaluateControl(CONTROL, [some], null, true).status).toBe(ControlStatus.PARTIALLY_COMPLIANT);
   });
 
   it('is PARTIALLY_COMPLIANT when a recurring duty held in 2 of 3 months', () => {
@@ -342,7 +399,7 @@ describe('evaluateControl', () => {
       { kind: 'AT_LEAST', byDay: days({}), samples: [] },
       range('2026-01-05T00:00:00.000Z', '2026-01-20T00:00:00.000Z'),
     );
-    expect(evaluateControl(CONTROL, [met(1), unchecked], null, true).status).toBe(ControlStatus.COMPLIANT);
+    expect(evaluateControl(CONTROL, [met(1), unchecked], null, true).status).toBe(ControlStatus.OBSERVED);
   });
 
   it('takes an attested COMPLIANT over NOT_ASSESSED', () => {
@@ -385,7 +442,7 @@ const result = (status: ControlStatus, overrides: Partial<ControlResult> = {}): 
   leaf: true,
   ...overrides,
 });
-const { COMPLIANT, PARTIALLY_COMPLIANT, NON_COMPLIANT, NOT_ASSESSED, NOT_APPLICABLE } = ControlStatus;
+const { COMPLIANT, PARTIALLY_COMPLIANT, NON_COMPLIANT, OBSERVED, NOT_ASSESSED, NOT_APPLICABLE } = ControlStatus;
 
 describe('rollUp', () => {
   const parent = (status: ControlStatus) => result(status, { controlId: 'P', leaf: false, evidenceCount: 1, violationCount: 1 });
@@ -401,8 +458,10 @@ describe('rollUp', () => {
     expect(rollUp(parent(NOT_ASSESSED), [result(COMPLIANT), result(COMPLIANT)]).status).toBe(COMPLIANT);
   });
 
-  it('is partial for a mix, NOT_ASSESSED when nothing was assessed', () => {
+  it('is partial for a mix, OBSERVED when only activity was shown, NOT_ASSESSED when nothing was', () => {
     expect(rollUp(parent(COMPLIANT), [result(COMPLIANT), result(NOT_ASSESSED)]).status).toBe(PARTIALLY_COMPLIANT);
+    expect(rollUp(parent(OBSERVED), [result(COMPLIANT)]).status).toBe(PARTIALLY_COMPLIANT);
+    expect(rollUp(parent(NOT_ASSESSED), [result(OBSERVED), result(NOT_ASSESSED)]).status).toBe(OBSERVED);
     expect(rollUp(parent(NOT_ASSESSED), [result(NOT_ASSESSED), result(NOT_ASSESSED)]).status).toBe(NOT_ASSESSED);
   });
 
@@ -428,7 +487,7 @@ describe('rollUp', () => {
 describe('summarise', () => {
   const many = (status: ControlStatus, n: number) => Array.from({ length: n }, () => result(status));
 
-  it('scores (C + P/2) / (C + P + N) over leaf controls only', () => {
+  it('scores (C + P/2) over applicable leaf controls, and over assessed ones apart', () => {
     const summary = summarise([
       ...many(COMPLIANT, 2),
       result(PARTIALLY_COMPLIANT),
@@ -438,9 +497,17 @@ describe('summarise', () => {
       result(NON_COMPLIANT, { leaf: false }),
       result(COMPLIANT, { leaf: false }),
     ]);
-    expect(summary.score).toBeCloseTo(2.5 / 4, 10);
+    expect(summary.score).toBeCloseTo(2.5 / 5, 10);
+    expect(summary.assessedScore).toBeCloseTo(2.5 / 4, 10);
     expect(summary.level).toBe(ComplianceLevel.LOW);
-    expect(summary.counts).toEqual({ COMPLIANT: 2, PARTIALLY_COMPLIANT: 1, NON_COMPLIANT: 1, NOT_ASSESSED: 1, NOT_APPLICABLE: 1 });
+    expect(summary.counts).toEqual({
+      COMPLIANT: 2,
+      PARTIALLY_COMPLIANT: 1,
+      NON_COMPLIANT: 1,
+      OBSERVED: 0,
+      NOT_ASSESSED: 1,
+      NOT_APPLICABLE: 1,
+    });
     expect(summary.total).toBe(6);
     // Assessable over applicable: NOT_APPLICABLE is out of both.
     expect(summary.coverage).toBeCloseTo(4 / 5, 10);
@@ -461,6 +528,16 @@ describe('summarise', () => {
     const summary = summarise(results);
     expect(summary.score).toBeCloseTo(score, 10);
     expect(summary.level).toBe(level);
+  });
+
+  it('cannot read HIGH while most of the framework is unassessed or only observed', () => {
+    // What the README's example used to print: 1.0 / HIGH at 3.6 % coverage.
+    const thin = summarise([...many(COMPLIANT, 2), ...many(OBSERVED, 20), ...many(NOT_ASSESSED, 34)]);
+    expect(thin).toMatchObject({ assessedScore: 1, level: ComplianceLevel.CRITICAL });
+    expect(thin.score).toBeCloseTo(2 / 56, 10);
+    expect(thin.coverage).toBeCloseTo(2 / 56, 10);
+    // Activity alone everywhere: a score of 0, not "nothing assessed".
+    expect(summarise(many(OBSERVED, 3))).toMatchObject({ score: 0, assessedScore: null, level: ComplianceLevel.CRITICAL, coverage: 0 });
   });
 
   it('has no score and the NOT_ASSESSED level when nothing was assessed', () => {

@@ -6,9 +6,21 @@ export enum ControlStatus {
   COMPLIANT = 'COMPLIANT',
   PARTIALLY_COMPLIANT = 'PARTIALLY_COMPLIANT',
   NON_COMPLIANT = 'NON_COMPLIANT',
+  /** Events show the activity, but no duty of the control is shown over the period: weaker than COMPLIANT, not scored as it. */
+  OBSERVED = 'OBSERVED',
   NOT_ASSESSED = 'NOT_ASSESSED',
   NOT_APPLICABLE = 'NOT_APPLICABLE',
 }
+
+/** Each status as a report names it to a reader. */
+export const STATUS_LABELS: Readonly<Record<ControlStatus, string>> = {
+  COMPLIANT: 'Compliant',
+  PARTIALLY_COMPLIANT: 'Partially compliant',
+  NON_COMPLIANT: 'Non-compliant',
+  OBSERVED: 'Activity observed, duty not shown',
+  NOT_ASSESSED: 'Not assessed',
+  NOT_APPLICABLE: 'Not applicable',
+};
 
 /** The framework's posture in one word, from its score. */
 export enum ComplianceLevel {
@@ -58,6 +70,13 @@ export interface RuleOutcome {
   periodsMet: number | null;
   /** NOT_FOLLOWED_BY: triggers whose deadline has not passed yet. */
   pending: number | null;
+  /**
+   * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY:
+   * every trigger judged). Other rules show activity (evidence) or find deviations (violations).
+   */
+  duty: boolean;
+  /** A duty's tested population: the periods checked or the triggers judged. Null for other rules. */
+  tested: number | null;
   /** Sequences of events behind the verdict, newest first (a few). */
   samples: number[];
   /** The verdict in words. */
@@ -91,7 +110,10 @@ export interface ControlResult {
 }
 
 export interface AssessmentSummary {
+  /** (compliant + ½ partially compliant) / applicable controls. */
   score: number | null;
+  /** (compliant + ½ partially compliant) / assessed controls. */
+  assessedScore: number | null;
   level: ComplianceLevel;
   /** Assessable controls over applicable ones: how much of the framework the evidence covers. */
   coverage: number | null;
@@ -155,6 +177,8 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     periodsChecked: null,
     periodsMet: null,
     pending: null,
+    duty: false,
+    tested: null,
   };
   const evidence = role === 'EVIDENCE';
   if (rule.kind === 'MATCH' && measure.kind === 'MATCH') {
@@ -178,6 +202,8 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
         : `${met} of ${plural(checked, rule.period.toLowerCase())} had at least ${per}${gaps}.`;
     return {
       ...base,
+      duty: evidence,
+      tested: evidence ? checked : null,
       periodsChecked: checked,
       periodsMet: met,
       verdict: evidence ? (checked === 0 || met === 0 ? 'NONE' : met === checked ? 'MET' : 'PARTIAL') : missed.length ? 'FINDING' : 'CLEAR',
@@ -192,10 +218,15 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       `${plural(triggers, 'trigger')}: ${followed} followed within ${within(rule)}, ${overdue} not` +
       (pending ? `, ${pending} still within the deadline` : '') +
       '.';
+    // A population test: every trigger whose deadline has passed is judged. As evidence, all of
+    // them followed shows the duty; as a violation, none overdue among at least one judged does.
+    const judged = followed + overdue;
     return {
       ...base,
       pending,
-      verdict: evidence ? (followed > 0 ? 'MET' : 'NONE') : overdue > 0 ? 'FINDING' : 'CLEAR',
+      duty: true,
+      tested: judged,
+      verdict: evidence ? (followed === 0 ? 'NONE' : overdue === 0 ? 'MET' : 'PARTIAL') : overdue > 0 ? 'FINDING' : 'CLEAR',
       count: evidence ? followed : overdue,
       samples: newest(evidence ? measure.samples.followed : measure.samples.overdue),
       detail,
@@ -217,24 +248,31 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
   throw new Error(`measure ${measure.kind} does not fit rule ${rule.id} (${rule.kind})`);
 }
 
+/** The rule shows its duty over the period: a tested population or recurrence with no exception. */
+export const demonstrates = (o: RuleOutcome): boolean => o.duty && (o.tested ?? 0) > 0 && (o.verdict === 'MET' || o.verdict === 'CLEAR');
+
 /**
- * A control's own status from its rules. Evidence rules are alternatives (one that is met shows the
- * control), except recurring ones (AT_LEAST), which are duties: each must hold in every period
- * checked. So: any finding, or a duty with no event in any period checked → NON_COMPLIANT; nothing
- * shown → NOT_ASSESSED (absence of events proves nothing either way); shown and every duty met →
- * COMPLIANT; otherwise PARTIALLY_COMPLIANT. An
- * attestation then decides what events could not: NOT_APPLICABLE always applies; other statuses
- * apply unless a finding stands.
+ * A control's own status from its rules (ADR 0033). A control is COMPLIANT only when a duty is
+ * shown over the whole period and no deviation stands: a recurrence held in every period checked
+ * (AT_LEAST), or a population tested with no exception (NOT_FOLLOWED_BY, as evidence or as a
+ * violation with at least one trigger judged). So: any finding, or a recurrence with no event in
+ * any period checked → NON_COMPLIANT; duties tested and all shown → COMPLIANT; some tested, not
+ * all shown → PARTIALLY_COMPLIANT; none tested but events show the activity (a MATCH, a burst, a
+ * recurrence over too short a range) → OBSERVED, which is not COMPLIANT and does not raise the
+ * score; nothing at all → NOT_ASSESSED (a missing event proves nothing). An attestation then
+ * decides what events could not: NOT_APPLICABLE always applies; other statuses apply unless a
+ * finding stands.
  */
 export function evaluateControl(control: Control, outcomes: RuleOutcome[], attestation: Attestation | null, leaf: boolean): ControlResult {
   const evidence = outcomes.filter((o) => o.role === 'EVIDENCE');
   const findings = outcomes.filter((o) => o.verdict === 'FINDING');
   const violationCount = findings.reduce((n, o) => n + o.count, 0);
   const evidenceCount = evidence.reduce((n, o) => n + o.count, 0);
-  const duties = evidence.filter((o) => o.kind === 'AT_LEAST' && (o.periodsChecked ?? 0) > 0);
-  const shown = evidence.filter((o) => o.verdict === 'MET' || o.verdict === 'PARTIAL');
-  const unmetDuties = duties.filter((o) => o.verdict !== 'MET');
-  const missedDuties = duties.filter((o) => o.periodsMet === 0);
+  const tested = outcomes.filter((o) => o.duty && (o.tested ?? 0) > 0);
+  const shownDuties = tested.filter(demonstrates);
+  const unmetDuties = tested.filter((o) => !demonstrates(o));
+  const missedDuties = tested.filter((o) => o.kind === 'AT_LEAST' && o.periodsMet === 0);
+  const activity = evidence.filter((o) => o.count > 0 && !tested.includes(o));
   const said = (list: RuleOutcome[]) => list.map((o) => `${o.description} — ${o.detail}`).join(' ');
 
   let status: ControlStatus;
@@ -247,17 +285,20 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
     // absence of evidence: doing none of it must not score better than doing most of it.
     status = ControlStatus.NON_COMPLIANT;
     reason = `A recurring duty shows no event in any period checked: ${said(missedDuties)}`;
-  } else if (!shown.length) {
+  } else if (!tested.length && activity.length) {
+    status = ControlStatus.OBSERVED;
+    reason = `Activity observed, but no duty of the control is shown over the period (a recurrence or a tested population): ${said(activity)}`;
+  } else if (!tested.length) {
     status = ControlStatus.NOT_ASSESSED;
     reason = evidence.length
       ? 'No event in the range shows this control operating; attest it if it is met by other means.'
       : 'No event can show this control; it needs an attestation.';
   } else if (!unmetDuties.length) {
     status = ControlStatus.COMPLIANT;
-    reason = `Shown by: ${said(shown)}`;
+    reason = `Duty shown by: ${said(shownDuties)}${activity.length ? ` Also observed: ${said(activity)}` : ''}`;
   } else {
     status = ControlStatus.PARTIALLY_COMPLIANT;
-    reason = `Recurring evidence missing: ${said(unmetDuties)}${shown.length > unmetDuties.length ? ` Shown by: ${said(shown.filter((o) => !unmetDuties.includes(o)))}` : ''}`;
+    reason = `Duty not shown in full: ${said(unmetDuties)}${shownDuties.length ? ` Shown by: ${said(shownDuties)}` : ''}`;
   }
 
   if (attestation) {
@@ -278,7 +319,8 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
 
 /**
  * A parent (a HIPAA standard) combines its own status with its children's: any NON_COMPLIANT →
- * NON_COMPLIANT; all COMPLIANT → COMPLIANT; nothing assessed → NOT_ASSESSED; otherwise partial.
+ * NON_COMPLIANT; all COMPLIANT → COMPLIANT; nothing assessed → NOT_ASSESSED; only OBSERVED and
+ * NOT_ASSESSED → OBSERVED; otherwise partial.
  * Children that do not apply are left out.
  */
 export function rollUp(own: ControlResult, children: readonly ControlResult[]): ControlResult {
@@ -287,13 +329,16 @@ export function rollUp(own: ControlResult, children: readonly ControlResult[]): 
   if (!applicable.length) return own;
   const statuses = [...(own.status === ControlStatus.NOT_ASSESSED ? [] : [own.status]), ...applicable.map((c) => c.status)];
   const all = (s: ControlStatus) => statuses.every((x) => x === s);
+  const weak = (x: ControlStatus) => x === ControlStatus.OBSERVED || x === ControlStatus.NOT_ASSESSED;
   const status = statuses.includes(ControlStatus.NON_COMPLIANT)
     ? ControlStatus.NON_COMPLIANT
     : all(ControlStatus.COMPLIANT)
       ? ControlStatus.COMPLIANT
-      : statuses.every((x) => x === ControlStatus.NOT_ASSESSED)
+      : all(ControlStatus.NOT_ASSESSED)
         ? ControlStatus.NOT_ASSESSED
-        : ControlStatus.PARTIALLY_COMPLIANT;
+        : statuses.every(weak)
+          ? ControlStatus.OBSERVED
+          : ControlStatus.PARTIALLY_COMPLIANT;
   const tally = Object.values(ControlStatus)
     .map((s) => [s, applicable.filter((c) => c.status === s).length] as const)
     .filter(([, n]) => n > 0)
@@ -308,28 +353,36 @@ export function rollUp(own: ControlResult, children: readonly ControlResult[]): 
   };
 }
 
-/** Score = (compliant + ½ partially compliant) / assessable, over the controls without children. */
+/**
+ * The score and level, over the controls without children (ADR 0033). `score` is the share of the
+ * applicable framework shown compliant: (compliant + ½ partially compliant) / applicable, so
+ * controls no event or attestation decides (OBSERVED, NOT_ASSESSED) count as not shown and a
+ * score cannot read HIGH while most of the framework is unassessed. `assessedScore` is the same
+ * over the assessed controls only, `coverage` the assessed share of the applicable ones. The level
+ * follows from `score`; with no control assessed or observed there is no score.
+ */
 export function summarise(results: readonly ControlResult[]): AssessmentSummary {
   const counts = Object.fromEntries(Object.values(ControlStatus).map((s) => [s, 0])) as Record<ControlStatus, number>;
   for (const r of results) if (r.leaf) counts[r.status]++;
+  const shown = counts.COMPLIANT + counts.PARTIALLY_COMPLIANT / 2;
   const assessable = counts.COMPLIANT + counts.PARTIALLY_COMPLIANT + counts.NON_COMPLIANT;
-  const applicable = assessable + counts.NOT_ASSESSED;
-  const score = assessable ? (counts.COMPLIANT + counts.PARTIALLY_COMPLIANT / 2) / assessable : null;
-  const level =
-    score === null
-      ? ComplianceLevel.NOT_ASSESSED
-      : score >= 0.9
-        ? ComplianceLevel.HIGH
-        : score >= 0.7
-          ? ComplianceLevel.MODERATE
-          : score >= 0.4
-            ? ComplianceLevel.LOW
-            : ComplianceLevel.CRITICAL;
+  const applicable = assessable + counts.OBSERVED + counts.NOT_ASSESSED;
+  const score = assessable + counts.OBSERVED > 0 ? shown / applicable : null;
   return {
     score,
-    level,
+    assessedScore: assessable ? shown / assessable : null,
+    level: levelOf(score),
     coverage: applicable ? assessable / applicable : null,
     counts,
     total: results.filter((r) => r.leaf).length,
   };
+}
+
+/** The level a score reads as. */
+export function levelOf(score: number | null): ComplianceLevel {
+  if (score === null) return ComplianceLevel.NOT_ASSESSED;
+  if (score >= 0.9) return ComplianceLevel.HIGH;
+  if (score >= 0.7) return ComplianceLevel.MODERATE;
+  if (score >= 0.4) return ComplianceLevel.LOW;
+  return ComplianceLevel.CRITICAL;
 }

@@ -178,12 +178,14 @@ export class ComplianceResolver {
     return Object.assign(new ComplianceAssessment(), {
       ...a,
       score: a.summary.score,
+      assessedScore: a.summary.assessedScore,
       level: a.summary.level,
       coverage: a.summary.coverage,
       counts: {
         compliant: counts.COMPLIANT,
         partiallyCompliant: counts.PARTIALLY_COMPLIANT,
         nonCompliant: counts.NON_COMPLIANT,
+        observed: counts.OBSERVED,
         notAssessed: counts.NOT_ASSESSED,
         notApplicable: counts.NOT_APPLICABLE,
         total: a.summary.total,

@@ -264,6 +264,7 @@ export class ComplianceService implements ControlEvidence {
     const control = this.control(input.frameworkId, input.controlId);
     if (input.status === ControlStatus.NOT_ASSESSED)
       throw invalid('input.status', 'must be a verdict; NOT_ASSESSED is what no attestation means');
+    if (input.status === ControlStatus.OBSERVED) throw invalid('input.status', 'must be a verdict; OBSERVED is what events alone can say');
     const note = input.note.trim();
     if (!note) throw invalid('input.note', 'must say what the attestation rests on');
     if (note.length > 2000) throw invalid('input.note', 'must be at most 2000 characters');

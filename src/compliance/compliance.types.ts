@@ -11,14 +11,18 @@ registerEnumType(ControlStatus, {
   valuesConfig: {
     COMPLIANT: {
       description:
-        'Events show the control (one evidence rule suffices), every recurring duty held in every period checked, and no violation rule found anything; or an auditor attested it.',
+        "The control's duty is shown over the whole period (a recurrence held in every period checked, or a population tested with no exception) and no violation rule found anything; or an auditor attested it.",
     },
     PARTIALLY_COMPLIANT: {
-      description: 'Events show the control, but a recurring duty (AT_LEAST) held in only some of the periods checked.',
+      description: 'A duty was tested but not shown in full: a recurrence met in only some periods, or a population with exceptions.',
     },
     NON_COMPLIANT: {
       description:
         'A violation rule found something, or a recurring duty had no event in any period checked. Only a NOT_APPLICABLE attestation overrides it.',
+    },
+    OBSERVED: {
+      description:
+        'Events show the activity, but no duty of the control is shown over the period. Weaker than COMPLIANT: it counts as not shown in the score.',
     },
     NOT_ASSESSED: { description: 'No event in the range shows the control either way, and no attestation is in force.' },
     NOT_APPLICABLE: { description: 'An auditor attested that the control (or its parent) does not apply.' },
@@ -28,11 +32,11 @@ registerEnumType(ComplianceLevel, {
   name: 'ComplianceLevel',
   description: 'A framework score in one word.',
   valuesConfig: {
-    HIGH: { description: 'Score of at least 0.9.' },
+    HIGH: { description: 'Score of at least 0.9 (at least 90 % of the applicable framework shown compliant).' },
     MODERATE: { description: 'Score of at least 0.7.' },
     LOW: { description: 'Score of at least 0.4.' },
     CRITICAL: { description: 'Score below 0.4.' },
-    NOT_ASSESSED: { description: 'No control could be assessed, so there is no score.' },
+    NOT_ASSESSED: { description: 'No control could be assessed or observed, so there is no score.' },
   },
 });
 
@@ -273,6 +277,13 @@ export class RuleAssessment {
   periodsMet!: number | null;
   @Field(() => Int, { nullable: true, description: 'NOT_FOLLOWED_BY: triggers still within their deadline.' })
   pending!: number | null;
+  @Field({
+    description:
+      'The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY). Other rules show activity or find deviations; only duties make a control COMPLIANT.',
+  })
+  duty!: boolean;
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'A duty: the periods checked or the triggers judged. Null for other rules.' })
+  tested!: number | null;
   @Field({ description: 'The verdict in words.' })
   detail!: string;
   /** Sequences of sample events. */
@@ -310,6 +321,8 @@ export class StatusCounts {
   partiallyCompliant!: number;
   @Field(() => Int, { description: 'Scored controls that are NON_COMPLIANT.' })
   nonCompliant!: number;
+  @Field(() => Int, { description: 'Scored controls whose activity events show but whose duty they do not (OBSERVED).' })
+  observed!: number;
   @Field(() => Int, { description: 'Scored controls the evidence does not cover (NOT_ASSESSED).' })
   notAssessed!: number;
   @Field(() => Int, { description: 'Scored controls attested NOT_APPLICABLE.' })
@@ -338,14 +351,22 @@ export class ComplianceAssessment {
   headChainHash!: string | null;
   @Field(() => Float, {
     nullable: true,
-    description: '(compliant + ½ partially compliant) / assessed, over scored controls; null when none was assessed.',
+    description:
+      '(compliant + ½ partially compliant) / applicable, over scored controls: OBSERVED and NOT_ASSESSED count as not shown. Null when no control was assessed or observed.',
   })
   score!: number | null;
+  @Field(() => Float, {
+    nullable: true,
+    description:
+      '(compliant + ½ partially compliant) / assessed (compliant, partially compliant, non-compliant); null when none was assessed.',
+  })
+  assessedScore!: number | null;
   @Field(() => ComplianceLevel, { description: 'The score in words.' })
   level!: ComplianceLevel;
   @Field(() => Float, {
     nullable: true,
-    description: 'Assessed over applicable scored controls: how much of the framework the evidence covers. Read it next to score.',
+    description:
+      'Assessed (compliant, partially compliant, non-compliant) over applicable scored controls: how much of the framework the evidence decides. Read it next to score.',
   })
   coverage!: number | null;
   @Field(() => StatusCounts, { description: 'How many scored controls have each status.' })

@@ -1,4 +1,4 @@
-import { ControlStatus } from '../../compliance/assessment';
+import { ControlStatus, STATUS_LABELS } from '../../compliance/assessment';
 import type { Assessment } from '../../compliance/compliance.service';
 import type { ReportBlock } from '../../plugin-api';
 import type { SectionBuilder, SectionBuilders, SectionContext } from './report-section';
@@ -24,13 +24,17 @@ const overview: SectionBuilder = {
           { key: 'Score', value: a.summary.score === null ? 'none (nothing assessed)' : a.summary.score.toFixed(3) },
           { key: 'Level', value: a.summary.level },
           { key: 'Coverage', value: pct(a.summary.coverage) },
-          ...Object.entries(a.summary.counts).map(([status, n]) => ({ key: status, value: String(n) })),
+          {
+            key: 'Score over assessed controls',
+            value: a.summary.assessedScore === null ? 'none (nothing assessed)' : a.summary.assessedScore.toFixed(3),
+          },
+          ...Object.entries(a.summary.counts).map(([status, n]) => ({ key: STATUS_LABELS[status as ControlStatus], value: String(n) })),
           { key: 'Controls scored', value: String(a.summary.total) },
         ],
       },
       {
         type: 'paragraph',
-        text: 'Score = (compliant + ½ partially compliant) / assessed controls. Coverage = assessed / applicable controls. Controls with children roll them up and are not scored themselves.',
+        text: 'Score = (compliant + ½ partially compliant) / applicable controls, so controls whose duty no event or attestation shows count as not shown; the level reads the score (HIGH from 0.9). Coverage = assessed (compliant, partially compliant, non-compliant) / applicable controls. Controls with children roll them up and are not scored themselves.',
       },
     ];
   },
@@ -66,7 +70,7 @@ export const COMPLIANCE_SUMMARY_SECTIONS: SectionBuilders = {
           type: 'chart',
           kind: 'pie',
           title: 'Scored controls by status',
-          labels: Object.keys(a.summary.counts),
+          labels: Object.keys(a.summary.counts).map((status) => STATUS_LABELS[status as ControlStatus]),
           series: [{ name: 'Controls', values: Object.values(a.summary.counts) }],
         },
       ];
@@ -114,7 +118,7 @@ export const CONTROL_ASSESSMENT_SECTIONS: SectionBuilders = {
           rows: a.controls.map((c) => [
             c.controlId,
             controlTitle(ctx, a, c.controlId),
-            c.status,
+            STATUS_LABELS[c.status],
             c.evidenceCount,
             c.violationCount,
             c.reason,
