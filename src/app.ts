@@ -300,6 +300,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       ingest,
       events,
       heads: chainHeads,
+      recordingLagMinutes: config.evidenceRecordingLagMinutes,
     });
     const verifier = new ChainVerifier(dataSource, events, checkpoints, {
       trustedKeys,

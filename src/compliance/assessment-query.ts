@@ -6,6 +6,7 @@ import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format
 import type { RuleMeasure, RuleRole } from './assessment';
 import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
 import { headOf, headStatement } from '../chain/chain-head';
+import { GENESIS_CHAIN_HASH } from '../chain/hashing';
 import { type CategoryTest, RuleSql } from './rule-sql';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
@@ -14,8 +15,15 @@ export interface MeasureScope {
   from: Date;
   /** Exclusive; null: every event up to the head, whatever its time. */
   to: Date | null;
-  /** Deadlines of temporal rules are judged against this instant. */
+  /** Deadlines of temporal rules are judged against this instant (the assessment's as-of). */
   now: Date;
+  /**
+   * Only events recorded by this instant count (ADR 0034): the numbers describe the chain as it
+   * stood then, so a closed period gives the same answer whatever arrives later. Null: up to the head.
+   */
+  recordedBy: Date | null;
+  /** EVIDENCE_RECORDING_LAG_MINUTES: a follow-up recorded later than this after it occurred is not timely. */
+  lag: Duration;
 }
 
 /** The chain head an assessment describes and when the tenant's trail begins. */
@@ -127,27 +135,43 @@ export class AssessmentQueries {
       ...(matches.length && wholeDays ? [this.rollupSums(matches, scope.tenantId, dayOf(firstWhole), endWhole && dayOf(endWhole))] : []),
     ]);
     const read = headOf(headRows);
+    // The rows up to the head never change, so reads bounded by it after the snapshot agree with it.
+    const recorded = scope.recordedBy ? await this.recordedHead(scope.tenantId, scope.recordedBy, read.sequence) : read;
     const snapshot: Snapshot = {
-      headSequence: read.sequence,
-      headChainHash: read.chainHash,
-      firstDay: firstRows[0]?.first_day ? String(firstRows[0].first_day) : null,
+      headSequence: recorded.sequence,
+      headChainHash: recorded.chainHash,
+      firstDay:
+        recorded.sequence < read.sequence
+          ? await this.firstDayBy(scope.tenantId, recorded.sequence)
+          : firstRows[0]?.first_day
+            ? String(firstRows[0].first_day)
+            : null,
     };
 
     const counts = new Map<string, DayCounts>(matches.map((m) => [matchKey(m), { days: new Map(), hi: null, lo: null }]));
-    const add = (rows: Record<string, unknown>[] | undefined) =>
+    const head = snapshot.headSequence;
+    // `sign` -1 takes away the rollup's counts of events recorded after the as-of head; samples
+    // past that head are not kept.
+    const add = (rows: Record<string, unknown>[] | undefined, sign = 1) =>
       matches.forEach((match, i) => {
         const entry = counts.get(matchKey(match))!;
         for (const row of rows ?? []) {
-          const n = toNumber(row[`c${i}`] ?? 0);
-          if (n > 0) entry.days.set(String(row.d), (entry.days.get(String(row.d)) ?? 0) + n);
-          if (row[`h${i}`] !== null && row[`h${i}`] !== undefined) entry.hi = Math.max(entry.hi ?? 0, toNumber(row[`h${i}`]));
-          if (row[`l${i}`] !== null && row[`l${i}`] !== undefined) entry.lo = Math.min(entry.lo ?? Infinity, toNumber(row[`l${i}`]));
+          const n = sign * toNumber(row[`c${i}`] ?? 0);
+          if (n !== 0) entry.days.set(String(row.d), (entry.days.get(String(row.d)) ?? 0) + n);
+          if (sign < 0) continue;
+          const hi = row[`h${i}`] === null || row[`h${i}`] === undefined ? null : toNumber(row[`h${i}`]);
+          const lo = row[`l${i}`] === null || row[`l${i}`] === undefined ? null : toNumber(row[`l${i}`]);
+          if (hi !== null && hi <= head) entry.hi = Math.max(entry.hi ?? 0, hi);
+          if (lo !== null && lo <= head) entry.lo = Math.min(entry.lo ?? Infinity, lo);
         }
       });
     add(rollupRows);
+    if (rollupRows && head < read.sequence) {
+      add(await this.rows(this.eventSums(matches, scope.tenantId, firstWhole, endWhole, read.sequence, head)), -1);
+      for (const entry of counts.values()) for (const [day, n] of entry.days) if (n <= 0) entry.days.delete(day);
+    }
 
     const out = new Map<EventRule, RuleMeasure>();
-    const head = snapshot.headSequence;
     await Promise.all([
       ...(matches.length
         ? edges.map(async ([from, to]) => add(await this.rows(this.eventSums(matches, scope.tenantId, from, to, head))))
@@ -213,14 +237,42 @@ export class AssessmentQueries {
     return sql`SELECT r.day AS d, ${joinSql(sums, ', ')} FROM audit_event_rollup r WHERE r.tenant_id = ${v(tenantId)} AND r.day >= ${v(fromDay)}${upper} GROUP BY r.day`;
   }
 
-  /** The same sums straight from the events of `[from, to)`: the partial days at the range's edges. */
-  private eventSums(matches: EventMatch[], tenantId: string, from: Date, to: Date | null, headSequence: number): Sql {
+  /**
+   * The newest event recorded by `recordedBy`, at most `head`: found walking back from the head, so
+   * the cost is the number of events recorded since. Recording times follow the sequence (one clock
+   * per append under the chain's row lock); across nodes with skewed clocks, an event a few
+   * milliseconds out of order is counted by its neighbours' side.
+   */
+  private async recordedHead(tenantId: string, recordedBy: Date, head: number): Promise<{ sequence: number; chainHash: string | null }> {
+    const [row] = await this.dataSource.query(
+      'SELECT sequence, chain_hash FROM audit_event WHERE tenant_id = ? AND sequence <= ? AND recorded_at <= ? ORDER BY sequence DESC LIMIT 1',
+      [tenantId, head, toSqlDateTime(recordedBy.toISOString())],
+    );
+    return row ? { sequence: toNumber(row.sequence), chainHash: String(row.chain_hash) } : { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
+  }
+
+  /** The day of the earliest event at or below `head` (the rollup's first day may be a later backfill). */
+  private async firstDayBy(tenantId: string, head: number): Promise<string | null> {
+    if (head === 0) return null;
+    const [row] = await this.dataSource.query(
+      'SELECT occurred_at FROM audit_event WHERE tenant_id = ? AND sequence <= ? ORDER BY occurred_at LIMIT 1',
+      [tenantId, head],
+    );
+    return row ? fromSqlDateTime(row.occurred_at).slice(0, 10) : null;
+  }
+
+  /**
+   * The same sums straight from the events of `[from, to)`: the partial days at the range's edges,
+   * or (with `after`) the events after that sequence, which the rollup counted but the as-of head leaves out.
+   */
+  private eventSums(matches: EventMatch[], tenantId: string, from: Date, to: Date | null, headSequence: number, after?: number): Sql {
     const sums = matches.map((match, i) => {
       const cond = this.rules.match(match, 'e', { kind: 'exists' });
       return sql`SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END) AS c${i}, MAX(CASE WHEN ${cond} THEN e.sequence END) AS h${i}, MIN(CASE WHEN ${cond} THEN e.sequence END) AS l${i}`;
     });
     const day = this.rules.day('e.occurred_at');
-    return sql`SELECT ${day} AS d, ${joinSql(sums, ', ')} FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)} GROUP BY ${day}`;
+    const later = after === undefined ? '' : sql` AND e.sequence > ${v(after)}`;
+    return sql`SELECT ${day} AS d, ${joinSql(sums, ', ')} FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} GROUP BY ${day}`;
   }
 
   /**
@@ -243,6 +295,10 @@ export class AssessmentQueries {
     const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
     const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
     const followUp = r.match(rule.followUp, 'e', { kind: 'exists' });
+    // A follow-up counts only if it was recorded on time (ADR 0034): one backdated when recorded
+    // days later cannot make a late notification timely. Tested in the flag, not in the WHERE
+    // clause, which stays on the action index.
+    const timely = `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}`;
     const keys = r.correlationColumns('e', rule.correlation);
     const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
     const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
@@ -290,7 +346,7 @@ export class AssessmentQueries {
                     ${windows}
                   FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
                           CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
-                          CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_f
+                          CASE WHEN ${followUp} AND ${timely} THEN 1 ELSE 0 END AS is_f
                         FROM audit_event e
                         WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
                           AND ((${trigger}) OR (${followUp}))) z) y

@@ -34,6 +34,8 @@ export interface AssessInput {
   frameworkId: string;
   from: string;
   to?: string | null;
+  /** The instant deadlines are judged at and events must be recorded by (plus the lag); default: the period's end, or now. */
+  asOf?: string | null;
 }
 
 /** An assessment, as computed and as cached. */
@@ -43,6 +45,10 @@ export interface Assessment {
   pluginVersion: string;
   from: string;
   to: string | null;
+  /** Deadlines are judged at this instant; attestations made by it apply. */
+  asOf: string;
+  /** Only events recorded by this instant count (asOf plus the recording lag). */
+  recordedBy: string;
   assessedAt: string;
   /** The chain head the numbers describe: events after it are not counted. */
   headSequence: number;
@@ -88,6 +94,8 @@ export class ComplianceService implements ControlEvidence {
       events: AuditEventRepository;
       /** The chain module's heads: an assessment is cached under the tenant's head. */
       heads: ChainHeads;
+      /** EVIDENCE_RECORDING_LAG_MINUTES (ADR 0034). */
+      recordingLagMinutes: number;
     },
   ) {
     this.queries = deps.queries;
@@ -119,6 +127,12 @@ export class ComplianceService implements ControlEvidence {
     const to = input.to ? new Date(input.to) : null;
     if (to && to <= from) throw invalid('input.to', 'must be after input.from');
     if (from > now) throw invalid('input.from', 'must not be in the future');
+    // Point in time (ADR 0034): a closed period is judged as it stood at its end, unless asked later.
+    const asOf = input.asOf ? new Date(input.asOf) : to && to < now ? to : now;
+    if (asOf < from) throw invalid('input.asOf', 'must not be before input.from');
+    if (asOf > now) throw invalid('input.asOf', 'must not be in the future');
+    const lag = this.deps.recordingLagMinutes;
+    const recordedBy = new Date(Math.min(asOf.getTime() + lag * 60_000, 8.64e15));
 
     const head = await this.deps.heads.head(tenantId);
     const keyOf = (sequence: number, chainHash: string | null) =>
@@ -128,6 +142,7 @@ export class ComplianceService implements ControlEvidence {
         `${loaded.framework.id}:${loaded.plugin.id}@${loaded.plugin.version}:${loaded.fingerprint}`,
         from.toISOString(),
         to?.toISOString() ?? 'open',
+        input.asOf ? asOf.toISOString() : 'period-end',
         sequence,
         chainHash ?? '-',
       ].join(':');
@@ -135,12 +150,20 @@ export class ComplianceService implements ControlEvidence {
     if (hit && (hit.validUntil === null || Date.parse(hit.validUntil) > now.getTime())) return { ...hit, cached: true };
 
     // The computation reads its own snapshot of the head; events may have arrived since the look-up.
-    const result = await this.compute(tenantId, loaded, { tenantId, from, to, now });
+    const scope: MeasureScope = {
+      tenantId,
+      from,
+      to,
+      now: asOf,
+      recordedBy: recordedBy < now ? recordedBy : null,
+      lag: { minutes: lag },
+    };
+    const result = await this.compute(tenantId, loaded, scope, now, recordedBy);
     await this.deps.cache.setMany([{ key: keyOf(result.headSequence, result.headChainHash), value: result }]);
     return result;
   }
 
-  private async compute(tenantId: string, loaded: LoadedFramework, scope: MeasureScope): Promise<Assessment> {
+  private async compute(tenantId: string, loaded: LoadedFramework, scope: MeasureScope, now: Date, recordedBy: Date): Promise<Assessment> {
     const { framework, controls } = loaded;
     const planned: PlannedRule[] = controls.flatMap((c) => [
       ...c.evidence.map((rule) => ({ controlId: c.id, role: 'EVIDENCE' as const, rule })),
@@ -152,7 +175,7 @@ export class ComplianceService implements ControlEvidence {
       end: scope.to && scope.to < scope.now ? scope.to : scope.now,
       firstEvent: snapshot.firstDay ? new Date(`${snapshot.firstDay}T00:00:00.000Z`) : null,
     };
-    const attestations = await this.attestations(tenantId, framework.id, range.end, snapshot.headSequence);
+    const attestations = await this.attestations(tenantId, framework.id, range.end, snapshot.headSequence, scope.now);
 
     const hasChildren = new Set(controls.filter((c) => c.parentId).map((c) => c.parentId));
     const own = new Map<string, ControlResult>();
@@ -191,34 +214,33 @@ export class ComplianceService implements ControlEvidence {
       pluginVersion: loaded.plugin.version,
       from: scope.from.toISOString(),
       to: scope.to?.toISOString() ?? null,
-      assessedAt: scope.now.toISOString(),
+      asOf: scope.now.toISOString(),
+      recordedBy: recordedBy.toISOString(),
+      assessedAt: now.toISOString(),
       headSequence: snapshot.headSequence,
       headChainHash: snapshot.headChainHash,
       summary: summarise(results),
       controls: results,
-      validUntil: this.validUntil(loaded, scope, range, measures, attestations),
+      validUntil: this.validUntil(loaded, scope, now, recordedBy, measures, attestations),
       cached: false,
     };
   }
 
   /**
-   * When the same events would give another answer: the next deadline of a pending trigger, the end
-   * of the period in progress for recurring rules, the expiry of an attestation in force. Only while
-   * the range is still open (its end is now).
+   * When the same events would give another answer. Judged as of a past instant, only events still
+   * to be recorded within the lag can change it: the answer holds from `recordedBy` on, for good.
+   * Judged as of now: the next deadline of a pending trigger, the end of the period in progress for
+   * recurring rules, the end of the range, the expiry of an attestation in force.
    */
   private validUntil(
     loaded: LoadedFramework,
     scope: MeasureScope,
-    range: AssessedRange,
+    now: Date,
+    recordedBy: Date,
     measures: Map<unknown, RuleMeasure>,
     attestations: Map<string, Attestation>,
   ): string | null {
-    if (range.end < scope.now) {
-      const deadlines = [...measures.values()].flatMap((m) =>
-        m.kind === 'NOT_FOLLOWED_BY' && m.nextDeadline ? [Date.parse(m.nextDeadline)] : [],
-      );
-      return deadlines.length ? new Date(Math.min(...deadlines)).toISOString() : null;
-    }
+    if (scope.now < now) return recordedBy > now ? recordedBy.toISOString() : null;
     const times: number[] = [];
     if (scope.to) times.push(scope.to.getTime());
     for (const m of measures.values()) if (m.kind === 'NOT_FOLLOWED_BY' && m.nextDeadline) times.push(Date.parse(m.nextDeadline));
@@ -232,13 +254,22 @@ export class ComplianceService implements ControlEvidence {
     return future.length ? new Date(Math.min(...future)).toISOString() : null;
   }
 
-  /** The latest attestation of each control made by `end`, if it has not expired by then. */
-  async attestations(tenantId: string, frameworkId: string, end: Date, headSequence: number): Promise<Map<string, Attestation>> {
+  /**
+   * The latest attestation of each control made by `madeBy` (the end of the range, or a later as-of
+   * instant: fieldwork after the period), if it has not expired by `end`.
+   */
+  async attestations(
+    tenantId: string,
+    frameworkId: string,
+    end: Date,
+    headSequence: number,
+    madeBy: Date = end,
+  ): Promise<Map<string, Attestation>> {
     const rows = await this.queries.serverEvents(tenantId, ATTESTED_ACTION, ATTESTED_RESOURCE, `${frameworkId}:`, headSequence);
     const latest = new Map<string, Attestation>();
     for (const row of rows) {
       const attestedAt = fromSqlDateTime(row.occurred_at);
-      if (Date.parse(attestedAt) > end.getTime()) continue;
+      if (Date.parse(attestedAt) > Math.max(end.getTime(), madeBy.getTime())) continue;
       const meta = JSON.parse(String(row.metadata ?? '{}')) as Partial<Attestation>;
       if (typeof meta.controlId !== 'string' || typeof meta.status !== 'string' || typeof meta.expiresAt !== 'string') continue;
       latest.set(meta.controlId, {

@@ -218,6 +218,12 @@ export class AssessComplianceInput {
   from!: string;
   @Field(() => DateTimeScalar, { nullable: true, description: 'End of the range (exclusive). Omitted: every event up to the chain head.' })
   to?: string | null;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'The instant the period is judged at: deadlines pass or not by then, attestations made by then apply, and only events recorded by then plus EVIDENCE_RECORDING_LAG_MINUTES count. Omitted: the end of the range if it has passed, else now. Not before from, not in the future.',
+  })
+  asOf?: string | null;
 }
 
 @InputType({ description: "An auditor's verdict on one control, with what it rests on and when it lapses." })
@@ -343,6 +349,15 @@ export class ComplianceAssessment {
   from!: string;
   @Field(() => DateTimeScalar, { nullable: true, description: 'Null: open-ended (every event up to the head).' })
   to!: string | null;
+  @Field(() => DateTimeScalar, {
+    description: 'The instant the period was judged at (input asOf, else the end of a past range, else now).',
+  })
+  asOf!: string;
+  @Field(() => DateTimeScalar, {
+    description:
+      'Only events recorded by this instant (asOf plus EVIDENCE_RECORDING_LAG_MINUTES) are counted, so a closed period gives the same answer whatever arrives later. Until it comes, the answer may still change (validUntil).',
+  })
+  recordedBy!: string;
   @Field(() => DateTimeScalar, { description: 'When the numbers were computed (an answer from the cache keeps its time).' })
   assessedAt!: string;
   @Field(() => GraphQLSafeInt, { description: 'The chain head the numbers describe: later events are not counted.' })

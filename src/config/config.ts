@@ -78,6 +78,7 @@ const schema = z.object({
   MAX_METADATA_BYTES: integer(2, 60_000).default('16384'),
   MAX_OCCURRED_AT_AGE_DAYS: integer(1, 36_500).default('3650'),
   MAX_CLOCK_SKEW_SECONDS: integer(0, 86_400).default('300'),
+  EVIDENCE_RECORDING_LAG_MINUTES: integer(0, 52_560_000).default('60'),
   MAX_PAGE_SIZE: integer(1, 1000).default('500'),
   DEFAULT_PAGE_SIZE: integer(1, 1000).default('50'),
   MAX_QUERY_DEPTH: integer(2, 100).default('12'),
@@ -190,6 +191,12 @@ export interface AppConfig {
   };
   /** MAX_QUERY_BYTES: the GraphQL document text, separate from the body limit (sized for event batches). */
   maxQueryBytes: number;
+  /**
+   * How long after it occurred an event may be recorded and still count as recorded on time: a
+   * follow-up recorded later is not timely, and an assessment of a closed period counts only events
+   * recorded by its as-of instant plus this lag (ADR 0034).
+   */
+  evidenceRecordingLagMinutes: number;
   /** Node's http timeouts: keep-alive idle, headers (above keep-alive) and whole request. */
   http: { keepAliveTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number };
   /** CORS_ORIGINS: the exact origins a browser may call /graphql from (none by default). */
@@ -332,6 +339,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       denialWindowSeconds: c.RATE_LIMIT_DENIAL_WINDOW_SECONDS,
     },
     maxQueryBytes: c.MAX_QUERY_BYTES,
+    evidenceRecordingLagMinutes: c.EVIDENCE_RECORDING_LAG_MINUTES,
     http: {
       keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
       // Above keep-alive, so a request that starts just as the idle timer ends is not cut off mid-headers.

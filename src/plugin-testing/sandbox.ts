@@ -100,7 +100,16 @@ export class Sandbox {
   ): Promise<{ measure: RuleMeasure; firstEvent: Date | null }> {
     const tenantId = `contract-${++this.tenants}`;
     if (events.length) await this.store.append(tenantId, prepare(events, this.now));
-    const scope = { tenantId, from: new Date(from), to: to === null ? null : new Date(to), now: new Date(this.now) };
+    // The sandbox records the rule's history at once, so recording time is not what it tests: every
+    // event counts as recorded on time and up to the head.
+    const scope = {
+      tenantId,
+      from: new Date(from),
+      to: to === null ? null : new Date(to),
+      now: new Date(this.now),
+      recordedBy: null,
+      lag: { days: 36_500 },
+    };
     const { snapshot, measures } = await this.queries.measure([{ controlId: 'contract', role: 'EVIDENCE', rule }], scope);
     return { measure: measures.get(rule)!, firstEvent: snapshot.firstDay ? new Date(`${snapshot.firstDay}T00:00:00.000Z`) : null };
   }

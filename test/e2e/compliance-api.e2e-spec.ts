@@ -45,7 +45,7 @@ const SOC2_WITH_VIOLATION_RULES = [
 
 const ASSESS = `query Assess($input: AssessComplianceInput!) {
   assessCompliance(input: $input) {
-    frameworkId from to assessedAt score level coverage cached headSequence headChainHash validUntil
+    frameworkId from to assessedAt score level coverage cached headSequence headChainHash validUntil asOf recordedBy
     counts { compliant partiallyCompliant nonCompliant observed notAssessed notApplicable total }
     controls {
       controlId status evidenceCount violationCount reason scored
@@ -888,8 +888,10 @@ describe('compliance API', () => {
       const first = await assess(auditor, 'hipaa');
       const second = await assess(auditor, 'hipaa');
       expect(first.cached).toBe(false);
-      // A range that is over, with no deadline pending, gives the same answer for ever.
-      expect(first.validUntil).toBeNull();
+      // A range that is over is judged as of its end; its answer can change only while events may
+      // still be recorded on time (this suite's lag is a century), and never after.
+      expect(first.validUntil).toBe(first.recordedBy);
+      expect(first.asOf).toBe(first.to);
       expect(second.cached).toBe(true);
       expect(second).toEqual({ ...first, cached: true });
     });

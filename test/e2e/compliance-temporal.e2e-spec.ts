@@ -90,6 +90,8 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
     from: new Date(BASE - HOUR),
     to: new Date(BASE + 2 * HOUR),
     now: new Date(BASE + now),
+    recordedBy: null,
+    lag: { days: 36_500 },
   });
   async function measure(rules: FollowRule[], now = 24 * HOUR): Promise<Measured[]> {
     const { measures } = await queries.measure(

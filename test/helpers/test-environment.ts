@@ -75,6 +75,9 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     LOG_LEVEL: 'silent',
     CHECKPOINT_INTERVAL_SECONDS: '0',
     CACHE_NAMESPACE: `dpa-test-${randomBytes(4).toString('hex')}`,
+    // Tests seed history in one go, recorded now: a century of lag counts it as recorded on time.
+    // The recording-time rules are tested with the default (compliance-point-in-time).
+    EVIDENCE_RECORDING_LAG_MINUTES: '52560000',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...overrides,
   };
