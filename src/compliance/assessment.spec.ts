@@ -39,6 +39,15 @@ const followRule: EventRule = {
   within: { hours: 72 },
   correlation: 'RESOURCE',
 };
+const precedeRule: EventRule = {
+  id: 'change-approved',
+  kind: 'NOT_PRECEDED_BY',
+  description: 'Deployments approved',
+  trigger: { action: [{ equals: 'change.deployed' }] },
+  precededBy: { action: [{ equals: 'change.approved' }] },
+  within: { days: 30 },
+  correlation: 'RESOURCE',
+};
 const burstRule: EventRule = {
   id: 'failed-logins',
   kind: 'BURST',
@@ -231,6 +240,47 @@ describe('evaluateRule', () => {
         pending: 0,
         duty: true,
         tested: 4,
+      });
+    });
+  });
+
+  describe('NOT_PRECEDED_BY', () => {
+    const measure = (preceded: number, notPreceded: number) => ({
+      kind: 'NOT_PRECEDED_BY' as const,
+      triggers: preceded + notPreceded,
+      preceded,
+      notPreceded,
+      samples: { preceded: preceded ? [10, 11] : [], notPreceded: notPreceded ? [20, 21] : [] },
+    });
+
+    it('tests the population as evidence: MET only when every trigger was preceded', () => {
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(3, 0), Q1)).toMatchObject({
+        verdict: 'MET',
+        count: 3,
+        pending: 0,
+        duty: true,
+        tested: 3,
+        samples: [11, 10],
+        detail: '3 triggers: 3 preceded for the same resource within 30 days before, 0 not.',
+      });
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(2, 1), Q1)).toMatchObject({ verdict: 'PARTIAL', count: 2, tested: 3 });
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(0, 2), Q1)).toMatchObject({ verdict: 'NONE', count: 0, tested: 2 });
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(0, 0), Q1)).toMatchObject({ verdict: 'NONE', tested: 0 });
+    });
+
+    it('makes each trigger not preceded a finding', () => {
+      expect(evaluateRule(precedeRule, 'VIOLATION', measure(2, 1), Q1)).toMatchObject({
+        verdict: 'FINDING',
+        count: 1,
+        duty: true,
+        tested: 3,
+        samples: [21, 20],
+      });
+      expect(evaluateRule(precedeRule, 'VIOLATION', measure(4, 0), Q1)).toMatchObject({
+        verdict: 'CLEAR',
+        count: 0,
+        tested: 4,
+        samples: [],
       });
     });
   });

@@ -51,6 +51,13 @@ export type RuleMeasure =
       nextDeadline: string | null;
       samples: { followed: number[]; overdue: number[] };
     }
+  | {
+      kind: 'NOT_PRECEDED_BY';
+      triggers: number;
+      preceded: number;
+      notPreceded: number;
+      samples: { preceded: number[]; notPreceded: number[] };
+    }
   | { kind: 'BURST'; keys: number; windows: number; samples: number[] };
 
 /**
@@ -63,16 +70,16 @@ export interface RuleOutcome {
   role: RuleRole;
   description: string;
   verdict: 'MET' | 'PARTIAL' | 'NONE' | 'FINDING' | 'CLEAR';
-  /** Evidence: matching events (MATCH, AT_LEAST), triggers followed in time, correlation keys with a burst. Violation: findings. */
+  /** Evidence: matching events (MATCH, AT_LEAST), triggers followed or preceded in time, correlation keys with a burst. Violation: findings. */
   count: number;
   /** AT_LEAST: periods checked and periods that had enough events. */
   periodsChecked: number | null;
   periodsMet: number | null;
-  /** NOT_FOLLOWED_BY: triggers whose deadline has not passed yet. */
+  /** NOT_FOLLOWED_BY: triggers whose deadline has not passed yet; NOT_PRECEDED_BY: 0. */
   pending: number | null;
   /**
-   * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY:
-   * every trigger judged). Other rules show activity (evidence) or find deviations (violations).
+   * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY,
+   * NOT_PRECEDED_BY: every trigger judged). Other rules show activity (evidence) or find deviations (violations).
    */
   duty: boolean;
   /** A duty's tested population: the periods checked or the triggers judged. Null for other rules. */
@@ -230,6 +237,21 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       count: evidence ? followed : overdue,
       samples: newest(evidence ? measure.samples.followed : measure.samples.overdue),
       detail,
+    };
+  }
+  if (rule.kind === 'NOT_PRECEDED_BY' && measure.kind === 'NOT_PRECEDED_BY') {
+    const { triggers, preceded, notPreceded } = measure;
+    const by = rule.correlation === 'TENANT' ? 'in the tenant' : `for the same ${rule.correlation.toLowerCase()}`;
+    // A population test with nothing pending: every trigger in range is judged when it happens.
+    return {
+      ...base,
+      pending: 0,
+      duty: true,
+      tested: triggers,
+      verdict: evidence ? (preceded === 0 ? 'NONE' : notPreceded === 0 ? 'MET' : 'PARTIAL') : notPreceded > 0 ? 'FINDING' : 'CLEAR',
+      count: evidence ? preceded : notPreceded,
+      samples: newest(evidence ? measure.samples.preceded : measure.samples.notPreceded),
+      detail: `${plural(triggers, 'trigger')}: ${preceded} preceded ${by} within ${within(rule)} before, ${notPreceded} not.`,
     };
   }
   if (rule.kind === 'BURST' && measure.kind === 'BURST') {

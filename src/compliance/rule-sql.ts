@@ -33,6 +33,15 @@ export class RuleSql {
     return `(${column} + INTERVAL ${n} ${mysqlUnit})`;
   }
 
+  /** A DATETIME column minus a duration, comparable with stored values. */
+  minus(column: string, duration: Duration): string {
+    const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
+    const n = Math.trunc(amount);
+    if (this.dialect === 'sqlite') return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '-${n} ${unit}')`;
+    const mysqlUnit = { minutes: 'MINUTE', hours: 'HOUR', days: 'DAY' }[unit];
+    return `(${column} - INTERVAL ${n} ${mysqlUnit})`;
+  }
+
   /** The correlation key of an event (null events never correlate). */
   correlationKey(alias: string, correlation: Correlation): string {
     const cat = (...parts: string[]) => (this.dialect === 'sqlite' ? parts.join(` || ':' || `) : `CONCAT(${parts.join(`, ':', `)})`);

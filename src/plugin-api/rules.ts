@@ -135,6 +135,27 @@ export interface NotFollowedByRule extends RuleBase {
 }
 
 /**
+ * A `trigger` event with no `precededBy` event of the same `correlation` within `within` before it
+ * (at or before the trigger's instant, never the trigger itself): "B without an A in the N days
+ * before". Every trigger in the range is judged at once. In violations, each trigger not preceded
+ * is a finding; in evidence, the rule is met when every trigger was preceded.
+ *
+ * @example
+ * ```ts
+ * const rule: NotPrecededByRule = { id: 'change-approved', kind: 'NOT_PRECEDED_BY', description: 'Deployment without a prior approval',
+ *   trigger: { action: [{ equals: 'change.deployed' }] }, precededBy: { action: [{ equals: 'change.approved' }] },
+ *   within: { days: 30 }, correlation: 'RESOURCE' };
+ * ```
+ */
+export interface NotPrecededByRule extends RuleBase {
+  kind: 'NOT_PRECEDED_BY';
+  trigger: EventMatch;
+  precededBy: EventMatch;
+  within: Duration;
+  correlation: Correlation;
+}
+
+/**
  * At least `count` matching events of the same `correlation` within any window of `within`:
  * "N failures by the same actor within M minutes".
  *
@@ -176,7 +197,7 @@ export interface RuleBase {
  * const rules: EventRule[] = [{ id: 'logins', kind: 'MATCH', description: 'Logins are recorded', match: { action: [{ prefix: 'auth.login' }] } }];
  * ```
  */
-export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | BurstRule;
+export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | NotPrecededByRule | BurstRule;
 
 /**
  * Classifies events the client left unclassified, at ingest: events whose resource type or action

@@ -91,6 +91,32 @@ describe('plugin manifest validation', () => {
     ]);
   });
 
+  it('checks NOT_PRECEDED_BY rules like the other temporal kinds', () => {
+    const preceded = {
+      id: 'approved',
+      kind: 'NOT_PRECEDED_BY',
+      description: 'x',
+      trigger: {},
+      precededBy: {},
+      within: { days: 30 },
+      correlation: 'RESOURCE',
+    };
+    expect(paths(catalogProblems, { ...catalog, controls: [{ ...control, violations: [preceded] }] })).toEqual([]);
+    expect(
+      paths(catalogProblems, {
+        ...catalog,
+        controls: [
+          { ...control, violations: [{ ...preceded, precededBy: undefined, followUp: {}, within: { days: 0 }, correlation: 'USER' }] },
+        ],
+      }).sort(),
+    ).toEqual([
+      'controls[0].violations[0].correlation',
+      'controls[0].violations[0].followUp',
+      'controls[0].violations[0].precededBy',
+      'controls[0].violations[0].within.days',
+    ]);
+  });
+
   it('refuses a control that is its own ancestor, naming the loop', () => {
     const looped = {
       ...catalog,

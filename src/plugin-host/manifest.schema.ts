@@ -75,9 +75,19 @@ const eventRule = z.discriminatedUnion(
     z
       .object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
       .strict(),
+    z
+      .object({
+        ...ruleBase,
+        kind: z.literal('NOT_PRECEDED_BY'),
+        trigger: eventMatch,
+        precededBy: eventMatch,
+        within: duration,
+        correlation,
+      })
+      .strict(),
     z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count: positive, within: duration, correlation }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, BURST' }) },
+  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, NOT_PRECEDED_BY, BURST' }) },
 );
 
 const rules = z.array(eventRule);

@@ -91,7 +91,12 @@ const matchesOf = (rule: EventRule): [string, EventMatch][] =>
         ['trigger', rule.trigger],
         ['followUp', rule.followUp],
       ]
-    : [['match', rule.match]];
+    : rule.kind === 'NOT_PRECEDED_BY'
+      ? [
+          ['trigger', rule.trigger],
+          ['precededBy', rule.precededBy],
+        ]
+      : [['match', rule.match]];
 
 /** Every rule of a catalog with its path and a name for messages. */
 export function rulesOf(plugin: FrameworkPlugin<unknown>): { rule: EventRule; path: string; name: string }[] {
