@@ -45,7 +45,8 @@ const durationMs = (duration: Duration) => {
   return Math.trunc(amount) * { minutes: 60_000, hours: 3_600_000, days: DAY_MS }[unit];
 };
 
-type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' };
+/** NOT_FOLLOWED_BY and FOLLOWED_BY measure the same thing: whether each trigger was followed in time. */
+type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' | 'FOLLOWED_BY' };
 type PrecedeRule = EventRule & { kind: 'NOT_PRECEDED_BY' };
 
 /** Both matches name their actions exactly and share none: no event matches both. */
@@ -68,11 +69,11 @@ function precedingGroups(planned: readonly PlannedRule[]): Map<string, PrecedeRu
   return groups;
 }
 
-/** NOT_FOLLOWED_BY rules by trigger, follow-up and correlation: each group is one statement. */
+/** NOT_FOLLOWED_BY and FOLLOWED_BY rules by trigger, follow-up and correlation: each group is one statement. */
 function temporalGroups(planned: readonly PlannedRule[]): Map<string, FollowRule[]> {
   const groups = new Map<string, FollowRule[]>();
   for (const { rule } of planned) {
-    if (rule.kind !== 'NOT_FOLLOWED_BY') continue;
+    if (rule.kind !== 'NOT_FOLLOWED_BY' && rule.kind !== 'FOLLOWED_BY') continue;
     const key = JSON.stringify([rule.trigger, rule.followUp, rule.correlation]);
     if (!groups.has(key)) groups.set(key, []);
     if (!groups.get(key)!.includes(rule)) groups.get(key)!.push(rule);
@@ -254,7 +255,7 @@ export class AssessmentQueries {
    * `rules` share trigger, follow-up and correlation (temporalGroups) and differ at most in `within`:
    * the windows do not depend on it, so one statement answers them all, columns suffixed by index.
    */
-  notFollowedBySql(rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[], scope: MeasureScope, head: number): Sql {
+  notFollowedBySql(rules: readonly FollowRule[], scope: MeasureScope, head: number): Sql {
     const r = this.rules;
     const [rule] = rules;
     const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
@@ -318,23 +319,26 @@ export class AssessmentQueries {
    * Triggers in range; for each, whether a correlated follow-up came within the window (even after
    * `to`). One statement per group of rules with the same trigger, follow-up and correlation.
    */
-  private async notFollowedBy(
-    rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[],
-    scope: MeasureScope,
-    head: number,
-  ): Promise<RuleMeasure[]> {
+  private async notFollowedBy(rules: readonly FollowRule[], scope: MeasureScope, head: number): Promise<RuleMeasure[]> {
     const [row] = await this.rows(this.notFollowedBySql(rules, scope, head));
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
-    return rules.map((_, i) => ({
-      kind: 'NOT_FOLLOWED_BY',
-      triggers: toNumber(row?.triggers ?? 0),
-      followed: toNumber(row?.[`followed${i}`] ?? 0),
-      overdue: toNumber(row?.[`overdue${i}`] ?? 0),
-      pending: toNumber(row?.[`pending${i}`] ?? 0),
-      nextDeadline:
-        row?.[`next_deadline${i}`] === null || row?.[`next_deadline${i}`] === undefined ? null : fromSqlDateTime(row[`next_deadline${i}`]),
-      samples: { followed: seqs(row?.[`f_hi${i}`], row?.[`f_lo${i}`]), overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) },
-    }));
+    return rules.map((rule, i): RuleMeasure => {
+      const measured = {
+        triggers: toNumber(row?.triggers ?? 0),
+        followed: toNumber(row?.[`followed${i}`] ?? 0),
+        pending: toNumber(row?.[`pending${i}`] ?? 0),
+        nextDeadline:
+          row?.[`next_deadline${i}`] === null || row?.[`next_deadline${i}`] === undefined
+            ? null
+            : fromSqlDateTime(row[`next_deadline${i}`]),
+      };
+      const followed = seqs(row?.[`f_hi${i}`], row?.[`f_lo${i}`]);
+      const overdue = toNumber(row?.[`overdue${i}`] ?? 0);
+      // A FOLLOWED_BY trigger whose window closed without a follow-up is cleared, not overdue.
+      return rule.kind === 'FOLLOWED_BY'
+        ? { kind: 'FOLLOWED_BY', ...measured, cleared: overdue, samples: { followed } }
+        : { kind: 'NOT_FOLLOWED_BY', ...measured, overdue, samples: { followed, overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) } };
+    });
   }
 
   /**
@@ -446,7 +450,7 @@ export class AssessmentQueries {
   /** The condition "matches one of the control's evidence rules" over alias `e`, for the evidence connection. */
   evidenceCondition(control: Control): Sql | null {
     const matches = control.evidence.flatMap((rule): EventMatch[] =>
-      rule.kind === 'NOT_FOLLOWED_BY'
+      rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY'
         ? [rule.trigger, rule.followUp]
         : rule.kind === 'NOT_PRECEDED_BY'
           ? [rule.trigger, rule.precededBy]

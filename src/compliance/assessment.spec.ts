@@ -39,6 +39,15 @@ const followRule: EventRule = {
   within: { hours: 72 },
   correlation: 'RESOURCE',
 };
+const deviationRule: EventRule = {
+  id: 'active-after-disable',
+  kind: 'FOLLOWED_BY',
+  description: 'Activity after the account was disabled',
+  trigger: { action: [{ equals: 'user.disabled' }] },
+  followUp: { actorType: ['USER'] },
+  within: { days: 30 },
+  correlation: 'ACTOR',
+};
 const precedeRule: EventRule = {
   id: 'change-approved',
   kind: 'NOT_PRECEDED_BY',
@@ -241,6 +250,33 @@ describe('evaluateRule', () => {
         duty: true,
         tested: 4,
       });
+    });
+  });
+
+  describe('FOLLOWED_BY', () => {
+    const measure = (followed: number, cleared: number, pending: number) => ({
+      kind: 'FOLLOWED_BY' as const,
+      triggers: followed + cleared + pending,
+      followed,
+      cleared,
+      pending,
+      nextDeadline: pending ? '2026-04-02T00:00:00.000Z' : null,
+      samples: { followed: followed ? [30, 31] : [] },
+    });
+
+    it('makes each followed trigger a finding over the triggers judged, leaving open windows pending', () => {
+      expect(evaluateRule(deviationRule, 'VIOLATION', measure(1, 2, 1), Q1)).toMatchObject({
+        verdict: 'FINDING',
+        count: 1,
+        pending: 1,
+        duty: true,
+        tested: 3,
+        samples: [31, 30],
+        detail: '4 triggers: 1 followed within 30 days (a deviation), 2 not, 1 still within the window.',
+      });
+      expect(evaluateRule(deviationRule, 'VIOLATION', measure(0, 3, 0), Q1)).toMatchObject({ verdict: 'CLEAR', count: 0, tested: 3 });
+      // Only open windows: nothing judged yet, so no population shown.
+      expect(evaluateRule(deviationRule, 'VIOLATION', measure(0, 0, 2), Q1)).toMatchObject({ verdict: 'CLEAR', tested: 0, pending: 2 });
     });
   });
 

@@ -52,6 +52,16 @@ export type RuleMeasure =
       samples: { followed: number[]; overdue: number[] };
     }
   | {
+      kind: 'FOLLOWED_BY';
+      triggers: number;
+      followed: number;
+      /** Triggers whose window closed without a follow-up. */
+      cleared: number;
+      pending: number;
+      nextDeadline: string | null;
+      samples: { followed: number[] };
+    }
+  | {
       kind: 'NOT_PRECEDED_BY';
       triggers: number;
       preceded: number;
@@ -75,11 +85,11 @@ export interface RuleOutcome {
   /** AT_LEAST: periods checked and periods that had enough events. */
   periodsChecked: number | null;
   periodsMet: number | null;
-  /** NOT_FOLLOWED_BY: triggers whose deadline has not passed yet; NOT_PRECEDED_BY: 0. */
+  /** NOT_FOLLOWED_BY, FOLLOWED_BY: triggers whose window has not closed yet; NOT_PRECEDED_BY: 0. */
   pending: number | null;
   /**
    * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY,
-   * NOT_PRECEDED_BY: every trigger judged). Other rules show activity (evidence) or find deviations (violations).
+   * NOT_PRECEDED_BY, FOLLOWED_BY as a violation: every trigger judged). Other rules show activity (evidence) or find deviations (violations).
    */
   duty: boolean;
   /** A duty's tested population: the periods checked or the triggers judged. Null for other rules. */
@@ -236,6 +246,25 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       verdict: evidence ? (followed === 0 ? 'NONE' : overdue === 0 ? 'MET' : 'PARTIAL') : overdue > 0 ? 'FINDING' : 'CLEAR',
       count: evidence ? followed : overdue,
       samples: newest(evidence ? measure.samples.followed : measure.samples.overdue),
+      detail,
+    };
+  }
+  if (rule.kind === 'FOLLOWED_BY' && measure.kind === 'FOLLOWED_BY') {
+    const { triggers, followed, cleared, pending } = measure;
+    const detail =
+      `${plural(triggers, 'trigger')}: ${followed} followed within ${within(rule)} (a deviation), ${cleared} not` +
+      (pending ? `, ${pending} still within the window` : '') +
+      '.';
+    // A population test of the deviation: every trigger followed, or whose window has closed, is
+    // judged. Catalogs cannot list it as evidence (manifest.schema.ts); as one it would only show activity.
+    return {
+      ...base,
+      pending,
+      duty: !evidence,
+      tested: evidence ? null : followed + cleared,
+      verdict: evidence ? (followed > 0 ? 'MET' : 'NONE') : followed > 0 ? 'FINDING' : 'CLEAR',
+      count: followed,
+      samples: newest(measure.samples.followed),
       detail,
     };
   }

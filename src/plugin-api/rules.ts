@@ -135,6 +135,27 @@ export interface NotFollowedByRule extends RuleBase {
 }
 
 /**
+ * A `trigger` followed by a `followUp` of the same `correlation` within `within` after it is a
+ * deviation: activity by an actor after `user.disabled`, a success right after a failure. A
+ * violation rule only (a catalog that lists it as evidence is refused): each trigger followed is
+ * a finding; a trigger whose window is still open and not yet followed is pending.
+ *
+ * @example
+ * ```ts
+ * const rule: FollowedByRule = { id: 'active-after-disable', kind: 'FOLLOWED_BY', description: 'Activity after the account was disabled',
+ *   trigger: { action: [{ equals: 'user.disabled' }] }, followUp: { actorType: ['USER'] },
+ *   within: { days: 30 }, correlation: 'ACTOR' };
+ * ```
+ */
+export interface FollowedByRule extends RuleBase {
+  kind: 'FOLLOWED_BY';
+  trigger: EventMatch;
+  followUp: EventMatch;
+  within: Duration;
+  correlation: Correlation;
+}
+
+/**
  * A `trigger` event with no `precededBy` event of the same `correlation` within `within` before it
  * (at or before the trigger's instant, never the trigger itself): "B without an A in the N days
  * before". Every trigger in the range is judged at once. In violations, each trigger not preceded
@@ -197,7 +218,7 @@ export interface RuleBase {
  * const rules: EventRule[] = [{ id: 'logins', kind: 'MATCH', description: 'Logins are recorded', match: { action: [{ prefix: 'auth.login' }] } }];
  * ```
  */
-export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | NotPrecededByRule | BurstRule;
+export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule;
 
 /**
  * Classifies events the client left unclassified, at ingest: events whose resource type or action

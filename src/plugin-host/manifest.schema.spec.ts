@@ -117,6 +117,22 @@ describe('plugin manifest validation', () => {
     ]);
   });
 
+  it('accepts FOLLOWED_BY as a violation and refuses it as evidence, saying where it belongs', () => {
+    const followed = {
+      id: 'after',
+      kind: 'FOLLOWED_BY',
+      description: 'x',
+      trigger: {},
+      followUp: {},
+      within: { days: 1 },
+      correlation: 'ACTOR',
+    };
+    expect(catalogProblems({ ...catalog, controls: [{ ...control, violations: [followed] }] })).toEqual([]);
+    const problems = catalogProblems({ ...catalog, controls: [{ ...control, evidence: [rule, followed] }] });
+    expect(problems.map((p) => p.path)).toEqual(['controls[0].evidence[1].kind']);
+    expect(problems[0].message).toMatch(/violation rule only.*NOT_FOLLOWED_BY as evidence/);
+  });
+
   it('refuses a control that is its own ancestor, naming the loop', () => {
     const looped = {
       ...catalog,

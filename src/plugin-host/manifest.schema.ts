@@ -76,6 +76,9 @@ const eventRule = z.discriminatedUnion(
       .object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
       .strict(),
     z
+      .object({ ...ruleBase, kind: z.literal('FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
+      .strict(),
+    z
       .object({
         ...ruleBase,
         kind: z.literal('NOT_PRECEDED_BY'),
@@ -87,7 +90,7 @@ const eventRule = z.discriminatedUnion(
       .strict(),
     z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count: positive, within: duration, correlation }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, NOT_PRECEDED_BY, BURST' }) },
+  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST' }) },
 );
 
 const rules = z.array(eventRule);
@@ -238,6 +241,7 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
           ? [{ path: formatPath([...at, 'parentId']), message: `names no control of this catalog ("${parentId}")` }]
           : []),
         ...repeatedIds(evidence, [...at, 'evidence'], 'evidence rule'),
+        ...violationOnly(evidence, [...at, 'evidence']),
         ...repeatedIds(violations, [...at, 'violations'], 'violation rule'),
       ];
     }),
@@ -248,6 +252,21 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
       'classification rule',
     ),
   ];
+}
+
+/** Kinds that find deviations and cannot show a control operating: refused among its evidence. */
+function violationOnly(evidence: unknown, prefix: (string | number)[]): SchemaProblem[] {
+  return asList(evidence).flatMap((rule, i) =>
+    rule.kind === 'FOLLOWED_BY'
+      ? [
+          {
+            path: formatPath([...prefix, i, 'kind']),
+            message:
+              'FOLLOWED_BY is a violation rule only (a trigger followed is a deviation): move it to violations, or use NOT_FOLLOWED_BY as evidence',
+          },
+        ]
+      : [],
+  );
 }
 
 /** Controls that are their own ancestor: a problem at each one's parentId, naming the loop. */

@@ -173,14 +173,15 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       }
       break;
     }
-    case 'NOT_FOLLOWED_BY': {
+    case 'NOT_FOLLOWED_BY':
+    case 'FOLLOWED_BY': {
       const window = durationMs(rule.within);
       const at = now - window - 2 * HOUR;
       if (!(await matchWorks(rule.trigger, 'trigger', at)) || !(await matchWorks(rule.followUp, 'followUp', at))) break;
       const trigger = eventFrom(rule.trigger, at);
       const followUp = correlated(rule.correlation, rule.followUp, trigger, eventFrom(rule.followUp, at + Math.floor(window / 2)));
       const followed = await sandbox.measure(rule, [trigger, followUp], at - DAY);
-      if (followed.kind === 'NOT_FOLLOWED_BY' && followed.followed < 1) {
+      if ((followed.kind === 'NOT_FOLLOWED_BY' || followed.kind === 'FOLLOWED_BY') && followed.followed < 1) {
         errors.push(
           `does not count a trigger followed within ${durationText(rule.within)} by a follow-up of the same ${rule.correlation.toLowerCase()} as followed ` +
             `(trigger: ${summary(trigger)}; follow-up: ${summary(followUp)})`,
@@ -190,6 +191,11 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       if (lone.kind === 'NOT_FOLLOWED_BY' && (lone.overdue !== 1 || lone.followed !== 0)) {
         errors.push(
           `does not count a lone trigger older than ${durationText(rule.within)} as overdue (${lone.triggers} trigger, ${lone.overdue} overdue)`,
+        );
+      }
+      if (lone.kind === 'FOLLOWED_BY' && (lone.cleared !== 1 || lone.followed !== 0)) {
+        errors.push(
+          `does not clear a lone trigger older than ${durationText(rule.within)} (${lone.triggers} trigger, ${lone.cleared} cleared)`,
         );
       }
       break;

@@ -170,6 +170,15 @@ describe('checkFrameworkPlugin', () => {
                 correlation: 'RESOURCE',
               },
               {
+                id: 'success-after-failure',
+                kind: 'FOLLOWED_BY',
+                description: 'A sign-in that succeeds right after a failure',
+                trigger: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
+                followUp: { action: [{ equals: 'auth.login' }], outcome: ['SUCCESS'] },
+                within: { minutes: 5 },
+                correlation: 'ACTOR',
+              },
+              {
                 id: 'unapproved',
                 kind: 'NOT_PRECEDED_BY',
                 description: 'A deployment without an approval in the 30 days before',

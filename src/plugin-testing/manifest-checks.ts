@@ -86,7 +86,7 @@ export function evidenceProblems(plugin: FrameworkPlugin<unknown>): ContractProb
 
 /** Every EventMatch of a rule, with its path below the rule. */
 const matchesOf = (rule: EventRule): [string, EventMatch][] =>
-  rule.kind === 'NOT_FOLLOWED_BY'
+  rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY'
     ? [
         ['trigger', rule.trigger],
         ['followUp', rule.followUp],
