@@ -117,11 +117,14 @@ export class AssessmentQueries {
     scope: MeasureScope,
   ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
     const counted = planned.filter((p) => p.rule.kind === 'MATCH' || p.rule.kind === 'AT_LEAST');
-    const matches = [
+    const all = [
       ...new Map(
         counted.map(({ rule }) => [matchKey((rule as { match: EventMatch }).match), (rule as { match: EventMatch }).match]),
       ).values(),
     ];
+    // The rollup has no metadata: matches that test it are counted from the events, by day.
+    const matches = all.filter((m) => !m.metadata);
+    const byEvents = all.filter((m) => m.metadata);
 
     // Whole days come from the rollup; the partial days at either end from the events.
     const firstWhole =
@@ -147,9 +150,9 @@ export class AssessmentQueries {
       firstDay: firstRows[0]?.first_day ? String(firstRows[0].first_day) : null,
     };
 
-    const counts = new Map<string, DayCounts>(matches.map((m) => [matchKey(m), { days: new Map(), hi: null, lo: null }]));
-    const add = (rows: Record<string, unknown>[] | undefined) =>
-      matches.forEach((match, i) => {
+    const counts = new Map<string, DayCounts>(all.map((m) => [matchKey(m), { days: new Map(), hi: null, lo: null }]));
+    const add = (rows: Record<string, unknown>[] | undefined, list = matches) =>
+      list.forEach((match, i) => {
         const entry = counts.get(matchKey(match))!;
         for (const row of rows ?? []) {
           const n = toNumber(row[`c${i}`] ?? 0);
@@ -165,6 +168,9 @@ export class AssessmentQueries {
     await Promise.all([
       ...(matches.length
         ? edges.map(async ([from, to]) => add(await this.rows(this.eventSums(matches, scope.tenantId, from, to, head))))
+        : []),
+      ...(byEvents.length
+        ? [(async () => add(await this.rows(this.eventSums(byEvents, scope.tenantId, scope.from, scope.to, head)), byEvents))()]
         : []),
       ...[...temporalGroups(planned).values()].map(async (group) => {
         const measured = await this.notFollowedBy(group, scope, head);

@@ -21,6 +21,25 @@ import type { ActorType, ClassificationLevel, OutcomeStatus, Severity } from './
 export type NamePattern = { equals: string } | { prefix: string } | { glob: string };
 
 /**
+ * A test of one value in an event's `metadata`, found by `path`: plain identifiers joined by dots
+ * (`dsar.type`, `decision`). Exactly one of `equals`, `in` and `exists`. `equals` and `in` compare
+ * type and value (the string `"1"` is not the number `1`, `true` is not `"true"`); `exists: true`
+ * holds when the key is present with a value other than null, `exists: false` when it is not.
+ *
+ * @example
+ * ```ts
+ * const erasure: MetadataPredicate = { path: 'dsar.type', equals: 'erasure' };
+ * const decided: MetadataPredicate = { path: 'decision', in: ['approved', 'rejected'] };
+ * ```
+ */
+export interface MetadataPredicate {
+  path: string;
+  equals?: string | number | boolean;
+  in?: (string | number | boolean)[];
+  exists?: boolean;
+}
+
+/**
  * Which audit events a rule is about. Every given field must hold (AND); a list inside a field
  * matches any of its values (OR). An empty match selects every event.
  *
@@ -50,6 +69,11 @@ export interface EventMatch {
   resourceType?: NamePattern[];
   /** The actor type is one of these. */
   actorType?: ActorType[];
+  /**
+   * Tests of the event's metadata; all must hold (plugin API 1.4.0). A MATCH or AT_LEAST rule with
+   * them is counted from the events rather than the daily rollup, so keep them to rules that need them.
+   */
+  metadata?: MetadataPredicate[];
 }
 
 /**

@@ -133,6 +133,40 @@ describe('plugin manifest validation', () => {
     expect(problems[0].message).toMatch(/violation rule only.*NOT_FOLLOWED_BY as evidence/);
   });
 
+  it('checks metadata predicates: a dotted path of identifiers and exactly one test', () => {
+    const withMetadata = (metadata: unknown) => ({ ...catalog, controls: [{ ...control, evidence: [{ ...rule, match: { metadata } }] }] });
+    expect(
+      catalogProblems(
+        withMetadata([
+          { path: 'dsar.type', equals: 'erasure' },
+          { path: 'n', in: [1, true] },
+          { path: 'x', exists: false },
+        ]),
+      ),
+    ).toEqual([]);
+    const problems = catalogProblems(
+      withMetadata([
+        { path: 'dsar..type', equals: 'x' },
+        { path: "a'); DROP", equals: 'x' },
+        { path: 'a', equals: 'x', exists: true },
+        { path: 'a' },
+        { path: 'a', equals: { nested: 1 } },
+        { path: 'a', in: [] },
+      ]),
+    );
+    const at = 'controls[0].evidence[0].match.metadata';
+    expect(problems.map((p) => p.path)).toEqual([
+      `${at}[0].path`,
+      `${at}[1].path`,
+      `${at}[2]`,
+      `${at}[3]`,
+      `${at}[4].equals`,
+      `${at}[5].in`,
+    ]);
+    expect(problems[0].message).toBe('must be identifiers joined by dots, e.g. dsar.type');
+    expect(paths(catalogProblems, withMetadata([]))).toEqual([at]);
+  });
+
   it('refuses a control that is its own ancestor, naming the loop', () => {
     const looped = {
       ...catalog,

@@ -34,6 +34,25 @@ const namePattern = exactlyOne({ equals: text(256), prefix: text(256), glob: tex
 const patterns = z.array(namePattern).min(1, { message: 'must hold at least one pattern' });
 const duration = exactlyOne({ minutes: positive, hours: positive, days: positive }, 'a duration');
 
+const METADATA_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const scalar = z.union([text(1000), z.number().finite(), z.boolean()], {
+  errorMap: () => ({ message: 'must be a string, a number or a boolean' }),
+});
+const metadataPredicate = z
+  .object({
+    path: z
+      .string()
+      .regex(METADATA_PATH, { message: 'must be identifiers joined by dots, e.g. dsar.type' })
+      .max(256, { message: 'must be at most 256 characters' }),
+    equals: scalar.optional(),
+    in: z.array(scalar).min(1, { message: 'must hold at least one value' }).optional(),
+    exists: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => [p.equals, p.in, p.exists].filter((v) => v !== undefined).length === 1, {
+    message: 'must have exactly one of equals, in, exists (a metadata predicate)',
+  });
+
 const eventMatch = z
   .object({
     action: patterns.optional(),
@@ -53,6 +72,7 @@ const eventMatch = z
       .array(z.enum(ACTOR_TYPES as [string, ...string[]]))
       .min(1)
       .optional(),
+    metadata: z.array(metadataPredicate).min(1, { message: 'must hold at least one predicate' }).optional(),
   })
   .strict();
 

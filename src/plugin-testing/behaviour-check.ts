@@ -63,7 +63,24 @@ function eventFrom(match: EventMatch, at: number): AuditEventInputShape {
     severity: Severity[match.minSeverity ?? 'INFO'],
     classification: Classification[match.classification?.[0] ?? match.minClassification ?? 'INTERNAL'],
     categories: match.categories ? [match.categories[0]] : [],
+    ...(match.metadata ? { metadata: metadataFrom(match) } : {}),
   };
+}
+
+/** Metadata every predicate of the match accepts: the value asked for, or any for `exists: true`. */
+function metadataFrom(match: EventMatch): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const p of match.metadata ?? []) {
+    if (p.exists === false) continue;
+    const keys = p.path.split('.');
+    let at = root;
+    for (const key of keys.slice(0, -1)) {
+      if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
+      at = at[key] as Record<string, unknown>;
+    }
+    at[keys[keys.length - 1]] = p.exists ? 'contract' : (p.in?.[0] ?? p.equals);
+  }
+  return root;
 }
 
 /** `event` sharing what `correlation` compares with `trigger`, where its own match allows it. */

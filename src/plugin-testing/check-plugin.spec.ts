@@ -179,6 +179,20 @@ describe('checkFrameworkPlugin', () => {
                 correlation: 'ACTOR',
               },
               {
+                id: 'erasure-refused',
+                kind: 'MATCH',
+                description: 'An erasure request refused',
+                match: {
+                  action: [{ equals: 'dsar.decided' }],
+                  metadata: [
+                    { path: 'dsar.type', equals: 'erasure' },
+                    { path: 'decision', in: ['refused', 'rejected'] },
+                    { path: 'reason', exists: true },
+                    { path: 'override', exists: false },
+                  ],
+                },
+              },
+              {
                 id: 'unapproved',
                 kind: 'NOT_PRECEDED_BY',
                 description: 'A deployment without an approval in the 30 days before',
