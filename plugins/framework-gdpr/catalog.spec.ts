@@ -46,7 +46,7 @@ function rule(controlId: string, list: 'evidence' | 'violations', ruleId: string
   return found;
 }
 
-const matchesOf = (r: EventRule): EventMatch[] => (r.kind === 'NOT_FOLLOWED_BY' ? [r.trigger, r.followUp] : [r.match]);
+const matchesOf = (r: EventRule): EventMatch[] => ('match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy]);
 const allRules = catalog.controls.flatMap((c) => [...c.evidence, ...c.violations]);
 const action = (name: string) => ({ action: [{ equals: name }] });
 

@@ -180,7 +180,7 @@ const control = (id: string): Control => {
 };
 const rule = (controlId: string, list: 'evidence' | 'violations', ruleId: string): EventRule | undefined =>
   control(controlId)[list].find((r) => r.id === ruleId);
-const matchesOf = (r: EventRule): EventMatch[] => (r.kind === 'NOT_FOLLOWED_BY' ? [r.trigger, r.followUp] : [r.match]);
+const matchesOf = (r: EventRule): EventMatch[] => ('match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy]);
 const covers = (pattern: NamePattern, name: string) =>
   'equals' in pattern ? name === pattern.equals : 'prefix' in pattern ? name.startsWith(pattern.prefix) : false;
 

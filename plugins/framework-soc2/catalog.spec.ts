@@ -69,7 +69,7 @@ const control = (id: string): Control => {
   return found;
 };
 const rule = (rules: EventRule[], id: string): EventRule | undefined => rules.find((r) => r.id === id);
-const matchesOf = (r: EventRule): EventMatch[] => (r.kind === 'NOT_FOLLOWED_BY' ? [r.trigger, r.followUp] : [r.match]);
+const matchesOf = (r: EventRule): EventMatch[] => ('match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy]);
 const allRules = controls.flatMap((c) => [...c.evidence, ...c.violations].map((r) => ({ control: c.id, rule: r })));
 
 describe('framework-soc2', () => {

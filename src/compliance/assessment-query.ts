@@ -53,22 +53,38 @@ const durationMs = (duration: Duration) => {
   return Math.trunc(amount) * { minutes: 60_000, hours: 3_600_000, days: DAY_MS }[unit];
 };
 
-type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' };
+/** NOT_FOLLOWED_BY and FOLLOWED_BY measure the same thing: whether each trigger was followed in time. */
+type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' | 'FOLLOWED_BY' };
+type PrecedeRule = EventRule & { kind: 'NOT_PRECEDED_BY' };
 
-/** Trigger and follow-up name their actions exactly and share none: no event matches both. */
-function disjointActions(rule: FollowRule): boolean {
+/** Both matches name their actions exactly and share none: no event matches both. */
+function disjointActions(one: EventMatch, other: EventMatch): boolean {
   const names = (patterns: EventMatch['action']) => (patterns?.every((p) => 'equals' in p) ? new Set(patterns.map((p) => p.equals)) : null);
-  const trigger = names(rule.trigger.action);
-  const followUp = names(rule.followUp.action);
-  return !!trigger && !!followUp && [...trigger].every((name) => !followUp.has(name));
+  const first = names(one.action);
+  const second = names(other.action);
+  return !!first && !!second && [...first].every((name) => !second.has(name));
 }
 
-/** NOT_FOLLOWED_BY rules by trigger, follow-up and correlation: each group is one statement. */
+/** NOT_PRECEDED_BY rules by trigger, preceding event and correlation: each group is one statement. */
+function precedingGroups(planned: readonly PlannedRule[]): Map<string, PrecedeRule[]> {
+  const groups = new Map<string, PrecedeRule[]>();
+  for (const { rule } of planned) {
+    if (rule.kind !== 'NOT_PRECEDED_BY') continue;
+    const key = JSON.stringify([rule.trigger, rule.precededBy, rule.correlation]);
+    if (!groups.has(key)) groups.set(key, []);
+    if (!groups.get(key)!.includes(rule)) groups.get(key)!.push(rule);
+  }
+  return groups;
+}
+
+/** NOT_FOLLOWED_BY and FOLLOWED_BY rules by trigger, follow-up and correlation: each group is one statement. */
 function temporalGroups(planned: readonly PlannedRule[]): Map<string, FollowRule[]> {
   const groups = new Map<string, FollowRule[]>();
   for (const { rule } of planned) {
-    if (rule.kind !== 'NOT_FOLLOWED_BY') continue;
-    const key = JSON.stringify([rule.trigger, rule.followUp, rule.correlation]);
+    if (rule.kind !== 'NOT_FOLLOWED_BY' && rule.kind !== 'FOLLOWED_BY') continue;
+    // A NOT_FOLLOWED_BY follow-up must be recorded on time to answer; a FOLLOWED_BY one is a
+    // deviation however late it was recorded: the two share a statement only with their own kind.
+    const key = JSON.stringify([rule.trigger, rule.followUp, rule.correlation, rule.kind === 'NOT_FOLLOWED_BY']);
     if (!groups.has(key)) groups.set(key, []);
     if (!groups.get(key)!.includes(rule)) groups.get(key)!.push(rule);
   }
@@ -111,11 +127,14 @@ export class AssessmentQueries {
     scope: MeasureScope,
   ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
     const counted = planned.filter((p) => p.rule.kind === 'MATCH' || p.rule.kind === 'AT_LEAST');
-    const matches = [
+    const all = [
       ...new Map(
         counted.map(({ rule }) => [matchKey((rule as { match: EventMatch }).match), (rule as { match: EventMatch }).match]),
       ).values(),
     ];
+    // The rollup has no metadata: matches that test it are counted from the events, by day.
+    const matches = all.filter((m) => !m.metadata);
+    const byEvents = all.filter((m) => m.metadata);
 
     // Whole days come from the rollup; the partial days at either end from the events.
     const firstWhole =
@@ -148,12 +167,12 @@ export class AssessmentQueries {
             : null,
     };
 
-    const counts = new Map<string, DayCounts>(matches.map((m) => [matchKey(m), { days: new Map(), hi: null, lo: null }]));
+    const counts = new Map<string, DayCounts>(all.map((m) => [matchKey(m), { days: new Map(), hi: null, lo: null }]));
     const head = snapshot.headSequence;
     // `sign` -1 takes away the rollup's counts of events recorded after the as-of head; samples
     // past that head are not kept.
-    const add = (rows: Record<string, unknown>[] | undefined, sign = 1) =>
-      matches.forEach((match, i) => {
+    const add = (rows: Record<string, unknown>[] | undefined, sign = 1, list = matches) =>
+      list.forEach((match, i) => {
         const entry = counts.get(matchKey(match))!;
         for (const row of rows ?? []) {
           const n = sign * toNumber(row[`c${i}`] ?? 0);
@@ -176,8 +195,15 @@ export class AssessmentQueries {
       ...(matches.length
         ? edges.map(async ([from, to]) => add(await this.rows(this.eventSums(matches, scope.tenantId, from, to, head))))
         : []),
+      ...(byEvents.length
+        ? [(async () => add(await this.rows(this.eventSums(byEvents, scope.tenantId, scope.from, scope.to, head)), 1, byEvents))()]
+        : []),
       ...[...temporalGroups(planned).values()].map(async (group) => {
         const measured = await this.notFollowedBy(group, scope, head);
+        group.forEach((rule, i) => out.set(rule, measured[i]));
+      }),
+      ...[...precedingGroups(planned).values()].map(async (group) => {
+        const measured = await this.notPrecededBy(group, scope, head);
         group.forEach((rule, i) => out.set(rule, measured[i]));
       }),
       ...planned.map(async ({ rule }) => {
@@ -289,7 +315,7 @@ export class AssessmentQueries {
    * `rules` share trigger, follow-up and correlation (temporalGroups) and differ at most in `within`:
    * the windows do not depend on it, so one statement answers them all, columns suffixed by index.
    */
-  notFollowedBySql(rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[], scope: MeasureScope, head: number): Sql {
+  notFollowedBySql(rules: readonly FollowRule[], scope: MeasureScope, head: number): Sql {
     const r = this.rules;
     const [rule] = rules;
     const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
@@ -298,7 +324,7 @@ export class AssessmentQueries {
     // A follow-up counts only if it was recorded on time (ADR 0034): one backdated when recorded
     // days later cannot make a late notification timely. Tested in the flag, not in the WHERE
     // clause, which stays on the action index.
-    const timely = `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}`;
+    const timely = rule.kind === 'NOT_FOLLOWED_BY' ? `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}` : '1 = 1';
     const keys = r.correlationColumns('e', rule.correlation);
     const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
     const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
@@ -317,7 +343,7 @@ export class AssessmentQueries {
     // When no event can be both trigger and follow-up (distinct actions: every built-in rule), one
     // window whose frame takes the row's peers answers alone: the earliest follow-up at or after the
     // row's instant. Otherwise the row itself must be left out, which takes the two windows.
-    const windows = disjointActions(rule)
+    const windows = disjointActions(rule.trigger, rule.followUp)
       ? `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS next_f,
                     NULL AS prev_f`
       : `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_f,
@@ -360,23 +386,102 @@ export class AssessmentQueries {
    * Triggers in range; for each, whether a correlated follow-up came within the window (even after
    * `to`). One statement per group of rules with the same trigger, follow-up and correlation.
    */
-  private async notFollowedBy(
-    rules: readonly (EventRule & { kind: 'NOT_FOLLOWED_BY' })[],
-    scope: MeasureScope,
-    head: number,
-  ): Promise<RuleMeasure[]> {
+  private async notFollowedBy(rules: readonly FollowRule[], scope: MeasureScope, head: number): Promise<RuleMeasure[]> {
     const [row] = await this.rows(this.notFollowedBySql(rules, scope, head));
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
-    return rules.map((_, i) => ({
-      kind: 'NOT_FOLLOWED_BY',
-      triggers: toNumber(row?.triggers ?? 0),
-      followed: toNumber(row?.[`followed${i}`] ?? 0),
-      overdue: toNumber(row?.[`overdue${i}`] ?? 0),
-      pending: toNumber(row?.[`pending${i}`] ?? 0),
-      nextDeadline:
-        row?.[`next_deadline${i}`] === null || row?.[`next_deadline${i}`] === undefined ? null : fromSqlDateTime(row[`next_deadline${i}`]),
-      samples: { followed: seqs(row?.[`f_hi${i}`], row?.[`f_lo${i}`]), overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) },
-    }));
+    return rules.map((rule, i): RuleMeasure => {
+      const measured = {
+        triggers: toNumber(row?.triggers ?? 0),
+        followed: toNumber(row?.[`followed${i}`] ?? 0),
+        pending: toNumber(row?.[`pending${i}`] ?? 0),
+        nextDeadline:
+          row?.[`next_deadline${i}`] === null || row?.[`next_deadline${i}`] === undefined
+            ? null
+            : fromSqlDateTime(row[`next_deadline${i}`]),
+      };
+      const followed = seqs(row?.[`f_hi${i}`], row?.[`f_lo${i}`]);
+      const overdue = toNumber(row?.[`overdue${i}`] ?? 0);
+      // A FOLLOWED_BY trigger whose window closed without a follow-up is cleared, not overdue.
+      return rule.kind === 'FOLLOWED_BY'
+        ? { kind: 'FOLLOWED_BY', ...measured, cleared: overdue, samples: { followed } }
+        : { kind: 'NOT_FOLLOWED_BY', ...measured, overdue, samples: { followed, overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) } };
+    });
+  }
+
+  /**
+   * The NOT_PRECEDED_BY statement, the mirror of notFollowedBySql (ADR 0014): one pass over the
+   * triggers in range and the events that could precede them (from `from` minus the longest window
+   * up to `to`), each event once with a trigger and a preceding flag. A running window per
+   * correlation key finds, for every trigger, the latest preceding event at or before its instant:
+   * one window when no event can be both (distinct actions, the frame takes the row's peers), else
+   * two — the latest one before it in (occurred_at, sequence) order and the earliest one after it,
+   * which answers only at the same instant (never the trigger itself). A null in the key correlates
+   * with nothing. `rules` differ at most in `within`; columns are suffixed by index.
+   */
+  notPrecededBySql(rules: readonly PrecedeRule[], scope: MeasureScope, head: number): Sql {
+    const r = this.rules;
+    const [rule] = rules;
+    const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
+    const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
+    const precededBy = r.match(rule.precededBy, 'e', { kind: 'exists' });
+    const keys = r.correlationColumns('e', rule.correlation);
+    const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
+    const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
+    // As in notFollowedBySql: with both sides named by action, keep SQLite on the action index.
+    const byAction = r.dialect === 'sqlite' && rule.trigger.action && rule.precededBy.action ? '+' : '';
+    const indexed = byAction ? ' INDEXED BY ix_audit_event_action_resource' : '';
+    // The earlier event counts only if it was recorded on time (ADR 0034): an approval backdated
+    // when recorded after the deployment does not make it approved.
+    const timely = `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}`;
+    const longest = Math.max(...rules.map((x) => durationMs(x.within)));
+    const upper = scope.to ? sql` AND ${byAction}e.occurred_at < ${at(scope.to)}` : '';
+    const windows = disjointActions(rule.trigger, rule.precededBy)
+      ? `MAX(CASE WHEN z.is_p = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS prev_p,
+                    NULL AS next_p`
+      : `MAX(CASE WHEN z.is_p = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_p,
+                    MIN(CASE WHEN z.is_p = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_p`;
+    const inner = rules
+      .map(
+        (x, i) =>
+          `CASE WHEN y.keyed = 1 AND ((y.prev_p IS NOT NULL AND y.prev_p >= ${r.minus('y.occurred_at', x.within)}) OR y.next_p = y.occurred_at) THEN 1 ELSE 0 END AS preceded${i}`,
+      )
+      .join(', ');
+    const outer = rules
+      .map(
+        (_, i) => `SUM(x.preceded${i}) AS preceded${i},
+        MAX(CASE WHEN x.preceded${i} = 1 THEN x.sequence END) AS p_hi${i}, MIN(CASE WHEN x.preceded${i} = 1 THEN x.sequence END) AS p_lo${i},
+        MAX(CASE WHEN x.preceded${i} = 0 THEN x.sequence END) AS u_hi${i}, MIN(CASE WHEN x.preceded${i} = 0 THEN x.sequence END) AS u_lo${i}`,
+      )
+      .join(', ');
+    return sql`SELECT COUNT(*) AS triggers, ${outer}
+      FROM (SELECT y.sequence AS sequence, ${inner}
+            FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
+                    CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
+                    ${windows}
+                  FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
+                          CASE WHEN ${trigger} AND e.occurred_at >= ${at(scope.from)} THEN 1 ELSE 0 END AS is_t,
+                          CASE WHEN ${precededBy} AND ${timely} THEN 1 ELSE 0 END AS is_p
+                        FROM audit_event e${indexed}
+                        WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(new Date(scope.from.getTime() - longest))}${upper} AND ${byAction}e.sequence <= ${v(head)}
+                          AND ((${trigger}) OR (${precededBy}))) z) y
+            WHERE y.is_t = 1) x`;
+  }
+
+  /** Triggers in range; for each, whether a correlated preceding event came within the window before it (even before `from`). */
+  private async notPrecededBy(rules: readonly PrecedeRule[], scope: MeasureScope, head: number): Promise<RuleMeasure[]> {
+    const [row] = await this.rows(this.notPrecededBySql(rules, scope, head));
+    const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
+    const triggers = toNumber(row?.triggers ?? 0);
+    return rules.map((_, i) => {
+      const preceded = toNumber(row?.[`preceded${i}`] ?? 0);
+      return {
+        kind: 'NOT_PRECEDED_BY',
+        triggers,
+        preceded,
+        notPreceded: triggers - preceded,
+        samples: { preceded: seqs(row?.[`p_hi${i}`], row?.[`p_lo${i}`]), notPreceded: seqs(row?.[`u_hi${i}`], row?.[`u_lo${i}`]) },
+      };
+    });
   }
 
   /**
@@ -416,7 +521,11 @@ export class AssessmentQueries {
   /** The condition "matches one of the control's evidence rules" over alias `e`, for the evidence connection. */
   evidenceCondition(control: Control): Sql | null {
     const matches = control.evidence.flatMap((rule): EventMatch[] =>
-      rule.kind === 'NOT_FOLLOWED_BY' ? [rule.trigger, rule.followUp] : [rule.match],
+      rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY'
+        ? [rule.trigger, rule.followUp]
+        : rule.kind === 'NOT_PRECEDED_BY'
+          ? [rule.trigger, rule.precededBy]
+          : [rule.match],
     );
     if (!matches.length) return null;
     return sql`(${joinSql(

@@ -39,6 +39,24 @@ const followRule: EventRule = {
   within: { hours: 72 },
   correlation: 'RESOURCE',
 };
+const deviationRule: EventRule = {
+  id: 'active-after-disable',
+  kind: 'FOLLOWED_BY',
+  description: 'Activity after the account was disabled',
+  trigger: { action: [{ equals: 'user.disabled' }] },
+  followUp: { actorType: ['USER'] },
+  within: { days: 30 },
+  correlation: 'ACTOR',
+};
+const precedeRule: EventRule = {
+  id: 'change-approved',
+  kind: 'NOT_PRECEDED_BY',
+  description: 'Deployments approved',
+  trigger: { action: [{ equals: 'change.deployed' }] },
+  precededBy: { action: [{ equals: 'change.approved' }] },
+  within: { days: 30 },
+  correlation: 'RESOURCE',
+};
 const burstRule: EventRule = {
   id: 'failed-logins',
   kind: 'BURST',
@@ -231,6 +249,74 @@ describe('evaluateRule', () => {
         pending: 0,
         duty: true,
         tested: 4,
+      });
+    });
+  });
+
+  describe('FOLLOWED_BY', () => {
+    const measure = (followed: number, cleared: number, pending: number) => ({
+      kind: 'FOLLOWED_BY' as const,
+      triggers: followed + cleared + pending,
+      followed,
+      cleared,
+      pending,
+      nextDeadline: pending ? '2026-04-02T00:00:00.000Z' : null,
+      samples: { followed: followed ? [30, 31] : [] },
+    });
+
+    it('makes each followed trigger a finding over the triggers judged, leaving open windows pending', () => {
+      expect(evaluateRule(deviationRule, 'VIOLATION', measure(1, 2, 1), Q1)).toMatchObject({
+        verdict: 'FINDING',
+        count: 1,
+        pending: 1,
+        duty: true,
+        tested: 3,
+        samples: [31, 30],
+        detail: '4 triggers: 1 followed within 30 days (a deviation), 2 not, 1 still within the window.',
+      });
+      expect(evaluateRule(deviationRule, 'VIOLATION', measure(0, 3, 0), Q1)).toMatchObject({ verdict: 'CLEAR', count: 0, tested: 3 });
+      // Only open windows: nothing judged yet, so no population shown.
+      expect(evaluateRule(deviationRule, 'VIOLATION', measure(0, 0, 2), Q1)).toMatchObject({ verdict: 'CLEAR', tested: 0, pending: 2 });
+    });
+  });
+
+  describe('NOT_PRECEDED_BY', () => {
+    const measure = (preceded: number, notPreceded: number) => ({
+      kind: 'NOT_PRECEDED_BY' as const,
+      triggers: preceded + notPreceded,
+      preceded,
+      notPreceded,
+      samples: { preceded: preceded ? [10, 11] : [], notPreceded: notPreceded ? [20, 21] : [] },
+    });
+
+    it('tests the population as evidence: MET only when every trigger was preceded', () => {
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(3, 0), Q1)).toMatchObject({
+        verdict: 'MET',
+        count: 3,
+        pending: 0,
+        duty: true,
+        tested: 3,
+        samples: [11, 10],
+        detail: '3 triggers: 3 preceded for the same resource within 30 days before, 0 not.',
+      });
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(2, 1), Q1)).toMatchObject({ verdict: 'PARTIAL', count: 2, tested: 3 });
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(0, 2), Q1)).toMatchObject({ verdict: 'NONE', count: 0, tested: 2 });
+      expect(evaluateRule(precedeRule, 'EVIDENCE', measure(0, 0), Q1)).toMatchObject({ verdict: 'NONE', tested: 0 });
+    });
+
+    it('makes each trigger not preceded a finding', () => {
+      expect(evaluateRule(precedeRule, 'VIOLATION', measure(2, 1), Q1)).toMatchObject({
+        verdict: 'FINDING',
+        count: 1,
+        duty: true,
+        tested: 3,
+        samples: [21, 20],
+      });
+      expect(evaluateRule(precedeRule, 'VIOLATION', measure(4, 0), Q1)).toMatchObject({
+        verdict: 'CLEAR',
+        count: 0,
+        tested: 4,
+        samples: [],
       });
     });
   });

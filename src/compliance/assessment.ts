@@ -51,6 +51,23 @@ export type RuleMeasure =
       nextDeadline: string | null;
       samples: { followed: number[]; overdue: number[] };
     }
+  | {
+      kind: 'FOLLOWED_BY';
+      triggers: number;
+      followed: number;
+      /** Triggers whose window closed without a follow-up. */
+      cleared: number;
+      pending: number;
+      nextDeadline: string | null;
+      samples: { followed: number[] };
+    }
+  | {
+      kind: 'NOT_PRECEDED_BY';
+      triggers: number;
+      preceded: number;
+      notPreceded: number;
+      samples: { preceded: number[]; notPreceded: number[] };
+    }
   | { kind: 'BURST'; keys: number; windows: number; samples: number[] };
 
 /**
@@ -63,16 +80,16 @@ export interface RuleOutcome {
   role: RuleRole;
   description: string;
   verdict: 'MET' | 'PARTIAL' | 'NONE' | 'FINDING' | 'CLEAR';
-  /** Evidence: matching events (MATCH, AT_LEAST), triggers followed in time, correlation keys with a burst. Violation: findings. */
+  /** Evidence: matching events (MATCH, AT_LEAST), triggers followed or preceded in time, correlation keys with a burst. Violation: findings. */
   count: number;
   /** AT_LEAST: periods checked and periods that had enough events. */
   periodsChecked: number | null;
   periodsMet: number | null;
-  /** NOT_FOLLOWED_BY: triggers whose deadline has not passed yet. */
+  /** NOT_FOLLOWED_BY, FOLLOWED_BY: triggers whose window has not closed yet; NOT_PRECEDED_BY: 0. */
   pending: number | null;
   /**
-   * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY:
-   * every trigger judged). Other rules show activity (evidence) or find deviations (violations).
+   * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY,
+   * NOT_PRECEDED_BY, FOLLOWED_BY as a violation: every trigger judged). Other rules show activity (evidence) or find deviations (violations).
    */
   duty: boolean;
   /** A duty's tested population: the periods checked or the triggers judged. Null for other rules. */
@@ -230,6 +247,40 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       count: evidence ? followed : overdue,
       samples: newest(evidence ? measure.samples.followed : measure.samples.overdue),
       detail,
+    };
+  }
+  if (rule.kind === 'FOLLOWED_BY' && measure.kind === 'FOLLOWED_BY') {
+    const { triggers, followed, cleared, pending } = measure;
+    const detail =
+      `${plural(triggers, 'trigger')}: ${followed} followed within ${within(rule)} (a deviation), ${cleared} not` +
+      (pending ? `, ${pending} still within the window` : '') +
+      '.';
+    // A population test of the deviation: every trigger followed, or whose window has closed, is
+    // judged. Catalogs cannot list it as evidence (manifest.schema.ts); as one it would only show activity.
+    return {
+      ...base,
+      pending,
+      duty: !evidence,
+      tested: evidence ? null : followed + cleared,
+      verdict: evidence ? (followed > 0 ? 'MET' : 'NONE') : followed > 0 ? 'FINDING' : 'CLEAR',
+      count: followed,
+      samples: newest(measure.samples.followed),
+      detail,
+    };
+  }
+  if (rule.kind === 'NOT_PRECEDED_BY' && measure.kind === 'NOT_PRECEDED_BY') {
+    const { triggers, preceded, notPreceded } = measure;
+    const by = rule.correlation === 'TENANT' ? 'in the tenant' : `for the same ${rule.correlation.toLowerCase()}`;
+    // A population test with nothing pending: every trigger in range is judged when it happens.
+    return {
+      ...base,
+      pending: 0,
+      duty: true,
+      tested: triggers,
+      verdict: evidence ? (preceded === 0 ? 'NONE' : notPreceded === 0 ? 'MET' : 'PARTIAL') : notPreceded > 0 ? 'FINDING' : 'CLEAR',
+      count: evidence ? preceded : notPreceded,
+      samples: newest(evidence ? measure.samples.preceded : measure.samples.notPreceded),
+      detail: `${plural(triggers, 'trigger')}: ${preceded} preceded ${by} within ${within(rule)} before, ${notPreceded} not.`,
     };
   }
   if (rule.kind === 'BURST' && measure.kind === 'BURST') {

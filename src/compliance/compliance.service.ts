@@ -243,7 +243,8 @@ export class ComplianceService implements ControlEvidence {
     if (scope.now < now) return recordedBy > now ? recordedBy.toISOString() : null;
     const times: number[] = [];
     if (scope.to) times.push(scope.to.getTime());
-    for (const m of measures.values()) if (m.kind === 'NOT_FOLLOWED_BY' && m.nextDeadline) times.push(Date.parse(m.nextDeadline));
+    for (const m of measures.values())
+      if ((m.kind === 'NOT_FOLLOWED_BY' || m.kind === 'FOLLOWED_BY') && m.nextDeadline) times.push(Date.parse(m.nextDeadline));
     for (const c of loaded.controls) {
       for (const rule of [...c.evidence, ...c.violations]) {
         if (rule.kind === 'AT_LEAST') times.push(nextPeriodStart(rule.period, periodStart(rule.period, scope.now)).getTime());

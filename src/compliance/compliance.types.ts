@@ -44,6 +44,8 @@ export enum RuleKind {
   MATCH = 'MATCH',
   AT_LEAST = 'AT_LEAST',
   NOT_FOLLOWED_BY = 'NOT_FOLLOWED_BY',
+  FOLLOWED_BY = 'FOLLOWED_BY',
+  NOT_PRECEDED_BY = 'NOT_PRECEDED_BY',
   BURST = 'BURST',
 }
 registerEnumType(RuleKind, {
@@ -53,6 +55,14 @@ registerEnumType(RuleKind, {
     MATCH: { description: 'Every matching event counts.' },
     AT_LEAST: { description: 'At least `count` matching events in every period.' },
     NOT_FOLLOWED_BY: { description: 'A trigger event not followed by a follow-up of the same correlation in time.' },
+    FOLLOWED_BY: {
+      description:
+        'A trigger event followed by a follow-up of the same correlation within a window, a deviation (activity after an account was disabled). Violation rules only.',
+    },
+    NOT_PRECEDED_BY: {
+      description:
+        'A trigger event with no event of the same correlation within a window before it (a deployment without a prior approval). A population test: every trigger in range is judged.',
+    },
     BURST: { description: 'At least `count` matching events of the same correlation within a window.' },
   },
 });
@@ -134,7 +144,9 @@ export class Framework {
 export class RuleInfo {
   @Field({ description: 'Kebab-case, unique within its control.' })
   id!: string;
-  @Field(() => RuleKind, { description: 'How the rule reads the trail (MATCH, AT_LEAST, NOT_FOLLOWED_BY, BURST…).' })
+  @Field(() => RuleKind, {
+    description: 'How the rule reads the trail (MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST…).',
+  })
   kind!: RuleKind;
   @Field({ description: 'What the rule checks, in words.' })
   description!: string;
@@ -274,18 +286,22 @@ export class RuleAssessment {
   verdict!: RuleVerdict;
   @Field(() => GraphQLSafeInt, {
     description:
-      'Evidence: matching events (MATCH, AT_LEAST), triggers followed in time, correlation keys with a burst. Violation: findings (events, short periods, overdue triggers, keys with a burst).',
+      'Evidence: matching events (MATCH, AT_LEAST), triggers followed in time, triggers preceded in time, correlation keys with a burst. Violation: findings (events, short periods, overdue triggers, triggers followed by a deviation, triggers not preceded, keys with a burst).',
   })
   count!: number;
   @Field(() => Int, { nullable: true, description: 'AT_LEAST: periods checked.' })
   periodsChecked!: number | null;
   @Field(() => Int, { nullable: true, description: 'AT_LEAST: periods with enough events.' })
   periodsMet!: number | null;
-  @Field(() => Int, { nullable: true, description: 'NOT_FOLLOWED_BY: triggers still within their deadline.' })
+  @Field(() => Int, {
+    nullable: true,
+    description:
+      'NOT_FOLLOWED_BY, FOLLOWED_BY: triggers still within their window, not yet followed (NOT_PRECEDED_BY: always 0, every trigger is judged at once).',
+  })
   pending!: number | null;
   @Field({
     description:
-      'The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY). Other rules show activity or find deviations; only duties make a control COMPLIANT.',
+      'The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY, NOT_PRECEDED_BY, FOLLOWED_BY as a violation). Other rules show activity or find deviations; only duties make a control COMPLIANT.',
   })
   duty!: boolean;
   @Field(() => GraphQLSafeInt, { nullable: true, description: 'A duty: the periods checked or the triggers judged. Null for other rules.' })

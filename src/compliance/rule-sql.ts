@@ -1,4 +1,4 @@
-import type { Correlation, Duration, EventMatch, NamePattern } from '../plugin-api';
+import type { Correlation, Duration, EventMatch, MetadataPredicate, NamePattern } from '../plugin-api';
 import { CLASSIFICATION_LEVELS, SEVERITIES } from '../plugin-api';
 import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
 import { globPrefix, globToRegex } from './name-pattern';
@@ -31,6 +31,15 @@ export class RuleSql {
     if (this.dialect === 'sqlite') return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '+${n} ${unit}')`;
     const mysqlUnit = { minutes: 'MINUTE', hours: 'HOUR', days: 'DAY' }[unit];
     return `(${column} + INTERVAL ${n} ${mysqlUnit})`;
+  }
+
+  /** A DATETIME column minus a duration, comparable with stored values. */
+  minus(column: string, duration: Duration): string {
+    const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
+    const n = Math.trunc(amount);
+    if (this.dialect === 'sqlite') return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '-${n} ${unit}')`;
+    const mysqlUnit = { minutes: 'MINUTE', hours: 'HOUR', days: 'DAY' }[unit];
+    return `(${column} - INTERVAL ${n} ${mysqlUnit})`;
   }
 
   /** The correlation key of an event (null events never correlate). */
@@ -104,9 +113,44 @@ export class RuleSql {
     if (match.minClassification) {
       parts.push(sql`${alias}.classification >= ${value(CLASSIFICATION_LEVELS.indexOf(match.minClassification))}`);
     }
-    // Last: the cheap column tests above decide most rows before the label lookup runs.
+    // Last: the cheap column tests above decide most rows before the label lookup and JSON parsing run.
     if (match.categories) parts.push(this.categories(match.categories, alias, categories));
+    if (match.metadata) {
+      if (categories.kind === 'list') throw new Error('a rule with metadata reached the rollup, which has none');
+      parts.push(...match.metadata.map((p) => this.metadata(p, `${alias}.metadata`)));
+    }
     return parts.length ? joinSql(parts, ' AND ') : { text: '1 = 1', params: [] };
+  }
+
+  /**
+   * One metadata predicate. The JSON type is tested with the value, so that `"1"`, `1` and `true`
+   * stay apart on both dialects (SQLite's json_extract gives 1 for true; MariaDB's JSON_VALUE text).
+   */
+  private metadata(p: MetadataPredicate, column: string): Sql {
+    const path = value(`$.${p.path}`);
+    const sqlite = this.dialect === 'sqlite';
+    const type = sqlite ? sql`json_type(${column}, ${path})` : sql`JSON_TYPE(JSON_EXTRACT(${column}, ${path}))`;
+    if (p.exists !== undefined) {
+      const present = sqlite ? sql`COALESCE(${type}, 'null') <> 'null'` : sql`COALESCE(${type}, 'NULL') <> 'NULL'`;
+      return p.exists ? present : sql`NOT (${present})`;
+    }
+    const one = (x: string | number | boolean): Sql => {
+      if (typeof x === 'boolean') {
+        return sqlite
+          ? sql`${type} = ${value(x ? 'true' : 'false')}`
+          : sql`(${type} = 'BOOLEAN' AND JSON_EXTRACT(${column}, ${path}) = ${value(x ? 'true' : 'false')})`;
+      }
+      if (typeof x === 'number') {
+        return sqlite
+          ? sql`(${type} IN ('integer', 'real') AND json_extract(${column}, ${path}) = ${value(x)})`
+          : sql`(${type} IN ('INTEGER', 'DOUBLE') AND CAST(JSON_VALUE(${column}, ${path}) AS DOUBLE) = ${value(x)})`;
+      }
+      return sqlite
+        ? sql`(${type} = 'text' AND json_extract(${column}, ${path}) = ${value(x)})`
+        : sql`(${type} = 'STRING' AND CAST(JSON_VALUE(${column}, ${path}) AS BINARY) = CAST(${value(x)} AS BINARY))`;
+    };
+    const values = p.in ?? [p.equals!];
+    return values.length === 1 ? one(values[0]) : sql`(${joinSql(values.map(one), ' OR ')})`;
   }
 
   private categories(wanted: readonly string[], alias: string, test: CategoryTest): Sql {

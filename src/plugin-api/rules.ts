@@ -21,6 +21,25 @@ import type { ActorType, ClassificationLevel, OutcomeStatus, Severity } from './
 export type NamePattern = { equals: string } | { prefix: string } | { glob: string };
 
 /**
+ * A test of one value in an event's `metadata`, found by `path`: plain identifiers joined by dots
+ * (`dsar.type`, `decision`). Exactly one of `equals`, `in` and `exists`. `equals` and `in` compare
+ * type and value (the string `"1"` is not the number `1`, `true` is not `"true"`); `exists: true`
+ * holds when the key is present with a value other than null, `exists: false` when it is not.
+ *
+ * @example
+ * ```ts
+ * const erasure: MetadataPredicate = { path: 'dsar.type', equals: 'erasure' };
+ * const decided: MetadataPredicate = { path: 'decision', in: ['approved', 'rejected'] };
+ * ```
+ */
+export interface MetadataPredicate {
+  path: string;
+  equals?: string | number | boolean;
+  in?: (string | number | boolean)[];
+  exists?: boolean;
+}
+
+/**
  * Which audit events a rule is about. Every given field must hold (AND); a list inside a field
  * matches any of its values (OR). An empty match selects every event.
  *
@@ -50,6 +69,11 @@ export interface EventMatch {
   resourceType?: NamePattern[];
   /** The actor type is one of these. */
   actorType?: ActorType[];
+  /**
+   * Tests of the event's metadata; all must hold (plugin API 1.4.0). A MATCH or AT_LEAST rule with
+   * them is counted from the events rather than the daily rollup, so keep them to rules that need them.
+   */
+  metadata?: MetadataPredicate[];
 }
 
 /**
@@ -135,6 +159,48 @@ export interface NotFollowedByRule extends RuleBase {
 }
 
 /**
+ * A `trigger` followed by a `followUp` of the same `correlation` within `within` after it is a
+ * deviation: activity by an actor after `user.disabled`, a success right after a failure. A
+ * violation rule only (a catalog that lists it as evidence is refused): each trigger followed is
+ * a finding; a trigger whose window is still open and not yet followed is pending.
+ *
+ * @example
+ * ```ts
+ * const rule: FollowedByRule = { id: 'active-after-disable', kind: 'FOLLOWED_BY', description: 'Activity after the account was disabled',
+ *   trigger: { action: [{ equals: 'user.disabled' }] }, followUp: { actorType: ['USER'] },
+ *   within: { days: 30 }, correlation: 'ACTOR' };
+ * ```
+ */
+export interface FollowedByRule extends RuleBase {
+  kind: 'FOLLOWED_BY';
+  trigger: EventMatch;
+  followUp: EventMatch;
+  within: Duration;
+  correlation: Correlation;
+}
+
+/**
+ * A `trigger` event with no `precededBy` event of the same `correlation` within `within` before it
+ * (at or before the trigger's instant, never the trigger itself): "B without an A in the N days
+ * before". Every trigger in the range is judged at once. In violations, each trigger not preceded
+ * is a finding; in evidence, the rule is met when every trigger was preceded.
+ *
+ * @example
+ * ```ts
+ * const rule: NotPrecededByRule = { id: 'change-approved', kind: 'NOT_PRECEDED_BY', description: 'Deployment without a prior approval',
+ *   trigger: { action: [{ equals: 'change.deployed' }] }, precededBy: { action: [{ equals: 'change.approved' }] },
+ *   within: { days: 30 }, correlation: 'RESOURCE' };
+ * ```
+ */
+export interface NotPrecededByRule extends RuleBase {
+  kind: 'NOT_PRECEDED_BY';
+  trigger: EventMatch;
+  precededBy: EventMatch;
+  within: Duration;
+  correlation: Correlation;
+}
+
+/**
  * At least `count` matching events of the same `correlation` within any window of `within`:
  * "N failures by the same actor within M minutes".
  *
@@ -176,7 +242,7 @@ export interface RuleBase {
  * const rules: EventRule[] = [{ id: 'logins', kind: 'MATCH', description: 'Logins are recorded', match: { action: [{ prefix: 'auth.login' }] } }];
  * ```
  */
-export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | BurstRule;
+export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule;
 
 /**
  * Classifies events the client left unclassified, at ingest: events whose resource type or action

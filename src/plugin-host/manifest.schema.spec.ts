@@ -91,6 +91,82 @@ describe('plugin manifest validation', () => {
     ]);
   });
 
+  it('checks NOT_PRECEDED_BY rules like the other temporal kinds', () => {
+    const preceded = {
+      id: 'approved',
+      kind: 'NOT_PRECEDED_BY',
+      description: 'x',
+      trigger: {},
+      precededBy: {},
+      within: { days: 30 },
+      correlation: 'RESOURCE',
+    };
+    expect(paths(catalogProblems, { ...catalog, controls: [{ ...control, violations: [preceded] }] })).toEqual([]);
+    expect(
+      paths(catalogProblems, {
+        ...catalog,
+        controls: [
+          { ...control, violations: [{ ...preceded, precededBy: undefined, followUp: {}, within: { days: 0 }, correlation: 'USER' }] },
+        ],
+      }).sort(),
+    ).toEqual([
+      'controls[0].violations[0].correlation',
+      'controls[0].violations[0].followUp',
+      'controls[0].violations[0].precededBy',
+      'controls[0].violations[0].within.days',
+    ]);
+  });
+
+  it('accepts FOLLOWED_BY as a violation and refuses it as evidence, saying where it belongs', () => {
+    const followed = {
+      id: 'after',
+      kind: 'FOLLOWED_BY',
+      description: 'x',
+      trigger: {},
+      followUp: {},
+      within: { days: 1 },
+      correlation: 'ACTOR',
+    };
+    expect(catalogProblems({ ...catalog, controls: [{ ...control, violations: [followed] }] })).toEqual([]);
+    const problems = catalogProblems({ ...catalog, controls: [{ ...control, evidence: [rule, followed] }] });
+    expect(problems.map((p) => p.path)).toEqual(['controls[0].evidence[1].kind']);
+    expect(problems[0].message).toMatch(/violation rule only.*NOT_FOLLOWED_BY as evidence/);
+  });
+
+  it('checks metadata predicates: a dotted path of identifiers and exactly one test', () => {
+    const withMetadata = (metadata: unknown) => ({ ...catalog, controls: [{ ...control, evidence: [{ ...rule, match: { metadata } }] }] });
+    expect(
+      catalogProblems(
+        withMetadata([
+          { path: 'dsar.type', equals: 'erasure' },
+          { path: 'n', in: [1, true] },
+          { path: 'x', exists: false },
+        ]),
+      ),
+    ).toEqual([]);
+    const problems = catalogProblems(
+      withMetadata([
+        { path: 'dsar..type', equals: 'x' },
+        { path: "a'); DROP", equals: 'x' },
+        { path: 'a', equals: 'x', exists: true },
+        { path: 'a' },
+        { path: 'a', equals: { nested: 1 } },
+        { path: 'a', in: [] },
+      ]),
+    );
+    const at = 'controls[0].evidence[0].match.metadata';
+    expect(problems.map((p) => p.path)).toEqual([
+      `${at}[0].path`,
+      `${at}[1].path`,
+      `${at}[2]`,
+      `${at}[3]`,
+      `${at}[4].equals`,
+      `${at}[5].in`,
+    ]);
+    expect(problems[0].message).toBe('must be identifiers joined by dots, e.g. dsar.type');
+    expect(paths(catalogProblems, withMetadata([]))).toEqual([at]);
+  });
+
   it('refuses a control that is its own ancestor, naming the loop', () => {
     const looped = {
       ...catalog,

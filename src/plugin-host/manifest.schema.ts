@@ -34,6 +34,25 @@ const namePattern = exactlyOne({ equals: text(256), prefix: text(256), glob: tex
 const patterns = z.array(namePattern).min(1, { message: 'must hold at least one pattern' });
 const duration = exactlyOne({ minutes: positive, hours: positive, days: positive }, 'a duration');
 
+const METADATA_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+const scalar = z.union([text(1000), z.number().finite(), z.boolean()], {
+  errorMap: () => ({ message: 'must be a string, a number or a boolean' }),
+});
+const metadataPredicate = z
+  .object({
+    path: z
+      .string()
+      .regex(METADATA_PATH, { message: 'must be identifiers joined by dots, e.g. dsar.type' })
+      .max(256, { message: 'must be at most 256 characters' }),
+    equals: scalar.optional(),
+    in: z.array(scalar).min(1, { message: 'must hold at least one value' }).optional(),
+    exists: z.boolean().optional(),
+  })
+  .strict()
+  .refine((p) => [p.equals, p.in, p.exists].filter((v) => v !== undefined).length === 1, {
+    message: 'must have exactly one of equals, in, exists (a metadata predicate)',
+  });
+
 const eventMatch = z
   .object({
     action: patterns.optional(),
@@ -53,6 +72,7 @@ const eventMatch = z
       .array(z.enum(ACTOR_TYPES as [string, ...string[]]))
       .min(1)
       .optional(),
+    metadata: z.array(metadataPredicate).min(1, { message: 'must hold at least one predicate' }).optional(),
   })
   .strict();
 
@@ -75,9 +95,22 @@ const eventRule = z.discriminatedUnion(
     z
       .object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
       .strict(),
+    z
+      .object({ ...ruleBase, kind: z.literal('FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
+      .strict(),
+    z
+      .object({
+        ...ruleBase,
+        kind: z.literal('NOT_PRECEDED_BY'),
+        trigger: eventMatch,
+        precededBy: eventMatch,
+        within: duration,
+        correlation,
+      })
+      .strict(),
     z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count: positive, within: duration, correlation }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, BURST' }) },
+  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST' }) },
 );
 
 const rules = z.array(eventRule);
@@ -228,6 +261,7 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
           ? [{ path: formatPath([...at, 'parentId']), message: `names no control of this catalog ("${parentId}")` }]
           : []),
         ...repeatedIds(evidence, [...at, 'evidence'], 'evidence rule'),
+        ...violationOnly(evidence, [...at, 'evidence']),
         ...repeatedIds(violations, [...at, 'violations'], 'violation rule'),
       ];
     }),
@@ -238,6 +272,21 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
       'classification rule',
     ),
   ];
+}
+
+/** Kinds that find deviations and cannot show a control operating: refused among its evidence. */
+function violationOnly(evidence: unknown, prefix: (string | number)[]): SchemaProblem[] {
+  return asList(evidence).flatMap((rule, i) =>
+    rule.kind === 'FOLLOWED_BY'
+      ? [
+          {
+            path: formatPath([...prefix, i, 'kind']),
+            message:
+              'FOLLOWED_BY is a violation rule only (a trigger followed is a deviation): move it to violations, or use NOT_FOLLOWED_BY as evidence',
+          },
+        ]
+      : [],
+  );
 }
 
 /** Controls that are their own ancestor: a problem at each one's parentId, naming the loop. */

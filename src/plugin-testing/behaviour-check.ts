@@ -1,6 +1,7 @@
 import {
   ACTOR_TYPES,
   CLASSIFICATION_LEVELS,
+  type Correlation,
   type Duration,
   type EventMatch,
   type EventRule,
@@ -62,7 +63,35 @@ function eventFrom(match: EventMatch, at: number): AuditEventInputShape {
     severity: Severity[match.minSeverity ?? 'INFO'],
     classification: Classification[match.classification?.[0] ?? match.minClassification ?? 'INTERNAL'],
     categories: match.categories ? [match.categories[0]] : [],
+    ...(match.metadata ? { metadata: metadataFrom(match) } : {}),
   };
+}
+
+/** Metadata every predicate of the match accepts: the value asked for, or any for `exists: true`. */
+function metadataFrom(match: EventMatch): Record<string, unknown> {
+  const root: Record<string, unknown> = {};
+  for (const p of match.metadata ?? []) {
+    if (p.exists === false) continue;
+    const keys = p.path.split('.');
+    let at = root;
+    for (const key of keys.slice(0, -1)) {
+      if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
+      at = at[key] as Record<string, unknown>;
+    }
+    at[keys[keys.length - 1]] = p.exists ? 'contract' : (p.in?.[0] ?? p.equals);
+  }
+  return root;
+}
+
+/** `event` sharing what `correlation` compares with `trigger`, where its own match allows it. */
+function correlated(correlation: Correlation, match: EventMatch, trigger: AuditEventInputShape, event: AuditEventInputShape) {
+  if (correlation === 'ACTOR' && (!match.actorType || (match.actorType as string[]).includes(trigger.actor.type))) {
+    event.actor = { ...event.actor, type: trigger.actor.type };
+  }
+  if (correlation === 'RESOURCE' && (!match.resourceType || match.resourceType.some((p) => namePredicate(p)(trigger.resource.type)))) {
+    event.resource = { ...event.resource, type: trigger.resource.type };
+  }
+  return event;
 }
 
 /** Events that differ from `hit` in one field the match constrains, each such that it cannot match. */
@@ -161,27 +190,15 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       }
       break;
     }
-    case 'NOT_FOLLOWED_BY': {
+    case 'NOT_FOLLOWED_BY':
+    case 'FOLLOWED_BY': {
       const window = durationMs(rule.within);
       const at = now - window - 2 * HOUR;
       if (!(await matchWorks(rule.trigger, 'trigger', at)) || !(await matchWorks(rule.followUp, 'followUp', at))) break;
       const trigger = eventFrom(rule.trigger, at);
-      const followUp = eventFrom(rule.followUp, at + Math.floor(window / 2));
-      // The follow-up shares what the correlation compares, where its own match allows it.
-      if (
-        rule.correlation === 'ACTOR' &&
-        (!rule.followUp.actorType || (rule.followUp.actorType as string[]).includes(trigger.actor.type))
-      ) {
-        followUp.actor = { ...followUp.actor, type: trigger.actor.type };
-      }
-      if (
-        rule.correlation === 'RESOURCE' &&
-        (!rule.followUp.resourceType || rule.followUp.resourceType.some((p) => namePredicate(p)(trigger.resource.type)))
-      ) {
-        followUp.resource = { ...followUp.resource, type: trigger.resource.type };
-      }
+      const followUp = correlated(rule.correlation, rule.followUp, trigger, eventFrom(rule.followUp, at + Math.floor(window / 2)));
       const followed = await sandbox.measure(rule, [trigger, followUp], at - DAY);
-      if (followed.kind === 'NOT_FOLLOWED_BY' && followed.followed < 1) {
+      if ((followed.kind === 'NOT_FOLLOWED_BY' || followed.kind === 'FOLLOWED_BY') && followed.followed < 1) {
         errors.push(
           `does not count a trigger followed within ${durationText(rule.within)} by a follow-up of the same ${rule.correlation.toLowerCase()} as followed ` +
             `(trigger: ${summary(trigger)}; follow-up: ${summary(followUp)})`,
@@ -192,6 +209,30 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
         errors.push(
           `does not count a lone trigger older than ${durationText(rule.within)} as overdue (${lone.triggers} trigger, ${lone.overdue} overdue)`,
         );
+      }
+      if (lone.kind === 'FOLLOWED_BY' && (lone.cleared !== 1 || lone.followed !== 0)) {
+        errors.push(
+          `does not clear a lone trigger older than ${durationText(rule.within)} (${lone.triggers} trigger, ${lone.cleared} cleared)`,
+        );
+      }
+      break;
+    }
+    case 'NOT_PRECEDED_BY': {
+      const window = durationMs(rule.within);
+      const at = now - HOUR;
+      if (!(await matchWorks(rule.trigger, 'trigger', at)) || !(await matchWorks(rule.precededBy, 'precededBy', at))) break;
+      const trigger = eventFrom(rule.trigger, at);
+      const prior = correlated(rule.correlation, rule.precededBy, trigger, eventFrom(rule.precededBy, at - Math.floor(window / 2)));
+      const preceded = await sandbox.measure(rule, [prior, trigger], at - DAY);
+      if (preceded.kind === 'NOT_PRECEDED_BY' && preceded.preceded < 1) {
+        errors.push(
+          `does not count a trigger preceded within ${durationText(rule.within)} by an event of the same ${rule.correlation.toLowerCase()} as preceded ` +
+            `(preceding: ${summary(prior)}; trigger: ${summary(trigger)})`,
+        );
+      }
+      const lone = await sandbox.measure(rule, [trigger], at - DAY);
+      if (lone.kind === 'NOT_PRECEDED_BY' && (lone.notPreceded !== 1 || lone.preceded !== 0)) {
+        errors.push(`does not count a lone trigger as not preceded (${lone.triggers} trigger, ${lone.notPreceded} not preceded)`);
       }
       break;
     }

@@ -108,6 +108,15 @@ describe('checkFrameworkPlugin', () => {
                 within: { hours: 1 },
                 correlation: 'ACTOR',
               },
+              {
+                id: 'other-resource',
+                kind: 'NOT_PRECEDED_BY',
+                description: 'A deployment of a service approved as a ticket',
+                trigger: { action: [{ equals: 'change.deployed' }], resourceType: [{ equals: 'service' }] },
+                precededBy: { action: [{ equals: 'change.approved' }], resourceType: [{ equals: 'ticket' }] },
+                within: { days: 30 },
+                correlation: 'RESOURCE',
+              },
             ],
           }),
         ),
@@ -118,6 +127,10 @@ describe('checkFrameworkPlugin', () => {
       [
         'catalog.controls[1].violations[1]',
         'violation rule "other-actor" of control "T-2" does not count a trigger followed within 1 hour by a follow-up of the same actor as followed',
+      ],
+      [
+        'catalog.controls[1].violations[2]',
+        'violation rule "other-resource" of control "T-2" does not count a trigger preceded within 30 days by an event of the same resource as preceded',
       ],
     ]);
   });
@@ -153,6 +166,38 @@ describe('checkFrameworkPlugin', () => {
                 description: 'A request not answered within 30 days',
                 trigger: { action: [{ equals: 'dsar.received' }], resourceType: [{ prefix: 'data_subject' }] },
                 followUp: { action: [{ glob: 'dsar.*' }], resourceType: [{ glob: 'data_subject*' }], outcome: ['SUCCESS'] },
+                within: { days: 30 },
+                correlation: 'RESOURCE',
+              },
+              {
+                id: 'success-after-failure',
+                kind: 'FOLLOWED_BY',
+                description: 'A sign-in that succeeds right after a failure',
+                trigger: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
+                followUp: { action: [{ equals: 'auth.login' }], outcome: ['SUCCESS'] },
+                within: { minutes: 5 },
+                correlation: 'ACTOR',
+              },
+              {
+                id: 'erasure-refused',
+                kind: 'MATCH',
+                description: 'An erasure request refused',
+                match: {
+                  action: [{ equals: 'dsar.decided' }],
+                  metadata: [
+                    { path: 'dsar.type', equals: 'erasure' },
+                    { path: 'decision', in: ['refused', 'rejected'] },
+                    { path: 'reason', exists: true },
+                    { path: 'override', exists: false },
+                  ],
+                },
+              },
+              {
+                id: 'unapproved',
+                kind: 'NOT_PRECEDED_BY',
+                description: 'A deployment without an approval in the 30 days before',
+                trigger: { action: [{ equals: 'change.deployed' }], resourceType: [{ prefix: 'service' }] },
+                precededBy: { action: [{ equals: 'change.approved' }], resourceType: [{ glob: 'service*' }] },
                 within: { days: 30 },
                 correlation: 'RESOURCE',
               },
@@ -359,11 +404,11 @@ describe('formatContractReport', () => {
   it('prints a line per check, problems indented, and the totals', async () => {
     const text = formatContractReport(await verifyEntry(fixture('with-incompatible-api')));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.3.0');
+    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.4.0');
     expect(lines).toContain(
-      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.3.0",
+      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.4.0",
     );
-    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.3.0');
+    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.4.0');
     expect(lines[lines.length - 1]).toBe('8 checks passed, 1 failed');
   });
 });

@@ -86,12 +86,17 @@ export function evidenceProblems(plugin: FrameworkPlugin<unknown>): ContractProb
 
 /** Every EventMatch of a rule, with its path below the rule. */
 const matchesOf = (rule: EventRule): [string, EventMatch][] =>
-  rule.kind === 'NOT_FOLLOWED_BY'
+  rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY'
     ? [
         ['trigger', rule.trigger],
         ['followUp', rule.followUp],
       ]
-    : [['match', rule.match]];
+    : rule.kind === 'NOT_PRECEDED_BY'
+      ? [
+          ['trigger', rule.trigger],
+          ['precededBy', rule.precededBy],
+        ]
+      : [['match', rule.match]];
 
 /** Every rule of a catalog with its path and a name for messages. */
 export function rulesOf(plugin: FrameworkPlugin<unknown>): { rule: EventRule; path: string; name: string }[] {

@@ -155,6 +155,50 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
     });
   });
 
+  it('measures FOLLOWED_BY with the same statement: a followed trigger is the deviation, a closed window clears', async () => {
+    const deviation: EventRule = { ...RESOURCE_RULE, id: 'deviation', kind: 'FOLLOWED_BY' };
+    const { measures } = await queries.measure(
+      [RESOURCE_RULE, deviation].map((r) => ({ controlId: 'c', role: 'VIOLATION' as const, rule: r })),
+      scope(2 * HOUR),
+    );
+    // The boundaries are NOT_FOLLOWED_BY's: exactly at the deadline follows, 1 ms later does not,
+    // before the trigger or another resource never does. The pending trigger (window open at now) is
+    // neither a finding nor cleared.
+    expect(measures.get(deviation)).toMatchObject({
+      kind: 'FOLLOWED_BY',
+      triggers: 11,
+      followed: 6,
+      cleared: 4,
+      pending: 1,
+      nextDeadline: t(2 * HOUR + 30 * MINUTE),
+    });
+    expect(measures.get(RESOURCE_RULE)).toMatchObject({ kind: 'NOT_FOLLOWED_BY', followed: 6, overdue: 4, pending: 1 });
+    const followed = (measures.get(deviation) as Extract<RuleMeasure, { kind: 'FOLLOWED_BY' }>).samples.followed;
+    expect(followed.sort((a, b) => a - b)).toEqual([seqOf('case.opened', 'exact'), seqOf('case.opened', 'after-to')]);
+  });
+
+  it('counts a follow-up recorded later than the lag as not timely, but a late FOLLOWED_BY deviation still as one (ADR 0034)', async () => {
+    // These events were recorded now, hours or days after they claim to have happened.
+    const deviation: EventRule = { ...RESOURCE_RULE, id: 'deviation', kind: 'FOLLOWED_BY' };
+    const { measures } = await queries.measure(
+      [RESOURCE_RULE, deviation].map((r) => ({ controlId: 'c', role: 'VIOLATION' as const, rule: r })),
+      { ...scope(2 * HOUR), lag: { minutes: 1 } },
+    );
+    expect(measures.get(RESOURCE_RULE)).toMatchObject({ kind: 'NOT_FOLLOWED_BY', triggers: 11, followed: 0, overdue: 9, pending: 2 });
+    expect(measures.get(deviation)).toMatchObject({ kind: 'FOLLOWED_BY', followed: 6, cleared: 4, pending: 1 });
+  });
+
+  it('never lets a FOLLOWED_BY trigger follow itself, nor a null key correlate', async () => {
+    const self: EventRule = { ...SELF_RULE, kind: 'FOLLOWED_BY' };
+    const ip: EventRule = { ...IP_RULE, kind: 'FOLLOWED_BY' };
+    const { measures } = await queries.measure(
+      [self, ip].map((r) => ({ controlId: 'c', role: 'VIOLATION' as const, rule: r })),
+      scope(24 * HOUR),
+    );
+    expect(measures.get(self)).toMatchObject({ triggers: 11, followed: 7, cleared: 4, pending: 0 });
+    expect(measures.get(ip)).toMatchObject({ triggers: 2, followed: 1, cleared: 1 });
+  });
+
   it('correlates every event of the tenant under TENANT', async () => {
     const [m] = await measure([rule('tenant', { correlation: 'TENANT' })]);
     // Any case.closed of the tenant within the hour answers: key-b's answers key-a, late and before;
