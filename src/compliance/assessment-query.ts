@@ -270,20 +270,21 @@ export class AssessmentQueries {
    * milliseconds out of order is counted by its neighbours' side.
    */
   private async recordedHead(tenantId: string, recordedBy: Date, head: number): Promise<{ sequence: number; chainHash: string | null }> {
-    const [row] = await this.dataSource.query(
-      'SELECT sequence, chain_hash FROM audit_event WHERE tenant_id = ? AND sequence <= ? AND recorded_at <= ? ORDER BY sequence DESC LIMIT 1',
-      [tenantId, head, toSqlDateTime(recordedBy.toISOString())],
-    );
+    // On SQLite through the reader processes, like every other read here: the walk can be long.
+    const [row] = await this.rows({
+      text: 'SELECT sequence, chain_hash FROM audit_event WHERE tenant_id = ? AND sequence <= ? AND recorded_at <= ? ORDER BY sequence DESC LIMIT 1',
+      params: [tenantId, head, toSqlDateTime(recordedBy.toISOString())],
+    });
     return row ? { sequence: toNumber(row.sequence), chainHash: String(row.chain_hash) } : { sequence: 0, chainHash: GENESIS_CHAIN_HASH };
   }
 
   /** The day of the earliest event at or below `head` (the rollup's first day may be a later backfill). */
   private async firstDayBy(tenantId: string, head: number): Promise<string | null> {
     if (head === 0) return null;
-    const [row] = await this.dataSource.query(
-      'SELECT occurred_at FROM audit_event WHERE tenant_id = ? AND sequence <= ? ORDER BY occurred_at LIMIT 1',
-      [tenantId, head],
-    );
+    const [row] = await this.rows({
+      text: 'SELECT occurred_at FROM audit_event WHERE tenant_id = ? AND sequence <= ? ORDER BY occurred_at LIMIT 1',
+      params: [tenantId, head],
+    });
     return row ? fromSqlDateTime(row.occurred_at).slice(0, 10) : null;
   }
 
