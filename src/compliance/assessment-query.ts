@@ -1,6 +1,6 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import type { Control, Duration, EventMatch, EventRule } from '../plugin-api';
+import type { Control, Correlation, Duration, EventMatch, EventRule } from '../plugin-api';
 import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
@@ -303,6 +303,26 @@ export class AssessmentQueries {
   }
 
   /**
+   * What the temporal statements share: the correlation key's columns, the test that none is null,
+   * the PARTITION BY clause, and how SQLite is kept on the action index. With both sides named by
+   * action, the index finds exactly them, where a time range of the tenant would read every event
+   * of it; SQLite's planner (no ANALYZE statistics) prefers the range, so a unary `+` takes those
+   * columns out of its index choice, and since the timeliness test reads recorded_at, which the
+   * index does not hold, the statement names the index.
+   */
+  private temporalScan(trigger: EventMatch, other: EventMatch, correlation: Correlation) {
+    const keys = this.rules.correlationColumns('e', correlation);
+    const byAction = this.rules.dialect === 'sqlite' && trigger.action && other.action ? '+' : '';
+    return {
+      keys,
+      keyed: keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1',
+      partition: keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '',
+      byAction,
+      indexed: byAction ? ' INDEXED BY ix_audit_event_action_resource' : '',
+    };
+  }
+
+  /**
    * The NOT_FOLLOWED_BY statement, set-based (ADR 0014): one pass over the triggers in range and the
    * follow-ups that could answer them (from `from` up to the last possible deadline, so also after
    * `to`), each event once with a trigger and a follow-up flag. Running window aggregates per
@@ -326,16 +346,7 @@ export class AssessmentQueries {
     // days later cannot make a late notification timely. Tested in the flag, not in the WHERE
     // clause, which stays on the action index.
     const timely = rule.kind === 'NOT_FOLLOWED_BY' ? `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}` : '1 = 1';
-    const keys = r.correlationColumns('e', rule.correlation);
-    const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
-    const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
-    // Both sides named by action: the action index finds exactly them, a time range of the tenant
-    // would read every event of it. SQLite's planner (no ANALYZE statistics) prefers the range, so a
-    // unary `+` takes those columns out of its index choice there.
-    const byAction = r.dialect === 'sqlite' && rule.trigger.action && rule.followUp.action ? '+' : '';
-    // The timeliness test reads recorded_at, which the action index does not hold, and SQLite's
-    // planner then prefers a tenant-wide scan; the index still finds exactly the rows wanted.
-    const indexed = byAction ? ' INDEXED BY ix_audit_event_action_resource' : '';
+    const { keys, keyed, partition, byAction, indexed } = this.temporalScan(rule.trigger, rule.followUp, rule.correlation);
     const inRange = scope.to ? sql` AND e.occurred_at < ${at(scope.to)}` : '';
     // No trigger in range has a deadline past `to + within`: later follow-ups cannot answer one.
     const longest = Math.max(...rules.map((x) => durationMs(x.within)));
@@ -425,12 +436,7 @@ export class AssessmentQueries {
     const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
     const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
     const precededBy = r.match(rule.precededBy, 'e', { kind: 'exists' });
-    const keys = r.correlationColumns('e', rule.correlation);
-    const keyed = keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1';
-    const partition = keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '';
-    // As in notFollowedBySql: with both sides named by action, keep SQLite on the action index.
-    const byAction = r.dialect === 'sqlite' && rule.trigger.action && rule.precededBy.action ? '+' : '';
-    const indexed = byAction ? ' INDEXED BY ix_audit_event_action_resource' : '';
+    const { keys, keyed, partition, byAction, indexed } = this.temporalScan(rule.trigger, rule.precededBy, rule.correlation);
     // The earlier event counts only if it was recorded on time (ADR 0034): an approval backdated
     // when recorded after the deployment does not make it approved.
     const timely = `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}`;

@@ -26,20 +26,20 @@ export class RuleSql {
 
   /** A DATETIME column plus a duration, comparable with stored values. */
   plus(column: string, duration: Duration): string {
-    const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
-    const n = Math.trunc(amount);
-    if (this.dialect === 'sqlite') return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '+${n} ${unit}')`;
-    const mysqlUnit = { minutes: 'MINUTE', hours: 'HOUR', days: 'DAY' }[unit];
-    return `(${column} + INTERVAL ${n} ${mysqlUnit})`;
+    return this.shift(column, duration, '+');
   }
 
   /** A DATETIME column minus a duration, comparable with stored values. */
   minus(column: string, duration: Duration): string {
+    return this.shift(column, duration, '-');
+  }
+
+  private shift(column: string, duration: Duration, sign: '+' | '-'): string {
     const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
     const n = Math.trunc(amount);
-    if (this.dialect === 'sqlite') return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '-${n} ${unit}')`;
+    if (this.dialect === 'sqlite') return `strftime('%Y-%m-%d %H:%M:%f', ${column}, '${sign}${n} ${unit}')`;
     const mysqlUnit = { minutes: 'MINUTE', hours: 'HOUR', days: 'DAY' }[unit];
-    return `(${column} - INTERVAL ${n} ${mysqlUnit})`;
+    return `(${column} ${sign} INTERVAL ${n} ${mysqlUnit})`;
   }
 
   /** The correlation key of an event (null events never correlate). */
