@@ -510,6 +510,7 @@ describe('compliance API', () => {
         ['an unknown control', 'NOT_FOUND', { controlId: 'CC99.9' }],
         ['a control of another framework', 'NOT_FOUND', { frameworkId: 'gdpr', controlId: 'CC2.3' }],
         ['status NOT_ASSESSED', 'INVALID_ARGUMENT', { status: 'NOT_ASSESSED' }],
+        ['status OBSERVED', 'INVALID_ARGUMENT', { status: 'OBSERVED' }],
         ['an empty note', 'INVALID_ARGUMENT', { note: '' }],
         ['a blank note', 'INVALID_ARGUMENT', { note: ' \t  ' }],
         ['a note over 2000 characters', 'INVALID_ARGUMENT', { note: 'x'.repeat(2001) }],
