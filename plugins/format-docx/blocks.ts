@@ -22,7 +22,7 @@ import {
   type TableCell as ModelCell,
 } from '../../src/plugin-api';
 import type { Build } from './document-build';
-import { CELL_MARGINS, FINDING_FILL, GRID_BORDERS, KEY_FILL, MUTED, TEXT_WIDTH } from './page-style';
+import { CELL_MARGINS, FINDING_FILL, GRID_BORDERS, KEY_FILL, MUTED, TEXT_WIDTH, WIDE_TABLE } from './page-style';
 import { tablePlaceholder } from './table-stream';
 import type { Align } from './table-xml';
 import { runs } from './text-runs';
@@ -115,7 +115,12 @@ function dataTable(
 ): FileChild[] {
   const heading = title ? [caption(title, build)] : [];
   if (columns.length === 0) return [...heading, note('This table has no columns.')];
-  return [...heading, tablePlaceholder({ columns, pages, width: build.width }, build), spacer()];
+  const dense = columns.length >= WIDE_TABLE;
+  return [
+    ...heading,
+    tablePlaceholder({ columns, pages, width: build.width, dense, ...(title ? { caption: title } : {}) }, build),
+    spacer(),
+  ];
 }
 
 function finding(reportBlock: FindingBlock, build: Build): Table {

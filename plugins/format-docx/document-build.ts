@@ -7,6 +7,10 @@ export interface PendingTable {
   columns: { title: string; align: Align }[];
   /** The text width of the pages it is on. */
   width: number;
+  /** 8 pt text: a wide table on landscape pages. */
+  dense: boolean;
+  /** What the appendix of full hashes names the table by. */
+  caption?: string;
   pages: AsyncIterable<ModelCell[][]>;
 }
 

@@ -50,18 +50,21 @@ function integrityItems(stamp: IntegrityStamp): { key: string; value: string }[]
   ];
 }
 
-export function contents(build: Build): FileChild[] {
+export function contents(model: ReportModel, build: Build): FileChild[] {
   return [
     new Paragraph({ spacing: { after: 200 }, children: runs('Contents', { bold: true, size: 32, color: build.theme.accent }) }),
-    // An empty field: Word fills it in from the Heading 1-3 paragraphs when it opens the document.
+    // A field whose shown result lists the sections, so that a reader that does not update fields
+    // (LibreOffice, a viewer, a print) shows them; Word fills in headings and page numbers on opening.
     new TableOfContents('Contents', {
       hyperlink: true,
       headingStyleRange: '1-3',
-      contentChildren: [new Paragraph({ children: runs('The entries appear here once the fields are updated.', { color: MUTED }) })],
+      contentChildren: model.sections.map(
+        (reportSection) => new Paragraph({ spacing: { after: 60 }, children: runs(reportSection.title) }),
+      ),
     }),
     new Paragraph({
       spacing: { before: 120 },
-      children: runs('This table of contents is filled in when the document is opened: accept Word’s prompt to update the fields.', {
+      children: runs('Word adds the page numbers when it opens the document: accept its prompt to update the fields.', {
         italics: true,
         size: 16,
         color: MUTED,

@@ -9,6 +9,8 @@ import { brandColor, readableTextOn, type ReportBranding } from '../../src/plugi
 export const PAGE = { width: 11906, height: 16838, margin: 1440 } as const;
 export const TEXT_WIDTH = PAGE.width - 2 * PAGE.margin;
 export const LANDSCAPE_TEXT_WIDTH = PAGE.height - 2 * PAGE.margin;
+/** Tables with this many columns or more are laid out dense, on landscape pages. */
+export const WIDE_TABLE = 6;
 export const MUTED = '595959';
 export const KEY_FILL = 'F2F2F2';
 export const FINDING_FILL = 'FBFBFB';

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
@@ -199,7 +200,9 @@ describe('format-docx', () => {
       /<w:fldChar w:fldCharType="begin" w:dirty="true"\/><w:instrText xml:space="preserve">TOC \\h \\o &quot;1-3&quot;<\/w:instrText>/,
     );
     expect(await read.zip.file('word/settings.xml')!.async('string')).toContain('<w:updateFields/>');
-    expect(read.rawText).toContain('This table of contents is filled in when the document is opened');
+    // The field's shown result lists the sections, for a reader that does not update fields.
+    for (const reportSection of model.sections) expect(runText(toc)).toContain(shown(reportSection.title));
+    expect(read.rawText).toContain('Word adds the page numbers when it opens the document');
   });
 
   it('renders a 300-row table under its caption, its header row repeated on each page, cells aligned per column', () => {
@@ -219,7 +222,9 @@ describe('format-docx', () => {
     const tables = xmlTables(read.documentXml);
     const withHeader = tables.filter((rows) => rows[0].repeats);
     const blocks = model.sections.flatMap((s) => s.blocks);
-    expect(withHeader).toHaveLength(blocks.filter((b) => b.type === 'table' || b.type === 'chart').length);
+    // A table without rows is a sentence, not a header row (see the edge cases).
+    const filled = blocks.filter((b) => b.type === 'chart' || (b.type === 'table' && (b.rows.length > 0 || b.rowPages)));
+    expect(withHeader).toHaveLength(filled.length);
     for (const rows of tables) expect(rows.slice(1).some((row) => row.repeats)).toBe(false);
   });
 
@@ -377,8 +382,8 @@ describe('format-docx', () => {
     const tables = htmlTables(back.html);
     expect(tables[0].rows).toHaveLength(7);
     expect(tables[0].rows.at(-2)!.cells).toEqual(['Latest checkpoint', 'none']);
-    expect(tables.find((t) => t.caption === 'Nothing')!.rows).toEqual([{ header: true, cells: ['A'] }]);
-    expect(back.rawText).toContain('Nothing\n\nA\n\nNo rows.');
+    expect(tables.find((t) => t.caption === 'Nothing')).toBeUndefined();
+    expect(back.rawText).toContain('Nothing\n\nNo rows.');
     expect(back.rawText).toContain('No columns\n\nThis table has no columns.');
     expect(tables.find((t) => t.caption === 'Ragged')!.rows.map((r) => r.cells)).toEqual([
       ['A', 'B'],
@@ -470,7 +475,7 @@ describe('format-docx', () => {
       expect([...portrait.documentXml.matchAll(/w:orient="(\w+)"/g)].map((m) => m[1])).toEqual(['portrait']);
     });
 
-    it('sizes columns by what they hold: a sequence number narrower than a timestamp, a hash widest', async () => {
+    it('sizes columns by what they hold: a sequence number narrower than a timestamp, no header word broken', async () => {
       const back = await readBack(await render(withTable({ type: 'table', columns, rows: [], rowPages: pages(0, 100, 30) })));
       const xml = back.documentXml;
       const grid = xml.slice(xml.lastIndexOf('<w:tblGrid>', xml.indexOf('Event hash')), xml.indexOf('Event hash'));
@@ -478,7 +483,39 @@ describe('format-docx', () => {
       expect(widths).toHaveLength(7);
       expect(widths.reduce((a, b) => a + b, 0)).toBe(16838 - 2 * 1440);
       expect(widths[0]).toBeLessThan(widths[1]);
-      expect(Math.max(...widths)).toBe(widths[6]);
+      // 8 pt (90 twips a character) plus the cell's margins: the timestamp and every header word fit.
+      expect(widths[1]).toBeGreaterThanOrEqual(24 * 90 + 260);
+      columns.forEach((column, index) => expect(widths[index]).toBeGreaterThanOrEqual((column.title.length + 1) * 90 + 260));
+      expect(xml).toMatch(/<w:tbl>.*?<w:sz w:val="16"\/>.*?Seq\./);
+    });
+
+    it('shows hashes short in a wide table and in full in an appendix at the end, by the row they belong to', async () => {
+      const hashed = (i: number) => [...row(i).slice(0, 6), createHash('sha256').update(`event ${i}`).digest('hex')];
+      async function* hashedPages() {
+        for (let at = 0; at < 120; at += 50) yield Array.from({ length: Math.min(50, 120 - at) }, (_, i) => hashed(at + i));
+      }
+      const back = await readBack(await render(withTable({ type: 'table', caption: 'Trail', columns, rows: [], rowPages: hashedPages() })));
+      expect(back.messages).toEqual([]);
+      const [trail, appendix] = xmlTables(back.documentXml).filter((t) => t[0].repeats);
+      expect(trail).toHaveLength(121);
+      expect(trail[5].cells[6].text).toBe(`${String(hashed(4)[6]).slice(0, 12)}…`);
+      expect(appendix[0].cells.map((c) => c.text)).toEqual(['Seq.', 'Event hash']);
+      expect(appendix.slice(1).map((r) => r.cells.map((c) => c.text))).toEqual(
+        Array.from({ length: 120 }, (_, i) => [String(i + 1), hashed(i)[6]]),
+      );
+      expect(back.rawText).toContain('Appendix: full hashes');
+      expect(back.rawText.indexOf('Appendix: full hashes')).toBeGreaterThan(back.rawText.indexOf(String(hashed(119)[6]).slice(0, 12)));
+      expect(back.documentXml).toMatch(/<w:pStyle w:val="Heading1"\/><\/w:pPr><w:r><w:t xml:space="preserve">Appendix: full hashes/);
+    });
+
+    it('has no appendix when no column holds only hashes', async () => {
+      const mixed = (i: number) => [...row(i).slice(0, 6), i === 3 ? 'not a hash' : 'ab'.repeat(32)];
+      const back = await readBack(
+        await render(withTable({ type: 'table', columns, rows: Array.from({ length: 10 }, (_, i) => mixed(i)) })),
+      );
+      expect(back.rawText).not.toContain('Appendix: full hashes');
+      expect(back.rawText).toContain('ab'.repeat(32));
+      expect(back.documentXml).not.toContain('datapunk-table-');
     });
   });
 

@@ -5,16 +5,14 @@ import { section } from './blocks';
 import type { Build } from './document-build';
 import { contents, cover, pageFooter, pageHeader } from './front-matter';
 import { repack, timestampOf } from './packaging';
-import { LANDSCAPE_TEXT_WIDTH, marginsOf, PAGE, stylesOf, TEXT_WIDTH, themeOf } from './page-style';
-import { withTables } from './table-stream';
+import { LANDSCAPE_TEXT_WIDTH, marginsOf, PAGE, stylesOf, TEXT_WIDTH, themeOf, WIDE_TABLE } from './page-style';
+import { appendixPlaceholder, withTables } from './table-stream';
 import { clean } from './text-runs';
 
 // The document is built with the docx package (front-matter.ts, blocks.ts), except for the rows of
 // data tables, which stream into word/document.xml as markup (table-stream.ts) while packaging.ts
 // zips the file again with its dates fixed.
 
-/** Tables with this many columns or more are laid out on landscape pages. */
-const WIDE_TABLE = 6;
 const CREATOR = 'DataPunk Audit';
 
 /** Renders a report model as a Word document (Office Open XML); the same model gives the same bytes. */
@@ -65,7 +63,7 @@ export async function renderDocx(model: ReportModel): Promise<Buffer> {
  * table of WIDE_TABLE columns or more (an audit trail with hashes), which portrait would squeeze.
  */
 function pageRuns(model: ReportModel, build: Build): { landscape: boolean; children: FileChild[] }[] {
-  const runs = [{ landscape: false, children: [...cover(model, build), ...contents(build)] }];
+  const runs = [{ landscape: false, children: [...cover(model, build), ...contents(model, build)] }];
   for (const reportSection of model.sections) {
     const landscape = reportSection.blocks.some((b) => b.type === 'table' && b.columns.length >= WIDE_TABLE);
     build.width = landscape ? LANDSCAPE_TEXT_WIDTH : TEXT_WIDTH;
@@ -74,5 +72,7 @@ function pageRuns(model: ReportModel, build: Build): { landscape: boolean; child
     if (last.landscape === landscape) last.children.push(...children);
     else runs.push({ landscape, children });
   }
+  // Where the full hashes go when a table shortened them (table-stream.ts); removed when none did.
+  runs[runs.length - 1].children.push(appendixPlaceholder(build));
   return runs;
 }

@@ -18,18 +18,22 @@ export interface TableLayout {
   headerColor: string;
   /** `RRGGBB` of the grid lines. */
   gridColor: string;
+  /** 8 pt text and thinner cell margins, for the wide tables of landscape pages (an audit trail). */
+  dense?: boolean;
 }
 
 /** A table layout compiled into the fixed parts of its markup. */
 export interface CompiledTable {
   start: string;
   cellOpen: string[];
+  /** The run properties of body text. */
+  bodyRun: string;
 }
 
 const CELL_CLOSE = '</w:p></w:tc>';
-/** Table text is 9 pt, a point smaller than the body. */
+/** Table text is 9 pt, a point smaller than the body; 8 pt in a dense table. */
 const SMALL = '<w:sz w:val="18"/><w:szCs w:val="18"/>';
-const BODY_RUN = `<w:rPr>${SMALL}</w:rPr>`;
+const SMALLER = '<w:sz w:val="16"/><w:szCs w:val="16"/>';
 const ROW_OPEN = '<w:tr><w:trPr><w:cantSplit/></w:trPr>';
 const ROW_CLOSE = '</w:tr>';
 export const TABLE_END = '</w:tbl>';
@@ -41,6 +45,8 @@ const PARAGRAPH_OPEN = new Map<string, string>([
 export function compileTable(layout: TableLayout): CompiledTable {
   const grid = `<w:top w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:left w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:bottom w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:right w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideH w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideV w:val="single" w:color="${layout.gridColor}" w:sz="4"/>`;
   const total = layout.widths.reduce((sum, width) => sum + width, 0);
+  const size = layout.dense ? SMALLER : SMALL;
+  const vertical = layout.dense ? 10 : 40;
   // A fixed list, whatever the model says: an unknown alignment is left.
   const paragraphOpen = (align: Align) => PARAGRAPH_OPEN.get(align) ?? '<w:p>';
   const header = layout.columns
@@ -48,19 +54,20 @@ export function compileTable(layout: TableLayout): CompiledTable {
       (column, index) =>
         `<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="${layout.widths[index]}"/><w:shd w:fill="${layout.headerFill}" w:color="auto" w:val="clear"/></w:tcPr>` +
         paragraphOpen(column.align) +
-        runXml(column.title, `<w:rPr><w:b/><w:bCs/><w:color w:val="${layout.headerColor}"/>${SMALL}</w:rPr>`) +
+        runXml(column.title, `<w:rPr><w:b/><w:bCs/><w:color w:val="${layout.headerColor}"/>${size}</w:rPr>`) +
         CELL_CLOSE,
     )
     .join('');
   return {
     start:
       `<w:tbl><w:tblPr><w:tblW w:type="dxa" w:w="${total}"/><w:tblBorders>${grid}</w:tblBorders><w:tblLayout w:type="fixed"/>` +
-      '<w:tblCellMar><w:top w:type="dxa" w:w="40"/><w:left w:type="dxa" w:w="80"/><w:bottom w:type="dxa" w:w="40"/><w:right w:type="dxa" w:w="80"/></w:tblCellMar></w:tblPr>' +
+      `<w:tblCellMar><w:top w:type="dxa" w:w="${vertical}"/><w:left w:type="dxa" w:w="80"/><w:bottom w:type="dxa" w:w="${vertical}"/><w:right w:type="dxa" w:w="80"/></w:tblCellMar></w:tblPr>` +
       `<w:tblGrid>${layout.widths.map((width) => `<w:gridCol w:w="${width}"/>`).join('')}</w:tblGrid>` +
       `<w:tr><w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>${header}${ROW_CLOSE}`,
     cellOpen: layout.columns.map(
       (column, index) => `<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="${layout.widths[index]}"/></w:tcPr>${paragraphOpen(column.align)}`,
     ),
+    bodyRun: `<w:rPr>${size}</w:rPr>`,
   };
 }
 
@@ -68,8 +75,13 @@ export function compileTable(layout: TableLayout): CompiledTable {
 export function rowXml(table: CompiledTable, row: TableCell[]): string {
   let xml = ROW_OPEN;
   for (let index = 0; index < table.cellOpen.length; index++)
-    xml += table.cellOpen[index] + runXml(cellText(row[index] ?? null), BODY_RUN) + CELL_CLOSE;
+    xml += table.cellOpen[index] + runXml(cellText(row[index] ?? null), table.bodyRun) + CELL_CLOSE;
   return xml + ROW_CLOSE;
+}
+
+/** A Heading 1 paragraph, as the docx package writes one. */
+export function headingXml(text: string): string {
+  return `<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr>${runXml(text)}</w:p>`;
 }
 
 /** A paragraph of italic text in `color` (`RRGGBB`). */

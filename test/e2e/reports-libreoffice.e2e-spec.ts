@@ -18,6 +18,15 @@ const SOFFICE = ['soffice', 'libreoffice'].find((name) => {
   }
 });
 if (!SOFFICE) console.warn('reports-libreoffice: skipped, LibreOffice (soffice) is not installed');
+/** pdftotext (Debian: poppler-utils) reads the pages back for the layout checks; CI installs it with LibreOffice. */
+const PDFTOTEXT = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v pdftotext'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const GENERATE = `mutation G($input: GenerateReportInput!) { generateReport(input: $input) { status headSequence contentBase64 } }`;
 const CREATE_TEMPLATE = `mutation C($input: CreateReportTemplateInput!) { createReportTemplate(input: $input) { id } }`;
@@ -125,6 +134,45 @@ const CREATE_TEMPLATE = `mutation C($input: CreateReportTemplateInput!) { create
     expect(text).toContain(head.chain_hash);
     for (const s of expected) expect(text).toContain(s);
   });
+
+  /** The text of each page of a PDF, laid out as on the page. */
+  function pagesOf(pdf: string): string[] {
+    return execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).split('\f').slice(0, -1);
+  }
+
+  (PDFTOTEXT ? it : it.skip)(
+    'lays the audit trail out for reading: 25 rows a landscape page, short hashes, an appendix, a filled contents page',
+    async () => {
+      const { file } = files.get('AUDIT_TRAIL')!;
+      const pages = pagesOf(convert(file, 'pdf'));
+      // A row starts with its sequence number and the whole timestamp on one line: no break inside it.
+      const rowStart = /^\s*(\d+)\s+(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\s/;
+      const tablePages = pages.filter((page) => page.split('\n').some((line) => rowStart.test(line)));
+      const rows = tablePages.map((page) => page.split('\n').filter((line) => rowStart.test(line)).length);
+      expect(rows.reduce((a, b) => a + b, 0)).toBe(402);
+      // Every page of the table but its last holds at least 25 events.
+      for (const count of rows.slice(0, -1)) expect(count).toBeGreaterThanOrEqual(25);
+      // The header's words whole, on one line, on every page of the table.
+      for (const page of tablePages)
+        expect(page).toMatch(/Seq\.\s+Occurred \(UTC\)\s+Actor\s+Action\s+Resource\s+Outcome\s+Severity\s+Classification\s+Event hash/);
+      // Hashes short in the table, in full in the appendix against the sequence number.
+      const [event] = await env.sql<{ sequence: number; hash: string }>(
+        'SELECT sequence, hash FROM audit_event WHERE tenant_id = ? AND sequence = 7',
+        [TENANT],
+      );
+      const row = tablePages.flatMap((page) => page.split('\n')).find((line) => rowStart.exec(line)?.[1] === '7')!;
+      expect(row).toContain(`${event.hash.slice(0, 12)}…`);
+      expect(row).not.toContain(event.hash);
+      const appendixAt = pages.findIndex((page) => page.includes('Appendix: full hashes'));
+      expect(appendixAt).toBeGreaterThan(pages.indexOf(tablePages.at(-1)!));
+      expect(pages.slice(appendixAt).join('\n')).toMatch(new RegExp(`^\\s*7\\s+${event.hash}\\s*$`, 'm'));
+      // The contents page names the sections even though LibreOffice does not update fields.
+      const contents = pages.find((page) => /^\s*Contents\s*$/m.test(page))!;
+      for (const title of ['Overview', 'Events', 'How to verify this report']) expect(contents).toContain(title);
+      // No page holds only a page header and footer.
+      for (const page of pages) expect(page.split('\n').filter((line) => line.trim() !== '').length).toBeGreaterThan(2);
+    },
+  );
 
   it('lays out a report with a custom template, its branding and hostile strings as text', async () => {
     const { file } = files.get('branded')!;
