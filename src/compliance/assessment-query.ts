@@ -44,6 +44,8 @@ export interface PlannedRule {
 type DayCounts = { days: Map<string, number>; hi: number | null; lo: number | null };
 
 const v = (value: unknown): Sql => ({ text: '?', params: [value] });
+/** MAX_GAP: how many over-long stretches an outcome names, with their start and end. */
+const MAX_GAPS_LISTED = 6;
 const matchKey = (match: EventMatch) => JSON.stringify(match);
 const DAY_MS = 86_400_000;
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
@@ -208,6 +210,7 @@ export class AssessmentQueries {
       }),
       ...planned.map(async ({ rule }) => {
         if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
+        if (rule.kind === 'MAX_GAP') out.set(rule, await this.maxGap(rule, scope, head, snapshot.firstDay));
       }),
     ]);
     for (const { rule } of counted) {
@@ -517,6 +520,96 @@ export class AssessmentQueries {
       keys: toNumber(row?.key_count ?? 0),
       windows: toNumber(row?.windows ?? 0),
       samples: [row?.s_hi, row?.s_lo].filter((x) => x !== null && x !== undefined).map(toNumber),
+    };
+  }
+
+  /**
+   * The MAX_GAP statements over the matching events in `[from, end)`, `end` = min(to, now): one
+   * aggregate (how many, the first and last instants, how many stretches between consecutive
+   * events are longer than the rule's gap, found with LAG) and the first few of those stretches.
+   * `which`: 'gaps' for the second statement.
+   */
+  maxGapSql(rule: EventRule & { kind: 'MAX_GAP' }, scope: MeasureScope, head: number, which: 'summary' | 'gaps' = 'summary'): Sql {
+    const r = this.rules;
+    const end = scope.to && scope.to < scope.now ? scope.to : scope.now;
+    const long = `g.prev_at IS NOT NULL AND g.occurred_at > ${r.plus('g.prev_at', rule.maxGap)}`;
+    const gaps = sql`(SELECT e.sequence AS sequence, e.occurred_at AS occurred_at,
+              LAG(e.occurred_at) OVER (ORDER BY e.occurred_at, e.sequence) AS prev_at
+            FROM audit_event e
+            WHERE ${this.range('e', scope.tenantId, scope.from, end, head)} AND ${r.match(rule.match, 'e', { kind: 'exists' })}) g`;
+    if (which === 'gaps')
+      return sql`SELECT g.prev_at AS prev_at, g.occurred_at AS occurred_at, g.sequence AS sequence FROM ${gaps}
+        WHERE ${long} ORDER BY g.occurred_at, g.sequence LIMIT ${v(MAX_GAPS_LISTED)}`;
+    return sql`SELECT COUNT(*) AS events, MIN(g.occurred_at) AS first_at, MAX(g.occurred_at) AS last_at,
+        SUM(CASE WHEN ${long} THEN 1 ELSE 0 END) AS long_gaps, MAX(g.sequence) AS s_hi, MIN(g.sequence) AS s_lo
+      FROM ${gaps}`;
+  }
+
+  /**
+   * Every stretch of the assessed range without a matching event: from the start (the range's, or
+   * the trail's first day if later: time before the trail began is not judged) to the first event,
+   * between events, and from the last one to the end. The last stretch is open when the end is the
+   * as-of instant rather than the range's end; open and not yet too long, it is pending until
+   * `nextDeadline`.
+   */
+  private async maxGap(
+    rule: EventRule & { kind: 'MAX_GAP' },
+    scope: MeasureScope,
+    head: number,
+    firstDay: string | null,
+  ): Promise<RuleMeasure> {
+    const [[row], gapRows] = await Promise.all([
+      this.rows(this.maxGapSql(rule, scope, head)),
+      this.rows(this.maxGapSql(rule, scope, head, 'gaps')),
+    ]);
+    const end = scope.to && scope.to < scope.now ? scope.to : scope.now;
+    const open = !scope.to || scope.now < scope.to;
+    const trail = firstDay ? new Date(`${firstDay}T00:00:00.000Z`) : null;
+    const start = trail && trail > scope.from ? trail : trail && scope.from;
+    const events = toNumber(row?.events ?? 0);
+    const at = (value: unknown) => (value === null || value === undefined ? null : fromSqlDateTime(value));
+    const stretches: { from: string; to: string; sequence: number | null }[] = [];
+    const gap = durationMs(rule.maxGap);
+    let tested = 0;
+    let longGaps = 0;
+    let nextDeadline: string | null = null;
+    if (start && start < end) {
+      const first = at(row?.first_at);
+      const last = at(row?.last_at);
+      const judge = (from: Date, to: Date, closed: boolean, sequence: number | null) => {
+        const tooLong = to.getTime() - from.getTime() > gap;
+        if (!closed && !tooLong) {
+          nextDeadline = new Date(from.getTime() + gap).toISOString();
+          return;
+        }
+        tested++;
+        if (tooLong) {
+          longGaps++;
+          stretches.push({ from: from.toISOString(), to: to.toISOString(), sequence });
+        }
+      };
+      if (events === 0 || !first || !last) judge(start, end, !open, null);
+      else {
+        judge(start, new Date(first), true, toNumber(row?.s_lo));
+        tested += events - 1;
+        longGaps += toNumber(row?.long_gaps ?? 0);
+        for (const g of gapRows) stretches.push({ from: at(g.prev_at)!, to: at(g.occurred_at)!, sequence: toNumber(g.sequence) });
+        judge(new Date(last), end, !open, null);
+      }
+    }
+    stretches.sort((a, b) => a.from.localeCompare(b.from));
+    return {
+      kind: 'MAX_GAP',
+      events,
+      tested,
+      longGaps,
+      pending: nextDeadline ? 1 : 0,
+      nextDeadline,
+      gaps: stretches.slice(0, MAX_GAPS_LISTED).map(({ from, to }) => ({ from, to })),
+      samples: {
+        events: [row?.s_hi, row?.s_lo].filter((x) => x !== null && x !== undefined).map(toNumber),
+        gaps: stretches.flatMap((x) => (x.sequence === null ? [] : [x.sequence])),
+      },
     };
   }
 

@@ -321,6 +321,52 @@ describe('evaluateRule', () => {
     });
   });
 
+  describe('MAX_GAP', () => {
+    const gapRule = {
+      id: 'logs-reviewed-daily',
+      kind: 'MAX_GAP' as const,
+      description: 'Logs reviewed daily',
+      match: { action: [{ equals: 'audit.log.reviewed' }] },
+      maxGap: { hours: 24 },
+    };
+    const measure = (tested: number, longGaps: number, pending = 0) => ({
+      kind: 'MAX_GAP' as const,
+      events: 4,
+      tested,
+      longGaps,
+      pending,
+      nextDeadline: pending ? '2026-03-02T09:00:00.000Z' : null,
+      gaps: longGaps ? [{ from: '2026-02-10T09:00:00.000Z', to: '2026-02-12T08:00:00.000Z' }] : [],
+      samples: { events: [40, 10], gaps: longGaps ? [30] : [] },
+    });
+
+    it('is a recurrence duty as evidence: MET with no stretch too long, PARTIAL with some, NONE with all or none judged', () => {
+      expect(evaluateRule(gapRule, 'EVIDENCE', measure(5, 0), Q1)).toMatchObject({
+        verdict: 'MET',
+        count: 4,
+        duty: true,
+        tested: 5,
+        pending: 0,
+        samples: [40, 10],
+        detail: '5 stretches between matching events judged: 0 longer than 24 hours.',
+      });
+      expect(evaluateRule(gapRule, 'EVIDENCE', measure(5, 1), Q1)).toMatchObject({ verdict: 'PARTIAL', tested: 5 });
+      expect(evaluateRule(gapRule, 'EVIDENCE', measure(1, 1), Q1)).toMatchObject({ verdict: 'NONE', tested: 1 });
+      expect(evaluateRule(gapRule, 'EVIDENCE', measure(0, 0, 1), Q1)).toMatchObject({ verdict: 'NONE', tested: 0, pending: 1 });
+    });
+
+    it('makes each stretch too long a finding, naming its start and end, and says when an open one runs out', () => {
+      const found = evaluateRule(gapRule, 'VIOLATION', measure(5, 1), Q1);
+      expect(found).toMatchObject({ verdict: 'FINDING', count: 1, duty: true, tested: 5, samples: [30] });
+      expect(found.detail).toBe(
+        '5 stretches between matching events judged: 1 longer than 24 hours (2026-02-10T09:00:00.000Z to 2026-02-12T08:00:00.000Z).',
+      );
+      const open = evaluateRule(gapRule, 'VIOLATION', measure(3, 0, 1), Q1);
+      expect(open).toMatchObject({ verdict: 'CLEAR', count: 0, pending: 1 });
+      expect(open.detail).toContain('becomes too long at 2026-03-02T09:00:00.000Z');
+    });
+  });
+
   describe('BURST', () => {
     it('counts correlation keys that reached the count, not windows', () => {
       const measure = { kind: 'BURST' as const, keys: 2, windows: 5, samples: [30, 12] };

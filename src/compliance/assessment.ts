@@ -68,7 +68,22 @@ export type RuleMeasure =
       notPreceded: number;
       samples: { preceded: number[]; notPreceded: number[] };
     }
-  | { kind: 'BURST'; keys: number; windows: number; samples: number[] };
+  | { kind: 'BURST'; keys: number; windows: number; samples: number[] }
+  | {
+      kind: 'MAX_GAP';
+      /** Matching events in the range. */
+      events: number;
+      /** Stretches judged (closed, or open and already too long) and those longer than the gap. */
+      tested: number;
+      longGaps: number;
+      /** 1 when the stretch open at the as-of instant is not too long yet, else 0. */
+      pending: number;
+      /** When that open stretch becomes too long. */
+      nextDeadline: string | null;
+      /** The first few over-long stretches, oldest first. */
+      gaps: { from: string; to: string }[];
+      samples: { events: number[]; gaps: number[] };
+    };
 
 /**
  * One rule's verdict. Evidence rules are MET, PARTIAL (some periods) or NONE; violation rules are
@@ -85,11 +100,12 @@ export interface RuleOutcome {
   /** AT_LEAST: periods checked and periods that had enough events. */
   periodsChecked: number | null;
   periodsMet: number | null;
-  /** NOT_FOLLOWED_BY, FOLLOWED_BY: triggers whose window has not closed yet; NOT_PRECEDED_BY: 0. */
+  /** NOT_FOLLOWED_BY, FOLLOWED_BY: triggers whose window has not closed yet; NOT_PRECEDED_BY: 0; MAX_GAP: 1 while the open stretch is not too long yet. */
   pending: number | null;
   /**
    * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY,
-   * NOT_PRECEDED_BY, FOLLOWED_BY as a violation: every trigger judged). Other rules show activity (evidence) or find deviations (violations).
+   * NOT_PRECEDED_BY, FOLLOWED_BY as a violation: every trigger judged) or every stretch between
+   * occurrences (MAX_GAP). Other rules show activity (evidence) or find deviations (violations).
    */
   duty: boolean;
   /** A duty's tested population: the periods checked or the triggers judged. Null for other rules. */
@@ -294,6 +310,37 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       detail: keys
         ? `${plural(keys, rule.correlation === 'TENANT' ? 'tenant' : rule.correlation.toLowerCase())} reached ${rule.count} matching events within ${within(rule)} ${by} (${plural(windows, 'window')}).`
         : `No ${rule.count} matching events within ${within(rule)} ${by}.`,
+    };
+  }
+  if (rule.kind === 'MAX_GAP' && measure.kind === 'MAX_GAP') {
+    const { events, tested, longGaps, pending, gaps } = measure;
+    const gap = within({ within: rule.maxGap });
+    const listed = gaps.map((g) => `${g.from} to ${g.to}`).join(', ');
+    const detail =
+      (tested === 0
+        ? `No stretch of the range to judge yet (${plural(events, 'matching event')})`
+        : `${plural(tested, 'stretch', 'stretches')} between matching events judged: ${longGaps} longer than ${gap}` +
+          (longGaps ? ` (${listed}${longGaps > gaps.length ? ', …' : ''})` : '')) +
+      (pending ? `; the stretch open since the last one becomes too long at ${measure.nextDeadline}` : '') +
+      '.';
+    // A recurrence duty judged on every stretch of the range, as evidence or as a violation.
+    return {
+      ...base,
+      pending,
+      duty: true,
+      tested,
+      verdict: evidence
+        ? tested === 0 || longGaps === tested
+          ? 'NONE'
+          : longGaps === 0
+            ? 'MET'
+            : 'PARTIAL'
+        : longGaps > 0
+          ? 'FINDING'
+          : 'CLEAR',
+      count: evidence ? events : longGaps,
+      samples: newest(evidence ? measure.samples.events : measure.samples.gaps),
+      detail,
     };
   }
   throw new Error(`measure ${measure.kind} does not fit rule ${rule.id} (${rule.kind})`);

@@ -244,7 +244,8 @@ export class ComplianceService implements ControlEvidence {
     const times: number[] = [];
     if (scope.to) times.push(scope.to.getTime());
     for (const m of measures.values())
-      if ((m.kind === 'NOT_FOLLOWED_BY' || m.kind === 'FOLLOWED_BY') && m.nextDeadline) times.push(Date.parse(m.nextDeadline));
+      if ((m.kind === 'NOT_FOLLOWED_BY' || m.kind === 'FOLLOWED_BY' || m.kind === 'MAX_GAP') && m.nextDeadline)
+        times.push(Date.parse(m.nextDeadline));
     for (const c of loaded.controls) {
       for (const rule of [...c.evidence, ...c.violations]) {
         if (rule.kind === 'AT_LEAST') times.push(nextPeriodStart(rule.period, periodStart(rule.period, scope.now)).getTime());

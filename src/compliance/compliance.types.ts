@@ -47,6 +47,7 @@ export enum RuleKind {
   FOLLOWED_BY = 'FOLLOWED_BY',
   NOT_PRECEDED_BY = 'NOT_PRECEDED_BY',
   BURST = 'BURST',
+  MAX_GAP = 'MAX_GAP',
 }
 registerEnumType(RuleKind, {
   name: 'RuleKind',
@@ -64,6 +65,10 @@ registerEnumType(RuleKind, {
         'A trigger event with no event of the same correlation within a window before it (a deployment without a prior approval). A population test: every trigger in range is judged.',
     },
     BURST: { description: 'At least `count` matching events of the same correlation within a window.' },
+    MAX_GAP: {
+      description:
+        'No stretch of the range longer than `maxGap` without a matching event (logs reviewed at least every 24 hours). A recurrence duty: every stretch between occurrences is judged.',
+    },
   },
 });
 
@@ -145,7 +150,7 @@ export class RuleInfo {
   @Field({ description: 'Kebab-case, unique within its control.' })
   id!: string;
   @Field(() => RuleKind, {
-    description: 'How the rule reads the trail (MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST…).',
+    description: 'How the rule reads the trail (MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP…).',
   })
   kind!: RuleKind;
   @Field({ description: 'What the rule checks, in words.' })
@@ -296,12 +301,12 @@ export class RuleAssessment {
   @Field(() => Int, {
     nullable: true,
     description:
-      'NOT_FOLLOWED_BY, FOLLOWED_BY: triggers still within their window, not yet followed (NOT_PRECEDED_BY: always 0, every trigger is judged at once).',
+      'NOT_FOLLOWED_BY, FOLLOWED_BY: triggers still within their window, not yet followed (NOT_PRECEDED_BY: always 0, every trigger is judged at once); MAX_GAP: 1 while the stretch open at the as-of instant is not too long yet.',
   })
   pending!: number | null;
   @Field({
     description:
-      'The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY, NOT_PRECEDED_BY, FOLLOWED_BY as a violation). Other rules show activity or find deviations; only duties make a control COMPLIANT.',
+      'The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY, NOT_PRECEDED_BY, FOLLOWED_BY as a violation) or every stretch between occurrences (MAX_GAP). Other rules show activity or find deviations; only duties make a control COMPLIANT.',
   })
   duty!: boolean;
   @Field(() => GraphQLSafeInt, { nullable: true, description: 'A duty: the periods checked or the triggers judged. Null for other rules.' })

@@ -219,6 +219,27 @@ export interface BurstRule extends RuleBase {
 }
 
 /**
+ * No stretch longer than `maxGap` without a `match` event within the assessed range: from the
+ * range start (or the start of the trail's first day, if later) to the first event, between
+ * consecutive events, and from the last event to the range end (or the as-of instant, if earlier).
+ * A gap exactly `maxGap` long holds. The exact shape of "at least once every N" (PCI DSS 10.4.1:
+ * logs reviewed daily), which AT_LEAST per calendar period only approximates. In evidence, the
+ * duty is met when no gap is too long; in violations, each over-long gap is a finding. A stretch
+ * still open at the as-of instant and not yet too long is pending (plugin API 1.5.0).
+ *
+ * @example
+ * ```ts
+ * const rule: MaxGapRule = { id: 'logs-reviewed-daily', kind: 'MAX_GAP', description: 'Audit logs reviewed at least once every 24 hours',
+ *   match: { action: [{ equals: 'audit.log.reviewed' }] }, maxGap: { hours: 24 } };
+ * ```
+ */
+export interface MaxGapRule extends RuleBase {
+  kind: 'MAX_GAP';
+  match: EventMatch;
+  maxGap: Duration;
+}
+
+/**
  * Fields every rule has.
  *
  * @example
@@ -242,7 +263,7 @@ export interface RuleBase {
  * const rules: EventRule[] = [{ id: 'logins', kind: 'MATCH', description: 'Logins are recorded', match: { action: [{ prefix: 'auth.login' }] } }];
  * ```
  */
-export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule;
+export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule | MaxGapRule;
 
 /**
  * Classifies events the client left unclassified, at ingest: events whose resource type or action

@@ -117,6 +117,25 @@ describe('plugin manifest validation', () => {
     ]);
   });
 
+  it('checks MAX_GAP rules: a match and a positive duration, nothing else', () => {
+    const gap = { id: 'reviewed', kind: 'MAX_GAP', description: 'x', match: {}, maxGap: { hours: 24 } };
+    expect(paths(catalogProblems, { ...catalog, controls: [{ ...control, evidence: [gap], violations: [gap] }] })).toEqual([]);
+    expect(
+      paths(catalogProblems, {
+        ...catalog,
+        controls: [
+          {
+            ...control,
+            evidence: [
+              { ...gap, maxGap: { hours: 0 }, within: { hours: 1 } },
+              { ...gap, id: 'other', maxGap: undefined },
+            ],
+          },
+        ],
+      }).sort(),
+    ).toEqual(['controls[0].evidence[0].maxGap.hours', 'controls[0].evidence[0].within', 'controls[0].evidence[1].maxGap']);
+  });
+
   it('accepts FOLLOWED_BY as a violation and refuses it as evidence, saying where it belongs', () => {
     const followed = {
       id: 'after',

@@ -109,8 +109,9 @@ const eventRule = z.discriminatedUnion(
       })
       .strict(),
     z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count: positive, within: duration, correlation }).strict(),
+    z.object({ ...ruleBase, kind: z.literal('MAX_GAP'), match: eventMatch, maxGap: duration }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST' }) },
+  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP' }) },
 );
 
 const rules = z.array(eventRule);

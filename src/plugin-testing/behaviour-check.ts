@@ -35,6 +35,7 @@ import {
 const MAX_EVENTS = 10_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
+const SECOND = 1_000;
 const MAX_WINDOW = 100 * 365 * DAY;
 
 const durationMs = (d: Duration) => ('minutes' in d ? d.minutes * 60_000 : 'hours' in d ? d.hours * HOUR : d.days * DAY);
@@ -167,6 +168,10 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
     return { errors, warnings: [`not exercised: a window of ${durationText(rule.within)} is longer than a century`] };
   }
 
+  if (rule.kind === 'MAX_GAP' && durationMs(rule.maxGap) > MAX_WINDOW) {
+    return { errors, warnings: [`not exercised: a gap of ${durationText(rule.maxGap)} is longer than a century`] };
+  }
+
   switch (rule.kind) {
     case 'MATCH':
       await matchWorks(rule.match, 'match', now - 7 * DAY);
@@ -250,6 +255,26 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       const short = await sandbox.measure(rule, events.slice(0, -1), at - DAY);
       if (short.kind === 'BURST' && short.keys !== 0) {
         errors.push(`already finds a burst in ${rule.count - 1} matching events of ${by} (count is ${rule.count})`);
+      }
+      break;
+    }
+    case 'MAX_GAP': {
+      // A closed range of two gaps: events exactly one gap apart hold, a second more is too long.
+      const gap = durationMs(rule.maxGap);
+      const start = periodStart('DAY', new Date(now - 2 * gap - 2 * DAY)).getTime();
+      if (!(await matchWorks(rule.match, 'match', start + HOUR))) break;
+      const end = start + 2 * gap;
+      const exact = await sandbox.measure(rule, [eventFrom(rule.match, start), eventFrom(rule.match, start + gap)], start, end);
+      if (exact.kind === 'MAX_GAP' && (exact.longGaps !== 0 || exact.tested !== 3)) {
+        errors.push(
+          `finds ${exact.longGaps} of ${exact.tested} stretches too long in a range where matching events are exactly ${durationText(rule.maxGap)} apart (expected 0 of 3)`,
+        );
+      }
+      const late = await sandbox.measure(rule, [eventFrom(rule.match, start), eventFrom(rule.match, start + gap + SECOND)], start, end);
+      if (late.kind === 'MAX_GAP' && late.longGaps !== 1) {
+        errors.push(
+          `finds ${late.longGaps} stretches, not 1, too long when the next matching event comes one second after ${durationText(rule.maxGap)}`,
+        );
       }
       break;
     }
