@@ -38,6 +38,7 @@ import { SqliteReader } from './database/sqlite-reader';
 import { ComplianceCatalog } from './compliance/catalog';
 import { createClassifier } from './compliance/classifier';
 import { ComplianceService } from './compliance/compliance.service';
+import { FindingsService } from './compliance/findings.service';
 import { ReportBuilder } from './reports/report-builder';
 import { loadDefaultTemplates, templatesDir } from './reports/report-template';
 import { ReportService } from './reports/report.service';
@@ -318,6 +319,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       plugins,
       catalog,
       compliance,
+      findings: new FindingsService({ compliance, queries: compliance.queries, ingest, heads: chainHeads }),
       reports: {
         service: new ReportService({
           dataSource,

@@ -10,6 +10,7 @@ import {
   ControlResolver,
   RuleAssessmentResolver,
 } from './compliance/compliance.resolver';
+import { FindingResolver } from './compliance/findings.resolver';
 import { authChecker } from './graphql/auth-checker';
 import type { RequestContext } from './graphql/context';
 import type { AuditEventInputShape } from './ingest/event-validation';
@@ -30,6 +31,7 @@ export const RESOLVERS = [
   ControlAssessmentResolver,
   RuleAssessmentResolver,
   AttestationResolver,
+  FindingResolver,
   ReportResolver,
 ] as const;
 
@@ -48,6 +50,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
     new ControlAssessmentResolver(compliance),
     new RuleAssessmentResolver(),
     new AttestationResolver(),
+    new FindingResolver(services.findings),
     new ReportResolver({
       reports: services.reports.service,
       templates: services.reports.templates,

@@ -4,6 +4,7 @@ import type { ChainVerifier } from './chain/chain-verifier';
 import type { CheckpointService } from './chain/checkpoint.service';
 import type { ComplianceCatalog } from './compliance/catalog';
 import type { ComplianceService } from './compliance/compliance.service';
+import type { FindingsService } from './compliance/findings.service';
 import type { PageLimits } from './graphql/paging';
 import type { IngestService } from './ingest/ingest.service';
 import type { PluginRegistry } from './plugin-host/plugin-registry';
@@ -21,5 +22,6 @@ export interface Services {
   plugins: PluginRegistry;
   catalog: ComplianceCatalog;
   compliance: ComplianceService;
+  findings: FindingsService;
   reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
 }

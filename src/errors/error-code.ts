@@ -34,6 +34,8 @@ export enum ErrorCode {
   INVALID_CURSOR = 'INVALID_CURSOR',
   PAGE_SIZE_EXCEEDED = 'PAGE_SIZE_EXCEEDED',
   NOT_FOUND = 'NOT_FOUND',
+  /** A finding transition the lifecycle table does not allow from the finding's current state (ADR 0036). */
+  INVALID_TRANSITION = 'INVALID_TRANSITION',
   CHAIN_BUSY = 'CHAIN_BUSY',
   /** The tenant already has REPORT_MAX_PENDING_PER_TENANT reports being generated in the background. */
   REPORT_QUEUE_FULL = 'REPORT_QUEUE_FULL',

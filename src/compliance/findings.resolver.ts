@@ -1,0 +1,55 @@
+import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { principalOf, type RequestContext } from '../graphql/context';
+import { DateTimeScalar } from '../graphql/scalars';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { ASSESS_ROLES } from './compliance.resolver';
+import { FINDING_STATE_LABELS } from './findings';
+import type { FindingsService, FindingView } from './findings.service';
+import { Finding, FindingRefInput, FindingTransitionInfo, TransitionFindingInput } from './findings.types';
+
+const findingOf = (view: FindingView): Finding =>
+  Object.assign(new Finding(), {
+    id: view.id,
+    frameworkId: view.frameworkId,
+    controlId: view.controlId,
+    ruleId: view.ruleId,
+    eventSequence: view.eventSequence,
+    state: view.state,
+    stateLabel: FINDING_STATE_LABELS[view.state],
+    asOf: view.asOf,
+    history: view.history.map((t) => Object.assign(new FindingTransitionInfo(), t)),
+  });
+
+@Resolver(() => Finding)
+export class FindingResolver {
+  constructor(private readonly findings: FindingsService) {}
+
+  @Authorized(...ASSESS_ROLES)
+  @Query(() => Finding, {
+    description: 'One finding with its state and transition history as of asOf (default now). Errors: NOT_FOUND, INVALID_ARGUMENT.',
+  })
+  async finding(
+    @Arg('ref', () => FindingRefInput, { description: 'The rule and the event behind the deviation.' }) ref: FindingRefInput,
+    @Ctx() ctx: RequestContext,
+    @Arg('asOf', () => DateTimeScalar, { nullable: true, description: 'Transitions recorded after it do not apply.' }) asOf?: string | null,
+  ): Promise<Finding> {
+    const { tenantId } = principalOf(ctx);
+    const at = asOf ? new Date(asOf) : new Date();
+    if (Number.isNaN(at.getTime())) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'asOf must be a date-time.', { asOf });
+    return findingOf(await this.findings.finding(tenantId, { ...ref }, at));
+  }
+
+  @Authorized(...ASSESS_ROLES)
+  @Mutation(() => Finding, {
+    description:
+      'Moves a finding to another state, recorded as a datapunk.finding.transitioned event in your chain. Errors: INVALID_TRANSITION (not allowed from the current state), NOT_FOUND, INVALID_ARGUMENT.',
+  })
+  async transitionFinding(
+    @Arg('input', () => TransitionFindingInput, { description: 'The finding, the new state and the note.' }) input: TransitionFindingInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Finding> {
+    const { tenantId, keyId } = principalOf(ctx);
+    return findingOf(await this.findings.transition({ tenantId, keyId, requestId: ctx.requestId }, { ...input }));
+  }
+}
