@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EventMatch, EventRule } from '../../src/plugin-api';
+import type { EventMatch, ParameterisedRule } from '../../src/plugin-api';
 // The host's own validation is the point of this test; plugins otherwise import only the plugin API.
 import { pluginProblems } from '../../src/plugin-host/manifest.schema';
 import plugin from './index';
@@ -40,13 +40,14 @@ function control(id: string) {
   return found;
 }
 
-function rule(controlId: string, list: 'evidence' | 'violations', ruleId: string): EventRule {
+function rule(controlId: string, list: 'evidence' | 'violations', ruleId: string): ParameterisedRule {
   const found = control(controlId)[list].find((r) => r.id === ruleId);
   if (!found) throw new Error(`no ${list} rule ${ruleId} in ${controlId}`);
   return found;
 }
 
-const matchesOf = (r: EventRule): EventMatch[] => ('match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy]);
+const matchesOf = (r: ParameterisedRule): EventMatch[] =>
+  'match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
 const allRules = catalog.controls.flatMap((c) => [...c.evidence, ...c.violations]);
 const action = (name: string) => ({ action: [{ equals: name }] });
 

@@ -1,4 +1,4 @@
-import { type Control, type EventMatch, type EventRule, type NamePattern } from '../../src/plugin-api';
+import { type CatalogControl, type EventMatch, type ParameterisedRule, type NamePattern } from '../../src/plugin-api';
 import { pluginProblems } from '../../src/plugin-host/manifest.schema';
 import plugin from './index';
 
@@ -173,14 +173,15 @@ const VOCABULARY = [
 const { catalog } = plugin;
 const byId = new Map(catalog.controls.map((control) => [control.id, control]));
 
-const control = (id: string): Control => {
+const control = (id: string): CatalogControl => {
   const found = byId.get(id);
   if (!found) throw new Error(`no control ${id}`);
   return found;
 };
-const rule = (controlId: string, list: 'evidence' | 'violations', ruleId: string): EventRule | undefined =>
+const rule = (controlId: string, list: 'evidence' | 'violations', ruleId: string): ParameterisedRule | undefined =>
   control(controlId)[list].find((r) => r.id === ruleId);
-const matchesOf = (r: EventRule): EventMatch[] => ('match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy]);
+const matchesOf = (r: ParameterisedRule): EventMatch[] =>
+  'match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
 const covers = (pattern: NamePattern, name: string) =>
   'equals' in pattern ? name === pattern.equals : 'prefix' in pattern ? name.startsWith(pattern.prefix) : false;
 

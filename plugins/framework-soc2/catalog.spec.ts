@@ -1,6 +1,6 @@
 // The spec checks the plugin with the host's own validation; plugin code itself stays on the public API.
 import { pluginProblems } from '../../src/plugin-host/manifest.schema';
-import type { Control, EventMatch, EventRule } from '../../src/plugin-api';
+import type { CatalogControl, EventMatch, ParameterisedRule } from '../../src/plugin-api';
 import plugin from './index';
 
 // prettier-ignore
@@ -63,13 +63,14 @@ const TAG_BY_PREFIX: [RegExp, string[]][] = [
 ];
 
 const { controls } = plugin.catalog;
-const control = (id: string): Control => {
+const control = (id: string): CatalogControl => {
   const found = controls.find((c) => c.id === id);
   if (!found) throw new Error(`no control ${id}`);
   return found;
 };
-const rule = (rules: EventRule[], id: string): EventRule | undefined => rules.find((r) => r.id === id);
-const matchesOf = (r: EventRule): EventMatch[] => ('match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy]);
+const rule = (rules: ParameterisedRule[], id: string): ParameterisedRule | undefined => rules.find((r) => r.id === id);
+const matchesOf = (r: ParameterisedRule): EventMatch[] =>
+  'match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
 const allRules = controls.flatMap((c) => [...c.evidence, ...c.violations].map((r) => ({ control: c.id, rule: r })));
 
 describe('framework-soc2', () => {

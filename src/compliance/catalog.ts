@@ -1,5 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Control, ControlMapping, DataCategory, Framework, FrameworkPlugin, MappingRelationship } from '../plugin-api';
+import type {
+  Control,
+  ControlMapping,
+  DataCategory,
+  Framework,
+  FrameworkParameter,
+  FrameworkPlugin,
+  MappingRelationship,
+} from '../plugin-api';
+import { parametersInForce, resolveControls } from './framework-parameters';
 
 /** Data categories the service knows without any plugin. Plugins add more (`dataCategories`). */
 export const BUILT_IN_CATEGORIES: readonly DataCategory[] = [
@@ -32,7 +41,10 @@ const INVERSE: Record<MappingRelationship, MappingRelationship> = {
 export interface LoadedFramework {
   framework: Framework;
   plugin: FrameworkPlugin<unknown>;
+  /** The controls with every parameter at its default (plugin API 1.5.0). */
   controls: readonly Control[];
+  /** The organisation-defined parameters the framework declares. */
+  parameters: readonly FrameworkParameter[];
   /** SHA-256 (16 hex digits) of the catalog: cached assessments name the exact rules behind them. */
   fingerprint: string;
 }
@@ -52,9 +64,11 @@ export class ComplianceCatalog {
 
   constructor(plugins: readonly FrameworkPlugin<unknown>[]) {
     for (const plugin of plugins) {
-      const { framework, controls } = plugin.catalog;
+      const { framework } = plugin.catalog;
+      const parameters = plugin.catalog.parameters ?? [];
+      const controls = resolveControls(plugin.catalog, parametersInForce(parameters));
       const fingerprint = createHash('sha256').update(JSON.stringify(plugin.catalog)).digest('hex').slice(0, 16);
-      this.byId.set(framework.id, { framework, plugin, controls, fingerprint });
+      this.byId.set(framework.id, { framework, plugin, controls, parameters, fingerprint });
       for (const control of controls) {
         this.controlIndex.set(key(framework.id, control.id), control);
         if (control.parentId) {

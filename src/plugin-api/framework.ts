@@ -1,3 +1,4 @@
+import type { FrameworkParameter, ParameterisedRule } from './parameters';
 import type { ClassificationRule, DataCategory, EventRule } from './rules';
 
 /**
@@ -33,7 +34,9 @@ export interface ControlMapping {
 }
 
 /**
- * One requirement of a framework, under its real reference id.
+ * One requirement of a framework, under its real reference id. `R` is the rule type: a catalog's
+ * controls hold {@link ParameterisedRule}s (see {@link CatalogControl}); an assessment sees them
+ * with every parameter resolved to a value.
  *
  * @example
  * ```ts
@@ -47,7 +50,7 @@ export interface ControlMapping {
  * };
  * ```
  */
-export interface Control {
+export interface Control<R = EventRule> {
   /** The reference id the standard uses: `CC6.1`, `164.312(b)`, `Art. 32`. Unique in its framework. */
   id: string;
   title: string;
@@ -55,14 +58,28 @@ export interface Control {
   /** Id of the enclosing control, for hierarchies (a HIPAA standard and its implementation specifications). */
   parentId?: string;
   /** Rules whose matches show the control operating. Empty: only an attestation can show it. */
-  evidence: EventRule[];
+  evidence: R[];
   /** Rules whose matches are findings against the control. */
-  violations: EventRule[];
+  violations: R[];
   /** Cross-references to other frameworks' controls. */
   mappings?: ControlMapping[];
   /** Free-form labels, e.g. `required` / `addressable` for HIPAA implementation specifications. */
   tags?: string[];
 }
+
+/**
+ * A control as a catalog writes it: its rules' `count` and `within` may name a declared parameter
+ * (plugin API 1.5.0).
+ *
+ * @example
+ * ```ts
+ * const control: CatalogControl = { id: 'Art. 33', title: 'Breach notification', description: 'Notify within the deadline.',
+ *   evidence: [], violations: [{ id: 'late', kind: 'NOT_FOLLOWED_BY', description: 'Breach not notified in time',
+ *     trigger: { action: [{ equals: 'breach.detected' }] }, followUp: { action: [{ equals: 'breach.notified' }] },
+ *     within: { parameter: 'breach-notification-hours' }, correlation: 'TENANT' }] };
+ * ```
+ */
+export type CatalogControl = Control<ParameterisedRule>;
 
 /**
  * The framework a framework plugin provides.
@@ -92,7 +109,13 @@ export interface Framework {
  */
 export interface FrameworkCatalog {
   framework: Framework;
-  controls: Control[];
+  controls: CatalogControl[];
+  /**
+   * Organisation-defined parameters (thresholds and windows) the rules name, with defaults a tenant
+   * may override within bounds (plugin API 1.5.0). Ids are unique; a rule naming an undeclared
+   * parameter, or one of the wrong type, fails the plugin's load.
+   */
+  parameters?: FrameworkParameter[];
   classificationRules?: ClassificationRule[];
   dataCategories?: DataCategory[];
 }

@@ -5,6 +5,7 @@
 export { PLUGIN_API_VERSION } from './version';
 export * from './events';
 export * from './rules';
+export * from './parameters';
 export * from './framework';
 export * from './report-model';
 export * from './tables';

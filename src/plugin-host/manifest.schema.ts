@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ACTOR_TYPES, CLASSIFICATION_LEVELS, OUTCOME_STATUSES, SEVERITIES } from '../plugin-api';
+import { ACTOR_TYPES, CLASSIFICATION_LEVELS, OUTCOME_STATUSES, PARAMETER_FIELD_TYPES, SEVERITIES } from '../plugin-api';
 import { isRange, isVersion } from './api-range';
 
 /** What the host checks of every plugin, code or pure data. Paths of issues name the bad field. */
@@ -33,6 +33,28 @@ const exactlyOne = <T extends z.ZodRawShape>(shape: T, what: string) =>
 const namePattern = exactlyOne({ equals: text(256), prefix: text(256), glob: text(256) }, 'a name pattern');
 const patterns = z.array(namePattern).min(1, { message: 'must hold at least one pattern' });
 const duration = exactlyOne({ minutes: positive, hours: positive, days: positive }, 'a duration');
+
+/** `{ parameter: id }` in place of a literal (plugin API 1.5.0); the id and type are checked across fields. */
+const parameterRef = z.object({ parameter: kebabId }).strict();
+const isRef = (value: unknown) => value !== null && typeof value === 'object' && 'parameter' in value;
+/** The literal schema, or a parameter reference when the value is an object with `parameter`. */
+const orParameter = <T extends z.ZodTypeAny>(literal: T) =>
+  z.any().superRefine((value, ctx) => {
+    const parsed = (isRef(value) ? parameterRef : literal).safeParse(value);
+    if (!parsed.success) for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path });
+  });
+const count = orParameter(positive);
+const within = orParameter(duration);
+
+const ratio = z.number().min(0, { message: 'must be from 0 to 1' }).max(1, { message: 'must be from 0 to 1' });
+const parameterBase = { id: kebabId, description: text(1000) };
+const parameterOf = <T extends z.ZodTypeAny>(type: string, value: T) =>
+  z.object({ ...parameterBase, type: z.literal(type), default: value, min: value.optional(), max: value.optional() }).strict();
+const parameter = z.discriminatedUnion(
+  'type',
+  [parameterOf('INTEGER', positive), parameterOf('DURATION', duration), parameterOf('RATIO', ratio)],
+  { errorMap: () => ({ message: 'type must be one of INTEGER, DURATION, RATIO' }) },
+);
 
 const METADATA_PATH = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 const scalar = z.union([text(1000), z.number().finite(), z.boolean()], {
@@ -88,28 +110,24 @@ const eventRule = z.discriminatedUnion(
         ...ruleBase,
         kind: z.literal('AT_LEAST'),
         match: eventMatch,
-        count: positive,
+        count,
         period: z.enum(['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']),
       })
       .strict(),
-    z
-      .object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
-      .strict(),
-    z
-      .object({ ...ruleBase, kind: z.literal('FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within: duration, correlation })
-      .strict(),
+    z.object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within, correlation }).strict(),
+    z.object({ ...ruleBase, kind: z.literal('FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within, correlation }).strict(),
     z
       .object({
         ...ruleBase,
         kind: z.literal('NOT_PRECEDED_BY'),
         trigger: eventMatch,
         precededBy: eventMatch,
-        within: duration,
+        within,
         correlation,
       })
       .strict(),
-    z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count: positive, within: duration, correlation }).strict(),
-    z.object({ ...ruleBase, kind: z.literal('MAX_GAP'), match: eventMatch, maxGap: duration }).strict(),
+    z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count, within, correlation }).strict(),
+    z.object({ ...ruleBase, kind: z.literal('MAX_GAP'), match: eventMatch, maxGap: within }).strict(),
   ],
   { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP' }) },
 );
@@ -151,6 +169,7 @@ export const frameworkCatalogSchema = z
   .object({
     framework: z.object({ id: kebabId, name: text(200), version: text(64), description: text(5000) }).strict(),
     controls: z.array(control),
+    parameters: z.array(parameter).optional(),
     classificationRules: z.array(classificationRule).optional(),
     dataCategories: z.array(z.object({ id: category, description: text(1000) }).strict()).optional(),
   })
@@ -267,12 +286,58 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
       ];
     }),
     ...parentCycles(controls, prefix),
+    ...parameterProblems(catalog, prefix),
     ...repeatedIds(
       (catalog as { classificationRules?: unknown } | null)?.classificationRules,
       [...prefix, 'classificationRules'],
       'classification rule',
     ),
   ];
+}
+
+/** A parameter value as minutes or as the number itself, to compare bounds; undefined when malformed. */
+function magnitude(value: unknown): number | undefined {
+  if (typeof value === 'number') return value;
+  if (value === null || typeof value !== 'object') return undefined;
+  const d = value as Record<string, unknown>;
+  const [unit, amount] = Object.entries(d)[0] ?? [];
+  const per: Record<string, number> = { minutes: 1, hours: 60, days: 1440 };
+  return typeof amount === 'number' && unit in per ? amount * per[unit] : undefined;
+}
+
+/** Repeated parameter ids, bounds that exclude the default, and references to unknown or mistyped parameters. */
+function parameterProblems(catalog: unknown, prefix: (string | number)[]): SchemaProblem[] {
+  const declared = (catalog as { parameters?: unknown } | null)?.parameters;
+  const typeOf = new Map(asList(declared).map((p) => [p.id, p.type]));
+  const bounds = asList(declared).flatMap((p, i): SchemaProblem[] => {
+    const [value, min, max] = [p.default, p.min, p.max].map(magnitude);
+    const at = (field: string) => formatPath([...prefix, 'parameters', i, field]);
+    if (value === undefined) return [];
+    return [
+      ...(min !== undefined && max !== undefined && min > max ? [{ path: at('max'), message: 'must not be below min' }] : []),
+      ...(min !== undefined && value < min ? [{ path: at('default'), message: 'must not be below min' }] : []),
+      ...(max !== undefined && value > max ? [{ path: at('default'), message: 'must not be above max' }] : []),
+    ];
+  });
+  const fields = Object.entries(PARAMETER_FIELD_TYPES) as [string, string][];
+  const references = asList((catalog as { controls?: unknown } | null)?.controls).flatMap((c, i) =>
+    (['evidence', 'violations'] as const).flatMap((role) =>
+      asList(c[role]).flatMap((rule, j) =>
+        fields.flatMap(([field, type]): SchemaProblem[] => {
+          const ref = rule[field] as { parameter?: unknown } | undefined;
+          if (ref === null || typeof ref !== 'object' || typeof ref.parameter !== 'string') return [];
+          const path = formatPath([...prefix, 'controls', i, role, j, field, 'parameter']);
+          const found = typeOf.get(ref.parameter);
+          if (found === undefined)
+            return [{ path, message: `names no parameter of this catalog ("${ref.parameter}"); declare it in parameters` }];
+          if (found !== type)
+            return [{ path, message: `names the ${String(found)} parameter "${ref.parameter}"; ${field} takes a ${type} parameter` }];
+          return [];
+        }),
+      ),
+    ),
+  );
+  return [...repeatedIds(declared, [...prefix, 'parameters'], 'parameter'), ...bounds, ...references];
 }
 
 /** Kinds that find deviations and cannot show a control operating: refused among its evidence. */

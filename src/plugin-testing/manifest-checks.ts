@@ -1,6 +1,7 @@
 import { ErrorCode } from '../errors/error-code';
 import { type EventMatch, type EventRule, type FrameworkPlugin, type Plugin, PLUGIN_API_VERSION } from '../plugin-api';
 import { acceptsApiVersion } from '../plugin-host/api-range';
+import { parametersInForce, resolveControls } from '../compliance/framework-parameters';
 import { pluginProblems } from '../plugin-host/manifest.schema';
 import { type ContractProblem, error } from './contract-report';
 import { BUILT_IN_CATEGORIES } from './sandbox';
@@ -98,9 +99,9 @@ const matchesOf = (rule: EventRule): [string, EventMatch][] =>
         ]
       : [['match', rule.match]];
 
-/** Every rule of a catalog with its path and a name for messages. */
+/** Every rule of a catalog, parameters at their defaults, with its path and a name for messages. */
 export function rulesOf(plugin: FrameworkPlugin<unknown>): { rule: EventRule; path: string; name: string }[] {
-  return plugin.catalog.controls.flatMap((control, i) =>
+  return resolveControls(plugin.catalog, parametersInForce(plugin.catalog.parameters ?? [])).flatMap((control, i) =>
     (['evidence', 'violations'] as const).flatMap((role) =>
       control[role].map((rule, j) => ({
         rule,

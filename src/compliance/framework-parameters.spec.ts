@@ -1,0 +1,93 @@
+import type { FrameworkCatalog, FrameworkParameter } from '../plugin-api';
+import { durationMinutes, parametersInForce, resolveControls } from './framework-parameters';
+
+const parameters: FrameworkParameter[] = [
+  { id: 'notification-deadline', description: 'Time to notify', type: 'DURATION', default: { hours: 72 } },
+  { id: 'failed-logins', description: 'Failures that make a burst', type: 'INTEGER', default: 5 },
+];
+const catalog: FrameworkCatalog = {
+  framework: { id: 'acme', name: 'Acme', version: '1', description: 'Acme policy' },
+  parameters,
+  controls: [
+    {
+      id: 'C1',
+      title: 'One',
+      description: 'One.',
+      evidence: [],
+      violations: [
+        {
+          id: 'brute-force',
+          kind: 'BURST',
+          description: 'Repeated failed logins',
+          match: { outcome: ['FAILURE'] },
+          count: { parameter: 'failed-logins' },
+          within: { minutes: 10 },
+          correlation: 'ACTOR',
+        },
+        {
+          id: 'late',
+          kind: 'NOT_FOLLOWED_BY',
+          description: 'Not notified',
+          trigger: { action: [{ equals: 'breach.detected' }] },
+          followUp: { action: [{ equals: 'breach.notified' }] },
+          within: { parameter: 'notification-deadline' },
+          correlation: 'TENANT',
+        },
+        {
+          id: 'review-missed',
+          kind: 'MAX_GAP',
+          description: 'No log review for too long',
+          match: { action: [{ equals: 'audit.log.reviewed' }] },
+          maxGap: { parameter: 'notification-deadline' },
+        },
+      ],
+    },
+    {
+      id: 'C2',
+      title: 'Two',
+      description: 'Two.',
+      evidence: [{ id: 'any', kind: 'MATCH', description: 'Any', match: {} }],
+      violations: [],
+    },
+  ],
+};
+
+describe('framework parameters', () => {
+  it('puts defaults into the rules when nothing is overridden', () => {
+    const inForce = parametersInForce(parameters);
+    expect(inForce.map((p) => [p.id, p.source])).toEqual([
+      ['notification-deadline', 'DEFAULT'],
+      ['failed-logins', 'DEFAULT'],
+    ]);
+    const [c1] = resolveControls(catalog, inForce);
+    expect(c1.violations[0]).toMatchObject({ count: 5, within: { minutes: 10 } });
+    expect(c1.violations[1]).toMatchObject({ within: { hours: 72 } });
+    expect(c1.violations[2]).toMatchObject({ maxGap: { hours: 72 } });
+  });
+
+  it('puts a tenant override in place of the default, leaving the others', () => {
+    const inForce = parametersInForce(parameters, { 'failed-logins': 10 });
+    expect(inForce.find((p) => p.id === 'failed-logins')).toEqual({ id: 'failed-logins', type: 'INTEGER', value: 10, source: 'TENANT' });
+    const [c1] = resolveControls(catalog, inForce);
+    expect(c1.violations.map((r) => ('count' in r ? r.count : 'within' in r ? r.within : 'maxGap' in r ? r.maxGap : null))).toEqual([
+      10,
+      { hours: 72 },
+      { hours: 72 },
+    ]);
+  });
+
+  it('returns controls without references unchanged and never changes the catalog', () => {
+    const before = JSON.stringify(catalog);
+    const [, c2] = resolveControls(catalog, parametersInForce(parameters, { 'failed-logins': 7 }));
+    expect(c2).toBe(catalog.controls[1]);
+    expect(JSON.stringify(catalog)).toBe(before);
+  });
+
+  it('refuses to resolve a reference to a parameter it was not given', () => {
+    expect(() => resolveControls(catalog, [])).toThrow(/undeclared parameter "failed-logins"/);
+  });
+
+  it('compares durations of different units', () => {
+    expect([{ minutes: 90 }, { hours: 2 }, { days: 1 }].map(durationMinutes)).toEqual([90, 120, 1440]);
+  });
+});
