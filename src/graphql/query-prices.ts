@@ -113,6 +113,10 @@ const verifiedRange = (a: PriceArgs): number => {
 export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
   // Root lists.
   'Query.apiKeys': { size: () => ASSUMED_TENANT_LIST, doc: `${ASSUMED_TENANT_LIST} keys assumed` },
+  'Finding.history': {
+    size: () => ASSUMED_TENANT_LIST,
+    doc: `${ASSUMED_TENANT_LIST} transitions assumed (each one an ADMIN's or AUDITOR's recorded act)`,
+  },
   'Query.checkpoints': { size: (a) => clamp(a.args.first, 1, 500, 20), doc: '`first` (default 20)' },
   'Query.classificationLevels': { size: () => 4, doc: '4 levels' },
   'Query.controls': {
