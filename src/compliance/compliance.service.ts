@@ -147,7 +147,10 @@ export class ComplianceService implements ControlEvidence {
         chainHash ?? '-',
       ].join(':');
     const [hit] = await this.deps.cache.getMany<Assessment>([keyOf(head.sequence, head.chainHash)]);
-    if (hit && (hit.validUntil === null || Date.parse(hit.validUntil) > now.getTime())) return { ...hit, cached: true };
+    if (hit && (hit.validUntil === null || Date.parse(hit.validUntil) > now.getTime())) {
+      await this.deps.queries.checkRollup(tenantId);
+      return { ...hit, cached: true };
+    }
 
     // The computation reads its own snapshot of the head; events may have arrived since the look-up.
     const scope: MeasureScope = {
