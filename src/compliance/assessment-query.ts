@@ -227,15 +227,6 @@ export class AssessmentQueries {
     return { snapshot, measures: out };
   }
 
-  /**
-   * Throws ROLLUP_INCONSISTENT unless the tenant's rollup adds up to its chain head (one statement):
-   * a cached assessment is checked with it before it is served, since a row changed in the database
-   * does not move the head the cache is keyed under.
-   */
-  async checkRollup(tenantId: string): Promise<void> {
-    checkRollup(await this.rows(rollupTotals(tenantId)), tenantId);
-  }
-
   private async rows(query: Sql): Promise<Record<string, unknown>[]> {
     if (this.reader) return (await this.reader.read([query]))[0];
     return this.dataSource.query(query.text, query.params);
