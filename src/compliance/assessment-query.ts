@@ -8,6 +8,8 @@ import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
 import { headOf, headStatement } from '../chain/chain-head';
 import { GENESIS_CHAIN_HASH } from '../chain/hashing';
 import { type CategoryTest, RuleSql } from './rule-sql';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
 export interface MeasureScope {
@@ -150,12 +152,14 @@ export class AssessmentQueries {
           ...(endWhole && scope.to && endWhole < scope.to ? [[endWhole, scope.to] as [Date, Date]] : []),
         ];
 
-    const [headRows, firstRows, rollupRows] = await this.snapshotRead([
+    const [headRows, firstRows, totalRows, rollupRows] = await this.snapshotRead([
       headStatement(scope.tenantId),
       sql`SELECT MIN(day) AS first_day FROM audit_event_rollup WHERE tenant_id = ${v(scope.tenantId)}`,
+      rollupTotals(scope.tenantId),
       ...(matches.length && wholeDays ? [this.rollupSums(matches, scope.tenantId, dayOf(firstWhole), endWhole && dayOf(endWhole))] : []),
     ]);
     const read = headOf(headRows);
+    checkRollup(totalRows, scope.tenantId);
     // The rows up to the head never change, so reads bounded by it after the snapshot agree with it.
     const recorded = scope.recordedBy ? await this.recordedHead(scope.tenantId, scope.recordedBy, read.sequence) : read;
     const snapshot: Snapshot = {
@@ -657,4 +661,30 @@ export class AssessmentQueries {
       ORDER BY e.sequence`;
     return this.dataSource.query(query.text, query.params);
   }
+}
+
+/**
+ * The rollup's own totals, read in the snapshot with the head (ADR 0037): the event count of all
+ * the tenant's rows, and how many rows could not have been written by an append (a count below 1 or
+ * above its sequence span, a sequence outside 1..head). One scan of the tenant's rollup rows, which
+ * the sums read anyway.
+ */
+const rollupTotals = (tenantId: string): Sql =>
+  sql`SELECT COALESCE((SELECT h.sequence FROM chain_head h WHERE h.tenant_id = ${v(tenantId)}), 0) AS head, COALESCE(SUM(r.event_count), 0) AS n, COUNT(CASE WHEN r.event_count < 1 OR r.min_sequence < 1 OR r.max_sequence < r.min_sequence OR r.event_count > r.max_sequence - r.min_sequence + 1 OR r.max_sequence > COALESCE((SELECT h.sequence FROM chain_head h WHERE h.tenant_id = ${v(tenantId)}), 0) THEN 1 END) AS bad FROM audit_event_rollup r WHERE r.tenant_id = ${v(tenantId)}`;
+
+/**
+ * Every event of the chain is counted in exactly one rollup row, in the append transaction, so the
+ * rows add up to the head's sequence. Anything else means the table was changed outside the server:
+ * ROLLUP_INCONSISTENT rather than verdicts computed from it.
+ */
+function checkRollup(rows: readonly Record<string, unknown>[], tenantId: string): void {
+  const headSequence = toNumber(rows[0]?.head ?? 0);
+  const total = toNumber(rows[0]?.n ?? 0);
+  const bad = toNumber(rows[0]?.bad ?? 0);
+  if (total === headSequence && bad === 0) return;
+  throw new AppError(
+    ErrorCode.ROLLUP_INCONSISTENT,
+    `The compliance rollup of tenant "${tenantId}" does not match its chain (it counts ${total} events, the chain holds ${headSequence}; ${bad} rows are impossible). Run verifyAuditChain, then datapunk-audit rebuild-rollup --tenant ${tenantId}.`,
+    { rollupEvents: total, headSequence, impossibleRows: bad },
+  );
 }

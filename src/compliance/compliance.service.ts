@@ -147,6 +147,8 @@ export class ComplianceService implements ControlEvidence {
         chainHash ?? '-',
       ].join(':');
     const [hit] = await this.deps.cache.getMany<Assessment>([keyOf(head.sequence, head.chainHash)]);
+    // A cached answer was computed, and its rollup checked, before any later change to the rollup:
+    // it is not wrong, and the next computation (a new head, range or as-of) checks again (ADR 0037).
     if (hit && (hit.validUntil === null || Date.parse(hit.validUntil) > now.getTime())) return { ...hit, cached: true };
 
     // The computation reads its own snapshot of the head; events may have arrived since the look-up.

@@ -41,6 +41,8 @@ export enum ErrorCode {
   REPORT_QUEUE_FULL = 'REPORT_QUEUE_FULL',
   /** A stored report file that no longer matches its recorded size and SHA-256. */
   REPORT_DAMAGED = 'REPORT_DAMAGED',
+  /** The daily rollup disagrees with the chain (a row added, changed or deleted outside the server): no assessment is given. */
+  ROLLUP_INCONSISTENT = 'ROLLUP_INCONSISTENT',
   /** A report download URL past its expiry. */
   DOWNLOAD_EXPIRED = 'DOWNLOAD_EXPIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
