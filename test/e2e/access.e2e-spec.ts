@@ -21,6 +21,8 @@ interface Operation {
     victimKeyId: () => Promise<string>;
     reportId: () => Promise<string>;
     templateId: () => Promise<string>;
+    /** The sequence of a fresh event: a finding of its own for each request. */
+    eventSequence: () => Promise<number>;
   }): Promise<{ query: string; variables?: Record<string, unknown> }>;
 }
 
@@ -156,6 +158,31 @@ const OPERATIONS: Record<string, Operation> = {
       variables: { input: { id: await templateId() } },
     }),
   },
+  finding: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query: 'query($ref: FindingRefInput!) { finding(ref: $ref) { id state } }',
+      variables: { ref: { frameworkId: 'soc2', controlId: 'CC6.1', ruleId: 'repeated-failed-logins', eventSequence: 1 } },
+    }),
+  },
+  transitionFinding: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async ({ eventSequence }) => ({
+      query: 'mutation($input: TransitionFindingInput!) { transitionFinding(input: $input) { id state } }',
+      variables: {
+        input: {
+          frameworkId: 'soc2',
+          controlId: 'CC6.1',
+          ruleId: 'repeated-failed-logins',
+          eventSequence: await eventSequence(),
+          to: 'INVESTIGATED_CONFIRMED',
+          note: 'matrix',
+        },
+      },
+    }),
+  },
   attestControl: {
     type: 'Mutation',
     allowed: [Role.ADMIN, Role.AUDITOR],
@@ -203,6 +230,7 @@ describe('access: role × operation matrix', () => {
       revokedKeys: await count('SELECT COUNT(*) AS n FROM api_key WHERE revoked_at IS NOT NULL'),
       checkpoints: await count('SELECT COUNT(*) AS n FROM checkpoint'),
       attestations: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.control.attested'`),
+      findingTransitions: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.finding.transitioned'`),
       reports: await count('SELECT COUNT(*) AS n FROM report'),
       templates: await count('SELECT COUNT(*) AS n FROM report_template_version'),
       liveTemplates: await count('SELECT COUNT(*) AS n FROM report_template'),
@@ -223,6 +251,12 @@ describe('access: role × operation matrix', () => {
     return report.id;
   };
 
+  const eventSequence = async () => {
+    const res = await env.gql(RECORD, { input: { events: [eventInput()] } });
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.recordAuditEvents.receipts[0].sequence as number;
+  };
+
   const templateId = async () =>
     (
       await env.app.services.reports.templates.create('default', 'matrix', `victim ${Math.random()}`, {
@@ -232,7 +266,9 @@ describe('access: role × operation matrix', () => {
     ).id;
 
   beforeAll(async () => {
-    env = await createTestEnvironment();
+    // The matrix sends every operation from four callers without a valid key: more than the default
+    // unauthenticated rate limit a minute, which test/e2e/abuse-rate-limit tests on its own.
+    env = await createTestEnvironment({ RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000' });
     authorization.ADMIN = `Bearer ${env.adminKey}`;
     for (const role of [Role.AUDITOR, Role.INGEST, Role.VIEWER]) authorization[role] = `Bearer ${await env.createKey(role)}`;
     const revoked = await env.app.services.apiKeys.create('default', Role.ADMIN, 'revoked admin');
@@ -267,7 +303,7 @@ describe('access: role × operation matrix', () => {
   describe.each(ALL_CALLERS)('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('%s', async (field) => {
       const op = OPERATIONS[field];
-      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, templateId });
+      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, templateId, eventSequence });
       const before = await snapshot();
       const res = await call(caller, query, variables);
       if (isAllowed(op, caller)) {
