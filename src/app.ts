@@ -303,6 +303,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       heads: chainHeads,
       recordingLagMinutes: config.evidenceRecordingLagMinutes,
     });
+    const findings = new FindingsService({ compliance, queries: compliance.queries, ingest, heads: chainHeads });
     const verifier = new ChainVerifier(dataSource, events, checkpoints, {
       trustedKeys,
       cache,
@@ -319,11 +320,11 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       plugins,
       catalog,
       compliance,
-      findings: new FindingsService({ compliance, queries: compliance.queries, ingest, heads: chainHeads }),
+      findings,
       reports: {
         service: new ReportService({
           dataSource,
-          builder: new ReportBuilder({ events, compliance, checkpoints, heads: chainHeads, trustedKeys }),
+          builder: new ReportBuilder({ events, compliance, findings, checkpoints, heads: chainHeads, trustedKeys }),
           plugins,
           ingest,
           events,

@@ -10,7 +10,7 @@ import {
   ControlResolver,
   RuleAssessmentResolver,
 } from './compliance/compliance.resolver';
-import { FindingResolver } from './compliance/findings.resolver';
+import { ControlFindingsResolver, FindingResolver } from './compliance/findings.resolver';
 import { authChecker } from './graphql/auth-checker';
 import type { RequestContext } from './graphql/context';
 import type { AuditEventInputShape } from './ingest/event-validation';
@@ -32,6 +32,7 @@ export const RESOLVERS = [
   RuleAssessmentResolver,
   AttestationResolver,
   FindingResolver,
+  ControlFindingsResolver,
   ReportResolver,
 ] as const;
 
@@ -51,6 +52,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
     new RuleAssessmentResolver(),
     new AttestationResolver(),
     new FindingResolver(services.findings),
+    new ControlFindingsResolver(services.findings),
     new ReportResolver({
       reports: services.reports.service,
       templates: services.reports.templates,

@@ -45,14 +45,23 @@ export interface PlannedRule {
 
 type DayCounts = { days: Map<string, number>; hi: number | null; lo: number | null };
 
+/** Which deviations of a rule to list (deviations()): at most `limit`, newest first; `only`: among these sequences. */
+export interface Listing {
+  limit: number;
+  only?: readonly number[];
+}
+
 const v = (value: unknown): Sql => ({ text: '?', params: [value] });
+/** ` AND alias.sequence IN (…)` when a listing is restricted to some sequences. */
+const only = (alias: string, list: Listing | undefined): Sql | string =>
+  list?.only ? sql` AND ${alias}.sequence IN (${joinSql(list.only.map(v), ', ')})` : '';
 /** MAX_GAP: how many over-long stretches an outcome names, with their start and end. */
 const MAX_GAPS_LISTED = 6;
 const matchKey = (match: EventMatch) => JSON.stringify(match);
 const DAY_MS = 86_400_000;
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const dayStart = (date: Date) => new Date(Math.floor(date.getTime() / DAY_MS) * DAY_MS);
-const durationMs = (duration: Duration) => {
+export const durationMs = (duration: Duration): number => {
   const [unit, amount] = Object.entries(duration)[0] as ['minutes' | 'hours' | 'days', number];
   return Math.trunc(amount) * { minutes: 60_000, hours: 3_600_000, days: DAY_MS }[unit];
 };
@@ -343,11 +352,11 @@ export class AssessmentQueries {
    * `rules` share trigger, follow-up and correlation (temporalGroups) and differ at most in `within`:
    * the windows do not depend on it, so one statement answers them all, columns suffixed by index.
    */
-  notFollowedBySql(rules: readonly FollowRule[], scope: MeasureScope, head: number): Sql {
+  notFollowedBySql(rules: readonly FollowRule[], scope: MeasureScope, head: number, list?: Listing): Sql {
     const r = this.rules;
     const [rule] = rules;
     const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
-    const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
+    const trigger = sql`${r.match(rule.trigger, 'e', { kind: 'exists' })}${only('e', list)}`;
     const followUp = r.match(rule.followUp, 'e', { kind: 'exists' });
     // A follow-up counts only if it was recorded on time (ADR 0034): one backdated when recorded
     // days later cannot make a late notification timely. Tested in the flag, not in the WHERE
@@ -384,10 +393,16 @@ export class AssessmentQueries {
         })(),
       };
     });
-    return sql`SELECT COUNT(*) AS triggers, ${joinSql(
-      perRule.map((p) => p.outer),
-      ', ',
-    )}
+    // Listing: the triggers that are deviations of the rule — FOLLOWED_BY followed, NOT_FOLLOWED_BY overdue.
+    const deviation = rule.kind === 'FOLLOWED_BY' ? sql`x.followed0 = 1` : sql`x.followed0 = 0 AND x.deadline0 <= ${now}`;
+    const outer = list
+      ? sql`SELECT x.sequence AS sequence`
+      : sql`SELECT COUNT(*) AS triggers, ${joinSql(
+          perRule.map((p) => p.outer),
+          ', ',
+        )}`;
+    const tail = list ? sql` WHERE ${deviation} ORDER BY x.sequence DESC LIMIT ${v(list.limit)}` : '';
+    return sql`${outer}
       FROM (SELECT y.sequence AS sequence, ${perRule.map((p) => p.inner).join(', ')}
             FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
                     CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
@@ -398,7 +413,7 @@ export class AssessmentQueries {
                         FROM audit_event e${indexed}
                         WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
                           AND ((${trigger}) OR (${followUp}))) z) y
-            WHERE y.is_t = 1) x`;
+            WHERE y.is_t = 1) x${tail}`;
   }
 
   /**
@@ -437,11 +452,11 @@ export class AssessmentQueries {
    * which answers only at the same instant (never the trigger itself). A null in the key correlates
    * with nothing. `rules` differ at most in `within`; columns are suffixed by index.
    */
-  notPrecededBySql(rules: readonly PrecedeRule[], scope: MeasureScope, head: number): Sql {
+  notPrecededBySql(rules: readonly PrecedeRule[], scope: MeasureScope, head: number, list?: Listing): Sql {
     const r = this.rules;
     const [rule] = rules;
     const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
-    const trigger = r.match(rule.trigger, 'e', { kind: 'exists' });
+    const trigger = sql`${r.match(rule.trigger, 'e', { kind: 'exists' })}${only('e', list)}`;
     const precededBy = r.match(rule.precededBy, 'e', { kind: 'exists' });
     const { keys, keyed, partition, byAction, indexed } = this.temporalScan(rule.trigger, rule.precededBy, rule.correlation);
     // The earlier event counts only if it was recorded on time (ADR 0034): an approval backdated
@@ -467,7 +482,10 @@ export class AssessmentQueries {
         MAX(CASE WHEN x.preceded${i} = 0 THEN x.sequence END) AS u_hi${i}, MIN(CASE WHEN x.preceded${i} = 0 THEN x.sequence END) AS u_lo${i}`,
       )
       .join(', ');
-    return sql`SELECT COUNT(*) AS triggers, ${outer}
+    // Listing: the triggers not preceded, the rule's deviations.
+    const head_ = list ? 'SELECT x.sequence AS sequence' : `SELECT COUNT(*) AS triggers, ${outer}`;
+    const tail = list ? sql` WHERE x.preceded0 = 0 ORDER BY x.sequence DESC LIMIT ${v(list.limit)}` : '';
+    return sql`${head_}
       FROM (SELECT y.sequence AS sequence, ${inner}
             FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
                     CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
@@ -478,7 +496,7 @@ export class AssessmentQueries {
                         FROM audit_event e${indexed}
                         WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(new Date(scope.from.getTime() - longest))}${upper} AND ${byAction}e.sequence <= ${v(head)}
                           AND ((${trigger}) OR (${precededBy}))) z) y
-            WHERE y.is_t = 1) x`;
+            WHERE y.is_t = 1) x${tail}`;
   }
 
   /** Triggers in range; for each, whether a correlated preceding event came within the window before it (even before `from`). */
@@ -502,19 +520,26 @@ export class AssessmentQueries {
    * Events that complete a burst: the (count-1)-th earlier matching event of the same correlation
    * key is within the window. Found with LAG over the matching events only.
    */
-  burstSql(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Sql {
+  burstSql(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number, list?: Listing): Sql {
     const r = this.rules;
     const key = r.correlationKey('e', rule.correlation);
     // With an outcome, the outcome index holds exactly the matching events (ADR 0010); SQLite's
     // planner would take the tenant's time range instead.
     const plus = r.dialect === 'sqlite' && rule.match.outcome ? '+' : '';
-    return sql`SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
-        MAX(x.sequence) AS s_hi, MIN(x.sequence) AS s_lo
+    // Listing: one deviation per correlation key, named by the event that first completed a burst.
+    const outer = list
+      ? 'SELECT MIN(x.sequence) AS sequence'
+      : `SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
+        MAX(x.sequence) AS s_hi, MIN(x.sequence) AS s_lo`;
+    const tail = list
+      ? sql` GROUP BY x.k${list.only ? sql` HAVING MIN(x.sequence) IN (${joinSql(list.only.map(v), ', ')})` : ''} ORDER BY MIN(x.sequence) DESC LIMIT ${v(list.limit)}`
+      : '';
+    return sql`${outer}
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start
             FROM audit_event e
             WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head, plus)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
-      WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}`;
+      WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}${tail}`;
   }
 
   private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
@@ -533,7 +558,13 @@ export class AssessmentQueries {
    * events are longer than the rule's gap, found with LAG) and the first few of those stretches.
    * `which`: 'gaps' for the second statement.
    */
-  maxGapSql(rule: EventRule & { kind: 'MAX_GAP' }, scope: MeasureScope, head: number, which: 'summary' | 'gaps' = 'summary'): Sql {
+  maxGapSql(
+    rule: EventRule & { kind: 'MAX_GAP' },
+    scope: MeasureScope,
+    head: number,
+    which: 'summary' | 'gaps' = 'summary',
+    list?: Listing,
+  ): Sql {
     const r = this.rules;
     const end = scope.to && scope.to < scope.now ? scope.to : scope.now;
     const long = `g.prev_at IS NOT NULL AND g.occurred_at > ${r.plus('g.prev_at', rule.maxGap)}`;
@@ -541,6 +572,9 @@ export class AssessmentQueries {
               LAG(e.occurred_at) OVER (ORDER BY e.occurred_at, e.sequence) AS prev_at
             FROM audit_event e
             WHERE ${this.range('e', scope.tenantId, scope.from, end, head)} AND ${r.match(rule.match, 'e', { kind: 'exists' })}) g`;
+    if (list)
+      return sql`SELECT g.sequence AS sequence FROM ${gaps}
+        WHERE ${long}${only('g', list)} ORDER BY g.sequence DESC LIMIT ${v(list.limit)}`;
     if (which === 'gaps')
       return sql`SELECT g.prev_at AS prev_at, g.occurred_at AS occurred_at, g.sequence AS sequence FROM ${gaps}
         WHERE ${long} ORDER BY g.occurred_at, g.sequence LIMIT ${v(MAX_GAPS_LISTED)}`;
@@ -615,6 +649,39 @@ export class AssessmentQueries {
         gaps: stretches.flatMap((x) => (x.sequence === null ? [] : [x.sequence])),
       },
     };
+  }
+
+  /**
+   * The events that name a violation rule's deviations in the assessed range, newest first, at most
+   * `list.limit` (ADR 0036): a matching event (MATCH), a trigger overdue (NOT_FOLLOWED_BY), followed
+   * (FOLLOWED_BY) or not preceded (NOT_PRECEDED_BY), the event that first completed a burst per
+   * correlation key (BURST), the event that ended a stretch too long (MAX_GAP; the stretches at the
+   * range's edges have no such event). `list.only`: just those of these sequences that are
+   * deviations. AT_LEAST deviations are periods, not events: none listed. The same statements as
+   * the measures, so the list agrees with the counts.
+   */
+  async deviations(rule: EventRule, scope: MeasureScope, head: number, list: Listing): Promise<number[]> {
+    if (list.only && !list.only.length) return [];
+    let query: Sql | null = null;
+    if (rule.kind === 'MATCH') {
+      query = sql`SELECT e.sequence AS sequence FROM audit_event e
+        WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}${only('e', list)}
+        ORDER BY e.sequence DESC LIMIT ${v(list.limit)}`;
+    } else if (rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY') query = this.notFollowedBySql([rule], scope, head, list);
+    else if (rule.kind === 'NOT_PRECEDED_BY') query = this.notPrecededBySql([rule], scope, head, list);
+    else if (rule.kind === 'BURST') query = this.burstSql(rule, scope, head, list);
+    else if (rule.kind === 'MAX_GAP') query = this.maxGapSql(rule, scope, head, 'gaps', list);
+    if (!query) return [];
+    return (await this.rows(query)).map((row) => toNumber(row.sequence));
+  }
+
+  /** When the tenant's event with this sequence occurred; null if there is none. */
+  async occurredAt(tenantId: string, sequence: number): Promise<Date | null> {
+    const [row] = await this.rows({
+      text: 'SELECT occurred_at FROM audit_event WHERE tenant_id = ? AND sequence = ?',
+      params: [tenantId, sequence],
+    });
+    return row ? new Date(fromSqlDateTime(row.occurred_at)) : null;
   }
 
   /** The condition an event (alias `e`) meets when it matches `match`. */

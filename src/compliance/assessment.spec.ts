@@ -402,6 +402,7 @@ const outcome = (overrides: Partial<RuleOutcome>): RuleOutcome => ({
   tested: null,
   samples: [],
   detail: 'details',
+  dismissed: null,
   ...overrides,
 });
 const met = (count = 1, samples: number[] = []) => outcome({ ruleId: `met-${count}`, verdict: 'MET', count, samples });

@@ -114,6 +114,8 @@ export interface RuleOutcome {
   samples: number[];
   /** The verdict in words. */
   detail: string;
+  /** A violation rule: its deviations investigated and found not to be one (ADR 0036), taken out of `count`. Null for evidence rules. */
+  dismissed: number | null;
 }
 
 /** An attestation in force for the assessed range. */
@@ -212,6 +214,7 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     pending: null,
     duty: false,
     tested: null,
+    dismissed: role === 'VIOLATION' ? 0 : null,
   };
   const evidence = role === 'EVIDENCE';
   if (rule.kind === 'MATCH' && measure.kind === 'MATCH') {
@@ -344,6 +347,21 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     };
   }
   throw new Error(`measure ${measure.kind} does not fit rule ${rule.id} (${rule.kind})`);
+}
+
+/**
+ * A violation outcome once `n` of its deviations were investigated and found not to be one (ADR
+ * 0036): they leave the count, and with none left the rule is CLEAR. They stay in the detail.
+ */
+export function dismiss(outcome: RuleOutcome, n: number): RuleOutcome {
+  const count = Math.max(0, outcome.count - n);
+  return {
+    ...outcome,
+    count,
+    dismissed: n,
+    verdict: count > 0 ? 'FINDING' : 'CLEAR',
+    detail: `${outcome.detail} ${plural(n, 'finding')} investigated and found not to be a deviation${count ? `; ${count} still stand` : ''}.`,
+  };
 }
 
 /** The rule shows its duty over the period: a tested population or recurrence with no exception. */

@@ -12,7 +12,7 @@ import type { PageLimits } from '../graphql/paging';
 import type { Control as CatalogControl, EventRule } from '../plugin-api';
 import type { ControlResult, RuleOutcome } from './assessment';
 import type { ComplianceCatalog, LoadedFramework, ResolvedMapping } from './catalog';
-import type { ComplianceService } from './compliance.service';
+import type { Assessment, ComplianceService } from './compliance.service';
 import {
   AssessComplianceInput,
   AttestationInfo,
@@ -65,9 +65,10 @@ export const controlOf = (frameworkId: string, c: CatalogControl): Control =>
 const ruleAssessmentOf = (o: RuleOutcome): RuleAssessment =>
   Object.assign(new RuleAssessment(), { ...o, kind: RuleKind[o.kind], role: RuleRole[o.role], verdict: RuleVerdict[o.verdict] });
 
-const controlAssessmentOf = (frameworkId: string, r: ControlResult): ControlAssessment =>
+const controlAssessmentOf = (assessment: Assessment, r: ControlResult): ControlAssessment =>
   Object.assign(new ControlAssessment(), {
-    frameworkId,
+    frameworkId: assessment.frameworkId,
+    assessment,
     controlId: r.controlId,
     status: r.status,
     evidenceCount: r.evidenceCount,
@@ -190,7 +191,7 @@ export class ComplianceResolver {
         notApplicable: counts.NOT_APPLICABLE,
         total: a.summary.total,
       },
-      controls: a.controls.map((r) => controlAssessmentOf(a.frameworkId, r)),
+      controls: a.controls.map((r) => controlAssessmentOf(a, r)),
     });
   }
 

@@ -8,7 +8,7 @@ import type { Sql } from '../database/sql';
 import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import type { Control } from '../plugin-api';
+import type { Control, Duration, EventRule } from '../plugin-api';
 import {
   type AssessedRange,
   type AssessmentSummary,
@@ -16,6 +16,7 @@ import {
   type ControlResult,
   type RuleMeasure,
   ControlStatus,
+  dismiss,
   evaluateControl,
   evaluateRule,
   rollUp,
@@ -23,12 +24,15 @@ import {
 } from './assessment';
 import { type AssessmentQueries, type MeasureScope, type PlannedRule } from './assessment-query';
 import type { ComplianceCatalog, LoadedFramework } from './catalog';
+import { FINDING_RESOURCE, FINDING_TRANSITIONED_ACTION, FindingState, deriveFinding, recordedBy, recordedFindings } from './findings';
 import { nextPeriodStart, periodStart } from './periods';
 
 /** The action of the event an attestation is recorded as. */
 export const ATTESTED_ACTION = 'datapunk.control.attested';
 export const ATTESTED_RESOURCE = 'compliance_control';
 const MAX_ATTESTATION_DAYS = 3 * 366;
+/** A burst rule with more correlation keys in range than this keeps its findings whatever was dismissed. */
+const MAX_DISMISSED_BURST_KEYS = 10_000;
 
 export interface AssessInput {
   frameworkId: string;
@@ -99,6 +103,11 @@ export class ComplianceService implements ControlEvidence {
     },
   ) {
     this.queries = deps.queries;
+  }
+
+  /** EVIDENCE_RECORDING_LAG_MINUTES: evidence recorded later than this after it occurred is not timely (ADR 0034). */
+  get recordingLag(): Duration {
+    return { minutes: this.deps.recordingLagMinutes };
   }
 
   framework(id: string): LoadedFramework {
@@ -179,12 +188,18 @@ export class ComplianceService implements ControlEvidence {
     };
     const attestations = await this.attestations(tenantId, framework.id, range.end, snapshot.headSequence, scope.now);
 
+    const dismissed = await this.dismissed(tenantId, loaded, scope, snapshot.headSequence, measures, range);
+
     const hasChildren = new Set(controls.filter((c) => c.parentId).map((c) => c.parentId));
     const own = new Map<string, ControlResult>();
     for (const control of controls) {
       const outcomes = [
         ...control.evidence.map((rule) => evaluateRule(rule, 'EVIDENCE', measures.get(rule)!, range)),
-        ...control.violations.map((rule) => evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range)),
+        ...control.violations.map((rule) => {
+          const outcome = evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range);
+          const n = dismissed.get(rule);
+          return n ? dismiss(outcome, n) : outcome;
+        }),
       ];
       own.set(control.id, evaluateControl(control, outcomes, attestations.get(control.id) ?? null, !hasChildren.has(control.id)));
     }
@@ -226,6 +241,43 @@ export class ComplianceService implements ControlEvidence {
       validUntil: this.validUntil(loaded, scope, now, recordedBy, measures, attestations),
       cached: false,
     };
+  }
+
+  /**
+   * Per violation rule, how many of its deviations in the range were investigated and found not to
+   * be one, as of the as-of instant (ADR 0036): findings whose transitions recorded by then leave
+   * them INVESTIGATED_NOT_A_DEVIATION, counted only if the range's own listing statement confirms
+   * each is a deviation of the rule in this range. A burst counts once per correlation key, named
+   * by the event that first completed it in the range, so its listing is intersected whole.
+   */
+  private async dismissed(
+    tenantId: string,
+    loaded: LoadedFramework,
+    scope: MeasureScope,
+    head: number,
+    measures: Map<EventRule, RuleMeasure>,
+    range: AssessedRange,
+  ): Promise<Map<EventRule, number>> {
+    const rows = await this.queries.serverEvents(tenantId, FINDING_TRANSITIONED_ACTION, FINDING_RESOURCE, `${loaded.framework.id}:`, head);
+    const candidates = new Map<EventRule, number[]>();
+    for (const found of recordedFindings(tenantId, loaded.framework.id, rows).values()) {
+      const { state } = deriveFinding(recordedBy(found.transitions, scope.now), scope.now);
+      if (state !== FindingState.INVESTIGATED_NOT_A_DEVIATION) continue;
+      const rule = this.deps.catalog.control(loaded.framework.id, found.controlId)?.violations.find((r) => r.id === found.ruleId);
+      if (!rule || evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range).verdict !== 'FINDING') continue;
+      candidates.set(rule, [...(candidates.get(rule) ?? []), found.eventSequence]);
+    }
+    const out = new Map<EventRule, number>();
+    await Promise.all(
+      [...candidates].map(async ([rule, sequences]) => {
+        const confirmed =
+          rule.kind === 'BURST'
+            ? (await this.queries.deviations(rule, scope, head, { limit: MAX_DISMISSED_BURST_KEYS })).filter((s) => sequences.includes(s))
+            : await this.queries.deviations(rule, scope, head, { limit: sequences.length, only: sequences });
+        if (confirmed.length) out.set(rule, confirmed.length);
+      }),
+    );
+    return out;
   }
 
   /**

@@ -4,6 +4,7 @@ import { Classification } from '../audit/audit-event.model';
 import { DateTimeScalar } from '../graphql/scalars';
 import type { Control as CatalogControl } from '../plugin-api';
 import { ComplianceLevel, ControlStatus } from './assessment';
+import type { Assessment } from './compliance.service';
 
 registerEnumType(ControlStatus, {
   name: 'ControlStatus',
@@ -313,6 +314,12 @@ export class RuleAssessment {
   tested!: number | null;
   @Field({ description: 'The verdict in words.' })
   detail!: string;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description:
+      'A violation rule: its deviations investigated and found not to be one (findings INVESTIGATED_NOT_A_DEVIATION as of asOf), left out of count; with none left the rule is CLEAR. Null for evidence rules.',
+  })
+  dismissed!: number | null;
   /** Sequences of sample events. */
   samples!: number[];
 }
@@ -338,6 +345,8 @@ export class ControlAssessment {
   /** Sequences of sample events. */
   samples!: number[];
   frameworkId!: string;
+  /** The assessment this control belongs to, for its findings. */
+  assessment!: Assessment;
 }
 
 @ObjectType({ description: 'How many scored controls have each status.' })

@@ -1,4 +1,4 @@
-import { Arg, Authorized, Ctx, Mutation, Query, Resolver } from 'type-graphql';
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { principalOf, type RequestContext } from '../graphql/context';
 import { DateTimeScalar } from '../graphql/scalars';
 import { AppError } from '../errors/app-error';
@@ -7,6 +7,10 @@ import { ASSESS_ROLES } from './compliance.resolver';
 import { FINDING_STATE_LABELS } from './findings';
 import type { FindingsService, FindingView } from './findings.service';
 import { Finding, FindingRefInput, FindingTransitionInfo, TransitionFindingInput } from './findings.types';
+import { ControlAssessment } from './compliance.types';
+
+/** Findings a control lists per violation rule at most. */
+export const MAX_FINDINGS_PER_RULE = 100;
 
 const findingOf = (view: FindingView): Finding =>
   Object.assign(new Finding(), {
@@ -14,6 +18,7 @@ const findingOf = (view: FindingView): Finding =>
     frameworkId: view.frameworkId,
     controlId: view.controlId,
     ruleId: view.ruleId,
+    ruleDescription: view.ruleDescription,
     eventSequence: view.eventSequence,
     state: view.state,
     stateLabel: FINDING_STATE_LABELS[view.state],
@@ -51,5 +56,27 @@ export class FindingResolver {
   ): Promise<Finding> {
     const { tenantId, keyId } = principalOf(ctx);
     return findingOf(await this.findings.transition({ tenantId, keyId, requestId: ctx.requestId }, { ...input }));
+  }
+}
+
+@Resolver(() => ControlAssessment)
+export class ControlFindingsResolver {
+  constructor(private readonly service: FindingsService) {}
+
+  @FieldResolver(() => [Finding], {
+    description:
+      "The control's findings over the assessed range: per violation rule with a finding (or one dismissed), the events that name its deviations, newest first, each with its state as of the assessment's asOf. AT_LEAST short periods and the stretches at a range's edges name no event and are not listed.",
+  })
+  async findings(
+    @Root() control: ControlAssessment,
+    @Ctx() ctx: RequestContext,
+    @Arg('first', () => Int, { defaultValue: 20, description: `Findings per violation rule, 1 to ${MAX_FINDINGS_PER_RULE}.` })
+    first: number,
+  ): Promise<Finding[]> {
+    if (!Number.isInteger(first) || first < 1 || first > MAX_FINDINGS_PER_RULE) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `first must be 1 to ${MAX_FINDINGS_PER_RULE}.`, { first });
+    }
+    const { tenantId } = principalOf(ctx);
+    return (await this.service.forControl(tenantId, control.assessment, control.controlId, first)).map(findingOf);
   }
 }

@@ -1,24 +1,27 @@
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { ChainHeads } from '../chain/chain-head';
-import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { IngestService } from '../ingest/ingest.service';
-import type { AssessmentQueries } from './assessment-query';
+import { type AssessmentQueries, type MeasureScope, durationMs } from './assessment-query';
 import type { Attester, ComplianceService } from './compliance.service';
+import type { EventRule } from '../plugin-api';
+import type { Assessment } from './compliance.service';
 import {
   type DerivedFinding,
   type FindingTransition,
+  FINDING_RESOURCE,
+  FINDING_TRANSITIONED_ACTION,
   FINDING_TRANSITIONS,
   FindingState,
   allowed,
   deriveFinding,
   findingId,
+  recordedBy,
+  recordedFindings,
 } from './findings';
 
-/** The action of the event a finding transition is recorded as. */
-export const FINDING_TRANSITIONED_ACTION = 'datapunk.finding.transitioned';
-export const FINDING_RESOURCE = 'compliance_finding';
+export { FINDING_RESOURCE, FINDING_TRANSITIONED_ACTION } from './findings';
 const MAX_RISK_ACCEPTANCE_DAYS = 366;
 
 export interface TransitionFindingInput {
@@ -35,16 +38,32 @@ export interface TransitionFindingInput {
   expiresAt?: string | null;
 }
 
-/** A finding as of an instant: its identity, derived state and the transitions recorded by then. */
-export interface FindingView extends DerivedFinding {
-  id: string;
+/** Which finding: a violation rule of a control and the event that names the deviation. */
+export interface FindingRef {
   frameworkId: string;
   controlId: string;
   ruleId: string;
   eventSequence: number;
+}
+
+/** A finding as of an instant: its identity, derived state and the transitions recorded by then. */
+export interface FindingView extends DerivedFinding, FindingRef {
+  id: string;
+  /** What the violation rule finds, in words. */
+  ruleDescription: string;
   asOf: string;
   history: FindingTransition[];
 }
+
+const kindNames: Record<EventRule['kind'], string> = {
+  MATCH: 'a matching event',
+  AT_LEAST: 'a period short of events, which names no event',
+  NOT_FOLLOWED_BY: 'a trigger not followed in time',
+  FOLLOWED_BY: 'a trigger followed by the deviation',
+  NOT_PRECEDED_BY: 'a trigger not preceded in time',
+  BURST: 'an event that completes a burst',
+  MAX_GAP: 'the event that ends a stretch too long',
+};
 
 const invalid = (path: string, message: string) =>
   new AppError(ErrorCode.INVALID_ARGUMENT, `${path} ${message}.`, { problems: [{ path, message }] });
@@ -65,10 +84,16 @@ export class FindingsService {
     private readonly deps: { compliance: ComplianceService; queries: AssessmentQueries; ingest: IngestService; heads: ChainHeads },
   ) {}
 
-  /** Checks that the finding names a violation rule of a loaded control and an event in the chain; returns its id. */
-  private async identify(tenantId: string, frameworkId: string, controlId: string, ruleId: string, eventSequence: number): Promise<string> {
+  /**
+   * Checks that the finding names a violation rule of a loaded control and an event of the chain
+   * that is a deviation of that rule as of `now` (the listing's own statement, for that one event);
+   * returns its id.
+   */
+  private async identify(tenantId: string, ref: FindingRef, now: Date): Promise<{ id: string; rule: EventRule }> {
+    const { frameworkId, controlId, ruleId, eventSequence } = ref;
     const control = this.deps.compliance.control(frameworkId, controlId);
-    if (!control.violations.some((r) => r.id === ruleId)) {
+    const rule = control.violations.find((r) => r.id === ruleId);
+    if (!rule) {
       throw new AppError(ErrorCode.NOT_FOUND, `Control "${controlId}" has no violation rule "${ruleId}".`, {
         frameworkId,
         controlId,
@@ -77,57 +102,85 @@ export class FindingsService {
     }
     if (!Number.isSafeInteger(eventSequence) || eventSequence < 1) throw invalid('eventSequence', 'must be a positive integer');
     const head = await this.deps.heads.head(tenantId);
-    if (eventSequence > head.sequence) {
-      throw new AppError(ErrorCode.NOT_FOUND, `Your chain has no event with sequence ${eventSequence}.`, { eventSequence });
+    const occurredAt = eventSequence <= head.sequence ? await this.deps.queries.occurredAt(tenantId, eventSequence) : null;
+    if (!occurredAt) throw new AppError(ErrorCode.NOT_FOUND, `Your chain has no event with sequence ${eventSequence}.`, { eventSequence });
+    const at = occurredAt.getTime();
+    // The range holds the event, and for a burst the window before it; a stretch is ended by it.
+    const from = rule.kind === 'BURST' ? at - durationMs(rule.within) : rule.kind === 'MAX_GAP' ? 0 : at;
+    const scope = this.scope(tenantId, new Date(from), new Date(at + 1), now);
+    const [hit] = await this.deps.queries.deviations(rule, scope, head.sequence, { limit: 1, only: [eventSequence] });
+    if (hit !== eventSequence) {
+      throw new AppError(
+        ErrorCode.NOT_FOUND,
+        `Event ${eventSequence} is not a deviation of rule "${ruleId}" of ${controlId} (${kindNames[rule.kind]}); list a control's findings to see which are.`,
+        { frameworkId, controlId, ruleId, eventSequence },
+      );
     }
-    return findingId(tenantId, frameworkId, control.id, ruleId, String(eventSequence));
+    return { id: findingId(tenantId, frameworkId, control.id, ruleId, String(eventSequence)), rule };
   }
 
-  /** Every transition of one finding, in chain order. */
-  private async transitions(tenantId: string, frameworkId: string, id: string): Promise<FindingTransition[]> {
-    const head = await this.deps.heads.head(tenantId);
+  private scope(tenantId: string, from: Date, to: Date | null, now: Date): MeasureScope {
+    return { tenantId, from, to, now, recordedBy: null, lag: this.deps.compliance.recordingLag };
+  }
+
+  /** The framework's findings with recorded transitions (one finding's with `id`), up to `head`. */
+  private async recorded(tenantId: string, frameworkId: string, head: number, id = '') {
     const rows = await this.deps.queries.serverEvents(
       tenantId,
       FINDING_TRANSITIONED_ACTION,
       FINDING_RESOURCE,
       `${frameworkId}:${id}`,
-      head.sequence,
+      head,
     );
-    const out: FindingTransition[] = [];
-    for (const row of rows) {
-      if (row.resource_id !== `${frameworkId}:${id}`) continue;
-      const meta = JSON.parse(String(row.metadata ?? '{}')) as Record<string, unknown>;
-      const str = (k: string) => (typeof meta[k] === 'string' ? meta[k] : null);
-      const from = str('from');
-      const to = str('to');
-      if (!from || !to || !(from in FINDING_TRANSITIONS) || !(to in FINDING_TRANSITIONS)) continue;
-      out.push({
-        findingId: id,
-        from: from as FindingState,
-        to: to as FindingState,
-        note: str('note') ?? '',
-        owner: str('owner'),
-        dueDate: str('dueDate'),
-        approver: str('approver'),
-        expiresAt: str('expiresAt'),
-        transitionedAt: fromSqlDateTime(row.occurred_at),
-        transitionedBy: String(row.actor_display_name ?? row.actor_id),
-        sequence: toNumber(row.sequence),
-      });
-    }
-    return out;
+    return recordedFindings(tenantId, frameworkId, rows);
   }
 
   /** One finding as of `asOf` (default now): transitions recorded after it do not apply. */
-  async finding(
-    tenantId: string,
-    ref: { frameworkId: string; controlId: string; ruleId: string; eventSequence: number },
-    asOf: Date = new Date(),
-  ): Promise<FindingView> {
-    const id = await this.identify(tenantId, ref.frameworkId, ref.controlId, ref.ruleId, ref.eventSequence);
-    const all = await this.transitions(tenantId, ref.frameworkId, id);
-    const history = all.filter((t) => Date.parse(t.transitionedAt) <= asOf.getTime());
-    return { id, ...ref, asOf: asOf.toISOString(), history, ...deriveFinding(history, asOf) };
+  async finding(tenantId: string, ref: FindingRef, asOf: Date = new Date()): Promise<FindingView> {
+    const { id, rule } = await this.identify(tenantId, ref, asOf);
+    const head = await this.deps.heads.head(tenantId);
+    const all = (await this.recorded(tenantId, ref.frameworkId, head.sequence, id)).get(id)?.transitions ?? [];
+    const history = recordedBy(all, asOf);
+    return { id, ...ref, ruleDescription: rule.description, asOf: asOf.toISOString(), history, ...deriveFinding(history, asOf) };
+  }
+
+  /**
+   * A control's findings in an assessment: for each violation rule with a finding, the events that
+   * name its deviations (newest first, at most `limit` per rule), each with its state as of the
+   * assessment's as-of instant. Read with the assessment's own range, as-of and chain head, so the
+   * list agrees with its counts and a closed period lists the same findings tomorrow.
+   */
+  async forControl(tenantId: string, assessment: Assessment, controlId: string, limit: number): Promise<FindingView[]> {
+    const result = assessment.controls.find((c) => c.controlId === controlId);
+    if (!result) return [];
+    const control = this.deps.compliance.control(assessment.frameworkId, controlId);
+    const asOf = new Date(assessment.asOf);
+    const scope = this.scope(tenantId, new Date(assessment.from), assessment.to ? new Date(assessment.to) : null, asOf);
+    const flagged = result.rules.filter((o) => o.role === 'VIOLATION' && (o.verdict === 'FINDING' || (o.dismissed ?? 0) > 0));
+    if (!flagged.length) return [];
+    const recorded = await this.recorded(tenantId, assessment.frameworkId, assessment.headSequence);
+    const lists = await Promise.all(
+      flagged.map(async (outcome) => {
+        const rule = control.violations.find((r) => r.id === outcome.ruleId)!;
+        const sequences = await this.deps.queries.deviations(rule, scope, assessment.headSequence, { limit });
+        return sequences.map((eventSequence): FindingView => {
+          const id = findingId(tenantId, assessment.frameworkId, control.id, rule.id, String(eventSequence));
+          const history = recordedBy(recorded.get(id)?.transitions ?? [], asOf);
+          return {
+            id,
+            frameworkId: assessment.frameworkId,
+            controlId: control.id,
+            ruleId: rule.id,
+            ruleDescription: rule.description,
+            eventSequence,
+            asOf: assessment.asOf,
+            history,
+            ...deriveFinding(history, asOf),
+          };
+        });
+      }),
+    );
+    return lists.flat();
   }
 
   /**
@@ -155,7 +208,12 @@ export class FindingsService {
       }
       expiresAt = new Date(expires).toISOString();
     }
-    const ref = { frameworkId: input.frameworkId, controlId: input.controlId, ruleId: input.ruleId, eventSequence: input.eventSequence };
+    const ref: FindingRef = {
+      frameworkId: input.frameworkId,
+      controlId: input.controlId,
+      ruleId: input.ruleId,
+      eventSequence: input.eventSequence,
+    };
     const current = await this.finding(by.tenantId, ref, now);
     if (!allowed(current.state, input.to)) {
       const next = FINDING_TRANSITIONS[current.state];

@@ -1,4 +1,9 @@
 import { createHash } from 'node:crypto';
+import { fromSqlDateTime, toNumber } from '../database/sql-format';
+
+/** The action of the event a finding transition is recorded as. */
+export const FINDING_TRANSITIONED_ACTION = 'datapunk.finding.transitioned';
+export const FINDING_RESOURCE = 'compliance_finding';
 
 /** Where a finding stands in its lifecycle (ADR 0036). */
 export enum FindingState {
@@ -95,3 +100,58 @@ export function deriveFinding(transitions: readonly FindingTransition[], asOf: D
   lapse(at);
   return { state, last };
 }
+
+/** A finding named by recorded transitions: which deviation, and the transitions in chain order. */
+export interface RecordedFinding {
+  id: string;
+  controlId: string;
+  ruleId: string;
+  eventSequence: number;
+  transitions: FindingTransition[];
+}
+
+/**
+ * The findings a framework's datapunk.finding.transitioned events name (rows as
+ * AssessmentQueries.serverEvents returns them, in chain order), by finding id. Rows whose metadata
+ * does not hold a transition, or whose resource id is not the id of the deviation the metadata
+ * names, are left out.
+ */
+export function recordedFindings(
+  tenantId: string,
+  frameworkId: string,
+  rows: readonly Record<string, unknown>[],
+): Map<string, RecordedFinding> {
+  const out = new Map<string, RecordedFinding>();
+  for (const row of rows) {
+    const meta = JSON.parse(String(row.metadata ?? '{}')) as Record<string, unknown>;
+    const str = (k: string) => (typeof meta[k] === 'string' ? meta[k] : null);
+    const from = str('from');
+    const to = str('to');
+    const controlId = str('controlId');
+    const ruleId = str('ruleId');
+    const eventSequence = meta.eventSequence;
+    if (!from || !to || !(from in FINDING_TRANSITIONS) || !(to in FINDING_TRANSITIONS)) continue;
+    if (!controlId || !ruleId || typeof eventSequence !== 'number' || !Number.isSafeInteger(eventSequence)) continue;
+    const id = findingId(tenantId, frameworkId, controlId, ruleId, String(eventSequence));
+    if (row.resource_id !== `${frameworkId}:${id}`) continue;
+    if (!out.has(id)) out.set(id, { id, controlId, ruleId, eventSequence, transitions: [] });
+    out.get(id)!.transitions.push({
+      findingId: id,
+      from: from as FindingState,
+      to: to as FindingState,
+      note: str('note') ?? '',
+      owner: str('owner'),
+      dueDate: str('dueDate'),
+      approver: str('approver'),
+      expiresAt: str('expiresAt'),
+      transitionedAt: fromSqlDateTime(row.occurred_at),
+      transitionedBy: String(row.actor_display_name ?? row.actor_id),
+      sequence: toNumber(row.sequence),
+    });
+  }
+  return out;
+}
+
+/** The transitions recorded by `asOf`. */
+export const recordedBy = (transitions: readonly FindingTransition[], asOf: Date): FindingTransition[] =>
+  transitions.filter((t) => Date.parse(t.transitionedAt) <= asOf.getTime());

@@ -77,6 +77,8 @@ export class Finding {
   controlId!: string;
   @Field({ description: 'Violation rule id.' })
   ruleId!: string;
+  @Field({ description: 'What the violation rule finds, in words.' })
+  ruleDescription!: string;
   @Field(() => GraphQLSafeInt, { description: 'Sequence of the event behind the deviation.' })
   eventSequence!: number;
   @Field(() => FindingState, { description: 'The state at asOf, from the transitions recorded by then.' })

@@ -23,6 +23,8 @@ export interface PricingFacts {
   maxChildren: number;
   maxMappings: number;
   maxRulesPerControl: number;
+  /** The most violation rules any single control has. */
+  maxViolationRulesPerControl: number;
   /** The caller's events (its chain head sequence); null until looked up. */
   chainLength: number | null;
 }
@@ -173,6 +175,11 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     doc: 'two per rule of the control (the newest and oldest match)',
   },
   'RuleAssessment.sampleEvents': { size: () => 2, doc: 'two (the newest and oldest match)' },
+  'ControlAssessment.findings': {
+    size: (a) => clamp(a.args.first, 1, 100, 20) * a.facts.maxViolationRulesPerControl,
+    work: (a) => a.facts.maxViolationRulesPerControl * UNITS_PER_RULE,
+    doc: '`first` (default 20) per violation rule of the control (the most any control has); work: one listing statement per violation rule',
+  },
   'Query.auditEventStats': {
     expensive: true,
     page: { child: 'AuditEventStats.groups', size: (a) => clamp(a.args.limit, 1, 1000, 100) },
@@ -235,6 +242,7 @@ export function pricingFacts(
   let maxChildren = 0;
   let maxMappings = 0;
   let maxRulesPerControl = 0;
+  let maxViolationRulesPerControl = 0;
   for (const loaded of catalog.frameworks()) {
     const id = loaded.framework.id;
     controlsByFramework.set(id, loaded.controls.length);
@@ -243,6 +251,7 @@ export function pricingFacts(
       const own = control.evidence.length + control.violations.length;
       rules += own;
       maxRulesPerControl = Math.max(maxRulesPerControl, own);
+      maxViolationRulesPerControl = Math.max(maxViolationRulesPerControl, control.violations.length);
       maxChildren = Math.max(maxChildren, catalog.children(id, control.id).length);
       maxMappings = Math.max(maxMappings, catalog.mappings(id, control.id).length);
     }
@@ -260,6 +269,7 @@ export function pricingFacts(
     maxChildren: Math.max(1, maxChildren),
     maxMappings: Math.max(1, maxMappings),
     maxRulesPerControl: Math.max(1, maxRulesPerControl),
+    maxViolationRulesPerControl: Math.max(1, maxViolationRulesPerControl),
     chainLength: null,
   };
 }

@@ -4,6 +4,7 @@ import type { ChainHeads } from '../chain/chain-head';
 import type { CheckpointService } from '../chain/checkpoint.service';
 import type { PublicSigningKey } from '../chain/signing-key';
 import type { ComplianceService } from '../compliance/compliance.service';
+import type { FindingsService } from '../compliance/findings.service';
 import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
@@ -14,6 +15,8 @@ import { SECTION_BUILDERS, sectionBuilder } from './sections/section-registry';
 export interface ReportDeps {
   events: AuditEventRepository;
   compliance: ComplianceService;
+  /** Findings and their states, for the findings register. */
+  findings: FindingsService;
   checkpoints: CheckpointService;
   /** The chain module's heads: the head a report without an assessment describes. */
   heads: ChainHeads;
@@ -72,7 +75,7 @@ export class ReportBuilder {
     this.validate(req);
     const framed = needsFramework(req.type);
     const assessment = framed
-      ? await this.deps.compliance.assess(req.tenantId, { frameworkId: req.frameworkId!, from: req.from, to: req.to }, now)
+      ? await this.deps.compliance.assess(req.tenantId, { frameworkId: req.frameworkId!, from: req.from, to: req.to, asOf: req.asOf }, now)
       : null;
     const head = assessment
       ? { sequence: assessment.headSequence, chainHash: assessment.headChainHash ?? '' }
@@ -96,6 +99,8 @@ export class ReportBuilder {
         limit: s.options.limit,
         columns: s.options.columns,
         compliance: this.deps.compliance,
+        findings: async (controlId, perRule) =>
+          assessment ? this.deps.findings.forControl(req.tenantId, assessment, controlId, perRule) : [],
         count: (q) => this.deps.events.count(req.tenantId, q),
         stats: (q, by, limit) => this.deps.events.stats(req.tenantId, q, by, limit),
         eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows),

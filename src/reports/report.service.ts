@@ -26,6 +26,8 @@ export interface GenerateInput {
   frameworkId?: string | null;
   from: string;
   to: string;
+  /** COMPLIANCE_SUMMARY, CONTROL_ASSESSMENT: the assessment's as-of instant. */
+  asOf?: string | null;
   filter?: ReportRequest['filter'];
   /** A template of the tenant (templates made through the API); default: `templates/<type>.json`. */
   templateId?: string | null;
@@ -125,6 +127,7 @@ export class ReportService {
       frameworkId: input.frameworkId,
       from: input.from,
       to: input.to,
+      asOf: input.asOf ?? null,
       filter: input.filter,
       template: custom?.definition ?? this.deps.templates.get(input.type)!,
     };

@@ -43,6 +43,12 @@ export class GenerateReportInput {
   from!: string;
   @Field(() => DateTimeScalar, { description: 'End of the period (exclusive).' })
   to!: string;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description:
+      'COMPLIANCE_SUMMARY, CONTROL_ASSESSMENT: the instant the period is judged at, as assessCompliance takes it (default: the end of a past period, else now). Later than the end, attestations and finding dispositions made during fieldwork apply.',
+  })
+  asOf?: string | null;
   @Field(() => AuditEventFilter, {
     nullable: true,
     description:

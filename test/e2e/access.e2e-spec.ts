@@ -21,7 +21,7 @@ interface Operation {
     victimKeyId: () => Promise<string>;
     reportId: () => Promise<string>;
     templateId: () => Promise<string>;
-    /** The sequence of a fresh event: a finding of its own for each request. */
+    /** The sequence of a fresh event that removes a second factor (soc2 CC6.1 mfa-disabled): a finding of its own for each request. */
     eventSequence: () => Promise<number>;
   }): Promise<{ query: string; variables?: Record<string, unknown> }>;
 }
@@ -161,9 +161,9 @@ const OPERATIONS: Record<string, Operation> = {
   finding: {
     type: 'Query',
     allowed: [Role.ADMIN, Role.AUDITOR],
-    build: async () => ({
+    build: async ({ eventSequence }) => ({
       query: 'query($ref: FindingRefInput!) { finding(ref: $ref) { id state } }',
-      variables: { ref: { frameworkId: 'soc2', controlId: 'CC6.1', ruleId: 'repeated-failed-logins', eventSequence: 1 } },
+      variables: { ref: { frameworkId: 'soc2', controlId: 'CC6.1', ruleId: 'mfa-disabled', eventSequence: await eventSequence() } },
     }),
   },
   transitionFinding: {
@@ -175,7 +175,7 @@ const OPERATIONS: Record<string, Operation> = {
         input: {
           frameworkId: 'soc2',
           controlId: 'CC6.1',
-          ruleId: 'repeated-failed-logins',
+          ruleId: 'mfa-disabled',
           eventSequence: await eventSequence(),
           to: 'INVESTIGATED_CONFIRMED',
           note: 'matrix',
@@ -252,7 +252,7 @@ describe('access: role × operation matrix', () => {
   };
 
   const eventSequence = async () => {
-    const res = await env.gql(RECORD, { input: { events: [eventInput()] } });
+    const res = await env.gql(RECORD, { input: { events: [eventInput({ action: 'auth.mfa.disabled' })] } });
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.recordAuditEvents.receipts[0].sequence as number;
   };

@@ -101,6 +101,26 @@ describe('MAX_GAP in a third-party catalog (PCI DSS 10.4.1)', () => {
     expect(status).toBe('NON_COMPLIANT');
   });
 
+  it('lists the over-long stretch as a finding named by the review that ended it (ADR 0036)', async () => {
+    const res = await env.gql(
+      `query A($input: AssessComplianceInput!) { assessCompliance(input: $input) { controls { findings { ruleId eventSequence state } } } }`,
+      { input: { frameworkId: 'pci-logs', from: at(d), to: at(d + 5 * DAY) } },
+    );
+    expect(res.body.errors).toBeUndefined();
+    // The fifth event, the review 47 hours after the last successful one; the failed one names nothing.
+    expect(res.body.data).toEqual({
+      assessCompliance: { controls: [{ findings: [{ ruleId: 'review-missed', eventSequence: 5, state: 'OPEN' }] }] },
+    });
+    // The stretch at a range's end names no event: it counts, and lists nothing.
+    const { violation } = await assess({ from: at(d + DAY), to: at(d + 4 * DAY) });
+    expect(violation).toMatchObject({ verdict: 'FINDING', count: 1 });
+    const edge = await env.gql(
+      `query A($input: AssessComplianceInput!) { assessCompliance(input: $input) { controls { findings { eventSequence } } } }`,
+      { input: { frameworkId: 'pci-logs', from: at(d + DAY), to: at(d + 4 * DAY) } },
+    );
+    expect(edge.body.data).toEqual({ assessCompliance: { controls: [{ findings: [] }] } });
+  });
+
   it('is COMPLIANT over days where every review came within 24 hours, and finds a late first review', async () => {
     expect(await assess({ from: at(d), to: at(d + 3 * DAY) })).toMatchObject({
       status: 'COMPLIANT',

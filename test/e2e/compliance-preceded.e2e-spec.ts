@@ -118,6 +118,19 @@ describe('NOT_PRECEDED_BY rules, evaluated set-based', () => {
     expect(m.samples.notPreceded.sort((a, b) => a - b)).toEqual([seqOf('change.deployed', 'early'), seqOf('change.deployed', 'twice', 1)]);
   });
 
+  it('lists the triggers not preceded, the deviations it counts, newest first (ADR 0036)', async () => {
+    for (const r of [RESOURCE_RULE, SELF_RULE, IP_RULE]) {
+      const [m] = await measure([r]);
+      const listed = await queries.deviations(r, scope, 1e9, { limit: 100 });
+      expect(listed).toHaveLength(m.notPreceded);
+      expect(listed).toEqual([...listed].sort((a, b) => b - a));
+      expect(listed).toEqual(expect.arrayContaining(m.samples.notPreceded));
+    }
+    const listed = await queries.deviations(RESOURCE_RULE, scope, 1e9, { limit: 100 });
+    const preceded = seqOf('change.deployed', 'exact');
+    expect(await queries.deviations(RESOURCE_RULE, scope, 1e9, { limit: 100, only: [preceded, listed[2]] })).toEqual([listed[2]]);
+  });
+
   it('does not count an approval recorded later than the recording lag after it occurred (ADR 0034)', async () => {
     // Every event here was recorded now, three days after it claims to have happened.
     const { measures } = await queries.measure([{ controlId: 'c', role: 'VIOLATION', rule: RESOURCE_RULE }], {

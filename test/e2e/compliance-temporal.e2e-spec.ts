@@ -123,6 +123,29 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
     expect(m.samples.overdue.sort((a, b) => a - b)).toEqual([seqOf('case.opened', 'late'), seqOf('case.opened', 'pending')]);
   });
 
+  it('lists the deviations the counts count, newest first, and each one alone (ADR 0036)', async () => {
+    const deviation: EventRule = { ...RESOURCE_RULE, id: 'deviation', kind: 'FOLLOWED_BY' };
+    for (const [r, now] of [
+      [RESOURCE_RULE, 24 * HOUR],
+      [RESOURCE_RULE, 2 * HOUR],
+      [deviation, 2 * HOUR],
+      [SELF_RULE, 24 * HOUR],
+    ] as const) {
+      const { measures } = await queries.measure([{ controlId: 'c', role: 'VIOLATION', rule: r }], scope(now));
+      const m = measures.get(r)!;
+      const count = m.kind === 'NOT_FOLLOWED_BY' ? m.overdue : m.kind === 'FOLLOWED_BY' ? m.followed : -1;
+      const listed = await queries.deviations(r, scope(now), 1e9, { limit: 100 });
+      expect(listed).toHaveLength(count);
+      expect(listed).toEqual([...listed].sort((a, b) => b - a));
+      const samples = m.kind === 'NOT_FOLLOWED_BY' ? m.samples.overdue : m.kind === 'FOLLOWED_BY' ? m.samples.followed : [];
+      expect(listed).toEqual(expect.arrayContaining(samples));
+      expect(await queries.deviations(r, scope(now), 1e9, { limit: 2 })).toEqual(listed.slice(0, 2));
+      // Restricted to some sequences: just those that are deviations, whatever else the key holds.
+      const others = seq.filter((x) => !listed.includes(x));
+      expect(await queries.deviations(r, scope(now), 1e9, { limit: 100, only: [listed[1], ...others] })).toEqual([listed[1]]);
+    }
+  });
+
   it('keeps the counts of rules that differ only in their window, measured together', async () => {
     const twoHours = rule('resource-2h', { within: { hours: 2 } });
     const [one, two, again] = await measure([RESOURCE_RULE, twoHours, { ...RESOURCE_RULE, id: 'same-again' }]);

@@ -1,4 +1,5 @@
 import { ControlStatus, STATUS_LABELS } from '../../compliance/assessment';
+import { FINDING_STATE_LABELS, FindingState } from '../../compliance/findings';
 import type { Assessment } from '../../compliance/compliance.service';
 import type { ReportBlock } from '../../plugin-api';
 import type { SectionBuilder, SectionBuilders, SectionContext } from './report-section';
@@ -21,6 +22,7 @@ const overview: SectionBuilder = {
         type: 'keyValue',
         items: [
           { key: 'Framework', value: `${a.frameworkId} (${a.frameworkVersion})` },
+          { key: 'Judged as of', value: `${a.asOf} (events recorded by ${a.recordedBy}, chain head ${a.headSequence})` },
           { key: 'Score', value: a.summary.score === null ? 'none (nothing assessed)' : a.summary.score.toFixed(3) },
           { key: 'Level', value: a.summary.level },
           { key: 'Coverage', value: pct(a.summary.coverage) },
@@ -59,6 +61,63 @@ const findingsOf = (statuses: readonly ControlStatus[]): SectionBuilder => ({
   },
 });
 
+/** Findings a register lists per violation rule at most. */
+const REGISTER_PER_RULE = 50;
+
+/**
+ * The findings register (POA&M, ADR 0036): every listed finding of the period with its state as of
+ * the assessment's asOf, the owner and due date of a planned remediation, the approver and expiry
+ * of an accepted risk, and the last note. A finding investigated and found not to be a deviation
+ * stays listed; it no longer counts against its control.
+ */
+const findingRegister: SectionBuilder = {
+  build: async (ctx) => {
+    const a = assessmentOf(ctx);
+    const flagged = a.controls.filter((c) =>
+      c.rules.some((o) => o.role === 'VIOLATION' && (o.verdict === 'FINDING' || (o.dismissed ?? 0) > 0)),
+    );
+    const rows = (await Promise.all(flagged.map((c) => ctx.findings(c.controlId, REGISTER_PER_RULE)))).flat();
+    const unnamed = a.controls.flatMap((c) =>
+      c.rules
+        .filter((o) => o.role === 'VIOLATION' && o.verdict === 'FINDING' && o.kind === 'AT_LEAST')
+        .map((o) => `${c.controlId} ${o.ruleId}`),
+    );
+    const detail = (f: (typeof rows)[number]) => {
+      const last = f.last;
+      if (!last) return '';
+      if (f.state === FindingState.REMEDIATION_PLANNED) return `Owner ${last.owner}, due ${last.dueDate?.slice(0, 10)}`;
+      if (f.state === FindingState.RISK_ACCEPTED) return `Accepted by ${last.approver} until ${last.expiresAt?.slice(0, 10)}`;
+      return '';
+    };
+    return [
+      {
+        type: 'table',
+        caption:
+          `${rows.length} findings, states as of ${a.asOf} (at most ${REGISTER_PER_RULE} per rule, newest first).` +
+          (unnamed.length ? ` Short periods of recurring duties name no event and are not listed: ${unnamed.join(', ')}.` : ''),
+        columns: [
+          { key: 'control', title: 'Control' },
+          { key: 'rule', title: 'Rule' },
+          { key: 'event', title: 'Event seq.', align: 'right' },
+          { key: 'state', title: 'State' },
+          { key: 'detail', title: 'Owner / acceptance' },
+          { key: 'note', title: 'Last note' },
+          { key: 'id', title: 'Finding id' },
+        ],
+        rows: rows.map((f) => [
+          f.controlId,
+          f.ruleDescription,
+          f.eventSequence,
+          FINDING_STATE_LABELS[f.state],
+          detail(f),
+          f.last?.note ?? '',
+          f.id,
+        ]),
+      },
+    ];
+  },
+};
+
 /** COMPLIANCE_SUMMARY: a framework's posture over a period. */
 export const COMPLIANCE_SUMMARY_SECTIONS: SectionBuilders = {
   overview,
@@ -77,6 +136,7 @@ export const COMPLIANCE_SUMMARY_SECTIONS: SectionBuilders = {
     },
   },
   'non-compliant': findingsOf([ControlStatus.NON_COMPLIANT]),
+  'finding-register': findingRegister,
   'not-assessed': {
     build: (ctx) => {
       const a = assessmentOf(ctx);
@@ -128,6 +188,7 @@ export const CONTROL_ASSESSMENT_SECTIONS: SectionBuilders = {
     },
   },
   findings: findingsOf([ControlStatus.NON_COMPLIANT, ControlStatus.PARTIALLY_COMPLIANT]),
+  'finding-register': findingRegister,
   attestations: {
     build: (ctx) => {
       const list = assessmentOf(ctx).controls.filter((c) => c.attestation);

@@ -1,6 +1,7 @@
 import type { EventQuery } from '../../audit/audit-event.repository';
 import { AuditEventGroupBy, type AuditEventFilter } from '../../audit/audit-event.types';
 import type { Assessment, ComplianceService } from '../../compliance/compliance.service';
+import type { FindingView } from '../../compliance/findings.service';
 import type { ReportBlock, TableBlock } from '../../plugin-api';
 import type { ReportEventColumn, ReportTemplate, ReportType } from '../report-template';
 
@@ -11,6 +12,8 @@ export interface ReportRequest {
   frameworkId?: string | null;
   from: string;
   to: string;
+  /** The assessment's as-of instant (COMPLIANCE_SUMMARY, CONTROL_ASSESSMENT); null: the default. */
+  asOf?: string | null;
   filter?: Omit<AuditEventFilter, 'occurredFrom' | 'occurredTo' | 'sequenceTo'> & { condition?: EventQuery['condition'] };
   template: ReportTemplate;
 }
@@ -38,6 +41,8 @@ export interface SectionContext {
   limit?: number;
   columns?: ReportEventColumn[];
   compliance: ComplianceService;
+  /** A control's findings in the assessment, with their states as of its asOf (at most `perRule` per violation rule). */
+  findings(controlId: string, perRule: number): Promise<FindingView[]>;
   count(query: EventQuery): Promise<number>;
   stats(query: EventQuery, by: AuditEventGroupBy, limit: number): Promise<{ key: string; count: number }[]>;
   /** One row per event, at most `limit` (default: every event up to the template maximum), in the section's columns. */
