@@ -371,20 +371,32 @@ export class AssessmentQueries {
     // When no event can be both trigger and follow-up (distinct actions: every built-in rule), one
     // window whose frame takes the row's peers answers alone: the earliest follow-up at or after the
     // row's instant. Otherwise the row itself must be left out, which takes the two windows.
-    const windows = disjointActions(rule.trigger, rule.followUp)
-      ? `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS next_f,
-                    NULL AS prev_f`
-      : `MIN(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_f,
-                    MAX(CASE WHEN z.is_f = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_f`;
+    const disjoint = disjointActions(rule.trigger, rule.followUp);
+    const window = (flag: string, next: string, prev: string) =>
+      disjoint
+        ? `MIN(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${next},
+                    NULL AS ${prev}`
+        : `MIN(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ${next},
+                    MAX(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ${prev}`;
+    // Backfilled (ADR 0034): an overdue trigger that a follow-up recorded too late would have
+    // answered is counted apart, so the assessment can flag the late evidence. The same windows over
+    // every follow-up, timely or not; the same sort, so the statement stays one pass.
+    const late = rule.kind === 'NOT_FOLLOWED_BY' && !list;
+    const windows = [window('is_f', 'next_f', 'prev_f'), ...(late ? [window('is_a', 'next_a', 'prev_a')] : [])].join(
+      ',\n                    ',
+    );
     const perRule = rules.map((x, i) => {
       const deadline = r.plus('y.occurred_at', x.within);
+      const answered = (next: string, prev: string) =>
+        `CASE WHEN y.keyed = 1 AND ((y.${next} IS NOT NULL AND y.${next} <= ${deadline}) OR y.${prev} = y.occurred_at) THEN 1 ELSE 0 END`;
       return {
         inner: `${deadline} AS deadline${i},
-              CASE WHEN y.keyed = 1 AND ((y.next_f IS NOT NULL AND y.next_f <= ${deadline}) OR y.prev_f = y.occurred_at) THEN 1 ELSE 0 END AS followed${i}`,
+              ${answered('next_f', 'prev_f')} AS followed${i}${late ? `, ${answered('next_a', 'prev_a')} AS answered${i}` : ''}`,
         outer: (() => {
           const overdue = sql`x.followed${i} = 0 AND x.deadline${i} <= ${now}`;
           const waiting = sql`x.followed${i} = 0 AND x.deadline${i} > ${now}`;
           return sql`SUM(x.followed${i}) AS followed${i},
+        ${late ? sql`SUM(CASE WHEN ${overdue} AND x.answered${i} = 1 THEN 1 ELSE 0 END)` : '0'} AS backfilled${i},
         SUM(CASE WHEN ${overdue} THEN 1 ELSE 0 END) AS overdue${i},
         SUM(CASE WHEN ${waiting} THEN 1 ELSE 0 END) AS pending${i},
         MIN(CASE WHEN ${waiting} THEN x.deadline${i} END) AS next_deadline${i},
@@ -409,7 +421,7 @@ export class AssessmentQueries {
                     ${windows}
                   FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
                           CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
-                          CASE WHEN ${followUp} AND ${timely} THEN 1 ELSE 0 END AS is_f
+                          CASE WHEN ${followUp} AND ${timely} THEN 1 ELSE 0 END AS is_f${late ? sql`, CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_a` : ''}
                         FROM audit_event e${indexed}
                         WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
                           AND ((${trigger}) OR (${followUp}))) z) y
@@ -438,7 +450,13 @@ export class AssessmentQueries {
       // A FOLLOWED_BY trigger whose window closed without a follow-up is cleared, not overdue.
       return rule.kind === 'FOLLOWED_BY'
         ? { kind: 'FOLLOWED_BY', ...measured, cleared: overdue, samples: { followed } }
-        : { kind: 'NOT_FOLLOWED_BY', ...measured, overdue, samples: { followed, overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) } };
+        : {
+            kind: 'NOT_FOLLOWED_BY',
+            ...measured,
+            overdue,
+            backfilled: toNumber(row?.[`backfilled${i}`] ?? 0),
+            samples: { followed, overdue: seqs(row?.[`o_hi${i}`], row?.[`o_lo${i}`]) },
+          };
     });
   }
 
@@ -464,20 +482,30 @@ export class AssessmentQueries {
     const timely = `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}`;
     const longest = Math.max(...rules.map((x) => durationMs(x.within)));
     const upper = scope.to ? sql` AND ${byAction}e.occurred_at < ${at(scope.to)}` : '';
-    const windows = disjointActions(rule.trigger, rule.precededBy)
-      ? `MAX(CASE WHEN z.is_p = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS prev_p,
-                    NULL AS next_p`
-      : `MAX(CASE WHEN z.is_p = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_p,
-                    MIN(CASE WHEN z.is_p = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS next_p`;
+    const disjoint = disjointActions(rule.trigger, rule.precededBy);
+    const window = (flag: string, prev: string, next: string) =>
+      disjoint
+        ? `MAX(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${prev},
+                    NULL AS ${next}`
+        : `MAX(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at, z.sequence ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ${prev},
+                    MIN(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition}ORDER BY z.occurred_at DESC, z.sequence DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS ${next}`;
+    // Backfilled (ADR 0034): a trigger not preceded that an earlier event recorded too late would
+    // have preceded is counted apart, so the assessment can flag the late evidence.
+    const late = !list;
+    const windows = [window('is_p', 'prev_p', 'next_p'), ...(late ? [window('is_a', 'prev_a', 'next_a')] : [])].join(
+      ',\n                    ',
+    );
+    const precedes = (x: PrecedeRule, prev: string, next: string) =>
+      `CASE WHEN y.keyed = 1 AND ((y.${prev} IS NOT NULL AND y.${prev} >= ${r.minus('y.occurred_at', x.within)}) OR y.${next} = y.occurred_at) THEN 1 ELSE 0 END`;
     const inner = rules
       .map(
-        (x, i) =>
-          `CASE WHEN y.keyed = 1 AND ((y.prev_p IS NOT NULL AND y.prev_p >= ${r.minus('y.occurred_at', x.within)}) OR y.next_p = y.occurred_at) THEN 1 ELSE 0 END AS preceded${i}`,
+        (x, i) => `${precedes(x, 'prev_p', 'next_p')} AS preceded${i}${late ? `, ${precedes(x, 'prev_a', 'next_a')} AS answered${i}` : ''}`,
       )
       .join(', ');
     const outer = rules
       .map(
         (_, i) => `SUM(x.preceded${i}) AS preceded${i},
+        ${late ? `SUM(CASE WHEN x.preceded${i} = 0 AND x.answered${i} = 1 THEN 1 ELSE 0 END)` : '0'} AS backfilled${i},
         MAX(CASE WHEN x.preceded${i} = 1 THEN x.sequence END) AS p_hi${i}, MIN(CASE WHEN x.preceded${i} = 1 THEN x.sequence END) AS p_lo${i},
         MAX(CASE WHEN x.preceded${i} = 0 THEN x.sequence END) AS u_hi${i}, MIN(CASE WHEN x.preceded${i} = 0 THEN x.sequence END) AS u_lo${i}`,
       )
@@ -492,7 +520,7 @@ export class AssessmentQueries {
                     ${windows}
                   FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
                           CASE WHEN ${trigger} AND e.occurred_at >= ${at(scope.from)} THEN 1 ELSE 0 END AS is_t,
-                          CASE WHEN ${precededBy} AND ${timely} THEN 1 ELSE 0 END AS is_p
+                          CASE WHEN ${precededBy} AND ${timely} THEN 1 ELSE 0 END AS is_p${late ? sql`, CASE WHEN ${precededBy} THEN 1 ELSE 0 END AS is_a` : ''}
                         FROM audit_event e${indexed}
                         WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(new Date(scope.from.getTime() - longest))}${upper} AND ${byAction}e.sequence <= ${v(head)}
                           AND ((${trigger}) OR (${precededBy}))) z) y
@@ -511,6 +539,7 @@ export class AssessmentQueries {
         triggers,
         preceded,
         notPreceded: triggers - preceded,
+        backfilled: toNumber(row?.[`backfilled${i}`] ?? 0),
         samples: { preceded: seqs(row?.[`p_hi${i}`], row?.[`p_lo${i}`]), notPreceded: seqs(row?.[`u_hi${i}`], row?.[`u_lo${i}`]) },
       };
     });

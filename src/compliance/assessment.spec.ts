@@ -200,11 +200,12 @@ describe('evaluateRule', () => {
   });
 
   describe('NOT_FOLLOWED_BY', () => {
-    const measure = (followed: number, overdue: number, pending: number) => ({
+    const measure = (followed: number, overdue: number, pending: number, backfilled = 0) => ({
       kind: 'NOT_FOLLOWED_BY' as const,
       triggers: followed + overdue + pending,
       followed,
       overdue,
+      backfilled,
       pending,
       nextDeadline: pending ? '2026-04-02T00:00:00.000Z' : null,
       samples: { followed: followed ? [10, 11] : [], overdue: overdue ? [20, 21] : [] },
@@ -228,6 +229,16 @@ describe('evaluateRule', () => {
       });
       // Only pending triggers: nothing judged yet.
       expect(evaluateRule(followRule, 'EVIDENCE', measure(0, 0, 2), Q1)).toMatchObject({ verdict: 'NONE', tested: 0 });
+    });
+
+    it('flags overdue triggers that only a follow-up recorded too late answered (ADR 0034)', () => {
+      const late = evaluateRule(followRule, 'VIOLATION', measure(2, 3, 0, 2), Q1);
+      expect(late).toMatchObject({ verdict: 'FINDING', count: 3, backfilled: 2 });
+      expect(late.detail).toContain(
+        '2 of them answered only by a follow-up recorded later than the recording lag (backfilled, not timely)',
+      );
+      expect(evaluateRule(followRule, 'VIOLATION', measure(2, 3, 0), Q1)).toMatchObject({ backfilled: 0 });
+      expect(evaluateRule(followRule, 'VIOLATION', measure(2, 3, 0), Q1).detail).not.toContain('backfilled');
     });
 
     it('makes overdue triggers findings, and leaves pending ones out', () => {
@@ -281,11 +292,12 @@ describe('evaluateRule', () => {
   });
 
   describe('NOT_PRECEDED_BY', () => {
-    const measure = (preceded: number, notPreceded: number) => ({
+    const measure = (preceded: number, notPreceded: number, backfilled = 0) => ({
       kind: 'NOT_PRECEDED_BY' as const,
       triggers: preceded + notPreceded,
       preceded,
       notPreceded,
+      backfilled,
       samples: { preceded: preceded ? [10, 11] : [], notPreceded: notPreceded ? [20, 21] : [] },
     });
 
@@ -403,6 +415,7 @@ const outcome = (overrides: Partial<RuleOutcome>): RuleOutcome => ({
   samples: [],
   detail: 'details',
   dismissed: null,
+  backfilled: null,
   ...overrides,
 });
 const met = (count = 1, samples: number[] = []) => outcome({ ruleId: `met-${count}`, verdict: 'MET', count, samples });
@@ -475,6 +488,7 @@ describe('evaluateControl', () => {
       triggers: followed + overdue,
       followed,
       overdue,
+      backfilled: 0,
       pending: 0,
       nextDeadline: null,
       samples: { followed: [], overdue: [] },

@@ -47,6 +47,8 @@ export type RuleMeasure =
       triggers: number;
       followed: number;
       overdue: number;
+      /** Overdue triggers a follow-up recorded later than the recording lag would have answered (ADR 0034). */
+      backfilled: number;
       pending: number;
       nextDeadline: string | null;
       samples: { followed: number[]; overdue: number[] };
@@ -66,6 +68,8 @@ export type RuleMeasure =
       triggers: number;
       preceded: number;
       notPreceded: number;
+      /** Triggers not preceded that an event recorded later than the recording lag would have preceded (ADR 0034). */
+      backfilled: number;
       samples: { preceded: number[]; notPreceded: number[] };
     }
   | { kind: 'BURST'; keys: number; windows: number; samples: number[] }
@@ -116,6 +120,12 @@ export interface RuleOutcome {
   detail: string;
   /** A violation rule: its deviations investigated and found not to be one (ADR 0036), taken out of `count`. Null for evidence rules. */
   dismissed: number | null;
+  /**
+   * NOT_FOLLOWED_BY, NOT_PRECEDED_BY: triggers judged unanswered that an event recorded later than
+   * the recording lag would have answered — backfilled evidence, flagged and not timely (ADR 0034).
+   * Null for other kinds.
+   */
+  backfilled: number | null;
 }
 
 /** An attestation in force for the assessed range. */
@@ -215,7 +225,10 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     duty: false,
     tested: null,
     dismissed: role === 'VIOLATION' ? 0 : null,
+    backfilled: null,
   };
+  const backfill = (n: number, by: string) =>
+    n ? ` ${n} of them answered only by ${by} recorded later than the recording lag (backfilled, not timely).` : '';
   const evidence = role === 'EVIDENCE';
   if (rule.kind === 'MATCH' && measure.kind === 'MATCH') {
     const n = measure.count;
@@ -253,13 +266,15 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     const detail =
       `${plural(triggers, 'trigger')}: ${followed} followed within ${within(rule)}, ${overdue} not` +
       (pending ? `, ${pending} still within the deadline` : '') +
-      '.';
+      '.' +
+      backfill(measure.backfilled, 'a follow-up');
     // A population test: every trigger whose deadline has passed is judged. As evidence, all of
     // them followed shows the duty; as a violation, none overdue among at least one judged does.
     const judged = followed + overdue;
     return {
       ...base,
       pending,
+      backfilled: measure.backfilled,
       duty: true,
       tested: judged,
       verdict: evidence ? (followed === 0 ? 'NONE' : overdue === 0 ? 'MET' : 'PARTIAL') : overdue > 0 ? 'FINDING' : 'CLEAR',
@@ -294,12 +309,13 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     return {
       ...base,
       pending: 0,
+      backfilled: measure.backfilled,
       duty: true,
       tested: triggers,
       verdict: evidence ? (preceded === 0 ? 'NONE' : notPreceded === 0 ? 'MET' : 'PARTIAL') : notPreceded > 0 ? 'FINDING' : 'CLEAR',
       count: evidence ? preceded : notPreceded,
       samples: newest(evidence ? measure.samples.preceded : measure.samples.notPreceded),
-      detail: `${plural(triggers, 'trigger')}: ${preceded} preceded ${by} within ${within(rule)} before, ${notPreceded} not.`,
+      detail: `${plural(triggers, 'trigger')}: ${preceded} preceded ${by} within ${within(rule)} before, ${notPreceded} not.${backfill(measure.backfilled, 'an earlier event')}`,
     };
   }
   if (rule.kind === 'BURST' && measure.kind === 'BURST') {

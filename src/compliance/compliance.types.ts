@@ -320,6 +320,12 @@ export class RuleAssessment {
       'A violation rule: its deviations investigated and found not to be one (findings INVESTIGATED_NOT_A_DEVIATION as of asOf), left out of count; with none left the rule is CLEAR. Null for evidence rules.',
   })
   dismissed!: number | null;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description:
+      'NOT_FOLLOWED_BY, NOT_PRECEDED_BY: triggers judged unanswered that an event recorded later than EVIDENCE_RECORDING_LAG_MINUTES after it occurred would have answered: backfilled evidence, flagged and not counted as timely. Null for other kinds.',
+  })
+  backfilled!: number | null;
   /** Sequences of sample events. */
   samples!: number[];
 }

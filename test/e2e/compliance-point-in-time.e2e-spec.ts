@@ -19,7 +19,7 @@ const ASSESS = `query Assess($input: AssessComplianceInput!) {
   assessCompliance(input: $input) {
     score level coverage cached headSequence headChainHash asOf recordedBy validUntil
     counts { compliant partiallyCompliant nonCompliant observed notAssessed notApplicable total }
-    controls { controlId status evidenceCount violationCount rules { ruleId verdict count pending tested } }
+    controls { controlId status evidenceCount violationCount rules { ruleId verdict count pending tested backfilled detail } }
   }
 }`;
 
@@ -37,7 +37,15 @@ type Assessment = {
     status: string;
     evidenceCount: number;
     violationCount: number;
-    rules: { ruleId: string; verdict: string; count: number; pending: number | null; tested: number | null }[];
+    rules: {
+      ruleId: string;
+      verdict: string;
+      count: number;
+      pending: number | null;
+      tested: number | null;
+      backfilled: number | null;
+      detail: string;
+    }[];
   }[];
 };
 
@@ -75,7 +83,17 @@ function harness(overrides: Record<string, string>) {
     const res = await h.env.gql(ASSESS, { input }, await h.env.createKey('AUDITOR', tenant));
     return res.body.errors?.[0];
   };
-  return { h, seed, assess, assessError };
+  /** A report's JSON model as text. */
+  const report = async (tenant: string, input: Record<string, unknown>): Promise<string> => {
+    const res = await h.env.gql<{ generateReport: { contentBase64: string } }>(
+      `mutation G($input: GenerateReportInput!) { generateReport(input: $input) { contentBase64 } }`,
+      { input: { format: 'json', ...input } },
+      await h.env.createKey('AUDITOR', tenant),
+    );
+    expect(res.body.errors).toBeUndefined();
+    return Buffer.from(res.body.data!.generateReport.contentBase64, 'base64').toString('utf8');
+  };
+  return { h, seed, assess, assessError, report };
 }
 
 const control = (a: Assessment, id: string) => a.controls.find((c) => c.controlId === id)!;
@@ -135,7 +153,7 @@ describe('point-in-time assessments, recording lag of 0 minutes', () => {
 });
 
 describe('point-in-time assessments, default recording lag (60 minutes)', () => {
-  const { h, seed, assess, assessError } = harness({ EVIDENCE_RECORDING_LAG_MINUTES: '60' });
+  const { h, seed, assess, assessError, report } = harness({ EVIDENCE_RECORDING_LAG_MINUTES: '60' });
 
   it('does not count a follow-up backdated when recorded days late as timely', async () => {
     await seed('backdated', [
@@ -150,11 +168,19 @@ describe('point-in-time assessments, default recording lag (60 minutes)', () => 
     ]);
     const from = ago(30 * DAY);
     const late = await assess('backdated', { frameworkId: 'gdpr', from });
-    expect(rule(late, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ verdict: 'FINDING', count: 1 });
+    // Flagged as backfilled: the notification would have answered, had it been recorded on time.
+    const flagged = rule(late, 'Art. 33', 'breach-not-notified-72h');
+    expect(flagged).toMatchObject({ verdict: 'FINDING', count: 1, backfilled: 1 });
+    expect(flagged.detail).toContain(
+      '1 of them answered only by a follow-up recorded later than the recording lag (backfilled, not timely)',
+    );
     expect(control(late, 'Art. 33').status).toBe('NON_COMPLIANT');
+    // The report says so where the control's reason is given.
+    const model = await report('backdated', { type: 'CONTROL_ASSESSMENT', frameworkId: 'gdpr', from, to: new Date().toISOString() });
+    expect(model).toContain('recorded later than the recording lag (backfilled, not timely)');
     const onTime = await assess('on-time', { frameworkId: 'gdpr', from });
     expect(rule(onTime, 'Art. 33', 'breach-notified-72h')).toMatchObject({ verdict: 'MET', count: 1, tested: 1 });
-    expect(rule(onTime, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ verdict: 'CLEAR', count: 0 });
+    expect(rule(onTime, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ verdict: 'CLEAR', count: 0, backfilled: 0 });
   });
 
   it('refuses an asOf before the range or in the future, and changes nothing', async () => {

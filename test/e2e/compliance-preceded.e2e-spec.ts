@@ -113,7 +113,7 @@ describe('NOT_PRECEDED_BY rules, evaluated set-based', () => {
   it('counts each boundary case as the rule means it', async () => {
     const [m] = await measure([RESOURCE_RULE]);
     // In range: exact, early, after, same-instant, key-a, before-from, twice ×2 = 8.
-    expect(m).toMatchObject({ triggers: 8, preceded: 3, notPreceded: 5 });
+    expect(m).toMatchObject({ triggers: 8, preceded: 3, notPreceded: 5, backfilled: 0 });
     expect(m.samples.preceded.sort((a, b) => a - b)).toEqual([seqOf('change.deployed', 'exact'), seqOf('change.deployed', 'before-from')]);
     expect(m.samples.notPreceded.sort((a, b) => a - b)).toEqual([seqOf('change.deployed', 'early'), seqOf('change.deployed', 'twice', 1)]);
   });
@@ -137,7 +137,8 @@ describe('NOT_PRECEDED_BY rules, evaluated set-based', () => {
       ...scope,
       lag: { minutes: 60 },
     });
-    expect(measures.get(RESOURCE_RULE)).toMatchObject({ triggers: 8, preceded: 0, notPreceded: 8 });
+    // The three an approval would have preceded, had it been recorded on time, are flagged.
+    expect(measures.get(RESOURCE_RULE)).toMatchObject({ triggers: 8, preceded: 0, notPreceded: 8, backfilled: 3 });
   });
 
   it('keeps the counts of rules that differ only in their window, measured together', async () => {

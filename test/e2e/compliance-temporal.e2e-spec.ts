@@ -118,7 +118,7 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
   it('counts each tricky case as the rule means it', async () => {
     const [m] = await measure([RESOURCE_RULE]);
     // In range: exact, late, before, same-instant, key-a, shared ×4, after-to, pending = 11.
-    expect(m).toMatchObject({ triggers: 11, followed: 6, overdue: 5, pending: 0, nextDeadline: null });
+    expect(m).toMatchObject({ triggers: 11, followed: 6, overdue: 5, backfilled: 0, pending: 0, nextDeadline: null });
     expect(m.samples.followed.sort((a, b) => a - b)).toEqual([seqOf('case.opened', 'exact'), seqOf('case.opened', 'after-to')]);
     expect(m.samples.overdue.sort((a, b) => a - b)).toEqual([seqOf('case.opened', 'late'), seqOf('case.opened', 'pending')]);
   });
@@ -207,7 +207,15 @@ describe('NOT_FOLLOWED_BY rules, evaluated set-based', () => {
       [RESOURCE_RULE, deviation].map((r) => ({ controlId: 'c', role: 'VIOLATION' as const, rule: r })),
       { ...scope(2 * HOUR), lag: { minutes: 1 } },
     );
-    expect(measures.get(RESOURCE_RULE)).toMatchObject({ kind: 'NOT_FOLLOWED_BY', triggers: 11, followed: 0, overdue: 9, pending: 2 });
+    // The five overdue triggers a follow-up would have answered, had it been recorded on time, are flagged.
+    expect(measures.get(RESOURCE_RULE)).toMatchObject({
+      kind: 'NOT_FOLLOWED_BY',
+      triggers: 11,
+      followed: 0,
+      overdue: 9,
+      backfilled: 5,
+      pending: 2,
+    });
     expect(measures.get(deviation)).toMatchObject({ kind: 'FOLLOWED_BY', followed: 6, cleared: 4, pending: 1 });
   });
 
