@@ -73,15 +73,57 @@ function metadataFrom(match: EventMatch): Record<string, unknown> {
   const root: Record<string, unknown> = {};
   for (const p of match.metadata ?? []) {
     if (p.exists === false) continue;
-    const keys = p.path.split('.');
-    let at = root;
-    for (const key of keys.slice(0, -1)) {
-      if (typeof at[key] !== 'object' || at[key] === null) at[key] = {};
-      at = at[key] as Record<string, unknown>;
-    }
-    at[keys[keys.length - 1]] = p.exists ? 'contract' : (p.in?.[0] ?? p.equals);
+    setAt(root, p.path, p.exists ? 'contract' : (p.in?.[0] ?? p.equals));
   }
   return root;
+}
+
+/** Sets the value at a dotted `path` of `root`, making the objects on the way; `undefined` removes the key. */
+function setAt(root: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let at = root;
+  for (const key of keys.slice(0, -1)) {
+    if (typeof at[key] !== 'object' || at[key] === null) {
+      if (value === undefined) return;
+      at[key] = {};
+    }
+    at = at[key] as Record<string, unknown>;
+  }
+  if (value === undefined) delete at[keys[keys.length - 1]];
+  else at[keys[keys.length - 1]] = value;
+}
+
+type MetadataValue = string | number | boolean;
+
+/**
+ * The nearest value `equals` must reject: the same text as another JSON type (`1` → `"1"`, `true` →
+ * `"true"`, `"1"` → `1`), since predicates compare the type too; a string with no such twin gets a suffix.
+ */
+function twinOf(value: MetadataValue): MetadataValue {
+  if (typeof value !== 'string') return String(value);
+  if (value === 'true' || value === 'false') return value === 'true';
+  if (value.trim() !== '' && String(Number(value)) === value) return Number(value);
+  return `${value}-contract-miss`;
+}
+
+/**
+ * One near miss per metadata predicate, the hit's metadata changed at that path only: a twin of the
+ * value for `equals`, a value outside the list for `in` (its first value's twin where that is
+ * outside), the key absent or null for `exists: true`, present for `exists: false`.
+ */
+function metadataMisses(match: EventMatch, hit: AuditEventInputShape): { label: string; event: AuditEventInputShape }[] {
+  return (match.metadata ?? []).flatMap((p) => {
+    const changed = (value: unknown, shown: string) => {
+      const metadata = structuredClone(hit.metadata ?? {});
+      setAt(metadata, p.path, value);
+      return { label: `metadata ${p.path} ${shown}`, event: { ...hit, metadata } };
+    };
+    if (p.exists === true) return [changed(undefined, 'absent'), changed(null, 'null')];
+    if (p.exists === false) return [changed('contract', '"contract"')];
+    const listed = p.in ?? [p.equals!];
+    const value = [twinOf(listed[0]), ...listed.map((v) => `${v}-contract-miss`)].find((v) => !listed.includes(v))!;
+    return [changed(value, JSON.stringify(value))];
+  });
 }
 
 /** `event` sharing what `correlation` compares with `trigger`, where its own match allows it. */
@@ -93,6 +135,23 @@ function correlated(correlation: Correlation, match: EventMatch, trigger: AuditE
     event.resource = { ...event.resource, type: trigger.resource.type };
   }
   return event;
+}
+
+/** What tells the correlation keys apart: a field no match constrains, so a rekeyed event still matches. */
+const KEY_FIELD: Record<Exclude<Correlation, 'TENANT'>, string> = { ACTOR: 'actor id', RESOURCE: 'resource id', IP: 'actor IP' };
+
+/** `event` with another correlation key than the events built from a match: another actor id, resource id or IP. */
+function rekeyed(correlation: Correlation, event: AuditEventInputShape): AuditEventInputShape {
+  switch (correlation) {
+    case 'ACTOR':
+      return { ...event, actor: { ...event.actor, id: 'contract-actor-2' } };
+    case 'RESOURCE':
+      return { ...event, resource: { ...event.resource, id: 'contract-resource-2' } };
+    case 'IP':
+      return { ...event, actor: { ...event.actor, ip: '203.0.113.20' } };
+    case 'TENANT':
+      return event;
+  }
 }
 
 /** Events that differ from `hit` in one field the match constrains, each such that it cannot match. */
@@ -128,6 +187,7 @@ function missesOf(match: EventMatch, hit: AuditEventInputShape): { label: string
   if (match.categories) add('categories (another one)', { categories: ['CONTRACT_OTHER_CATEGORY'] });
   const actorType = match.actorType && ACTOR_TYPES.find((t) => !match.actorType!.includes(t));
   if (actorType) add(`actor type ${actorType}`, { actor: { ...hit.actor, type: ActorType[actorType] } });
+  out.push(...metadataMisses(match, hit));
   return out;
 }
 
@@ -203,7 +263,8 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       const trigger = eventFrom(rule.trigger, at);
       const followUp = correlated(rule.correlation, rule.followUp, trigger, eventFrom(rule.followUp, at + Math.floor(window / 2)));
       const followed = await sandbox.measure(rule, [trigger, followUp], at - DAY);
-      if ((followed.kind === 'NOT_FOLLOWED_BY' || followed.kind === 'FOLLOWED_BY') && followed.followed < 1) {
+      const answered = (followed.kind === 'NOT_FOLLOWED_BY' || followed.kind === 'FOLLOWED_BY') && followed.followed >= 1;
+      if (!answered) {
         errors.push(
           `does not count a trigger followed within ${durationText(rule.within)} by a follow-up of the same ${rule.correlation.toLowerCase()} as followed ` +
             `(trigger: ${summary(trigger)}; follow-up: ${summary(followUp)})`,
@@ -220,6 +281,46 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
           `does not clear a lone trigger older than ${durationText(rule.within)} (${lone.triggers} trigger, ${lone.cleared} cleared)`,
         );
       }
+      // The near misses need a follow-up that can answer at all.
+      if (!answered) break;
+      const late = rule.kind === 'NOT_FOLLOWED_BY' ? 'overdue' : 'cleared';
+      /**
+       * The trigger at `at` with one follow-up, as "followed" or not; the range ends a second after
+       * the trigger, so a follow-up that also matches the trigger is not judged as one itself.
+       */
+      const judged = async (next: AuditEventInputShape) => {
+        const m = await sandbox.measure(rule, [trigger, next], at - DAY, at + SECOND);
+        if (m.kind !== 'NOT_FOLLOWED_BY' && m.kind !== 'FOLLOWED_BY') return { followed: false, counts: '' };
+        const unanswered = m.kind === 'NOT_FOLLOWED_BY' ? m.overdue : m.cleared;
+        const counts = `${m.triggers} trigger, ${m.followed} followed, ${unanswered} ${late}`;
+        if (m.triggers === 1 && m.followed === 1 && unanswered === 0) return { followed: true, counts };
+        return { followed: m.triggers === 1 && m.followed === 0 && unanswered === 1 ? false : null, counts };
+      };
+      const shifted = (ms: number) => ({ ...followUp, occurredAt: new Date(at + ms).toISOString() });
+      // A closed window: a follow-up exactly `within` after the trigger answers it, one a second later does not.
+      const exact = await judged(shifted(window));
+      if (exact.followed !== true) {
+        errors.push(
+          `does not count a trigger followed exactly ${durationText(rule.within)} later by a follow-up of the same ${rule.correlation.toLowerCase()} ` +
+            `as followed, though the window includes its end (${exact.counts}; expected 1 followed, 0 ${late})`,
+        );
+      }
+      const after = await judged(shifted(window + SECOND));
+      if (after.followed !== false) {
+        errors.push(
+          `counts a follow-up one second after the ${durationText(rule.within)} window as an answer to the trigger ` +
+            `(${after.counts}; expected 0 followed, 1 ${late})`,
+        );
+      }
+      if (rule.correlation !== 'TENANT') {
+        const other = await judged(rekeyed(rule.correlation, followUp));
+        if (other.followed !== false) {
+          errors.push(
+            `counts a follow-up of another ${rule.correlation.toLowerCase()} (another ${KEY_FIELD[rule.correlation]}) within ${durationText(rule.within)} ` +
+              `as an answer to the trigger (${other.counts}; expected 0 followed, 1 ${late})`,
+          );
+        }
+      }
       break;
     }
     case 'NOT_PRECEDED_BY': {
@@ -229,7 +330,8 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       const trigger = eventFrom(rule.trigger, at);
       const prior = correlated(rule.correlation, rule.precededBy, trigger, eventFrom(rule.precededBy, at - Math.floor(window / 2)));
       const preceded = await sandbox.measure(rule, [prior, trigger], at - DAY);
-      if (preceded.kind === 'NOT_PRECEDED_BY' && preceded.preceded < 1) {
+      const answered = preceded.kind === 'NOT_PRECEDED_BY' && preceded.preceded >= 1;
+      if (!answered) {
         errors.push(
           `does not count a trigger preceded within ${durationText(rule.within)} by an event of the same ${rule.correlation.toLowerCase()} as preceded ` +
             `(preceding: ${summary(prior)}; trigger: ${summary(trigger)})`,
@@ -238,6 +340,43 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       const lone = await sandbox.measure(rule, [trigger], at - DAY);
       if (lone.kind === 'NOT_PRECEDED_BY' && (lone.notPreceded !== 1 || lone.preceded !== 0)) {
         errors.push(`does not count a lone trigger as not preceded (${lone.triggers} trigger, ${lone.notPreceded} not preceded)`);
+      }
+      if (!answered) break;
+      /**
+       * The trigger at `at` after one earlier event, as "preceded" or not. The range starts two
+       * seconds before the trigger, so the earlier event (at least half a minute before) is not
+       * judged as a trigger itself, while the query still reads a window back from the range start.
+       */
+      const judged = async (before: AuditEventInputShape) => {
+        const m = await sandbox.measure(rule, [before, trigger], at - 2 * SECOND);
+        if (m.kind !== 'NOT_PRECEDED_BY') return { preceded: false, counts: '' };
+        const counts = `${m.triggers} trigger, ${m.preceded} preceded, ${m.notPreceded} not preceded`;
+        if (m.triggers === 1 && m.preceded === 1) return { preceded: true, counts };
+        return { preceded: m.triggers === 1 && m.notPreceded === 1 ? false : null, counts };
+      };
+      const shifted = (ms: number) => ({ ...prior, occurredAt: new Date(at - ms).toISOString() });
+      // A closed window: an event exactly `within` before the trigger precedes it, one a second earlier does not.
+      const exact = await judged(shifted(window));
+      if (exact.preceded !== true) {
+        errors.push(
+          `does not count a trigger preceded exactly ${durationText(rule.within)} earlier by an event of the same ${rule.correlation.toLowerCase()} ` +
+            `as preceded, though the window includes its start (${exact.counts}; expected 1 preceded)`,
+        );
+      }
+      const before = await judged(shifted(window + SECOND));
+      if (before.preceded !== false) {
+        errors.push(
+          `counts an event one second before the ${durationText(rule.within)} window as preceding the trigger (${before.counts}; expected 1 not preceded)`,
+        );
+      }
+      if (rule.correlation !== 'TENANT') {
+        const other = await judged(rekeyed(rule.correlation, prior));
+        if (other.preceded !== false) {
+          errors.push(
+            `counts an event of another ${rule.correlation.toLowerCase()} (another ${KEY_FIELD[rule.correlation]}) within ${durationText(rule.within)} ` +
+              `before the trigger as preceding it (${other.counts}; expected 1 not preceded)`,
+          );
+        }
       }
       break;
     }
@@ -255,6 +394,39 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       const short = await sandbox.measure(rule, events.slice(0, -1), at - DAY);
       if (short.kind === 'BURST' && short.keys !== 0) {
         errors.push(`already finds a burst in ${rule.count - 1} matching events of ${by} (count is ${rule.count})`);
+      }
+      // The near misses need a burst that is found at all, and a count that spreads over time.
+      if (full.kind !== 'BURST' || full.keys !== 1 || rule.count < 2) break;
+      /** `count` events from `at` to `at + span`, evenly apart (divided first: a century times 10,000 is past exact integers). */
+      const spread = (span: number) =>
+        Array.from({ length: rule.count }, (_, i) =>
+          eventFrom(rule.match, at + (i === rule.count - 1 ? span : Math.floor((span / (rule.count - 1)) * i))),
+        );
+      // A closed window: `count` events from first to last exactly `within` are a burst, a second more are not.
+      const exact = await sandbox.measure(rule, spread(window), at - DAY);
+      if (exact.kind === 'BURST' && exact.keys !== 1) {
+        errors.push(
+          `finds ${exact.keys} bursts, not 1, in ${rule.count} matching events of ${by} whose first and last are exactly ${durationText(rule.within)} apart`,
+        );
+      }
+      const wide = await sandbox.measure(rule, spread(window + SECOND), at - DAY);
+      if (wide.kind === 'BURST' && wide.keys !== 0) {
+        errors.push(
+          `finds ${wide.keys} bursts, not 0, in ${rule.count} matching events of ${by} whose first and last are ${durationText(rule.within)} and one second apart`,
+        );
+      }
+      if (rule.correlation !== 'TENANT') {
+        const split = await sandbox.measure(
+          rule,
+          events.map((e, i) => (i % 2 ? rekeyed(rule.correlation, e) : e)),
+          at - DAY,
+        );
+        if (split.kind === 'BURST' && split.keys !== 0) {
+          errors.push(
+            `finds ${split.keys} bursts, not 0, in ${rule.count} matching events within ${durationText(rule.within)} split between two ` +
+              `correlation keys (two ${KEY_FIELD[rule.correlation]}s)`,
+          );
+        }
       }
       break;
     }
