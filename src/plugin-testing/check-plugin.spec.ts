@@ -216,6 +216,41 @@ describe('checkFrameworkPlugin', () => {
     expect(report.checks.find((c) => c.id === 'behaviour')).toMatchObject({ status: 'passed', problems: [] });
   });
 
+  it('exercises RATIO rules at their threshold, from the rollup and from metadata, and fails one whose qualifying events leave the population', async () => {
+    type Match = Extract<EventRule, { kind: 'RATIO' }>['population'];
+    const ratio = (id: string, population: Match, qualifying: Match, atLeast: number): EventRule => ({
+      id,
+      kind: 'RATIO',
+      description: `Ratio ${id}`,
+      population,
+      qualifying,
+      atLeast,
+    });
+    const logins = { action: [{ equals: 'auth.login.succeeded' }] };
+    const report = await verify(
+      acme((c) =>
+        c.controls.push(
+          control('T-2', {
+            evidence: [
+              ratio('mfa', logins, { metadata: [{ path: 'mfa', equals: true }] }, 0.95),
+              ratio('backups', { action: [{ prefix: 'backup.' }] }, { outcome: ['SUCCESS'] }, 0.99),
+              ratio('all', { action: [{ prefix: 'backup.' }] }, { action: [{ equals: 'backup.completed' }], categories: ['PII'] }, 1),
+              ratio('any', logins, { actorType: ['SERVICE'] }, 0),
+              ratio('tiny', logins, { outcome: ['SUCCESS'], minSeverity: 'NOTICE' }, 0.01),
+            ],
+            violations: [ratio('contradiction', { outcome: ['SUCCESS'] }, { outcome: ['FAILURE'] }, 0.5)],
+          }),
+        ),
+      ),
+    );
+    expect(errorsOf(report, 'behaviour').errors.map((p) => [p.path, p.message.split(' (')[0]])).toEqual([
+      [
+        'catalog.controls[1].violations[0]',
+        'violation rule "contradiction" of control "T-2" never matches the event built from its own population and qualifying',
+      ],
+    ]);
+  });
+
   it('warns about a control without evidence rules, but not about a parent shown by its children', async () => {
     const report = await verify(
       acme((c) => {
