@@ -344,15 +344,12 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
         };
       };
       if (!miss) {
-        if (required < RATIO_POPULATION) {
-          return {
-            errors,
-            warnings: [
-              `not exercised below the threshold: no event built to miss qualifying stays in the population, so the share is always 100 %`,
-            ],
-          };
-        }
-        break;
+        return {
+          errors,
+          warnings: [
+            'not exercised below the threshold: no event built to miss qualifying stays in the population, so the share is always 100 %',
+          ],
+        };
       }
       const met = await scenario(required);
       if (met.measure.kind === 'RATIO' && (met.outcome.verdict !== 'MET' || met.measure.qualifying !== required)) {
