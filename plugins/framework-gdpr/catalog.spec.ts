@@ -47,7 +47,7 @@ function rule(controlId: string, list: 'evidence' | 'violations', ruleId: string
 }
 
 const matchesOf = (r: ParameterisedRule): EventMatch[] =>
-  'match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
+  'match' in r ? [r.match] : 'population' in r ? [r.population, r.qualifying] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
 const allRules = catalog.controls.flatMap((c) => [...c.evidence, ...c.violations]);
 const action = (name: string) => ({ action: [{ equals: name }] });
 

@@ -181,7 +181,7 @@ const control = (id: string): CatalogControl => {
 const rule = (controlId: string, list: 'evidence' | 'violations', ruleId: string): ParameterisedRule | undefined =>
   control(controlId)[list].find((r) => r.id === ruleId);
 const matchesOf = (r: ParameterisedRule): EventMatch[] =>
-  'match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
+  'match' in r ? [r.match] : 'population' in r ? [r.population, r.qualifying] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
 const covers = (pattern: NamePattern, name: string) =>
   'equals' in pattern ? name === pattern.equals : 'prefix' in pattern ? name.startsWith(pattern.prefix) : false;
 

@@ -70,7 +70,7 @@ const control = (id: string): CatalogControl => {
 };
 const rule = (rules: ParameterisedRule[], id: string): ParameterisedRule | undefined => rules.find((r) => r.id === id);
 const matchesOf = (r: ParameterisedRule): EventMatch[] =>
-  'match' in r ? [r.match] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
+  'match' in r ? [r.match] : 'population' in r ? [r.population, r.qualifying] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
 const allRules = controls.flatMap((c) => [...c.evidence, ...c.violations].map((r) => ({ control: c.id, rule: r })));
 
 describe('framework-soc2', () => {

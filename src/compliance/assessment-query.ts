@@ -44,6 +44,12 @@ export interface PlannedRule {
 }
 
 type DayCounts = { days: Map<string, number>; hi: number | null; lo: number | null };
+/**
+ * The events a counted rule sums: those matching every match of `all` and, with `not`, not that
+ * one. MATCH and AT_LEAST count one match; RATIO its population that qualifies and that does not.
+ * A rollup row holds events alike in every column a match tests, so the conjunction is exact there too.
+ */
+type CountedSet = { all: readonly EventMatch[]; not?: EventMatch };
 
 /** Which deviations of a rule to list (deviations()): at most `limit`, newest first; `only`: among these sequences. */
 export interface Listing {
@@ -57,7 +63,12 @@ const only = (alias: string, list: Listing | undefined): Sql | string =>
   list?.only ? sql` AND ${alias}.sequence IN (${joinSql(list.only.map(v), ', ')})` : '';
 /** MAX_GAP: how many over-long stretches an outcome names, with their start and end. */
 const MAX_GAPS_LISTED = 6;
-const matchKey = (match: EventMatch) => JSON.stringify(match);
+const setKey = (set: CountedSet) => JSON.stringify([set.all, set.not ?? null]);
+/** The counted sets of a MATCH, AT_LEAST or RATIO rule, in that order of its measure. */
+const countedSets = (rule: EventRule): CountedSet[] =>
+  rule.kind === 'RATIO'
+    ? [{ all: [rule.population, rule.qualifying] }, { all: [rule.population], not: rule.qualifying }]
+    : [{ all: [(rule as { match: EventMatch }).match] }];
 const DAY_MS = 86_400_000;
 const dayOf = (date: Date) => date.toISOString().slice(0, 10);
 const dayStart = (date: Date) => new Date(Math.floor(date.getTime() / DAY_MS) * DAY_MS);
@@ -139,15 +150,12 @@ export class AssessmentQueries {
     planned: readonly PlannedRule[],
     scope: MeasureScope,
   ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
-    const counted = planned.filter((p) => p.rule.kind === 'MATCH' || p.rule.kind === 'AT_LEAST');
-    const all = [
-      ...new Map(
-        counted.map(({ rule }) => [matchKey((rule as { match: EventMatch }).match), (rule as { match: EventMatch }).match]),
-      ).values(),
-    ];
-    // The rollup has no metadata: matches that test it are counted from the events, by day.
-    const matches = all.filter((m) => !m.metadata);
-    const byEvents = all.filter((m) => m.metadata);
+    const counted = planned.filter((p) => p.rule.kind === 'MATCH' || p.rule.kind === 'AT_LEAST' || p.rule.kind === 'RATIO');
+    const all = [...new Map(counted.flatMap(({ rule }) => countedSets(rule)).map((set) => [setKey(set), set])).values()];
+    // The rollup has no metadata: sets that test it are counted from the events, by day.
+    const withMetadata = (set: CountedSet) => [...set.all, ...(set.not ? [set.not] : [])].some((m) => m.metadata);
+    const matches = all.filter((set) => !withMetadata(set));
+    const byEvents = all.filter(withMetadata);
 
     // Whole days come from the rollup; the partial days at either end from the events.
     const firstWhole =
@@ -182,13 +190,13 @@ export class AssessmentQueries {
             : null,
     };
 
-    const counts = new Map<string, DayCounts>(all.map((m) => [matchKey(m), { days: new Map(), hi: null, lo: null }]));
+    const counts = new Map<string, DayCounts>(all.map((set) => [setKey(set), { days: new Map(), hi: null, lo: null }]));
     const head = snapshot.headSequence;
     // `sign` -1 takes away the rollup's counts of events recorded after the as-of head; samples
     // past that head are not kept.
     const add = (rows: Record<string, unknown>[] | undefined, sign = 1, list = matches) =>
-      list.forEach((match, i) => {
-        const entry = counts.get(matchKey(match))!;
+      list.forEach((set, i) => {
+        const entry = counts.get(setKey(set))!;
         for (const row of rows ?? []) {
           const n = sign * toNumber(row[`c${i}`] ?? 0);
           if (n !== 0) entry.days.set(String(row.d), (entry.days.get(String(row.d)) ?? 0) + n);
@@ -227,13 +235,21 @@ export class AssessmentQueries {
       }),
     ]);
     for (const { rule } of counted) {
-      const found = counts.get(matchKey((rule as { match: EventMatch }).match))!;
-      const samples = [found.hi, found.lo].filter((x): x is number => x !== null);
+      const [found, short] = countedSets(rule).map((set) => counts.get(setKey(set))!);
+      const total = (entry: DayCounts) => [...entry.days.values()].reduce((a, b) => a + b, 0);
+      const samples = (entry: DayCounts) => [entry.hi, entry.lo].filter((x): x is number => x !== null);
       out.set(
         rule,
-        rule.kind === 'MATCH'
-          ? { kind: 'MATCH', count: [...found.days.values()].reduce((a, b) => a + b, 0), samples }
-          : { kind: 'AT_LEAST', byDay: found.days, samples },
+        rule.kind === 'RATIO'
+          ? {
+              kind: 'RATIO',
+              population: total(found) + total(short),
+              qualifying: total(found),
+              samples: { qualifying: samples(found), short: samples(short) },
+            }
+          : rule.kind === 'MATCH'
+            ? { kind: 'MATCH', count: total(found), samples: samples(found) }
+            : { kind: 'AT_LEAST', byDay: found.days, samples: samples(found) },
       );
     }
     return { snapshot, measures: out };
@@ -268,11 +284,21 @@ export class AssessmentQueries {
     }
   }
 
-  /** Per day, the rollup rows each match accepts: counts, newest and oldest sequence. */
-  private rollupSums(matches: EventMatch[], tenantId: string, fromDay: string, toDay: string | null): Sql {
+  /**
+   * The condition an event or rollup row (alias) meets when it belongs to `set`. CASE keeps a NULL
+   * column on the side of "does not match" under the NOT.
+   */
+  private inSet(set: CountedSet, alias: string, test: CategoryTest): Sql {
+    const parts = set.all.map((match) => sql`(${this.rules.match(match, alias, test)})`);
+    if (set.not) parts.push(sql`(CASE WHEN ${this.rules.match(set.not, alias, test)} THEN 0 ELSE 1 END) = 1`);
+    return joinSql(parts, ' AND ');
+  }
+
+  /** Per day, the rollup rows each set accepts: counts, newest and oldest sequence. */
+  private rollupSums(matches: CountedSet[], tenantId: string, fromDay: string, toDay: string | null): Sql {
     const test: CategoryTest = { kind: 'list', column: 'r.categories' };
-    const sums = matches.map((match, i) => {
-      const cond = this.rules.match(match, 'r', test);
+    const sums = matches.map((set, i) => {
+      const cond = this.inSet(set, 'r', test);
       return sql`SUM(CASE WHEN ${cond} THEN r.event_count ELSE 0 END) AS c${i}, MAX(CASE WHEN ${cond} THEN r.max_sequence END) AS h${i}, MIN(CASE WHEN ${cond} THEN r.min_sequence END) AS l${i}`;
     });
     const upper = toDay ? sql` AND r.day < ${v(toDay)}` : '';
@@ -308,9 +334,9 @@ export class AssessmentQueries {
    * The same sums straight from the events of `[from, to)`: the partial days at the range's edges,
    * or (with `after`) the events after that sequence, which the rollup counted but the as-of head leaves out.
    */
-  private eventSums(matches: EventMatch[], tenantId: string, from: Date, to: Date | null, headSequence: number, after?: number): Sql {
-    const sums = matches.map((match, i) => {
-      const cond = this.rules.match(match, 'e', { kind: 'exists' });
+  private eventSums(matches: CountedSet[], tenantId: string, from: Date, to: Date | null, headSequence: number, after?: number): Sql {
+    const sums = matches.map((set, i) => {
+      const cond = this.inSet(set, 'e', { kind: 'exists' });
       return sql`SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END) AS c${i}, MAX(CASE WHEN ${cond} THEN e.sequence END) AS h${i}, MIN(CASE WHEN ${cond} THEN e.sequence END) AS l${i}`;
     });
     const day = this.rules.day('e.occurred_at');
@@ -720,16 +746,19 @@ export class AssessmentQueries {
 
   /** The condition "matches one of the control's evidence rules" over alias `e`, for the evidence connection. */
   evidenceCondition(control: Control): Sql | null {
-    const matches = control.evidence.flatMap((rule): EventMatch[] =>
+    // A RATIO rule's evidence is its population events that qualify.
+    const sets = control.evidence.flatMap((rule): CountedSet[] =>
       rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY'
-        ? [rule.trigger, rule.followUp]
+        ? [{ all: [rule.trigger] }, { all: [rule.followUp] }]
         : rule.kind === 'NOT_PRECEDED_BY'
-          ? [rule.trigger, rule.precededBy]
-          : [rule.match],
+          ? [{ all: [rule.trigger] }, { all: [rule.precededBy] }]
+          : rule.kind === 'RATIO'
+            ? [{ all: [rule.population, rule.qualifying] }]
+            : [{ all: [rule.match] }],
     );
-    if (!matches.length) return null;
+    if (!sets.length) return null;
     return sql`(${joinSql(
-      matches.map((m) => sql`(${this.rules.match(m, 'e', { kind: 'exists' })})`),
+      sets.map((set) => sql`(${this.inSet(set, 'e', { kind: 'exists' })})`),
       ' OR ',
     )})`;
   }

@@ -379,6 +379,70 @@ describe('evaluateRule', () => {
     });
   });
 
+  describe('RATIO', () => {
+    const mfa = {
+      id: 'mfa-coverage',
+      kind: 'RATIO' as const,
+      description: 'Successful logins use MFA',
+      population: { action: [{ equals: 'auth.login.succeeded' }] },
+      qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+      atLeast: 0.95,
+    };
+    const measure = (population: number, qualifying: number) => ({
+      kind: 'RATIO' as const,
+      population,
+      qualifying,
+      samples: { qualifying: qualifying ? [50, 2] : [], short: qualifying < population ? [49, 7] : [] },
+    });
+
+    it('is a population duty as evidence: MET exactly at the threshold, PARTIAL one below, NONE without population or qualifying event', () => {
+      // 0.95 · 20 = 19 exactly, though the double 0.95 is just below it.
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(20, 19), Q1)).toMatchObject({
+        verdict: 'MET',
+        count: 19,
+        duty: true,
+        tested: 20,
+        samples: [50, 2],
+        detail: '19 of 20 population events (95.0 %) qualify; at least 95 % required (19).',
+      });
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(20, 18), Q1)).toMatchObject({ verdict: 'PARTIAL', count: 18, tested: 20 });
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(430, 412), Q1)).toMatchObject({
+        verdict: 'MET',
+        detail: '412 of 430 population events (95.8 %) qualify; at least 95 % required (409).',
+      });
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(0, 0), Q1)).toMatchObject({ verdict: 'NONE', count: 0, duty: true, tested: 0 });
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(0, 0), Q1).detail).toBe(
+        'No population event in the range (at least 95 % required to qualify).',
+      );
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(5, 0), Q1)).toMatchObject({ verdict: 'NONE', tested: 5 });
+    });
+
+    it('reads the thresholds 0 and 1 as written: 0 is met by any population, 1 only by all of it', () => {
+      expect(evaluateRule({ ...mfa, atLeast: 0 }, 'EVIDENCE', measure(5, 0), Q1)).toMatchObject({ verdict: 'MET' });
+      expect(evaluateRule({ ...mfa, atLeast: 1 }, 'EVIDENCE', measure(5, 5), Q1)).toMatchObject({ verdict: 'MET' });
+      expect(evaluateRule({ ...mfa, atLeast: 1 }, 'EVIDENCE', measure(5, 4), Q1)).toMatchObject({ verdict: 'PARTIAL' });
+      expect(evaluateRule({ ...mfa, atLeast: 0.999 }, 'EVIDENCE', measure(1000, 999), Q1).detail).toContain(
+        'at least 99.9 % required (999)',
+      );
+      // A share shown rounded down: 94.99 % is not printed as 95.0 % beside a shortfall.
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(10_000, 9_499), Q1)).toMatchObject({ verdict: 'PARTIAL' });
+      expect(evaluateRule(mfa, 'EVIDENCE', measure(10_000, 9_499), Q1).detail).toContain('(94.9 %)');
+    });
+
+    it('makes a share short of the threshold one finding counting the events that do not qualify, and is CLEAR otherwise', () => {
+      expect(evaluateRule(mfa, 'VIOLATION', measure(20, 18), Q1)).toMatchObject({
+        verdict: 'FINDING',
+        count: 2,
+        duty: true,
+        tested: 20,
+        samples: [49, 7],
+      });
+      expect(evaluateRule(mfa, 'VIOLATION', measure(20, 0), Q1)).toMatchObject({ verdict: 'FINDING', count: 20 });
+      expect(evaluateRule(mfa, 'VIOLATION', measure(20, 19), Q1)).toMatchObject({ verdict: 'CLEAR', count: 0, tested: 20 });
+      expect(evaluateRule(mfa, 'VIOLATION', measure(0, 0), Q1)).toMatchObject({ verdict: 'CLEAR', count: 0, tested: 0 });
+    });
+  });
+
   describe('BURST', () => {
     it('counts correlation keys that reached the count, not windows', () => {
       const measure = { kind: 'BURST' as const, keys: 2, windows: 5, samples: [30, 12] };

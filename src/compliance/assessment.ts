@@ -1,5 +1,6 @@
 import type { Control, EventRule } from '../plugin-api';
 import { periodOfDay, periodsBetween } from './periods';
+import { ratioPercent, ratioRequired, sharePercent } from './ratio';
 
 /** How a control stands after an assessment. */
 export enum ControlStatus {
@@ -87,6 +88,13 @@ export type RuleMeasure =
       /** The first few over-long stretches, oldest first. */
       gaps: { from: string; to: string }[];
       samples: { events: number[]; gaps: number[] };
+    }
+  | {
+      kind: 'RATIO';
+      /** Population events in the range, and those of them that qualify. */
+      population: number;
+      qualifying: number;
+      samples: { qualifying: number[]; short: number[] };
     };
 
 /**
@@ -99,7 +107,7 @@ export interface RuleOutcome {
   role: RuleRole;
   description: string;
   verdict: 'MET' | 'PARTIAL' | 'NONE' | 'FINDING' | 'CLEAR';
-  /** Evidence: matching events (MATCH, AT_LEAST), triggers followed or preceded in time, correlation keys with a burst. Violation: findings. */
+  /** Evidence: matching events (MATCH, AT_LEAST), triggers followed or preceded in time, correlation keys with a burst, qualifying events (RATIO). Violation: findings (RATIO: the population events that do not qualify). */
   count: number;
   /** AT_LEAST: periods checked and periods that had enough events. */
   periodsChecked: number | null;
@@ -108,11 +116,12 @@ export interface RuleOutcome {
   pending: number | null;
   /**
    * The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY,
-   * NOT_PRECEDED_BY, FOLLOWED_BY as a violation: every trigger judged) or every stretch between
-   * occurrences (MAX_GAP). Other rules show activity (evidence) or find deviations (violations).
+   * NOT_PRECEDED_BY, FOLLOWED_BY as a violation: every trigger judged), every stretch between
+   * occurrences (MAX_GAP) or the share of a population that qualifies (RATIO). Other rules show
+   * activity (evidence) or find deviations (violations).
    */
   duty: boolean;
-  /** A duty's tested population: the periods checked or the triggers judged. Null for other rules. */
+  /** A duty's tested population: the periods checked, the triggers judged, the RATIO population. Null for other rules. */
   tested: number | null;
   /** Sequences of events behind the verdict, newest first (a few). */
   samples: number[];
@@ -359,6 +368,32 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
           : 'CLEAR',
       count: evidence ? events : longGaps,
       samples: newest(evidence ? measure.samples.events : measure.samples.gaps),
+      detail,
+    };
+  }
+  if (rule.kind === 'RATIO' && measure.kind === 'RATIO') {
+    const { population, qualifying } = measure;
+    const required = ratioRequired(rule.atLeast, population);
+    const holds = population > 0 && qualifying >= required;
+    const detail = population
+      ? `${qualifying} of ${plural(population, 'population event')} (${sharePercent(qualifying, population)}) qualify; at least ${ratioPercent(rule.atLeast)} required (${required}).`
+      : `No population event in the range (at least ${ratioPercent(rule.atLeast)} required to qualify).`;
+    // A population duty in both roles, judged on the share: exact whole numbers, never a float (ratio.ts).
+    return {
+      ...base,
+      duty: true,
+      tested: population,
+      verdict: evidence
+        ? population === 0 || (!holds && qualifying === 0)
+          ? 'NONE'
+          : holds
+            ? 'MET'
+            : 'PARTIAL'
+        : population > 0 && !holds
+          ? 'FINDING'
+          : 'CLEAR',
+      count: evidence ? qualifying : holds ? 0 : population - qualifying,
+      samples: newest(evidence ? measure.samples.qualifying : measure.samples.short),
       detail,
     };
   }

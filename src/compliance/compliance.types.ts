@@ -49,6 +49,7 @@ export enum RuleKind {
   NOT_PRECEDED_BY = 'NOT_PRECEDED_BY',
   BURST = 'BURST',
   MAX_GAP = 'MAX_GAP',
+  RATIO = 'RATIO',
 }
 registerEnumType(RuleKind, {
   name: 'RuleKind',
@@ -69,6 +70,10 @@ registerEnumType(RuleKind, {
     MAX_GAP: {
       description:
         'No stretch of the range longer than `maxGap` without a matching event (logs reviewed at least every 24 hours). A recurrence duty: every stretch between occurrences is judged.',
+    },
+    RATIO: {
+      description:
+        'At least a share `atLeast` of the `population` events also match `qualifying` (95 % of successful logins used MFA). A population duty: the share of the whole population is judged.',
     },
   },
 });
@@ -151,7 +156,7 @@ export class RuleInfo {
   @Field({ description: 'Kebab-case, unique within its control.' })
   id!: string;
   @Field(() => RuleKind, {
-    description: 'How the rule reads the trail (MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP…).',
+    description: 'How the rule reads the trail (MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP, RATIO…).',
   })
   kind!: RuleKind;
   @Field({ description: 'What the rule checks, in words.' })
@@ -307,10 +312,13 @@ export class RuleAssessment {
   pending!: number | null;
   @Field({
     description:
-      'The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY, NOT_PRECEDED_BY, FOLLOWED_BY as a violation) or every stretch between occurrences (MAX_GAP). Other rules show activity or find deviations; only duties make a control COMPLIANT.',
+      'The rule tests a duty: a recurrence (AT_LEAST as evidence) or a population (NOT_FOLLOWED_BY, NOT_PRECEDED_BY, FOLLOWED_BY as a violation) or every stretch between occurrences (MAX_GAP) or the share of a population that qualifies (RATIO). Other rules show activity or find deviations; only duties make a control COMPLIANT.',
   })
   duty!: boolean;
-  @Field(() => GraphQLSafeInt, { nullable: true, description: 'A duty: the periods checked or the triggers judged. Null for other rules.' })
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'A duty: the periods checked, the triggers judged or the RATIO population. Null for other rules.',
+  })
   tested!: number | null;
   @Field({ description: 'The verdict in words.' })
   detail!: string;

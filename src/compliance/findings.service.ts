@@ -63,6 +63,7 @@ const kindNames: Record<EventRule['kind'], string> = {
   NOT_PRECEDED_BY: 'a trigger not preceded in time',
   BURST: 'an event that completes a burst',
   MAX_GAP: 'the event that ends a stretch too long',
+  RATIO: 'a share below its threshold, which names no event',
 };
 
 const invalid = (path: string, message: string) =>

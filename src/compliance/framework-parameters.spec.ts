@@ -76,6 +76,34 @@ describe('framework parameters', () => {
     ]);
   });
 
+  it("resolves a RATIO rule's atLeast from a RATIO parameter, default or overridden", () => {
+    const coverage: FrameworkCatalog = {
+      ...catalog,
+      parameters: [{ id: 'mfa-coverage', description: 'Logins with MFA', type: 'RATIO', default: 0.95 }],
+      controls: [
+        {
+          id: 'C3',
+          title: 'MFA',
+          description: 'MFA.',
+          evidence: [
+            {
+              id: 'mfa',
+              kind: 'RATIO',
+              description: 'Logins use MFA',
+              population: { action: [{ equals: 'auth.login.succeeded' }] },
+              qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+              atLeast: { parameter: 'mfa-coverage' },
+            },
+          ],
+          violations: [],
+        },
+      ],
+    };
+    const resolved = (overrides = {}) => resolveControls(coverage, parametersInForce(coverage.parameters!, overrides))[0].evidence[0];
+    expect(resolved()).toMatchObject({ kind: 'RATIO', atLeast: 0.95 });
+    expect(resolved({ 'mfa-coverage': 0.99 })).toMatchObject({ atLeast: 0.99 });
+  });
+
   it('returns controls without references unchanged and never changes the catalog', () => {
     const before = JSON.stringify(catalog);
     const [, c2] = resolveControls(catalog, parametersInForce(parameters, { 'failed-logins': 7 }));

@@ -72,6 +72,7 @@ export const PARAMETER_FIELD_TYPES = {
   count: 'INTEGER',
   within: 'DURATION',
   maxGap: 'DURATION',
+  atLeast: 'RATIO',
 } as const satisfies Record<string, ParameterType>;
 
 /** The names of the fields of {@link PARAMETER_FIELD_TYPES}. */
@@ -83,8 +84,8 @@ export type WithParameters<R> = R extends EventRule
   : never;
 
 /**
- * A rule as a catalog writes it: any {@link EventRule}, whose `count` and `within` may name a
- * parameter. The host resolves the references before an assessment runs.
+ * A rule as a catalog writes it: any {@link EventRule}, whose `count`, `within`, `maxGap` and
+ * `atLeast` may name a parameter. The host resolves the references before an assessment runs.
  *
  * @example
  * ```ts

@@ -240,6 +240,31 @@ export interface MaxGapRule extends RuleBase {
 }
 
 /**
+ * At least a share `atLeast` (from 0 to 1) of the `population` events in the assessed range are
+ * also `qualifying` events: "95 % of successful logins used MFA", "99 % of backups succeeded". The
+ * share is (events matching both `population` and `qualifying`) / (events matching `population`);
+ * `qualifying` is only tested on population events, so it need not repeat the population's fields.
+ * A share exactly `atLeast` holds; it is compared without rounding (0.95 of 20 events needs 19).
+ * A population **duty** in both roles: in evidence, met when the share holds, partial when it falls
+ * short, not shown without a population or a qualifying event; in violations, a share short of
+ * `atLeast` is a finding, counting the population events that do not qualify (plugin API 1.6.0).
+ *
+ * @example
+ * ```ts
+ * const rule: RatioRule = { id: 'mfa-coverage', kind: 'RATIO', description: 'Successful logins use MFA',
+ *   population: { action: [{ equals: 'auth.login.succeeded' }] }, qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+ *   atLeast: 0.95 };
+ * ```
+ */
+export interface RatioRule extends RuleBase {
+  kind: 'RATIO';
+  population: EventMatch;
+  qualifying: EventMatch;
+  /** The least share, from 0 to 1; a catalog may name a `RATIO` parameter instead. */
+  atLeast: number;
+}
+
+/**
  * Fields every rule has.
  *
  * @example
@@ -263,7 +288,8 @@ export interface RuleBase {
  * const rules: EventRule[] = [{ id: 'logins', kind: 'MATCH', description: 'Logins are recorded', match: { action: [{ prefix: 'auth.login' }] } }];
  * ```
  */
-export type EventRule = MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule | MaxGapRule;
+export type EventRule =
+  MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule | MaxGapRule | RatioRule;
 
 /**
  * Classifies events the client left unclassified, at ingest: events whose resource type or action

@@ -117,6 +117,33 @@ describe('plugin manifest validation', () => {
     ]);
   });
 
+  it('checks RATIO rules: a population, a qualifying match and atLeast from 0 to 1, nothing else', () => {
+    const ratio = { id: 'mfa', kind: 'RATIO', description: 'x', population: {}, qualifying: { outcome: ['SUCCESS'] }, atLeast: 0.95 };
+    const withRules = (evidence: unknown[]) => ({ ...catalog, controls: [{ ...control, evidence }] });
+    expect(paths(catalogProblems, withRules([ratio, { ...ratio, id: 'none', atLeast: 0 }, { ...ratio, id: 'all', atLeast: 1 }]))).toEqual(
+      [],
+    );
+    expect(
+      paths(
+        catalogProblems,
+        withRules([
+          { ...ratio, atLeast: 1.5 },
+          { ...ratio, id: 'negative', atLeast: -0.1 },
+          { ...ratio, id: 'percent', atLeast: '95%' },
+          { ...ratio, id: 'missing', atLeast: undefined, qualifying: undefined },
+          { ...ratio, id: 'extra', match: {} },
+        ]),
+      ).sort(),
+    ).toEqual([
+      'controls[0].evidence[0].atLeast',
+      'controls[0].evidence[1].atLeast',
+      'controls[0].evidence[2].atLeast',
+      'controls[0].evidence[3].atLeast',
+      'controls[0].evidence[3].qualifying',
+      'controls[0].evidence[4].match',
+    ]);
+  });
+
   it('checks MAX_GAP rules: a match and a positive duration, nothing else', () => {
     const gap = { id: 'reviewed', kind: 'MAX_GAP', description: 'x', match: {}, maxGap: { hours: 24 } };
     expect(paths(catalogProblems, { ...catalog, controls: [{ ...control, evidence: [gap], violations: [gap] }] })).toEqual([]);

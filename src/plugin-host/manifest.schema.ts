@@ -47,6 +47,7 @@ const count = orParameter(positive);
 const within = orParameter(duration);
 
 const ratio = z.number().min(0, { message: 'must be from 0 to 1' }).max(1, { message: 'must be from 0 to 1' });
+const atLeast = orParameter(ratio);
 const parameterBase = { id: kebabId, description: text(1000) };
 const parameterOf = <T extends z.ZodTypeAny>(type: string, value: T) =>
   z.object({ ...parameterBase, type: z.literal(type), default: value, min: value.optional(), max: value.optional() }).strict();
@@ -128,8 +129,13 @@ const eventRule = z.discriminatedUnion(
       .strict(),
     z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count, within, correlation }).strict(),
     z.object({ ...ruleBase, kind: z.literal('MAX_GAP'), match: eventMatch, maxGap: within }).strict(),
+    z.object({ ...ruleBase, kind: z.literal('RATIO'), population: eventMatch, qualifying: eventMatch, atLeast }).strict(),
   ],
-  { errorMap: () => ({ message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP' }) },
+  {
+    errorMap: () => ({
+      message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP, RATIO',
+    }),
+  },
 );
 
 const rules = z.array(eventRule);

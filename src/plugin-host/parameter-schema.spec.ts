@@ -61,6 +61,21 @@ describe('organisation-defined parameters in a catalog', () => {
     expect(out[0]).toMatch(/^controls\[0\]\.violations\[0\]\.maxGap\.parameter: names the INTEGER parameter/);
   });
 
+  it("takes a RATIO parameter for a RATIO rule's atLeast, and refuses one of another type", () => {
+    const coverage = {
+      id: 'mfa-coverage',
+      kind: 'RATIO',
+      description: 'Logins use MFA',
+      population: { action: [{ equals: 'auth.login.succeeded' }] },
+      qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+      atLeast: { parameter: 'mfa-share' },
+    };
+    expect(problems(catalogWith([coverage]))).toEqual([]);
+    const out = problems(catalogWith([{ ...coverage, atLeast: { parameter: 'failed-logins' } }]));
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^controls\[0\]\.violations\[0\]\.atLeast\.parameter: names the INTEGER parameter/);
+  });
+
   it('refuses a malformed reference and still checks literals', () => {
     expect(catalogProblems(catalogWith([{ ...burst, count: { parameter: 'Bad Id' } }])).map((p) => p.path)).toEqual([
       'controls[0].violations[0].count.parameter',

@@ -24,6 +24,7 @@ import {
   OutcomeStatus,
   periodStart,
   prepare,
+  ratioRequired,
   RuleRefused,
   Sandbox,
   Severity,
@@ -189,6 +190,44 @@ function missesOf(match: EventMatch, hit: AuditEventInputShape): { label: string
   if (actorType) add(`actor type ${actorType}`, { actor: { ...hit.actor, type: ActorType[actorType] } });
   out.push(...metadataMisses(match, hit));
   return out;
+}
+
+/** RATIO: how many population events `plugin check` records, so that one short of the threshold differs. */
+const RATIO_POPULATION = 20;
+
+/** RATIO: an event of `population` that also `qualifying` accepts, from the values both allow. */
+function qualifyingFrom(population: EventMatch, qualifying: EventMatch, at: number): AuditEventInputShape {
+  const common = <T>(a: T[] | undefined, b: T[] | undefined): T[] | undefined => (a && b ? a.filter((x) => b.includes(x)) : (a ?? b));
+  const name = (a: readonly NamePattern[] | undefined, b: readonly NamePattern[] | undefined, fallback: string) =>
+    [nameFrom(a, fallback), nameFrom(b, fallback)].find((n) => [a, b].every((p) => !p || p.some((x) => namePredicate(x)(n)))) ??
+    nameFrom(a, fallback);
+  const rank = (x: readonly string[], v: string | undefined) => (v === undefined ? -1 : x.indexOf(v));
+  const both: EventMatch = {
+    ...population,
+    ...qualifying,
+    outcome: common(population.outcome, qualifying.outcome),
+    actorType: common(population.actorType, qualifying.actorType),
+    classification: common(population.classification, qualifying.classification),
+    minSeverity:
+      rank(SEVERITIES, population.minSeverity) > rank(SEVERITIES, qualifying.minSeverity) ? population.minSeverity : qualifying.minSeverity,
+    minClassification:
+      rank(CLASSIFICATION_LEVELS, population.minClassification) > rank(CLASSIFICATION_LEVELS, qualifying.minClassification)
+        ? population.minClassification
+        : qualifying.minClassification,
+    metadata: [...(population.metadata ?? []), ...(qualifying.metadata ?? [])],
+  };
+  const event = eventFrom(both, at);
+  event.action = name(population.action, qualifying.action, 'contract.event');
+  event.resource = { ...event.resource, type: name(population.resourceType, qualifying.resourceType, 'contract_resource') };
+  event.categories = [...new Set([population.categories?.[0], qualifying.categories?.[0]].filter((c): c is string => !!c))];
+  if (!both.metadata?.length) delete event.metadata;
+  return event;
+}
+
+/** RATIO: events that differ from a qualifying one where `qualifying` is tested (metadata left out too); some stay in the population. */
+function unqualifiedFrom(qualifying: EventMatch, hit: AuditEventInputShape): AuditEventInputShape[] {
+  const { metadata: _metadata, ...plain } = hit;
+  return [...missesOf(qualifying, hit).map((m) => m.event), ...(qualifying.metadata ? [plain] : [])];
 }
 
 /** The failures of one rule, as sentences that follow its name. */
@@ -447,6 +486,55 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
         errors.push(
           `finds ${late.longGaps} stretches, not 1, too long when the next matching event comes one second after ${durationText(rule.maxGap)}`,
         );
+      }
+      break;
+    }
+    case 'RATIO': {
+      // N population events of which exactly ⌈atLeast · N⌉ qualify meet the threshold; one fewer does not.
+      const at = now - 7 * DAY;
+      if (!(await matchWorks(rule.population, 'population', at))) break;
+      const hit = qualifyingFrom(rule.population, rule.qualifying, at);
+      const alone = await sandbox.measure(rule, [hit], at - DAY);
+      if (alone.kind === 'RATIO' && (alone.population !== 1 || alone.qualifying !== 1)) {
+        errors.push(never('population and qualifying', hit));
+        break;
+      }
+      // Which of the events built to miss `qualifying` stay in the population: the shortfall's samples say.
+      const candidates = unqualifiedFrom(rule.qualifying, hit);
+      const probe = candidates.length ? await sandbox.measure(rule, candidates, at - DAY) : null;
+      const miss = probe?.kind === 'RATIO' && probe.qualifying === 0 ? candidates[(probe.samples.short[0] ?? 0) - 1] : undefined;
+      const required = ratioRequired(rule.atLeast, RATIO_POPULATION);
+      const scenario = async (qualified: number) => {
+        const events = Array.from({ length: RATIO_POPULATION }, (_, i) => ({
+          ...(i < qualified ? hit : miss!),
+          occurredAt: new Date(at + i * SECOND).toISOString(),
+        }));
+        const measure = await sandbox.measure(rule, events, at - DAY);
+        return {
+          measure,
+          outcome: evaluateRule(rule, 'EVIDENCE', measure, { from: new Date(at - DAY), end: new Date(now), firstEvent: null }),
+        };
+      };
+      if (!miss) {
+        return {
+          errors,
+          warnings: [
+            'not exercised below the threshold: no event built to miss qualifying stays in the population, so the share is always 100 %',
+          ],
+        };
+      }
+      const met = await scenario(required);
+      if (met.measure.kind === 'RATIO' && (met.outcome.verdict !== 'MET' || met.measure.qualifying !== required)) {
+        errors.push(`is not met when ${required} of ${RATIO_POPULATION} population events qualify: ${met.outcome.detail}`);
+      }
+      if (required > 0) {
+        const short = await scenario(required - 1);
+        const expected = required - 1 === 0 ? 'NONE' : 'PARTIAL';
+        if (short.measure.kind === 'RATIO' && short.outcome.verdict !== expected) {
+          errors.push(
+            `is ${short.outcome.verdict}, not ${expected}, when ${required - 1} of ${RATIO_POPULATION} population events qualify: ${short.outcome.detail}`,
+          );
+        }
       }
       break;
     }

@@ -216,6 +216,41 @@ describe('checkFrameworkPlugin', () => {
     expect(report.checks.find((c) => c.id === 'behaviour')).toMatchObject({ status: 'passed', problems: [] });
   });
 
+  it('exercises RATIO rules at their threshold, from the rollup and from metadata, and fails one whose qualifying events leave the population', async () => {
+    type Match = Extract<EventRule, { kind: 'RATIO' }>['population'];
+    const ratio = (id: string, population: Match, qualifying: Match, atLeast: number): EventRule => ({
+      id,
+      kind: 'RATIO',
+      description: `Ratio ${id}`,
+      population,
+      qualifying,
+      atLeast,
+    });
+    const logins = { action: [{ equals: 'auth.login.succeeded' }] };
+    const report = await verify(
+      acme((c) =>
+        c.controls.push(
+          control('T-2', {
+            evidence: [
+              ratio('mfa', logins, { metadata: [{ path: 'mfa', equals: true }] }, 0.95),
+              ratio('backups', { action: [{ prefix: 'backup.' }] }, { outcome: ['SUCCESS'] }, 0.99),
+              ratio('all', { action: [{ prefix: 'backup.' }] }, { action: [{ equals: 'backup.completed' }], categories: ['PII'] }, 1),
+              ratio('any', logins, { actorType: ['SERVICE'] }, 0),
+              ratio('tiny', logins, { outcome: ['SUCCESS'], minSeverity: 'NOTICE' }, 0.01),
+            ],
+            violations: [ratio('contradiction', { outcome: ['SUCCESS'] }, { outcome: ['FAILURE'] }, 0.5)],
+          }),
+        ),
+      ),
+    );
+    expect(errorsOf(report, 'behaviour').errors.map((p) => [p.path, p.message.split(' (')[0]])).toEqual([
+      [
+        'catalog.controls[1].violations[0]',
+        'violation rule "contradiction" of control "T-2" never matches the event built from its own population and qualifying',
+      ],
+    ]);
+  });
+
   it('warns about a control without evidence rules, but not about a parent shown by its children', async () => {
     const report = await verify(
       acme((c) => {
@@ -411,11 +446,11 @@ describe('formatContractReport', () => {
   it('prints a line per check, problems indented, and the totals', async () => {
     const text = formatContractReport(await verifyEntry(fixture('with-incompatible-api')));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.5.0');
+    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.6.0');
     expect(lines).toContain(
-      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.5.0",
+      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.6.0",
     );
-    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.5.0');
+    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.6.0');
     expect(lines[lines.length - 1]).toBe('8 checks passed, 1 failed');
   });
 });

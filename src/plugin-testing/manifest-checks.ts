@@ -97,7 +97,12 @@ const matchesOf = (rule: EventRule): [string, EventMatch][] =>
           ['trigger', rule.trigger],
           ['precededBy', rule.precededBy],
         ]
-      : [['match', rule.match]];
+      : rule.kind === 'RATIO'
+        ? [
+            ['population', rule.population],
+            ['qualifying', rule.qualifying],
+          ]
+        : [['match', rule.match]];
 
 /** Every rule of a catalog, parameters at their defaults, with its path and a name for messages. */
 export function rulesOf(plugin: FrameworkPlugin<unknown>): { rule: EventRule; path: string; name: string }[] {

@@ -25,6 +25,7 @@ export { evaluateRule, type RuleMeasure } from '../compliance/assessment';
 export { BUILT_IN_CATEGORIES } from '../compliance/catalog';
 export { namePredicate } from '../compliance/name-pattern';
 export { nextPeriodStart, periodStart } from '../compliance/periods';
+export { ratioRequired } from '../compliance/ratio';
 
 const LIMITS: EventLimits = {
   maxStringLength: 4096,

@@ -79,7 +79,7 @@ const findingRegister: SectionBuilder = {
     const rows = (await Promise.all(flagged.map((c) => ctx.findings(c.controlId, REGISTER_PER_RULE)))).flat();
     const unnamed = a.controls.flatMap((c) =>
       c.rules
-        .filter((o) => o.role === 'VIOLATION' && o.verdict === 'FINDING' && o.kind === 'AT_LEAST')
+        .filter((o) => o.role === 'VIOLATION' && o.verdict === 'FINDING' && (o.kind === 'AT_LEAST' || o.kind === 'RATIO'))
         .map((o) => `${c.controlId} ${o.ruleId}`),
     );
     const detail = (f: (typeof rows)[number]) => {
@@ -94,7 +94,9 @@ const findingRegister: SectionBuilder = {
         type: 'table',
         caption:
           `${rows.length} findings, states as of ${a.asOf} (at most ${REGISTER_PER_RULE} per rule, newest first).` +
-          (unnamed.length ? ` Short periods of recurring duties name no event and are not listed: ${unnamed.join(', ')}.` : ''),
+          (unnamed.length
+            ? ` Short periods of recurring duties and shares below a threshold name no event and are not listed: ${unnamed.join(', ')}.`
+            : ''),
         columns: [
           { key: 'control', title: 'Control' },
           { key: 'rule', title: 'Rule' },
