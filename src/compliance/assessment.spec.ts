@@ -410,6 +410,9 @@ describe('evaluateRule', () => {
         verdict: 'MET',
         detail: '412 of 430 population events (95.8 %) qualify; at least 95 % required (409).',
       });
+      expect(evaluateRule({ ...mfa, atLeast: 0.5 }, 'EVIDENCE', measure(1, 1), Q1).detail).toBe(
+        '1 of 1 population event (100.0 %) qualifies; at least 50 % required (1).',
+      );
       expect(evaluateRule(mfa, 'EVIDENCE', measure(0, 0), Q1)).toMatchObject({ verdict: 'NONE', count: 0, duty: true, tested: 0 });
       expect(evaluateRule(mfa, 'EVIDENCE', measure(0, 0), Q1).detail).toBe(
         'No population event in the range (at least 95 % required to qualify).',

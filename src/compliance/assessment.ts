@@ -376,7 +376,7 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     const required = ratioRequired(rule.atLeast, population);
     const holds = population > 0 && qualifying >= required;
     const detail = population
-      ? `${qualifying} of ${plural(population, 'population event')} (${sharePercent(qualifying, population)}) qualify; at least ${ratioPercent(rule.atLeast)} required (${required}).`
+      ? `${qualifying} of ${plural(population, 'population event')} (${sharePercent(qualifying, population)}) ${qualifying === 1 ? 'qualifies' : 'qualify'}; at least ${ratioPercent(rule.atLeast)} required (${required}).`
       : `No population event in the range (at least ${ratioPercent(rule.atLeast)} required to qualify).`;
     // A population duty in both roles, judged on the share: exact whole numbers, never a float (ratio.ts).
     return {
