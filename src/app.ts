@@ -33,6 +33,7 @@ import { HttpServer } from './http/http-server';
 import { Metrics } from './observability/metrics';
 import { createLogger, type Logger } from './observability/logger';
 import { loadPlugins } from './plugin-host/plugin-host';
+import { parameterValueProblems } from './plugin-host/manifest.schema';
 import { AssessmentQueries } from './compliance/assessment-query';
 import { SqliteReader } from './database/sqlite-reader';
 import { ComplianceCatalog } from './compliance/catalog';
@@ -302,6 +303,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       events,
       heads: chainHeads,
       recordingLagMinutes: config.evidenceRecordingLagMinutes,
+      parameterProblems: parameterValueProblems,
     });
     const findings = new FindingsService({ compliance, queries: compliance.queries, ingest, heads: chainHeads });
     const verifier = new ChainVerifier(dataSource, events, checkpoints, {

@@ -11,6 +11,7 @@ import {
   RuleAssessmentResolver,
 } from './compliance/compliance.resolver';
 import { ControlFindingsResolver, FindingResolver } from './compliance/findings.resolver';
+import { FrameworkProfileResolver } from './compliance/framework-profile.resolver';
 import { authChecker } from './graphql/auth-checker';
 import type { RequestContext } from './graphql/context';
 import type { AuditEventInputShape } from './ingest/event-validation';
@@ -33,6 +34,7 @@ export const RESOLVERS = [
   AttestationResolver,
   FindingResolver,
   ControlFindingsResolver,
+  FrameworkProfileResolver,
   ReportResolver,
 ] as const;
 
@@ -53,6 +55,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
     new AttestationResolver(),
     new FindingResolver(services.findings),
     new ControlFindingsResolver(services.findings),
+    new FrameworkProfileResolver(compliance),
     new ReportResolver({
       reports: services.reports.service,
       templates: services.reports.templates,

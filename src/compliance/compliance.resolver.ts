@@ -13,6 +13,7 @@ import type { Control as CatalogControl, EventRule } from '../plugin-api';
 import type { ControlResult, RuleOutcome } from './assessment';
 import type { ComplianceCatalog, LoadedFramework, ResolvedMapping } from './catalog';
 import type { Assessment, ComplianceService } from './compliance.service';
+import { parameterValuesOf } from './framework-profile.types';
 import {
   AssessComplianceInput,
   AttestationInfo,
@@ -192,6 +193,7 @@ export class ComplianceResolver {
         total: a.summary.total,
       },
       controls: a.controls.map((r) => controlAssessmentOf(a, r)),
+      parameters: parameterValuesOf(this.compliance.framework(a.frameworkId).parameters, a.parameters ?? []),
     });
   }
 

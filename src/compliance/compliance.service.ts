@@ -8,7 +8,9 @@ import type { Sql } from '../database/sql';
 import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import type { Control, Duration, EventRule } from '../plugin-api';
+import type { Control, Duration, EventRule, FrameworkParameter } from '../plugin-api';
+import { type ParameterInForce, type ParameterValue, resolveControls } from './framework-parameters';
+import { PARAMETERS_SET_ACTION, PROFILE_RESOURCE, inForceUnder, profileAsOf, profileId } from './framework-profile';
 import {
   type AssessedRange,
   type AssessmentSummary,
@@ -22,7 +24,7 @@ import {
   rollUp,
   summarise,
 } from './assessment';
-import { type AssessmentQueries, type MeasureScope, type PlannedRule } from './assessment-query';
+import type { AssessmentQueries, MeasureScope, PlannedRule } from './assessment-query';
 import type { ComplianceCatalog, LoadedFramework } from './catalog';
 import { FINDING_RESOURCE, FINDING_TRANSITIONED_ACTION, FindingState, deriveFinding, recordedBy, recordedFindings } from './findings';
 import { nextPeriodStart, periodStart } from './periods';
@@ -53,6 +55,8 @@ export interface Assessment {
   asOf: string;
   /** Only events recorded by this instant count (asOf plus the recording lag). */
   recordedBy: string;
+  /** The organisation-defined parameters the rules were resolved with: the tenant's profile in force at asOf, else the defaults (ADR 0038). */
+  parameters: ParameterInForce[];
   assessedAt: string;
   /** The chain head the numbers describe: events after it are not counted. */
   headSequence: number;
@@ -100,6 +104,8 @@ export class ComplianceService implements ControlEvidence {
       heads: ChainHeads;
       /** EVIDENCE_RECORDING_LAG_MINUTES (ADR 0034). */
       recordingLagMinutes: number;
+      /** Why a value cannot stand for a parameter (the plugin host's validation); empty when it can. */
+      parameterProblems: (parameter: FrameworkParameter, value: unknown) => string[];
     },
   ) {
     this.queries = deps.queries;
@@ -175,12 +181,28 @@ export class ComplianceService implements ControlEvidence {
   }
 
   private async compute(tenantId: string, loaded: LoadedFramework, scope: MeasureScope, now: Date, recordedBy: Date): Promise<Assessment> {
-    const { framework, controls } = loaded;
-    const planned: PlannedRule[] = controls.flatMap((c) => [
-      ...c.evidence.map((rule) => ({ controlId: c.id, role: 'EVIDENCE' as const, rule })),
-      ...c.violations.map((rule) => ({ controlId: c.id, role: 'VIOLATION' as const, rule })),
-    ]);
-    const { snapshot, measures } = await this.queries.measure(planned, scope);
+    const { framework } = loaded;
+    // The profile is read up to a head before the rules are measured; should the measured snapshot
+    // hold a later profile in force at asOf, the rules are resolved and measured again under it, so
+    // the values and the numbers describe one chain state.
+    let profileHead = (await this.deps.heads.head(tenantId)).sequence;
+    let parameters = await this.parametersAt(tenantId, loaded, profileHead, scope.now);
+    let controls: readonly Control[];
+    let measured: Awaited<ReturnType<AssessmentQueries['measure']>>;
+    for (;;) {
+      controls = this.resolved(loaded, parameters);
+      const planned: PlannedRule[] = controls.flatMap((c) => [
+        ...c.evidence.map((rule) => ({ controlId: c.id, role: 'EVIDENCE' as const, rule })),
+        ...c.violations.map((rule) => ({ controlId: c.id, role: 'VIOLATION' as const, rule })),
+      ]);
+      measured = await this.queries.measure(planned, scope);
+      if (measured.snapshot.headSequence <= profileHead) break;
+      profileHead = measured.snapshot.headSequence;
+      const again = await this.parametersAt(tenantId, loaded, profileHead, scope.now);
+      if (JSON.stringify(again) === JSON.stringify(parameters)) break;
+      parameters = again;
+    }
+    const { snapshot, measures } = measured;
     const range: AssessedRange = {
       from: scope.from,
       end: scope.to && scope.to < scope.now ? scope.to : scope.now,
@@ -188,7 +210,7 @@ export class ComplianceService implements ControlEvidence {
     };
     const attestations = await this.attestations(tenantId, framework.id, range.end, snapshot.headSequence, scope.now);
 
-    const dismissed = await this.dismissed(tenantId, loaded, scope, snapshot.headSequence, measures, range);
+    const dismissed = await this.dismissed(tenantId, loaded, controls, scope, snapshot.headSequence, measures, range);
 
     const hasChildren = new Set(controls.filter((c) => c.parentId).map((c) => c.parentId));
     const own = new Map<string, ControlResult>();
@@ -233,6 +255,7 @@ export class ComplianceService implements ControlEvidence {
       to: scope.to?.toISOString() ?? null,
       asOf: scope.now.toISOString(),
       recordedBy: recordedBy.toISOString(),
+      parameters,
       assessedAt: now.toISOString(),
       headSequence: snapshot.headSequence,
       headChainHash: snapshot.headChainHash,
@@ -253,6 +276,7 @@ export class ComplianceService implements ControlEvidence {
   private async dismissed(
     tenantId: string,
     loaded: LoadedFramework,
+    controls: readonly Control[],
     scope: MeasureScope,
     head: number,
     measures: Map<EventRule, RuleMeasure>,
@@ -263,7 +287,7 @@ export class ComplianceService implements ControlEvidence {
     for (const found of recordedFindings(tenantId, loaded.framework.id, rows).values()) {
       const { state } = deriveFinding(recordedBy(found.transitions, scope.now), scope.now);
       if (state !== FindingState.INVESTIGATED_NOT_A_DEVIATION) continue;
-      const rule = this.deps.catalog.control(loaded.framework.id, found.controlId)?.violations.find((r) => r.id === found.ruleId);
+      const rule = controls.find((c) => c.id === found.controlId)?.violations.find((r) => r.id === found.ruleId);
       if (!rule || evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range).verdict !== 'FINDING') continue;
       candidates.set(rule, [...(candidates.get(rule) ?? []), found.eventSequence]);
     }
@@ -308,6 +332,74 @@ export class ComplianceService implements ControlEvidence {
     for (const a of attestations.values()) times.push(Date.parse(a.expiresAt));
     const future = times.filter((t) => t > scope.now.getTime());
     return future.length ? new Date(Math.min(...future)).toISOString() : null;
+  }
+
+  /** The framework's controls with the parameters in force: the loaded ones when every value is the default. */
+  private resolved(loaded: LoadedFramework, parameters: readonly ParameterInForce[]): readonly Control[] {
+    return parameters.some((p) => p.source === 'TENANT') ? resolveControls(loaded.plugin.catalog, parameters) : loaded.controls;
+  }
+
+  /**
+   * The parameters in force for the tenant at `asOf`: its latest profile recorded by then (ADR
+   * 0038), events up to `head`; the defaults without one.
+   */
+  async parametersAt(tenantId: string, loaded: LoadedFramework, head: number, asOf: Date): Promise<ParameterInForce[]> {
+    if (!loaded.parameters.length) return [];
+    const rows = await this.queries.serverEvents(tenantId, PARAMETERS_SET_ACTION, PROFILE_RESOURCE, profileId(loaded.framework.id), head);
+    return inForceUnder(loaded.parameters, profileAsOf(loaded.framework.id, rows, asOf), this.deps.parameterProblems);
+  }
+
+  /** One control with its rules resolved under `parameters` (an assessment's). */
+  controlWith(frameworkId: string, controlId: string, parameters: readonly ParameterInForce[]): Control {
+    const control = this.control(frameworkId, controlId);
+    return this.resolved(this.framework(frameworkId), parameters).find((c) => c.id === control.id) ?? control;
+  }
+
+  /**
+   * Records the tenant's values of a framework's parameters (its profile) as an event in its
+   * chain, replacing the previous profile: parameters not named return to their defaults. Every
+   * value is checked against its declaration first; a bad one fails with INVALID_ARGUMENT and
+   * records nothing. Returns the parameters in force from now on.
+   */
+  async setParameters(
+    by: Attester,
+    input: { frameworkId: string; values: readonly { id: string; value: unknown }[]; note: string },
+    now = new Date(),
+  ): Promise<ParameterInForce[]> {
+    const loaded = this.framework(input.frameworkId);
+    const note = input.note.trim();
+    const problems: { path: string; message: string }[] = [];
+    if (!note) problems.push({ path: 'input.note', message: 'must say why (the policy the values come from)' });
+    if (note.length > 2000) problems.push({ path: 'input.note', message: 'must be at most 2000 characters' });
+    const values: Record<string, ParameterValue> = {};
+    input.values.forEach(({ id, value }, i) => {
+      const declared = loaded.parameters.find((p) => p.id === id);
+      const path = `input.values[${i}]`;
+      if (!declared) {
+        const known = loaded.parameters.map((p) => p.id).join(', ') || 'none';
+        problems.push({ path: `${path}.id`, message: `is not a parameter of ${loaded.framework.id} (its parameters: ${known})` });
+      } else if (Object.prototype.hasOwnProperty.call(values, id)) problems.push({ path: `${path}.id`, message: `"${id}" is given twice` });
+      else {
+        const wrong = this.deps.parameterProblems(declared, value);
+        if (wrong.length) problems.push(...wrong.map((message) => ({ path: `${path}.value`, message: `${message} (${declared.type})` })));
+        else values[id] = value as ParameterValue;
+      }
+    });
+    if (problems.length) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `${problems[0].path} ${problems[0].message}.`, { problems });
+    }
+    await this.deps.ingest.recordServerEvent(by.tenantId, {
+      occurredAt: now.toISOString(),
+      keyId: by.keyId,
+      requestId: by.requestId,
+      action: PARAMETERS_SET_ACTION,
+      resource: { type: PROFILE_RESOURCE, id: profileId(loaded.framework.id) },
+      severity: Severity.NOTICE,
+      classification: Classification.INTERNAL,
+      metadata: { frameworkId: loaded.framework.id, values, note },
+    });
+    const head = await this.deps.heads.head(by.tenantId);
+    return this.parametersAt(by.tenantId, loaded, head.sequence, now);
   }
 
   /**

@@ -5,6 +5,7 @@ import { DateTimeScalar } from '../graphql/scalars';
 import type { Control as CatalogControl } from '../plugin-api';
 import { ComplianceLevel, ControlStatus } from './assessment';
 import type { Assessment } from './compliance.service';
+import { FrameworkParameterValue } from './framework-profile.types';
 
 registerEnumType(ControlStatus, {
   name: 'ControlStatus',
@@ -430,6 +431,11 @@ export class ComplianceAssessment {
   coverage!: number | null;
   @Field(() => StatusCounts, { description: 'How many scored controls have each status.' })
   counts!: StatusCounts;
+  @Field(() => [FrameworkParameterValue], {
+    description:
+      "The organisation-defined parameters the rules were resolved with: your profile in force at asOf, else the plugin's defaults.",
+  })
+  parameters!: FrameworkParameterValue[];
   @Field(() => [ControlAssessment], { description: 'Every control of the framework, in catalog order.' })
   controls!: ControlAssessment[];
   @Field({ description: 'Served from the cache (same chain head, nothing due since).' })

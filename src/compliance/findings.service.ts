@@ -92,7 +92,10 @@ export class FindingsService {
    */
   private async identify(tenantId: string, ref: FindingRef, now: Date): Promise<{ id: string; rule: EventRule }> {
     const { frameworkId, controlId, ruleId, eventSequence } = ref;
-    const control = this.deps.compliance.control(frameworkId, controlId);
+    const head = await this.deps.heads.head(tenantId);
+    // The rule as the tenant's parameters in force now make it.
+    const parameters = await this.deps.compliance.parametersAt(tenantId, this.deps.compliance.framework(frameworkId), head.sequence, now);
+    const control = this.deps.compliance.controlWith(frameworkId, controlId, parameters);
     const rule = control.violations.find((r) => r.id === ruleId);
     if (!rule) {
       throw new AppError(ErrorCode.NOT_FOUND, `Control "${controlId}" has no violation rule "${ruleId}".`, {
@@ -102,7 +105,6 @@ export class FindingsService {
       });
     }
     if (!Number.isSafeInteger(eventSequence) || eventSequence < 1) throw invalid('eventSequence', 'must be a positive integer');
-    const head = await this.deps.heads.head(tenantId);
     const occurredAt = eventSequence <= head.sequence ? await this.deps.queries.occurredAt(tenantId, eventSequence) : null;
     if (!occurredAt) throw new AppError(ErrorCode.NOT_FOUND, `Your chain has no event with sequence ${eventSequence}.`, { eventSequence });
     const at = occurredAt.getTime();
@@ -154,7 +156,7 @@ export class FindingsService {
   async forControl(tenantId: string, assessment: Assessment, controlId: string, limit: number): Promise<FindingView[]> {
     const result = assessment.controls.find((c) => c.controlId === controlId);
     if (!result) return [];
-    const control = this.deps.compliance.control(assessment.frameworkId, controlId);
+    const control = this.deps.compliance.controlWith(assessment.frameworkId, controlId, assessment.parameters ?? []);
     const asOf = new Date(assessment.asOf);
     const scope = this.scope(tenantId, new Date(assessment.from), assessment.to ? new Date(assessment.to) : null, asOf);
     const flagged = result.rules.filter((o) => o.role === 'VIOLATION' && (o.verdict === 'FINDING' || (o.dismissed ?? 0) > 0));

@@ -25,6 +25,8 @@ export interface PricingFacts {
   maxRulesPerControl: number;
   /** The most violation rules any single control has. */
   maxViolationRulesPerControl: number;
+  /** The most organisation-defined parameters any framework declares. */
+  maxParameters: number;
   /** The caller's events (its chain head sequence); null until looked up. */
   chainLength: number | null;
 }
@@ -175,6 +177,9 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     doc: 'two per rule of the control (the newest and oldest match)',
   },
   'RuleAssessment.sampleEvents': { size: () => 2, doc: 'two (the newest and oldest match)' },
+  'Query.frameworkParameters': { size: (a) => a.facts.maxParameters, doc: 'the most parameters a loaded framework declares' },
+  'Mutation.setFrameworkParameters': { size: (a) => a.facts.maxParameters, doc: 'the most parameters a loaded framework declares' },
+  'ComplianceAssessment.parameters': { size: (a) => a.facts.maxParameters, doc: 'the most parameters a loaded framework declares' },
   'ControlAssessment.findings': {
     size: (a) => clamp(a.args.first, 1, 100, 20) * a.facts.maxViolationRulesPerControl,
     work: (a) => a.facts.maxViolationRulesPerControl * UNITS_PER_RULE,
@@ -225,6 +230,7 @@ export interface PricedCatalog {
   frameworks(): readonly {
     framework: { id: string };
     controls: readonly { id: string; evidence: readonly unknown[]; violations: readonly unknown[] }[];
+    parameters?: readonly unknown[];
   }[];
   children(frameworkId: string, controlId: string): readonly unknown[];
   mappings(frameworkId: string, controlId: string): readonly unknown[];
@@ -243,8 +249,10 @@ export function pricingFacts(
   let maxMappings = 0;
   let maxRulesPerControl = 0;
   let maxViolationRulesPerControl = 0;
+  let maxParameters = 0;
   for (const loaded of catalog.frameworks()) {
     const id = loaded.framework.id;
+    maxParameters = Math.max(maxParameters, loaded.parameters?.length ?? 0);
     controlsByFramework.set(id, loaded.controls.length);
     let rules = 0;
     for (const control of loaded.controls) {
@@ -270,6 +278,7 @@ export function pricingFacts(
     maxMappings: Math.max(1, maxMappings),
     maxRulesPerControl: Math.max(1, maxRulesPerControl),
     maxViolationRulesPerControl: Math.max(1, maxViolationRulesPerControl),
+    maxParameters: Math.max(1, maxParameters),
     chainLength: null,
   };
 }

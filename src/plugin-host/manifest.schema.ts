@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { ACTOR_TYPES, CLASSIFICATION_LEVELS, OUTCOME_STATUSES, PARAMETER_FIELD_TYPES, SEVERITIES } from '../plugin-api';
+import {
+  ACTOR_TYPES,
+  CLASSIFICATION_LEVELS,
+  type FrameworkParameter,
+  OUTCOME_STATUSES,
+  PARAMETER_FIELD_TYPES,
+  SEVERITIES,
+} from '../plugin-api';
 import { isRange, isVersion } from './api-range';
 
 /** What the host checks of every plugin, code or pure data. Paths of issues name the bad field. */
@@ -298,6 +305,21 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
       [...prefix, 'classificationRules'],
       'classification rule',
     ),
+  ];
+}
+
+/**
+ * Why `value` cannot stand for `parameter` (a tenant's override, ADR 0038): not of its type, or
+ * outside its bounds. Empty when it can.
+ */
+export function parameterValueProblems(parameter: FrameworkParameter, value: unknown): string[] {
+  const schema = { INTEGER: positive, DURATION: duration, RATIO: ratio }[parameter.type];
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) return parsed.error.issues.map((i) => i.message);
+  const [v, min, max] = [value, parameter.min, parameter.max].map(magnitude);
+  return [
+    ...(min !== undefined && v! < min ? [`must not be below ${JSON.stringify(parameter.min)}`] : []),
+    ...(max !== undefined && v! > max ? [`must not be above ${JSON.stringify(parameter.max)}`] : []),
   ];
 }
 

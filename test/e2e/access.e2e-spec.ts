@@ -158,6 +158,19 @@ const OPERATIONS: Record<string, Operation> = {
       variables: { input: { id: await templateId() } },
     }),
   },
+  frameworkParameters: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: 'query { frameworkParameters(frameworkId: "soc2") { id value } }' }),
+  },
+  setFrameworkParameters: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async () => ({
+      query: 'mutation($input: SetFrameworkParametersInput!) { setFrameworkParameters(input: $input) { id value } }',
+      variables: { input: { frameworkId: 'soc2', values: [], note: 'matrix' } },
+    }),
+  },
   finding: {
     type: 'Query',
     allowed: [Role.ADMIN, Role.AUDITOR],
@@ -230,6 +243,7 @@ describe('access: role × operation matrix', () => {
       revokedKeys: await count('SELECT COUNT(*) AS n FROM api_key WHERE revoked_at IS NOT NULL'),
       checkpoints: await count('SELECT COUNT(*) AS n FROM checkpoint'),
       attestations: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.control.attested'`),
+      profiles: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.framework.parameters_set'`),
       findingTransitions: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.finding.transitioned'`),
       reports: await count('SELECT COUNT(*) AS n FROM report'),
       templates: await count('SELECT COUNT(*) AS n FROM report_template_version'),

@@ -12,6 +12,13 @@ function assessmentOf(ctx: SectionContext): Assessment {
   return ctx.assessment;
 }
 
+/** A parameter value in words: `72 hours`, `0.95`, `5`. */
+const parameterText = (value: unknown): string => {
+  if (typeof value === 'number') return String(value);
+  const [unit, n] = Object.entries(value as Record<string, number>)[0] ?? ['', ''];
+  return `${n} ${n === 1 ? unit.replace(/s$/, '') : unit}`;
+};
+
 const controlTitle = (ctx: SectionContext, a: Assessment, controlId: string) => ctx.compliance.control(a.frameworkId, controlId).title;
 
 const overview: SectionBuilder = {
@@ -32,6 +39,10 @@ const overview: SectionBuilder = {
           },
           ...Object.entries(a.summary.counts).map(([status, n]) => ({ key: STATUS_LABELS[status as ControlStatus], value: String(n) })),
           { key: 'Controls scored', value: String(a.summary.total) },
+          ...(a.parameters ?? []).map((p) => ({
+            key: `Parameter ${p.id}`,
+            value: `${parameterText(p.value)} (${p.source === 'TENANT' ? 'your organisation’s value' : 'default'})`,
+          })),
         ],
       },
       {
