@@ -55,6 +55,12 @@ type CountedSet = { all: readonly EventMatch[]; not?: EventMatch };
 export interface Listing {
   limit: number;
   only?: readonly number[];
+  /**
+   * BURST: with `only`, those of the sequences that complete a burst window at all, rather than
+   * those that first complete one for their key in the range — whether an event can name a burst
+   * finding in some range, not which one this range names.
+   */
+  anyWindow?: boolean;
 }
 
 const v = (value: unknown): Sql => ({ text: '?', params: [value] });
@@ -586,9 +592,11 @@ export class AssessmentQueries {
       ? 'SELECT MIN(x.sequence) AS sequence'
       : `SELECT COUNT(DISTINCT x.k) AS key_count, COUNT(*) AS windows,
         MAX(x.sequence) AS s_hi, MIN(x.sequence) AS s_lo`;
-    const tail = list
-      ? sql` GROUP BY x.k${list.only ? sql` HAVING MIN(x.sequence) IN (${joinSql(list.only.map(v), ', ')})` : ''} ORDER BY MIN(x.sequence) DESC LIMIT ${v(list.limit)}`
-      : '';
+    const tail = !list
+      ? ''
+      : list.anyWindow
+        ? sql`${only('x', list)} GROUP BY x.sequence ORDER BY MIN(x.sequence) DESC LIMIT ${v(list.limit)}`
+        : sql` GROUP BY x.k${list.only ? sql` HAVING MIN(x.sequence) IN (${joinSql(list.only.map(v), ', ')})` : ''} ORDER BY MIN(x.sequence) DESC LIMIT ${v(list.limit)}`;
     return sql`${outer}
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start

@@ -111,7 +111,9 @@ export class FindingsService {
     // The range holds the event, and for a burst the window before it; a stretch is ended by it.
     const from = rule.kind === 'BURST' ? at - durationMs(rule.within) : rule.kind === 'MAX_GAP' ? 0 : at;
     const scope = this.scope(tenantId, new Date(from), new Date(at + 1), now);
-    const [hit] = await this.deps.queries.deviations(rule, scope, head.sequence, { limit: 1, only: [eventSequence] });
+    // A burst finding is named by the first event completing a window in the assessed range, which
+    // depends on where the range starts: any event that completes one can name it.
+    const [hit] = await this.deps.queries.deviations(rule, scope, head.sequence, { limit: 1, only: [eventSequence], anyWindow: true });
     if (hit !== eventSequence) {
       throw new AppError(
         ErrorCode.NOT_FOUND,

@@ -219,6 +219,46 @@ describe('findings in an assessment', () => {
     expect(periodEnd).toEqual(open);
   });
 
+  it('lets any event that completes a burst name its finding, as a range starting mid-burst names a later one', async () => {
+    const tenant = 'findings-mid-burst';
+    const key = await env.createKey('ADMIN', tenant);
+    const at = (minutes: number) => new Date(base + minutes * 60_000).toISOString();
+    const events = [0, 1, 2, 3, 4, 5, 6].map((i) =>
+      eventInput({ occurredAt: at(i), action: 'auth.login', outcome: { status: 'FAILURE' } }),
+    );
+    expect((await env.gql(RECORD, { input: { events } }, await env.createKey('INGEST', tenant))).body.errors).toBeUndefined();
+    const listed = async (from: string) => {
+      const res = await env.gql<{ assessCompliance: { controls: Control[] } }>(ASSESS, { input: { ...period, from } }, key);
+      expect(res.body.errors).toBeUndefined();
+      return res.body.data!.assessCompliance.controls.find((c) => c.controlId === 'CC6.1')!.findings.map((f) => f.eventSequence);
+    };
+    expect(await listed(period.from)).toEqual([5]);
+    // From the third event on, the fifth of the range (event 7) completes the burst first.
+    expect(await listed(at(1.5))).toEqual([7]);
+    const res = await env.gql(
+      `mutation T($input: TransitionFindingInput!) { transitionFinding(input: $input) { state } }`,
+      {
+        input: {
+          frameworkId: 'soc2',
+          controlId: 'CC6.1',
+          ruleId: 'repeated-failed-logins',
+          eventSequence: 7,
+          to: 'INVESTIGATED_CONFIRMED',
+          note: 'one burst',
+        },
+      },
+      key,
+    );
+    expect(res.body.errors).toBeUndefined();
+    // An event that completes no window still names nothing.
+    const first = await env.gql(
+      FINDING,
+      { ref: { frameworkId: 'soc2', controlId: 'CC6.1', ruleId: 'repeated-failed-logins', eventSequence: 3 } },
+      key,
+    );
+    expect(first.body.errors?.[0].extensions?.code).toBe('NOT_FOUND');
+  });
+
   it('shows the findings register in the compliance reports, with states as of the instant asked', async () => {
     const report = async (type: string, format: string, asOf?: string) => {
       const res = await env.gql<{ generateReport: { contentBase64: string } }>(
