@@ -179,11 +179,14 @@ describe('the render check of format plugins', () => {
   it('looks into the XML parts of a zip container such as DOCX', async () => {
     const docxOf = async (m: ReportModel, clean: (s: string) => string) => {
       const zip = new JSZip();
-      const date = new Date(Date.UTC(2026, 0, 1));
-      zip.file('[Content_Types].xml', '<Types/>', { date });
-      zip.file('word/document.xml', `<w:document><w:t>${markupOnly(clean(sampleTail()))} ${m.integrity.headChainHash}</w:t></w:document>`, {
-        date,
-      });
+      // A fixed date, and no implicit `word/` folder entry, which JSZip would stamp with the clock: two renders a second apart must match.
+      const options = { date: new Date(Date.UTC(2026, 0, 1)), createFolders: false };
+      zip.file('[Content_Types].xml', '<Types/>', options);
+      zip.file(
+        'word/document.xml',
+        `<w:document><w:t>${markupOnly(clean(sampleTail()))} ${m.integrity.headChainHash}</w:t></w:document>`,
+        options,
+      );
       return zip.generateAsync({ type: 'nodebuffer', compression: 'DEFLATE' });
     };
     const docxFormat = (clean: (s: string) => string) =>

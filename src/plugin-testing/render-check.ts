@@ -33,7 +33,7 @@ export async function renderProblems(plugin: FormatPlugin<unknown>, options: unk
       error(
         'render',
         `two renders of the same report differ from byte ${at} on: the same model must give the same bytes. ` +
-          'Take any date written into the file from model.integrity.generatedAt, not the clock, and avoid random ids',
+          'Take any date written into the file (the entry dates of a zip too, folder entries included) from model.integrity.generatedAt, not the clock, and avoid random ids',
       ),
     ];
   }
