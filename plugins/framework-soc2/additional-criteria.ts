@@ -1,13 +1,13 @@
-import type { Control } from '../../src/plugin-api';
+import type { CatalogControl } from '../../src/plugin-api';
 
 /** A1 and C1: the additional criteria for availability and confidentiality. */
-export const additionalCriteria: Control[] = [
+export const additionalCriteria: CatalogControl[] = [
   {
     id: 'A1.1',
     title: 'Capacity management',
     description:
       'Current processing capacity and its use are kept up, watched and evaluated so that demand can be met and more capacity added in time. ' +
-      'Availability and capacity alerts show the monitoring; a critical alert is a finding.',
+      'Availability and capacity alerts show the monitoring; a critical alert not resolved in time is a finding.',
     tags: ['availability'],
     evidence: [
       {
@@ -19,10 +19,13 @@ export const additionalCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'critical-capacity-alert',
-        kind: 'MATCH',
-        description: 'A critical availability or capacity alert',
-        match: { action: [{ equals: 'monitoring.alert' }], minSeverity: 'CRITICAL' },
+        id: 'critical-alert-unresolved',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'A critical availability or capacity alert not resolved in time',
+        trigger: { action: [{ equals: 'monitoring.alert' }], minSeverity: 'CRITICAL' },
+        followUp: { action: [{ equals: 'monitoring.alert.resolved' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'critical-alert-resolution-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [{ frameworkId: 'gdpr', controlId: 'Art. 32', relationship: 'INTERSECTS' }],
@@ -32,7 +35,7 @@ export const additionalCriteria: Control[] = [
     title: 'Environmental protection, backup and recovery',
     description:
       'Environmental safeguards, software, data backups and recovery infrastructure are put in place, run and monitored so the system can be restored. ' +
-      'Backups completed at least weekly show it; a failed backup is a finding.',
+      'Backups completed at least weekly show it; a failed backup is the monitoring working, and a finding only when no successful backup of the same job follows in time.',
     tags: ['availability'],
     evidence: [
       {
@@ -46,10 +49,13 @@ export const additionalCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'backup-failed',
-        kind: 'MATCH',
-        description: 'A backup failed',
-        match: { action: [{ equals: 'backup.completed' }], outcome: ['FAILURE', 'ERROR'] },
+        id: 'failed-backup-not-recovered',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'A backup failed and no successful backup of the same job followed in time',
+        trigger: { action: [{ equals: 'backup.completed' }], outcome: ['FAILURE', 'ERROR'] },
+        followUp: { action: [{ equals: 'backup.completed' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'failed-job-retry-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [
@@ -64,7 +70,7 @@ export const additionalCriteria: Control[] = [
     title: 'Recovery testing',
     description:
       'The procedures that support recovery of the system are tested. ' +
-      'Restore tests and a contingency plan test at least once a year show it; a failed test is a finding.',
+      'Restore tests and a contingency plan test at least once a year show it; a failed test not passed on a retest in time is a finding.',
     tags: ['availability'],
     evidence: [
       {
@@ -84,10 +90,13 @@ export const additionalCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'recovery-test-failed',
-        kind: 'MATCH',
-        description: 'A restore test or contingency plan test failed',
-        match: { action: [{ equals: 'backup.restore.tested' }, { equals: 'contingency.test.completed' }], outcome: ['FAILURE', 'ERROR'] },
+        id: 'failed-recovery-test-not-retested',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'A restore test or contingency plan test failed and was not passed on a retest in time',
+        trigger: { action: [{ equals: 'backup.restore.tested' }, { equals: 'contingency.test.completed' }], outcome: ['FAILURE', 'ERROR'] },
+        followUp: { action: [{ equals: 'backup.restore.tested' }, { equals: 'contingency.test.completed' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'recovery-retest-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [
@@ -127,7 +136,7 @@ export const additionalCriteria: Control[] = [
     title: 'Disposal of confidential information',
     description:
       'Confidential information is disposed of once it is no longer needed, in line with the entity’s commitments. ' +
-      'Retention deletions, erasures and media sanitisation show it; a failed retention deletion is a finding.',
+      'Retention deletions, erasures and media sanitisation show it; a failed retention deletion not completed on a retry in time is a finding.',
     tags: ['confidentiality'],
     evidence: [
       {
@@ -145,10 +154,13 @@ export const additionalCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'retention-failed',
-        kind: 'MATCH',
-        description: 'A deletion of data past its retention period failed',
-        match: { action: [{ equals: 'data.retention.applied' }], outcome: ['FAILURE', 'ERROR'] },
+        id: 'failed-retention-not-retried',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'A deletion of data past its retention period failed and was not completed on a retry in time',
+        trigger: { action: [{ equals: 'data.retention.applied' }], outcome: ['FAILURE', 'ERROR'] },
+        followUp: { action: [{ equals: 'data.retention.applied' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'failed-job-retry-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [

@@ -2,9 +2,11 @@ import type { FrameworkCatalog } from '../../src/plugin-api';
 import { additionalCriteria } from './additional-criteria';
 import { cosoCriteria } from './coso-criteria';
 import { operationalCriteria } from './operational-criteria';
+import { parameters } from './parameters';
 import { privacyCriteria } from './privacy-criteria';
+import { processingIntegrityCriteria } from './processing-integrity-criteria';
 
-/** The SOC 2 Trust Services Criteria: common criteria plus availability, confidentiality and privacy. */
+/** The SOC 2 Trust Services Criteria: common criteria plus availability, confidentiality, processing integrity and privacy. */
 export const catalog: FrameworkCatalog = {
   framework: {
     id: 'soc2',
@@ -12,10 +14,11 @@ export const catalog: FrameworkCatalog = {
     version: '2017 Trust Services Criteria (rev. 2022)',
     description:
       'The AICPA Trust Services Criteria that SOC 2 examinations report on: the common criteria for security, ' +
-      'plus the additional criteria for availability, confidentiality and privacy (processing integrity is not included). ' +
+      'plus the additional criteria for availability, confidentiality, processing integrity and privacy. ' +
       'Each criterion names the audit events that show it operating and those an auditor should treat as findings.',
   },
-  controls: [...cosoCriteria, ...operationalCriteria, ...additionalCriteria, ...privacyCriteria],
+  controls: [...cosoCriteria, ...operationalCriteria, ...additionalCriteria, ...processingIntegrityCriteria, ...privacyCriteria],
+  parameters,
   classificationRules: [
     {
       id: 'credentials',

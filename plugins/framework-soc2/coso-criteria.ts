@@ -1,7 +1,7 @@
-import type { Control } from '../../src/plugin-api';
+import type { CatalogControl } from '../../src/plugin-api';
 
 /** CC1–CC5: the common criteria that follow the COSO components. */
-export const cosoCriteria: Control[] = [
+export const cosoCriteria: CatalogControl[] = [
   {
     id: 'CC1.1',
     title: 'Integrity and ethical values',

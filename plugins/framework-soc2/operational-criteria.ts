@@ -1,7 +1,7 @@
-import type { Control } from '../../src/plugin-api';
+import type { CatalogControl } from '../../src/plugin-api';
 
 /** CC6–CC9: logical and physical access, system operations, change management, risk mitigation. */
-export const operationalCriteria: Control[] = [
+export const operationalCriteria: CatalogControl[] = [
   {
     id: 'CC6.1',
     title: 'Logical access security',
@@ -64,7 +64,7 @@ export const operationalCriteria: Control[] = [
     title: 'User registration and removal',
     description:
       'Users, internal and external, are registered and authorised before they get credentials, and their access is removed when it is no longer needed. ' +
-      'Recorded account creations, role grants, disablements and deletions show this life cycle.',
+      'Recorded account creations, role grants, disablements and deletions show this life cycle; a successful sign-in to an account after it was disabled is a finding.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -80,7 +80,17 @@ export const operationalCriteria: Control[] = [
         match: { action: [{ equals: 'user.disabled' }, { equals: 'user.deleted' }, { equals: 'role.revoked' }], outcome: ['SUCCESS'] },
       },
     ],
-    violations: [],
+    violations: [
+      {
+        id: 'sign-in-after-disable',
+        kind: 'FOLLOWED_BY',
+        description: 'An account signed in successfully after it was disabled',
+        trigger: { action: [{ equals: 'user.disabled' }], outcome: ['SUCCESS'] },
+        followUp: { action: [{ equals: 'auth.login' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'disabled-account-watch' },
+        correlation: 'RESOURCE',
+      },
+    ],
     mappings: [
       { frameworkId: 'hipaa', controlId: '164.308(a)(3)(ii)(C)', relationship: 'INTERSECTS' },
       { frameworkId: 'hipaa', controlId: '164.308(a)(4)(ii)(C)', relationship: 'INTERSECTS' },
@@ -91,7 +101,7 @@ export const operationalCriteria: Control[] = [
     title: 'Role-based access and least privilege',
     description:
       'Access is granted, changed and removed according to roles, giving each person only what their job needs and keeping incompatible duties apart. ' +
-      'Role changes and user-access reviews at least every quarter show it; break-glass access is a finding to review.',
+      'Role changes and user-access reviews at least every quarter show it. Break-glass access outside the roles is allowed for emergencies; each use not reviewed in time is a finding.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -111,10 +121,13 @@ export const operationalCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'emergency-access-used',
-        kind: 'MATCH',
-        description: 'Break-glass access bypassed the normal role assignment',
-        match: { action: [{ equals: 'access.emergency.granted' }], outcome: ['SUCCESS'] },
+        id: 'emergency-access-not-reviewed',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'A break-glass access was not reviewed in time',
+        trigger: { action: [{ equals: 'access.emergency.granted' }], outcome: ['SUCCESS'] },
+        followUp: { action: [{ equals: 'access.emergency.reviewed' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'emergency-access-review-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [
@@ -126,8 +139,8 @@ export const operationalCriteria: Control[] = [
     id: 'CC6.4',
     title: 'Physical access',
     description:
-      'Physical access to facilities and protected assets such as data centres, backup media and other sensitive locations is limited to authorised people. ' +
-      'Badge entries and refusals show the restriction; repeated refusals of one person are findings.',
+      'Only people with a reason to be there get into the places that hold the system: server rooms, offices with production access, stores of backup media. ' +
+      'Recorded badge entries and refusals show the restriction at work; a run of refused entries by one person is a finding to look into.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -157,8 +170,8 @@ export const operationalCriteria: Control[] = [
     id: 'CC6.5',
     title: 'Disposal of assets',
     description:
-      'Protections over hardware and media are removed only once the data on them can no longer be read or recovered. ' +
-      'Recorded device disposals and media sanitisation show it; a failed sanitisation is a finding.',
+      'A device or storage medium leaves the entity’s protection only after the data on it has been wiped beyond recovery. ' +
+      'Recorded sanitisations and disposals show it; a device disposed of without a successful sanitisation of it beforehand is a finding.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -170,10 +183,13 @@ export const operationalCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'sanitization-failed',
-        kind: 'MATCH',
-        description: 'Sanitising media failed',
-        match: { action: [{ equals: 'media.sanitized' }], outcome: ['FAILURE', 'ERROR'] },
+        id: 'disposed-without-sanitization',
+        kind: 'NOT_PRECEDED_BY',
+        description: 'A device was disposed of without a successful sanitisation of it beforehand',
+        trigger: { action: [{ equals: 'device.disposed' }], outcome: ['SUCCESS'] },
+        precededBy: { action: [{ equals: 'media.sanitized' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'sanitization-before-disposal' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [
@@ -244,10 +260,11 @@ export const operationalCriteria: Control[] = [
       {
         id: 'bulk-exports',
         kind: 'BURST',
-        description: 'Twenty or more data exports by one actor within an hour',
+        description:
+          'An unusual number of data exports by one actor within a short time (organisation-defined; by default twenty within an hour)',
         match: { action: [{ equals: 'data.export' }], outcome: ['SUCCESS'] },
-        count: 20,
-        within: { hours: 1 },
+        count: { parameter: 'bulk-export-count' },
+        within: { parameter: 'bulk-export-window' },
         correlation: 'ACTOR',
       },
     ],
@@ -262,7 +279,7 @@ export const operationalCriteria: Control[] = [
     title: 'Unauthorized and malicious software',
     description:
       'Controls keep out, or detect and deal with, unauthorised or malicious software. ' +
-      'Completed scans show the checks run; malware that was caught is a finding to follow up.',
+      'Completed scans show the checks run and quarantined malware shows it is dealt with; malicious software detected and not quarantined in time is a finding.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -271,13 +288,22 @@ export const operationalCriteria: Control[] = [
         description: 'A scan for vulnerable or unauthorised software completed',
         match: { action: [{ equals: 'vulnerability.scan.completed' }], outcome: ['SUCCESS'] },
       },
+      {
+        id: 'malware-quarantined',
+        kind: 'MATCH',
+        description: 'Detected malicious software was quarantined or removed',
+        match: { action: [{ equals: 'malware.quarantined' }], outcome: ['SUCCESS'] },
+      },
     ],
     violations: [
       {
-        id: 'malware-detected',
-        kind: 'MATCH',
-        description: 'Anti-malware caught malicious software',
-        match: { action: [{ equals: 'malware.detected' }] },
+        id: 'malware-not-quarantined',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'Malicious software was detected and not quarantined or removed in time',
+        trigger: { action: [{ equals: 'malware.detected' }] },
+        followUp: { action: [{ equals: 'malware.quarantined' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'malware-quarantine-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [{ frameworkId: 'hipaa', controlId: '164.308(a)(5)(ii)(B)', relationship: 'INTERSECTS' }],
@@ -287,7 +313,7 @@ export const operationalCriteria: Control[] = [
     title: 'Vulnerability and configuration monitoring',
     description:
       'Detection and monitoring find configuration changes that open weaknesses and newly disclosed vulnerabilities. ' +
-      'Vulnerability scans at least every quarter, recorded setting changes and remediations show it; a failed scan is a finding.',
+      'Vulnerability scans at least every quarter, recorded setting changes and remediations show it; a failed scan not re-run successfully in time is a finding.',
     tags: ['common-criteria', 'system-operations'],
     evidence: [
       {
@@ -313,10 +339,13 @@ export const operationalCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'scan-failed',
-        kind: 'MATCH',
-        description: 'A vulnerability scan failed to complete',
-        match: { action: [{ equals: 'vulnerability.scan.completed' }], outcome: ['FAILURE', 'ERROR'] },
+        id: 'failed-scan-not-rerun',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'A vulnerability scan failed and was not re-run successfully in time',
+        trigger: { action: [{ equals: 'vulnerability.scan.completed' }], outcome: ['FAILURE', 'ERROR'] },
+        followUp: { action: [{ equals: 'vulnerability.scan.completed' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'failed-job-retry-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [{ frameworkId: 'gdpr', controlId: 'Art. 32', relationship: 'INTERSECTS' }],
@@ -326,15 +355,9 @@ export const operationalCriteria: Control[] = [
     title: 'Monitoring for anomalies',
     description:
       'System components and their operation are watched for anomalies that may signal attacks, disasters or errors, and the anomalies are analysed. ' +
-      'The audit trail itself records the activity, reviewed at least monthly; a run of denied actions by one actor is a finding.',
+      'Audit logs reviewed at least every month show the watch; a run of denied actions by one actor is an anomaly, a finding until it is investigated.',
     tags: ['common-criteria', 'system-operations'],
     evidence: [
-      {
-        id: 'activity-recorded',
-        kind: 'MATCH',
-        description: 'System activity is recorded in the audit trail',
-        match: {},
-      },
       {
         id: 'logs-reviewed',
         kind: 'AT_LEAST',
@@ -359,7 +382,6 @@ export const operationalCriteria: Control[] = [
       { frameworkId: 'hipaa', controlId: '164.312(b)', relationship: 'INTERSECTS' },
       { frameworkId: 'hipaa', controlId: '164.308(a)(1)(ii)(D)', relationship: 'INTERSECTS' },
       { frameworkId: 'hipaa', controlId: '164.308(a)(5)(ii)(C)', relationship: 'INTERSECTS' },
-      { frameworkId: 'gdpr', controlId: 'Art. 30', relationship: 'INTERSECTS' },
     ],
   },
   {
@@ -394,7 +416,7 @@ export const operationalCriteria: Control[] = [
     title: 'Incident response',
     description:
       'Identified incidents are handled through a defined response programme that contains, fixes and communicates them. ' +
-      'Resolved incidents show the response; an incident still open 30 days after detection is a finding.',
+      'Resolved incidents show the response; an incident not resolved in time after its detection (by default 30 days) is a finding.',
     tags: ['common-criteria', 'system-operations'],
     evidence: [
       {
@@ -408,10 +430,10 @@ export const operationalCriteria: Control[] = [
       {
         id: 'incident-unresolved',
         kind: 'NOT_FOLLOWED_BY',
-        description: 'A security incident not resolved within 30 days of detection',
+        description: 'A security incident not resolved in time (organisation-defined; by default 30 days)',
         trigger: { action: [{ equals: 'incident.detected' }] },
-        followUp: { action: [{ equals: 'incident.resolved' }] },
-        within: { days: 30 },
+        followUp: { action: [{ equals: 'incident.resolved' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'incident-resolution-window' },
         correlation: 'RESOURCE',
       },
     ],
@@ -459,8 +481,8 @@ export const operationalCriteria: Control[] = [
     id: 'CC8.1',
     title: 'Change management',
     description:
-      'Changes to infrastructure, data, software and procedures are authorised, designed, built, configured, documented, tested, approved and put in place under control. ' +
-      'Approved and deployed changes show the process; a failed deployment is a finding.',
+      'A change to the system — code, infrastructure, configuration, data or procedure — goes live only through the entity’s change process, which has it planned, tested and approved first. ' +
+      'Approvals and deployments show the process; a deployment with no approval of the same change before it is a finding. A failed deployment that is rolled back is the process working, not a deviation.',
     tags: ['common-criteria', 'change-management'],
     evidence: [
       {
@@ -472,16 +494,19 @@ export const operationalCriteria: Control[] = [
       {
         id: 'changes-deployed',
         kind: 'MATCH',
-        description: 'An approved change was deployed',
+        description: 'A change was deployed',
         match: { action: [{ equals: 'change.deployed' }], outcome: ['SUCCESS'] },
       },
     ],
     violations: [
       {
-        id: 'deployment-failed',
-        kind: 'MATCH',
-        description: 'A change deployment failed',
-        match: { action: [{ equals: 'change.deployed' }], outcome: ['FAILURE', 'ERROR'] },
+        id: 'deployment-not-approved',
+        kind: 'NOT_PRECEDED_BY',
+        description: 'A change was deployed without an approval of the same change before it',
+        trigger: { action: [{ equals: 'change.deployed' }], outcome: ['SUCCESS'] },
+        precededBy: { action: [{ equals: 'change.approved' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'change-approval-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [{ frameworkId: 'hipaa', controlId: '164.308(a)(8)', relationship: 'INTERSECTS' }],

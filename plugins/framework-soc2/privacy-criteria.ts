@@ -1,7 +1,7 @@
-import type { Control } from '../../src/plugin-api';
+import type { CatalogControl } from '../../src/plugin-api';
 
 /** P1–P8: the additional criteria for privacy. */
-export const privacyCriteria: Control[] = [
+export const privacyCriteria: CatalogControl[] = [
   {
     id: 'P1.1',
     title: 'Privacy notice',
@@ -134,7 +134,7 @@ export const privacyCriteria: Control[] = [
     title: 'Retention',
     description:
       'Personal information is kept no longer than the entity’s privacy objectives need. ' +
-      'Deletions of data past its retention period show it; a failed retention deletion is a finding.',
+      'Deletions of data past its retention period show it; a failed retention deletion not completed on a retry in time is a finding.',
     tags: ['privacy'],
     evidence: [
       {
@@ -146,10 +146,13 @@ export const privacyCriteria: Control[] = [
     ],
     violations: [
       {
-        id: 'retention-failed',
-        kind: 'MATCH',
-        description: 'A deletion of data past its retention period failed',
-        match: { action: [{ equals: 'data.retention.applied' }], outcome: ['FAILURE', 'ERROR'] },
+        id: 'failed-retention-not-retried',
+        kind: 'NOT_FOLLOWED_BY',
+        description: 'A deletion of data past its retention period failed and was not completed on a retry in time',
+        trigger: { action: [{ equals: 'data.retention.applied' }], outcome: ['FAILURE', 'ERROR'] },
+        followUp: { action: [{ equals: 'data.retention.applied' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'failed-job-retry-window' },
+        correlation: 'RESOURCE',
       },
     ],
     mappings: [{ frameworkId: 'gdpr', controlId: 'Art. 5', relationship: 'INTERSECTS' }],
@@ -187,7 +190,7 @@ export const privacyCriteria: Control[] = [
     title: 'Access by data subjects',
     description:
       'Identified and authenticated data subjects can see the personal information held about them, and are told the reason when access is refused. ' +
-      'Fulfilled data-subject requests show it; a request left unanswered for 30 days is a finding.',
+      'Fulfilled data-subject requests show it; a request not fulfilled successfully in time (by default 30 days) is a finding.',
     tags: ['privacy'],
     evidence: [
       {
@@ -201,10 +204,10 @@ export const privacyCriteria: Control[] = [
       {
         id: 'dsar-unfulfilled',
         kind: 'NOT_FOLLOWED_BY',
-        description: 'A data-subject request not fulfilled within 30 days',
+        description: 'A data-subject request not fulfilled successfully in time (organisation-defined; by default 30 days)',
         trigger: { action: [{ equals: 'dsar.received' }] },
-        followUp: { action: [{ equals: 'dsar.fulfilled' }] },
-        within: { days: 30 },
+        followUp: { action: [{ equals: 'dsar.fulfilled' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'dsar-response-window' },
         correlation: 'RESOURCE',
       },
     ],
@@ -266,8 +269,8 @@ export const privacyCriteria: Control[] = [
     id: 'P6.2',
     title: 'Record of authorized disclosures',
     description:
-      'The entity keeps a complete, accurate and timely record of the personal information it disclosed with authorisation. ' +
-      'Recorded exports and transfers of personal data make up that record.',
+      'Every authorised release of personal information to someone outside the entity is written down when it happens, with enough detail to answer later who received what. ' +
+      'Recorded exports and transfers of personal data make up that register.',
     tags: ['privacy'],
     evidence: [
       {
@@ -290,8 +293,8 @@ export const privacyCriteria: Control[] = [
     id: 'P6.3',
     title: 'Record of unauthorized disclosures',
     description:
-      'The entity keeps a complete, accurate and timely record of detected or reported unauthorised disclosures, breaches included. ' +
-      'Recorded breach detections make up that record.',
+      'Personal information that reached someone it should not have — a breach found internally or one reported from outside — is logged as soon as it is known, so that none is lost or played down. ' +
+      'Recorded breach detections make up that log.',
     tags: ['privacy'],
     evidence: [
       {
@@ -359,7 +362,7 @@ export const privacyCriteria: Control[] = [
     title: 'Notification of breaches and incidents',
     description:
       'Affected data subjects, regulators and others are notified of breaches and incidents as the entity’s commitments and the law require. ' +
-      'Recorded notifications show it; a breach not notified to the authority within 72 hours is a finding.',
+      'Recorded notifications show it; a breach not notified successfully to the authority in time (by default 72 hours) is a finding.',
     tags: ['privacy'],
     evidence: [
       {
@@ -373,10 +376,10 @@ export const privacyCriteria: Control[] = [
       {
         id: 'breach-not-notified',
         kind: 'NOT_FOLLOWED_BY',
-        description: 'A breach not notified to the authority within 72 hours',
+        description: 'A breach not notified successfully to the authority in time (organisation-defined; by default 72 hours)',
         trigger: { action: [{ equals: 'breach.detected' }] },
-        followUp: { action: [{ equals: 'breach.notified.authority' }] },
-        within: { hours: 72 },
+        followUp: { action: [{ equals: 'breach.notified.authority' }], outcome: ['SUCCESS'] },
+        within: { parameter: 'breach-notification-window' },
         correlation: 'RESOURCE',
       },
     ],

@@ -29,7 +29,7 @@ describe('ComplianceCatalog', () => {
 
     it('lists the frameworks in start order with their controls', () => {
       expect(catalog.frameworks().map((f) => [f.framework.id, f.plugin.id, f.controls.length])).toEqual([
-        ['soc2', 'framework-soc2', 56],
+        ['soc2', 'framework-soc2', 61],
         ['hipaa', 'framework-hipaa', 65],
         ['gdpr', 'framework-gdpr', 22],
       ]);
@@ -41,10 +41,7 @@ describe('ComplianceCatalog', () => {
     it('shows hipaa 164.312(b) the soc2 mapping declared towards it and its own gdpr mapping', () => {
       expect(view(catalog, 'hipaa', '164.312(b)')).toEqual(['soc2:CC7.2 INTERSECTS INVERSE', 'gdpr:Art. 30 INTERSECTS DECLARED']);
       expect(view(catalog, 'soc2', 'CC7.2')).toContain('hipaa:164.312(b) INTERSECTS DECLARED');
-      expect(view(catalog, 'soc2', 'CC7.2')).toContain('gdpr:Art. 30 INTERSECTS DECLARED');
-      expect(view(catalog, 'gdpr', 'Art. 30')).toEqual(
-        expect.arrayContaining(['soc2:CC7.2 INTERSECTS INVERSE', 'hipaa:164.312(b) INTERSECTS INVERSE']),
-      );
+      expect(view(catalog, 'gdpr', 'Art. 30')).toEqual(expect.arrayContaining(['hipaa:164.312(b) INTERSECTS INVERSE']));
     });
 
     it('inverts SUBSET and SUPERSET for the other side', () => {

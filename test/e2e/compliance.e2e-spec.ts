@@ -84,7 +84,7 @@ describe('compliance assessment', () => {
       periodsMet: 3,
     });
     expect(control(a, 'CC1.1')).toMatchObject({ status: 'NOT_ASSESSED', evidenceCount: 0 });
-    expect(a.counts.total).toBe(56);
+    expect(a.counts.total).toBe(61);
 
     const bad = await env.createKey('INGEST', 'soc2-bad');
     await seed(bad, [
