@@ -7,7 +7,7 @@ export const operationalCriteria: CatalogControl[] = [
     title: 'Logical access security',
     description:
       'Software, infrastructure and architecture restrict access to information assets to identified, authenticated users and protect those assets. ' +
-      'Successful sign-ins, second-factor checks, lockouts and refused calls show access control working; bursts of failed sign-ins are findings.',
+      'The share of successful sign-ins that used a second factor shows the duty (by default at least 95 %); second-factor checks, lockouts and refused calls show access control working; bursts of failed sign-ins are findings.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -21,6 +21,14 @@ export const operationalCriteria: CatalogControl[] = [
         kind: 'MATCH',
         description: 'A second authentication factor was verified',
         match: { action: [{ equals: 'auth.mfa.verified' }], outcome: ['SUCCESS'] },
+      },
+      {
+        id: 'mfa-coverage',
+        kind: 'RATIO',
+        description: 'Successful sign-ins use a second factor at the organisation-defined rate (by default 95 %)',
+        population: { action: [{ equals: 'auth.login' }], outcome: ['SUCCESS'] },
+        qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+        atLeast: { parameter: 'mfa-coverage' },
       },
       {
         id: 'accounts-locked',

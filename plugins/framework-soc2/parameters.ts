@@ -7,6 +7,12 @@ import type { FrameworkParameter } from '../../src/plugin-api';
  */
 export const parameters: FrameworkParameter[] = [
   {
+    id: 'mfa-coverage',
+    type: 'RATIO',
+    description: 'The least share of successful sign-ins that use a second factor (CC6.1)',
+    default: 0.95,
+  },
+  {
     id: 'disabled-account-watch',
     type: 'DURATION',
     description: 'How long after an account is disabled a successful sign-in to it is still a finding (CC6.2)',

@@ -280,6 +280,7 @@ describe('compliance API', () => {
       expect(cc61.evidenceRules.map((r: any) => r.id)).toEqual([
         'successful-logins',
         'mfa-verified',
+        'mfa-coverage',
         'accounts-locked',
         'unauthorized-calls-refused',
       ]);
@@ -763,7 +764,8 @@ describe('compliance API', () => {
       const a = await assess(await env.createKey('AUDITOR', 'isolation-a'), 'soc2');
       const b = await assess(await env.createKey('AUDITOR', 'isolation-b'), 'soc2');
       expect(control(a, 'CC6.1')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
-      expect(control(b, 'CC6.1')).toMatchObject({ status: 'OBSERVED', violationCount: 0, evidenceCount: 1 });
+      // One sign-in without a second factor: the MFA coverage duty is tested and not met, and no finding stands.
+      expect(control(b, 'CC6.1')).toMatchObject({ status: 'PARTIALLY_COMPLIANT', violationCount: 0 });
       expect(rule(b, 'CC6.1', 'repeated-failed-logins')).toMatchObject({ verdict: 'CLEAR', count: 0 });
     });
 

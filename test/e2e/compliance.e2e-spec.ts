@@ -67,15 +67,16 @@ describe('compliance assessment', () => {
   }
   const control = (a: Assessment, id: string) => a.controls.find((c) => c.controlId === id)!;
 
-  it('SOC 2: logins make CC6.1 observed (activity, no duty), monthly reviews make CC7.2 compliant, a burst of failures makes CC6.1 non-compliant, CC1.1 is not assessed', async () => {
+  it('SOC 2: one of two logins with a second factor makes CC6.1 partially compliant (MFA coverage is a duty), monthly reviews make CC7.2 compliant, a burst of failures makes CC6.1 non-compliant, CC1.1 is not assessed', async () => {
     const good = await env.createKey('INGEST', 'soc2-good');
     await seed(good, [
-      { occurredAt: at(2, 3), action: 'auth.login' },
+      { occurredAt: at(2, 3), action: 'auth.login', metadata: { mfa: true } },
       { occurredAt: at(2, 4), action: 'auth.login' },
       ...[3, 2, 1].map((m) => ({ occurredAt: at(m, 10), action: 'audit.log.reviewed', resource: { type: 'log', id: 'main' } })),
     ]);
     const a = await assess(await env.createKey('AUDITOR', 'soc2-good'), 'soc2');
-    expect(control(a, 'CC6.1')).toMatchObject({ status: 'OBSERVED', evidenceCount: 2, violationCount: 0 });
+    expect(control(a, 'CC6.1')).toMatchObject({ status: 'PARTIALLY_COMPLIANT', evidenceCount: 3, violationCount: 0 });
+    expect(control(a, 'CC6.1').rules.find((r) => r.ruleId === 'mfa-coverage')).toMatchObject({ verdict: 'PARTIAL', duty: true, tested: 2 });
     expect(control(a, 'CC6.1').sampleEvents.map((e) => e.action)).toEqual(['auth.login', 'auth.login']);
     expect(control(a, 'CC7.2')).toMatchObject({ status: 'COMPLIANT' });
     expect(control(a, 'CC7.2').rules.find((r) => r.ruleId === 'logs-reviewed')).toMatchObject({
