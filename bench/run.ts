@@ -1,8 +1,8 @@
 /**
  * npm run bench — ingest throughput against a raw mysql2 baseline, side by side in one run, then
  * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
- * over 100,000 and 1,000,000 events, then every framework over 1,000,000 events with 10,000 triggers
- * of each temporal rule (both bench/assessment.ts), then chain verification of 60,000 events
+ * over 100,000 and 1,000,000 events, then every framework over 100,000 and 1,000,000 events with
+ * 40,000 population-test triggers (both bench/assessment.ts), then chain verification of 60,000 events
  * (bench/verify.ts). BENCH_ONLY=ingest, reports, assessment, triggers or verify runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
