@@ -70,16 +70,16 @@ export const additionalCriteria: CatalogControl[] = [
     title: 'Recovery testing',
     description:
       'The procedures that support recovery of the system are tested. ' +
-      'Restore tests and a contingency plan test at least once a year show it; a failed test not passed on a retest in time is a finding.',
+      'Restore tests and a contingency plan test within the year before the period ends (organisation-defined) show it; a failed test not passed on a retest in time is a finding.',
     tags: ['availability'],
     evidence: [
       {
-        id: 'contingency-tested-yearly',
-        kind: 'AT_LEAST',
-        description: 'The contingency plan is tested at least once a year',
+        id: 'contingency-tested-recently',
+        kind: 'RECENT',
+        description: 'The contingency plan was tested within the organisation-defined interval (by default a year) before the period ends',
         match: { action: [{ equals: 'contingency.test.completed' }], outcome: ['SUCCESS'] },
         count: 1,
-        period: 'YEAR',
+        within: { parameter: 'contingency-test-interval' },
       },
       {
         id: 'restores-tested',

@@ -215,16 +215,16 @@ export const cosoCriteria: CatalogControl[] = [
     title: 'Risk identification and analysis',
     description:
       'Risks to the objectives are found across the entity and analysed to decide how to manage them. ' +
-      'A risk assessment completed at least once a year, backed by vulnerability scans, shows the analysis is current.',
+      'A risk assessment completed within the year before the period ends (organisation-defined), backed by vulnerability scans, shows the analysis is current, however short the period.',
     tags: ['common-criteria', 'risk-assessment'],
     evidence: [
       {
-        id: 'risk-assessment-yearly',
-        kind: 'AT_LEAST',
-        description: 'A risk assessment is completed at least once a year',
+        id: 'risk-assessment-current',
+        kind: 'RECENT',
+        description: 'A risk assessment was completed within the organisation-defined interval (by default a year) before the period ends',
         match: { action: [{ equals: 'risk.assessment.completed' }], outcome: ['SUCCESS'] },
         count: 1,
-        period: 'YEAR',
+        within: { parameter: 'risk-assessment-interval' },
       },
       {
         id: 'vulnerability-scans',

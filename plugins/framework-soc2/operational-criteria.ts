@@ -557,16 +557,17 @@ export const operationalCriteria: CatalogControl[] = [
     title: 'Vendor and business partner risk',
     description:
       'Risks that come from vendors and business partners are assessed and managed. ' +
-      'Vendor risk reviews, at least yearly, and signed processor agreements show it.',
+      'A vendor risk review within the year before the period ends (organisation-defined), and signed processor agreements, show it.',
     tags: ['common-criteria', 'risk-mitigation'],
     evidence: [
       {
-        id: 'vendors-reviewed-yearly',
-        kind: 'AT_LEAST',
-        description: 'A vendor risk review is completed at least once a year',
+        id: 'vendors-reviewed-recently',
+        kind: 'RECENT',
+        description:
+          'A vendor risk review was completed within the organisation-defined interval (by default a year) before the period ends',
         match: { action: [{ equals: 'vendor.review.completed' }], outcome: ['SUCCESS'] },
         count: 1,
-        period: 'YEAR',
+        within: { parameter: 'vendor-review-interval' },
       },
       {
         id: 'agreements-signed',

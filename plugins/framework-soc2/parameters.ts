@@ -7,6 +7,30 @@ import type { FrameworkParameter } from '../../src/plugin-api';
  */
 export const parameters: FrameworkParameter[] = [
   {
+    id: 'risk-assessment-interval',
+    type: 'DURATION',
+    description: 'How recent the last risk assessment must be at the end of the period (CC3.2)',
+    default: { days: 365 },
+    min: { days: 30 },
+    max: { days: 731 },
+  },
+  {
+    id: 'vendor-review-interval',
+    type: 'DURATION',
+    description: 'How recent the last vendor risk review must be at the end of the period (CC9.2)',
+    default: { days: 365 },
+    min: { days: 30 },
+    max: { days: 731 },
+  },
+  {
+    id: 'contingency-test-interval',
+    type: 'DURATION',
+    description: 'How recent the last contingency plan test must be at the end of the period (A1.3)',
+    default: { days: 365 },
+    min: { days: 30 },
+    max: { days: 731 },
+  },
+  {
     id: 'mfa-coverage',
     type: 'RATIO',
     description: 'The least share of successful sign-ins that use a second factor (CC6.1)',

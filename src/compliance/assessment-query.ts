@@ -238,6 +238,7 @@ export class AssessmentQueries {
       ...planned.map(async ({ rule }) => {
         if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
         if (rule.kind === 'MAX_GAP') out.set(rule, await this.maxGap(rule, scope, head, snapshot.firstDay));
+        if (rule.kind === 'RECENT') out.set(rule, await this.recent(rule, scope, head, snapshot.firstDay));
       }),
     ]);
     for (const { rule } of counted) {
@@ -711,6 +712,38 @@ export class AssessmentQueries {
         events: [row?.s_hi, row?.s_lo].filter((x) => x !== null && x !== undefined).map(toNumber),
         gaps: stretches.flatMap((x) => (x.sequence === null ? [] : [x.sequence])),
       },
+    };
+  }
+
+  /**
+   * RECENT: the matching events in `[end − within, end)`, where the end is the range's (or the
+   * as-of instant, if earlier) and the window may reach before the range's start. With enough of
+   * them, also when the `count`-th newest leaves the window (an open range's answer changes then).
+   */
+  private async recent(
+    rule: EventRule & { kind: 'RECENT' },
+    scope: MeasureScope,
+    head: number,
+    firstDay: string | null,
+  ): Promise<RuleMeasure> {
+    const end = scope.to && scope.to < scope.now ? scope.to : scope.now;
+    const start = new Date(end.getTime() - durationMs(rule.within));
+    const where = sql`${this.range('e', scope.tenantId, start, end, head)} AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}`;
+    const [[row], nth] = await Promise.all([
+      this.rows(sql`SELECT COUNT(*) AS n, MAX(e.sequence) AS s_hi, MIN(e.sequence) AS s_lo FROM audit_event e WHERE ${where}`),
+      this.rows(sql`SELECT e.occurred_at AS occurred_at FROM audit_event e WHERE ${where}
+        ORDER BY e.occurred_at DESC, e.sequence DESC LIMIT 1 OFFSET ${v(rule.count - 1)}`),
+    ]);
+    const events = toNumber(row?.n ?? 0);
+    const trail = firstDay ? new Date(`${firstDay}T00:00:00.000Z`) : null;
+    return {
+      kind: 'RECENT',
+      events,
+      windowStart: start.toISOString(),
+      end: end.toISOString(),
+      covered: !!trail && trail <= start,
+      lapsesAt: nth[0] ? new Date(Date.parse(fromSqlDateTime(nth[0].occurred_at)) + durationMs(rule.within)).toISOString() : null,
+      samples: [row?.s_hi, row?.s_lo].filter((x) => x !== null && x !== undefined).map(toNumber),
     };
   }
 

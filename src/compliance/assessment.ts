@@ -95,6 +95,18 @@ export type RuleMeasure =
       population: number;
       qualifying: number;
       samples: { qualifying: number[]; short: number[] };
+    }
+  | {
+      kind: 'RECENT';
+      /** Matching events in the window `[windowStart, end)`. */
+      events: number;
+      windowStart: string;
+      end: string;
+      /** The tenant's trail began by `windowStart`, so fewer than `count` events there is a lapse. */
+      covered: boolean;
+      /** When the window, moving with an open range's end, would hold fewer than `count` events; null if it does not hold enough. */
+      lapsesAt: string | null;
+      samples: number[];
     };
 
 /**
@@ -371,6 +383,24 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       detail,
     };
   }
+  if (rule.kind === 'RECENT' && measure.kind === 'RECENT') {
+    const { events, covered } = measure;
+    const met = events >= rule.count;
+    // Judged once: met, or lapsed over a window the trail covers; otherwise the trail cannot tell.
+    const judged = met || covered;
+    const detail =
+      `${plural(events, 'matching event')} within ${within(rule)} before ${measure.end} (${rule.count} needed)` +
+      (judged ? '.' : `; the trail begins after ${measure.windowStart}, so the window cannot be judged.`);
+    return {
+      ...base,
+      duty: true,
+      tested: judged ? 1 : 0,
+      verdict: evidence ? (met ? 'MET' : 'NONE') : judged && !met ? 'FINDING' : 'CLEAR',
+      count: evidence ? events : judged && !met ? 1 : 0,
+      samples: newest(measure.samples),
+      detail,
+    };
+  }
   if (rule.kind === 'RATIO' && measure.kind === 'RATIO') {
     const { population, qualifying } = measure;
     const required = ratioRequired(rule.atLeast, population);
@@ -438,7 +468,10 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
   const tested = outcomes.filter((o) => o.duty && (o.tested ?? 0) > 0);
   const shownDuties = tested.filter(demonstrates);
   const unmetDuties = tested.filter((o) => !demonstrates(o));
-  const missedDuties = tested.filter((o) => o.kind === 'AT_LEAST' && o.periodsMet === 0);
+  // A recurrence with nothing in any period checked, or a recency window that lapsed.
+  const missedDuties = tested.filter(
+    (o) => (o.kind === 'AT_LEAST' && o.periodsMet === 0) || (o.kind === 'RECENT' && o.role === 'EVIDENCE' && o.verdict === 'NONE'),
+  );
   const activity = evidence.filter((o) => o.count > 0 && !tested.includes(o));
   const said = (list: RuleOutcome[]) => list.map((o) => `${o.description} — ${o.detail}`).join(' ');
 

@@ -324,6 +324,7 @@ export class ComplianceService implements ControlEvidence {
     for (const m of measures.values())
       if ((m.kind === 'NOT_FOLLOWED_BY' || m.kind === 'FOLLOWED_BY' || m.kind === 'MAX_GAP') && m.nextDeadline)
         times.push(Date.parse(m.nextDeadline));
+      else if (m.kind === 'RECENT' && m.lapsesAt) times.push(Date.parse(m.lapsesAt));
     for (const c of loaded.controls) {
       for (const rule of [...c.evidence, ...c.violations]) {
         if (rule.kind === 'AT_LEAST') times.push(nextPeriodStart(rule.period, periodStart(rule.period, scope.now)).getTime());

@@ -51,6 +51,7 @@ export enum RuleKind {
   BURST = 'BURST',
   MAX_GAP = 'MAX_GAP',
   RATIO = 'RATIO',
+  RECENT = 'RECENT',
 }
 registerEnumType(RuleKind, {
   name: 'RuleKind',
@@ -75,6 +76,10 @@ registerEnumType(RuleKind, {
     RATIO: {
       description:
         'At least a share `atLeast` of the `population` events also match `qualifying` (95 % of successful logins used MFA). A population duty: the share of the whole population is judged.',
+    },
+    RECENT: {
+      description:
+        'At least `count` matching events within `within` before the end of the period, looking back before the range start if need be (a risk assessment within the last twelve months). A recurrence duty judged once.',
     },
   },
 });

@@ -64,6 +64,7 @@ const kindNames: Record<EventRule['kind'], string> = {
   BURST: 'an event that completes a burst',
   MAX_GAP: 'the event that ends a stretch too long',
   RATIO: 'a share below its threshold, which names no event',
+  RECENT: 'a lapsed recency window, which names no event',
 };
 
 const invalid = (path: string, message: string) =>

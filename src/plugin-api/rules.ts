@@ -240,6 +240,29 @@ export interface MaxGapRule extends RuleBase {
 }
 
 /**
+ * At least `count` matching events within `within` before the end of the assessed period (the
+ * range's end, or the as-of instant if earlier), however far before the range's start that reaches:
+ * "a risk assessment within the last twelve months", which a calendar `AT_LEAST` cannot judge over a
+ * quarter or a fortnight. A recurrence **duty** judged once (`tested` 1) when the window is covered:
+ * met with enough events; with fewer, a lapse — not shown as evidence (the control is
+ * NON_COMPLIANT, like a recurrence missed in every period), a finding as a violation. A window that
+ * reaches before the tenant's first event and does not hold enough events is not judged: the trail
+ * cannot say what happened before it began (plugin API 1.7.0).
+ *
+ * @example
+ * ```ts
+ * const rule: RecentRule = { id: 'risk-assessed', kind: 'RECENT', description: 'A risk assessment within the last year',
+ *   match: { action: [{ equals: 'risk.assessment.completed' }], outcome: ['SUCCESS'] }, count: 1, within: { days: 365 } };
+ * ```
+ */
+export interface RecentRule extends RuleBase {
+  kind: 'RECENT';
+  match: EventMatch;
+  count: number;
+  within: Duration;
+}
+
+/**
  * At least a share `atLeast` (from 0 to 1) of the `population` events in the assessed range are
  * also `qualifying` events: "95 % of successful logins used MFA", "99 % of backups succeeded". The
  * share is (events matching both `population` and `qualifying`) / (events matching `population`);
@@ -289,7 +312,7 @@ export interface RuleBase {
  * ```
  */
 export type EventRule =
-  MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule | MaxGapRule | RatioRule;
+  MatchRule | AtLeastRule | NotFollowedByRule | FollowedByRule | NotPrecededByRule | BurstRule | MaxGapRule | RatioRule | RecentRule;
 
 /**
  * Classifies events the client left unclassified, at ingest: events whose resource type or action

@@ -117,6 +117,22 @@ describe('plugin manifest validation', () => {
     ]);
   });
 
+  it('checks RECENT rules: a match, a count of at least 1 and a window, no period', () => {
+    const recent = { id: 'risk', kind: 'RECENT', description: 'x', match: {}, count: 1, within: { days: 365 } };
+    const withRules = (evidence: unknown[]) => ({ ...catalog, controls: [{ ...control, evidence }] });
+    expect(paths(catalogProblems, withRules([recent]))).toEqual([]);
+    expect(
+      paths(
+        catalogProblems,
+        withRules([
+          { ...recent, count: 0 },
+          { ...recent, id: 'no-window', within: undefined },
+          { ...recent, id: 'period', period: 'YEAR' },
+        ]),
+      ).sort(),
+    ).toEqual(['controls[0].evidence[0].count', 'controls[0].evidence[1].within', 'controls[0].evidence[2].period']);
+  });
+
   it('checks RATIO rules: a population, a qualifying match and atLeast from 0 to 1, nothing else', () => {
     const ratio = { id: 'mfa', kind: 'RATIO', description: 'x', population: {}, qualifying: { outcome: ['SUCCESS'] }, atLeast: 0.95 };
     const withRules = (evidence: unknown[]) => ({ ...catalog, controls: [{ ...control, evidence }] });

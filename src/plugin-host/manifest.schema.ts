@@ -137,10 +137,11 @@ const eventRule = z.discriminatedUnion(
     z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count, within, correlation }).strict(),
     z.object({ ...ruleBase, kind: z.literal('MAX_GAP'), match: eventMatch, maxGap: within }).strict(),
     z.object({ ...ruleBase, kind: z.literal('RATIO'), population: eventMatch, qualifying: eventMatch, atLeast }).strict(),
+    z.object({ ...ruleBase, kind: z.literal('RECENT'), match: eventMatch, count, within }).strict(),
   ],
   {
     errorMap: () => ({
-      message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP, RATIO',
+      message: 'kind must be one of MATCH, AT_LEAST, NOT_FOLLOWED_BY, FOLLOWED_BY, NOT_PRECEDED_BY, BURST, MAX_GAP, RATIO, RECENT',
     }),
   },
 );

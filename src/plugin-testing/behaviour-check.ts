@@ -489,6 +489,35 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       }
       break;
     }
+    case 'RECENT': {
+      // The window reaches back `within` from the range's end, before the range's start: `count`
+      // events exactly `within` before the end count, a second earlier or at the end itself do not.
+      const window = durationMs(rule.within);
+      const end = periodStart('DAY', new Date(now - 2 * DAY)).getTime();
+      const from = end - Math.min(DAY, window);
+      if (!(await matchWorks(rule.match, 'match', end - HOUR))) break;
+      const at = (instant: number) => Array.from({ length: rule.count }, () => eventFrom(rule.match, instant));
+      const counted = async (instant: number) => {
+        const m = await sandbox.measure(rule, at(instant), from, end);
+        return m.kind === 'RECENT' ? m.events : -1;
+      };
+      const exact = await counted(end - window);
+      if (exact !== rule.count) {
+        errors.push(
+          `counts ${exact} of ${rule.count} matching events exactly ${durationText(rule.within)} before the end, though the window includes its start`,
+        );
+      }
+      const early = await counted(end - window - SECOND);
+      if (early !== 0) {
+        errors.push(`counts ${early} matching events one second before the ${durationText(rule.within)} window (expected 0)`);
+      }
+      const atEnd = await counted(end);
+      if (atEnd !== 0) errors.push(`counts ${atEnd} matching events at the end of the range, which the window excludes (expected 0)`);
+      const measure = await sandbox.measure(rule, at(end - HOUR), from, end);
+      const outcome = evaluateRule(rule, 'EVIDENCE', measure, { from: new Date(from), end: new Date(end), firstEvent: null });
+      if (outcome.verdict !== 'MET') errors.push(`is not met by ${rule.count} matching events an hour before the end: ${outcome.detail}`);
+      break;
+    }
     case 'RATIO': {
       // N population events of which exactly ⌈atLeast · N⌉ qualify meet the threshold; one fewer does not.
       const at = now - 7 * DAY;

@@ -88,12 +88,42 @@ const burst: EventRule = {
   correlation: 'IP',
 };
 
+const recent: EventRule = {
+  id: 'risk-lapsed',
+  kind: 'RECENT',
+  description: 'Fewer than two risk assessments in the last 30 days',
+  match: { action: [{ equals: 'risk.assessment.completed' }], outcome: ['SUCCESS'] },
+  count: 2,
+  within: { days: 30 },
+};
+
 // SQLite's datetime arithmetic, as RuleSql writes it.
 const slack = (column: string, sign: '+' | '-') => `strftime('%Y-%m-%d %H:%M:%f', ${column}, '${sign}1 seconds')`;
 
 describe('the near misses of the behaviour check', () => {
   it.each([dsar('NOT_FOLLOWED_BY'), dsar('FOLLOWED_BY'), approval, burst])('pass the correct SQL for $kind', async (rule) => {
     expect(await behaviourErrors(rule)).toEqual([]);
+  });
+
+  it('pass the correct SQL for RECENT, and catch its window a day too short or too long', async () => {
+    expect(await behaviourErrors(recent)).toEqual([]);
+    const days = (n: number) => (r: EventRule) => (r.kind === 'RECENT' ? { ...r, within: { days: n } } : r);
+    sabotageRule(days(29));
+    expect(await behaviourErrors(recent)).toEqual([
+      expect.stringContaining('counts 0 of 2 matching events exactly 30 days before the end'),
+    ]);
+    jest.restoreAllMocks();
+    sabotageRule(days(31));
+    expect(await behaviourErrors(recent)).toEqual([
+      expect.stringContaining('counts 2 matching events one second before the 30 days window'),
+    ]);
+  });
+
+  it('catch RECENT counting the end of the range', async () => {
+    const replaced = sabotageSql('e.occurred_at < ', 'e.occurred_at <= ');
+    const errors = await behaviourErrors(recent);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual([expect.stringContaining('at the end of the range, which the window excludes')]);
   });
 
   it.each([

@@ -151,6 +151,18 @@ describe('SOC 2 content: handled failures are evidence, missing responses are fi
     expect(a.rule('P6.6', 'breach-not-notified')).toMatchObject({ verdict: 'FINDING', count: 1 });
   });
 
+  it('CC3.2: a short range fails the yearly risk assessment when none was done in the year before its end (RECENT)', async () => {
+    // The trail began more than a year ago, so the whole window can be judged.
+    const trail = { occurredAt: ago(400), action: 'auth.login' };
+    const lapsed = await assess([trail, { occurredAt: ago(380), action: 'risk.assessment.completed', ...on('risk_register', 'main') }]);
+    expect(lapsed.rule('CC3.2', 'risk-assessment-current')).toMatchObject({ verdict: 'NONE', duty: true, tested: 1 });
+    expect(lapsed.control('CC3.2').status).toBe('NON_COMPLIANT');
+
+    const current = await assess([trail, { occurredAt: ago(200), action: 'risk.assessment.completed', ...on('risk_register', 'main') }]);
+    expect(current.rule('CC3.2', 'risk-assessment-current')).toMatchObject({ verdict: 'MET', count: 1, tested: 1 });
+    expect(current.control('CC3.2').status).toBe('COMPLIANT');
+  });
+
   it('PI1.3: a failed job re-run in time is no finding, and the success rate is a duty with its parameter', async () => {
     const a = await assess([
       ...Array.from({ length: 99 }, (_, i) => ({ occurredAt: ago(10, -i), action: 'job.completed', ...on('job', `batch-${i}`) })),
