@@ -3,6 +3,7 @@ import { additionalCriteria } from './additional-criteria';
 import { cosoCriteria } from './coso-criteria';
 import { operationalCriteria } from './operational-criteria';
 import { privacyCriteria } from './privacy-criteria';
+import { scoping } from './scoping';
 
 /** The SOC 2 Trust Services Criteria: common criteria plus availability, confidentiality and privacy. */
 export const catalog: FrameworkCatalog = {
@@ -16,6 +17,7 @@ export const catalog: FrameworkCatalog = {
       'Each criterion names the audit events that show it operating and those an auditor should treat as findings.',
   },
   controls: [...cosoCriteria, ...operationalCriteria, ...additionalCriteria, ...privacyCriteria],
+  scoping,
   classificationRules: [
     {
       id: 'credentials',
