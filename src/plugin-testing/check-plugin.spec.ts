@@ -76,7 +76,11 @@ describe('checkFrameworkPlugin', () => {
         'behaviour passed',
         'lifecycle passed',
       ]);
-      expect(report.checks.flatMap((c) => c.problems)).toEqual([]);
+      // SOC 2 declares processing integrity (PI1) ahead of its criteria: its tag warns until they exist.
+      const ahead = plugin.id === 'framework-soc2' ? ['catalog.scoping[0].options[3].tags[0]'] : [];
+      expect(report.checks.flatMap((c) => c.problems).map((p) => (p.level === 'warning' && ahead.includes(p.path) ? p.path : p))).toEqual(
+        ahead,
+      );
       expect(report).toMatchObject({ pluginId: plugin.id, passed: true });
     },
   );
