@@ -86,7 +86,7 @@ const ASSESS = `query A($input: AssessComplianceInput!) {
     score coverage
     counts { notApplicable addressedByAlternative total }
     scope { id selected source options { id selected required } }
-    controls { controlId status reason evidenceCount violationCount rules { ruleId } attestation { status alternativeMeasure } }
+    controls { controlId status reason evidenceCount violationCount rules { ruleId } findings { eventSequence } attestation { status alternativeMeasure } }
   }
 }`;
 const SET = `mutation S($input: SetFrameworkScopeInput!) { setFrameworkScope(input: $input) { id selected source } }`;
@@ -104,6 +104,7 @@ type Result = {
     evidenceCount: number;
     violationCount: number;
     rules: { ruleId: string }[];
+    findings: { eventSequence: number }[];
     attestation: { status: string; alternativeMeasure: string | null } | null;
   }[];
 };
@@ -229,7 +230,7 @@ describe('framework scope set by the tenant', () => {
     ]);
     const d = byId(byDefault);
     expect(d.get('S.1')!.status).toBe('COMPLIANT');
-    expect(d.get('X.1.a')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
+    expect(d.get('X.1.a')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1, findings: [{ eventSequence: 3 }] });
     expect(d.get('T.1')).toMatchObject({ status: 'NOT_APPLICABLE', reason: 'Out of scope: Acme tier Small is not selected.', rules: [] });
     // Leaves S.1, X.1.a, T.2, H.1, H.2 apply; one of the five is shown.
     expect(byDefault.counts).toEqual({ notApplicable: 1, addressedByAlternative: 0, total: 6 });
@@ -262,6 +263,7 @@ describe('framework scope set by the tenant', () => {
       reason: 'Out of scope: Acme part Extra is not selected (through X.1).',
       violationCount: 0,
       rules: [],
+      findings: [],
     });
     expect(n.get('T.1')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
     expect(n.get('T.2')!.status).toBe('NOT_APPLICABLE');
