@@ -4,6 +4,7 @@ import { dataSubjectRights } from './data-subject-rights';
 import { principles } from './principles';
 import { security } from './security';
 import { transfers } from './transfers';
+import { scoping } from './scoping';
 
 /** The GDPR articles an audit trail can show, with the classification of personal data they rely on. */
 export const catalog: FrameworkCatalog = {
@@ -17,6 +18,7 @@ export const catalog: FrameworkCatalog = {
       'personal data outside the EEA.',
   },
   controls: [...principles, ...dataSubjectRights, ...controllerAndProcessor, ...security, ...impactAssessment, ...transfers],
+  scoping,
   classificationRules: [
     {
       id: 'personal-data-resources',

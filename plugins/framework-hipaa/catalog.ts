@@ -4,6 +4,7 @@ import { documentationControls } from './documentation.controls';
 import { organizationalControls } from './organizational.controls';
 import { physicalControls } from './physical.controls';
 import { technicalControls } from './technical.controls';
+import { alternativeMeasures, scoping } from './scoping';
 
 /** The HIPAA Security Rule: standards, their implementation specifications, and PHI classification. */
 export const catalog: FrameworkCatalog = {
@@ -15,6 +16,8 @@ export const catalog: FrameworkCatalog = {
       'The US rule for protecting electronic protected health information (ePHI) held by covered entities and their business associates: administrative, physical and technical safeguards, organizational requirements and documentation. Each standard is a control; its implementation specifications, tagged required or addressable, are controls under it.',
   },
   controls: [...administrativeControls, ...physicalControls, ...technicalControls, ...organizationalControls, ...documentationControls],
+  scoping,
+  alternativeMeasures,
   classificationRules: [
     {
       id: 'phi-resources',

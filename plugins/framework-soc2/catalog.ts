@@ -5,6 +5,7 @@ import { operationalCriteria } from './operational-criteria';
 import { parameters } from './parameters';
 import { privacyCriteria } from './privacy-criteria';
 import { processingIntegrityCriteria } from './processing-integrity-criteria';
+import { scoping } from './scoping';
 
 /** The SOC 2 Trust Services Criteria: common criteria plus availability, confidentiality, processing integrity and privacy. */
 export const catalog: FrameworkCatalog = {
@@ -19,6 +20,7 @@ export const catalog: FrameworkCatalog = {
   },
   controls: [...cosoCriteria, ...operationalCriteria, ...additionalCriteria, ...processingIntegrityCriteria, ...privacyCriteria],
   parameters,
+  scoping,
   classificationRules: [
     {
       id: 'credentials',

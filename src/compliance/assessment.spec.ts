@@ -688,6 +688,13 @@ describe('rollUp', () => {
     expect(rollUp(parent(NOT_APPLICABLE), [result(NON_COMPLIANT)]).status).toBe(NOT_APPLICABLE);
   });
 
+  it('rolls a child addressed by an alternative measure up as a compliant one', () => {
+    expect(rollUp(parent(NOT_ASSESSED), [result(COMPLIANT), result(ControlStatus.ADDRESSED_BY_ALTERNATIVE)]).status).toBe(COMPLIANT);
+    expect(rollUp(parent(NOT_ASSESSED), [result(NON_COMPLIANT), result(ControlStatus.ADDRESSED_BY_ALTERNATIVE)]).status).toBe(
+      NON_COMPLIANT,
+    );
+  });
+
   it('adds the applicable children’s counts to the parent’s and keeps the parent’s identity', () => {
     const rolled = rollUp(parent(COMPLIANT), [
       result(COMPLIANT, { evidenceCount: 3 }),
@@ -721,6 +728,7 @@ describe('summarise', () => {
       OBSERVED: 0,
       NOT_ASSESSED: 1,
       NOT_APPLICABLE: 1,
+      ADDRESSED_BY_ALTERNATIVE: 0,
     });
     expect(summary.total).toBe(6);
     // Assessable over applicable: NOT_APPLICABLE is out of both.
@@ -742,6 +750,21 @@ describe('summarise', () => {
     const summary = summarise(results);
     expect(summary.score).toBeCloseTo(score, 10);
     expect(summary.level).toBe(level);
+  });
+
+  it('scores a specification addressed by an alternative measure as compliant, and assessed (ADR 0040)', () => {
+    const summary = summarise([
+      result(ControlStatus.ADDRESSED_BY_ALTERNATIVE),
+      result(COMPLIANT),
+      result(NON_COMPLIANT),
+      result(NOT_APPLICABLE),
+    ]);
+    expect(summary.score).toBeCloseTo(2 / 3, 10);
+    expect(summary.coverage).toBe(1);
+    expect(summary.counts.ADDRESSED_BY_ALTERNATIVE).toBe(1);
+    // Unlike NOT_APPLICABLE, it stays in the denominator.
+    expect(summarise([result(ControlStatus.ADDRESSED_BY_ALTERNATIVE), result(NON_COMPLIANT)]).score).toBeCloseTo(1 / 2, 10);
+    expect(summarise([result(NOT_APPLICABLE), result(NON_COMPLIANT)]).score).toBe(0);
   });
 
   it('cannot read HIGH while most of the framework is unassessed or only observed', () => {

@@ -11,6 +11,12 @@ export enum ControlStatus {
   OBSERVED = 'OBSERVED',
   NOT_ASSESSED = 'NOT_ASSESSED',
   NOT_APPLICABLE = 'NOT_APPLICABLE',
+  /**
+   * Attested: the tenant documented why the specification as written is not reasonable and
+   * appropriate and implemented an equivalent alternative measure (HIPAA 164.306(d)(3)(ii)(B)).
+   * Applies, not NOT_APPLICABLE; scored as shown, like COMPLIANT (ADR 0040).
+   */
+  ADDRESSED_BY_ALTERNATIVE = 'ADDRESSED_BY_ALTERNATIVE',
 }
 
 /** Each status as a report names it to a reader. */
@@ -21,6 +27,7 @@ export const STATUS_LABELS: Readonly<Record<ControlStatus, string>> = {
   OBSERVED: 'Activity observed, duty not shown',
   NOT_ASSESSED: 'Not assessed',
   NOT_APPLICABLE: 'Not applicable',
+  ADDRESSED_BY_ALTERNATIVE: 'Addressed by an alternative measure',
 };
 
 /** The framework's posture in one word, from its score. */
@@ -160,6 +167,8 @@ export interface Attestation {
   attestedBy: string;
   /** Sequence of the `datapunk.control.attested` event. */
   sequence: number;
+  /** ADDRESSED_BY_ALTERNATIVE: the equivalent measure implemented instead (the note says why); null for other statuses. */
+  alternativeMeasure?: string | null;
 }
 
 export interface ControlResult {
@@ -502,7 +511,8 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
   }
 
   if (attestation) {
-    const by = `Attested ${attestation.status} by ${attestation.attestedBy} on ${attestation.attestedAt.slice(0, 10)} (expires ${attestation.expiresAt.slice(0, 10)}): ${attestation.note}`;
+    const alternative = attestation.alternativeMeasure ? ` Alternative measure: ${attestation.alternativeMeasure}` : '';
+    const by = `Attested ${attestation.status} by ${attestation.attestedBy} on ${attestation.attestedAt.slice(0, 10)} (expires ${attestation.expiresAt.slice(0, 10)}): ${attestation.note}${alternative}`;
     if (attestation.status === ControlStatus.NOT_APPLICABLE || !findings.length) {
       status = attestation.status;
       reason = `${by} Events: ${reason}`;
@@ -527,7 +537,9 @@ export function rollUp(own: ControlResult, children: readonly ControlResult[]): 
   if (own.status === ControlStatus.NOT_APPLICABLE) return own;
   const applicable = children.filter((c) => c.status !== ControlStatus.NOT_APPLICABLE);
   if (!applicable.length) return own;
-  const statuses = [...(own.status === ControlStatus.NOT_ASSESSED ? [] : [own.status]), ...applicable.map((c) => c.status)];
+  // A specification addressed by an alternative measure meets its standard as a compliant one does (164.306(d)(3)(ii)(B)).
+  const met = (x: ControlStatus) => (x === ControlStatus.ADDRESSED_BY_ALTERNATIVE ? ControlStatus.COMPLIANT : x);
+  const statuses = [...(own.status === ControlStatus.NOT_ASSESSED ? [] : [own.status]), ...applicable.map((c) => c.status)].map(met);
   const all = (s: ControlStatus) => statuses.every((x) => x === s);
   const weak = (x: ControlStatus) => x === ControlStatus.OBSERVED || x === ControlStatus.NOT_ASSESSED;
   const status = statuses.includes(ControlStatus.NON_COMPLIANT)
@@ -554,7 +566,8 @@ export function rollUp(own: ControlResult, children: readonly ControlResult[]): 
 }
 
 /**
- * The score and level, over the controls without children (ADR 0033). `score` is the share of the
+ * The score and level, over the controls without children (ADR 0033; ADDRESSED_BY_ALTERNATIVE
+ * counts as COMPLIANT, ADR 0040). `score` is the share of the
  * applicable framework shown compliant: (compliant + ½ partially compliant) / applicable, so
  * controls no event or attestation decides (OBSERVED, NOT_ASSESSED) count as not shown and a
  * score cannot read HIGH while most of the framework is unassessed. `assessedScore` is the same
@@ -564,8 +577,10 @@ export function rollUp(own: ControlResult, children: readonly ControlResult[]): 
 export function summarise(results: readonly ControlResult[]): AssessmentSummary {
   const counts = Object.fromEntries(Object.values(ControlStatus).map((s) => [s, 0])) as Record<ControlStatus, number>;
   for (const r of results) if (r.leaf) counts[r.status]++;
-  const shown = counts.COMPLIANT + counts.PARTIALLY_COMPLIANT / 2;
-  const assessable = counts.COMPLIANT + counts.PARTIALLY_COMPLIANT + counts.NON_COMPLIANT;
+  // An alternative measure meets an addressable specification (164.306(d)(3)(ii)(B)): shown, as COMPLIANT (ADR 0040).
+  const compliant = counts.COMPLIANT + counts.ADDRESSED_BY_ALTERNATIVE;
+  const shown = compliant + counts.PARTIALLY_COMPLIANT / 2;
+  const assessable = compliant + counts.PARTIALLY_COMPLIANT + counts.NON_COMPLIANT;
   const applicable = assessable + counts.OBSERVED + counts.NOT_ASSESSED;
   const score = assessable + counts.OBSERVED > 0 ? shown / applicable : null;
   return {

@@ -14,6 +14,7 @@ import type { ControlResult, RuleOutcome } from './assessment';
 import type { ComplianceCatalog, LoadedFramework, ResolvedMapping } from './catalog';
 import type { Assessment, ComplianceService } from './compliance.service';
 import { parameterValuesOf } from './framework-profile.types';
+import { scopeDimensionsOf } from './framework-profile-scope.types';
 import {
   AssessComplianceInput,
   AttestationInfo,
@@ -76,7 +77,9 @@ const controlAssessmentOf = (assessment: Assessment, r: ControlResult): ControlA
     violationCount: r.violationCount,
     reason: r.reason,
     rules: r.rules.map(ruleAssessmentOf),
-    attestation: r.attestation ? Object.assign(new AttestationInfo(), r.attestation) : null,
+    attestation: r.attestation
+      ? Object.assign(new AttestationInfo(), { ...r.attestation, alternativeMeasure: r.attestation.alternativeMeasure ?? null })
+      : null,
     scored: r.leaf,
     samples: r.samples,
   });
@@ -190,10 +193,12 @@ export class ComplianceResolver {
         observed: counts.OBSERVED,
         notAssessed: counts.NOT_ASSESSED,
         notApplicable: counts.NOT_APPLICABLE,
+        addressedByAlternative: counts.ADDRESSED_BY_ALTERNATIVE ?? 0,
         total: a.summary.total,
       },
       controls: a.controls.map((r) => controlAssessmentOf(a, r)),
       parameters: parameterValuesOf(this.compliance.framework(a.frameworkId).parameters, a.parameters ?? []),
+      scope: scopeDimensionsOf(this.compliance.framework(a.frameworkId).plugin.catalog.scoping ?? [], a.scope ?? []),
     });
   }
 
@@ -209,7 +214,7 @@ export class ComplianceResolver {
   ): Promise<AttestationInfo> {
     const { tenantId, keyId } = principalOf(ctx);
     const attestation = await this.compliance.attest({ tenantId, keyId, requestId: ctx.requestId }, input);
-    return Object.assign(new AttestationInfo(), attestation);
+    return Object.assign(new AttestationInfo(), { ...attestation, alternativeMeasure: attestation.alternativeMeasure ?? null });
   }
 }
 

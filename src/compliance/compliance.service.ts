@@ -12,6 +12,15 @@ import type { Control, Duration, EventRule, FrameworkParameter } from '../plugin
 import { type ParameterInForce, type ParameterValue, resolveControls } from './framework-parameters';
 import { PARAMETERS_SET_ACTION, PROFILE_RESOURCE, inForceUnder, profileAsOf, profileId } from './framework-profile';
 import {
+  type DimensionInForce,
+  SCOPE_SET_ACTION,
+  outOfScope,
+  scopeAsOf,
+  scopeInForce,
+  scopeProfileId,
+  selectionProblems,
+} from './framework-profile-scope';
+import {
   type AssessedRange,
   type AssessmentSummary,
   type Attestation,
@@ -57,6 +66,8 @@ export interface Assessment {
   recordedBy: string;
   /** The organisation-defined parameters the rules were resolved with: the tenant's profile in force at asOf, else the defaults (ADR 0038). */
   parameters: ParameterInForce[];
+  /** The scope the controls were judged under: the tenant's in force at asOf, else the defaults (ADR 0040). */
+  scope: DimensionInForce[];
   assessedAt: string;
   /** The chain head the numbers describe: events after it are not counted. */
   headSequence: number;
@@ -74,6 +85,8 @@ export interface AttestInput {
   status: ControlStatus;
   note: string;
   expiresAt: string;
+  /** ADDRESSED_BY_ALTERNATIVE only: the equivalent measure implemented (ADR 0040). */
+  alternativeMeasure?: string | null;
 }
 
 export interface Attester {
@@ -187,20 +200,28 @@ export class ComplianceService implements ControlEvidence {
     // the values and the numbers describe one chain state.
     let profileHead = (await this.deps.heads.head(tenantId)).sequence;
     let parameters = await this.parametersAt(tenantId, loaded, profileHead, scope.now);
+    let inScope = await this.scopeAt(tenantId, loaded, profileHead, scope.now);
     let controls: readonly Control[];
+    let excluded: Map<string, string>;
     let measured: Awaited<ReturnType<AssessmentQueries['measure']>>;
     for (;;) {
       controls = this.resolved(loaded, parameters);
-      const planned: PlannedRule[] = controls.flatMap((c) => [
-        ...c.evidence.map((rule) => ({ controlId: c.id, role: 'EVIDENCE' as const, rule })),
-        ...c.violations.map((rule) => ({ controlId: c.id, role: 'VIOLATION' as const, rule })),
-      ]);
+      // Out-of-scope controls are not measured: their rules match nothing (ADR 0040).
+      excluded = outOfScope(framework, loaded.plugin.catalog.scoping ?? [], inScope, controls);
+      const planned: PlannedRule[] = controls
+        .filter((c) => !excluded.has(c.id))
+        .flatMap((c) => [
+          ...c.evidence.map((rule) => ({ controlId: c.id, role: 'EVIDENCE' as const, rule })),
+          ...c.violations.map((rule) => ({ controlId: c.id, role: 'VIOLATION' as const, rule })),
+        ]);
       measured = await this.queries.measure(planned, scope);
       if (measured.snapshot.headSequence <= profileHead) break;
       profileHead = measured.snapshot.headSequence;
       const again = await this.parametersAt(tenantId, loaded, profileHead, scope.now);
-      if (JSON.stringify(again) === JSON.stringify(parameters)) break;
+      const scopeAgain = await this.scopeAt(tenantId, loaded, profileHead, scope.now);
+      if (JSON.stringify([again, scopeAgain]) === JSON.stringify([parameters, inScope])) break;
       parameters = again;
+      inScope = scopeAgain;
     }
     const { snapshot, measures } = measured;
     const range: AssessedRange = {
@@ -210,11 +231,22 @@ export class ComplianceService implements ControlEvidence {
     };
     const attestations = await this.attestations(tenantId, framework.id, range.end, snapshot.headSequence, scope.now);
 
-    const dismissed = await this.dismissed(tenantId, loaded, controls, scope, snapshot.headSequence, measures, range);
+    const measuredControls = controls.filter((c) => !excluded.has(c.id));
+    const dismissed = await this.dismissed(tenantId, loaded, measuredControls, scope, snapshot.headSequence, measures, range);
 
     const hasChildren = new Set(controls.filter((c) => c.parentId).map((c) => c.parentId));
     const own = new Map<string, ControlResult>();
     for (const control of controls) {
+      const reason = excluded.get(control.id);
+      if (reason !== undefined) {
+        own.set(control.id, {
+          ...evaluateControl(control, [], null, !hasChildren.has(control.id)),
+          status: ControlStatus.NOT_APPLICABLE,
+          reason,
+          attestation: attestations.get(control.id) ?? null,
+        });
+        continue;
+      }
       const outcomes = [
         ...control.evidence.map((rule) => evaluateRule(rule, 'EVIDENCE', measures.get(rule)!, range)),
         ...control.violations.map((rule) => {
@@ -256,12 +288,13 @@ export class ComplianceService implements ControlEvidence {
       asOf: scope.now.toISOString(),
       recordedBy: recordedBy.toISOString(),
       parameters,
+      scope: inScope,
       assessedAt: now.toISOString(),
       headSequence: snapshot.headSequence,
       headChainHash: snapshot.headChainHash,
       summary: summarise(results),
       controls: results,
-      validUntil: this.validUntil(loaded, scope, now, recordedBy, measures, attestations),
+      validUntil: this.validUntil(measuredControls, scope, now, recordedBy, measures, attestations),
       cached: false,
     };
   }
@@ -311,7 +344,7 @@ export class ComplianceService implements ControlEvidence {
    * recurring rules, the end of the range, the expiry of an attestation in force.
    */
   private validUntil(
-    loaded: LoadedFramework,
+    controls: readonly Control[],
     scope: MeasureScope,
     now: Date,
     recordedBy: Date,
@@ -325,7 +358,7 @@ export class ComplianceService implements ControlEvidence {
       if ((m.kind === 'NOT_FOLLOWED_BY' || m.kind === 'FOLLOWED_BY' || m.kind === 'MAX_GAP') && m.nextDeadline)
         times.push(Date.parse(m.nextDeadline));
       else if (m.kind === 'RECENT' && m.lapsesAt) times.push(Date.parse(m.lapsesAt));
-    for (const c of loaded.controls) {
+    for (const c of controls) {
       for (const rule of [...c.evidence, ...c.violations]) {
         if (rule.kind === 'AT_LEAST') times.push(nextPeriodStart(rule.period, periodStart(rule.period, scope.now)).getTime());
       }
@@ -348,6 +381,67 @@ export class ComplianceService implements ControlEvidence {
     if (!loaded.parameters.length) return [];
     const rows = await this.queries.serverEvents(tenantId, PARAMETERS_SET_ACTION, PROFILE_RESOURCE, profileId(loaded.framework.id), head);
     return inForceUnder(loaded.parameters, profileAsOf(loaded.framework.id, rows, asOf), this.deps.parameterProblems);
+  }
+
+  /**
+   * The scope in force for the tenant at `asOf`: its latest scope recorded by then (ADR 0040),
+   * events up to `head`; the plugin's defaults without one.
+   */
+  async scopeAt(tenantId: string, loaded: LoadedFramework, head: number, asOf: Date): Promise<DimensionInForce[]> {
+    const dimensions = loaded.plugin.catalog.scoping ?? [];
+    if (!dimensions.length) return [];
+    const rows = await this.queries.serverEvents(tenantId, SCOPE_SET_ACTION, PROFILE_RESOURCE, scopeProfileId(loaded.framework.id), head);
+    return scopeInForce(dimensions, scopeAsOf(loaded.framework.id, rows, asOf));
+  }
+
+  /**
+   * Records the tenant's scope of a framework as an event in its chain, replacing the previous
+   * one: dimensions not named return to their defaults. Every selection is checked against the
+   * declared dimensions first; a bad one fails with INVALID_ARGUMENT and records nothing.
+   */
+  async setScope(
+    by: Attester,
+    input: { frameworkId: string; selections: readonly { dimensionId: string; options: readonly string[] }[]; note: string },
+    now = new Date(),
+  ): Promise<DimensionInForce[]> {
+    const loaded = this.framework(input.frameworkId);
+    const dimensions = loaded.plugin.catalog.scoping ?? [];
+    const note = input.note.trim();
+    const problems: { path: string; message: string }[] = [];
+    if (!dimensions.length) problems.push({ path: 'input.frameworkId', message: `${loaded.framework.id} declares no scope to select` });
+    if (!note) problems.push({ path: 'input.note', message: 'must say why (the engagement or system description the scope comes from)' });
+    if (note.length > 2000) problems.push({ path: 'input.note', message: 'must be at most 2000 characters' });
+    const selections: Record<string, string[]> = {};
+    input.selections.forEach(({ dimensionId, options }, i) => {
+      const declared = dimensions.find((d) => d.id === dimensionId);
+      const path = `input.selections[${i}]`;
+      if (!declared) {
+        const known = dimensions.map((d) => d.id).join(', ') || 'none';
+        problems.push({
+          path: `${path}.dimensionId`,
+          message: `is not a scope dimension of ${loaded.framework.id} (its dimensions: ${known})`,
+        });
+      } else if (Object.prototype.hasOwnProperty.call(selections, dimensionId))
+        problems.push({ path: `${path}.dimensionId`, message: `"${dimensionId}" is given twice` });
+      else {
+        const wrong = selectionProblems(declared, options);
+        if (wrong.length) problems.push(...wrong.map((message) => ({ path: `${path}.options`, message })));
+        else selections[dimensionId] = [...options];
+      }
+    });
+    if (problems.length) throw new AppError(ErrorCode.INVALID_ARGUMENT, `${problems[0].path} ${problems[0].message}.`, { problems });
+    await this.deps.ingest.recordServerEvent(by.tenantId, {
+      occurredAt: now.toISOString(),
+      keyId: by.keyId,
+      requestId: by.requestId,
+      action: SCOPE_SET_ACTION,
+      resource: { type: PROFILE_RESOURCE, id: scopeProfileId(loaded.framework.id) },
+      severity: Severity.NOTICE,
+      classification: Classification.INTERNAL,
+      metadata: { frameworkId: loaded.framework.id, selections, note },
+    });
+    const head = await this.deps.heads.head(by.tenantId);
+    return this.scopeAt(by.tenantId, loaded, head.sequence, now);
   }
 
   /** One control with its rules resolved under `parameters` (an assessment's). */
@@ -430,6 +524,7 @@ export class ComplianceService implements ControlEvidence {
         expiresAt: meta.expiresAt,
         attestedBy: String(row.actor_display_name ?? row.actor_id),
         sequence: toNumber(row.sequence),
+        alternativeMeasure: typeof meta.alternativeMeasure === 'string' ? meta.alternativeMeasure : null,
       });
     }
     for (const [id, a] of latest) if (Date.parse(a.expiresAt) <= end.getTime()) latest.delete(id);
@@ -448,6 +543,7 @@ export class ComplianceService implements ControlEvidence {
     const note = input.note.trim();
     if (!note) throw invalid('input.note', 'must say what the attestation rests on');
     if (note.length > 2000) throw invalid('input.note', 'must be at most 2000 characters');
+    const alternativeMeasure = this.alternativeMeasureOf(input, control);
     const expires = Date.parse(input.expiresAt);
     if (!(expires > now.getTime())) throw invalid('input.expiresAt', 'must be in the future');
     if (expires > now.getTime() + MAX_ATTESTATION_DAYS * 86_400_000) {
@@ -463,7 +559,14 @@ export class ComplianceService implements ControlEvidence {
       resource: { type: ATTESTED_RESOURCE, id: `${input.frameworkId}:${control.id}`, name: control.title.slice(0, 1024) },
       severity: Severity.NOTICE,
       classification: Classification.INTERNAL,
-      metadata: { frameworkId: input.frameworkId, controlId: control.id, status: input.status, note, expiresAt },
+      metadata: {
+        frameworkId: input.frameworkId,
+        controlId: control.id,
+        status: input.status,
+        note,
+        expiresAt,
+        ...(alternativeMeasure ? { alternativeMeasure } : {}),
+      },
     });
     return {
       frameworkId: input.frameworkId,
@@ -474,7 +577,32 @@ export class ComplianceService implements ControlEvidence {
       expiresAt,
       attestedBy: by.keyId,
       sequence: receipt.sequence,
+      alternativeMeasure,
     };
+  }
+
+  /**
+   * The alternative measure of an ADDRESSED_BY_ALTERNATIVE attestation (ADR 0040): only for a
+   * control carrying the tag its framework declares in `alternativeMeasures` (HIPAA: addressable
+   * specifications), and then required; refused with any other status.
+   */
+  private alternativeMeasureOf(input: AttestInput, control: Control): string | null {
+    const measure = input.alternativeMeasure?.trim() ?? '';
+    if (input.status !== ControlStatus.ADDRESSED_BY_ALTERNATIVE) {
+      if (input.alternativeMeasure != null) throw invalid('input.alternativeMeasure', 'is given only with status ADDRESSED_BY_ALTERNATIVE');
+      return null;
+    }
+    const declared = this.framework(input.frameworkId).plugin.catalog.alternativeMeasures;
+    if (!declared) throw invalid('input.status', `cannot be ADDRESSED_BY_ALTERNATIVE: ${input.frameworkId} allows no alternative measure`);
+    if (!(control.tags ?? []).includes(declared.tag)) {
+      throw invalid(
+        'input.status',
+        `cannot be ADDRESSED_BY_ALTERNATIVE: ${control.id} is not tagged ${declared.tag} (${declared.citation} allows an alternative measure only for those)`,
+      );
+    }
+    if (!measure) throw invalid('input.alternativeMeasure', 'must describe the equivalent alternative measure implemented');
+    if (measure.length > 2000) throw invalid('input.alternativeMeasure', 'must be at most 2000 characters');
+    return measure;
   }
 
   /** A control's evidence condition: what the auditEvents `control` filter selects. */

@@ -6,6 +6,7 @@ import type { Control as CatalogControl } from '../plugin-api';
 import { ComplianceLevel, ControlStatus } from './assessment';
 import type { Assessment } from './compliance.service';
 import { FrameworkParameterValue } from './framework-profile.types';
+import { FrameworkScopeDimension } from './framework-profile-scope.types';
 
 registerEnumType(ControlStatus, {
   name: 'ControlStatus',
@@ -27,7 +28,14 @@ registerEnumType(ControlStatus, {
         'Events show the activity, but no duty of the control is shown over the period. Weaker than COMPLIANT: it counts as not shown in the score.',
     },
     NOT_ASSESSED: { description: 'No event in the range shows the control either way, and no attestation is in force.' },
-    NOT_APPLICABLE: { description: 'An auditor attested that the control (or its parent) does not apply.' },
+    NOT_APPLICABLE: {
+      description:
+        'An auditor attested that the control (or its parent) does not apply, or your scope (setFrameworkScope) leaves it out: the reason names the selection.',
+    },
+    ADDRESSED_BY_ALTERNATIVE: {
+      description:
+        'Attested for an addressable specification only (HIPAA 164.306(d)(3)(ii)(B)): why the specification is not reasonable and appropriate is documented and an equivalent alternative measure is implemented. It applies (unlike NOT_APPLICABLE) and counts as COMPLIANT in the score; a finding in the events overrides it.',
+    },
   },
 });
 registerEnumType(ComplianceLevel, {
@@ -263,10 +271,18 @@ export class AttestControlInput {
   controlId!: string;
   @Field(() => ControlStatus, { description: 'The verdict. NOT_ASSESSED is refused: not attesting is how to say it.' })
   status!: ControlStatus;
-  @Field({ description: 'What the verdict rests on (1 to 2000 characters): the document, the test, the interview.' })
+  @Field({
+    description:
+      'What the verdict rests on (1 to 2000 characters): the document, the test, the interview. ADDRESSED_BY_ALTERNATIVE: why the specification is not reasonable and appropriate.',
+  })
   note!: string;
   @Field(() => DateTimeScalar, { description: 'When the attestation lapses; in the future, at most three years ahead.' })
   expiresAt!: string;
+  @Field(() => String, {
+    nullable: true,
+    description: 'ADDRESSED_BY_ALTERNATIVE only, and then required (1 to 2000 characters): the equivalent alternative measure implemented.',
+  })
+  alternativeMeasure?: string | null;
 }
 
 @ObjectType('ControlAttestation', { description: "An auditor's verdict on a control, recorded as an audit event in the chain." })
@@ -287,6 +303,8 @@ export class AttestationInfo {
   attestedBy!: string;
   @Field(() => GraphQLSafeInt, { description: 'Sequence of the datapunk.control.attested event in your chain.' })
   sequence!: number;
+  @Field(() => String, { nullable: true, description: 'ADDRESSED_BY_ALTERNATIVE: the alternative measure implemented; null otherwise.' })
+  alternativeMeasure!: string | null;
 }
 
 @ObjectType({ description: 'One rule over the assessed range.' })
@@ -381,8 +399,10 @@ export class StatusCounts {
   observed!: number;
   @Field(() => Int, { description: 'Scored controls the evidence does not cover (NOT_ASSESSED).' })
   notAssessed!: number;
-  @Field(() => Int, { description: 'Scored controls attested NOT_APPLICABLE.' })
+  @Field(() => Int, { description: 'Scored controls attested NOT_APPLICABLE or out of your scope.' })
   notApplicable!: number;
+  @Field(() => Int, { description: 'Scored controls addressed by an alternative measure (ADDRESSED_BY_ALTERNATIVE), scored as compliant.' })
+  addressedByAlternative!: number;
   @Field(() => Int, { description: 'All scored controls.' })
   total!: number;
 }
@@ -441,6 +461,11 @@ export class ComplianceAssessment {
       "The organisation-defined parameters the rules were resolved with: your profile in force at asOf, else the plugin's defaults.",
   })
   parameters!: FrameworkParameterValue[];
+  @Field(() => [FrameworkScopeDimension], {
+    description:
+      "The scope the controls were judged under (ADR 0040): your selection in force at asOf, else the plugin's defaults; empty when the framework declares none.",
+  })
+  scope!: FrameworkScopeDimension[];
   @Field(() => [ControlAssessment], { description: 'Every control of the framework, in catalog order.' })
   controls!: ControlAssessment[];
   @Field({ description: 'Served from the cache (same chain head, nothing due since).' })

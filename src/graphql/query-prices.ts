@@ -27,6 +27,9 @@ export interface PricingFacts {
   maxViolationRulesPerControl: number;
   /** The most organisation-defined parameters any framework declares. */
   maxParameters: number;
+  /** The most scope dimensions any framework declares, and the most options any dimension offers (ADR 0040). */
+  maxScopeDimensions: number;
+  maxScopeOptions: number;
   /** The caller's events (its chain head sequence); null until looked up. */
   chainLength: number | null;
 }
@@ -180,6 +183,10 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
   'Query.frameworkParameters': { size: (a) => a.facts.maxParameters, doc: 'the most parameters a loaded framework declares' },
   'Mutation.setFrameworkParameters': { size: (a) => a.facts.maxParameters, doc: 'the most parameters a loaded framework declares' },
   'ComplianceAssessment.parameters': { size: (a) => a.facts.maxParameters, doc: 'the most parameters a loaded framework declares' },
+  'Query.frameworkScope': { size: (a) => a.facts.maxScopeDimensions, doc: 'the most scope dimensions a loaded framework declares' },
+  'Mutation.setFrameworkScope': { size: (a) => a.facts.maxScopeDimensions, doc: 'the most scope dimensions a loaded framework declares' },
+  'ComplianceAssessment.scope': { size: (a) => a.facts.maxScopeDimensions, doc: 'the most scope dimensions a loaded framework declares' },
+  'FrameworkScopeDimension.options': { size: (a) => a.facts.maxScopeOptions, doc: 'the most options a scope dimension offers' },
   'ControlAssessment.findings': {
     size: (a) => clamp(a.args.first, 1, 100, 20) * a.facts.maxViolationRulesPerControl,
     work: (a) => a.facts.maxViolationRulesPerControl * UNITS_PER_RULE,
@@ -231,6 +238,7 @@ export interface PricedCatalog {
     framework: { id: string };
     controls: readonly { id: string; evidence: readonly unknown[]; violations: readonly unknown[] }[];
     parameters?: readonly unknown[];
+    plugin?: { catalog: { scoping?: readonly { options: readonly unknown[] }[] } };
   }[];
   children(frameworkId: string, controlId: string): readonly unknown[];
   mappings(frameworkId: string, controlId: string): readonly unknown[];
@@ -250,9 +258,14 @@ export function pricingFacts(
   let maxRulesPerControl = 0;
   let maxViolationRulesPerControl = 0;
   let maxParameters = 0;
+  let maxScopeDimensions = 0;
+  let maxScopeOptions = 0;
   for (const loaded of catalog.frameworks()) {
     const id = loaded.framework.id;
     maxParameters = Math.max(maxParameters, loaded.parameters?.length ?? 0);
+    const scoping = loaded.plugin?.catalog.scoping ?? [];
+    maxScopeDimensions = Math.max(maxScopeDimensions, scoping.length);
+    for (const d of scoping) maxScopeOptions = Math.max(maxScopeOptions, d.options.length);
     controlsByFramework.set(id, loaded.controls.length);
     let rules = 0;
     for (const control of loaded.controls) {
@@ -279,6 +292,8 @@ export function pricingFacts(
     maxRulesPerControl: Math.max(1, maxRulesPerControl),
     maxViolationRulesPerControl: Math.max(1, maxViolationRulesPerControl),
     maxParameters: Math.max(1, maxParameters),
+    maxScopeDimensions: Math.max(1, maxScopeDimensions),
+    maxScopeOptions: Math.max(1, maxScopeOptions),
     chainLength: null,
   };
 }

@@ -116,6 +116,89 @@ export interface FrameworkCatalog {
    * parameter, or one of the wrong type, fails the plugin's load.
    */
   parameters?: FrameworkParameter[];
+  /**
+   * What a tenant may take in or out of scope (plugin API 1.7.0): each dimension offers options,
+   * and each option names the controls it brings into scope. A control no option names is always
+   * in scope; see {@link ScopeDimension}.
+   */
+  scoping?: ScopeDimension[];
+  /**
+   * Controls a tenant may record as addressed by an alternative measure instead of as written
+   * (plugin API 1.7.0): see {@link AlternativeMeasures}.
+   */
+  alternativeMeasures?: AlternativeMeasures;
   classificationRules?: ClassificationRule[];
   dataCategories?: DataCategory[];
+}
+
+/**
+ * One choice of a {@link ScopeDimension} (plugin API 1.7.0). It brings into scope the controls
+ * carrying any of `tags` and those listed in `controls` (reference ids of this catalog), with
+ * their implementation specifications (children follow their parent).
+ *
+ * @example
+ * ```ts
+ * const availability: ScopeOption = { id: 'availability', name: 'Availability', description: 'A1.1 to A1.3', tags: ['availability'] };
+ * ```
+ */
+export interface ScopeOption {
+  /** Kebab-case, unique within its dimension; what a tenant's selection names. */
+  id: string;
+  /** A short label for reasons and reports: "Availability" reads "SOC 2 category Availability is not selected". */
+  name: string;
+  description: string;
+  /** Always selected: a selection without it is refused (SOC 2 Security). Only in a multiple-choice dimension. */
+  required?: boolean;
+  /** Controls with any of these tags are brought into scope. A tag no control carries yet is allowed (`plugin check` warns). */
+  tags?: string[];
+  /** Reference ids of controls brought into scope; each must be a control of the catalog. */
+  controls?: string[];
+}
+
+/**
+ * A question the tenant answers to scope the framework (plugin API 1.7.0): the SOC 2 categories
+ * in the examination, the HIPAA role, the GDPR role. A control named by some option of a
+ * dimension is in scope only when one of the options naming it is selected; a control named in
+ * several dimensions must be selected in each. Out-of-scope controls are NOT_APPLICABLE with a
+ * reason naming the selection, their rules are not run, and they leave the score's denominator.
+ * Without a selection of its own, a tenant has `default`.
+ *
+ * @example
+ * ```ts
+ * const categories: ScopeDimension = { id: 'trust-services-categories', name: 'category', description: 'Categories in the examination',
+ *   multiple: true, default: ['security', 'availability'], options: [
+ *     { id: 'security', name: 'Security', description: 'Common criteria', required: true, tags: ['common-criteria'] },
+ *     { id: 'availability', name: 'Availability', description: 'A1', tags: ['availability'] }] };
+ * ```
+ */
+export interface ScopeDimension {
+  /** Kebab-case, unique within the framework. */
+  id: string;
+  /** What the options are, in a sentence's middle: "category", "role". */
+  name: string;
+  description: string;
+  /** True: any number of options (at least the required ones); false: exactly one. */
+  multiple: boolean;
+  options: ScopeOption[];
+  /** The selection of a tenant that made none: option ids, exactly one when not `multiple`, every required option included. */
+  default: string[];
+}
+
+/**
+ * Which controls may be recorded as addressed by an alternative measure (plugin API 1.7.0): the
+ * HIPAA Security Rule lets an entity that documents why an addressable implementation
+ * specification is not reasonable and appropriate implement an equivalent alternative measure
+ * instead (45 CFR 164.306(d)(3)(ii)(B)). Only controls carrying `tag` accept the attestation status
+ * ADDRESSED_BY_ALTERNATIVE; it is distinct from NOT_APPLICABLE and counts as shown in the score.
+ *
+ * @example
+ * ```ts
+ * const alternatives: AlternativeMeasures = { tag: 'addressable', citation: '45 CFR 164.306(d)(3)(ii)(B)' };
+ * ```
+ */
+export interface AlternativeMeasures {
+  /** The tag of the controls that accept an alternative measure. */
+  tag: string;
+  /** The provision that allows it, as reasons and reports cite it. */
+  citation: string;
 }

@@ -179,11 +179,36 @@ const classificationRule = z
   .refine((r) => r.resourceType || r.action, { message: 'needs resourceType or action' })
   .refine((r) => r.classification || r.categories, { message: 'needs classification or categories' });
 
+// Scoping (plugin API 1.7.0, ADR 0040): the shape here, the cross-field checks in scopingProblems.
+const scopeOption = z
+  .object({
+    id: kebabId,
+    name: text(100),
+    description: text(1000),
+    required: z.boolean().optional(),
+    tags: z.array(text(64)).min(1, { message: 'must hold at least one tag (or leave it out)' }).optional(),
+    controls: z.array(text(64)).min(1, { message: 'must hold at least one control id (or leave it out)' }).optional(),
+  })
+  .strict();
+const scopeDimension = z
+  .object({
+    id: kebabId,
+    name: text(100),
+    description: text(1000),
+    multiple: z.boolean(),
+    options: z.array(scopeOption).min(1, { message: 'must offer at least one option' }),
+    default: z.array(kebabId),
+  })
+  .strict();
+const alternativeMeasures = z.object({ tag: text(64), citation: text(300) }).strict();
+
 export const frameworkCatalogSchema = z
   .object({
     framework: z.object({ id: kebabId, name: text(200), version: text(64), description: text(5000) }).strict(),
     controls: z.array(control),
     parameters: z.array(parameter).optional(),
+    scoping: z.array(scopeDimension).optional(),
+    alternativeMeasures: alternativeMeasures.optional(),
     classificationRules: z.array(classificationRule).optional(),
     dataCategories: z.array(z.object({ id: category, description: text(1000) }).strict()).optional(),
   })
@@ -301,6 +326,7 @@ export function catalogCrossProblems(catalog: unknown, prefix: (string | number)
     }),
     ...parentCycles(controls, prefix),
     ...parameterProblems(catalog, prefix),
+    ...scopingProblems(catalog, prefix),
     ...repeatedIds(
       (catalog as { classificationRules?: unknown } | null)?.classificationRules,
       [...prefix, 'classificationRules'],
@@ -367,6 +393,51 @@ function parameterProblems(catalog: unknown, prefix: (string | number)[]): Schem
     ),
   );
   return [...repeatedIds(declared, [...prefix, 'parameters'], 'parameter'), ...bounds, ...references];
+}
+
+/**
+ * Scope declarations that cannot work (ADR 0040): repeated ids, an option that names no control or
+ * a control the catalog lacks, a default that is not a valid selection, a required option in a
+ * single-choice dimension. A tag no control carries is allowed: the controls may come in a later
+ * version (`plugin check` warns).
+ */
+function scopingProblems(catalog: unknown, prefix: (string | number)[]): SchemaProblem[] {
+  const declared = (catalog as { scoping?: unknown } | null)?.scoping;
+  const ids = new Set(asList((catalog as { controls?: unknown } | null)?.controls).map((c) => c.id));
+  const problems = repeatedIds(declared, [...prefix, 'scoping'], 'scope dimension');
+  asList(declared).forEach((dimension, i) => {
+    const at = (...path: (string | number)[]) => formatPath([...prefix, 'scoping', i, ...path]);
+    const options = asList(dimension.options);
+    problems.push(...repeatedIds(dimension.options, [...prefix, 'scoping', i, 'options'], 'scope option'));
+    options.forEach((option, j) => {
+      const tags = Array.isArray(option.tags) ? option.tags : [];
+      const controls = Array.isArray(option.controls) ? (option.controls as unknown[]) : [];
+      if (!tags.length && !controls.length)
+        problems.push({ path: at('options', j), message: 'brings no control into scope: give it tags or controls' });
+      controls.forEach((id, k) => {
+        if (typeof id === 'string' && !ids.has(id))
+          problems.push({ path: at('options', j, 'controls', k), message: `names no control of this catalog ("${id}")` });
+      });
+      if (option.required === true && dimension.multiple === false)
+        problems.push({
+          path: at('options', j, 'required'),
+          message: 'a single-choice dimension cannot require an option (nothing is left to choose)',
+        });
+    });
+    const known = new Set(options.map((o) => o.id));
+    const chosen = Array.isArray(dimension.default) ? (dimension.default as unknown[]) : [];
+    chosen.forEach((id, k) => {
+      if (typeof id === 'string' && !known.has(id))
+        problems.push({ path: at('default', k), message: `names no option of this dimension ("${id}")` });
+      else if (chosen.indexOf(id) !== k) problems.push({ path: at('default', k), message: `names "${String(id)}" twice` });
+    });
+    if (dimension.multiple === false && chosen.length !== 1)
+      problems.push({ path: at('default'), message: 'must name exactly one option: the dimension is single-choice' });
+    for (const option of options)
+      if (option.required === true && dimension.multiple === true && !chosen.includes(option.id))
+        problems.push({ path: at('default'), message: `must include the required option "${String(option.id)}"` });
+  });
+  return problems;
 }
 
 /** Kinds that find deviations and cannot show a control operating: refused among its evidence. */

@@ -19,6 +19,7 @@ import {
 } from './contract-report';
 import { categoryProblems, dependencyProblems, evidenceProblems, manifestProblems, mappingProblems } from './manifest-checks';
 import { renderProblems } from './render-check';
+import { scopeWarnings } from './scope-checks';
 
 /**
  * The plugin contract: the checks every framework and format plugin passes, built-ins included, run
@@ -94,7 +95,7 @@ async function run(value: unknown, before: ContractCheck[], options: ContractOpt
     checks.push(checked('options', parsed.problems));
     checks.push(checked('dependencies', dependencyProblems(plugin, known)));
     if (plugin.kind === 'framework') {
-      checks.push(checked('evidence', evidenceProblems(plugin)));
+      checks.push(checked('evidence', [...evidenceProblems(plugin), ...scopeWarnings(plugin)]));
       checks.push(checked('categories', categoryProblems(plugin, known)));
       checks.push(checked('mappings', mappingProblems(plugin, known)));
       checks.push(checked('behaviour', await behaviourProblems(plugin)));

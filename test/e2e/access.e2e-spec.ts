@@ -171,6 +171,19 @@ const OPERATIONS: Record<string, Operation> = {
       variables: { input: { frameworkId: 'soc2', values: [], note: 'matrix' } },
     }),
   },
+  frameworkScope: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: 'query { frameworkScope(frameworkId: "soc2") { id selected } }' }),
+  },
+  setFrameworkScope: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async () => ({
+      query: 'mutation($input: SetFrameworkScopeInput!) { setFrameworkScope(input: $input) { id selected } }',
+      variables: { input: { frameworkId: 'soc2', selections: [], note: 'matrix' } },
+    }),
+  },
   finding: {
     type: 'Query',
     allowed: [Role.ADMIN, Role.AUDITOR],
