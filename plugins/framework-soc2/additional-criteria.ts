@@ -1,4 +1,5 @@
 import type { CatalogControl } from '../../src/plugin-api';
+import { failureNotRecovered } from './rules';
 
 /** A1 and C1: the additional criteria for availability and confidentiality. */
 export const additionalCriteria: CatalogControl[] = [
@@ -48,15 +49,9 @@ export const additionalCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-backup-not-recovered',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'A backup failed and no successful backup of the same job followed in time',
-        trigger: { action: [{ equals: 'backup.completed' }], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [{ equals: 'backup.completed' }], outcome: ['SUCCESS'] },
-        within: { parameter: 'failed-job-retry-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered('failed-backup-not-recovered', 'A backup failed and no successful backup of the same job followed in time', [
+        'backup.completed',
+      ]),
     ],
     mappings: [
       { frameworkId: 'hipaa', controlId: '164.308(a)(7)(ii)(A)', relationship: 'INTERSECTS' },
@@ -89,15 +84,12 @@ export const additionalCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-recovery-test-not-retested',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'A restore test or contingency plan test failed and was not passed on a retest in time',
-        trigger: { action: [{ equals: 'backup.restore.tested' }, { equals: 'contingency.test.completed' }], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [{ equals: 'backup.restore.tested' }, { equals: 'contingency.test.completed' }], outcome: ['SUCCESS'] },
-        within: { parameter: 'recovery-retest-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered(
+        'failed-recovery-test-not-retested',
+        'A restore test or contingency plan test failed and was not passed on a retest in time',
+        ['backup.restore.tested', 'contingency.test.completed'],
+        'recovery-retest-window',
+      ),
     ],
     mappings: [
       { frameworkId: 'hipaa', controlId: '164.308(a)(7)(ii)(D)', relationship: 'INTERSECTS' },
@@ -153,15 +145,11 @@ export const additionalCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-retention-not-retried',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'A deletion of data past its retention period failed and was not completed on a retry in time',
-        trigger: { action: [{ equals: 'data.retention.applied' }], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [{ equals: 'data.retention.applied' }], outcome: ['SUCCESS'] },
-        within: { parameter: 'failed-job-retry-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered(
+        'failed-retention-not-retried',
+        'A deletion of data past its retention period failed and was not completed on a retry in time',
+        ['data.retention.applied'],
+      ),
     ],
     mappings: [
       { frameworkId: 'hipaa', controlId: '164.310(d)(2)(i)', relationship: 'INTERSECTS' },

@@ -144,6 +144,8 @@ describe('framework-soc2', () => {
       'data.retention.applied',
       'monitoring.alert',
       'auth.lockout',
+      'data.integrity.verified',
+      'data.erased',
     ];
     const plainFindings = allRules
       .filter(({ rule: r }) => r.kind === 'MATCH' && controls.some((c) => c.violations.includes(r)))

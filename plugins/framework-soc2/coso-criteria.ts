@@ -1,4 +1,5 @@
 import type { CatalogControl } from '../../src/plugin-api';
+import { failureNotRecovered } from './rules';
 
 /** CC1–CC5: the common criteria that follow the COSO components. */
 export const cosoCriteria: CatalogControl[] = [
@@ -132,12 +133,11 @@ export const cosoCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'integrity-check-failed',
-        kind: 'MATCH',
-        description: 'An integrity check of stored data failed',
-        match: { action: [{ equals: 'data.integrity.verified' }], outcome: ['FAILURE', 'ERROR'] },
-      },
+      failureNotRecovered(
+        'failed-integrity-check-not-resolved',
+        'An integrity check of stored data failed and no successful check of the same data followed in time',
+        ['data.integrity.verified'],
+      ),
     ],
   },
   {

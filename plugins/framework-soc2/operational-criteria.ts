@@ -1,4 +1,5 @@
 import type { CatalogControl } from '../../src/plugin-api';
+import { failureNotRecovered } from './rules';
 
 /** CC6–CC9: logical and physical access, system operations, change management, risk mitigation. */
 export const operationalCriteria: CatalogControl[] = [
@@ -346,15 +347,9 @@ export const operationalCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-scan-not-rerun',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'A vulnerability scan failed and was not re-run successfully in time',
-        trigger: { action: [{ equals: 'vulnerability.scan.completed' }], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [{ equals: 'vulnerability.scan.completed' }], outcome: ['SUCCESS'] },
-        within: { parameter: 'failed-job-retry-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered('failed-scan-not-rerun', 'A vulnerability scan failed and was not re-run successfully in time', [
+        'vulnerability.scan.completed',
+      ]),
     ],
     mappings: [{ frameworkId: 'gdpr', controlId: 'Art. 32', relationship: 'INTERSECTS' }],
   },

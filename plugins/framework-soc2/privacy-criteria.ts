@@ -1,4 +1,5 @@
 import type { CatalogControl } from '../../src/plugin-api';
+import { failureNotRecovered } from './rules';
 
 /** P1–P8: the additional criteria for privacy. */
 export const privacyCriteria: CatalogControl[] = [
@@ -145,15 +146,11 @@ export const privacyCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-retention-not-retried',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'A deletion of data past its retention period failed and was not completed on a retry in time',
-        trigger: { action: [{ equals: 'data.retention.applied' }], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [{ equals: 'data.retention.applied' }], outcome: ['SUCCESS'] },
-        within: { parameter: 'failed-job-retry-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered(
+        'failed-retention-not-retried',
+        'A deletion of data past its retention period failed and was not completed on a retry in time',
+        ['data.retention.applied'],
+      ),
     ],
     mappings: [{ frameworkId: 'gdpr', controlId: 'Art. 5', relationship: 'INTERSECTS' }],
   },
@@ -173,12 +170,9 @@ export const privacyCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'erasure-failed',
-        kind: 'MATCH',
-        description: 'An erasure of personal data failed',
-        match: { action: [{ equals: 'data.erased' }], outcome: ['FAILURE', 'ERROR'] },
-      },
+      failureNotRecovered('failed-erasure-not-retried', 'An erasure of personal data failed and was not completed on a retry in time', [
+        'data.erased',
+      ]),
     ],
     mappings: [
       { frameworkId: 'gdpr', controlId: 'Art. 17', relationship: 'INTERSECTS' },
@@ -428,12 +422,11 @@ export const privacyCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'integrity-check-failed',
-        kind: 'MATCH',
-        description: 'An integrity check of stored data failed',
-        match: { action: [{ equals: 'data.integrity.verified' }], outcome: ['FAILURE', 'ERROR'] },
-      },
+      failureNotRecovered(
+        'failed-integrity-check-not-resolved',
+        'An integrity check of stored data failed and no successful check of the same data followed in time',
+        ['data.integrity.verified'],
+      ),
     ],
     mappings: [
       { frameworkId: 'gdpr', controlId: 'Art. 5', relationship: 'INTERSECTS' },

@@ -1,4 +1,5 @@
 import type { CatalogControl } from '../../src/plugin-api';
+import { failureNotRecovered } from './rules';
 
 const action = (equals: string) => ({ equals });
 
@@ -76,15 +77,7 @@ export const processingIntegrityCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-job-not-rerun',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'A processing job failed and was not re-run successfully in time',
-        trigger: { action: [action('job.completed')], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [action('job.completed')], outcome: ['SUCCESS'] },
-        within: { parameter: 'failed-job-retry-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered('failed-job-not-rerun', 'A processing job failed and was not re-run successfully in time', ['job.completed']),
     ],
   },
   {
@@ -103,15 +96,11 @@ export const processingIntegrityCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-delivery-not-recovered',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'An output delivery failed and the output was not delivered in time afterwards',
-        trigger: { action: [action('output.delivered')], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [action('output.delivered')], outcome: ['SUCCESS'] },
-        within: { parameter: 'failed-job-retry-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered(
+        'failed-delivery-not-recovered',
+        'An output delivery failed and the output was not delivered in time afterwards',
+        ['output.delivered'],
+      ),
     ],
   },
   {
@@ -132,15 +121,11 @@ export const processingIntegrityCriteria: CatalogControl[] = [
       },
     ],
     violations: [
-      {
-        id: 'failed-integrity-check-not-resolved',
-        kind: 'NOT_FOLLOWED_BY',
-        description: 'An integrity check of stored data failed and no successful check of the same data followed in time',
-        trigger: { action: [action('data.integrity.verified')], outcome: ['FAILURE', 'ERROR'] },
-        followUp: { action: [action('data.integrity.verified')], outcome: ['SUCCESS'] },
-        within: { parameter: 'failed-job-retry-window' },
-        correlation: 'RESOURCE',
-      },
+      failureNotRecovered(
+        'failed-integrity-check-not-resolved',
+        'An integrity check of stored data failed and no successful check of the same data followed in time',
+        ['data.integrity.verified'],
+      ),
     ],
     mappings: [
       { frameworkId: 'hipaa', controlId: '164.312(c)(1)', relationship: 'INTERSECTS' },
