@@ -128,7 +128,7 @@ describe('evaluateRule', () => {
         count: 4,
       });
       const violation = evaluateRule(monthly(2), 'VIOLATION', measure, Q1);
-      expect(violation).toMatchObject({ verdict: 'FINDING', periodsChecked: 3, periodsMet: 2, count: 1 });
+      expect(violation).toMatchObject({ verdict: 'FINDING', periodsChecked: 3, periodsMet: 2, count: 1, shortPeriods: ['2026-02'] });
       expect(violation.detail).toContain('2026-02');
     });
 
@@ -476,6 +476,7 @@ const outcome = (overrides: Partial<RuleOutcome>): RuleOutcome => ({
   count: 0,
   periodsChecked: null,
   periodsMet: null,
+  shortPeriods: null,
   pending: null,
   duty: false,
   tested: null,

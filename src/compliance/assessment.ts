@@ -131,6 +131,8 @@ export interface RuleOutcome {
   /** AT_LEAST: periods checked and periods that had enough events. */
   periodsChecked: number | null;
   periodsMet: number | null;
+  /** AT_LEAST: the labels of the checked periods short of events, oldest first; each names a finding of a violation rule (ADR 0036). */
+  shortPeriods: string[] | null;
   /** NOT_FOLLOWED_BY, FOLLOWED_BY: triggers whose window has not closed yet; NOT_PRECEDED_BY: 0; MAX_GAP: 1 while the open stretch is not too long yet. */
   pending: number | null;
   /**
@@ -251,6 +253,7 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     description: rule.description,
     periodsChecked: null,
     periodsMet: null,
+    shortPeriods: null,
     pending: null,
     duty: false,
     tested: null,
@@ -285,6 +288,7 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       tested: evidence ? checked : null,
       periodsChecked: checked,
       periodsMet: met,
+      shortPeriods: missed,
       verdict: evidence ? (checked === 0 || met === 0 ? 'NONE' : met === checked ? 'MET' : 'PARTIAL') : missed.length ? 'FINDING' : 'CLEAR',
       count: evidence ? events : missed.length,
       samples: newest(measure.samples),

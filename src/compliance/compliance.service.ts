@@ -304,7 +304,8 @@ export class ComplianceService implements ControlEvidence {
    * be one, as of the as-of instant (ADR 0036): findings whose transitions recorded by then leave
    * them INVESTIGATED_NOT_A_DEVIATION, counted only if the range's own listing statement confirms
    * each is a deviation of the rule in this range. A burst counts once per correlation key, named
-   * by the event that first completed it in the range, so its listing is intersected whole.
+   * by the event that first completed it in the range, so its listing is intersected whole. An
+   * AT_LEAST finding counts when its period is one the assessment finds short.
    */
   private async dismissed(
     tenantId: string,
@@ -317,14 +318,18 @@ export class ComplianceService implements ControlEvidence {
   ): Promise<Map<EventRule, number>> {
     const rows = await this.queries.serverEvents(tenantId, FINDING_TRANSITIONED_ACTION, FINDING_RESOURCE, `${loaded.framework.id}:`, head);
     const candidates = new Map<EventRule, number[]>();
+    const out = new Map<EventRule, number>();
     for (const found of recordedFindings(tenantId, loaded.framework.id, rows).values()) {
       const { state } = deriveFinding(recordedBy(found.transitions, scope.now), scope.now);
       if (state !== FindingState.INVESTIGATED_NOT_A_DEVIATION) continue;
       const rule = controls.find((c) => c.id === found.controlId)?.violations.find((r) => r.id === found.ruleId);
-      if (!rule || evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range).verdict !== 'FINDING') continue;
-      candidates.set(rule, [...(candidates.get(rule) ?? []), found.eventSequence]);
+      const outcome = rule && evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range);
+      if (!rule || outcome?.verdict !== 'FINDING') continue;
+      // An AT_LEAST finding is a period: dismissed when the assessment finds that period short.
+      if (found.period !== null) {
+        if (outcome.shortPeriods?.includes(found.period)) out.set(rule, (out.get(rule) ?? 0) + 1);
+      } else candidates.set(rule, [...(candidates.get(rule) ?? []), found.eventSequence]);
     }
-    const out = new Map<EventRule, number>();
     await Promise.all(
       [...candidates].map(async ([rule, sequences]) => {
         const confirmed =

@@ -328,6 +328,12 @@ export class RuleAssessment {
   periodsChecked!: number | null;
   @Field(() => Int, { nullable: true, description: 'AT_LEAST: periods with enough events.' })
   periodsMet!: number | null;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'AT_LEAST: labels of the checked periods short of events (2026-11, 2026-W48, 2026-Q4, 2026, 2026-11-03), oldest first; as a violation, each names a finding (FindingRefInput.period).',
+  })
+  shortPeriods!: string[] | null;
   @Field(() => Int, {
     nullable: true,
     description:

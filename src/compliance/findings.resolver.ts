@@ -20,6 +20,7 @@ const findingOf = (view: FindingView): Finding =>
     ruleId: view.ruleId,
     ruleDescription: view.ruleDescription,
     eventSequence: view.eventSequence,
+    period: view.period,
     state: view.state,
     stateLabel: FINDING_STATE_LABELS[view.state],
     asOf: view.asOf,
@@ -65,7 +66,7 @@ export class ControlFindingsResolver {
 
   @FieldResolver(() => [Finding], {
     description:
-      "The control's findings over the assessed range: per violation rule with a finding (or one dismissed), the events that name its deviations, newest first, each with its state as of the assessment's asOf. AT_LEAST short periods and the stretches at a range's edges name no event and are not listed.",
+      "The control's findings over the assessed range: per violation rule with a finding (or one dismissed), the events that name its deviations (AT_LEAST: the periods short of events), newest first, each with its state as of the assessment's asOf. RATIO shares, RECENT lapses and the stretches at a range's edges name neither and are not listed.",
   })
   async findings(
     @Root() control: ControlAssessment,

@@ -4,10 +4,13 @@ import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { IngestService } from '../ingest/ingest.service';
 import { type AssessmentQueries, type MeasureScope, durationMs } from './assessment-query';
+import { evaluateRule } from './assessment';
+import { periodOfLabel } from './periods';
 import type { Attester, ComplianceService } from './compliance.service';
 import type { EventRule } from '../plugin-api';
 import type { Assessment } from './compliance.service';
 import {
+  type DeviationKey,
   type DerivedFinding,
   type FindingTransition,
   FINDING_RESOURCE,
@@ -19,6 +22,7 @@ import {
   findingId,
   recordedBy,
   recordedFindings,
+  triggerOf,
 } from './findings';
 
 export { FINDING_RESOURCE, FINDING_TRANSITIONED_ACTION } from './findings';
@@ -28,8 +32,10 @@ export interface TransitionFindingInput {
   frameworkId: string;
   controlId: string;
   ruleId: string;
-  /** Sequence of the event that triggered the deviation. */
-  eventSequence: number;
+  /** Sequence of the event that triggered the deviation (every rule kind but AT_LEAST). */
+  eventSequence?: number | null;
+  /** AT_LEAST: the label of the period short of events. */
+  period?: string | null;
   to: FindingState;
   note: string;
   owner?: string | null;
@@ -38,26 +44,29 @@ export interface TransitionFindingInput {
   expiresAt?: string | null;
 }
 
-/** Which finding: a violation rule of a control and the event that names the deviation. */
-export interface FindingRef {
+/** Which finding: a violation rule of a control and the event (or, AT_LEAST, the period) that names the deviation. */
+export type FindingRef = DeviationKey & {
   frameworkId: string;
   controlId: string;
   ruleId: string;
-  eventSequence: number;
-}
+};
+
+/** A finding as given: the event sequence, the period, or (wrongly) both or neither. */
+export type FindingRefGiven = Omit<FindingRef, 'eventSequence' | 'period'> & { eventSequence?: number | null; period?: string | null };
 
 /** A finding as of an instant: its identity, derived state and the transitions recorded by then. */
-export interface FindingView extends DerivedFinding, FindingRef {
-  id: string;
-  /** What the violation rule finds, in words. */
-  ruleDescription: string;
-  asOf: string;
-  history: FindingTransition[];
-}
+export type FindingView = DerivedFinding &
+  FindingRef & {
+    id: string;
+    /** What the violation rule finds, in words. */
+    ruleDescription: string;
+    asOf: string;
+    history: FindingTransition[];
+  };
 
 const kindNames: Record<EventRule['kind'], string> = {
   MATCH: 'a matching event',
-  AT_LEAST: 'a period short of events, which names no event',
+  AT_LEAST: 'a period short of events',
   NOT_FOLLOWED_BY: 'a trigger not followed in time',
   FOLLOWED_BY: 'a trigger followed by the deviation',
   NOT_PRECEDED_BY: 'a trigger not preceded in time',
@@ -88,11 +97,11 @@ export class FindingsService {
 
   /**
    * Checks that the finding names a violation rule of a loaded control and an event of the chain
-   * that is a deviation of that rule as of `now` (the listing's own statement, for that one event);
-   * returns its id.
+   * that is a deviation of that rule as of `now` (the listing's own statement, for that one event),
+   * or for an AT_LEAST rule a period it finds short as of `now`; returns its id and key.
    */
-  private async identify(tenantId: string, ref: FindingRef, now: Date): Promise<{ id: string; rule: EventRule }> {
-    const { frameworkId, controlId, ruleId, eventSequence } = ref;
+  private async identify(tenantId: string, given: FindingRefGiven, now: Date): Promise<{ id: string; rule: EventRule; ref: FindingRef }> {
+    const { frameworkId, controlId, ruleId } = given;
     const head = await this.deps.heads.head(tenantId);
     // The rule as the tenant's parameters in force now make it.
     const parameters = await this.deps.compliance.parametersAt(tenantId, this.deps.compliance.framework(frameworkId), head.sequence, now);
@@ -105,6 +114,14 @@ export class FindingsService {
         ruleId,
       });
     }
+    if (rule.kind === 'AT_LEAST') {
+      const ref = { frameworkId, controlId: control.id, ruleId, ...(await this.shortPeriod(tenantId, rule, given, head.sequence, now)) };
+      return { id: findingId(tenantId, frameworkId, control.id, ruleId, triggerOf(ref)), rule, ref };
+    }
+    if (given.period !== undefined && given.period !== null) {
+      throw invalid('period', `names a period, and rule "${ruleId}" (${rule.kind}) names its deviations by event: give eventSequence`);
+    }
+    const eventSequence = given.eventSequence ?? NaN;
     if (!Number.isSafeInteger(eventSequence) || eventSequence < 1) throw invalid('eventSequence', 'must be a positive integer');
     const occurredAt = eventSequence <= head.sequence ? await this.deps.queries.occurredAt(tenantId, eventSequence) : null;
     if (!occurredAt) throw new AppError(ErrorCode.NOT_FOUND, `Your chain has no event with sequence ${eventSequence}.`, { eventSequence });
@@ -122,7 +139,42 @@ export class FindingsService {
         { frameworkId, controlId, ruleId, eventSequence },
       );
     }
-    return { id: findingId(tenantId, frameworkId, control.id, ruleId, String(eventSequence)), rule };
+    const ref: FindingRef = { frameworkId, controlId: control.id, ruleId, eventSequence, period: null };
+    return { id: findingId(tenantId, frameworkId, control.id, ruleId, triggerOf(ref)), rule, ref };
+  }
+
+  /**
+   * An AT_LEAST finding's key: the period given, checked to be one the rule finds short as of
+   * `now` — the rule measured over that period alone, as an assessment of it would.
+   */
+  private async shortPeriod(
+    tenantId: string,
+    rule: EventRule & { kind: 'AT_LEAST' },
+    given: FindingRefGiven,
+    head: number,
+    now: Date,
+  ): Promise<DeviationKey> {
+    if (given.eventSequence !== undefined && given.eventSequence !== null) {
+      throw invalid('eventSequence', `names an event, and rule "${rule.id}" (AT_LEAST) names its deviations by period: give period`);
+    }
+    const span = periodOfLabel(rule.period, given.period ?? '');
+    if (!span) throw invalid('period', `must be the label of one ${rule.period.toLowerCase()} (as RuleAssessment.shortPeriods gives them)`);
+    const scope = this.scope(tenantId, span.start, span.end, now);
+    const { snapshot, measures } = await this.deps.queries.measure([{ controlId: given.controlId, role: 'VIOLATION', rule }], scope);
+    const range = {
+      from: span.start,
+      end: span.end < now ? span.end : now,
+      firstEvent: snapshot.firstDay ? new Date(`${snapshot.firstDay}T00:00:00.000Z`) : null,
+    };
+    const outcome = snapshot.headSequence <= head ? evaluateRule(rule, 'VIOLATION', measures.get(rule)!, range) : null;
+    if (!outcome?.shortPeriods?.includes(span.label)) {
+      throw new AppError(
+        ErrorCode.NOT_FOUND,
+        `Period ${span.label} is not short of events for rule "${rule.id}" of ${given.controlId}; list a control's findings to see which are.`,
+        { frameworkId: given.frameworkId, controlId: given.controlId, ruleId: rule.id, period: span.label },
+      );
+    }
+    return { eventSequence: null, period: span.label };
   }
 
   private scope(tenantId: string, from: Date, to: Date | null, now: Date): MeasureScope {
@@ -142,8 +194,8 @@ export class FindingsService {
   }
 
   /** One finding as of `asOf` (default now): transitions recorded after it do not apply. */
-  async finding(tenantId: string, ref: FindingRef, asOf: Date = new Date()): Promise<FindingView> {
-    const { id, rule } = await this.identify(tenantId, ref, asOf);
+  async finding(tenantId: string, given: FindingRefGiven, asOf: Date = new Date()): Promise<FindingView> {
+    const { id, rule, ref } = await this.identify(tenantId, given, asOf);
     const head = await this.deps.heads.head(tenantId);
     const all = (await this.recorded(tenantId, ref.frameworkId, head.sequence, id)).get(id)?.transitions ?? [];
     const history = recordedBy(all, asOf);
@@ -168,9 +220,19 @@ export class FindingsService {
     const lists = await Promise.all(
       flagged.map(async (outcome) => {
         const rule = control.violations.find((r) => r.id === outcome.ruleId)!;
-        const sequences = await this.deps.queries.deviations(rule, scope, assessment.headSequence, { limit });
-        return sequences.map((eventSequence): FindingView => {
-          const id = findingId(tenantId, assessment.frameworkId, control.id, rule.id, String(eventSequence));
+        // AT_LEAST deviations are the periods the assessment found short, newest first.
+        const keys: DeviationKey[] =
+          rule.kind === 'AT_LEAST'
+            ? [...(outcome.shortPeriods ?? [])]
+                .reverse()
+                .slice(0, limit)
+                .map((period) => ({ eventSequence: null, period }))
+            : (await this.deps.queries.deviations(rule, scope, assessment.headSequence, { limit })).map((eventSequence) => ({
+                eventSequence,
+                period: null,
+              }));
+        return keys.map((key): FindingView => {
+          const id = findingId(tenantId, assessment.frameworkId, control.id, rule.id, triggerOf(key));
           const history = recordedBy(recorded.get(id)?.transitions ?? [], asOf);
           return {
             id,
@@ -178,7 +240,7 @@ export class FindingsService {
             controlId: control.id,
             ruleId: rule.id,
             ruleDescription: rule.description,
-            eventSequence,
+            ...key,
             asOf: assessment.asOf,
             history,
             ...deriveFinding(history, asOf),
@@ -214,13 +276,15 @@ export class FindingsService {
       }
       expiresAt = new Date(expires).toISOString();
     }
-    const ref: FindingRef = {
+    const given: FindingRefGiven = {
       frameworkId: input.frameworkId,
       controlId: input.controlId,
       ruleId: input.ruleId,
       eventSequence: input.eventSequence,
+      period: input.period,
     };
-    const current = await this.finding(by.tenantId, ref, now);
+    const current = await this.finding(by.tenantId, given, now);
+    const ref: FindingRef = current;
     if (!allowed(current.state, input.to)) {
       const next = FINDING_TRANSITIONS[current.state];
       throw new AppError(
@@ -241,7 +305,7 @@ export class FindingsService {
         frameworkId: input.frameworkId,
         controlId: ref.controlId,
         ruleId: ref.ruleId,
-        eventSequence: ref.eventSequence,
+        ...(ref.period !== null ? { period: ref.period } : { eventSequence: ref.eventSequence }),
         from: current.state,
         to: input.to,
         note,
@@ -249,6 +313,6 @@ export class FindingsService {
         ...(approver ? { approver, expiresAt } : {}),
       },
     });
-    return this.finding(by.tenantId, ref, now);
+    return this.finding(by.tenantId, given, now);
   }
 }

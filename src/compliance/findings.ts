@@ -101,14 +101,22 @@ export function deriveFinding(transitions: readonly FindingTransition[], asOf: D
   return { state, last };
 }
 
+/**
+ * What names a deviation: the sequence of the event behind it, or, for an AT_LEAST rule, the label
+ * of the period short of events (exactly one of the two).
+ */
+export type DeviationKey = { eventSequence: number; period: null } | { eventSequence: null; period: string };
+
+/** The trigger text a deviation key gives `findingId`: the sequence, or `period:` and the label. */
+export const triggerOf = (key: DeviationKey): string => (key.period !== null ? `period:${key.period}` : String(key.eventSequence));
+
 /** A finding named by recorded transitions: which deviation, and the transitions in chain order. */
-export interface RecordedFinding {
+export type RecordedFinding = DeviationKey & {
   id: string;
   controlId: string;
   ruleId: string;
-  eventSequence: number;
   transitions: FindingTransition[];
-}
+};
 
 /**
  * The findings a framework's datapunk.finding.transitioned events name (rows as
@@ -129,12 +137,19 @@ export function recordedFindings(
     const to = str('to');
     const controlId = str('controlId');
     const ruleId = str('ruleId');
-    const eventSequence = meta.eventSequence;
+    const sequence = meta.eventSequence;
+    const period = str('period');
     if (!from || !to || !(from in FINDING_TRANSITIONS) || !(to in FINDING_TRANSITIONS)) continue;
-    if (!controlId || !ruleId || typeof eventSequence !== 'number' || !Number.isSafeInteger(eventSequence)) continue;
-    const id = findingId(tenantId, frameworkId, controlId, ruleId, String(eventSequence));
+    const key: DeviationKey | null =
+      typeof sequence === 'number' && Number.isSafeInteger(sequence) && period === null
+        ? { eventSequence: sequence, period: null }
+        : period !== null && sequence === undefined
+          ? { eventSequence: null, period }
+          : null;
+    if (!controlId || !ruleId || !key) continue;
+    const id = findingId(tenantId, frameworkId, controlId, ruleId, triggerOf(key));
     if (row.resource_id !== `${frameworkId}:${id}`) continue;
-    if (!out.has(id)) out.set(id, { id, controlId, ruleId, eventSequence, transitions: [] });
+    if (!out.has(id)) out.set(id, { id, controlId, ruleId, ...key, transitions: [] });
     out.get(id)!.transitions.push({
       findingId: id,
       from: from as FindingState,

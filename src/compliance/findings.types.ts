@@ -9,7 +9,10 @@ registerEnumType(FindingState, {
     'Where a finding stands: OPEN, then INVESTIGATED_NOT_A_DEVIATION or INVESTIGATED_CONFIRMED, REMEDIATION_PLANNED, REMEDIATED; RISK_ACCEPTED until its expiry (ADR 0036).',
 });
 
-@InputType({ description: 'Which finding: a violation rule of a control and the event that triggered the deviation.' })
+@InputType({
+  description:
+    'Which finding: a violation rule of a control and what names the deviation — the event that triggered it, or for an AT_LEAST rule the period short of events (exactly one of eventSequence and period).',
+})
 export class FindingRefInput {
   @Field({ description: 'Framework id, e.g. soc2.' })
   frameworkId!: string;
@@ -17,8 +20,16 @@ export class FindingRefInput {
   controlId!: string;
   @Field({ description: 'Id of one of the control’s violation rules.' })
   ruleId!: string;
-  @Field(() => GraphQLSafeInt, { description: 'Sequence of the event that triggered the deviation (a sample of the rule).' })
-  eventSequence!: number;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Sequence of the event that triggered the deviation (a sample of the rule); every rule kind but AT_LEAST.',
+  })
+  eventSequence?: number | null;
+  @Field(() => String, {
+    nullable: true,
+    description: 'AT_LEAST: the label of the period short of events, as RuleAssessment.shortPeriods gives it (2026-11, 2026-W48, 2026-Q4).',
+  })
+  period?: string | null;
 }
 
 @InputType({
@@ -79,8 +90,10 @@ export class Finding {
   ruleId!: string;
   @Field({ description: 'What the violation rule finds, in words.' })
   ruleDescription!: string;
-  @Field(() => GraphQLSafeInt, { description: 'Sequence of the event behind the deviation.' })
-  eventSequence!: number;
+  @Field(() => GraphQLSafeInt, { nullable: true, description: 'Sequence of the event behind the deviation; null for an AT_LEAST finding.' })
+  eventSequence!: number | null;
+  @Field(() => String, { nullable: true, description: 'AT_LEAST: the label of the period short of events; null otherwise.' })
+  period!: string | null;
   @Field(() => FindingState, { description: 'The state at asOf, from the transitions recorded by then.' })
   state!: FindingState;
   @Field({ description: 'The state in words, as reports show it.' })

@@ -1,5 +1,5 @@
 import type { Period } from '../plugin-api';
-import { nextPeriodStart, periodOfDay, periodStart, periodsBetween } from './periods';
+import { nextPeriodStart, periodOfDay, periodOfLabel, periodStart, periodsBetween } from './periods';
 
 const d = (iso: string) => new Date(iso);
 const iso = (date: Date) => date.toISOString();
@@ -153,5 +153,40 @@ describe('years before 100 (Date.UTC reads 0–99 as 1900–1999)', () => {
       ['0051', true],
       ['0052', true],
     ]);
+  });
+});
+
+describe('periodOfLabel', () => {
+  it.each([
+    ['DAY', '2026-11-03', '2026-11-03T00:00:00.000Z', '2026-11-04T00:00:00.000Z'],
+    ['WEEK', '2026-W01', '2025-12-29T00:00:00.000Z', '2026-01-05T00:00:00.000Z'],
+    ['WEEK', '2026-W48', '2026-11-23T00:00:00.000Z', '2026-11-30T00:00:00.000Z'],
+    ['MONTH', '2026-02', '2026-02-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'],
+    ['QUARTER', '2026-Q4', '2026-10-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'],
+    ['YEAR', '2026', '2026-01-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'],
+  ] as const)('reads %s %s as its span', (period, text, start, end) => {
+    const span = periodOfLabel(period, text);
+    expect(span && { start: span.start.toISOString(), end: span.end.toISOString() }).toEqual({ start, end });
+  });
+
+  it.each([
+    ['DAY', '2026-02-30'],
+    ['DAY', '2026-11'],
+    ['WEEK', '2026-W54'],
+    ['WEEK', '2026-W00'],
+    ['MONTH', '2026-13'],
+    ['QUARTER', '2026-Q5'],
+    ['YEAR', '26'],
+    ['MONTH', ' 2026-02'],
+  ] as const)('refuses %s %j', (period, text) => {
+    expect(periodOfLabel(period, text)).toBeNull();
+  });
+
+  it('gives back every label periodsBetween makes', () => {
+    for (const period of ['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR'] as const) {
+      for (const span of periodsBetween(period, new Date('2024-12-20T00:00:00Z'), new Date('2027-01-10T00:00:00Z'))) {
+        expect(periodOfLabel(period, span.label)).toEqual({ label: span.label, start: span.start, end: span.end });
+      }
+    }
   });
 });

@@ -88,5 +88,31 @@ export function periodsBetween(period: Period, from: Date, end: Date, limit = 50
   return spans;
 }
 
+/**
+ * The span a period label names (`2026-11`, `2026-W48`, `2026-Q4`, `2026`, `2026-11-03`), or null
+ * when the text is not a label of that period: read by its shape, then checked by labelling the
+ * start again, so `2026-02-30` or `2026-W54` are refused.
+ */
+export function periodOfLabel(period: Period, text: string): PeriodSpan | null {
+  const shapes: Record<Period, RegExp> = {
+    DAY: /^(\d{4})-(\d{2})-(\d{2})$/,
+    WEEK: /^(\d{4})-W(\d{2})$/,
+    MONTH: /^(\d{4})-(\d{2})$/,
+    QUARTER: /^(\d{4})-Q([1-4])$/,
+    YEAR: /^(\d{4})$/,
+  };
+  const m = shapes[period].exec(text);
+  if (!m) return null;
+  const [y, a, b] = [Number(m[1]), Number(m[2] ?? 1), Number(m[3] ?? 1)];
+  const start =
+    period === 'WEEK'
+      ? new Date(periodStart('WEEK', utc(y, 0, 4)).getTime() + (a - 1) * 7 * DAY_MS)
+      : period === 'QUARTER'
+        ? utc(y, (a - 1) * 3, 1)
+        : utc(y, a - 1, b);
+  if (label(period, start) !== text) return null;
+  return { label: text, start, end: nextPeriodStart(period, start) };
+}
+
 /** The period label of a day (`YYYY-MM-DD`, as the day-grouped counts come back). */
 export const periodOfDay = (period: Period, day: string): string => label(period, periodStart(period, new Date(`${day}T00:00:00.000Z`)));

@@ -90,7 +90,7 @@ const findingRegister: SectionBuilder = {
     const rows = (await Promise.all(flagged.map((c) => ctx.findings(c.controlId, REGISTER_PER_RULE)))).flat();
     const unnamed = a.controls.flatMap((c) =>
       c.rules
-        .filter((o) => o.role === 'VIOLATION' && o.verdict === 'FINDING' && (o.kind === 'AT_LEAST' || o.kind === 'RATIO'))
+        .filter((o) => o.role === 'VIOLATION' && o.verdict === 'FINDING' && (o.kind === 'RATIO' || o.kind === 'RECENT'))
         .map((o) => `${c.controlId} ${o.ruleId}`),
     );
     const detail = (f: (typeof rows)[number]) => {
@@ -106,12 +106,12 @@ const findingRegister: SectionBuilder = {
         caption:
           `${rows.length} findings, states as of ${a.asOf} (at most ${REGISTER_PER_RULE} per rule, newest first).` +
           (unnamed.length
-            ? ` Short periods of recurring duties and shares below a threshold name no event and are not listed: ${unnamed.join(', ')}.`
+            ? ` Shares below a threshold and lapsed recency windows name no event or period and are not listed: ${unnamed.join(', ')}.`
             : ''),
         columns: [
           { key: 'control', title: 'Control' },
           { key: 'rule', title: 'Rule' },
-          { key: 'event', title: 'Event seq.', align: 'right' },
+          { key: 'event', title: 'Event seq. / period', align: 'right' },
           { key: 'state', title: 'State' },
           { key: 'detail', title: 'Owner / acceptance' },
           { key: 'note', title: 'Last note' },
@@ -120,7 +120,7 @@ const findingRegister: SectionBuilder = {
         rows: rows.map((f) => [
           f.controlId,
           f.ruleDescription,
-          f.eventSequence,
+          f.period ?? f.eventSequence,
           FINDING_STATE_LABELS[f.state],
           detail(f),
           f.last?.note ?? '',
