@@ -8,7 +8,8 @@ import { AS_OF, PERIOD_FROM, PERIOD_TO, fortnightEvents } from '../helpers/fortn
  *
  * The expectations are literal tables, one per framework, so that they can be regenerated when
  * the built-in content changes: every verdict here is what the content gives today, right or
- * wrong. The ones an auditor would disagree with are marked `CONTENT:` in the key table.
+ * wrong. The ones an auditor would disagree with are marked `CONTENT:` (content bugs to fix there,
+ * then regenerate the tables here).
  */
 
 type Framework = 'soc2' | 'hipaa' | 'gdpr';
@@ -22,11 +23,16 @@ type Rule = {
   tested: number | null;
   detail: string;
 };
-type Control = { controlId: string; status: string; reason: string; violationCount: number; rules: Rule[] };
+type Finding = { ruleId: string; eventSequence: number; state: string };
+type Control = { controlId: string; status: string; reason: string; violationCount: number; rules: Rule[]; findings: Finding[] };
 
 const ASSESS = `query Assess($input: AssessComplianceInput!) {
   assessCompliance(input: $input) {
-    controls { controlId status reason violationCount rules { ruleId role kind verdict count pending tested detail } }
+    controls {
+      controlId status reason violationCount
+      rules { ruleId role kind verdict count pending tested detail }
+      findings(first: 10) { ruleId eventSequence state }
+    }
   }
 }`;
 
@@ -146,6 +152,55 @@ const KEY: [Framework, string, string, string, Why][] = [
   ['soc2', 'CC6.3', 'COMPLIANT', 'roles-changed', { verdict: 'MET', count: 2 }],
 ];
 
+/**
+ * Every finding of the period, named by the seeded event behind it, all OPEN (no transition was
+ * recorded). A BURST finding names the event that completes the burst: eve's fifth failed sign-in.
+ */
+const FINDINGS: Record<Framework, Record<string, string[]>> = {
+  soc2: {
+    'CC6.1': ['repeated-failed-logins: auth.login user:eve at 2026-11-03T02:02:00.000Z (OPEN)'],
+    'CC8.1': ['deployment-not-approved: change.deployed change:HOTFIX-9 at 2026-11-09T23:00:00.000Z (OPEN)'],
+    'P6.6': ['breach-not-notified: breach.detected breach:BR-1 at 2026-11-04T10:00:00.000Z (OPEN)'],
+  },
+  hipaa: {
+    '164.308(a)(5)(ii)(C)': ['repeated-failed-logins: auth.login user:eve at 2026-11-03T02:02:00.000Z (OPEN)'],
+    '164.308(a)(7)(ii)(A)': ['backup-failed: backup.completed backup_job:nightly at 2026-11-08T02:00:00.000Z (OPEN)'],
+  },
+  gdpr: {
+    'Art. 33': ['breach-not-notified-72h: breach.detected breach:BR-1 at 2026-11-04T10:00:00.000Z (OPEN)'],
+  },
+};
+
+/** The reason of the controls the scenario is built around, as the assessment words it. */
+const REASONS: Record<Framework, Record<string, string>> = {
+  soc2: {
+    'CC6.1':
+      'Findings: Five or more failed sign-ins to one account within ten minutes — 1 actor reached 5 matching events within 10 minutes by the same actor (2 windows).',
+    'CC8.1':
+      'Findings: A change was deployed without an approval of the same change before it — 4 triggers: 3 preceded for the same resource within 30 days before, 1 not.',
+    'A1.2':
+      'Duty shown by: A backup completes at least once a week — 3 of 3 weeks had at least 1 per week. A backup failed and no successful backup of the same job followed in time — 1 trigger: 1 followed within 24 hours, 0 not.',
+    'CC7.2': 'Duty shown by: Audit logs are reviewed at least once a month — 1 of 1 month had at least 1 per month.',
+    'P5.1':
+      'Duty shown by: A data-subject request not fulfilled successfully in time (organisation-defined; by default 30 days) — 1 trigger: 1 followed within 30 days, 0 not.',
+    'P6.6':
+      'Findings: A breach not notified successfully to the authority in time (organisation-defined; by default 72 hours) — 1 trigger: 0 followed within 72 hours, 1 not.',
+  },
+  hipaa: {
+    '164.308(a)(5)(ii)(C)':
+      'Findings: Five failed sign-ins for one account within ten minutes — 1 actor reached 5 matching events within 10 minutes by the same actor (2 windows).',
+    '164.308(a)(7)(ii)(A)': 'Findings: A backup failed — 1 matching event.',
+    '164.308(a)(6)':
+      'Implementation specifications: 1 COMPLIANT. Own rules: OBSERVED — Activity observed, but no duty of the control is shown over the period (a recurrence or a tested population): Security incidents and breaches are recorded when detected — 2 matching events.',
+  },
+  gdpr: {
+    'Art. 33':
+      'Findings: A breach not notified to the supervisory authority within 72 hours — 1 trigger: 0 followed within 72 hours, 1 not.',
+    'Art. 15':
+      'Duty shown by: A data-subject request was fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not. A data-subject request not fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not.',
+  },
+};
+
 /** Controls the scenario might be expected to reach that no built-in rule reaches today (each reads as the empty tenant does). */
 const UNTOUCHED: [Framework, string][] = [
   // CONTENT: PHI is never GDPR special-category data, so 246 health-data reads reach neither Art. 9 nor Art. 32.
@@ -156,14 +211,25 @@ const UNTOUCHED: [Framework, string][] = [
 describe('a fortnight of a small SaaS, assessed per framework (issue 11)', () => {
   let env: TestEnvironment;
   const assessments = {} as Record<Framework, { scenario: Control[]; baseline: Control[] }>;
+  const bySequence = new Map<number, Record<string, any>>();
+  /** A finding as the seeded event behind it: `rule: action resource-type:id at occurredAt (state)`. */
+  const named = (f: Finding) => {
+    const e = bySequence.get(f.eventSequence);
+    return e
+      ? `${f.ruleId}: ${e.action} ${e.resource.type}:${e.resource.id} at ${e.occurredAt} (${f.state})`
+      : `${f.ruleId}: sequence ${f.eventSequence} is not seeded`;
+  };
 
   beforeAll(async () => {
     env = await createTestEnvironment();
     const ingest = await env.createKey('INGEST', 'fortnight');
     const events = fortnightEvents();
     for (let i = 0; i < events.length; i += 200) {
-      const res = await env.gql(RECORD, { input: { events: events.slice(i, i + 200) } }, ingest);
+      const batch = events.slice(i, i + 200);
+      const res = await env.gql(RECORD, { input: { events: batch } }, ingest);
       expect(res.body.errors).toBeUndefined();
+      // Receipts come in the order of the batch.
+      res.body.data!.recordAuditEvents.receipts.forEach((r: { sequence: number }, n: number) => bySequence.set(r.sequence, batch[n]));
     }
     const assess = async (tenant: string, frameworkId: Framework): Promise<Control[]> => {
       const input = { frameworkId, from: PERIOD_FROM, to: PERIOD_TO, asOf: AS_OF };
@@ -192,6 +258,18 @@ describe('a fortnight of a small SaaS, assessed per framework (issue 11)', () =>
     const findings = control.rules.filter((r) => r.role === 'VIOLATION' && r.verdict === 'FINDING');
     expect(control.violationCount).toBe(findings.reduce((sum, r) => sum + r.count, 0));
     if (status === 'NON_COMPLIANT') expect(control.reason).toMatch(/^Findings: /);
+  });
+
+  it.each(['soc2', 'hipaa', 'gdpr'] as const)('%s: every finding, by the event behind it', (framework) => {
+    const all = assessments[framework].scenario.filter((c) => c.findings.length).map((c) => [c.controlId, c.findings.map(named)]);
+    expect(Object.fromEntries(all)).toEqual(FINDINGS[framework]);
+  });
+
+  const reasons = Object.entries(REASONS).flatMap(([framework, byControl]) =>
+    Object.entries(byControl).map(([controlId, reason]): [Framework, string, string] => [framework as Framework, controlId, reason]),
+  );
+  it.each(reasons)('%s %s: the reason in words', (framework, controlId, reason) => {
+    expect(assessments[framework].scenario.find((c) => c.controlId === controlId)!.reason).toBe(reason);
   });
 
   it.each(UNTOUCHED)('%s %s is not reached by the scenario', (framework, controlId) => {
