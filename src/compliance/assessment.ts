@@ -487,6 +487,9 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
   );
   const activity = evidence.filter((o) => o.count > 0 && !tested.includes(o));
   const said = (list: RuleOutcome[]) => list.map((o) => `${o.description} — ${o.detail}`).join(' ');
+  // A violation rule shows its duty by finding no case in the population it tested.
+  const shown = (list: RuleOutcome[]) =>
+    list.map((o) => `${o.role === 'VIOLATION' ? 'No case of: ' : ''}${o.description} — ${o.detail}`).join(' ');
 
   let status: ControlStatus;
   let reason: string;
@@ -508,10 +511,10 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
       : 'No event can show this control; it needs an attestation.';
   } else if (!unmetDuties.length) {
     status = ControlStatus.COMPLIANT;
-    reason = `Duty shown by: ${said(shownDuties)}${activity.length ? ` Also observed: ${said(activity)}` : ''}`;
+    reason = `Duty shown by: ${shown(shownDuties)}${activity.length ? ` Also observed: ${said(activity)}` : ''}`;
   } else {
     status = ControlStatus.PARTIALLY_COMPLIANT;
-    reason = `Duty not shown in full: ${said(unmetDuties)}${shownDuties.length ? ` Shown by: ${said(shownDuties)}` : ''}`;
+    reason = `Duty not shown in full: ${said(unmetDuties)}${shownDuties.length ? ` Shown by: ${shown(shownDuties)}` : ''}`;
   }
 
   if (attestation) {

@@ -179,10 +179,10 @@ const REASONS: Record<Framework, Record<string, string>> = {
     'CC8.1':
       'Findings: A change was deployed without an approval of the same change before it — 4 triggers: 3 preceded for the same resource within 30 days before, 1 not.',
     'A1.2':
-      'Duty shown by: A backup completes at least once a week — 3 of 3 weeks had at least 1 per week. A backup failed and no successful backup of the same job followed in time — 1 trigger: 1 followed within 24 hours, 0 not.',
+      'Duty shown by: A backup completes at least once a week — 3 of 3 weeks had at least 1 per week. No case of: A backup failed and no successful backup of the same job followed in time — 1 trigger: 1 followed within 24 hours, 0 not.',
     'CC7.2': 'Duty shown by: Audit logs are reviewed at least once a month — 1 of 1 month had at least 1 per month.',
     'P5.1':
-      'Duty shown by: A data-subject request not fulfilled successfully in time (organisation-defined; by default 30 days) — 1 trigger: 1 followed within 30 days, 0 not.',
+      'Duty shown by: No case of: A data-subject request not fulfilled successfully in time (organisation-defined; by default 30 days) — 1 trigger: 1 followed within 30 days, 0 not.',
     'P6.6':
       'Findings: A breach not notified successfully to the authority in time (organisation-defined; by default 72 hours) — 1 trigger: 0 followed within 72 hours, 1 not.',
   },
@@ -197,7 +197,7 @@ const REASONS: Record<Framework, Record<string, string>> = {
     'Art. 33':
       'Findings: A breach not notified to the supervisory authority within 72 hours — 1 trigger: 0 followed within 72 hours, 1 not.',
     'Art. 15':
-      'Duty shown by: A data-subject request was fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not. A data-subject request not fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not.',
+      'Duty shown by: A data-subject request was fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not. No case of: A data-subject request not fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not.',
   },
 };
 
