@@ -215,17 +215,15 @@ export class AssessmentQueries {
       });
     add(rollupRows);
     if (rollupRows && head < read.sequence) {
-      add(await this.rows(this.eventSums(matches, scope.tenantId, firstWhole, endWhole, read.sequence, head)), -1);
+      add(await this.eventSums(matches, scope.tenantId, firstWhole, endWhole, read.sequence, head), -1);
       for (const entry of counts.values()) for (const [day, n] of entry.days) if (n <= 0) entry.days.delete(day);
     }
 
     const out = new Map<EventRule, RuleMeasure>();
     await Promise.all([
-      ...(matches.length
-        ? edges.map(async ([from, to]) => add(await this.rows(this.eventSums(matches, scope.tenantId, from, to, head))))
-        : []),
+      ...(matches.length ? edges.map(async ([from, to]) => add(await this.eventSums(matches, scope.tenantId, from, to, head))) : []),
       ...(byEvents.length
-        ? [(async () => add(await this.rows(this.eventSums(byEvents, scope.tenantId, scope.from, scope.to, head)), 1, byEvents))()]
+        ? [(async () => add(await this.eventSums(byEvents, scope.tenantId, scope.from, scope.to, head), 1, byEvents))()]
         : []),
       ...[...temporalGroups(planned).values()].map(async (group) => {
         const measured = await this.notFollowedBy(group, scope, head);
@@ -339,16 +337,46 @@ export class AssessmentQueries {
 
   /**
    * The same sums straight from the events of `[from, to)`: the partial days at the range's edges,
-   * or (with `after`) the events after that sequence, which the rollup counted but the as-of head leaves out.
+   * or (with `after`) the events after that sequence, which the rollup counted but the as-of head
+   * leaves out. Rows as the rollup sums give them (`d`, and per set `c`, `h`, `l`).
+   *
+   * Each set's condition is evaluated once per event, as a grouping key (day and one 0/1 flag per
+   * set), and the groups are folded here: written as SUM, MAX and MIN of CASE, a metadata test was
+   * evaluated six times per event. Only events some set can count are read: each set needs its
+   * first match, so their disjunction lets an index find them instead of a scan of the tenant's range.
    */
-  private eventSums(matches: CountedSet[], tenantId: string, from: Date, to: Date | null, headSequence: number, after?: number): Sql {
-    const sums = matches.map((set, i) => {
-      const cond = this.inSet(set, 'e', { kind: 'exists' });
-      return sql`SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END) AS c${i}, MAX(CASE WHEN ${cond} THEN e.sequence END) AS h${i}, MIN(CASE WHEN ${cond} THEN e.sequence END) AS l${i}`;
-    });
+  private async eventSums(
+    matches: CountedSet[],
+    tenantId: string,
+    from: Date,
+    to: Date | null,
+    headSequence: number,
+    after?: number,
+  ): Promise<Record<string, unknown>[]> {
+    const flags = matches.map((set, i) => sql`CASE WHEN ${this.inSet(set, 'e', { kind: 'exists' })} THEN 1 ELSE 0 END AS m${i}`);
     const day = this.rules.day('e.occurred_at');
     const later = after === undefined ? '' : sql` AND e.sequence > ${v(after)}`;
-    return sql`SELECT ${day} AS d, ${joinSql(sums, ', ')} FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} GROUP BY ${day}`;
+    const any = joinSql(
+      matches.map((set) => sql`(${this.rules.match(set.all[0], 'e', { kind: 'exists' })})`),
+      ' OR ',
+    );
+    const groups = await this.rows(
+      sql`SELECT ${day} AS d, ${joinSql(flags, ', ')}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
+        FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
+        GROUP BY ${day}, ${matches.map((_, i) => `m${i}`).join(', ')}`,
+    );
+    const byDay = new Map<string, Record<string, unknown>>();
+    for (const g of groups) {
+      const row = byDay.get(String(g.d)) ?? { d: String(g.d) };
+      byDay.set(String(g.d), row);
+      matches.forEach((_, i) => {
+        if (toNumber(g[`m${i}`]) !== 1) return;
+        row[`c${i}`] = toNumber(row[`c${i}`] ?? 0) + toNumber(g.n);
+        row[`h${i}`] = Math.max(toNumber(row[`h${i}`] ?? -Infinity), toNumber(g.hi));
+        row[`l${i}`] = Math.min(toNumber(row[`l${i}`] ?? Infinity), toNumber(g.lo));
+      });
+    }
+    return [...byDay.values()];
   }
 
   /**
