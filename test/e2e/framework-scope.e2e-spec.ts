@@ -368,6 +368,17 @@ describe('framework scope set by the tenant', () => {
     for (const id of outIds) expect(s.get(id)).toMatchObject({ status: 'NOT_APPLICABLE', evidenceCount: 0, violationCount: 0 });
     for (const c of scoped.controls.filter((x) => /^(CC|P\d)/.test(x.controlId))) expect(c.reason.startsWith('Out of scope')).toBe(false);
     expect(scoped.counts.notApplicable - byDefault.counts.notApplicable).toBe(outIds.length);
+
+    // The compliance reports say which scope the controls were judged under.
+    const report = await env.gql<{ generateReport: { contentBase64: string } }>(
+      `mutation G($input: GenerateReportInput!) { generateReport(input: $input) { contentBase64 } }`,
+      { input: { type: 'COMPLIANCE_SUMMARY', format: 'json', frameworkId: 'soc2', ...period, asOf: later() } },
+      admin,
+    );
+    expect(report.body.errors).toBeUndefined();
+    const text = Buffer.from(report.body.data!.generateReport.contentBase64, 'base64').toString('utf8');
+    expect(text).toContain('"Scope: category"');
+    expect(text).toContain('Security, Privacy (your organisation’s selection)');
   });
 
   it('takes the HIPAA specifications of other roles out of scope, so they stop matching unrelated events', async () => {

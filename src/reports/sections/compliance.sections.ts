@@ -21,6 +21,19 @@ const parameterText = (value: unknown): string => {
 
 const controlTitle = (ctx: SectionContext, a: Assessment, controlId: string) => ctx.compliance.control(a.frameworkId, controlId).title;
 
+/** The scope judged under, one line per dimension: `Scope: category` → `Security, Availability (default)` (ADR 0040). */
+const scopeItems = (ctx: SectionContext, a: Assessment) => {
+  const dimensions = ctx.compliance.framework(a.frameworkId).plugin.catalog.scoping ?? [];
+  return (a.scope ?? []).map((inForce) => {
+    const dimension = dimensions.find((d) => d.id === inForce.id);
+    const names = inForce.selected.map((id) => dimension?.options.find((o) => o.id === id)?.name ?? id);
+    return {
+      key: `Scope: ${dimension?.name ?? inForce.id}`,
+      value: `${names.join(', ')} (${inForce.source === 'TENANT' ? 'your organisation’s selection' : 'default'})`,
+    };
+  });
+};
+
 const overview: SectionBuilder = {
   build: (ctx) => {
     const a = assessmentOf(ctx);
@@ -39,6 +52,7 @@ const overview: SectionBuilder = {
           },
           ...Object.entries(a.summary.counts).map(([status, n]) => ({ key: STATUS_LABELS[status as ControlStatus], value: String(n) })),
           { key: 'Controls scored', value: String(a.summary.total) },
+          ...scopeItems(ctx, a),
           ...(a.parameters ?? []).map((p) => ({
             key: `Parameter ${p.id}`,
             value: `${parameterText(p.value)} (${p.source === 'TENANT' ? 'your organisation’s value' : 'default'})`,
