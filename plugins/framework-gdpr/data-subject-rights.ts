@@ -1,4 +1,4 @@
-import type { CatalogControl } from '../../src/plugin-api';
+import type { CatalogControl, EventMatch } from '../../src/plugin-api';
 import { answeredInTime, failureNotRecovered, processingAfter, requestDeadlines, succeeded } from './rules';
 
 /** A right exercised by request: the request deadlines of Art. 12(3) for its `type`, plus `rules`. */
@@ -23,6 +23,13 @@ const right = (
 
 const all = requestDeadlines('A data-subject request');
 
+/** Personal data obtained (`data.collected`), from the subject (`direct`) or from someone else (`indirect`). */
+const collected = (collection: 'direct' | 'indirect'): EventMatch => ({
+  action: [{ equals: 'data.collected' }],
+  outcome: ['SUCCESS'],
+  metadata: [{ path: 'collection', equals: collection }],
+});
+
 /** Chapter III: rights of the data subject (Art. 12–22). */
 export const dataSubjectRights: CatalogControl[] = [
   {
@@ -41,7 +48,7 @@ export const dataSubjectRights: CatalogControl[] = [
     title: 'Information to be provided where personal data are collected from the data subject',
     description:
       'When people hand over their own data, they are told at that moment who the controller is, why and on what basis the data is ' +
-      'used, who receives it and for how long it is kept. Each collection marked `collection: direct` needs a privacy notice to the ' +
+      'used, who receives it and for how long it is kept. Each `data.collected` with `collection: direct` needs a privacy notice to the ' +
       'same subject at or shortly before it.',
     tags: ['data-subject-rights'],
     evidence: [
@@ -49,7 +56,7 @@ export const dataSubjectRights: CatalogControl[] = [
         id: 'notice-before-collection',
         kind: 'NOT_PRECEDED_BY',
         description: 'Personal data collected from the subject was preceded by the privacy notice to that subject',
-        trigger: { categories: ['PII'], outcome: ['SUCCESS'], metadata: [{ path: 'collection', equals: 'direct' }] },
+        trigger: collected('direct'),
         precededBy: { action: [{ equals: 'privacy.notice.provided' }], outcome: ['SUCCESS'] },
         within: { parameter: 'notice-before-collection' },
         correlation: 'RESOURCE',
@@ -60,7 +67,7 @@ export const dataSubjectRights: CatalogControl[] = [
         id: 'collected-without-notice',
         kind: 'NOT_PRECEDED_BY',
         description: 'Personal data collected from the subject with no privacy notice to that subject at or shortly before',
-        trigger: { categories: ['PII'], outcome: ['SUCCESS'], metadata: [{ path: 'collection', equals: 'direct' }] },
+        trigger: collected('direct'),
         precededBy: { action: [{ equals: 'privacy.notice.provided' }], outcome: ['SUCCESS'] },
         within: { parameter: 'notice-before-collection' },
         correlation: 'RESOURCE',
@@ -72,14 +79,14 @@ export const dataSubjectRights: CatalogControl[] = [
     title: 'Information to be provided where personal data have not been obtained from the data subject',
     description:
       'When data about people comes from someone else, they are told what was obtained, from where and why, within a reasonable ' +
-      'period and at the latest one month after. Each collection marked `collection: indirect` needs a privacy notice to the same ' +
+      'period and at the latest one month after. Each `data.collected` with `collection: indirect` needs a privacy notice to the same ' +
       'subject within that window.',
     tags: ['data-subject-rights'],
     evidence: [
       answeredInTime(
         'informed-after-indirect-collection',
         'A subject whose data was obtained from someone else was given the privacy notice in time',
-        { categories: ['PII'], outcome: ['SUCCESS'], metadata: [{ path: 'collection', equals: 'indirect' }] },
+        collected('indirect'),
         ['privacy.notice.provided'],
         'indirect-notice-window',
       ),
@@ -88,7 +95,7 @@ export const dataSubjectRights: CatalogControl[] = [
       answeredInTime(
         'not-informed-after-indirect-collection',
         'A subject whose data was obtained from someone else was not given the privacy notice in time (by default one month)',
-        { categories: ['PII'], outcome: ['SUCCESS'], metadata: [{ path: 'collection', equals: 'indirect' }] },
+        collected('indirect'),
         ['privacy.notice.provided'],
         'indirect-notice-window',
       ),

@@ -265,9 +265,9 @@ describe('GDPR content: duties, outcomes and deadlines an auditor tests', () => 
     const a = await assess(
       [
         { occurredAt: ago(30, 1), action: 'privacy.notice.provided', ...c('c-1') },
-        { occurredAt: ago(30), action: 'customer.create', metadata: { collection: 'direct' }, ...c('c-1') },
-        { occurredAt: ago(30), action: 'customer.create', metadata: { collection: 'direct' }, ...c('c-2') },
-        { occurredAt: ago(50), action: 'customer.create', metadata: { collection: 'indirect' }, ...c('c-3') },
+        { occurredAt: ago(30), action: 'data.collected', metadata: { collection: 'direct' }, ...c('c-1') },
+        { occurredAt: ago(30), action: 'data.collected', metadata: { collection: 'direct' }, ...c('c-2') },
+        { occurredAt: ago(50), action: 'data.collected', metadata: { collection: 'indirect' }, ...c('c-3') },
         { occurredAt: ago(10), action: 'privacy.notice.provided', ...c('c-3') },
       ],
       { from: 60 },
