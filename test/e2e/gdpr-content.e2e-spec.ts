@@ -289,4 +289,28 @@ describe('GDPR content: duties, outcomes and deadlines an auditor tests', () => 
     expect(a.rule('Art. 36', 'high-risk-not-consulted')).toMatchObject({ verdict: 'FINDING', count: 1, tested: 2 });
     expect(a.control('Art. 36').status).toBe('NON_COMPLIANT');
   });
+
+  it('Art. 33(3) and 34: a notification without its content shows 33(3) in part; a high-risk breach told to nobody successfully is a finding', async () => {
+    const content = { nature: 'lost laptop', contact: 'dpo@example.com', consequences: 'exposure', measures: 'remote wipe' };
+    const a = await assess([
+      { occurredAt: ago(10), action: 'breach.detected', metadata: { notifiable: true, highRisk: true }, ...on('breach', 'b-1') },
+      { occurredAt: ago(10, -5), action: 'breach.notified.authority', metadata: content, ...on('breach', 'b-1') },
+      { occurredAt: ago(10, -6), action: 'breach.notified.subjects', ...failed(), ...on('breach', 'b-1') },
+      { occurredAt: ago(8), action: 'breach.detected', metadata: { notifiable: true, highRisk: false }, ...on('breach', 'b-2') },
+      { occurredAt: ago(8, -5), action: 'breach.notified.authority', metadata: { nature: 'misdirected email' }, ...on('breach', 'b-2') },
+    ]);
+    expect(a.rule('Art. 33(3)', 'notifications-complete')).toMatchObject({ verdict: 'PARTIAL', count: 1, tested: 2 });
+    expect(a.control('Art. 33(3)').status).toBe('PARTIALLY_COMPLIANT');
+    expect(a.rule('Art. 34', 'high-risk-not-communicated')).toMatchObject({ verdict: 'FINDING', count: 1, tested: 1 });
+    expect(a.control('Art. 34').status).toBe('NON_COMPLIANT');
+  });
+
+  it('Art. 5(1)(e): retention deletions more than the interval apart show storage limitation only in part', async () => {
+    const run = (d: number) => ({ occurredAt: ago(d), action: 'data.retention.applied', ...on('retention_job', 'nightly') });
+    const a = await assess([run(58), run(50), run(10)], { from: 60 });
+    expect(a.rule('Art. 5(1)(e)', 'retention-runs')).toMatchObject({ verdict: 'PARTIAL', duty: true });
+    expect(a.control('Art. 5(1)(e)').status).toBe('PARTIALLY_COMPLIANT');
+    // The article rolls its paragraphs up: the others are not shown, so Art. 5 is not compliant.
+    expect(a.control('Art. 5').status).toBe('PARTIALLY_COMPLIANT');
+  });
 });
