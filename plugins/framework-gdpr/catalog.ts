@@ -1,12 +1,13 @@
 import type { FrameworkCatalog } from '../../src/plugin-api';
 import { controllerAndProcessor, impactAssessment } from './controller-and-processor';
 import { dataSubjectRights } from './data-subject-rights';
+import { parameters } from './parameters';
 import { principles } from './principles';
 import { security } from './security';
 import { transfers } from './transfers';
 import { scoping } from './scoping';
 
-/** The GDPR articles an audit trail can show, with the classification of personal data they rely on. */
+/** The GDPR articles, and the paragraphs auditors test, that an audit trail can show, with the classification of personal data they rely on. */
 export const catalog: FrameworkCatalog = {
   framework: {
     id: 'gdpr',
@@ -18,6 +19,7 @@ export const catalog: FrameworkCatalog = {
       'personal data outside the EEA.',
   },
   controls: [...principles, ...dataSubjectRights, ...controllerAndProcessor, ...security, ...impactAssessment, ...transfers],
+  parameters,
   scoping,
   classificationRules: [
     {

@@ -1,41 +1,25 @@
-import type { Control } from '../../src/plugin-api';
+import type { CatalogControl } from '../../src/plugin-api';
+import { answeredInTime, recent, succeeded } from './rules';
 
 /** Chapter IV: duties of controllers and processors and their records (Art. 24–30). */
-export const controllerAndProcessor: Control[] = [
+export const controllerAndProcessor: CatalogControl[] = [
   {
     id: 'Art. 24',
     title: 'Responsibility of the controller',
     description:
-      'The controller must put in place technical and organisational measures suited to the risks of its processing, be able to ' +
-      'show they work, and review them. Approved policies, staff acknowledgements and risk assessments, repeated every year, show it.',
+      'The controller puts in place measures that fit the risks of its processing, can show they work, and reviews them. A policy ' +
+      'or risk assessment approved within the review interval (by default a year) before the period ends shows the review; ' +
+      'approvals and staff acknowledgements show the measures in place.',
     tags: ['controller-and-processor'],
     evidence: [
-      {
-        id: 'policies-approved',
-        kind: 'MATCH',
-        description: 'A data-protection or security policy was approved',
-        match: { action: [{ equals: 'policy.approved' }], outcome: ['SUCCESS'] },
-      },
-      {
-        id: 'policies-acknowledged',
-        kind: 'MATCH',
-        description: 'Staff acknowledged a policy',
-        match: { action: [{ equals: 'policy.acknowledged' }], outcome: ['SUCCESS'] },
-      },
-      {
-        id: 'risks-assessed',
-        kind: 'MATCH',
-        description: 'A risk assessment was completed',
-        match: { action: [{ equals: 'risk.assessment.completed' }], outcome: ['SUCCESS'] },
-      },
-      {
-        id: 'measures-reviewed-yearly',
-        kind: 'AT_LEAST',
-        description: 'Policies or risk assessments are reviewed at least once a year',
-        match: { action: [{ equals: 'policy.approved' }, { equals: 'risk.assessment.completed' }], outcome: ['SUCCESS'] },
-        count: 1,
-        period: 'YEAR',
-      },
+      succeeded('policies-approved', 'A data-protection or security policy was approved', ['policy.approved']),
+      succeeded('policies-acknowledged', 'Staff acknowledged a policy', ['policy.acknowledged']),
+      recent(
+        'measures-reviewed',
+        'A policy or risk assessment was approved recently',
+        ['policy.approved', 'risk.assessment.completed'],
+        'policy-review-interval',
+      ),
     ],
     violations: [],
   },
@@ -43,29 +27,13 @@ export const controllerAndProcessor: Control[] = [
     id: 'Art. 25',
     title: 'Data protection by design and by default',
     description:
-      'Data protection must be built into systems from the design stage, for example through pseudonymisation, and by default only ' +
-      'the data needed for each purpose may be processed and kept. Impact assessments, encryption of stored data and retention ' +
-      'deletions show it.',
+      'Protection is designed into systems from the start, for example by pseudonymisation, and by default each purpose gets only ' +
+      'the data it needs, kept only as long as it needs. Impact assessments, encryption of stored data and retention deletions show it.',
     tags: ['controller-and-processor'],
     evidence: [
-      {
-        id: 'impact-assessed',
-        kind: 'MATCH',
-        description: 'A data-protection impact assessment was approved',
-        match: { action: [{ equals: 'dpia.completed' }], outcome: ['SUCCESS'] },
-      },
-      {
-        id: 'data-encrypted',
-        kind: 'MATCH',
-        description: 'Stored data was encrypted',
-        match: { action: [{ equals: 'data.encrypted' }], outcome: ['SUCCESS'] },
-      },
-      {
-        id: 'retention-applied',
-        kind: 'MATCH',
-        description: 'Personal data past its retention period was deleted',
-        match: { action: [{ equals: 'data.retention.applied' }], outcome: ['SUCCESS'] },
-      },
+      succeeded('impact-assessed', 'A data-protection impact assessment was approved', ['dpia.completed']),
+      succeeded('data-encrypted', 'Stored data was encrypted', ['data.encrypted']),
+      succeeded('retention-applied', 'Personal data past its retention period was deleted', ['data.retention.applied']),
     ],
     violations: [],
   },
@@ -73,22 +41,18 @@ export const controllerAndProcessor: Control[] = [
     id: 'Art. 28',
     title: 'Processor',
     description:
-      'A controller may use only processors that give sufficient guarantees, bound by a written contract that fixes the ' +
-      'processing, its safeguards and the use of sub-processors. Signed processor agreements and vendor reviews show it.',
+      'A controller uses only processors that give sufficient guarantees, bound by a written contract that fixes the processing, ' +
+      'its safeguards and the use of sub-processors, and checks them. Signed agreements show the contracts; a processor review ' +
+      'within the review interval (by default a year) before the period ends shows the checks.',
     tags: ['controller-and-processor'],
     evidence: [
-      {
-        id: 'processor-agreements',
-        kind: 'MATCH',
-        description: 'A processor agreement was signed',
-        match: { action: [{ equals: 'processor.agreement.signed' }], outcome: ['SUCCESS'] },
-      },
-      {
-        id: 'vendor-reviews',
-        kind: 'MATCH',
-        description: 'A processor or sub-processor review was completed',
-        match: { action: [{ equals: 'vendor.review.completed' }], outcome: ['SUCCESS'] },
-      },
+      succeeded('processor-agreements', 'A processor agreement was signed', ['processor.agreement.signed']),
+      recent(
+        'processors-reviewed',
+        'A processor or sub-processor review was completed recently',
+        ['vendor.review.completed'],
+        'processor-review-interval',
+      ),
     ],
     violations: [],
   },
@@ -96,52 +60,61 @@ export const controllerAndProcessor: Control[] = [
     id: 'Art. 30',
     title: 'Records of processing activities',
     description:
-      'Controllers and processors must keep a written record of their processing activities, including purposes, categories of ' +
-      'data and recipients, and show it to the supervisory authority on request; the small-organisation exemption does not cover ' +
-      'special-category or criminal-offence data. Recorded processing of personal data and updates of the record show it.',
+      'Controllers and processors keep a register of their processing activities — purposes, categories of data and subjects, ' +
+      'recipients, transfers, retention and security measures — and show it to the supervisory authority on request. The register ' +
+      'is a document, not an activity log: an update of it within the interval (by default a year) before the period ends shows it kept.',
     tags: ['controller-and-processor'],
     evidence: [
-      {
-        id: 'activity-recorded',
-        kind: 'MATCH',
-        description: 'Processing of personal data is recorded',
-        match: { categories: ['PII'] },
-      },
-      {
-        id: 'sensitive-activity-recorded',
-        kind: 'MATCH',
-        description: 'Processing of special-category or criminal-offence data is recorded',
-        match: { categories: ['SPECIAL_CATEGORY', 'CRIMINAL_OFFENCE'] },
-      },
-      {
-        id: 'record-updated',
-        kind: 'MATCH',
-        description: 'The record of processing activities was updated',
-        match: { action: [{ equals: 'processing.record.updated' }], outcome: ['SUCCESS'] },
-      },
+      recent(
+        'record-current',
+        'The record of processing activities was updated recently',
+        ['processing.record.updated'],
+        'processing-record-interval',
+      ),
+      succeeded('record-updated', 'The record of processing activities was updated', ['processing.record.updated']),
     ],
     violations: [],
   },
 ];
 
-/** Chapter IV, section 3: impact assessment (Art. 35), listed after the security articles to keep article order. */
-export const impactAssessment: Control[] = [
+/** Chapter IV, section 3: impact assessment and prior consultation (Art. 35–36), listed after the security articles to keep article order. */
+export const impactAssessment: CatalogControl[] = [
   {
     id: 'Art. 35',
     title: 'Data protection impact assessment',
     description:
-      'Before processing likely to pose a high risk to people, such as profiling, large-scale processing of sensitive data or ' +
-      'systematic monitoring of public areas, the controller must assess its impact and the measures against the risks. Approved ' +
-      'impact assessments show it.',
+      'Before processing likely to put people at high risk, such as profiling, large-scale use of sensitive data or systematic ' +
+      'monitoring of public areas, the controller assesses its impact and the measures against the risks. Approved impact ' +
+      'assessments show it.',
+    tags: ['controller-and-processor'],
+    evidence: [succeeded('impact-assessed', 'A data-protection impact assessment was approved', ['dpia.completed'])],
+    violations: [],
+  },
+  {
+    id: 'Art. 36',
+    title: 'Prior consultation',
+    description:
+      'When an impact assessment finds that the processing would still pose a high risk without further measures ' +
+      '(`residualRisk: high`), the controller consults the supervisory authority before starting it. Each such assessment needs a ' +
+      'consultation for the same assessment within the window.',
     tags: ['controller-and-processor'],
     evidence: [
-      {
-        id: 'impact-assessed',
-        kind: 'MATCH',
-        description: 'A data-protection impact assessment was approved',
-        match: { action: [{ equals: 'dpia.completed' }], outcome: ['SUCCESS'] },
-      },
+      answeredInTime(
+        'high-risk-consulted',
+        'An impact assessment with a high residual risk was followed by a consultation of the authority in time',
+        { action: [{ equals: 'dpia.completed' }], outcome: ['SUCCESS'], metadata: [{ path: 'residualRisk', equals: 'high' }] },
+        ['authority.consulted'],
+        'prior-consultation-window',
+      ),
     ],
-    violations: [],
+    violations: [
+      answeredInTime(
+        'high-risk-not-consulted',
+        'An impact assessment with a high residual risk not followed by a consultation of the authority in time (by default 30 days)',
+        { action: [{ equals: 'dpia.completed' }], outcome: ['SUCCESS'], metadata: [{ path: 'residualRisk', equals: 'high' }] },
+        ['authority.consulted'],
+        'prior-consultation-window',
+      ),
+    ],
   },
 ];

@@ -535,7 +535,7 @@ export function evaluateControl(control: Control, outcomes: RuleOutcome[], attes
 }
 
 /**
- * A parent (a HIPAA standard) combines its own status with its children's: any NON_COMPLIANT →
+ * A parent (a HIPAA standard, a GDPR article) combines its own status with its children's: any NON_COMPLIANT →
  * NON_COMPLIANT; all COMPLIANT → COMPLIANT; nothing assessed → NOT_ASSESSED; only OBSERVED and
  * NOT_ASSESSED → OBSERVED; otherwise partial.
  * Children that do not apply are left out.
@@ -566,7 +566,7 @@ export function rollUp(own: ControlResult, children: readonly ControlResult[]): 
   return {
     ...own,
     status,
-    reason: `Implementation specifications: ${tally}. Own rules: ${own.status} — ${own.reason}`,
+    reason: `Child controls: ${tally}. Own rules: ${own.status} — ${own.reason}`,
     evidenceCount: own.evidenceCount + applicable.reduce((n, c) => n + c.evidenceCount, 0),
     violationCount: own.violationCount + applicable.reduce((n, c) => n + c.violationCount, 0),
   };

@@ -31,7 +31,7 @@ describe('ComplianceCatalog', () => {
       expect(catalog.frameworks().map((f) => [f.framework.id, f.plugin.id, f.controls.length])).toEqual([
         ['soc2', 'framework-soc2', 61],
         ['hipaa', 'framework-hipaa', 65],
-        ['gdpr', 'framework-gdpr', 22],
+        ['gdpr', 'framework-gdpr', 42],
       ]);
       expect(catalog.framework('nope')).toBeUndefined();
       expect(catalog.control('soc2', 'CC6.1')?.title).toBe('Logical access security');

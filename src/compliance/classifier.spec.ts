@@ -93,6 +93,7 @@ describe('createClassifier', () => {
 
   it('classifies with the built-in frameworks as docs/event-vocabulary.md says', () => {
     const classify = createClassifier(BUILT_IN_PLUGINS.filter((p): p is FrameworkPlugin<unknown> => p.kind === 'framework'))!;
+    // PHI stays one fact: GDPR reads it as special-category data in its rules (Art. 9), not as a second category here.
     expect(classify({ action: 'record.read', resourceType: 'patient_record.lab' })).toEqual({
       classification: 'RESTRICTED',
       categories: ['PHI'],

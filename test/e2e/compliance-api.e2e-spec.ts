@@ -193,7 +193,7 @@ describe('compliance API', () => {
       expect(frameworks.map((f: any) => [f.id, f.pluginId, f.controlCount])).toEqual([
         ['soc2', 'framework-soc2', 61],
         ['hipaa', 'framework-hipaa', 65],
-        ['gdpr', 'framework-gdpr', 22],
+        ['gdpr', 'framework-gdpr', 42],
       ]);
       for (const f of frameworks)
         expect(f).toMatchObject({ name: expect.any(String), version: expect.any(String), pluginVersion: '1.0.0' });
@@ -231,7 +231,14 @@ describe('compliance API', () => {
         '164.312(e)(1)',
       ]);
       expect(await controlIds('soc2', { search: 'LOGICAL ACCESS SECURITY' })).toEqual(['CC6.1']);
-      expect(await controlIds('gdpr', { search: 'breach' })).toEqual(['Art. 33', 'Art. 34']);
+      expect(await controlIds('gdpr', { search: 'breach' })).toEqual([
+        'Art. 33',
+        'Art. 33(1)',
+        'Art. 33(2)',
+        'Art. 33(3)',
+        'Art. 33(5)',
+        'Art. 34',
+      ]);
       expect(await controlIds('hipaa', { search: 'audit controls' })).toEqual(['164.312(b)']);
       expect(await controlIds('soc2', { hasViolationRules: true })).toEqual(SOC2_WITH_VIOLATION_RULES);
       expect(await controlIds('soc2', { hasViolationRules: false })).toEqual(
@@ -305,19 +312,20 @@ describe('compliance API', () => {
           correlation: 'ACTOR',
         },
       });
-      const { control: art33 } = await query('{ control(frameworkId: "gdpr", id: "Art. 33") { violationRules { id kind definition } } }');
-      expect(art33.violationRules).toEqual([
-        {
-          id: 'breach-not-notified-72h',
-          kind: 'NOT_FOLLOWED_BY',
-          definition: expect.objectContaining({
-            trigger: { action: [{ equals: 'breach.detected' }] },
-            followUp: { action: [{ equals: 'breach.notified.authority' }] },
-            within: { hours: 72 },
-            correlation: 'RESOURCE',
-          }),
-        },
-      ]);
+      const { control: art33 } = await query(
+        '{ control(frameworkId: "gdpr", id: "Art. 33(1)") { violationRules { id kind definition } } }',
+      );
+      expect(art33.violationRules[0]).toEqual({
+        id: 'breach-not-notified',
+        kind: 'NOT_FOLLOWED_BY',
+        definition: expect.objectContaining({
+          trigger: { action: [{ equals: 'breach.detected' }], metadata: [{ path: 'notifiable', equals: true }] },
+          followUp: { action: [{ equals: 'breach.notified.authority' }], outcome: ['SUCCESS'] },
+          // The parameter resolved to its default.
+          within: { hours: 72 },
+          correlation: 'RESOURCE',
+        }),
+      });
     });
 
     describe('mappings, seen from every side', () => {
@@ -703,7 +711,7 @@ describe('compliance API', () => {
       const chain = await verify(auditor);
       for (const [frameworkId, total] of [
         ['soc2', 61],
-        ['gdpr', 22],
+        ['gdpr', 42],
       ] as const) {
         const a = await assess(auditor, frameworkId);
         expect(a).toMatchObject({ frameworkId, score: null, level: 'NOT_ASSESSED', coverage: 0, headSequence: 0 });
@@ -773,33 +781,35 @@ describe('compliance API', () => {
       const TENANT = 'gdpr-pending';
       const detectedAt = ago(HOUR);
       await seed(await env.createKey('INGEST', TENANT), [
-        { occurredAt: detectedAt, action: 'breach.detected', resource: { type: 'breach', id: 'BR-9' } },
+        { occurredAt: detectedAt, action: 'breach.detected', resource: { type: 'breach', id: 'BR-9' }, metadata: { notifiable: true } },
       ]);
       const a = await assess(await env.createKey('AUDITOR', TENANT), 'gdpr', OPEN);
-      expect(rule(a, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ role: 'VIOLATION', verdict: 'CLEAR', count: 0, pending: 1 });
-      expect(rule(a, 'Art. 33', 'breach-notified-72h')).toMatchObject({ role: 'EVIDENCE', verdict: 'NONE', count: 0, pending: 1 });
-      // breaches-documented: the detection itself is recorded, which is activity; nothing is judged yet.
-      expect(control(a, 'Art. 33').status).toBe('OBSERVED');
+      expect(rule(a, 'Art. 33(1)', 'breach-not-notified')).toMatchObject({ role: 'VIOLATION', verdict: 'CLEAR', count: 0, pending: 1 });
+      expect(rule(a, 'Art. 33(1)', 'notified-in-time')).toMatchObject({ role: 'EVIDENCE', verdict: 'NONE', count: 0, pending: 1 });
+      // Nothing of 33(1) is judged yet; the decision to notify is documented (33(5)), so the article is shown in part.
+      expect(control(a, 'Art. 33(1)').status).toBe('NOT_ASSESSED');
+      expect(control(a, 'Art. 33(5)').status).toBe('COMPLIANT');
+      expect(control(a, 'Art. 33').status).toBe('PARTIALLY_COMPLIANT');
       expect(a.to).toBeNull();
-      // GDPR's recurring rules are quarterly and yearly: the answer also changes when a quarter ends.
-      const now = new Date();
-      const nextQuarter = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - (now.getUTCMonth() % 3) + 3, 1);
-      expect(a.validUntil).toBe(new Date(Math.min(Date.parse(detectedAt) + 72 * HOUR, nextQuarter)).toISOString());
+      // GDPR's recurrences are recency windows and a 31-day gap, which run out later: the deadline is the next change.
+      expect(a.validUntil).toBe(new Date(Date.parse(detectedAt) + 72 * HOUR).toISOString());
     });
 
     it('GDPR Art. 15: an access request unanswered after 40 days is non-compliant', async () => {
       const TENANT = 'gdpr-dsar';
       await seed(await env.createKey('INGEST', TENANT), [
-        { occurredAt: ago(40 * DAY), action: 'dsar.received', resource: { type: 'dsar', id: 'DSAR-1' } },
+        { occurredAt: ago(40 * DAY), action: 'dsar.received', resource: { type: 'dsar', id: 'DSAR-1' }, metadata: { type: 'access' } },
         // Answered in time, but a different request: it does not answer DSAR-1.
-        { occurredAt: ago(39 * DAY), action: 'dsar.received', resource: { type: 'dsar', id: 'DSAR-2' } },
+        { occurredAt: ago(39 * DAY), action: 'dsar.received', resource: { type: 'dsar', id: 'DSAR-2' }, metadata: { type: 'access' } },
         { occurredAt: ago(38 * DAY), action: 'dsar.fulfilled', resource: { type: 'dsar', id: 'DSAR-2' } },
       ]);
       const a = await assess(await env.createKey('AUDITOR', TENANT), 'gdpr', OPEN);
       expect(control(a, 'Art. 15')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
-      expect(rule(a, 'Art. 15', 'access-request-overdue')).toMatchObject({ verdict: 'FINDING', count: 1 });
+      expect(rule(a, 'Art. 15', 'request-not-answered')).toMatchObject({ verdict: 'FINDING', count: 1 });
       // Two requests judged, one answered in time: the population test holds only in part.
-      expect(rule(a, 'Art. 15', 'access-requests-answered-30d')).toMatchObject({ verdict: 'PARTIAL', count: 1 });
+      expect(rule(a, 'Art. 15', 'requests-answered-in-time')).toMatchObject({ verdict: 'PARTIAL', count: 1 });
+      // Within the extended limit of three months, DSAR-1 is still pending there.
+      expect(rule(a, 'Art. 15', 'request-past-extended-limit')).toMatchObject({ verdict: 'CLEAR', pending: 1 });
     });
 
     it('HIPAA 164.308(a)(5)(ii)(C): repeated failed logins are non-compliant and roll up to the standard', async () => {
@@ -815,18 +825,20 @@ describe('compliance API', () => {
       const TENANT = 'gdpr-deadline';
       const plus = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
       await seed(await env.createKey('INGEST', TENANT), [
-        { occurredAt: at(2, 1, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' } },
+        { occurredAt: at(2, 1, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' }, metadata: { notifiable: true } },
         { occurredAt: plus(at(2, 1, 8), 72 * HOUR), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-1' } },
-        { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' } },
+        { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' }, metadata: { notifiable: true } },
         { occurredAt: plus(at(2, 10, 8), 72 * HOUR + 1), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' } },
       ]);
       const auditor = await env.createKey('AUDITOR', TENANT);
       const a = await assess(auditor, 'gdpr');
-      expect(rule(a, 'Art. 33', 'breach-notified-72h')).toMatchObject({ verdict: 'PARTIAL', count: 1, pending: 0 });
-      expect(rule(a, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ verdict: 'FINDING', count: 1, pending: 0 });
+      expect(rule(a, 'Art. 33(1)', 'notified-in-time')).toMatchObject({ verdict: 'PARTIAL', count: 1, pending: 0 });
+      expect(rule(a, 'Art. 33(1)', 'breach-not-notified')).toMatchObject({ verdict: 'FINDING', count: 1, pending: 0 });
+      expect(control(a, 'Art. 33(1)')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
+      // The article rolls its paragraphs up.
       expect(control(a, 'Art. 33')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
       // Evidence of a temporal rule: its triggers and its follow-ups.
-      const res = await env.gql(EVIDENCE, { frameworkId: 'gdpr', id: 'Art. 33', first: 10 }, auditor);
+      const res = await env.gql(EVIDENCE, { frameworkId: 'gdpr', id: 'Art. 33(1)', first: 10 }, auditor);
       expect(res.body.data!.control.evidence.edges.map((e: any) => e.node.action)).toEqual([
         'breach.notified.authority',
         'breach.detected',
@@ -853,7 +865,7 @@ describe('compliance API', () => {
       expect(finding.map((e) => e.actor.id)).toEqual(['exactly']);
     });
 
-    it('GDPR Art. 30: category rules see the categories classification rules gave at ingest', async () => {
+    it('GDPR Art. 9 and 10: category rules see the categories classification rules gave at ingest, and PHI is special-category data', async () => {
       const TENANT = 'gdpr-categories';
       await seed(await env.createKey('INGEST', TENANT), [
         // No categories sent: the GDPR rule for customer resources labels it PII.
@@ -870,15 +882,17 @@ describe('compliance API', () => {
       ]);
       const auditor = await env.createKey('AUDITOR', TENANT);
       const a = await assess(auditor, 'gdpr');
-      expect(rule(a, 'Art. 30', 'activity-recorded')).toMatchObject({ verdict: 'MET', count: 2 });
-      expect(rule(a, 'Art. 30', 'sensitive-activity-recorded')).toMatchObject({ verdict: 'MET', count: 1 });
-      expect(rule(a, 'Art. 32', 'personal-data-access-refused')).toMatchObject({ verdict: 'MET', count: 1 });
-      expect(control(a, 'Art. 30')).toMatchObject({ status: 'OBSERVED', evidenceCount: 3 });
+      // Both sensitive events, the PHI one included: health data is special-category data.
+      expect(rule(a, 'Art. 9', 'special-category-processing-recorded')).toMatchObject({ verdict: 'MET', count: 2 });
+      expect(rule(a, 'Art. 10', 'criminal-offence-processing-recorded')).toMatchObject({ verdict: 'MET', count: 1 });
+      // The customer read refused was classified PII at ingest.
+      expect(rule(a, 'Art. 32(1)(b)', 'personal-data-access-refused')).toMatchObject({ verdict: 'MET', count: 1 });
+      expect(control(a, 'Art. 9')).toMatchObject({ status: 'OBSERVED', evidenceCount: 2 });
       // The evidence connection applies the same category rules, row by row.
-      const res = await env.gql(EVIDENCE, { frameworkId: 'gdpr', id: 'Art. 30', first: 10 }, auditor);
+      const res = await env.gql(EVIDENCE, { frameworkId: 'gdpr', id: 'Art. 9', first: 10 }, auditor);
       expect(res.body.errors).toBeUndefined();
-      expect(res.body.data!.control.evidence.totalCount).toBe(3);
-      expect(res.body.data!.control.evidence.edges.map((e: any) => e.node.sequence)).toEqual([3, 2, 1]);
+      expect(res.body.data!.control.evidence.totalCount).toBe(2);
+      expect(res.body.data!.control.evidence.edges.map((e: any) => e.node.sequence)).toEqual([4, 3]);
     });
 
     it('serves the same question about the same chain head from the cache', async () => {

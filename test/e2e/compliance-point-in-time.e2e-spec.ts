@@ -115,7 +115,7 @@ describe('point-in-time assessments, recording lag of 0 minutes', () => {
       { occurredAt: at(3, 10), action: 'audit.log.reviewed', resource: { type: 'log', id: 'main' } },
       { occurredAt: at(3, 12), action: 'auth.login' },
       ...burst('victim', at(2, 5)),
-      { occurredAt: at(2, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' } },
+      { occurredAt: at(2, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' }, metadata: { notifiable: true } },
     ]);
     const asOf = new Date().toISOString();
     await clockPast(asOf);
@@ -157,19 +157,19 @@ describe('point-in-time assessments, default recording lag (60 minutes)', () => 
 
   it('does not count a follow-up backdated when recorded days late as timely', async () => {
     await seed('backdated', [
-      { occurredAt: ago(10 * DAY), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' } },
+      { occurredAt: ago(10 * DAY), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' }, metadata: { notifiable: true } },
       // Recorded now, claiming to have happened nine days ago, within 72 hours of the detection.
       { occurredAt: ago(9 * DAY), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-1' } },
     ]);
     await seed('on-time', [
-      { occurredAt: ago(2 * HOUR), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' } },
+      { occurredAt: ago(2 * HOUR), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' }, metadata: { notifiable: true } },
       // Recorded half an hour after it happened: within the lag.
       { occurredAt: ago(30 * 60_000), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' } },
     ]);
     const from = ago(30 * DAY);
     const late = await assess('backdated', { frameworkId: 'gdpr', from });
     // Flagged as backfilled: the notification would have answered, had it been recorded on time.
-    const flagged = rule(late, 'Art. 33', 'breach-not-notified-72h');
+    const flagged = rule(late, 'Art. 33(1)', 'breach-not-notified');
     expect(flagged).toMatchObject({ verdict: 'FINDING', count: 1, backfilled: 1 });
     expect(flagged.detail).toContain(
       '1 of them answered only by a follow-up recorded later than the recording lag (backfilled, not timely)',
@@ -179,8 +179,8 @@ describe('point-in-time assessments, default recording lag (60 minutes)', () => 
     const model = await report('backdated', { type: 'CONTROL_ASSESSMENT', frameworkId: 'gdpr', from, to: new Date().toISOString() });
     expect(model).toContain('recorded later than the recording lag (backfilled, not timely)');
     const onTime = await assess('on-time', { frameworkId: 'gdpr', from });
-    expect(rule(onTime, 'Art. 33', 'breach-notified-72h')).toMatchObject({ verdict: 'MET', count: 1, tested: 1 });
-    expect(rule(onTime, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ verdict: 'CLEAR', count: 0, backfilled: 0 });
+    expect(rule(onTime, 'Art. 33(1)', 'notified-in-time')).toMatchObject({ verdict: 'MET', count: 1, tested: 1 });
+    expect(rule(onTime, 'Art. 33(1)', 'breach-not-notified')).toMatchObject({ verdict: 'CLEAR', count: 0, backfilled: 0 });
   });
 
   it('refuses an asOf before the range or in the future, and changes nothing', async () => {
@@ -201,16 +201,18 @@ describe('point-in-time assessments, history seeded at once (a century of lag)',
     const TENANT = 'deadline-as-of';
     // Detected an hour before the period closed; never notified.
     const detected = new Date(Date.parse(PERIOD.to) - HOUR).toISOString();
-    await seed(TENANT, [{ occurredAt: detected, action: 'breach.detected', resource: { type: 'breach', id: 'BR-9' } }]);
+    await seed(TENANT, [
+      { occurredAt: detected, action: 'breach.detected', resource: { type: 'breach', id: 'BR-9' }, metadata: { notifiable: true } },
+    ]);
     const atEnd = await assess(TENANT, { frameworkId: 'gdpr', ...PERIOD });
     expect(atEnd.asOf).toBe(PERIOD.to);
-    expect(rule(atEnd, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ verdict: 'CLEAR', pending: 1, tested: 0 });
+    expect(rule(atEnd, 'Art. 33(1)', 'breach-not-notified')).toMatchObject({ verdict: 'CLEAR', pending: 1, tested: 0 });
     const fieldwork = await assess(TENANT, {
       frameworkId: 'gdpr',
       ...PERIOD,
       asOf: new Date(Date.parse(detected) + 80 * HOUR).toISOString(),
     });
-    expect(rule(fieldwork, 'Art. 33', 'breach-not-notified-72h')).toMatchObject({ verdict: 'FINDING', count: 1, pending: 0 });
+    expect(rule(fieldwork, 'Art. 33(1)', 'breach-not-notified')).toMatchObject({ verdict: 'FINDING', count: 1, pending: 0 });
     expect(control(fieldwork, 'Art. 33').status).toBe('NON_COMPLIANT');
   });
 });

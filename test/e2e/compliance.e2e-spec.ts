@@ -145,18 +145,21 @@ describe('compliance assessment', () => {
     }
   });
 
-  it('GDPR Art. 33: a breach notified after 72 hours is non-compliant, within 72 hours compliant', async () => {
+  it('GDPR Art. 33(1): a breach notified after 72 hours is non-compliant, within 72 hours compliant', async () => {
+    const notifiable = { notifiable: true };
+    const content = { nature: 'credential stuffing', contact: 'dpo@example.com', consequences: 'account takeover', measures: 'resets' };
     const late = await env.createKey('INGEST', 'gdpr-late');
     await seed(late, [
-      { occurredAt: at(2, 1, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' } },
-      { occurredAt: at(2, 4, 9), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-1' } },
-      { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' } },
-      { occurredAt: at(2, 10, 20), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' } },
+      { occurredAt: at(2, 1, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-1' }, metadata: notifiable },
+      { occurredAt: at(2, 4, 9), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-1' }, metadata: content },
+      { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' }, metadata: notifiable },
+      { occurredAt: at(2, 10, 20), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' }, metadata: content },
     ]);
     const a = await assess(await env.createKey('AUDITOR', 'gdpr-late'), 'gdpr');
+    expect(control(a, 'Art. 33(1)')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
     expect(control(a, 'Art. 33')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1 });
     // The population of two breaches has one exception: the evidence rule holds only in part.
-    expect(control(a, 'Art. 33').rules.find((r) => r.ruleId === 'breach-notified-72h')).toMatchObject({
+    expect(control(a, 'Art. 33(1)').rules.find((r) => r.ruleId === 'notified-in-time')).toMatchObject({
       verdict: 'PARTIAL',
       count: 1,
       duty: true,
@@ -165,11 +168,15 @@ describe('compliance assessment', () => {
 
     const onTime = await env.createKey('INGEST', 'gdpr-on-time');
     await seed(onTime, [
-      { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' } },
-      { occurredAt: at(2, 13, 7), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' } },
+      { occurredAt: at(2, 10, 8), action: 'breach.detected', resource: { type: 'breach', id: 'BR-2' }, metadata: notifiable },
+      { occurredAt: at(2, 13, 7), action: 'breach.notified.authority', resource: { type: 'breach', id: 'BR-2' }, metadata: content },
     ]);
     const b = await assess(await env.createKey('AUDITOR', 'gdpr-on-time'), 'gdpr');
-    expect(control(b, 'Art. 33')).toMatchObject({ status: 'COMPLIANT', violationCount: 0 });
+    for (const id of ['Art. 33(1)', 'Art. 33(3)', 'Art. 33(5)'])
+      expect(control(b, id)).toMatchObject({ status: 'COMPLIANT', violationCount: 0 });
+    // 33(2), the processor's notice, had no breach to judge: the article is shown in part.
+    expect(control(b, 'Art. 33(2)').status).toBe('NOT_ASSESSED');
+    expect(control(b, 'Art. 33')).toMatchObject({ status: 'PARTIALLY_COMPLIANT', violationCount: 0 });
   });
 
   it('HIPAA 164.308(a)(1)(ii)(D): a month without an activity review is a finding that rolls up to the standard', async () => {
