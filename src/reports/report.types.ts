@@ -12,7 +12,7 @@ registerEnumType(ReportType, {
     CONTROL_ASSESSMENT: { description: 'Every control of a framework with its status, evidence, findings and attestations.' },
     AUDIT_TRAIL: { description: 'The filtered events themselves, one row per event.' },
     SECURITY_INCIDENTS: { description: 'Failures, denials, errors and high severities, grouped.' },
-    DATA_ACCESS: { description: 'Who touched PII and PHI (GDPR Art. 30, HIPAA access review).' },
+    DATA_ACCESS: { description: 'Who touched PII and PHI (GDPR accountability, Art. 5(2); HIPAA information system activity review).' },
   },
 });
 

@@ -10,7 +10,7 @@ export const DATA_ACCESS_SECTIONS: SectionBuilders = {
       overview(ctx.req),
       {
         type: 'paragraph',
-        text: 'Events that carry the PII or PHI data category: the accesses a record of processing (GDPR Art. 30) and the HIPAA access review ask about.',
+        text: 'Events that carry the PII or PHI data category: the accesses GDPR accountability (Art. 5(2)) and the HIPAA information system activity review (164.308(a)(1)(ii)(D)) ask about.',
       },
       { type: 'keyValue', items: [{ key: 'Events on personal data', value: String(await ctx.count(ctx.scopes.personal)) }] },
     ],
