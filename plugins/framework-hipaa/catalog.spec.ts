@@ -1,6 +1,5 @@
 import { type CatalogControl, type EventMatch, type ParameterisedRule, type NamePattern } from '../../src/plugin-api';
 import { pluginProblems } from '../../src/plugin-host/manifest.schema';
-import soc2 from '../framework-soc2';
 import plugin from './index';
 
 /** Every control: id, then for an implementation specification its standard and whether it is required or addressable. */
@@ -432,12 +431,6 @@ describe('framework-hipaa', () => {
       within: { parameter: window },
       correlation: 'RESOURCE',
     });
-  });
-
-  it('uses the same windows as SOC 2 where both judge the same fact', () => {
-    for (const id of ['malware-quarantine-window', 'emergency-access-review-window', 'failed-job-retry-window', 'recovery-retest-window']) {
-      expect(parameter(id).default).toEqual(soc2.catalog.parameters!.find((p) => p.id === id)!.default);
-    }
   });
 
   describe('Breach Notification Rule', () => {

@@ -162,6 +162,27 @@ describe('HIPAA content: working controls are evidence, missing responses are fi
     expect((await assess(slow)).rule('164.308(a)(1)(ii)(D)', 'phi-bulk-read')).toMatchObject({ verdict: 'CLEAR' });
   });
 
+  it('uses the same defaults as SOC 2 for the windows both frameworks judge the same fact by', async () => {
+    const auditor = await env.createKey('AUDITOR', `hipaa-content-${++tenants}`);
+    const PARAMETERS = 'query P($id: String!) { frameworkParameters(frameworkId: $id) { id default } }';
+    const defaults = async (frameworkId: string) => {
+      const res = await env.gql(PARAMETERS, { id: frameworkId }, auditor);
+      expect(res.body.errors).toBeUndefined();
+      return new Map((res.body.data!.frameworkParameters as { id: string; default: unknown }[]).map((p) => [p.id, p.default]));
+    };
+    const [hipaa, soc2] = [await defaults('hipaa'), await defaults('soc2')];
+    const shared = [...hipaa.keys()].filter((id) => soc2.has(id));
+    expect(shared).toEqual(
+      expect.arrayContaining([
+        'malware-quarantine-window',
+        'emergency-access-review-window',
+        'failed-job-retry-window',
+        'recovery-retest-window',
+      ]),
+    );
+    for (const id of shared) expect({ id, default: hipaa.get(id) }).toEqual({ id, default: soc2.get(id) });
+  });
+
   it('164.308(a)(5)(ii)(C): a brute force blocked by a lockout is monitoring at work, not a finding', async () => {
     const a = await assess([
       ...[0, 1, 2, 3, 4].map((i) => ({
