@@ -69,6 +69,12 @@ const EXPECTED_CONTROLS: [id: string, parentId?: string, requirement?: 'required
   ['164.316(b)(2)(i)', '164.316(b)(1)', 'required'],
   ['164.316(b)(2)(ii)', '164.316(b)(1)', 'required'],
   ['164.316(b)(2)(iii)', '164.316(b)(1)', 'required'],
+  ['164.404'],
+  ['164.406'],
+  ['164.408'],
+  ['164.410'],
+  ['164.412'],
+  ['164.414'],
 ];
 
 const SAFEGUARDS: Record<string, string> = {
@@ -77,6 +83,12 @@ const SAFEGUARDS: Record<string, string> = {
   '164.312': 'technical',
   '164.314': 'organizational',
   '164.316': 'documentation',
+  '164.404': 'breach-notification',
+  '164.406': 'breach-notification',
+  '164.408': 'breach-notification',
+  '164.410': 'breach-notification',
+  '164.412': 'breach-notification',
+  '164.414': 'breach-notification',
 };
 
 const GDPR_ARTICLES = [
@@ -168,6 +180,12 @@ const VOCABULARY = [
   'device.disposed',
   'media.sanitized',
   'monitoring.alert',
+  'malware.quarantined',
+  'access.emergency.reviewed',
+  'breach.notified.media',
+  'breach.notified.controller',
+  'breach.notification.delayed',
+  '<resource>.read',
 ];
 
 const { catalog } = plugin;
@@ -182,8 +200,19 @@ const rule = (controlId: string, list: 'evidence' | 'violations', ruleId: string
   control(controlId)[list].find((r) => r.id === ruleId);
 const matchesOf = (r: ParameterisedRule): EventMatch[] =>
   'match' in r ? [r.match] : 'population' in r ? [r.population, r.qualifying] : [r.trigger, 'followUp' in r ? r.followUp : r.precededBy];
+const parameter = (id: string) => {
+  const found = (catalog.parameters ?? []).find((p) => p.id === id);
+  if (!found) throw new Error(`no parameter ${id}`);
+  return found;
+};
+const allRules = catalog.controls.flatMap((c) => [...c.evidence, ...c.violations].map((r) => ({ control: c.id, rule: r })));
 const covers = (pattern: NamePattern, name: string) =>
-  'equals' in pattern ? name === pattern.equals : 'prefix' in pattern ? name.startsWith(pattern.prefix) : false;
+  'equals' in pattern
+    ? name === pattern.equals
+    : 'prefix' in pattern
+      ? name.startsWith(pattern.prefix)
+      : // The vocabulary's `<resource>.read`: any data read.
+        pattern.glob === '**.read' && name === '<resource>.read';
 
 describe('framework-hipaa', () => {
   it('passes the host validation', () => {
@@ -192,7 +221,7 @@ describe('framework-hipaa', () => {
 
   it('provides the HIPAA Security Rule framework', () => {
     expect(plugin.id).toBe('framework-hipaa');
-    expect(catalog.framework).toMatchObject({ id: 'hipaa', name: 'HIPAA Security Rule', version: '45 CFR Part 164 Subpart C' });
+    expect(catalog.framework).toMatchObject({ id: 'hipaa', name: 'HIPAA Security Rule', version: '45 CFR Part 164 Subparts C and D' });
   });
 
   it('has every standard and implementation specification, each once', () => {
@@ -226,8 +255,8 @@ describe('framework-hipaa', () => {
     expect(unknown).toEqual([]);
   });
 
-  it('reviews system activity every month, and finds a month without a review', () => {
-    const match = { action: [{ equals: 'audit.log.reviewed' }] };
+  it('reviews system activity every month, and finds a month without a review and a bulk read of PHI', () => {
+    const match = { action: [{ equals: 'audit.log.reviewed' }], outcome: ['SUCCESS'] };
     expect(rule('164.308(a)(1)(ii)(D)', 'evidence', 'monthly-activity-review')).toEqual({
       id: 'monthly-activity-review',
       kind: 'AT_LEAST',
@@ -244,54 +273,228 @@ describe('framework-hipaa', () => {
       count: 1,
       period: 'MONTH',
     });
+    expect(rule('164.308(a)(1)(ii)(D)', 'violations', 'phi-bulk-read')).toEqual({
+      id: 'phi-bulk-read',
+      kind: 'BURST',
+      description: expect.any(String),
+      match: { action: [{ glob: '**.read' }], outcome: ['SUCCESS'], categories: ['PHI'] },
+      count: { parameter: 'phi-bulk-read-count' },
+      within: { parameter: 'phi-bulk-read-window' },
+      correlation: 'ACTOR',
+    });
+    expect(parameter('phi-bulk-read-count')).toMatchObject({ type: 'INTEGER', default: 100 });
+    expect(parameter('phi-bulk-read-window')).toMatchObject({ type: 'DURATION', default: { minutes: 10 } });
   });
 
-  it('records every sign-in and finds five failures for one account within ten minutes', () => {
+  it('takes failed sign-ins and lockouts as log-in monitoring at work, not as findings', () => {
     expect(rule('164.308(a)(5)(ii)(C)', 'evidence', 'logins-monitored')).toEqual({
       id: 'logins-monitored',
       kind: 'MATCH',
       description: expect.any(String),
       match: { action: [{ equals: 'auth.login' }] },
     });
-    expect(rule('164.308(a)(5)(ii)(C)', 'violations', 'repeated-failed-logins')).toEqual({
-      id: 'repeated-failed-logins',
-      kind: 'BURST',
-      description: expect.any(String),
-      match: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
-      count: 5,
-      within: { minutes: 10 },
-      correlation: 'ACTOR',
-    });
-  });
-
-  it('takes the whole audit trail as evidence of audit controls', () => {
-    expect(rule('164.312(b)', 'evidence', 'activity-recorded')).toEqual({
-      id: 'activity-recorded',
+    expect(rule('164.308(a)(5)(ii)(C)', 'evidence', 'accounts-locked')).toMatchObject({
       kind: 'MATCH',
-      description: expect.any(String),
-      match: {},
+      match: { action: [{ equals: 'auth.lockout' }], outcome: ['SUCCESS'] },
     });
+    // A burst of failures is the lockout's trigger; the finding is a burst without a lockout (burst response, to come).
+    expect(control('164.308(a)(5)(ii)(C)').violations).toEqual([]);
   });
 
-  it('shows automatic logoff by expired sessions', () => {
-    expect(control('164.312(a)(2)(iii)').evidence).toContainEqual(
-      expect.objectContaining({ kind: 'MATCH', match: { action: [{ equals: 'auth.session.expired' }] } }),
-    );
+  it('shows audit controls by reviews with no gap longer than the parameter, not by the trail recording itself', () => {
+    expect(control('164.312(b)').evidence).toEqual([
+      {
+        id: 'audit-logs-reviewed',
+        kind: 'MAX_GAP',
+        description: expect.any(String),
+        match: { action: [{ equals: 'audit.log.reviewed' }], outcome: ['SUCCESS'] },
+        maxGap: { parameter: 'audit-log-review-gap' },
+      },
+    ]);
   });
 
-  it('finds an incident not resolved within 30 days', () => {
+  it('does not take session expiry as workstation security', () => {
+    const names = [...control('164.310(c)').evidence, ...control('164.310(c)').violations]
+      .flatMap(matchesOf)
+      .flatMap((m) => m.action ?? []);
+    expect(names).not.toContainEqual({ equals: 'auth.session.expired' });
+  });
+
+  it('does not take a policy approval as six-year retention', () => {
+    const names = control('164.316(b)(2)(i)')
+      .evidence.flatMap(matchesOf)
+      .flatMap((m) => m.action ?? []);
+    expect(names).toEqual([{ equals: 'data.retention.applied' }]);
+  });
+
+  it.each([
+    ['164.308(a)(4)(ii)(A)', 'segment'],
+    ['164.314(a)(2)(ii)', 'agreement.type'],
+    ['164.314(a)(2)(iii)', 'agreement.type'],
+    ['164.314(b)(1)', 'policy.type'],
+  ])('%s counts only events about its own arrangement (metadata %s)', (id, path) => {
+    const own = control(id).evidence.filter((r) => matchesOf(r).some((m) => m.metadata?.some((p) => p.path === path)));
+    expect(own.length).toBeGreaterThan(0);
+    // Rules without that predicate may only be activity of a kind no other control counts alone (vendor reviews).
+    const other = control(id).evidence.filter((r) => !own.includes(r));
+    expect(other.flatMap(matchesOf).flatMap((m) => m.action ?? [])).not.toContainEqual({ equals: 'policy.approved' });
+    expect(other.flatMap(matchesOf).flatMap((m) => m.action ?? [])).not.toContainEqual({ equals: 'processor.agreement.signed' });
+  });
+
+  it('finds an incident not resolved successfully within the window', () => {
     expect(rule('164.308(a)(6)(ii)', 'violations', 'incident-unresolved')).toEqual({
       id: 'incident-unresolved',
       kind: 'NOT_FOLLOWED_BY',
       description: expect.any(String),
       trigger: { action: [{ equals: 'incident.detected' }] },
-      followUp: { action: [{ equals: 'incident.resolved' }] },
-      within: { days: 30 },
+      followUp: { action: [{ equals: 'incident.resolved' }], outcome: ['SUCCESS'] },
+      within: { parameter: 'incident-resolution-window' },
       correlation: 'RESOURCE',
     });
     expect(control('164.308(a)(6)(ii)').evidence).toContainEqual(
       expect.objectContaining({ kind: 'MATCH', match: { action: [{ equals: 'incident.resolved' }] } }),
     );
+  });
+
+  it('has no rule that matches every event (a tautology shows nothing)', () => {
+    const matchAll = allRules.filter(({ rule: r }) => matchesOf(r).some((m) => Object.keys(m).length === 0));
+    expect(matchAll.map(({ control: id, rule: r }) => `${id}/${r.id}`)).toEqual([]);
+  });
+
+  it('names only declared parameters, and uses every one it declares', () => {
+    const declared = (catalog.parameters ?? []).map((p) => p.id);
+    const named = new Set(
+      JSON.stringify(catalog.controls)
+        .match(/"parameter":"[a-z0-9-]+"/g)!
+        .map((m) => m.slice('"parameter":"'.length, -1)),
+    );
+    expect([...named].sort()).toEqual([...declared].sort());
+    expect(new Set(declared).size).toBe(declared.length);
+  });
+
+  it('never makes a failure that a working control handles a finding by itself (issue 11: one meaning per fact, as SOC 2)', () => {
+    const handled = [
+      'backup.completed',
+      'vulnerability.scan.completed',
+      'malware.detected',
+      'access.emergency.granted',
+      'backup.restore.tested',
+      'contingency.test.completed',
+      'data.retention.applied',
+      'auth.lockout',
+      'data.integrity.verified',
+      'data.encrypted',
+      'media.sanitized',
+      'device.disposed',
+      'user.disabled',
+      'user.deleted',
+      'role.revoked',
+      'auth.login',
+      'auth.mfa.verified',
+    ];
+    const plainFindings = catalog.controls
+      .flatMap((c) => c.violations.map((r) => ({ control: c.id, rule: r })))
+      .filter(({ rule: r }) => r.kind === 'MATCH' || r.kind === 'BURST')
+      .filter(({ rule: r }) => 'match' in r && (r.match.action ?? []).some((p) => 'equals' in p && handled.includes(p.equals)));
+    expect(plainFindings.map(({ control: id, rule: r }) => `${id}/${r.id}`)).toEqual([]);
+  });
+
+  it.each([
+    ['164.308(a)(5)(ii)(B)', 'malware-not-quarantined', 'malware.detected', 'malware.quarantined', 'malware-quarantine-window'],
+    [
+      '164.312(a)(2)(ii)',
+      'emergency-access-not-reviewed',
+      'access.emergency.granted',
+      'access.emergency.reviewed',
+      'emergency-access-review-window',
+    ],
+    ['164.308(a)(7)(ii)(A)', 'failed-backup-not-recovered', 'backup.completed', 'backup.completed', 'failed-job-retry-window'],
+    [
+      '164.308(a)(7)(ii)(D)',
+      'failed-contingency-test-not-retested',
+      'contingency.test.completed',
+      'contingency.test.completed',
+      'recovery-retest-window',
+    ],
+    [
+      '164.312(c)(1)',
+      'failed-integrity-check-not-resolved',
+      'data.integrity.verified',
+      'data.integrity.verified',
+      'failed-job-retry-window',
+    ],
+  ])('%s finds the missing response with %s, answered only by a successful event', (id, ruleId, trigger, answer, window) => {
+    expect(rule(id, 'violations', ruleId)).toMatchObject({
+      kind: 'NOT_FOLLOWED_BY',
+      trigger: { action: [{ equals: trigger }] },
+      followUp: { action: [{ equals: answer }], outcome: ['SUCCESS'] },
+      within: { parameter: window },
+      correlation: 'RESOURCE',
+    });
+  });
+
+  describe('Breach Notification Rule', () => {
+    it.each([
+      ['164.404', 'individuals-not-notified', 'breach.notified.subjects', 'individual-notice-window'],
+      ['164.406', 'media-not-notified', 'breach.notified.media', 'media-notice-window'],
+      ['164.408', 'secretary-not-notified-large', 'breach.notified.authority', 'secretary-notice-window'],
+      ['164.408', 'secretary-not-notified-small', 'breach.notified.authority', 'secretary-annual-log-window'],
+      ['164.410', 'covered-entity-not-notified', 'breach.notified.controller', 'business-associate-notice-window'],
+    ])('%s: %s needs a successful %s within %s after a PHI breach', (id, ruleId, answer, window) => {
+      const found = rule(id, 'violations', ruleId)!;
+      expect(found).toMatchObject({
+        kind: 'NOT_FOLLOWED_BY',
+        trigger: { action: [{ equals: 'breach.detected' }], categories: ['PHI'] },
+        followUp: { action: [{ equals: answer }], outcome: ['SUCCESS'] },
+        within: { parameter: window },
+        correlation: 'RESOURCE',
+      });
+    });
+
+    it('never lets a deadline exceed the rule’s', () => {
+      for (const [id, days] of [
+        ['individual-notice-window', 60],
+        ['media-notice-window', 60],
+        ['secretary-notice-window', 60],
+        ['business-associate-notice-window', 60],
+        ['secretary-annual-log-window', 425],
+      ] as const) {
+        expect(parameter(id)).toMatchObject({ default: { days }, max: { days } });
+      }
+    });
+
+    it('needs a notifiable decision, the affected band and the Secretary as the authority where the rule does', () => {
+      expect(rule('164.406', 'violations', 'media-not-notified')).toMatchObject({
+        trigger: {
+          metadata: [
+            { path: 'notifiable', equals: true },
+            { path: 'affected.stateOver500', equals: true },
+          ],
+        },
+      });
+      expect(rule('164.408', 'violations', 'secretary-not-notified-small')).toMatchObject({
+        trigger: {
+          metadata: [
+            { path: 'notifiable', equals: true },
+            { path: 'affected.band', equals: 'under-500' },
+          ],
+        },
+        followUp: { metadata: [{ path: 'authority', equals: 'hhs' }] },
+      });
+      expect(rule('164.414', 'violations', 'notification-undecided')).toMatchObject({
+        kind: 'MATCH',
+        match: { action: [{ equals: 'breach.detected' }], categories: ['PHI'], metadata: [{ path: 'notifiable', exists: false }] },
+      });
+    });
+
+    it('scopes covered-entity notices to covered entities and the notice to the covered entity to business associates', () => {
+      const role = catalog.scoping!.find((d) => d.id === 'role')!;
+      const option = (id: string) => role.options.find((o) => o.id === id)!.controls;
+      expect(option('covered-entity')).toEqual(expect.arrayContaining(['164.404', '164.406', '164.408']));
+      expect(option('business-associate')).toContain('164.410');
+      expect(role.options.flatMap((o) => o.controls ?? [])).not.toContain('164.412');
+      expect(role.options.flatMap((o) => o.controls ?? [])).not.toContain('164.414');
+    });
   });
 
   it('counts allowed and refused PHI access as access control working, never as a finding', () => {
@@ -329,7 +532,7 @@ describe('framework-hipaa', () => {
   });
 
   it.each([
-    ['164.312(b)', 'Art. 30', 'INTERSECTS'],
+    ['164.312(b)', 'Art. 32', 'INTERSECTS'],
     ['164.308(a)(6)(ii)', 'Art. 33', 'INTERSECTS'],
     ['164.308(a)(1)(ii)(A)', 'Art. 35', 'INTERSECTS'],
     ['164.312(a)(2)(iv)', 'Art. 32', 'SUBSET'],

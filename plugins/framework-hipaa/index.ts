@@ -8,6 +8,7 @@ export default defineFrameworkPlugin({
   version: '1.0.0',
   apiVersion: '^1.0.0',
   name: 'HIPAA Security Rule',
-  description: 'Controls, evidence rules and PHI classification for the HIPAA Security Rule (45 CFR Part 164 Subpart C).',
+  description:
+    'Controls, evidence rules, parameters and PHI classification for the HIPAA Security Rule and Breach Notification Rule (45 CFR Part 164 Subparts C and D).',
   catalog,
 });

@@ -1,10 +1,10 @@
-import type { Control } from '../../src/plugin-api';
-import { actions, gdpr, safeguard } from './helpers';
+import type { CatalogControl } from '../../src/plugin-api';
+import { actions, failureNotRecovered, gdpr, safeguard, succeeded } from './helpers';
 
 const { standard, specification } = safeguard('physical');
 
 /** 45 CFR 164.310: physical safeguards. */
-export const physicalControls: Control[] = [
+export const physicalControls: CatalogControl[] = [
   standard('164.310(a)(1)', {
     title: 'Facility access controls',
     description:
@@ -104,19 +104,13 @@ export const physicalControls: Control[] = [
   standard('164.310(c)', {
     title: 'Workstation security',
     description:
-      'Physical safeguards keep workstations that can reach ePHI available only to authorized users. Controlled entry to workstation areas and idle sessions closed automatically are recorded.',
+      'Physical safeguards keep workstations that can reach ePHI available only to authorized users. Controlled entry to the areas where such workstations stand is recorded; an idle session closed by software is automatic logoff (164.312(a)(2)(iii)), not a physical safeguard, and does not count here.',
     evidence: [
       {
         id: 'workstation-areas-controlled',
         kind: 'MATCH',
         description: 'Physical entries to controlled areas are granted or refused',
         match: { action: actions('facility.access'), outcome: ['SUCCESS', 'DENIED'] },
-      },
-      {
-        id: 'idle-sessions-closed',
-        kind: 'MATCH',
-        description: 'Idle sessions are closed automatically',
-        match: { action: actions('auth.session.expired') },
       },
     ],
     violations: [],
@@ -140,43 +134,46 @@ export const physicalControls: Control[] = [
   specification('164.310(d)(1)', '164.310(d)(2)(i)', 'required', {
     title: 'Disposal',
     description:
-      'ePHI, and the hardware or media it is stored on, is disposed of for good. Completed disposals are recorded; a disposal that did not complete is a finding.',
+      'ePHI, and the hardware or media it is stored on, is disposed of for good. Completed disposals and sanitisations are recorded; a device disposed of without a successful sanitisation of it beforehand is a finding, as in SOC 2 CC6.5.',
     evidence: [
       {
         id: 'disposals-completed',
         kind: 'MATCH',
         description: 'Devices are disposed of and media sanitized',
-        match: { action: actions('device.disposed', 'media.sanitized'), outcome: ['SUCCESS'] },
+        match: succeeded(['device.disposed', 'media.sanitized']),
       },
     ],
     violations: [
       {
-        id: 'disposal-failed',
-        kind: 'MATCH',
-        description: 'A device disposal or media sanitization did not complete',
-        match: { action: actions('device.disposed', 'media.sanitized'), outcome: ['FAILURE', 'ERROR'] },
+        id: 'disposed-without-sanitization',
+        kind: 'NOT_PRECEDED_BY',
+        description: 'A device was disposed of without a successful sanitisation of it beforehand',
+        trigger: succeeded(['device.disposed']),
+        precededBy: succeeded(['media.sanitized']),
+        within: { parameter: 'sanitization-before-disposal' },
+        correlation: 'RESOURCE',
       },
     ],
   }),
   specification('164.310(d)(1)', '164.310(d)(2)(ii)', 'required', {
     title: 'Media re-use',
     description:
-      'ePHI is removed from electronic media before the media is made available for re-use. Sanitization is recorded; a sanitization that did not complete is a finding.',
+      'ePHI is removed from electronic media before the media is made available for re-use. Sanitisation is recorded; a sanitisation that failed and was not completed on a retry in time is a finding.',
     evidence: [
       {
         id: 'media-sanitized',
         kind: 'MATCH',
         description: 'Media are sanitized',
-        match: { action: actions('media.sanitized'), outcome: ['SUCCESS'] },
+        match: succeeded(['media.sanitized']),
       },
     ],
     violations: [
-      {
-        id: 'sanitization-failed',
-        kind: 'MATCH',
-        description: 'A media sanitization did not complete',
-        match: { action: actions('media.sanitized'), outcome: ['FAILURE', 'ERROR'] },
-      },
+      failureNotRecovered(
+        'sanitization-not-completed',
+        'A media sanitisation failed and was not completed on a retry in time',
+        ['media.sanitized'],
+        'failed-job-retry-window',
+      ),
     ],
   }),
   specification('164.310(d)(1)', '164.310(d)(2)(iii)', 'addressable', {

@@ -11,6 +11,9 @@ import type { AlternativeMeasures, ScopeDimension } from '../../src/plugin-api';
  * - 164.314(a)(2)(iii) binds a business associate's contracts with its subcontractors.
  * 164.308(b)(1) and 164.314(a)(2)(i) apply to both, read for a business associate as its contracts
  * with subcontractors (164.308(b)(2)): they stay in scope for either role.
+ * In the Breach Notification Rule, the notices to individuals, media and the Secretary
+ * (164.404–164.408) bind a covered entity, the notice to the covered entity (164.410) a business
+ * associate; the law enforcement delay and the burden of proof (164.412, 164.414) bind both.
  */
 export const scoping: ScopeDimension[] = [
   {
@@ -25,7 +28,7 @@ export const scoping: ScopeDimension[] = [
         id: 'covered-entity',
         name: 'Covered entity',
         description: 'A health plan or a health care provider that transmits health information electronically.',
-        controls: ['164.314(a)(2)(ii)', '164.314(b)(1)'],
+        controls: ['164.314(a)(2)(ii)', '164.314(b)(1)', '164.404', '164.406', '164.408'],
       },
       {
         id: 'clearinghouse',
@@ -37,7 +40,7 @@ export const scoping: ScopeDimension[] = [
         id: 'business-associate',
         name: 'Business associate',
         description: 'Creates, receives, maintains or transmits ePHI on behalf of a covered entity, possibly through subcontractors.',
-        controls: ['164.314(a)(2)(iii)'],
+        controls: ['164.314(a)(2)(iii)', '164.410'],
       },
     ],
     // Every role: what an assessment covered before scoping existed (ADR 0040).

@@ -30,7 +30,7 @@ describe('ComplianceCatalog', () => {
     it('lists the frameworks in start order with their controls', () => {
       expect(catalog.frameworks().map((f) => [f.framework.id, f.plugin.id, f.controls.length])).toEqual([
         ['soc2', 'framework-soc2', 61],
-        ['hipaa', 'framework-hipaa', 65],
+        ['hipaa', 'framework-hipaa', 71],
         ['gdpr', 'framework-gdpr', 42],
       ]);
       expect(catalog.framework('nope')).toBeUndefined();
@@ -39,9 +39,10 @@ describe('ComplianceCatalog', () => {
     });
 
     it('shows hipaa 164.312(b) the soc2 mapping declared towards it and its own gdpr mapping', () => {
-      expect(view(catalog, 'hipaa', '164.312(b)')).toEqual(['soc2:CC7.2 INTERSECTS INVERSE', 'gdpr:Art. 30 INTERSECTS DECLARED']);
+      // Not GDPR Art. 30: that is the register of processing, not an activity log (issue 11).
+      expect(view(catalog, 'hipaa', '164.312(b)')).toEqual(['soc2:CC7.2 INTERSECTS INVERSE', 'gdpr:Art. 32 INTERSECTS DECLARED']);
       expect(view(catalog, 'soc2', 'CC7.2')).toContain('hipaa:164.312(b) INTERSECTS DECLARED');
-      expect(view(catalog, 'gdpr', 'Art. 30')).toEqual(expect.arrayContaining(['hipaa:164.312(b) INTERSECTS INVERSE']));
+      expect(view(catalog, 'gdpr', 'Art. 32')).toEqual(expect.arrayContaining(['hipaa:164.312(b) INTERSECTS INVERSE']));
     });
 
     it('inverts SUBSET and SUPERSET for the other side', () => {

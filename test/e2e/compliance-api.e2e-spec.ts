@@ -34,7 +34,8 @@ const HIPAA_REQUIRED = [
 const HIPAA_STANDARDS = [
   '164.308(a)(1)', '164.308(a)(2)', '164.308(a)(3)', '164.308(a)(4)', '164.308(a)(5)', '164.308(a)(6)', '164.308(a)(7)', '164.308(a)(8)',
   '164.308(b)(1)', '164.310(a)(1)', '164.310(b)', '164.310(c)', '164.310(d)(1)', '164.312(a)(1)', '164.312(b)', '164.312(c)(1)',
-  '164.312(d)', '164.312(e)(1)', '164.314(a)(1)', '164.314(b)(1)', '164.316(a)', '164.316(b)(1)',
+  '164.312(d)', '164.312(e)(1)', '164.314(a)(1)', '164.314(b)(1)', '164.316(a)', '164.316(b)(1)', '164.404', '164.406', '164.408',
+  '164.410', '164.412', '164.414',
 ];
 
 // prettier-ignore
@@ -109,7 +110,7 @@ const control = (a: Assessment, id: string) => a.controls.find((c) => c.controlI
 const rule = (a: Assessment, controlId: string, ruleId: string) => control(a, controlId).rules.find((r) => r.ruleId === ruleId)!;
 const ids = (list: { id: string }[]) => list.map((c) => c.id);
 
-/** Five failed sign-ins of one account within four minutes: a burst for SOC 2 CC6.1 and HIPAA 164.308(a)(5)(ii)(C). */
+/** Five failed sign-ins of one account within four minutes: a burst for SOC 2 CC6.1. */
 const failedLoginBurst = (actorId = 'victim') =>
   [0, 1, 2, 3, 4].map((i) => ({
     occurredAt: at(2, 5, 9, i),
@@ -192,7 +193,7 @@ describe('compliance API', () => {
       const { frameworks } = await query('{ frameworks { id name version pluginId pluginVersion controlCount } }');
       expect(frameworks.map((f: any) => [f.id, f.pluginId, f.controlCount])).toEqual([
         ['soc2', 'framework-soc2', 61],
-        ['hipaa', 'framework-hipaa', 65],
+        ['hipaa', 'framework-hipaa', 71],
         ['gdpr', 'framework-gdpr', 42],
       ]);
       for (const f of frameworks)
@@ -200,7 +201,7 @@ describe('compliance API', () => {
     });
 
     it('finds one framework by id, and null for an unknown one', async () => {
-      expect((await query('{ framework(id: "hipaa") { id controlCount } }')).framework).toEqual({ id: 'hipaa', controlCount: 65 });
+      expect((await query('{ framework(id: "hipaa") { id controlCount } }')).framework).toEqual({ id: 'hipaa', controlCount: 71 });
       expect((await query('{ framework(id: "nope") { id } }')).framework).toBeNull();
     });
 
@@ -336,12 +337,13 @@ describe('compliance API', () => {
           (m: any) => `${m.frameworkId} ${m.controlId} ${m.relationship} ${m.direction}`,
         ) as string[];
 
-      it('links hipaa 164.312(b), soc2 CC7.2 and gdpr Art. 30', async () => {
-        expect(await mappings('hipaa', '164.312(b)')).toEqual(['soc2 CC7.2 INTERSECTS INVERSE', 'gdpr Art. 30 INTERSECTS DECLARED']);
+      it('links hipaa 164.312(b), soc2 CC7.2 and gdpr Art. 32, not the register of processing (Art. 30)', async () => {
+        expect(await mappings('hipaa', '164.312(b)')).toEqual(['soc2 CC7.2 INTERSECTS INVERSE', 'gdpr Art. 32 INTERSECTS DECLARED']);
         expect(await mappings('soc2', 'CC7.2')).toContain('hipaa 164.312(b) INTERSECTS DECLARED');
         // Monitoring for anomalies is not the register of processing (GDPR Art. 30): SOC 2 declares no link to it.
         expect(await mappings('soc2', 'CC7.2')).not.toContain('gdpr Art. 30 INTERSECTS DECLARED');
-        expect(await mappings('gdpr', 'Art. 30')).toEqual(expect.arrayContaining(['hipaa 164.312(b) INTERSECTS INVERSE']));
+        expect(await mappings('gdpr', 'Art. 30')).not.toContain('hipaa 164.312(b) INTERSECTS INVERSE');
+        expect(await mappings('gdpr', 'Art. 32')).toEqual(expect.arrayContaining(['hipaa 164.312(b) INTERSECTS INVERSE']));
       });
 
       it('inverts a SUBSET mapping into SUPERSET on the other side', async () => {
@@ -724,7 +726,7 @@ describe('compliance API', () => {
 
     it('judges no period before the trail began: an empty tenant has nothing assessed in HIPAA either', async () => {
       const a = await assess(await env.createKey('AUDITOR', 'assess-empty-hipaa'), 'hipaa');
-      expect(a.controls).toHaveLength(65);
+      expect(a.controls).toHaveLength(71);
       expect(a.controls.filter((c) => c.status !== 'NOT_ASSESSED')).toEqual([]);
       expect(rule(a, '164.308(a)(1)(ii)(D)', 'missed-activity-review')).toMatchObject({ verdict: 'CLEAR', count: 0, periodsChecked: 0 });
       expect(a).toMatchObject({ score: null, level: 'NOT_ASSESSED', headSequence: 0 });
@@ -812,12 +814,15 @@ describe('compliance API', () => {
       expect(rule(a, 'Art. 15', 'request-past-extended-limit')).toMatchObject({ verdict: 'CLEAR', pending: 1 });
     });
 
-    it('HIPAA 164.308(a)(5)(ii)(C): repeated failed logins are non-compliant and roll up to the standard', async () => {
-      const TENANT = 'hipaa-logins';
-      await seed(await env.createKey('INGEST', TENANT), failedLoginBurst('nurse-7'));
+    it('HIPAA 164.308(a)(5)(ii)(B): malware not quarantined in time is non-compliant and rolls up to the standard', async () => {
+      const TENANT = 'hipaa-malware';
+      await seed(await env.createKey('INGEST', TENANT), [
+        { occurredAt: at(2, 5, 9), action: 'malware.detected', resource: { type: 'malware_detection', id: 'd-7' } },
+        { occurredAt: at(2, 8, 9), action: 'malware.quarantined', resource: { type: 'malware_detection', id: 'd-7' } },
+      ]);
       const a = await assess(await env.createKey('AUDITOR', TENANT), 'hipaa');
-      expect(control(a, '164.308(a)(5)(ii)(C)')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1, scored: true });
-      expect(rule(a, '164.308(a)(5)(ii)(C)', 'repeated-failed-logins')).toMatchObject({ verdict: 'FINDING', count: 1 });
+      expect(control(a, '164.308(a)(5)(ii)(B)')).toMatchObject({ status: 'NON_COMPLIANT', violationCount: 1, scored: true });
+      expect(rule(a, '164.308(a)(5)(ii)(B)', 'malware-not-quarantined')).toMatchObject({ verdict: 'FINDING', count: 1 });
       expect(control(a, '164.308(a)(5)')).toMatchObject({ status: 'NON_COMPLIANT', scored: false });
     });
 

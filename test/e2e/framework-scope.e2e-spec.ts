@@ -393,7 +393,10 @@ describe('framework scope set by the tenant', () => {
     ]);
     const scoped = await assess('hipaa', later());
     const out = scoped.controls.filter((c) => c.status === 'NOT_APPLICABLE').map((c) => c.controlId);
-    expect(out.sort()).toEqual([clearinghouse, '164.314(a)(2)(ii)', '164.314(b)(1)', '164.314(b)(2)'].sort());
+    // A business associate: the covered entity's breach notices (164.404–164.408) are out too.
+    expect(out.sort()).toEqual(
+      [clearinghouse, '164.314(a)(2)(ii)', '164.314(b)(1)', '164.314(b)(2)', '164.404', '164.406', '164.408'].sort(),
+    );
     expect(byId(scoped).get(clearinghouse)).toMatchObject({
       reason: 'Out of scope: HIPAA Security Rule role Health care clearinghouse is not selected.',
       evidenceCount: 0,
