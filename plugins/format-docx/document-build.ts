@@ -22,4 +22,6 @@ export interface Build {
   marker: string;
   /** The text width of the pages being filled. */
   width: number;
+  /** Pictures (charts) placed so far: each picture's id in the document is its number. */
+  pictures: number;
 }

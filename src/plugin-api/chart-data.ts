@@ -128,9 +128,10 @@ export function chartTable(block: ChartBlock): TableBlock {
       ...block.series.map((s, i) => ({ key: `series-${i + 1}`, title: s.name, align: 'right' as const })),
       ...(stacked ? [{ key: 'total', title: 'Total', align: 'right' as const }] : []),
     ],
-    rows: block.labels.map((label, i) => {
+    // A ragged chart (which chartProblems refuses) still shows every value, under an empty label.
+    rows: Array.from({ length: Math.max(block.labels.length, ...block.series.map((s) => s.values.length)) }, (_, i) => {
       const values = block.series.map((s) => s.values[i] ?? null);
-      return [label, ...values, ...(stacked ? [values.reduce<number>((sum, v) => sum + (v ?? 0), 0)] : [])];
+      return [block.labels[i] ?? '', ...values, ...(stacked ? [values.reduce<number>((sum, v) => sum + (v ?? 0), 0)] : [])];
     }),
   };
 }
