@@ -36,7 +36,8 @@ import { runs } from './text-runs';
 
 export function section(reportSection: ReportSection, build: Build): FileChild[] {
   return [
-    new Paragraph({ heading: HeadingLevel.HEADING_1, children: runs(reportSection.title) }),
+    // Kept with what follows: a section title never ends a page on its own.
+    new Paragraph({ heading: HeadingLevel.HEADING_1, keepNext: true, children: runs(reportSection.title) }),
     ...reportSection.blocks.flatMap((b) => block(b, build)),
   ];
 }
@@ -95,8 +96,13 @@ function chart(reportBlock: ChartBlock, build: Build): FileChild[] {
   const table = chartTable(reportBlock);
   const columns = table.columns.map((column, index) => ({ title: index === 0 ? 'Label' : column.title, align: column.align ?? 'left' }));
   const picture = chartProblems(reportBlock).length === 0 ? [chartPicture(reportBlock, build)] : [];
-  return [caption(reportBlock.title, build), ...picture, ...dataTable(undefined, columns, single(table.rows), build)];
+  // A short table stays with its picture; a long one (a daily chart of a year) may run on over pages.
+  const keepTogether = table.rows.length <= KEPT_CHART_ROWS;
+  return [caption(reportBlock.title, build), ...picture, ...dataTable(undefined, columns, single(table.rows), build, keepTogether)];
 }
+
+/** The most rows of a chart's numbers kept on the page of its picture. */
+const KEPT_CHART_ROWS = 20;
 
 async function* single(rows: ModelCell[][]): AsyncGenerator<ModelCell[][]> {
   yield rows;
@@ -111,13 +117,14 @@ function dataTable(
   columns: { title: string; align: Align }[],
   pages: AsyncIterable<ModelCell[][]>,
   build: Build,
+  keepTogether = false,
 ): FileChild[] {
   const heading = title ? [caption(title, build)] : [];
   if (columns.length === 0) return [...heading, note('This table has no columns.')];
   const dense = columns.length >= WIDE_TABLE;
   return [
     ...heading,
-    tablePlaceholder({ columns, pages, width: build.width, dense, ...(title ? { caption: title } : {}) }, build),
+    tablePlaceholder({ columns, pages, width: build.width, dense, keepTogether, ...(title ? { caption: title } : {}) }, build),
     spacer(),
   ];
 }

@@ -9,6 +9,8 @@ export interface PendingTable {
   width: number;
   /** 8 pt text: a wide table on landscape pages. */
   dense: boolean;
+  /** Every row kept with the next, so the table moves to the next page whole (a chart's numbers, under its picture). */
+  keepTogether?: boolean;
   /** What the appendix of full hashes names the table by. */
   caption?: string;
   pages: AsyncIterable<ModelCell[][]>;

@@ -291,6 +291,10 @@ describe('format-docx', () => {
     expect(pictures.map((p) => p[1])).toEqual(charts.map((_, i) => String(i + 1)));
     expect(pictures.map((p) => decodeXml(p[2]))).toEqual(charts.map((c) => shown(chartDescription(c))));
     expect(read.documentXml).toContain('<asvg:svgBlip');
+    // A chart's short table of numbers is kept with its picture: its rows but the last are kept with the next.
+    const kept = read.documentXml.match(/<w:p><w:pPr><w:keepNext\/><w:jc w:val="right"\/><\/w:pPr>/g) ?? [];
+    const numbers = charts.map((c) => chartTable(c));
+    expect(kept).toHaveLength(numbers.reduce((sum, t) => sum + t.rows.length * (t.columns.length - 1), 0));
     // mammoth reads the PNG fallback.
     expect(read.html.match(CHART_PICTURE)).toHaveLength(charts.length);
   });
