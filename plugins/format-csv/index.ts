@@ -1,4 +1,11 @@
-import { defineFormatPlugin, type FindingBlock, neutraliseControls, type ReportModel, type TableCell } from '../../src/plugin-api';
+import {
+  chartTable,
+  defineFormatPlugin,
+  type FindingBlock,
+  neutraliseControls,
+  type ReportModel,
+  type TableCell,
+} from '../../src/plugin-api';
 
 /** One small table of the file; see the layout on the plugin below. */
 interface CsvTable {
@@ -118,13 +125,13 @@ function tablesOf(model: ReportModel): CsvTable[] {
           break;
         case 'chart': {
           flush();
-          const length = Math.max(block.labels.length, ...block.series.map((s) => s.values.length));
+          const table = chartTable(block);
           tables.push({
             ...base,
             kind: 'chart',
             caption: block.title,
-            header: ['label', ...block.series.map((s) => s.name)],
-            rows: Array.from({ length }, (_, i) => [block.labels[i] ?? null, ...block.series.map((s) => s.values[i] ?? null)]),
+            header: ['label', ...table.columns.slice(1).map((c) => c.title)],
+            rows: table.rows,
           });
           break;
         }
@@ -173,7 +180,8 @@ function renderCsv(model: ReportModel): Buffer {
  *
  * - `table`: header = the column titles, rows = the table's rows;
  * - `keyValue`: header `key,value`, a row per item;
- * - `chart`: header `label,<series name>…`, a row per label with each series' value (labels × series);
+ * - `chart`: its data, never an image: header `label,<series name>…` (and `Total` for a stacked
+ *   chart), a row per label with each series' value (labels × series, `chartTable()`);
  * - `findings`: the findings of a section not separated by one of the blocks above form one table,
  *   header `title,status,severity,framework,control,text,event ids`, event ids separated by spaces.
  *

@@ -92,6 +92,7 @@ describe('format-csv', () => {
       ['chart', 'trends'],
       ['chart', 'trends'],
       ['chart', 'trends'],
+      ['chart', 'trends'],
     ]);
     const events = model.sections.find((s) => s.id === 'events')!;
     const [big, empty, oneColumn] = events.blocks as TableBlock[];
@@ -124,6 +125,19 @@ describe('format-csv', () => {
       header: ['label', ...bar.series.map((s) => shown(s.name))],
       rows: bar.labels.map((label, i) => [shown(label), ...bar.series.map((s) => String(s.values[i]))]),
     });
+    // A stacked chart's data, with the total of each bar, and no image.
+    const stacked = model.sections.find((s) => s.id === 'trends')!.blocks.find((b) => b.type === 'chart' && b.kind === 'stacked');
+    if (stacked?.type !== 'chart') throw new Error('the sample has a stacked chart');
+    expect(tables[9]).toMatchObject({
+      caption: shown(stacked.title),
+      header: ['label', ...stacked.series.map((s) => shown(s.name)), 'Total'],
+      rows: stacked.labels.map((label, i) => [
+        shown(label),
+        ...stacked.series.map((s) => String(s.values[i])),
+        String(stacked.series.reduce((t, s) => t + s.values[i], 0)),
+      ]),
+    });
+    expect(String(await render(model))).not.toContain('<svg');
     const findings = model.sections.find((s) => s.id === 'findings')!.blocks.filter((b) => b.type === 'finding');
     expect(tables[2].header).toEqual(['title', 'status', 'severity', 'framework', 'control', 'text', 'event ids']);
     expect(tables[2].rows).toEqual(

@@ -12,6 +12,8 @@ import {
   type IRunOptions,
 } from 'docx';
 import {
+  chartProblems,
+  chartTable,
   tablePages,
   type ChartBlock,
   type FindingBlock,
@@ -21,6 +23,7 @@ import {
   type TableBlock,
   type TableCell as ModelCell,
 } from '../../src/plugin-api';
+import { chartPicture } from './chart-image';
 import type { Build } from './document-build';
 import { CELL_MARGINS, FINDING_FILL, GRID_BORDERS, KEY_FILL, MUTED, TEXT_WIDTH, WIDE_TABLE } from './page-style';
 import { tablePlaceholder } from './table-stream';
@@ -28,11 +31,13 @@ import type { Align } from './table-xml';
 import { runs } from './text-runs';
 
 // The blocks of a report section as docx objects: headings, paragraphs, key/value lists, findings;
-// data tables and charts (as tables of their data) as placeholders whose rows stream later.
+// charts as pictures (chart-image.ts); data tables and the numbers of charts as placeholders whose
+// rows stream later.
 
 export function section(reportSection: ReportSection, build: Build): FileChild[] {
   return [
-    new Paragraph({ heading: HeadingLevel.HEADING_1, children: runs(reportSection.title) }),
+    // Kept with what follows: a section title never ends a page on its own.
+    new Paragraph({ heading: HeadingLevel.HEADING_1, keepNext: true, children: runs(reportSection.title) }),
     ...reportSection.blocks.flatMap((b) => block(b, build)),
   ];
 }
@@ -86,18 +91,18 @@ function table(reportBlock: TableBlock, build: Build): FileChild[] {
   return dataTable(reportBlock.caption, columns, tablePages(reportBlock), build);
 }
 
+/** A chart: its title, the picture of it (unless the contract refuses it, a host bug) and the table of its numbers under it. */
 function chart(reportBlock: ChartBlock, build: Build): FileChild[] {
-  const columns = [
-    { title: 'Label', align: 'left' as const },
-    ...reportBlock.series.map((series) => ({ title: series.name, align: 'right' as const })),
-  ];
-  const length = Math.max(reportBlock.labels.length, ...reportBlock.series.map((series) => series.values.length));
-  const rows = Array.from({ length }, (_, index) => [
-    reportBlock.labels[index] ?? '',
-    ...reportBlock.series.map((series) => series.values[index] ?? null),
-  ]);
-  return dataTable(reportBlock.title, columns, single(rows), build);
+  const table = chartTable(reportBlock);
+  const columns = table.columns.map((column, index) => ({ title: index === 0 ? 'Label' : column.title, align: column.align ?? 'left' }));
+  const picture = chartProblems(reportBlock).length === 0 ? [chartPicture(reportBlock, build)] : [];
+  // A short table stays with its picture; a long one (a daily chart of a year) may run on over pages.
+  const keepTogether = table.rows.length <= KEPT_CHART_ROWS;
+  return [caption(reportBlock.title, build), ...picture, ...dataTable(undefined, columns, single(table.rows), build, keepTogether)];
 }
+
+/** The most rows of a chart's numbers kept on the page of its picture. */
+const KEPT_CHART_ROWS = 20;
 
 async function* single(rows: ModelCell[][]): AsyncGenerator<ModelCell[][]> {
   yield rows;
@@ -112,13 +117,14 @@ function dataTable(
   columns: { title: string; align: Align }[],
   pages: AsyncIterable<ModelCell[][]>,
   build: Build,
+  keepTogether = false,
 ): FileChild[] {
   const heading = title ? [caption(title, build)] : [];
   if (columns.length === 0) return [...heading, note('This table has no columns.')];
   const dense = columns.length >= WIDE_TABLE;
   return [
     ...heading,
-    tablePlaceholder({ columns, pages, width: build.width, dense, ...(title ? { caption: title } : {}) }, build),
+    tablePlaceholder({ columns, pages, width: build.width, dense, keepTogether, ...(title ? { caption: title } : {}) }, build),
     spacer(),
   ];
 }

@@ -9,6 +9,8 @@ export interface PendingTable {
   width: number;
   /** 8 pt text: a wide table on landscape pages. */
   dense: boolean;
+  /** Every row kept with the next, so the table moves to the next page whole (a chart's numbers, under its picture). */
+  keepTogether?: boolean;
   /** What the appendix of full hashes names the table by. */
   caption?: string;
   pages: AsyncIterable<ModelCell[][]>;
@@ -22,4 +24,6 @@ export interface Build {
   marker: string;
   /** The text width of the pages being filled. */
   width: number;
+  /** Pictures (charts) placed so far: each picture's id in the document is its number. */
+  pictures: number;
 }

@@ -3,6 +3,9 @@ import path from 'node:path';
 import JSZip from 'jszip';
 import mammoth from 'mammoth';
 import {
+  chartDescription,
+  chartSvg,
+  chartTable,
   neutraliseControls,
   type PluginLogger,
   type ReportBlock,
@@ -48,6 +51,9 @@ const runText = (xml: string) =>
     .map((m) => (m[1] !== undefined ? decodeXml(m[1]) : m[0] === '<w:br/>' ? '\n' : '\t'))
     .join('');
 
+/** A chart's picture as mammoth reads it: the PNG fallback, with the chart's text alternative. */
+const CHART_PICTURE = /<img alt="[^"<]*" src="data:image\/png;base64,[A-Za-z0-9+/=]+" \/>/g;
+
 interface HtmlTable {
   /** The bold paragraph right above the table, if there is one. */
   caption: string | null;
@@ -57,7 +63,8 @@ interface HtmlTable {
 /** The tables mammoth read, each with its caption and its rows (header rows are the <th> ones). */
 function htmlTables(html: string): HtmlTable[] {
   return [...html.matchAll(/<table>([\s\S]*?)<\/table>/g)].map((table) => {
-    const caption = /<p><strong>((?:(?!<p>)[\s\S])*)<\/strong><\/p>$/.exec(html.slice(0, table.index));
+    // A chart's picture stands between its title and the table of its numbers.
+    const caption = /<p><strong>((?:(?!<p>)[\s\S])*)<\/strong><\/p>(?:<p><img [^>]*\/><\/p>)?$/.exec(html.slice(0, table.index));
     return {
       caption: caption ? htmlText(caption[1]) : null,
       rows: [...table[1].matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((row) => ({
@@ -258,20 +265,42 @@ describe('format-docx', () => {
     expect(read.html).toContain('<p><strong>Access reviews missed</strong></p><p>Status: NON_COMPLIANT · Severity: ERROR');
   });
 
-  it('renders each chart as a table of its labels by series, under the chart title', () => {
+  it('draws each chart as a picture, SVG with a PNG fallback and alt text, with the table of its numbers under it', async () => {
     const charts = model.sections.flatMap((s) => s.blocks).filter((b) => b.type === 'chart');
     const tables = htmlTables(read.html);
     for (const chart of charts) {
       const table = tables.find((t) => t.caption === shown(chart.title))!;
+      const numbers = chartTable(chart);
       expect(table.rows.map((row) => row.cells)).toEqual([
-        ['Label', ...chart.series.map((s) => shown(s.name))],
-        ...chart.labels.map((label, i) => [shown(label), ...chart.series.map((s) => String(s.values[i]))]),
+        ['Label', ...numbers.columns.slice(1).map((c) => shown(c.title))],
+        ...numbers.rows.map((row) => row.map((cell) => cellText(cell))),
       ]);
     }
+    // One SVG and one PNG per chart, each a picture of the document with the chart's text alternative.
+    const media = Object.keys(read.zip.files).filter((name) => name.startsWith('word/media/'));
+    expect(media.filter((name) => name.endsWith('.svg'))).toHaveLength(charts.length);
+    expect(media.filter((name) => name.endsWith('.png'))).toHaveLength(charts.length);
+    const svgs = await Promise.all(media.filter((n) => n.endsWith('.svg')).map((n) => read.zip.file(n)!.async('string')));
+    expect(svgs.sort()).toEqual(charts.map((c) => chartSvg(c)).sort());
+    for (const name of media.filter((n) => n.endsWith('.png'))) {
+      const png = await read.zip.file(name)!.async('nodebuffer');
+      expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+      expect(png.readUInt32BE(16)).toBe(1280); // twice the SVG's width
+    }
+    const pictures = [...read.documentXml.matchAll(/<wp:docPr id="(\d+)" name="Chart \d+" descr="([^"]*)"/g)];
+    expect(pictures.map((p) => p[1])).toEqual(charts.map((_, i) => String(i + 1)));
+    expect(pictures.map((p) => decodeXml(p[2]))).toEqual(charts.map((c) => shown(chartDescription(c))));
+    expect(read.documentXml).toContain('<asvg:svgBlip');
+    // A chart's short table of numbers is kept with its picture: its rows but the last are kept with the next.
+    const kept = read.documentXml.match(/<w:p><w:pPr><w:keepNext\/><w:jc w:val="right"\/><\/w:pPr>/g) ?? [];
+    const numbers = charts.map((c) => chartTable(c));
+    expect(kept).toHaveLength(numbers.reduce((sum, t) => sum + t.rows.length * (t.columns.length - 1), 0));
+    // mammoth reads the PNG fallback.
+    expect(read.html.match(CHART_PICTURE)).toHaveLength(charts.length);
   });
 
   it('keeps every hostile string as inert, literal text', () => {
-    expect(read.html).not.toMatch(/<script|<img|<%/i);
+    expect(read.html.replace(CHART_PICTURE, '')).not.toMatch(/<script|<img|<%/i);
     expect(read.html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     const text = htmlText(read.html);
     for (const hostile of SAMPLE_HOSTILE_STRINGS) expect(text).toContain(shown(hostile));

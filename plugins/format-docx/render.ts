@@ -18,7 +18,13 @@ const CREATOR = 'DataPunk Audit';
 /** Renders a report model as a Word document (Office Open XML); the same model gives the same bytes. */
 export async function renderDocx(model: ReportModel): Promise<Buffer> {
   const generatedAt = timestampOf(model.integrity.generatedAt);
-  const build: Build = { theme: themeOf(model.branding), tables: [], marker: `datapunk-table-${randomUUID()}-`, width: TEXT_WIDTH };
+  const build: Build = {
+    theme: themeOf(model.branding),
+    tables: [],
+    marker: `datapunk-table-${randomUUID()}-`,
+    width: TEXT_WIDTH,
+    pictures: 0,
+  };
   const document = new Document({
     title: clean(model.title),
     subject: clean(model.metadata.reportType ?? ''),

@@ -87,12 +87,15 @@ export async function* withTables(xml: string, build: Build): AsyncGenerator<str
       headerColor: build.theme.headerText,
       gridColor: GRID_COLOR,
       dense: table.dense,
+      keepTogether: table.keepTogether,
     });
     yield compiled.start;
     const markup = (page: ModelCell[][]) => {
       if (appendix) appendix.pages.push(fullHashes(page, hashes, keyColumn));
       let text = '';
-      for (const row of shown(page)) text += rowXml(compiled, row);
+      const rows = shown(page);
+      // A table kept together comes in one page (a chart's numbers): every row but its last is kept with the next.
+      rows.forEach((row, i) => (text += rowXml(compiled, row, table.keepTogether === true && i < rows.length - 1)));
       return text;
     };
     for (const page of held) yield markup(page);

@@ -20,12 +20,16 @@ export interface TableLayout {
   gridColor: string;
   /** 8 pt text and thinner cell margins, for the wide tables of landscape pages (an audit trail). */
   dense?: boolean;
+  /** Every row kept with the next (a chart's numbers, kept with its picture): the table moves to the next page whole. */
+  keepTogether?: boolean;
 }
 
 /** A table layout compiled into the fixed parts of its markup. */
 export interface CompiledTable {
   start: string;
   cellOpen: string[];
+  /** The cell starts of a row kept with the next one (`keepTogether`). */
+  keptOpen: string[];
   /** The run properties of body text. */
   bodyRun: string;
 }
@@ -41,6 +45,10 @@ const PARAGRAPH_OPEN = new Map<string, string>([
   ['right', '<w:p><w:pPr><w:jc w:val="right"/></w:pPr>'],
   ['center', '<w:p><w:pPr><w:jc w:val="center"/></w:pPr>'],
 ]);
+const KEPT_PARAGRAPH_OPEN = new Map<string, string>([
+  ['right', '<w:p><w:pPr><w:keepNext/><w:jc w:val="right"/></w:pPr>'],
+  ['center', '<w:p><w:pPr><w:keepNext/><w:jc w:val="center"/></w:pPr>'],
+]);
 
 export function compileTable(layout: TableLayout): CompiledTable {
   const grid = `<w:top w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:left w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:bottom w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:right w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideH w:val="single" w:color="${layout.gridColor}" w:sz="4"/><w:insideV w:val="single" w:color="${layout.gridColor}" w:sz="4"/>`;
@@ -49,11 +57,13 @@ export function compileTable(layout: TableLayout): CompiledTable {
   const vertical = layout.dense ? 10 : 40;
   // A fixed list, whatever the model says: an unknown alignment is left.
   const paragraphOpen = (align: Align) => PARAGRAPH_OPEN.get(align) ?? '<w:p>';
+  const keptOpen = (align: Align) => KEPT_PARAGRAPH_OPEN.get(align) ?? '<w:p><w:pPr><w:keepNext/></w:pPr>';
+  const headerOpen = layout.keepTogether ? keptOpen : paragraphOpen;
   const header = layout.columns
     .map(
       (column, index) =>
         `<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="${layout.widths[index]}"/><w:shd w:fill="${layout.headerFill}" w:color="auto" w:val="clear"/></w:tcPr>` +
-        paragraphOpen(column.align) +
+        headerOpen(column.align) +
         runXml(column.title, `<w:rPr><w:b/><w:bCs/><w:color w:val="${layout.headerColor}"/>${size}</w:rPr>`) +
         CELL_CLOSE,
     )
@@ -67,15 +77,18 @@ export function compileTable(layout: TableLayout): CompiledTable {
     cellOpen: layout.columns.map(
       (column, index) => `<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="${layout.widths[index]}"/></w:tcPr>${paragraphOpen(column.align)}`,
     ),
+    keptOpen: layout.columns.map(
+      (column, index) => `<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="${layout.widths[index]}"/></w:tcPr>${keptOpen(column.align)}`,
+    ),
     bodyRun: `<w:rPr>${size}</w:rPr>`,
   };
 }
 
-/** One body row: a cell per column, missing cells empty. */
-export function rowXml(table: CompiledTable, row: TableCell[]): string {
+/** One body row: a cell per column, missing cells empty; `kept` with the next row on its page. */
+export function rowXml(table: CompiledTable, row: TableCell[], kept = false): string {
+  const open = kept ? table.keptOpen : table.cellOpen;
   let xml = ROW_OPEN;
-  for (let index = 0; index < table.cellOpen.length; index++)
-    xml += table.cellOpen[index] + runXml(cellText(row[index] ?? null), table.bodyRun) + CELL_CLOSE;
+  for (let index = 0; index < open.length; index++) xml += open[index] + runXml(cellText(row[index] ?? null), table.bodyRun) + CELL_CLOSE;
   return xml + ROW_CLOSE;
 }
 

@@ -1,12 +1,16 @@
 import { compile, escapeXML } from 'ejs';
 import {
   brandColor,
+  chartProblems,
+  chartSvg,
+  chartTable,
   defineFormatPlugin,
   type IntegrityStamp,
   neutraliseControls,
   readableTextOn,
   type ReportBlock,
   type ReportModel,
+  type TableBlock,
   type TableCell,
 } from '../../src/plugin-api';
 import { DEFAULT_LAYOUT, LAYOUT_FILE } from './layout';
@@ -18,11 +22,16 @@ interface Item {
 
 interface ViewTable {
   type: 'table';
-  /** `chart-data` for a chart shown as its data. */
+  /** `chart-data` for the numbers of a chart. */
   className: 'data' | 'chart-data';
   caption: string | null;
   columns: { title: string; className: string }[];
   rows: { text: string; className: string }[][];
+  /**
+   * A chart's drawing, an `<svg>` element from the plugin API's `chartSvg` (every model string in
+   * it escaped), for the layout to write raw beside the table of its numbers; null for a table.
+   */
+  svg: string | null;
 }
 
 type ViewBlock =
@@ -102,6 +111,18 @@ function integrityItems(stamp: IntegrityStamp): Item[] {
   ];
 }
 
+function viewTable(block: TableBlock, className: ViewTable['className']): ViewTable {
+  const classes = block.columns.map((c) => ALIGN_CLASS.get(c.align ?? 'left') ?? 'align-left');
+  return {
+    type: 'table',
+    className,
+    caption: block.caption ?? null,
+    columns: block.columns.map((c, i) => ({ title: c.title, className: classes[i] })),
+    rows: block.rows.map((row) => row.map((cell, i) => ({ text: cellText(cell), className: classes[i] ?? 'align-left' }))),
+    svg: null,
+  };
+}
+
 function viewBlock(block: ReportBlock): ViewBlock | null {
   switch (block.type) {
     case 'heading':
@@ -110,29 +131,11 @@ function viewBlock(block: ReportBlock): ViewBlock | null {
       return { type: 'paragraph', text: block.text };
     case 'keyValue':
       return { type: 'keyValue', items: block.items.map((i) => ({ key: i.key, value: i.value })) };
-    case 'table': {
-      const classes = block.columns.map((c) => ALIGN_CLASS.get(c.align ?? 'left') ?? 'align-left');
-      return {
-        type: 'table',
-        className: 'data',
-        caption: block.caption ?? null,
-        columns: block.columns.map((c, i) => ({ title: c.title, className: classes[i] })),
-        rows: block.rows.map((row) => row.map((cell, i) => ({ text: cellText(cell), className: classes[i] ?? 'align-left' }))),
-      };
-    }
-    case 'chart': {
-      const length = Math.max(block.labels.length, ...block.series.map((s) => s.values.length));
-      return {
-        type: 'table',
-        className: 'chart-data',
-        caption: `${block.title} (${block.kind} chart data)`,
-        columns: [{ title: '', className: 'align-left' }, ...block.series.map((s) => ({ title: s.name, className: 'align-right' }))],
-        rows: Array.from({ length }, (_, i) => [
-          { text: block.labels[i] ?? '', className: 'align-left' },
-          ...block.series.map((s) => ({ text: cellText(s.values[i] ?? null), className: 'align-right' })),
-        ]),
-      };
-    }
+    case 'table':
+      return viewTable(block, 'data');
+    case 'chart':
+      // A chart the contract refuses (a host bug) still shows its numbers.
+      return { ...viewTable(chartTable(block), 'chart-data'), svg: chartProblems(block).length === 0 ? chartSvg(block) : null };
     case 'finding': {
       const facts: Item[] = [{ key: 'Status', value: block.status }];
       if (block.severity !== undefined) facts.push({ key: 'Severity', value: block.severity });
@@ -177,8 +180,8 @@ function htmlView(model: ReportModel): HtmlView {
 /**
  * The report as one self-contained HTML page for people: a cover with the metadata, the integrity
  * stamp (a `<dl>` of class `integrity-stamp`) and the contents, then one section per page when
- * printed. Tables repeat their header row on each printed page; a chart is shown as a table of its
- * data (labels × series). Inline CSS only, no scripts, and a Content-Security-Policy that refuses
+ * printed. Tables repeat their header row on each printed page; a chart is drawn as inline SVG
+ * (`chartSvg`, with its text alternative) with the table of its numbers beside it. Inline CSS only, no scripts, and a Content-Security-Policy that refuses
  * scripts and every fetch, so the file behaves the same offline, in a mail client or in an archive.
  *
  * Rendered with `ejs` from the deployer's `templates/report.html.ejs`, which the host hands over at

@@ -4,8 +4,9 @@
  * hands to the plugin at start (`readTemplateFile`); without one (no server behind the call, or no
  * such file) this built-in copy is used. Deployer-controlled code: its `report` is the view
  * `index.ts` builds from the model (every value already display text), and everything from the
- * model must be written with `<%= %>` (escaped) only, never `<%-`; the contract's render check
- * fails a layout that lets a model string through raw. The page must stay self-contained (inline
+ * model must be written with `<%= %>` (escaped) only, never `<%-`, but for a chart's drawing
+ * `block.svg`, markup the plugin API's `chartSvg` made with every model string escaped already;
+ * the contract's render check fails a layout that lets a model string through raw. The page must stay self-contained (inline
  * CSS; the Content-Security-Policy forbids scripts and every fetch) and print well: each section
  * starts a page and a table's header row repeats on each printed page.
  */
@@ -54,6 +55,9 @@ caption { caption-side: top; text-align: start; font-weight: 600; padding: 0 0 0
 .align-right { text-align: right; }
 .align-center { text-align: center; }
 .empty { color: #555; font-style: italic; }
+figure.chart { display: flex; flex-wrap: wrap; align-items: flex-start; gap: 0.4em 1.5em; margin: 0.6em 0 1.4em; }
+figure.chart svg { flex: 1 1 28rem; max-width: 40rem; height: auto; break-inside: avoid; page-break-inside: avoid; }
+figure.chart table { flex: 1 1 14rem; width: auto; margin: 0; }
 .finding { border-left: 4px solid #777; padding: 0.4em 0.9em; margin: 0.9em 0; break-inside: avoid; page-break-inside: avoid; }
 .finding h4 { margin-top: 0.2em; }
 .finding dl.facts { margin: 0.3em 0 0.5em; }
@@ -130,6 +134,10 @@ th { background: <%= report.theme.accent %>; color: <%= report.theme.accentText 
 <%_ } _%>
 </dl>
 <%_ } else if (block.type === 'table') { _%>
+<%_ if (block.svg !== null) { _%>
+<figure class="chart">
+<%- block.svg %>
+<%_ } _%>
 <table class="<%= block.className %>">
 <%_ if (block.caption !== null) { _%>
 <caption><%= block.caption %></caption>
@@ -145,6 +153,9 @@ th { background: <%= report.theme.accent %>; color: <%= report.theme.accentText 
 </table>
 <%_ if (!block.rows.length) { _%>
 <p class="empty">No rows.</p>
+<%_ } _%>
+<%_ if (block.svg !== null) { _%>
+</figure>
 <%_ } _%>
 <%_ } else if (block.type === 'finding') { _%>
 <article class="finding <%= block.className %>">

@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../../src/observability/logger';
-import { neutraliseControls, type PluginLogger, type ReportModel, type TableBlock, UNSAFE_CONTROL_CHARACTERS } from '../../src/plugin-api';
+import {
+  CHART_PALETTE,
+  chartSvg,
+  neutraliseControls,
+  type PluginLogger,
+  type ReportModel,
+  type TableBlock,
+  UNSAFE_CONTROL_CHARACTERS,
+} from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-testing';
 import { loadPlugins } from '../../src/plugin-host/plugin-host';
 import plugin, { htmlFormat } from './index';
@@ -61,9 +69,10 @@ describe('format-html', () => {
     expect(html).toContain('👩‍👩‍👧');
   });
 
-  it('writes model data only through escaping <%= %> tags of the layout', () => {
-    expect(DEFAULT_LAYOUT).not.toContain('<%-');
-    expect(DEFAULT_LAYOUT.match(/<%[^=_ ]/g)).toBeNull();
+  it('writes model data only through escaping <%= %> tags of the layout, and a chart drawing chartSvg escaped', () => {
+    expect(DEFAULT_LAYOUT.match(/<%-[^%]*%>/g)).toEqual(['<%- block.svg %>']);
+    expect(DEFAULT_LAYOUT.replace('<%- block.svg %>', '')).not.toContain('<%-');
+    expect(DEFAULT_LAYOUT.replace('<%- block.svg %>', '').match(/<%[^=_ ]/g)).toBeNull();
   });
 
   it('is self-contained: no scripts, no fetches, a policy that refuses both', async () => {
@@ -71,7 +80,8 @@ describe('format-html', () => {
     expect(html).toMatch(/^<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">/);
     expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline';`);
     expect(html).not.toMatch(/<(link|iframe|object|embed|img|video|audio|base)\b/i);
-    expect(html).not.toMatch(/<[^>]*(\ssrc=|https?:)/i);
+    // The SVG namespace of the chart drawings names no resource to fetch.
+    expect(html.replaceAll(' xmlns="http://www.w3.org/2000/svg"', '')).not.toMatch(/<[^>]*(\ssrc=|https?:)/i);
     expect(/<style>([\s\S]*?)<\/style>/.exec(html)![1]).not.toMatch(/url\(|@import/);
     expect([...html.matchAll(/href="([^"]*)"/g)].map((m) => m[1])).toEqual(model.sections.map((_, i) => `#section-${i + 1}`));
   });
@@ -125,14 +135,27 @@ describe('format-html', () => {
     expect(html.indexOf('integrity-stamp')).toBeLessThan(html.indexOf('<main>'));
   });
 
-  it('shows metadata under readable labels, a chart as labels × series, findings with their facts', async () => {
+  it('shows metadata under readable labels, a chart drawn with its numbers beside it, findings with their facts', async () => {
     const html = await render(model);
     expect(html).toContain('<dt>Report type</dt><dd>COMPLIANCE_SUMMARY</dd>');
     const trends = model.sections.find((s) => s.id === 'trends')!;
     const [bar] = trends.blocks;
     if (bar.type !== 'chart') throw new Error('the sample starts its trends with a bar chart');
     const chart = tableAfter(html, '<h2>Trends</h2>');
-    expect(chart.caption).toBe(`${bar.title} (bar chart data)`);
+    expect(chart.caption).toBe(neutraliseControls(bar.title));
+    // The drawing first, inline, then the numbers, in one figure; a drawing per chart of the sample.
+    const figure = /<figure class="chart">\n(<svg [\s\S]*?<\/svg>)\n<table class="chart-data">/.exec(
+      html.slice(html.indexOf('<h2>Trends</h2>')),
+    )!;
+    expect(figure[1]).toBe(chartSvg(bar));
+    expect(figure[1]).toContain('<title>Events per day &#60;script&#62;alert(1)&#60;/script&#62;</title>');
+    expect(html.match(/<figure class="chart">\n<svg /g)).toHaveLength(trends.blocks.length);
+    // A bar per non-zero value and a legend swatch per series, in the palette's colours.
+    bar.series.forEach((series, i) =>
+      expect(figure[1].match(new RegExp(`<rect [^>]*fill="${CHART_PALETTE[i]}"`, 'g'))).toHaveLength(
+        series.values.filter((v) => v > 0).length + 1,
+      ),
+    );
     expect(chart.header).toEqual(['', ...bar.series.map((s) => s.name)]);
     expect(chart.rows).toEqual(bar.labels.map((label, i) => [label, ...bar.series.map((s) => String(s.values[i]))]));
 

@@ -51,6 +51,10 @@ describe('format-json', () => {
     const chart = parsed.sections.find((s) => s.id === 'trends')!.blocks[0];
     expect(chart).toEqual(model.sections.find((s) => s.id === 'trends')!.blocks[0]);
     expect(chart).toMatchObject({ type: 'chart', kind: 'bar', labels: expect.any(Array), series: expect.any(Array) });
+    // A stacked chart (API 1.8) keeps its text alternative, orientation, unit and colours as data, never an image.
+    const stacked = model.sections.find((s) => s.id === 'trends')!.blocks.find((b) => b.type === 'chart' && b.kind === 'stacked')!;
+    expect(parsed.sections.find((s) => s.id === 'trends')!.blocks).toContainEqual(stacked);
+    expect(JSON.stringify(parsed)).not.toContain('<svg');
     expect(parsed.integrity).toEqual(model.integrity);
     expect(parsed.integrity.checkpoint?.signature).toBe(model.integrity.checkpoint?.signature);
   });

@@ -12,3 +12,5 @@ export * from './tables';
 export * from './branding';
 export * from './plugin';
 export * from './text';
+export * from './chart-data';
+export * from './chart-svg';

@@ -120,19 +120,54 @@ export interface FindingBlock {
 }
 
 /**
- * Chart data; formats draw it or fall back to a table.
+ * One series of a chart: a value per label of the chart, in the labels' order.
  *
  * @example
  * ```ts
- * const block: ChartBlock = { type: 'chart', kind: 'bar', title: 'Events by day', labels: ['Mon', 'Tue'], series: [{ name: 'events', values: [10, 12] }] };
+ * const series: ChartSeries = { name: 'Compliant', values: [12, 14, 15], color: '#1B7F3B' };
+ * ```
+ */
+export interface ChartSeries {
+  name: string;
+  /** Finite numbers of zero or more, one per label ({@link chartProblems} says what it refuses). */
+  values: number[];
+  /** `#RRGGBB` (API 1.8): the series' colour; formats use a fixed palette without it. */
+  color?: string;
+}
+
+/**
+ * Chart data: formats draw it (API 1.8: {@link chartSvg} draws it for them) with its numbers
+ * beside it, or show it as the table of its data ({@link chartTable}).
+ *
+ * - `bar`: categories → values, a bar per label (and per series, side by side);
+ * - `stacked` (API 1.8): a bar per label with the series stacked on it, e.g. statuses per date;
+ * - `line`: a trend, a line per series over the labels (dates);
+ * - `pie`: the shares of one series.
+ *
+ * The host checks every chart it builds with {@link chartProblems}; new kinds may come in minor
+ * API versions, so a format shows a kind it does not know as its table.
+ *
+ * @example
+ * ```ts
+ * const block: ChartBlock = { type: 'chart', kind: 'bar', title: 'Events by day', labels: ['Mon', 'Tue'], series: [{ name: 'events', values: [10, 12] }],
+ *   description: 'Events by day: Mon 10, Tue 12.', unit: 'Events' };
  * ```
  */
 export interface ChartBlock {
   type: 'chart';
-  kind: 'bar' | 'line' | 'pie';
+  kind: 'bar' | 'stacked' | 'line' | 'pie';
   title: string;
   labels: string[];
-  series: { name: string; values: number[] }[];
+  series: ChartSeries[];
+  /**
+   * The text alternative (API 1.8): what the chart shows, in a sentence or two, for readers who
+   * cannot see it. {@link chartDescription} writes one from the data when it is absent.
+   */
+  description?: string;
+  /** Bars upright over the labels (`vertical`, the default) or lying along them (`horizontal`, for long category names); API 1.8. */
+  orientation?: 'vertical' | 'horizontal';
+  /** What the values count (`Controls`, `Events`): the value axis's title (API 1.8). */
+  unit?: string;
 }
 
 /**

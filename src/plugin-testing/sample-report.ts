@@ -174,7 +174,7 @@ export function sampleReportModel(options: { rows?: number } = {}): ReportModel 
             labels: days,
             series: [
               { name: 'Events', values: [120, 98, 143, 87, 101, 64] },
-              { name: hostile[4], values: [-3, 0, 2.5, 7, 1, 0] },
+              { name: hostile[4], values: [3, 0, 2.5, 7, 1, 0] },
             ],
           },
           {
@@ -185,6 +185,19 @@ export function sampleReportModel(options: { rows?: number } = {}): ReportModel 
             series: [{ name: hostile[6], values: [0.91, 0.86, 0.88] }],
           },
           { type: 'chart', kind: 'pie', title: 'Outcomes', labels: outcomes, series: [{ name: 'Events', values: [180, 12, 6, 2] }] },
+          {
+            type: 'chart',
+            kind: 'stacked',
+            orientation: 'horizontal',
+            title: `Controls by status ${hostile[1]}`,
+            description: hostile[16],
+            unit: hostile[7],
+            labels: ['Compliant', hostile[12], hostile[15]],
+            series: [
+              { name: 'Now', values: [12, 3, 0], color: '#1B7F3B' },
+              { name: hostile[17], values: [2, 0, 1] },
+            ],
+          },
         ],
       },
       { id: 'empty', title: hostile[13], blocks: [] },

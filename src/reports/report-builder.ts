@@ -5,7 +5,7 @@ import type { CheckpointService } from '../chain/checkpoint.service';
 import type { PublicSigningKey } from '../chain/signing-key';
 import type { ComplianceService } from '../compliance/compliance.service';
 import type { FindingsService } from '../compliance/findings.service';
-import type { ReportBlock, ReportModel, ReportSection, TableBlock, TableCell } from '../plugin-api';
+import { chartProblems, type ReportBlock, type ReportModel, type ReportSection, type TableBlock, type TableCell } from '../plugin-api';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { MAX_TABLE_ROWS, type ReportEventColumn, ReportType } from './report-template';
@@ -106,6 +106,7 @@ export class ReportBuilder {
         eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows),
       };
       const blocks = await sectionBuilder(req.type, s.id).build(ctx);
+      checkCharts(s.id, blocks);
       sections.push({
         id: s.id,
         title: s.title ?? s.id,
@@ -221,6 +222,21 @@ export class ReportBuilder {
       if (!page.hasNextPage) break;
       after = encodeCursor(page.events[page.events.length - 1].sequence);
     }
+  }
+}
+
+/**
+ * Fails the build when a section made a chart the plugin contract refuses (a bug of the section,
+ * not of the request): no format is handed a chart it cannot draw.
+ */
+function checkCharts(sectionId: string, blocks: ReportBlock[]): void {
+  for (const block of blocks) {
+    if (block.type !== 'chart') continue;
+    const problems = chartProblems(block);
+    if (problems.length > 0)
+      throw new Error(
+        `Report section "${sectionId}" built the chart "${block.title}" with ${problems.map((p) => `${p.code} at ${p.path}`).join(', ')}.`,
+      );
   }
 }
 

@@ -14,7 +14,15 @@ export enum ReportType {
 /** The sections each type can have, in their default order. A template picks and orders them. */
 export const SECTIONS: Record<ReportType, readonly string[]> = {
   [ReportType.COMPLIANCE_SUMMARY]: ['overview', 'status-breakdown', 'non-compliant', 'finding-register', 'not-assessed', 'verification'],
-  [ReportType.CONTROL_ASSESSMENT]: ['overview', 'controls', 'findings', 'finding-register', 'attestations', 'verification'],
+  [ReportType.CONTROL_ASSESSMENT]: [
+    'overview',
+    'status-breakdown',
+    'controls',
+    'findings',
+    'finding-register',
+    'attestations',
+    'verification',
+  ],
   [ReportType.AUDIT_TRAIL]: ['overview', 'events', 'verification'],
   [ReportType.SECURITY_INCIDENTS]: ['overview', 'by-day', 'by-action', 'by-actor', 'high-severity', 'verification'],
   [ReportType.DATA_ACCESS]: ['overview', 'by-actor', 'by-resource-type', 'events', 'verification'],

@@ -174,6 +174,41 @@ const CREATE_TEMPLATE = `mutation C($input: CreateReportTemplateInput!) { create
     },
   );
 
+  (PDFTOTEXT ? it : it.skip)('draws the status breakdown as a picture, the numbers beside it, on the page of its section', async () => {
+    for (const type of ['COMPLIANCE_SUMMARY', 'CONTROL_ASSESSMENT']) {
+      const { file } = files.get(type)!;
+      const pdf = convert(file, 'pdf');
+      const pages = pagesOf(pdf);
+      const at = pages.findIndex((page) => page.includes('Scored controls by status'));
+      expect(at).toBeGreaterThan(0);
+      // The numbers: each status in words with its count, under the picture (the table may run onto the next page).
+      const numbers = pages[at].slice(pages[at].indexOf('Scored controls by status')) + (pages[at + 1] ?? '');
+      for (const label of ['Compliant', 'Partially compliant', 'Activity observed, duty not shown', 'Not assessed', 'Not applicable'])
+        expect(numbers).toMatch(new RegExp(`^\\s*${label}\\s+\\d+\\s*$`, 'm'));
+      // The picture: Writer draws the PNG fallback, at twice the chart's width.
+      const images = execFileSync('pdfimages', ['-list', '-f', String(at + 1), '-l', String(at + 1), pdf], { encoding: 'utf8' })
+        .split('\n')
+        .slice(2)
+        .map((line) => line.trim().split(/\s+/))
+        .filter((columns) => columns[2] === 'image');
+      expect(images.map((columns) => columns[3])).toEqual(['1280']);
+      // DATAPUNK_KEEP_REPORTS=<folder> keeps that page as a PNG, to look at.
+      const keep = process.env.DATAPUNK_KEEP_REPORTS;
+      if (keep)
+        execFileSync('pdftoppm', [
+          '-png',
+          '-r',
+          '80',
+          '-f',
+          String(at + 1),
+          '-l',
+          String(at + 1),
+          pdf,
+          path.join(keep, `${type.toLowerCase()}-chart`),
+        ]);
+    }
+  });
+
   it('lays out a report with a custom template, its branding and hostile strings as text', async () => {
     const { file } = files.get('branded')!;
     const text = fs.readFileSync(convert(file, 'txt:Text (encoded):UTF8'), 'utf8');

@@ -3,6 +3,7 @@ import { FINDING_STATE_LABELS, FindingState } from '../../compliance/findings';
 import type { Assessment } from '../../compliance/compliance.service';
 import type { ReportBlock } from '../../plugin-api';
 import type { SectionBuilder, SectionBuilders, SectionContext } from './report-section';
+import { statusBreakdownChart } from './status-charts';
 import { verification } from './report-section';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
@@ -148,20 +149,7 @@ const findingRegister: SectionBuilder = {
 /** COMPLIANCE_SUMMARY: a framework's posture over a period. */
 export const COMPLIANCE_SUMMARY_SECTIONS: SectionBuilders = {
   overview,
-  'status-breakdown': {
-    build: (ctx) => {
-      const a = assessmentOf(ctx);
-      return [
-        {
-          type: 'chart',
-          kind: 'pie',
-          title: 'Scored controls by status',
-          labels: Object.keys(a.summary.counts).map((status) => STATUS_LABELS[status as ControlStatus]),
-          series: [{ name: 'Controls', values: Object.values(a.summary.counts) }],
-        },
-      ];
-    },
-  },
+  'status-breakdown': { build: (ctx) => [statusBreakdownChart(assessmentOf(ctx).summary.counts)] },
   'non-compliant': findingsOf([ControlStatus.NON_COMPLIANT]),
   'finding-register': findingRegister,
   'not-assessed': {
@@ -187,6 +175,7 @@ export const COMPLIANCE_SUMMARY_SECTIONS: SectionBuilders = {
 /** CONTROL_ASSESSMENT: every control of a framework with its status, evidence, findings and attestations. */
 export const CONTROL_ASSESSMENT_SECTIONS: SectionBuilders = {
   overview,
+  'status-breakdown': COMPLIANCE_SUMMARY_SECTIONS['status-breakdown'],
   controls: {
     build: (ctx) => {
       const a = assessmentOf(ctx);

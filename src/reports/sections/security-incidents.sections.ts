@@ -30,6 +30,7 @@ export const SECURITY_INCIDENTS_SECTIONS: SectionBuilders = {
           type: 'chart',
           kind: 'bar',
           title: 'Failures, denials and errors per day',
+          unit: 'Events',
           labels: days.map((d) => d.key),
           series: [{ name: 'Events', values: days.map((d) => d.count) }],
         },
