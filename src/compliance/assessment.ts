@@ -80,7 +80,25 @@ export type RuleMeasure =
       backfilled: number;
       samples: { preceded: number[]; notPreceded: number[] };
     }
-  | { kind: 'BURST'; keys: number; windows: number; samples: number[] }
+  | {
+      kind: 'BURST';
+      keys: number;
+      windows: number;
+      samples: number[];
+      /** With a `response`: the bursts (streaks) and how they were answered. */
+      response?: {
+        bursts: number;
+        answered: number;
+        /** Bursts whose response deadline passed without a timely response. */
+        unanswered: number;
+        /** Unanswered bursts a response recorded later than the recording lag would have answered (ADR 0034). */
+        backfilled: number;
+        /** Bursts not answered yet whose deadline is after the as-of instant. */
+        pending: number;
+        nextDeadline: string | null;
+        samples: { answered: number[]; unanswered: number[] };
+      };
+    }
   | {
       kind: 'MAX_GAP';
       /** Matching events in the range. */
@@ -346,6 +364,27 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       count: evidence ? preceded : notPreceded,
       samples: newest(evidence ? measure.samples.preceded : measure.samples.notPreceded),
       detail: `${plural(triggers, 'trigger')}: ${preceded} preceded ${by} within ${within(rule)} before, ${notPreceded} not.${backfill(measure.backfilled, 'an earlier event')}`,
+    };
+  }
+  if (rule.kind === 'BURST' && measure.kind === 'BURST' && rule.response && measure.response) {
+    const { bursts, answered, unanswered, pending } = measure.response;
+    const by = rule.correlation === 'TENANT' ? 'tenant-wide' : `by the same ${rule.correlation.toLowerCase()}`;
+    const detail =
+      `${plural(bursts, 'burst')} of ${rule.count} matching events within ${within(rule)} ${by}: ${answered} answered within ${within(rule.response)}, ${unanswered} not` +
+      (pending ? `, ${pending} still within the deadline` : '') +
+      '.' +
+      backfill(measure.response.backfilled, 'a response');
+    // A population duty like NOT_FOLLOWED_BY: every burst whose deadline has passed is judged.
+    return {
+      ...base,
+      pending,
+      backfilled: measure.response.backfilled,
+      duty: true,
+      tested: answered + unanswered,
+      verdict: evidence ? (answered === 0 ? 'NONE' : unanswered === 0 ? 'MET' : 'PARTIAL') : unanswered > 0 ? 'FINDING' : 'CLEAR',
+      count: evidence ? answered : unanswered,
+      samples: newest(evidence ? measure.response.samples.answered : measure.response.samples.unanswered),
+      detail,
     };
   }
   if (rule.kind === 'BURST' && measure.kind === 'BURST') {

@@ -204,10 +204,21 @@ export interface NotPrecededByRule extends RuleBase {
  * At least `count` matching events of the same `correlation` within any window of `within`:
  * "N failures by the same actor within M minutes".
  *
+ * With `response` (plugin API 1.8.0) the rule asks instead whether each burst was answered — "a
+ * burst of failed logins not answered by a lockout": the burst is the control's trigger, the
+ * response the control working. A burst is named by its completing event (the `count`-th of the
+ * key within `within`); one streak of completing events is one burst, and after a response of the
+ * key the count starts again with the events after it. It is answered by a `response` event of the
+ * same correlation key from the burst's first event until `response.within` after the completing
+ * one, recorded within the recording lag. A population duty: in violations each unanswered burst is
+ * a finding; in evidence each answered one counts; a burst still within its deadline is pending.
+ *
  * @example
  * ```ts
  * const rule: BurstRule = { id: 'brute-force', kind: 'BURST', description: 'Repeated failed logins',
  *   match: { action: [{ prefix: 'auth.login' }], outcome: ['FAILURE'] }, count: 5, within: { minutes: 10 }, correlation: 'ACTOR' };
+ * const unanswered: BurstRule = { ...rule, id: 'brute-force-unanswered', description: 'Repeated failed logins not answered by a lockout',
+ *   response: { match: { action: [{ equals: 'auth.lockout' }] }, within: { minutes: 5 } } };
  * ```
  */
 export interface BurstRule extends RuleBase {
@@ -216,6 +227,23 @@ export interface BurstRule extends RuleBase {
   count: number;
   within: Duration;
   correlation: Correlation;
+  /** The event that answers a burst, and how long after its completing event it may come (plugin API 1.8.0). */
+  response?: BurstResponse;
+}
+
+/**
+ * What answers a burst ({@link BurstRule}): a `match` event of the burst's correlation key, from
+ * the burst's first event until `within` after its completing event. `within` may name a
+ * `DURATION` parameter.
+ *
+ * @example
+ * ```ts
+ * const response: BurstResponse = { match: { action: [{ equals: 'auth.lockout' }] }, within: { minutes: 5 } };
+ * ```
+ */
+export interface BurstResponse {
+  match: EventMatch;
+  within: Duration;
 }
 
 /**

@@ -9,4 +9,4 @@
  * defineFrameworkPlugin({ id: 'framework-acme', apiVersion: '^1.0.0', ... }); // loads on any 1.x host
  * ```
  */
-export const PLUGIN_API_VERSION = '1.7.0';
+export const PLUGIN_API_VERSION = '1.8.0';

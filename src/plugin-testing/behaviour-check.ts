@@ -1,5 +1,7 @@
 import {
   ACTOR_TYPES,
+  type BurstResponse,
+  type BurstRule,
   CLASSIFICATION_LEVELS,
   type Correlation,
   type Duration,
@@ -260,6 +262,63 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
     return count === 0;
   };
 
+  /**
+   * BURST with a response: a burst answered by a response of the same key exactly `response.within`
+   * after its completing event, or at the instant of its first event; a second later, a second
+   * before the first event, or of another key, it is not.
+   */
+  const burstResponse = async (rule: BurstRule, response: BurstResponse, spacing: number): Promise<void> => {
+    const late = durationMs(response.within);
+    const at = now - durationMs(rule.within) - late - HOUR;
+    if (!(await matchWorks(response.match, 'response', at))) return;
+    const burst = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i * spacing));
+    const completing = at + (rule.count - 1) * spacing;
+    const judged = async (answer: AuditEventInputShape) => {
+      const m = await sandbox.measure(rule, [...burst, answer], at - DAY);
+      const r = m.kind === 'BURST' ? m.response : undefined;
+      return {
+        answered: r?.answered ?? 0,
+        unanswered: r?.unanswered ?? 0,
+        counts: `${r?.answered ?? 0} answered, ${r?.unanswered ?? 0} not`,
+      };
+    };
+    const by = `of the same ${rule.correlation.toLowerCase()}`;
+    const exact = await judged(eventFrom(response.match, completing + late));
+    if (exact.answered !== 1 || exact.unanswered !== 0) {
+      errors.push(
+        `does not count a burst answered by a response ${by} exactly ${durationText(response.within)} after its completing event ` +
+          `as answered, though the window includes its end (${exact.counts}; expected 1 answered)`,
+      );
+    }
+    const first = await judged(eventFrom(response.match, at));
+    if (first.answered !== 1 || first.unanswered !== 0) {
+      errors.push(
+        `does not count a response ${by} at the instant of the burst's first event as answering it (${first.counts}; expected 1 answered)`,
+      );
+    }
+    const after = await judged(eventFrom(response.match, completing + late + SECOND));
+    if (after.answered !== 0 || after.unanswered !== 1) {
+      errors.push(
+        `counts a response one second after the ${durationText(response.within)} response window as answering the burst (${after.counts}; expected 1 not answered)`,
+      );
+    }
+    const before = await judged(eventFrom(response.match, at - SECOND));
+    if (before.answered !== 0 || before.unanswered !== 1) {
+      errors.push(
+        `counts a response one second before the burst's first event as answering it (${before.counts}; expected 1 not answered)`,
+      );
+    }
+    if (rule.correlation !== 'TENANT') {
+      const other = await judged(rekeyed(rule.correlation, eventFrom(response.match, completing)));
+      if (other.answered !== 0 || other.unanswered !== 1) {
+        errors.push(
+          `counts a response of another ${rule.correlation.toLowerCase()} (another ${KEY_FIELD[rule.correlation]}) as answering the burst ` +
+            `(${other.counts}; expected 1 not answered)`,
+        );
+      }
+    }
+  };
+
   if ('count' in rule && rule.count > MAX_EVENTS) {
     return { errors, warnings: [`not exercised: count ${rule.count} is above the ${MAX_EVENTS} events the contract records`] };
   }
@@ -467,6 +526,7 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
           );
         }
       }
+      if (rule.response) await burstResponse(rule, rule.response, spacing);
       break;
     }
     case 'MAX_GAP': {

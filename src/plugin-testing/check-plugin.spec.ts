@@ -446,11 +446,11 @@ describe('formatContractReport', () => {
   it('prints a line per check, problems indented, and the totals', async () => {
     const text = formatContractReport(await verifyEntry(fixture('with-incompatible-api')));
     const lines = text.split('\n');
-    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.7.0');
+    expect(lines[0]).toBe('Plugin contract of with-incompatible-api (1.0.0, framework) against plugin API 1.8.0');
     expect(lines).toContain(
-      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.7.0",
+      '  FAIL  manifest     ' + "manifest and catalog pass the host's validation; apiVersion accepts plugin API 1.8.0",
     );
-    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.7.0');
+    expect(lines).toContain('        error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.8.0');
     expect(lines[lines.length - 1]).toBe('8 checks passed, 1 failed');
   });
 });

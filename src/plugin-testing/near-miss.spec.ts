@@ -162,6 +162,47 @@ describe('the near misses of the behaviour check', () => {
   });
 });
 
+describe('the near misses of BURST with a response', () => {
+  const unanswered: EventRule = {
+    ...burst,
+    id: 'brute-force-unanswered',
+    description: 'Repeated failed logins not answered by a lockout',
+    response: { match: { action: [{ equals: 'auth.lockout' }] }, within: { minutes: 5 } },
+  };
+
+  it('pass the correct SQL', async () => {
+    expect(await behaviourErrors(unanswered)).toEqual([]);
+  });
+
+  it.each([
+    ['an open response window end', 'b.next_r <= ', 'b.next_r < ', 'exactly 5 minutes after its completing event'],
+    [
+      'a second of slack past the response window',
+      'b.next_r <= ',
+      `${slack('b.next_r', '-')} <= `,
+      'one second after the 5 minutes response window',
+    ],
+    ['a window that leaves out the first event', 'b.last_r >= b.start', 'b.last_r > b.start', "at the instant of the burst's first event"],
+    [
+      'a window that starts a second early',
+      'b.last_r >= b.start',
+      `b.last_r >= ${slack('b.start', '-')}`,
+      "one second before the burst's first event",
+    ],
+  ] as const)('catch %s', async (_what, from, to, said) => {
+    const replaced = sabotageSql(from, to);
+    const errors = await behaviourErrors(unanswered);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual([expect.stringContaining(said)]);
+  });
+
+  it('catch a response not correlated with the burst', async () => {
+    sabotageRule((r) => (r.kind === 'BURST' && r.response ? { ...r, correlation: 'TENANT' } : r));
+    const errors = await behaviourErrors(unanswered);
+    expect(errors).toEqual(expect.arrayContaining([expect.stringContaining('counts a response of another ip')]));
+  });
+});
+
 describe('the metadata near misses of the behaviour check', () => {
   const decided = (metadata: MetadataPredicate[]): EventRule => ({
     id: 'decided',

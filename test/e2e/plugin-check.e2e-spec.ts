@@ -47,7 +47,7 @@ describe('datapunk-audit plugin check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('Plugin contract of framework-acme-broken');
     expect(run.stdout).toMatch(/FAIL {2}manifest/);
-    expect(run.stdout).toContain('error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.7.0');
+    expect(run.stdout).toContain('error: PLUGIN_API_UNSUPPORTED at apiVersion: needs plugin API ^2.0.0; this server provides 1.8.0');
     expect(run.stdout).toMatch(
       /PASS {2}evidence[^\n]*\n {8}warning: at catalog\.controls\[3\]\.evidence: control "TS-1" has no evidence rule/,
     );
