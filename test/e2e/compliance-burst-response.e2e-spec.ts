@@ -131,6 +131,15 @@ describe('BURST with a response, evaluated set-based', () => {
     ]);
   });
 
+  it('lets any unanswered completing event name its burst when asked for one event (findings, ADR 0036)', async () => {
+    const one = (sequence: number) => queries.deviations(RULE, scope, 1e9, { limit: 1, only: [sequence], anyWindow: true });
+    // Where the range starts decides which failure of a streak starts it: any completing one can.
+    expect(await one(failure('streak', 5))).toEqual([failure('streak', 5)]);
+    // One that completes no window, or a burst that was answered, names nothing.
+    expect(await one(failure('streak', 1))).toEqual([]);
+    expect(await one(failure('exact', 2))).toEqual([]);
+  });
+
   it('keeps a burst whose response window is still open pending, not a finding', async () => {
     // As of three minutes in, the bursts completed at two minutes have until seven to be answered.
     const m = await measure(RULE, { now: new Date(BASE + 3 * MINUTE), to: null });
