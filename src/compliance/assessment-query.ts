@@ -615,7 +615,9 @@ export class AssessmentQueries {
    * completes a burst when `start` is within `within` of it; it starts one when the previous
    * matching event did not complete one (a new streak), or when its window is the first to lie
    * wholly after a response (the count starts again after a response). A burst is answered by a
-   * response from `start` until `response.within` after the completing event.
+   * response from `start` until `response.within` after the completing event. With
+   * `list.anyWindow`, every completing event stands for its burst: which one starts the streak
+   * depends on where the range starts, as for a plain BURST.
    */
   burstResponseSql(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number, list?: Listing): Sql {
     const r = this.rules;
@@ -654,8 +656,12 @@ export class AssessmentQueries {
       FROM (SELECT b.sequence AS sequence, b.k AS k, ${deadline} AS deadline, ${answered('r')} AS answered,
               ${late ? answered('a') : '0'} AS answered_any,
               CASE WHEN b.start IS NOT NULL AND b.occurred_at <= ${r.plus('b.start', rule.within)}
-                AND (b.prev_start IS NULL OR b.prev_at > ${r.plus('b.prev_start', rule.within)}
-                  OR (b.last_r IS NOT NULL AND b.start > b.last_r AND b.prev_start <= b.last_r)) THEN 1 ELSE 0 END AS starts
+                AND (${
+                  list?.anyWindow
+                    ? '1 = 1'
+                    : sql`b.prev_start IS NULL OR b.prev_at > ${r.plus('b.prev_start', rule.within)}
+                  OR (b.last_r IS NOT NULL AND b.start > b.last_r AND b.prev_start <= b.last_r)`
+                }) THEN 1 ELSE 0 END AS starts
             FROM (SELECT m.*, LAG(m.start) OVER (${partition('m')}ORDER BY m.occurred_at, m.sequence) AS prev_start
                   FROM (SELECT y.*, LAG(y.occurred_at, ${n - 1}) OVER (${partition('y')}ORDER BY y.occurred_at, y.sequence) AS start,
                           LAG(y.occurred_at) OVER (${partition('y')}ORDER BY y.occurred_at, y.sequence) AS prev_at
@@ -779,8 +785,14 @@ export class AssessmentQueries {
           stretches.push({ from: from.toISOString(), to: to.toISOString(), sequence });
         }
       };
-      if (events === 0 || !first || !last) judge(start, end, !open, null);
-      else {
+      if (events === 0 || !first || !last) {
+        // No event in the range shows the duty. Only an earlier event can: the stretch runs from
+        // it. Without one, a stretch not yet too long is not judged — nothing was shown, so it is
+        // not met — though one already too long is a gap.
+        const before = await this.lastBefore(rule, scope, head);
+        if (before) judge(before, end, !open, null);
+        else if (end.getTime() - start.getTime() > gap || open) judge(start, end, !open, null);
+      } else {
         judge(start, new Date(first), true, toNumber(row?.s_lo));
         tested += events - 1;
         longGaps += toNumber(row?.long_gaps ?? 0);
@@ -802,6 +814,15 @@ export class AssessmentQueries {
         gaps: stretches.flatMap((x) => (x.sequence === null ? [] : [x.sequence])),
       },
     };
+  }
+
+  /** MAX_GAP: when the latest matching event before the range's start occurred, if any. */
+  private async lastBefore(rule: EventRule & { kind: 'MAX_GAP' }, scope: MeasureScope, head: number): Promise<Date | null> {
+    const [row] = await this.rows(
+      sql`SELECT MAX(e.occurred_at) AS at FROM audit_event e
+        WHERE ${this.range('e', scope.tenantId, new Date(0), scope.from, head)} AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}`,
+    );
+    return row?.at === null || row?.at === undefined ? null : new Date(fromSqlDateTime(row.at));
   }
 
   /**

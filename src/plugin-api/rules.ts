@@ -253,7 +253,9 @@ export interface BurstResponse {
  * A gap exactly `maxGap` long holds. The exact shape of "at least once every N" (PCI DSS 10.4.1:
  * logs reviewed daily), which AT_LEAST per calendar period only approximates. In evidence, the
  * duty is met when no gap is too long; in violations, each over-long gap is a finding. A stretch
- * still open at the as-of instant and not yet too long is pending (plugin API 1.5.0).
+ * still open at the as-of instant and not yet too long is pending (plugin API 1.5.0). A range with
+ * no matching event shows nothing by itself: its one stretch runs from the latest matching event
+ * before the range, and without one it is judged only once it is too long (plugin API 1.8.0).
  *
  * @example
  * ```ts
