@@ -8,6 +8,7 @@ import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
 import { headOf, headStatement } from '../chain/chain-head';
 import { GENESIS_CHAIN_HASH } from '../chain/hashing';
 import { type CategoryTest, RuleSql } from './rule-sql';
+import { periodsBetween } from './periods';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 
@@ -156,7 +157,9 @@ export class AssessmentQueries {
     planned: readonly PlannedRule[],
     scope: MeasureScope,
   ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
-    const counted = planned.filter((p) => p.rule.kind === 'MATCH' || p.rule.kind === 'AT_LEAST' || p.rule.kind === 'RATIO');
+    const counted = planned.filter(
+      (p) => p.rule.kind === 'MATCH' || (p.rule.kind === 'AT_LEAST' && !p.rule.distinct) || p.rule.kind === 'RATIO',
+    );
     const all = [...new Map(counted.flatMap(({ rule }) => countedSets(rule)).map((set) => [setKey(set), set])).values()];
     // The rollup has no metadata: sets that test it are counted from the events, by day.
     const withMetadata = (set: CountedSet) => [...set.all, ...(set.not ? [set.not] : [])].some((m) => m.metadata);
@@ -239,6 +242,7 @@ export class AssessmentQueries {
         if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
         if (rule.kind === 'MAX_GAP') out.set(rule, await this.maxGap(rule, scope, head, snapshot.firstDay));
         if (rule.kind === 'RECENT') out.set(rule, await this.recent(rule, scope, head, snapshot.firstDay));
+        if (rule.kind === 'AT_LEAST' && rule.distinct) out.set(rule, await this.atLeastDistinct(rule, scope, head));
       }),
     ]);
     for (const { rule } of counted) {
@@ -814,6 +818,36 @@ export class AssessmentQueries {
         gaps: stretches.flatMap((x) => (x.sequence === null ? [] : [x.sequence])),
       },
     };
+  }
+
+  /**
+   * AT_LEAST with `distinct`: per calendar period of the range, how many distinct keys have a
+   * matching event, from the events (distinct counts do not add up over days, so the rollup cannot
+   * give them). One statement: a CASE puts each event in its period, named by the day the period's
+   * part in the range starts; `byDay` holds one entry per period, which the evaluation sums by
+   * period as it does event counts.
+   */
+  private async atLeastDistinct(rule: EventRule & { kind: 'AT_LEAST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    const end = scope.to ?? scope.now;
+    const spans = periodsBetween(rule.period, scope.from, end);
+    if (!spans.length) return { kind: 'AT_LEAST', byDay: new Map(), samples: [] };
+    const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
+    const day = (span: { start: Date }) => v(dayOf(span.start < scope.from ? scope.from : span.start));
+    const period = sql`CASE ${joinSql(
+      spans.map((span) => sql`WHEN e.occurred_at < ${at(span.end)} THEN ${day(span)}`),
+      ' ',
+    )} END`;
+    const key = this.rules.correlationKey('e', rule.distinct!);
+    const rows = await this.rows(sql`SELECT p.d AS d, COUNT(DISTINCT p.k) AS n, MAX(p.sequence) AS s_hi, MIN(p.sequence) AS s_lo
+      FROM (SELECT ${period} AS d, ${key} AS k, e.sequence AS sequence FROM audit_event e
+            WHERE ${this.range('e', scope.tenantId, scope.from, end, head)} AND ${key} IS NOT NULL AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}) p
+      GROUP BY p.d`);
+    const byDay = new Map(rows.map((row) => [String(row.d), toNumber(row.n)]));
+    const samples = rows
+      .flatMap((row) => [row.s_hi, row.s_lo])
+      .filter((x) => x !== null && x !== undefined)
+      .map(toNumber);
+    return { kind: 'AT_LEAST', byDay, samples: [Math.max(...samples), Math.min(...samples)].filter(Number.isFinite) };
   }
 
   /** MAX_GAP: when the latest matching event before the range's start occurred, if any. */

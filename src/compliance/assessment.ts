@@ -291,7 +291,7 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
   if (rule.kind === 'AT_LEAST' && measure.kind === 'AT_LEAST') {
     const { checked, met, missed } = atLeast(rule, measure.byDay, range);
     const events = [...measure.byDay.values()].reduce((a, b) => a + b, 0);
-    const per = `${rule.count} per ${rule.period.toLowerCase()}`;
+    const per = `${rule.count}${rule.distinct ? ` distinct ${rule.distinct === 'IP' ? 'IP address' : rule.distinct.toLowerCase()}s` : ''} per ${rule.period.toLowerCase()}`;
     const gaps = missed.length ? `; short in ${missed.slice(0, 6).join(', ')}${missed.length > 6 ? ', …' : ''}` : '';
     const detail =
       checked === 0

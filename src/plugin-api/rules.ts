@@ -136,7 +136,24 @@ export interface AtLeastRule extends RuleBase {
   match: EventMatch;
   count: number;
   period: Period;
+  /**
+   * Count distinct actors, resources or actor IPs instead of events (plugin API 1.8.0): at least
+   * `count` of them with a matching event in every period — "at least 3 distinct reviewers a
+   * quarter". Events without the key (no IP) count for none. Counted from the events.
+   */
+  distinct?: DistinctKey;
 }
+
+/**
+ * What an `AT_LEAST` rule counts with `distinct`: actors (type and id), resources (type and id) or
+ * actor IP addresses.
+ *
+ * @example
+ * ```ts
+ * const reviewers: DistinctKey = 'ACTOR';
+ * ```
+ */
+export type DistinctKey = 'ACTOR' | 'RESOURCE' | 'IP';
 
 /**
  * A `trigger` event that is not followed by a `followUp` event of the same `correlation` within

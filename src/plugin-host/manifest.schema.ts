@@ -120,6 +120,7 @@ const eventRule = z.discriminatedUnion(
         match: eventMatch,
         count,
         period: z.enum(['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']),
+        distinct: z.enum(['ACTOR', 'RESOURCE', 'IP']).optional(),
       })
       .strict(),
     z.object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within, correlation }).strict(),

@@ -2,6 +2,7 @@ import {
   ACTOR_TYPES,
   type BurstResponse,
   type BurstRule,
+  type DistinctKey,
   CLASSIFICATION_LEVELS,
   type Correlation,
   type Duration,
@@ -154,6 +155,18 @@ function rekeyed(correlation: Correlation, event: AuditEventInputShape): AuditEv
       return { ...event, actor: { ...event.actor, ip: '203.0.113.20' } };
     case 'TENANT':
       return event;
+  }
+}
+
+/** `event` with the `i`-th value of a distinct key: another actor id, resource id or IP for each `i`. */
+function distinctKey(key: DistinctKey, event: AuditEventInputShape, i: number): AuditEventInputShape {
+  switch (key) {
+    case 'ACTOR':
+      return { ...event, actor: { ...event.actor, id: `contract-actor-${i + 1}` } };
+    case 'RESOURCE':
+      return { ...event, resource: { ...event.resource, id: `contract-resource-${i + 1}` } };
+    case 'IP':
+      return { ...event, actor: { ...event.actor, ip: `203.0.113.${(i % 250) + 1}` } };
   }
 }
 
@@ -339,17 +352,32 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       if (!(await matchWorks(rule.match, 'match', at))) break;
       const start = periodStart(rule.period, new Date(at));
       const end = nextPeriodStart(rule.period, start);
-      const events = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i));
+      // With `distinct`, each event of another key (actor id, resource id, IP).
+      const events = Array.from({ length: rule.count }, (_, i) =>
+        rule.distinct ? distinctKey(rule.distinct, eventFrom(rule.match, at + i), i) : eventFrom(rule.match, at + i),
+      );
       const { measure, firstEvent } = await sandbox.measureWithStart(rule, events, start.getTime(), end.getTime());
       const day = new Date(at).toISOString().slice(0, 10);
-      const counted = measure.kind === 'AT_LEAST' ? (measure.byDay.get(day) ?? 0) : 0;
+      const total = (m: typeof measure) => (m.kind === 'AT_LEAST' ? [...m.byDay.values()].reduce((a, b) => a + b, 0) : 0);
+      const counted = rule.distinct ? total(measure) : measure.kind === 'AT_LEAST' ? (measure.byDay.get(day) ?? 0) : 0;
+      const what = rule.distinct ? `distinct ${KEY_FIELD[rule.distinct]}s of matching events` : 'matching events';
       if (counted !== rule.count) {
-        errors.push(`counts ${counted} of ${rule.count} matching events recorded on ${day}`);
+        errors.push(`counts ${counted} of ${rule.count} ${what} recorded on ${day}`);
         break;
       }
       const outcome = evaluateRule(rule, 'EVIDENCE', measure, { from: start, end, firstEvent });
       if (outcome.verdict !== 'MET') {
-        errors.push(`is not met by ${rule.count} matching events in one ${rule.period.toLowerCase()}: ${outcome.detail}`);
+        errors.push(`is not met by ${rule.count} ${what} in one ${rule.period.toLowerCase()}: ${outcome.detail}`);
+      }
+      // Near miss: as many events, all of one key, are one key.
+      if (rule.distinct && rule.count >= 2) {
+        const same = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i));
+        const one = await sandbox.measureWithStart(rule, same, start.getTime(), end.getTime());
+        if (total(one.measure) !== 1) {
+          errors.push(
+            `counts ${total(one.measure)} distinct ${KEY_FIELD[rule.distinct]}s, not 1, in ${rule.count} matching events with one ${KEY_FIELD[rule.distinct]}`,
+          );
+        }
       }
       break;
     }

@@ -203,6 +203,36 @@ describe('the near misses of BURST with a response', () => {
   });
 });
 
+describe('the near misses of AT_LEAST distinct', () => {
+  const reviewers: EventRule = {
+    id: 'reviewers',
+    kind: 'AT_LEAST',
+    description: 'Three distinct reviewers a month',
+    match: { action: [{ equals: 'access.review.completed' }] },
+    count: 3,
+    period: 'MONTH',
+    distinct: 'ACTOR',
+  };
+
+  it('pass the correct SQL', async () => {
+    expect(await behaviourErrors(reviewers)).toEqual([]);
+  });
+
+  it('catch events counted instead of distinct keys', async () => {
+    const replaced = sabotageSql('COUNT(DISTINCT p.k)', 'COUNT(p.k)');
+    const errors = await behaviourErrors(reviewers);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual([expect.stringContaining('counts 3 distinct actor ids, not 1, in 3 matching events with one actor id')]);
+  });
+
+  it('catch a key that leaves out the actor id', async () => {
+    const replaced = sabotageSql(`e.actor_type || ':' || e.actor_id AS k`, 'e.actor_type AS k');
+    const errors = await behaviourErrors(reviewers);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual([expect.stringContaining('counts 1 of 3 distinct actor ids of matching events')]);
+  });
+});
+
 describe('the metadata near misses of the behaviour check', () => {
   const decided = (metadata: MetadataPredicate[]): EventRule => ({
     id: 'decided',
