@@ -158,7 +158,7 @@ export class AssessmentQueries {
     scope: MeasureScope,
   ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
     const counted = planned.filter(
-      (p) => p.rule.kind === 'MATCH' || (p.rule.kind === 'AT_LEAST' && !p.rule.distinct) || p.rule.kind === 'RATIO',
+      (p) => p.rule.kind === 'MATCH' || ((p.rule.kind === 'AT_LEAST' || p.rule.kind === 'RATIO') && !p.rule.distinct),
     );
     const all = [...new Map(counted.flatMap(({ rule }) => countedSets(rule)).map((set) => [setKey(set), set])).values()];
     // The rollup has no metadata: sets that test it are counted from the events, by day.
@@ -243,6 +243,7 @@ export class AssessmentQueries {
         if (rule.kind === 'MAX_GAP') out.set(rule, await this.maxGap(rule, scope, head, snapshot.firstDay));
         if (rule.kind === 'RECENT') out.set(rule, await this.recent(rule, scope, head, snapshot.firstDay));
         if (rule.kind === 'AT_LEAST' && rule.distinct) out.set(rule, await this.atLeastDistinct(rule, scope, head));
+        if (rule.kind === 'RATIO' && rule.distinct) out.set(rule, await this.ratioDistinct(rule, scope, head));
       }),
     ]);
     for (const { rule } of counted) {
@@ -848,6 +849,31 @@ export class AssessmentQueries {
       .filter((x) => x !== null && x !== undefined)
       .map(toNumber);
     return { kind: 'AT_LEAST', byDay, samples: [Math.max(...samples), Math.min(...samples)].filter(Number.isFinite) };
+  }
+
+  /**
+   * RATIO with `distinct`: the keys with a population event in the range, and those none of whose
+   * population events fails `qualifying`. One statement over the events, grouped by key. Samples:
+   * a qualifying key's newest event, a short key's newest event that does not qualify.
+   */
+  private async ratioDistinct(rule: EventRule & { kind: 'RATIO' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    const key = this.rules.correlationKey('e', rule.distinct!);
+    const qualifies = this.inSet({ all: [rule.qualifying] }, 'e', { kind: 'exists' });
+    const [row] = await this.rows(sql`SELECT COUNT(*) AS population, SUM(CASE WHEN x.short = 0 THEN 1 ELSE 0 END) AS qualifying,
+        MAX(CASE WHEN x.short = 0 THEN x.hi END) AS q_hi, MIN(CASE WHEN x.short = 0 THEN x.hi END) AS q_lo,
+        MAX(x.short_hi) AS s_hi, MIN(x.short_hi) AS s_lo
+      FROM (SELECT ${key} AS k, SUM(CASE WHEN ${qualifies} THEN 0 ELSE 1 END) AS short, MAX(e.sequence) AS hi,
+              MAX(CASE WHEN ${qualifies} THEN NULL ELSE e.sequence END) AS short_hi
+            FROM audit_event e
+            WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${key} IS NOT NULL AND ${this.rules.match(rule.population, 'e', { kind: 'exists' })}
+            GROUP BY ${key}) x`);
+    const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
+    return {
+      kind: 'RATIO',
+      population: toNumber(row?.population ?? 0),
+      qualifying: toNumber(row?.qualifying ?? 0),
+      samples: { qualifying: seqs(row?.q_hi, row?.q_lo), short: seqs(row?.s_hi, row?.s_lo) },
+    };
   }
 
   /** MAX_GAP: when the latest matching event before the range's start occurred, if any. */

@@ -453,9 +453,12 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     const { population, qualifying } = measure;
     const required = ratioRequired(rule.atLeast, population);
     const holds = population > 0 && qualifying >= required;
+    // With `distinct`, the population is keys, each qualifying when all its population events do.
+    const unit = rule.distinct ? (rule.distinct === 'IP' ? 'IP address' : rule.distinct.toLowerCase()) : 'population event';
+    const all = rule.distinct ? ` (all of ${qualifying === 1 ? 'its' : 'their'} population events)` : '';
     const detail = population
-      ? `${qualifying} of ${plural(population, 'population event')} (${sharePercent(qualifying, population)}) ${qualifying === 1 ? 'qualifies' : 'qualify'}; at least ${ratioPercent(rule.atLeast)} required (${required}).`
-      : `No population event in the range (at least ${ratioPercent(rule.atLeast)} required to qualify).`;
+      ? `${qualifying} of ${plural(population, unit)} (${sharePercent(qualifying, population)}) ${qualifying === 1 ? 'qualifies' : 'qualify'}${all}; at least ${ratioPercent(rule.atLeast)} required (${required}).`
+      : `No ${rule.distinct ? `${unit} with a population event` : 'population event'} in the range (at least ${ratioPercent(rule.atLeast)} required to qualify).`;
     // A population duty in both roles, judged on the share: exact whole numbers, never a float (ratio.ts).
     return {
       ...base,

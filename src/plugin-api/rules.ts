@@ -332,6 +332,12 @@ export interface RatioRule extends RuleBase {
   qualifying: EventMatch;
   /** The least share, from 0 to 1; a catalog may name a `RATIO` parameter instead. */
   atLeast: number;
+  /**
+   * The share over distinct actors, resources or actor IPs instead of events (plugin API 1.8.0):
+   * of the keys with a population event in the range, those whose every population event
+   * qualifies — "every user's successful logins used MFA". Events without the key count for none.
+   */
+  distinct?: DistinctKey;
 }
 
 /**

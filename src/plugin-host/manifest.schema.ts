@@ -147,7 +147,16 @@ const eventRule = z.discriminatedUnion(
       })
       .strict(),
     z.object({ ...ruleBase, kind: z.literal('MAX_GAP'), match: eventMatch, maxGap: within }).strict(),
-    z.object({ ...ruleBase, kind: z.literal('RATIO'), population: eventMatch, qualifying: eventMatch, atLeast }).strict(),
+    z
+      .object({
+        ...ruleBase,
+        kind: z.literal('RATIO'),
+        population: eventMatch,
+        qualifying: eventMatch,
+        atLeast,
+        distinct: z.enum(['ACTOR', 'RESOURCE', 'IP']).optional(),
+      })
+      .strict(),
     z.object({ ...ruleBase, kind: z.literal('RECENT'), match: eventMatch, count, within }).strict(),
   ],
   {

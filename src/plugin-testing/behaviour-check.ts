@@ -618,14 +618,17 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       }
       // Which of the events built to miss `qualifying` stay in the population: the shortfall's samples say.
       const candidates = unqualifiedFrom(rule.qualifying, hit);
-      const probe = candidates.length ? await sandbox.measure(rule, candidates, at - DAY) : null;
+      // Event by event, also for `distinct` (whose keys would hide which event missed).
+      const byEvent: EventRule = { ...rule, distinct: undefined };
+      const probe = candidates.length ? await sandbox.measure(byEvent, candidates, at - DAY) : null;
       const miss = probe?.kind === 'RATIO' && probe.qualifying === 0 ? candidates[(probe.samples.short[0] ?? 0) - 1] : undefined;
       const required = ratioRequired(rule.atLeast, RATIO_POPULATION);
       const scenario = async (qualified: number) => {
-        const events = Array.from({ length: RATIO_POPULATION }, (_, i) => ({
-          ...(i < qualified ? hit : miss!),
-          occurredAt: new Date(at + i * SECOND).toISOString(),
-        }));
+        // With `distinct`, each event of a key of its own: the population is then as many keys.
+        const events = Array.from({ length: RATIO_POPULATION }, (_, i) => {
+          const event = { ...(i < qualified ? hit : miss!), occurredAt: new Date(at + i * SECOND).toISOString() };
+          return rule.distinct ? distinctKey(rule.distinct, event, i) : event;
+        });
         const measure = await sandbox.measure(rule, events, at - DAY);
         return {
           measure,
@@ -650,6 +653,15 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
         if (short.measure.kind === 'RATIO' && short.outcome.verdict !== expected) {
           errors.push(
             `is ${short.outcome.verdict}, not ${expected}, when ${required - 1} of ${RATIO_POPULATION} population events qualify: ${short.outcome.detail}`,
+          );
+        }
+      }
+      // Near miss: a key with one qualifying population event and one that is not does not qualify.
+      if (rule.distinct) {
+        const mixed = await sandbox.measure(rule, [hit, { ...miss, occurredAt: new Date(at + SECOND).toISOString() }], at - DAY);
+        if (mixed.kind === 'RATIO' && (mixed.population !== 1 || mixed.qualifying !== 0)) {
+          errors.push(
+            `counts ${mixed.qualifying} of ${mixed.population} keys as qualifying, not 0 of 1, for one ${KEY_FIELD[rule.distinct]} with a qualifying population event and one that does not qualify`,
           );
         }
       }

@@ -233,6 +233,36 @@ describe('the near misses of AT_LEAST distinct', () => {
   });
 });
 
+describe('the near misses of RATIO distinct', () => {
+  const perUser: EventRule = {
+    id: 'mfa-per-user',
+    kind: 'RATIO',
+    description: 'Users whose every login used MFA',
+    population: { action: [{ equals: 'auth.login.succeeded' }] },
+    qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+    atLeast: 0.9,
+    distinct: 'ACTOR',
+  };
+
+  it('pass the correct SQL', async () => {
+    expect(await behaviourErrors(perUser)).toEqual([]);
+  });
+
+  it('catch a key that qualifies when any, not every, population event does', async () => {
+    // Every key's count of population events that do not qualify read as none.
+    const replaced = sabotageSql('THEN 0 ELSE 1 END) AS short', 'THEN 0 ELSE 1 END) * 0 AS short');
+    const errors = await behaviourErrors(perUser);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          'counts 1 of 1 keys as qualifying, not 0 of 1, for one actor id with a qualifying population event and one that does not',
+        ),
+      ]),
+    );
+  });
+});
+
 describe('the metadata near misses of the behaviour check', () => {
   const decided = (metadata: MetadataPredicate[]): EventRule => ({
     id: 'decided',

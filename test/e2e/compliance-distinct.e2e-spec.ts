@@ -8,6 +8,7 @@ const DAY = 24 * HOUR;
 const at = (ms: number) => new Date(ms).toISOString();
 
 const reviews = { action: [{ equals: 'access.review.completed' }] };
+const logins = { action: [{ equals: 'auth.login.succeeded' }] };
 
 /** "At least 3 distinct reviewers a day" as docs/plugins.md writes it: a pure-data plugin with AT_LEAST distinct. */
 const CATALOG = {
@@ -49,6 +50,33 @@ const CATALOG = {
         },
       ],
     },
+    {
+      id: 'MFA-1',
+      title: 'Every user signs in with MFA',
+      description: 'At least half of the users used MFA on every successful login; below three quarters is a finding.',
+      evidence: [
+        {
+          id: 'mfa-per-user',
+          kind: 'RATIO',
+          description: 'Users whose every login used MFA',
+          population: logins,
+          qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+          atLeast: 0.5,
+          distinct: 'ACTOR',
+        },
+      ],
+      violations: [
+        {
+          id: 'users-without-mfa',
+          kind: 'RATIO',
+          description: 'Too many users signed in without MFA',
+          population: logins,
+          qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+          atLeast: 0.75,
+          distinct: 'ACTOR',
+        },
+      ],
+    },
   ],
 };
 
@@ -76,6 +104,14 @@ describe('AT_LEAST distinct in a third-party catalog (reviewers a day)', () => {
   const review = (ms: number, reviewer: string, ip?: string) =>
     eventInput({ occurredAt: at(ms), action: 'access.review.completed', actor: { id: reviewer, type: 'USER', ...(ip ? { ip } : {}) } });
 
+  const login = (ms: number, user: string, mfa?: boolean) =>
+    eventInput({
+      occurredAt: at(ms),
+      action: 'auth.login.succeeded',
+      actor: { id: user, type: 'USER' },
+      metadata: mfa === undefined ? {} : { mfa },
+    });
+
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-distinct-'));
     fs.writeFileSync(
@@ -98,6 +134,13 @@ describe('AT_LEAST distinct in a third-party catalog (reviewers a day)', () => {
           review(d + 2 * DAY + 9 * HOUR, 'ana', '198.51.100.1'),
           review(d + 2 * DAY + 10 * HOUR, 'ben', '198.51.100.2'),
           review(d + 3 * DAY - 1, 'cy'),
+          // Logins on day 1: u1 always with MFA, u2 once without, u3 never, u4 with.
+          login(d + 8 * HOUR, 'u1', true),
+          login(d + 9 * HOUR, 'u1', true),
+          login(d + 8 * HOUR, 'u2', true),
+          login(d + 9 * HOUR, 'u2', false),
+          login(d + 8 * HOUR, 'u3'),
+          login(d + 8 * HOUR, 'u4', true),
           // The next day, outside the range.
           review(d + 3 * DAY, 'dee', '198.51.100.4'),
         ],
@@ -115,8 +158,14 @@ describe('AT_LEAST distinct in a third-party catalog (reviewers a day)', () => {
       input: { frameworkId: 'acme-distinct', from: at(from), to: at(to), asOf: new Date().toISOString() },
     });
     expect(res.body.errors).toBeUndefined();
-    const control = (res.body.data!.assessCompliance as { controls: { status: string; rules: Rule[] }[] }).controls[0];
-    return { status: control.status, rule: (id: string) => control.rules.find((r) => r.ruleId === id)! };
+    const controls = (res.body.data!.assessCompliance as { controls: { controlId: string; status: string; rules: Rule[] }[] }).controls;
+    const control = controls[0];
+    const mfa = controls.find((c) => c.controlId === 'MFA-1')!;
+    return {
+      status: control.status,
+      rule: (id: string) => control.rules.find((r) => r.ruleId === id)!,
+      mfa: (id: string) => mfa.rules.find((r) => r.ruleId === id)!,
+    };
   };
 
   it('counts distinct reviewers per day, not reviews', async () => {
@@ -141,5 +190,14 @@ describe('AT_LEAST distinct in a third-party catalog (reviewers a day)', () => {
     // By address the same day has two, a recurrence missed in its only period.
     expect(rule('addresses')).toMatchObject({ verdict: 'NONE', periodsChecked: 1, periodsMet: 0 });
     expect(status).toBe('NON_COMPLIANT');
+  });
+
+  it('takes a RATIO over distinct users: a user qualifies only when every one of their logins did', async () => {
+    const { mfa } = await assess(d, d + 3 * DAY);
+    // u1 and u4 qualify; u2 (one login without) and u3 do not: 2 of 4 users, exactly the half.
+    expect(mfa('mfa-per-user')).toMatchObject({ verdict: 'MET', count: 2, duty: true, tested: 4 });
+    expect(mfa('mfa-per-user').detail).toBe('2 of 4 actors (50.0 %) qualify (all of their population events); at least 50 % required (2).');
+    // Three quarters of 4 is 3: short by the two users, not by the two logins.
+    expect(mfa('users-without-mfa')).toMatchObject({ verdict: 'FINDING', count: 2, tested: 4 });
   });
 });
