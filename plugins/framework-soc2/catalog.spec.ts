@@ -181,6 +181,10 @@ describe('framework-soc2', () => {
         count: 5,
         within: { minutes: 10 },
         correlation: 'ACTOR',
+        response: {
+          match: { action: [{ equals: 'auth.lockout' }], outcome: ['SUCCESS'] },
+          within: { parameter: 'lockout-response-window' },
+        },
       });
     });
 

@@ -1,5 +1,8 @@
-import type { CatalogControl } from '../../src/plugin-api';
+import type { CatalogControl, EventMatch } from '../../src/plugin-api';
 import { failureNotRecovered } from './rules';
+
+/** The answer to a burst of failed sign-ins: the account locked (CC6.1, CC6.6). */
+const LOCKOUT: EventMatch = { action: [{ equals: 'auth.lockout' }], outcome: ['SUCCESS'] };
 
 /** CC6–CC9: logical and physical access, system operations, change management, risk mitigation. */
 export const operationalCriteria: CatalogControl[] = [
@@ -8,7 +11,7 @@ export const operationalCriteria: CatalogControl[] = [
     title: 'Logical access security',
     description:
       'Software, infrastructure and architecture restrict access to information assets to identified, authenticated users and protect those assets. ' +
-      'The share of successful sign-ins that used a second factor shows the duty (by default at least 95 %); second-factor checks, lockouts and refused calls show access control working; bursts of failed sign-ins are findings.',
+      'The share of successful sign-ins that used a second factor shows the duty (by default at least 95 %); second-factor checks, lockouts and refused calls show access control working; a burst of failed sign-ins starts the test, and a burst not answered by a lockout of the account in time is a finding.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -48,11 +51,13 @@ export const operationalCriteria: CatalogControl[] = [
       {
         id: 'repeated-failed-logins',
         kind: 'BURST',
-        description: 'Five or more failed sign-ins to one account within ten minutes',
+        description:
+          'Five or more failed sign-ins to one account within ten minutes not answered by a lockout of that account in time (organisation-defined; by default within 5 minutes)',
         match: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
         count: 5,
         within: { minutes: 10 },
         correlation: 'ACTOR',
+        response: { match: LOCKOUT, within: { parameter: 'lockout-response-window' } },
       },
       {
         id: 'mfa-disabled',
@@ -212,7 +217,7 @@ export const operationalCriteria: CatalogControl[] = [
     title: 'Protection against external threats',
     description:
       'Logical access measures guard the system against threats from beyond its boundaries, for example with stronger authentication for remote access. ' +
-      'Verified second factors and managed API keys show the measures; many failed sign-ins from one address are findings.',
+      'Verified second factors and managed API keys show the measures; many failed sign-ins from one address are a finding when no lockout recorded from that address answers them in time.',
     tags: ['common-criteria', 'logical-and-physical-access'],
     evidence: [
       {
@@ -232,11 +237,13 @@ export const operationalCriteria: CatalogControl[] = [
       {
         id: 'failed-logins-from-one-address',
         kind: 'BURST',
-        description: 'Twenty or more failed sign-ins from one IP address within ten minutes',
+        description:
+          'Twenty or more failed sign-ins from one IP address within ten minutes not answered by a lockout recorded from that address in time (organisation-defined; by default within 5 minutes)',
         match: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
         count: 20,
         within: { minutes: 10 },
         correlation: 'IP',
+        response: { match: LOCKOUT, within: { parameter: 'lockout-response-window' } },
       },
     ],
     mappings: [

@@ -37,6 +37,14 @@ export const parameters: FrameworkParameter[] = [
     default: 0.95,
   },
   {
+    id: 'lockout-response-window',
+    type: 'DURATION',
+    description: 'Time after a burst of failed sign-ins within which the account must be locked (CC6.1, CC6.6)',
+    default: { minutes: 5 },
+    min: { minutes: 1 },
+    max: { days: 1 },
+  },
+  {
     id: 'disabled-account-watch',
     type: 'DURATION',
     description: 'How long after an account is disabled a successful sign-in to it is still a finding (CC6.2)',

@@ -8,6 +8,7 @@ import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
 import { headOf, headStatement } from '../chain/chain-head';
 import { GENESIS_CHAIN_HASH } from '../chain/hashing';
 import { type CategoryTest, RuleSql } from './rule-sql';
+import { periodsBetween } from './periods';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 
@@ -156,7 +157,9 @@ export class AssessmentQueries {
     planned: readonly PlannedRule[],
     scope: MeasureScope,
   ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
-    const counted = planned.filter((p) => p.rule.kind === 'MATCH' || p.rule.kind === 'AT_LEAST' || p.rule.kind === 'RATIO');
+    const counted = planned.filter(
+      (p) => p.rule.kind === 'MATCH' || ((p.rule.kind === 'AT_LEAST' || p.rule.kind === 'RATIO') && !p.rule.distinct),
+    );
     const all = [...new Map(counted.flatMap(({ rule }) => countedSets(rule)).map((set) => [setKey(set), set])).values()];
     // The rollup has no metadata: sets that test it are counted from the events, by day.
     const withMetadata = (set: CountedSet) => [...set.all, ...(set.not ? [set.not] : [])].some((m) => m.metadata);
@@ -237,6 +240,8 @@ export class AssessmentQueries {
         if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
         if (rule.kind === 'MAX_GAP') out.set(rule, await this.maxGap(rule, scope, head, snapshot.firstDay));
         if (rule.kind === 'RECENT') out.set(rule, await this.recent(rule, scope, head, snapshot.firstDay));
+        if (rule.kind === 'AT_LEAST' && rule.distinct) out.set(rule, await this.atLeastDistinct(rule, scope, head));
+        if (rule.kind === 'RATIO' && rule.distinct) out.set(rule, await this.ratioDistinct(rule, scope, head));
       }),
     ]);
     for (const { rule } of counted) {
@@ -634,7 +639,102 @@ export class AssessmentQueries {
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}${tail}`;
   }
 
+  /**
+   * BURST with `response` (ADR 0035, amended 2026-12-03): one pass over the matching events in
+   * range and the responses that could answer them, per correlation key. Running windows over both
+   * give each matching event the latest response at or before its instant and the earliest at or
+   * after it (timely ones, and with `late` every one, for `backfilled`); LAG over the matching
+   * events alone then gives the window's first event (`start`) and the previous event's. An event
+   * completes a burst when `start` is within `within` of it; it starts one when the previous
+   * matching event did not complete one (a new streak), or when its window is the first to lie
+   * wholly after a response (the count starts again after a response). A burst is answered by a
+   * response from `start` until `response.within` after the completing event. With
+   * `list.anyWindow`, every completing event stands for its burst: which one starts the streak
+   * depends on where the range starts, as for a plain BURST.
+   */
+  burstResponseSql(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number, list?: Listing): Sql {
+    const r = this.rules;
+    const response = rule.response!;
+    const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
+    const keys = r.correlationColumns('e', rule.correlation);
+    const keyed = keys.length ? keys.map((k) => `${k} IS NOT NULL`).join(' AND ') : '1 = 1';
+    const partition = (alias: string) => (keys.length ? `PARTITION BY ${keys.map((_, i) => `${alias}.k${i}`).join(', ')} ` : '');
+    const inRange = scope.to ? sql` AND e.occurred_at < ${at(scope.to)}` : '';
+    const matching = sql`${r.match(rule.match, 'e', { kind: 'exists' })}`;
+    const answer = r.match(response.match, 'e', { kind: 'exists' });
+    // A response counts only if it was recorded on time (ADR 0034), as a NOT_FOLLOWED_BY follow-up.
+    const timely = `e.recorded_at <= ${r.plus('e.occurred_at', scope.lag)}`;
+    const lastDeadline = scope.to ? sql` AND e.occurred_at <= ${at(new Date(scope.to.getTime() + durationMs(response.within)))}` : '';
+    const late = !list;
+    const around = (flag: string, name: string) =>
+      `MAX(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition('z')}ORDER BY z.occurred_at RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS last_${name},
+              MIN(CASE WHEN z.${flag} = 1 THEN z.occurred_at END) OVER (${partition('z')}ORDER BY z.occurred_at DESC RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS next_${name}`;
+    const n = Math.trunc(rule.count);
+    const deadline = r.plus('b.occurred_at', response.within);
+    const answered = (name: string) => `CASE WHEN b.last_${name} >= b.start OR b.next_${name} <= ${deadline} THEN 1 ELSE 0 END`;
+    const now = at(scope.now);
+    const unanswered = sql`t.answered = 0 AND t.deadline <= ${now}`;
+    const waiting = sql`t.answered = 0 AND t.deadline > ${now}`;
+    const outer = list
+      ? sql`SELECT t.sequence AS sequence`
+      : sql`SELECT COUNT(*) AS bursts, COUNT(DISTINCT t.k) AS key_count, SUM(t.answered) AS answered,
+        SUM(CASE WHEN ${unanswered} THEN 1 ELSE 0 END) AS unanswered,
+        SUM(CASE WHEN ${unanswered} AND t.answered_any = 1 THEN 1 ELSE 0 END) AS backfilled,
+        SUM(CASE WHEN ${waiting} THEN 1 ELSE 0 END) AS pending,
+        MIN(CASE WHEN ${waiting} THEN t.deadline END) AS next_deadline,
+        MAX(CASE WHEN t.answered = 1 THEN t.sequence END) AS a_hi, MIN(CASE WHEN t.answered = 1 THEN t.sequence END) AS a_lo,
+        MAX(CASE WHEN ${unanswered} THEN t.sequence END) AS u_hi, MIN(CASE WHEN ${unanswered} THEN t.sequence END) AS u_lo`;
+    const tail = list ? sql` AND ${unanswered}${only('t', list)} ORDER BY t.sequence DESC LIMIT ${v(list.limit)}` : '';
+    return sql`${outer}
+      FROM (SELECT b.sequence AS sequence, b.k AS k, ${deadline} AS deadline, ${answered('r')} AS answered,
+              ${late ? answered('a') : '0'} AS answered_any,
+              CASE WHEN b.start IS NOT NULL AND b.occurred_at <= ${r.plus('b.start', rule.within)}
+                AND (${
+                  list?.anyWindow
+                    ? '1 = 1'
+                    : sql`b.prev_start IS NULL OR b.prev_at > ${r.plus('b.prev_start', rule.within)}
+                  OR (b.last_r IS NOT NULL AND b.start > b.last_r AND b.prev_start <= b.last_r)`
+                }) THEN 1 ELSE 0 END AS starts
+            FROM (SELECT m.*, LAG(m.start) OVER (${partition('m')}ORDER BY m.occurred_at, m.sequence) AS prev_start
+                  FROM (SELECT y.*, LAG(y.occurred_at, ${n - 1}) OVER (${partition('y')}ORDER BY y.occurred_at, y.sequence) AS start,
+                          LAG(y.occurred_at) OVER (${partition('y')}ORDER BY y.occurred_at, y.sequence) AS prev_at
+                        FROM (SELECT z.*, ${around('is_r', 'r')}${
+                          late
+                            ? `,
+              ${around('is_a', 'a')}`
+                            : ''
+                        }
+                              FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at, ${r.correlationKey('e', rule.correlation)} AS k${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
+                                      CASE WHEN ${matching}${inRange} THEN 1 ELSE 0 END AS is_m,
+                                      CASE WHEN ${answer} AND ${timely} THEN 1 ELSE 0 END AS is_r${late ? sql`, CASE WHEN ${answer} THEN 1 ELSE 0 END AS is_a` : ''}
+                                    FROM audit_event e
+                                    WHERE ${this.range('e', scope.tenantId, scope.from, null, head)}${lastDeadline} AND ${keyed}
+                                      AND ((${matching}) OR (${answer}))) z) y
+                        WHERE y.is_m = 1) m) b) t
+      WHERE t.starts = 1${tail}`;
+  }
+
   private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    if (rule.response) {
+      const [row] = await this.rows(this.burstResponseSql(rule, scope, head));
+      const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
+      const answered = toNumber(row?.answered ?? 0);
+      return {
+        kind: 'BURST',
+        keys: toNumber(row?.key_count ?? 0),
+        windows: toNumber(row?.bursts ?? 0),
+        samples: seqs(row?.a_hi, row?.a_lo, row?.u_hi, row?.u_lo),
+        response: {
+          bursts: toNumber(row?.bursts ?? 0),
+          answered,
+          unanswered: toNumber(row?.unanswered ?? 0),
+          backfilled: toNumber(row?.backfilled ?? 0),
+          pending: toNumber(row?.pending ?? 0),
+          nextDeadline: row?.next_deadline === null || row?.next_deadline === undefined ? null : fromSqlDateTime(row.next_deadline),
+          samples: { answered: seqs(row?.a_hi, row?.a_lo), unanswered: seqs(row?.u_hi, row?.u_lo) },
+        },
+      };
+    }
     const [row] = await this.rows(this.burstSql(rule, scope, head));
     return {
       kind: 'BURST',
@@ -718,8 +818,14 @@ export class AssessmentQueries {
           stretches.push({ from: from.toISOString(), to: to.toISOString(), sequence });
         }
       };
-      if (events === 0 || !first || !last) judge(start, end, !open, null);
-      else {
+      if (events === 0 || !first || !last) {
+        // No event in the range shows the duty. Only an earlier event can: the stretch runs from
+        // it. Without one, a stretch not yet too long is not judged — nothing was shown, so it is
+        // not met — though one already too long is a gap.
+        const before = await this.lastBefore(rule, scope, head);
+        if (before) judge(before, end, !open, null);
+        else if (end.getTime() - start.getTime() > gap || open) judge(start, end, !open, null);
+      } else {
         judge(start, new Date(first), true, toNumber(row?.s_lo));
         tested += events - 1;
         longGaps += toNumber(row?.long_gaps ?? 0);
@@ -741,6 +847,70 @@ export class AssessmentQueries {
         gaps: stretches.flatMap((x) => (x.sequence === null ? [] : [x.sequence])),
       },
     };
+  }
+
+  /**
+   * AT_LEAST with `distinct`: per calendar period of the range, how many distinct keys have a
+   * matching event, from the events (distinct counts do not add up over days, so the rollup cannot
+   * give them). One statement: a CASE puts each event in its period, named by the day the period's
+   * part in the range starts; `byDay` holds one entry per period, which the evaluation sums by
+   * period as it does event counts.
+   */
+  private async atLeastDistinct(rule: EventRule & { kind: 'AT_LEAST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    const end = scope.to ?? scope.now;
+    const spans = periodsBetween(rule.period, scope.from, end);
+    if (!spans.length) return { kind: 'AT_LEAST', byDay: new Map(), samples: [] };
+    const at = (date: Date) => v(toSqlDateTime(date.toISOString()));
+    const day = (span: { start: Date }) => v(dayOf(span.start < scope.from ? scope.from : span.start));
+    const period = sql`CASE ${joinSql(
+      spans.map((span) => sql`WHEN e.occurred_at < ${at(span.end)} THEN ${day(span)}`),
+      ' ',
+    )} END`;
+    const key = this.rules.correlationKey('e', rule.distinct!);
+    const rows = await this.rows(sql`SELECT p.d AS d, COUNT(DISTINCT p.k) AS n, MAX(p.sequence) AS s_hi, MIN(p.sequence) AS s_lo
+      FROM (SELECT ${period} AS d, ${key} AS k, e.sequence AS sequence FROM audit_event e
+            WHERE ${this.range('e', scope.tenantId, scope.from, end, head)} AND ${key} IS NOT NULL AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}) p
+      GROUP BY p.d`);
+    const byDay = new Map(rows.map((row) => [String(row.d), toNumber(row.n)]));
+    const samples = rows
+      .flatMap((row) => [row.s_hi, row.s_lo])
+      .filter((x) => x !== null && x !== undefined)
+      .map(toNumber);
+    return { kind: 'AT_LEAST', byDay, samples: [Math.max(...samples), Math.min(...samples)].filter(Number.isFinite) };
+  }
+
+  /**
+   * RATIO with `distinct`: the keys with a population event in the range, and those none of whose
+   * population events fails `qualifying`. One statement over the events, grouped by key. Samples:
+   * a qualifying key's newest event, a short key's newest event that does not qualify.
+   */
+  private async ratioDistinct(rule: EventRule & { kind: 'RATIO' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
+    const key = this.rules.correlationKey('e', rule.distinct!);
+    const qualifies = this.inSet({ all: [rule.qualifying] }, 'e', { kind: 'exists' });
+    const [row] = await this.rows(sql`SELECT COUNT(*) AS population, SUM(CASE WHEN x.short = 0 THEN 1 ELSE 0 END) AS qualifying,
+        MAX(CASE WHEN x.short = 0 THEN x.hi END) AS q_hi, MIN(CASE WHEN x.short = 0 THEN x.hi END) AS q_lo,
+        MAX(x.short_hi) AS s_hi, MIN(x.short_hi) AS s_lo
+      FROM (SELECT ${key} AS k, SUM(CASE WHEN ${qualifies} THEN 0 ELSE 1 END) AS short, MAX(e.sequence) AS hi,
+              MAX(CASE WHEN ${qualifies} THEN NULL ELSE e.sequence END) AS short_hi
+            FROM audit_event e
+            WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${key} IS NOT NULL AND ${this.rules.match(rule.population, 'e', { kind: 'exists' })}
+            GROUP BY ${key}) x`);
+    const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
+    return {
+      kind: 'RATIO',
+      population: toNumber(row?.population ?? 0),
+      qualifying: toNumber(row?.qualifying ?? 0),
+      samples: { qualifying: seqs(row?.q_hi, row?.q_lo), short: seqs(row?.s_hi, row?.s_lo) },
+    };
+  }
+
+  /** MAX_GAP: when the latest matching event before the range's start occurred, if any. */
+  private async lastBefore(rule: EventRule & { kind: 'MAX_GAP' }, scope: MeasureScope, head: number): Promise<Date | null> {
+    const [row] = await this.rows(
+      sql`SELECT MAX(e.occurred_at) AS at FROM audit_event e
+        WHERE ${this.range('e', scope.tenantId, new Date(0), scope.from, head)} AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}`,
+    );
+    return row?.at === null || row?.at === undefined ? null : new Date(fromSqlDateTime(row.at));
   }
 
   /**
@@ -793,7 +963,8 @@ export class AssessmentQueries {
         ORDER BY e.sequence DESC LIMIT ${v(list.limit)}`;
     } else if (rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY') query = this.notFollowedBySql([rule], scope, head, list);
     else if (rule.kind === 'NOT_PRECEDED_BY') query = this.notPrecededBySql([rule], scope, head, list);
-    else if (rule.kind === 'BURST') query = this.burstSql(rule, scope, head, list);
+    else if (rule.kind === 'BURST')
+      query = rule.response ? this.burstResponseSql(rule, scope, head, list) : this.burstSql(rule, scope, head, list);
     else if (rule.kind === 'MAX_GAP') query = this.maxGapSql(rule, scope, head, 'gaps', list);
     if (!query) return [];
     return (await this.rows(query)).map((row) => toNumber(row.sequence));

@@ -80,7 +80,25 @@ export type RuleMeasure =
       backfilled: number;
       samples: { preceded: number[]; notPreceded: number[] };
     }
-  | { kind: 'BURST'; keys: number; windows: number; samples: number[] }
+  | {
+      kind: 'BURST';
+      keys: number;
+      windows: number;
+      samples: number[];
+      /** With a `response`: the bursts (streaks) and how they were answered. */
+      response?: {
+        bursts: number;
+        answered: number;
+        /** Bursts whose response deadline passed without a timely response. */
+        unanswered: number;
+        /** Unanswered bursts a response recorded later than the recording lag would have answered (ADR 0034). */
+        backfilled: number;
+        /** Bursts not answered yet whose deadline is after the as-of instant. */
+        pending: number;
+        nextDeadline: string | null;
+        samples: { answered: number[]; unanswered: number[] };
+      };
+    }
   | {
       kind: 'MAX_GAP';
       /** Matching events in the range. */
@@ -276,7 +294,7 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
   if (rule.kind === 'AT_LEAST' && measure.kind === 'AT_LEAST') {
     const { checked, met, missed } = atLeast(rule, measure.byDay, range);
     const events = [...measure.byDay.values()].reduce((a, b) => a + b, 0);
-    const per = `${rule.count} per ${rule.period.toLowerCase()}`;
+    const per = `${rule.count}${rule.distinct ? ` distinct ${rule.distinct === 'IP' ? 'IP address' : rule.distinct.toLowerCase()}s` : ''} per ${rule.period.toLowerCase()}`;
     const gaps = missed.length ? `; short in ${missed.slice(0, 6).join(', ')}${missed.length > 6 ? ', …' : ''}` : '';
     const detail =
       checked === 0
@@ -352,6 +370,27 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
       detail: `${plural(triggers, 'trigger')}: ${preceded} preceded ${by} within ${within(rule)} before, ${notPreceded} not.${backfill(measure.backfilled, 'an earlier event')}`,
     };
   }
+  if (rule.kind === 'BURST' && measure.kind === 'BURST' && rule.response && measure.response) {
+    const { bursts, answered, unanswered, pending } = measure.response;
+    const by = rule.correlation === 'TENANT' ? 'tenant-wide' : `by the same ${rule.correlation.toLowerCase()}`;
+    const detail =
+      `${plural(bursts, 'burst')} of ${rule.count} matching events within ${within(rule)} ${by}: ${answered} answered within ${within(rule.response)}, ${unanswered} not` +
+      (pending ? `, ${pending} still within the deadline` : '') +
+      '.' +
+      backfill(measure.response.backfilled, 'a response');
+    // A population duty like NOT_FOLLOWED_BY: every burst whose deadline has passed is judged.
+    return {
+      ...base,
+      pending,
+      backfilled: measure.response.backfilled,
+      duty: true,
+      tested: answered + unanswered,
+      verdict: evidence ? (answered === 0 ? 'NONE' : unanswered === 0 ? 'MET' : 'PARTIAL') : unanswered > 0 ? 'FINDING' : 'CLEAR',
+      count: evidence ? answered : unanswered,
+      samples: newest(evidence ? measure.response.samples.answered : measure.response.samples.unanswered),
+      detail,
+    };
+  }
   if (rule.kind === 'BURST' && measure.kind === 'BURST') {
     const { keys, windows } = measure;
     const by = rule.correlation === 'TENANT' ? 'tenant-wide' : `by the same ${rule.correlation.toLowerCase()}`;
@@ -418,9 +457,12 @@ export function evaluateRule(rule: EventRule, role: RuleRole, measure: RuleMeasu
     const { population, qualifying } = measure;
     const required = ratioRequired(rule.atLeast, population);
     const holds = population > 0 && qualifying >= required;
+    // With `distinct`, the population is keys, each qualifying when all its population events do.
+    const unit = rule.distinct ? (rule.distinct === 'IP' ? 'IP address' : rule.distinct.toLowerCase()) : 'population event';
+    const all = rule.distinct ? ` (all of ${qualifying === 1 ? 'its' : 'their'} population events)` : '';
     const detail = population
-      ? `${qualifying} of ${plural(population, 'population event')} (${sharePercent(qualifying, population)}) ${qualifying === 1 ? 'qualifies' : 'qualify'}; at least ${ratioPercent(rule.atLeast)} required (${required}).`
-      : `No population event in the range (at least ${ratioPercent(rule.atLeast)} required to qualify).`;
+      ? `${qualifying} of ${plural(population, unit)} (${sharePercent(qualifying, population)}) ${qualifying === 1 ? 'qualifies' : 'qualify'}${all}; at least ${ratioPercent(rule.atLeast)} required (${required}).`
+      : `No ${rule.distinct ? `${unit} with a population event` : 'population event'} in the range (at least ${ratioPercent(rule.atLeast)} required to qualify).`;
     // A population duty in both roles, judged on the share: exact whole numbers, never a float (ratio.ts).
     return {
       ...base,

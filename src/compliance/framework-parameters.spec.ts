@@ -104,6 +104,37 @@ describe('framework parameters', () => {
     expect(resolved({ 'mfa-coverage': 0.99 })).toMatchObject({ atLeast: 0.99 });
   });
 
+  it("resolves a BURST response's window from a DURATION parameter, leaving the catalog unchanged", () => {
+    const lockout: FrameworkCatalog = {
+      ...catalog,
+      controls: [
+        {
+          id: 'C4',
+          title: 'Lockout',
+          description: 'Lockout.',
+          evidence: [],
+          violations: [
+            {
+              id: 'unanswered',
+              kind: 'BURST',
+              description: 'Failed logins not answered by a lockout',
+              match: { outcome: ['FAILURE'] },
+              count: 5,
+              within: { minutes: 10 },
+              correlation: 'ACTOR',
+              response: { match: { action: [{ equals: 'auth.lockout' }] }, within: { parameter: 'notification-deadline' } },
+            },
+          ],
+        },
+      ],
+    };
+    const before = JSON.stringify(lockout);
+    const resolved = (overrides = {}) => resolveControls(lockout, parametersInForce(parameters, overrides))[0].violations[0];
+    expect(resolved()).toMatchObject({ response: { match: { action: [{ equals: 'auth.lockout' }] }, within: { hours: 72 } } });
+    expect(resolved({ 'notification-deadline': { minutes: 5 } })).toMatchObject({ response: { within: { minutes: 5 } } });
+    expect(JSON.stringify(lockout)).toBe(before);
+  });
+
   it('returns controls without references unchanged and never changes the catalog', () => {
     const before = JSON.stringify(catalog);
     const [, c2] = resolveControls(catalog, parametersInForce(parameters, { 'failed-logins': 7 }));

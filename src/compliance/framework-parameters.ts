@@ -55,6 +55,12 @@ export function resolveRule(rule: ParameterisedRule, values: ReadonlyMap<string,
     if (!values.has(value.parameter)) throw new Error(`rule "${rule.id}" names an undeclared parameter "${value.parameter}"`);
     out[field] = values.get(value.parameter);
   }
+  const response = (out as { response?: { within: unknown } }).response;
+  if (response && isParameterRef(response.within)) {
+    const { parameter } = response.within;
+    if (!values.has(parameter)) throw new Error(`rule "${rule.id}" names an undeclared parameter "${parameter}"`);
+    out.response = { ...response, within: values.get(parameter) };
+  }
   return out as unknown as EventRule;
 }
 
@@ -62,7 +68,8 @@ export function resolveRule(rule: ParameterisedRule, values: ReadonlyMap<string,
 export function resolveControls(catalog: FrameworkCatalog, inForce: readonly ParameterInForce[]): Control[] {
   const values = new Map(inForce.map((p) => [p.id, p.value]));
   const hasRef = (rule: ParameterisedRule) =>
-    Object.keys(PARAMETER_FIELD_TYPES).some((f) => isParameterRef((rule as Record<string, unknown>)[f]));
+    Object.keys(PARAMETER_FIELD_TYPES).some((f) => isParameterRef((rule as Record<string, unknown>)[f])) ||
+    isParameterRef((rule as { response?: { within?: unknown } }).response?.within);
   return catalog.controls.map((control: CatalogControl): Control => {
     if (![...control.evidence, ...control.violations].some(hasRef)) return control as Control;
     return {

@@ -80,8 +80,11 @@ export type ParameterisableField = keyof typeof PARAMETER_FIELD_TYPES;
 
 /** A rule kind whose parameterisable fields may hold a {@link ParameterRef}. */
 export type WithParameters<R> = R extends EventRule
-  ? { [K in keyof R]: K extends ParameterisableField ? Parameterised<R[K]> : R[K] }
+  ? { [K in keyof R]: K extends ParameterisableField ? Parameterised<R[K]> : K extends 'response' ? WithResponseParameter<R[K]> : R[K] }
   : never;
+
+/** A BURST `response` whose `within` may name a `DURATION` parameter (plugin API 1.8.0). */
+export type WithResponseParameter<T> = T extends { within: Duration } ? Omit<T, 'within'> & { within: Parameterised<Duration> } : T;
 
 /**
  * A rule as a catalog writes it: any {@link EventRule}, whose `count`, `within`, `maxGap` and

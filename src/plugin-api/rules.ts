@@ -136,7 +136,24 @@ export interface AtLeastRule extends RuleBase {
   match: EventMatch;
   count: number;
   period: Period;
+  /**
+   * Count distinct actors, resources or actor IPs instead of events (plugin API 1.8.0): at least
+   * `count` of them with a matching event in every period — "at least 3 distinct reviewers a
+   * quarter". Events without the key (no IP) count for none. Counted from the events.
+   */
+  distinct?: DistinctKey;
 }
+
+/**
+ * What an `AT_LEAST` rule counts with `distinct`: actors (type and id), resources (type and id) or
+ * actor IP addresses.
+ *
+ * @example
+ * ```ts
+ * const reviewers: DistinctKey = 'ACTOR';
+ * ```
+ */
+export type DistinctKey = 'ACTOR' | 'RESOURCE' | 'IP';
 
 /**
  * A `trigger` event that is not followed by a `followUp` event of the same `correlation` within
@@ -204,10 +221,21 @@ export interface NotPrecededByRule extends RuleBase {
  * At least `count` matching events of the same `correlation` within any window of `within`:
  * "N failures by the same actor within M minutes".
  *
+ * With `response` (plugin API 1.8.0) the rule asks instead whether each burst was answered — "a
+ * burst of failed logins not answered by a lockout": the burst is the control's trigger, the
+ * response the control working. A burst is named by its completing event (the `count`-th of the
+ * key within `within`); one streak of completing events is one burst, and after a response of the
+ * key the count starts again with the events after it. It is answered by a `response` event of the
+ * same correlation key from the burst's first event until `response.within` after the completing
+ * one, recorded within the recording lag. A population duty: in violations each unanswered burst is
+ * a finding; in evidence each answered one counts; a burst still within its deadline is pending.
+ *
  * @example
  * ```ts
  * const rule: BurstRule = { id: 'brute-force', kind: 'BURST', description: 'Repeated failed logins',
  *   match: { action: [{ prefix: 'auth.login' }], outcome: ['FAILURE'] }, count: 5, within: { minutes: 10 }, correlation: 'ACTOR' };
+ * const unanswered: BurstRule = { ...rule, id: 'brute-force-unanswered', description: 'Repeated failed logins not answered by a lockout',
+ *   response: { match: { action: [{ equals: 'auth.lockout' }] }, within: { minutes: 5 } } };
  * ```
  */
 export interface BurstRule extends RuleBase {
@@ -216,6 +244,23 @@ export interface BurstRule extends RuleBase {
   count: number;
   within: Duration;
   correlation: Correlation;
+  /** The event that answers a burst, and how long after its completing event it may come (plugin API 1.8.0). */
+  response?: BurstResponse;
+}
+
+/**
+ * What answers a burst ({@link BurstRule}): a `match` event of the burst's correlation key, from
+ * the burst's first event until `within` after its completing event. `within` may name a
+ * `DURATION` parameter.
+ *
+ * @example
+ * ```ts
+ * const response: BurstResponse = { match: { action: [{ equals: 'auth.lockout' }] }, within: { minutes: 5 } };
+ * ```
+ */
+export interface BurstResponse {
+  match: EventMatch;
+  within: Duration;
 }
 
 /**
@@ -225,7 +270,9 @@ export interface BurstRule extends RuleBase {
  * A gap exactly `maxGap` long holds. The exact shape of "at least once every N" (PCI DSS 10.4.1:
  * logs reviewed daily), which AT_LEAST per calendar period only approximates. In evidence, the
  * duty is met when no gap is too long; in violations, each over-long gap is a finding. A stretch
- * still open at the as-of instant and not yet too long is pending (plugin API 1.5.0).
+ * still open at the as-of instant and not yet too long is pending (plugin API 1.5.0). A range with
+ * no matching event shows nothing by itself: its one stretch runs from the latest matching event
+ * before the range, and without one it is judged only once it is too long (plugin API 1.8.0).
  *
  * @example
  * ```ts
@@ -285,6 +332,12 @@ export interface RatioRule extends RuleBase {
   qualifying: EventMatch;
   /** The least share, from 0 to 1; a catalog may name a `RATIO` parameter instead. */
   atLeast: number;
+  /**
+   * The share over distinct actors, resources or actor IPs instead of events (plugin API 1.8.0):
+   * of the keys with a population event in the range, those whose every population event
+   * qualifies — "every user's successful logins used MFA". Events without the key count for none.
+   */
+  distinct?: DistinctKey;
 }
 
 /**

@@ -120,6 +120,7 @@ const eventRule = z.discriminatedUnion(
         match: eventMatch,
         count,
         period: z.enum(['DAY', 'WEEK', 'MONTH', 'QUARTER', 'YEAR']),
+        distinct: z.enum(['ACTOR', 'RESOURCE', 'IP']).optional(),
       })
       .strict(),
     z.object({ ...ruleBase, kind: z.literal('NOT_FOLLOWED_BY'), trigger: eventMatch, followUp: eventMatch, within, correlation }).strict(),
@@ -134,9 +135,28 @@ const eventRule = z.discriminatedUnion(
         correlation,
       })
       .strict(),
-    z.object({ ...ruleBase, kind: z.literal('BURST'), match: eventMatch, count, within, correlation }).strict(),
+    z
+      .object({
+        ...ruleBase,
+        kind: z.literal('BURST'),
+        match: eventMatch,
+        count,
+        within,
+        correlation,
+        response: z.object({ match: eventMatch, within }).strict().optional(),
+      })
+      .strict(),
     z.object({ ...ruleBase, kind: z.literal('MAX_GAP'), match: eventMatch, maxGap: within }).strict(),
-    z.object({ ...ruleBase, kind: z.literal('RATIO'), population: eventMatch, qualifying: eventMatch, atLeast }).strict(),
+    z
+      .object({
+        ...ruleBase,
+        kind: z.literal('RATIO'),
+        population: eventMatch,
+        qualifying: eventMatch,
+        atLeast,
+        distinct: z.enum(['ACTOR', 'RESOURCE', 'IP']).optional(),
+      })
+      .strict(),
     z.object({ ...ruleBase, kind: z.literal('RECENT'), match: eventMatch, count, within }).strict(),
   ],
   {
@@ -378,17 +398,24 @@ function parameterProblems(catalog: unknown, prefix: (string | number)[]): Schem
   const references = asList((catalog as { controls?: unknown } | null)?.controls).flatMap((c, i) =>
     (['evidence', 'violations'] as const).flatMap((role) =>
       asList(c[role]).flatMap((rule, j) =>
-        fields.flatMap(([field, type]): SchemaProblem[] => {
-          const ref = rule[field] as { parameter?: unknown } | undefined;
-          if (ref === null || typeof ref !== 'object' || typeof ref.parameter !== 'string') return [];
-          const path = formatPath([...prefix, 'controls', i, role, j, field, 'parameter']);
-          const found = typeOf.get(ref.parameter);
-          if (found === undefined)
-            return [{ path, message: `names no parameter of this catalog ("${ref.parameter}"); declare it in parameters` }];
-          if (found !== type)
-            return [{ path, message: `names the ${String(found)} parameter "${ref.parameter}"; ${field} takes a ${type} parameter` }];
-          return [];
-        }),
+        // A BURST response's window may name a DURATION parameter too (plugin API 1.8.0).
+        [...fields.map(([field, type]) => [[field], type] as const), [['response', 'within'], 'DURATION'] as const].flatMap(
+          ([at, type]): SchemaProblem[] => {
+            const field = at[at.length - 1];
+            const ref = at.reduce<unknown>(
+              (value, key) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined),
+              rule,
+            ) as { parameter?: unknown } | undefined;
+            if (ref === null || typeof ref !== 'object' || typeof ref.parameter !== 'string') return [];
+            const path = formatPath([...prefix, 'controls', i, role, j, ...at, 'parameter']);
+            const found = typeOf.get(ref.parameter);
+            if (found === undefined)
+              return [{ path, message: `names no parameter of this catalog ("${ref.parameter}"); declare it in parameters` }];
+            if (found !== type)
+              return [{ path, message: `names the ${String(found)} parameter "${ref.parameter}"; ${field} takes a ${type} parameter` }];
+            return [];
+          },
+        ),
       ),
     ),
   );

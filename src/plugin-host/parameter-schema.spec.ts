@@ -35,6 +35,24 @@ describe('organisation-defined parameters in a catalog', () => {
     expect(problems(catalogWith([notified, burst]))).toEqual([]);
   });
 
+  it('validates a BURST response: its match, a positive window, and a DURATION parameter for it (plugin API 1.8.0)', () => {
+    const response = { match: { action: [{ equals: 'auth.lockout' }] }, within: { parameter: 'notification-deadline' } };
+    expect(problems(catalogWith([{ ...burst, response }]))).toEqual([]);
+    expect(problems(catalogWith([{ ...burst, response: { ...response, within: { minutes: 0 } } }]))).toEqual([
+      expect.stringMatching(/^controls\[0\]\.violations\[0\]\.response\.within\.minutes: must be at least 1/),
+    ]);
+    expect(problems(catalogWith([{ ...burst, response: { ...response, within: { parameter: 'failed-logins' } } }]))).toEqual([
+      expect.stringMatching(/^controls\[0\]\.violations\[0\]\.response\.within\.parameter: names the INTEGER parameter/),
+    ]);
+    expect(problems(catalogWith([{ ...burst, response: { ...response, within: { parameter: 'lockout-window' } } }]))).toEqual([
+      expect.stringMatching(/^controls\[0\]\.violations\[0\]\.response\.within\.parameter: names no parameter/),
+    ]);
+    expect(problems(catalogWith([{ ...burst, response: { ...response, match: { action: [] } } }]))).toEqual([
+      expect.stringMatching(/^controls\[0\]\.violations\[0\]\.response\.match\.action: must hold at least one pattern/),
+    ]);
+    expect(problems(catalogWith([{ ...burst, response: { match: response.match } }]))).toHaveLength(1);
+  });
+
   it('refuses a reference to an undeclared parameter', () => {
     const out = problems(catalogWith([{ ...burst, count: { parameter: 'lockout-threshold' } }]));
     expect(out).toHaveLength(1);

@@ -1,5 +1,8 @@
 import {
   ACTOR_TYPES,
+  type BurstResponse,
+  type BurstRule,
+  type DistinctKey,
   CLASSIFICATION_LEVELS,
   type Correlation,
   type Duration,
@@ -155,6 +158,18 @@ function rekeyed(correlation: Correlation, event: AuditEventInputShape): AuditEv
   }
 }
 
+/** `event` with the `i`-th value of a distinct key: another actor id, resource id or IP for each `i`. */
+function distinctKey(key: DistinctKey, event: AuditEventInputShape, i: number): AuditEventInputShape {
+  switch (key) {
+    case 'ACTOR':
+      return { ...event, actor: { ...event.actor, id: `contract-actor-${i + 1}` } };
+    case 'RESOURCE':
+      return { ...event, resource: { ...event.resource, id: `contract-resource-${i + 1}` } };
+    case 'IP':
+      return { ...event, actor: { ...event.actor, ip: `203.0.113.${(i % 250) + 1}` } };
+  }
+}
+
 /** Events that differ from `hit` in one field the match constrains, each such that it cannot match. */
 function missesOf(match: EventMatch, hit: AuditEventInputShape): { label: string; event: AuditEventInputShape }[] {
   const out: { label: string; event: AuditEventInputShape }[] = [];
@@ -260,6 +275,63 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
     return count === 0;
   };
 
+  /**
+   * BURST with a response: a burst answered by a response of the same key exactly `response.within`
+   * after its completing event, or at the instant of its first event; a second later, a second
+   * before the first event, or of another key, it is not.
+   */
+  const burstResponse = async (rule: BurstRule, response: BurstResponse, spacing: number): Promise<void> => {
+    const late = durationMs(response.within);
+    const at = now - durationMs(rule.within) - late - HOUR;
+    if (!(await matchWorks(response.match, 'response', at))) return;
+    const burst = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i * spacing));
+    const completing = at + (rule.count - 1) * spacing;
+    const judged = async (answer: AuditEventInputShape) => {
+      const m = await sandbox.measure(rule, [...burst, answer], at - DAY);
+      const r = m.kind === 'BURST' ? m.response : undefined;
+      return {
+        answered: r?.answered ?? 0,
+        unanswered: r?.unanswered ?? 0,
+        counts: `${r?.answered ?? 0} answered, ${r?.unanswered ?? 0} not`,
+      };
+    };
+    const by = `of the same ${rule.correlation.toLowerCase()}`;
+    const exact = await judged(eventFrom(response.match, completing + late));
+    if (exact.answered !== 1 || exact.unanswered !== 0) {
+      errors.push(
+        `does not count a burst answered by a response ${by} exactly ${durationText(response.within)} after its completing event ` +
+          `as answered, though the window includes its end (${exact.counts}; expected 1 answered)`,
+      );
+    }
+    const first = await judged(eventFrom(response.match, at));
+    if (first.answered !== 1 || first.unanswered !== 0) {
+      errors.push(
+        `does not count a response ${by} at the instant of the burst's first event as answering it (${first.counts}; expected 1 answered)`,
+      );
+    }
+    const after = await judged(eventFrom(response.match, completing + late + SECOND));
+    if (after.answered !== 0 || after.unanswered !== 1) {
+      errors.push(
+        `counts a response one second after the ${durationText(response.within)} response window as answering the burst (${after.counts}; expected 1 not answered)`,
+      );
+    }
+    const before = await judged(eventFrom(response.match, at - SECOND));
+    if (before.answered !== 0 || before.unanswered !== 1) {
+      errors.push(
+        `counts a response one second before the burst's first event as answering it (${before.counts}; expected 1 not answered)`,
+      );
+    }
+    if (rule.correlation !== 'TENANT') {
+      const other = await judged(rekeyed(rule.correlation, eventFrom(response.match, completing)));
+      if (other.answered !== 0 || other.unanswered !== 1) {
+        errors.push(
+          `counts a response of another ${rule.correlation.toLowerCase()} (another ${KEY_FIELD[rule.correlation]}) as answering the burst ` +
+            `(${other.counts}; expected 1 not answered)`,
+        );
+      }
+    }
+  };
+
   if ('count' in rule && rule.count > MAX_EVENTS) {
     return { errors, warnings: [`not exercised: count ${rule.count} is above the ${MAX_EVENTS} events the contract records`] };
   }
@@ -280,17 +352,32 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       if (!(await matchWorks(rule.match, 'match', at))) break;
       const start = periodStart(rule.period, new Date(at));
       const end = nextPeriodStart(rule.period, start);
-      const events = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i));
+      // With `distinct`, each event of another key (actor id, resource id, IP).
+      const events = Array.from({ length: rule.count }, (_, i) =>
+        rule.distinct ? distinctKey(rule.distinct, eventFrom(rule.match, at + i), i) : eventFrom(rule.match, at + i),
+      );
       const { measure, firstEvent } = await sandbox.measureWithStart(rule, events, start.getTime(), end.getTime());
       const day = new Date(at).toISOString().slice(0, 10);
-      const counted = measure.kind === 'AT_LEAST' ? (measure.byDay.get(day) ?? 0) : 0;
+      const total = (m: typeof measure) => (m.kind === 'AT_LEAST' ? [...m.byDay.values()].reduce((a, b) => a + b, 0) : 0);
+      const counted = rule.distinct ? total(measure) : measure.kind === 'AT_LEAST' ? (measure.byDay.get(day) ?? 0) : 0;
+      const what = rule.distinct ? `distinct ${KEY_FIELD[rule.distinct]}s of matching events` : 'matching events';
       if (counted !== rule.count) {
-        errors.push(`counts ${counted} of ${rule.count} matching events recorded on ${day}`);
+        errors.push(`counts ${counted} of ${rule.count} ${what} recorded on ${day}`);
         break;
       }
       const outcome = evaluateRule(rule, 'EVIDENCE', measure, { from: start, end, firstEvent });
       if (outcome.verdict !== 'MET') {
-        errors.push(`is not met by ${rule.count} matching events in one ${rule.period.toLowerCase()}: ${outcome.detail}`);
+        errors.push(`is not met by ${rule.count} ${what} in one ${rule.period.toLowerCase()}: ${outcome.detail}`);
+      }
+      // Near miss: as many events, all of one key, are one key.
+      if (rule.distinct && rule.count >= 2) {
+        const same = Array.from({ length: rule.count }, (_, i) => eventFrom(rule.match, at + i));
+        const one = await sandbox.measureWithStart(rule, same, start.getTime(), end.getTime());
+        if (total(one.measure) !== 1) {
+          errors.push(
+            `counts ${total(one.measure)} distinct ${KEY_FIELD[rule.distinct]}s, not 1, in ${rule.count} matching events with one ${KEY_FIELD[rule.distinct]}`,
+          );
+        }
       }
       break;
     }
@@ -467,6 +554,7 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
           );
         }
       }
+      if (rule.response) await burstResponse(rule, rule.response, spacing);
       break;
     }
     case 'MAX_GAP': {
@@ -530,14 +618,17 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
       }
       // Which of the events built to miss `qualifying` stay in the population: the shortfall's samples say.
       const candidates = unqualifiedFrom(rule.qualifying, hit);
-      const probe = candidates.length ? await sandbox.measure(rule, candidates, at - DAY) : null;
+      // Event by event, also for `distinct` (whose keys would hide which event missed).
+      const byEvent: EventRule = { ...rule, distinct: undefined };
+      const probe = candidates.length ? await sandbox.measure(byEvent, candidates, at - DAY) : null;
       const miss = probe?.kind === 'RATIO' && probe.qualifying === 0 ? candidates[(probe.samples.short[0] ?? 0) - 1] : undefined;
       const required = ratioRequired(rule.atLeast, RATIO_POPULATION);
       const scenario = async (qualified: number) => {
-        const events = Array.from({ length: RATIO_POPULATION }, (_, i) => ({
-          ...(i < qualified ? hit : miss!),
-          occurredAt: new Date(at + i * SECOND).toISOString(),
-        }));
+        // With `distinct`, each event of a key of its own: the population is then as many keys.
+        const events = Array.from({ length: RATIO_POPULATION }, (_, i) => {
+          const event = { ...(i < qualified ? hit : miss!), occurredAt: new Date(at + i * SECOND).toISOString() };
+          return rule.distinct ? distinctKey(rule.distinct, event, i) : event;
+        });
         const measure = await sandbox.measure(rule, events, at - DAY);
         return {
           measure,
@@ -562,6 +653,15 @@ async function exercise(sandbox: Sandbox, rule: EventRule): Promise<{ errors: st
         if (short.measure.kind === 'RATIO' && short.outcome.verdict !== expected) {
           errors.push(
             `is ${short.outcome.verdict}, not ${expected}, when ${required - 1} of ${RATIO_POPULATION} population events qualify: ${short.outcome.detail}`,
+          );
+        }
+      }
+      // Near miss: a key with one qualifying population event and one that is not does not qualify.
+      if (rule.distinct) {
+        const mixed = await sandbox.measure(rule, [hit, { ...miss, occurredAt: new Date(at + SECOND).toISOString() }], at - DAY);
+        if (mixed.kind === 'RATIO' && (mixed.population !== 1 || mixed.qualifying !== 0)) {
+          errors.push(
+            `counts ${mixed.qualifying} of ${mixed.population} keys as qualifying, not 0 of 1, for one ${KEY_FIELD[rule.distinct]} with a qualifying population event and one that does not qualify`,
           );
         }
       }

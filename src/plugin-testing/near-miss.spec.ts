@@ -162,6 +162,107 @@ describe('the near misses of the behaviour check', () => {
   });
 });
 
+describe('the near misses of BURST with a response', () => {
+  const unanswered: EventRule = {
+    ...burst,
+    id: 'brute-force-unanswered',
+    description: 'Repeated failed logins not answered by a lockout',
+    response: { match: { action: [{ equals: 'auth.lockout' }] }, within: { minutes: 5 } },
+  };
+
+  it('pass the correct SQL', async () => {
+    expect(await behaviourErrors(unanswered)).toEqual([]);
+  });
+
+  it.each([
+    ['an open response window end', 'b.next_r <= ', 'b.next_r < ', 'exactly 5 minutes after its completing event'],
+    [
+      'a second of slack past the response window',
+      'b.next_r <= ',
+      `${slack('b.next_r', '-')} <= `,
+      'one second after the 5 minutes response window',
+    ],
+    ['a window that leaves out the first event', 'b.last_r >= b.start', 'b.last_r > b.start', "at the instant of the burst's first event"],
+    [
+      'a window that starts a second early',
+      'b.last_r >= b.start',
+      `b.last_r >= ${slack('b.start', '-')}`,
+      "one second before the burst's first event",
+    ],
+  ] as const)('catch %s', async (_what, from, to, said) => {
+    const replaced = sabotageSql(from, to);
+    const errors = await behaviourErrors(unanswered);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual([expect.stringContaining(said)]);
+  });
+
+  it('catch a response not correlated with the burst', async () => {
+    sabotageRule((r) => (r.kind === 'BURST' && r.response ? { ...r, correlation: 'TENANT' } : r));
+    const errors = await behaviourErrors(unanswered);
+    expect(errors).toEqual(expect.arrayContaining([expect.stringContaining('counts a response of another ip')]));
+  });
+});
+
+describe('the near misses of AT_LEAST distinct', () => {
+  const reviewers: EventRule = {
+    id: 'reviewers',
+    kind: 'AT_LEAST',
+    description: 'Three distinct reviewers a month',
+    match: { action: [{ equals: 'access.review.completed' }] },
+    count: 3,
+    period: 'MONTH',
+    distinct: 'ACTOR',
+  };
+
+  it('pass the correct SQL', async () => {
+    expect(await behaviourErrors(reviewers)).toEqual([]);
+  });
+
+  it('catch events counted instead of distinct keys', async () => {
+    const replaced = sabotageSql('COUNT(DISTINCT p.k)', 'COUNT(p.k)');
+    const errors = await behaviourErrors(reviewers);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual([expect.stringContaining('counts 3 distinct actor ids, not 1, in 3 matching events with one actor id')]);
+  });
+
+  it('catch a key that leaves out the actor id', async () => {
+    const replaced = sabotageSql(`e.actor_type || ':' || e.actor_id AS k`, 'e.actor_type AS k');
+    const errors = await behaviourErrors(reviewers);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual([expect.stringContaining('counts 1 of 3 distinct actor ids of matching events')]);
+  });
+});
+
+describe('the near misses of RATIO distinct', () => {
+  const perUser: EventRule = {
+    id: 'mfa-per-user',
+    kind: 'RATIO',
+    description: 'Users whose every login used MFA',
+    population: { action: [{ equals: 'auth.login.succeeded' }] },
+    qualifying: { metadata: [{ path: 'mfa', equals: true }] },
+    atLeast: 0.9,
+    distinct: 'ACTOR',
+  };
+
+  it('pass the correct SQL', async () => {
+    expect(await behaviourErrors(perUser)).toEqual([]);
+  });
+
+  it('catch a key that qualifies when any, not every, population event does', async () => {
+    // Every key's count of population events that do not qualify read as none.
+    const replaced = sabotageSql('THEN 0 ELSE 1 END) AS short', 'THEN 0 ELSE 1 END) * 0 AS short');
+    const errors = await behaviourErrors(perUser);
+    expect(replaced()).toBeGreaterThan(0);
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(
+          'counts 1 of 1 keys as qualifying, not 0 of 1, for one actor id with a qualifying population event and one that does not',
+        ),
+      ]),
+    );
+  });
+});
+
 describe('the metadata near misses of the behaviour check', () => {
   const decided = (metadata: MetadataPredicate[]): EventRule => ({
     id: 'decided',

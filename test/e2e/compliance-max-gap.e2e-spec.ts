@@ -134,6 +134,26 @@ describe('MAX_GAP in a third-party catalog (PCI DSS 10.4.1)', () => {
     expect(violation.detail).toContain(`${at(d + 2 * DAY + 9 * HOUR)} to ${at(d + 4 * DAY)}`);
   });
 
+  it('does not read a range without a review as met: only a review before it can keep the stretch short', async () => {
+    // Before the first review, nine hours of the trail's first day: nothing shown, nothing judged.
+    expect(await assess({ from: at(d), to: at(d + 9 * HOUR) })).toMatchObject({
+      status: 'NOT_ASSESSED',
+      evidence: { verdict: 'NONE', tested: 0 },
+      violation: { verdict: 'CLEAR', count: 0, tested: 0 },
+    });
+    // Only the failed review inside; the last successful one, before the range, exactly 24 hours
+    // before its end: the stretch holds.
+    expect(await assess({ from: at(d + 2 * DAY + 10 * HOUR), to: at(d + 3 * DAY + 9 * HOUR) })).toMatchObject({
+      status: 'COMPLIANT',
+      evidence: { verdict: 'MET', tested: 1 },
+      violation: { verdict: 'CLEAR', count: 0, tested: 1 },
+    });
+    // A second later it is too long, though the range itself is shorter than 24 hours.
+    const late = await assess({ from: at(d + 2 * DAY + 10 * HOUR), to: at(d + 3 * DAY + 9 * HOUR + 1_000) });
+    expect(late).toMatchObject({ evidence: { verdict: 'NONE', tested: 1 }, violation: { verdict: 'FINDING', count: 1, tested: 1 } });
+    expect(late.violation.detail).toContain(`${at(d + 2 * DAY + 9 * HOUR)} to ${at(d + 3 * DAY + 9 * HOUR + 1_000)}`);
+  });
+
   it('leaves the stretch open at the as-of instant pending until it is too long, and says when', async () => {
     const asOf = d + 4 * DAY + 20 * HOUR;
     const { a, evidence, violation } = await assess({ from: at(d + 4 * DAY), asOf: at(asOf) });

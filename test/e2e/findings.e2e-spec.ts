@@ -185,7 +185,9 @@ describe('findings in an assessment', () => {
       ['mfa-disabled', 7, 'OPEN'],
       ['mfa-disabled', 6, 'OPEN'],
     ]);
-    expect(open.findings[0].ruleDescription).toBe('Five or more failed sign-ins to one account within ten minutes');
+    expect(open.findings[0].ruleDescription).toBe(
+      'Five or more failed sign-ins to one account within ten minutes not answered by a lockout of that account in time (organisation-defined; by default within 5 minutes)',
+    );
     expect(new Set(open.findings.map((f) => f.id)).size).toBe(3);
 
     await move('repeated-failed-logins', 5, 'INVESTIGATED_NOT_A_DEVIATION');

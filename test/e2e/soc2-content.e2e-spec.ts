@@ -84,6 +84,31 @@ describe('SOC 2 content: handled failures are evidence, missing responses are fi
     expect(unreviewed.rule('CC6.3', 'emergency-access-not-reviewed')).toMatchObject({ verdict: 'FINDING', count: 1, pending: 1 });
   });
 
+  it('CC6.1: a burst of failed sign-ins answered by a lockout within 5 minutes is no finding; one locked out a second too late is', async () => {
+    const alice = { actor: { id: 'alice', type: 'USER' }, ...on('user', 'alice') };
+    const MINUTE = 60_000;
+    /** Five failed sign-ins a minute apart, ten days ago, and a lockout `after` ms after the fifth. */
+    const burst = (after: number) => {
+      const at = Date.parse(ago(10));
+      return [
+        ...Array.from({ length: 5 }, (_, i) => ({
+          occurredAt: new Date(at + i * MINUTE).toISOString(),
+          action: 'auth.login',
+          outcome: { status: 'FAILURE' },
+          ...alice,
+        })),
+        { occurredAt: new Date(at + 4 * MINUTE + after).toISOString(), action: 'auth.lockout', ...alice },
+      ];
+    };
+    const answered = await assess(burst(5 * MINUTE));
+    expect(answered.rule('CC6.1', 'repeated-failed-logins')).toMatchObject({ verdict: 'CLEAR', count: 0, duty: true, tested: 1 });
+    expect(answered.control('CC6.1').status).not.toBe('NON_COMPLIANT');
+
+    const late = await assess(burst(5 * MINUTE + 1_000));
+    expect(late.rule('CC6.1', 'repeated-failed-logins')).toMatchObject({ verdict: 'FINDING', count: 1, tested: 1 });
+    expect(late.control('CC6.1').status).toBe('NON_COMPLIANT');
+  });
+
   it('CC8.1: a failed deployment rolled back is no finding; a deployment with no prior approval of the same change is', async () => {
     const a = await assess([
       { occurredAt: ago(10), action: 'change.approved', ...on('change', 'c-1') },
