@@ -1,5 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { fromSqlDateTime, placeholders, toNumber, toSqlDateTime } from '../database/sql-format';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
 import type { AssessmentRun, AssessmentTrigger } from './assessment-history';
 
 const COLUMNS = [
@@ -28,6 +30,21 @@ const COLUMNS = [
 const QUOTED = (dialect: 'sqlite' | 'mysql') => COLUMNS.map((c) => (dialect === 'mysql' ? `\`${c}\`` : `"${c}"`)).join(',');
 const ORDER = 'period_to, as_of, created_at, id';
 
+/** A JSON column that no longer parses was written outside the server. */
+function json<T>(r: Record<string, unknown>, column: string): T {
+  try {
+    return JSON.parse(String(r[column])) as T;
+  } catch {
+    throw new AppError(
+      ErrorCode.ASSESSMENT_RUN_TAMPERED,
+      `Stored assessment run ${String(r.id)} has an unreadable ${column} column; it was changed outside the server.`,
+      {
+        runId: String(r.id),
+      },
+    );
+  }
+}
+
 const runOf = (r: Record<string, unknown>): AssessmentRun => ({
   id: String(r.id),
   tenantId: String(r.tenant_id),
@@ -40,10 +57,10 @@ const runOf = (r: Record<string, unknown>): AssessmentRun => ({
   recordedBy: fromSqlDateTime(r.recorded_by),
   headSequence: toNumber(r.head_sequence),
   headChainHash: r.head_chain_hash === null ? null : String(r.head_chain_hash),
-  parameters: JSON.parse(String(r.parameters)) as AssessmentRun['parameters'],
-  scope: JSON.parse(String(r.scope)) as AssessmentRun['scope'],
-  summary: JSON.parse(String(r.summary)) as AssessmentRun['summary'],
-  statuses: JSON.parse(String(r.statuses)) as AssessmentRun['statuses'],
+  parameters: json<AssessmentRun['parameters']>(r, 'parameters'),
+  scope: json<AssessmentRun['scope']>(r, 'scope'),
+  summary: json<AssessmentRun['summary']>(r, 'summary'),
+  statuses: json<AssessmentRun['statuses']>(r, 'statuses'),
   trigger: String(r.trigger) as AssessmentTrigger,
   scheduleWindow: r.schedule_window === null ? null : String(r.schedule_window),
   createdBy: r.created_by === null ? null : String(r.created_by),
