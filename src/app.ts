@@ -40,6 +40,9 @@ import { ComplianceCatalog } from './compliance/catalog';
 import { createClassifier } from './compliance/classifier';
 import { ComplianceService } from './compliance/compliance.service';
 import { FindingsService } from './compliance/findings.service';
+import { AssessmentHistoryService } from './compliance/assessment-history.service';
+import { AssessmentRunRepository } from './compliance/assessment-run.repository';
+import { AssessmentScheduler } from './compliance/assessment-scheduler';
 import { ReportBuilder } from './reports/report-builder';
 import { loadDefaultTemplates, templatesDir } from './reports/report-template';
 import { ReportService } from './reports/report.service';
@@ -48,6 +51,9 @@ import { BUILT_IN_PLUGINS } from '../plugins/registry';
 import { createRateLimitStore } from './rate-limit/rate-limit-store';
 import { rateLimitPlugin, RequestRateLimiter } from './rate-limit/request-rate-limiter';
 import { DenialLog, denialLogPlugin } from './rate-limit/denial-log';
+
+/** How often the assessment scheduler looks for a closed window to record. */
+const ASSESSMENT_SCHEDULE_TICK_MS = 5 * 60_000;
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
 export interface App {
@@ -306,6 +312,23 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       parameterProblems: parameterValueProblems,
     });
     const findings = new FindingsService({ compliance, queries: compliance.queries, ingest, heads: chainHeads });
+    const history = new AssessmentHistoryService({
+      compliance,
+      queries: compliance.queries,
+      ingest,
+      heads: chainHeads,
+      runs: new AssessmentRunRepository(dataSource),
+    });
+    // ASSESSMENT_SCHEDULE (ADR 0039): a window is stored once whichever node records it; the
+    // tick under way is waited for at shutdown, bounded like every close step.
+    const scheduler = new AssessmentScheduler({
+      history,
+      tenants: async () => (await chainHeads.sequences()).filter((h) => h.sequence > 0).map((h) => h.tenantId),
+      frameworks: () => catalog.frameworks().map((f) => f.framework.id),
+      schedule: config.assessmentSchedule,
+      lagMs: config.evidenceRecordingLagMinutes * 60_000,
+      logger,
+    });
     const verifier = new ChainVerifier(dataSource, events, checkpoints, {
       trustedKeys,
       cache,
@@ -323,6 +346,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       catalog,
       compliance,
       findings,
+      history,
+      scheduler,
       reports: {
         service: new ReportService({
           dataSource,
@@ -431,6 +456,9 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       }, config.checkpointIntervalMs);
       timer.unref();
     }
+
+    scheduler.start(ASSESSMENT_SCHEDULE_TICK_MS);
+    cleanup.unshift(() => scheduler.stop());
 
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/graphql`;
     logger.info({ url, database: config.database.dialect, cache: cache.kind, production: config.production }, 'DataPunk Audit started');

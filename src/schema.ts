@@ -10,6 +10,7 @@ import {
   ControlResolver,
   RuleAssessmentResolver,
 } from './compliance/compliance.resolver';
+import { AssessmentHistoryResolver } from './compliance/assessment-history.resolver';
 import { ControlFindingsResolver, FindingResolver } from './compliance/findings.resolver';
 import { FrameworkProfileResolver } from './compliance/framework-profile.resolver';
 import { authChecker } from './graphql/auth-checker';
@@ -35,6 +36,7 @@ export const RESOLVERS = [
   FindingResolver,
   ControlFindingsResolver,
   FrameworkProfileResolver,
+  AssessmentHistoryResolver,
   ReportResolver,
 ] as const;
 
@@ -56,6 +58,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
     new FindingResolver(services.findings),
     new ControlFindingsResolver(services.findings),
     new FrameworkProfileResolver(compliance),
+    new AssessmentHistoryResolver(services.history, compliance, limits),
     new ReportResolver({
       reports: services.reports.service,
       templates: services.reports.templates,

@@ -4,6 +4,8 @@ import type { ChainVerifier } from './chain/chain-verifier';
 import type { CheckpointService } from './chain/checkpoint.service';
 import type { ComplianceCatalog } from './compliance/catalog';
 import type { ComplianceService } from './compliance/compliance.service';
+import type { AssessmentHistoryService } from './compliance/assessment-history.service';
+import type { AssessmentScheduler } from './compliance/assessment-scheduler';
 import type { FindingsService } from './compliance/findings.service';
 import type { PageLimits } from './graphql/paging';
 import type { IngestService } from './ingest/ingest.service';
@@ -23,5 +25,8 @@ export interface Services {
   catalog: ComplianceCatalog;
   compliance: ComplianceService;
   findings: FindingsService;
+  history: AssessmentHistoryService;
+  /** ASSESSMENT_SCHEDULE's recorder; tests call its tick with their own clock. */
+  scheduler: AssessmentScheduler;
   reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
 }

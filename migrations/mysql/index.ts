@@ -1,3 +1,4 @@
+import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
 import { IdempotencyScope1796155051585 } from './1796155051585-IdempotencyScope';
 import { ReportHeartbeat1796155425338 } from './1796155425338-ReportHeartbeat';
 import { ReadinessProbe1796155858111 } from './1796155858111-ReadinessProbe';
@@ -18,4 +19,5 @@ export const mysqlMigrations: Function[] = [
   TemporalRuleIndex1796155232236,
   ReportHeartbeat1796155425338,
   ReadinessProbe1796155858111,
+  AssessmentRun1796276794631,
 ];

@@ -1,3 +1,4 @@
+import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
 import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
 import { ReadinessProbe1796155857188 } from './1796155857188-ReadinessProbe';
@@ -18,4 +19,5 @@ export const sqliteMigrations: Function[] = [
   TemporalRuleIndex1796155232119,
   ReportHeartbeat1796155425002,
   ReadinessProbe1796155857188,
+  AssessmentRun1796276793773,
 ];

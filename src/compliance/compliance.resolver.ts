@@ -10,7 +10,7 @@ import { ErrorCode } from '../errors/error-code';
 import { principalOf, type RequestContext } from '../graphql/context';
 import type { PageLimits } from '../graphql/paging';
 import type { Control as CatalogControl, EventRule } from '../plugin-api';
-import type { ControlResult, RuleOutcome } from './assessment';
+import type { AssessmentSummary, ControlResult, RuleOutcome } from './assessment';
 import type { ComplianceCatalog, LoadedFramework, ResolvedMapping } from './catalog';
 import type { Assessment, ComplianceService } from './compliance.service';
 import { parameterValuesOf } from './framework-profile.types';
@@ -34,9 +34,23 @@ import {
   RuleKind,
   RuleRole,
   RuleVerdict,
+  StatusCounts,
 } from './compliance.types';
 
 export const ASSESS_ROLES = [Role.ADMIN, Role.AUDITOR];
+
+/** An assessment summary's counts by status, as the schema shows them. */
+export const statusCountsOf = ({ counts, total }: AssessmentSummary): StatusCounts =>
+  Object.assign(new StatusCounts(), {
+    compliant: counts.COMPLIANT,
+    partiallyCompliant: counts.PARTIALLY_COMPLIANT,
+    nonCompliant: counts.NON_COMPLIANT,
+    observed: counts.OBSERVED,
+    notAssessed: counts.NOT_ASSESSED,
+    notApplicable: counts.NOT_APPLICABLE,
+    addressedByAlternative: counts.ADDRESSED_BY_ALTERNATIVE ?? 0,
+    total,
+  });
 
 const LEVEL_DESCRIPTIONS: Record<Classification, string> = {
   [Classification.PUBLIC]: 'May be published.',
@@ -179,23 +193,13 @@ export class ComplianceResolver {
     @Ctx() ctx: RequestContext<EventLoaders>,
   ): Promise<ComplianceAssessment> {
     const a = await this.compliance.assess(principalOf(ctx).tenantId, input);
-    const { counts } = a.summary;
     return Object.assign(new ComplianceAssessment(), {
       ...a,
       score: a.summary.score,
       assessedScore: a.summary.assessedScore,
       level: a.summary.level,
       coverage: a.summary.coverage,
-      counts: {
-        compliant: counts.COMPLIANT,
-        partiallyCompliant: counts.PARTIALLY_COMPLIANT,
-        nonCompliant: counts.NON_COMPLIANT,
-        observed: counts.OBSERVED,
-        notAssessed: counts.NOT_ASSESSED,
-        notApplicable: counts.NOT_APPLICABLE,
-        addressedByAlternative: counts.ADDRESSED_BY_ALTERNATIVE ?? 0,
-        total: a.summary.total,
-      },
+      counts: statusCountsOf(a.summary),
       controls: a.controls.map((r) => controlAssessmentOf(a, r)),
       parameters: parameterValuesOf(this.compliance.framework(a.frameworkId).parameters, a.parameters ?? []),
       scope: scopeDimensionsOf(this.compliance.framework(a.frameworkId).plugin.catalog.scoping ?? [], a.scope ?? []),

@@ -43,6 +43,8 @@ export enum ErrorCode {
   REPORT_DAMAGED = 'REPORT_DAMAGED',
   /** The daily rollup disagrees with the chain (a row added, changed or deleted outside the server): no assessment is given. */
   ROLLUP_INCONSISTENT = 'ROLLUP_INCONSISTENT',
+  /** A stored assessment run that no longer matches the digest its datapunk.assessment.recorded event carries, or is missing (ADR 0039). */
+  ASSESSMENT_RUN_TAMPERED = 'ASSESSMENT_RUN_TAMPERED',
   /** A report download URL past its expiry. */
   DOWNLOAD_EXPIRED = 'DOWNLOAD_EXPIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',

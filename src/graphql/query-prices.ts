@@ -73,6 +73,8 @@ export const ROWS_RENDERED_PER_UNIT = 10;
 export const ASSUMED_TENANT_LIST = 100;
 /** Signing keys are few (one per key rotation). */
 export const ASSUMED_SIGNING_KEYS = 10;
+/** Buckets controlStatusHistory gives at most (MAX_HISTORY_BUCKETS of the compliance module). */
+export const MAX_HISTORY_POINTS = 366;
 /** `__schema` and `__type`: a flat price; their shape is bounded by the introspection rule instead. */
 export const INTROSPECTION_PRICE = 100;
 
@@ -199,6 +201,20 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     doc: `2 per ${ROWS_COUNTED_PER_UNIT} events of the caller's chain (a GROUP BY and a COUNT), plus groups × \`limit\` (default 100)`,
   },
   'AuditEventStats.groups': { sizedByParent: true, doc: '`limit` of auditEventStats' },
+  'Mutation.recordAssessment': {
+    expensive: true,
+    work: (a) => frameworkRules(a, record(a.args.input).frameworkId) * UNITS_PER_RULE,
+    doc: `${UNITS_PER_RULE} per rule of the framework (it assesses), plus the run stored and its event appended`,
+  },
+  'AssessmentRun.controls': { size: (a) => a.facts.largestControlCount, doc: "the largest framework's control count" },
+  'AssessmentRun.parameters': { size: (a) => a.facts.maxParameters, doc: 'the most parameters a loaded framework declares' },
+  'AssessmentRun.scope': { size: (a) => a.facts.maxScopeDimensions, doc: 'the most scope dimensions a loaded framework declares' },
+  'Query.controlStatusHistory': { size: () => MAX_HISTORY_POINTS, doc: `${MAX_HISTORY_POINTS} buckets (the most a history gives)` },
+  'Query.assessmentChanges': {
+    page: { child: 'AssessmentChangeConnection.edges', size: connectionPage },
+    doc: 'edges × `first` (default DEFAULT_PAGE_SIZE, at most MAX_PAGE_SIZE)',
+  },
+  'AssessmentChangeConnection.edges': { sizedByParent: true, doc: "the connection's page size" },
   'Mutation.createCheckpoint': {
     expensive: true,
     doc: 'the chain head read, signed (Ed25519) and stored: a write per call, so one per operation',

@@ -15,8 +15,10 @@ export const SERVER_SOURCE = 'datapunk-audit';
  * attestations, reports, templates.
  */
 export interface ServerEvent {
-  /** The key that acted: the event's actor. */
+  /** The key that acted: the event's actor (with `actorType` SYSTEM, the server's own component). */
   keyId: string;
+  /** API_KEY unless given; SYSTEM for what the server does on its own (the assessment scheduler). */
+  actorType?: ActorType;
   /** The server's own request id (never a client-chosen one). */
   requestId: string;
   /** The client's x-request-id, if it sent one: kept as metadata `clientRequestId`, labelled as the client's. */
@@ -76,7 +78,7 @@ export class IngestService {
       [
         {
           occurredAt: event.occurredAt ?? new Date().toISOString(),
-          actor: { id: event.keyId, type: ActorType.API_KEY },
+          actor: { id: event.keyId, type: event.actorType ?? ActorType.API_KEY },
           action: event.action,
           resource: event.resource,
           outcome: event.outcome ?? { status: OutcomeStatus.SUCCESS },

@@ -30,6 +30,7 @@ export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set([
   'generateReport',
   'auditEventStats',
   'createCheckpoint',
+  'recordAssessment',
   '__schema',
 ]);
 

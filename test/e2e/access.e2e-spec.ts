@@ -20,6 +20,8 @@ interface Operation {
     eventId: string;
     victimKeyId: () => Promise<string>;
     reportId: () => Promise<string>;
+    /** A stored assessment run of the `default` tenant. */
+    runId: () => Promise<string>;
     templateId: () => Promise<string>;
     /** The sequence of a fresh event that removes a second factor (soc2 CC6.1 mfa-disabled): a finding of its own for each request. */
     eventSequence: () => Promise<number>;
@@ -209,6 +211,40 @@ const OPERATIONS: Record<string, Operation> = {
       },
     }),
   },
+  recordAssessment: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query: 'mutation($input: RecordAssessmentInput!) { recordAssessment(input: $input) { id digest } }',
+      variables: { input: { frameworkId: 'soc2', from: '2026-06-01T00:00:00.000Z', to: '2026-06-02T00:00:00.000Z' } },
+    }),
+  },
+  assessmentRun: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async ({ runId }) => ({ query: 'query($id: String!) { assessmentRun(id: $id) { id } }', variables: { id: await runId() } }),
+  },
+  controlStatusHistory: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query:
+        '{ controlStatusHistory(frameworkId: "soc2", controlId: "CC6.1", from: "2026-06-01T00:00:00Z", to: "2026-06-03T00:00:00Z", granularity: DAY) { label status } }',
+    }),
+  },
+  timeInNonCompliance: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({
+      query:
+        '{ timeInNonCompliance(frameworkId: "soc2", controlId: "CC6.1", from: "2026-06-01T00:00:00Z", to: "2026-06-03T00:00:00Z") { days } }',
+    }),
+  },
+  assessmentChanges: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ assessmentChanges(frameworkId: "soc2", since: "2026-06-01T00:00:00Z") { totalCount } }' }),
+  },
   attestControl: {
     type: 'Mutation',
     allowed: [Role.ADMIN, Role.AUDITOR],
@@ -278,6 +314,14 @@ describe('access: role × operation matrix', () => {
     return report.id;
   };
 
+  const runId = async () => {
+    const { run } = await env.app.services.history.record(
+      { tenantId: 'default', keyId: 'matrix', requestId: 'matrix' },
+      { frameworkId: 'soc2', from: '2026-06-01T00:00:00.000Z', to: '2026-06-02T00:00:00.000Z' },
+    );
+    return run.id;
+  };
+
   const eventSequence = async () => {
     const res = await env.gql(RECORD, { input: { events: [eventInput({ action: 'auth.mfa.disabled' })] } });
     expect(res.body.errors).toBeUndefined();
@@ -330,7 +374,7 @@ describe('access: role × operation matrix', () => {
   describe.each(ALL_CALLERS)('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('%s', async (field) => {
       const op = OPERATIONS[field];
-      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, templateId, eventSequence });
+      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, runId, templateId, eventSequence });
       const before = await snapshot();
       const res = await call(caller, query, variables);
       if (isAllowed(op, caller)) {
