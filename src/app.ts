@@ -351,7 +351,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       reports: {
         service: new ReportService({
           dataSource,
-          builder: new ReportBuilder({ events, compliance, findings, checkpoints, heads: chainHeads, trustedKeys }),
+          builder: new ReportBuilder({ events, compliance, findings, history, checkpoints, heads: chainHeads, trustedKeys }),
           plugins,
           ingest,
           events,

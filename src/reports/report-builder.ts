@@ -3,6 +3,8 @@ import { SortOrder } from '../audit/audit-event.types';
 import type { ChainHeads } from '../chain/chain-head';
 import type { CheckpointService } from '../chain/checkpoint.service';
 import type { PublicSigningKey } from '../chain/signing-key';
+import { type AssessmentHistoryService, MAX_HISTORY_BUCKETS } from '../compliance/assessment-history.service';
+import { HistoryGranularity } from '../compliance/assessment-history';
 import type { ComplianceService } from '../compliance/compliance.service';
 import type { FindingsService } from '../compliance/findings.service';
 import { chartProblems, type ReportBlock, type ReportModel, type ReportSection, type TableBlock, type TableCell } from '../plugin-api';
@@ -17,6 +19,8 @@ export interface ReportDeps {
   compliance: ComplianceService;
   /** Findings and their states, for the findings register. */
   findings: FindingsService;
+  /** Stored assessment runs, for the status trend (ADR 0039). */
+  history: AssessmentHistoryService;
   checkpoints: CheckpointService;
   /** The chain module's heads: the head a report without an assessment describes. */
   heads: ChainHeads;
@@ -56,6 +60,19 @@ const needsFramework = (type: ReportType) => type === ReportType.COMPLIANCE_SUMM
  */
 export class ReportBuilder {
   constructor(private readonly deps: ReportDeps) {}
+
+  /**
+   * The framework's stored runs over the report's period, by day up to 92 days and by week beyond,
+   * the newest 366 buckets of a longer period.
+   */
+  private async statusTrend(req: ReportRequest) {
+    const DAY_MS = 86_400_000;
+    const [from, to] = [Date.parse(req.from), Date.parse(req.to)];
+    const granularity = to - from <= 92 * DAY_MS ? HistoryGranularity.DAY : HistoryGranularity.WEEK;
+    const span = (MAX_HISTORY_BUCKETS - 1) * (granularity === HistoryGranularity.DAY ? 1 : 7) * DAY_MS;
+    const start = new Date(Math.max(from, to - span)).toISOString();
+    return this.deps.history.statusTrend(req.tenantId, req.frameworkId!, start, req.to, granularity);
+  }
 
   /** The request errors a build would meet, found before anything is stored or started. */
   validate(req: Pick<ReportRequest, 'type' | 'frameworkId'>): void {
@@ -101,6 +118,7 @@ export class ReportBuilder {
         compliance: this.deps.compliance,
         findings: async (controlId, perRule) =>
           assessment ? this.deps.findings.forControl(req.tenantId, assessment, controlId, perRule) : [],
+        statusTrend: () => this.statusTrend(req),
         count: (q) => this.deps.events.count(req.tenantId, q),
         stats: (q, by, limit) => this.deps.events.stats(req.tenantId, q, by, limit),
         eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows),

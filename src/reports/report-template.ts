@@ -13,7 +13,15 @@ export enum ReportType {
 
 /** The sections each type can have, in their default order. A template picks and orders them. */
 export const SECTIONS: Record<ReportType, readonly string[]> = {
-  [ReportType.COMPLIANCE_SUMMARY]: ['overview', 'status-breakdown', 'non-compliant', 'finding-register', 'not-assessed', 'verification'],
+  [ReportType.COMPLIANCE_SUMMARY]: [
+    'overview',
+    'status-breakdown',
+    'status-trend',
+    'non-compliant',
+    'finding-register',
+    'not-assessed',
+    'verification',
+  ],
   [ReportType.CONTROL_ASSESSMENT]: [
     'overview',
     'status-breakdown',

@@ -172,6 +172,28 @@ describe('assessment history', () => {
       [D3, r3.id, expect.any(Number)],
     ]);
     expect(trend[1].counts!.NON_COMPLIANT).toBeGreaterThan(trend[0].counts!.NON_COMPLIANT);
+
+    // COMPLIANCE_SUMMARY draws the same runs as its status trend, a stacked bar per day with a run.
+    const sectionOf = async (key: string) => {
+      const res = await env.gql<{ generateReport: { contentBase64: string } }>(
+        `mutation G($input: GenerateReportInput!) { generateReport(input: $input) { contentBase64 } }`,
+        { input: { type: 'COMPLIANCE_SUMMARY', format: 'json', frameworkId: 'soc2', from: D1, to: D4 } },
+        key,
+      );
+      expect(res.body.errors).toBeUndefined();
+      const report = JSON.parse(Buffer.from(res.body.data!.generateReport.contentBase64, 'base64').toString('utf8'));
+      return report.sections.find((s: { id: string }) => s.id === 'status-trend') as { blocks: Record<string, any>[] };
+    };
+    const section = await sectionOf(auditor);
+    const chart = section.blocks.find((b) => b.type === 'chart')!;
+    expect(chart).toMatchObject({ kind: 'stacked', labels: ['2026-06-01', '2026-06-02', '2026-06-03'] });
+    const nonCompliant = chart.series.find((s: { name: string }) => s.name === 'Non-compliant');
+    expect(nonCompliant.values).toEqual(trend.map((t) => t.counts!.NON_COMPLIANT));
+    expect(section.blocks.find((b) => b.type === 'paragraph')!.text).toContain('3 of 3 days of the period have a stored run');
+    // A tenant with no stored run is told how to store them, and no chart is drawn.
+    const none = await sectionOf(await env.createKey('AUDITOR', 'history-none'));
+    expect(none.blocks.map((b) => b.type)).toEqual(['paragraph']);
+    expect(none.blocks[0].text).toContain('No assessment run of soc2 is stored for this period');
   });
 
   it('refuses bad input and roles without rights, storing nothing and recording nothing', async () => {

@@ -3,7 +3,7 @@ import { FINDING_STATE_LABELS, FindingState } from '../../compliance/findings';
 import type { Assessment } from '../../compliance/compliance.service';
 import type { ReportBlock } from '../../plugin-api';
 import type { SectionBuilder, SectionBuilders, SectionContext } from './report-section';
-import { statusBreakdownChart } from './status-charts';
+import { statusBreakdownChart, statusTrendChart } from './status-charts';
 import { verification } from './report-section';
 
 const pct = (x: number | null) => (x === null ? 'n/a' : `${(x * 100).toFixed(1)} %`);
@@ -146,10 +146,39 @@ const findingRegister: SectionBuilder = {
   },
 };
 
+/**
+ * The status over the period from the stored assessment runs (ADR 0039): a stacked bar per day or
+ * week with a run, the last run recorded in it, with the numbers beside the chart. Without runs,
+ * a sentence saying how to store them; the assessment itself is never re-run per day.
+ */
+const statusTrend: SectionBuilder = {
+  build: async (ctx) => {
+    const points = await ctx.statusTrend();
+    const withRuns = points.filter((p): p is typeof p & { counts: NonNullable<typeof p.counts> } => p.counts !== null);
+    const unit = points.length > 1 && Date.parse(points[1].date) - Date.parse(points[0].date) > 86_400_000 ? 'week' : 'day';
+    if (!withRuns.length) {
+      return [
+        {
+          type: 'paragraph',
+          text: `No assessment run of ${assessmentOf(ctx).frameworkId} is stored for this period, so no trend can be drawn. Store runs with recordAssessment, or on a schedule with ASSESSMENT_SCHEDULE=daily or weekly.`,
+        },
+      ];
+    }
+    return [
+      statusTrendChart(withRuns.map((p) => ({ date: p.label, counts: p.counts }))),
+      {
+        type: 'paragraph',
+        text: `${withRuns.length} of ${points.length} ${unit}s of the period have a stored run; each bar is the last run recorded in its ${unit}, its digest checked against the chain. ${unit === 'day' ? 'Days' : 'Weeks'} without a run are left out.`,
+      },
+    ];
+  },
+};
+
 /** COMPLIANCE_SUMMARY: a framework's posture over a period. */
 export const COMPLIANCE_SUMMARY_SECTIONS: SectionBuilders = {
   overview,
   'status-breakdown': { build: (ctx) => [statusBreakdownChart(assessmentOf(ctx).summary.counts)] },
+  'status-trend': statusTrend,
   'non-compliant': findingsOf([ControlStatus.NON_COMPLIANT]),
   'finding-register': findingRegister,
   'not-assessed': {

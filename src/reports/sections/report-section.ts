@@ -1,5 +1,6 @@
 import type { EventQuery } from '../../audit/audit-event.repository';
 import { AuditEventGroupBy, type AuditEventFilter } from '../../audit/audit-event.types';
+import type { TrendPoint } from '../../compliance/assessment-history.service';
 import type { Assessment, ComplianceService } from '../../compliance/compliance.service';
 import type { FindingView } from '../../compliance/findings.service';
 import type { ReportBlock, TableBlock } from '../../plugin-api';
@@ -43,6 +44,8 @@ export interface SectionContext {
   compliance: ComplianceService;
   /** A control's findings in the assessment, with their states as of its asOf (at most `perRule` per violation rule). */
   findings(controlId: string, perRule: number): Promise<FindingView[]>;
+  /** The framework's stored assessment runs over the period, a point per day (or week, past 92 days), each run's digest checked. */
+  statusTrend(): Promise<TrendPoint[]>;
   count(query: EventQuery): Promise<number>;
   stats(query: EventQuery, by: AuditEventGroupBy, limit: number): Promise<{ key: string; count: number }[]>;
   /** One row per event, at most `limit` (default: every event up to the template maximum), in the section's columns. */
