@@ -2,6 +2,7 @@ import type { CatalogControl } from '../../src/plugin-api';
 import {
   actions,
   answeredWithin,
+  burstNotLocked,
   failureNotRecovered,
   gdpr,
   meta,
@@ -260,10 +261,13 @@ export const administrativeControls: CatalogControl[] = [
       observed('failed-logins-recorded', 'Failed sign-in attempts are recorded', { action: actions('auth.login'), outcome: ['FAILURE'] }),
       recorded('accounts-locked', 'Accounts are locked after repeated failed sign-ins', ['auth.lockout']),
     ],
-    // TODO(burst-response): add the violation 'failed-logins-not-locked' — a BURST of failed
-    // `auth.login` (5 within 10 minutes, ACTOR) with the response `auth.lockout` SUCCESS: a burst the
-    // lockout did not answer is the finding; one it answered stays evidence.
-    violations: [],
+    violations: [
+      burstNotLocked(
+        'failed-logins-not-locked',
+        'Five or more failed sign-ins to one account within ten minutes not answered by a lockout of that account in time (organisation-defined; by default within 5 minutes)',
+        ['auth.login'],
+      ),
+    ],
   }),
   specification('164.308(a)(5)', '164.308(a)(5)(ii)(D)', 'addressable', {
     title: 'Password management',

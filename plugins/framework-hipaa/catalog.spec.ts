@@ -297,8 +297,22 @@ describe('framework-hipaa', () => {
       kind: 'MATCH',
       match: { action: [{ equals: 'auth.lockout' }], outcome: ['SUCCESS'] },
     });
-    // A burst of failures is the lockout's trigger; the finding is a burst without a lockout (burst response, to come).
-    expect(control('164.308(a)(5)(ii)(C)').violations).toEqual([]);
+    // A burst of failures is the lockout's trigger; the finding is a burst the lockout did not answer, as in SOC 2 CC6.1.
+    expect(control('164.308(a)(5)(ii)(C)').violations).toEqual([
+      {
+        id: 'failed-logins-not-locked',
+        kind: 'BURST',
+        description: expect.any(String),
+        match: { action: [{ equals: 'auth.login' }], outcome: ['FAILURE'] },
+        count: 5,
+        within: { minutes: 10 },
+        correlation: 'ACTOR',
+        response: {
+          match: { action: [{ equals: 'auth.lockout' }], outcome: ['SUCCESS'] },
+          within: { parameter: 'lockout-response-window' },
+        },
+      },
+    ]);
   });
 
   it('shows audit controls by reviews with no gap longer than the parameter, not by the trail recording itself', () => {
@@ -394,7 +408,8 @@ describe('framework-hipaa', () => {
     ];
     const plainFindings = catalog.controls
       .flatMap((c) => c.violations.map((r) => ({ control: c.id, rule: r })))
-      .filter(({ rule: r }) => r.kind === 'MATCH' || r.kind === 'BURST')
+      // A burst is a finding only when no response answers it (plugin API 1.8.0).
+      .filter(({ rule: r }) => r.kind === 'MATCH' || (r.kind === 'BURST' && !r.response))
       .filter(({ rule: r }) => 'match' in r && (r.match.action ?? []).some((p) => 'equals' in p && handled.includes(p.equals)));
     expect(plainFindings.map(({ control: id, rule: r }) => `${id}/${r.id}`)).toEqual([]);
   });

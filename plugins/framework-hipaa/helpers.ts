@@ -86,6 +86,23 @@ export const answeredWithin = (
 export const failureNotRecovered = (id: string, description: string, names: string[], window: string): ParameterisedRule =>
   answeredWithin(id, description, { action: actions(...names), outcome: ['FAILURE', 'ERROR'] }, { action: actions(...names) }, window);
 
+/**
+ * "Five refused attempts by one account within ten minutes, not answered by a lockout of that
+ * account in time" (plugin API 1.8.0 BURST `response`): a brute force the lockout stopped is the
+ * control working; the finding is the burst nobody stopped. The same shape and parameter as SOC 2
+ * CC6.1, so the same events give the same verdict in both frameworks.
+ */
+export const burstNotLocked = (id: string, description: string, attempts: string[]): ParameterisedRule => ({
+  id,
+  kind: 'BURST',
+  description,
+  match: { action: actions(...attempts), outcome: ['FAILURE'] },
+  count: 5,
+  within: { minutes: 10 },
+  correlation: 'ACTOR',
+  response: { match: succeeded(['auth.lockout']), within: { parameter: 'lockout-response-window' } },
+});
+
 /** A duty that recurs: at least `count` successful events within the parameter `window` before the period's end (`RECENT`). */
 export const recentWithin = (id: string, description: string, names: string[], window: string, count = 1): ParameterisedRule => ({
   id,

@@ -59,6 +59,15 @@ export const parameters: FrameworkParameter[] = [
     max: { days: 1 },
   },
   {
+    id: 'lockout-response-window',
+    type: 'DURATION',
+    description:
+      'Time after five failed sign-ins or second factors of one account within ten minutes within which the account must be locked (164.308(a)(5)(ii)(C), 164.312(d))',
+    default: { minutes: 5 },
+    min: { minutes: 1 },
+    max: { days: 1 },
+  },
+  {
     id: 'malware-quarantine-window',
     type: 'DURATION',
     description: 'Time to quarantine or remove detected malicious software (164.308(a)(5)(ii)(B))',

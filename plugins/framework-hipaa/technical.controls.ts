@@ -1,5 +1,5 @@
 import type { CatalogControl } from '../../src/plugin-api';
-import { actions, answeredWithin, failureNotRecovered, gdpr, observed, recorded, safeguard, succeeded } from './helpers';
+import { actions, answeredWithin, burstNotLocked, failureNotRecovered, gdpr, observed, recorded, safeguard, succeeded } from './helpers';
 
 const { standard, specification } = safeguard('technical');
 
@@ -124,9 +124,13 @@ export const technicalControls: CatalogControl[] = [
       recorded('sign-ins-authenticated', 'Successful sign-ins are recorded', ['auth.login']),
       recorded('second-factor-verified', 'Second factors are verified', ['auth.mfa.verified']),
     ],
-    // TODO(burst-response): a BURST of failed `auth.mfa.verified` (5 within 10 minutes, ACTOR) with the
-    // response `auth.lockout` SUCCESS — a burst of refused second factors the lockout did not answer is the finding.
-    violations: [],
+    violations: [
+      burstNotLocked(
+        'failed-second-factors-not-locked',
+        'Five or more refused second factors of one account within ten minutes not answered by a lockout of that account in time (organisation-defined; by default within 5 minutes)',
+        ['auth.mfa.verified'],
+      ),
+    ],
     mappings: [gdpr('Art. 32', 'SUBSET')],
   }),
 

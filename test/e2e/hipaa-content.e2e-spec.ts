@@ -174,6 +174,7 @@ describe('HIPAA content: working controls are evidence, missing responses are fi
     const shared = [...hipaa.keys()].filter((id) => soc2.has(id));
     expect(shared).toEqual(
       expect.arrayContaining([
+        'lockout-response-window',
         'malware-quarantine-window',
         'emergency-access-review-window',
         'failed-job-retry-window',
@@ -195,7 +196,47 @@ describe('HIPAA content: working controls are evidence, missing responses are fi
     ]);
     expect(a.rule('164.308(a)(5)(ii)(C)', 'failed-logins-recorded')).toMatchObject({ verdict: 'MET', count: 5 });
     expect(a.rule('164.308(a)(5)(ii)(C)', 'accounts-locked')).toMatchObject({ verdict: 'MET', count: 1 });
-    expect(a.control('164.308(a)(5)(ii)(C)')).toMatchObject({ status: 'OBSERVED', violationCount: 0 });
+    expect(a.rule('164.308(a)(5)(ii)(C)', 'failed-logins-not-locked')).toMatchObject({ verdict: 'CLEAR', count: 0, tested: 1 });
+    expect(a.control('164.308(a)(5)(ii)(C)')).toMatchObject({ status: 'COMPLIANT', violationCount: 0 });
+  });
+
+  it('164.308(a)(5)(ii)(C) and 164.312(d): a burst the lockout did not answer in time is the finding, as in SOC 2 CC6.1', async () => {
+    const burst = (action: string, actor: string) =>
+      [0, 1, 2, 3, 4].map((i) => ({
+        occurredAt: at(40, 9, i * MINUTE),
+        action,
+        outcome: { status: 'FAILURE' },
+        actor: { id: actor, type: 'USER' },
+      }));
+    const lockout = (actor: string, ms: number) => ({
+      occurredAt: at(40, 9, ms),
+      action: 'auth.lockout',
+      actor: { id: actor, type: 'USER' },
+      ...on('user', actor),
+    });
+    const a = await assess([
+      // Locked exactly at the deadline (5 minutes after the fifth failure): answered.
+      ...burst('auth.login', 'on-time'),
+      lockout('on-time', 4 * MINUTE + 5 * MINUTE),
+      // Locked a second later: the finding, in HIPAA and in SOC 2.
+      ...burst('auth.login', 'late'),
+      lockout('late', 4 * MINUTE + 5 * MINUTE + 1000),
+      // Refused second factors, never locked.
+      ...burst('auth.mfa.verified', 'mfa'),
+    ]);
+    expect(a.rule('164.308(a)(5)(ii)(C)', 'failed-logins-not-locked')).toMatchObject({ verdict: 'FINDING', count: 1, tested: 2 });
+    expect(a.rule('164.312(d)', 'failed-second-factors-not-locked')).toMatchObject({ verdict: 'FINDING', count: 1, tested: 1 });
+    expect(a.control('164.308(a)(5)(ii)(C)').status).toBe('NON_COMPLIANT');
+    const soc2 = await assess(
+      [
+        ...burst('auth.login', 'on-time'),
+        lockout('on-time', 9 * MINUTE),
+        ...burst('auth.login', 'late'),
+        lockout('late', 9 * MINUTE + 1000),
+      ],
+      'soc2',
+    );
+    expect(soc2.rule('CC6.1', 'repeated-failed-logins')).toMatchObject({ verdict: 'FINDING', count: 1, tested: 2 });
   });
 
   it('takes clearinghouse, other-arrangement and group-health-plan specifications only from their own evidence', async () => {

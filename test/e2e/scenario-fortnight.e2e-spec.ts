@@ -8,8 +8,8 @@ import { AS_OF, PERIOD_FROM, PERIOD_TO, fortnightEvents } from '../helpers/fortn
  *
  * The expectations are literal tables, one per framework, so that they can be regenerated when
  * the built-in content changes: every verdict here is what the content gives today, right or
- * wrong. The ones an auditor would disagree with are marked `CONTENT:` (content bugs to fix there,
- * then regenerate the tables here).
+ * wrong. A verdict an auditor would disagree with is marked `CONTENT:` (a content bug to fix there,
+ * then regenerate the tables here); since the duty-based content of issue 11 none is.
  */
 
 type Framework = 'soc2' | 'hipaa' | 'gdpr';
@@ -58,7 +58,7 @@ const TOUCHED: Record<Framework, Record<string, string>> = {
     'CC4.1': 'OBSERVED',
     'CC5.1': 'OBSERVED',
     'CC5.2': 'OBSERVED',
-    'CC6.1': 'NON_COMPLIANT',
+    'CC6.1': 'COMPLIANT',
     'CC6.2': 'OBSERVED',
     'CC6.3': 'COMPLIANT',
     'CC6.6': 'OBSERVED',
@@ -77,8 +77,8 @@ const TOUCHED: Record<Framework, Record<string, string>> = {
     'P8.1': 'OBSERVED',
   },
   hipaa: {
-    '164.308(a)(1)': 'PARTIALLY_COMPLIANT',
-    '164.308(a)(1)(ii)(D)': 'COMPLIANT',
+    '164.308(a)(1)': 'NON_COMPLIANT',
+    '164.308(a)(1)(ii)(D)': 'NON_COMPLIANT',
     '164.308(a)(3)': 'OBSERVED',
     '164.308(a)(3)(ii)(A)': 'OBSERVED',
     '164.308(a)(3)(ii)(B)': 'OBSERVED',
@@ -86,25 +86,34 @@ const TOUCHED: Record<Framework, Record<string, string>> = {
     '164.308(a)(4)': 'OBSERVED',
     '164.308(a)(4)(ii)(B)': 'OBSERVED',
     '164.308(a)(4)(ii)(C)': 'OBSERVED',
-    '164.308(a)(5)': 'NON_COMPLIANT',
-    '164.308(a)(5)(ii)(C)': 'NON_COMPLIANT',
+    '164.308(a)(5)': 'PARTIALLY_COMPLIANT',
+    '164.308(a)(5)(ii)(C)': 'COMPLIANT',
     '164.308(a)(6)': 'PARTIALLY_COMPLIANT',
     '164.308(a)(6)(ii)': 'COMPLIANT',
-    '164.308(a)(7)': 'NON_COMPLIANT',
-    '164.308(a)(7)(ii)(A)': 'NON_COMPLIANT',
+    '164.308(a)(7)': 'PARTIALLY_COMPLIANT',
+    '164.308(a)(7)(ii)(A)': 'COMPLIANT',
     '164.310(d)(1)': 'OBSERVED',
     '164.310(d)(2)(iv)': 'OBSERVED',
     '164.312(a)(1)': 'OBSERVED',
     '164.312(a)(2)(i)': 'OBSERVED',
-    '164.312(b)': 'OBSERVED',
+    '164.312(b)': 'COMPLIANT',
     '164.312(d)': 'OBSERVED',
     '164.312(e)(1)': 'OBSERVED',
+    '164.404': 'COMPLIANT',
+    '164.408': 'NOT_ASSESSED',
+    '164.410': 'NOT_ASSESSED',
+    '164.414': 'COMPLIANT',
   },
   gdpr: {
+    'Art. 9': 'OBSERVED',
     'Art. 12': 'COMPLIANT',
     'Art. 15': 'COMPLIANT',
-    'Art. 30': 'OBSERVED',
+    'Art. 32': 'PARTIALLY_COMPLIANT',
+    'Art. 32(1)(b)': 'COMPLIANT',
     'Art. 33': 'NON_COMPLIANT',
+    'Art. 33(1)': 'NON_COMPLIANT',
+    'Art. 33(3)': 'PARTIALLY_COMPLIANT',
+    'Art. 33(5)': 'COMPLIANT',
     'Art. 34': 'OBSERVED',
   },
 };
@@ -113,40 +122,44 @@ type Why = Partial<Pick<Rule, 'verdict' | 'count' | 'tested' | 'pending' | 'deta
 /** [framework, control, status, rule, what the rule says]: why the controls the scenario is built around have their status. */
 const KEY: [Framework, string, string, string, Why][] = [
   // Sign-ins: 70, of which 67 with a second factor (eve's days 3, 8 and 13 without): 95.7 % against 95 %.
-  ['soc2', 'CC6.1', 'NON_COMPLIANT', 'mfa-coverage', { verdict: 'MET', count: 67, tested: 70 }],
-  ['soc2', 'CC6.1', 'NON_COMPLIANT', 'accounts-locked', { verdict: 'MET', count: 1 }],
-  // CONTENT: the day-3 burst was locked out within three minutes — the control working — yet it is the finding.
-  ['soc2', 'CC6.1', 'NON_COMPLIANT', 'repeated-failed-logins', { verdict: 'FINDING', count: 1 }],
-  ['hipaa', '164.308(a)(5)(ii)(C)', 'NON_COMPLIANT', 'repeated-failed-logins', { verdict: 'FINDING', count: 1 }],
+  ['soc2', 'CC6.1', 'COMPLIANT', 'mfa-coverage', { verdict: 'MET', count: 67, tested: 70 }],
+  ['soc2', 'CC6.1', 'COMPLIANT', 'accounts-locked', { verdict: 'MET', count: 1 }],
+  // The day-3 burst on eve's account was locked out within three minutes: the control working, in both frameworks.
+  ['soc2', 'CC6.1', 'COMPLIANT', 'repeated-failed-logins', { verdict: 'CLEAR', count: 0, tested: 1 }],
+  ['hipaa', '164.308(a)(5)(ii)(C)', 'COMPLIANT', 'failed-logins-not-locked', { verdict: 'CLEAR', count: 0, tested: 1 }],
   // Six failures from one address stay under SOC 2's 20.
   ['soc2', 'CC6.6', 'OBSERVED', 'failed-logins-from-one-address', { verdict: 'CLEAR', count: 0 }],
   // The breach of day 4 reached the authority after 80 hours: a finding against 72 hours, judged as of day 22.
-  ['gdpr', 'Art. 33', 'NON_COMPLIANT', 'breach-not-notified-72h', { verdict: 'FINDING', count: 1, tested: 1, pending: 0 }],
-  ['gdpr', 'Art. 33', 'NON_COMPLIANT', 'breach-notified-72h', { verdict: 'NONE', count: 0, tested: 1 }],
+  ['gdpr', 'Art. 33(1)', 'NON_COMPLIANT', 'breach-not-notified', { verdict: 'FINDING', count: 1, tested: 1, pending: 0 }],
+  ['gdpr', 'Art. 33(1)', 'NON_COMPLIANT', 'notified-in-time', { verdict: 'NONE', count: 0, tested: 1 }],
   ['soc2', 'P6.6', 'NON_COMPLIANT', 'breach-not-notified', { verdict: 'FINDING', count: 1, tested: 1 }],
-  // CONTENT: HIPAA has no Breach Notification Rule (164.400–414): 80 hours is within its 60 days, and nothing says so.
-  ['hipaa', '164.308(a)(6)', 'PARTIALLY_COMPLIANT', 'incidents-recorded', { verdict: 'MET', count: 2 }],
+  // HIPAA: the 37 patients were told on day 8, within 60 days; the Secretary's yearly log is still pending.
+  ['hipaa', '164.404', 'COMPLIANT', 'individuals-not-notified', { verdict: 'CLEAR', count: 0, tested: 1 }],
+  ['hipaa', '164.408', 'NOT_ASSESSED', 'secretary-not-notified-small', { verdict: 'CLEAR', count: 0, pending: 1 }],
+  ['hipaa', '164.414', 'COMPLIANT', 'notification-decided', { verdict: 'MET', count: 1, tested: 1 }],
   ['hipaa', '164.308(a)(6)(ii)', 'COMPLIANT', 'incident-unresolved', { verdict: 'CLEAR', tested: 1 }],
   ['gdpr', 'Art. 34', 'OBSERVED', 'subjects-notified', { verdict: 'MET', count: 1 }],
   // The hotfix of day 9 had no approval: one of four deployments.
   ['soc2', 'CC8.1', 'NON_COMPLIANT', 'deployment-not-approved', { verdict: 'FINDING', count: 1, tested: 4, pending: 0 }],
-  // Day 8's failed backup succeeded on its re-run two hours later: no finding in SOC 2...
+  // Day 8's failed backup succeeded on its re-run two hours later: no finding, in SOC 2, HIPAA and GDPR alike.
   ['soc2', 'A1.2', 'COMPLIANT', 'failed-backup-not-recovered', { verdict: 'CLEAR', count: 0, tested: 1 }],
   ['soc2', 'A1.2', 'COMPLIANT', 'backups-weekly', { verdict: 'MET', tested: 3 }],
-  // CONTENT: ...and a finding in HIPAA for the same fact.
-  ['hipaa', '164.308(a)(7)(ii)(A)', 'NON_COMPLIANT', 'backup-failed', { verdict: 'FINDING', count: 1 }],
-  // CONTENT: the review missed on day 10 passes — no built-in rule is daily (no MAX_GAP); monthly ones see 13 reviews.
+  ['hipaa', '164.308(a)(7)(ii)(A)', 'COMPLIANT', 'failed-backup-not-recovered', { verdict: 'CLEAR', count: 0, tested: 1 }],
+  ['gdpr', 'Art. 32(1)(b)', 'COMPLIANT', 'failed-backup-not-recovered', { verdict: 'CLEAR', count: 0, tested: 1 }],
+  // The review missed on day 10 leaves a 48-hour stretch: within HIPAA's default 7 days (an organisation reviewing daily sets
+  // audit-log-review-gap to 24 hours); SOC 2 CC7.2 asks for a monthly review.
+  ['hipaa', '164.312(b)', 'COMPLIANT', 'audit-logs-reviewed', { verdict: 'MET', count: 13, tested: 14 }],
   ['soc2', 'CC7.2', 'COMPLIANT', 'logs-reviewed', { verdict: 'MET', count: 13, tested: 1 }],
-  ['hipaa', '164.308(a)(1)(ii)(D)', 'COMPLIANT', 'monthly-activity-review', { verdict: 'MET', count: 13, tested: 1 }],
-  // The access request of day 1 was fulfilled on day 20, inside its 30 days.
-  ['gdpr', 'Art. 15', 'COMPLIANT', 'access-request-overdue', { verdict: 'CLEAR', count: 0, tested: 1, pending: 0 }],
-  ['gdpr', 'Art. 12', 'COMPLIANT', 'requests-answered-30d', { verdict: 'MET', count: 1, tested: 1 }],
+  // The access request of day 1 was fulfilled on day 20, inside its month.
+  ['gdpr', 'Art. 15', 'COMPLIANT', 'request-not-answered', { verdict: 'CLEAR', count: 0, tested: 1, pending: 0 }],
+  ['gdpr', 'Art. 12', 'COMPLIANT', 'requests-answered-in-time', { verdict: 'MET', count: 1, tested: 1 }],
   ['soc2', 'P5.1', 'COMPLIANT', 'dsar-unfulfilled', { verdict: 'CLEAR', count: 0, tested: 1 }],
-  // 246 patient-record reads and one patient-record export, classified PHI at ingest (C1.1 adds the DSAR, classified PII).
-  ['hipaa', '164.312(a)(1)', 'OBSERVED', 'phi-access-controlled', { verdict: 'MET', count: 247 }],
+  // 246 patient-record reads and one patient-record export, classified PHI at ingest: GDPR health data too (Art. 9).
+  ['hipaa', '164.312(a)(1)', 'OBSERVED', 'phi-access-controlled', { verdict: 'MET', count: 248 }],
+  ['gdpr', 'Art. 9', 'OBSERVED', 'special-category-processing-recorded', { verdict: 'MET', count: 248 }],
   ['soc2', 'C1.1', 'OBSERVED', 'confidential-data-classified', { verdict: 'MET', count: 248 }],
-  // CONTENT: carol's 120 reads in 8 minutes raise no finding anywhere; the only bulk rule counts data.export (CC6.7).
-  ['soc2', 'CC6.7', 'OBSERVED', 'bulk-exports', { verdict: 'CLEAR', count: 0 }],
+  // carol's 120 reads within 8 minutes on day 6: a HIPAA finding (100 within 10 minutes by default).
+  ['hipaa', '164.308(a)(1)(ii)(D)', 'NON_COMPLIANT', 'phi-bulk-read', { verdict: 'FINDING', count: 1 }],
   // The role grant of day 2 and its removal on day 9, and the quarterly access review of day 7.
   ['soc2', 'CC6.3', 'COMPLIANT', 'access-reviewed-quarterly', { verdict: 'MET', count: 1, tested: 1 }],
   ['soc2', 'CC6.3', 'COMPLIANT', 'roles-changed', { verdict: 'MET', count: 2 }],
@@ -158,16 +171,14 @@ const KEY: [Framework, string, string, string, Why][] = [
  */
 const FINDINGS: Record<Framework, Record<string, string[]>> = {
   soc2: {
-    'CC6.1': ['repeated-failed-logins: auth.login user:eve at 2026-11-03T02:02:00.000Z (OPEN)'],
     'CC8.1': ['deployment-not-approved: change.deployed change:HOTFIX-9 at 2026-11-09T23:00:00.000Z (OPEN)'],
     'P6.6': ['breach-not-notified: breach.detected breach:BR-1 at 2026-11-04T10:00:00.000Z (OPEN)'],
   },
   hipaa: {
-    '164.308(a)(5)(ii)(C)': ['repeated-failed-logins: auth.login user:eve at 2026-11-03T02:02:00.000Z (OPEN)'],
-    '164.308(a)(7)(ii)(A)': ['backup-failed: backup.completed backup_job:nightly at 2026-11-08T02:00:00.000Z (OPEN)'],
+    '164.308(a)(1)(ii)(D)': ['phi-bulk-read: patient_record.read patient_record:pt-1099 at 2026-11-06T22:06:36.000Z (OPEN)'],
   },
   gdpr: {
-    'Art. 33': ['breach-not-notified-72h: breach.detected breach:BR-1 at 2026-11-04T10:00:00.000Z (OPEN)'],
+    'Art. 33(1)': ['breach-not-notified: breach.detected breach:BR-1 at 2026-11-04T10:00:00.000Z (OPEN)'],
   },
 };
 
@@ -175,7 +186,7 @@ const FINDINGS: Record<Framework, Record<string, string[]>> = {
 const REASONS: Record<Framework, Record<string, string>> = {
   soc2: {
     'CC6.1':
-      'Findings: Five or more failed sign-ins to one account within ten minutes — 1 actor reached 5 matching events within 10 minutes by the same actor (2 windows).',
+      'Duty shown by: Successful sign-ins use a second factor at the organisation-defined rate (by default 95 %) — 67 of 70 population events (95.7 %) qualify; at least 95 % required (67). No case of: Five or more failed sign-ins to one account within ten minutes not answered by a lockout of that account in time (organisation-defined; by default within 5 minutes) — 1 burst of 5 matching events within 10 minutes by the same actor: 1 answered within 5 minutes, 0 not. Also observed: Successful sign-ins are recorded — 70 matching events. A second authentication factor was verified — 67 matching events. An account was locked after failed attempts — 1 matching event.',
     'CC8.1':
       'Findings: A change was deployed without an approval of the same change before it — 4 triggers: 3 preceded for the same resource within 30 days before, 1 not.',
     'A1.2':
@@ -188,24 +199,32 @@ const REASONS: Record<Framework, Record<string, string>> = {
   },
   hipaa: {
     '164.308(a)(5)(ii)(C)':
-      'Findings: Five failed sign-ins for one account within ten minutes — 1 actor reached 5 matching events within 10 minutes by the same actor (2 windows).',
-    '164.308(a)(7)(ii)(A)': 'Findings: A backup failed — 1 matching event.',
-    '164.308(a)(6)':
-      'Implementation specifications: 1 COMPLIANT. Own rules: OBSERVED — Activity observed, but no duty of the control is shown over the period (a recurrence or a tested population): Security incidents and breaches are recorded when detected — 2 matching events.',
+      'Duty shown by: No case of: Five or more failed sign-ins to one account within ten minutes not answered by a lockout of that account in time (organisation-defined; by default within 5 minutes) — 1 burst of 5 matching events within 10 minutes by the same actor: 1 answered within 5 minutes, 0 not. Also observed: Sign-in attempts are recorded, successful or not — 76 matching events. Failed sign-in attempts are recorded — 6 matching events. Accounts are locked after repeated failed sign-ins — 1 matching event.',
+    '164.308(a)(7)(ii)(A)':
+      'Duty shown by: No case of: A backup failed and no successful backup of the same job followed in time — 1 trigger: 1 followed within 24 hours, 0 not. Also observed: Backups are completed — 14 matching events.',
+    '164.308(a)(1)(ii)(D)':
+      'Findings: One account read an unusual number of PHI records within a short window — 1 actor reached 100 matching events within 10 minutes by the same actor (21 windows).',
+    '164.312(b)':
+      'Duty shown by: Audit logs are reviewed with no stretch longer than the allowed gap without a review — 14 stretches between matching events judged: 0 longer than 7 days.',
+    '164.404':
+      'Duty shown by: Notifiable PHI breaches are notified to the individuals within the window after discovery — 1 trigger: 1 followed within 60 days, 0 not. No case of: A notifiable PHI breach was not notified to the individuals within the window after discovery — 1 trigger: 1 followed within 60 days, 0 not.',
   },
   gdpr: {
-    'Art. 33':
-      'Findings: A breach not notified to the supervisory authority within 72 hours — 1 trigger: 0 followed within 72 hours, 1 not.',
+    'Art. 33(1)':
+      'Findings: A notifiable breach not notified successfully to the authority in time (by default 72 hours) — 1 trigger: 0 followed within 72 hours, 1 not.',
     'Art. 15':
-      'Duty shown by: A data-subject request was fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not. No case of: A data-subject request not fulfilled within 30 days — 1 trigger: 1 followed within 30 days, 0 not.',
+      'Duty shown by: An access request fulfilled, or extended with reasons, within the response window (by default one month) — 1 trigger: 1 followed within 30 days, 0 not. No case of: An access request neither fulfilled successfully nor extended within the response window (by default one month) — 1 trigger: 1 followed within 30 days, 0 not. No case of: An access request not fulfilled successfully within the extended limit (by default three months) — 1 trigger: 1 followed within 90 days, 0 not.',
+    'Art. 9':
+      'Activity observed, but no duty of the control is shown over the period (a recurrence or a tested population): Processing of special-category data, health data included, is recorded — 248 matching events.',
   },
 };
 
-/** Controls the scenario might be expected to reach that no built-in rule reaches today (each reads as the empty tenant does). */
+/** Controls the scenario might be expected to reach that no built-in rule reaches (each reads as the empty tenant does). */
 const UNTOUCHED: [Framework, string][] = [
-  // CONTENT: PHI is never GDPR special-category data, so 246 health-data reads reach neither Art. 9 nor Art. 32.
-  ['gdpr', 'Art. 9'],
-  ['gdpr', 'Art. 32'],
+  // No processor breach: the processor's notice to its controller is not judged.
+  ['gdpr', 'Art. 33(2)'],
+  // No media notice is due (no state with more than 500 affected).
+  ['hipaa', '164.406'],
 ];
 
 describe('a fortnight of a small SaaS, assessed per framework (issue 11)', () => {

@@ -64,7 +64,8 @@ function bruteForce(): Event[] {
     ...Array.from({ length: 6 }, (_, i) =>
       event(at(3, 2, 0, i * 30), 'auth.login', attacker, on('user', 'eve'), { outcome: { status: 'FAILURE', reason: 'bad password' } }),
     ),
-    event(at(3, 2, 3), 'auth.lockout', system('idp'), on('user', 'eve'), { severity: 'WARNING' }),
+    // The locked account is the lockout's actor, as docs/event-vocabulary.md asks, so it answers eve's burst.
+    event(at(3, 2, 3), 'auth.lockout', user('eve', '198.51.100.66'), on('user', 'eve'), { severity: 'WARNING' }),
   ];
 }
 
@@ -124,14 +125,18 @@ function logReviews(): Event[] {
   );
 }
 
-/** The security incident of day 4 is a personal-data breach; the authority hears of it after 80 hours, the patients on day 8. */
+/**
+ * The security incident of day 4 is a breach of 37 patients' records (PHI): the authority hears of
+ * it after 80 hours, the patients on day 8; under 500 affected, so HHS learns of it in the yearly log.
+ */
 function breach(): Event[] {
   const officer = user('dave');
   return [
     event(at(4, 9, 30), 'incident.detected', system('siem'), on('incident', 'INC-7'), { severity: 'CRITICAL' }),
     event(BREACH_DETECTED, 'breach.detected', officer, on('breach', 'BR-1'), {
       severity: 'CRITICAL',
-      metadata: { records: 37, notifiable: true },
+      categories: ['PHI'],
+      metadata: { records: 37, notifiable: true, affected: { band: 'under-500', stateOver500: false } },
     }),
     event(at(6, 16), 'incident.resolved', officer, on('incident', 'INC-7')),
     event(AUTHORITY_NOTIFIED, 'breach.notified.authority', officer, on('breach', 'BR-1'), { metadata: { authority: 'HHS OCR / DPA' } }),
