@@ -413,8 +413,7 @@ export class AssessmentQueries {
    * in (occurred_at, sequence) order and the latest one before it, which answers only when it
    * happened at the same instant (never the trigger itself). Every frame starts at UNBOUNDED
    * PRECEDING, so each row is added once: the cost is a sort of the matching events, whatever the
-   * number of triggers per key; follow-ups are read only for keys that have a trigger in range. A
-   * null in the key correlates with nothing.
+   * number of triggers per key. A null in the key correlates with nothing.
    *
    * `rules` share trigger, follow-up and correlation (temporalGroups) and differ at most in `within`:
    * the windows do not depend on it, so one statement answers them all, columns suffixed by index.
