@@ -434,15 +434,6 @@ export class AssessmentQueries {
     const longest = Math.max(...rules.map((x) => durationMs(x.within)));
     const lastDeadline = scope.to ? sql` AND ${byAction}e.occurred_at <= ${at(new Date(scope.to.getTime() + longest))}` : '';
     const now = v(toSqlDateTime(scope.now.toISOString()));
-    // Only follow-ups of a key some trigger in range has can answer one: a semi-join on the key
-    // keeps every successful sign-in of the year out of the sort when a handful of accounts were
-    // disabled (CC6.2), or every resolution when few incidents were opened in range.
-    const triggerKeys = r.correlationColumns('t', rule.correlation);
-    const answerable = keys.length
-      ? sql` AND (${keys.join(', ')}) IN (SELECT ${triggerKeys.join(', ')} FROM audit_event t
-              WHERE t.tenant_id = ${v(scope.tenantId)} AND t.occurred_at >= ${at(scope.from)}${scope.to ? sql` AND t.occurred_at < ${at(scope.to)}` : ''}
-                AND t.sequence <= ${v(head)} AND ${r.match(rule.trigger, 't', { kind: 'exists' })})`
-      : '';
     // When no event can be both trigger and follow-up (distinct actions: every built-in rule), one
     // window whose frame takes the row's peers answers alone: the earliest follow-up at or after the
     // row's instant. Otherwise the row itself must be left out, which takes the two windows.
@@ -499,7 +490,7 @@ export class AssessmentQueries {
                           CASE WHEN ${followUp} AND ${timely} THEN 1 ELSE 0 END AS is_f${late ? sql`, CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_a` : ''}
                         FROM audit_event e${indexed}
                         WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
-                          AND ((${trigger}) OR ((${followUp})${answerable}))) z) y
+                          AND ((${trigger}) OR (${followUp}))) z) y
             WHERE y.is_t = 1) x${tail}`;
   }
 
