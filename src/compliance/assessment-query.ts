@@ -367,7 +367,7 @@ export class AssessmentQueries {
     );
     const groups = await this.rows(
       sql`SELECT ${day} AS d, ${joinSql(flags, ', ')}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
-        FROM audit_event e WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
+        FROM audit_event e${this.rules.indexHint(matches.map((set) => set.all[0]))} WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
         GROUP BY ${day}, ${matches.map((_, i) => `m${i}`).join(', ')}`,
     );
     const byDay = new Map<string, Record<string, unknown>>();
@@ -400,7 +400,7 @@ export class AssessmentQueries {
       keyed: keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1',
       partition: keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '',
       byAction,
-      indexed: byAction ? ' INDEXED BY ix_audit_event_action_resource' : '',
+      indexed: byAction ? ' INDEXED BY ix_audit_event_action_resource' : this.rules.indexHint([trigger, other]),
     };
   }
 
@@ -634,7 +634,7 @@ export class AssessmentQueries {
     return sql`${outer}
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start
-            FROM audit_event e
+            FROM audit_event e${r.indexHint([rule.match])}
             WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head, plus)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}${tail}`;
   }
@@ -707,7 +707,7 @@ export class AssessmentQueries {
                               FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at, ${r.correlationKey('e', rule.correlation)} AS k${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
                                       CASE WHEN ${matching}${inRange} THEN 1 ELSE 0 END AS is_m,
                                       CASE WHEN ${answer} AND ${timely} THEN 1 ELSE 0 END AS is_r${late ? sql`, CASE WHEN ${answer} THEN 1 ELSE 0 END AS is_a` : ''}
-                                    FROM audit_event e
+                                    FROM audit_event e${r.indexHint([rule.match, response.match])}
                                     WHERE ${this.range('e', scope.tenantId, scope.from, null, head)}${lastDeadline} AND ${keyed}
                                       AND ((${matching}) OR (${answer}))) z) y
                         WHERE y.is_m = 1) m) b) t
@@ -762,7 +762,7 @@ export class AssessmentQueries {
     const long = `g.prev_at IS NOT NULL AND g.occurred_at > ${r.plus('g.prev_at', rule.maxGap)}`;
     const gaps = sql`(SELECT e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at) OVER (ORDER BY e.occurred_at, e.sequence) AS prev_at
-            FROM audit_event e
+            FROM audit_event e${r.indexHint([rule.match])}
             WHERE ${this.range('e', scope.tenantId, scope.from, end, head)} AND ${r.match(rule.match, 'e', { kind: 'exists' })}) g`;
     if (list)
       return sql`SELECT g.sequence AS sequence FROM ${gaps}
@@ -868,7 +868,7 @@ export class AssessmentQueries {
     )} END`;
     const key = this.rules.correlationKey('e', rule.distinct!);
     const rows = await this.rows(sql`SELECT p.d AS d, COUNT(DISTINCT p.k) AS n, MAX(p.sequence) AS s_hi, MIN(p.sequence) AS s_lo
-      FROM (SELECT ${period} AS d, ${key} AS k, e.sequence AS sequence FROM audit_event e
+      FROM (SELECT ${period} AS d, ${key} AS k, e.sequence AS sequence FROM audit_event e${this.rules.indexHint([rule.match])}
             WHERE ${this.range('e', scope.tenantId, scope.from, end, head)} AND ${key} IS NOT NULL AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}) p
       GROUP BY p.d`);
     const byDay = new Map(rows.map((row) => [String(row.d), toNumber(row.n)]));
@@ -892,7 +892,7 @@ export class AssessmentQueries {
         MAX(x.short_hi) AS s_hi, MIN(x.short_hi) AS s_lo
       FROM (SELECT ${key} AS k, SUM(CASE WHEN ${qualifies} THEN 0 ELSE 1 END) AS short, MAX(e.sequence) AS hi,
               MAX(CASE WHEN ${qualifies} THEN NULL ELSE e.sequence END) AS short_hi
-            FROM audit_event e
+            FROM audit_event e${this.rules.indexHint([rule.population])}
             WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${key} IS NOT NULL AND ${this.rules.match(rule.population, 'e', { kind: 'exists' })}
             GROUP BY ${key}) x`);
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
@@ -907,7 +907,7 @@ export class AssessmentQueries {
   /** MAX_GAP: when the latest matching event before the range's start occurred, if any. */
   private async lastBefore(rule: EventRule & { kind: 'MAX_GAP' }, scope: MeasureScope, head: number): Promise<Date | null> {
     const [row] = await this.rows(
-      sql`SELECT MAX(e.occurred_at) AS at FROM audit_event e
+      sql`SELECT MAX(e.occurred_at) AS at FROM audit_event e${this.rules.indexHint([rule.match])}
         WHERE ${this.range('e', scope.tenantId, new Date(0), scope.from, head)} AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}`,
     );
     return row?.at === null || row?.at === undefined ? null : new Date(fromSqlDateTime(row.at));
@@ -927,9 +927,10 @@ export class AssessmentQueries {
     const end = scope.to && scope.to < scope.now ? scope.to : scope.now;
     const start = new Date(end.getTime() - durationMs(rule.within));
     const where = sql`${this.range('e', scope.tenantId, start, end, head)} AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}`;
+    const hint = this.rules.indexHint([rule.match]);
     const [[row], nth] = await Promise.all([
-      this.rows(sql`SELECT COUNT(*) AS n, MAX(e.sequence) AS s_hi, MIN(e.sequence) AS s_lo FROM audit_event e WHERE ${where}`),
-      this.rows(sql`SELECT e.occurred_at AS occurred_at FROM audit_event e WHERE ${where}
+      this.rows(sql`SELECT COUNT(*) AS n, MAX(e.sequence) AS s_hi, MIN(e.sequence) AS s_lo FROM audit_event e${hint} WHERE ${where}`),
+      this.rows(sql`SELECT e.occurred_at AS occurred_at FROM audit_event e${hint} WHERE ${where}
         ORDER BY e.occurred_at DESC, e.sequence DESC LIMIT 1 OFFSET ${v(rule.count - 1)}`),
     ]);
     const events = toNumber(row?.n ?? 0);
