@@ -84,6 +84,12 @@ const tampered = (runId: string, why: string) =>
   );
 
 /**
+ * How long a scheduled window's stored run may lack its chain event before the scheduler takes it
+ * for the remains of a crash and records the window again (ADR 0039, amended 2026-12-03).
+ */
+export const ABANDONED_RUN_MS = 15 * 60_000;
+
+/**
  * Stored assessment runs and what they say over time (ADR 0039). A run is a row plus a
  * `datapunk.assessment.recorded` event carrying its digest; every read checks each run against its
  * event, and every event in the range against its run.
@@ -114,7 +120,10 @@ export class AssessmentHistoryService {
     if (input.asOf !== undefined && input.asOf !== null) instant('input.asOf', input.asOf);
     if (window) {
       const stored = await this.deps.runs.byWindow(by.tenantId, input.frameworkId, window);
-      if (stored) return { run: stored, created: false };
+      if (stored && !(await this.abandoned(by.tenantId, stored, now))) return { run: stored, created: false };
+      // Left by a crash between the row and its event: removed by id (never a row another node
+      // stored since), and the window is recorded afresh.
+      if (stored) await this.deps.runs.delete(stored.id);
     }
     const a = await this.deps.compliance.assess(
       by.tenantId,
@@ -182,6 +191,25 @@ export class AssessmentHistoryService {
       throw error;
     }
     return { run, created: true };
+  }
+
+  /**
+   * A stored run with no event in the chain ABANDONED_RUN_MS after it was stored: the row of a
+   * record that crashed between its two statements (ADR 0039). A record under way appends its event
+   * right after the row, so a younger row may still get one and is left alone.
+   */
+  private async abandoned(tenantId: string, run: AssessmentRun, now: Date): Promise<boolean> {
+    if (now.getTime() - Date.parse(run.createdAt) < ABANDONED_RUN_MS) return false;
+    const resourceId = `${run.frameworkId}:${run.id}`;
+    const head = await this.deps.heads.head(tenantId);
+    const rows = await this.deps.queries.serverEvents(
+      tenantId,
+      ASSESSMENT_RECORDED_ACTION,
+      ASSESSMENT_RUN_RESOURCE,
+      resourceId,
+      head.sequence,
+    );
+    return !rows.some((row) => String(row.resource_id) === resourceId);
   }
 
   /** The digests the chain holds for the framework's runs, by run id, with the range end each event states. */

@@ -326,4 +326,60 @@ describe('assessment scheduler', () => {
       new Set(['SYSTEM:datapunk-assessment-scheduler']),
     );
   });
+  it('records a window again when a crash left its row without a chain event, once the row is old enough to be abandoned', async () => {
+    const frameworks = env.app.services.catalog.frameworks().length;
+    // A crash between the two statements of a record (ADR 0039): soc2's row for 2026-06-03, stored
+    // but never recorded in the chain — a copy of the recorded 2026-06-02 row under a new id.
+    const q = (name: string) => (env.dialect === 'sqlite' ? `"${name}"` : `\`${name}\``);
+    const copied = [
+      'tenant_id',
+      'framework_id',
+      'framework_version',
+      'plugin_version',
+      'period_from',
+      'period_to',
+      'as_of',
+      'recorded_by',
+      'head_sequence',
+      'head_chain_hash',
+      'parameters',
+      'scope',
+      'summary',
+      'statuses',
+      q('trigger'),
+      'created_by',
+      'digest',
+    ];
+    const orphan = async (id: string, createdAt: string) =>
+      env.sql(
+        `INSERT INTO assessment_run (id, schedule_window, created_at, ${copied.join(', ')})
+         SELECT ?, 'DAY:2026-06-03', ?, ${copied.join(', ')} FROM assessment_run
+         WHERE tenant_id = ? AND framework_id = 'soc2' AND schedule_window = 'DAY:2026-06-02'`,
+        [id, createdAt, TENANT],
+      );
+    const soc2Window = () =>
+      env.sql<{ id: string }>(
+        "SELECT id FROM assessment_run WHERE tenant_id = ? AND framework_id = 'soc2' AND schedule_window = 'DAY:2026-06-03'",
+        [TENANT],
+      );
+    const tick = new Date('2026-06-04T01:00:00.000Z');
+    // Five minutes old: perhaps a record under way on another node. Left alone; the other frameworks are recorded.
+    await orphan('00000000-0000-7000-8000-000000000001', '2026-06-04 00:55:00.000');
+    expect(await env.app.services.scheduler.tick(tick)).toBe(frameworks - 1);
+    expect((await soc2Window()).map((r) => r.id)).toEqual(['00000000-0000-7000-8000-000000000001']);
+    // Fifteen minutes later it has no event still: removed, and the window recorded in the chain.
+    expect(await env.app.services.scheduler.tick(new Date(tick.getTime() + 15 * 60_000))).toBe(1);
+    const [recorded] = await soc2Window();
+    expect(recorded.id).not.toBe('00000000-0000-7000-8000-000000000001');
+    const key = await env.createKey('AUDITOR', TENANT);
+    const history = await env.gql(
+      HISTORY,
+      { f: 'soc2', c: CONTROL, from: '2026-06-03T00:00:00.000Z', to: '2026-06-04T00:00:00.000Z', g: 'DAY' },
+      key,
+    );
+    expect(history.body.errors).toBeUndefined();
+    expect(history.body.data!.controlStatusHistory.map((p: { runId: string | null }) => p.runId)).toEqual([recorded.id]);
+    // Recorded once: the next tick stores nothing.
+    expect(await env.app.services.scheduler.tick(new Date(tick.getTime() + 30 * 60_000))).toBe(0);
+  });
 });
