@@ -6,7 +6,8 @@ import { READ_ROLES, Role } from '../access/role';
 import type { TenantLoaders } from '../auth/tenant.loaders';
 import { Tenant } from '../auth/tenant.types';
 import type { Sql } from '../database/sql';
-import { principalOf, type RequestContext } from '../graphql/context';
+import { noteRead, principalOf, type RequestContext } from '../graphql/context';
+import { READ_RECORD_ACTIONS, seesReadRecords } from './read-record';
 import type { PageLimits } from '../graphql/paging';
 import type { EventLoaders } from './audit-event.loaders';
 import { presentEvent } from './audit-event.presenter';
@@ -41,12 +42,16 @@ export class AuditEventResolver {
     private readonly controls: ControlEvidence,
   ) {}
 
-  /** The filter with its `control` compiled to that control's evidence condition. */
-  private eventQuery(filter: AuditEventFilter | undefined): EventQuery | undefined {
-    if (!filter?.control) return filter;
+  /**
+   * The filter with its `control` compiled to that control's evidence condition, and without the
+   * read records for a role that may not see them (ADR 0044).
+   */
+  private eventQuery(filter: AuditEventFilter | undefined, role: Role): EventQuery {
+    const hidden = seesReadRecords(role) ? {} : { withoutActions: READ_RECORD_ACTIONS };
+    if (!filter?.control) return { ...filter, ...hidden };
     const { control, ...rest } = filter;
     const condition = this.controls.evidenceCondition(control.frameworkId, control.controlId);
-    return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
+    return { ...rest, ...hidden, condition: condition ?? { text: '1 = 0', params: [] } };
   }
 
   @Authorized(...READ_ROLES)
@@ -55,8 +60,11 @@ export class AuditEventResolver {
     @Arg('id', () => String, { description: 'Id of an event of your tenant.' }) id: string,
     @Ctx() ctx: EventContext,
   ): Promise<AuditEvent | null> {
-    const event = await ctx.loaders.event.load(id);
-    return event ? presentEvent(event, principalOf(ctx).role) : null;
+    const { role } = principalOf(ctx);
+    const found = await ctx.loaders.event.load(id);
+    const event = found && (seesReadRecords(role) || !READ_RECORD_ACTIONS.includes(found.action)) ? found : null;
+    noteRead(ctx, 'Query.auditEvent', { id }, event ? 1 : 0);
+    return event ? presentEvent(event, role) : null;
   }
 
   @Authorized(...READ_ROLES)
@@ -87,8 +95,9 @@ export class AuditEventResolver {
         },
       );
     }
-    const query = this.eventQuery(filter);
+    const query = this.eventQuery(filter, role);
     const { events, hasNextPage } = await this.events.findPage(tenantId, query, size, after ?? null, order);
+    noteRead(ctx, 'Query.auditEvents', { filter: filter ?? null, first: size, after: after ?? null, order }, events.length);
     for (const event of events) ctx.loaders.event.prime(event.id, event);
     const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: presentEvent(event, role) }));
     return Object.assign(new AuditEventConnection(), {
@@ -115,9 +124,10 @@ export class AuditEventResolver {
     @Arg('limit', () => Int, { nullable: true, defaultValue: 100, description: 'Most groups returned, 1 to 1000.' }) limit = 100,
   ): Promise<AuditEventStats> {
     if (limit < 1 || limit > 1000) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'limit must be between 1 and 1000.');
-    const { tenantId } = principalOf(ctx);
-    const query = this.eventQuery(filter);
+    const { tenantId, role } = principalOf(ctx);
+    const query = this.eventQuery(filter, role);
     const [groups, total] = await Promise.all([this.events.stats(tenantId, query, groupBy, limit), this.events.count(tenantId, query)]);
+    noteRead(ctx, 'Query.auditEventStats', { groupBy, filter: filter ?? null, limit }, total);
     return { groupBy, total, groups };
   }
 

@@ -1,0 +1,13 @@
+import { Role } from '../access/role';
+
+/** The action of the chain events that record reads of the log: who read what, how much (ADR 0044). */
+export const READ_ACTION = 'datapunk.log.read';
+/** A report built from the log, and one downloaded: recorded per request by the reports module. */
+export const REPORT_GENERATED_ACTION = 'datapunk.report.generated';
+export const REPORT_DOWNLOADED_ACTION = 'datapunk.report.downloaded';
+
+/** The read records of a tenant: who looked at its log. ADMIN and AUDITOR keys see them; VIEWER keys never do. */
+export const READ_RECORD_ACTIONS: readonly string[] = [READ_ACTION, REPORT_GENERATED_ACTION, REPORT_DOWNLOADED_ACTION];
+
+/** Whether a key of this role may see the tenant's read records. */
+export const seesReadRecords = (role: Role): boolean => role === Role.ADMIN || role === Role.AUDITOR;
