@@ -55,7 +55,11 @@ export class AuditEventResolver {
   }
 
   @Authorized(...READ_ROLES)
-  @Query(() => AuditEvent, { nullable: true, description: 'One event of your tenant by id; null if there is none.' })
+  @Query(() => AuditEvent, {
+    nullable: true,
+    description:
+      'One event of your tenant by id; null if there is none (or, for a VIEWER key, if it is a read record). The read is recorded in your chain as datapunk.log.read.',
+  })
   async auditEvent(
     @Arg('id', () => String, { description: 'Id of an event of your tenant.' }) id: string,
     @Ctx() ctx: EventContext,
@@ -68,7 +72,10 @@ export class AuditEventResolver {
   }
 
   @Authorized(...READ_ROLES)
-  @Query(() => AuditEventConnection, { description: 'Events of your tenant, filtered, newest first by default, a page at a time.' })
+  @Query(() => AuditEventConnection, {
+    description:
+      'Events of your tenant, filtered, newest first by default, a page at a time. The read is recorded in your chain as datapunk.log.read (key, scope, count); VIEWER keys never see read records.',
+  })
   async auditEvents(
     @Ctx() ctx: EventContext,
     @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Which events; omitted: every event of your tenant.' })
@@ -114,7 +121,8 @@ export class AuditEventResolver {
 
   @Authorized(...READ_ROLES)
   @Query(() => AuditEventStats, {
-    description: 'Counts of your tenant’s events matching the filter, grouped by one dimension, for dashboards.',
+    description:
+      'Counts of your tenant’s events matching the filter, grouped by one dimension, for dashboards. Recorded in your chain as datapunk.log.read; VIEWER counts leave read records out.',
   })
   async auditEventStats(
     @Arg('groupBy', () => AuditEventGroupBy, { description: 'The dimension to count by.' }) groupBy: AuditEventGroupBy,

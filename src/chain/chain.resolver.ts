@@ -19,7 +19,7 @@ export class ChainResolver {
   @Authorized(Role.ADMIN, Role.AUDITOR)
   @Query(() => ChainVerificationInfo, {
     description:
-      'Re-computes your tenant chain (or a range of it) and checks every signed checkpoint; names the first sequence that fails.',
+      'Re-computes your tenant chain (or a range of it) and checks every signed checkpoint; names the first sequence that fails. Recorded in your chain as datapunk.log.read.',
   })
   async verifyAuditChain(
     @Ctx() ctx: RequestContext,

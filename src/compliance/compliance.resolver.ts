@@ -273,7 +273,8 @@ export class ControlResolver {
 
   @Authorized(...READ_ROLES)
   @FieldResolver(() => AuditEventConnection, {
-    description: "Your tenant's events that match any of the control's evidence rules, newest first. VIEWER keys see them redacted.",
+    description:
+      "Your tenant's events that match any of the control's evidence rules, newest first. VIEWER keys see them redacted and without read records. The read is recorded in your chain as datapunk.log.read.",
   })
   async evidence(
     @Root() control: Control,
