@@ -11,3 +11,20 @@ export const READ_RECORD_ACTIONS: readonly string[] = [READ_ACTION, REPORT_GENER
 
 /** Whether a key of this role may see the tenant's read records. */
 export const seesReadRecords = (role: Role): boolean => role === Role.ADMIN || role === Role.AUDITOR;
+
+/**
+ * The GraphQL fields that return events of the log or check them, each recording its reads with
+ * `noteRead` (ADR 0044). A new one — the subject export of issue 12 part 3 — joins this list and
+ * calls `noteRead` like the others: `test/read-operations.spec.ts` fails for a field that returns
+ * events and is not listed, and `test/e2e/read-audit.e2e-spec.ts` for a listed one that records nothing.
+ */
+export const READ_OPERATIONS: readonly string[] = [
+  'Query.auditEvent',
+  'Query.auditEvents',
+  'Query.auditEventStats',
+  'Query.verifyAuditChain',
+  'Control.evidence',
+  'ControlAssessment.sampleEvents',
+  'RuleAssessment.sampleEvents',
+  'ControlAttestation.event',
+];

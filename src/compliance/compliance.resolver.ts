@@ -349,6 +349,7 @@ export class AttestationResolver {
   @FieldResolver(() => AuditEvent, { nullable: true, description: 'The datapunk.control.attested event itself.' })
   async event(@Root() attestation: AttestationInfo, @Ctx() ctx: RequestContext<EventLoaders>): Promise<AuditEvent | null> {
     const event = await ctx.loaders.eventBySequence.load(attestation.sequence);
+    noteRead(ctx, 'ControlAttestation.event', { sequence: attestation.sequence }, event ? 1 : 0);
     return event ? presentEvent(event, principalOf(ctx).role) : null;
   }
 }

@@ -1,3 +1,4 @@
+import { READ_OPERATIONS } from '../../src/audit/read-record';
 import { main } from '../../src/cli';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
@@ -211,6 +212,12 @@ describe('reads of the log recorded in the chain', () => {
     const stats = (await env.gql(STATS, {}, viewer)).body.data!.auditEventStats;
     expect(stats.groups.map((g: { key: string }) => g.key).filter((k: string) => READ_RECORDS.includes(k))).toEqual([]);
     expect(stats.total).toBe(counted);
+    const byControl = { control: { frameworkId: 'hipaa', controlId: '164.312(b)' } };
+    const viewerByControl = (await env.gql(EVENTS, { filter: byControl, first: 500 }, viewer)).body.data!.auditEvents;
+    expect(viewerByControl.edges.filter((e: any) => READ_RECORDS.includes(e.node.action))).toEqual([]);
+    expect(viewerByControl.totalCount).toBe(viewerByControl.edges.length);
+    const auditorByControl = (await env.gql(EVENTS, { filter: byControl, first: 500 }, auditor)).body.data!.auditEvents;
+    expect(auditorByControl.edges.some((e: any) => e.node.action === READ)).toBe(true);
     const evidence = (await env.gql(EVIDENCE, { f: 'hipaa', c: '164.312(b)' }, viewer)).body.data!.control.evidence;
     expect(evidence.edges.filter((e: any) => READ_RECORDS.includes(e.node.action))).toEqual([]);
     expect(evidence.totalCount).toBe(evidence.edges.length);
@@ -222,6 +229,48 @@ describe('reads of the log recorded in the chain', () => {
     expect((await records(before)).filter((r) => r.metadata.role === 'VIEWER')).toEqual([]);
     await flush();
     expect((await records(0)).some((r) => r.metadata.role === 'VIEWER')).toBe(true);
+  });
+
+  it('records the sample events of an assessment and an attestation’s event: every read operation of the schema writes its record', async () => {
+    const before = await head();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const assessed = await env.gql(
+      `query A($input: AssessComplianceInput!) { assessCompliance(input: $input) { controls { controlId sampleEvents { id } rules { ruleId sampleEvents { id } } } } }`,
+      { input: { frameworkId: 'hipaa', from, to } },
+      auditor,
+    );
+    expect(assessed.body.errors).toBeUndefined();
+    const controls = assessed.body.data!.assessCompliance.controls as { sampleEvents: unknown[]; rules: { sampleEvents: unknown[] }[] }[];
+    const controlSamples = controls.reduce((n, c) => n + c.sampleEvents.length, 0);
+    const ruleSamples = controls.reduce((n, c) => n + c.rules.reduce((m, r) => m + r.sampleEvents.length, 0), 0);
+    expect(controlSamples).toBeGreaterThan(0);
+    const attested = await env.gql(
+      `mutation A($input: AttestControlInput!) { attestControl(input: $input) { sequence event { action } } }`,
+      {
+        input: {
+          frameworkId: 'soc2',
+          controlId: 'CC2.3',
+          status: 'COMPLIANT',
+          note: 'Reviewed.',
+          expiresAt: new Date(Date.now() + 90 * 86_400_000).toISOString(),
+        },
+      },
+      auditor,
+    );
+    expect(attested.body.errors).toBeUndefined();
+    expect(attested.body.data!.attestControl.event.action).toBe('datapunk.control.attested');
+    await flush();
+    const written = await records(before);
+    const one = (op: string) => written.filter((r) => r.resourceId === op).map((r) => r.metadata);
+    expect(one('ControlAssessment.sampleEvents')).toEqual([
+      expect.objectContaining({ scope: { frameworkId: 'hipaa' }, requestCount: 1, rowCount: controlSamples }),
+    ]);
+    expect(one('RuleAssessment.sampleEvents')).toEqual([expect.objectContaining({ requestCount: 1, rowCount: ruleSamples })]);
+    expect(one('ControlAttestation.event')).toEqual([
+      expect.objectContaining({ scope: { sequence: attested.body.data!.attestControl.sequence }, rowCount: 1 }),
+    ]);
+    const recorded = new Set((await records(0)).map((r) => r.resourceId));
+    expect(READ_OPERATIONS.filter((op) => !recorded.has(op))).toEqual([]);
   });
 
   it('the built-in frameworks count the read records where they speak of examining the audit log', async () => {
