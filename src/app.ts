@@ -303,7 +303,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);
     cleanup.unshift(() => denials.close());
     // Reads are noted in memory on the way out and appended in batches, never on the request's path (ADR 0044).
-    const reads = new ReadLog(ingest, { ...config.readAudit, maxMetadataBytes: config.limits.maxMetadataBytes }, logger);
+    const reads = new ReadLog(ingest, { ...config.readAudit, maxMetadataBytes: config.limits.maxMetadataBytes }, logger, metrics);
     cleanup.unshift(() => reads.close());
     const compliance = new ComplianceService({
       queries: new AssessmentQueries(dataSource, reader),

@@ -126,6 +126,28 @@ describe('ReadLog', () => {
     expect(out.events()[0].metadata).toMatchObject({ requestCount: 2, rowCount: 7, requestIds: ['req-1', 'req-2'] });
   });
 
+  it('gives up a record after five failed appends, counting its requests in /metrics, and reports what is pending', async () => {
+    const out = sink(5);
+    const counts = { written: 0, givenUp: 0, pending: -1 };
+    const metrics = {
+      readRecordsWritten: { inc: (n: number) => void (counts.written += n) },
+      readRequestsGivenUp: { inc: (n: number) => void (counts.givenUp += n) },
+      readRecordsPending: { set: (n: number) => void (counts.pending = n) },
+    };
+    const log = new ReadLog(out, settings, logger, metrics);
+    log.record(auditor, 'req-1', null, page({ actionPrefix: 'auth.' }, 3));
+    log.record(auditor, 'req-2', null, page({ actionPrefix: 'auth.' }, 3));
+    expect(counts.pending).toBe(1);
+    for (let i = 0; i < 4; i++) await log.flush();
+    expect(counts).toEqual({ written: 0, givenUp: 0, pending: 1 });
+    await log.flush();
+    expect(counts).toEqual({ written: 0, givenUp: 2, pending: 0 });
+    log.record(auditor, 'req-3', null, page({ actionPrefix: 'auth.' }, 3));
+    await log.flush();
+    expect(counts).toEqual({ written: 1, givenUp: 2, pending: 0 });
+    expect(out.events()).toHaveLength(1);
+  });
+
   it('flushes at once when the buffer is full', async () => {
     const out = sink();
     const log = new ReadLog(out, { ...settings, scopesPerKey: MAX_PENDING_RECORDS + 1 }, logger);

@@ -26,6 +26,13 @@ export interface ReadRecordSink {
   readonly maxEventsPerBatch: number;
 }
 
+/** What the ReadLog reports to /metrics (the Metrics counters and gauge, ADR 0044). */
+export interface ReadLogMetrics {
+  readRecordsWritten: { inc(n: number): void };
+  readRequestsGivenUp: { inc(n: number): void };
+  readRecordsPending: { set(n: number): void };
+}
+
 /** Records waiting for a flush, at most: past it new scopes are folded and a flush starts at once. */
 export const MAX_PENDING_RECORDS = 10_000;
 /** Request ids named in one record, at most (the request count is always exact). */
@@ -80,6 +87,7 @@ export class ReadLog {
     private readonly sink: ReadRecordSink,
     private readonly settings: ReadAuditSettings,
     private readonly logger: Logger,
+    private readonly metrics: ReadLogMetrics | null = null,
   ) {
     this.timer =
       settings.enabled && settings.flushSeconds > 0 ? setInterval(() => void this.flush(), settings.flushSeconds * 1000).unref() : null;
@@ -135,6 +143,7 @@ export class ReadLog {
       entry.lastAt = now;
       if (entry.requestIds.length < MAX_LISTED_REQUESTS) entry.requestIds.push(requestId);
     }
+    this.metrics?.readRecordsPending.set(this.pending.size);
     if (this.pending.size >= MAX_PENDING_RECORDS) void this.flush();
   }
 
@@ -195,22 +204,26 @@ export class ReadLog {
             tenantId,
             chunk.map(([, entry]) => this.eventOf(entry)),
           );
+          this.metrics?.readRecordsWritten.inc(chunk.length);
         } catch (err) {
           this.requeue(chunk, err);
         }
       }
     }
+    this.metrics?.readRecordsPending.set(this.pending.size);
   }
 
   /** A failed append: the records go back into the buffer (merged with newer reads of the same scope) unless they failed too often. */
   private requeue(chunk: [string, Pending][], err: unknown): void {
     const dropped = chunk.filter(([, e]) => e.attempts + 1 >= MAX_ATTEMPTS);
+    const lost = dropped.reduce((n, [, e]) => n + e.requests, 0);
+    if (lost) this.metrics?.readRequestsGivenUp.inc(lost);
     this.logger.error(
       {
         err: (err as Error)?.message,
         records: chunk.length,
         givenUp: dropped.length,
-        requests: dropped.reduce((n, [, e]) => n + e.requests, 0),
+        requestsGivenUp: lost,
       },
       dropped.length
         ? 'could not record reads of the log; some records were given up'

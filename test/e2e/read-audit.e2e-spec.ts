@@ -100,6 +100,9 @@ describe('reads of the log recorded in the chain', () => {
         rowCount: 500,
       },
     });
+    const metrics = await (await fetch(new URL('/metrics', env.url))).text();
+    expect(Number(/^datapunk_read_records_written_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(1);
+    expect(metrics).toMatch(/^datapunk_read_records_pending 0$/m);
   });
 
   it('records auditEvent, auditEventStats, Control.evidence and verifyAuditChain with their scopes and counts', async () => {
