@@ -51,6 +51,7 @@ import { BUILT_IN_PLUGINS } from '../plugins/registry';
 import { createRateLimitStore } from './rate-limit/rate-limit-store';
 import { rateLimitPlugin, RequestRateLimiter } from './rate-limit/request-rate-limiter';
 import { DenialLog, denialLogPlugin } from './rate-limit/denial-log';
+import { ReadLog, readLogPlugin } from './read-audit/read-log';
 
 /** How often the assessment scheduler looks for a closed window to record. */
 const ASSESSMENT_SCHEDULE_TICK_MS = 5 * 60_000;
@@ -301,6 +302,9 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const { denialEventsPerWindow: eventsPerWindow, denialWindowSeconds: windowSeconds } = config.rateLimits;
     const denials = new DenialLog(ingest, rateLimitStore, { eventsPerWindow, windowSeconds }, logger);
     cleanup.unshift(() => denials.close());
+    // Reads are noted in memory on the way out and appended in batches, never on the request's path (ADR 0044).
+    const reads = new ReadLog(ingest, { ...config.readAudit, maxMetadataBytes: config.limits.maxMetadataBytes }, logger, metrics);
+    cleanup.unshift(() => reads.close());
     const compliance = new ComplianceService({
       queries: new AssessmentQueries(dataSource, reader),
       catalog,
@@ -348,6 +352,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       findings,
       history,
       scheduler,
+      reads,
       reports: {
         service: new ReportService({
           dataSource,
@@ -403,6 +408,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           chainLength: async (tenantId) => (await chainHeads.head(tenantId)).sequence,
         }),
         denialLogPlugin(denials),
+        readLogPlugin(reads),
         databaseFaults(),
         errorLogging(metrics),
         // No HTTP cache hints are used; disabling the plugin keeps Apollo from wrapping every field resolver.
@@ -443,6 +449,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           principal,
           logger,
           deniedOperations: new Set<string>(),
+          reads: [],
           loaders: { ...createEventLoaders(principal?.tenantId ?? '', { events, cache }), ...createTenantLoaders(apiKeys) },
         };
       },

@@ -10,6 +10,7 @@ import type { FindingsService } from './compliance/findings.service';
 import type { PageLimits } from './graphql/paging';
 import type { IngestService } from './ingest/ingest.service';
 import type { PluginRegistry } from './plugin-host/plugin-registry';
+import type { ReadLog } from './read-audit/read-log';
 import type { ReportService } from './reports/report.service';
 import type { TemplateService } from './reports/template.service';
 
@@ -29,4 +30,6 @@ export interface Services {
   /** ASSESSMENT_SCHEDULE's recorder; tests call its tick with their own clock. */
   scheduler: AssessmentScheduler;
   reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
+  /** Reads of the log on their way into the chain; tests flush it instead of waiting for READ_AUDIT_FLUSH_SECONDS. */
+  reads: ReadLog;
 }

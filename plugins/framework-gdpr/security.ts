@@ -59,7 +59,7 @@ export const security: CatalogControl[] = [
     '(1)(b)',
     'Confidentiality, integrity, availability and resilience',
     'Systems and services that process personal data stay confidential, correct, available and resilient. Integrity checks, ' +
-      'backups and refused attempts to reach personal data show it; a failed check or backup with no successful re-run of the same job in time is a finding.',
+      'backups, refused attempts to reach personal data and the server’s record of every read of the audit trail show it; a failed check or backup with no successful re-run of the same job in time is a finding.',
     {
       evidence: [
         succeeded('integrity-verified', 'The integrity of stored data was verified', ['data.integrity.verified']),
@@ -69,6 +69,15 @@ export const security: CatalogControl[] = [
           kind: 'MATCH',
           description: 'An unauthorised attempt to reach personal data was refused',
           match: { categories: ['PII'], outcome: ['DENIED'] },
+        },
+        {
+          id: 'audit-trail-reads-recorded',
+          kind: 'MATCH',
+          description: 'Reads of the audit trail, which holds personal data, are recorded: which key read what, and how much',
+          match: {
+            action: [{ equals: 'datapunk.log.read' }, { equals: 'datapunk.report.generated' }, { equals: 'datapunk.report.downloaded' }],
+            outcome: ['SUCCESS'],
+          },
         },
       ],
       violations: [

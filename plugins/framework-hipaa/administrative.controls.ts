@@ -6,6 +6,7 @@ import {
   failureNotRecovered,
   gdpr,
   meta,
+  LOG_READS,
   observed,
   recentWithin,
   recorded,
@@ -78,7 +79,7 @@ export const administrativeControls: CatalogControl[] = [
   specification('164.308(a)(1)', '164.308(a)(1)(ii)(D)', 'required', {
     title: 'Information system activity review',
     description:
-      'Records of system activity, such as audit logs, access reports and security incident tracking, are looked at regularly. The duty: a review every calendar month. A month without one is a finding, and so is a bulk read of PHI by one account (by default 100 records within ten minutes), which a review must look into.',
+      'Records of system activity, such as audit logs, access reports and security incident tracking, are looked at regularly. The duty: a review every calendar month. A month without one is a finding, and so is a bulk read of PHI by one account (by default 100 records within ten minutes), which a review must look into. The reads of the audit log through this service (queries, reports, verification, recorded by the server with key, scope and count) show the looking, not a review signed off.',
     evidence: [
       {
         id: 'monthly-activity-review',
@@ -88,6 +89,7 @@ export const administrativeControls: CatalogControl[] = [
         count: 1,
         period: 'MONTH',
       },
+      observed('activity-records-read', 'The audit log was read through the audit service, each read recorded by the server', LOG_READS),
     ],
     violations: [
       {

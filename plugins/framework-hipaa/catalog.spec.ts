@@ -116,10 +116,16 @@ const GDPR_ARTICLES = [
   'Art. 44',
 ];
 
+/** The server's read records (ADR 0044). */
+const READ_RECORDS = [{ equals: 'datapunk.log.read' }, { equals: 'datapunk.report.generated' }, { equals: 'datapunk.report.downloaded' }];
+
 /** The action names of docs/event-vocabulary.md. */
 const VOCABULARY = [
   'datapunk.authorization.denied',
   'datapunk.control.attested',
+  'datapunk.log.read',
+  'datapunk.report.generated',
+  'datapunk.report.downloaded',
   'auth.login',
   'auth.logout',
   'auth.mfa.verified',
@@ -324,7 +330,28 @@ describe('framework-hipaa', () => {
         match: { action: [{ equals: 'audit.log.reviewed' }], outcome: ['SUCCESS'] },
         maxGap: { parameter: 'audit-log-review-gap' },
       },
+      // The server's read records show the log being examined: activity (MATCH), never the duty (ADR 0044).
+      {
+        id: 'audit-log-reads-recorded',
+        kind: 'MATCH',
+        description: expect.any(String),
+        match: { action: READ_RECORDS, outcome: ['SUCCESS'] },
+      },
     ]);
+  });
+
+  it('takes the read records of the log as activity of the monthly activity review, never as the review', () => {
+    const evidence = control('164.308(a)(1)(ii)(D)').evidence;
+    expect(evidence.map((r) => [r.id, r.kind])).toEqual([
+      ['monthly-activity-review', 'AT_LEAST'],
+      ['activity-records-read', 'MATCH'],
+    ]);
+    expect(evidence[1]).toMatchObject({ match: { action: READ_RECORDS, outcome: ['SUCCESS'] } });
+    expect(
+      control('164.308(a)(1)(ii)(D)')
+        .violations.flatMap(matchesOf)
+        .flatMap((m) => m.action ?? []),
+    ).not.toContainEqual(READ_RECORDS[0]);
   });
 
   it('does not take session expiry as workstation security', () => {

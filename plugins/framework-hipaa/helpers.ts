@@ -52,6 +52,14 @@ export const observed = (id: string, description: string, match: EventMatch): Pa
   match,
 });
 
+/**
+ * The server's read records (ADR 0044): a key read the log (`datapunk.log.read`, with the scope and
+ * the count in its metadata), or generated or downloaded a report built from it. Activity — that
+ * the logs were looked at and the looking was recorded — never a review signed off (that is
+ * `audit.log.reviewed`).
+ */
+export const LOG_READS: EventMatch = succeeded(['datapunk.log.read', 'datapunk.report.generated', 'datapunk.report.downloaded']);
+
 /** Events of these actions that succeeded are recorded: the commonest activity rule. */
 export const recorded = (id: string, description: string, names: string[], more: Omit<EventMatch, 'action' | 'outcome'> = {}) =>
   observed(id, description, succeeded(names, more));

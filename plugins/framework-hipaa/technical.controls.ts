@@ -1,5 +1,16 @@
 import type { CatalogControl } from '../../src/plugin-api';
-import { actions, answeredWithin, burstNotLocked, failureNotRecovered, gdpr, observed, recorded, safeguard, succeeded } from './helpers';
+import {
+  actions,
+  answeredWithin,
+  burstNotLocked,
+  failureNotRecovered,
+  gdpr,
+  LOG_READS,
+  observed,
+  recorded,
+  safeguard,
+  succeeded,
+} from './helpers';
 
 const { standard, specification } = safeguard('technical');
 
@@ -85,7 +96,7 @@ export const technicalControls: CatalogControl[] = [
   standard('164.312(b)', {
     title: 'Audit controls',
     description:
-      'Hardware, software or procedures record and examine activity in systems that hold or use ePHI. Recording is what this service does; the duty shown is the examining: audit logs reviewed with no stretch longer than the organisation-defined gap (by default seven days) without a review.',
+      'Hardware, software or procedures record and examine activity in systems that hold or use ePHI. Recording is what this service does; the duty shown is the examining: audit logs reviewed with no stretch longer than the organisation-defined gap (by default seven days) without a review. The server records every read of the audit log itself (key, scope, count), which shows the log being examined and who examined it.',
     evidence: [
       {
         id: 'audit-logs-reviewed',
@@ -94,6 +105,7 @@ export const technicalControls: CatalogControl[] = [
         match: succeeded(['audit.log.reviewed']),
         maxGap: { parameter: 'audit-log-review-gap' },
       },
+      observed('audit-log-reads-recorded', 'Reads of the audit log are themselves recorded: which key read what, and how much', LOG_READS),
     ],
     violations: [],
     mappings: [gdpr('Art. 32', 'INTERSECTS')],

@@ -34,7 +34,8 @@ const GDPR_IDS = [
 /** docs/event-vocabulary.md: the action names built-in rules may use. */
 // prettier-ignore
 const VOCABULARY = [
-  'datapunk.authorization.denied', 'datapunk.control.attested', 'auth.login', 'auth.logout', 'auth.mfa.verified', 'auth.mfa.enrolled',
+  'datapunk.authorization.denied', 'datapunk.control.attested', 'datapunk.log.read', 'datapunk.report.generated',
+  'datapunk.report.downloaded', 'auth.login', 'auth.logout', 'auth.mfa.verified', 'auth.mfa.enrolled',
   'auth.mfa.disabled', 'auth.password.changed', 'auth.password.reset', 'auth.session.expired', 'auth.lockout', 'user.created',
   'user.deleted', 'user.disabled', 'role.assigned', 'role.revoked', 'access.review.completed', 'access.emergency.granted',
   'api_key.created', 'api_key.revoked', 'key.rotated', 'data.export', 'data.transfer.international', 'data.erased', 'data.rectified',
@@ -198,7 +199,17 @@ describe('framework-soc2', () => {
     });
 
     it('CC7.2 is shown by a monthly log review, not by the trail recording itself', () => {
-      expect(control('CC7.2').evidence.map((r) => r.id)).toEqual(['logs-reviewed']);
+      // The server's read records show the watch being watched: activity (MATCH), never the review duty (ADR 0044).
+      expect(control('CC7.2').evidence.map((r) => [r.id, r.kind])).toEqual([
+        ['logs-reviewed', 'AT_LEAST'],
+        ['audit-log-reads-recorded', 'MATCH'],
+      ]);
+      expect(rule(control('CC7.2').evidence, 'audit-log-reads-recorded')).toMatchObject({
+        match: {
+          action: [{ equals: 'datapunk.log.read' }, { equals: 'datapunk.report.generated' }, { equals: 'datapunk.report.downloaded' }],
+          outcome: ['SUCCESS'],
+        },
+      });
       expect(rule(control('CC7.2').evidence, 'logs-reviewed')).toEqual({
         id: 'logs-reviewed',
         kind: 'AT_LEAST',

@@ -3,6 +3,11 @@ import { failureNotRecovered } from './rules';
 
 /** The answer to a burst of failed sign-ins: the account locked (CC6.1, CC6.6). */
 const LOCKOUT: EventMatch = { action: [{ equals: 'auth.lockout' }], outcome: ['SUCCESS'] };
+/** The server's read records (ADR 0044): a key read the log, or generated or downloaded a report built from it. */
+const LOG_READS: EventMatch = {
+  action: [{ equals: 'datapunk.log.read' }, { equals: 'datapunk.report.generated' }, { equals: 'datapunk.report.downloaded' }],
+  outcome: ['SUCCESS'],
+};
 
 /** CC6–CC9: logical and physical access, system operations, change management, risk mitigation. */
 export const operationalCriteria: CatalogControl[] = [
@@ -365,7 +370,7 @@ export const operationalCriteria: CatalogControl[] = [
     title: 'Monitoring for anomalies',
     description:
       'System components and their operation are watched for anomalies that may signal attacks, disasters or errors, and the anomalies are analysed. ' +
-      'Audit logs reviewed at least every month show the watch; a run of denied actions by one actor is an anomaly, a finding until it is investigated.',
+      'Audit logs reviewed at least every month show the watch; the server records every read of the audit log (key, scope, count), so the watch is watched too. A run of denied actions by one actor is an anomaly, a finding until it is investigated.',
     tags: ['common-criteria', 'system-operations'],
     evidence: [
       {
@@ -375,6 +380,12 @@ export const operationalCriteria: CatalogControl[] = [
         match: { action: [{ equals: 'audit.log.reviewed' }] },
         count: 1,
         period: 'MONTH',
+      },
+      {
+        id: 'audit-log-reads-recorded',
+        kind: 'MATCH',
+        description: 'Reads of the audit log are themselves recorded: which key read what, and how much',
+        match: LOG_READS,
       },
     ],
     violations: [

@@ -16,8 +16,20 @@ import {
 import { AUDIT_EVENT_COLUMNS } from './audit-event.columns';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
 
-/** A filter as the repository takes it: the GraphQL filter with its control resolved to a condition over alias `e`. */
-export type EventQuery = Omit<AuditEventFilter, 'control'> & { condition?: Sql };
+/**
+ * A filter as the repository takes it: the GraphQL filter with its control resolved to a condition
+ * over alias `e`, and the actions the caller may not see (a VIEWER's read records, ADR 0044).
+ */
+export type EventQuery = Omit<AuditEventFilter, 'control'> & { condition?: Sql; withoutActions?: readonly string[] };
+
+/** `condition`, and none of `actions`: SQL over alias `e`. */
+export function excludingActions(condition: Sql, actions: readonly string[]): Sql {
+  if (!actions.length) return condition;
+  return {
+    text: `(${condition.text}) AND e.action NOT IN (${actions.map(() => '?').join(', ')})`,
+    params: [...condition.params, ...actions],
+  };
+}
 
 /** A stored event without its labels (those load through a DataLoader). */
 export type StoredEvent = Omit<AuditEventRecord, 'categories' | 'tags'>;
@@ -111,6 +123,7 @@ export class AuditEventRepository {
         actionTo: prefixUpperBound(f.actionPrefix),
       });
     }
+    if (f.withoutActions?.length) qb.andWhere('e.action NOT IN (:...withoutActions)', { withoutActions: [...f.withoutActions] });
     if (f.resourceType) qb.andWhere('e.resource_type = :resourceType', { resourceType: f.resourceType });
     if (f.resourceId) qb.andWhere('e.resource_id = :resourceId', { resourceId: f.resourceId });
     if (f.outcomeStatus) qb.andWhere('e.outcome_status = :outcomeStatus', { outcomeStatus: f.outcomeStatus });

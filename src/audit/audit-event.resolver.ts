@@ -6,7 +6,8 @@ import { READ_ROLES, Role } from '../access/role';
 import type { TenantLoaders } from '../auth/tenant.loaders';
 import { Tenant } from '../auth/tenant.types';
 import type { Sql } from '../database/sql';
-import { principalOf, type RequestContext } from '../graphql/context';
+import { noteRead, principalOf, type RequestContext } from '../graphql/context';
+import { READ_RECORD_ACTIONS, seesReadRecords } from './read-record';
 import type { PageLimits } from '../graphql/paging';
 import type { EventLoaders } from './audit-event.loaders';
 import { presentEvent } from './audit-event.presenter';
@@ -41,26 +42,40 @@ export class AuditEventResolver {
     private readonly controls: ControlEvidence,
   ) {}
 
-  /** The filter with its `control` compiled to that control's evidence condition. */
-  private eventQuery(filter: AuditEventFilter | undefined): EventQuery | undefined {
-    if (!filter?.control) return filter;
+  /**
+   * The filter with its `control` compiled to that control's evidence condition, and without the
+   * read records for a role that may not see them (ADR 0044).
+   */
+  private eventQuery(filter: AuditEventFilter | undefined, role: Role): EventQuery {
+    const hidden = seesReadRecords(role) ? {} : { withoutActions: READ_RECORD_ACTIONS };
+    if (!filter?.control) return { ...filter, ...hidden };
     const { control, ...rest } = filter;
     const condition = this.controls.evidenceCondition(control.frameworkId, control.controlId);
-    return { ...rest, condition: condition ?? { text: '1 = 0', params: [] } };
+    return { ...rest, ...hidden, condition: condition ?? { text: '1 = 0', params: [] } };
   }
 
   @Authorized(...READ_ROLES)
-  @Query(() => AuditEvent, { nullable: true, description: 'One event of your tenant by id; null if there is none.' })
+  @Query(() => AuditEvent, {
+    nullable: true,
+    description:
+      'One event of your tenant by id; null if there is none (or, for a VIEWER key, if it is a read record). The read is recorded in your chain as datapunk.log.read.',
+  })
   async auditEvent(
     @Arg('id', () => String, { description: 'Id of an event of your tenant.' }) id: string,
     @Ctx() ctx: EventContext,
   ): Promise<AuditEvent | null> {
-    const event = await ctx.loaders.event.load(id);
-    return event ? presentEvent(event, principalOf(ctx).role) : null;
+    const { role } = principalOf(ctx);
+    const found = await ctx.loaders.event.load(id);
+    const event = found && (seesReadRecords(role) || !READ_RECORD_ACTIONS.includes(found.action)) ? found : null;
+    noteRead(ctx, 'Query.auditEvent', { id }, event ? 1 : 0);
+    return event ? presentEvent(event, role) : null;
   }
 
   @Authorized(...READ_ROLES)
-  @Query(() => AuditEventConnection, { description: 'Events of your tenant, filtered, newest first by default, a page at a time.' })
+  @Query(() => AuditEventConnection, {
+    description:
+      'Events of your tenant, filtered, newest first by default, a page at a time. The read is recorded in your chain as datapunk.log.read (key, scope, count); VIEWER keys never see read records.',
+  })
   async auditEvents(
     @Ctx() ctx: EventContext,
     @Arg('filter', () => AuditEventFilter, { nullable: true, description: 'Which events; omitted: every event of your tenant.' })
@@ -87,8 +102,9 @@ export class AuditEventResolver {
         },
       );
     }
-    const query = this.eventQuery(filter);
+    const query = this.eventQuery(filter, role);
     const { events, hasNextPage } = await this.events.findPage(tenantId, query, size, after ?? null, order);
+    noteRead(ctx, 'Query.auditEvents', { filter: filter ?? null, first: size, after: after ?? null, order }, events.length);
     for (const event of events) ctx.loaders.event.prime(event.id, event);
     const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: presentEvent(event, role) }));
     return Object.assign(new AuditEventConnection(), {
@@ -105,7 +121,8 @@ export class AuditEventResolver {
 
   @Authorized(...READ_ROLES)
   @Query(() => AuditEventStats, {
-    description: 'Counts of your tenant’s events matching the filter, grouped by one dimension, for dashboards.',
+    description:
+      'Counts of your tenant’s events matching the filter, grouped by one dimension, for dashboards. Recorded in your chain as datapunk.log.read; VIEWER counts leave read records out.',
   })
   async auditEventStats(
     @Arg('groupBy', () => AuditEventGroupBy, { description: 'The dimension to count by.' }) groupBy: AuditEventGroupBy,
@@ -115,9 +132,10 @@ export class AuditEventResolver {
     @Arg('limit', () => Int, { nullable: true, defaultValue: 100, description: 'Most groups returned, 1 to 1000.' }) limit = 100,
   ): Promise<AuditEventStats> {
     if (limit < 1 || limit > 1000) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'limit must be between 1 and 1000.');
-    const { tenantId } = principalOf(ctx);
-    const query = this.eventQuery(filter);
+    const { tenantId, role } = principalOf(ctx);
+    const query = this.eventQuery(filter, role);
     const [groups, total] = await Promise.all([this.events.stats(tenantId, query, groupBy, limit), this.events.count(tenantId, query)]);
+    noteRead(ctx, 'Query.auditEventStats', { groupBy, filter: filter ?? null, limit }, total);
     return { groupBy, total, groups };
   }
 

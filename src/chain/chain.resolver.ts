@@ -3,7 +3,7 @@ import { GraphQLSafeInt } from 'graphql-scalars';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { Role } from '../access/role';
-import { principalOf, type RequestContext } from '../graphql/context';
+import { noteRead, principalOf, type RequestContext } from '../graphql/context';
 import type { ChainVerifier } from './chain-verifier';
 import { CheckpointInfo, ChainVerificationInfo, SigningKeyInfo } from './chain.types';
 import type { CheckpointService } from './checkpoint.service';
@@ -19,7 +19,7 @@ export class ChainResolver {
   @Authorized(Role.ADMIN, Role.AUDITOR)
   @Query(() => ChainVerificationInfo, {
     description:
-      'Re-computes your tenant chain (or a range of it) and checks every signed checkpoint; names the first sequence that fails.',
+      'Re-computes your tenant chain (or a range of it) and checks every signed checkpoint; names the first sequence that fails. Recorded in your chain as datapunk.log.read.',
   })
   async verifyAuditChain(
     @Ctx() ctx: RequestContext,
@@ -31,7 +31,9 @@ export class ChainResolver {
     if ((fromSequence ?? 1) < 1 || (toSequence !== undefined && toSequence !== null && toSequence < (fromSequence ?? 1))) {
       throw new AppError(ErrorCode.INVALID_ARGUMENT, 'fromSequence must be at least 1 and toSequence at least fromSequence.');
     }
-    return this.verifier.verify(principalOf(ctx).tenantId, fromSequence, toSequence);
+    const result = await this.verifier.verify(principalOf(ctx).tenantId, fromSequence, toSequence);
+    noteRead(ctx, 'Query.verifyAuditChain', { fromSequence: fromSequence ?? null, toSequence: toSequence ?? null }, result.checkedCount);
+    return result;
   }
 
   @Authorized(Role.ADMIN, Role.AUDITOR)

@@ -7,7 +7,8 @@ import { Classification } from '../audit/audit-event.model';
 import { READ_ROLES, Role } from '../access/role';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { principalOf, type RequestContext } from '../graphql/context';
+import { noteRead, principalOf, type RequestContext } from '../graphql/context';
+import { READ_RECORD_ACTIONS, seesReadRecords } from '../audit/read-record';
 import type { PageLimits } from '../graphql/paging';
 import type { Control as CatalogControl, EventRule } from '../plugin-api';
 import type { AssessmentSummary, ControlResult, RuleOutcome } from './assessment';
@@ -116,11 +117,20 @@ function matches(control: CatalogControl, filter: ControlFilter | undefined): bo
   return true;
 }
 
-/** Sample events, through the per-request DataLoader (one query for every sample of a response). */
-async function sampleEvents(sequences: number[], ctx: RequestContext<EventLoaders>): Promise<AuditEvent[]> {
+/** Sample events, through the per-request DataLoader (one query for every sample of a response); a read of the log. */
+async function sampleEvents(
+  sequences: number[],
+  ctx: RequestContext<EventLoaders>,
+  operation: string,
+  scope: Record<string, unknown>,
+): Promise<AuditEvent[]> {
   const { role } = principalOf(ctx);
   const events = await ctx.loaders.eventBySequence.loadMany(sequences);
-  return events.flatMap((e) => (e && !(e instanceof Error) ? [presentEvent(e, role)] : []));
+  const shown = events.flatMap((e) =>
+    e && !(e instanceof Error) && (seesReadRecords(role) || !READ_RECORD_ACTIONS.includes(e.action)) ? [presentEvent(e, role)] : [],
+  );
+  if (shown.length) noteRead(ctx, operation, scope, shown.length);
+  return shown;
 }
 
 @Resolver()
@@ -263,7 +273,8 @@ export class ControlResolver {
 
   @Authorized(...READ_ROLES)
   @FieldResolver(() => AuditEventConnection, {
-    description: "Your tenant's events that match any of the control's evidence rules, newest first. VIEWER keys see them redacted.",
+    description:
+      "Your tenant's events that match any of the control's evidence rules, newest first. VIEWER keys see them redacted and without read records. The read is recorded in your chain as datapunk.log.read.",
   })
   async evidence(
     @Root() control: Control,
@@ -284,7 +295,15 @@ export class ControlResolver {
         },
       );
     }
-    const { events, hasNextPage } = await this.compliance.evidence(tenantId, control.frameworkId, control.id, size, after ?? null);
+    // A VIEWER never sees who read the log (ADR 0044).
+    const hidden = seesReadRecords(role) ? [] : READ_RECORD_ACTIONS;
+    const { events, hasNextPage } = await this.compliance.evidence(tenantId, control.frameworkId, control.id, size, after ?? null, hidden);
+    noteRead(
+      ctx,
+      'Control.evidence',
+      { frameworkId: control.frameworkId, controlId: control.id, first: size, after: after ?? null },
+      events.length,
+    );
     for (const event of events) ctx.loaders.event.prime(event.id, event);
     const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: presentEvent(event, role) }));
     return Object.assign(new AuditEventConnection(), {
@@ -295,7 +314,7 @@ export class ControlResolver {
         startCursor: edges[0]?.cursor ?? null,
         endCursor: edges[edges.length - 1]?.cursor ?? null,
       },
-      count: () => this.compliance.evidenceCount(tenantId, control.frameworkId, control.id),
+      count: () => this.compliance.evidenceCount(tenantId, control.frameworkId, control.id, hidden),
     });
   }
 }
@@ -313,7 +332,7 @@ export class ControlAssessmentResolver {
     description: 'A few events behind the status (the newest and oldest match of each rule that counted).',
   })
   sampleEvents(@Root() assessment: ControlAssessment, @Ctx() ctx: RequestContext<EventLoaders>): Promise<AuditEvent[]> {
-    return sampleEvents(assessment.samples, ctx);
+    return sampleEvents(assessment.samples, ctx, 'ControlAssessment.sampleEvents', { frameworkId: assessment.frameworkId });
   }
 }
 
@@ -321,7 +340,7 @@ export class ControlAssessmentResolver {
 export class RuleAssessmentResolver {
   @FieldResolver(() => [AuditEvent], { description: 'A few events behind the verdict.' })
   sampleEvents(@Root() rule: RuleAssessment, @Ctx() ctx: RequestContext<EventLoaders>): Promise<AuditEvent[]> {
-    return sampleEvents(rule.samples, ctx);
+    return sampleEvents(rule.samples, ctx, 'RuleAssessment.sampleEvents', {});
   }
 }
 
@@ -330,6 +349,7 @@ export class AttestationResolver {
   @FieldResolver(() => AuditEvent, { nullable: true, description: 'The datapunk.control.attested event itself.' })
   async event(@Root() attestation: AttestationInfo, @Ctx() ctx: RequestContext<EventLoaders>): Promise<AuditEvent | null> {
     const event = await ctx.loaders.eventBySequence.load(attestation.sequence);
+    noteRead(ctx, 'ControlAttestation.event', { sequence: attestation.sequence }, event ? 1 : 0);
     return event ? presentEvent(event, principalOf(ctx).role) : null;
   }
 }

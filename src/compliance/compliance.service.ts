@@ -1,5 +1,5 @@
 import { Classification, Severity } from '../audit/audit-event.model';
-import type { AuditEventRepository, StoredEvent } from '../audit/audit-event.repository';
+import { type AuditEventRepository, excludingActions, type StoredEvent } from '../audit/audit-event.repository';
 import type { ControlEvidence } from '../audit/audit-event.resolver';
 import type { ChainHeads } from '../chain/chain-head';
 import type { IngestService } from '../ingest/ingest.service';
@@ -615,21 +615,22 @@ export class ComplianceService implements ControlEvidence {
     return this.queries.evidenceCondition(this.control(frameworkId, controlId));
   }
 
-  /** Events matching any of a control's evidence rules, newest first. */
+  /** Events matching any of a control's evidence rules, newest first, none of `hidden` actions (a VIEWER's read records). */
   async evidence(
     tenantId: string,
     frameworkId: string,
     controlId: string,
     first: number,
     after: string | null,
+    hidden: readonly string[] = [],
   ): Promise<{ events: StoredEvent[]; hasNextPage: boolean }> {
     const condition = this.evidenceCondition(frameworkId, controlId);
     if (!condition) return { events: [], hasNextPage: false };
-    return this.deps.events.findPageWhere(tenantId, condition, first, after);
+    return this.deps.events.findPageWhere(tenantId, excludingActions(condition, hidden), first, after);
   }
 
-  async evidenceCount(tenantId: string, frameworkId: string, controlId: string): Promise<number> {
+  async evidenceCount(tenantId: string, frameworkId: string, controlId: string, hidden: readonly string[] = []): Promise<number> {
     const condition = this.evidenceCondition(frameworkId, controlId);
-    return condition ? this.deps.events.countWhere(tenantId, condition) : 0;
+    return condition ? this.deps.events.countWhere(tenantId, excludingActions(condition, hidden)) : 0;
   }
 }

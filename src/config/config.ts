@@ -95,6 +95,9 @@ const schema = z.object({
   RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: integer(0, 10_000_000).default('120'),
   RATE_LIMIT_DENIAL_EVENTS_PER_WINDOW: integer(0, 1_000_000).default('10'),
   RATE_LIMIT_DENIAL_WINDOW_SECONDS: integer(1, 86_400).default('600'),
+  READ_AUDIT: booleanFlag.default('true'),
+  READ_AUDIT_FLUSH_SECONDS: integer(0, 3600).default('60'),
+  READ_AUDIT_SCOPES_PER_KEY: integer(1, 10_000).default('20'),
   METRICS_BEARER_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
   MAX_QUERY_BYTES: integer(1024, 16 * 1024 * 1024).default(String(100 * 1024)),
   HTTP_KEEP_ALIVE_TIMEOUT_SECONDS: integer(1, 3600).default('65'),
@@ -190,6 +193,8 @@ export interface AppConfig {
     denialEventsPerWindow: number;
     denialWindowSeconds: number;
   };
+  /** Reads of the log recorded in the chain (ADR 0044; docs/security.md, "Read records"). */
+  readAudit: { enabled: boolean; flushSeconds: number; scopesPerKey: number };
   /** MAX_QUERY_BYTES: the GraphQL document text, separate from the body limit (sized for event batches). */
   maxQueryBytes: number;
   /**
@@ -341,6 +346,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       denialEventsPerWindow: c.RATE_LIMIT_DENIAL_EVENTS_PER_WINDOW,
       denialWindowSeconds: c.RATE_LIMIT_DENIAL_WINDOW_SECONDS,
     },
+    readAudit: { enabled: c.READ_AUDIT, flushSeconds: c.READ_AUDIT_FLUSH_SECONDS, scopesPerKey: c.READ_AUDIT_SCOPES_PER_KEY },
     maxQueryBytes: c.MAX_QUERY_BYTES,
     evidenceRecordingLagMinutes: c.EVIDENCE_RECORDING_LAG_MINUTES,
     assessmentSchedule: c.ASSESSMENT_SCHEDULE,

@@ -73,26 +73,37 @@ export class IngestService {
 
   /** Records one {@link ServerEvent} in the tenant's chain (trusted: reserved actions allowed); its receipt. */
   async recordServerEvent(tenantId: string, event: ServerEvent): Promise<Receipt> {
+    return (await this.recordServerEvents(tenantId, [event]))[0];
+  }
+
+  /**
+   * Records several {@link ServerEvent}s in the tenant's chain in one atomic append (one turn of the
+   * chain lock): the read records of a flush (ADR 0044). At most MAX_EVENTS_PER_BATCH at a time.
+   */
+  async recordServerEvents(tenantId: string, events: readonly ServerEvent[]): Promise<Receipt[]> {
     const { receipts } = await this.record(
       tenantId,
-      [
-        {
-          occurredAt: event.occurredAt ?? new Date().toISOString(),
-          actor: { id: event.keyId, type: event.actorType ?? ActorType.API_KEY },
-          action: event.action,
-          resource: event.resource,
-          outcome: event.outcome ?? { status: OutcomeStatus.SUCCESS },
-          severity: event.severity,
-          classification: event.classification,
-          requestId: event.requestId,
-          sourceService: SERVER_SOURCE,
-          ...(event.metadata || event.clientRequestId
-            ? { metadata: { ...event.metadata, ...(event.clientRequestId ? { clientRequestId: event.clientRequestId } : {}) } }
-            : {}),
-        },
-      ],
+      events.map((event) => ({
+        occurredAt: event.occurredAt ?? new Date().toISOString(),
+        actor: { id: event.keyId, type: event.actorType ?? ActorType.API_KEY },
+        action: event.action,
+        resource: event.resource,
+        outcome: event.outcome ?? { status: OutcomeStatus.SUCCESS },
+        severity: event.severity,
+        classification: event.classification,
+        requestId: event.requestId,
+        sourceService: SERVER_SOURCE,
+        ...(event.metadata || event.clientRequestId
+          ? { metadata: { ...event.metadata, ...(event.clientRequestId ? { clientRequestId: event.clientRequestId } : {}) } }
+          : {}),
+      })),
       { trusted: true },
     );
-    return receipts[0];
+    return receipts;
+  }
+
+  /** MAX_EVENTS_PER_BATCH: the most events one append takes. */
+  get maxEventsPerBatch(): number {
+    return this.limits.maxEventsPerBatch;
   }
 }

@@ -26,6 +26,21 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly readRecordsWritten = new Counter({
+    name: 'datapunk_read_records_written_total',
+    help: 'datapunk.log.read events appended to the chains (each aggregates one or more requests; ADR 0044).',
+    registers: [this.registry],
+  });
+  readonly readRequestsGivenUp = new Counter({
+    name: 'datapunk_read_requests_given_up_total',
+    help: 'Reads whose record could not be appended after every retry and was given up (logged at error).',
+    registers: [this.registry],
+  });
+  readonly readRecordsPending = new Gauge({
+    name: 'datapunk_read_records_pending',
+    help: 'Read records in memory waiting for the next flush: what a crash now would lose.',
+    registers: [this.registry],
+  });
   readonly chainLength: Gauge<'tenant'>;
 
   constructor(chainLengths: () => Promise<{ tenantId: string; sequence: number }[]>) {

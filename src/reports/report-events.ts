@@ -1,10 +1,11 @@
 import { Classification, Severity } from '../audit/audit-event.model';
+import { REPORT_DOWNLOADED_ACTION, REPORT_GENERATED_ACTION } from '../audit/read-record';
 import type { IngestService } from '../ingest/ingest.service';
 import type { StoredReport } from './report.repository';
 
 /** The actions of the events that record report activity (the auditors are audited). */
-export const GENERATED_ACTION = 'datapunk.report.generated';
-export const DOWNLOADED_ACTION = 'datapunk.report.downloaded';
+export const GENERATED_ACTION = REPORT_GENERATED_ACTION;
+export const DOWNLOADED_ACTION = REPORT_DOWNLOADED_ACTION;
 /** The resource type of those events; the resource id is the report's. */
 export const REPORT_RESOURCE = 'report';
 
@@ -41,6 +42,9 @@ export async function recordReportEvent(
       sizeBytes: r.sizeBytes,
       headSequence: r.headSequence,
       frameworkId: r.frameworkId,
+      // The scope of the read (ADR 0044): the period the report covers.
+      from: r.from,
+      to: r.to,
       templateId: r.templateId,
       templateVersion: r.templateVersion,
     },

@@ -606,17 +606,26 @@ describe('restart', () => {
     const replay = (await env.gql(RECORD, { input: { events: [keyed] } })).body.data!.recordAuditEvents.receipts[0];
     expect(replay).toEqual({ ...first, replayed: true });
 
+    // The reads served before the second restart (the verification and the auditEvent above) were
+    // appended by its shutdown, after event 7 (ADR 0044).
+    const reads = await env.sql<{ sequence: unknown; action: string; resource_id: string; chain_hash: string }>(
+      `SELECT sequence, action, resource_id, chain_hash FROM audit_event WHERE ${TENANT} AND sequence > 7 ORDER BY sequence`,
+    );
+    expect(reads.map((r) => [Number(r.sequence), r.action, r.resource_id])).toEqual([
+      [8, 'datapunk.log.read', 'Query.verifyAuditChain'],
+      [9, 'datapunk.log.read', 'Query.auditEvent'],
+    ]);
     const after = await recordMany(env, 4, 7);
-    expect(after.map((r) => r.sequence)).toEqual([8, 9, 10, 11]);
-    expect(after[0].chainHash).toBe(linkHash(first.chainHash, after[0].hash));
+    expect(after.map((r) => r.sequence)).toEqual([10, 11, 12, 13]);
+    expect(after[0].chainHash).toBe(linkHash(reads[1].chain_hash, after[0].hash));
 
     // The same signing key signs new checkpoints.
     const next = (await env.gql(CHECKPOINT)).body.data!.createCheckpoint;
-    expect(next).toMatchObject({ sequence: 11, keyId: checkpoint.keyId });
+    expect(next).toMatchObject({ sequence: 13, keyId: checkpoint.keyId });
     expect((await env.gql(SIGNING_KEYS)).body.data!.signingKeys).toEqual(keysBefore);
-    const final = await expectValid(env, 11);
+    const final = await expectValid(env, 13);
     expect(final.checkpointsChecked).toBe(2);
     const [{ n }] = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM audit_event');
-    expect(Number(n)).toBe(11);
+    expect(Number(n)).toBe(13);
   });
 });

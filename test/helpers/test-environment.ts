@@ -78,6 +78,9 @@ export async function createTestEnvironment(overrides: Record<string, string> = 
     // Tests seed history in one go, recorded now: a century of lag counts it as recorded on time.
     // The recording-time rules are tested with the default (compliance-point-in-time).
     EVIDENCE_RECORDING_LAG_MINUTES: '52560000',
+    // Reads are recorded (READ_AUDIT stays on), but appended only on flush() and at shutdown, never on
+    // a timer in the middle of a test that counts the chain (ADR 0044); read-audit.e2e-spec flushes.
+    READ_AUDIT_FLUSH_SECONDS: '0',
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...overrides,
   };
