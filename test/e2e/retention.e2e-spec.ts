@@ -181,6 +181,18 @@ describe('retention: rules, holds and a signed prune', () => {
     const after = (await env.gql(ASSESS, { input: later }, auditor)).body;
     expect(after.errors).toBeUndefined();
     expect(after.data!.assessCompliance.pruned).toBeNull();
+    // The compliance report over the period says so in its overview.
+    const report = (
+      await env.gql(
+        `mutation G($input: GenerateReportInput!) { generateReport(input: $input) { status contentBase64 } }`,
+        { input: { type: 'COMPLIANCE_SUMMARY', format: 'html', frameworkId: 'soc2', from: input.from, to: input.to } },
+        auditor,
+      )
+    ).body;
+    expect(report.errors).toBeUndefined();
+    const html = Buffer.from(report.data!.generateReport.contentBase64, 'base64').toString('utf8');
+    expect(html).toMatch(/Pruned by retention/);
+    expect(html).toMatch(/events 1–2, which occurred up to/);
     const rollup = await env.sql<{ n: unknown; lo: unknown }>(
       'SELECT SUM(event_count) AS n, MIN(min_sequence) AS lo FROM audit_event_rollup WHERE tenant_id = ?',
       [TENANT],
@@ -275,5 +287,28 @@ describe('retention: two prunes at once', () => {
     const assessed = (await env.gql(ASSESS, { input }, auditor)).body;
     expect(assessed.errors).toBeUndefined();
     expect(assessed.data!.assessCompliance.pruned).toMatchObject({ throughSequence: EVENTS });
+  });
+
+  it('RETENTION_SCHEDULE: a tick prunes every tenant with a maximum once a day, and nothing under its rules', async () => {
+    const ingest = await env.createKey('INGEST', TENANT);
+    const res = (
+      await env.gql(RECORD, { input: { events: [eventInput({ action: 'auth.login' }), eventInput({ action: 'data.read' })] } }, ingest)
+    ).body;
+    expect(res.errors).toBeUndefined();
+    const [first] = res.data!.recordAuditEvents.receipts as { sequence: number }[];
+    // The rule-added event and the first prune event (no maximum) stand before these: a tick deletes nothing.
+    const scheduler = env.app.services.retentionScheduler;
+    expect(await scheduler.tick(new Date(Date.now() + 40 * DAY))).toBe(0);
+    // Give the server's own events a maximum: the next day's tick goes up to the data.read event, which no maximum names.
+    const actor = { tenantId: TENANT, keyId: null, requestId: 'race' };
+    await env.app.services.retention.addRule(actor, { selector: 'ACTION_PREFIX' as never, value: 'datapunk.', maxDays: 30 });
+    expect(await scheduler.tick(new Date(Date.now() + 40 * DAY))).toBe(0); // already ran that day on this node
+    const deleted = await scheduler.tick(new Date(Date.now() + 41 * DAY));
+    expect(deleted).toBe(first.sequence - EVENTS);
+    const [kept] = await env.sql<{ sequence: unknown; action: string }>(
+      'SELECT sequence, action FROM audit_event WHERE tenant_id = ? ORDER BY sequence LIMIT 1',
+      [TENANT],
+    );
+    expect({ sequence: Number(kept.sequence), action: kept.action }).toEqual({ sequence: first.sequence + 1, action: 'data.read' });
   });
 });
