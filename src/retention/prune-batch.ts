@@ -4,8 +4,12 @@ import { rollupGroups, rollupKeyOf, ROLLUP_KEY_COLUMNS } from '../chain/chain-ap
 import { toNumber } from '../database/sql-format';
 import type { Sql } from '../database/sql';
 
-/** Events deleted per transaction (ADR 0043): a batch holds its locks for a few tens of ms. */
-export const PRUNE_BATCH_EVENTS = 1000;
+/**
+ * Events deleted per transaction (ADR 0043), so a batch holds its locks (and, on SQLite, the event
+ * loop and the write lock) for tens of ms: SQLite batches are synchronous and block the process, so
+ * they are smaller (bench/retention.ts: ~125 µs an event on a busy 2-core machine).
+ */
+export const PRUNE_BATCH_EVENTS = { sqlite: 200, mysql: 250 } as const;
 
 const EVENTS_SQL =
   'SELECT id, sequence, occurred_at, action, outcome_status, severity, classification, resource_type, actor_type FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence';
@@ -67,12 +71,12 @@ function deletions(tenantId: string, hi: number, events: Row[], labels: Row[], l
 }
 
 /** The range the next batch deletes, from chain_prune as read under the batch's lock; null when there is nothing or the lease is lost. */
-function nextRange(state: Row | undefined, owner: string): { lo: number; hi: number } | 'done' | 'lost' {
+function nextRange(state: Row | undefined, owner: string, size: number): { lo: number; hi: number } | 'done' | 'lost' {
   if (!state || String(state.lease_owner) !== owner) return 'lost';
   const deleted = toNumber(state.deleted_through);
   const through = toNumber(state.pruned_through);
   if (deleted >= through) return 'done';
-  return { lo: deleted + 1, hi: Math.min(through, deleted + PRUNE_BATCH_EVENTS) };
+  return { lo: deleted + 1, hi: Math.min(through, deleted + size) };
 }
 
 /**
@@ -86,7 +90,7 @@ export async function deleteBatch(dataSource: DataSource, tenantId: string, owne
     const db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
     const run = db.transaction((): BatchResult => {
       const state = db.prepare(STATE_SQL).get(tenantId) as Row | undefined;
-      const range = nextRange(state, owner);
+      const range = nextRange(state, owner, PRUNE_BATCH_EVENTS.sqlite);
       if (range === 'lost' || range === 'done') {
         return { deletedThrough: toNumber(state?.deleted_through ?? 0), deleted: 0, done: true, lost: range === 'lost' };
       }
@@ -102,7 +106,7 @@ export async function deleteBatch(dataSource: DataSource, tenantId: string, owne
     await runner.connect();
     await runner.startTransaction('READ COMMITTED');
     const [state] = (await runner.query(`${STATE_SQL} FOR UPDATE`, [tenantId])) as Row[];
-    const range = nextRange(state, owner);
+    const range = nextRange(state, owner, PRUNE_BATCH_EVENTS.mysql);
     if (range === 'lost' || range === 'done') {
       await runner.commitTransaction();
       return { deletedThrough: toNumber(state?.deleted_through ?? 0), deleted: 0, done: true, lost: range === 'lost' };
