@@ -15,7 +15,7 @@ const LAYERS = [
   ['audit'],
   ['chain'],
   ['ingest'],
-  ['compliance', 'rate-limit', 'read-audit'],
+  ['compliance', 'rate-limit', 'read-audit', 'retention'],
   ['reports', 'plugin-testing'],
 ];
 

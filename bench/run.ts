@@ -3,7 +3,8 @@
  * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
  * over 100,000 and 1,000,000 events, then every framework over 100,000 and 1,000,000 events with
  * 40,000 population-test triggers (both bench/assessment.ts), then chain verification of 60,000 events
- * (bench/verify.ts). BENCH_ONLY=ingest, reports, assessment, triggers or verify runs one part.
+ * (bench/verify.ts), then a prune of 1,000,000 events (bench/retention.ts). BENCH_ONLY=ingest, reports,
+ * assessment, triggers, verify or prune runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -34,6 +35,7 @@ import { ActorType, Classification, OutcomeStatus, Severity } from '../src/audit
 import { assessmentBench, triggerBench } from './assessment';
 import { reportBench } from './reports';
 import { verifyBench } from './verify';
+import { pruneBench } from './retention';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -264,6 +266,7 @@ async function main(): Promise<void> {
     if (!only || only === 'assessment') await assessmentBench(target);
     if (!only || only === 'triggers') await triggerBench(target);
     if (!only || only === 'verify') await verifyBench();
+    if (!only || only === 'prune') await pruneBench();
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();

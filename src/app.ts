@@ -43,6 +43,8 @@ import { FindingsService } from './compliance/findings.service';
 import { AssessmentHistoryService } from './compliance/assessment-history.service';
 import { AssessmentRunRepository } from './compliance/assessment-run.repository';
 import { AssessmentScheduler } from './compliance/assessment-scheduler';
+import { RetentionScheduler } from './retention/retention-scheduler';
+import { RetentionService } from './retention/retention.service';
 import { ReportBuilder } from './reports/report-builder';
 import { loadDefaultTemplates, templatesDir } from './reports/report-template';
 import { ReportService } from './reports/report.service';
@@ -55,6 +57,8 @@ import { ReadLog, readLogPlugin } from './read-audit/read-log';
 
 /** How often the assessment scheduler looks for a closed window to record. */
 const ASSESSMENT_SCHEDULE_TICK_MS = 5 * 60_000;
+/** How often the retention scheduler looks whether today's prune is still due. */
+const RETENTION_SCHEDULE_TICK_MS = 15 * 60_000;
 
 /** A running instance: what tests, the CLI and the benchmark hold on to. */
 export interface App {
@@ -339,6 +343,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       cacheTtlMs: config.verifyCacheTtlMs,
       signal: stopping.signal,
     });
+    const retention = new RetentionService({
+      dataSource,
+      checkpoints,
+      verifier,
+      ingest,
+      frameworks: () => catalog.frameworks().map((f) => f.framework.id),
+    });
+    const retentionScheduler = new RetentionScheduler({ retention, schedule: config.retentionSchedule, logger });
     const services: Services = {
       ingest,
       events,
@@ -353,6 +365,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       history,
       scheduler,
       reads,
+      retention,
+      retentionScheduler,
       reports: {
         service: new ReportService({
           dataSource,
@@ -466,6 +480,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
 
     scheduler.start(ASSESSMENT_SCHEDULE_TICK_MS);
     cleanup.unshift(() => scheduler.stop());
+    retentionScheduler.start(RETENTION_SCHEDULE_TICK_MS);
+    cleanup.unshift(() => retentionScheduler.stop());
 
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}/graphql`;
     logger.info({ url, database: config.database.dialect, cache: cache.kind, production: config.production }, 'DataPunk Audit started');

@@ -19,6 +19,15 @@ import { ENTITIES } from './entities';
 import { Role } from './access/role';
 import { buildAppSchema, printAppSchema } from './schema';
 import { checkPluginEntry, formatContractReport } from './testing';
+import { AppError } from './errors/app-error';
+import { createChainStore } from './chain/chain-store';
+import { loadSigningKey } from './chain/signing-key';
+import { IngestService } from './ingest/ingest.service';
+import { Metrics } from './observability/metrics';
+import { createClassifier } from './compliance/classifier';
+import { RetentionService, type PruneResult } from './retention/retention.service';
+import { BUILT_IN_PLUGINS } from '../plugins/registry';
+import type { FrameworkPlugin } from './plugin-api';
 
 const USAGE = `Usage: datapunk-audit <command> [options]
 
@@ -35,6 +44,12 @@ Commands:
                                           --public-key trusts only that key, --checkpoint adds
                                           checkpoints kept outside the database;
                                           exit 0 valid, 1 broken, 2 bad arguments
+  prune [--tenant T] [--dry-run [--as-of ISO]] [--json]
+                                          delete the prefix of a tenant chain its retention rules
+                                          let go (after a signed anchor and a datapunk.retention.pruned
+                                          event); --dry-run prints what would go and deletes nothing,
+                                          --as-of judges ages at that instant (dry run only);
+                                          exit 0 done, 1 refused or another node pruning, 2 bad arguments
   print-schema [--check FILE]             print the GraphQL SDL, or fail when FILE differs
   rebuild-rollup [--tenant T]             recompute the compliance rollup from the stored events
                                           (every tenant, or T), holding each chain's lock
@@ -82,6 +97,7 @@ const FLAGS: Record<string, Options> = {
     'public-key': STRING,
     checkpoint: { type: 'string', multiple: true },
   },
+  prune: { tenant: STRING, 'dry-run': { type: 'boolean' }, 'as-of': STRING, json: { type: 'boolean' } },
   'print-schema': { check: STRING },
   plugin: { json: { type: 'boolean' } },
 };
@@ -251,6 +267,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       );
       if (parsed.values.json) out(JSON.stringify(result, null, 2));
       else if (result.valid) {
+        const p = result.prunedPrefix;
+        if (p) {
+          out(
+            `pruned: events 1..${p.throughSequence} were deleted by retention; verified from the anchor checkpoint ${p.anchor.id} (key ${p.anchor.keyId}), recorded as event ${p.eventSequence}`,
+          );
+        }
         out(
           `valid: tenant "${tenant}", ${result.checkedCount} events checked (${result.fromSequence}..${result.toSequence}), ${result.checkpointsChecked} checkpoints matched, head ${result.headSequence} ${result.headChainHash}`,
         );
@@ -265,6 +287,8 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       }
       return result.valid ? 0 : 1;
     }
+    case 'prune':
+      return prune(parsed, io);
     case 'print-schema': {
       const sdl = printAppSchema(await buildAppSchema());
       const check = str(parsed, 'check');
@@ -291,6 +315,77 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return report.passed ? 0 : 1;
     }
   }
+}
+
+/** `prune`: a tenant's retention prune (ADR 0043), or its dry run, from a process of its own. */
+async function prune(parsed: Parsed, io: CliIo): Promise<number> {
+  const out = (line: string) => io.out(`${line}\n`);
+  const tenant = str(parsed, 'tenant') ?? DEFAULT_TENANT;
+  const dryRun = parsed.values['dry-run'] === true;
+  const asOfText = str(parsed, 'as-of');
+  if (asOfText !== undefined && !dryRun) throw new UsageError('--as-of judges ages at another instant: it is allowed with --dry-run only');
+  const asOf = asOfText === undefined ? new Date() : new Date(asOfText);
+  if (Number.isNaN(asOf.getTime()) || (asOfText !== undefined && !/^\d{4}-\d{2}-\d{2}T/.test(asOfText))) {
+    throw new UsageError(`--as-of takes an ISO 8601 instant (2030-01-01T00:00:00Z), not ${JSON.stringify(asOfText)}`);
+  }
+  const config = loadConfig(io.env);
+  // The server's own key signs the anchor; the CLI never makes a new one.
+  if (!dryRun && !config.signingKeyPem && !fs.existsSync(config.signingKeyFile)) {
+    throw new Error(
+      `${ErrorCode.PRUNE_REFUSED}: pruning signs its anchor with the server's key, and there is none at ${config.signingKeyFile} (set DATAPUNK_SIGNING_KEY_FILE)`,
+    );
+  }
+  const signingKey = dryRun ? null : loadSigningKey({ pem: config.signingKeyPem, file: config.signingKeyFile });
+  const trustedKeys = configuredTrustedKeys({
+    signing: signingKey,
+    pem: config.signingKeyPem,
+    file: config.signingKeyFile,
+    trustedFile: config.trustedPublicKeysFile,
+  });
+  return withDatabase(io, async (ds) => {
+    if (!(await new ApiKeyService(ds, new ChainHeads(ds)).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
+    const checkpoints = new CheckpointService(ds, signingKey);
+    const frameworks = BUILT_IN_PLUGINS.filter((p): p is FrameworkPlugin<unknown> => p.kind === 'framework');
+    const ingest = new IngestService(createChainStore(ds), config.limits, new Metrics(async () => []), createClassifier(frameworks));
+    const retention = new RetentionService({
+      dataSource: ds,
+      checkpoints,
+      verifier: new ChainVerifier(ds, new AuditEventRepository(ds), checkpoints, { trustedKeys }),
+      ingest,
+      frameworks: () => frameworks.map((f) => f.catalog.framework.id),
+    });
+    let result: PruneResult;
+    try {
+      result = await retention.prune(
+        { tenantId: tenant, keyId: null, requestId: `cli-${process.pid}-${Date.now()}` },
+        { dryRun, now: asOf },
+      );
+    } catch (error) {
+      if (error instanceof AppError && (error.code === ErrorCode.PRUNE_REFUSED || error.code === ErrorCode.PRUNE_IN_PROGRESS)) {
+        io.err(`${error.code}: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
+    }
+    if (parsed.values.json) out(JSON.stringify(result, null, 2));
+    else {
+      const kept = result.keptSequence === null ? '' : `; kept from sequence ${result.keptSequence}: ${result.keptReason}`;
+      if (result.throughSequence === null) {
+        out(
+          `${dryRun ? 'dry run: ' : ''}nothing to prune in tenant "${tenant}" as of ${result.asOf} (pruned through ${result.alreadyPrunedThrough})${kept}`,
+        );
+      } else if (dryRun) {
+        out(
+          `dry run: tenant "${tenant}" would delete events ${result.fromSequence}..${result.throughSequence} (${result.eventCount} events, occurred up to ${result.occurredBefore}) as of ${result.asOf}${kept}`,
+        );
+      } else {
+        out(
+          `pruned tenant "${tenant}": deleted ${result.deleted} events (${result.fromSequence}..${result.throughSequence}), anchor checkpoint ${result.anchor!.id} at ${result.throughSequence} signed by key ${result.anchor!.keyId}, recorded as event ${result.eventSequence}${kept}`,
+        );
+      }
+    }
+    return 0;
+  });
 }
 
 /**

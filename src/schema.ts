@@ -19,6 +19,7 @@ import type { AuditEventInputShape } from './ingest/event-validation';
 import { IngestResolver } from './ingest/ingest.resolver';
 import { PluginResolver } from './plugin-host/plugin.resolver';
 import { ReportResolver } from './reports/report.resolver';
+import { RetentionResolver } from './retention/retention.resolver';
 import type { Services } from './services';
 
 export const RESOLVERS = [
@@ -38,6 +39,7 @@ export const RESOLVERS = [
   FrameworkProfileResolver,
   AssessmentHistoryResolver,
   ReportResolver,
+  RetentionResolver,
 ] as const;
 
 /** Every resolver, built once with the services it needs (constructor injection). */
@@ -65,6 +67,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
       events: services.ingest,
       inlineMaxBytes: services.reports.inlineMaxBytes,
     }),
+    new RetentionResolver(services.retention),
   ];
   return new Map(instances.map((r) => [r.constructor, r]));
 }

@@ -13,6 +13,8 @@ import type { PluginRegistry } from './plugin-host/plugin-registry';
 import type { ReadLog } from './read-audit/read-log';
 import type { ReportService } from './reports/report.service';
 import type { TemplateService } from './reports/template.service';
+import type { RetentionScheduler } from './retention/retention-scheduler';
+import type { RetentionService } from './retention/retention.service';
 
 /** Long-lived services, built once at start-up by the composition root (app.ts). */
 export interface Services {
@@ -29,6 +31,10 @@ export interface Services {
   history: AssessmentHistoryService;
   /** ASSESSMENT_SCHEDULE's recorder; tests call its tick with their own clock. */
   scheduler: AssessmentScheduler;
+  /** Retention rules, holds and pruning (ADR 0043). */
+  retention: RetentionService;
+  /** RETENTION_SCHEDULE's pruner; tests call its tick with their own clock. */
+  retentionScheduler: RetentionScheduler;
   reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
   /** Reads of the log on their way into the chain; tests flush it instead of waiting for READ_AUDIT_FLUSH_SECONDS. */
   reads: ReadLog;

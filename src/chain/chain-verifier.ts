@@ -12,6 +12,7 @@ import { AUDIT_EVENT_COLUMNS } from '../audit/audit-event.columns';
 import { canonicalEvent, storedFragments } from './event-canonical';
 import { GENESIS_CHAIN_HASH, linkHash, sha256Hex } from './hashing';
 import { type PublicSigningKey, trustFingerprint, verifySignature } from './signing-key';
+import { checkPrunedPrefix, type PrunedPrefix, type PruneState, readPruneState } from './pruned-prefix';
 
 export enum ChainFailureReason {
   /** The row's content no longer hashes to its stored hash: the event was altered. */
@@ -31,6 +32,12 @@ export enum ChainFailureReason {
    * DATAPUNK_TRUSTED_KEYS_FILE, nor `--public-key`): whoever signed it, it proves nothing.
    */
   UNKNOWN_SIGNING_KEY = 'UNKNOWN_SIGNING_KEY',
+  /** The chain is recorded as pruned (ADR 0043), but no checkpoint of a trusted key, signature valid, anchors the pruned sequence. */
+  PRUNE_ANCHOR_INVALID = 'PRUNE_ANCHOR_INVALID',
+  /** The chain is recorded as pruned, but the datapunk.retention.pruned event that must record it is missing, altered or names another prune. */
+  PRUNE_UNRECORDED = 'PRUNE_UNRECORDED',
+  /** The first event after the signed prune anchor is missing: a row was deleted beyond what retention pruned and signed for. */
+  PRUNED_BEYOND_ANCHOR = 'PRUNED_BEYOND_ANCHOR',
 }
 
 export interface ChainFailure {
@@ -55,6 +62,11 @@ export interface ChainVerification {
   verifiedAt: string;
   /** True when the answer came from the cache: nothing was written to the database since verifiedAt (the /readyz probe aside). */
   cached: boolean;
+  /**
+   * The prefix deleted by retention (ADR 0043), checked against its signed anchor and its chain
+   * event: verification starts after it. Null for a chain never pruned (or a prune that does not check out).
+   */
+  prunedPrefix: PrunedPrefix | null;
 }
 
 /** What an auditor may bring from outside the database, so a database-level attacker cannot fool the check. */
@@ -149,6 +161,8 @@ export class ChainVerifier {
     // Rows stored past the head are checked too: rewinding chain_head must not hide an edited row.
     // Read before the head: an append committed in between then moves the head, never a row past it.
     const maxStored = await this.events.maxSequence(tenantId);
+    // Read before the head too: a prune appends its event (moving the head) before it records itself here.
+    const pruned = await readPruneState(this.dataSource, tenantId);
     const heads: Record<string, unknown>[] = await this.dataSource.query(
       'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?',
       [tenantId],
@@ -160,7 +174,8 @@ export class ChainVerifier {
     const newest = await this.checkpoints.latest(tenantId);
     const keys = [...(options.trustedKeys ?? this.options.trustedKeys)];
     const latestCheckpoint = newest && (await this.checkpoints.latestTrusted(tenantId, keys));
-    const fromSequence = Math.max(1, from ?? 1);
+    // A pruned chain is verified from its anchor: the events before it are gone on purpose.
+    const fromSequence = Math.max(1, from ?? 1, pruned ? pruned.prunedThrough + 1 : 1);
     const external = (options.externalCheckpoints ?? []).filter((c) => c.tenantId === tenantId);
     const maxKnown = Math.max(headSequence, maxStored, newest?.sequence ?? 0, ...external.map((c) => c.sequence));
     const toSequence = Math.min(to ?? maxKnown, maxKnown);
@@ -179,6 +194,7 @@ export class ChainVerifier {
             newest ? sha256Hex(JSON.stringify(newest)) : '-',
             trustFingerprint(keys),
             options.untrusted ?? 'fail',
+            pruned ? sha256Hex(JSON.stringify(pruned)) : '-',
             written,
           ].join(':');
     if (cacheKey) {
@@ -196,6 +212,7 @@ export class ChainVerifier {
       external,
       keys,
       skipUntrusted: options.untrusted === 'skip',
+      pruned,
     };
     if (!cacheKey) return this.compute(tenantId, scope);
     const same = this.running.get(cacheKey);
@@ -255,11 +272,15 @@ export class ChainVerifier {
       external: Checkpoint[];
       keys: PublicSigningKey[];
       skipUntrusted: boolean;
+      pruned: PruneState | null;
     },
   ): Promise<ChainVerification> {
     const { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, maxStored, external } = scope;
     const verifiedAt = new Date().toISOString();
-    const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, verifiedAt, cached: false };
+    // A recorded prune must hold up (signed anchor, chain event) before the kept events are walked from it.
+    const prune = scope.pruned ? await checkPrunedPrefix(this.dataSource, this.checkpoints, tenantId, scope.pruned, scope.keys) : null;
+    const prunedPrefix = prune && 'prefix' in prune ? prune.prefix : null;
+    const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, verifiedAt, cached: false, prunedPrefix };
 
     let checkedCount = 0;
     let checkpointsChecked = 0;
@@ -324,12 +345,30 @@ export class ChainVerifier {
       signatureFailure
         ? fail(signatureFailure.sequence, signatureFailure.reason, signatureFailure.message)
         : { ...base, valid: true, checkedCount, checkpointsChecked, untrustedCheckpoints, firstFailure: null };
+    if (prune && 'problem' in prune) {
+      return fail(prune.problem.sequence, ChainFailureReason[prune.problem.reason], prune.problem.message);
+    }
     // A range wholly past the newest known sequence holds nothing to check (and no event before it to link to).
     if (fromSequence > toSequence) return done();
 
-    let previous = fromSequence === 1 ? GENESIS_CHAIN_HASH : await this.events.chainHashAt(tenantId, fromSequence - 1);
+    // The first kept event of a pruned chain links to its anchor's signed chainHash.
+    const firstKept = prunedPrefix ? prunedPrefix.throughSequence + 1 : 1;
+    let previous =
+      fromSequence === 1
+        ? GENESIS_CHAIN_HASH
+        : fromSequence === firstKept && prunedPrefix
+          ? prunedPrefix.anchor.chainHash
+          : await this.events.chainHashAt(tenantId, fromSequence - 1);
     if (previous === null) return fail(fromSequence - 1, ChainFailureReason.SEQUENCE_GAP, `event ${fromSequence - 1} is missing`);
     let expected = fromSequence;
+    const missing = (next: number | null): ChainVerification =>
+      prunedPrefix && expected === firstKept
+        ? fail(
+            expected,
+            ChainFailureReason.PRUNED_BEYOND_ANCHOR,
+            `event ${expected}, the first after the signed prune anchor at ${prunedPrefix.throughSequence}, is missing${next === null ? '' : ` (next stored is ${next})`}: more was deleted than retention pruned`,
+          )
+        : fail(expected, ChainFailureReason.SEQUENCE_GAP, `event ${expected} is missing (next stored is ${next})`);
 
     const read = async (start: number) => {
       const rows: Record<string, unknown>[] = await this.dataSource.query(PAGE_SQL, [tenantId, start, toSequence, this.page]);
@@ -367,9 +406,7 @@ export class ChainVerifier {
           since = performance.now();
         }
         const sequence = toNumber(row.sequence);
-        if (sequence !== expected) {
-          return fail(expected, ChainFailureReason.SEQUENCE_GAP, `event ${expected} is missing (next stored is ${sequence})`);
-        }
+        if (sequence !== expected) return missing(sequence);
         let event: StoredEvent;
         let recomputed: string;
         try {

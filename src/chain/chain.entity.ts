@@ -56,5 +56,46 @@ export class SigningKeyEntity {
   createdAt!: Date;
 }
 
+/**
+ * Where a tenant's chain was pruned by retention (ADR 0043): events up to `pruned_through` are
+ * gone (or going: `deleted_through` trails it while batches run), anchored by a signed checkpoint
+ * at that sequence and recorded by a `datapunk.retention.pruned` event at `event_sequence`. The
+ * lease lets one node prune a tenant at a time.
+ */
+@Entity({ name: 'chain_prune' })
+export class ChainPruneEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId!: string;
+
+  @Column({ name: 'pruned_through', type: 'bigint' })
+  prunedThrough!: string;
+
+  @Column({ name: 'deleted_through', type: 'bigint' })
+  deletedThrough!: string;
+
+  @Column({ name: 'anchor_checkpoint_id', type: 'varchar', length: 36, nullable: true })
+  anchorCheckpointId!: string | null;
+
+  @Column({ name: 'event_sequence', type: 'bigint', nullable: true })
+  eventSequence!: string | null;
+
+  /** The newest occurredAt among the pruned events: assessments of periods before it are incomplete. */
+  @Column({ name: 'occurred_before', type: 'datetime', precision: 3, nullable: true })
+  occurredBefore!: Date | null;
+
+  /** recordedAt of the last pruned event. */
+  @Column({ name: 'recorded_before', type: 'datetime', precision: 3, nullable: true })
+  recordedBefore!: Date | null;
+
+  @Column({ name: 'pruned_at', type: 'datetime', precision: 3, nullable: true })
+  prunedAt!: Date | null;
+
+  @Column({ name: 'lease_owner', type: 'varchar', length: 36, nullable: true })
+  leaseOwner!: string | null;
+
+  @Column({ name: 'lease_until', type: 'datetime', precision: 3, nullable: true })
+  leaseUntil!: Date | null;
+}
+
 /** The tables this module owns, for the data source the composition root builds. */
-export const CHAIN_ENTITIES = [ChainHeadEntity, CheckpointEntity, SigningKeyEntity];
+export const CHAIN_ENTITIES = [ChainHeadEntity, CheckpointEntity, SigningKeyEntity, ChainPruneEntity];

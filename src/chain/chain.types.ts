@@ -35,6 +35,29 @@ export class ChainFailureInfo {
   message!: string;
 }
 
+@ObjectType('PrunedPrefix', {
+  description:
+    'The oldest events of a chain, deleted by a retention policy (ADR 0043): verification starts after them, from a signed anchor.',
+})
+export class PrunedPrefixInfo {
+  @Field(() => GraphQLSafeInt, { description: 'Events 1 to this sequence were deleted by retention.' })
+  throughSequence!: number;
+  @Field(() => CheckpointInfo, {
+    description:
+      'The signed checkpoint at throughSequence (a trusted key, signature verified): the first kept event links to its chainHash.',
+  })
+  anchor!: CheckpointInfo;
+  @Field(() => GraphQLSafeInt, { description: 'Sequence of the datapunk.retention.pruned event that recorded the prune.' })
+  eventSequence!: number;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the prune was recorded.' })
+  prunedAt!: string | null;
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: 'The newest occurredAt among the pruned events: counts of periods before it are incomplete.',
+  })
+  occurredBefore!: string | null;
+}
+
 @ObjectType('ChainVerification', { description: 'Result of re-computing a tenant chain from the stored events.' })
 export class ChainVerificationInfo {
   @Field({
@@ -73,6 +96,12 @@ export class ChainVerificationInfo {
       'True when this answer was cached: served only while nothing was written to the database since verifiedAt (the /readyz probe’s own row aside), and for at most VERIFY_CACHE_TTL_SECONDS.',
   })
   cached!: boolean;
+  @Field(() => PrunedPrefixInfo, {
+    nullable: true,
+    description:
+      'The prefix deleted by retention, checked against its signed anchor and its datapunk.retention.pruned event; fromSequence starts after it. Null for a chain never pruned.',
+  })
+  prunedPrefix!: PrunedPrefixInfo | null;
 }
 
 @ObjectType('SigningKey', { description: 'Public half of a checkpoint signing key.' })

@@ -18,7 +18,7 @@ export class CheckpointService {
   private readonly heads: ChainHeads;
 
   constructor(
-    dataSource: DataSource,
+    private readonly dataSource: DataSource,
     private readonly key: SigningKey | null,
   ) {
     this.checkpoints = new CheckpointRepository(dataSource);
@@ -68,6 +68,36 @@ export class CheckpointService {
     checkpoint.signature = signMessage(this.key, checkpointMessage(checkpoint));
     await this.checkpoints.insert(checkpoint);
     return checkpoint;
+  }
+
+  /**
+   * Signs the stored event at `sequence` (not the head): the anchor of a prune (ADR 0043), which
+   * the caller has verified up to that sequence first. Null when no event is stored there.
+   */
+  async issueAt(tenantId: string, sequence: number, now = new Date()): Promise<Checkpoint | null> {
+    if (!this.key) throw new Error('checkpoints cannot be issued without a signing key');
+    const [row]: { chain_hash: string }[] = await this.dataSource.query(
+      'SELECT chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = ?',
+      [tenantId, sequence],
+    );
+    if (!row) return null;
+    const checkpoint: Checkpoint = {
+      id: uuidv7(),
+      tenantId,
+      sequence,
+      chainHash: String(row.chain_hash),
+      issuedAt: now.toISOString(),
+      keyId: this.key.id,
+      signature: '',
+    };
+    checkpoint.signature = signMessage(this.key, checkpointMessage(checkpoint));
+    await this.checkpoints.insert(checkpoint);
+    return checkpoint;
+  }
+
+  /** Whether this service can sign (a server with a signing key; the CLI's verifier cannot). */
+  get canSign(): boolean {
+    return this.key !== null;
   }
 
   /** Issues a checkpoint for every tenant whose chain moved since its last one. */

@@ -5,6 +5,7 @@ import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
 import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
+import { PRUNE_STATE_SQL, pruneStateOf, type PruneState } from '../chain/pruned-prefix';
 import { headOf, headStatement } from '../chain/chain-head';
 import { GENESIS_CHAIN_HASH } from '../chain/hashing';
 import { type CategoryTest, RuleSql } from './rule-sql';
@@ -35,6 +36,8 @@ export interface Snapshot {
   headChainHash: string | null;
   /** Day (`YYYY-MM-DD`) of the tenant's earliest event; null without events. */
   firstDay: string | null;
+  /** What retention pruned of the chain (ADR 0043), read with the head; null when nothing was. */
+  pruned: PruneState | null;
 }
 
 /** One rule of one control. */
@@ -178,10 +181,11 @@ export class AssessmentQueries {
           ...(endWhole && scope.to && endWhole < scope.to ? [[endWhole, scope.to] as [Date, Date]] : []),
         ];
 
-    const [headRows, firstRows, totalRows, rollupRows] = await this.snapshotRead([
+    const [headRows, firstRows, totalRows, pruneRows, rollupRows] = await this.snapshotRead([
       headStatement(scope.tenantId),
       sql`SELECT MIN(day) AS first_day FROM audit_event_rollup WHERE tenant_id = ${v(scope.tenantId)}`,
       rollupTotals(scope.tenantId),
+      { text: PRUNE_STATE_SQL, params: [scope.tenantId] },
       ...(matches.length && wholeDays ? [this.rollupSums(matches, scope.tenantId, dayOf(firstWhole), endWhole && dayOf(endWhole))] : []),
     ]);
     const read = headOf(headRows);
@@ -197,6 +201,7 @@ export class AssessmentQueries {
           : firstRows[0]?.first_day
             ? String(firstRows[0].first_day)
             : null,
+      pruned: pruneStateOf(pruneRows),
     };
 
     const counts = new Map<string, DayCounts>(all.map((set) => [setKey(set), { days: new Map(), hi: null, lo: null }]));
@@ -1032,25 +1037,30 @@ export class AssessmentQueries {
 /**
  * The rollup's own totals, read in the snapshot with the head (ADR 0037): the event count of all
  * the tenant's rows, and how many rows could not have been written by an append (a count below 1 or
- * above its sequence span, a sequence outside 1..head). One scan of the tenant's rollup rows, which
- * the sums read anyway.
+ * above its sequence span, a sequence outside 1..head, or at or below what retention deleted). One
+ * scan of the tenant's rollup rows, which the sums read anyway. A pruned chain (ADR 0043) holds
+ * head - deleted_through events, and the prune took their counts out of the rollup.
  */
-const rollupTotals = (tenantId: string): Sql =>
-  sql`SELECT COALESCE((SELECT h.sequence FROM chain_head h WHERE h.tenant_id = ${v(tenantId)}), 0) AS head, COALESCE(SUM(r.event_count), 0) AS n, COUNT(CASE WHEN r.event_count < 1 OR r.min_sequence < 1 OR r.max_sequence < r.min_sequence OR r.event_count > r.max_sequence - r.min_sequence + 1 OR r.max_sequence > COALESCE((SELECT h.sequence FROM chain_head h WHERE h.tenant_id = ${v(tenantId)}), 0) THEN 1 END) AS bad FROM audit_event_rollup r WHERE r.tenant_id = ${v(tenantId)}`;
+const rollupTotals = (tenantId: string): Sql => {
+  const head = sql`COALESCE((SELECT h.sequence FROM chain_head h WHERE h.tenant_id = ${v(tenantId)}), 0)`;
+  const deleted = sql`COALESCE((SELECT p.deleted_through FROM chain_prune p WHERE p.tenant_id = ${v(tenantId)}), 0)`;
+  return sql`SELECT ${head} AS head, ${deleted} AS deleted, COALESCE(SUM(r.event_count), 0) AS n, COUNT(CASE WHEN r.event_count < 1 OR r.min_sequence < 1 OR r.max_sequence < r.min_sequence OR r.event_count > r.max_sequence - r.min_sequence + 1 OR r.max_sequence > ${head} OR r.min_sequence <= ${deleted} THEN 1 END) AS bad FROM audit_event_rollup r WHERE r.tenant_id = ${v(tenantId)}`;
+};
 
 /**
  * Every event of the chain is counted in exactly one rollup row, in the append transaction, so the
- * rows add up to the head's sequence. Anything else means the table was changed outside the server:
- * ROLLUP_INCONSISTENT rather than verdicts computed from it.
+ * rows add up to the head's sequence (less the events retention deleted). Anything else means the
+ * table was changed outside the server: ROLLUP_INCONSISTENT rather than verdicts computed from it.
  */
 function checkRollup(rows: readonly Record<string, unknown>[], tenantId: string): void {
   const headSequence = toNumber(rows[0]?.head ?? 0);
+  const deleted = toNumber(rows[0]?.deleted ?? 0);
   const total = toNumber(rows[0]?.n ?? 0);
   const bad = toNumber(rows[0]?.bad ?? 0);
-  if (total === headSequence && bad === 0) return;
+  if (total === headSequence - deleted && bad === 0) return;
   throw new AppError(
     ErrorCode.ROLLUP_INCONSISTENT,
-    `The compliance rollup of tenant "${tenantId}" does not match its chain (it counts ${total} events, the chain holds ${headSequence}; ${bad} rows are impossible). Run verifyAuditChain, then datapunk-audit rebuild-rollup --tenant ${tenantId}.`,
-    { rollupEvents: total, headSequence, impossibleRows: bad },
+    `The compliance rollup of tenant "${tenantId}" does not match its chain (it counts ${total} events, the chain holds ${headSequence - deleted}${deleted ? ` after ${deleted} pruned` : ''}; ${bad} rows are impossible). Run verifyAuditChain, then datapunk-audit rebuild-rollup --tenant ${tenantId}.`,
+    { rollupEvents: total, headSequence, prunedEvents: deleted, impossibleRows: bad },
   );
 }

@@ -77,6 +77,20 @@ export interface Assessment {
   /** The instant a deadline or period passes and the same events would give another answer. */
   validUntil: string | null;
   cached: boolean;
+  /**
+   * Set when retention pruned events that occurred in the range (ADR 0043): their counts are gone
+   * from the numbers. Null when the range starts after the newest pruned event.
+   */
+  pruned?: PrunedPeriod | null;
+}
+
+/** What retention pruned, as an assessment over the period names it. */
+export interface PrunedPeriod {
+  /** Events 1 to this sequence were deleted. */
+  throughSequence: number;
+  /** The newest occurredAt among them: periods before it are incomplete. */
+  occurredBefore: string;
+  prunedAt: string | null;
 }
 
 export interface AttestInput {
@@ -296,6 +310,14 @@ export class ComplianceService implements ControlEvidence {
       controls: results,
       validUntil: this.validUntil(measuredControls, scope, now, recordedBy, measures, attestations),
       cached: false,
+      pruned:
+        snapshot.pruned?.occurredBefore && scope.from.toISOString() <= snapshot.pruned.occurredBefore
+          ? {
+              throughSequence: snapshot.pruned.prunedThrough,
+              occurredBefore: snapshot.pruned.occurredBefore,
+              prunedAt: snapshot.pruned.prunedAt,
+            }
+          : null,
     };
   }
 

@@ -413,6 +413,18 @@ export class StatusCounts {
   total!: number;
 }
 
+@ObjectType({ description: 'Events of an assessed period that retention pruned (ADR 0043): their counts are gone from the numbers.' })
+export class PrunedPeriodInfo {
+  @Field(() => GraphQLSafeInt, { description: 'Events 1 to this sequence of the chain were deleted by a retention policy.' })
+  throughSequence!: number;
+  @Field(() => DateTimeScalar, {
+    description: 'The newest occurredAt among the pruned events: counts of the range up to it are incomplete.',
+  })
+  occurredBefore!: string;
+  @Field(() => DateTimeScalar, { nullable: true, description: 'When the prune was recorded.' })
+  prunedAt!: string | null;
+}
+
 @ObjectType({ description: 'A framework assessed over a time range from the audit trail.' })
 export class ComplianceAssessment {
   @Field({ description: 'The assessed framework.' })
@@ -476,6 +488,12 @@ export class ComplianceAssessment {
   controls!: ControlAssessment[];
   @Field({ description: 'Served from the cache (same chain head, nothing due since).' })
   cached!: boolean;
+  @Field(() => PrunedPeriodInfo, {
+    nullable: true,
+    description:
+      'Set when retention pruned events that occurred in the range: the numbers do not count them. Null when the range starts after the newest pruned event.',
+  })
+  pruned?: PrunedPeriodInfo | null;
   @Field(() => DateTimeScalar, {
     nullable: true,
     description: 'When a deadline or period passes and the same events would give another answer; null if never.',

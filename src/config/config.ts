@@ -80,6 +80,7 @@ const schema = z.object({
   MAX_CLOCK_SKEW_SECONDS: integer(0, 86_400).default('300'),
   EVIDENCE_RECORDING_LAG_MINUTES: integer(0, 52_560_000).default('60'),
   ASSESSMENT_SCHEDULE: z.enum(['off', 'daily', 'weekly']).default('off'),
+  RETENTION_SCHEDULE: z.enum(['off', 'daily']).default('off'),
   MAX_PAGE_SIZE: integer(1, 1000).default('500'),
   DEFAULT_PAGE_SIZE: integer(1, 1000).default('50'),
   MAX_QUERY_DEPTH: integer(2, 100).default('12'),
@@ -205,6 +206,8 @@ export interface AppConfig {
   evidenceRecordingLagMinutes: number;
   /** ASSESSMENT_SCHEDULE: off, or record every loaded framework's assessment of each closed UTC day or ISO week per tenant (ADR 0039). */
   assessmentSchedule: 'off' | 'daily' | 'weekly';
+  /** RETENTION_SCHEDULE: off, or prune every tenant with retention rules once a UTC day (ADR 0043). */
+  retentionSchedule: 'off' | 'daily';
   /** Node's http timeouts: keep-alive idle, headers (above keep-alive) and whole request. */
   http: { keepAliveTimeoutMs: number; headersTimeoutMs: number; requestTimeoutMs: number };
   /** CORS_ORIGINS: the exact origins a browser may call /graphql from (none by default). */
@@ -350,6 +353,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     maxQueryBytes: c.MAX_QUERY_BYTES,
     evidenceRecordingLagMinutes: c.EVIDENCE_RECORDING_LAG_MINUTES,
     assessmentSchedule: c.ASSESSMENT_SCHEDULE,
+    retentionSchedule: c.RETENTION_SCHEDULE,
     http: {
       keepAliveTimeoutMs: c.HTTP_KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
       // Above keep-alive, so a request that starts just as the idle timer ends is not cut off mid-headers.

@@ -45,6 +45,10 @@ export enum ErrorCode {
   ROLLUP_INCONSISTENT = 'ROLLUP_INCONSISTENT',
   /** A stored assessment run that no longer matches the digest its datapunk.assessment.recorded event carries, or is missing (ADR 0039). */
   ASSESSMENT_RUN_TAMPERED = 'ASSESSMENT_RUN_TAMPERED',
+  /** A prune was refused and nothing deleted: the prefix does not verify, or the server has no signing key for the anchor (ADR 0043). */
+  PRUNE_REFUSED = 'PRUNE_REFUSED',
+  /** Another node holds the tenant's prune lease; retry when it is done (ADR 0043). */
+  PRUNE_IN_PROGRESS = 'PRUNE_IN_PROGRESS',
   /** A report download URL past its expiry. */
   DOWNLOAD_EXPIRED = 'DOWNLOAD_EXPIRED',
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',

@@ -230,6 +230,21 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     doc: `1 per ${ROWS_RENDERED_PER_UNIT} rows of REPORT_SYNC_MAX_ROWS (rendered in the request), plus ${UNITS_PER_RULE} per rule of its framework`,
   },
 
+  // Retention (ADR 0043): bounded lists; the dry run scans the chain after its pruned prefix.
+  'Query.retentionRules': { size: () => 100, doc: '100 rules (the most a tenant may have)' },
+  'Query.legalHolds': { size: () => 500, doc: '500 holds (the most active ones a tenant may have; released ones beyond)' },
+  'Query.retentionSuggestions': { size: () => 3, doc: 'the three built-in frameworks' },
+  'Query.pruneDryRun': {
+    expensive: true,
+    work: counted,
+    doc: `1 per ${ROWS_COUNTED_PER_UNIT} events of the caller's chain (the plan's range scan)`,
+  },
+  'Mutation.pruneAuditChain': {
+    expensive: true,
+    work: (a) => 2 * counted(a),
+    doc: `2 per ${ROWS_COUNTED_PER_UNIT} events of the caller's chain (the plan, the prefix verified and deleted)`,
+  },
+
   // Writes.
   'Mutation.recordAuditEvents': {
     page: {

@@ -31,6 +31,8 @@ export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set([
   'auditEventStats',
   'createCheckpoint',
   'recordAssessment',
+  'pruneDryRun',
+  'pruneAuditChain',
   '__schema',
 ]);
 

@@ -25,6 +25,9 @@ interface Operation {
     templateId: () => Promise<string>;
     /** The sequence of a fresh event that removes a second factor (soc2 CC6.1 mfa-disabled): a finding of its own for each request. */
     eventSequence: () => Promise<number>;
+    /** A fresh retention rule and legal hold of the `default` tenant (ADR 0043). */
+    ruleId: () => Promise<string>;
+    holdId: () => Promise<string>;
   }): Promise<{ query: string; variables?: Record<string, unknown> }>;
 }
 
@@ -245,6 +248,58 @@ const OPERATIONS: Record<string, Operation> = {
     allowed: [Role.ADMIN, Role.AUDITOR],
     build: async () => ({ query: '{ assessmentChanges(frameworkId: "soc2", since: "2026-06-01T00:00:00Z") { totalCount } }' }),
   },
+  retentionRules: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ retentionRules { id } }' }),
+  },
+  legalHolds: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ legalHolds(includeReleased: true) { id } }' }),
+  },
+  retentionSuggestions: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ retentionSuggestions { frameworkId } }' }),
+  },
+  pruneDryRun: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ pruneDryRun { dryRun eventCount } }' }),
+  },
+  addRetentionRule: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async () => ({
+      query: 'mutation($input: RetentionRuleInput!) { addRetentionRule(input: $input) { id } }',
+      variables: { input: { selector: 'ACTION_PREFIX', value: 'matrix.', minDays: 30 } },
+    }),
+  },
+  removeRetentionRule: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async ({ ruleId }) => ({ query: 'mutation($id: ID!) { removeRetentionRule(id: $id) }', variables: { id: await ruleId() } }),
+  },
+  placeLegalHold: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async () => ({
+      query: 'mutation($input: LegalHoldInput!) { placeLegalHold(input: $input) { id } }',
+      variables: { input: { actionPrefix: 'matrix.', reason: 'matrix' } },
+    }),
+  },
+  releaseLegalHold: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async ({ holdId }) => ({ query: 'mutation($id: ID!) { releaseLegalHold(id: $id) { id } }', variables: { id: await holdId() } }),
+  },
+  // Nothing is due in the matrix's tenant: an allowed call prunes nothing and says so.
+  pruneAuditChain: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async () => ({ query: 'mutation { pruneAuditChain { dryRun eventCount } }' }),
+  },
   attestControl: {
     type: 'Mutation',
     allowed: [Role.ADMIN, Role.AUDITOR],
@@ -297,6 +352,9 @@ describe('access: role × operation matrix', () => {
       reports: await count('SELECT COUNT(*) AS n FROM report'),
       templates: await count('SELECT COUNT(*) AS n FROM report_template_version'),
       liveTemplates: await count('SELECT COUNT(*) AS n FROM report_template'),
+      retentionRules: await count('SELECT COUNT(*) AS n FROM retention_rule'),
+      legalHolds: await count('SELECT COUNT(*) AS n FROM legal_hold WHERE released_at IS NULL'),
+      prunes: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.retention.pruned'`),
     };
   }
 
@@ -327,6 +385,11 @@ describe('access: role × operation matrix', () => {
     expect(res.body.errors).toBeUndefined();
     return res.body.data!.recordAuditEvents.receipts[0].sequence as number;
   };
+
+  const retentionActor = { tenantId: 'default', keyId: 'matrix', requestId: 'matrix' };
+  const ruleId = async () =>
+    (await env.app.services.retention.addRule(retentionActor, { selector: 'ACTION_PREFIX' as never, value: 'victim.', minDays: 1 })).id;
+  const holdId = async () => (await env.app.services.retention.placeHold(retentionActor, { actionPrefix: 'victim.', reason: 'victim' })).id;
 
   const templateId = async () =>
     (
@@ -374,7 +437,7 @@ describe('access: role × operation matrix', () => {
   describe.each(ALL_CALLERS)('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('%s', async (field) => {
       const op = OPERATIONS[field];
-      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, runId, templateId, eventSequence });
+      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, runId, templateId, eventSequence, ruleId, holdId });
       const before = await snapshot();
       const res = await call(caller, query, variables);
       if (isAllowed(op, caller)) {

@@ -44,6 +44,14 @@ const overview: SectionBuilder = {
         items: [
           { key: 'Framework', value: `${a.frameworkId} (${a.frameworkVersion})` },
           { key: 'Judged as of', value: `${a.asOf} (events recorded by ${a.recordedBy}, chain head ${a.headSequence})` },
+          ...(a.pruned
+            ? [
+                {
+                  key: 'Pruned by retention',
+                  value: `events 1–${a.pruned.throughSequence}, which occurred up to ${a.pruned.occurredBefore}, were deleted by a retention policy${a.pruned.prunedAt ? ` on ${a.pruned.prunedAt}` : ''}: counts of the period before then are incomplete`,
+                },
+              ]
+            : []),
           { key: 'Score', value: a.summary.score === null ? 'none (nothing assessed)' : a.summary.score.toFixed(3) },
           { key: 'Level', value: a.summary.level },
           { key: 'Coverage', value: pct(a.summary.coverage) },

@@ -1,0 +1,469 @@
+import type { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { ActorType, Classification, Severity } from '../audit/audit-event.model';
+import type { ChainVerifier } from '../chain/chain-verifier';
+import type { Checkpoint } from '../chain/checkpoint.repository';
+import type { CheckpointService } from '../chain/checkpoint.service';
+import { PRUNED_ACTION, PRUNED_RESOURCE, readPruneState } from '../chain/pruned-prefix';
+import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
+import { AppError, type Problem } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import type { IngestService } from '../ingest/ingest.service';
+import { deleteBatch } from './prune-batch';
+import {
+  keptBecause,
+  keptCondition,
+  type LegalHold,
+  MAX_ACTIVE_HOLDS,
+  MAX_RETENTION_DAYS,
+  MAX_RULES,
+  type RetentionRule,
+  RetentionSelector,
+} from './retention-policy';
+import { RetentionRepository } from './retention.repository';
+
+/** Sequences the plan scans per statement: one indexed range each, yielding between them. */
+export const PLAN_PAGE = 5000;
+/** How long a node's prune lease lasts without a batch renewing it. */
+export const LEASE_MS = 5 * 60_000;
+
+export const RULE_ADDED_ACTION = 'datapunk.retention.rule.added';
+export const RULE_REMOVED_ACTION = 'datapunk.retention.rule.removed';
+export const HOLD_PLACED_ACTION = 'datapunk.retention.hold.placed';
+export const HOLD_RELEASED_ACTION = 'datapunk.retention.hold.released';
+
+/** Who asks: the tenant's API key and the request (null key: the scheduler or the CLI). */
+export interface RetentionActor {
+  tenantId: string;
+  keyId: string | null;
+  requestId: string;
+}
+
+export interface RuleInput {
+  selector: RetentionSelector;
+  value: string;
+  minDays?: number | null;
+  maxDays?: number | null;
+  note?: string | null;
+}
+
+export interface HoldInput {
+  subject?: string | null;
+  actionPrefix?: string | null;
+  occurredFrom?: string | null;
+  occurredTo?: string | null;
+  reason: string;
+}
+
+/** What a prune would delete or deleted. */
+export interface PrunePlan {
+  tenantId: string;
+  /** The instant ages were judged at. */
+  asOf: string;
+  /** Already pruned through this sequence (0: never). */
+  alreadyPrunedThrough: number;
+  /** First and last sequence that go; null when nothing may. */
+  fromSequence: number | null;
+  throughSequence: number | null;
+  eventCount: number;
+  /** The newest occurredAt among them. */
+  occurredBefore: string | null;
+  /** The first event that must be kept (it stops the prefix), and why. */
+  keptSequence: number | null;
+  keptReason: string | null;
+}
+
+export interface PruneResult extends PrunePlan {
+  dryRun: boolean;
+  /** Events deleted by this call (a resumed earlier prune included). */
+  deleted: number;
+  anchor: Checkpoint | null;
+  /** Sequence of the datapunk.retention.pruned event. */
+  eventSequence: number | null;
+}
+
+export interface RetentionDeps {
+  dataSource: DataSource;
+  checkpoints: CheckpointService;
+  verifier: ChainVerifier;
+  ingest: Pick<IngestService, 'recordServerEvent'>;
+  /** Ids of the loaded frameworks (FRAMEWORK rules must name one). */
+  frameworks: () => string[];
+}
+
+type Row = Record<string, unknown>;
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+const isoOrNull = (v: unknown) => (v === null || v === undefined ? null : fromSqlDateTime(v));
+
+/**
+ * Retention (ADR 0043): a tenant's rules and legal holds, the plan of what may go, and the prune
+ * that deletes it — a prefix of the chain, after a signed anchor and a chain event, in batches.
+ */
+export class RetentionService {
+  readonly repository: RetentionRepository;
+
+  constructor(private readonly deps: RetentionDeps) {
+    this.repository = new RetentionRepository(deps.dataSource);
+  }
+
+  rules(tenantId: string): Promise<RetentionRule[]> {
+    return this.repository.rules(tenantId);
+  }
+
+  holds(tenantId: string, includeReleased = false): Promise<LegalHold[]> {
+    return this.repository.holds(tenantId, includeReleased);
+  }
+
+  async addRule(by: RetentionActor, input: RuleInput, now = new Date()): Promise<RetentionRule> {
+    const problems: Problem[] = [];
+    const days = (field: 'minDays' | 'maxDays') => {
+      const n = input[field];
+      if (n === undefined || n === null) return null;
+      if (!Number.isInteger(n) || n < 1 || n > MAX_RETENTION_DAYS)
+        problems.push({ path: `input.${field}`, message: `must be a whole number of days from 1 to ${MAX_RETENTION_DAYS}` });
+      return n;
+    };
+    const minDays = days('minDays');
+    const maxDays = days('maxDays');
+    if (minDays === null && maxDays === null) problems.push({ path: 'input', message: 'needs minDays, maxDays or both' });
+    if (minDays !== null && maxDays !== null && maxDays < minDays)
+      problems.push({ path: 'input.maxDays', message: 'must not be below minDays' });
+    const value = input.value.trim();
+    if (!value || value.length > 128) problems.push({ path: 'input.value', message: 'must be 1 to 128 characters' });
+    if (input.selector === RetentionSelector.CLASSIFICATION && !Object.values(Classification).includes(value as Classification)) {
+      problems.push({ path: 'input.value', message: `must be one of ${Object.values(Classification).join(', ')}` });
+    }
+    if (input.selector === RetentionSelector.FRAMEWORK && !this.deps.frameworks().includes(value)) {
+      problems.push({ path: 'input.value', message: `must be a loaded framework id (${this.deps.frameworks().join(', ')})` });
+    }
+    if ((input.note?.length ?? 0) > 500) problems.push({ path: 'input.note', message: 'must be at most 500 characters' });
+    if ((await this.repository.rules(by.tenantId)).length >= MAX_RULES) {
+      problems.push({ path: 'input', message: `your tenant has ${MAX_RULES} rules, the most it may have; remove one first` });
+    }
+    if (problems.length)
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, 'The retention rule is not valid; nothing was stored.', { problems });
+    const rule: RetentionRule = {
+      id: uuidv7(),
+      tenantId: by.tenantId,
+      selector: input.selector,
+      value,
+      minDays,
+      maxDays,
+      note: input.note ?? null,
+      createdAt: now.toISOString(),
+      createdBy: by.keyId,
+    };
+    await this.repository.insertRule(rule);
+    await this.record(by, RULE_ADDED_ACTION, 'retention_rule', rule.id, { selector: rule.selector, value: rule.value, minDays, maxDays });
+    return rule;
+  }
+
+  async removeRule(by: RetentionActor, id: string): Promise<void> {
+    if (!(await this.repository.deleteRule(by.tenantId, id)))
+      throw new AppError(ErrorCode.NOT_FOUND, `No retention rule ${id} in your tenant.`);
+    await this.record(by, RULE_REMOVED_ACTION, 'retention_rule', id, {});
+  }
+
+  async placeHold(by: RetentionActor, input: HoldInput, now = new Date()): Promise<LegalHold> {
+    const problems: Problem[] = [];
+    const text = (field: 'subject' | 'actionPrefix', max: number) => {
+      const v = input[field];
+      if (v === undefined || v === null) return null;
+      if (!v.length || v.length > max) problems.push({ path: `input.${field}`, message: `must be 1 to ${max} characters` });
+      return v;
+    };
+    const subject = text('subject', 256);
+    const actionPrefix = text('actionPrefix', 128);
+    const from = input.occurredFrom ?? null;
+    const to = input.occurredTo ?? null;
+    if (from !== null && to !== null && Date.parse(to) <= Date.parse(from))
+      problems.push({ path: 'input.occurredTo', message: 'must be after occurredFrom' });
+    if (subject === null && actionPrefix === null && from === null && to === null) {
+      problems.push({ path: 'input', message: 'needs a subject, an actionPrefix or a period (a hold on everything: give occurredFrom)' });
+    }
+    const reason = input.reason.trim();
+    if (!reason || reason.length > 500) problems.push({ path: 'input.reason', message: 'must be 1 to 500 characters' });
+    if ((await this.repository.holds(by.tenantId, false)).length >= MAX_ACTIVE_HOLDS) {
+      problems.push({
+        path: 'input',
+        message: `your tenant has ${MAX_ACTIVE_HOLDS} active holds, the most it may have; release one first`,
+      });
+    }
+    if (problems.length) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'The legal hold is not valid; nothing was stored.', { problems });
+    const hold: LegalHold = {
+      id: uuidv7(),
+      tenantId: by.tenantId,
+      subject,
+      actionPrefix,
+      occurredFrom: from && new Date(from).toISOString(),
+      occurredTo: to && new Date(to).toISOString(),
+      reason,
+      createdAt: now.toISOString(),
+      createdBy: by.keyId,
+      releasedAt: null,
+      releasedBy: null,
+    };
+    await this.repository.insertHold(hold);
+    // PII-free: the hold's id and which kinds of match it has, never the subject.
+    await this.record(by, HOLD_PLACED_ACTION, 'legal_hold', hold.id, {
+      bySubject: subject !== null,
+      actionPrefix,
+      occurredFrom: hold.occurredFrom,
+      occurredTo: hold.occurredTo,
+    });
+    return hold;
+  }
+
+  async releaseHold(by: RetentionActor, id: string, now = new Date()): Promise<LegalHold> {
+    const hold = await this.repository.hold(by.tenantId, id);
+    if (!hold) throw new AppError(ErrorCode.NOT_FOUND, `No legal hold ${id} in your tenant.`);
+    if (hold.releasedAt !== null) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `Legal hold ${id} was already released at ${hold.releasedAt}.`, {
+        problems: [{ path: 'id', message: 'names a released hold' }],
+      });
+    }
+    await this.repository.releaseHold(by.tenantId, id, now.toISOString(), by.keyId);
+    await this.record(by, HOLD_RELEASED_ACTION, 'legal_hold', id, {});
+    return (await this.repository.hold(by.tenantId, id))!;
+  }
+
+  /**
+   * What a prune as of `now` would delete: the longest prefix after the pruned one whose every
+   * event may go. Scans PLAN_PAGE sequences per statement and yields between them.
+   */
+  async plan(tenantId: string, now = new Date()): Promise<PrunePlan> {
+    const ds = this.deps.dataSource;
+    const state = await readPruneState(ds, tenantId);
+    const already = state?.prunedThrough ?? 0;
+    const rules = await this.repository.rules(tenantId);
+    const holds = await this.repository.holds(tenantId, false);
+    const [head] = await ds.query<{ sequence: unknown }[]>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [tenantId]);
+    const headSequence = head ? toNumber(head.sequence) : 0;
+    const empty: PrunePlan = {
+      tenantId,
+      asOf: now.toISOString(),
+      alreadyPrunedThrough: already,
+      fromSequence: null,
+      throughSequence: null,
+      eventCount: 0,
+      occurredBefore: null,
+      keptSequence: null,
+      keptReason: null,
+    };
+    if (headSequence <= already) return empty;
+    if (!rules.some((r) => r.maxDays !== null)) {
+      return { ...empty, keptSequence: already + 1, keptReason: 'no rule with a maximum applies to it' };
+    }
+    const kept = keptCondition(rules, holds, now);
+    let through = already;
+    let newest: string | null = null;
+    let keptSequence: number | null = null;
+    for (let lo = already + 1; lo <= headSequence; lo += PLAN_PAGE) {
+      const hi = Math.min(headSequence, lo + PLAN_PAGE - 1);
+      const [row] = await ds.query<Row[]>(
+        `SELECT MIN(CASE WHEN ${kept.text} THEN e.sequence END) AS kept, MAX(e.occurred_at) AS newest FROM audit_event e WHERE e.tenant_id = ? AND e.sequence >= ? AND e.sequence <= ?`,
+        [...kept.params, tenantId, lo, hi],
+      );
+      if (row?.kept !== null && row?.kept !== undefined) {
+        keptSequence = toNumber(row.kept);
+        through = keptSequence - 1;
+        if (through >= lo) {
+          const [part] = await ds.query<Row[]>(
+            'SELECT MAX(e.occurred_at) AS newest FROM audit_event e WHERE e.tenant_id = ? AND e.sequence >= ? AND e.sequence <= ?',
+            [tenantId, lo, through],
+          );
+          newest = later(newest, isoOrNull(part?.newest));
+        }
+        break;
+      }
+      through = hi;
+      newest = later(newest, isoOrNull(row?.newest));
+      await yieldToLoop();
+    }
+    let keptReason: string | null = null;
+    if (keptSequence !== null) {
+      const [e] = await ds.query<Row[]>(
+        'SELECT e.recorded_at, e.occurred_at, e.action, e.actor_id, e.resource_id, e.classification FROM audit_event e WHERE e.tenant_id = ? AND e.sequence = ?',
+        [tenantId, keptSequence],
+      );
+      const labels = await ds.query<{ value: string }[]>(
+        "SELECT value FROM audit_event_label WHERE tenant_id = ? AND sequence = ? AND kind = 'category'",
+        [tenantId, keptSequence],
+      );
+      keptReason = e
+        ? keptBecause(
+            {
+              recordedAt: fromSqlDateTime(e.recorded_at),
+              occurredAt: fromSqlDateTime(e.occurred_at),
+              action: String(e.action),
+              actorId: String(e.actor_id),
+              resourceId: String(e.resource_id),
+              classification: toNumber(e.classification),
+              categories: labels.map((l) => l.value),
+            },
+            rules,
+            holds,
+            now,
+          )
+        : 'the event is missing';
+    }
+    const count = through - already;
+    return {
+      ...empty,
+      fromSequence: count > 0 ? already + 1 : null,
+      throughSequence: count > 0 ? through : null,
+      eventCount: count,
+      occurredBefore: count > 0 ? newest : null,
+      keptSequence,
+      keptReason,
+    };
+  }
+
+  /**
+   * Prunes a tenant (ADR 0043): takes its lease, finishes a prune left unfinished, plans, verifies
+   * the prefix, signs the anchor, records the datapunk.retention.pruned event and chain_prune, then
+   * deletes in batches. `dryRun`: the plan only. PRUNE_IN_PROGRESS when another node holds the lease.
+   */
+  async prune(by: RetentionActor, options: { now?: Date; dryRun?: boolean } = {}): Promise<PruneResult> {
+    const now = options.now ?? new Date();
+    const { tenantId } = by;
+    if (options.dryRun) {
+      return { ...(await this.plan(tenantId, now)), dryRun: true, deleted: 0, anchor: null, eventSequence: null };
+    }
+    if (!this.deps.checkpoints.canSign) {
+      throw new AppError(ErrorCode.PRUNE_REFUSED, 'Pruning needs the server’s signing key to sign the anchor; none is configured.');
+    }
+    const owner = uuidv7();
+    await this.takeLease(tenantId, owner);
+    try {
+      let deleted = await this.deleteRecorded(tenantId, owner);
+      const plan = await this.plan(tenantId, now);
+      if (plan.throughSequence === null) return { ...plan, dryRun: false, deleted, anchor: null, eventSequence: null };
+      const through = plan.throughSequence;
+      const check = await this.deps.verifier.verify(tenantId, plan.fromSequence, through);
+      if (!check.valid) {
+        const f = check.firstFailure!;
+        throw new AppError(
+          ErrorCode.PRUNE_REFUSED,
+          `The prefix to prune does not verify (${f.reason} at sequence ${f.sequence}); nothing was deleted. Investigate with verifyAuditChain first.`,
+          { failure: f.reason, sequence: f.sequence },
+        );
+      }
+      const anchor = await this.deps.checkpoints.issueAt(tenantId, through);
+      if (!anchor) throw new AppError(ErrorCode.PRUNE_REFUSED, `Event ${through} is missing; nothing was deleted.`);
+      const [last] = await this.deps.dataSource.query<Row[]>('SELECT recorded_at FROM audit_event WHERE tenant_id = ? AND sequence = ?', [
+        tenantId,
+        through,
+      ]);
+      const recordedBefore = isoOrNull(last?.recorded_at);
+      const rules = await this.repository.rules(tenantId);
+      const receipt = await this.deps.ingest.recordServerEvent(tenantId, {
+        // When it happened; `asOf` (a test's or a plan's instant) is what ages were judged at.
+        occurredAt: new Date().toISOString(),
+        keyId: by.keyId ?? 'retention',
+        actorType: by.keyId ? ActorType.API_KEY : ActorType.SYSTEM,
+        requestId: by.requestId,
+        action: PRUNED_ACTION,
+        resource: { type: PRUNED_RESOURCE, id: `prune:${through}` },
+        severity: Severity.NOTICE,
+        classification: Classification.INTERNAL,
+        metadata: {
+          fromSequence: plan.fromSequence,
+          throughSequence: through,
+          eventCount: plan.eventCount,
+          occurredBefore: plan.occurredBefore,
+          recordedBefore,
+          anchorCheckpointId: anchor.id,
+          anchorChainHash: anchor.chainHash,
+          anchorKeyId: anchor.keyId,
+          asOf: now.toISOString(),
+          ruleIds: rules.map((r) => r.id),
+        },
+      });
+      const previous = await readPruneState(this.deps.dataSource, tenantId);
+      const occurredBefore = later(previous?.occurredBefore ?? null, plan.occurredBefore);
+      await this.deps.dataSource.query(
+        'UPDATE chain_prune SET pruned_through = ?, anchor_checkpoint_id = ?, event_sequence = ?, occurred_before = ?, recorded_before = ?, pruned_at = ? WHERE tenant_id = ? AND lease_owner = ?',
+        [
+          through,
+          anchor.id,
+          receipt.sequence,
+          occurredBefore && toSqlDateTime(occurredBefore),
+          recordedBefore && toSqlDateTime(recordedBefore),
+          toSqlDateTime(new Date().toISOString()),
+          tenantId,
+          owner,
+        ],
+      );
+      deleted += await this.deleteRecorded(tenantId, owner);
+      return { ...plan, dryRun: false, deleted, anchor, eventSequence: receipt.sequence };
+    } finally {
+      await this.deps.dataSource
+        .query('UPDATE chain_prune SET lease_owner = NULL, lease_until = NULL WHERE tenant_id = ? AND lease_owner = ?', [tenantId, owner])
+        .catch(() => undefined);
+    }
+  }
+
+  /** Prunes every tenant with a rule that has a maximum (RETENTION_SCHEDULE); a tenant another node prunes is skipped. */
+  async pruneDue(
+    requestId: string,
+    now = new Date(),
+    stopped: () => boolean = () => false,
+    onError: (tenantId: string, error: unknown) => void = () => undefined,
+  ): Promise<PruneResult[]> {
+    const results: PruneResult[] = [];
+    for (const tenantId of await this.repository.tenantsWithMaximum()) {
+      if (stopped()) break;
+      try {
+        results.push(await this.prune({ tenantId, keyId: null, requestId }, { now }));
+      } catch (error) {
+        // One tenant's refusal (a chain that does not verify) does not stop the others.
+        if (!(error instanceof AppError && error.code === ErrorCode.PRUNE_IN_PROGRESS)) onError(tenantId, error);
+      }
+    }
+    return results;
+  }
+
+  /** Deletes what chain_prune records as pruned but is still stored (this prune's, or one a crash left), batch by batch. */
+  private async deleteRecorded(tenantId: string, owner: string): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      const batch = await deleteBatch(this.deps.dataSource, tenantId, owner, toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString()));
+      deleted += batch.deleted;
+      if (batch.lost) throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, 'Another node took over pruning this tenant; this one stopped.');
+      if (batch.done) return deleted;
+      await yieldToLoop();
+    }
+  }
+
+  /** One conditional UPDATE: the lease is ours when nobody holds it or it lapsed. */
+  private async takeLease(tenantId: string, owner: string): Promise<void> {
+    const ds = this.deps.dataSource;
+    const ignore = ds.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+    await ds.query(`${ignore} INTO chain_prune (tenant_id, pruned_through, deleted_through) VALUES (?, 0, 0)`, [tenantId]);
+    const nowSql = toSqlDateTime(new Date().toISOString());
+    await ds.query(
+      'UPDATE chain_prune SET lease_owner = ?, lease_until = ? WHERE tenant_id = ? AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until < ?)',
+      [owner, toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString()), tenantId, nowSql],
+    );
+    const [row] = await ds.query<{ lease_owner: unknown }[]>('SELECT lease_owner FROM chain_prune WHERE tenant_id = ?', [tenantId]);
+    if (String(row?.lease_owner) !== owner) {
+      throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, `Another node is pruning tenant "${tenantId}" now; retry when it is done.`);
+    }
+  }
+
+  private async record(by: RetentionActor, action: string, resourceType: string, id: string, metadata: Record<string, unknown>) {
+    await this.deps.ingest.recordServerEvent(by.tenantId, {
+      keyId: by.keyId ?? 'retention',
+      actorType: by.keyId ? ActorType.API_KEY : ActorType.SYSTEM,
+      requestId: by.requestId,
+      action,
+      resource: { type: resourceType, id },
+      severity: Severity.NOTICE,
+      classification: Classification.INTERNAL,
+      metadata,
+    });
+  }
+}
+
+const later = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : a > b ? a : b);
