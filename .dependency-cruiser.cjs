@@ -15,7 +15,7 @@ const LAYERS = [
   ['audit'],
   ['chain'],
   ['ingest'],
-  ['compliance', 'rate-limit'],
+  ['compliance', 'rate-limit', 'privacy'],
   ['reports', 'plugin-testing'],
 ];
 

@@ -2,6 +2,7 @@ import { AUDIT_EVENT_ENTITIES } from './audit/audit-event.entity';
 import { AUTH_ENTITIES } from './auth/auth.entity';
 import { CHAIN_ENTITIES } from './chain/chain.entity';
 import { AssessmentRunEntity } from './compliance/assessment-run.entity';
+import { PRIVACY_ENTITIES } from './privacy/data-subject.entity';
 import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVersionEntity } from './reports/report.entity';
 
 /** Every module's tables: what the data source maps and the migration generator diffs against. */
@@ -14,4 +15,5 @@ export const ENTITIES = [
   ReportTemplateEntity,
   ReportTemplateVersionEntity,
   AssessmentRunEntity,
+  ...PRIVACY_ENTITIES,
 ];

@@ -19,6 +19,7 @@ import type { AuditEventInputShape } from './ingest/event-validation';
 import { IngestResolver } from './ingest/ingest.resolver';
 import { PluginResolver } from './plugin-host/plugin.resolver';
 import { ReportResolver } from './reports/report.resolver';
+import { ErasureResolver } from './privacy/erasure.resolver';
 import type { Services } from './services';
 
 export const RESOLVERS = [
@@ -38,6 +39,7 @@ export const RESOLVERS = [
   FrameworkProfileResolver,
   AssessmentHistoryResolver,
   ReportResolver,
+  ErasureResolver,
 ] as const;
 
 /** Every resolver, built once with the services it needs (constructor injection). */
@@ -59,6 +61,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
     new ControlFindingsResolver(services.findings),
     new FrameworkProfileResolver(compliance),
     new AssessmentHistoryResolver(services.history, compliance, limits),
+    new ErasureResolver(services.erasure),
     new ReportResolver({
       reports: services.reports.service,
       templates: services.reports.templates,

@@ -12,6 +12,7 @@ import type { IngestService } from './ingest/ingest.service';
 import type { PluginRegistry } from './plugin-host/plugin-registry';
 import type { ReportService } from './reports/report.service';
 import type { TemplateService } from './reports/template.service';
+import type { ErasureService } from './privacy/erasure.service';
 
 /** Long-lived services, built once at start-up by the composition root (app.ts). */
 export interface Services {
@@ -29,4 +30,6 @@ export interface Services {
   /** ASSESSMENT_SCHEDULE's recorder; tests call its tick with their own clock. */
   scheduler: AssessmentScheduler;
   reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
+  /** eraseDataSubject (ADR 0042). */
+  erasure: ErasureService;
 }

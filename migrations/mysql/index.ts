@@ -1,3 +1,4 @@
+import { DataSubject1796400000200 } from './1796400000200-DataSubject';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
 import { IdempotencyScope1796155051585 } from './1796155051585-IdempotencyScope';
 import { ReportHeartbeat1796155425338 } from './1796155425338-ReportHeartbeat';
@@ -20,4 +21,5 @@ export const mysqlMigrations: Function[] = [
   ReportHeartbeat1796155425338,
   ReadinessProbe1796155858111,
   AssessmentRun1796276794631,
+  DataSubject1796400000200,
 ];

@@ -1,3 +1,4 @@
+import { DataSubject1796400000100 } from './1796400000100-DataSubject';
 import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
 import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
@@ -20,4 +21,5 @@ export const sqliteMigrations: Function[] = [
   ReportHeartbeat1796155425002,
   ReadinessProbe1796155857188,
   AssessmentRun1796276793773,
+  DataSubject1796400000100,
 ];

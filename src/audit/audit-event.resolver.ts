@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLSafeInt } from 'graphql-scalars';
+import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { READ_ROLES, Role } from '../access/role';
@@ -10,6 +10,7 @@ import { principalOf, type RequestContext } from '../graphql/context';
 import type { PageLimits } from '../graphql/paging';
 import type { EventLoaders } from './audit-event.loaders';
 import { presentEvent } from './audit-event.presenter';
+import { hashedView } from './audit-event.model';
 import { type AuditEventRepository, encodeCursor, type EventQuery } from './audit-event.repository';
 import {
   AuditEvent,
@@ -130,6 +131,17 @@ export class AuditEventResolver {
   @FieldResolver(() => String, { nullable: true, description: CHAIN_HASH_DESCRIPTION })
   chainHash(@Root() event: AuditEvent, @Ctx() ctx: EventContext): string | null {
     return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.chainHash : null;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'The exact object `hash` is the SHA-256 of (canonical JSON): for an event with sealed personal fields its stored form, `v` 2 with refs, pseudonyms and `sealed` (ADR 0042); for any other event `v` 1, the fields as shown. ADMIN and AUDITOR only (null for VIEWER).',
+  })
+  async hashedView(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<Record<string, unknown> | null> {
+    if (ctx.principal?.role !== Role.ADMIN && ctx.principal?.role !== Role.AUDITOR) return null;
+    const labels = await ctx.loaders.labels.load(event.id);
+    return hashedView({ ...event, ...event.stored, ...labels });
   }
 
   @FieldResolver(() => [String], { description: 'Data categories, e.g. PII, PHI.' })

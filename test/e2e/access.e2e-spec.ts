@@ -25,6 +25,8 @@ interface Operation {
     templateId: () => Promise<string>;
     /** The sequence of a fresh event that removes a second factor (soc2 CC6.1 mfa-disabled): a finding of its own for each request. */
     eventSequence: () => Promise<number>;
+    /** The id of a fresh person with one recorded event: erasable once. */
+    subjectId: () => Promise<string>;
   }): Promise<{ query: string; variables?: Record<string, unknown> }>;
 }
 
@@ -76,6 +78,14 @@ const OPERATIONS: Record<string, Operation> = {
     type: 'Mutation',
     allowed: [Role.ADMIN],
     build: async () => ({ query: 'mutation { createApiKey(input: { name: "matrix key", role: VIEWER }) { apiKey { id } secret } }' }),
+  },
+  eraseDataSubject: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async ({ subjectId }) => ({
+      query: 'mutation($id: String!) { eraseDataSubject(input: { subjectId: $id, reason: CONSENT_WITHDRAWN }) { subjectRef signature } }',
+      variables: { id: await subjectId() },
+    }),
   },
   revokeApiKey: {
     type: 'Mutation',
@@ -295,6 +305,7 @@ describe('access: role × operation matrix', () => {
       profiles: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.framework.parameters_set'`),
       findingTransitions: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.finding.transitioned'`),
       reports: await count('SELECT COUNT(*) AS n FROM report'),
+      erasedSubjects: await count('SELECT COUNT(*) AS n FROM data_subject WHERE wrapped_key IS NULL'),
       templates: await count('SELECT COUNT(*) AS n FROM report_template_version'),
       liveTemplates: await count('SELECT COUNT(*) AS n FROM report_template'),
     };
@@ -336,6 +347,13 @@ describe('access: role × operation matrix', () => {
       })
     ).id;
 
+  const subjectId = async () => {
+    const id = `matrix-person-${Math.random()}`;
+    const res = await env.gql(RECORD, { input: { events: [eventInput({ action: MATRIX_ACTION, actor: { id, type: 'USER' } })] } });
+    expect(res.body.errors).toBeUndefined();
+    return id;
+  };
+
   beforeAll(async () => {
     // The matrix sends every operation from four callers without a valid key: more than the default
     // unauthenticated rate limit a minute, which test/e2e/abuse-rate-limit tests on its own.
@@ -374,7 +392,7 @@ describe('access: role × operation matrix', () => {
   describe.each(ALL_CALLERS)('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('%s', async (field) => {
       const op = OPERATIONS[field];
-      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, runId, templateId, eventSequence });
+      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, runId, templateId, eventSequence, subjectId });
       const before = await snapshot();
       const res = await call(caller, query, variables);
       if (isAllowed(op, caller)) {
