@@ -207,6 +207,22 @@ describe('crypto-shredding: eraseDataSubject', () => {
     expect((await env.gql(VERIFY, {})).body.data!.verifyAuditChain).toMatchObject({ valid: true, checkedCount: 8 });
   });
 
+  it('serves ADMIN and AUDITOR the exact object each event is hashed over (version 2 sealed, 1 otherwise), never VIEWER', async () => {
+    const viewer = await env.createKey('VIEWER');
+    const HASHED = 'query Event($id: String!) { auditEvent(id: $id) { hash hashedView } }';
+    for (const [id, version] of [
+      [aliceIds[0], 2],
+      [bobId, 2],
+      [serviceId, 1],
+    ] as const) {
+      const { hash, hashedView: view } = (await env.gql(HASHED, { id }, auditor)).body.data!.auditEvent;
+      expect(view.v).toBe(version);
+      expect(sha256(canonicalJson(view), 'hex')).toBe(hash);
+      if (version === 2) expect(JSON.stringify(view)).not.toContain(ALICE.displayName);
+      expect((await env.gql(HASHED, { id }, viewer)).body.data!.auditEvent).toEqual({ hash: null, hashedView: null });
+    }
+  });
+
   it('finds a change to a sealed column (hash version 2) at its sequence', async () => {
     const [row] = await env.sql<{ sealed: string; sequence: unknown }>('SELECT sealed, sequence FROM audit_event WHERE id = ?', [
       aliceIds[2],
@@ -408,6 +424,25 @@ describe('crypto-shredding: eraseDataSubject', () => {
       const second = await env.gql(ERASE, { input: { subjectId: ALICE.id, reason: 'OBJECTION' } });
       expect(second.body.data!.eraseDataSubject).toMatchObject({ eventCount: 1, subjectRef: row.actor_id });
     });
+  });
+});
+
+describe('crypto-shredding turned off (DATAPUNK_PRIVACY=off)', () => {
+  let env: TestEnvironment;
+  beforeAll(async () => {
+    env = await createTestEnvironment({ DATAPUNK_PRIVACY: 'off' });
+  });
+  afterAll(() => env?.close());
+
+  it('stores a person’s fields in clear, hashed in version 1, and has nobody to erase', async () => {
+    const res = await env.gql(RECORD, { input: { events: aliceEvents(1) } });
+    const [{ id }] = res.body.data!.recordAuditEvents.receipts;
+    const [row] = await env.sql<Record<string, unknown>>('SELECT actor_id, actor_ip, sealed FROM audit_event WHERE id = ?', [id]);
+    expect(row).toEqual({ actor_id: ALICE.id, actor_ip: ALICE.ip, sealed: null });
+    expect((await env.gql(EVENT, { id })).body.data!.auditEvent.erasedFields).toEqual([]);
+    const erase = await env.gql(ERASE, { input: { subjectId: ALICE.id, reason: 'CONSENT_WITHDRAWN' } });
+    expect(erase.body.errors?.[0].extensions?.code).toBe('SUBJECT_NOT_FOUND');
+    expect((await env.gql(VERIFY, {})).body.data!.verifyAuditChain.valid).toBe(true);
   });
 });
 
