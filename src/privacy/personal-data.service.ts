@@ -122,14 +122,15 @@ export class PersonalDataService implements PersonalData {
         metadata = Object.keys(clear).length ? clear : null;
       }
     }
-    const sealedParts: Record<string, SealedPart> = {};
-    for (const [ref, part] of parts) {
-      sealedParts[ref] = {
-        fields: [...new Set(part.fields)].sort(),
-        ct: seal(part.subject.key, canonicalJson(part.values), aad(tenantId, ref)),
-      };
+    // The envelope's canonical JSON written out (refs sorted, `ct` before `fields`, every value ASCII);
+    // the plaintext inside as plain JSON (it is never hashed).
+    const envelope: string[] = [];
+    for (const ref of [...parts.keys()].sort()) {
+      const part = parts.get(ref)!;
+      const ct = seal(part.subject.key, JSON.stringify(part.values), aad(tenantId, ref));
+      envelope.push(`${JSON.stringify(ref)}:{"ct":${JSON.stringify(ct)},"fields":${JSON.stringify([...new Set(part.fields)].sort())}}`);
     }
-    const sealed = canonicalJson(sealedParts);
+    const sealed = `{${envelope.join(',')}}`;
     const metadataJson = metadata === null ? null : canonicalJson(metadata);
     const payload: EventPayload = { ...p, actor, resource, metadata, sealed };
     return {

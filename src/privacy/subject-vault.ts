@@ -17,10 +17,29 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 
 /** Every statement on `data_subject` (ADR 0042). Lookups go by a keyed HMAC of the id, never the id. */
 export class SubjectVault {
+  /**
+   * Unwrapped data keys by their wrapped text, so a batch does not decrypt the same key again. It
+   * never decides whether a subject is live: every use reads the row first, and a destroyed key's
+   * row has no wrapped text to look up. Bounded; this node drops an entry when it erases the subject.
+   */
+  private readonly unwrapped = new Map<string, Buffer>();
+  private static readonly MAX_UNWRAPPED = 50_000;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys: PrivacyKeys,
   ) {}
+
+  private unwrap(tenantId: string, ref: string, wrapped: string): Buffer {
+    const cacheKey = `${tenantId}\u0000${ref}\u0000${wrapped}`;
+    let key = this.unwrapped.get(cacheKey);
+    if (!key) {
+      key = this.keys.unwrap(tenantId, ref, wrapped);
+      if (this.unwrapped.size >= SubjectVault.MAX_UNWRAPPED) this.unwrapped.delete(this.unwrapped.keys().next().value!);
+      this.unwrapped.set(cacheKey, key);
+    }
+    return key;
+  }
 
   private get sqlite(): boolean {
     return this.dataSource.options.type === 'better-sqlite3';
@@ -51,7 +70,7 @@ export class SubjectVault {
     const lookups = new Map(ids.map((id) => [this.lookupOf(tenantId, id), id]));
     const found = new Map<string, Subject>();
     const take = (rows: { ref: string; lookup: string; wrapped_key: string }[]) => {
-      for (const r of rows) found.set(lookups.get(r.lookup)!, { ref: r.ref, key: this.keys.unwrap(tenantId, r.ref, r.wrapped_key) });
+      for (const r of rows) found.set(lookups.get(r.lookup)!, { ref: r.ref, key: this.unwrap(tenantId, r.ref, r.wrapped_key) });
     };
     take(await this.live(tenantId, [...lookups.keys()]));
     const missing = [...lookups].filter(([, id]) => !found.has(id));
@@ -92,7 +111,7 @@ export class SubjectVault {
       `SELECT ref, wrapped_key FROM data_subject WHERE tenant_id = ? AND ref IN (${placeholders(refs.length)}) AND wrapped_key IS NOT NULL`,
       [tenantId, ...refs],
     );
-    return new Map(rows.map((r) => [r.ref, this.keys.unwrap(tenantId, r.ref, r.wrapped_key)]));
+    return new Map(rows.map((r) => [r.ref, this.unwrap(tenantId, r.ref, r.wrapped_key)]));
   }
 
   /** The subject ids behind `refs`; an erased subject's reference is missing. */
@@ -102,7 +121,7 @@ export class SubjectVault {
       `SELECT ref, wrapped_key, sealed_id FROM data_subject WHERE tenant_id = ? AND ref IN (${placeholders(refs.length)}) AND wrapped_key IS NOT NULL`,
       [tenantId, ...refs],
     );
-    return new Map(rows.map((r) => [r.ref, open(this.keys.unwrap(tenantId, r.ref, r.wrapped_key), r.sealed_id, aad(tenantId, r.ref))]));
+    return new Map(rows.map((r) => [r.ref, open(this.unwrap(tenantId, r.ref, r.wrapped_key), r.sealed_id, aad(tenantId, r.ref))]));
   }
 
   /**
@@ -127,6 +146,7 @@ export class SubjectVault {
 
   /** Destroys the data key and the sealed id (the erasure proper). */
   async destroyKey(tenantId: string, ref: string, now: Date): Promise<void> {
+    for (const cacheKey of this.unwrapped.keys()) if (cacheKey.startsWith(`${tenantId}\u0000${ref}\u0000`)) this.unwrapped.delete(cacheKey);
     await this.dataSource.query(
       'UPDATE data_subject SET wrapped_key = NULL, sealed_id = NULL, erased_at = ? WHERE tenant_id = ? AND ref = ? AND wrapped_key IS NOT NULL',
       [toSqlDateTime(now.toISOString()), tenantId, ref],
