@@ -15,7 +15,7 @@ const LAYERS = [
   ['audit'],
   ['chain'],
   ['ingest'],
-  ['compliance', 'rate-limit', 'read-audit', 'retention'],
+  ['compliance', 'rate-limit', 'read-audit', 'retention', 'privacy'],
   ['reports', 'plugin-testing'],
 ];
 

@@ -3,8 +3,9 @@
  * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
  * over 100,000 and 1,000,000 events, then every framework over 100,000 and 1,000,000 events with
  * 40,000 population-test triggers (both bench/assessment.ts), then chain verification of 60,000 events
- * (bench/verify.ts), then a prune of 1,000,000 events (bench/retention.ts). BENCH_ONLY=ingest, reports,
- * assessment, triggers, verify or prune runs one part.
+ * (bench/verify.ts), then a prune of 1,000,000 events (bench/retention.ts), then ingest with
+ * personal-data sealing on against off (ADR 0042). BENCH_ONLY=ingest, reports, assessment,
+ * triggers, verify, prune or privacy runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -78,7 +79,7 @@ function makeEvent(i: number, round: number): AuditEventInputShape {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function startServer(databaseUrl: string, adminKey: string, dataDir: string) {
+async function startServer(databaseUrl: string, adminKey: string, dataDir: string, extraEnv: Record<string, string> = {}) {
   // Started exactly as `npm start` starts it, node flags included.
   const start = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: { start: string } })
     .scripts.start;
@@ -94,6 +95,7 @@ async function startServer(databaseUrl: string, adminKey: string, dataDir: strin
       DATAPUNK_BOOTSTRAP_ADMIN_KEY: adminKey,
       LOG_LEVEL: 'warn',
       CHECKPOINT_INTERVAL_SECONDS: '0',
+      ...extraEnv,
     },
     stdio: ['ignore', 'inherit', 'pipe'],
   });
@@ -214,6 +216,56 @@ async function ingestBench(conns: Connection[], url: string, adminKey: string): 
   console.log(`ingest_vs_raw_ratio=${median(ratios).toFixed(3)}`);
 }
 
+/**
+ * Ingest with personal-data sealing on (the default) against off (DATAPUNK_PRIVACY=off), side by
+ * side in one run: two servers on two fresh databases, the same batches of persons' events
+ * interleaved batch by batch; the last line is the median ratio, `privacy_on_vs_off_ratio=<r>`
+ * (target ≥ 0.8).
+ */
+async function privacyBench(admin: Connection, server: URL): Promise<void> {
+  const names = [`dpa_bench_on_${randomBytes(4).toString('hex')}`, `dpa_bench_off_${randomBytes(4).toString('hex')}`];
+  const dirs = names.map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-bench-')));
+  const adminKey = `bench_${randomBytes(16).toString('hex')}`;
+  const servers: { url: string; stop(): Promise<void> }[] = [];
+  try {
+    for (const [i, name] of names.entries()) {
+      await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+      const url = new URL(server.toString());
+      url.pathname = `/${name}`;
+      servers.push(await startServer(url.toString(), adminKey, dirs[i], { DATAPUNK_PRIVACY: i === 0 ? 'on' : 'off' }));
+    }
+    console.log(
+      `# privacy benchmark: ${EVENTS} events a round (every actor a person), batches of ${BATCH}, ${ROUNDS} rounds, sealing on vs off`,
+    );
+    const bodiesOf = (inputs: AuditEventInputShape[]) =>
+      Array.from({ length: Math.ceil(inputs.length / BATCH) }, (_, b) =>
+        JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(b * BATCH, (b + 1) * BATCH) } } }),
+      );
+    const warm = bodiesOf(Array.from({ length: 2 * BATCH }, (_, i) => makeEvent(i, -1)));
+    for (const body of warm) for (const s of servers) await gql(s.url, adminKey, body);
+    const ratios: number[] = [];
+    for (let r = 0; r < ROUNDS; r += 1) {
+      const bodies = bodiesOf(Array.from({ length: EVENTS }, (_, i) => makeEvent(i, r)));
+      const spent = [0, 0];
+      for (const body of bodies) {
+        for (const [i, s] of servers.entries()) {
+          const started = process.hrtime.bigint();
+          await gql(s.url, adminKey, body);
+          spent[i] += seconds(started);
+        }
+      }
+      const [on, off] = spent.map((t) => EVENTS / t);
+      ratios.push(on / off);
+      console.log(`round ${r + 1}: sealing on ${on.toFixed(0)} events/s, off ${off.toFixed(0)} events/s, ratio ${(on / off).toFixed(3)}`);
+    }
+    console.log(`privacy_on_vs_off_ratio=${median(ratios).toFixed(3)}`);
+  } finally {
+    await Promise.all(servers.map((s) => s.stop()));
+    for (const name of names) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const server = new URL(SERVER);
   const dbName = `dpa_bench_${randomBytes(4).toString('hex')}`;
@@ -267,6 +319,7 @@ async function main(): Promise<void> {
     if (!only || only === 'triggers') await triggerBench(target);
     if (!only || only === 'verify') await verifyBench();
     if (!only || only === 'prune') await pruneBench();
+    if (!only || only === 'privacy') await privacyBench(admin, server);
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();

@@ -16,6 +16,11 @@ import { CheckpointService } from './chain/checkpoint.service';
 import { createChainStore } from './chain/chain-store';
 import { IngestService } from './ingest/ingest.service';
 import { configuredTrustedKeys, loadSigningKey } from './chain/signing-key';
+import { loadPrivacyKey, PrivacyKeys } from './privacy/privacy-key';
+import { metadataKeysReadBy, PersonalDataService } from './privacy/personal-data.service';
+import { SubjectVault } from './privacy/subject-vault';
+import { ErasureService } from './privacy/erasure.service';
+import { ReportRepository } from './reports/report.repository';
 import { ApiKeyService } from './auth/api-key.service';
 import { createCache, type Cache } from './cache/cache';
 import type { RequestContext } from './graphql/context';
@@ -260,7 +265,13 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         ? new SqliteReader({ file: config.database.location, timeoutMs: config.databaseTimeouts.statementMs })
         : undefined;
     if (reader) cleanup.unshift(() => reader.close());
-    const events = new AuditEventRepository(dataSource, reader);
+    // Loaded even with DATAPUNK_PRIVACY=off: events sealed before stay readable, and erasable.
+    const vault = new SubjectVault(
+      dataSource,
+      new PrivacyKeys(loadPrivacyKey({ base64: config.privacy.keyBase64, file: config.privacy.keyFile })),
+    );
+    const personal = new PersonalDataService(vault, { subjectResourceTypes: config.privacy.subjectResourceTypes });
+    const events = new AuditEventRepository(dataSource, reader, personal);
     const checkpoints = new CheckpointService(dataSource, signingKey);
     await checkpoints.registerKey();
     // Verification trusts configured keys only, never whatever is in signing_key (ADR 0018).
@@ -295,7 +306,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     });
     cleanup.unshift(() => cache.close());
     const catalog = new ComplianceCatalog(plugins.frameworks());
-    const ingest = new IngestService(createChainStore(dataSource), config.limits, metrics, createClassifier(plugins.frameworks()));
+    personal.keepInClear(metadataKeysReadBy(plugins.frameworks().map((p) => p.catalog)));
+    const ingest = new IngestService(
+      createChainStore(dataSource),
+      config.limits,
+      metrics,
+      createClassifier(plugins.frameworks()),
+      config.privacy.enabled ? personal.seal : null,
+    );
     const tenantTemplates = new TemplateService(dataSource);
     // Budgets and denial counts live in Redis when it is configured, so every node shares them.
     const rateLimitStore = createRateLimitStore({ redisUrl: config.redisUrl, namespace: config.cacheNamespace });
@@ -349,6 +367,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       verifier,
       ingest,
       frameworks: () => catalog.frameworks().map((f) => f.framework.id),
+      subjectRefs: (tenantId, ids) => personal.refsOf(tenantId, ids),
     });
     const retentionScheduler = new RetentionScheduler({ retention, schedule: config.retentionSchedule, logger });
     const services: Services = {
@@ -367,6 +386,13 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       reads,
       retention,
       retentionScheduler,
+      erasure: new ErasureService({
+        dataSource,
+        vault,
+        ingest,
+        signingKey,
+        purgeReports: (tenantId, period, before) => new ReportRepository(dataSource).purgeOverlapping(tenantId, period, before),
+      }),
       reports: {
         service: new ReportService({
           dataSource,

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { loadPrivacyKey, PrivacyKeys } from './privacy/privacy-key';
+import { SubjectVault } from './privacy/subject-vault';
 import 'reflect-metadata';
 import fs from 'node:fs';
 import { createPublicKey } from 'node:crypto';
@@ -353,6 +355,16 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
       verifier: new ChainVerifier(ds, new AuditEventRepository(ds), checkpoints, { trustedKeys }),
       ingest,
       frameworks: () => frameworks.map((f) => f.catalog.framework.id),
+      // A hold by subject matches a sealed subject's reference too (ADR 0042); without a privacy
+      // key nothing was sealed with one, and none is made here.
+      subjectRefs:
+        config.privacy.keyBase64 || fs.existsSync(config.privacy.keyFile)
+          ? (tenantId, ids) =>
+              new SubjectVault(
+                ds,
+                new PrivacyKeys(loadPrivacyKey({ base64: config.privacy.keyBase64, file: config.privacy.keyFile })),
+              ).refsOf(tenantId, ids)
+          : undefined,
     });
     let result: PruneResult;
     try {

@@ -3,6 +3,7 @@ import { AUTH_ENTITIES } from './auth/auth.entity';
 import { CHAIN_ENTITIES } from './chain/chain.entity';
 import { AssessmentRunEntity } from './compliance/assessment-run.entity';
 import { RETENTION_ENTITIES } from './retention/retention.entity';
+import { PRIVACY_ENTITIES } from './privacy/data-subject.entity';
 import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVersionEntity } from './reports/report.entity';
 
 /** Every module's tables: what the data source maps and the migration generator diffs against. */
@@ -16,4 +17,5 @@ export const ENTITIES = [
   ReportTemplateVersionEntity,
   AssessmentRunEntity,
   ...RETENTION_ENTITIES,
+  ...PRIVACY_ENTITIES,
 ];

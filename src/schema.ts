@@ -20,6 +20,7 @@ import { IngestResolver } from './ingest/ingest.resolver';
 import { PluginResolver } from './plugin-host/plugin.resolver';
 import { ReportResolver } from './reports/report.resolver';
 import { RetentionResolver } from './retention/retention.resolver';
+import { ErasureResolver } from './privacy/erasure.resolver';
 import type { Services } from './services';
 
 export const RESOLVERS = [
@@ -40,6 +41,7 @@ export const RESOLVERS = [
   AssessmentHistoryResolver,
   ReportResolver,
   RetentionResolver,
+  ErasureResolver,
 ] as const;
 
 /** Every resolver, built once with the services it needs (constructor injection). */
@@ -61,6 +63,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
     new ControlFindingsResolver(services.findings),
     new FrameworkProfileResolver(compliance),
     new AssessmentHistoryResolver(services.history, compliance, limits),
+    new ErasureResolver(services.erasure),
     new ReportResolver({
       reports: services.reports.service,
       templates: services.reports.templates,

@@ -15,6 +15,7 @@ import type { ReportService } from './reports/report.service';
 import type { TemplateService } from './reports/template.service';
 import type { RetentionScheduler } from './retention/retention-scheduler';
 import type { RetentionService } from './retention/retention.service';
+import type { ErasureService } from './privacy/erasure.service';
 
 /** Long-lived services, built once at start-up by the composition root (app.ts). */
 export interface Services {
@@ -38,4 +39,6 @@ export interface Services {
   reports: { service: ReportService; inlineMaxBytes: number; templates: TemplateService };
   /** Reads of the log on their way into the chain; tests flush it instead of waiting for READ_AUDIT_FLUSH_SECONDS. */
   reads: ReadLog;
+  /** eraseDataSubject (ADR 0042). */
+  erasure: ErasureService;
 }

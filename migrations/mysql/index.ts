@@ -1,4 +1,5 @@
 import { Retention1796295332724 } from './1796295332724-Retention';
+import { DataSubject1796400000200 } from './1796400000200-DataSubject';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
 import { IdempotencyScope1796155051585 } from './1796155051585-IdempotencyScope';
 import { ReportHeartbeat1796155425338 } from './1796155425338-ReportHeartbeat';
@@ -22,4 +23,5 @@ export const mysqlMigrations: Function[] = [
   ReadinessProbe1796155858111,
   AssessmentRun1796276794631,
   Retention1796295332724,
+  DataSubject1796400000200,
 ];

@@ -1,4 +1,5 @@
 import { Retention1796295332256 } from './1796295332256-Retention';
+import { DataSubject1796400000100 } from './1796400000100-DataSubject';
 import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
 import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
@@ -22,4 +23,5 @@ export const sqliteMigrations: Function[] = [
   ReadinessProbe1796155857188,
   AssessmentRun1796276793773,
   Retention1796295332256,
+  DataSubject1796400000100,
 ];

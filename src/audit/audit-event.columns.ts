@@ -26,6 +26,7 @@ export const AUDIT_EVENT_COLUMNS = [
   'idempotency_key',
   'payload_hash',
   'idempotency_scope',
+  'sealed',
   'sequence',
   'recorded_at',
   'hash',

@@ -100,6 +100,13 @@ export class AuditEventEntity {
   @Column({ name: 'idempotency_scope', type: 'varchar', length: 36, default: '' })
   idempotencyScope!: string;
 
+  /**
+   * Personal fields sealed under data-subject keys (ADR 0042): canonical JSON of `{ref: base64 of
+   * iv ‖ tag ‖ AES-256-GCM ciphertext}`; null for an event without personal fields. Hashed (v2).
+   */
+  @Column({ type: 'text', nullable: true })
+  sealed!: string | null;
+
   /** SHA-256 of the canonical client payload, to tell an idempotent retry from a conflicting one. */
   @Column({ name: 'payload_hash', type: 'varchar', length: 64 })
   payloadHash!: string;

@@ -23,7 +23,13 @@ export function createEventLoaders(tenantId: string, deps: { events: AuditEventR
           return new Map(rows.map((e) => [e.id, e]));
         },
       );
-      return found.map((e) => e ?? null);
+      // The cache holds events as stored (sealed): opened here, per request, so it never holds plaintext.
+      const opened = await events.open(
+        tenantId,
+        found.filter((e): e is StoredEvent => !!e),
+      );
+      const byId = new Map(opened.map((e) => [e.id, e]));
+      return ids.map((id) => byId.get(id) ?? null);
     }),
     eventBySequence: new DataLoader(async (sequences) => {
       const rows = await events.findBySequences(tenantId, sequences);

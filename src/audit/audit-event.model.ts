@@ -62,6 +62,11 @@ export interface EventPayload {
   sessionId: string | null;
   sourceService: string | null;
   metadata: Record<string, unknown> | null;
+  /**
+   * Personal fields sealed under data-subject keys (ADR 0042), as stored: canonical JSON of
+   * `{ref: ciphertext}`; the other fields then hold refs and pseudonyms. Absent or null: none.
+   */
+  sealed?: string | null;
 }
 
 /** A recorded event: the payload plus what the server assigned. Immutable. */
@@ -75,10 +80,16 @@ export interface AuditEventRecord extends EventPayload {
   chainHash: string;
 }
 
-/** What `hash` covers: every field but the hashes themselves and the idempotency key. */
+/**
+ * What `hash` covers: every field but the hashes themselves and the idempotency key. Version 1
+ * without sealed fields (every chain written before ADR 0042 has only these), version 2 with the
+ * stored `sealed` text.
+ */
 export function hashedView(e: Omit<AuditEventRecord, 'hash' | 'chainHash' | 'idempotencyKey'>): Record<string, unknown> {
+  const sealed = e.sealed ?? null;
   return {
-    v: 1,
+    v: sealed === null ? 1 : 2,
+    ...(sealed === null ? {} : { sealed }),
     id: e.id,
     tenantId: e.tenantId,
     sequence: e.sequence,

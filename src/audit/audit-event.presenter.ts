@@ -23,12 +23,16 @@ export function presentEvent(event: StoredEvent, role: Role): AuditEvent {
     // Not only this event's: chainHash(n-1) and hash(n+1) check a guess of event n offline too.
     redactedFields.push('hash', 'chainHash');
   }
+  const { sealed: _sealed, erasedFields = [], stored, ...shown } = event;
   return Object.assign(new AuditEvent(), {
-    ...event,
+    ...shown,
+    erasedFields,
     actor,
     metadata,
     hash: viewer ? null : event.hash,
     chainHash: viewer ? null : event.chainHash,
     redactedFields,
+    // The stored form is chain material (ADR 0016): never kept for a VIEWER.
+    stored: viewer ? undefined : stored,
   });
 }

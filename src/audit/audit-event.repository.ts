@@ -6,7 +6,6 @@ import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format
 import type { SqliteReader } from '../database/sqlite-reader';
 import {
   type ActorType,
-  type AuditEventRecord,
   CLASSIFICATION_ORDER,
   classificationRank,
   type OutcomeStatus,
@@ -15,6 +14,8 @@ import {
 } from './audit-event.model';
 import { AUDIT_EVENT_COLUMNS } from './audit-event.columns';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
+import { ERASED, type PersonalData } from './personal-data';
+import type { StoredEvent } from './stored-event';
 
 /**
  * A filter as the repository takes it: the GraphQL filter with its control resolved to a condition
@@ -31,8 +32,8 @@ export function excludingActions(condition: Sql, actions: readonly string[]): Sq
   };
 }
 
-/** A stored event without its labels (those load through a DataLoader). */
-export type StoredEvent = Omit<AuditEventRecord, 'categories' | 'tags'>;
+export type { SealedForm, StoredEvent } from './stored-event';
+
 export interface EventLabels {
   categories: string[];
   tags: string[];
@@ -65,6 +66,7 @@ export function mapEventRow(r: Record<string, unknown>): StoredEvent {
     sessionId: str(r.session_id),
     sourceService: str(r.source_service),
     metadata: r.metadata === null || r.metadata === undefined ? null : (JSON.parse(String(r.metadata)) as Record<string, unknown>),
+    sealed: str(r.sealed),
     idempotencyKey: str(r.idempotency_key),
     hash: String(r.hash),
     chainHash: String(r.chain_hash),
@@ -89,7 +91,42 @@ export class AuditEventRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly reader?: SqliteReader,
+    /** Opens sealed personal fields (ADR 0042); without it events read as stored. */
+    private readonly personal?: PersonalData,
   ) {}
+
+  /** Events as stored (sealed), opened: plaintext where the subject's key exists, tombstones where it was erased. */
+  async open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]> {
+    return this.personal && events.length ? this.personal.open(tenantId, events) : events;
+  }
+
+  /**
+   * A filter as the record of a read names it (ADR 0044): `actorId` and `resourceId`, which may
+   * name a person, as keyed pseudonyms (`p_…`) when personal data is sealed.
+   */
+  scopeOf<F extends { actorId?: string | null; resourceId?: string | null }>(tenantId: string, filter: F | null | undefined): F | null {
+    if (!filter) return null;
+    const personal = this.personal;
+    if (!personal) return filter;
+    const hide = (value: string | null | undefined) => (value ? personal.pseudonymOf(tenantId, value) : value);
+    return {
+      ...filter,
+      ...(filter.actorId ? { actorId: hide(filter.actorId) } : {}),
+      ...(filter.resourceId ? { resourceId: hide(filter.resourceId) } : {}),
+    };
+  }
+
+  /**
+   * The filter with an `actorId` / `resourceId` that names a data subject widened to the subject's
+   * stored reference (its events hold that in place of the id).
+   */
+  private async pseudonymised(tenantId: string, filter: EventQuery | undefined): Promise<EventQuery | undefined> {
+    if (!this.personal || !filter || (!filter.actorId && !filter.resourceId)) return filter;
+    const ids = [filter.actorId, filter.resourceId].filter((v): v is string => !!v);
+    const refs = await this.personal.refsOf(tenantId, ids);
+    const widen = (id: string | undefined | null) => (id ? [id, ...(refs.has(id) ? [refs.get(id)!] : [])] : undefined);
+    return { ...filter, actorIds: widen(filter.actorId), resourceIds: widen(filter.resourceId) } as EventQuery;
+  }
 
   /** A read that may walk many rows: through the SQLite reader when there is one, else on the connection. */
   private async scan<T>(text: string, params: unknown[]): Promise<T[]> {
@@ -114,7 +151,9 @@ export class AuditEventRepository {
     if (f.sequenceFrom !== undefined && f.sequenceFrom !== null)
       qb.andWhere('e.sequence >= :sequenceFrom', { sequenceFrom: f.sequenceFrom });
     if (f.sequenceTo !== undefined && f.sequenceTo !== null) qb.andWhere('e.sequence <= :sequenceTo', { sequenceTo: f.sequenceTo });
-    if (f.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: f.actorId });
+    const wide = f as { actorIds?: string[]; resourceIds?: string[] };
+    if (wide.actorIds) qb.andWhere('e.actor_id IN (:...actorIds)', { actorIds: wide.actorIds });
+    else if (f.actorId) qb.andWhere('e.actor_id = :actorId', { actorId: f.actorId });
     if (f.actorType) qb.andWhere('e.actor_type = :actorType', { actorType: f.actorType });
     if (f.action) qb.andWhere('e.action = :action', { action: f.action });
     if (f.actionPrefix) {
@@ -125,7 +164,8 @@ export class AuditEventRepository {
     }
     if (f.withoutActions?.length) qb.andWhere('e.action NOT IN (:...withoutActions)', { withoutActions: [...f.withoutActions] });
     if (f.resourceType) qb.andWhere('e.resource_type = :resourceType', { resourceType: f.resourceType });
-    if (f.resourceId) qb.andWhere('e.resource_id = :resourceId', { resourceId: f.resourceId });
+    if (wide.resourceIds) qb.andWhere('e.resource_id IN (:...resourceIds)', { resourceIds: wide.resourceIds });
+    else if (f.resourceId) qb.andWhere('e.resource_id = :resourceId', { resourceId: f.resourceId });
     if (f.outcomeStatus) qb.andWhere('e.outcome_status = :outcomeStatus', { outcomeStatus: f.outcomeStatus });
     if (f.minSeverity) qb.andWhere('e.severity >= :minSeverity', { minSeverity: severityRank(f.minSeverity) });
     if (f.classification) qb.andWhere('e.classification = :classification', { classification: classificationRank(f.classification) });
@@ -163,17 +203,19 @@ export class AuditEventRepository {
     after: string | null,
     order: SortOrder,
   ): Promise<{ events: StoredEvent[]; hasNextPage: boolean }> {
-    const qb = this.filtered(tenantId, filter).select(COLUMNS);
+    const qb = this.filtered(tenantId, await this.pseudonymised(tenantId, filter)).select(COLUMNS);
     if (after !== null) {
       const sequence = decodeCursor(after);
       qb.andWhere(order === SortOrder.DESC ? 'e.sequence < :afterSequence' : 'e.sequence > :afterSequence', { afterSequence: sequence });
     }
     const rows = await this.scanOf<Record<string, unknown>>(qb.orderBy('e.sequence', order).limit(first + 1));
-    return { events: rows.slice(0, first).map(mapEventRow), hasNextPage: rows.length > first };
+    return { events: await this.open(tenantId, rows.slice(0, first).map(mapEventRow)), hasNextPage: rows.length > first };
   }
 
   async count(tenantId: string, filter?: EventQuery): Promise<number> {
-    const [row] = await this.scanOf<{ n: unknown }>(this.filtered(tenantId, filter).select('COUNT(*)', 'n'));
+    const [row] = await this.scanOf<{ n: unknown }>(
+      this.filtered(tenantId, await this.pseudonymised(tenantId, filter)).select('COUNT(*)', 'n'),
+    );
     return toNumber(row?.n ?? 0);
   }
 
@@ -188,7 +230,10 @@ export class AuditEventRepository {
       [AuditEventGroupBy.CLASSIFICATION]: 'e.classification',
       [AuditEventGroupBy.DAY]: this.sqlite ? 'substr(e.occurred_at, 1, 10)' : "DATE_FORMAT(e.occurred_at, '%Y-%m-%d')",
     };
-    const qb = this.filtered(tenantId, filter).select(expr[groupBy], 'k').addSelect('COUNT(*)', 'n').groupBy(expr[groupBy]);
+    const qb = this.filtered(tenantId, await this.pseudonymised(tenantId, filter))
+      .select(expr[groupBy], 'k')
+      .addSelect('COUNT(*)', 'n')
+      .groupBy(expr[groupBy]);
     if (groupBy === AuditEventGroupBy.DAY) qb.orderBy('k', 'ASC');
     else qb.orderBy('n', 'DESC').addOrderBy('k', 'ASC');
     const rows = await this.scanOf<{ k: unknown; n: unknown }>(qb.limit(limit));
@@ -197,9 +242,17 @@ export class AuditEventRepository {
       if (groupBy === AuditEventGroupBy.CLASSIFICATION) return CLASSIFICATION_ORDER[toNumber(k)];
       return String(k);
     };
-    return rows.map((r) => ({ key: key(r.k), count: toNumber(r.n) }));
+    const groups = rows.map((r) => ({ key: key(r.k), count: toNumber(r.n) }));
+    if (groupBy !== AuditEventGroupBy.ACTOR || !this.personal) return groups;
+    // A person's events hold its subject reference: name it, or mark it erased (the reference stays distinct).
+    const ids = await this.personal.idsOf(
+      tenantId,
+      groups.map((g) => g.key).filter((k) => k.startsWith('s_')),
+    );
+    return groups.map((g) => (g.key.startsWith('s_') ? { ...g, key: ids.get(g.key) ?? `${ERASED} ${g.key}` } : g));
   }
 
+  /** As stored (sealed): what the event cache may hold; {@link open} before showing them. */
   async findByIds(tenantId: string, ids: readonly string[]): Promise<StoredEvent[]> {
     if (!ids.length) return [];
     const rows = await this.dataSource
@@ -219,7 +272,7 @@ export class AuditEventRepository {
       .select(COLUMNS)
       .where('e.tenant_id = :tenantId AND e.sequence IN (:...sequences)', { tenantId, sequences })
       .getRawMany();
-    return rows.map(mapEventRow);
+    return this.open(tenantId, rows.map(mapEventRow));
   }
 
   /**
@@ -237,7 +290,7 @@ export class AuditEventRepository {
       cursor === null ? '' : sql` AND e.sequence < ${{ text: '?', params: [cursor] }}`
     } ORDER BY e.sequence DESC LIMIT ${first + 1}`;
     const rows = await this.scan<Record<string, unknown>>(query.text, query.params);
-    return { events: rows.slice(0, first).map(mapEventRow), hasNextPage: rows.length > first };
+    return { events: await this.open(tenantId, rows.slice(0, first).map(mapEventRow)), hasNextPage: rows.length > first };
   }
 
   async countWhere(tenantId: string, condition: Sql): Promise<number> {
@@ -263,7 +316,7 @@ export class AuditEventRepository {
   }
 
   async findRange(tenantId: string, fromSequence: number, toSequence: number, limit: number): Promise<StoredEvent[]> {
-    return (await this.findRangeRaw(tenantId, fromSequence, toSequence, limit)).map(mapEventRow);
+    return this.open(tenantId, (await this.findRangeRaw(tenantId, fromSequence, toSequence, limit)).map(mapEventRow));
   }
 
   async maxSequence(tenantId: string): Promise<number> {

@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLSafeInt } from 'graphql-scalars';
+import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { READ_ROLES, Role } from '../access/role';
@@ -11,6 +11,7 @@ import { READ_RECORD_ACTIONS, seesReadRecords } from './read-record';
 import type { PageLimits } from '../graphql/paging';
 import type { EventLoaders } from './audit-event.loaders';
 import { presentEvent } from './audit-event.presenter';
+import { hashedView } from './audit-event.model';
 import { type AuditEventRepository, encodeCursor, type EventQuery } from './audit-event.repository';
 import {
   AuditEvent,
@@ -104,7 +105,12 @@ export class AuditEventResolver {
     }
     const query = this.eventQuery(filter, role);
     const { events, hasNextPage } = await this.events.findPage(tenantId, query, size, after ?? null, order);
-    noteRead(ctx, 'Query.auditEvents', { filter: filter ?? null, first: size, after: after ?? null, order }, events.length);
+    noteRead(
+      ctx,
+      'Query.auditEvents',
+      { filter: this.events.scopeOf(tenantId, filter), first: size, after: after ?? null, order },
+      events.length,
+    );
     for (const event of events) ctx.loaders.event.prime(event.id, event);
     const edges = events.map((event) => ({ cursor: encodeCursor(event.sequence), node: presentEvent(event, role) }));
     return Object.assign(new AuditEventConnection(), {
@@ -135,7 +141,7 @@ export class AuditEventResolver {
     const { tenantId, role } = principalOf(ctx);
     const query = this.eventQuery(filter, role);
     const [groups, total] = await Promise.all([this.events.stats(tenantId, query, groupBy, limit), this.events.count(tenantId, query)]);
-    noteRead(ctx, 'Query.auditEventStats', { groupBy, filter: filter ?? null, limit }, total);
+    noteRead(ctx, 'Query.auditEventStats', { groupBy, filter: this.events.scopeOf(tenantId, filter), limit }, total);
     return { groupBy, total, groups };
   }
 
@@ -148,6 +154,17 @@ export class AuditEventResolver {
   @FieldResolver(() => String, { nullable: true, description: CHAIN_HASH_DESCRIPTION })
   chainHash(@Root() event: AuditEvent, @Ctx() ctx: EventContext): string | null {
     return ctx.principal?.role === Role.ADMIN || ctx.principal?.role === Role.AUDITOR ? event.chainHash : null;
+  }
+
+  @FieldResolver(() => GraphQLJSONObject, {
+    nullable: true,
+    description:
+      'The exact object `hash` is the SHA-256 of (canonical JSON): for an event with sealed personal fields its stored form, `v` 2 with refs, pseudonyms and `sealed` (ADR 0042); for any other event `v` 1, the fields as shown. ADMIN and AUDITOR only (null for VIEWER).',
+  })
+  async hashedView(@Root() event: AuditEvent, @Ctx() ctx: EventContext): Promise<Record<string, unknown> | null> {
+    if (ctx.principal?.role !== Role.ADMIN && ctx.principal?.role !== Role.AUDITOR) return null;
+    const labels = await ctx.loaders.labels.load(event.id);
+    return hashedView({ ...event, ...event.stored, ...labels });
   }
 
   @FieldResolver(() => [String], { description: 'Data categories, e.g. PII, PHI.' })

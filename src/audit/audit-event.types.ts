@@ -1,5 +1,6 @@
 import { Field, ID, InputType, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLJSONObject, GraphQLSafeInt } from 'graphql-scalars';
+import type { SealedForm } from './stored-event';
 import { DateTimeScalar } from '../graphql/scalars';
 import { ActorType, Classification, OutcomeStatus, Severity } from './audit-event.model';
 
@@ -162,6 +163,13 @@ export class AuditEvent {
   chainHash!: string | null;
   @Field(() => [String], { description: 'Names of fields withheld from this caller (role-based redaction).' })
   redactedFields!: string[];
+  @Field(() => [String], {
+    description:
+      'Names of personal fields whose data subject was erased (ADR 0042): they read `[erased]` (metadata: the erased keys are gone). Empty otherwise.',
+  })
+  erasedFields!: string[];
+  /** The stored form of sealed fields (not a field: `hashedView` reads it). */
+  stored?: SealedForm;
 }
 
 @ObjectType({ description: 'One event of a page, with its cursor.' })

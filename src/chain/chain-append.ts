@@ -83,6 +83,7 @@ export function staticEventValues(
     e.idempotencyKey,
     e.payloadHash,
     idempotencyScope(e, writer),
+    p.sealed ?? null,
   ];
 }
 

@@ -6,7 +6,8 @@ import type { AuditEventRecord, EventPayload } from '../audit/audit-event.model'
  * `canonicalJson(hashedView(record))` (a spec proves it), but with the key order written out once
  * instead of sorted per event, and the payload serialised once for both hashes. Event keys in
  * RFC 8785 order: action actor categories classification id metadata occurredAt outcome
- * recordedAt requestId resource sequence sessionId severity sourceService tags tenantId v.
+ * recordedAt requestId resource [sealed] sequence sessionId severity sourceService tags tenantId v
+ * (`sealed` and `"v":2` only for an event with sealed personal fields, ADR 0042).
  */
 export interface PayloadFragments {
   /** action … classification */
@@ -17,6 +18,8 @@ export interface PayloadFragments {
   c: string;
   /** sessionId … tags */
   d: string;
+  /** `"sealed":…,` for an event with sealed fields (version 2); '' otherwise (version 1). */
+  s: string;
 }
 
 const str = (value: string | null): string => (value === null ? 'null' : JSON.stringify(value));
@@ -39,6 +42,7 @@ export function payloadFragments(p: EventPayload, metadataJson: string | null): 
     d:
       `"sessionId":${str(p.sessionId)},"severity":${JSON.stringify(p.severity)},` +
       `"sourceService":${str(p.sourceService)},"tags":${list(p.tags)}`,
+    s: p.sealed === undefined || p.sealed === null ? '' : `"sealed":${JSON.stringify(p.sealed)},`,
   };
 }
 
@@ -51,16 +55,19 @@ export interface BatchFields {
   recordedAt: string;
   /** `,"tenantId":…,"v":1}` */
   tail: string;
+  /** `,"tenantId":…,"v":2}`, for events with sealed fields. */
+  tailSealed: string;
 }
 
 export const batchFields = (tenantId: string, recordedAt: string): BatchFields => ({
   recordedAt: `"recordedAt":${JSON.stringify(recordedAt)},`,
   tail: `,"tenantId":${JSON.stringify(tenantId)},"v":1}`,
+  tailSealed: `,"tenantId":${JSON.stringify(tenantId)},"v":2}`,
 });
 
 /** canonicalEvent for an event of a batch whose shared fields are already serialised. */
 export const canonicalBatchEvent = (f: PayloadFragments, id: string, sequence: number, batch: BatchFields): string =>
-  `{${f.a},"id":${JSON.stringify(id)},${f.b},${batch.recordedAt}${f.c},"sequence":${sequence},${f.d}${batch.tail}`;
+  `{${f.a},"id":${JSON.stringify(id)},${f.b},${batch.recordedAt}${f.c},${f.s}"sequence":${sequence},${f.d}${f.s ? batch.tailSealed : batch.tail}`;
 
 /** canonicalJson(hashedView(record)) for the record made of the payload plus these server fields. */
 export const canonicalEvent = (

@@ -70,6 +70,16 @@ const schema = z.object({
   DATAPUNK_SIGNING_KEY: z.string().min(1).optional(),
   DATAPUNK_SIGNING_KEY_FILE: z.string().min(1).optional(),
   DATAPUNK_TRUSTED_KEYS_FILE: z.string().min(1).optional(),
+  DATAPUNK_PRIVACY: z.enum(['on', 'off']).default('on'),
+  DATAPUNK_PRIVACY_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9+/]{43}=$/, { message: 'must be the base64 of 32 bytes (openssl rand -base64 32)' })
+    .optional(),
+  DATAPUNK_PRIVACY_KEY_FILE: z.string().min(1).optional(),
+  DATAPUNK_SUBJECT_RESOURCE_TYPES: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]+(,[A-Za-z0-9_.:-]+)*$/, { message: 'comma-separated resource types' })
+    .default('user,user_profile,customer,data_subject,patient'),
   VERIFY_CACHE_TTL_SECONDS: integer(0, 86_400).default('300'),
   CHECKPOINT_INTERVAL_SECONDS: integer(0, 86_400).default('60'),
   MAX_EVENTS_PER_BATCH: integer(1, 10_000).default('1000'),
@@ -164,6 +174,8 @@ export interface AppConfig {
   signingKeyFile: string;
   /** DATAPUNK_TRUSTED_KEYS_FILE: previous signing keys' public halves that verification still trusts. */
   trustedPublicKeysFile?: string;
+  /** Personal fields sealed under data-subject keys (ADR 0042): DATAPUNK_PRIVACY, the key, the subject resource types. */
+  privacy: { enabled: boolean; keyBase64?: string; keyFile: string; subjectResourceTypes: string[] };
   /** VERIFY_CACHE_TTL_SECONDS: the longest a cached verifyAuditChain answer is served; 0 turns the cache off. */
   verifyCacheTtlMs: number;
   checkpointIntervalMs: number;
@@ -322,6 +334,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     signingKeyPem: c.DATAPUNK_SIGNING_KEY,
     signingKeyFile: path.resolve(c.DATAPUNK_SIGNING_KEY_FILE ?? path.join(dataDir, 'signing-key.pem')),
     trustedPublicKeysFile: c.DATAPUNK_TRUSTED_KEYS_FILE ? path.resolve(c.DATAPUNK_TRUSTED_KEYS_FILE) : undefined,
+    privacy: {
+      enabled: c.DATAPUNK_PRIVACY === 'on',
+      keyBase64: c.DATAPUNK_PRIVACY_KEY,
+      keyFile: path.resolve(c.DATAPUNK_PRIVACY_KEY_FILE ?? path.join(dataDir, 'privacy-key')),
+      subjectResourceTypes: c.DATAPUNK_SUBJECT_RESOURCE_TYPES.split(','),
+    },
     verifyCacheTtlMs: c.VERIFY_CACHE_TTL_SECONDS * 1000,
     checkpointIntervalMs: c.CHECKPOINT_INTERVAL_SECONDS * 1000,
     limits: {

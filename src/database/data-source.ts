@@ -77,6 +77,8 @@ export function createDataSource({
         // FULL: a commit is on disk before recordAuditEvents answers, even across a power loss.
         db.pragma('synchronous = FULL');
         db.pragma('foreign_keys = ON');
+        // Deleted content is overwritten, not left in free pages: an erasure's purged reports (ADR 0042) leave no bytes behind.
+        db.pragma('secure_delete = ON');
         if (onDisk) restrictSqliteFiles(database.location);
       },
     };

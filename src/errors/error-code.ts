@@ -34,6 +34,8 @@ export enum ErrorCode {
   INVALID_CURSOR = 'INVALID_CURSOR',
   PAGE_SIZE_EXCEEDED = 'PAGE_SIZE_EXCEEDED',
   NOT_FOUND = 'NOT_FOUND',
+  /** eraseDataSubject: no data subject of that id holds personal data here (never recorded, or already erased; ADR 0042). */
+  SUBJECT_NOT_FOUND = 'SUBJECT_NOT_FOUND',
   /** A finding transition the lifecycle table does not allow from the finding's current state (ADR 0036). */
   INVALID_TRANSITION = 'INVALID_TRANSITION',
   CHAIN_BUSY = 'CHAIN_BUSY',
@@ -64,6 +66,7 @@ export enum ErrorCode {
   DATABASE_UNREACHABLE = 'DATABASE_UNREACHABLE',
   DATABASE_MODE_UNSUPPORTED = 'DATABASE_MODE_UNSUPPORTED',
   SIGNING_KEY_INVALID = 'SIGNING_KEY_INVALID',
+  PRIVACY_KEY_INVALID = 'PRIVACY_KEY_INVALID',
   // Plugin start-up (inside one PluginLoadError, one code per problem).
   PLUGIN_NOT_FOUND = 'PLUGIN_NOT_FOUND',
   PLUGIN_LOAD_FAILED = 'PLUGIN_LOAD_FAILED',

@@ -5,6 +5,7 @@ import type { ChainStore } from '../chain/chain-store';
 import { type AuditEventInputShape, type EventLimits, prepareEvents } from './event-validation';
 import type { Receipt } from '../chain/chain-append';
 import type { Classifier } from './classifier';
+import type { Sealer } from './sealer';
 import { ActorType, type Classification, OutcomeStatus, type Severity } from '../audit/audit-event.model';
 
 /** This service, as the source of the events it writes itself. */
@@ -42,6 +43,8 @@ export class IngestService {
     private readonly metrics: Metrics,
     /** The loaded frameworks' classification rules, applied to events the client did not classify. */
     private readonly classify: Classifier | null = null,
+    /** Seals personal fields under data-subject keys before hashing (ADR 0042); null: stored as sent. */
+    private readonly seal: Sealer | null = null,
   ) {}
 
   /**
@@ -63,7 +66,8 @@ export class IngestService {
       );
     }
     const stop = this.metrics.ingestDuration.startTimer();
-    const prepared = prepareEvents(inputs, this.limits, { classify: this.classify, trusted: options.trusted });
+    const validated = prepareEvents(inputs, this.limits, { classify: this.classify, trusted: options.trusted });
+    const prepared = this.seal ? await this.seal(tenantId, validated) : validated;
     // Idempotency keys are the sending API key's own (ADR 0016): another key's retry never finds them.
     const { receipts, written } = await this.store.append(tenantId, prepared, options.keyId ?? null);
     stop();

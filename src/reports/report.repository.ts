@@ -134,6 +134,19 @@ export class ReportRepository {
     await atomically(this.dataSource, [insertStatement(report)]);
   }
 
+  /**
+   * Deletes the tenant's reports created before `createdBefore` whose period overlaps [from, to]
+   * (a data subject's events, erased: ADR 0042), files and all; how many.
+   */
+  async purgeOverlapping(tenantId: string, period: { from: string; to: string }, createdBefore: Date): Promise<number> {
+    const rows: { id: string }[] = await this.dataSource.query(
+      'SELECT id FROM report WHERE tenant_id = ? AND created_at < ? AND period_from <= ? AND period_to >= ?',
+      [tenantId, toSqlDateTime(createdBefore.toISOString()), toSqlDateTime(period.to), toSqlDateTime(period.from)],
+    );
+    for (const { id } of rows) await this.remove(id);
+    return rows.length;
+  }
+
   async remove(id: string): Promise<void> {
     await atomically(this.dataSource, [
       { text: 'DELETE FROM report_chunk WHERE report_id = ?', params: [id] },

@@ -33,6 +33,11 @@ export interface LegalHold {
   tenantId: string;
   /** An event's actor id or resource id. */
   subject: string | null;
+  /**
+   * What the subject is stored as: the id itself and, for a data subject whose fields are sealed
+   * (ADR 0042), its subject reference. Set by the retention service before planning; unset: the id.
+   */
+  storedAs?: readonly string[];
   actionPrefix: string | null;
   /** occurredAt at or after. */
   occurredFrom: string | null;
@@ -98,7 +103,11 @@ function applies(rule: RetentionRule): Sql {
 /** The condition "hold matches event `e`": every field the hold gives. */
 function held(hold: LegalHold): Sql {
   const parts: Sql[] = [];
-  if (hold.subject !== null) parts.push({ text: '(e.actor_id = ? OR e.resource_id = ?)', params: [hold.subject, hold.subject] });
+  if (hold.subject !== null) {
+    const ids = hold.storedAs?.length ? [...hold.storedAs] : [hold.subject];
+    const list = ids.map(() => '?').join(', ');
+    parts.push({ text: `(e.actor_id IN (${list}) OR e.resource_id IN (${list}))`, params: [...ids, ...ids] });
+  }
   if (hold.actionPrefix !== null) {
     parts.push({ text: '(e.action >= ? AND e.action < ?)', params: [hold.actionPrefix, prefixUpperBound(hold.actionPrefix)] });
   }
@@ -157,7 +166,8 @@ export function keptBecause(
   const hold = holds.find(
     (h) =>
       h.releasedAt === null &&
-      (h.subject === null || h.subject === event.actorId || h.subject === event.resourceId) &&
+      (h.subject === null ||
+        (h.storedAs?.length ? h.storedAs : [h.subject]).some((id) => id === event.actorId || id === event.resourceId)) &&
       (h.actionPrefix === null || event.action.startsWith(h.actionPrefix)) &&
       (h.occurredFrom === null || event.occurredAt >= h.occurredFrom) &&
       (h.occurredTo === null || event.occurredAt < h.occurredTo),

@@ -89,6 +89,11 @@ export interface RetentionDeps {
   ingest: Pick<IngestService, 'recordServerEvent'>;
   /** Ids of the loaded frameworks (FRAMEWORK rules must name one). */
   frameworks: () => string[];
+  /**
+   * The stored references of the live data subjects among `ids` (ADR 0042): a sealed subject's
+   * events hold its reference, not its id, so a hold by subject must match the reference too.
+   */
+  subjectRefs?: (tenantId: string, ids: readonly string[]) => Promise<Map<string, string>>;
 }
 
 type Row = Record<string, unknown>;
@@ -112,6 +117,16 @@ export class RetentionService {
 
   holds(tenantId: string, includeReleased = false): Promise<LegalHold[]> {
     return this.repository.holds(tenantId, includeReleased);
+  }
+
+  /** The active holds, each subject with what its events store it as (`storedAs`). */
+  private async activeHolds(tenantId: string): Promise<LegalHold[]> {
+    const holds = await this.repository.holds(tenantId, false);
+    const subjects = holds.flatMap((h) => (h.subject === null ? [] : [h.subject]));
+    const refs = subjects.length && this.deps.subjectRefs ? await this.deps.subjectRefs(tenantId, subjects) : new Map<string, string>();
+    return holds.map((h) =>
+      h.subject === null ? h : { ...h, storedAs: [h.subject, ...(refs.has(h.subject) ? [refs.get(h.subject)!] : [])] },
+    );
   }
 
   async addRule(by: RetentionActor, input: RuleInput, now = new Date()): Promise<RetentionRule> {
@@ -236,7 +251,7 @@ export class RetentionService {
     const state = await readPruneState(ds, tenantId);
     const already = state?.prunedThrough ?? 0;
     const rules = await this.repository.rules(tenantId);
-    const holds = await this.repository.holds(tenantId, false);
+    const holds = await this.activeHolds(tenantId);
     const [head] = await ds.query<{ sequence: unknown }[]>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [tenantId]);
     const headSequence = head ? toNumber(head.sequence) : 0;
     const empty: PrunePlan = {

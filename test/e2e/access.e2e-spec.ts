@@ -28,6 +28,8 @@ interface Operation {
     /** A fresh retention rule and legal hold of the `default` tenant (ADR 0043). */
     ruleId: () => Promise<string>;
     holdId: () => Promise<string>;
+    /** The id of a fresh person with one recorded event: erasable once. */
+    subjectId: () => Promise<string>;
   }): Promise<{ query: string; variables?: Record<string, unknown> }>;
 }
 
@@ -79,6 +81,14 @@ const OPERATIONS: Record<string, Operation> = {
     type: 'Mutation',
     allowed: [Role.ADMIN],
     build: async () => ({ query: 'mutation { createApiKey(input: { name: "matrix key", role: VIEWER }) { apiKey { id } secret } }' }),
+  },
+  eraseDataSubject: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN],
+    build: async ({ subjectId }) => ({
+      query: 'mutation($id: String!) { eraseDataSubject(input: { subjectId: $id, reason: CONSENT_WITHDRAWN }) { subjectRef signature } }',
+      variables: { id: await subjectId() },
+    }),
   },
   revokeApiKey: {
     type: 'Mutation',
@@ -350,6 +360,7 @@ describe('access: role × operation matrix', () => {
       profiles: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.framework.parameters_set'`),
       findingTransitions: await count(`SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.finding.transitioned'`),
       reports: await count('SELECT COUNT(*) AS n FROM report'),
+      erasedSubjects: await count('SELECT COUNT(*) AS n FROM data_subject WHERE wrapped_key IS NULL'),
       templates: await count('SELECT COUNT(*) AS n FROM report_template_version'),
       liveTemplates: await count('SELECT COUNT(*) AS n FROM report_template'),
       retentionRules: await count('SELECT COUNT(*) AS n FROM retention_rule'),
@@ -399,6 +410,13 @@ describe('access: role × operation matrix', () => {
       })
     ).id;
 
+  const subjectId = async () => {
+    const id = `matrix-person-${Math.random()}`;
+    const res = await env.gql(RECORD, { input: { events: [eventInput({ action: MATRIX_ACTION, actor: { id, type: 'USER' } })] } });
+    expect(res.body.errors).toBeUndefined();
+    return id;
+  };
+
   beforeAll(async () => {
     // The matrix sends every operation from four callers without a valid key: more than the default
     // unauthenticated rate limit a minute, which test/e2e/abuse-rate-limit tests on its own.
@@ -437,7 +455,17 @@ describe('access: role × operation matrix', () => {
   describe.each(ALL_CALLERS)('%s', (caller) => {
     it.each(Object.keys(OPERATIONS))('%s', async (field) => {
       const op = OPERATIONS[field];
-      const { query, variables } = await op.build({ eventId, victimKeyId, reportId, runId, templateId, eventSequence, ruleId, holdId });
+      const { query, variables } = await op.build({
+        eventId,
+        victimKeyId,
+        reportId,
+        runId,
+        templateId,
+        eventSequence,
+        ruleId,
+        holdId,
+        subjectId,
+      });
       const before = await snapshot();
       const res = await call(caller, query, variables);
       if (isAllowed(op, caller)) {

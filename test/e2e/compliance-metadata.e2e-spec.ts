@@ -12,6 +12,9 @@ const ev = (id: string, metadata?: Record<string, unknown>, offsetMs = 0) =>
     action: 'dsar.decided',
     occurredAt: new Date(BASE + offsetMs).toISOString(),
     resource: { type: 'dsar', id },
+    // A service, not a person: a person's metadata on a PII event is sealed except the keys loaded
+    // rules read (ADR 0042), and these ad-hoc rules are not loaded.
+    actor: { id: 'dsar-service', type: 'SERVICE' },
     ...(metadata ? { metadata } : {}),
   });
 

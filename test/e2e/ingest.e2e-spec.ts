@@ -526,11 +526,13 @@ describe('recordAuditEvents', () => {
       "'; DROP TABLE audit_event; --",
     ];
 
+    // A SERVICE actor: its fields are stored in clear, so the columns can be compared byte for byte
+    // (a person's are sealed, ADR 0042; privacy-erasure.e2e-spec round-trips those through the API).
     it('round-trips every free-text field and metadata byte for byte, and the chain verifies', async () => {
       const events = nasty.map((text, i) =>
         eventInput({
           action: `text.case${i}`,
-          actor: { id: text, type: 'USER', displayName: text, ip: '2001:db8::1', userAgent: text },
+          actor: { id: text, type: 'SERVICE', displayName: text, ip: '2001:db8::1', userAgent: text },
           resource: { type: 'document', id: text, name: text },
           outcome: { status: 'FAILURE', reason: text },
           tags: [text.slice(0, 60)].filter((t) => !CONTROL.test(t)),
@@ -549,7 +551,7 @@ describe('recordAuditEvents', () => {
         const res = await env.gql(EVENT, { id: receipt.id });
         expect(res.body.errors).toBeUndefined();
         const e = res.body.data!.auditEvent;
-        expect(e.actor).toEqual({ id: text, type: 'USER', displayName: text, ip: '2001:db8::1', userAgent: text });
+        expect(e.actor).toEqual({ id: text, type: 'SERVICE', displayName: text, ip: '2001:db8::1', userAgent: text });
         expect(e.resource).toEqual({ type: 'document', id: text, name: text });
         expect(e.outcome).toEqual({ status: 'FAILURE', reason: text });
         expect([e.requestId, e.sessionId, e.sourceService]).toEqual([text, text, text]);

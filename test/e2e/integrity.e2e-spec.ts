@@ -35,7 +35,9 @@ async function recordMany(env: TestEnvironment, count: number, from = 0): Promis
   const events = Array.from({ length: count }, (_, i) =>
     eventInput({
       action: `integrity.e${from + i + 1}`,
-      actor: { id: `u-${from + i + 1}`, type: 'USER', ip: '203.0.113.7' },
+      // A SERVICE actor: stored in clear, so rows can be tampered with by their plaintext values. A
+      // person's sealed event (hash version 2) is tampered with in privacy-erasure.e2e-spec.
+      actor: { id: `u-${from + i + 1}`, type: 'SERVICE', ip: '203.0.113.7' },
       categories: ['PII'],
       tags: ['integrity', `n${from + i + 1}`],
       metadata: { n: from + i + 1, note: 'original' },

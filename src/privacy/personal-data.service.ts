@@ -1,0 +1,235 @@
+import { canonicalJson } from '../chain/canonical-json';
+import { payloadFragments } from '../chain/event-canonical';
+import type { PreparedEvent } from '../chain/prepared-event';
+import { ActorType, type EventPayload } from '../audit/audit-event.model';
+import type { StoredEvent } from '../audit/audit-event.repository';
+import { ERASED, type PersonalData } from '../audit/personal-data';
+import { hmac, open, seal } from './privacy-key';
+import type { Subject, SubjectVault } from './subject-vault';
+
+/** Categories that make an event's metadata personal (ADR 0042). */
+export const PERSONAL_CATEGORIES: ReadonlySet<string> = new Set(['PII', 'PHI', 'SPECIAL_CATEGORY']);
+
+/** The resource types whose id names a data subject unless configured otherwise. */
+export const DEFAULT_SUBJECT_RESOURCE_TYPES: readonly string[] = ['user', 'user_profile', 'customer', 'data_subject', 'patient'];
+
+export const ACTOR_FIELDS = ['actor.id', 'actor.displayName', 'actor.ip', 'actor.userAgent'] as const;
+export const RESOURCE_FIELDS = ['resource.id', 'resource.name'] as const;
+/** The order erased fields are named in, everywhere. */
+export const FIELD_ORDER: readonly string[] = [...ACTOR_FIELDS, ...RESOURCE_FIELDS, 'metadata'];
+
+/** One subject's part of an event's `sealed` column: which fields it holds (names only) and their ciphertext. */
+interface SealedPart {
+  fields: string[];
+  ct: string;
+}
+
+export interface PersonalDataOptions {
+  /** Resource types (each also as a prefix followed by `.` or `_`) whose resource id is a data subject. */
+  subjectResourceTypes: readonly string[];
+}
+
+const aad = (tenantId: string, ref: string) => `${tenantId}\u0000${ref}`;
+/** The longest sealing holds the event loop before it yields. */
+const SLICE_MS = 8;
+
+/**
+ * Seals personal fields at ingest and opens them at read (ADR 0042). Implements ingest's Sealer
+ * (`seal`) and reads' PersonalData port.
+ */
+export class PersonalDataService implements PersonalData {
+  /** Metadata keys some loaded rule reads: kept in clear (they are enumerations the rules test). */
+  private clearMetadataKeys: ReadonlySet<string> = new Set();
+
+  constructor(
+    private readonly vault: SubjectVault,
+    private readonly options: PersonalDataOptions,
+  ) {}
+
+  /** The metadata keys the loaded frameworks' rules read (known once the plugins are loaded). */
+  keepInClear(keys: ReadonlySet<string>): void {
+    this.clearMetadataKeys = keys;
+  }
+
+  isSubjectResource(type: string): boolean {
+    return this.options.subjectResourceTypes.some((t) => type === t || type.startsWith(`${t}.`) || type.startsWith(`${t}_`));
+  }
+
+  /** The subject ids an event names: its actor when a person, its resource when a data subject. */
+  subjectsOf(p: EventPayload): { actor: string | null; resource: string | null } {
+    return {
+      actor: p.actor.type === ActorType.USER ? p.actor.id : null,
+      resource: this.isSubjectResource(p.resource.type) ? p.resource.id : null,
+    };
+  }
+
+  readonly seal = async (tenantId: string, events: PreparedEvent[]): Promise<PreparedEvent[]> => {
+    const named = events.map((e) => this.subjectsOf(e.payload));
+    const ids = new Set<string>();
+    for (const n of named) {
+      if (n.actor !== null) ids.add(n.actor);
+      if (n.resource !== null) ids.add(n.resource);
+    }
+    if (!ids.size) return events;
+    const subjects = await this.vault.resolve(tenantId, [...ids]);
+    const sealed: PreparedEvent[] = [];
+    let since = performance.now();
+    for (const [i, e] of events.entries()) {
+      // Sealing costs tens of microseconds an event: a large batch yields so other requests keep being answered.
+      if (performance.now() - since >= SLICE_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        since = performance.now();
+      }
+      const n = named[i];
+      sealed.push(
+        n.actor === null && n.resource === null
+          ? e
+          : this.sealOne(
+              tenantId,
+              e,
+              n.actor === null ? null : subjects.get(n.actor)!,
+              n.resource === null ? null : subjects.get(n.resource)!,
+            ),
+      );
+    }
+    return sealed;
+  };
+
+  private sealOne(tenantId: string, e: PreparedEvent, actorSubject: Subject | null, resourceSubject: Subject | null): PreparedEvent {
+    const p = e.payload;
+    const parts = new Map<string, { subject: Subject; fields: string[]; values: Record<string, unknown> }>();
+    const put = (subject: Subject, values: Record<string, unknown>) => {
+      let part = parts.get(subject.ref);
+      if (!part) parts.set(subject.ref, (part = { subject, fields: [], values: {} }));
+      part.fields.push(...Object.keys(values));
+      Object.assign(part.values, values);
+    };
+    let { actor, resource, metadata } = p;
+    if (actorSubject) {
+      put(actorSubject, {
+        'actor.id': actor.id,
+        'actor.displayName': actor.displayName,
+        'actor.ip': actor.ip,
+        'actor.userAgent': actor.userAgent,
+      });
+      actor = {
+        id: actorSubject.ref,
+        type: actor.type,
+        displayName: null,
+        ip: actor.ip === null ? null : this.vault.ipPseudonym(tenantId, actor.ip),
+        userAgent: null,
+      };
+    }
+    if (resourceSubject) {
+      put(resourceSubject, { 'resource.id': resource.id, 'resource.name': resource.name });
+      resource = { type: resource.type, id: resourceSubject.ref, name: null };
+    }
+    const owner = resourceSubject ?? actorSubject!;
+    if (metadata !== null && p.categories.some((c) => PERSONAL_CATEGORIES.has(c))) {
+      const clear: Record<string, unknown> = {};
+      const personal: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(metadata)) (this.clearMetadataKeys.has(key) ? clear : personal)[key] = value;
+      if (Object.keys(personal).length) {
+        put(owner, { metadata: personal });
+        metadata = Object.keys(clear).length ? clear : null;
+      }
+    }
+    // The envelope's canonical JSON written out (refs sorted, `ct` before `fields`, every value ASCII);
+    // the plaintext inside as plain JSON (it is never hashed).
+    const envelope: string[] = [];
+    for (const ref of [...parts.keys()].sort()) {
+      const part = parts.get(ref)!;
+      const ct = seal(part.subject.key, JSON.stringify(part.values), aad(tenantId, ref));
+      envelope.push(`${JSON.stringify(ref)}:{"ct":${JSON.stringify(ct)},"fields":${JSON.stringify([...new Set(part.fields)].sort())}}`);
+    }
+    const sealed = `{${envelope.join(',')}}`;
+    const metadataJson = metadata === null ? null : canonicalJson(metadata);
+    const payload: EventPayload = { ...p, actor, resource, metadata, sealed };
+    return {
+      ...e,
+      payload,
+      metadataJson,
+      fragments: payloadFragments(payload, metadataJson),
+      // Keyed by the subject's own key: once it is destroyed, nobody can test a guess of the payload against it.
+      payloadHash: hmac(owner.key, `payload\u0000${e.payloadHash}`),
+    };
+  }
+
+  async open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]> {
+    const parsed = events.map((e) => (e.sealed ? (JSON.parse(e.sealed) as Record<string, SealedPart>) : null));
+    const refs = new Set<string>();
+    for (const parts of parsed) if (parts) for (const ref of Object.keys(parts)) refs.add(ref);
+    const keys = await this.vault.keysOf(tenantId, [...refs]);
+    return events.map((event, i) => {
+      const { sealed: _sealed, ...e } = event;
+      const parts = parsed[i];
+      if (!parts) return e;
+      const actor = { ...e.actor };
+      const resource = { ...e.resource };
+      let metadata = e.metadata;
+      const erasedFields: string[] = [];
+      const set = (field: string, value: unknown) => {
+        if (field === 'metadata') metadata = { ...(metadata ?? {}), ...(value as Record<string, unknown>) };
+        else if (field.startsWith('actor.')) (actor as Record<string, unknown>)[field.slice(6)] = value;
+        else (resource as Record<string, unknown>)[field.slice(9)] = value;
+      };
+      for (const [ref, part] of Object.entries(parts)) {
+        const key = keys.get(ref);
+        if (key) {
+          const values = JSON.parse(open(key, part.ct, aad(tenantId, ref))) as Record<string, unknown>;
+          for (const field of part.fields) set(field, values[field]);
+        } else {
+          for (const field of part.fields) {
+            if (field !== 'metadata') set(field, ERASED);
+            erasedFields.push(field);
+          }
+        }
+      }
+      erasedFields.sort((x, y) => FIELD_ORDER.indexOf(x) - FIELD_ORDER.indexOf(y));
+      return {
+        ...e,
+        actor,
+        resource,
+        metadata,
+        erasedFields,
+        stored: { actor: e.actor, resource: e.resource, metadata: e.metadata, sealed: event.sealed! },
+      };
+    });
+  }
+
+  refsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    return this.vault.refsOf(tenantId, ids);
+  }
+
+  idsOf(tenantId: string, refs: readonly string[]): Promise<Map<string, string>> {
+    return this.vault.idsOf(tenantId, refs);
+  }
+
+  pseudonymOf(tenantId: string, value: string): string {
+    return this.vault.readPseudonymOf(tenantId, value);
+  }
+}
+
+/** Every metadata key a rule of the catalogs reads (the first segment of each `metadata[].path`). */
+export function metadataKeysReadBy(catalogs: readonly unknown[]): Set<string> {
+  const keys = new Set<string>();
+  const seen = new Set<object>();
+  const walk = (value: unknown) => {
+    if (value === null || typeof value !== 'object' || seen.has(value)) return;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      value.forEach(walk);
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'metadata' && Array.isArray(v)) {
+        for (const p of v)
+          if (p && typeof p === 'object' && typeof (p as { path?: unknown }).path === 'string')
+            keys.add((p as { path: string }).path.split('.')[0]);
+      }
+      walk(v);
+    }
+  };
+  catalogs.forEach(walk);
+  return keys;
+}

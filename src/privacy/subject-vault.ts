@@ -1,0 +1,173 @@
+import { randomBytes } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { fromSqlDateTime, toSqlDateTime } from '../database/sql-format';
+import { hmac, open, type PrivacyKeys, seal } from './privacy-key';
+
+/** A data subject able to seal: its stored reference and its data key. */
+export interface Subject {
+  ref: string;
+  key: Buffer;
+}
+
+/** A subject reference as events store it. */
+export const SUBJECT_REF = /^s_[A-Za-z0-9_-]{22}$/;
+const newRef = (): string => `s_${randomBytes(16).toString('base64url')}`;
+const aad = (tenantId: string, ref: string) => `${tenantId}\u0000${ref}`;
+const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
+
+/** Every statement on `data_subject` (ADR 0042). Lookups go by a keyed HMAC of the id, never the id. */
+export class SubjectVault {
+  /**
+   * Unwrapped data keys by their wrapped text, so a batch does not decrypt the same key again. It
+   * never decides whether a subject is live: every use reads the row first, and a destroyed key's
+   * row has no wrapped text to look up. Bounded; this node drops an entry when it erases the subject.
+   */
+  private readonly unwrapped = new Map<string, Buffer>();
+  private static readonly MAX_UNWRAPPED = 50_000;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly keys: PrivacyKeys,
+  ) {}
+
+  private unwrap(tenantId: string, ref: string, wrapped: string): Buffer {
+    const cacheKey = `${tenantId}\u0000${ref}\u0000${wrapped}`;
+    let key = this.unwrapped.get(cacheKey);
+    if (!key) {
+      key = this.keys.unwrap(tenantId, ref, wrapped);
+      if (this.unwrapped.size >= SubjectVault.MAX_UNWRAPPED) this.unwrapped.delete(this.unwrapped.keys().next().value!);
+      this.unwrapped.set(cacheKey, key);
+    }
+    return key;
+  }
+
+  private get sqlite(): boolean {
+    return this.dataSource.options.type === 'better-sqlite3';
+  }
+
+  /** The keyed pseudonym a read record names a filtered id by (its own HMAC domain: it matches no lookup). */
+  readPseudonymOf(tenantId: string, value: string): string {
+    return `p_${hmac(this.keys.pseudonymKey(tenantId), `read\u0000${value}`)}`;
+  }
+
+  lookupOf(tenantId: string, subjectId: string): string {
+    return hmac(this.keys.pseudonymKey(tenantId), `subject\u0000${subjectId}`);
+  }
+
+  /** The keyed pseudonym of an IP address, stored in place of it. */
+  ipPseudonym(tenantId: string, ip: string): string {
+    return `ip_${hmac(this.keys.pseudonymKey(tenantId), `ip\u0000${ip}`)}`;
+  }
+
+  private async live(tenantId: string, lookups: string[]): Promise<{ ref: string; lookup: string; wrapped_key: string }[]> {
+    if (!lookups.length) return [];
+    return this.dataSource.query(
+      `SELECT ref, lookup, wrapped_key FROM data_subject WHERE tenant_id = ? AND lookup IN (${placeholders(lookups.length)}) AND wrapped_key IS NOT NULL`,
+      [tenantId, ...lookups],
+    );
+  }
+
+  /**
+   * The subjects of `ids`, created (new reference, new key) for ids not seen before or erased
+   * since. Safe with several nodes: the unique lookup lets one insert win, every node reads it.
+   */
+  async resolve(tenantId: string, ids: readonly string[], now = new Date()): Promise<Map<string, Subject>> {
+    const lookups = new Map(ids.map((id) => [this.lookupOf(tenantId, id), id]));
+    const found = new Map<string, Subject>();
+    const take = (rows: { ref: string; lookup: string; wrapped_key: string }[]) => {
+      for (const r of rows) found.set(lookups.get(r.lookup)!, { ref: r.ref, key: this.unwrap(tenantId, r.ref, r.wrapped_key) });
+    };
+    take(await this.live(tenantId, [...lookups.keys()]));
+    const missing = [...lookups].filter(([, id]) => !found.has(id));
+    if (missing.length) {
+      const rows: unknown[] = [];
+      for (const [lookup, id] of missing) {
+        const ref = newRef();
+        const { key, wrapped } = this.keys.newDataKey(tenantId, ref);
+        rows.push(tenantId, ref, lookup, wrapped, seal(key, id, aad(tenantId, ref)), toSqlDateTime(now.toISOString()));
+      }
+      const values = missing.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
+      const insert = `INSERT INTO data_subject (tenant_id, ref, lookup, wrapped_key, sealed_id, created_at) VALUES ${values}`;
+      await this.dataSource.query(
+        this.sqlite ? `${insert} ON CONFLICT DO NOTHING` : `${insert} ON DUPLICATE KEY UPDATE ref = data_subject.ref`,
+        rows,
+      );
+      take(
+        await this.live(
+          tenantId,
+          missing.map(([lookup]) => lookup),
+        ),
+      );
+    }
+    return found;
+  }
+
+  /** The live (not erased) references of `ids`. */
+  async refsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>> {
+    const lookups = new Map(ids.map((id) => [this.lookupOf(tenantId, id), id]));
+    const rows = await this.live(tenantId, [...lookups.keys()]);
+    return new Map(rows.map((r) => [lookups.get(r.lookup)!, r.ref]));
+  }
+
+  /** The data keys of `refs`; an erased subject's reference is missing. */
+  async keysOf(tenantId: string, refs: readonly string[]): Promise<Map<string, Buffer>> {
+    if (!refs.length) return new Map();
+    const rows: { ref: string; wrapped_key: string }[] = await this.dataSource.query(
+      `SELECT ref, wrapped_key FROM data_subject WHERE tenant_id = ? AND ref IN (${placeholders(refs.length)}) AND wrapped_key IS NOT NULL`,
+      [tenantId, ...refs],
+    );
+    return new Map(rows.map((r) => [r.ref, this.unwrap(tenantId, r.ref, r.wrapped_key)]));
+  }
+
+  /** The subject ids behind `refs`; an erased subject's reference is missing. */
+  async idsOf(tenantId: string, refs: readonly string[]): Promise<Map<string, string>> {
+    if (!refs.length) return new Map();
+    const rows: { ref: string; wrapped_key: string; sealed_id: string }[] = await this.dataSource.query(
+      `SELECT ref, wrapped_key, sealed_id FROM data_subject WHERE tenant_id = ? AND ref IN (${placeholders(refs.length)}) AND wrapped_key IS NOT NULL`,
+      [tenantId, ...refs],
+    );
+    return new Map(rows.map((r) => [r.ref, open(this.unwrap(tenantId, r.ref, r.wrapped_key), r.sealed_id, aad(tenantId, r.ref))]));
+  }
+
+  /**
+   * The subject `subjectId` names: live, or with its key destroyed but its lookup kept (an erasure
+   * whose chain event is not recorded yet); else, for a subject reference (`s_…`, as a receipt
+   * names it: re-running an erasure after a restored backup), the live subject of that reference;
+   * null when there is none.
+   */
+  async find(tenantId: string, subjectId: string): Promise<{ ref: string; keyDestroyed: boolean } | null> {
+    const [row]: { ref: string; wrapped_key: string | null }[] = await this.dataSource.query(
+      'SELECT ref, wrapped_key FROM data_subject WHERE tenant_id = ? AND lookup = ?',
+      [tenantId, this.lookupOf(tenantId, subjectId)],
+    );
+    if (row) return { ref: row.ref, keyDestroyed: row.wrapped_key === null };
+    if (!SUBJECT_REF.test(subjectId)) return null;
+    const [byRef]: { ref: string }[] = await this.dataSource.query(
+      'SELECT ref FROM data_subject WHERE tenant_id = ? AND ref = ? AND wrapped_key IS NOT NULL',
+      [tenantId, subjectId],
+    );
+    return byRef ? { ref: byRef.ref, keyDestroyed: false } : null;
+  }
+
+  /** Destroys the data key and the sealed id (the erasure proper). */
+  async destroyKey(tenantId: string, ref: string, now: Date): Promise<void> {
+    for (const cacheKey of this.unwrapped.keys()) if (cacheKey.startsWith(`${tenantId}\u0000${ref}\u0000`)) this.unwrapped.delete(cacheKey);
+    await this.dataSource.query(
+      'UPDATE data_subject SET wrapped_key = NULL, sealed_id = NULL, erased_at = ? WHERE tenant_id = ? AND ref = ? AND wrapped_key IS NOT NULL',
+      [toSqlDateTime(now.toISOString()), tenantId, ref],
+    );
+  }
+
+  /** Forgets the lookup once the erasure is in the chain: nothing stored links the id to the reference any more. */
+  async forget(tenantId: string, ref: string): Promise<void> {
+    await this.dataSource.query('UPDATE data_subject SET lookup = NULL WHERE tenant_id = ? AND ref = ?', [tenantId, ref]);
+  }
+
+  async erasedAt(tenantId: string, ref: string): Promise<string | null> {
+    const [row]: { erased_at: unknown }[] = await this.dataSource.query(
+      'SELECT erased_at FROM data_subject WHERE tenant_id = ? AND ref = ?',
+      [tenantId, ref],
+    );
+    return row?.erased_at === null || row?.erased_at === undefined ? null : fromSqlDateTime(row.erased_at);
+  }
+}
