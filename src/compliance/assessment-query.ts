@@ -5,7 +5,7 @@ import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
 import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
-import { PRUNE_STATE_SQL, pruneStateOf, type PruneState } from '../chain/pruned-prefix';
+import { PRUNE_STATE_SQL, pruneStateOf, type PruneState } from '../chain/prune-state';
 import { headOf, headStatement } from '../chain/chain-head';
 import { GENESIS_CHAIN_HASH } from '../chain/hashing';
 import { type CategoryTest, RuleSql } from './rule-sql';

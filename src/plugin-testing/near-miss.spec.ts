@@ -226,7 +226,7 @@ describe('the near misses of AT_LEAST distinct', () => {
   });
 
   it('catch a key that leaves out the actor id', async () => {
-    const replaced = sabotageSql(`e.actor_type || ':' || e.actor_id AS k`, 'e.actor_type AS k');
+    const replaced = sabotageSql(`length(e.actor_type) || ':' || e.actor_type || e.actor_id AS k`, 'e.actor_type AS k');
     const errors = await behaviourErrors(reviewers);
     expect(replaced()).toBeGreaterThan(0);
     expect(errors).toEqual([expect.stringContaining('counts 1 of 3 distinct actor ids of matching events')]);
