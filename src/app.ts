@@ -392,6 +392,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         ingest,
         signingKey,
         purgeReports: (tenantId, period, before) => new ReportRepository(dataSource).purgeOverlapping(tenantId, period, before),
+        holdsOn: (tenantId, ref, subjectId) => retention.holdsOnSubject(tenantId, ref, subjectId),
       }),
       reports: {
         service: new ReportService({

@@ -36,6 +36,8 @@ export enum ErrorCode {
   NOT_FOUND = 'NOT_FOUND',
   /** eraseDataSubject: no data subject of that id holds personal data here (never recorded, or already erased; ADR 0042). */
   SUBJECT_NOT_FOUND = 'SUBJECT_NOT_FOUND',
+  /** eraseDataSubject: an active legal hold covers the subject or one of its events (GDPR Art. 17(3)(e); ADR 0043). */
+  SUBJECT_UNDER_LEGAL_HOLD = 'SUBJECT_UNDER_LEGAL_HOLD',
   /** A finding transition the lifecycle table does not allow from the finding's current state (ADR 0036). */
   INVALID_TRANSITION = 'INVALID_TRANSITION',
   CHAIN_BUSY = 'CHAIN_BUSY',

@@ -24,6 +24,8 @@ export interface ErasureDeps {
   ingest: IngestService;
   signingKey: SigningKey;
   purgeReports: ReportPurge;
+  /** The active legal holds that forbid erasing the subject stored as `ref` (the composition root binds it to retention). */
+  holdsOn: (tenantId: string, ref: string, subjectId: string) => Promise<string[]>;
 }
 
 /** eraseDataSubject (ADR 0042): destroy the key, record the erasure, purge reports, sign a receipt. */
@@ -51,6 +53,17 @@ export class ErasureService {
       );
     }
     const { ref } = subject;
+    // A retry after the key went finishes the erasure; before that, a legal hold stops it (Art. 17(3)(e)).
+    if (!subject.keyDestroyed) {
+      const holds = await this.deps.holdsOn(tenantId, ref, subjectId);
+      if (holds.length) {
+        throw new AppError(
+          ErrorCode.SUBJECT_UNDER_LEGAL_HOLD,
+          `A legal hold preserves this subject's events (${holds.join(', ')}); nothing was erased. Release the hold first.`,
+          { holds },
+        );
+      }
+    }
     // The key goes first: once this statement commits the subject is unreadable, whatever follows.
     // The lookup stays until the chain event is recorded, so that a retry after a failure finishes the erasure.
     if (!subject.keyDestroyed) await vault.destroyKey(tenantId, ref, now);

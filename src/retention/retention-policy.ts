@@ -117,6 +117,11 @@ function held(hold: LegalHold): Sql {
   return { text: `(${parts.map((p) => p.text).join(' AND ')})`, params: parts.flatMap((p) => p.params) };
 }
 
+/** The condition "some active hold of `holds` matches event `e`" (`1 = 0` without one). */
+export function heldCondition(holds: readonly LegalHold[]): Sql {
+  return any(holds.filter((h) => h.releasedAt === null).map(held));
+}
+
 const any = (parts: Sql[]): Sql =>
   parts.length
     ? { text: `(${parts.map((p) => `(${p.text})`).join(' OR ')})`, params: parts.flatMap((p) => p.params) }

@@ -11,6 +11,7 @@ import { ErrorCode } from '../errors/error-code';
 import type { IngestService } from '../ingest/ingest.service';
 import { deleteBatch } from './prune-batch';
 import {
+  heldCondition,
   keptBecause,
   keptCondition,
   type LegalHold,
@@ -127,6 +128,30 @@ export class RetentionService {
     return holds.map((h) =>
       h.subject === null ? h : { ...h, storedAs: [h.subject, ...(refs.has(h.subject) ? [refs.get(h.subject)!] : [])] },
     );
+  }
+
+  /**
+   * The active holds that forbid erasing the subject stored as `ref` (GDPR Art. 17(3)(e)): a hold by
+   * that subject, and a hold by action prefix or period that matches one of the subject's events
+   * (erasing would destroy what the hold preserves). Ids in order of placement.
+   */
+  async holdsOnSubject(tenantId: string, ref: string, subjectId: string): Promise<string[]> {
+    const holds = await this.activeHolds(tenantId);
+    const ids: string[] = [];
+    for (const hold of holds) {
+      if (hold.subject !== null && (hold.subject === subjectId || hold.storedAs?.includes(ref))) {
+        ids.push(hold.id);
+        continue;
+      }
+      if (hold.subject !== null) continue;
+      const condition = heldCondition([hold]);
+      const rows: Row[] = await this.deps.dataSource.query(
+        `SELECT 1 AS held FROM audit_event e WHERE e.tenant_id = ? AND (e.actor_id = ? OR e.resource_id = ?) AND ${condition.text} LIMIT 1`,
+        [tenantId, ref, ref, ...condition.params],
+      );
+      if (rows.length) ids.push(hold.id);
+    }
+    return ids;
   }
 
   async addRule(by: RetentionActor, input: RuleInput, now = new Date()): Promise<RetentionRule> {

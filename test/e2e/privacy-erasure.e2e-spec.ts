@@ -255,6 +255,30 @@ describe('crypto-shredding: eraseDataSubject', () => {
     expect((await env.gql(EVENT, { id: aliceIds[0] }, auditor)).body.data!.auditEvent.actor.id).toBe(ALICE.id);
   });
 
+  it('refuses to erase a subject whose events a legal hold by action prefix preserves, changing nothing', async () => {
+    const place = async (input: Record<string, unknown>) =>
+      (await env.gql(`mutation H($input: LegalHoldInput!) { placeLegalHold(input: $input) { id } }`, { input })).body.data!.placeLegalHold
+        .id as string;
+    const release = (id: string) => env.gql(`mutation { releaseLegalHold(id: "${id}") { id } }`, {});
+    const byPrefix = await place({ actionPrefix: 'customer.profile.', reason: 'regulator inquiry' });
+    const unrelated = await place({ actionPrefix: 'backup.', reason: 'backup audit' });
+    try {
+      const before = await env.sql('SELECT COUNT(*) AS n FROM audit_event');
+      const refused = await env.gql(ERASE, { input: { subjectId: ALICE.id, reason: 'CONSENT_WITHDRAWN' } });
+      expect(refused.body.errors?.[0].extensions?.code).toBe('SUBJECT_UNDER_LEGAL_HOLD');
+      // A hold by action prefix that matches one of the subject's events preserves it; one that matches none does not.
+      expect(refused.body.errors?.[0].extensions?.holds).toEqual([byPrefix]);
+      // Nothing changed: no key destroyed, no erasure event, the subject still reads in clear.
+      expect(await env.sql('SELECT COUNT(*) AS n FROM data_subject WHERE wrapped_key IS NULL')).toEqual([{ n: 0 }]);
+      expect(await env.sql('SELECT COUNT(*) AS n FROM audit_event')).toEqual(before);
+      expect(await env.sql("SELECT COUNT(*) AS n FROM audit_event WHERE action = 'datapunk.subject.erased'")).toEqual([{ n: 0 }]);
+      expect((await env.gql(EVENT, { id: aliceIds[0] }, auditor)).body.data!.auditEvent.actor.id).toBe(ALICE.id);
+    } finally {
+      await release(byPrefix);
+      await release(unrelated);
+    }
+  });
+
   describe('after erasure', () => {
     let receipt: Record<string, any>;
     let reportId: string;

@@ -202,6 +202,21 @@ describe('retention: rules, holds and a signed prune', () => {
     expect(Number(rollup[0].lo)).toBeGreaterThan(2);
   });
 
+  it('refuses to erase a subject under a hold by subject (GDPR Art. 17(3)(e)), changing nothing', async () => {
+    const before = await env.sql('SELECT COUNT(*) AS n FROM audit_event');
+    const erase = (
+      await env.gql(
+        'mutation E($input: EraseDataSubjectInput!) { eraseDataSubject(input: $input) { subjectRef } }',
+        { input: { subjectId: 'u-held', reason: 'CONSENT_WITHDRAWN' } },
+        admin,
+      )
+    ).body;
+    expect(erase.errors?.[0]?.extensions?.code).toBe('SUBJECT_UNDER_LEGAL_HOLD');
+    expect(erase.errors?.[0]?.extensions?.holds).toEqual([holdId]);
+    expect(await env.sql('SELECT COUNT(*) AS n FROM audit_event')).toEqual(before);
+    expect(await env.sql('SELECT COUNT(*) AS n FROM data_subject WHERE wrapped_key IS NULL')).toEqual([{ n: 0 }]);
+  });
+
   it('after the hold is released, the next prune goes on to the held event', async () => {
     const released = (await env.gql(`mutation { releaseLegalHold(id: "${holdId}") { id releasedAt } }`, {}, admin)).body;
     expect(released.errors).toBeUndefined();
