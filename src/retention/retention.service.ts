@@ -137,21 +137,23 @@ export class RetentionService {
    */
   async holdsOnSubject(tenantId: string, ref: string, subjectId: string): Promise<string[]> {
     const holds = await this.activeHolds(tenantId);
-    const ids: string[] = [];
-    for (const hold of holds) {
-      if (hold.subject !== null && (hold.subject === subjectId || hold.storedAs?.includes(ref))) {
-        ids.push(hold.id);
-        continue;
-      }
-      if (hold.subject !== null) continue;
-      const condition = heldCondition([hold]);
-      const rows: Row[] = await this.deps.dataSource.query(
-        `SELECT 1 AS held FROM audit_event e WHERE e.tenant_id = ? AND (e.actor_id = ? OR e.resource_id = ?) AND ${condition.text} LIMIT 1`,
-        [tenantId, ref, ref, ...condition.params],
+    const held = new Set(
+      holds.filter((h) => h.subject !== null && (h.subject === subjectId || h.storedAs?.includes(ref))).map((h) => h.id),
+    );
+    // One pass over the subject's events answers every other hold (at most MAX_ACTIVE_HOLDS columns).
+    const others = holds.filter((h) => h.subject === null);
+    if (others.length) {
+      const tests = others.map((h) => heldCondition([h]));
+      const columns = tests.map((t, i) => `MAX(CASE WHEN ${t.text} THEN 1 ELSE 0 END) AS h${i}`).join(', ');
+      const [row]: Row[] = await this.deps.dataSource.query(
+        `SELECT ${columns} FROM audit_event e WHERE e.tenant_id = ? AND (e.actor_id = ? OR e.resource_id = ?)`,
+        [...tests.flatMap((t) => t.params), tenantId, ref, ref],
       );
-      if (rows.length) ids.push(hold.id);
+      others.forEach((h, i) => {
+        if (Number(row?.[`h${i}`] ?? 0) === 1) held.add(h.id);
+      });
     }
-    return ids;
+    return holds.filter((h) => held.has(h.id)).map((h) => h.id);
   }
 
   async addRule(by: RetentionActor, input: RuleInput, now = new Date()): Promise<RetentionRule> {
