@@ -1,4 +1,4 @@
-import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, whileProbing } from '../helpers/health-probe';
 import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 const ASSESS = `query Assess($input: AssessComplianceInput!) {
@@ -69,7 +69,6 @@ describe('abuse: assessing a trail full of temporal-rule triggers', () => {
       expect(answer.data.assessCompliance.counts.nonCompliant).toBeGreaterThan(0);
     }
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   }, 180_000);
 });

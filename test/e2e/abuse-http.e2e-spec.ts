@@ -1,4 +1,4 @@
-import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, whileProbing } from '../helpers/health-probe';
 import { createTestEnvironment, type TestEnvironment } from '../helpers/test-environment';
 
 // The HTTP layer under attack: a huge document refused before it is parsed, with no key or an
@@ -55,7 +55,6 @@ describe('abuse: HTTP layer', () => {
     const { result, probe } = await whileProbing(server.url, attack(headers as Record<string, string>));
     expect(result).toEqual(Array.from({ length: 3 }, () => ({ status: 401, codes: ['UNAUTHENTICATED'] })));
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   });
 
@@ -63,7 +62,6 @@ describe('abuse: HTTP layer', () => {
     const { result, probe } = await whileProbing(server.url, attack({ authorization: `Bearer ${env.adminKey}` }));
     expect(result).toEqual(Array.from({ length: 3 }, () => ({ status: 400, codes: ['QUERY_TOO_LARGE'] })));
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   });
 

@@ -1,5 +1,5 @@
 import { getIntrospectionQuery } from 'graphql';
-import { HEALTH_MAX_MS, HEALTH_P99_MS, type ProbeResult, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, type ProbeResult, whileProbing } from '../helpers/health-probe';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 
 /**
@@ -50,7 +50,6 @@ describe('abuse: GraphQL limits refuse costly operations before they run', () =>
   const codes = (res: Awaited<ReturnType<typeof post>>) => [...new Set(res.body.errors?.map((e) => e.extensions?.code))];
   const responsive = (probe: ProbeResult) => {
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   };
 

@@ -1,4 +1,4 @@
-import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, whileProbing } from '../helpers/health-probe';
 import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 const TOTAL = 100_000;
@@ -70,7 +70,6 @@ describe('abuse: pages of a large tenant under filters that match nothing', () =
       expect(answer.data.auditEvents).toEqual({ edges: [], pageInfo: { hasNextPage: false } });
     }
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   }, 300_000);
 
@@ -87,7 +86,6 @@ describe('abuse: pages of a large tenant under filters that match nothing', () =
       expect(answer.data.control.evidence).toEqual({ edges: [], pageInfo: { hasNextPage: false } });
     }
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   }, 300_000);
 });

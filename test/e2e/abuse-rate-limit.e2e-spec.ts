@@ -1,5 +1,5 @@
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
-import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, whileProbing } from '../helpers/health-probe';
 import { type OwnProcess, startOwnRedis } from '../helpers/own-services';
 
 interface Answer {
@@ -83,7 +83,6 @@ describe('abuse: rate limits', () => {
       expect(await post(server.url, VIEWER, neighbour)).toMatchObject({ status: 200, codes: [] });
       expect(await post(server.url, VIEWER, otherTenant)).toMatchObject({ status: 200, codes: [] });
       expect(probe.failures).toBe(0);
-      expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
       expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
     } finally {
       await server.stop();
@@ -111,7 +110,6 @@ describe('abuse: rate limits', () => {
       expect(answers.slice(10)).toEqual(refused);
       expect(await post(server.url, VIEWER, valid)).toMatchObject({ status: 200, codes: [] });
       expect(probe.failures).toBe(0);
-      expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
       expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
     } finally {
       await server.stop();
@@ -160,7 +158,6 @@ describe('abuse: rate limits', () => {
       );
       expect(Number(n)).toBe(11);
       expect(probe.failures).toBe(0);
-      expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
       expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
     } finally {
       await server.stop();
@@ -200,7 +197,6 @@ describe('abuse: rate limits', () => {
       expect(during).toHaveLength(10);
       expect(during[0]).toMatchObject({ deniedCount: 7 });
       expect(probe.failures).toBe(0);
-      expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
       expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
     } finally {
       await server.stop();
@@ -262,7 +258,6 @@ describe('abuse: rate limits shared through Redis', () => {
       expect(after.slice(0, 10).every((a) => a.status === 200 && !a.codes.length)).toBe(true);
       for (const answer of after.slice(10)) expectRateLimited(answer, 'requests');
       expect(probe.failures).toBe(0);
-      expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
       expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
     } finally {
       await Promise.all([one.stop(), two.stop()]);

