@@ -94,9 +94,11 @@ describe('fault: Redis down', () => {
   it('uses the cache again once Redis is back', async () => {
     await redis.restart(); // same port, empty (no persistence)
     expect(await cachedKeys()).toEqual([]);
-    // The client reconnects on its own backoff (≤ ~2 s, each failed attempt restarting the cache's
-    // cool-down); poll until it writes again. The bound is generous (1,000 reads, about a minute on a
-    // busy machine): 200 ran out once under CI load while the reconnect was still on its way.
+    // The client reconnects on its own backoff (≤ ~2.1 s between attempts), and the cache then waits
+    // out its cool-down: 5 × CACHE_TIMEOUT_MS = 5 s here, restarted by every failed attempt and by
+    // every call that times out, so on a loaded machine (1 s calls timing out) the pause can renew
+    // itself several times. Poll until it writes again. The bound is generous (1,000 reads, about a
+    // minute on a busy machine): 200 ran out once under CI load.
     let keys: string[] = [];
     for (let attempt = 0; attempt < 1000 && !keys.some((k) => k.includes(ids[1])); attempt += 1) {
       const res = await env.gql(EVENT, { id: ids[1] });
