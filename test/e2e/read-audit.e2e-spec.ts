@@ -301,6 +301,36 @@ describe('reads of the log recorded in the chain', () => {
     }
   });
 
+  it('two nodes on one database: each records its own reads, none is lost, and the chain verifies', async () => {
+    const before = await head();
+    const other = await env.spawnServer();
+    try {
+      const ask = async (url: string) => {
+        const res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${auditor}` },
+          body: JSON.stringify({ query: EVENTS, variables: { filter: { actionPrefix: 'data.' }, first: 2 } }),
+        });
+        const body = (await res.json()) as { errors?: unknown; data?: { auditEvents: { edges: unknown[] } } };
+        expect(body.errors).toBeUndefined();
+        expect(body.data!.auditEvents.edges).toHaveLength(2);
+      };
+      // The same key and scope on both nodes at once: each node aggregates its own requests.
+      await Promise.all([...Array.from({ length: 7 }, () => ask(env.url)), ...Array.from({ length: 5 }, () => ask(other.url))]);
+      // Both append at once: the other node on its way out (it flushes on SIGTERM), this one by flush().
+      await Promise.all([other.stop(), flush()]);
+    } finally {
+      await other.stop();
+    }
+    const written = (await records(before)).filter((r) => JSON.stringify(r.metadata.scope?.filter) === '{"actionPrefix":"data."}');
+    expect(written.map((r) => r.metadata.requestCount).sort()).toEqual([5, 7]);
+    expect(written.reduce((n, r) => n + r.metadata.rowCount, 0)).toBe(24);
+    expect(new Set(written.map((r) => r.actorId))).toEqual(new Set([auditorId]));
+    const verified = (await env.gql(VERIFY, {}, auditor)).body;
+    expect(verified.errors).toBeUndefined();
+    expect(verified.data!.verifyAuditChain.valid).toBe(true);
+  });
+
   it('writes the reads still pending when the server stops', async () => {
     const before = await head();
     await env.gql(EVENTS, { filter: { actionPrefix: 'data.' }, first: 3 }, auditor);
