@@ -4,8 +4,9 @@
  * over 100,000 and 1,000,000 events, then every framework over 100,000 and 1,000,000 events with
  * 40,000 population-test triggers (both bench/assessment.ts), then chain verification of 60,000 events
  * (bench/verify.ts), then a prune of 1,000,000 events (bench/retention.ts), then ingest with
- * personal-data sealing on against off (ADR 0042). BENCH_ONLY=ingest, reports, assessment,
- * triggers, verify, prune or privacy runs one part.
+ * personal-data sealing on against off (ADR 0042), then Merkle inclusion and consistency proofs
+ * over 1,000,000 events (bench/proofs.ts, ADR 0047). BENCH_ONLY=ingest, reports, assessment,
+ * triggers, verify, prune, privacy or proofs runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -37,6 +38,7 @@ import { assessmentBench, triggerBench } from './assessment';
 import { reportBench } from './reports';
 import { verifyBench } from './verify';
 import { pruneBench } from './retention';
+import { proofBench } from './proofs';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -319,6 +321,7 @@ async function main(): Promise<void> {
     if (!only || only === 'triggers') await triggerBench(target);
     if (!only || only === 'verify') await verifyBench();
     if (!only || only === 'prune') await pruneBench();
+    if (!only || only === 'proofs') await proofBench();
     if (!only || only === 'privacy') await privacyBench(admin, server);
   } finally {
     await Promise.all(conns.map((c) => c.end()));

@@ -12,6 +12,7 @@ import { databaseFaultOf, faultHttp, toDatabaseAppError } from './errors/databas
 import { ErrorCode } from './errors/error-code';
 import { AuditEventRepository } from './audit/audit-event.repository';
 import { ChainVerifier } from './chain/chain-verifier';
+import { MerkleProofs } from './chain/merkle-store';
 import { CheckpointService } from './chain/checkpoint.service';
 import { createChainStore } from './chain/chain-store';
 import { IngestService } from './ingest/ingest.service';
@@ -355,6 +356,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       lagMs: config.evidenceRecordingLagMinutes * 60_000,
       logger,
     });
+    const proofs = new MerkleProofs(dataSource);
     const verifier = new ChainVerifier(dataSource, events, checkpoints, {
       trustedKeys,
       cache,
@@ -368,12 +370,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       ingest,
       frameworks: () => catalog.frameworks().map((f) => f.framework.id),
       subjectRefs: (tenantId, ids) => personal.refsOf(tenantId, ids),
+      keepProofNodes: (tenantId, through) => proofs.keepBoundary(tenantId, through),
     });
     const retentionScheduler = new RetentionScheduler({ retention, schedule: config.retentionSchedule, logger });
     const services: Services = {
       ingest,
       events,
       verifier,
+      proofs,
       checkpoints,
       apiKeys,
       limits: config.limits,

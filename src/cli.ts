@@ -23,6 +23,7 @@ import { buildAppSchema, printAppSchema } from './schema';
 import { checkPluginEntry, formatContractReport } from './testing';
 import { AppError } from './errors/app-error';
 import { createChainStore } from './chain/chain-store';
+import { MerkleProofs } from './chain/merkle-store';
 import { loadSigningKey } from './chain/signing-key';
 import { IngestService } from './ingest/ingest.service';
 import { Metrics } from './observability/metrics';
@@ -365,6 +366,7 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
                 new PrivacyKeys(loadPrivacyKey({ base64: config.privacy.keyBase64, file: config.privacy.keyFile })),
               ).refsOf(tenantId, ids)
           : undefined,
+      keepProofNodes: (tenantId, through) => new MerkleProofs(ds).keepBoundary(tenantId, through),
     });
     let result: PruneResult;
     try {

@@ -1,6 +1,7 @@
 import type { AuditEventRepository } from './audit/audit-event.repository';
 import type { ApiKeyService } from './auth/api-key.service';
 import type { ChainVerifier } from './chain/chain-verifier';
+import type { MerkleProofs } from './chain/merkle-store';
 import type { CheckpointService } from './chain/checkpoint.service';
 import type { ComplianceCatalog } from './compliance/catalog';
 import type { ComplianceService } from './compliance/compliance.service';
@@ -22,6 +23,8 @@ export interface Services {
   ingest: IngestService;
   events: AuditEventRepository;
   verifier: ChainVerifier;
+  /** Inclusion and consistency proofs from the tenants' RFC 9162 trees (ADR 0047). */
+  proofs: MerkleProofs;
   checkpoints: CheckpointService;
   apiKeys: ApiKeyService;
   limits: PageLimits;

@@ -10,6 +10,7 @@ import { ServerActionFloor1795715013275 } from './1795715013275-ServerActionFloo
 import { BurstIndex1795713977272 } from './1795713977272-BurstIndex';
 import { ComplianceRollup1795713152200 } from './1795713152200-ComplianceRollup';
 import { Init1795703444852 } from './1795703444852-Init';
+import { MerkleTree1796500000200 } from './1796500000200-MerkleTree';
 /** Migrations for mysql, oldest first. `npm run migration:generate` appends to this list. */
 export const mysqlMigrations: Function[] = [
   Init1795703444852,
@@ -24,4 +25,5 @@ export const mysqlMigrations: Function[] = [
   AssessmentRun1796276794631,
   Retention1796295332724,
   DataSubject1796400000200,
+  MerkleTree1796500000200,
 ];

@@ -10,6 +10,7 @@ import { ServerActionFloor1795715012772 } from './1795715012772-ServerActionFloo
 import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
 import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup';
 import { Init1795703444771 } from './1795703444771-Init';
+import { MerkleTree1796500000100 } from './1796500000100-MerkleTree';
 /** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
 export const sqliteMigrations: Function[] = [
   Init1795703444771,
@@ -24,4 +25,5 @@ export const sqliteMigrations: Function[] = [
   AssessmentRun1796276793773,
   Retention1796295332256,
   DataSubject1796400000100,
+  MerkleTree1796500000100,
 ];

@@ -23,6 +23,8 @@ export const READ_OPERATIONS: readonly string[] = [
   'Query.auditEvents',
   'Query.auditEventStats',
   'Query.verifyAuditChain',
+  'Query.inclusionProof',
+  'Query.consistencyProof',
   'Control.evidence',
   'ControlAssessment.sampleEvents',
   'RuleAssessment.sampleEvents',

@@ -25,6 +25,7 @@ import {
 import type { PreparedEvent } from './prepared-event';
 import { AUDIT_EVENT_COLUMNS } from '../audit/audit-event.columns';
 import { GENESIS_CHAIN_HASH } from './hashing';
+import { extendTree, type NodeRow } from './merkle-store';
 
 /**
  * Appends batches to a tenant's chain, one at a time per tenant, atomically. `writer` is the id of
@@ -42,6 +43,10 @@ export interface ChainStore {
 const INSERT_EVENTS = `INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(',')}) VALUES `;
 const INSERT_LABELS = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
 const INSERT_ROLLUP = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
+const INSERT_NODES = 'INSERT INTO merkle_node (tenant_id, node_level, node_index, hash) VALUES ';
+
+/** The new events of an append (replays excluded), in sequence order: the tree's new leaves. */
+const newLeaves = (receipts: readonly Receipt[]) => receipts.filter((r) => !r.replayed);
 /** Adds a batch's counts to existing rollup rows (the chain lock serialises a tenant's appends). */
 export const SQLITE_ROLLUP_UPSERT = ` ON CONFLICT (${ROLLUP_KEY_COLUMNS.join(',')}) DO UPDATE SET event_count = event_count + excluded.event_count, min_sequence = min(min_sequence, excluded.min_sequence), max_sequence = max(max_sequence, excluded.max_sequence)`;
 export const MYSQL_ROLLUP_UPSERT = ` ON DUPLICATE KEY UPDATE event_count = event_count + VALUES(event_count), min_sequence = LEAST(min_sequence, VALUES(min_sequence)), max_sequence = GREATEST(max_sequence, VALUES(max_sequence))`;
@@ -91,9 +96,11 @@ export class SqliteChainStore implements ChainStore {
 
   constructor(dataSource: DataSource) {
     this.db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
-    this.selectHead = this.db.prepare('SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ?');
+    this.selectHead = this.db.prepare('SELECT sequence, chain_hash, merkle_frontier FROM chain_head WHERE tenant_id = ?');
     this.insertHead = this.db.prepare('INSERT OR IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)');
-    this.updateHead = this.db.prepare('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?');
+    this.updateHead = this.db.prepare(
+      'UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ?, merkle_frontier = ? WHERE tenant_id = ?',
+    );
     const tx = this.db.transaction((tenantId: string, events: PreparedEvent[], writer: string | null) =>
       this.appendLocked(tenantId, events, writer),
     );
@@ -112,10 +119,10 @@ export class SqliteChainStore implements ChainStore {
 
   private appendLocked(tenantId: string, events: PreparedEvent[], writer: string | null): AppendPlan {
     const now = new Date();
-    let row = this.selectHead.get(tenantId) as { sequence: number; chain_hash: string } | undefined;
+    let row = this.selectHead.get(tenantId) as { sequence: number; chain_hash: string; merkle_frontier: string | null } | undefined;
     if (!row) {
       this.insertHead.run(tenantId, GENESIS_CHAIN_HASH, toSqlDateTime(now.toISOString()));
-      row = { sequence: 0, chain_hash: GENESIS_CHAIN_HASH };
+      row = { sequence: 0, chain_hash: GENESIS_CHAIN_HASH, merkle_frontier: null };
     }
     const keys = keysOf(events);
     let stored = new Map<string, KeyedReceipt>();
@@ -143,7 +150,12 @@ export class SqliteChainStore implements ChainStore {
     for (const chunk of chunkRows(plan.rollupRows, 500)) {
       this.statement(INSERT_ROLLUP + placeholders(chunk.length, ROLLUP_COLUMNS.length) + SQLITE_ROLLUP_UPSERT).run(chunk.flat());
     }
-    if (plan.eventRows.length) this.updateHead.run(plan.head.sequence, plan.head.chainHash, toSqlDateTime(now.toISOString()), tenantId);
+    if (plan.eventRows.length) {
+      const tree = extendTree(toNumber(row.sequence), row.merkle_frontier, newLeaves(plan.receipts));
+      for (const chunk of chunkRows(nodeRows(tenantId, tree.nodes), 500))
+        this.statement(INSERT_NODES + placeholders(chunk.length, 4)).run(chunk.flat());
+      this.updateHead.run(plan.head.sequence, plan.head.chainHash, toSqlDateTime(now.toISOString()), tree.frontier, tenantId);
+    }
     return plan;
   }
 
@@ -266,12 +278,13 @@ export class MysqlChainStore implements ChainStore {
         );
         for (const sql of statements(INSERT_ROLLUP, rollup)) await runner.query(sql + MYSQL_ROLLUP_UPSERT);
         if (rows.length) {
-          await runner.query('UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ? WHERE tenant_id = ?', [
-            linked.head.sequence,
-            linked.head.chainHash,
-            toSqlDateTime(now.toISOString()),
-            tenantId,
-          ]);
+          const tree = extendTree(head.sequence, head.merkleFrontier, newLeaves(linked.receipts));
+          const nodes = nodeRows(tenantId, tree.nodes).map((r) => `(${sqlValues(r)})`);
+          for (const sql of statements(INSERT_NODES, nodes)) await runner.query(sql);
+          await runner.query(
+            'UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ?, merkle_frontier = ? WHERE tenant_id = ?',
+            [linked.head.sequence, linked.head.chainHash, toSqlDateTime(now.toISOString()), tree.frontier, tenantId],
+          );
         }
         await runner.commitTransaction();
         return { receipts: linked.receipts, head: linked.head, written: rows.length };
@@ -311,20 +324,23 @@ export class MysqlChainStore implements ChainStore {
     return keyedReceipts(rows);
   }
 
-  private async lockHead(runner: QueryRunner, tenantId: string): Promise<ChainHead> {
-    const select = 'SELECT sequence, chain_hash FROM chain_head WHERE tenant_id = ? FOR UPDATE';
-    let rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string }[];
+  private async lockHead(runner: QueryRunner, tenantId: string): Promise<ChainHead & { merkleFrontier: string | null }> {
+    const select = 'SELECT sequence, chain_hash, merkle_frontier FROM chain_head WHERE tenant_id = ? FOR UPDATE';
+    let rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string; merkle_frontier: string | null }[];
     if (!rows.length) {
       await runner.query('INSERT IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)', [
         tenantId,
         GENESIS_CHAIN_HASH,
         toSqlDateTime(new Date().toISOString()),
       ]);
-      rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string }[];
+      rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string; merkle_frontier: string | null }[];
     }
-    return { sequence: toNumber(rows[0].sequence), chainHash: rows[0].chain_hash };
+    return { sequence: toNumber(rows[0].sequence), chainHash: rows[0].chain_hash, merkleFrontier: rows[0].merkle_frontier };
   }
 }
+
+/** merkle_node rows of a tenant's completed subtrees. */
+const nodeRows = (tenantId: string, nodes: readonly NodeRow[]): (string | number)[][] => nodes.map((n) => [tenantId, ...n]);
 
 export const createChainStore = (dataSource: DataSource): ChainStore =>
   dataSource.options.type === 'better-sqlite3' ? new SqliteChainStore(dataSource) : new MysqlChainStore(dataSource);

@@ -14,6 +14,29 @@ export class ChainHeadEntity {
 
   @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
   updatedAt!: Date;
+
+  /**
+   * The RFC 9162 tree's frontier at `sequence` (ADR 0047): its perfect subtrees' hashes in hex,
+   * largest first. Null with a sequence above 0: the tenant has no tree (pruned before trees).
+   */
+  @Column({ name: 'merkle_frontier', type: 'text', nullable: true })
+  merkleFrontier!: string | null;
+}
+
+/** A perfect subtree of a tenant's RFC 9162 tree: 2^level leaves from index × 2^level (ADR 0047). */
+@Entity({ name: 'merkle_node' })
+export class MerkleNodeEntity {
+  @PrimaryColumn({ name: 'tenant_id', type: 'varchar', length: 64 })
+  tenantId!: string;
+
+  @PrimaryColumn({ name: 'node_level', type: 'int' })
+  nodeLevel!: number;
+
+  @PrimaryColumn({ name: 'node_index', type: 'bigint' })
+  nodeIndex!: string;
+
+  @Column({ type: 'varchar', length: 64 })
+  hash!: string;
 }
 
 /** A signed statement "tenant T's chain had chainHash H at sequence N at time t". */
@@ -98,4 +121,4 @@ export class ChainPruneEntity {
 }
 
 /** The tables this module owns, for the data source the composition root builds. */
-export const CHAIN_ENTITIES = [ChainHeadEntity, CheckpointEntity, SigningKeyEntity, ChainPruneEntity];
+export const CHAIN_ENTITIES = [ChainHeadEntity, CheckpointEntity, SigningKeyEntity, ChainPruneEntity, MerkleNodeEntity];

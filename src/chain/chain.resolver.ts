@@ -5,7 +5,8 @@ import { ErrorCode } from '../errors/error-code';
 import { Role } from '../access/role';
 import { noteRead, principalOf, type RequestContext } from '../graphql/context';
 import type { ChainVerifier } from './chain-verifier';
-import { CheckpointInfo, ChainVerificationInfo, SigningKeyInfo } from './chain.types';
+import { CheckpointInfo, ChainVerificationInfo, ConsistencyProofInfo, InclusionProofInfo, SigningKeyInfo } from './chain.types';
+import type { MerkleProofs } from './merkle-store';
 import type { CheckpointService } from './checkpoint.service';
 
 @Resolver()
@@ -13,6 +14,7 @@ export class ChainResolver {
   constructor(
     private readonly verifier: ChainVerifier,
     private readonly checkpointService: CheckpointService,
+    private readonly proofs: MerkleProofs,
   ) {}
 
   // Not VIEWER: chain hashes before and after an event would let it confirm guesses of redacted fields.
@@ -34,6 +36,39 @@ export class ChainResolver {
     const result = await this.verifier.verify(principalOf(ctx).tenantId, fromSequence, toSequence);
     noteRead(ctx, 'Query.verifyAuditChain', { fromSequence: fromSequence ?? null, toSequence: toSequence ?? null }, result.checkedCount);
     return result;
+  }
+
+  // Not VIEWER, for the reason above: a leaf hash is a hash of the event.
+  @Authorized(Role.ADMIN, Role.AUDITOR)
+  @Query(() => InclusionProofInfo, {
+    description:
+      'Proves that the event at `sequence` is in your tree of `treeSize` (default: the tree now), without the rest of the chain (RFC 9162, ADR 0047). PROOF_UNAVAILABLE when your chain has no tree or the events the proof needs were pruned. Recorded in your chain as datapunk.log.read.',
+  })
+  async inclusionProof(
+    @Ctx() ctx: RequestContext,
+    @Arg('sequence', () => GraphQLSafeInt, { description: 'The event’s sequence (1 is the first event).' }) sequence: number,
+    @Arg('treeSize', () => GraphQLSafeInt, { nullable: true, description: 'The tree size to prove against; default the head sequence.' })
+    treeSize?: number,
+  ): Promise<InclusionProofInfo> {
+    const proof = await this.proofs.inclusion(principalOf(ctx).tenantId, sequence, treeSize);
+    noteRead(ctx, 'Query.inclusionProof', { sequence, treeSize: proof.treeSize }, 1);
+    return proof;
+  }
+
+  @Authorized(Role.ADMIN, Role.AUDITOR)
+  @Query(() => ConsistencyProofInfo, {
+    description:
+      'Proves that your tree of `fromSize` is a prefix of your tree of `toSize` (default: the tree now): nothing recorded before was changed or removed (RFC 9162, ADR 0047). Recorded in your chain as datapunk.log.read.',
+  })
+  async consistencyProof(
+    @Ctx() ctx: RequestContext,
+    @Arg('fromSize', () => GraphQLSafeInt, { description: 'The older tree’s size (at least 1).' }) fromSize: number,
+    @Arg('toSize', () => GraphQLSafeInt, { nullable: true, description: 'The newer tree’s size; default the head sequence.' })
+    toSize?: number,
+  ): Promise<ConsistencyProofInfo> {
+    const proof = await this.proofs.consistency(principalOf(ctx).tenantId, fromSize, toSize);
+    noteRead(ctx, 'Query.consistencyProof', { fromSize, toSize: proof.toSize }, 0);
+    return proof;
   }
 
   @Authorized(Role.ADMIN, Role.AUDITOR)

@@ -120,3 +120,38 @@ export class SigningKeyInfo {
   })
   trusted!: boolean;
 }
+
+@ObjectType('InclusionProof', {
+  description:
+    'An RFC 9162 inclusion proof (ADR 0047): the event is leaf `leafIndex` (its sequence − 1) of your tree of `treeSize`. Hashes are base64, as the C2SP tlog formats write them; leafHash = SHA-256(0x00 ‖ the event hash).',
+})
+export class InclusionProofInfo {
+  @Field(() => GraphQLSafeInt, { description: 'The event’s sequence.' })
+  sequence!: number;
+  @Field(() => GraphQLSafeInt, { description: 'Its leaf index: sequence − 1.' })
+  leafIndex!: number;
+  @Field(() => GraphQLSafeInt, { description: 'The size of the tree the proof is for.' })
+  treeSize!: number;
+  @Field({ description: 'SHA-256(0x00 ‖ the event hash), base64.' })
+  leafHash!: string;
+  @Field({ description: 'The root of the tree of treeSize, base64.' })
+  rootHash!: string;
+  @Field(() => [String], { description: 'The audit path, leaf to root, base64 (RFC 9162 §2.1.3).' })
+  hashes!: string[];
+}
+
+@ObjectType('ConsistencyProof', {
+  description: 'An RFC 9162 consistency proof (ADR 0047): your tree of fromSize is a prefix of your tree of toSize. Hashes are base64.',
+})
+export class ConsistencyProofInfo {
+  @Field(() => GraphQLSafeInt, { description: 'The older tree’s size.' })
+  fromSize!: number;
+  @Field(() => GraphQLSafeInt, { description: 'The newer tree’s size.' })
+  toSize!: number;
+  @Field({ description: 'The root of the tree of fromSize, base64.' })
+  fromRoot!: string;
+  @Field({ description: 'The root of the tree of toSize, base64.' })
+  toRoot!: string;
+  @Field(() => [String], { description: 'The proof, base64 (RFC 9162 §2.1.4); empty when the sizes are equal.' })
+  hashes!: string[];
+}

@@ -50,6 +50,8 @@ export enum ErrorCode {
   /** A stored assessment run that no longer matches the digest its datapunk.assessment.recorded event carries, or is missing (ADR 0039). */
   ASSESSMENT_RUN_TAMPERED = 'ASSESSMENT_RUN_TAMPERED',
   /** A prune was refused and nothing deleted: the prefix does not verify, or the server has no signing key for the anchor (ADR 0043). */
+  /** An inclusion or consistency proof the tenant's Merkle tree cannot give: no tree (pruned before trees were kept), or the events it needs are gone (ADR 0047). */
+  PROOF_UNAVAILABLE = 'PROOF_UNAVAILABLE',
   PRUNE_REFUSED = 'PRUNE_REFUSED',
   /** Another node holds the tenant's prune lease; retry when it is done (ADR 0043). */
   PRUNE_IN_PROGRESS = 'PRUNE_IN_PROGRESS',

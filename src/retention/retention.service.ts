@@ -95,6 +95,11 @@ export interface RetentionDeps {
    * events hold its reference, not its id, so a hold by subject must match the reference too.
    */
   subjectRefs?: (tenantId: string, ids: readonly string[]) => Promise<Map<string, string>>;
+  /**
+   * Keeps the Merkle subtrees left of the first kept event before events up to `through` are
+   * deleted (ADR 0047), so inclusion and consistency proofs still answer for what the prune keeps.
+   */
+  keepProofNodes?: (tenantId: string, through: number) => Promise<void>;
 }
 
 type Row = Record<string, unknown>;
@@ -393,6 +398,7 @@ export class RetentionService {
       }
       const anchor = await this.deps.checkpoints.issueAt(tenantId, through);
       if (!anchor) throw new AppError(ErrorCode.PRUNE_REFUSED, `Event ${through} is missing; nothing was deleted.`);
+      await this.deps.keepProofNodes?.(tenantId, through);
       const [last] = await this.deps.dataSource.query<Row[]>('SELECT recorded_at FROM audit_event WHERE tenant_id = ? AND sequence = ?', [
         tenantId,
         through,

@@ -262,6 +262,12 @@ describe('reads of the log recorded in the chain', () => {
     );
     expect(attested.body.errors).toBeUndefined();
     expect(attested.body.data!.attestControl.event.action).toBe('datapunk.control.attested');
+    const proved = await env.gql(
+      `{ inclusionProof(sequence: 2) { treeSize hashes } consistencyProof(fromSize: 1) { toSize hashes } }`,
+      {},
+      auditor,
+    );
+    expect(proved.body.errors).toBeUndefined();
     await flush();
     const written = await records(before);
     const one = (op: string) => written.filter((r) => r.resourceId === op).map((r) => r.metadata);
@@ -269,6 +275,12 @@ describe('reads of the log recorded in the chain', () => {
       expect.objectContaining({ scope: { frameworkId: 'hipaa' }, requestCount: 1, rowCount: controlSamples }),
     ]);
     expect(one('RuleAssessment.sampleEvents')).toEqual([expect.objectContaining({ requestCount: 1, rowCount: ruleSamples })]);
+    expect(one('Query.inclusionProof')).toEqual([
+      expect.objectContaining({ scope: { sequence: 2, treeSize: proved.body.data!.inclusionProof.treeSize }, rowCount: 1 }),
+    ]);
+    expect(one('Query.consistencyProof')).toEqual([
+      expect.objectContaining({ scope: { fromSize: 1, toSize: proved.body.data!.consistencyProof.toSize }, rowCount: 0 }),
+    ]);
     expect(one('ControlAttestation.event')).toEqual([
       expect.objectContaining({ scope: { sequence: attested.body.data!.attestControl.sequence }, rowCount: 1 }),
     ]);

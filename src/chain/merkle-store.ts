@@ -1,0 +1,261 @@
+import type { DataSource } from 'typeorm';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { toNumber } from '../database/sql-format';
+import {
+  buildProof,
+  consistencyPlan,
+  HASH_BYTES,
+  inclusionPlan,
+  leafHash,
+  MerkleFrontier,
+  nodeHash,
+  planSubtrees,
+  type ProofPlan,
+  rangeSubtrees,
+  rootFrom,
+  type SubtreeRef,
+} from './merkle';
+
+/**
+ * How a tenant's RFC 9162 tree is kept (ADR 0047). The leaves are the events' own hashes
+ * (`audit_event.hash`, leaf i = sequence i + 1), so they are not stored twice. Beside the chain
+ * head, `chain_head.merkle_frontier` holds the frontier (the right edge, one hash per 1 bit of the
+ * tree size), updated in the append's transaction. `merkle_node` holds every perfect subtree of
+ * 2^STORED_LEVEL leaves or more as it completes: one row per 128 events on average. A proof reads
+ * at most ~log2(n) of those rows and re-hashes the rest from at most two runs of 256 event hashes.
+ */
+export const STORED_LEVEL = 8;
+
+/** The frontier as stored: its hashes in hex, largest subtree first, concatenated. */
+export const frontierText = (frontier: MerkleFrontier): string => frontier.subtrees.map((h) => h.toString('hex')).join('');
+
+/** The frontier of a tree of `size` from its stored text; null when the tenant has no tree. */
+export function parseFrontier(size: number, text: string | null | undefined): MerkleFrontier | null {
+  if (text === null || text === undefined) return size === 0 ? MerkleFrontier.empty() : null;
+  const hashes: Buffer[] = [];
+  for (let i = 0; i < text.length; i += HASH_BYTES * 2) hashes.push(Buffer.from(text.slice(i, i + HASH_BYTES * 2), 'hex'));
+  return MerkleFrontier.of(size, hashes);
+}
+
+/** A perfect subtree to store: [level, index, hash hex]. */
+export type NodeRow = [number, number, string];
+
+/**
+ * The tree after appending the new events' hashes (in sequence order, right after the head), and
+ * the perfect subtrees of STORED_LEVEL or more they completed. `frontier` null: the tenant has no
+ * tree (its chain was pruned before trees existed, ADR 0047) and none is started.
+ */
+export function extendTree(
+  headSequence: number,
+  stored: string | null | undefined,
+  added: readonly { sequence: number; hash: string }[],
+): { frontier: string | null; nodes: NodeRow[] } {
+  const frontier = parseFrontier(headSequence, stored);
+  if (!frontier) return { frontier: null, nodes: [] };
+  const nodes: NodeRow[] = [];
+  for (const { sequence, hash } of added) {
+    if (sequence !== frontier.size + 1) throw new Error(`tree of ${frontier.size} cannot take sequence ${sequence}`);
+    frontier.append(leafHash(Buffer.from(hash, 'hex')), (ref, h) => {
+      if (ref.level >= STORED_LEVEL) nodes.push([ref.level, ref.index, h.toString('hex')]);
+    });
+  }
+  return { frontier: frontierText(frontier), nodes };
+}
+
+/** An inclusion proof as served: base64 hashes, as the C2SP tlog formats write them. */
+export interface InclusionProof {
+  sequence: number;
+  leafIndex: number;
+  treeSize: number;
+  leafHash: string;
+  rootHash: string;
+  hashes: string[];
+}
+
+export interface ConsistencyProof {
+  fromSize: number;
+  toSize: number;
+  fromRoot: string;
+  toRoot: string;
+  hashes: string[];
+}
+
+const unavailable = (message: string, extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.PROOF_UNAVAILABLE, message, extensions);
+
+const key = (r: SubtreeRef) => `${r.level}:${r.index}`;
+
+/** Builds proofs from a tenant's stored tree and event hashes. */
+export class MerkleProofs {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The tree now: its size (the head sequence) and, from the frontier, the hashes of the perfect
+   * subtrees of the whole tree, which a proof against the tree now needs without reading anything
+   * more. PROOF_UNAVAILABLE when the tenant has no tree.
+   */
+  private async tree(tenantId: string): Promise<{ size: number; known: Map<string, Buffer> }> {
+    const [row] = await this.dataSource.query<HeadRecord[]>('SELECT sequence, merkle_frontier FROM chain_head WHERE tenant_id = ?', [
+      tenantId,
+    ]);
+    const size = row ? toNumber(row.sequence) : 0;
+    const frontier = parseFrontier(size, row?.merkle_frontier);
+    if (!frontier) {
+      throw unavailable(
+        'Your chain has no Merkle tree: it was pruned before trees were kept, so the hashes of its first events are gone (ADR 0047). verifyAuditChain still verifies it from its signed anchor.',
+      );
+    }
+    const known = new Map<string, Buffer>();
+    rangeSubtrees(0, size).forEach((ref, i) => known.set(key(ref), frontier.subtrees[i]));
+    return { size, known };
+  }
+
+  private checkSize(treeSize: number, size: number): void {
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > size) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `treeSize must be between 1 and the tree size now (${size}).`, { treeSize: size });
+    }
+  }
+
+  async inclusion(tenantId: string, sequence: number, treeSize?: number | null): Promise<InclusionProof> {
+    const { size, known } = await this.tree(tenantId);
+    const n = treeSize ?? size;
+    this.checkSize(n, size);
+    if (!Number.isSafeInteger(sequence) || sequence < 1 || sequence > n) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `sequence must be between 1 and treeSize (${n}).`);
+    }
+    const plan = inclusionPlan(sequence - 1, n);
+    const leaf = { level: 0, index: sequence - 1 };
+    const hashes = await this.subtrees(tenantId, [leaf, ...planSubtrees(plan), ...rangeSubtrees(0, n)], known);
+    return {
+      sequence,
+      leafIndex: sequence - 1,
+      treeSize: n,
+      leafHash: hashes(leaf).toString('base64'),
+      rootHash: rootFrom(n, hashes).toString('base64'),
+      hashes: buildProof(plan, hashes).map((h) => h.toString('base64')),
+    };
+  }
+
+  async consistency(tenantId: string, fromSize: number, toSize?: number | null): Promise<ConsistencyProof> {
+    const { size, known } = await this.tree(tenantId);
+    const n = toSize ?? size;
+    this.checkSize(n, size);
+    if (!Number.isSafeInteger(fromSize) || fromSize < 1 || fromSize > n) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, `fromSize must be between 1 and toSize (${n}).`);
+    }
+    const plan: ProofPlan = fromSize === n ? [] : consistencyPlan(fromSize, n);
+    const hashes = await this.subtrees(tenantId, [...planSubtrees(plan), ...rangeSubtrees(0, fromSize), ...rangeSubtrees(0, n)], known);
+    return {
+      fromSize,
+      toSize: n,
+      fromRoot: rootFrom(fromSize, hashes).toString('base64'),
+      toRoot: rootFrom(n, hashes).toString('base64'),
+      hashes: buildProof(plan, hashes).map((h) => h.toString('base64')),
+    };
+  }
+
+  /**
+   * Before a prune deletes events up to `through` (ADR 0047), keeps the subtrees left of the first
+   * kept event below STORED_LEVEL — at most one per level, those the proofs of every later event
+   * and size need — so the tree still answers for everything the prune keeps. No tree: nothing.
+   */
+  async keepBoundary(tenantId: string, through: number): Promise<void> {
+    if (through < 1) return;
+    const [row] = await this.dataSource.query<HeadRecord[]>('SELECT sequence, merkle_frontier FROM chain_head WHERE tenant_id = ?', [
+      tenantId,
+    ]);
+    if (!row || row.merkle_frontier === null || row.merkle_frontier === undefined) return;
+    const refs = rangeSubtrees(0, through).filter((r) => r.level < STORED_LEVEL);
+    if (!refs.length) return;
+    const hashes = await this.subtrees(tenantId, refs, new Map());
+    const ignore = this.dataSource.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
+    await this.dataSource.query(
+      `${ignore} INTO merkle_node (tenant_id, node_level, node_index, hash) VALUES ${refs.map(() => '(?, ?, ?, ?)').join(', ')}`,
+      refs.flatMap((r) => [tenantId, r.level, r.index, hashes(r).toString('hex')]),
+    );
+  }
+
+  /**
+   * The hashes of the perfect subtrees named, beyond those `known` already: those of STORED_LEVEL
+   * or more from merkle_node, with the smaller ones a prune kept (keepBoundary), in one query; the
+   * rest re-hashed from the events' hashes, read by sequence ranges in one more.
+   */
+  private async subtrees(tenantId: string, refs: SubtreeRef[], known: Map<string, Buffer>): Promise<(ref: SubtreeRef) => Buffer> {
+    const found = new Map(known);
+    const wanted = [...new Map(refs.filter((r) => !found.has(key(r))).map((r) => [key(r), r])).values()];
+    const high = wanted.filter((r) => r.level >= STORED_LEVEL);
+    const low = wanted.filter((r) => r.level < STORED_LEVEL);
+    if (wanted.length) {
+      // The subtrees prunes kept are a few rows: at most STORED_LEVEL a prune.
+      const exact = high.map(() => '(node_level = ? AND node_index = ?)');
+      const rows = await this.dataSource.query<NodeRecord[]>(
+        `SELECT node_level, node_index, hash FROM merkle_node WHERE tenant_id = ? AND (${[...(low.length ? ['node_level < ?'] : []), ...exact].join(' OR ')})`,
+        [tenantId, ...(low.length ? [STORED_LEVEL] : []), ...high.flatMap((r) => [r.level, r.index])],
+      );
+      for (const r of rows) found.set(nodeKey(r), Buffer.from(r.hash, 'hex'));
+    }
+    const lost = high.find((r) => !found.has(key(r)));
+    if (lost) throw unavailable(`A stored node of your tree is missing (level ${lost.level}, index ${lost.index}); run verifyAuditChain.`);
+    const ranges = mergedRanges(low.filter((r) => !found.has(key(r))));
+    const leaves = new Map<number, Buffer>();
+    if (ranges.length) {
+      const rows = await this.dataSource.query<{ sequence: unknown; hash: string }[]>(
+        `SELECT sequence, hash FROM audit_event WHERE tenant_id = ? AND (${ranges.map(() => '(sequence >= ? AND sequence <= ?)').join(' OR ')})`,
+        [tenantId, ...ranges.flatMap(([lo, hi]) => [lo + 1, hi])],
+      );
+      for (const r of rows) leaves.set(toNumber(r.sequence) - 1, leafHash(Buffer.from(r.hash, 'hex')));
+    }
+    const resolve = (ref: SubtreeRef): Buffer => {
+      const done = found.get(key(ref));
+      if (done) return done;
+      let hash: Buffer;
+      if (ref.level === 0) {
+        const leaf = leaves.get(ref.index);
+        if (!leaf) {
+          throw unavailable(`Event ${ref.index + 1}, which this proof needs, is not stored (pruned, or deleted outside the service).`, {
+            sequence: ref.index + 1,
+          });
+        }
+        hash = leaf;
+      } else {
+        hash = nodeHash(
+          resolve({ level: ref.level - 1, index: ref.index * 2 }),
+          resolve({ level: ref.level - 1, index: ref.index * 2 + 1 }),
+        );
+      }
+      found.set(key(ref), hash);
+      return hash;
+    };
+    for (const r of low) resolve(r);
+    return (ref) => {
+      const hash = found.get(key(ref));
+      if (!hash) throw new Error(`subtree ${key(ref)} was not fetched`);
+      return hash;
+    };
+  }
+}
+
+interface HeadRecord {
+  sequence: unknown;
+  merkle_frontier: string | null;
+}
+
+interface NodeRecord {
+  node_level: unknown;
+  node_index: unknown;
+  hash: string;
+}
+const nodeKey = (r: NodeRecord) => `${toNumber(r.node_level)}:${toNumber(r.node_index)}`;
+
+/** The leaf ranges [start, end) of the subtrees, merged where they touch or overlap. */
+function mergedRanges(refs: SubtreeRef[]): [number, number][] {
+  const ranges = refs.map((r) => [r.index * 2 ** r.level, (r.index + 1) * 2 ** r.level] as [number, number]).sort((a, b) => a[0] - b[0]);
+  const out: [number, number][] = [];
+  for (const [s, e] of ranges) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}

@@ -1,0 +1,243 @@
+import { createHash } from 'node:crypto';
+import { EMPTY_ROOT, leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../../src/chain/merkle';
+import { backfillMerkleTrees } from '../../migrations/merkle-backfill';
+import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
+
+/**
+ * RFC 9162 trees per tenant (issue 13 part 1, ADR 0047): kept at append, built for existing chains
+ * by the migration, and answering inclusion and consistency proofs through GraphQL that the RFC's
+ * verification accepts — against roots recomputed here from the events' own hashes, so a wrong
+ * tree cannot pass. Pruning keeps what later proofs need.
+ */
+const INCLUSION = `query I($sequence: SafeInt!, $treeSize: SafeInt) {
+  inclusionProof(sequence: $sequence, treeSize: $treeSize) { sequence leafIndex treeSize leafHash rootHash hashes }
+}`;
+const CONSISTENCY = `query C($fromSize: SafeInt!, $toSize: SafeInt) {
+  consistencyProof(fromSize: $fromSize, toSize: $toSize) { fromSize toSize fromRoot toRoot hashes }
+}`;
+const DAY = 86_400_000;
+const b64 = (s: string) => Buffer.from(s, 'base64');
+
+/** MTH over leaf hashes, as RFC 9162 §2.1.1 writes it. */
+function mth(d: Buffer[]): Buffer {
+  if (d.length === 0) return EMPTY_ROOT;
+  if (d.length === 1) return d[0];
+  let k = 1;
+  while (k * 2 < d.length) k *= 2;
+  return nodeHash(mth(d.slice(0, k)), mth(d.slice(k)));
+}
+
+describe('Merkle proofs', () => {
+  let env: TestEnvironment;
+  let auditor: string;
+  const TENANT = 'merkle';
+  /** The leaves as the events' hashes say, by sequence − 1. */
+  let leaves: Buffer[] = [];
+
+  async function readLeaves(tenant = TENANT): Promise<Buffer[]> {
+    const rows = await env.sql<{ sequence: unknown; hash: string }>(
+      'SELECT sequence, hash FROM audit_event WHERE tenant_id = ? ORDER BY sequence',
+      [tenant],
+    );
+    rows.forEach((r, i) => expect(Number(r.sequence)).toBe(i + 1));
+    return rows.map((r) => leafHash(Buffer.from(r.hash, 'hex')));
+  }
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    auditor = await env.createKey('AUDITOR', TENANT);
+    const ingest = await env.createKey('INGEST', TENANT);
+    // Batches of uneven sizes, so subtrees complete inside batches and across them.
+    for (const n of [1, 254, 1, 300, 44]) {
+      const events = Array.from({ length: n }, (_, i) => eventInput({ action: 'auth.login', actor: { id: `u-${i % 9}`, type: 'USER' } }));
+      const res = await env.gql(RECORD, { input: { events } }, ingest);
+      expect(res.body.errors).toBeUndefined();
+    }
+    leaves = await readLeaves();
+    expect(leaves).toHaveLength(600);
+  });
+  afterAll(() => env?.close());
+
+  it('keeps the frontier and the stored subtrees the append built: the root is the RFC root of the events’ hashes', async () => {
+    const res = (await env.gql(INCLUSION, { sequence: 600 }, auditor)).body;
+    expect(res.errors).toBeUndefined();
+    expect(b64(res.data!.inclusionProof.rootHash).equals(mth(leaves))).toBe(true);
+    // One row per complete subtree of 256 leaves or more: [0,256), [256,512), [0,512).
+    const nodes = await env.sql<{ node_level: unknown; node_index: unknown }>(
+      'SELECT node_level, node_index FROM merkle_node WHERE tenant_id = ? ORDER BY node_level, node_index',
+      [TENANT],
+    );
+    expect(nodes.map((n) => [Number(n.node_level), Number(n.node_index)])).toEqual([
+      [8, 0],
+      [8, 1],
+      [9, 0],
+    ]);
+  });
+
+  it('proves the inclusion of any event in any tree size, and the proofs verify against the RFC roots', async () => {
+    for (const [sequence, treeSize] of [
+      [1, 1],
+      [1, 600],
+      [2, 256],
+      [256, 256],
+      [257, 257],
+      [300, 512],
+      [511, 600],
+      [600, 600],
+      [599, null],
+    ] as const) {
+      const res = (await env.gql(INCLUSION, { sequence, treeSize }, auditor)).body;
+      expect(res.errors).toBeUndefined();
+      const p = res.data!.inclusionProof;
+      const n = treeSize ?? 600;
+      expect({ sequence: p.sequence, leafIndex: p.leafIndex, treeSize: p.treeSize }).toEqual({
+        sequence,
+        leafIndex: sequence - 1,
+        treeSize: n,
+      });
+      expect(b64(p.leafHash).equals(leaves[sequence - 1])).toBe(true);
+      const root = mth(leaves.slice(0, n));
+      expect(b64(p.rootHash).equals(root)).toBe(true);
+      expect(verifyInclusion(sequence - 1, n, leaves[sequence - 1], p.hashes.map(b64), root)).toEqual({ ok: true });
+      // The same path does not prove a neighbour.
+      if (n > 1) expect(verifyInclusion(sequence - 1, n, leaves[sequence === 1 ? 1 : 0], p.hashes.map(b64), root).ok).toBe(false);
+    }
+  });
+
+  it('proves every older tree a prefix of a newer one', async () => {
+    for (const [fromSize, toSize] of [
+      [1, 600],
+      [255, 256],
+      [256, 512],
+      [300, 301],
+      [511, null],
+      [600, 600],
+    ] as const) {
+      const res = (await env.gql(CONSISTENCY, { fromSize, toSize }, auditor)).body;
+      expect(res.errors).toBeUndefined();
+      const p = res.data!.consistencyProof;
+      const n = toSize ?? 600;
+      const [first, second] = [mth(leaves.slice(0, fromSize)), mth(leaves.slice(0, n))];
+      expect(b64(p.fromRoot).equals(first) && b64(p.toRoot).equals(second)).toBe(true);
+      expect(verifyConsistency(fromSize, n, first, second, p.hashes.map(b64))).toEqual({ ok: true });
+    }
+  });
+
+  it('refuses sizes and sequences outside the tree with INVALID_ARGUMENT, and a VIEWER with FORBIDDEN', async () => {
+    for (const variables of [{ sequence: 0 }, { sequence: 601 }, { sequence: 5, treeSize: 4 }, { sequence: 1, treeSize: 601 }]) {
+      const res = (await env.gql(INCLUSION, variables, auditor)).body;
+      expect(res.errors?.[0]?.extensions?.code).toBe('INVALID_ARGUMENT');
+    }
+    for (const variables of [{ fromSize: 0 }, { fromSize: 7, toSize: 6 }, { fromSize: 1, toSize: 601 }]) {
+      const res = (await env.gql(CONSISTENCY, variables, auditor)).body;
+      expect(res.errors?.[0]?.extensions?.code).toBe('INVALID_ARGUMENT');
+    }
+    const viewer = await env.createKey('VIEWER', TENANT);
+    expect((await env.gql(INCLUSION, { sequence: 1 }, viewer)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await env.gql(CONSISTENCY, { fromSize: 1 }, viewer)).body.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('a hash changed in the database no longer proves against the root served before', async () => {
+    const before = (await env.gql(INCLUSION, { sequence: 10, treeSize: 600 }, auditor)).body.data!.inclusionProof;
+    const [row] = await env.sql<{ hash: string }>('SELECT hash FROM audit_event WHERE tenant_id = ? AND sequence = 10', [TENANT]);
+    const forged = createHash('sha256').update('forged').digest('hex');
+    await env.sql('UPDATE audit_event SET hash = ? WHERE tenant_id = ? AND sequence = 10', [forged, TENANT]);
+    try {
+      const after = (await env.gql(INCLUSION, { sequence: 10, treeSize: 600 }, auditor)).body.data!.inclusionProof;
+      expect(after.leafHash).not.toBe(before.leafHash);
+      expect(verifyInclusion(9, 600, b64(after.leafHash), after.hashes.map(b64), b64(before.rootHash)).ok).toBe(false);
+    } finally {
+      await env.sql('UPDATE audit_event SET hash = ? WHERE tenant_id = ? AND sequence = 10', [row.hash, TENANT]);
+    }
+  });
+
+  it('the migration builds the same tree for an existing chain, and none for a chain with a gap', async () => {
+    const [head] = await env.sql<{ merkle_frontier: string }>('SELECT merkle_frontier FROM chain_head WHERE tenant_id = ?', [TENANT]);
+    const nodes = await env.sql<Record<string, unknown>>(
+      'SELECT node_level, node_index, hash FROM merkle_node WHERE tenant_id = ? ORDER BY node_level, node_index',
+      [TENANT],
+    );
+    await env.sql('DELETE FROM merkle_node WHERE tenant_id = ?', [TENANT]);
+    await env.sql('UPDATE chain_head SET merkle_frontier = NULL WHERE tenant_id = ?', [TENANT]);
+    const runner = env.app.dataSource.createQueryRunner();
+    try {
+      await backfillMerkleTrees(runner);
+    } finally {
+      await runner.release();
+    }
+    const [rebuilt] = await env.sql<{ merkle_frontier: string }>('SELECT merkle_frontier FROM chain_head WHERE tenant_id = ?', [TENANT]);
+    expect(rebuilt.merkle_frontier).toBe(head.merkle_frontier);
+    const again = await env.sql<Record<string, unknown>>(
+      'SELECT node_level, node_index, hash FROM merkle_node WHERE tenant_id = ? ORDER BY node_level, node_index',
+      [TENANT],
+    );
+    expect(again.map((n) => [Number(n.node_level), Number(n.node_index), n.hash])).toEqual(
+      nodes.map((n) => [Number(n.node_level), Number(n.node_index), n.hash]),
+    );
+
+    // A chain with an event missing gets no tree: proofs say so with PROOF_UNAVAILABLE.
+    const other = 'merkle-gap';
+    const ingest = await env.createKey('INGEST', other);
+    const res = await env.gql(RECORD, { input: { events: Array.from({ length: 5 }, () => eventInput({ action: 'auth.login' })) } }, ingest);
+    expect(res.body.errors).toBeUndefined();
+    await env.sql('DELETE FROM audit_event WHERE tenant_id = ? AND sequence = 3', [other]);
+    await env.sql('UPDATE chain_head SET merkle_frontier = NULL WHERE tenant_id = ?', [other]);
+    const again2 = env.app.dataSource.createQueryRunner();
+    try {
+      await backfillMerkleTrees(again2);
+    } finally {
+      await again2.release();
+    }
+    const [gap] = await env.sql<{ merkle_frontier: string | null }>('SELECT merkle_frontier FROM chain_head WHERE tenant_id = ?', [other]);
+    expect(gap.merkle_frontier).toBeNull();
+    const otherAuditor = await env.createKey('AUDITOR', other);
+    expect((await env.gql(INCLUSION, { sequence: 1 }, otherAuditor)).body.errors?.[0]?.extensions?.code).toBe('PROOF_UNAVAILABLE');
+  });
+
+  it('after a prune, proofs for every kept event and size still verify against the same roots; a pruned event is PROOF_UNAVAILABLE', async () => {
+    const tenant = 'merkle-pruned';
+    const ingest = await env.createKey('INGEST', tenant);
+    const batch = (n: number, action: string) => Array.from({ length: n }, () => eventInput({ action }));
+    for (const events of [batch(300, 'auth.login'), batch(1, 'data.read'), batch(299, 'auth.login')]) {
+      const res = await env.gql(RECORD, { input: { events } }, ingest);
+      expect(res.body.errors).toBeUndefined();
+    }
+    const all = await readLeaves(tenant);
+    const actor = { tenantId: tenant, keyId: null, requestId: 'merkle-prune' };
+    await env.app.services.retention.addRule(actor, { selector: 'ACTION_PREFIX' as never, value: 'auth.', maxDays: 30 });
+    const pruned = await env.app.services.retention.prune(actor, { now: new Date(Date.now() + 31 * DAY) });
+    expect(pruned.throughSequence).toBe(300);
+    const [{ n }] = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = ? AND sequence <= 300', [
+      tenant,
+    ]);
+    expect(Number(n)).toBe(0);
+    const [head] = await env.sql<{ sequence: unknown }>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [tenant]);
+    const size = Number(head.sequence);
+    // The prune's own events came after: their leaves are read now; the first 300 only from before.
+    const kept = await env.sql<{ sequence: unknown; hash: string }>(
+      'SELECT sequence, hash FROM audit_event WHERE tenant_id = ? ORDER BY sequence',
+      [tenant],
+    );
+    const leavesNow = [...all.slice(0, 300), ...kept.map((r) => leafHash(Buffer.from(r.hash, 'hex')))];
+    expect(leavesNow).toHaveLength(size);
+    const key = await env.createKey('AUDITOR', tenant);
+    for (const sequence of [301, 302, 333, 512, 513, 600, size]) {
+      const p = (await env.gql(INCLUSION, { sequence }, key)).body;
+      expect(p.errors).toBeUndefined();
+      const proof = p.data!.inclusionProof;
+      expect(verifyInclusion(sequence - 1, size, leavesNow[sequence - 1], proof.hashes.map(b64), mth(leavesNow))).toEqual({ ok: true });
+    }
+    for (const fromSize of [301, 302, 512, 600]) {
+      const c = (await env.gql(CONSISTENCY, { fromSize }, key)).body;
+      expect(c.errors).toBeUndefined();
+      const proof = c.data!.consistencyProof;
+      expect(verifyConsistency(fromSize, size, mth(leavesNow.slice(0, fromSize)), mth(leavesNow), proof.hashes.map(b64))).toEqual({
+        ok: true,
+      });
+    }
+    const gone = (await env.gql(INCLUSION, { sequence: 100 }, key)).body;
+    expect(gone.errors?.[0]?.extensions?.code).toBe('PROOF_UNAVAILABLE');
+    // The chain itself still verifies from its anchor.
+    expect((await env.gql(VERIFY, {}, key)).body.data!.verifyAuditChain.valid).toBe(true);
+  });
+});
