@@ -262,6 +262,13 @@ describe('reads of the log recorded in the chain', () => {
     );
     expect(attested.body.errors).toBeUndefined();
     expect(attested.body.data!.attestControl.event.action).toBe('datapunk.control.attested');
+    // A subject access export (issue 12 part 3) of the person every event of this suite is by.
+    const exported = await env.gql(
+      `mutation X($input: ExportDataSubjectInput!) { exportDataSubject(input: $input) { id status } }`,
+      { input: { subjectId: 'u-42', format: 'json' } },
+      auditor,
+    );
+    expect(exported.body.errors).toBeUndefined();
     await flush();
     const written = await records(before);
     const one = (op: string) => written.filter((r) => r.resourceId === op).map((r) => r.metadata);
@@ -271,6 +278,9 @@ describe('reads of the log recorded in the chain', () => {
     expect(one('RuleAssessment.sampleEvents')).toEqual([expect.objectContaining({ requestCount: 1, rowCount: ruleSamples })]);
     expect(one('ControlAttestation.event')).toEqual([
       expect.objectContaining({ scope: { sequence: attested.body.data!.attestControl.sequence }, rowCount: 1 }),
+    ]);
+    expect(one('Mutation.exportDataSubject')).toEqual([
+      expect.objectContaining({ scope: expect.objectContaining({ subject: expect.stringMatching(/^p_/) }), rowCount: 600 }),
     ]);
     const recorded = new Set((await records(0)).map((r) => r.resourceId));
     expect(READ_OPERATIONS.filter((op) => !recorded.has(op))).toEqual([]);
