@@ -232,3 +232,53 @@ describe('subject access: exportDataSubject', () => {
     expect((await env.gql(VERIFY, {})).body.data!.verifyAuditChain).toMatchObject({ valid: true, firstFailure: null });
   });
 });
+
+describe('subject access: a large export, generated in the background', () => {
+  let env: TestEnvironment;
+  let auditor: string;
+
+  beforeAll(async () => {
+    // Every export with an event row goes to the background.
+    env = await createTestEnvironment({ REPORT_SYNC_MAX_ROWS: '0' });
+    auditor = await env.createKey('AUDITOR');
+    expect((await env.gql(RECORD, { input: { events: BATCH } })).body.errors).toBeUndefined();
+  });
+  afterAll(() => env?.close());
+
+  /** Polls report(id) until it is no longer PENDING (at most 1,200 polls, 25 ms apart). */
+  async function settled(id: string): Promise<{ status: string; downloadUrl: string | null }> {
+    for (let i = 0; i < 1200; i += 1) {
+      const report = (await env.gql(`query R($id: ID!) { report(id: $id) { status downloadUrl } }`, { id }, auditor)).body.data!.report;
+      if (report.status !== 'PENDING') return report;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`report ${id} still PENDING`);
+  }
+
+  it('answers PENDING, records the read at once, serves the whole export when READY, and the erasure deletes it', async () => {
+    const res = await env.gql(EXPORT, { input: { subjectId: ALICE.id, format: 'json' } }, auditor);
+    expect(res.body.errors).toBeUndefined();
+    const pending = res.body.data!.exportDataSubject;
+    expect(pending).toMatchObject({ status: 'PENDING', type: 'SUBJECT_ACCESS', contentBase64: null });
+    await env.app.services.reads.flush();
+    const reads = await env.sql<{ metadata: unknown }>(
+      "SELECT metadata FROM audit_event WHERE tenant_id = 'default' AND action = 'datapunk.log.read' AND resource_id = 'Mutation.exportDataSubject'",
+    );
+    expect(reads.map((r) => (typeof r.metadata === 'string' ? JSON.parse(r.metadata) : r.metadata))).toEqual([
+      expect.objectContaining({ rowCount: 5, scope: expect.objectContaining({ reportId: pending.id }) }),
+    ]);
+
+    const ready = await settled(pending.id);
+    expect(ready.status).toBe('READY');
+    const download = await fetch(new URL(ready.downloadUrl!, env.url));
+    expect(download.status).toBe(200);
+    const json = Buffer.from(await download.arrayBuffer()).toString('utf8');
+    expect(tableOf(json).rows).toHaveLength(5);
+    expect(json).toContain(ALICE.secret);
+
+    expect((await env.gql(ERASE, { input: { subjectId: ALICE.id, reason: 'OBJECTION' } })).body.errors).toBeUndefined();
+    expect((await fetch(new URL(ready.downloadUrl!, env.url))).status).toBe(404);
+    expect(await env.sql('SELECT report_id FROM report_chunk WHERE report_id = ?', [pending.id])).toEqual([]);
+    expect((await env.gql(VERIFY, {})).body.data!.verifyAuditChain.valid).toBe(true);
+  });
+});
