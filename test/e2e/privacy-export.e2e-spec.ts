@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { strFromU8, unzipSync } from 'fflate';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
@@ -214,9 +216,18 @@ describe('subject access: exportDataSubject', () => {
     expect((await env.gql(REPORT, { id: earlier.id }, auditor)).body.data!.report).toBeNull();
     expect(await env.sql('SELECT report_id FROM report_chunk WHERE report_id = ?', [earlier.id])).toEqual([]);
     expect((await fetch(new URL(earlier.downloadUrl, env.url))).status).toBe(404);
-    // No stored report, of any kind, holds a value of Alice's.
+    // No stored report, of any kind, holds a value of Alice's; on SQLite not even the freed pages of the files.
     for (const { data } of await env.sql<{ data: Buffer }>('SELECT data FROM report_chunk')) {
       for (const text of ALICE_TEXTS) expect(Buffer.from(data).toString('utf8')).not.toContain(text);
+    }
+    if (env.dialect === 'sqlite') {
+      const dir = env.env.DATA_DIR;
+      const files = fs.readdirSync(dir).filter((f) => f.startsWith('datapunk-audit.sqlite'));
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) {
+        const bytes = fs.readFileSync(path.join(dir, file));
+        for (const text of ALICE_TEXTS) expect(bytes.includes(Buffer.from(text))).toBe(false);
+      }
     }
 
     const before = await head();
