@@ -6,7 +6,7 @@ import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { noteRead, principalOf, type RequestContext } from '../graphql/context';
 import type { SubjectAccessScope } from '../privacy/subject-access.service';
-import { ReportType } from './report-template';
+import { MAX_TABLE_ROWS, ReportType } from './report-template';
 import type { StoredReport } from './report.repository';
 import type { ReportService } from './report.service';
 import type { TemplateService } from './template.service';
@@ -88,7 +88,8 @@ export class ReportResolver {
       ctx,
       'Mutation.exportDataSubject',
       { subject: subject.pseudonym, format: input.format, reportId: report.id },
-      subject.eventCount,
+      // The events the export holds: its table stops at the template maximum.
+      Math.min(subject.eventCount, MAX_TABLE_ROWS),
     );
     return this.present(ctx, report, content);
   }
