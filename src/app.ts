@@ -21,6 +21,7 @@ import { loadPrivacyKey, PrivacyKeys } from './privacy/privacy-key';
 import { metadataKeysReadBy, PersonalDataService } from './privacy/personal-data.service';
 import { SubjectVault } from './privacy/subject-vault';
 import { ErasureService } from './privacy/erasure.service';
+import { SubjectAccessService } from './privacy/subject-access.service';
 import { ReportRepository } from './reports/report.repository';
 import { ApiKeyService } from './auth/api-key.service';
 import { createCache, type Cache } from './cache/cache';
@@ -398,6 +399,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
         purgeReports: (tenantId, period, before) => new ReportRepository(dataSource).purgeOverlapping(tenantId, period, before),
         holdsOn: (tenantId, ref, subjectId) => retention.holdsOnSubject(tenantId, ref, subjectId),
       }),
+      subjectAccess: new SubjectAccessService({ dataSource, vault }),
       reports: {
         service: new ReportService({
           dataSource,

@@ -69,6 +69,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
       templates: services.reports.templates,
       events: services.ingest,
       inlineMaxBytes: services.reports.inlineMaxBytes,
+      subjects: (tenantId, subjectId) => services.subjectAccess.scope(tenantId, subjectId),
     }),
     new RetentionResolver(services.retention),
   ];

@@ -17,6 +17,7 @@ import type { TemplateService } from './reports/template.service';
 import type { RetentionScheduler } from './retention/retention-scheduler';
 import type { RetentionService } from './retention/retention.service';
 import type { ErasureService } from './privacy/erasure.service';
+import type { SubjectAccessService } from './privacy/subject-access.service';
 
 /** Long-lived services, built once at start-up by the composition root (app.ts). */
 export interface Services {
@@ -44,4 +45,6 @@ export interface Services {
   reads: ReadLog;
   /** eraseDataSubject (ADR 0042). */
   erasure: ErasureService;
+  /** Finds the data subject of a subject access export (exportDataSubject). */
+  subjectAccess: SubjectAccessService;
 }

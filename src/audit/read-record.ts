@@ -14,9 +14,9 @@ export const seesReadRecords = (role: Role): boolean => role === Role.ADMIN || r
 
 /**
  * The GraphQL fields that return events of the log or check them, each recording its reads with
- * `noteRead` (ADR 0044). A new one — the subject export of issue 12 part 3 — joins this list and
- * calls `noteRead` like the others: `test/read-operations.spec.ts` fails for a field that returns
- * events and is not listed, and `test/e2e/read-audit.e2e-spec.ts` for a listed one that records nothing.
+ * `noteRead` (ADR 0044). A new one joins this list and calls `noteRead` like the others:
+ * `test/read-operations.spec.ts` fails for a field that returns events and is not listed, and
+ * `test/e2e/read-audit.e2e-spec.ts` for a listed one that records nothing.
  */
 export const READ_OPERATIONS: readonly string[] = [
   'Query.auditEvent',
@@ -29,4 +29,6 @@ export const READ_OPERATIONS: readonly string[] = [
   'ControlAssessment.sampleEvents',
   'RuleAssessment.sampleEvents',
   'ControlAttestation.event',
+  /** A subject access export (a SUBJECT_ACCESS report): scope names the subject by its read pseudonym, count its events. */
+  'Mutation.exportDataSubject',
 ];

@@ -229,6 +229,11 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     },
     doc: `1 per ${ROWS_RENDERED_PER_UNIT} rows of REPORT_SYNC_MAX_ROWS (rendered in the request), plus ${UNITS_PER_RULE} per rule of its framework`,
   },
+  'Mutation.exportDataSubject': {
+    expensive: true,
+    work: (a) => Math.ceil(a.facts.reportSyncMaxRows / ROWS_RENDERED_PER_UNIT),
+    doc: `1 per ${ROWS_RENDERED_PER_UNIT} rows of REPORT_SYNC_MAX_ROWS (a SUBJECT_ACCESS report rendered in the request)`,
+  },
 
   // Retention (ADR 0043): bounded lists; the dry run scans the chain after its pruned prefix.
   'Query.retentionRules': { size: () => 100, doc: '100 rules (the most a tenant may have)' },

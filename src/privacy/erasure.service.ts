@@ -5,15 +5,13 @@ import { type SigningKey, signMessage } from '../chain/signing-key';
 import { Classification, Severity } from '../audit/audit-event.model';
 import type { IngestService } from '../ingest/ingest.service';
 import type { DataSource } from 'typeorm';
-import { fromSqlDateTime } from '../database/sql-format';
 import type { ErasureGround, ErasureReceipt } from './erasure.types';
 import type { SubjectVault } from './subject-vault';
-import { FIELD_ORDER } from './personal-data.service';
+import { checkSubjectId, subjectEvents } from './subject-scope';
 
 export const SUBJECT_ERASED_ACTION = 'datapunk.subject.erased';
 /** The resource type of the erasure event: not a data-subject type, so nothing of it is sealed. */
 export const ERASURE_RESOURCE_TYPE = 'datapunk.erasure';
-const MAX_SUBJECT_ID = 256;
 
 /** Deletes what a subject's earlier reports hold: the composition root binds it to the reports module. */
 export type ReportPurge = (tenantId: string, period: { from: string; to: string }, createdBefore: Date) => Promise<number>;
@@ -39,11 +37,7 @@ export class ErasureService {
     now = new Date(),
   ): Promise<ErasureReceipt & { reportsPurged: number }> {
     const { subjectId, reason } = input;
-    if (subjectId.length < 1 || subjectId.length > MAX_SUBJECT_ID || /\p{Cc}/u.test(subjectId)) {
-      throw new AppError(ErrorCode.INVALID_ARGUMENT, `subjectId must be 1 to ${MAX_SUBJECT_ID} characters without control characters.`, {
-        problems: [{ path: 'input.subjectId', message: 'is empty, too long or holds control characters' }],
-      });
-    }
+    checkSubjectId(subjectId, 'input.subjectId');
     const { vault } = this.deps;
     const subject = await vault.find(tenantId, subjectId);
     if (!subject) {
@@ -68,7 +62,7 @@ export class ErasureService {
     // The lookup stays until the chain event is recorded, so that a retry after a failure finishes the erasure.
     if (!subject.keyDestroyed) await vault.destroyKey(tenantId, ref, now);
     const erasedAt = (await vault.erasedAt(tenantId, ref)) ?? now.toISOString();
-    const { eventCount, fields, from, to } = await this.scope(tenantId, ref);
+    const { eventCount, fields, from, to } = await subjectEvents(this.deps.dataSource, tenantId, ref);
     const receipt = await this.deps.ingest.recordServerEvent(tenantId, {
       keyId: by.keyId,
       requestId: by.requestId,
@@ -110,29 +104,5 @@ export class ErasureService {
       signature: signMessage(this.deps.signingKey, message),
       reportsPurged,
     };
-  }
-
-  /** How many events name the reference, which fields of them were sealed under it, and their period. */
-  private async scope(
-    tenantId: string,
-    ref: string,
-  ): Promise<{ eventCount: number; fields: string[]; from: string | null; to: string | null }> {
-    const rows: { occurred_at: unknown; sealed: string }[] = await this.deps.dataSource.query(
-      'SELECT occurred_at, sealed FROM audit_event WHERE tenant_id = ? AND (actor_id = ? OR resource_id = ?) AND sealed IS NOT NULL',
-      [tenantId, ref, ref],
-    );
-    const sealed = new Set<string>();
-    let from: string | null = null;
-    let to: string | null = null;
-    for (const row of rows) {
-      // The field names of each part are stored in clear beside its ciphertext.
-      const part = (JSON.parse(row.sealed) as Record<string, { fields: string[] }>)[ref];
-      for (const field of part?.fields ?? []) sealed.add(field);
-      const at = fromSqlDateTime(row.occurred_at);
-      if (from === null || at < from) from = at;
-      if (to === null || at > to) to = at;
-    }
-    const fields = FIELD_ORDER.filter((f) => sealed.has(f));
-    return { eventCount: rows.length, fields, from, to };
   }
 }

@@ -210,6 +210,32 @@ export class PersonalDataService implements PersonalData {
   }
 }
 
+/** What a subject access export shows in place of a field sealed under another data subject's key. */
+export const WITHHELD = '[withheld]';
+
+/**
+ * An opened event as one subject's export shows it: the fields sealed under another subject's key
+ * (the person who acted on the subject, the person the subject acted on) withheld, sealed metadata
+ * of another subject's reduced to its clear keys. GDPR Art. 15(4): the copy must not adversely
+ * affect the rights and freedoms of others.
+ */
+export function withholdOthers(event: StoredEvent, ref: string): StoredEvent {
+  const { stored } = event;
+  if (!stored) return event;
+  let { actor, resource, metadata } = event;
+  for (const [owner, part] of Object.entries(JSON.parse(stored.sealed) as Record<string, SealedPart>)) {
+    if (owner === ref) continue;
+    for (const field of part.fields) {
+      // A field of an erased subject already reads `[erased]`: that stays (it says more, and is true).
+      if (event.erasedFields?.includes(field)) continue;
+      if (field === 'metadata') metadata = stored.metadata;
+      else if (field.startsWith('actor.')) actor = { ...actor, [field.slice(6)]: WITHHELD };
+      else resource = { ...resource, [field.slice(9)]: WITHHELD };
+    }
+  }
+  return { ...event, actor, resource, metadata };
+}
+
 /** Every metadata key a rule of the catalogs reads (the first segment of each `metadata[].path`). */
 export function metadataKeysReadBy(catalogs: readonly unknown[]): Set<string> {
   const keys = new Set<string>();

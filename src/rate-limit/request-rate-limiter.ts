@@ -28,6 +28,7 @@ export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set([
   'verifyAuditChain',
   'assessCompliance',
   'generateReport',
+  'exportDataSubject',
   'auditEventStats',
   'createCheckpoint',
   'recordAssessment',

@@ -13,6 +13,7 @@ import { ErrorCode } from '../errors/error-code';
 import { MAX_TABLE_ROWS, type ReportEventColumn, ReportType } from './report-template';
 import type { EventScopes, ReportRequest, SectionContext } from './sections/report-section';
 import { SECTION_BUILDERS, sectionBuilder } from './sections/section-registry';
+import { withholdOthers } from '../privacy/personal-data.service';
 
 export interface ReportDeps {
   events: AuditEventRepository;
@@ -34,19 +35,25 @@ const TITLES: Record<ReportType, string> = {
   [ReportType.AUDIT_TRAIL]: 'Audit trail',
   [ReportType.SECURITY_INCIDENTS]: 'Security incidents',
   [ReportType.DATA_ACCESS]: 'Access to personal data',
+  [ReportType.SUBJECT_ACCESS]: 'Subject access export',
 };
 
 const COLUMN_TITLES: Record<ReportEventColumn, string> = {
   sequence: 'Seq.',
+  id: 'Event id',
   occurredAt: 'Occurred (UTC)',
   actor: 'Actor',
   actorType: 'Actor type',
+  actorIp: 'IP address',
+  actorUserAgent: 'User agent',
   action: 'Action',
   resource: 'Resource',
+  resourceName: 'Resource name',
   outcome: 'Outcome',
   severity: 'Severity',
   classification: 'Classification',
   categories: 'Categories',
+  metadata: 'Metadata',
   hash: 'Event hash',
 };
 
@@ -121,7 +128,7 @@ export class ReportBuilder {
         statusTrend: () => this.statusTrend(req),
         count: (q) => this.deps.events.count(req.tenantId, q),
         stats: (q, by, limit) => this.deps.events.stats(req.tenantId, q, by, limit),
-        eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows),
+        eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows, req.subject?.ref ?? null),
       };
       const blocks = await sectionBuilder(req.type, s.id).build(ctx);
       checkCharts(s.id, blocks);
@@ -199,6 +206,8 @@ export class ReportBuilder {
     limit = MAX_TABLE_ROWS,
     columns: ReportEventColumn[] | undefined,
     onRows: ((rows: number) => void) | undefined,
+    /** SUBJECT_ACCESS: the exported subject's reference; other subjects' sealed fields are withheld. */
+    subjectRef: string | null,
   ): Promise<TableBlock> {
     const cols: ReportEventColumn[] = columns ?? ['sequence', 'occurredAt', 'actor', 'action', 'resource', 'outcome', 'severity'];
     const total = await this.deps.events.count(tenantId, query);
@@ -208,7 +217,7 @@ export class ReportBuilder {
       caption: total > shown ? `The first ${shown} of ${total} events (the template's limit).` : `${shown} events.`,
       columns: cols.map((c) => ({ key: c, title: COLUMN_TITLES[c], align: c === 'sequence' ? 'right' : 'left' })),
       rows: [],
-      rowPages: this.eventPages(tenantId, query, shown, cols, onRows),
+      rowPages: this.eventPages(tenantId, query, shown, cols, onRows, subjectRef),
     };
   }
 
@@ -218,6 +227,7 @@ export class ReportBuilder {
     limit: number,
     cols: ReportEventColumn[],
     onRows: ((rows: number) => void) | undefined,
+    subjectRef: string | null,
   ): AsyncGenerator<TableCell[][]> {
     let after: string | null = null;
     let done = 0;
@@ -235,7 +245,8 @@ export class ReportBuilder {
         page.events.map((e) => e.id),
       );
       done += page.events.length;
-      yield page.events.map((e) => cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? [])));
+      const events = subjectRef === null ? page.events : page.events.map((e) => withholdOthers(e, subjectRef));
+      yield events.map((e) => cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? [])));
       onRows?.(page.events.length);
       if (!page.hasNextPage) break;
       after = encodeCursor(page.events[page.events.length - 1].sequence);
@@ -285,16 +296,25 @@ function cell(e: StoredEvent, column: ReportEventColumn, categories: string[]): 
   switch (column) {
     case 'sequence':
       return e.sequence;
+    case 'id':
+      return e.id;
     case 'occurredAt':
       return e.occurredAt;
     case 'actor':
-      return e.actor.displayName ? `${e.actor.displayName} (${e.actor.id})` : e.actor.id;
+      // A tombstone (`[erased]`, `[withheld]`) once, not twice.
+      return e.actor.displayName && e.actor.displayName !== e.actor.id ? `${e.actor.displayName} (${e.actor.id})` : e.actor.id;
     case 'actorType':
       return e.actor.type;
+    case 'actorIp':
+      return e.actor.ip ?? '';
+    case 'actorUserAgent':
+      return e.actor.userAgent ?? '';
     case 'action':
       return e.action;
     case 'resource':
       return `${e.resource.type}:${e.resource.id}`;
+    case 'resourceName':
+      return e.resource.name ?? '';
     case 'outcome':
       return e.outcome.reason ? `${e.outcome.status}: ${e.outcome.reason}` : e.outcome.status;
     case 'severity':
@@ -303,6 +323,8 @@ function cell(e: StoredEvent, column: ReportEventColumn, categories: string[]): 
       return e.classification;
     case 'categories':
       return categories.join(', ');
+    case 'metadata':
+      return e.metadata === null ? '' : JSON.stringify(e.metadata);
     case 'hash':
       return e.hash;
   }

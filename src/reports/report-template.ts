@@ -9,6 +9,8 @@ export enum ReportType {
   AUDIT_TRAIL = 'AUDIT_TRAIL',
   SECURITY_INCIDENTS = 'SECURITY_INCIDENTS',
   DATA_ACCESS = 'DATA_ACCESS',
+  /** One data subject's events with its personal fields opened (GDPR Art. 15): made by exportDataSubject only. */
+  SUBJECT_ACCESS = 'SUBJECT_ACCESS',
 }
 
 /** The sections each type can have, in their default order. A template picks and orders them. */
@@ -34,20 +36,26 @@ export const SECTIONS: Record<ReportType, readonly string[]> = {
   [ReportType.AUDIT_TRAIL]: ['overview', 'events', 'verification'],
   [ReportType.SECURITY_INCIDENTS]: ['overview', 'by-day', 'by-action', 'by-actor', 'high-severity', 'verification'],
   [ReportType.DATA_ACCESS]: ['overview', 'by-actor', 'by-resource-type', 'events', 'verification'],
+  [ReportType.SUBJECT_ACCESS]: ['overview', 'events', 'verification'],
 };
 
-/** Columns an event table of a report can show (AUDIT_TRAIL, SECURITY_INCIDENTS, DATA_ACCESS); not the stored columns of audit_event. */
+/** Columns an event table of a report can show (AUDIT_TRAIL, SECURITY_INCIDENTS, DATA_ACCESS, SUBJECT_ACCESS); not the stored columns of audit_event. */
 export const REPORT_EVENT_COLUMNS = [
   'sequence',
+  'id',
   'occurredAt',
   'actor',
   'actorType',
+  'actorIp',
+  'actorUserAgent',
   'action',
   'resource',
+  'resourceName',
   'outcome',
   'severity',
   'classification',
   'categories',
+  'metadata',
   'hash',
 ] as const;
 export type ReportEventColumn = (typeof REPORT_EVENT_COLUMNS)[number];

@@ -4,8 +4,9 @@ import type { StoredTemplate } from './template.repository';
 import { Role } from '../access/role';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { principalOf, type RequestContext } from '../graphql/context';
-import { ReportType } from './report-template';
+import { noteRead, principalOf, type RequestContext } from '../graphql/context';
+import type { SubjectAccessScope } from '../privacy/subject-access.service';
+import { MAX_TABLE_ROWS, ReportType } from './report-template';
 import type { StoredReport } from './report.repository';
 import type { ReportService } from './report.service';
 import type { TemplateService } from './template.service';
@@ -13,6 +14,7 @@ import type { IngestService } from '../ingest/ingest.service';
 import {
   CreateReportTemplateInput,
   DeleteReportTemplateInput,
+  ExportDataSubjectInput,
   GenerateReportInput,
   Report,
   ReportStatus,
@@ -30,6 +32,8 @@ export interface ReportResolverServices {
   events: ServerEventRecorder;
   /** Files up to this size come back inline (`contentBase64`). */
   inlineMaxBytes: number;
+  /** The privacy module's lookup of a data subject by its keyed pseudonym (SUBJECT_NOT_FOUND when unknown or erased). */
+  subjects: (tenantId: string, subjectId: string) => Promise<SubjectAccessScope>;
 }
 
 /** The one ingest method the resolver uses. */
@@ -58,6 +62,34 @@ export class ReportResolver {
     const { report, content } = await this.services.reports.generate(
       { tenantId, keyId, requestId: ctx.requestId },
       { ...rest, filter: filter ?? undefined },
+    );
+    return this.present(ctx, report, content);
+  }
+
+  @Authorized(...REPORT_ROLES)
+  @Mutation(() => Report, {
+    description:
+      'Subject access (GDPR Art. 15, HIPAA 164.524): a SUBJECT_ACCESS report of every event by or about one data subject, its personal fields opened, through the report pipeline (stored, downloadable, deleted when the subject is erased). Records datapunk.report.generated and a datapunk.log.read naming the subject by a keyed pseudonym. Large exports come back PENDING (see report). Errors: INVALID_ARGUMENT (subjectId, format), SUBJECT_NOT_FOUND (never recorded, or erased).',
+  })
+  async exportDataSubject(
+    @Arg('input', () => ExportDataSubjectInput, { description: 'Whose personal data to export, in which format.' })
+    input: ExportDataSubjectInput,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Report> {
+    const { tenantId, keyId } = principalOf(ctx);
+    this.services.reports.format(input.format); // INVALID_ARGUMENT before anything is looked up
+    const subject = await this.services.subjects(tenantId, input.subjectId);
+    const { report, content } = await this.services.reports.exportSubject(
+      { tenantId, keyId, requestId: ctx.requestId },
+      subject,
+      input.format,
+    );
+    noteRead(
+      ctx,
+      'Mutation.exportDataSubject',
+      { subject: subject.pseudonym, format: input.format, reportId: report.id },
+      // The events the export holds: its table stops at the template maximum.
+      Math.min(subject.eventCount, MAX_TABLE_ROWS),
     );
     return this.present(ctx, report, content);
   }

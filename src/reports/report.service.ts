@@ -1,5 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { DataSource } from 'typeorm';
+import type { Sql } from '../database/sql';
 import type { AuditEventRepository } from '../audit/audit-event.repository';
 import type { ChainVerifier } from '../chain/chain-verifier';
 import type { CheckpointService } from '../chain/checkpoint.service';
@@ -17,7 +18,7 @@ import { GENERATED_ACTION, recordReportEvent, type ReportRequester } from './rep
 import { BackgroundReports } from './report-queue.service';
 import { readyReport, ReportRenderer } from './report-renderer';
 import { ReportRepository, type StoredReport } from './report.repository';
-import type { ReportTemplate, ReportType } from './report-template';
+import { type ReportTemplate, ReportType } from './report-template';
 import type { TemplateService } from './template.service';
 
 export interface GenerateInput {
@@ -31,6 +32,8 @@ export interface GenerateInput {
   filter?: ReportRequest['filter'];
   /** A template of the tenant (templates made through the API); default: `templates/<type>.json`. */
   templateId?: string | null;
+  /** SUBJECT_ACCESS only (exportDataSubject): the subject's reference and the condition that picks its events. */
+  subject?: { ref: string; condition: Sql } | null;
 }
 
 export interface ReportSettings {
@@ -113,6 +116,11 @@ export class ReportService {
         problems: [{ path: 'input.to', message: 'must be after input.from' }],
       });
     }
+    if ((input.type === ReportType.SUBJECT_ACCESS) !== !!input.subject) {
+      throw new AppError(ErrorCode.INVALID_ARGUMENT, 'A SUBJECT_ACCESS report is made by exportDataSubject, for one data subject.', {
+        problems: [{ path: 'input.type', message: 'SUBJECT_ACCESS: use exportDataSubject' }],
+      });
+    }
     const plugin = this.format(input.format);
     const custom = input.templateId ? await this.deps.tenantTemplates.find(by.tenantId, input.templateId) : null;
     if (input.templateId && !custom) throw new AppError(ErrorCode.NOT_FOUND, 'No template of your tenant has this templateId.');
@@ -128,8 +136,9 @@ export class ReportService {
       from: input.from,
       to: input.to,
       asOf: input.asOf ?? null,
-      filter: input.filter,
+      filter: input.subject ? { ...input.filter, condition: input.subject.condition } : input.filter,
       template: custom?.definition ?? this.deps.templates.get(input.type)!,
+      subject: input.subject ? { ref: input.subject.ref } : null,
     };
     this.deps.builder.validate(request);
     const id = uuidv7();
@@ -174,6 +183,27 @@ export class ReportService {
     }
     // Large: answer at once with PENDING; report(id) shows the progress, then READY or FAILED.
     return { report: await this.background.enqueue(by, plugin, request, report, estimate, now), content: null };
+  }
+
+  /**
+   * A SUBJECT_ACCESS report of one data subject (exportDataSubject). Its period is the span of the
+   * subject's events, so the erasure of the subject, which deletes the reports created before it
+   * whose period overlaps that span (ADR 0042), deletes the export too.
+   */
+  exportSubject(
+    by: ReportRequester,
+    subject: { ref: string; condition: Sql; from: string | null; to: string | null },
+    format: string,
+    now = new Date(),
+  ): Promise<{ report: StoredReport; content: Buffer | null }> {
+    // No events left (pruned): an empty export over an instant; it holds no personal data to purge.
+    const from = subject.from ?? now.toISOString();
+    const to = new Date(Date.parse(subject.to ?? from) + 1).toISOString();
+    return this.generate(
+      by,
+      { type: ReportType.SUBJECT_ACCESS, format, from, to, subject: { ref: subject.ref, condition: subject.condition } },
+      now,
+    );
   }
 
   find(tenantId: string, id: string): Promise<StoredReport | null> {

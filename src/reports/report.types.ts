@@ -13,6 +13,10 @@ registerEnumType(ReportType, {
     AUDIT_TRAIL: { description: 'The filtered events themselves, one row per event.' },
     SECURITY_INCIDENTS: { description: 'Failures, denials, errors and high severities, grouped.' },
     DATA_ACCESS: { description: 'Who touched PII and PHI (GDPR accountability, Art. 5(2); HIPAA information system activity review).' },
+    SUBJECT_ACCESS: {
+      description:
+        "One data subject's events with their personal fields opened (GDPR Art. 15, HIPAA 164.524): made by exportDataSubject, not by generateReport.",
+    },
   },
 });
 
@@ -60,6 +64,17 @@ export class GenerateReportInput {
     description: "One of your tenant's templates (reportTemplates) for this type; default: the type's default template.",
   })
   templateId?: string | null;
+}
+
+@InputType({ description: 'Whose personal data to export, in which format.' })
+export class ExportDataSubjectInput {
+  @Field({
+    description:
+      'The data subject’s id as events name it: a person’s actor id, or a data-subject resource id (1 to 256 characters); or its `subjectRef`.',
+  })
+  subjectId!: string;
+  @Field({ description: 'A loaded format plugin by its short name: json, docx, html, csv, or a third party’s.' })
+  format!: string;
 }
 
 @ObjectType({ description: "A tenant's own report template: sections, their order, titles, options and branding. Data only." })

@@ -139,6 +139,14 @@ const OPERATIONS: Record<string, Operation> = {
         'mutation { generateReport(input: { type: AUDIT_TRAIL, format: "json", from: "2026-01-01T00:00:00.000Z", to: "2030-01-01T00:00:00.000Z" }) { id sha256 } }',
     }),
   },
+  exportDataSubject: {
+    type: 'Mutation',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async ({ subjectId }) => ({
+      query: 'mutation($id: String!) { exportDataSubject(input: { subjectId: $id, format: "json" }) { id type } }',
+      variables: { id: await subjectId() },
+    }),
+  },
   report: {
     type: 'Query',
     allowed: [Role.ADMIN, Role.AUDITOR],

@@ -268,6 +268,13 @@ describe('reads of the log recorded in the chain', () => {
       auditor,
     );
     expect(proved.body.errors).toBeUndefined();
+    // A subject access export (issue 12 part 3) of the person every event of this suite is by.
+    const exported = await env.gql(
+      `mutation X($input: ExportDataSubjectInput!) { exportDataSubject(input: $input) { id status } }`,
+      { input: { subjectId: 'u-42', format: 'json' } },
+      auditor,
+    );
+    expect(exported.body.errors).toBeUndefined();
     await flush();
     const written = await records(before);
     const one = (op: string) => written.filter((r) => r.resourceId === op).map((r) => r.metadata);
@@ -283,6 +290,9 @@ describe('reads of the log recorded in the chain', () => {
     ]);
     expect(one('ControlAttestation.event')).toEqual([
       expect.objectContaining({ scope: { sequence: attested.body.data!.attestControl.sequence }, rowCount: 1 }),
+    ]);
+    expect(one('Mutation.exportDataSubject')).toEqual([
+      expect.objectContaining({ scope: expect.objectContaining({ subject: expect.stringMatching(/^p_/) }), rowCount: 600 }),
     ]);
     const recorded = new Set((await records(0)).map((r) => r.resourceId));
     expect(READ_OPERATIONS.filter((op) => !recorded.has(op))).toEqual([]);

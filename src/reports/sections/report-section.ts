@@ -17,6 +17,8 @@ export interface ReportRequest {
   asOf?: string | null;
   filter?: Omit<AuditEventFilter, 'occurredFrom' | 'occurredTo' | 'sequenceTo'> & { condition?: EventQuery['condition'] };
   template: ReportTemplate;
+  /** SUBJECT_ACCESS: the data subject exported, by its stored reference (its events are chosen by `filter.condition`). */
+  subject?: { ref: string } | null;
 }
 
 /** The events of the report (its period and filter, up to the stamped head) and the subsets sections count and list. */

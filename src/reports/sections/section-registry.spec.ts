@@ -15,6 +15,11 @@ describe('SECTION_BUILDERS', () => {
     const listing = Object.entries(SECTION_BUILDERS).flatMap(([type, builders]) =>
       Object.entries(builders).flatMap(([id, b]) => (b.eventRows ? [`${type}/${id}:${b.eventRows.defaultLimit}`] : [])),
     );
-    expect(listing.sort()).toEqual(['AUDIT_TRAIL/events:100000', 'DATA_ACCESS/events:5000', 'SECURITY_INCIDENTS/high-severity:500']);
+    expect(listing.sort()).toEqual([
+      'AUDIT_TRAIL/events:100000',
+      'DATA_ACCESS/events:5000',
+      'SECURITY_INCIDENTS/high-severity:500',
+      'SUBJECT_ACCESS/events:100000',
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { COMPLIANCE_SUMMARY_SECTIONS, CONTROL_ASSESSMENT_SECTIONS } from './comp
 import { DATA_ACCESS_SECTIONS } from './data-access.sections';
 import type { SectionBuilder, SectionBuilders } from './report-section';
 import { SECURITY_INCIDENTS_SECTIONS } from './security-incidents.sections';
+import { SUBJECT_ACCESS_SECTIONS } from './subject-access.sections';
 
 /** The section builders of every report type; their ids are the type's `SECTIONS` (a spec holds them together). */
 export const SECTION_BUILDERS: Readonly<Record<ReportType, SectionBuilders>> = {
@@ -12,6 +13,7 @@ export const SECTION_BUILDERS: Readonly<Record<ReportType, SectionBuilders>> = {
   [ReportType.AUDIT_TRAIL]: AUDIT_TRAIL_SECTIONS,
   [ReportType.SECURITY_INCIDENTS]: SECURITY_INCIDENTS_SECTIONS,
   [ReportType.DATA_ACCESS]: DATA_ACCESS_SECTIONS,
+  [ReportType.SUBJECT_ACCESS]: SUBJECT_ACCESS_SECTIONS,
 };
 
 /** The builder of one section of a type; a template names only sections its type has, so a miss is a bug. */
