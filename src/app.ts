@@ -274,7 +274,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     );
     const personal = new PersonalDataService(vault, { subjectResourceTypes: config.privacy.subjectResourceTypes });
     const events = new AuditEventRepository(dataSource, reader, personal);
-    const checkpoints = new CheckpointService(dataSource, signingKey);
+    const checkpoints = new CheckpointService(dataSource, signingKey, config.checkpointOrigin);
     await checkpoints.registerKey();
     // Verification trusts configured keys only, never whatever is in signing_key (ADR 0018).
     const trustedKeys = configuredTrustedKeys({ signing: signingKey, trustedFile: config.trustedPublicKeysFile });

@@ -156,6 +156,7 @@ function checkpointFiles(files: string[], tenant: string): Checkpoint[] {
         issuedAt: text('issuedAt'),
         keyId: text('keyId'),
         signature: text('signature'),
+        note: typeof c.note === 'string' ? c.note : null,
       };
     });
   });
@@ -347,7 +348,7 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
   });
   return withDatabase(io, async (ds) => {
     if (!(await new ApiKeyService(ds, new ChainHeads(ds)).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
-    const checkpoints = new CheckpointService(ds, signingKey);
+    const checkpoints = new CheckpointService(ds, signingKey, config.checkpointOrigin);
     const frameworks = BUILT_IN_PLUGINS.filter((p): p is FrameworkPlugin<unknown> => p.kind === 'framework');
     const ingest = new IngestService(createChainStore(ds), config.limits, new Metrics(async () => []), createClassifier(frameworks));
     const retention = new RetentionService({

@@ -11,6 +11,7 @@ import { BurstIndex1795713977272 } from './1795713977272-BurstIndex';
 import { ComplianceRollup1795713152200 } from './1795713152200-ComplianceRollup';
 import { Init1795703444852 } from './1795703444852-Init';
 import { MerkleTree1796500000200 } from './1796500000200-MerkleTree';
+import { CheckpointNote1796500000400 } from './1796500000400-CheckpointNote';
 /** Migrations for mysql, oldest first. `npm run migration:generate` appends to this list. */
 export const mysqlMigrations: Function[] = [
   Init1795703444852,
@@ -26,4 +27,5 @@ export const mysqlMigrations: Function[] = [
   Retention1796295332724,
   DataSubject1796400000200,
   MerkleTree1796500000200,
+  CheckpointNote1796500000400,
 ];

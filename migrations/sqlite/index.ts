@@ -11,6 +11,7 @@ import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
 import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup';
 import { Init1795703444771 } from './1795703444771-Init';
 import { MerkleTree1796500000100 } from './1796500000100-MerkleTree';
+import { CheckpointNote1796500000300 } from './1796500000300-CheckpointNote';
 /** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
 export const sqliteMigrations: Function[] = [
   Init1795703444771,
@@ -26,4 +27,5 @@ export const sqliteMigrations: Function[] = [
   Retention1796295332256,
   DataSubject1796400000100,
   MerkleTree1796500000100,
+  CheckpointNote1796500000300,
 ];

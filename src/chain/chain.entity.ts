@@ -64,6 +64,10 @@ export class CheckpointEntity {
   /** Ed25519 signature, base64, over the canonical JSON of {tenantId, sequence, chainHash, issuedAt}. */
   @Column({ type: 'varchar', length: 128 })
   signature!: string;
+
+  /** The same head as a C2SP tlog-checkpoint signed note over the Merkle root (ADR 0048); null before trees. */
+  @Column({ type: 'text', nullable: true })
+  note!: string | null;
 }
 
 /** Public halves of the checkpoint signing keys, so `verify-chain` can check old checkpoints. */

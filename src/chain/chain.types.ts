@@ -23,6 +23,12 @@ export class CheckpointInfo {
   keyId!: string;
   @Field({ description: 'Ed25519 signature, base64.' })
   signature!: string;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      'The same head as a C2SP tlog-checkpoint signed note (ADR 0048): "<origin>\\n<tree size>\\n<base64 Merkle root>\\n", a blank line, and the Ed25519 signature line of key name <origin>. Any C2SP verifier or witness reads it. Null for a checkpoint issued before trees were kept.',
+  })
+  note!: string | null;
 }
 
 @ObjectType('ChainFailure', { description: 'The first place a chain stops verifying.' })

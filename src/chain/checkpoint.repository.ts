@@ -10,6 +10,11 @@ export interface Checkpoint {
   issuedAt: string;
   keyId: string;
   signature: string;
+  /**
+   * The same head as a C2SP tlog-checkpoint signed note (ADR 0048): origin, tree size, base64
+   * root, then the signature line. Null for checkpoints issued before trees, or of a chain with none.
+   */
+  note: string | null;
 }
 
 const rowToCheckpoint = (r: Record<string, unknown>): Checkpoint => ({
@@ -20,6 +25,7 @@ const rowToCheckpoint = (r: Record<string, unknown>): Checkpoint => ({
   issuedAt: fromSqlDateTime(r.issued_at),
   keyId: String(r.key_id),
   signature: String(r.signature),
+  note: r.note === null || r.note === undefined ? null : String(r.note),
 });
 
 const keyList = (keyIds: readonly string[]) => keyIds.map(() => '?').join(', ');
@@ -55,8 +61,8 @@ export class CheckpointRepository {
 
   async insert(c: Checkpoint): Promise<void> {
     await this.dataSource.query(
-      'INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      [c.id, c.tenantId, c.sequence, c.chainHash, toSqlDateTime(c.issuedAt), c.keyId, c.signature],
+      'INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [c.id, c.tenantId, c.sequence, c.chainHash, toSqlDateTime(c.issuedAt), c.keyId, c.signature, c.note],
     );
   }
 

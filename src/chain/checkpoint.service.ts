@@ -1,9 +1,18 @@
+import { createPublicKey } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { canonicalJson } from './canonical-json';
-import { ChainHeads } from './chain-head';
 import { type Checkpoint, CheckpointRepository } from './checkpoint.repository';
 import { type PublicSigningKey, type SigningKey, signMessage, verifySignature } from './signing-key';
+import { AppError } from '../errors/app-error';
+import { ErrorCode } from '../errors/error-code';
+import { toNumber } from '../database/sql-format';
+import { verifyConsistency } from './merkle';
+import { MerkleProofs, parseFrontier } from './merkle-store';
+import { checkpointText, openNote, parseCheckpointText, signatureLine, signedNote } from './signed-note';
+
+/** CHECKPOINT_ORIGIN's default: operators set their own host (docs/integrity.md). */
+export const DEFAULT_CHECKPOINT_ORIGIN = 'localhost/datapunk-audit';
 
 /** The exact bytes a checkpoint signature covers. */
 export const checkpointMessage = (c: Pick<Checkpoint, 'tenantId' | 'sequence' | 'chainHash' | 'issuedAt'>): string =>
@@ -15,14 +24,68 @@ const LATEST_CANDIDATES = 20;
 /** Issues and reads signed checkpoints of tenant chains. */
 export class CheckpointService {
   private readonly checkpoints: CheckpointRepository;
-  private readonly heads: ChainHeads;
+
+  private readonly proofs: MerkleProofs;
 
   constructor(
     private readonly dataSource: DataSource,
     private readonly key: SigningKey | null,
+    private readonly origin = DEFAULT_CHECKPOINT_ORIGIN,
   ) {
     this.checkpoints = new CheckpointRepository(dataSource);
-    this.heads = new ChainHeads(dataSource);
+    this.proofs = new MerkleProofs(dataSource);
+  }
+
+  /** A tenant's C2SP origin, which is also the key name of its checkpoints' signature lines (ADR 0048). */
+  originOf(tenantId: string): string {
+    return `${this.origin}/${tenantId}`;
+  }
+
+  /**
+   * The C2SP checkpoint of the tree of `size` with `root`, signed — once it is shown consistent
+   * with the newest noted checkpoint this key signed before (RFC 9162 consistency proof, checked
+   * against the root that checkpoint signed). CHECKPOINT_REFUSED otherwise: the tree in the
+   * database is not an extension of (or a prefix of) what was signed before, so nothing is signed.
+   */
+  private async note(tenantId: string, size: number, root: Buffer): Promise<string> {
+    const key = this.key!;
+    const name = this.originOf(tenantId);
+    const signer = { name, publicKey: key.publicKeyPem };
+    const previous = (await this.checkpoints.newestOfKeys(tenantId, [key.id], Number.MAX_SAFE_INTEGER, LATEST_CANDIDATES)).find(
+      (c) => c.note !== null,
+    );
+    if (previous?.note) {
+      let earlier: { size: number; root: Buffer };
+      try {
+        const { text, verifiedBy } = openNote(previous.note, [{ name, publicKey: createPublicKey(signer.publicKey) }]);
+        if (!verifiedBy.length) throw new Error('not signed by this key');
+        earlier = parseCheckpointText(text);
+      } catch (error) {
+        throw refused(tenantId, `its newest checkpoint's note does not verify (${(error as Error).message})`, previous.id);
+      }
+      const [a, b, ra, rb] = earlier.size <= size ? [earlier.size, size, earlier.root, root] : [size, earlier.size, root, earlier.root];
+      let consistent: boolean;
+      try {
+        consistent =
+          a === b
+            ? ra.equals(rb)
+            : verifyConsistency(a, b, ra, rb, (await this.proofs.consistency(tenantId, a, b)).hashes.map(fromBase64)).ok;
+      } catch (error) {
+        // The log is shorter than what was signed (rolled back), or the proof's nodes are gone.
+        const code = (error as AppError).code;
+        if (code !== ErrorCode.INVALID_ARGUMENT && code !== ErrorCode.PROOF_UNAVAILABLE) throw error;
+        consistent = false;
+      }
+      if (!consistent) {
+        throw refused(
+          tenantId,
+          `the tree of ${size} is not consistent with the tree of ${earlier.size} signed in checkpoint ${previous.id}`,
+          previous.id,
+        );
+      }
+    }
+    const text = checkpointText(name, size, root);
+    return signedNote(text, [signatureLine(text, name, key.privateKey, signer.publicKey)]);
   }
 
   /** Records the public half of the signing key so old checkpoints stay verifiable. */
@@ -48,9 +111,12 @@ export class CheckpointService {
    */
   async issue(tenantId: string): Promise<Checkpoint | null> {
     if (!this.key) throw new Error('checkpoints cannot be issued without a signing key');
-    const head = await this.heads.head(tenantId);
-    if (head.sequence === 0) return null;
-    const { sequence } = head;
+    const [head] = await this.dataSource.query<{ sequence: unknown; chain_hash: string; merkle_frontier: string | null }[]>(
+      'SELECT sequence, chain_hash, merkle_frontier FROM chain_head WHERE tenant_id = ?',
+      [tenantId],
+    );
+    const sequence = head ? toNumber(head.sequence) : 0;
+    if (sequence === 0) return null;
     // Only a checkpoint of this server's own key, signature checked, stands for the head: one someone
     // wrote into the table must not stop the server from signing the head itself.
     const own = { id: this.key.id, publicKeyPem: this.key.publicKeyPem, createdAt: new Date(0).toISOString() };
@@ -60,12 +126,26 @@ export class CheckpointService {
       id: uuidv7(),
       tenantId,
       sequence,
-      chainHash: String(head.chainHash),
+      chainHash: String(head.chain_hash),
       issuedAt: new Date().toISOString(),
       keyId: this.key.id,
       signature: '',
+      note: null,
     };
     checkpoint.signature = signMessage(this.key, checkpointMessage(checkpoint));
+    // The root of the tree at the head, from the frontier read in the same statement as the head.
+    let frontier: ReturnType<typeof parseFrontier>;
+    try {
+      frontier = parseFrontier(sequence, head.merkle_frontier);
+    } catch {
+      const latestId = (await this.checkpoints.latest(tenantId))?.id ?? '';
+      throw refused(
+        tenantId,
+        `its stored Merkle frontier does not fit a tree of ${sequence} (the head or the tree was changed in the database)`,
+        latestId,
+      );
+    }
+    if (frontier) checkpoint.note = await this.note(tenantId, sequence, frontier.root());
     await this.checkpoints.insert(checkpoint);
     return checkpoint;
   }
@@ -89,8 +169,11 @@ export class CheckpointService {
       issuedAt: now.toISOString(),
       keyId: this.key.id,
       signature: '',
+      note: null,
     };
     checkpoint.signature = signMessage(this.key, checkpointMessage(checkpoint));
+    const root = await this.proofs.rootAt(tenantId, sequence);
+    if (root) checkpoint.note = await this.note(tenantId, sequence, root);
     await this.checkpoints.insert(checkpoint);
     return checkpoint;
   }
@@ -106,7 +189,17 @@ export class CheckpointService {
     // Due against this key's own checkpoints: another key's at the head (a rotated-out key, or one
     // written into the table) is not a checkpoint this server made.
     const due = await this.checkpoints.tenantsAheadOf(this.key.id);
-    for (const tenantId of due) await this.issue(tenantId);
+    // One tenant's refused checkpoint (an inconsistent tree) does not hold up the others'; the
+    // first failure is thrown afterwards, for the caller to log.
+    let failure: Error | null = null;
+    for (const tenantId of due) {
+      try {
+        await this.issue(tenantId);
+      } catch (error) {
+        failure ??= error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    if (failure) throw failure;
     return due.length;
   }
 
@@ -173,3 +266,10 @@ export class CheckpointService {
     return (await this.publicKeys()).map((k) => k.id).filter((id) => !ids.has(id));
   }
 }
+
+const fromBase64 = (h: string) => Buffer.from(h, 'base64');
+
+const refused = (tenantId: string, why: string, checkpointId: string) =>
+  new AppError(ErrorCode.CHECKPOINT_REFUSED, `No checkpoint was signed for tenant ${tenantId}: ${why}. Run verifyAuditChain.`, {
+    checkpointId,
+  });

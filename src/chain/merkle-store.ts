@@ -44,14 +44,22 @@ export type NodeRow = [number, number, string];
 /**
  * The tree after appending the new events' hashes (in sequence order, right after the head), and
  * the perfect subtrees of STORED_LEVEL or more they completed. `frontier` null: the tenant has no
- * tree (its chain was pruned before trees existed, ADR 0047) and none is started.
+ * tree (its chain was pruned before trees existed, ADR 0047, or its frontier no longer fits its
+ * head: the head or the tree was changed in the database) and none is started.
  */
 export function extendTree(
   headSequence: number,
   stored: string | null | undefined,
   added: readonly { sequence: number; hash: string }[],
 ): { frontier: string | null; nodes: NodeRow[] } {
-  const frontier = parseFrontier(headSequence, stored);
+  let frontier: MerkleFrontier | null;
+  try {
+    frontier = parseFrontier(headSequence, stored);
+  } catch {
+    // A frontier that does not fit the head: the head or the tree was changed in the database. The
+    // chain goes on; the tree ends here (proofs answer PROOF_UNAVAILABLE, checkpoints carry no note).
+    frontier = null;
+  }
   if (!frontier) return { frontier: null, nodes: [] };
   const nodes: NodeRow[] = [];
   for (const { sequence, hash } of added) {
@@ -115,6 +123,19 @@ export class MerkleProofs {
     if (!Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > size) {
       throw new AppError(ErrorCode.INVALID_ARGUMENT, `treeSize must be between 1 and the tree size now (${size}).`, { treeSize: size });
     }
+  }
+
+  /** The root of the tenant's tree of `size` (at most the head); null when the tenant has no tree. */
+  async rootAt(tenantId: string, size: number): Promise<Buffer | null> {
+    let tree: { size: number; known: Map<string, Buffer> };
+    try {
+      tree = await this.tree(tenantId);
+    } catch (error) {
+      if ((error as AppError).code === ErrorCode.PROOF_UNAVAILABLE) return null;
+      throw error;
+    }
+    this.checkSize(size, tree.size);
+    return rootFrom(size, await this.subtrees(tenantId, rangeSubtrees(0, size), tree.known));
   }
 
   async inclusion(tenantId: string, sequence: number, treeSize?: number | null): Promise<InclusionProof> {

@@ -82,6 +82,10 @@ const schema = z.object({
     .default('user,user_profile,customer,data_subject,patient'),
   VERIFY_CACHE_TTL_SECONDS: integer(0, 86_400).default('300'),
   CHECKPOINT_INTERVAL_SECONDS: integer(0, 86_400).default('60'),
+  CHECKPOINT_ORIGIN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~:/-]{1,200}$/, { message: 'a schema-less URL: letters, digits and . _ ~ : / - only' })
+    .default('localhost/datapunk-audit'),
   MAX_EVENTS_PER_BATCH: integer(1, 10_000).default('1000'),
   MAX_REQUEST_BYTES: integer(1024, 256 * 1024 * 1024).default(String(16 * 1024 * 1024)),
   MAX_STRING_LENGTH: integer(16, 1024).default('1024'),
@@ -179,6 +183,8 @@ export interface AppConfig {
   /** VERIFY_CACHE_TTL_SECONDS: the longest a cached verifyAuditChain answer is served; 0 turns the cache off. */
   verifyCacheTtlMs: number;
   checkpointIntervalMs: number;
+  /** CHECKPOINT_ORIGIN: a tenant's C2SP checkpoint origin (and key name) is `<origin>/<tenant id>` (ADR 0048). */
+  checkpointOrigin: string;
   limits: {
     maxEventsPerBatch: number;
     maxRequestBytes: number;
@@ -342,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     verifyCacheTtlMs: c.VERIFY_CACHE_TTL_SECONDS * 1000,
     checkpointIntervalMs: c.CHECKPOINT_INTERVAL_SECONDS * 1000,
+    checkpointOrigin: c.CHECKPOINT_ORIGIN,
     limits: {
       maxEventsPerBatch: c.MAX_EVENTS_PER_BATCH,
       maxRequestBytes: c.MAX_REQUEST_BYTES,

@@ -52,6 +52,8 @@ export enum ErrorCode {
   /** A prune was refused and nothing deleted: the prefix does not verify, or the server has no signing key for the anchor (ADR 0043). */
   /** An inclusion or consistency proof the tenant's Merkle tree cannot give: no tree (pruned before trees were kept), or the events it needs are gone (ADR 0047). */
   PROOF_UNAVAILABLE = 'PROOF_UNAVAILABLE',
+  /** A checkpoint not signed: the tree is not consistent with the one this key signed before (ADR 0048). */
+  CHECKPOINT_REFUSED = 'CHECKPOINT_REFUSED',
   PRUNE_REFUSED = 'PRUNE_REFUSED',
   /** Another node holds the tenant's prune lease; retry when it is done (ADR 0043). */
   PRUNE_IN_PROGRESS = 'PRUNE_IN_PROGRESS',

@@ -62,6 +62,17 @@ const OPERATIONS: Record<string, Operation> = {
     allowed: [Role.ADMIN, Role.AUDITOR],
     build: async () => ({ query: '{ verifyAuditChain { valid checkedCount } }' }),
   },
+  // Not VIEWER, for the same reason: a leaf hash is a hash of the event (ADR 0047).
+  inclusionProof: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ inclusionProof(sequence: 1) { treeSize hashes } }' }),
+  },
+  consistencyProof: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ consistencyProof(fromSize: 1) { toSize hashes } }' }),
+  },
   checkpoints: {
     type: 'Query',
     allowed: [Role.ADMIN, Role.AUDITOR],

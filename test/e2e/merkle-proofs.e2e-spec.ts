@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey } from 'node:crypto';
 import { EMPTY_ROOT, leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../../src/chain/merkle';
+import { openNote, parseCheckpointText, parseVerifierKey, verifierKey } from '../../src/chain/signed-note';
 import { backfillMerkleTrees } from '../../migrations/merkle-backfill';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
@@ -239,5 +240,78 @@ describe('Merkle proofs', () => {
     expect(gone.errors?.[0]?.extensions?.code).toBe('PROOF_UNAVAILABLE');
     // The chain itself still verifies from its anchor.
     expect((await env.gql(VERIFY, {}, key)).body.data!.verifyAuditChain.valid).toBe(true);
+  });
+});
+
+describe('C2SP checkpoints over the tree', () => {
+  let env: TestEnvironment;
+  let auditor: string;
+  let ingest: string;
+  const TENANT = 'merkle-notes';
+  const CREATE = 'mutation { createCheckpoint { id sequence note } }';
+
+  const record = async (n: number) => {
+    const res = await env.gql(RECORD, { input: { events: Array.from({ length: n }, () => eventInput({ action: 'auth.login' })) } }, ingest);
+    expect(res.body.errors).toBeUndefined();
+  };
+  const leavesOf = async () =>
+    (await env.sql<{ hash: string }>('SELECT hash FROM audit_event WHERE tenant_id = ? ORDER BY sequence', [TENANT])).map((r) =>
+      leafHash(Buffer.from(r.hash, 'hex')),
+    );
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    auditor = await env.createKey('AUDITOR', TENANT);
+    ingest = await env.createKey('INGEST', TENANT);
+    await record(300);
+  });
+  afterAll(() => env?.close());
+
+  it('signs the Merkle root as a C2SP tlog-checkpoint note that the server’s public key verifies, and later notes extend earlier ones', async () => {
+    const keys = (await env.gql('{ signingKeys { publicKeyPem trusted } }', {}, auditor)).body.data!.signingKeys as {
+      publicKeyPem: string;
+      trusted: boolean;
+    }[];
+    const publicKey = createPublicKey(keys.find((k) => k.trusted)!.publicKeyPem);
+    const origin = `localhost/datapunk-audit/${TENANT}`;
+    const first = (await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint;
+    // Read as a third party would: the verifier key string is all it needs besides the note.
+    const vkey = parseVerifierKey(verifierKey(origin, publicKey));
+    const opened = openNote(first.note, [{ name: vkey.name, publicKey: vkey.publicKey }]);
+    expect(opened.verifiedBy).toEqual([origin]);
+    const body = parseCheckpointText(opened.text);
+    expect({ origin: body.origin, size: body.size }).toEqual({ origin, size: first.sequence });
+    expect(body.root.equals(mth(await leavesOf()))).toBe(true);
+    // A changed byte anywhere in the text fails the signature.
+    expect(() => openNote(first.note.replace(`\n${body.size}\n`, `\n${body.size + 1}\n`), [vkey])).toThrow(/does not verify/);
+
+    await record(45);
+    const second = (await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint;
+    const later = parseCheckpointText(openNote(second.note, [vkey]).text);
+    expect(later.size).toBe(second.sequence);
+    const proof = (await env.gql(CONSISTENCY, { fromSize: body.size, toSize: later.size }, auditor)).body.data!.consistencyProof;
+    expect(verifyConsistency(body.size, later.size, body.root, later.root, proof.hashes.map(b64))).toEqual({ ok: true });
+  });
+
+  it('refuses to sign a tree that does not extend the one it signed before (CHECKPOINT_REFUSED), and signs nothing', async () => {
+    await record(3);
+    const [head] = await env.sql<{ sequence: unknown; merkle_frontier: string }>(
+      'SELECT sequence, merkle_frontier FROM chain_head WHERE tenant_id = ?',
+      [TENANT],
+    );
+    // A forked tree of the same shape: every frontier hash replaced.
+    const forged = head.merkle_frontier.replace(/[0-9a-f]/g, (c) => ((parseInt(c, 16) + 1) % 16).toString(16));
+    await env.sql('UPDATE chain_head SET merkle_frontier = ? WHERE tenant_id = ?', [forged, TENANT]);
+    const before = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM checkpoint WHERE tenant_id = ?', [TENANT]);
+    try {
+      const res = (await env.gql(CREATE, {}, auditor)).body;
+      expect(res.errors?.[0]?.extensions?.code).toBe('CHECKPOINT_REFUSED');
+      const after = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM checkpoint WHERE tenant_id = ?', [TENANT]);
+      expect(Number(after[0].n)).toBe(Number(before[0].n));
+    } finally {
+      await env.sql('UPDATE chain_head SET merkle_frontier = ? WHERE tenant_id = ?', [head.merkle_frontier, TENANT]);
+    }
+    // Restored, the same head is signed again.
+    expect((await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint.sequence).toBe(Number(head.sequence));
   });
 });
