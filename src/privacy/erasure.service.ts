@@ -117,9 +117,12 @@ export class ErasureService {
     tenantId: string,
     ref: string,
   ): Promise<{ eventCount: number; fields: string[]; from: string | null; to: string | null }> {
+    // Two index searches (ix_audit_event_actor, ix_audit_event_resource_id), each event once: SQLite
+    // reads `actor_id = ? OR resource_id = ?` as a scan of the whole tenant.
     const rows: { occurred_at: unknown; sealed: string }[] = await this.deps.dataSource.query(
-      'SELECT occurred_at, sealed FROM audit_event WHERE tenant_id = ? AND (actor_id = ? OR resource_id = ?) AND sealed IS NOT NULL',
-      [tenantId, ref, ref],
+      'SELECT occurred_at, sealed FROM audit_event WHERE tenant_id = ? AND actor_id = ? AND sealed IS NOT NULL UNION ALL ' +
+        'SELECT occurred_at, sealed FROM audit_event WHERE tenant_id = ? AND resource_id = ? AND actor_id <> ? AND sealed IS NOT NULL',
+      [tenantId, ref, tenantId, ref, ref],
     );
     const sealed = new Set<string>();
     let from: string | null = null;
