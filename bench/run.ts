@@ -3,10 +3,11 @@
  * DOCX audit-trail reports of 10,000 and 50,000 events (bench/reports.ts), then SOC 2 assessments
  * over 100,000 and 1,000,000 events, then every framework over 100,000 and 1,000,000 events with
  * 40,000 population-test triggers (both bench/assessment.ts), then chain verification of 60,000 events
- * (bench/verify.ts), then a prune of 1,000,000 events (bench/retention.ts), then ingest with
- * personal-data sealing on against off (ADR 0042), then Merkle inclusion and consistency proofs
- * over 1,000,000 events (bench/proofs.ts, ADR 0047). BENCH_ONLY=ingest, reports, assessment,
- * triggers, verify, prune, privacy or proofs runs one part.
+ * (bench/verify.ts), then a prune of 1,000,000 events (bench/retention.ts), then the erasure of a
+ * data subject with 10,000 events among 200,000 (bench/erasure.ts), then Merkle inclusion and
+ * consistency proofs over 1,000,000 events (bench/proofs.ts, ADR 0047), then ingest with
+ * personal-data sealing on against off (ADR 0042). BENCH_ONLY=ingest, reports, assessment,
+ * triggers, verify, prune, erase, proofs or privacy runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -39,6 +40,7 @@ import { reportBench } from './reports';
 import { verifyBench } from './verify';
 import { pruneBench } from './retention';
 import { proofBench } from './proofs';
+import { eraseBench } from './erasure';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -81,12 +83,18 @@ function makeEvent(i: number, round: number): AuditEventInputShape {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function startServer(databaseUrl: string, adminKey: string, dataDir: string, extraEnv: Record<string, string> = {}) {
+async function startServer(
+  databaseUrl: string,
+  adminKey: string,
+  dataDir: string,
+  extraEnv: Record<string, string> = {},
+  cli = path.resolve(__dirname, '../src/cli.js'),
+) {
   // Started exactly as `npm start` starts it, node flags included.
   const start = (JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8')) as { scripts: { start: string } })
     .scripts.start;
   const nodeFlags = start.split(/\s+/).filter((word) => word.startsWith('--'));
-  const child = spawn(process.execPath, [...nodeFlags, path.resolve(__dirname, '../src/cli.js'), 'serve'], {
+  const child = spawn(process.execPath, [...nodeFlags, cli, 'serve'], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -222,10 +230,18 @@ async function ingestBench(conns: Connection[], url: string, adminKey: string): 
  * Ingest with personal-data sealing on (the default) against off (DATAPUNK_PRIVACY=off), side by
  * side in one run: two servers on two fresh databases, the same batches of persons' events
  * interleaved batch by batch; the last line is the median ratio, `privacy_on_vs_off_ratio=<r>`
- * (target ≥ 0.8).
+ * (target ≥ 0.8). BENCH_PRIVACY_BASELINE=<a built checkout of an older commit> adds a third
+ * server, that commit's with sealing on, in the same interleaving: before and after in one run,
+ * `privacy_baseline_on_vs_off_ratio=<r>`.
  */
 async function privacyBench(admin: Connection, server: URL): Promise<void> {
-  const names = [`dpa_bench_on_${randomBytes(4).toString('hex')}`, `dpa_bench_off_${randomBytes(4).toString('hex')}`];
+  const baseline = process.env.BENCH_PRIVACY_BASELINE;
+  const kinds = [
+    { name: 'on', env: { DATAPUNK_PRIVACY: 'on' } },
+    { name: 'off', env: { DATAPUNK_PRIVACY: 'off' } },
+    ...(baseline ? [{ name: 'baseline', env: { DATAPUNK_PRIVACY: 'on' }, cli: path.resolve(baseline, 'dist/src/cli.js') }] : []),
+  ];
+  const names = kinds.map((k) => `dpa_bench_${k.name}_${randomBytes(4).toString('hex')}`);
   const dirs = names.map(() => fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-bench-')));
   const adminKey = `bench_${randomBytes(16).toString('hex')}`;
   const servers: { url: string; stop(): Promise<void> }[] = [];
@@ -234,10 +250,10 @@ async function privacyBench(admin: Connection, server: URL): Promise<void> {
       await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
       const url = new URL(server.toString());
       url.pathname = `/${name}`;
-      servers.push(await startServer(url.toString(), adminKey, dirs[i], { DATAPUNK_PRIVACY: i === 0 ? 'on' : 'off' }));
+      servers.push(await startServer(url.toString(), adminKey, dirs[i], kinds[i].env, kinds[i].cli));
     }
     console.log(
-      `# privacy benchmark: ${EVENTS} events a round (every actor a person), batches of ${BATCH}, ${ROUNDS} rounds, sealing on vs off`,
+      `# privacy benchmark: ${EVENTS} events a round (every actor a person), batches of ${BATCH}, ${ROUNDS} rounds, sealing on vs off${baseline ? ` (and on with ${baseline})` : ''}`,
     );
     const bodiesOf = (inputs: AuditEventInputShape[]) =>
       Array.from({ length: Math.ceil(inputs.length / BATCH) }, (_, b) =>
@@ -246,9 +262,10 @@ async function privacyBench(admin: Connection, server: URL): Promise<void> {
     const warm = bodiesOf(Array.from({ length: 2 * BATCH }, (_, i) => makeEvent(i, -1)));
     for (const body of warm) for (const s of servers) await gql(s.url, adminKey, body);
     const ratios: number[] = [];
+    const baselineRatios: number[] = [];
     for (let r = 0; r < ROUNDS; r += 1) {
       const bodies = bodiesOf(Array.from({ length: EVENTS }, (_, i) => makeEvent(i, r)));
-      const spent = [0, 0];
+      const spent = servers.map(() => 0);
       for (const body of bodies) {
         for (const [i, s] of servers.entries()) {
           const started = process.hrtime.bigint();
@@ -256,10 +273,15 @@ async function privacyBench(admin: Connection, server: URL): Promise<void> {
           spent[i] += seconds(started);
         }
       }
-      const [on, off] = spent.map((t) => EVENTS / t);
+      const [on, off, before] = spent.map((t) => EVENTS / t);
       ratios.push(on / off);
-      console.log(`round ${r + 1}: sealing on ${on.toFixed(0)} events/s, off ${off.toFixed(0)} events/s, ratio ${(on / off).toFixed(3)}`);
+      if (before !== undefined) baselineRatios.push(before / off);
+      console.log(
+        `round ${r + 1}: sealing on ${on.toFixed(0)} events/s, off ${off.toFixed(0)} events/s, ratio ${(on / off).toFixed(3)}` +
+          (before === undefined ? '' : `; baseline on ${before.toFixed(0)} events/s, ratio ${(before / off).toFixed(3)}`),
+      );
     }
+    if (baselineRatios.length) console.log(`privacy_baseline_on_vs_off_ratio=${median(baselineRatios).toFixed(3)}`);
     console.log(`privacy_on_vs_off_ratio=${median(ratios).toFixed(3)}`);
   } finally {
     await Promise.all(servers.map((s) => s.stop()));
@@ -322,6 +344,7 @@ async function main(): Promise<void> {
     if (!only || only === 'verify') await verifyBench();
     if (!only || only === 'prune') await pruneBench();
     if (!only || only === 'proofs') await proofBench();
+    if (!only || only === 'erase') await eraseBench();
     if (!only || only === 'privacy') await privacyBench(admin, server);
   } finally {
     await Promise.all(conns.map((c) => c.end()));

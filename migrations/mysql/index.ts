@@ -1,3 +1,4 @@
+import { ResourceIdIndex1796600000200 } from './1796600000200-ResourceIdIndex';
 import { Retention1796295332724 } from './1796295332724-Retention';
 import { DataSubject1796400000200 } from './1796400000200-DataSubject';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
@@ -28,4 +29,5 @@ export const mysqlMigrations: Function[] = [
   DataSubject1796400000200,
   MerkleTree1796500000200,
   CheckpointNote1796500000400,
+  ResourceIdIndex1796600000200,
 ];

@@ -1,3 +1,4 @@
+import { ResourceIdIndex1796600000100 } from './1796600000100-ResourceIdIndex';
 import { Retention1796295332256 } from './1796295332256-Retention';
 import { DataSubject1796400000100 } from './1796400000100-DataSubject';
 import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
@@ -28,4 +29,5 @@ export const sqliteMigrations: Function[] = [
   DataSubject1796400000100,
   MerkleTree1796500000100,
   CheckpointNote1796500000300,
+  ResourceIdIndex1796600000100,
 ];

@@ -16,6 +16,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 // grouped by resource (the correlation of every built-in one) in time order from it alone (ADR 0014).
 @Index('ix_audit_event_action_resource', ['tenantId', 'action', 'resourceType', 'resourceId', 'occurredAt', 'sequence'])
 @Index('ix_audit_event_resource', ['tenantId', 'resourceType', 'resourceId'])
+// An erasure, a subject's legal-hold pass and a resourceId filter without a type find a subject's
+// events by its reference alone, of whatever resource type (ADR 0042).
+@Index('ix_audit_event_resource_id', ['tenantId', 'resourceId'])
 // Outcome filters use its prefix; BURST rules (failures or denials per actor or address over time)
 // read only this index instead of one row per matching event (ADR 0010).
 @Index('ix_audit_event_outcome_actor', ['tenantId', 'outcomeStatus', 'action', 'actorType', 'actorId', 'actorIp', 'occurredAt', 'sequence'])

@@ -1,6 +1,6 @@
 import { canonicalJson } from './canonical-json';
 import { ActorType, Classification, type EventPayload, hashedView, OutcomeStatus, Severity } from '../audit/audit-event.model';
-import { canonicalEvent, canonicalPayload, payloadFragments, storedFragments } from './event-canonical';
+import { canonicalEvent, canonicalPayload, payloadFragments, sealedFragments, storedFragments } from './event-canonical';
 
 const base: EventPayload = {
   occurredAt: '2026-11-26T10:00:00.000Z',
@@ -56,5 +56,28 @@ describe('fast event canonicalisation', () => {
     const a = canonicalEvent(storedFragments(base), server);
     expect(canonicalEvent(storedFragments({ ...base, actor: { ...base.actor, ip: '203.0.113.8' } }), server)).not.toBe(a);
     expect(canonicalEvent(storedFragments(base), { ...server, sequence: 2 })).not.toBe(a);
+  });
+
+  it.each([
+    [true, false, false],
+    [false, true, false],
+    [false, false, true],
+    [true, true, true],
+  ])('sealedFragments (actor %p, resource %p, metadata %p) equals serialising the sealed payload again', (actor, resource, metadata) => {
+    const before = variants[1];
+    const after: EventPayload = {
+      ...before,
+      ...(actor ? { actor: { ...before.actor, id: 's_ref', displayName: null, ip: 'ip_x', userAgent: null } } : {}),
+      ...(resource ? { resource: { ...before.resource, id: 's_other', name: null } } : {}),
+      ...(metadata ? { metadata: { A: '' } } : {}),
+      sealed: '{"s_ref":{"ct":"AAAA","fields":["actor.id"]}}',
+    };
+    const metadataJson = after.metadata === null ? null : canonicalJson(after.metadata);
+    const fragments = sealedFragments(payloadFragments(before, canonicalJson(before.metadata)), after, metadataJson, {
+      actor,
+      resource,
+      metadata,
+    });
+    expect(fragments).toEqual(payloadFragments(after, metadataJson));
   });
 });

@@ -27,24 +27,61 @@ const list = (values: string[]): string => `[${values.map((v) => JSON.stringify(
 
 /** `metadataJson` is the canonical JSON of the metadata object (or null). */
 export function payloadFragments(p: EventPayload, metadataJson: string | null): PayloadFragments {
-  const { actor, resource, outcome } = p;
   return {
-    a:
-      `"action":${JSON.stringify(p.action)},` +
-      `"actor":{"displayName":${str(actor.displayName)},"id":${JSON.stringify(actor.id)},"ip":${str(actor.ip)},"type":${JSON.stringify(actor.type)},"userAgent":${str(actor.userAgent)}},` +
-      `"categories":${list(p.categories)},"classification":${JSON.stringify(p.classification)}`,
-    b:
-      `"metadata":${metadataJson ?? 'null'},"occurredAt":${JSON.stringify(p.occurredAt)},` +
-      `"outcome":{"reason":${str(outcome.reason)},"status":${JSON.stringify(outcome.status)}}`,
-    c:
-      `"requestId":${str(p.requestId)},` +
-      `"resource":{"id":${JSON.stringify(resource.id)},"name":${str(resource.name)},"type":${JSON.stringify(resource.type)}}`,
+    a: fragmentA(p),
+    b: fragmentB(p, metadataJson),
+    c: fragmentC(p),
     d:
       `"sessionId":${str(p.sessionId)},"severity":${JSON.stringify(p.severity)},` +
       `"sourceService":${str(p.sourceService)},"tags":${list(p.tags)}`,
-    s: p.sealed === undefined || p.sealed === null ? '' : `"sealed":${JSON.stringify(p.sealed)},`,
+    s: fragmentS(p),
   };
 }
+
+/**
+ * The fragments of `p`, made from `base` (the fragments of the same event before sealing, ADR 0042)
+ * by writing again only what sealing changed: the actor, the resource, the metadata, `sealed`.
+ */
+export function sealedFragments(
+  base: PayloadFragments,
+  p: EventPayload,
+  metadataJson: string | null,
+  changed: { actor: boolean; resource: boolean; metadata: boolean },
+): PayloadFragments {
+  return {
+    a: changed.actor ? fragmentA(p) : base.a,
+    b: changed.metadata ? fragmentB(p, metadataJson) : base.b,
+    c: changed.resource ? fragmentC(p) : base.c,
+    d: base.d,
+    s: fragmentS(p),
+  };
+}
+
+function fragmentA(p: EventPayload): string {
+  const { actor } = p;
+  return (
+    `"action":${JSON.stringify(p.action)},` +
+    `"actor":{"displayName":${str(actor.displayName)},"id":${JSON.stringify(actor.id)},"ip":${str(actor.ip)},"type":${JSON.stringify(actor.type)},"userAgent":${str(actor.userAgent)}},` +
+    `"categories":${list(p.categories)},"classification":${JSON.stringify(p.classification)}`
+  );
+}
+
+function fragmentB(p: EventPayload, metadataJson: string | null): string {
+  return (
+    `"metadata":${metadataJson ?? 'null'},"occurredAt":${JSON.stringify(p.occurredAt)},` +
+    `"outcome":{"reason":${str(p.outcome.reason)},"status":${JSON.stringify(p.outcome.status)}}`
+  );
+}
+
+function fragmentC(p: EventPayload): string {
+  const { resource } = p;
+  return (
+    `"requestId":${str(p.requestId)},` +
+    `"resource":{"id":${JSON.stringify(resource.id)},"name":${str(resource.name)},"type":${JSON.stringify(resource.type)}}`
+  );
+}
+
+const fragmentS = (p: EventPayload): string => (p.sealed === undefined || p.sealed === null ? '' : `"sealed":${JSON.stringify(p.sealed)},`);
 
 /** canonicalJson(payload). */
 export const canonicalPayload = (f: PayloadFragments): string => `{${f.a},${f.b},${f.c},${f.d}}`;

@@ -1,10 +1,10 @@
 import { canonicalJson } from '../chain/canonical-json';
-import { payloadFragments } from '../chain/event-canonical';
+import { sealedFragments } from '../chain/event-canonical';
 import type { PreparedEvent } from '../chain/prepared-event';
 import { ActorType, type EventPayload } from '../audit/audit-event.model';
 import type { StoredEvent } from '../audit/audit-event.repository';
 import { ERASED, type PersonalData } from '../audit/personal-data';
-import { hmac, open, seal } from './privacy-key';
+import { hmac, IvPool, open, seal } from './privacy-key';
 import type { Subject, SubjectVault } from './subject-vault';
 
 /** Categories that make an event's metadata personal (ADR 0042). */
@@ -15,6 +15,8 @@ export const DEFAULT_SUBJECT_RESOURCE_TYPES: readonly string[] = ['user', 'user_
 
 export const ACTOR_FIELDS = ['actor.id', 'actor.displayName', 'actor.ip', 'actor.userAgent'] as const;
 export const RESOURCE_FIELDS = ['resource.id', 'resource.name'] as const;
+const SORTED_ACTOR_FIELDS = [...ACTOR_FIELDS].sort();
+const SORTED_RESOURCE_FIELDS = [...RESOURCE_FIELDS].sort();
 /** The order erased fields are named in, everywhere. */
 export const FIELD_ORDER: readonly string[] = [...ACTOR_FIELDS, ...RESOURCE_FIELDS, 'metadata'];
 
@@ -40,6 +42,7 @@ const SLICE_MS = 8;
 export class PersonalDataService implements PersonalData {
   /** Metadata keys some loaded rule reads: kept in clear (they are enumerations the rules test). */
   private clearMetadataKeys: ReadonlySet<string> = new Set();
+  private readonly ivs = new IvPool();
 
   constructor(
     private readonly vault: SubjectVault,
@@ -97,21 +100,22 @@ export class PersonalDataService implements PersonalData {
 
   private sealOne(tenantId: string, e: PreparedEvent, actorSubject: Subject | null, resourceSubject: Subject | null): PreparedEvent {
     const p = e.payload;
-    const parts = new Map<string, { subject: Subject; fields: string[]; values: Record<string, unknown> }>();
-    const put = (subject: Subject, values: Record<string, unknown>) => {
-      let part = parts.get(subject.ref);
-      if (!part) parts.set(subject.ref, (part = { subject, fields: [], values: {} }));
-      part.fields.push(...Object.keys(values));
-      Object.assign(part.values, values);
+    // One part per subject (the actor's and the resource's, or one when they are the same subject),
+    // its field names pushed in sorted order: actor.*, metadata, resource.*.
+    const parts: { subject: Subject; fields: string[]; values: Record<string, unknown> }[] = [];
+    const partOf = (subject: Subject) => {
+      let part = parts.find((x) => x.subject.ref === subject.ref);
+      if (!part) parts.push((part = { subject, fields: [], values: {} }));
+      return part;
     };
     let { actor, resource, metadata } = p;
     if (actorSubject) {
-      put(actorSubject, {
-        'actor.id': actor.id,
-        'actor.displayName': actor.displayName,
-        'actor.ip': actor.ip,
-        'actor.userAgent': actor.userAgent,
-      });
+      const part = partOf(actorSubject);
+      part.fields.push(...SORTED_ACTOR_FIELDS);
+      part.values['actor.id'] = actor.id;
+      part.values['actor.displayName'] = actor.displayName;
+      part.values['actor.ip'] = actor.ip;
+      part.values['actor.userAgent'] = actor.userAgent;
       actor = {
         id: actorSubject.ref,
         type: actor.type,
@@ -120,41 +124,59 @@ export class PersonalDataService implements PersonalData {
         userAgent: null,
       };
     }
-    if (resourceSubject) {
-      put(resourceSubject, { 'resource.id': resource.id, 'resource.name': resource.name });
-      resource = { type: resource.type, id: resourceSubject.ref, name: null };
-    }
     const owner = resourceSubject ?? actorSubject!;
+    let metadataChanged = false;
     if (metadata !== null && p.categories.some((c) => PERSONAL_CATEGORIES.has(c))) {
       const clear: Record<string, unknown> = {};
       const personal: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(metadata)) (this.clearMetadataKeys.has(key) ? clear : personal)[key] = value;
-      if (Object.keys(personal).length) {
-        put(owner, { metadata: personal });
-        metadata = Object.keys(clear).length ? clear : null;
+      let personalKeys = 0;
+      for (const [key, value] of Object.entries(metadata)) {
+        if (this.clearMetadataKeys.has(key)) clear[key] = value;
+        else {
+          personal[key] = value;
+          personalKeys += 1;
+        }
       }
+      if (personalKeys) {
+        const part = partOf(owner);
+        part.fields.push('metadata');
+        part.values.metadata = personal;
+        metadata = personalKeys < Object.keys(metadata).length ? clear : null;
+        metadataChanged = true;
+      }
+    }
+    if (resourceSubject) {
+      const part = partOf(resourceSubject);
+      part.fields.push(...SORTED_RESOURCE_FIELDS);
+      part.values['resource.id'] = resource.id;
+      part.values['resource.name'] = resource.name;
+      resource = { type: resource.type, id: resourceSubject.ref, name: null };
     }
     // The envelope's canonical JSON written out (refs sorted, `ct` before `fields`, every value ASCII);
     // the plaintext inside as plain JSON (it is never hashed).
-    const envelope: string[] = [];
-    for (const ref of [...parts.keys()].sort()) {
-      const part = parts.get(ref)!;
-      const ct = seal(part.subject.key, JSON.stringify(part.values), aad(tenantId, ref));
-      envelope.push(`${JSON.stringify(ref)}:{"ct":${JSON.stringify(ct)},"fields":${JSON.stringify([...new Set(part.fields)].sort())}}`);
-    }
+    if (parts.length === 2 && parts[1].subject.ref < parts[0].subject.ref) parts.reverse();
+    const envelope = parts.map((part) => {
+      const { ref, key } = part.subject;
+      const ct = seal(key, JSON.stringify(part.values), aad(tenantId, ref), this.ivs.next());
+      return `${JSON.stringify(ref)}:{"ct":${JSON.stringify(ct)},"fields":${JSON.stringify(part.fields)}}`;
+    });
     const sealed = `{${envelope.join(',')}}`;
-    const metadataJson = metadata === null ? null : canonicalJson(metadata);
+    const metadataJson = !metadataChanged ? e.metadataJson : metadata === null ? null : canonicalJson(metadata);
     const payload: EventPayload = { ...p, actor, resource, metadata, sealed };
     return {
       ...e,
       payload,
       metadataJson,
-      fragments: payloadFragments(payload, metadataJson),
+      // Only what sealing changed is serialised again.
+      fragments: sealedFragments(e.fragments, payload, metadataJson, {
+        actor: actorSubject !== null,
+        resource: resourceSubject !== null,
+        metadata: metadataChanged,
+      }),
       // Keyed by the subject's own key: once it is destroyed, nobody can test a guess of the payload against it.
       payloadHash: hmac(owner.key, `payload\u0000${e.payloadHash}`),
     };
   }
-
   async open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]> {
     const parsed = events.map((e) => (e.sealed ? (JSON.parse(e.sealed) as Record<string, SealedPart>) : null));
     const refs = new Set<string>();

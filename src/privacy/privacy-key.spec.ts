@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ErrorCode } from '../errors/error-code';
-import { loadPrivacyKey, open, PrivacyKeys, PrivacyKeyError, seal } from './privacy-key';
+import { IvPool, loadPrivacyKey, open, PrivacyKeys, PrivacyKeyError, seal } from './privacy-key';
 
 describe('the privacy key', () => {
   let dir: string;
@@ -43,6 +43,22 @@ describe('the privacy key', () => {
     expect(open(key, a, 'aad')).toBe('alice');
     expect(() => open(key, a, 'other aad')).toThrow();
     expect(() => open(Buffer.alloc(32, 1), a, 'aad')).toThrow();
+  });
+
+  it('hands out each IV of a pool once, across draws, and seals with it', () => {
+    const pool = new IvPool();
+    const seen = new Set<string>();
+    for (let i = 0; i < 3000; i += 1) {
+      const iv = pool.next();
+      expect(iv).toHaveLength(12);
+      seen.add(iv.toString('hex'));
+    }
+    expect(seen.size).toBe(3000);
+    const key = Buffer.alloc(32, 3);
+    const iv = pool.next();
+    const sealed = seal(key, 'alice', 'aad', iv);
+    expect(Buffer.from(sealed, 'base64').subarray(0, 12).equals(iv)).toBe(true);
+    expect(open(key, sealed, 'aad')).toBe('alice');
   });
 
   it('derives a pseudonym key per tenant that is neither the KEK nor another tenant’s', () => {

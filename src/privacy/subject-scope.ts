@@ -34,10 +34,12 @@ export interface SubjectEvents {
 }
 
 export async function subjectEvents(dataSource: DataSource, tenantId: string, ref: string): Promise<SubjectEvents> {
-  const condition = subjectCondition(ref);
+  // subjectCondition's events as two index searches (ix_audit_event_actor, ix_audit_event_resource_id),
+  // each event once: SQLite reads `actor_id = ? OR resource_id = ?` as a scan of the whole tenant.
   const rows: { occurred_at: unknown; sealed: string }[] = await dataSource.query(
-    `SELECT e.occurred_at, e.sealed FROM audit_event e WHERE e.tenant_id = ? AND ${condition.text}`,
-    [tenantId, ...condition.params],
+    'SELECT occurred_at, sealed FROM audit_event WHERE tenant_id = ? AND actor_id = ? AND sealed IS NOT NULL UNION ALL ' +
+      'SELECT occurred_at, sealed FROM audit_event WHERE tenant_id = ? AND resource_id = ? AND actor_id <> ? AND sealed IS NOT NULL',
+    [tenantId, ref, tenantId, ref, ref],
   );
   const sealed = new Set<string>();
   let from: string | null = null;

@@ -150,9 +150,14 @@ export class RetentionService {
     if (others.length) {
       const tests = others.map((h) => heldCondition([h]));
       const columns = tests.map((t, i) => `MAX(CASE WHEN ${t.text} THEN 1 ELSE 0 END) AS h${i}`).join(', ');
+      const params = tests.flatMap((t) => t.params);
+      // Two index searches, by actor and by resource id: SQLite reads `actor_id = ? OR resource_id = ?`
+      // as a scan of the tenant, so the two halves are asked apart and their answers combined.
       const [row]: Row[] = await this.deps.dataSource.query(
-        `SELECT ${columns} FROM audit_event e WHERE e.tenant_id = ? AND (e.actor_id = ? OR e.resource_id = ?)`,
-        [...tests.flatMap((t) => t.params), tenantId, ref, ref],
+        `SELECT ${tests.map((_, i) => `MAX(h${i}) AS h${i}`).join(', ')} FROM (` +
+          `SELECT ${columns} FROM audit_event e WHERE e.tenant_id = ? AND e.actor_id = ? UNION ALL ` +
+          `SELECT ${columns} FROM audit_event e WHERE e.tenant_id = ? AND e.resource_id = ?) s`,
+        [...params, tenantId, ref, ...params, tenantId, ref],
       );
       others.forEach((h, i) => {
         if (Number(row?.[`h${i}`] ?? 0) === 1) held.add(h.id);
