@@ -1,3 +1,4 @@
+import { TemporalCoveringIndexes1796414810213 } from './1796414810213-TemporalCoveringIndexes';
 import { Retention1796295332724 } from './1796295332724-Retention';
 import { DataSubject1796400000200 } from './1796400000200-DataSubject';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
@@ -24,4 +25,5 @@ export const mysqlMigrations: Function[] = [
   AssessmentRun1796276794631,
   Retention1796295332724,
   DataSubject1796400000200,
+  TemporalCoveringIndexes1796414810213,
 ];

@@ -15,6 +15,13 @@ const list = (values: readonly unknown[]): Sql => ({ text: values.map(() => '?')
  */
 export type CategoryTest = { kind: 'exists' } | { kind: 'list'; column: string } | { kind: 'absent' };
 
+/**
+ * The match names its actions exactly, by prefix or by a glob with a literal prefix: an action
+ * index finds its events as a few ranges, whatever the number of other events of the tenant.
+ */
+export const actionRanged = (m: EventMatch): boolean =>
+  !!m.action?.length && m.action.every((p) => 'equals' in p || 'prefix' in p || globPrefix(p.glob) !== '');
+
 /** Translates the declarative rule language into SQL for one dialect. */
 export class RuleSql {
   constructor(readonly dialect: Dialect) {}
@@ -95,12 +102,35 @@ export class RuleSql {
    */
   indexHint(matches: readonly EventMatch[]): string {
     if (this.dialect !== 'mysql' || !matches.length) return '';
-    const ranged = (m: EventMatch) =>
-      !!m.action?.length && m.action.every((p) => 'equals' in p || 'prefix' in p || globPrefix(p.glob) !== '');
-    if (!matches.every(ranged)) return '';
+    if (!matches.every(actionRanged)) return '';
     return matches.every((m) => m.outcome?.length)
       ? ' FORCE INDEX (ix_audit_event_outcome_actor)'
       : ' FORCE INDEX (ix_audit_event_action_resource)';
+  }
+
+  /**
+   * On MariaDB, the index a temporal statement reads its events through: for a RESOURCE
+   * correlation with every match named by action, the action index, which holds the resource, the
+   * time, the outcome and the recording time, so that the statement reads no row unless a match
+   * tests more (metadata, categories); otherwise indexHint. Empty on SQLite.
+   */
+  temporalHint(matches: readonly EventMatch[], correlation: Correlation): string {
+    if (this.dialect !== 'mysql') return '';
+    if (correlation === 'RESOURCE' && matches.length && matches.every(actionRanged)) return ' FORCE INDEX (ix_audit_event_action_resource)';
+    return this.indexHint(matches);
+  }
+
+  /**
+   * The index a probe from one trigger reads its follow-ups through (followProbeSql): under RESOURCE,
+   * the action index when the follow-up names its actions (the trigger's resource and time are its
+   * next columns), else the resource index with the time. On MariaDB a hint, on SQLite INDEXED BY
+   * (its planner, without statistics, may take an outcome index that does not hold the resource).
+   * Under other correlations the planner chooses.
+   */
+  probeHint(followUp: EventMatch, correlation: Correlation): string {
+    if (correlation !== 'RESOURCE') return '';
+    const index = actionRanged(followUp) ? 'ix_audit_event_action_resource' : 'ix_audit_event_resource_time';
+    return this.dialect === 'mysql' ? ` FORCE INDEX (${index})` : ` INDEXED BY ${index}`;
   }
 
   /** `a` and `b` belong together under `correlation`. */
