@@ -388,28 +388,44 @@ export class AssessmentQueries {
     headSequence: number,
     after?: number,
   ): Promise<Record<string, unknown>[]> {
-    const flags = matches.map((set, i) => sql`CASE WHEN ${this.inSet(set, 'e', { kind: 'exists' })} THEN 1 ELSE 0 END AS m${i}`);
+    // One statement per way of finding the events (ADR 0045, amended 2026-12-04): the sets whose
+    // first match names its actions share one on the action index, the others one per index hint
+    // of their own, so that one set without an index range no longer makes the statement of every
+    // other set read the whole year. Indices stay those of `matches`.
+    const statements = new Map<string, number[]>();
+    matches.forEach((set, i) => {
+      const way = actionRanged(set.all[0]) ? 'action' : this.rules.indexHint([set.all[0]]);
+      statements.set(way, [...(statements.get(way) ?? []), i]);
+    });
     const day = this.rules.day('e.occurred_at');
     const later = after === undefined ? '' : sql` AND e.sequence > ${v(after)}`;
-    const any = joinSql(
-      matches.map((set) => sql`(${this.rules.match(set.all[0], 'e', { kind: 'exists' })})`),
-      ' OR ',
-    );
-    const groups = await this.rows(
-      sql`SELECT ${day} AS d, ${joinSql(flags, ', ')}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
-        FROM audit_event e${this.rules.indexHint(matches.map((set) => set.all[0]))} WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
-        GROUP BY ${day}, ${matches.map((_, i) => `m${i}`).join(', ')}`,
-    );
     const byDay = new Map<string, Record<string, unknown>>();
-    for (const g of groups) {
-      const row = byDay.get(String(g.d)) ?? { d: String(g.d) };
-      byDay.set(String(g.d), row);
-      matches.forEach((_, i) => {
-        if (toNumber(g[`m${i}`]) !== 1) return;
-        row[`c${i}`] = toNumber(row[`c${i}`] ?? 0) + toNumber(g.n);
-        row[`h${i}`] = Math.max(toNumber(row[`h${i}`] ?? -Infinity), toNumber(g.hi));
-        row[`l${i}`] = Math.min(toNumber(row[`l${i}`] ?? Infinity), toNumber(g.lo));
-      });
+    const results = await Promise.all(
+      [...statements.values()].map(async (indices) => {
+        const flags = indices.map((i) => sql`CASE WHEN ${this.inSet(matches[i], 'e', { kind: 'exists' })} THEN 1 ELSE 0 END AS m${i}`);
+        const any = joinSql(
+          indices.map((i) => sql`(${this.rules.match(matches[i].all[0], 'e', { kind: 'exists' })})`),
+          ' OR ',
+        );
+        const groups = await this.rows(
+          sql`SELECT ${day} AS d, ${joinSql(flags, ', ')}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
+            FROM audit_event e${this.rules.indexHint(indices.map((i) => matches[i].all[0]))} WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
+            GROUP BY ${day}, ${indices.map((i) => `m${i}`).join(', ')}`,
+        );
+        return { indices, groups };
+      }),
+    );
+    for (const { indices, groups } of results) {
+      for (const g of groups) {
+        const row = byDay.get(String(g.d)) ?? { d: String(g.d) };
+        byDay.set(String(g.d), row);
+        for (const i of indices) {
+          if (toNumber(g[`m${i}`]) !== 1) continue;
+          row[`c${i}`] = toNumber(row[`c${i}`] ?? 0) + toNumber(g.n);
+          row[`h${i}`] = Math.max(toNumber(row[`h${i}`] ?? -Infinity), toNumber(g.hi));
+          row[`l${i}`] = Math.min(toNumber(row[`l${i}`] ?? Infinity), toNumber(g.lo));
+        }
+      }
     }
     return [...byDay.values()];
   }

@@ -97,15 +97,24 @@ export class RuleSql {
    * of the tenant's time range (which reads every event of the year). The planner's estimates
    * prefer the time range even when the actions are a twentieth of it, and the scan then reads and
    * tests every event. With every match also naming outcomes, the outcome index holds exactly the
-   * matching events. Empty on SQLite (its plans are steered by `+` and INDEXED BY where needed) and
-   * when a match has no such action test.
+   * matching events; a match with no action range but only exceptional outcomes is a range of the
+   * outcome index as well. Empty on SQLite (its plans are steered by `+` and INDEXED BY where
+   * needed) and when a match has neither.
    */
   indexHint(matches: readonly EventMatch[]): string {
     if (this.dialect !== 'mysql' || !matches.length) return '';
-    if (!matches.every(actionRanged)) return '';
-    return matches.every((m) => m.outcome?.length)
+    // A match that names no action but only exceptional outcomes (failures, denials, errors: the
+    // few events of a trail) is a range of the outcome index too (ADR 0045, amended 2026-12-04).
+    // Not SUCCESS, most of the year: read through an index in its order, that costs more than the scan.
+    const exceptional = (m: EventMatch) => !!m.outcome?.length && !m.outcome.includes('SUCCESS');
+    if (matches.every(actionRanged)) {
+      return matches.every((m) => m.outcome?.length)
+        ? ' FORCE INDEX (ix_audit_event_outcome_actor)'
+        : ' FORCE INDEX (ix_audit_event_action_resource)';
+    }
+    return matches.every((m) => exceptional(m) || (actionRanged(m) && m.outcome?.length))
       ? ' FORCE INDEX (ix_audit_event_outcome_actor)'
-      : ' FORCE INDEX (ix_audit_event_action_resource)';
+      : '';
   }
 
   /**

@@ -1,7 +1,8 @@
 import { AssessmentQueries, type MeasureScope } from '../../src/compliance/assessment-query';
 import type { RuleMeasure } from '../../src/compliance/assessment';
 import type { EventRule } from '../../src/plugin-api';
-import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
+import { eventInput, type TestEnvironment } from '../helpers/test-environment';
+import { seededWithStatementLog } from '../helpers/statement-log';
 
 /**
  * ADR 0045, amended 2026-12-04: a FOLLOWED_BY or NOT_FOLLOWED_BY rule with few triggers probes
@@ -117,7 +118,7 @@ describe('FOLLOWED_BY and NOT_FOLLOWED_BY: the probe per trigger and the window 
   const planned = (rules: readonly EventRule[]) => rules.map((rule) => ({ controlId: 'c', role: 'VIOLATION' as const, rule }));
   /** The measures of RULES and the deviations of each, with which statements answered them. */
   async function run(q: AssessmentQueries, judged: MeasureScope) {
-    statements = [];
+    statements.length = 0;
     const { measures } = await q.measure(planned(RULES), judged);
     const listed = await Promise.all(RULES.map((rule) => q.deviations(rule, judged, 1e9, { limit: 100 })));
     const probes = statements.filter((s) => s.includes('SELECT MIN(f.occurred_at)')).length;
@@ -126,14 +127,7 @@ describe('FOLLOWED_BY and NOT_FOLLOWED_BY: the probe per trigger and the window 
   }
 
   beforeAll(async () => {
-    env = await createTestEnvironment();
-    const res = await env.gql(RECORD, { input: { events: EVENTS } });
-    expect(res.body.errors).toBeUndefined();
-    const query = env.app.dataSource.query.bind(env.app.dataSource);
-    jest.spyOn(env.app.dataSource, 'query').mockImplementation((text: string, params?: unknown[]) => {
-      statements?.push(text);
-      return query(text, params);
-    });
+    ({ env, statements } = await seededWithStatementLog(EVENTS));
   });
   afterAll(async () => {
     jest.restoreAllMocks();
