@@ -777,7 +777,7 @@ export class AssessmentQueries {
     return sql`${outer}
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start
-            FROM audit_event e${r.indexHint([rule.match])}
+            FROM audit_event e${r.burstHint(rule.match, rule.correlation)}
             WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head, plus)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}${tail}`;
   }

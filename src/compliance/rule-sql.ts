@@ -118,6 +118,22 @@ export class RuleSql {
   }
 
   /**
+   * On MariaDB, the index a plain BURST reads its events through: indexHint, or, when that names
+   * none, the outcome index whenever the match names outcomes and tests nothing that index lacks
+   * (its action, outcome and actor type, and categories, which are looked up by sequence) under a
+   * correlation it holds (ACTOR, IP, TENANT). The statement then reads no event row: HIPAA's PHI
+   * bulk-read burst (`**.read`, no literal prefix, SUCCESS) reads the successes' index entries in
+   * order instead of looking up the year's rows (ADR 0045, amended 2026-12-04).
+   */
+  burstHint(match: EventMatch, correlation: Correlation): string {
+    const hint = this.indexHint([match]);
+    if (hint || this.dialect !== 'mysql' || correlation === 'RESOURCE' || !match.outcome?.length) return hint;
+    const held = new Set(['action', 'outcome', 'actorType', 'categories']);
+    const tested = Object.entries(match).filter(([, value]) => value !== undefined);
+    return tested.every(([key]) => held.has(key)) ? ' FORCE INDEX (ix_audit_event_outcome_actor)' : '';
+  }
+
+  /**
    * On MariaDB, the index a temporal statement reads its events through: for a RESOURCE
    * correlation with every match named by action, the action index, which holds the resource, the
    * time, the outcome and the recording time, so that the statement reads no row unless a match

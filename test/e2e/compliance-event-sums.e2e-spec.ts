@@ -88,4 +88,20 @@ describe('event-counted sums, one statement per way of finding the events', () =
     expect(mysql.indexHint([{ outcome: ['DENIED'] }, { action: [{ equals: 'a' }] }])).toBe('');
     expect(new RuleSql('sqlite').indexHint([{ outcome: ['DENIED'] }])).toBe('');
   });
+
+  it('reads a plain BURST from the outcome index alone when the index holds every column it tests', () => {
+    const mysql = new RuleSql('mysql');
+    const outcomeIndex = ' FORCE INDEX (ix_audit_event_outcome_actor)';
+    const bulkRead = { action: [{ glob: '**.read' }], outcome: ['SUCCESS' as const], categories: ['PHI'] };
+    expect(mysql.burstHint(bulkRead, 'ACTOR')).toBe(outcomeIndex);
+    expect(mysql.burstHint(bulkRead, 'IP')).toBe(outcomeIndex);
+    // The resource, the severity and the metadata are not in it; without an outcome there is no range.
+    expect(mysql.burstHint(bulkRead, 'RESOURCE')).toBe('');
+    expect(mysql.burstHint({ ...bulkRead, minSeverity: 'WARNING' }, 'ACTOR')).toBe('');
+    expect(mysql.burstHint({ ...bulkRead, metadata: [{ path: 'bulk', equals: true }] }, 'ACTOR')).toBe('');
+    expect(mysql.burstHint({ action: [{ glob: '**.read' }] }, 'ACTOR')).toBe('');
+    // A match an action index finds keeps indexHint's choice; SQLite takes none.
+    expect(mysql.burstHint({ action: [{ equals: 'data.export' }] }, 'ACTOR')).toBe(' FORCE INDEX (ix_audit_event_action_resource)');
+    expect(new RuleSql('sqlite').burstHint(bulkRead, 'ACTOR')).toBe('');
+  });
 });
