@@ -1,4 +1,5 @@
 import { ResourceIdIndex1796600000200 } from './1796600000200-ResourceIdIndex';
+import { TemporalCoveringIndexes1796414810213 } from './1796414810213-TemporalCoveringIndexes';
 import { Retention1796295332724 } from './1796295332724-Retention';
 import { DataSubject1796400000200 } from './1796400000200-DataSubject';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
@@ -27,6 +28,7 @@ export const mysqlMigrations: Function[] = [
   AssessmentRun1796276794631,
   Retention1796295332724,
   DataSubject1796400000200,
+  TemporalCoveringIndexes1796414810213,
   MerkleTree1796500000200,
   CheckpointNote1796500000400,
   ResourceIdIndex1796600000200,

@@ -1,4 +1,5 @@
 import { ResourceIdIndex1796600000100 } from './1796600000100-ResourceIdIndex';
+import { TemporalCoveringIndexes1796414808851 } from './1796414808851-TemporalCoveringIndexes';
 import { Retention1796295332256 } from './1796295332256-Retention';
 import { DataSubject1796400000100 } from './1796400000100-DataSubject';
 import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
@@ -27,6 +28,7 @@ export const sqliteMigrations: Function[] = [
   AssessmentRun1796276793773,
   Retention1796295332256,
   DataSubject1796400000100,
+  TemporalCoveringIndexes1796414808851,
   MerkleTree1796500000100,
   CheckpointNote1796500000300,
   ResourceIdIndex1796600000100,

@@ -13,15 +13,38 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('ix_audit_event_actor', ['tenantId', 'actorId'])
 @Index('ix_audit_event_actor_type', ['tenantId', 'actorType'])
 // Action filters use its prefix; NOT_FOLLOWED_BY rules read each action's triggers and follow-ups
-// grouped by resource (the correlation of every built-in one) in time order from it alone (ADR 0014).
-@Index('ix_audit_event_action_resource', ['tenantId', 'action', 'resourceType', 'resourceId', 'occurredAt', 'sequence'])
-@Index('ix_audit_event_resource', ['tenantId', 'resourceType', 'resourceId'])
+// grouped by resource (the correlation of every built-in one) in time order from it alone (ADR 0014),
+// outcome and recording time included, so neither the window nor a probe reads the row (ADR 0045).
+@Index('ix_audit_event_action_resource', [
+  'tenantId',
+  'action',
+  'resourceType',
+  'resourceId',
+  'occurredAt',
+  'sequence',
+  'outcomeStatus',
+  'recordedAt',
+])
+// A FOLLOWED_BY or NOT_FOLLOWED_BY rule with few triggers probes each trigger's resource forward in
+// time from here when its follow-up names no action (ADR 0045, amended 2026-12-04).
+@Index('ix_audit_event_resource_time', ['tenantId', 'resourceType', 'resourceId', 'occurredAt', 'sequence'])
 // An erasure, a subject's legal-hold pass and a resourceId filter without a type find a subject's
 // events by its reference alone, of whatever resource type (ADR 0042).
 @Index('ix_audit_event_resource_id', ['tenantId', 'resourceId'])
 // Outcome filters use its prefix; BURST rules (failures or denials per actor or address over time)
 // read only this index instead of one row per matching event (ADR 0010).
-@Index('ix_audit_event_outcome_actor', ['tenantId', 'outcomeStatus', 'action', 'actorType', 'actorId', 'actorIp', 'occurredAt', 'sequence'])
+// The recording time too: a BURST's response is timely or not from the index alone (ADR 0045).
+@Index('ix_audit_event_outcome_actor', [
+  'tenantId',
+  'outcomeStatus',
+  'action',
+  'actorType',
+  'actorId',
+  'actorIp',
+  'occurredAt',
+  'sequence',
+  'recordedAt',
+])
 @Index('ix_audit_event_severity', ['tenantId', 'severity'])
 @Index('ix_audit_event_classification', ['tenantId', 'classification'])
 export class AuditEventEntity {

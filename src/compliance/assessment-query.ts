@@ -8,7 +8,7 @@ import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
 import { PRUNE_STATE_SQL, pruneStateOf, type PruneState } from '../chain/prune-state';
 import { headOf, headStatement } from '../chain/chain-head';
 import { GENESIS_CHAIN_HASH } from '../chain/hashing';
-import { type CategoryTest, RuleSql } from './rule-sql';
+import { actionRanged, type CategoryTest, RuleSql } from './rule-sql';
 import { periodsBetween } from './periods';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
@@ -87,6 +87,18 @@ export const durationMs = (duration: Duration): number => {
   return Math.trunc(amount) * { minutes: 60_000, hours: 3_600_000, days: DAY_MS }[unit];
 };
 
+/**
+ * Up to this many triggers in range, a NOT_FOLLOWED_BY or FOLLOWED_BY rule probes forward from each
+ * trigger through an index (followProbeSql) rather than running one window over every candidate
+ * follow-up (notFollowedBySql); both give the same answer (ADR 0045, amended 2026-12-04).
+ */
+export const FOLLOW_PROBE_TRIGGERS = 20_000;
+/**
+ * …and when the follow-ups that could answer them (counted through the action index) are more than
+ * this many per trigger: a probe costs a few index dives, the window a sort of every candidate.
+ */
+export const FOLLOW_PROBE_RATIO = 8;
+
 /** NOT_FOLLOWED_BY and FOLLOWED_BY measure the same thing: whether each trigger was followed in time. */
 type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' | 'FOLLOWED_BY' };
 type PrecedeRule = EventRule & { kind: 'NOT_PRECEDED_BY' };
@@ -135,12 +147,25 @@ function temporalGroups(planned: readonly PlannedRule[]): Map<string, FollowRule
 export class AssessmentQueries {
   private readonly rules: RuleSql;
 
-  /** `reader`: on SQLite, runs these reads outside the event loop (omitted: on this thread). */
+  /** At most this many triggers in range: NOT_FOLLOWED_BY and FOLLOWED_BY probe from each (followSql). */
+  private readonly probeTriggers: number;
+  /** …and more than this many candidate follow-ups per trigger. */
+  private readonly probeRatio: number;
+
+  /**
+   * `reader`: on SQLite, runs these reads outside the event loop (omitted: on this thread).
+   * `options.probeTriggers`: the most triggers a follow-up rule probes from one by one (default
+   * FOLLOW_PROBE_TRIGGERS; 0: always the window statement); `options.probeRatio`: the candidate
+   * follow-ups per trigger above which it does (default FOLLOW_PROBE_RATIO; 0: whatever their number).
+   */
   constructor(
     private readonly dataSource: DataSource,
     private readonly reader?: SqliteReader,
+    options: { probeTriggers?: number; probeRatio?: number } = {},
   ) {
     this.rules = new RuleSql(dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql');
+    this.probeTriggers = options.probeTriggers ?? FOLLOW_PROBE_TRIGGERS;
+    this.probeRatio = options.probeRatio ?? FOLLOW_PROBE_RATIO;
   }
 
   /**
@@ -363,28 +388,44 @@ export class AssessmentQueries {
     headSequence: number,
     after?: number,
   ): Promise<Record<string, unknown>[]> {
-    const flags = matches.map((set, i) => sql`CASE WHEN ${this.inSet(set, 'e', { kind: 'exists' })} THEN 1 ELSE 0 END AS m${i}`);
+    // One statement per way of finding the events (ADR 0045, amended 2026-12-04): the sets whose
+    // first match names its actions share one on the action index, the others one per index hint
+    // of their own, so that one set without an index range no longer makes the statement of every
+    // other set read the whole year. Indices stay those of `matches`.
+    const statements = new Map<string, number[]>();
+    matches.forEach((set, i) => {
+      const way = actionRanged(set.all[0]) ? 'action' : this.rules.indexHint([set.all[0]]);
+      statements.set(way, [...(statements.get(way) ?? []), i]);
+    });
     const day = this.rules.day('e.occurred_at');
     const later = after === undefined ? '' : sql` AND e.sequence > ${v(after)}`;
-    const any = joinSql(
-      matches.map((set) => sql`(${this.rules.match(set.all[0], 'e', { kind: 'exists' })})`),
-      ' OR ',
-    );
-    const groups = await this.rows(
-      sql`SELECT ${day} AS d, ${joinSql(flags, ', ')}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
-        FROM audit_event e${this.rules.indexHint(matches.map((set) => set.all[0]))} WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
-        GROUP BY ${day}, ${matches.map((_, i) => `m${i}`).join(', ')}`,
-    );
     const byDay = new Map<string, Record<string, unknown>>();
-    for (const g of groups) {
-      const row = byDay.get(String(g.d)) ?? { d: String(g.d) };
-      byDay.set(String(g.d), row);
-      matches.forEach((_, i) => {
-        if (toNumber(g[`m${i}`]) !== 1) return;
-        row[`c${i}`] = toNumber(row[`c${i}`] ?? 0) + toNumber(g.n);
-        row[`h${i}`] = Math.max(toNumber(row[`h${i}`] ?? -Infinity), toNumber(g.hi));
-        row[`l${i}`] = Math.min(toNumber(row[`l${i}`] ?? Infinity), toNumber(g.lo));
-      });
+    const results = await Promise.all(
+      [...statements.values()].map(async (indices) => {
+        const flags = indices.map((i) => sql`CASE WHEN ${this.inSet(matches[i], 'e', { kind: 'exists' })} THEN 1 ELSE 0 END AS m${i}`);
+        const any = joinSql(
+          indices.map((i) => sql`(${this.rules.match(matches[i].all[0], 'e', { kind: 'exists' })})`),
+          ' OR ',
+        );
+        const groups = await this.rows(
+          sql`SELECT ${day} AS d, ${joinSql(flags, ', ')}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
+            FROM audit_event e${this.rules.indexHint(indices.map((i) => matches[i].all[0]))} WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
+            GROUP BY ${day}, ${indices.map((i) => `m${i}`).join(', ')}`,
+        );
+        return { indices, groups };
+      }),
+    );
+    for (const { indices, groups } of results) {
+      for (const g of groups) {
+        const row = byDay.get(String(g.d)) ?? { d: String(g.d) };
+        byDay.set(String(g.d), row);
+        for (const i of indices) {
+          if (toNumber(g[`m${i}`]) !== 1) continue;
+          row[`c${i}`] = toNumber(row[`c${i}`] ?? 0) + toNumber(g.n);
+          row[`h${i}`] = Math.max(toNumber(row[`h${i}`] ?? -Infinity), toNumber(g.hi));
+          row[`l${i}`] = Math.min(toNumber(row[`l${i}`] ?? Infinity), toNumber(g.lo));
+        }
+      }
     }
     return [...byDay.values()];
   }
@@ -405,7 +446,7 @@ export class AssessmentQueries {
       keyed: keys.length ? keys.map((_, i) => `z.k${i} IS NOT NULL`).join(' AND ') : '1 = 1',
       partition: keys.length ? `PARTITION BY ${keys.map((_, i) => `z.k${i}`).join(', ')} ` : '',
       byAction,
-      indexed: byAction ? ' INDEXED BY ix_audit_event_action_resource' : this.rules.indexHint([trigger, other]),
+      indexed: byAction ? ' INDEXED BY ix_audit_event_action_resource' : this.rules.temporalHint([trigger, other], correlation),
     };
   }
 
@@ -438,7 +479,6 @@ export class AssessmentQueries {
     // No trigger in range has a deadline past `to + within`: later follow-ups cannot answer one.
     const longest = Math.max(...rules.map((x) => durationMs(x.within)));
     const lastDeadline = scope.to ? sql` AND ${byAction}e.occurred_at <= ${at(new Date(scope.to.getTime() + longest))}` : '';
-    const now = v(toSqlDateTime(scope.now.toISOString()));
     // When no event can be both trigger and follow-up (distinct actions: every built-in rule), one
     // window whose frame takes the row's peers answers alone: the earliest follow-up at or after the
     // row's instant. Otherwise the row itself must be left out, which takes the two windows.
@@ -456,13 +496,90 @@ export class AssessmentQueries {
     const windows = [window('is_f', 'next_f', 'prev_f'), ...(late ? [window('is_a', 'next_a', 'prev_a')] : [])].join(
       ',\n                    ',
     );
+    const triggers = sql`(SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
+                    CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
+                    ${windows}
+                  FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
+                          CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
+                          CASE WHEN ${followUp} AND ${timely} THEN 1 ELSE 0 END AS is_f${late ? sql`, CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_a` : ''}
+                        FROM audit_event e${indexed}
+                        WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
+                          AND ((${trigger}) OR (${followUp}))) z) y
+            WHERE y.is_t = 1`;
+    return this.followOutcome(rules, scope, list, late, triggers, (which, deadline) => {
+      const [next, prev] = [`next_${which}`, `prev_${which}`];
+      return `CASE WHEN y.keyed = 1 AND ((y.${next} IS NOT NULL AND y.${next} <= ${deadline}) OR y.${prev} = y.occurred_at) THEN 1 ELSE 0 END`;
+    });
+  }
+
+  /**
+   * The NOT_FOLLOWED_BY statement for few triggers (ADR 0045, amended 2026-12-04): the triggers in
+   * range are read alone, and for each a correlated subquery finds the earliest follow-up of its key
+   * from its instant to its longest deadline — an index range per trigger (the action index when the
+   * follow-up names actions, else the resource or actor index with the time), instead of a window
+   * over every candidate follow-up of the year. The same answer as notFollowedBySql: a follow-up
+   * other than the trigger itself, at or after its instant (a peer at the same instant answers, as
+   * the window's frame takes it), of the same key (on MariaDB also the same hashed key, so that the
+   * columns' collation cannot join what the window keeps apart), up to the head, recorded on time
+   * for NOT_FOLLOWED_BY; `next_a` the same without timeliness, for `backfilled`.
+   */
+  followProbeSql(rules: readonly FollowRule[], scope: MeasureScope, head: number, list?: Listing): Sql {
+    const r = this.rules;
+    const [rule] = rules;
+    const longest = Math.max(...rules.map((x) => durationMs(x.within)));
+    const late = rule.kind === 'NOT_FOLLOWED_BY' && !list;
+    const sameKey = [
+      r.correlates('t', 'f', rule.correlation),
+      ...(r.dialect === 'mysql'
+        ? r.correlationColumns('f', rule.correlation).map((k, i) => `${k} = ${r.correlationColumns('t', rule.correlation)[i]}`)
+        : []),
+    ].join(' AND ');
+    const next = (timely: boolean) => sql`(SELECT MIN(f.occurred_at) FROM audit_event f${r.probeHint(rule.followUp, rule.correlation)}
+                WHERE f.tenant_id = t.tenant_id AND ${sameKey}
+                  AND f.occurred_at >= t.occurred_at AND f.occurred_at <= ${r.plus('t.occurred_at', { minutes: longest / 60_000 })}
+                  AND f.sequence <= ${v(head)} AND f.sequence <> t.sequence
+                  AND ${r.match(rule.followUp, 'f', { kind: 'exists' })}${timely ? ` AND f.recorded_at <= ${r.plus('f.occurred_at', scope.lag)}` : ''})`;
+    const triggers = sql`(SELECT t.sequence AS sequence, t.occurred_at AS occurred_at,
+                    ${next(rule.kind === 'NOT_FOLLOWED_BY')} AS next_f${
+                      late
+                        ? sql`,
+                    ${next(false)} AS next_a`
+                        : ''
+                    }
+                  FROM audit_event t${r.temporalHint([rule.trigger], rule.correlation)}
+                  WHERE ${this.range('t', scope.tenantId, scope.from, scope.to, head)} AND ${r.match(rule.trigger, 't', { kind: 'exists' })}${only('t', list)}) y`;
+    return this.followOutcome(
+      rules,
+      scope,
+      list,
+      late,
+      triggers,
+      (which, deadline) => `CASE WHEN y.next_${which} IS NOT NULL AND y.next_${which} <= ${deadline} THEN 1 ELSE 0 END`,
+    );
+  }
+
+  /**
+   * What both NOT_FOLLOWED_BY statements make of their triggers (`triggers`: a derived table `y` of
+   * the triggers in range with `sequence`, `occurred_at` and what `answered` tests): per rule the
+   * deadline, followed (timely follow-up `f`) and, with `late`, answered by any follow-up (`a`);
+   * then the counts and samples, or with `list` the deviations.
+   */
+  private followOutcome(
+    rules: readonly FollowRule[],
+    scope: MeasureScope,
+    list: Listing | undefined,
+    late: boolean,
+    triggers: Sql,
+    answered: (which: 'f' | 'a', deadline: string) => string,
+  ): Sql {
+    const r = this.rules;
+    const [rule] = rules;
+    const now = v(toSqlDateTime(scope.now.toISOString()));
     const perRule = rules.map((x, i) => {
       const deadline = r.plus('y.occurred_at', x.within);
-      const answered = (next: string, prev: string) =>
-        `CASE WHEN y.keyed = 1 AND ((y.${next} IS NOT NULL AND y.${next} <= ${deadline}) OR y.${prev} = y.occurred_at) THEN 1 ELSE 0 END`;
       return {
         inner: `${deadline} AS deadline${i},
-              ${answered('next_f', 'prev_f')} AS followed${i}${late ? `, ${answered('next_a', 'prev_a')} AS answered${i}` : ''}`,
+              ${answered('f', deadline)} AS followed${i}${late ? `, ${answered('a', deadline)} AS answered${i}` : ''}`,
         outer: (() => {
           const overdue = sql`x.followed${i} = 0 AND x.deadline${i} <= ${now}`;
           const waiting = sql`x.followed${i} = 0 AND x.deadline${i} > ${now}`;
@@ -487,16 +604,37 @@ export class AssessmentQueries {
     const tail = list ? sql` WHERE ${deviation} ORDER BY x.sequence DESC LIMIT ${v(list.limit)}` : '';
     return sql`${outer}
       FROM (SELECT y.sequence AS sequence, ${perRule.map((p) => p.inner).join(', ')}
-            FROM (SELECT z.sequence AS sequence, z.occurred_at AS occurred_at, z.is_t AS is_t,
-                    CASE WHEN ${keyed} THEN 1 ELSE 0 END AS keyed,
-                    ${windows}
-                  FROM (SELECT e.sequence AS sequence, e.occurred_at AS occurred_at${keys.map((k, i) => `, ${k} AS k${i}`).join('')},
-                          CASE WHEN ${trigger}${inRange} THEN 1 ELSE 0 END AS is_t,
-                          CASE WHEN ${followUp} AND ${timely} THEN 1 ELSE 0 END AS is_f${late ? sql`, CASE WHEN ${followUp} THEN 1 ELSE 0 END AS is_a` : ''}
-                        FROM audit_event e${indexed}
-                        WHERE e.tenant_id = ${v(scope.tenantId)} AND ${byAction}e.occurred_at >= ${at(scope.from)}${lastDeadline} AND ${byAction}e.sequence <= ${v(head)}
-                          AND ((${trigger}) OR (${followUp}))) z) y
-            WHERE y.is_t = 1) x${tail}`;
+            FROM ${triggers}) x${tail}`;
+  }
+
+  /**
+   * Which NOT_FOLLOWED_BY statement answers a group: the probe from each trigger when the triggers
+   * are found through an action index, there are at most `probeTriggers` of them in range, and the
+   * follow-ups that could answer them are more than `probeRatio` per trigger (or cannot be counted
+   * through an index: a follow-up named by no action is any event of the year); else the window,
+   * which reads each candidate once. Both counts stop at their limit, so they cost at most that
+   * many index entries.
+   */
+  private async followSql(rules: readonly FollowRule[], scope: MeasureScope, head: number, list?: Listing): Promise<Sql> {
+    const [rule] = rules;
+    const r = this.rules;
+    if (this.probeTriggers <= 0 || !actionRanged(rule.trigger)) return this.notFollowedBySql(rules, scope, head, list);
+    const count = async (match: EventMatch, to: Date | null, limit: number, extra: Sql | string = '') => {
+      const [row] = await this
+        .rows(sql`SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM audit_event t${r.temporalHint([match], rule.correlation)}
+        WHERE ${this.range('t', scope.tenantId, scope.from, to, head)} AND ${r.match(match, 't', { kind: 'exists' })}${extra}
+        LIMIT ${v(limit + 1)}) c`);
+      return toNumber(row?.n ?? 0);
+    };
+    const triggers = await count(rule.trigger, scope.to, this.probeTriggers, only('t', list));
+    if (triggers > this.probeTriggers) return this.notFollowedBySql(rules, scope, head, list);
+    if (actionRanged(rule.followUp) && this.probeRatio > 0) {
+      const longest = Math.max(...rules.map((x) => durationMs(x.within)));
+      const last = scope.to ? new Date(scope.to.getTime() + longest) : null;
+      const candidates = await count(rule.followUp, last, triggers * this.probeRatio);
+      if (candidates <= triggers * this.probeRatio) return this.notFollowedBySql(rules, scope, head, list);
+    }
+    return this.followProbeSql(rules, scope, head, list);
   }
 
   /**
@@ -504,7 +642,7 @@ export class AssessmentQueries {
    * `to`). One statement per group of rules with the same trigger, follow-up and correlation.
    */
   private async notFollowedBy(rules: readonly FollowRule[], scope: MeasureScope, head: number): Promise<RuleMeasure[]> {
-    const [row] = await this.rows(this.notFollowedBySql(rules, scope, head));
+    const [row] = await this.rows(await this.followSql(rules, scope, head));
     const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
     return rules.map((rule, i): RuleMeasure => {
       const measured = {
@@ -639,7 +777,7 @@ export class AssessmentQueries {
     return sql`${outer}
       FROM (SELECT ${key} AS k, e.sequence AS sequence, e.occurred_at AS occurred_at,
               LAG(e.occurred_at, ${Math.trunc(rule.count) - 1}) OVER (PARTITION BY ${key} ORDER BY e.occurred_at, e.sequence) AS start
-            FROM audit_event e${r.indexHint([rule.match])}
+            FROM audit_event e${r.burstHint(rule.match, rule.correlation)}
             WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head, plus)} AND ${key} IS NOT NULL AND ${r.match(rule.match, 'e', { kind: 'exists' })}) x
       WHERE x.start IS NOT NULL AND x.occurred_at <= ${r.plus('x.start', rule.within)}${tail}`;
   }
@@ -967,7 +1105,7 @@ export class AssessmentQueries {
       query = sql`SELECT e.sequence AS sequence FROM audit_event e
         WHERE ${this.range('e', scope.tenantId, scope.from, scope.to, head)} AND ${this.rules.match(rule.match, 'e', { kind: 'exists' })}${only('e', list)}
         ORDER BY e.sequence DESC LIMIT ${v(list.limit)}`;
-    } else if (rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY') query = this.notFollowedBySql([rule], scope, head, list);
+    } else if (rule.kind === 'NOT_FOLLOWED_BY' || rule.kind === 'FOLLOWED_BY') query = await this.followSql([rule], scope, head, list);
     else if (rule.kind === 'NOT_PRECEDED_BY') query = this.notPrecededBySql([rule], scope, head, list);
     else if (rule.kind === 'BURST')
       query = rule.response ? this.burstResponseSql(rule, scope, head, list) : this.burstSql(rule, scope, head, list);

@@ -15,6 +15,13 @@ const list = (values: readonly unknown[]): Sql => ({ text: values.map(() => '?')
  */
 export type CategoryTest = { kind: 'exists' } | { kind: 'list'; column: string } | { kind: 'absent' };
 
+/**
+ * The match names its actions exactly, by prefix or by a glob with a literal prefix: an action
+ * index finds its events as a few ranges, whatever the number of other events of the tenant.
+ */
+export const actionRanged = (m: EventMatch): boolean =>
+  !!m.action?.length && m.action.every((p) => 'equals' in p || 'prefix' in p || globPrefix(p.glob) !== '');
+
 /** Translates the declarative rule language into SQL for one dialect. */
 export class RuleSql {
   constructor(readonly dialect: Dialect) {}
@@ -90,17 +97,65 @@ export class RuleSql {
    * of the tenant's time range (which reads every event of the year). The planner's estimates
    * prefer the time range even when the actions are a twentieth of it, and the scan then reads and
    * tests every event. With every match also naming outcomes, the outcome index holds exactly the
-   * matching events. Empty on SQLite (its plans are steered by `+` and INDEXED BY where needed) and
-   * when a match has no such action test.
+   * matching events; a match with no action range but only exceptional outcomes is a range of the
+   * outcome index as well. Empty on SQLite (its plans are steered by `+` and INDEXED BY where
+   * needed) and when a match has neither.
    */
   indexHint(matches: readonly EventMatch[]): string {
     if (this.dialect !== 'mysql' || !matches.length) return '';
-    const ranged = (m: EventMatch) =>
-      !!m.action?.length && m.action.every((p) => 'equals' in p || 'prefix' in p || globPrefix(p.glob) !== '');
-    if (!matches.every(ranged)) return '';
-    return matches.every((m) => m.outcome?.length)
+    // A match that names no action but only exceptional outcomes (failures, denials, errors: the
+    // few events of a trail) is a range of the outcome index too (ADR 0045, amended 2026-12-04).
+    // Not SUCCESS, most of the year: read through an index in its order, that costs more than the scan.
+    const exceptional = (m: EventMatch) => !!m.outcome?.length && !m.outcome.includes('SUCCESS');
+    if (matches.every(actionRanged)) {
+      return matches.every((m) => m.outcome?.length)
+        ? ' FORCE INDEX (ix_audit_event_outcome_actor)'
+        : ' FORCE INDEX (ix_audit_event_action_resource)';
+    }
+    return matches.every((m) => exceptional(m) || (actionRanged(m) && m.outcome?.length))
       ? ' FORCE INDEX (ix_audit_event_outcome_actor)'
-      : ' FORCE INDEX (ix_audit_event_action_resource)';
+      : '';
+  }
+
+  /**
+   * On MariaDB, the index a plain BURST reads its events through: indexHint, or, when that names
+   * none, the outcome index whenever the match names outcomes and tests nothing that index lacks
+   * (its action, outcome and actor type, and categories, which are looked up by sequence) under a
+   * correlation it holds (ACTOR, IP, TENANT). The statement then reads no event row: HIPAA's PHI
+   * bulk-read burst (`**.read`, no literal prefix, SUCCESS) reads the successes' index entries in
+   * order instead of looking up the year's rows (ADR 0045, amended 2026-12-04).
+   */
+  burstHint(match: EventMatch, correlation: Correlation): string {
+    const hint = this.indexHint([match]);
+    if (hint || this.dialect !== 'mysql' || correlation === 'RESOURCE' || !match.outcome?.length) return hint;
+    const held = new Set(['action', 'outcome', 'actorType', 'categories']);
+    const tested = Object.entries(match).filter(([, value]) => value !== undefined);
+    return tested.every(([key]) => held.has(key)) ? ' FORCE INDEX (ix_audit_event_outcome_actor)' : '';
+  }
+
+  /**
+   * On MariaDB, the index a temporal statement reads its events through: for a RESOURCE
+   * correlation with every match named by action, the action index, which holds the resource, the
+   * time, the outcome and the recording time, so that the statement reads no row unless a match
+   * tests more (metadata, categories); otherwise indexHint. Empty on SQLite.
+   */
+  temporalHint(matches: readonly EventMatch[], correlation: Correlation): string {
+    if (this.dialect !== 'mysql') return '';
+    if (correlation === 'RESOURCE' && matches.length && matches.every(actionRanged)) return ' FORCE INDEX (ix_audit_event_action_resource)';
+    return this.indexHint(matches);
+  }
+
+  /**
+   * The index a probe from one trigger reads its follow-ups through (followProbeSql): under RESOURCE,
+   * the action index when the follow-up names its actions (the trigger's resource and time are its
+   * next columns), else the resource index with the time. On MariaDB a hint, on SQLite INDEXED BY
+   * (its planner, without statistics, may take an outcome index that does not hold the resource).
+   * Under other correlations the planner chooses.
+   */
+  probeHint(followUp: EventMatch, correlation: Correlation): string {
+    if (correlation !== 'RESOURCE') return '';
+    const index = actionRanged(followUp) ? 'ix_audit_event_action_resource' : 'ix_audit_event_resource_time';
+    return this.dialect === 'mysql' ? ` FORCE INDEX (${index})` : ` INDEXED BY ${index}`;
   }
 
   /** `a` and `b` belong together under `correlation`. */
