@@ -391,8 +391,14 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
           `dry run: tenant "${tenant}" would delete events ${result.fromSequence}..${result.throughSequence} (${result.eventCount} events, occurred up to ${result.occurredBefore}) as of ${result.asOf}${kept}`,
         );
       } else {
+        const anchor = result.anchor
+          ? `anchor checkpoint ${result.anchor.id} at ${result.throughSequence} signed by key ${result.anchor.keyId}`
+          : 'no anchor (nothing is pruned)';
+        const stopped = result.stopped
+          ? `stopped before event ${result.keptSequence} (planned through ${result.plannedThroughSequence}): `
+          : '';
         out(
-          `pruned tenant "${tenant}": deleted ${result.deleted} events (${result.fromSequence}..${result.throughSequence}), anchor checkpoint ${result.anchor!.id} at ${result.throughSequence} signed by key ${result.anchor!.keyId}, recorded as event ${result.eventSequence}${kept}`,
+          `pruned tenant "${tenant}": ${stopped}deleted ${result.deleted} events (${result.fromSequence ?? '-'}..${result.throughSequence}), ${anchor}, recorded as event ${result.eventSequence}${kept}`,
         );
       }
     }

@@ -1,5 +1,6 @@
 import { Retention1796295332724 } from './1796295332724-Retention';
 import { DataSubject1796400000200 } from './1796400000200-DataSubject';
+import { PruneDeletedChainHash1796500000200 } from './1796500000200-PruneDeletedChainHash';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
 import { IdempotencyScope1796155051585 } from './1796155051585-IdempotencyScope';
 import { ReportHeartbeat1796155425338 } from './1796155425338-ReportHeartbeat';
@@ -24,4 +25,5 @@ export const mysqlMigrations: Function[] = [
   AssessmentRun1796276794631,
   Retention1796295332724,
   DataSubject1796400000200,
+  PruneDeletedChainHash1796500000200,
 ];

@@ -1,5 +1,6 @@
 import { Retention1796295332256 } from './1796295332256-Retention';
 import { DataSubject1796400000100 } from './1796400000100-DataSubject';
+import { PruneDeletedChainHash1796500000100 } from './1796500000100-PruneDeletedChainHash';
 import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
 import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
@@ -24,4 +25,5 @@ export const sqliteMigrations: Function[] = [
   AssessmentRun1796276793773,
   Retention1796295332256,
   DataSubject1796400000100,
+  PruneDeletedChainHash1796500000100,
 ];

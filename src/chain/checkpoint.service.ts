@@ -81,11 +81,21 @@ export class CheckpointService {
       [tenantId, sequence],
     );
     if (!row) return null;
+    return this.issueAnchor(tenantId, sequence, String(row.chain_hash), now);
+  }
+
+  /**
+   * Signs `chainHash` as the chain hash at `sequence`, an event already deleted: the anchor of a
+   * prune stopped by a new legal hold (ADR 0043, amended 2026-12-04). The caller has checked that
+   * the first kept event links to it.
+   */
+  async issueAnchor(tenantId: string, sequence: number, chainHash: string, now = new Date()): Promise<Checkpoint> {
+    if (!this.key) throw new Error('checkpoints cannot be issued without a signing key');
     const checkpoint: Checkpoint = {
       id: uuidv7(),
       tenantId,
       sequence,
-      chainHash: String(row.chain_hash),
+      chainHash,
       issuedAt: now.toISOString(),
       keyId: this.key.id,
       signature: '',

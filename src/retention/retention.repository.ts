@@ -33,6 +33,8 @@ const toHold = (r: Record<string, unknown>): LegalHold => ({
 
 const sqlDate = (iso: string | null) => (iso === null ? null : toSqlDateTime(iso));
 
+type Query = (text: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
 /** Every statement on `retention_rule` and `legal_hold`; each takes the tenant first. */
 export class RetentionRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -45,19 +47,49 @@ export class RetentionRepository {
     return rows.map(toRule);
   }
 
+  /**
+   * Runs `fn` under the lock a prune's deletion batch takes (ADR 0043, amended 2026-12-04): the
+   * tenant's chain_prune row. A hold or rule written here is committed before the next batch reads
+   * the holds and rules, or waits until the running batch has committed. MariaDB: the row (made if
+   * missing, as a lease does) locked FOR UPDATE in the writer's transaction. SQLite: one write
+   * statement, which the database's single writer lock orders against a batch's BEGIN IMMEDIATE.
+   */
+  private async underPruneLock<T>(tenantId: string, fn: (query: Query) => Promise<T>): Promise<T> {
+    if (this.dataSource.options.type === 'better-sqlite3') return fn((text, params) => this.dataSource.query(text, params));
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      await runner.query('INSERT IGNORE INTO chain_prune (tenant_id, pruned_through, deleted_through) VALUES (?, 0, 0)', [tenantId]);
+      await runner.query('SELECT tenant_id FROM chain_prune WHERE tenant_id = ? FOR UPDATE', [tenantId]);
+      const out = await fn((text, params) => runner.query(text, params) as Promise<Record<string, unknown>[]>);
+      await runner.commitTransaction();
+      return out;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
   async insertRule(r: RetentionRule): Promise<void> {
-    await this.dataSource.query(
-      'INSERT INTO retention_rule (id, tenant_id, selector, value, min_days, max_days, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [r.id, r.tenantId, r.selector, r.value, r.minDays, r.maxDays, r.note, toSqlDateTime(r.createdAt), r.createdBy],
+    await this.underPruneLock(r.tenantId, (query) =>
+      query(
+        'INSERT INTO retention_rule (id, tenant_id, selector, value, min_days, max_days, note, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [r.id, r.tenantId, r.selector, r.value, r.minDays, r.maxDays, r.note, toSqlDateTime(r.createdAt), r.createdBy],
+      ),
     );
   }
 
   /** True when a rule was deleted. */
   async deleteRule(tenantId: string, id: string): Promise<boolean> {
-    const found = await this.dataSource.query('SELECT id FROM retention_rule WHERE tenant_id = ? AND id = ?', [tenantId, id]);
-    if (!found.length) return false;
-    await this.dataSource.query('DELETE FROM retention_rule WHERE tenant_id = ? AND id = ?', [tenantId, id]);
-    return true;
+    return this.underPruneLock(tenantId, async (query) => {
+      const found = await query('SELECT id FROM retention_rule WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+      if (!found.length) return false;
+      await query('DELETE FROM retention_rule WHERE tenant_id = ? AND id = ?', [tenantId, id]);
+      return true;
+    });
   }
 
   /** The tenants that have at least one rule with a maximum: the only ones a prune can delete from. */
@@ -85,19 +117,21 @@ export class RetentionRepository {
   }
 
   async insertHold(h: LegalHold): Promise<void> {
-    await this.dataSource.query(
-      'INSERT INTO legal_hold (id, tenant_id, subject, action_prefix, occurred_from, occurred_to, reason, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-      [
-        h.id,
-        h.tenantId,
-        h.subject,
-        h.actionPrefix,
-        sqlDate(h.occurredFrom),
-        sqlDate(h.occurredTo),
-        h.reason,
-        toSqlDateTime(h.createdAt),
-        h.createdBy,
-      ],
+    await this.underPruneLock(h.tenantId, (query) =>
+      query(
+        'INSERT INTO legal_hold (id, tenant_id, subject, action_prefix, occurred_from, occurred_to, reason, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        [
+          h.id,
+          h.tenantId,
+          h.subject,
+          h.actionPrefix,
+          sqlDate(h.occurredFrom),
+          sqlDate(h.occurredTo),
+          h.reason,
+          toSqlDateTime(h.createdAt),
+          h.createdBy,
+        ],
+      ),
     );
   }
 

@@ -3,13 +3,14 @@ import { v7 as uuidv7 } from 'uuid';
 import { ActorType, Classification, Severity } from '../audit/audit-event.model';
 import type { ChainVerifier } from '../chain/chain-verifier';
 import type { Checkpoint } from '../chain/checkpoint.repository';
+import { linkHash } from '../chain/hashing';
 import type { CheckpointService } from '../chain/checkpoint.service';
-import { PRUNED_ACTION, PRUNED_RESOURCE, readPruneState } from '../chain/pruned-prefix';
+import { PRUNED_ACTION, PRUNED_RESOURCE, type PruneState, readPruneState } from '../chain/pruned-prefix';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { IngestService } from '../ingest/ingest.service';
-import { deleteBatch } from './prune-batch';
+import { type BatchGuard, deleteBatch } from './prune-batch';
 import {
   heldCondition,
   keptBecause,
@@ -81,7 +82,37 @@ export interface PruneResult extends PrunePlan {
   anchor: Checkpoint | null;
   /** Sequence of the datapunk.retention.pruned event. */
   eventSequence: number | null;
+  /**
+   * True when a batch found an event that must now be kept (a hold placed, or a rule changed, while
+   * the prune ran): the prune ended before it, at `throughSequence`, with an anchor signed there;
+   * `keptSequence` and `keptReason` name that event and why.
+   */
+  stopped: boolean;
+  /** Where the plan meant to prune through (null: nothing planned). */
+  plannedThroughSequence: number | null;
 }
+
+export interface PruneOptions {
+  /** The instant ages are judged at (default now). */
+  now?: Date;
+  dryRun?: boolean;
+  /**
+   * Awaited after each deletion batch that deleted events, with the sequence deleted through: a
+   * test's hook to place a hold between batches (the deletion does not depend on it).
+   */
+  betweenBatches?: (progress: { tenantId: string; deletedThrough: number }) => Promise<void>;
+}
+
+/** What a run of deletion batches did, and where it stopped when a batch found an event to keep. */
+interface Deletion {
+  deleted: number;
+  newestOccurred: string | null;
+  lastRecorded: string | null;
+  stop: { at: number; deletedThrough: number; reason: string } | null;
+}
+
+/** Batches in a row that may find the holds or rules changed under them before the prune gives up. */
+const MAX_STALE_BATCHES = 50;
 
 export interface RetentionDeps {
   dataSource: DataSource;
@@ -322,33 +353,7 @@ export class RetentionService {
       newest = later(newest, isoOrNull(row?.newest));
       await yieldToLoop();
     }
-    let keptReason: string | null = null;
-    if (keptSequence !== null) {
-      const [e] = await ds.query<Row[]>(
-        'SELECT e.recorded_at, e.occurred_at, e.action, e.actor_id, e.resource_id, e.classification FROM audit_event e WHERE e.tenant_id = ? AND e.sequence = ?',
-        [tenantId, keptSequence],
-      );
-      const labels = await ds.query<{ value: string }[]>(
-        "SELECT value FROM audit_event_label WHERE tenant_id = ? AND sequence = ? AND kind = 'category'",
-        [tenantId, keptSequence],
-      );
-      keptReason = e
-        ? keptBecause(
-            {
-              recordedAt: fromSqlDateTime(e.recorded_at),
-              occurredAt: fromSqlDateTime(e.occurred_at),
-              action: String(e.action),
-              actorId: String(e.actor_id),
-              resourceId: String(e.resource_id),
-              classification: toNumber(e.classification),
-              categories: labels.map((l) => l.value),
-            },
-            rules,
-            holds,
-            now,
-          )
-        : 'the event is missing';
-    }
+    const keptReason = keptSequence === null ? null : await this.keptReasonAt(tenantId, keptSequence, rules, holds, now);
     const count = through - already;
     return {
       ...empty,
@@ -361,16 +366,63 @@ export class RetentionService {
     };
   }
 
+  /** Why the event at `sequence` is kept: a hold's id, a rule and its days, or no maximum. */
+  private async keptReasonAt(
+    tenantId: string,
+    sequence: number,
+    rules: readonly RetentionRule[],
+    holds: readonly LegalHold[],
+    now: Date,
+  ): Promise<string> {
+    const ds = this.deps.dataSource;
+    const [e] = await ds.query<Row[]>(
+      'SELECT e.recorded_at, e.occurred_at, e.action, e.actor_id, e.resource_id, e.classification FROM audit_event e WHERE e.tenant_id = ? AND e.sequence = ?',
+      [tenantId, sequence],
+    );
+    const labels = await ds.query<{ value: string }[]>(
+      "SELECT value FROM audit_event_label WHERE tenant_id = ? AND sequence = ? AND kind = 'category'",
+      [tenantId, sequence],
+    );
+    return e
+      ? keptBecause(
+          {
+            recordedAt: fromSqlDateTime(e.recorded_at),
+            occurredAt: fromSqlDateTime(e.occurred_at),
+            action: String(e.action),
+            actorId: String(e.actor_id),
+            resourceId: String(e.resource_id),
+            classification: toNumber(e.classification),
+            categories: labels.map((l) => l.value),
+          },
+          rules,
+          holds,
+          now,
+        )
+      : 'the event is missing';
+  }
+
   /**
    * Prunes a tenant (ADR 0043): takes its lease, finishes a prune left unfinished, plans, verifies
    * the prefix, signs the anchor, records the datapunk.retention.pruned event and chain_prune, then
-   * deletes in batches. `dryRun`: the plan only. PRUNE_IN_PROGRESS when another node holds the lease.
+   * deletes in batches, each re-checking the holds and rules under its lock. A batch that finds an
+   * event that must now be kept ends the prune before it, at a new signed anchor (`stopped`).
+   * `dryRun`: the plan only. PRUNE_IN_PROGRESS when another node holds the lease.
    */
-  async prune(by: RetentionActor, options: { now?: Date; dryRun?: boolean } = {}): Promise<PruneResult> {
+  async prune(by: RetentionActor, options: PruneOptions = {}): Promise<PruneResult> {
     const now = options.now ?? new Date();
     const { tenantId } = by;
+    const unstopped = { stopped: false, plannedThroughSequence: null };
     if (options.dryRun) {
-      return { ...(await this.plan(tenantId, now)), dryRun: true, deleted: 0, anchor: null, eventSequence: null };
+      const plan = await this.plan(tenantId, now);
+      return {
+        ...plan,
+        dryRun: true,
+        deleted: 0,
+        anchor: null,
+        eventSequence: null,
+        ...unstopped,
+        plannedThroughSequence: plan.throughSequence,
+      };
     }
     if (!this.deps.checkpoints.canSign) {
       throw new AppError(ErrorCode.PRUNE_REFUSED, 'Pruning needs the server’s signing key to sign the anchor; none is configured.');
@@ -378,9 +430,32 @@ export class RetentionService {
     const owner = uuidv7();
     await this.takeLease(tenantId, owner);
     try {
-      let deleted = await this.deleteRecorded(tenantId, owner);
+      const left = await readPruneState(this.deps.dataSource, tenantId);
+      const resumed = await this.deleteRecorded(tenantId, owner, now, options.betweenBatches);
+      if (resumed.stop) {
+        // A prune a crash left unfinished, stopped by a hold placed since: it ends where it stopped.
+        const ended = await this.endStopped(by, owner, now, resumed, null, left);
+        const through = resumed.stop.deletedThrough;
+        return {
+          tenantId,
+          asOf: now.toISOString(),
+          alreadyPrunedThrough: through,
+          fromSequence: null,
+          throughSequence: through,
+          eventCount: 0,
+          occurredBefore: null,
+          keptSequence: resumed.stop.at,
+          keptReason: resumed.stop.reason,
+          dryRun: false,
+          deleted: resumed.deleted,
+          ...ended,
+          stopped: true,
+          plannedThroughSequence: left?.prunedThrough ?? null,
+        };
+      }
+      let deleted = resumed.deleted;
       const plan = await this.plan(tenantId, now);
-      if (plan.throughSequence === null) return { ...plan, dryRun: false, deleted, anchor: null, eventSequence: null };
+      if (plan.throughSequence === null) return { ...plan, dryRun: false, deleted, anchor: null, eventSequence: null, ...unstopped };
       const through = plan.throughSequence;
       const check = await this.deps.verifier.verify(tenantId, plan.fromSequence, through);
       if (!check.valid) {
@@ -398,52 +473,113 @@ export class RetentionService {
         through,
       ]);
       const recordedBefore = isoOrNull(last?.recorded_at);
-      const rules = await this.repository.rules(tenantId);
-      const receipt = await this.deps.ingest.recordServerEvent(tenantId, {
-        // When it happened; `asOf` (a test's or a plan's instant) is what ages were judged at.
-        occurredAt: new Date().toISOString(),
-        keyId: by.keyId ?? 'retention',
-        actorType: by.keyId ? ActorType.API_KEY : ActorType.SYSTEM,
-        requestId: by.requestId,
-        action: PRUNED_ACTION,
-        resource: { type: PRUNED_RESOURCE, id: `prune:${through}` },
-        severity: Severity.NOTICE,
-        classification: Classification.INTERNAL,
-        metadata: {
-          fromSequence: plan.fromSequence,
-          throughSequence: through,
-          eventCount: plan.eventCount,
-          occurredBefore: plan.occurredBefore,
-          recordedBefore,
-          anchorCheckpointId: anchor.id,
-          anchorChainHash: anchor.chainHash,
-          anchorKeyId: anchor.keyId,
-          asOf: now.toISOString(),
-          ruleIds: rules.map((r) => r.id),
-        },
+      const eventSequence = await this.recordPrune(by, now, through, {
+        fromSequence: plan.fromSequence,
+        throughSequence: through,
+        eventCount: plan.eventCount,
+        occurredBefore: plan.occurredBefore,
+        recordedBefore,
+        anchorCheckpointId: anchor.id,
+        anchorChainHash: anchor.chainHash,
+        anchorKeyId: anchor.keyId,
       });
       const previous = await readPruneState(this.deps.dataSource, tenantId);
-      const occurredBefore = later(previous?.occurredBefore ?? null, plan.occurredBefore);
-      await this.deps.dataSource.query(
-        'UPDATE chain_prune SET pruned_through = ?, anchor_checkpoint_id = ?, event_sequence = ?, occurred_before = ?, recorded_before = ?, pruned_at = ? WHERE tenant_id = ? AND lease_owner = ?',
-        [
-          through,
-          anchor.id,
-          receipt.sequence,
-          occurredBefore && toSqlDateTime(occurredBefore),
-          recordedBefore && toSqlDateTime(recordedBefore),
-          toSqlDateTime(new Date().toISOString()),
-          tenantId,
-          owner,
-        ],
-      );
-      deleted += await this.deleteRecorded(tenantId, owner);
-      return { ...plan, dryRun: false, deleted, anchor, eventSequence: receipt.sequence };
+      await this.setPruned(tenantId, owner, {
+        through,
+        anchorId: anchor.id,
+        eventSequence,
+        occurredBefore: later(previous?.occurredBefore ?? null, plan.occurredBefore),
+        recordedBefore,
+      });
+      const run = await this.deleteRecorded(tenantId, owner, now, options.betweenBatches);
+      deleted += run.deleted;
+      if (!run.stop) return { ...plan, dryRun: false, deleted, anchor, eventSequence, ...unstopped, plannedThroughSequence: through };
+      const ended = await this.endStopped(by, owner, now, run, plan.fromSequence, previous);
+      const stoppedThrough = run.stop.deletedThrough;
+      const count = Math.max(0, stoppedThrough - plan.alreadyPrunedThrough);
+      return {
+        ...plan,
+        fromSequence: count > 0 ? plan.fromSequence : null,
+        throughSequence: stoppedThrough,
+        eventCount: count,
+        occurredBefore: count > 0 ? run.newestOccurred : null,
+        keptSequence: run.stop.at,
+        keptReason: run.stop.reason,
+        dryRun: false,
+        deleted,
+        ...ended,
+        stopped: true,
+        plannedThroughSequence: through,
+      };
     } finally {
       await this.deps.dataSource
         .query('UPDATE chain_prune SET lease_owner = NULL, lease_until = NULL WHERE tenant_id = ? AND lease_owner = ?', [tenantId, owner])
         .catch(() => undefined);
     }
+  }
+
+  /**
+   * Ends a prune that a batch stopped (ADR 0043, amended 2026-12-04): the events through
+   * `stop.deletedThrough` are gone and the next one must be kept, so the pruned prefix ends there.
+   * Signs an anchor at that sequence with the chain hash its batch recorded — after checking that the
+   * first kept event links to it — records a datapunk.retention.pruned event naming the stop, and
+   * moves chain_prune to it. Until that last statement the chain stays anchored where the prune was
+   * planned to end (the kept events past the stop are simply not yet verified from there), so it
+   * verifies at every step. Stopped before anything was ever deleted: chain_prune is reset.
+   */
+  private async endStopped(
+    by: RetentionActor,
+    owner: string,
+    now: Date,
+    run: Deletion,
+    fromSequence: number | null,
+    before: PruneState | null,
+  ): Promise<{ anchor: Checkpoint | null; eventSequence: number }> {
+    const ds = this.deps.dataSource;
+    const { tenantId } = by;
+    const stop = run.stop!;
+    const through = stop.deletedThrough;
+    const [state] = await ds.query<Row[]>(
+      'SELECT pruned_through, deleted_chain_hash, event_sequence FROM chain_prune WHERE tenant_id = ? AND lease_owner = ?',
+      [tenantId, owner],
+    );
+    if (!state) throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, 'Another node took over pruning this tenant; this one stopped.');
+    let anchor: Checkpoint | null = null;
+    if (through > 0) {
+      const candidate = state.deleted_chain_hash === null ? null : String(state.deleted_chain_hash);
+      const [next] = await ds.query<Row[]>('SELECT hash, chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = ?', [
+        tenantId,
+        through + 1,
+      ]);
+      if (candidate === null || !next || linkHash(candidate, String(next.hash)) !== String(next.chain_hash)) {
+        throw new AppError(
+          ErrorCode.PRUNE_REFUSED,
+          `The prune stopped before event ${stop.at} (${stop.reason}), but the chain hash at ${through} cannot be confirmed, so no anchor was signed there; the chain stays anchored at ${toNumber(state.pruned_through)} and nothing more was deleted. Investigate with verifyAuditChain.`,
+          { sequence: through },
+        );
+      }
+      anchor = await this.deps.checkpoints.issueAnchor(tenantId, through, candidate);
+    }
+    const occurredBefore = later(before?.occurredBefore ?? null, run.newestOccurred);
+    const recordedBefore = run.lastRecorded ?? before?.recordedBefore ?? null;
+    const eventSequence = await this.recordPrune(by, now, through, {
+      fromSequence,
+      throughSequence: through,
+      eventCount: fromSequence === null ? null : Math.max(0, through - fromSequence + 1),
+      occurredBefore,
+      recordedBefore,
+      anchorCheckpointId: anchor?.id ?? null,
+      anchorChainHash: anchor?.chainHash ?? null,
+      anchorKeyId: anchor?.keyId ?? null,
+      // PII-free: a hold's id or a rule, never what the hold names.
+      stopped: true,
+      plannedThroughSequence: toNumber(state.pruned_through),
+      stoppedAtSequence: stop.at,
+      stoppedBecause: stop.reason,
+      supersedesEventSequence: state.event_sequence === null ? null : toNumber(state.event_sequence),
+    });
+    await this.setPruned(tenantId, owner, anchor && { through, anchorId: anchor.id, eventSequence, occurredBefore, recordedBefore });
+    return { anchor, eventSequence };
   }
 
   /** Prunes every tenant with a rule that has a maximum (RETENTION_SCHEDULE); a tenant another node prunes is skipped. */
@@ -466,14 +602,97 @@ export class RetentionService {
     return results;
   }
 
-  /** Deletes what chain_prune records as pruned but is still stored (this prune's, or one a crash left), batch by batch. */
-  private async deleteRecorded(tenantId: string, owner: string): Promise<number> {
-    let deleted = 0;
+  /** Appends the PII-free datapunk.retention.pruned event of a prune through `through`; its sequence. */
+  private async recordPrune(by: RetentionActor, now: Date, through: number, metadata: Record<string, unknown>): Promise<number> {
+    const rules = await this.repository.rules(by.tenantId);
+    const receipt = await this.deps.ingest.recordServerEvent(by.tenantId, {
+      // When it happened; `asOf` (a test's or a plan's instant) is what ages were judged at.
+      occurredAt: new Date().toISOString(),
+      keyId: by.keyId ?? 'retention',
+      actorType: by.keyId ? ActorType.API_KEY : ActorType.SYSTEM,
+      requestId: by.requestId,
+      action: PRUNED_ACTION,
+      resource: { type: PRUNED_RESOURCE, id: `prune:${through}` },
+      severity: Severity.NOTICE,
+      classification: Classification.INTERNAL,
+      metadata: { ...metadata, asOf: now.toISOString(), ruleIds: rules.map((r) => r.id) },
+    });
+    return receipt.sequence;
+  }
+
+  /** Records in chain_prune (still under this node's lease) what the chain is pruned through; null: not pruned at all. */
+  private async setPruned(
+    tenantId: string,
+    owner: string,
+    p: { through: number; anchorId: string; eventSequence: number; occurredBefore: string | null; recordedBefore: string | null } | null,
+  ): Promise<void> {
+    await this.deps.dataSource.query(
+      'UPDATE chain_prune SET pruned_through = ?, anchor_checkpoint_id = ?, event_sequence = ?, occurred_before = ?, recorded_before = ?, pruned_at = ? WHERE tenant_id = ? AND lease_owner = ?',
+      p
+        ? [
+            p.through,
+            p.anchorId,
+            p.eventSequence,
+            p.occurredBefore && toSqlDateTime(p.occurredBefore),
+            p.recordedBefore && toSqlDateTime(p.recordedBefore),
+            toSqlDateTime(new Date().toISOString()),
+            tenantId,
+            owner,
+          ]
+        : [0, null, null, null, null, null, tenantId, owner],
+    );
+  }
+
+  /** What each deletion batch re-checks under its lock: the kept condition over the rules and active holds of now. */
+  private async guard(tenantId: string, now: Date): Promise<{ batch: BatchGuard; rules: RetentionRule[]; holds: LegalHold[] }> {
+    const rules = await this.repository.rules(tenantId);
+    const holds = await this.activeHolds(tenantId);
+    return {
+      batch: {
+        kept: keptCondition(rules, holds, now),
+        holdIds: new Set(holds.map((h) => h.id)),
+        ruleIds: rules.map((r) => r.id).sort(),
+      },
+      rules,
+      holds,
+    };
+  }
+
+  /**
+   * Deletes what chain_prune records as pruned but is still stored (this prune's, or one a crash
+   * left), batch by batch, each re-checking holds and rules as of `now`; stops at the first event a
+   * batch finds must be kept.
+   */
+  private async deleteRecorded(tenantId: string, owner: string, now: Date, between?: PruneOptions['betweenBatches']): Promise<Deletion> {
+    const out: Deletion = { deleted: 0, newestOccurred: null, lastRecorded: null, stop: null };
+    let guard = await this.guard(tenantId, now);
+    let stale = 0;
     for (;;) {
-      const batch = await deleteBatch(this.deps.dataSource, tenantId, owner, toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString()));
-      deleted += batch.deleted;
+      const leaseUntil = toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString());
+      const batch = await deleteBatch(this.deps.dataSource, tenantId, owner, leaseUntil, guard.batch);
+      out.deleted += batch.deleted;
+      out.newestOccurred = later(out.newestOccurred, batch.newestOccurred);
+      out.lastRecorded = batch.lastRecorded ?? out.lastRecorded;
       if (batch.lost) throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, 'Another node took over pruning this tenant; this one stopped.');
-      if (batch.done) return deleted;
+      if (batch.stale) {
+        // A hold was placed or a rule changed since the guard was built: build it again.
+        if (++stale > MAX_STALE_BATCHES) {
+          throw new AppError(
+            ErrorCode.PRUNE_REFUSED,
+            `Legal holds or retention rules changed ${MAX_STALE_BATCHES} times in a row while pruning; stopped without deleting more. Retry later.`,
+          );
+        }
+        guard = await this.guard(tenantId, now);
+        continue;
+      }
+      stale = 0;
+      if (batch.stoppedAt !== null) {
+        const reason = await this.keptReasonAt(tenantId, batch.stoppedAt, guard.rules, guard.holds, now);
+        out.stop = { at: batch.stoppedAt, deletedThrough: batch.deletedThrough, reason };
+        return out;
+      }
+      if (batch.done) return out;
+      if (between) await between({ tenantId, deletedThrough: batch.deletedThrough });
       await yieldToLoop();
     }
   }

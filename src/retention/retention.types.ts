@@ -134,4 +134,14 @@ export class PruneResultInfo {
   anchor!: CheckpointInfo | null;
   @Field(() => GraphQLSafeInt, { nullable: true, description: 'Sequence of the datapunk.retention.pruned event.' })
   eventSequence!: number | null;
+  @Field({
+    description:
+      'True: a deletion batch found an event that must now be kept (a legal hold placed, or a rule changed, while the prune ran), so the prune ended before it, at throughSequence, with a new signed anchor there; keptSequence and keptReason name that event and why.',
+  })
+  stopped!: boolean;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Where the plan meant to prune through; differs from throughSequence when stopped.',
+  })
+  plannedThroughSequence!: number | null;
 }

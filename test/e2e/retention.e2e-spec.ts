@@ -327,3 +327,102 @@ describe('retention: two prunes at once', () => {
     expect({ sequence: Number(kept.sequence), action: kept.action }).toEqual({ sequence: first.sequence + 1, action: 'data.read' });
   });
 });
+
+describe('retention: a hold placed while a prune runs (holds re-checked per batch)', () => {
+  let env: TestEnvironment;
+  const TENANT = 'retention-mid-hold';
+  const EVENTS = 600;
+  const LATE = 430; // the event of the subject the hold names, in the third SQLite batch, the second MariaDB one
+  let admin: string;
+  let auditor: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    admin = await env.createKey('ADMIN', TENANT);
+    auditor = await env.createKey('AUDITOR', TENANT);
+    const ingest = await env.createKey('INGEST', TENANT);
+    const events = Array.from({ length: EVENTS }, (_, i) =>
+      eventInput({ action: 'auth.login', actor: { id: i + 1 === LATE ? 'u-late' : `u-${i % 5}`, type: 'USER' } }),
+    );
+    const res = (await env.gql(RECORD, { input: { events } }, ingest)).body;
+    expect(res.errors).toBeUndefined();
+  });
+  afterAll(() => env?.close());
+
+  it('stops before the first held event, at a new signed anchor, and says so in its result and chain event', async () => {
+    const actor = { tenantId: TENANT, keyId: null, requestId: 'mid-hold' };
+    await env.app.services.retention.addRule(actor, { selector: 'ACTION_PREFIX' as never, value: 'auth.', maxDays: 30 });
+    const now = new Date(Date.now() + 31 * DAY);
+    expect((await env.app.services.retention.prune(actor, { now, dryRun: true })).throughSequence).toBe(EVENTS);
+    let holdId: string | null = null;
+    const seen: number[] = [];
+    const result = await env.app.services.retention.prune(actor, {
+      now,
+      betweenBatches: async ({ deletedThrough }) => {
+        seen.push(deletedThrough);
+        if (holdId !== null) return;
+        const hold = (await env.gql(PLACE_HOLD, { input: { subject: 'u-late', reason: 'matter placed mid-prune' } }, admin)).body;
+        expect(hold.errors).toBeUndefined();
+        holdId = hold.data!.placeLegalHold.id;
+      },
+    });
+    // The hook ran after batch 1, before any event of u-late was reached.
+    expect(seen[0]).toBeLessThan(LATE);
+    expect(holdId).not.toBeNull();
+    expect(result).toMatchObject({
+      dryRun: false,
+      stopped: true,
+      fromSequence: 1,
+      throughSequence: LATE - 1,
+      plannedThroughSequence: EVENTS,
+      eventCount: LATE - 1,
+      deleted: LATE - 1,
+      keptSequence: LATE,
+      keptReason: `legal hold ${holdId}`,
+      anchor: { sequence: LATE - 1 },
+    });
+    // Every event from the held one on is still stored.
+    const left = await env.sql<{ n: unknown; lo: unknown }>(
+      'SELECT COUNT(*) AS n, MIN(sequence) AS lo FROM audit_event WHERE tenant_id = ? AND sequence <= ?',
+      [TENANT, EVENTS],
+    );
+    expect({ n: Number(left[0].n), lo: Number(left[0].lo) }).toEqual({ n: EVENTS - LATE + 1, lo: LATE });
+    const [event] = await env.sql<{ action: string; metadata: string }>(
+      'SELECT action, metadata FROM audit_event WHERE tenant_id = ? AND sequence = ?',
+      [TENANT, result.eventSequence],
+    );
+    expect(event.action).toBe('datapunk.retention.pruned');
+    expect(JSON.parse(event.metadata)).toMatchObject({
+      stopped: true,
+      throughSequence: LATE - 1,
+      plannedThroughSequence: EVENTS,
+      stoppedAtSequence: LATE,
+      stoppedBecause: `legal hold ${holdId}`,
+      anchorCheckpointId: result.anchor!.id,
+    });
+    expect(event.metadata).not.toMatch(/u-late/);
+    const [head] = await env.sql<{ sequence: unknown }>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [TENANT]);
+    const [rollup] = await env.sql<{ n: unknown }>('SELECT SUM(event_count) AS n FROM audit_event_rollup WHERE tenant_id = ?', [TENANT]);
+    expect(Number(rollup.n)).toBe(Number(head.sequence) - (LATE - 1));
+  });
+
+  it('the chain verifies from the new anchor through GraphQL and the offline CLI', async () => {
+    const v = (await env.gql(VERIFY, {}, auditor)).body.data!.verifyAuditChain;
+    expect(v).toMatchObject({ valid: true, fromSequence: LATE, firstFailure: null, prunedPrefix: { throughSequence: LATE - 1 } });
+    expect(v.prunedPrefix.anchor.sequence).toBe(LATE - 1);
+    const run = await cli(env.env, ['verify-chain', '--tenant', TENANT]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^pruned: events 1\\.\\.${LATE - 1} were deleted by retention`, 'm'));
+  });
+
+  it('once the hold is released, the next prune goes on from the held event', async () => {
+    const holds = (await env.gql('{ legalHolds { id } }', {}, admin)).body.data!.legalHolds as { id: string }[];
+    expect(holds).toHaveLength(1);
+    expect((await env.gql(`mutation { releaseLegalHold(id: "${holds[0].id}") { id } }`, {}, admin)).body.errors).toBeUndefined();
+    const actor = { tenantId: TENANT, keyId: null, requestId: 'mid-hold' };
+    const result = await env.app.services.retention.prune(actor, { now: new Date(Date.now() + 31 * DAY) });
+    expect(result).toMatchObject({ stopped: false, fromSequence: LATE, throughSequence: EVENTS, deleted: EVENTS - LATE + 1 });
+    const v = (await env.gql(VERIFY, {}, auditor)).body.data!.verifyAuditChain;
+    expect(v).toMatchObject({ valid: true, fromSequence: EVENTS + 1, prunedPrefix: { throughSequence: EVENTS } });
+  });
+});
