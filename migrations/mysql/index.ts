@@ -1,6 +1,7 @@
 import { Retention1796295332724 } from './1796295332724-Retention';
 import { DataSubject1796400000200 } from './1796400000200-DataSubject';
 import { PruneDeletedChainHash1796500000200 } from './1796500000200-PruneDeletedChainHash';
+import { LegalHoldSubjectRef1796500000400 } from './1796500000400-LegalHoldSubjectRef';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
 import { IdempotencyScope1796155051585 } from './1796155051585-IdempotencyScope';
 import { ReportHeartbeat1796155425338 } from './1796155425338-ReportHeartbeat';
@@ -26,4 +27,5 @@ export const mysqlMigrations: Function[] = [
   Retention1796295332724,
   DataSubject1796400000200,
   PruneDeletedChainHash1796500000200,
+  LegalHoldSubjectRef1796500000400,
 ];

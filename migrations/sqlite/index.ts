@@ -1,6 +1,7 @@
 import { Retention1796295332256 } from './1796295332256-Retention';
 import { DataSubject1796400000100 } from './1796400000100-DataSubject';
 import { PruneDeletedChainHash1796500000100 } from './1796500000100-PruneDeletedChainHash';
+import { LegalHoldSubjectRef1796500000300 } from './1796500000300-LegalHoldSubjectRef';
 import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
 import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
@@ -26,4 +27,5 @@ export const sqliteMigrations: Function[] = [
   Retention1796295332256,
   DataSubject1796400000100,
   PruneDeletedChainHash1796500000100,
+  LegalHoldSubjectRef1796500000300,
 ];

@@ -20,7 +20,8 @@ const toRule = (r: Record<string, unknown>): RetentionRule => ({
 const toHold = (r: Record<string, unknown>): LegalHold => ({
   id: String(r.id),
   tenantId: String(r.tenant_id),
-  subject: text(r.subject),
+  subjectRef: text(r.subject_ref),
+  subject: null,
   actionPrefix: text(r.action_prefix),
   occurredFrom: date(r.occurred_from),
   occurredTo: date(r.occurred_to),
@@ -119,11 +120,11 @@ export class RetentionRepository {
   async insertHold(h: LegalHold): Promise<void> {
     await this.underPruneLock(h.tenantId, (query) =>
       query(
-        'INSERT INTO legal_hold (id, tenant_id, subject, action_prefix, occurred_from, occurred_to, reason, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        'INSERT INTO legal_hold (id, tenant_id, subject_ref, action_prefix, occurred_from, occurred_to, reason, created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         [
           h.id,
           h.tenantId,
-          h.subject,
+          h.subjectRef,
           h.actionPrefix,
           sqlDate(h.occurredFrom),
           sqlDate(h.occurredTo),
@@ -139,6 +140,28 @@ export class RetentionRepository {
     await this.dataSource.query(
       'UPDATE legal_hold SET released_at = ?, released_by = ? WHERE tenant_id = ? AND id = ? AND released_at IS NULL',
       [toSqlDateTime(at), by, tenantId, id],
+    );
+  }
+
+  /** Holds stored before 2026-12-04 with the subject id in clear (`legacy_subject`), of one tenant or all. */
+  async legacyHolds(tenantId?: string): Promise<{ id: string; tenantId: string; subject: string; released: boolean }[]> {
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT id, tenant_id, legacy_subject, released_at FROM legal_hold WHERE ${tenantId === undefined ? '' : 'tenant_id = ? AND '}legacy_subject IS NOT NULL`,
+      tenantId === undefined ? [] : [tenantId],
+    );
+    return rows.map((r) => ({
+      id: String(r.id),
+      tenantId: String(r.tenant_id),
+      subject: String(r.legacy_subject),
+      released: r.released_at !== null,
+    }));
+  }
+
+  /** Replaces a legacy hold's clear subject by its reference (once: a second node's update finds nothing to do). */
+  async sealLegacyHold(tenantId: string, id: string, subjectRef: string): Promise<void> {
+    await this.dataSource.query(
+      'UPDATE legal_hold SET subject_ref = ?, legacy_subject = NULL WHERE tenant_id = ? AND id = ? AND legacy_subject IS NOT NULL',
+      [subjectRef, tenantId, id],
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { ActorType, Classification, Severity } from '../audit/audit-event.model';
+import { ERASED } from '../audit/personal-data';
 import type { ChainVerifier } from '../chain/chain-verifier';
 import type { Checkpoint } from '../chain/checkpoint.repository';
 import { linkHash } from '../chain/hashing';
@@ -122,10 +123,23 @@ export interface RetentionDeps {
   /** Ids of the loaded frameworks (FRAMEWORK rules must name one). */
   frameworks: () => string[];
   /**
-   * The stored references of the live data subjects among `ids` (ADR 0042): a sealed subject's
-   * events hold its reference, not its id, so a hold by subject must match the reference too.
+   * The data-subject vault (ADR 0042): a hold by subject stores the subject's reference, never its id
+   * (ADR 0043, amended 2026-12-04). Without it (the CLI without the privacy key) no hold by subject
+   * can be placed or matched, and a prune of a tenant that has one is refused.
    */
-  subjectRefs?: (tenantId: string, ids: readonly string[]) => Promise<Map<string, string>>;
+  subjects?: HoldSubjects;
+}
+
+/** What retention needs of the subject vault for holds by subject. */
+export interface HoldSubjects {
+  /** The live reference of `id`, created (new reference, new key) when there is none. */
+  refFor(tenantId: string, id: string): Promise<string>;
+  /** The live references of `ids`. */
+  refsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>>;
+  /** The ids behind the live references among `refs`, opened with each subject's key. */
+  idsOf(tenantId: string, refs: readonly string[]): Promise<Map<string, string>>;
+  /** A keyed pseudonym of `id` (`h_…`), for a released hold whose subject is no longer live. */
+  holdPseudonymOf(tenantId: string, id: string): string;
 }
 
 type Row = Record<string, unknown>;
@@ -147,18 +161,59 @@ export class RetentionService {
     return this.repository.rules(tenantId);
   }
 
-  holds(tenantId: string, includeReleased = false): Promise<LegalHold[]> {
-    return this.repository.holds(tenantId, includeReleased);
+  /** A tenant's holds, each by-subject one with its subject id opened (`[erased]` once the subject's key is gone). */
+  async holds(tenantId: string, includeReleased = false): Promise<LegalHold[]> {
+    await this.sealLegacyHolds(tenantId);
+    return this.opened(tenantId, await this.repository.holds(tenantId, includeReleased), false);
   }
 
   /** The active holds, each subject with what its events store it as (`storedAs`). */
   private async activeHolds(tenantId: string): Promise<LegalHold[]> {
-    const holds = await this.repository.holds(tenantId, false);
-    const subjects = holds.flatMap((h) => (h.subject === null ? [] : [h.subject]));
-    const refs = subjects.length && this.deps.subjectRefs ? await this.deps.subjectRefs(tenantId, subjects) : new Map<string, string>();
-    return holds.map((h) =>
-      h.subject === null ? h : { ...h, storedAs: [h.subject, ...(refs.has(h.subject) ? [refs.get(h.subject)!] : [])] },
-    );
+    await this.sealLegacyHolds(tenantId);
+    return this.opened(tenantId, await this.repository.holds(tenantId, false), true);
+  }
+
+  /**
+   * Opens the subject of each hold by subject through the vault: `subject` (for reads) and
+   * `storedAs` (for matching: the reference, and the id while the subject is live, which events that
+   * are not sealed store). `needed`: a hold by subject that cannot be opened here refuses the caller.
+   */
+  private async opened(tenantId: string, holds: LegalHold[], needed: boolean): Promise<LegalHold[]> {
+    const refs = [...new Set(holds.flatMap((h) => (h.subjectRef === null ? [] : [h.subjectRef])))];
+    if (!this.deps.subjects) {
+      if (!needed || (!refs.length && !(await this.repository.legacyHolds(tenantId)).length)) return holds;
+      throw new AppError(
+        ErrorCode.PRUNE_REFUSED,
+        'A legal hold names a data subject, which only the privacy key can match (DATAPUNK_PRIVACY_KEY or DATAPUNK_PRIVACY_KEY_FILE); this process has none. Nothing was deleted.',
+      );
+    }
+    if (!refs.length) return holds;
+    const ids = await this.deps.subjects.idsOf(tenantId, refs);
+    return holds.map((h) => {
+      if (h.subjectRef === null) return h;
+      const id = ids.get(h.subjectRef);
+      return { ...h, subject: id ?? ERASED, storedAs: id === undefined ? [h.subjectRef] : [h.subjectRef, id] };
+    });
+  }
+
+  /**
+   * Converts holds stored with the subject id in clear (before 2026-12-04) to the subject's
+   * reference — of an active hold, created if the subject has none yet, so its later events still
+   * match; of a released one, the live reference or else a keyed pseudonym — and empties the clear
+   * column. Run at start for every tenant and before holds are read or matched; a migration cannot
+   * (it has no privacy key). Idempotent and safe on several nodes. The number converted.
+   */
+  async sealLegacyHolds(tenantId?: string): Promise<number> {
+    const subjects = this.deps.subjects;
+    if (!subjects) return 0;
+    const legacy = await this.repository.legacyHolds(tenantId);
+    for (const h of legacy) {
+      const ref = h.released
+        ? ((await subjects.refsOf(h.tenantId, [h.subject])).get(h.subject) ?? subjects.holdPseudonymOf(h.tenantId, h.subject))
+        : await subjects.refFor(h.tenantId, h.subject);
+      await this.repository.sealLegacyHold(h.tenantId, h.id, ref);
+    }
+    return legacy.length;
   }
 
   /**
@@ -168,11 +223,9 @@ export class RetentionService {
    */
   async holdsOnSubject(tenantId: string, ref: string, subjectId: string): Promise<string[]> {
     const holds = await this.activeHolds(tenantId);
-    const held = new Set(
-      holds.filter((h) => h.subject !== null && (h.subject === subjectId || h.storedAs?.includes(ref))).map((h) => h.id),
-    );
+    const held = new Set(holds.filter((h) => h.subjectRef === ref || (h.subject !== null && h.subject === subjectId)).map((h) => h.id));
     // One pass over the subject's events answers every other hold (at most MAX_ACTIVE_HOLDS columns).
-    const others = holds.filter((h) => h.subject === null);
+    const others = holds.filter((h) => h.subjectRef === null);
     if (others.length) {
       const tests = others.map((h) => heldCondition([h]));
       const columns = tests.map((t, i) => `MAX(CASE WHEN ${t.text} THEN 1 ELSE 0 END) AS h${i}`).join(', ');
@@ -263,9 +316,13 @@ export class RetentionService {
       });
     }
     if (problems.length) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'The legal hold is not valid; nothing was stored.', { problems });
+    if (subject !== null && !this.deps.subjects) throw new Error('a legal hold by subject needs the subject vault');
+    // The subject's reference, never its id, is stored (created when the subject has no events yet).
+    const subjectRef = subject === null ? null : await this.deps.subjects!.refFor(by.tenantId, subject);
     const hold: LegalHold = {
       id: uuidv7(),
       tenantId: by.tenantId,
+      subjectRef,
       subject,
       actionPrefix,
       occurredFrom: from && new Date(from).toISOString(),
@@ -297,7 +354,8 @@ export class RetentionService {
     }
     await this.repository.releaseHold(by.tenantId, id, now.toISOString(), by.keyId);
     await this.record(by, HOLD_RELEASED_ACTION, 'legal_hold', id, {});
-    return (await this.repository.hold(by.tenantId, id))!;
+    const [released] = await this.opened(by.tenantId, [(await this.repository.hold(by.tenantId, id))!], false);
+    return released;
   }
 
   /**
