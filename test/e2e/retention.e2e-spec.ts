@@ -1,3 +1,4 @@
+import { createConnection } from 'mysql2/promise';
 import { main } from '../../src/cli';
 import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
@@ -424,5 +425,48 @@ describe('retention: a hold placed while a prune runs (holds re-checked per batc
     expect(result).toMatchObject({ stopped: false, fromSequence: LATE, throughSequence: EVENTS, deleted: EVENTS - LATE + 1 });
     const v = (await env.gql(VERIFY, {}, auditor)).body.data!.verifyAuditChain;
     expect(v).toMatchObject({ valid: true, fromSequence: EVENTS + 1, prunedPrefix: { throughSequence: EVENTS } });
+  });
+});
+
+describe('retention: placing a hold waits for a running deletion batch (MariaDB row lock)', () => {
+  let env: TestEnvironment;
+  const TENANT = 'retention-lock';
+  // On SQLite a batch is one synchronous BEGIN IMMEDIATE transaction: nothing can interleave with it.
+  const mariadb = process.env.DATAPUNK_TEST_DATABASE === 'mariadb';
+
+  beforeAll(async () => {
+    // A lock wait longer than the test's polling can take.
+    env = await createTestEnvironment({ DATABASE_LOCK_TIMEOUT_SECONDS: '300' });
+  });
+  afterAll(() => env?.close());
+
+  (mariadb ? it : it.skip)('a hold placed while the chain_prune row is locked is written only once the lock is released', async () => {
+    const admin = await env.createKey('ADMIN', TENANT);
+    const batch = await createConnection(env.env.DATABASE_URL);
+    try {
+      // What a deletion batch holds while it re-checks the holds and deletes.
+      await batch.query('INSERT IGNORE INTO chain_prune (tenant_id, pruned_through, deleted_through) VALUES (?, 0, 0)', [TENANT]);
+      await batch.beginTransaction();
+      await batch.query('SELECT tenant_id FROM chain_prune WHERE tenant_id = ? FOR UPDATE', [TENANT]);
+      const placing = env.gql(PLACE_HOLD, { input: { actionPrefix: 'auth.', reason: 'placed during a batch' } }, admin);
+      // Poll (a generous bound, no clock) until the hold's writer is waiting on that row.
+      let waiting = 0;
+      for (let i = 0; i < 20_000 && waiting === 0; i++) {
+        const [rows] = await batch.query(
+          "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE '%chain_prune%'",
+        );
+        waiting = Number((rows as { n: unknown }[])[0].n);
+      }
+      expect(waiting).toBe(1);
+      // The batch, still holding the lock, sees no hold: none is written before the lock is free.
+      const [seen] = await batch.query('SELECT COUNT(*) AS n FROM legal_hold WHERE tenant_id = ?', [TENANT]);
+      expect(Number((seen as { n: unknown }[])[0].n)).toBe(0);
+      await batch.commit();
+      const placed = (await placing).body;
+      expect(placed.errors).toBeUndefined();
+      expect(await env.sql('SELECT COUNT(*) AS n FROM legal_hold WHERE tenant_id = ?', [TENANT])).toEqual([{ n: 1 }]);
+    } finally {
+      await batch.end();
+    }
   });
 });
