@@ -428,6 +428,63 @@ describe('retention: a hold placed while a prune runs (holds re-checked per batc
   });
 });
 
+describe('retention: a prune a crash left unfinished, resumed after a hold was placed', () => {
+  let env: TestEnvironment;
+  const TENANT = 'retention-resume-hold';
+  const EVENTS = 600;
+  const LATE = 430;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    const ingest = await env.createKey('INGEST', TENANT);
+    const events = Array.from({ length: EVENTS }, (_, i) =>
+      eventInput({ action: 'auth.login', actor: { id: i + 1 === LATE ? 'u-late' : `u-${i % 5}`, type: 'USER' } }),
+    );
+    expect((await env.gql(RECORD, { input: { events } }, ingest)).body.errors).toBeUndefined();
+  });
+  afterAll(() => env?.close());
+
+  it('ends the recorded prune before the held event, at a new anchor, and the chain verifies', async () => {
+    const actor = { tenantId: TENANT, keyId: null, requestId: 'resume-hold' };
+    const retention = env.app.services.retention;
+    await retention.addRule(actor, { selector: 'ACTION_PREFIX' as never, value: 'auth.', maxDays: 30 });
+    const now = new Date(Date.now() + 31 * DAY);
+    // The process "dies" after batch 1: the prune is recorded through EVENTS, deleted only partly.
+    const crash = new Error('crashed after batch 1');
+    await expect(
+      retention.prune(actor, {
+        now,
+        betweenBatches: async () => {
+          throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    const [state] = await env.sql<{ pruned_through: unknown; deleted_through: unknown }>(
+      'SELECT pruned_through, deleted_through FROM chain_prune WHERE tenant_id = ?',
+      [TENANT],
+    );
+    expect(Number(state.pruned_through)).toBe(EVENTS);
+    expect(Number(state.deleted_through)).toBeLessThan(LATE);
+    const admin = await env.createKey('ADMIN', TENANT);
+    const hold = (await env.gql(PLACE_HOLD, { input: { subject: 'u-late', reason: 'placed after the crash' } }, admin)).body;
+    expect(hold.errors).toBeUndefined();
+    const result = await retention.prune(actor, { now });
+    expect(result).toMatchObject({
+      stopped: true,
+      throughSequence: LATE - 1,
+      plannedThroughSequence: EVENTS,
+      keptSequence: LATE,
+      keptReason: `legal hold ${hold.data!.placeLegalHold.id}`,
+      anchor: { sequence: LATE - 1 },
+    });
+    const [left] = await env.sql<{ lo: unknown }>('SELECT MIN(sequence) AS lo FROM audit_event WHERE tenant_id = ?', [TENANT]);
+    expect(Number(left.lo)).toBe(LATE);
+    const auditor = await env.createKey('AUDITOR', TENANT);
+    const v = (await env.gql(VERIFY, {}, auditor)).body.data!.verifyAuditChain;
+    expect(v).toMatchObject({ valid: true, fromSequence: LATE, prunedPrefix: { throughSequence: LATE - 1 } });
+  });
+});
+
 describe('retention: placing a hold waits for a running deletion batch (MariaDB row lock)', () => {
   let env: TestEnvironment;
   const TENANT = 'retention-lock';
