@@ -370,9 +370,11 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       verifier,
       ingest,
       frameworks: () => catalog.frameworks().map((f) => f.framework.id),
-      subjectRefs: (tenantId, ids) => personal.refsOf(tenantId, ids),
+      subjects: vault,
       keepProofNodes: (tenantId, through) => proofs.keepBoundary(tenantId, through),
     });
+    // Holds stored with a subject id in clear before 2026-12-04 get the subject's reference (ADR 0043).
+    await retention.sealLegacyHolds();
     const retentionScheduler = new RetentionScheduler({ retention, schedule: config.retentionSchedule, logger });
     const services: Services = {
       ingest,

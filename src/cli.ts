@@ -357,15 +357,11 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
       verifier: new ChainVerifier(ds, new AuditEventRepository(ds), checkpoints, { trustedKeys }),
       ingest,
       frameworks: () => frameworks.map((f) => f.catalog.framework.id),
-      // A hold by subject matches a sealed subject's reference too (ADR 0042); without a privacy
-      // key nothing was sealed with one, and none is made here.
-      subjectRefs:
+      // A hold by subject stores the subject's reference (ADR 0043): matching it needs the vault,
+      // so the privacy key. Without one, a tenant with such a hold is not pruned (PRUNE_REFUSED).
+      subjects:
         config.privacy.keyBase64 || fs.existsSync(config.privacy.keyFile)
-          ? (tenantId, ids) =>
-              new SubjectVault(
-                ds,
-                new PrivacyKeys(loadPrivacyKey({ base64: config.privacy.keyBase64, file: config.privacy.keyFile })),
-              ).refsOf(tenantId, ids)
+          ? new SubjectVault(ds, new PrivacyKeys(loadPrivacyKey({ base64: config.privacy.keyBase64, file: config.privacy.keyFile })))
           : undefined,
       keepProofNodes: (tenantId, through) => new MerkleProofs(ds).keepBoundary(tenantId, through),
     });
@@ -394,8 +390,14 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
           `dry run: tenant "${tenant}" would delete events ${result.fromSequence}..${result.throughSequence} (${result.eventCount} events, occurred up to ${result.occurredBefore}) as of ${result.asOf}${kept}`,
         );
       } else {
+        const anchor = result.anchor
+          ? `anchor checkpoint ${result.anchor.id} at ${result.throughSequence} signed by key ${result.anchor.keyId}`
+          : 'no anchor (nothing is pruned)';
+        const stopped = result.stopped
+          ? `stopped before event ${result.keptSequence} (planned through ${result.plannedThroughSequence}): `
+          : '';
         out(
-          `pruned tenant "${tenant}": deleted ${result.deleted} events (${result.fromSequence}..${result.throughSequence}), anchor checkpoint ${result.anchor!.id} at ${result.throughSequence} signed by key ${result.anchor!.keyId}, recorded as event ${result.eventSequence}${kept}`,
+          `pruned tenant "${tenant}": ${stopped}deleted ${result.deleted} events (${result.fromSequence ?? '-'}..${result.throughSequence}), ${anchor}, recorded as event ${result.eventSequence}${kept}`,
         );
       }
     }

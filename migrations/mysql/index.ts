@@ -2,6 +2,8 @@ import { ResourceIdIndex1796600000200 } from './1796600000200-ResourceIdIndex';
 import { TemporalCoveringIndexes1796414810213 } from './1796414810213-TemporalCoveringIndexes';
 import { Retention1796295332724 } from './1796295332724-Retention';
 import { DataSubject1796400000200 } from './1796400000200-DataSubject';
+import { PruneDeletedChainHash1796500000200 } from './1796500000200-PruneDeletedChainHash';
+import { LegalHoldSubjectRef1796500000400 } from './1796500000400-LegalHoldSubjectRef';
 import { AssessmentRun1796276794631 } from './1796276794631-AssessmentRun';
 import { IdempotencyScope1796155051585 } from './1796155051585-IdempotencyScope';
 import { ReportHeartbeat1796155425338 } from './1796155425338-ReportHeartbeat';
@@ -12,8 +14,8 @@ import { ServerActionFloor1795715013275 } from './1795715013275-ServerActionFloo
 import { BurstIndex1795713977272 } from './1795713977272-BurstIndex';
 import { ComplianceRollup1795713152200 } from './1795713152200-ComplianceRollup';
 import { Init1795703444852 } from './1795703444852-Init';
-import { MerkleTree1796500000200 } from './1796500000200-MerkleTree';
-import { CheckpointNote1796500000400 } from './1796500000400-CheckpointNote';
+import { MerkleTree1796500000600 } from './1796500000600-MerkleTree';
+import { CheckpointNote1796500000800 } from './1796500000800-CheckpointNote';
 /** Migrations for mysql, oldest first. `npm run migration:generate` appends to this list. */
 export const mysqlMigrations: Function[] = [
   Init1795703444852,
@@ -29,7 +31,9 @@ export const mysqlMigrations: Function[] = [
   Retention1796295332724,
   DataSubject1796400000200,
   TemporalCoveringIndexes1796414810213,
-  MerkleTree1796500000200,
-  CheckpointNote1796500000400,
+  PruneDeletedChainHash1796500000200,
+  LegalHoldSubjectRef1796500000400,
+  MerkleTree1796500000600,
+  CheckpointNote1796500000800,
   ResourceIdIndex1796600000200,
 ];

@@ -2,6 +2,8 @@ import { ResourceIdIndex1796600000100 } from './1796600000100-ResourceIdIndex';
 import { TemporalCoveringIndexes1796414808851 } from './1796414808851-TemporalCoveringIndexes';
 import { Retention1796295332256 } from './1796295332256-Retention';
 import { DataSubject1796400000100 } from './1796400000100-DataSubject';
+import { PruneDeletedChainHash1796500000100 } from './1796500000100-PruneDeletedChainHash';
+import { LegalHoldSubjectRef1796500000300 } from './1796500000300-LegalHoldSubjectRef';
 import { AssessmentRun1796276793773 } from './1796276793773-AssessmentRun';
 import { IdempotencyScope1796155051451 } from './1796155051451-IdempotencyScope';
 import { ReportHeartbeat1796155425002 } from './1796155425002-ReportHeartbeat';
@@ -12,8 +14,8 @@ import { ServerActionFloor1795715012772 } from './1795715012772-ServerActionFloo
 import { BurstIndex1795713977190 } from './1795713977190-BurstIndex';
 import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup';
 import { Init1795703444771 } from './1795703444771-Init';
-import { MerkleTree1796500000100 } from './1796500000100-MerkleTree';
-import { CheckpointNote1796500000300 } from './1796500000300-CheckpointNote';
+import { MerkleTree1796500000500 } from './1796500000500-MerkleTree';
+import { CheckpointNote1796500000700 } from './1796500000700-CheckpointNote';
 /** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
 export const sqliteMigrations: Function[] = [
   Init1795703444771,
@@ -29,7 +31,9 @@ export const sqliteMigrations: Function[] = [
   Retention1796295332256,
   DataSubject1796400000100,
   TemporalCoveringIndexes1796414808851,
-  MerkleTree1796500000100,
-  CheckpointNote1796500000300,
+  PruneDeletedChainHash1796500000100,
+  LegalHoldSubjectRef1796500000300,
+  MerkleTree1796500000500,
+  CheckpointNote1796500000700,
   ResourceIdIndex1796600000100,
 ];

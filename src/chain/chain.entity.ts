@@ -100,6 +100,13 @@ export class ChainPruneEntity {
   @Column({ name: 'deleted_through', type: 'bigint' })
   deletedThrough!: string;
 
+  /**
+   * The chain hash of the event at `deleted_through`, written by the batch that deleted it: where a
+   * prune stopped by a new legal hold signs its anchor (ADR 0043, amended 2026-12-04).
+   */
+  @Column({ name: 'deleted_chain_hash', type: 'varchar', length: 64, nullable: true })
+  deletedChainHash!: string | null;
+
   @Column({ name: 'anchor_checkpoint_id', type: 'varchar', length: 36, nullable: true })
   anchorCheckpointId!: string | null;
 

@@ -161,18 +161,35 @@ export class CheckpointService {
       [tenantId, sequence],
     );
     if (!row) return null;
+    return this.issueAnchor(tenantId, sequence, String(row.chain_hash), now);
+  }
+
+  /**
+   * Signs `chainHash` as the chain hash at `sequence`, an event already deleted: the anchor of a
+   * prune stopped by a new legal hold (ADR 0043, amended 2026-12-04). The caller has checked that
+   * the first kept event links to it.
+   */
+  async issueAnchor(tenantId: string, sequence: number, chainHash: string, now = new Date()): Promise<Checkpoint> {
+    if (!this.key) throw new Error('checkpoints cannot be issued without a signing key');
     const checkpoint: Checkpoint = {
       id: uuidv7(),
       tenantId,
       sequence,
-      chainHash: String(row.chain_hash),
+      chainHash,
       issuedAt: now.toISOString(),
       keyId: this.key.id,
       signature: '',
       note: null,
     };
     checkpoint.signature = signMessage(this.key, checkpointMessage(checkpoint));
-    const root = await this.proofs.rootAt(tenantId, sequence);
+    // The root of the tree at `sequence`, from the stored subtrees and events. A prune stopped by a
+    // new hold has deleted the events it would need: that anchor carries no note (ADR 0048).
+    let root: Buffer | null = null;
+    try {
+      root = await this.proofs.rootAt(tenantId, sequence);
+    } catch (error) {
+      if ((error as AppError).code !== ErrorCode.PROOF_UNAVAILABLE) throw error;
+    }
     if (root) checkpoint.note = await this.note(tenantId, sequence, root);
     await this.checkpoints.insert(checkpoint);
     return checkpoint;

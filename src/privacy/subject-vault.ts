@@ -50,6 +50,11 @@ export class SubjectVault {
     return `p_${hmac(this.keys.pseudonymKey(tenantId), `read\u0000${value}`)}`;
   }
 
+  /** The keyed pseudonym a released legal hold names a subject that is no longer live by (its own HMAC domain). */
+  holdPseudonymOf(tenantId: string, value: string): string {
+    return `h_${hmac(this.keys.pseudonymKey(tenantId), `hold\u0000${value}`)}`;
+  }
+
   lookupOf(tenantId: string, subjectId: string): string {
     return hmac(this.keys.pseudonymKey(tenantId), `subject\u0000${subjectId}`);
   }
@@ -100,6 +105,11 @@ export class SubjectVault {
       );
     }
     return found;
+  }
+
+  /** The live reference of `id`, created (new reference, new key) when there is none: what a legal hold by subject stores. */
+  async refFor(tenantId: string, id: string): Promise<string> {
+    return (await this.resolve(tenantId, [id])).get(id)!.ref;
   }
 
   /** The live (not erased) references of `ids`. */

@@ -1,7 +1,7 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { rollupGroups, rollupKeyOf, ROLLUP_KEY_COLUMNS } from '../chain/chain-append';
-import { toNumber } from '../database/sql-format';
+import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import type { Sql } from '../database/sql';
 
 /**
@@ -12,17 +12,43 @@ import type { Sql } from '../database/sql';
 export const PRUNE_BATCH_EVENTS = { sqlite: 200, mysql: 250 } as const;
 
 const EVENTS_SQL =
-  'SELECT id, sequence, occurred_at, action, outcome_status, severity, classification, resource_type, actor_type FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence';
+  'SELECT id, sequence, occurred_at, recorded_at, chain_hash, action, outcome_status, severity, classification, resource_type, actor_type FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence';
 const STATE_SQL = 'SELECT pruned_through, deleted_through, lease_owner FROM chain_prune WHERE tenant_id = ?';
+const HOLD_IDS_SQL = 'SELECT id FROM legal_hold WHERE tenant_id = ? AND released_at IS NULL';
+const RULE_IDS_SQL = 'SELECT id FROM retention_rule WHERE tenant_id = ?';
+const keptSql = (kept: Sql) =>
+  `SELECT MIN(CASE WHEN ${kept.text} THEN e.sequence END) AS kept FROM audit_event e WHERE e.tenant_id = ? AND e.sequence >= ? AND e.sequence <= ?`;
 
 const dayOf = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10);
 
-/** What one batch did: the last sequence now deleted, the events deleted; `lost`: another node holds the lease. */
+/**
+ * What a batch re-checks before it deletes (ADR 0043, amended 2026-12-04): the condition "event `e`
+ * must be kept" over the tenant's rules and active holds, and which holds and rules it was built
+ * from. The batch reads the ids again under its lock; when a hold it does not know is active, or the
+ * rules are not these, it deletes nothing and answers `stale`, so the caller builds the guard again.
+ */
+export interface BatchGuard {
+  kept: Sql;
+  holdIds: ReadonlySet<string>;
+  /** The rule ids, sorted. */
+  ruleIds: readonly string[];
+}
+
+/**
+ * What one batch did: the last sequence now deleted, the events deleted; `lost`: another node holds
+ * the lease; `stale`: the guard is out of date (nothing deleted); `stoppedAt`: the first event of
+ * the batch that must now be kept (the batch deleted only the events before it).
+ */
 export interface BatchResult {
   deletedThrough: number;
   deleted: number;
   done: boolean;
   lost: boolean;
+  stale: boolean;
+  stoppedAt: number | null;
+  /** Newest occurredAt and the last recordedAt among the events this batch deleted. */
+  newestOccurred: string | null;
+  lastRecorded: string | null;
 }
 
 type Row = Record<string, unknown>;
@@ -66,7 +92,12 @@ function deletions(tenantId: string, hi: number, events: Row[], labels: Row[], l
     });
   }
   out.push({ text: 'DELETE FROM audit_event_rollup WHERE tenant_id = ? AND event_count <= 0', params: [tenantId] });
-  out.push({ text: 'UPDATE chain_prune SET deleted_through = ?, lease_until = ? WHERE tenant_id = ?', params: [hi, leaseUntil, tenantId] });
+  // The chain hash of the last deleted event: what a prune stopped here by a new hold anchors at.
+  const last = events.find((e) => toNumber(e.sequence) === hi);
+  out.push({
+    text: 'UPDATE chain_prune SET deleted_through = ?, deleted_chain_hash = ?, lease_until = ? WHERE tenant_id = ?',
+    params: [hi, last ? String(last.chain_hash) : null, leaseUntil, tenantId],
+  });
   return out;
 }
 
@@ -79,25 +110,76 @@ function nextRange(state: Row | undefined, owner: string, size: number): { lo: n
   return { lo: deleted + 1, hi: Math.min(through, deleted + size) };
 }
 
+const idsOf = (rows: Row[]) => rows.map((r) => String(r.id)).sort();
+
+/** Whether the holds and rules read under the lock are the ones the guard was built from. */
+const guardHolds = (guard: BatchGuard, holdIds: string[], ruleIds: string[]) =>
+  holdIds.every((id) => guard.holdIds.has(id)) &&
+  ruleIds.length === guard.ruleIds.length &&
+  ruleIds.every((id, i) => id === guard.ruleIds[i]);
+
+const newestOf = (rows: Row[], column: string) =>
+  rows.reduce<string | null>((m, r) => {
+    const d = fromSqlDateTime(r[column]);
+    return m === null || d > m ? d : m;
+  }, null);
+
+/** The batch's outcome once the events to delete (`events`, through `hi`) are known. */
+const outcome = (deletedThrough: number, events: Row[], stoppedAt: number | null): BatchResult => ({
+  deletedThrough,
+  deleted: events.length,
+  done: false,
+  lost: false,
+  stale: false,
+  stoppedAt,
+  newestOccurred: newestOf(events, 'occurred_at'),
+  lastRecorded: events.length ? fromSqlDateTime(events[events.length - 1].recorded_at) : null,
+});
+
+const idle = (state: Row | undefined, lost: boolean, stale = false): BatchResult => ({
+  deletedThrough: toNumber(state?.deleted_through ?? 0),
+  deleted: 0,
+  done: !stale,
+  lost,
+  stale,
+  stoppedAt: null,
+  newestOccurred: null,
+  lastRecorded: null,
+});
+
 /**
  * Deletes the next batch of a recorded prune (ADR 0043) in one transaction: the chain_prune row is
  * read under the lock, so two nodes never delete (nor subtract from the rollup) the same events.
+ * Under the same lock it re-checks the active holds and the rules (`guard`): placing a hold or
+ * changing a rule takes that lock too (RetentionRepository.underPruneLock), so a hold placed while a
+ * prune runs is seen by the next batch or waits for it, and no event it matches is deleted.
  * SQLite: one synchronous BEGIN IMMEDIATE transaction on the raw connection (nothing else of this
  * process can interleave). MariaDB: the chain_prune row locked FOR UPDATE.
  */
-export async function deleteBatch(dataSource: DataSource, tenantId: string, owner: string, leaseUntil: string): Promise<BatchResult> {
+export async function deleteBatch(
+  dataSource: DataSource,
+  tenantId: string,
+  owner: string,
+  leaseUntil: string,
+  guard: BatchGuard,
+): Promise<BatchResult> {
   if (dataSource.options.type === 'better-sqlite3') {
     const db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
     const run = db.transaction((): BatchResult => {
       const state = db.prepare(STATE_SQL).get(tenantId) as Row | undefined;
       const range = nextRange(state, owner, PRUNE_BATCH_EVENTS.sqlite);
-      if (range === 'lost' || range === 'done') {
-        return { deletedThrough: toNumber(state?.deleted_through ?? 0), deleted: 0, done: true, lost: range === 'lost' };
-      }
-      const events = db.prepare(EVENTS_SQL).all(tenantId, range.lo, range.hi) as Row[];
+      if (range === 'lost' || range === 'done') return idle(state, range === 'lost');
+      const holdIds = idsOf(db.prepare(HOLD_IDS_SQL).all(tenantId) as Row[]);
+      const ruleIds = idsOf(db.prepare(RULE_IDS_SQL).all(tenantId) as Row[]);
+      if (!guardHolds(guard, holdIds, ruleIds)) return idle(state, false, true);
+      const kept = db.prepare(keptSql(guard.kept)).get(...guard.kept.params, tenantId, range.lo, range.hi) as Row | undefined;
+      const stoppedAt = kept?.kept === null || kept?.kept === undefined ? null : toNumber(kept.kept);
+      const hi = stoppedAt === null ? range.hi : stoppedAt - 1;
+      if (hi < range.lo) return outcome(range.lo - 1, [], stoppedAt);
+      const events = db.prepare(EVENTS_SQL).all(tenantId, range.lo, hi) as Row[];
       const labels = labelsOf(events, (text, params) => db.prepare(text).all(...params) as Row[]);
-      for (const s of deletions(tenantId, range.hi, events, labels, leaseUntil)) db.prepare(s.text).run(...s.params);
-      return { deletedThrough: range.hi, deleted: events.length, done: false, lost: false };
+      for (const s of deletions(tenantId, hi, events, labels, leaseUntil)) db.prepare(s.text).run(...s.params);
+      return outcome(hi, events, stoppedAt);
     });
     return run.immediate();
   }
@@ -109,9 +191,23 @@ export async function deleteBatch(dataSource: DataSource, tenantId: string, owne
     const range = nextRange(state, owner, PRUNE_BATCH_EVENTS.mysql);
     if (range === 'lost' || range === 'done') {
       await runner.commitTransaction();
-      return { deletedThrough: toNumber(state?.deleted_through ?? 0), deleted: 0, done: true, lost: range === 'lost' };
+      return idle(state, range === 'lost');
     }
-    const events = (await runner.query(EVENTS_SQL, [tenantId, range.lo, range.hi])) as Row[];
+    // Read after the lock: a hold placed under it is committed by now (READ COMMITTED sees it).
+    const holdIds = idsOf((await runner.query(HOLD_IDS_SQL, [tenantId])) as Row[]);
+    const ruleIds = idsOf((await runner.query(RULE_IDS_SQL, [tenantId])) as Row[]);
+    if (!guardHolds(guard, holdIds, ruleIds)) {
+      await runner.commitTransaction();
+      return idle(state, false, true);
+    }
+    const [kept] = (await runner.query(keptSql(guard.kept), [...guard.kept.params, tenantId, range.lo, range.hi])) as Row[];
+    const stoppedAt = kept?.kept === null || kept?.kept === undefined ? null : toNumber(kept.kept);
+    const hi = stoppedAt === null ? range.hi : stoppedAt - 1;
+    if (hi < range.lo) {
+      await runner.commitTransaction();
+      return outcome(range.lo - 1, [], stoppedAt);
+    }
+    const events = (await runner.query(EVENTS_SQL, [tenantId, range.lo, hi])) as Row[];
     const labelRows: Row[] = [];
     const ids = events.map((e) => String(e.id));
     for (let i = 0; i < ids.length; i += 500) {
@@ -123,9 +219,9 @@ export async function deleteBatch(dataSource: DataSource, tenantId: string, owne
         )) as Row[]),
       );
     }
-    for (const s of deletions(tenantId, range.hi, events, labelRows, leaseUntil)) await runner.query(s.text, s.params);
+    for (const s of deletions(tenantId, hi, events, labelRows, leaseUntil)) await runner.query(s.text, s.params);
     await runner.commitTransaction();
-    return { deletedThrough: range.hi, deleted: events.length, done: false, lost: false };
+    return outcome(hi, events, stoppedAt);
   } catch (error) {
     if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
     throw error;

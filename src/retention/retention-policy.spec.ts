@@ -43,7 +43,10 @@ describe('retention policy', () => {
     const hold: LegalHold = {
       id: 'h-1',
       tenantId: 't',
+      // Stored by reference; matched by it and, while the subject is live, by its id.
+      subjectRef: 's_AAAAAAAAAAAAAAAAAAAAAA',
       subject: 'u-1',
+      storedAs: ['s_AAAAAAAAAAAAAAAAAAAAAA', 'u-1'],
       actionPrefix: null,
       occurredFrom: null,
       occurredTo: null,

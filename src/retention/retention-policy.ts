@@ -31,11 +31,18 @@ export interface RetentionRule {
 export interface LegalHold {
   id: string;
   tenantId: string;
-  /** An event's actor id or resource id. */
+  /**
+   * What a hold by subject stores (ADR 0043, amended 2026-12-04): the data subject's reference
+   * (`s_…`, ADR 0042), never the id; for a released hold converted from a clear row whose subject
+   * was no longer live, a keyed pseudonym (`h_…`). Null: not a hold by subject.
+   */
+  subjectRef: string | null;
+  /** The subject id, opened through the subject's key for a read; null when not by subject or not opened. */
   subject: string | null;
   /**
-   * What the subject is stored as: the id itself and, for a data subject whose fields are sealed
-   * (ADR 0042), its subject reference. Set by the retention service before planning; unset: the id.
+   * What the subject is stored as in events: its reference and, while the subject is live, its id
+   * (events that are not sealed — a non-person actor, privacy off — store it in clear). Set by the
+   * retention service before planning; unset: the reference only.
    */
   storedAs?: readonly string[];
   actionPrefix: string | null;
@@ -103,8 +110,8 @@ function applies(rule: RetentionRule): Sql {
 /** The condition "hold matches event `e`": every field the hold gives. */
 function held(hold: LegalHold): Sql {
   const parts: Sql[] = [];
-  if (hold.subject !== null) {
-    const ids = hold.storedAs?.length ? [...hold.storedAs] : [hold.subject];
+  if (hold.subjectRef !== null) {
+    const ids = hold.storedAs?.length ? [...hold.storedAs] : [hold.subjectRef];
     const list = ids.map(() => '?').join(', ');
     parts.push({ text: `(e.actor_id IN (${list}) OR e.resource_id IN (${list}))`, params: [...ids, ...ids] });
   }
@@ -171,8 +178,8 @@ export function keptBecause(
   const hold = holds.find(
     (h) =>
       h.releasedAt === null &&
-      (h.subject === null ||
-        (h.storedAs?.length ? h.storedAs : [h.subject]).some((id) => id === event.actorId || id === event.resourceId)) &&
+      (h.subjectRef === null ||
+        (h.storedAs?.length ? h.storedAs : [h.subjectRef]).some((id) => id === event.actorId || id === event.resourceId)) &&
       (h.actionPrefix === null || event.action.startsWith(h.actionPrefix)) &&
       (h.occurredFrom === null || event.occurredAt >= h.occurredFrom) &&
       (h.occurredTo === null || event.occurredAt < h.occurredTo),

@@ -43,8 +43,17 @@ export class LegalHoldEntity {
   @Column({ name: 'tenant_id', type: 'varchar', length: 64 })
   tenantId!: string;
 
-  @Column({ type: 'varchar', length: 256, nullable: true })
-  subject!: string | null;
+  /**
+   * A hold by subject: the data subject's reference (`s_…`, ADR 0042) — or, for a released hold
+   * converted from a clear row whose subject was gone, a keyed pseudonym (`h_…`) — never the id
+   * (ADR 0043, amended 2026-12-04).
+   */
+  @Column({ name: 'subject_ref', type: 'varchar', length: 64, nullable: true })
+  subjectRef!: string | null;
+
+  /** The subject id in clear, as holds stored it before 2026-12-04; the server converts such rows at start and empties it. */
+  @Column({ name: 'legacy_subject', type: 'varchar', length: 256, nullable: true })
+  legacySubject!: string | null;
 
   @Column({ name: 'action_prefix', type: 'varchar', length: 128, nullable: true })
   actionPrefix!: string | null;

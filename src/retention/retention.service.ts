@@ -1,15 +1,10 @@
-import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { ActorType, Classification, Severity } from '../audit/audit-event.model';
-import type { ChainVerifier } from '../chain/chain-verifier';
-import type { Checkpoint } from '../chain/checkpoint.repository';
-import type { CheckpointService } from '../chain/checkpoint.service';
-import { PRUNED_ACTION, PRUNED_RESOURCE, readPruneState } from '../chain/pruned-prefix';
-import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
+import { ERASED } from '../audit/personal-data';
+import { readPruneState } from '../chain/pruned-prefix';
+import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import type { IngestService } from '../ingest/ingest.service';
-import { deleteBatch } from './prune-batch';
 import {
   heldCondition,
   keptBecause,
@@ -21,24 +16,25 @@ import {
   type RetentionRule,
   RetentionSelector,
 } from './retention-policy';
+import {
+  type PruneOptions,
+  type PrunePlan,
+  type PruneResult,
+  type PrunerDeps,
+  RetentionPruner,
+  type RetentionActor,
+} from './retention-pruner';
 import { RetentionRepository } from './retention.repository';
+
+export { type PruneOptions, type PrunePlan, type PruneResult, type RetentionActor } from './retention-pruner';
 
 /** Sequences the plan scans per statement: one indexed range each, yielding between them. */
 export const PLAN_PAGE = 5000;
-/** How long a node's prune lease lasts without a batch renewing it. */
-export const LEASE_MS = 5 * 60_000;
 
 export const RULE_ADDED_ACTION = 'datapunk.retention.rule.added';
 export const RULE_REMOVED_ACTION = 'datapunk.retention.rule.removed';
 export const HOLD_PLACED_ACTION = 'datapunk.retention.hold.placed';
 export const HOLD_RELEASED_ACTION = 'datapunk.retention.hold.released';
-
-/** Who asks: the tenant's API key and the request (null key: the scheduler or the CLI). */
-export interface RetentionActor {
-  tenantId: string;
-  keyId: string | null;
-  requestId: string;
-}
 
 export interface RuleInput {
   selector: RetentionSelector;
@@ -56,50 +52,27 @@ export interface HoldInput {
   reason: string;
 }
 
-/** What a prune would delete or deleted. */
-export interface PrunePlan {
-  tenantId: string;
-  /** The instant ages were judged at. */
-  asOf: string;
-  /** Already pruned through this sequence (0: never). */
-  alreadyPrunedThrough: number;
-  /** First and last sequence that go; null when nothing may. */
-  fromSequence: number | null;
-  throughSequence: number | null;
-  eventCount: number;
-  /** The newest occurredAt among them. */
-  occurredBefore: string | null;
-  /** The first event that must be kept (it stops the prefix), and why. */
-  keptSequence: number | null;
-  keptReason: string | null;
-}
-
-export interface PruneResult extends PrunePlan {
-  dryRun: boolean;
-  /** Events deleted by this call (a resumed earlier prune included). */
-  deleted: number;
-  anchor: Checkpoint | null;
-  /** Sequence of the datapunk.retention.pruned event. */
-  eventSequence: number | null;
-}
-
-export interface RetentionDeps {
-  dataSource: DataSource;
-  checkpoints: CheckpointService;
-  verifier: ChainVerifier;
-  ingest: Pick<IngestService, 'recordServerEvent'>;
+export interface RetentionDeps extends PrunerDeps {
   /** Ids of the loaded frameworks (FRAMEWORK rules must name one). */
   frameworks: () => string[];
   /**
-   * The stored references of the live data subjects among `ids` (ADR 0042): a sealed subject's
-   * events hold its reference, not its id, so a hold by subject must match the reference too.
+   * The data-subject vault (ADR 0042): a hold by subject stores the subject's reference, never its id
+   * (ADR 0043, amended 2026-12-04). Without it (the CLI without the privacy key) no hold by subject
+   * can be placed or matched, and a prune of a tenant that has one is refused.
    */
-  subjectRefs?: (tenantId: string, ids: readonly string[]) => Promise<Map<string, string>>;
-  /**
-   * Keeps the Merkle subtrees left of the first kept event before events up to `through` are
-   * deleted (ADR 0047), so inclusion and consistency proofs still answer for what the prune keeps.
-   */
-  keepProofNodes?: (tenantId: string, through: number) => Promise<void>;
+  subjects?: HoldSubjects;
+}
+
+/** What retention needs of the subject vault for holds by subject. */
+export interface HoldSubjects {
+  /** The live reference of `id`, created (new reference, new key) when there is none. */
+  refFor(tenantId: string, id: string): Promise<string>;
+  /** The live references of `ids`. */
+  refsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>>;
+  /** The ids behind the live references among `refs`, opened with each subject's key. */
+  idsOf(tenantId: string, refs: readonly string[]): Promise<Map<string, string>>;
+  /** A keyed pseudonym of `id` (`h_…`), for a released hold whose subject is no longer live. */
+  holdPseudonymOf(tenantId: string, id: string): string;
 }
 
 type Row = Record<string, unknown>;
@@ -112,27 +85,79 @@ const isoOrNull = (v: unknown) => (v === null || v === undefined ? null : fromSq
  */
 export class RetentionService {
   readonly repository: RetentionRepository;
+  private readonly pruner: RetentionPruner;
 
   constructor(private readonly deps: RetentionDeps) {
     this.repository = new RetentionRepository(deps.dataSource);
+    this.pruner = new RetentionPruner(deps, {
+      plan: (tenantId, now) => this.plan(tenantId, now),
+      conditions: (tenantId) => this.conditions(tenantId),
+      keptReasonAt: (tenantId, sequence, rules, holds, now) => this.keptReasonAt(tenantId, sequence, rules, holds, now),
+    });
   }
 
   rules(tenantId: string): Promise<RetentionRule[]> {
     return this.repository.rules(tenantId);
   }
 
-  holds(tenantId: string, includeReleased = false): Promise<LegalHold[]> {
-    return this.repository.holds(tenantId, includeReleased);
+  /** A tenant's holds, each by-subject one with its subject id opened (`[erased]` once the subject's key is gone). */
+  async holds(tenantId: string, includeReleased = false): Promise<LegalHold[]> {
+    await this.sealLegacyHolds(tenantId);
+    return this.opened(tenantId, await this.repository.holds(tenantId, includeReleased), false);
+  }
+
+  /** The tenant's rules and active holds (subjects opened), as the pruner's batches re-check them. */
+  private async conditions(tenantId: string): Promise<{ rules: RetentionRule[]; holds: LegalHold[] }> {
+    return { rules: await this.repository.rules(tenantId), holds: await this.activeHolds(tenantId) };
   }
 
   /** The active holds, each subject with what its events store it as (`storedAs`). */
   private async activeHolds(tenantId: string): Promise<LegalHold[]> {
-    const holds = await this.repository.holds(tenantId, false);
-    const subjects = holds.flatMap((h) => (h.subject === null ? [] : [h.subject]));
-    const refs = subjects.length && this.deps.subjectRefs ? await this.deps.subjectRefs(tenantId, subjects) : new Map<string, string>();
-    return holds.map((h) =>
-      h.subject === null ? h : { ...h, storedAs: [h.subject, ...(refs.has(h.subject) ? [refs.get(h.subject)!] : [])] },
-    );
+    await this.sealLegacyHolds(tenantId);
+    return this.opened(tenantId, await this.repository.holds(tenantId, false), true);
+  }
+
+  /**
+   * Opens the subject of each hold by subject through the vault: `subject` (for reads) and
+   * `storedAs` (for matching: the reference, and the id while the subject is live, which events that
+   * are not sealed store). `needed`: a hold by subject that cannot be opened here refuses the caller.
+   */
+  private async opened(tenantId: string, holds: LegalHold[], needed: boolean): Promise<LegalHold[]> {
+    const refs = [...new Set(holds.flatMap((h) => (h.subjectRef === null ? [] : [h.subjectRef])))];
+    if (!this.deps.subjects) {
+      if (!needed || (!refs.length && !(await this.repository.legacyHolds(tenantId)).length)) return holds;
+      throw new AppError(
+        ErrorCode.PRUNE_REFUSED,
+        'A legal hold names a data subject, which only the privacy key can match (DATAPUNK_PRIVACY_KEY or DATAPUNK_PRIVACY_KEY_FILE); this process has none. Nothing was deleted.',
+      );
+    }
+    if (!refs.length) return holds;
+    const ids = await this.deps.subjects.idsOf(tenantId, refs);
+    return holds.map((h) => {
+      if (h.subjectRef === null) return h;
+      const id = ids.get(h.subjectRef);
+      return { ...h, subject: id ?? ERASED, storedAs: id === undefined ? [h.subjectRef] : [h.subjectRef, id] };
+    });
+  }
+
+  /**
+   * Converts holds stored with the subject id in clear (before 2026-12-04) to the subject's
+   * reference — of an active hold, created if the subject has none yet, so its later events still
+   * match; of a released one, the live reference or else a keyed pseudonym — and empties the clear
+   * column. Run at start for every tenant and before holds are read or matched; a migration cannot
+   * (it has no privacy key). Idempotent and safe on several nodes. The number converted.
+   */
+  async sealLegacyHolds(tenantId?: string): Promise<number> {
+    const subjects = this.deps.subjects;
+    if (!subjects) return 0;
+    const legacy = await this.repository.legacyHolds(tenantId);
+    for (const h of legacy) {
+      const ref = h.released
+        ? ((await subjects.refsOf(h.tenantId, [h.subject])).get(h.subject) ?? subjects.holdPseudonymOf(h.tenantId, h.subject))
+        : await subjects.refFor(h.tenantId, h.subject);
+      await this.repository.sealLegacyHold(h.tenantId, h.id, ref);
+    }
+    return legacy.length;
   }
 
   /**
@@ -142,11 +167,9 @@ export class RetentionService {
    */
   async holdsOnSubject(tenantId: string, ref: string, subjectId: string): Promise<string[]> {
     const holds = await this.activeHolds(tenantId);
-    const held = new Set(
-      holds.filter((h) => h.subject !== null && (h.subject === subjectId || h.storedAs?.includes(ref))).map((h) => h.id),
-    );
+    const held = new Set(holds.filter((h) => h.subjectRef === ref || (h.subject !== null && h.subject === subjectId)).map((h) => h.id));
     // One pass over the subject's events answers every other hold (at most MAX_ACTIVE_HOLDS columns).
-    const others = holds.filter((h) => h.subject === null);
+    const others = holds.filter((h) => h.subjectRef === null);
     if (others.length) {
       const tests = others.map((h) => heldCondition([h]));
       const columns = tests.map((t, i) => `MAX(CASE WHEN ${t.text} THEN 1 ELSE 0 END) AS h${i}`).join(', ');
@@ -242,9 +265,13 @@ export class RetentionService {
       });
     }
     if (problems.length) throw new AppError(ErrorCode.INVALID_ARGUMENT, 'The legal hold is not valid; nothing was stored.', { problems });
+    if (subject !== null && !this.deps.subjects) throw new Error('a legal hold by subject needs the subject vault');
+    // The subject's reference, never its id, is stored (created when the subject has no events yet).
+    const subjectRef = subject === null ? null : await this.deps.subjects!.refFor(by.tenantId, subject);
     const hold: LegalHold = {
       id: uuidv7(),
       tenantId: by.tenantId,
+      subjectRef,
       subject,
       actionPrefix,
       occurredFrom: from && new Date(from).toISOString(),
@@ -276,7 +303,8 @@ export class RetentionService {
     }
     await this.repository.releaseHold(by.tenantId, id, now.toISOString(), by.keyId);
     await this.record(by, HOLD_RELEASED_ACTION, 'legal_hold', id, {});
-    return (await this.repository.hold(by.tenantId, id))!;
+    const [released] = await this.opened(by.tenantId, [(await this.repository.hold(by.tenantId, id))!], false);
+    return released;
   }
 
   /**
@@ -332,33 +360,7 @@ export class RetentionService {
       newest = later(newest, isoOrNull(row?.newest));
       await yieldToLoop();
     }
-    let keptReason: string | null = null;
-    if (keptSequence !== null) {
-      const [e] = await ds.query<Row[]>(
-        'SELECT e.recorded_at, e.occurred_at, e.action, e.actor_id, e.resource_id, e.classification FROM audit_event e WHERE e.tenant_id = ? AND e.sequence = ?',
-        [tenantId, keptSequence],
-      );
-      const labels = await ds.query<{ value: string }[]>(
-        "SELECT value FROM audit_event_label WHERE tenant_id = ? AND sequence = ? AND kind = 'category'",
-        [tenantId, keptSequence],
-      );
-      keptReason = e
-        ? keptBecause(
-            {
-              recordedAt: fromSqlDateTime(e.recorded_at),
-              occurredAt: fromSqlDateTime(e.occurred_at),
-              action: String(e.action),
-              actorId: String(e.actor_id),
-              resourceId: String(e.resource_id),
-              classification: toNumber(e.classification),
-              categories: labels.map((l) => l.value),
-            },
-            rules,
-            holds,
-            now,
-          )
-        : 'the event is missing';
-    }
+    const keptReason = keptSequence === null ? null : await this.keptReasonAt(tenantId, keptSequence, rules, holds, now);
     const count = through - already;
     return {
       ...empty,
@@ -371,90 +373,44 @@ export class RetentionService {
     };
   }
 
-  /**
-   * Prunes a tenant (ADR 0043): takes its lease, finishes a prune left unfinished, plans, verifies
-   * the prefix, signs the anchor, records the datapunk.retention.pruned event and chain_prune, then
-   * deletes in batches. `dryRun`: the plan only. PRUNE_IN_PROGRESS when another node holds the lease.
-   */
-  async prune(by: RetentionActor, options: { now?: Date; dryRun?: boolean } = {}): Promise<PruneResult> {
-    const now = options.now ?? new Date();
-    const { tenantId } = by;
-    if (options.dryRun) {
-      return { ...(await this.plan(tenantId, now)), dryRun: true, deleted: 0, anchor: null, eventSequence: null };
-    }
-    if (!this.deps.checkpoints.canSign) {
-      throw new AppError(ErrorCode.PRUNE_REFUSED, 'Pruning needs the server’s signing key to sign the anchor; none is configured.');
-    }
-    const owner = uuidv7();
-    await this.takeLease(tenantId, owner);
-    try {
-      let deleted = await this.deleteRecorded(tenantId, owner);
-      const plan = await this.plan(tenantId, now);
-      if (plan.throughSequence === null) return { ...plan, dryRun: false, deleted, anchor: null, eventSequence: null };
-      const through = plan.throughSequence;
-      const check = await this.deps.verifier.verify(tenantId, plan.fromSequence, through);
-      if (!check.valid) {
-        const f = check.firstFailure!;
-        throw new AppError(
-          ErrorCode.PRUNE_REFUSED,
-          `The prefix to prune does not verify (${f.reason} at sequence ${f.sequence}); nothing was deleted. Investigate with verifyAuditChain first.`,
-          { failure: f.reason, sequence: f.sequence },
-        );
-      }
-      const anchor = await this.deps.checkpoints.issueAt(tenantId, through);
-      if (!anchor) throw new AppError(ErrorCode.PRUNE_REFUSED, `Event ${through} is missing; nothing was deleted.`);
-      await this.deps.keepProofNodes?.(tenantId, through);
-      const [last] = await this.deps.dataSource.query<Row[]>('SELECT recorded_at FROM audit_event WHERE tenant_id = ? AND sequence = ?', [
-        tenantId,
-        through,
-      ]);
-      const recordedBefore = isoOrNull(last?.recorded_at);
-      const rules = await this.repository.rules(tenantId);
-      const receipt = await this.deps.ingest.recordServerEvent(tenantId, {
-        // When it happened; `asOf` (a test's or a plan's instant) is what ages were judged at.
-        occurredAt: new Date().toISOString(),
-        keyId: by.keyId ?? 'retention',
-        actorType: by.keyId ? ActorType.API_KEY : ActorType.SYSTEM,
-        requestId: by.requestId,
-        action: PRUNED_ACTION,
-        resource: { type: PRUNED_RESOURCE, id: `prune:${through}` },
-        severity: Severity.NOTICE,
-        classification: Classification.INTERNAL,
-        metadata: {
-          fromSequence: plan.fromSequence,
-          throughSequence: through,
-          eventCount: plan.eventCount,
-          occurredBefore: plan.occurredBefore,
-          recordedBefore,
-          anchorCheckpointId: anchor.id,
-          anchorChainHash: anchor.chainHash,
-          anchorKeyId: anchor.keyId,
-          asOf: now.toISOString(),
-          ruleIds: rules.map((r) => r.id),
-        },
-      });
-      const previous = await readPruneState(this.deps.dataSource, tenantId);
-      const occurredBefore = later(previous?.occurredBefore ?? null, plan.occurredBefore);
-      await this.deps.dataSource.query(
-        'UPDATE chain_prune SET pruned_through = ?, anchor_checkpoint_id = ?, event_sequence = ?, occurred_before = ?, recorded_before = ?, pruned_at = ? WHERE tenant_id = ? AND lease_owner = ?',
-        [
-          through,
-          anchor.id,
-          receipt.sequence,
-          occurredBefore && toSqlDateTime(occurredBefore),
-          recordedBefore && toSqlDateTime(recordedBefore),
-          toSqlDateTime(new Date().toISOString()),
-          tenantId,
-          owner,
-        ],
-      );
-      deleted += await this.deleteRecorded(tenantId, owner);
-      return { ...plan, dryRun: false, deleted, anchor, eventSequence: receipt.sequence };
-    } finally {
-      await this.deps.dataSource
-        .query('UPDATE chain_prune SET lease_owner = NULL, lease_until = NULL WHERE tenant_id = ? AND lease_owner = ?', [tenantId, owner])
-        .catch(() => undefined);
-    }
+  /** Why the event at `sequence` is kept: a hold's id, a rule and its days, or no maximum. */
+  private async keptReasonAt(
+    tenantId: string,
+    sequence: number,
+    rules: readonly RetentionRule[],
+    holds: readonly LegalHold[],
+    now: Date,
+  ): Promise<string> {
+    const ds = this.deps.dataSource;
+    const [e] = await ds.query<Row[]>(
+      'SELECT e.recorded_at, e.occurred_at, e.action, e.actor_id, e.resource_id, e.classification FROM audit_event e WHERE e.tenant_id = ? AND e.sequence = ?',
+      [tenantId, sequence],
+    );
+    const labels = await ds.query<{ value: string }[]>(
+      "SELECT value FROM audit_event_label WHERE tenant_id = ? AND sequence = ? AND kind = 'category'",
+      [tenantId, sequence],
+    );
+    return e
+      ? keptBecause(
+          {
+            recordedAt: fromSqlDateTime(e.recorded_at),
+            occurredAt: fromSqlDateTime(e.occurred_at),
+            action: String(e.action),
+            actorId: String(e.actor_id),
+            resourceId: String(e.resource_id),
+            classification: toNumber(e.classification),
+            categories: labels.map((l) => l.value),
+          },
+          rules,
+          holds,
+          now,
+        )
+      : 'the event is missing';
+  }
+
+  /** Prunes a tenant, or plans it (`dryRun`): RetentionPruner.prune. */
+  prune(by: RetentionActor, options: PruneOptions = {}): Promise<PruneResult> {
+    return this.pruner.prune(by, options);
   }
 
   /** Prunes every tenant with a rule that has a maximum (RETENTION_SCHEDULE); a tenant another node prunes is skipped. */
@@ -475,34 +431,6 @@ export class RetentionService {
       }
     }
     return results;
-  }
-
-  /** Deletes what chain_prune records as pruned but is still stored (this prune's, or one a crash left), batch by batch. */
-  private async deleteRecorded(tenantId: string, owner: string): Promise<number> {
-    let deleted = 0;
-    for (;;) {
-      const batch = await deleteBatch(this.deps.dataSource, tenantId, owner, toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString()));
-      deleted += batch.deleted;
-      if (batch.lost) throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, 'Another node took over pruning this tenant; this one stopped.');
-      if (batch.done) return deleted;
-      await yieldToLoop();
-    }
-  }
-
-  /** One conditional UPDATE: the lease is ours when nobody holds it or it lapsed. */
-  private async takeLease(tenantId: string, owner: string): Promise<void> {
-    const ds = this.deps.dataSource;
-    const ignore = ds.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE';
-    await ds.query(`${ignore} INTO chain_prune (tenant_id, pruned_through, deleted_through) VALUES (?, 0, 0)`, [tenantId]);
-    const nowSql = toSqlDateTime(new Date().toISOString());
-    await ds.query(
-      'UPDATE chain_prune SET lease_owner = ?, lease_until = ? WHERE tenant_id = ? AND (lease_owner IS NULL OR lease_until IS NULL OR lease_until < ?)',
-      [owner, toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString()), tenantId, nowSql],
-    );
-    const [row] = await ds.query<{ lease_owner: unknown }[]>('SELECT lease_owner FROM chain_prune WHERE tenant_id = ?', [tenantId]);
-    if (String(row?.lease_owner) !== owner) {
-      throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, `Another node is pruning tenant "${tenantId}" now; retry when it is done.`);
-    }
   }
 
   private async record(by: RetentionActor, action: string, resourceType: string, id: string, metadata: Record<string, unknown>) {

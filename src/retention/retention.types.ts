@@ -64,8 +64,18 @@ export class RetentionRuleInput {
 export class LegalHoldInfo {
   @Field(() => ID, { description: 'Id of the hold.' })
   id!: string;
-  @Field(() => String, { nullable: true, description: "An event's actor id or resource id." })
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "A hold by subject: the subject id (an event's actor id or resource id), opened with the subject's key — it is stored only as subjectRef; [erased] once that key is gone.",
+  })
   subject!: string | null;
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "What the hold stores for its subject: the data subject's reference (s_…, the value sealed events store in place of the id), or h_… (a keyed pseudonym) for a released hold whose subject was gone when it was converted from a clear value.",
+  })
+  subjectRef!: string | null;
   @Field(() => String, { nullable: true, description: 'Events whose action starts with this.' })
   actionPrefix!: string | null;
   @Field(() => DateTimeScalar, { nullable: true, description: 'Events that occurred at or after this.' })
@@ -134,4 +144,14 @@ export class PruneResultInfo {
   anchor!: CheckpointInfo | null;
   @Field(() => GraphQLSafeInt, { nullable: true, description: 'Sequence of the datapunk.retention.pruned event.' })
   eventSequence!: number | null;
+  @Field({
+    description:
+      'True: a deletion batch found an event that must now be kept (a legal hold placed, or a rule changed, while the prune ran), so the prune ended before it, at throughSequence, with a new signed anchor there; keptSequence and keptReason name that event and why.',
+  })
+  stopped!: boolean;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description: 'Where the plan meant to prune through; differs from throughSequence when stopped.',
+  })
+  plannedThroughSequence!: number | null;
 }

@@ -279,6 +279,70 @@ describe('crypto-shredding: eraseDataSubject', () => {
     }
   });
 
+  it('stores a hold by subject as the subject’s reference only, which still matches its events and refuses its erasure', async () => {
+    const HOLD = `mutation H($input: LegalHoldInput!) { placeLegalHold(input: $input) { id subject subjectRef } }`;
+    const placed = (await env.gql(HOLD, { input: { subject: ALICE.id, reason: 'litigation hold on a customer' } })).body;
+    expect(placed.errors).toBeUndefined();
+    const hold = placed.data!.placeLegalHold as { id: string; subject: string; subjectRef: string };
+    const [alice] = await env.sql<{ actor_id: string; tenant_id: string }>('SELECT actor_id, tenant_id FROM audit_event WHERE id = ?', [
+      aliceIds[0],
+    ]);
+    // The reference her sealed events store, never her id.
+    expect(hold).toEqual({ id: hold.id, subject: ALICE.id, subjectRef: alice.actor_id });
+    const [row] = await env.sql<Record<string, unknown>>('SELECT subject_ref, legacy_subject FROM legal_hold WHERE id = ?', [hold.id]);
+    expect(row).toEqual({ subject_ref: alice.actor_id, legacy_subject: null });
+    // A hold stored before 2026-12-04 kept the id in clear: it is converted before holds are matched, and still matches.
+    const legacyId = '01900000-0000-7000-8000-00000000a11c';
+    const releasedId = '01900000-0000-7000-8000-0000000ca201';
+    const CAROL = 'carol.never-seen@example.com';
+    await env.sql('INSERT INTO legal_hold (id, tenant_id, legacy_subject, reason, created_at) VALUES (?, ?, ?, ?, ?)', [
+      legacyId,
+      alice.tenant_id,
+      ALICE.id,
+      'an older matter',
+      '2026-12-01 00:00:00.000',
+    ]);
+    await env.sql('INSERT INTO legal_hold (id, tenant_id, legacy_subject, reason, created_at, released_at) VALUES (?, ?, ?, ?, ?, ?)', [
+      releasedId,
+      alice.tenant_id,
+      CAROL,
+      'a closed matter',
+      '2026-11-01 00:00:00.000',
+      '2026-11-02 00:00:00.000',
+    ]);
+    const subjectsBefore = await env.sql('SELECT COUNT(*) AS n FROM data_subject');
+    try {
+      const refused = await env.gql(ERASE, { input: { subjectId: ALICE.id, reason: 'CONSENT_WITHDRAWN' } });
+      expect(refused.body.errors?.[0].extensions?.code).toBe('SUBJECT_UNDER_LEGAL_HOLD');
+      expect([...(refused.body.errors?.[0].extensions?.holds as string[])].sort()).toEqual([hold.id, legacyId].sort());
+      const converted = await env.sql<Record<string, unknown>>(
+        'SELECT id, subject_ref, legacy_subject FROM legal_hold WHERE id IN (?, ?) ORDER BY id',
+        [legacyId, releasedId],
+      );
+      expect(converted[0]).toEqual({ id: legacyId, subject_ref: alice.actor_id, legacy_subject: null });
+      // A released hold whose subject is not live gets a keyed pseudonym, and makes no subject.
+      expect(converted[1]).toMatchObject({ id: releasedId, legacy_subject: null });
+      expect(String(converted[1].subject_ref)).toMatch(/^h_[A-Za-z0-9_-]{43}$/);
+      expect(await env.sql('SELECT COUNT(*) AS n FROM data_subject')).toEqual(subjectsBefore);
+      expect(await env.app.services.retention.sealLegacyHolds()).toBe(0); // the start-up pass finds nothing left
+      // AUDITOR reads the id, opened with the subject's key; the database holds none of Alice's values, nor Carol's id.
+      const read = (await env.gql('{ legalHolds(includeReleased: true) { id subject subjectRef } }', {}, auditor)).body.data!.legalHolds;
+      expect(read).toEqual(
+        expect.arrayContaining([
+          { id: hold.id, subject: ALICE.id, subjectRef: alice.actor_id },
+          { id: legacyId, subject: ALICE.id, subjectRef: alice.actor_id },
+        ]),
+      );
+      const dump = (await tableContents(env)).join('\n');
+      for (const text of [...PLAINTEXTS, CAROL]) expect(dump).not.toContain(text);
+      expect(await env.sql('SELECT COUNT(*) AS n FROM data_subject WHERE wrapped_key IS NULL')).toEqual([{ n: 0 }]);
+    } finally {
+      for (const id of [hold.id, legacyId]) {
+        expect((await env.gql(`mutation { releaseLegalHold(id: "${id}") { id } }`, {})).body.errors).toBeUndefined();
+      }
+    }
+  });
+
   describe('after erasure', () => {
     let receipt: Record<string, any>;
     let reportId: string;
@@ -399,6 +463,13 @@ describe('crypto-shredding: eraseDataSubject', () => {
       const html = Buffer.from(after.body.data!.generateReport.contentBase64, 'base64').toString('utf8');
       for (const text of PLAINTEXTS) expect(html).not.toContain(text);
       expect(html).toContain('[erased]');
+    });
+
+    it('keeps her released holds by reference only, and shows their subject as erased', async () => {
+      const holds = (await env.gql('{ legalHolds(includeReleased: true) { subject subjectRef } }', {}, auditor)).body.data!.legalHolds;
+      const hers = (holds as { subject: string | null; subjectRef: string | null }[]).filter((h) => h.subjectRef === receipt.subjectRef);
+      expect(hers).toHaveLength(2);
+      for (const h of hers) expect(h.subject).toBe('[erased]');
     });
 
     it('leaves no plaintext in the database: not in any table, not in the SQLite files', async () => {

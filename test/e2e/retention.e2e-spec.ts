@@ -1,3 +1,4 @@
+import { createConnection } from 'mysql2/promise';
 import { main } from '../../src/cli';
 import { RECORD, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
@@ -325,5 +326,204 @@ describe('retention: two prunes at once', () => {
       [TENANT],
     );
     expect({ sequence: Number(kept.sequence), action: kept.action }).toEqual({ sequence: first.sequence + 1, action: 'data.read' });
+  });
+});
+
+describe('retention: a hold placed while a prune runs (holds re-checked per batch)', () => {
+  let env: TestEnvironment;
+  const TENANT = 'retention-mid-hold';
+  const EVENTS = 600;
+  const LATE = 430; // the event of the subject the hold names, in the third SQLite batch, the second MariaDB one
+  let admin: string;
+  let auditor: string;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    admin = await env.createKey('ADMIN', TENANT);
+    auditor = await env.createKey('AUDITOR', TENANT);
+    const ingest = await env.createKey('INGEST', TENANT);
+    const events = Array.from({ length: EVENTS }, (_, i) =>
+      eventInput({ action: 'auth.login', actor: { id: i + 1 === LATE ? 'u-late' : `u-${i % 5}`, type: 'USER' } }),
+    );
+    const res = (await env.gql(RECORD, { input: { events } }, ingest)).body;
+    expect(res.errors).toBeUndefined();
+  });
+  afterAll(() => env?.close());
+
+  it('stops before the first held event, at a new signed anchor, and says so in its result and chain event', async () => {
+    const actor = { tenantId: TENANT, keyId: null, requestId: 'mid-hold' };
+    await env.app.services.retention.addRule(actor, { selector: 'ACTION_PREFIX' as never, value: 'auth.', maxDays: 30 });
+    const now = new Date(Date.now() + 31 * DAY);
+    expect((await env.app.services.retention.prune(actor, { now, dryRun: true })).throughSequence).toBe(EVENTS);
+    let holdId: string | null = null;
+    const seen: number[] = [];
+    const result = await env.app.services.retention.prune(actor, {
+      now,
+      betweenBatches: async ({ deletedThrough }) => {
+        seen.push(deletedThrough);
+        if (holdId !== null) return;
+        const hold = (await env.gql(PLACE_HOLD, { input: { subject: 'u-late', reason: 'matter placed mid-prune' } }, admin)).body;
+        expect(hold.errors).toBeUndefined();
+        holdId = hold.data!.placeLegalHold.id;
+      },
+    });
+    // The hook ran after batch 1, before any event of u-late was reached.
+    expect(seen[0]).toBeLessThan(LATE);
+    expect(holdId).not.toBeNull();
+    expect(result).toMatchObject({
+      dryRun: false,
+      stopped: true,
+      fromSequence: 1,
+      throughSequence: LATE - 1,
+      plannedThroughSequence: EVENTS,
+      eventCount: LATE - 1,
+      deleted: LATE - 1,
+      keptSequence: LATE,
+      keptReason: `legal hold ${holdId}`,
+      anchor: { sequence: LATE - 1 },
+    });
+    // Every event from the held one on is still stored.
+    const left = await env.sql<{ n: unknown; lo: unknown }>(
+      'SELECT COUNT(*) AS n, MIN(sequence) AS lo FROM audit_event WHERE tenant_id = ? AND sequence <= ?',
+      [TENANT, EVENTS],
+    );
+    expect({ n: Number(left[0].n), lo: Number(left[0].lo) }).toEqual({ n: EVENTS - LATE + 1, lo: LATE });
+    const [event] = await env.sql<{ action: string; metadata: string }>(
+      'SELECT action, metadata FROM audit_event WHERE tenant_id = ? AND sequence = ?',
+      [TENANT, result.eventSequence],
+    );
+    expect(event.action).toBe('datapunk.retention.pruned');
+    expect(JSON.parse(event.metadata)).toMatchObject({
+      stopped: true,
+      throughSequence: LATE - 1,
+      plannedThroughSequence: EVENTS,
+      stoppedAtSequence: LATE,
+      stoppedBecause: `legal hold ${holdId}`,
+      anchorCheckpointId: result.anchor!.id,
+    });
+    expect(event.metadata).not.toMatch(/u-late/);
+    const [head] = await env.sql<{ sequence: unknown }>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [TENANT]);
+    const [rollup] = await env.sql<{ n: unknown }>('SELECT SUM(event_count) AS n FROM audit_event_rollup WHERE tenant_id = ?', [TENANT]);
+    expect(Number(rollup.n)).toBe(Number(head.sequence) - (LATE - 1));
+  });
+
+  it('the chain verifies from the new anchor through GraphQL and the offline CLI', async () => {
+    const v = (await env.gql(VERIFY, {}, auditor)).body.data!.verifyAuditChain;
+    expect(v).toMatchObject({ valid: true, fromSequence: LATE, firstFailure: null, prunedPrefix: { throughSequence: LATE - 1 } });
+    expect(v.prunedPrefix.anchor.sequence).toBe(LATE - 1);
+    const run = await cli(env.env, ['verify-chain', '--tenant', TENANT]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^pruned: events 1\\.\\.${LATE - 1} were deleted by retention`, 'm'));
+  });
+
+  it('once the hold is released, the next prune goes on from the held event', async () => {
+    const holds = (await env.gql('{ legalHolds { id } }', {}, admin)).body.data!.legalHolds as { id: string }[];
+    expect(holds).toHaveLength(1);
+    expect((await env.gql(`mutation { releaseLegalHold(id: "${holds[0].id}") { id } }`, {}, admin)).body.errors).toBeUndefined();
+    const actor = { tenantId: TENANT, keyId: null, requestId: 'mid-hold' };
+    const result = await env.app.services.retention.prune(actor, { now: new Date(Date.now() + 31 * DAY) });
+    expect(result).toMatchObject({ stopped: false, fromSequence: LATE, throughSequence: EVENTS, deleted: EVENTS - LATE + 1 });
+    const v = (await env.gql(VERIFY, {}, auditor)).body.data!.verifyAuditChain;
+    expect(v).toMatchObject({ valid: true, fromSequence: EVENTS + 1, prunedPrefix: { throughSequence: EVENTS } });
+  });
+});
+
+describe('retention: a prune a crash left unfinished, resumed after a hold was placed', () => {
+  let env: TestEnvironment;
+  const TENANT = 'retention-resume-hold';
+  const EVENTS = 600;
+  const LATE = 430;
+
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    const ingest = await env.createKey('INGEST', TENANT);
+    const events = Array.from({ length: EVENTS }, (_, i) =>
+      eventInput({ action: 'auth.login', actor: { id: i + 1 === LATE ? 'u-late' : `u-${i % 5}`, type: 'USER' } }),
+    );
+    expect((await env.gql(RECORD, { input: { events } }, ingest)).body.errors).toBeUndefined();
+  });
+  afterAll(() => env?.close());
+
+  it('ends the recorded prune before the held event, at a new anchor, and the chain verifies', async () => {
+    const actor = { tenantId: TENANT, keyId: null, requestId: 'resume-hold' };
+    const retention = env.app.services.retention;
+    await retention.addRule(actor, { selector: 'ACTION_PREFIX' as never, value: 'auth.', maxDays: 30 });
+    const now = new Date(Date.now() + 31 * DAY);
+    // The process "dies" after batch 1: the prune is recorded through EVENTS, deleted only partly.
+    const crash = new Error('crashed after batch 1');
+    await expect(
+      retention.prune(actor, {
+        now,
+        betweenBatches: async () => {
+          throw crash;
+        },
+      }),
+    ).rejects.toBe(crash);
+    const [state] = await env.sql<{ pruned_through: unknown; deleted_through: unknown }>(
+      'SELECT pruned_through, deleted_through FROM chain_prune WHERE tenant_id = ?',
+      [TENANT],
+    );
+    expect(Number(state.pruned_through)).toBe(EVENTS);
+    expect(Number(state.deleted_through)).toBeLessThan(LATE);
+    const admin = await env.createKey('ADMIN', TENANT);
+    const hold = (await env.gql(PLACE_HOLD, { input: { subject: 'u-late', reason: 'placed after the crash' } }, admin)).body;
+    expect(hold.errors).toBeUndefined();
+    const result = await retention.prune(actor, { now });
+    expect(result).toMatchObject({
+      stopped: true,
+      throughSequence: LATE - 1,
+      plannedThroughSequence: EVENTS,
+      keptSequence: LATE,
+      keptReason: `legal hold ${hold.data!.placeLegalHold.id}`,
+      anchor: { sequence: LATE - 1 },
+    });
+    const [left] = await env.sql<{ lo: unknown }>('SELECT MIN(sequence) AS lo FROM audit_event WHERE tenant_id = ?', [TENANT]);
+    expect(Number(left.lo)).toBe(LATE);
+    const auditor = await env.createKey('AUDITOR', TENANT);
+    const v = (await env.gql(VERIFY, {}, auditor)).body.data!.verifyAuditChain;
+    expect(v).toMatchObject({ valid: true, fromSequence: LATE, prunedPrefix: { throughSequence: LATE - 1 } });
+  });
+});
+
+describe('retention: placing a hold waits for a running deletion batch (MariaDB row lock)', () => {
+  let env: TestEnvironment;
+  const TENANT = 'retention-lock';
+  // On SQLite a batch is one synchronous BEGIN IMMEDIATE transaction: nothing can interleave with it.
+  const mariadb = process.env.DATAPUNK_TEST_DATABASE === 'mariadb';
+
+  beforeAll(async () => {
+    // A lock wait longer than the test's polling can take.
+    env = await createTestEnvironment({ DATABASE_LOCK_TIMEOUT_SECONDS: '300' });
+  });
+  afterAll(() => env?.close());
+
+  (mariadb ? it : it.skip)('a hold placed while the chain_prune row is locked is written only once the lock is released', async () => {
+    const admin = await env.createKey('ADMIN', TENANT);
+    const batch = await createConnection(env.env.DATABASE_URL);
+    try {
+      // What a deletion batch holds while it re-checks the holds and deletes.
+      await batch.query('INSERT IGNORE INTO chain_prune (tenant_id, pruned_through, deleted_through) VALUES (?, 0, 0)', [TENANT]);
+      await batch.beginTransaction();
+      await batch.query('SELECT tenant_id FROM chain_prune WHERE tenant_id = ? FOR UPDATE', [TENANT]);
+      const placing = env.gql(PLACE_HOLD, { input: { actionPrefix: 'auth.', reason: 'placed during a batch' } }, admin);
+      // Poll (a generous bound, no clock) until the hold's writer is waiting on that row.
+      let waiting = 0;
+      for (let i = 0; i < 20_000 && waiting === 0; i++) {
+        const [rows] = await batch.query(
+          "SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID() AND info LIKE '%chain_prune%'",
+        );
+        waiting = Number((rows as { n: unknown }[])[0].n);
+      }
+      expect(waiting).toBe(1);
+      // The batch, still holding the lock, sees no hold: none is written before the lock is free.
+      const [seen] = await batch.query('SELECT COUNT(*) AS n FROM legal_hold WHERE tenant_id = ?', [TENANT]);
+      expect(Number((seen as { n: unknown }[])[0].n)).toBe(0);
+      await batch.commit();
+      const placed = (await placing).body;
+      expect(placed.errors).toBeUndefined();
+      expect(await env.sql('SELECT COUNT(*) AS n FROM legal_hold WHERE tenant_id = ?', [TENANT])).toEqual([{ n: 1 }]);
+    } finally {
+      await batch.end();
+    }
   });
 });

@@ -3,8 +3,8 @@ import { binaryCollation } from './collation';
 import { backfillMerkleTrees } from '../merkle-backfill';
 
 /** RFC 9162 trees (ADR 0047): chain_head.merkle_frontier, the merkle_node table, and every existing chain's tree. */
-export class MerkleTree1796500000200 implements MigrationInterface {
-  name = 'MerkleTree1796500000200';
+export class MerkleTree1796500000600 implements MigrationInterface {
+  name = 'MerkleTree1796500000600';
 
   async up(q: QueryRunner): Promise<void> {
     const collation = await binaryCollation(q);

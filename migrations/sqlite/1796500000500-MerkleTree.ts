@@ -6,8 +6,8 @@ import { backfillMerkleTrees } from '../merkle-backfill';
  * generator would copy the table; `npm run migration:check` confirms it matches the entity), the
  * merkle_node table, and every existing chain's tree built from its events' hashes.
  */
-export class MerkleTree1796500000100 implements MigrationInterface {
-  name = 'MerkleTree1796500000100';
+export class MerkleTree1796500000500 implements MigrationInterface {
+  name = 'MerkleTree1796500000500';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE "chain_head" ADD COLUMN "merkle_frontier" text`);

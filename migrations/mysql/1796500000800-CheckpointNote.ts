@@ -1,8 +1,8 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /** C2SP checkpoints (ADR 0048): checkpoint.note, the signed note over the Merkle root. Earlier checkpoints keep null. */
-export class CheckpointNote1796500000400 implements MigrationInterface {
-  name = 'CheckpointNote1796500000400';
+export class CheckpointNote1796500000800 implements MigrationInterface {
+  name = 'CheckpointNote1796500000800';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE \`checkpoint\` ADD \`note\` text NULL`);
