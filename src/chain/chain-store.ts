@@ -44,6 +44,11 @@ const INSERT_EVENTS = `INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(',')}
 const INSERT_LABELS = `INSERT INTO audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
 const INSERT_ROLLUP = `INSERT INTO audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
 const INSERT_NODES = 'INSERT INTO merkle_node (tenant_id, node_level, node_index, hash) VALUES ';
+// A node is written once, when its subtree completes. One already there means the head and the
+// tree were rewound in the database: the new history's node replaces it, so appends go on (the
+// rollback itself is what checkpoints and witnesses catch, ADR 0048).
+const SQLITE_NODES_UPSERT = ' ON CONFLICT (tenant_id, node_level, node_index) DO UPDATE SET hash = excluded.hash';
+const MYSQL_NODES_UPSERT = ' ON DUPLICATE KEY UPDATE hash = VALUES(hash)';
 
 /** The new events of an append (replays excluded), in sequence order: the tree's new leaves. */
 const newLeaves = (receipts: readonly Receipt[]) => receipts.filter((r) => !r.replayed);
@@ -153,7 +158,7 @@ export class SqliteChainStore implements ChainStore {
     if (plan.eventRows.length) {
       const tree = extendTree(toNumber(row.sequence), row.merkle_frontier, newLeaves(plan.receipts));
       for (const chunk of chunkRows(nodeRows(tenantId, tree.nodes), 500))
-        this.statement(INSERT_NODES + placeholders(chunk.length, 4)).run(chunk.flat());
+        this.statement(INSERT_NODES + placeholders(chunk.length, 4) + SQLITE_NODES_UPSERT).run(chunk.flat());
       this.updateHead.run(plan.head.sequence, plan.head.chainHash, toSqlDateTime(now.toISOString()), tree.frontier, tenantId);
     }
     return plan;
@@ -280,7 +285,7 @@ export class MysqlChainStore implements ChainStore {
         if (rows.length) {
           const tree = extendTree(head.sequence, head.merkleFrontier, newLeaves(linked.receipts));
           const nodes = nodeRows(tenantId, tree.nodes).map((r) => `(${sqlValues(r)})`);
-          for (const sql of statements(INSERT_NODES, nodes)) await runner.query(sql);
+          for (const sql of statements(INSERT_NODES, nodes)) await runner.query(sql + MYSQL_NODES_UPSERT);
           await runner.query(
             'UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ?, merkle_frontier = ? WHERE tenant_id = ?',
             [linked.head.sequence, linked.head.chainHash, toSqlDateTime(now.toISOString()), tree.frontier, tenantId],

@@ -121,7 +121,11 @@ export class CheckpointService {
     // wrote into the table must not stop the server from signing the head itself.
     const own = { id: this.key.id, publicKeyPem: this.key.publicKeyPem, createdAt: new Date(0).toISOString() };
     const latest = await this.latestTrusted(tenantId, [own]);
-    if (latest && latest.sequence === sequence) return latest;
+    if (latest && latest.sequence === sequence) {
+      if (latest.chainHash === String(head.chain_hash)) return latest;
+      // The same size with another chain: the history it signed was rewritten in the database.
+      throw refused(tenantId, `its chain at ${sequence} is not the one signed in checkpoint ${latest.id}`, latest.id);
+    }
     const checkpoint: Checkpoint = {
       id: uuidv7(),
       tenantId,

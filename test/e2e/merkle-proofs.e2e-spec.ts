@@ -314,4 +314,33 @@ describe('C2SP checkpoints over the tree', () => {
     // Restored, the same head is signed again.
     expect((await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint.sequence).toBe(Number(head.sequence));
   });
+
+  it('a rollback in the database (events, head and tree rewound, rewritten past a stored subtree) keeps ingest up and is refused a checkpoint', async () => {
+    const [head] = await env.sql<Record<string, unknown>>(
+      'SELECT sequence, chain_hash, merkle_frontier FROM chain_head WHERE tenant_id = ?',
+      [TENANT],
+    );
+    const signed = Number(head.sequence);
+    await record(200); // completes the subtree [256, 512): a merkle_node row
+    expect((await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint.sequence).toBe(signed + 200);
+    // The attacker rewinds events, head and tree to `signed`; the newer checkpoint and the stored node stay.
+    // (One who also deletes that checkpoint is caught only by a note kept outside: witnesses, next.)
+    await env.sql('DELETE FROM audit_event_label WHERE event_id IN (SELECT id FROM audit_event WHERE tenant_id = ? AND sequence > ?)', [
+      TENANT,
+      signed,
+    ]);
+    await env.sql('DELETE FROM audit_event WHERE tenant_id = ? AND sequence > ?', [TENANT, signed]);
+    await env.sql('UPDATE chain_head SET sequence = ?, chain_hash = ?, merkle_frontier = ? WHERE tenant_id = ?', [
+      signed,
+      head.chain_hash,
+      head.merkle_frontier,
+      TENANT,
+    ]);
+    // A different history of the same length is written over it: the append goes through.
+    await record(200);
+    const [rewritten] = await env.sql<{ sequence: unknown }>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [TENANT]);
+    expect(Number(rewritten.sequence)).toBe(signed + 200);
+    // The server will not sign it: it contradicts the tree it signed at the same size.
+    expect((await env.gql(CREATE, {}, auditor)).body.errors?.[0]?.extensions?.code).toBe('CHECKPOINT_REFUSED');
+  });
 });
