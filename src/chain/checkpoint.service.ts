@@ -51,8 +51,11 @@ export class CheckpointService {
     const key = this.key!;
     const name = this.originOf(tenantId);
     const signer = { name, publicKey: key.publicKeyPem };
+    // Only a checkpoint this key really signed (its JSON signature checked) is compared with: a row
+    // someone wrote into the table must not stop the server from signing (see issue()).
+    const own = [{ id: key.id, publicKeyPem: key.publicKeyPem, createdAt: new Date(0).toISOString() }];
     const previous = (await this.checkpoints.newestOfKeys(tenantId, [key.id], Number.MAX_SAFE_INTEGER, LATEST_CANDIDATES)).find(
-      (c) => c.note !== null,
+      (c) => c.note !== null && this.signatureValid(c, own),
     );
     if (previous?.note) {
       let earlier: { size: number; root: Buffer };

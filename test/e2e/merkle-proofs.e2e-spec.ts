@@ -315,6 +315,30 @@ describe('C2SP checkpoints over the tree', () => {
     expect((await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint.sequence).toBe(Number(head.sequence));
   });
 
+  it('a checkpoint row written into the table (the server’s key id, a bad note) does not stop the server signing', async () => {
+    const [latest] = await env.sql<Record<string, unknown>>('SELECT * FROM checkpoint WHERE tenant_id = ? ORDER BY sequence DESC LIMIT 1', [
+      TENANT,
+    ]);
+    await env.sql(
+      'INSERT INTO checkpoint (id, tenant_id, sequence, chain_hash, issued_at, key_id, signature, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      [
+        '00000000-0000-7000-8000-000000000001',
+        TENANT,
+        Number(latest.sequence) + 1000,
+        latest.chain_hash,
+        latest.issued_at,
+        latest.key_id,
+        latest.signature,
+        'forged\n1\nAAAA\n\n— forged AAAA\n',
+      ],
+    );
+    await record(2);
+    const res = (await env.gql(CREATE, {}, auditor)).body;
+    expect(res.errors).toBeUndefined();
+    expect(res.data!.createCheckpoint.note).toContain(`localhost/datapunk-audit/${TENANT}`);
+    await env.sql('DELETE FROM checkpoint WHERE id = ?', ['00000000-0000-7000-8000-000000000001']);
+  });
+
   it('a rollback in the database (events, head and tree rewound, rewritten past a stored subtree) keeps ingest up and is refused a checkpoint', async () => {
     const [head] = await env.sql<Record<string, unknown>>(
       'SELECT sequence, chain_hash, merkle_frontier FROM chain_head WHERE tenant_id = ?',
