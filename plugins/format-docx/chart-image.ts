@@ -1,4 +1,4 @@
-import { Resvg } from '@resvg/resvg-js';
+import type * as ResvgModule from '@resvg/resvg-js';
 import { ImageRun, Paragraph } from 'docx';
 import { CHART_FONT_FAMILY, CHART_WIDTH, type ChartBlock, chartDescription, chartSvg } from '../../src/plugin-api';
 import type { Build } from './document-build';
@@ -15,11 +15,23 @@ const PNG_SCALE = 2;
 /** Twentieths of a point per CSS pixel (96 dpi). */
 const TWIPS_PER_PIXEL = 15;
 
+let resvg: typeof ResvgModule | undefined;
+
+/**
+ * resvg, loaded at the first chart: a native module of a few MiB that a server rendering no chart
+ * (an audit trail, an HTML report) never needs in memory.
+ */
+function rasteriser(): typeof ResvgModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  resvg ??= require('@resvg/resvg-js') as typeof ResvgModule;
+  return resvg;
+}
+
 /** The chart drawn, as the paragraph of one inline picture as wide as the text, kept with what follows. */
 export function chartPicture(block: ChartBlock, build: Build): Paragraph {
   const svg = chartSvg(block);
   const height = Number(/ height="(\d+)"/.exec(svg)![1]);
-  const png = new Resvg(svg, {
+  const png = new (rasteriser().Resvg)(svg, {
     fitTo: { mode: 'width', value: CHART_WIDTH * PNG_SCALE },
     background: '#FFFFFF',
     font: { fontFiles: FONT_FILES, loadSystemFonts: false, defaultFontFamily: CHART_FONT_FAMILY },

@@ -33,11 +33,15 @@ const HASH = /^[0-9a-f]{64}$/;
 /** How many characters of a hash a table shows: enough to find it in the appendix, and to compare by eye. */
 const SHORT_HASH = 12;
 
-/** The full values of one table's hash columns, kept for the appendix: a page of rows per string. */
+/**
+ * The full values of one table's hash columns, kept for the appendix: a page of rows per buffer.
+ * Bytes outside the JavaScript heap, about 140 a row; a string built up with `+=` would instead keep
+ * its pieces, and through them the rows' cells, alive until the end of the document (ADR 0029).
+ */
 interface HashAppendix {
   caption: string;
   columns: string[];
-  pages: string[];
+  pages: Buffer[];
 }
 
 /**
@@ -91,7 +95,7 @@ export async function* withTables(xml: string, build: Build): AsyncGenerator<str
     });
     yield compiled.start;
     const markup = (page: ModelCell[][]) => {
-      if (appendix) appendix.pages.push(fullHashes(page, hashes, keyColumn));
+      if (appendix) appendix.pages.push(Buffer.from(fullHashes(page, hashes, keyColumn), 'utf8'));
       let text = '';
       const rows = shown(page);
       // A table kept together comes in one page (a chart's numbers): every row but its last is kept with the next.
@@ -170,7 +174,7 @@ async function* appendixXml(appendices: HashAppendix[], build: Build): AsyncGene
     yield compiled.start;
     for (const page of appendix.pages) {
       let text = '';
-      for (const line of page.split('\n')) if (line !== '') text += rowXml(compiled, line.split('\t'));
+      for (const line of page.toString('utf8').split('\n')) if (line !== '') text += rowXml(compiled, line.split('\t'));
       yield text;
     }
     yield TABLE_END;
