@@ -129,18 +129,28 @@ export class CheckpointRepository {
     return rows.map(rowToCheckpoint);
   }
 
-  /** Stores (or replaces) the cosignature of `witnessName` of a checkpoint. */
+  /**
+   * Stores (or replaces) the cosignature of `witnessName` of a checkpoint. No DELETE first: on
+   * InnoDB, two such transactions of one checkpoint's witnesses take gap locks and deadlock.
+   */
   async insertCosignature(c: StoredCosignature): Promise<void> {
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query('DELETE FROM checkpoint_cosignature WHERE checkpoint_id = ? AND witness_name = ?', [
-        c.checkpointId,
-        c.witnessName,
-      ]);
-      await manager.query(
-        'INSERT INTO checkpoint_cosignature (checkpoint_id, witness_name, line, cosigned_at, received_at) VALUES (?, ?, ?, ?, ?)',
-        [c.checkpointId, c.witnessName, c.line, toSqlDateTime(c.cosignedAt), toSqlDateTime(c.receivedAt)],
+    const values = [c.line, toSqlDateTime(c.cosignedAt), toSqlDateTime(c.receivedAt), c.checkpointId, c.witnessName];
+    try {
+      await this.dataSource.query(
+        'INSERT INTO checkpoint_cosignature (line, cosigned_at, received_at, checkpoint_id, witness_name) VALUES (?, ?, ?, ?, ?)',
+        values,
       );
-    });
+    } catch (error) {
+      const existing = await this.dataSource.query<unknown[]>(
+        'SELECT 1 AS found FROM checkpoint_cosignature WHERE checkpoint_id = ? AND witness_name = ?',
+        [c.checkpointId, c.witnessName],
+      );
+      if (!existing.length) throw error;
+      await this.dataSource.query(
+        'UPDATE checkpoint_cosignature SET line = ?, cosigned_at = ?, received_at = ? WHERE checkpoint_id = ? AND witness_name = ?',
+        values,
+      );
+    }
   }
 
   /** The cosignatures of these checkpoints, by checkpoint then witness name. */
