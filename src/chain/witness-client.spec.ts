@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createHash, generateKeyPairSync } from 'node:crypto';
@@ -50,8 +52,8 @@ describe('WitnessSubmitter', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function submitter(stored: Map<string, string>, warnings: string[]) {
-    return new WitnessSubmitter([{ url: server.url, key: parseWitnessKey(witness.verifierKey) }], 1, 10_000, {
+  function submitter(stored: Map<string, string>, warnings: string[], url = server.url, timeoutMs = 10_000) {
+    return new WitnessSubmitter([{ url, key: parseWitnessKey(witness.verifierKey) }], 1, timeoutMs, {
       consistency: (_tenant, from, to) => Promise.resolve(proof(from, to)),
       cosignedSize: () => Promise.resolve(0), // this server remembers nothing: the witness's 409 says where it is
       store: (id, _name, line) => {
@@ -88,9 +90,39 @@ describe('WitnessSubmitter', () => {
     await s.idle();
     expect(stored.has('c20')).toBe(false);
     expect(warnings).toEqual([
-      'a witness could not be reached; the next checkpoint is submitted again',
+      'a witness did not answer (down, too slow, or too long an answer); the next checkpoint is submitted again',
       'checkpoint lacks its witness quorum (WITNESS_QUORUM); the next checkpoint is submitted again',
     ]);
     server = await startWitnessServer(witness, '127.0.0.1', 0); // for afterEach
+  });
+
+  it('gives up on a witness that never answers (timeout) or answers without end (bounded), with a warning', async () => {
+    let mode: 'silent' | 'flood' = 'silent';
+    const sockets = new Set<Socket>();
+    const bad = http.createServer((_req, res) => {
+      if (mode === 'silent') return; // holds the request open
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('— w.example '.padEnd(200_000, 'A'));
+    });
+    bad.on('connection', (socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => bad.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(bad.address() as AddressInfo).port}`;
+    try {
+      for (const m of ['silent', 'flood'] as const) {
+        mode = m;
+        const stored = new Map<string, string>();
+        const warnings: string[] = [];
+        const s = submitter(stored, warnings, url, 300);
+        s.submit({ tenantId: 't', checkpointId: `c-${m}`, size: 5, note: note(5) });
+        await s.idle();
+        expect(stored.size).toBe(0);
+        expect(warnings[0]).toBe(
+          'a witness did not answer (down, too slow, or too long an answer); the next checkpoint is submitted again',
+        );
+      }
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => bad.close(resolve));
+    }
   });
 });

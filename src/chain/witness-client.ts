@@ -25,6 +25,23 @@ export interface SubmitterDeps {
   log: { warn(obj: object, msg: string): void };
 }
 
+/** The most of a witness's answer read: a few cosignature lines, or a refusal. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
+/** The answer's body as text, refused past MAX_ANSWER_BYTES (a witness cannot fill this server's memory). */
+async function boundedText(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    // Throwing out of the loop cancels the rest of the stream.
+    if (size > MAX_ANSWER_BYTES) throw new Error(`the witness's answer is larger than ${MAX_ANSWER_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** 409s followed with a new old size before a submission gives up (a witness that keeps moving). */
 const MAX_CONFLICTS = 3;
 
@@ -115,7 +132,7 @@ export class WitnessSubmitter {
           signal: AbortSignal.any([this.stop.signal, AbortSignal.timeout(this.timeoutMs)]),
           redirect: 'error',
         });
-        const body = await res.text();
+        const body = await boundedText(res);
         if (res.status === 409 && (res.headers.get('content-type') ?? '').startsWith(TLOG_SIZE_CONTENT_TYPE) && conflicts < MAX_CONFLICTS) {
           old = parseTlogSize(body);
           this.sizes.set(sizeKey, old);
@@ -142,7 +159,7 @@ export class WitnessSubmitter {
       if (!this.stop.signal.aborted) {
         this.deps.log.warn(
           { witness: w.key.name, tenantId: s.tenantId, size: s.size, err: error instanceof Error ? error.message : String(error) },
-          'a witness could not be reached; the next checkpoint is submitted again',
+          'a witness did not answer (down, too slow, or too long an answer); the next checkpoint is submitted again',
         );
       }
       return false;

@@ -68,19 +68,26 @@ export class WitnessState {
   put(value: WitnessedCheckpoint): void {
     const target = this.file(value.origin);
     const temp = `${target}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    const fd = fs.openSync(temp, 'w', 0o600);
     try {
-      fs.writeSync(fd, JSON.stringify(value));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(temp, target);
-    const dirFd = fs.openSync(this.dir, 'r');
-    try {
-      fs.fsyncSync(dirFd);
-    } finally {
-      fs.closeSync(dirFd);
+      const fd = fs.openSync(temp, 'w', 0o600);
+      try {
+        fs.writeSync(fd, JSON.stringify(value));
+        fs.fsyncSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+      fs.renameSync(temp, target);
+      const dirFd = fs.openSync(this.dir, 'r');
+      try {
+        fs.fsyncSync(dirFd);
+      } finally {
+        fs.closeSync(dirFd);
+      }
+    } catch (error) {
+      // Whether the rename happened or not, the next read goes to the disk.
+      this.cache.delete(value.origin);
+      fs.rmSync(temp, { force: true });
+      throw error;
     }
     this.cache.set(value.origin, value);
   }

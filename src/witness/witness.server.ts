@@ -55,13 +55,12 @@ export async function startWitnessServer(
       if (url !== '/add-checkpoint') return plain(res, 404, 'not found: this witness answers POST /add-checkpoint\n');
       if (req.method !== 'POST') return plain(res, 405, 'add-checkpoint takes POST\n', { allow: 'POST' });
       const declared = Number(req.headers['content-length'] ?? 0);
-      const tooLarge = () =>
+      // The answer goes out first; then the connection is dropped with the rest of the body unread.
+      const tooLarge = () => {
+        res.once('finish', () => req.destroy());
         plain(res, 413, `${WitnessRefusal.BAD_REQUEST}: the body is larger than ${limits.maxBodyBytes} bytes\n`, { connection: 'close' });
-      if (declared > limits.maxBodyBytes) {
-        tooLarge();
-        req.destroy();
-        return;
-      }
+      };
+      if (declared > limits.maxBodyBytes) return tooLarge();
       const chunks: Buffer[] = [];
       let size = 0;
       let refused = false;
@@ -71,7 +70,6 @@ export async function startWitnessServer(
         if (size > limits.maxBodyBytes) {
           refused = true;
           tooLarge();
-          req.destroy();
           return;
         }
         chunks.push(chunk);
