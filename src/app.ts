@@ -281,6 +281,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           consistency: (tenantId, from, to) => checkpoints.consistencyHashes(tenantId, from, to),
           cosignedSize: (tenantId, name) => checkpoints.cosignedSize(tenantId, name),
           store: (id, name, line, timestamp) => checkpoints.storeCosignature(id, name, line, timestamp),
+          cosigners: (id) => checkpoints.cosigners(id),
           log: logger,
         })
       : null;

@@ -214,6 +214,7 @@ export class CheckpointService {
   /** Issues a checkpoint for every tenant whose chain moved since its last one. */
   async issueDue(): Promise<number> {
     if (!this.key) return 0;
+    this.witnesses?.retryUnanswered();
     // Due against this key's own checkpoints: another key's at the head (a rotated-out key, or one
     // written into the table) is not a checkpoint this server made.
     const due = await this.checkpoints.tenantsAheadOf(this.key.id);
@@ -261,6 +262,11 @@ export class CheckpointService {
       cosignedAt: new Date(timestamp * 1000).toISOString(),
       receivedAt: new Date().toISOString(),
     });
+  }
+
+  /** The witnesses whose cosignature of a checkpoint is stored. */
+  async cosigners(checkpointId: string): Promise<string[]> {
+    return (await this.checkpoints.cosignaturesOf([checkpointId])).map((c) => c.witnessName);
   }
 
   /** The largest tree size of the tenant that `witnessName` cosigned, as stored (0 when none). */

@@ -60,6 +60,7 @@ describe('WitnessSubmitter', () => {
         stored.set(id, line);
         return Promise.resolve();
       },
+      cosigners: (id) => Promise.resolve(stored.has(id) ? ['w.example'] : []),
       log: { warn: (_obj, msg) => warnings.push(msg) },
     });
   }
@@ -76,7 +77,8 @@ describe('WitnessSubmitter', () => {
     expect(state.get(ORIGIN)?.size).toBe(13);
   });
 
-  it('keeps only the newest waiting checkpoint of a tenant, and a witness that is down costs a warning, not an error', async () => {
+  it('keeps only the newest waiting checkpoint of a tenant; a witness that is down costs a warning and is asked again later', async () => {
+    const url = server.url;
     const stored = new Map<string, string>();
     const warnings: string[] = [];
     const s = submitter(stored, warnings);
@@ -90,10 +92,14 @@ describe('WitnessSubmitter', () => {
     await s.idle();
     expect(stored.has('c20')).toBe(false);
     expect(warnings).toEqual([
-      'a witness did not answer (down, too slow, or too long an answer); the next checkpoint is submitted again',
-      'checkpoint lacks its witness quorum (WITNESS_QUORUM); the next checkpoint is submitted again',
+      'a witness did not answer (down, too slow, or too long an answer); it is asked again',
+      'checkpoint lacks its witness quorum (WITNESS_QUORUM)',
     ]);
-    server = await startWitnessServer(witness, '127.0.0.1', 0); // for afterEach
+    // Back on its port, it is asked again on the next tick, without a new checkpoint.
+    server = await startWitnessServer(witness, '127.0.0.1', Number(new URL(url).port));
+    s.retryUnanswered();
+    await s.idle();
+    expect(verifyCosignatures(note(20) + stored.get('c20')!, [parseWitnessKey(witness.verifierKey)], 1).ok).toBe(true);
   });
 
   it('gives up on a witness that never answers (timeout) or answers without end (bounded), with a warning', async () => {
@@ -116,9 +122,7 @@ describe('WitnessSubmitter', () => {
         s.submit({ tenantId: 't', checkpointId: `c-${m}`, size: 5, note: note(5) });
         await s.idle();
         expect(stored.size).toBe(0);
-        expect(warnings[0]).toBe(
-          'a witness did not answer (down, too slow, or too long an answer); the next checkpoint is submitted again',
-        );
+        expect(warnings[0]).toBe('a witness did not answer (down, too slow, or too long an answer); it is asked again');
       }
     } finally {
       for (const socket of sockets) socket.destroy();

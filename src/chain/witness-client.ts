@@ -22,6 +22,8 @@ export interface SubmitterDeps {
   /** The largest size of the tenant this witness cosigned, as stored. */
   cosignedSize(tenantId: string, witnessName: string): Promise<number>;
   store(checkpointId: string, witnessName: string, line: string, timestamp: number): Promise<void>;
+  /** The witnesses whose cosignature of the checkpoint is stored. */
+  cosigners(checkpointId: string): Promise<string[]>;
   log: { warn(obj: object, msg: string): void };
 }
 
@@ -49,8 +51,8 @@ const MAX_CONFLICTS = 3;
  * Submits new checkpoints to the configured witnesses (C2SP tlog-witness, ADR 0050) off the request
  * path: each call returns at once; one tenant's submissions run one at a time, and while one runs
  * only the newest waiting checkpoint is kept (a witness cosigns the latest tree, older ones add
- * nothing). Every request has a timeout; a witness that is down costs a log line, and the next
- * checkpoint tries again from the size it last cosigned.
+ * nothing). Every request has a timeout; a witness that is down costs a log line, and is asked
+ * again on the checkpoint timer's next tick (retryUnanswered) or with the next checkpoint.
  */
 export class WitnessSubmitter {
   /** Sizes each witness is known to hold, by witness name and tenant: saves a 409 round trip. */
@@ -59,6 +61,9 @@ export class WitnessSubmitter {
   private readonly running = new Map<string, Promise<void>>();
 
   private readonly waiting = new Map<string, Submission>();
+
+  /** Per tenant, its newest checkpoint and the witnesses that could not be reached about it. */
+  private readonly unanswered = new Map<string, { submission: Submission; witnesses: Set<string> }>();
 
   private readonly stop = new AbortController();
 
@@ -73,18 +78,43 @@ export class WitnessSubmitter {
   submit(submission: Submission): void {
     if (!this.witnesses.length || this.stop.signal.aborted) return;
     const { tenantId } = submission;
+    this.unanswered.delete(tenantId); // a newer checkpoint replaces the one they missed
     if (this.running.has(tenantId)) {
       this.waiting.set(tenantId, submission);
       return;
     }
-    const run = async (next: Submission | undefined): Promise<void> => {
+    this.start(tenantId, submission, this.witnesses);
+  }
+
+  /**
+   * Asks again the witnesses that could not be reached about each tenant's newest checkpoint (the
+   * checkpoint timer calls it), so a checkpoint gets its cosignatures once they are back even when
+   * the head does not move. Never waits.
+   */
+  retryUnanswered(): void {
+    for (const [tenantId, { submission, witnesses }] of [...this.unanswered]) {
+      if (this.running.has(tenantId) || this.stop.signal.aborted) continue;
+      this.unanswered.delete(tenantId);
+      this.start(
+        tenantId,
+        submission,
+        this.witnesses.filter((w) => witnesses.has(w.key.name)),
+      );
+    }
+  }
+
+  private start(tenantId: string, first: Submission, witnesses: readonly WitnessEndpoint[]): void {
+    const run = async (): Promise<void> => {
+      let next: Submission | undefined = first;
+      let asked = witnesses;
       while (next && !this.stop.signal.aborted) {
-        await this.round(next);
+        await this.round(next, asked);
         next = this.waiting.get(tenantId);
         this.waiting.delete(tenantId);
+        asked = this.witnesses;
       }
     };
-    const job = run(submission).finally(() => this.running.delete(tenantId));
+    const job = run().finally(() => this.running.delete(tenantId));
     this.running.set(tenantId, job);
   }
 
@@ -100,19 +130,24 @@ export class WitnessSubmitter {
     await this.idle();
   }
 
-  private async round(s: Submission): Promise<void> {
-    const results = await Promise.all(this.witnesses.map((w) => this.submitTo(w, s)));
-    const cosigned = results.filter(Boolean).length;
+  private async round(s: Submission, witnesses: readonly WitnessEndpoint[]): Promise<void> {
+    const results = await Promise.all(witnesses.map((w) => this.submitTo(w, s)));
+    const missed = new Set(witnesses.filter((_, i) => results[i] === 'unanswered').map((w) => w.key.name));
+    // Only if no newer checkpoint came meanwhile: that one is what they will be asked about.
+    if (missed.size && !this.waiting.has(s.tenantId) && !this.unanswered.has(s.tenantId)) {
+      this.unanswered.set(s.tenantId, { submission: s, witnesses: missed });
+    }
+    const cosigned = (await this.deps.cosigners(s.checkpointId)).length;
     if (cosigned < this.quorum) {
       this.deps.log.warn(
         { tenantId: s.tenantId, checkpointId: s.checkpointId, size: s.size, cosigned, quorum: this.quorum },
-        'checkpoint lacks its witness quorum (WITNESS_QUORUM); the next checkpoint is submitted again',
+        'checkpoint lacks its witness quorum (WITNESS_QUORUM)',
       );
     }
   }
 
-  /** One witness: true when its cosignature was stored. */
-  private async submitTo(w: WitnessEndpoint, s: Submission): Promise<boolean> {
+  /** One witness: whether its cosignature was stored, it refused, or it could not be reached. */
+  private async submitTo(w: WitnessEndpoint, s: Submission): Promise<'cosigned' | 'refused' | 'unanswered'> {
     const sizeKey = `${w.key.name}\n${s.tenantId}`;
     try {
       let old = this.sizes.get(sizeKey) ?? (await this.deps.cosignedSize(s.tenantId, w.key.name));
@@ -122,7 +157,7 @@ export class WitnessSubmitter {
             { witness: w.key.name, tenantId: s.tenantId, witnessSize: old, size: s.size },
             'a witness holds a larger tree than this checkpoint: the log was rolled back, or another server signs it',
           );
-          return false;
+          return 'refused';
         }
         const proof = old === 0 || old === s.size ? [] : await this.deps.consistency(s.tenantId, old, s.size);
         const res = await fetch(`${w.url.replace(/\/$/, '')}/add-checkpoint`, {
@@ -141,28 +176,28 @@ export class WitnessSubmitter {
         if (res.status !== 200) {
           this.deps.log.warn(
             { witness: w.key.name, tenantId: s.tenantId, size: s.size, status: res.status, answer: body.slice(0, 300) },
-            'a witness refused a checkpoint',
+            res.status >= 500 ? 'a witness failed; it is asked again' : 'a witness refused a checkpoint',
           );
-          return false;
+          return res.status >= 500 ? 'unanswered' : 'refused';
         }
         const check = verifyCosignatures(`${s.note}${body.endsWith('\n') ? body : `${body}\n`}`, [w.key], 1);
         if (!check.ok) {
           this.deps.log.warn({ witness: w.key.name, tenantId: s.tenantId, size: s.size }, 'a witness answered without a valid cosignature');
-          return false;
+          return 'refused';
         }
         const [{ line, timestamp }] = check.cosigned;
         await this.deps.store(s.checkpointId, w.key.name, line, timestamp);
         this.sizes.set(sizeKey, s.size);
-        return true;
+        return 'cosigned';
       }
     } catch (error) {
       if (!this.stop.signal.aborted) {
         this.deps.log.warn(
           { witness: w.key.name, tenantId: s.tenantId, size: s.size, err: error instanceof Error ? error.message : String(error) },
-          'a witness did not answer (down, too slow, or too long an answer); the next checkpoint is submitted again',
+          'a witness did not answer (down, too slow, or too long an answer); it is asked again',
         );
       }
-      return false;
+      return 'unanswered';
     }
   }
 }
