@@ -16,6 +16,8 @@ import { createTestEnvironment, eventInput, RECORD, REPO_ROOT, type TestEnvironm
  * polled with a generous bound.
  */
 const CLI = path.join(REPO_ROOT, 'dist/src/cli.js');
+// Several tests run the CLI a few times over (a second or more each on a busy machine).
+jest.setTimeout(180_000);
 const TENANT = 'witnessed';
 const ORIGIN = `localhost/datapunk-audit/${TENANT}`;
 const OTHER = 'witnessed-two';
@@ -193,6 +195,46 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
     fs.writeFileSync(file, note);
     expect(spawnSync(process.execPath, [CLI, 'verify-checkpoint', '--key', verifierKey(ORIGIN, stranger.publicKey), file]).status).toBe(1);
     expect(spawnSync(process.execPath, [CLI, 'verify-checkpoint', '--key', logVkey, '--quorm', '1', file]).status).toBe(2);
+  });
+
+  it('prints a tenant’s log key from the server’s public key, and the witness command refuses bad arguments with exit 2', () => {
+    const pem = path.join(dir, 'server.pub.pem');
+    fs.writeFileSync(pem, signing.publicKey.export({ type: 'spki', format: 'pem' }));
+    const printed = spawnSync(process.execPath, [CLI, 'verifier-key', '--public-key', pem, '--origin', ORIGIN], { encoding: 'utf8' });
+    expect({ status: printed.status, out: printed.stdout }).toEqual({ status: 0, out: `${logVkey}\n` });
+    const base = ['witness', '--name', 'w3.test', '--key', path.join(dir, 'w3.pem'), '--init', '--state', path.join(dir, 'w3')];
+    for (const args of [
+      [...base, '--log', logVkey, '--colour'],
+      [...base.slice(2), '--log', logVkey],
+      [...base, '--log', 'not+a+key'],
+      ['witness', '--name', 'w3 test', ...base.slice(3), '--log', logVkey],
+    ]) {
+      const res = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+      expect({ args: args.join(' '), status: res.status }).toEqual({ args: args.join(' '), status: 2 });
+    }
+    // A second witness on a state directory in use is refused too.
+    const taken = spawnSync(
+      process.execPath,
+      [
+        CLI,
+        'witness',
+        '--name',
+        'w1.test/witness',
+        '--key',
+        path.join(dir, 'w1_test_witness.pem'),
+        '--state',
+        path.join(dir, 'w1_test_witness'),
+        '--log',
+        logVkey,
+        '--listen',
+        '127.0.0.1:0',
+      ],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    expect({ status: taken.status, err: taken.stderr }).toMatchObject({
+      status: 2,
+      err: expect.stringContaining('in use by witness process'),
+    });
   });
 
   it('a rollback (newest rows and their checkpoints deleted, head rewound) and a fork built on it are refused by the witnesses', async () => {
