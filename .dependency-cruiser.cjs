@@ -14,7 +14,7 @@ const LAYERS = [
   ['auth'],
   ['audit'],
   ['chain'],
-  ['ingest'],
+  ['ingest', 'witness'],
   ['compliance', 'rate-limit', 'read-audit', 'retention', 'privacy'],
   ['reports', 'plugin-testing'],
 ];

@@ -6,8 +6,9 @@
  * (bench/verify.ts), then a prune of 1,000,000 events (bench/retention.ts), then the erasure of a
  * data subject with 10,000 events among 200,000 (bench/erasure.ts), then Merkle inclusion and
  * consistency proofs over 1,000,000 events (bench/proofs.ts, ADR 0047), then ingest with
- * personal-data sealing on against off (ADR 0042). BENCH_ONLY=ingest, reports, assessment,
- * triggers, verify, prune, erase, proofs or privacy runs one part.
+ * personal-data sealing on against off (ADR 0042), then add-checkpoint round trips to a witness
+ * (bench/witness.ts, ADR 0050). BENCH_ONLY=ingest, reports, assessment, triggers, verify, prune,
+ * erase, proofs, privacy or witness runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -40,6 +41,7 @@ import { reportBench } from './reports';
 import { verifyBench } from './verify';
 import { pruneBench } from './retention';
 import { proofBench } from './proofs';
+import { witnessBench } from './witness';
 import { eraseBench } from './erasure';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
@@ -346,6 +348,7 @@ async function main(): Promise<void> {
     if (!only || only === 'proofs') await proofBench();
     if (!only || only === 'erase') await eraseBench();
     if (!only || only === 'privacy') await privacyBench(admin, server);
+    if (!only || only === 'witness') await witnessBench();
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();

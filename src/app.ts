@@ -4,7 +4,7 @@ import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/di
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from './config/config';
+import { type AppConfig, ConfigError } from './config/config';
 import { createDataSource } from './database/data-source';
 import { runPendingMigrations } from './database/migrate';
 import { createReadinessProbe } from './database/readiness';
@@ -14,6 +14,8 @@ import { AuditEventRepository } from './audit/audit-event.repository';
 import { ChainVerifier } from './chain/chain-verifier';
 import { MerkleProofs } from './chain/merkle-store';
 import { CheckpointService } from './chain/checkpoint.service';
+import { parseWitnessKey } from './chain/cosignature';
+import { type WitnessEndpoint, WitnessSubmitter } from './chain/witness-client';
 import { createChainStore } from './chain/chain-store';
 import { IngestService } from './ingest/ingest.service';
 import { configuredTrustedKeys, loadSigningKey } from './chain/signing-key';
@@ -274,7 +276,17 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     );
     const personal = new PersonalDataService(vault, { subjectResourceTypes: config.privacy.subjectResourceTypes });
     const events = new AuditEventRepository(dataSource, reader, personal);
-    const checkpoints = new CheckpointService(dataSource, signingKey, config.checkpointOrigin);
+    const witnesses: WitnessSubmitter | null = config.witnesses.entries.length
+      ? new WitnessSubmitter(witnessEndpoints(config.witnesses.entries), config.witnesses.quorum, config.witnesses.timeoutMs, {
+          consistency: (tenantId, from, to) => checkpoints.consistencyHashes(tenantId, from, to),
+          cosignedSize: (tenantId, name) => checkpoints.cosignedSize(tenantId, name),
+          store: (id, name, line, timestamp) => checkpoints.storeCosignature(id, name, line, timestamp),
+          cosigners: (id) => checkpoints.cosigners(id),
+          log: logger,
+        })
+      : null;
+    if (witnesses) cleanup.unshift(() => witnesses.close());
+    const checkpoints: CheckpointService = new CheckpointService(dataSource, signingKey, config.checkpointOrigin, witnesses);
     await checkpoints.registerKey();
     // Verification trusts configured keys only, never whatever is in signing_key (ADR 0018).
     const trustedKeys = configuredTrustedKeys({ signing: signingKey, trustedFile: config.trustedPublicKeysFile });
@@ -557,4 +569,19 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     for (const step of cleanup) await step().catch(() => undefined);
     throw error;
   }
+}
+
+/** WITNESSES' entries with their keys parsed; a key that does not parse stops the start (CONFIG_INVALID). */
+function witnessEndpoints(entries: readonly { url: string; vkey: string }[]): WitnessEndpoint[] {
+  const problems: string[] = [];
+  const endpoints = entries.flatMap(({ url, vkey }) => {
+    try {
+      return [{ url, key: parseWitnessKey(vkey) }];
+    } catch (error) {
+      problems.push(`WITNESSES: ${vkey}: ${(error as Error).message}`);
+      return [];
+    }
+  });
+  if (problems.length) throw new ConfigError(problems);
+  return endpoints;
 }

@@ -31,6 +31,9 @@ import { createClassifier } from './compliance/classifier';
 import { RetentionService, type PruneResult } from './retention/retention.service';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 import type { FrameworkPlugin } from './plugin-api';
+import { type CosignatureCheck, parseWitnessKey, verifyCosignatures, type WitnessKey } from './chain/cosignature';
+import { openNote, parseCheckpointText, parseVerifierKey, verifierKey } from './chain/signed-note';
+import { DEFAULT_WITNESS_LISTEN, parseListen, readLogsFile, startWitness, WitnessSetupError } from './witness/witness-command';
 
 const USAGE = `Usage: datapunk-audit <command> [options]
 
@@ -53,6 +56,22 @@ Commands:
                                           event); --dry-run prints what would go and deletes nothing,
                                           --as-of judges ages at that instant (dry run only);
                                           exit 0 done, 1 refused or another node pruning, 2 bad arguments
+  witness --name NAME --key KEY_FILE [--init] --state DIR [--listen HOST:PORT]
+          (--log VKEY ... | --logs-file FILE)
+                                          run a C2SP tlog-witness (POST /add-checkpoint) for the
+                                          logs named by their verifier keys, keeping the latest
+                                          cosigned checkpoint of each in DIR; --init creates the
+                                          Ed25519 key file; loopback 127.0.0.1:7380 by default;
+                                          prints the URL and the witness's verifier key
+  verify-checkpoint --key LOG_VKEY [--witness-key VKEY ...] [--quorum K] [--json] NOTE_FILE
+                                          check a served checkpoint note without a database: the
+                                          log's signature and K of the witnesses' cosignatures
+                                          (K defaults to every --witness-key);
+                                          exit 0 verified, 1 not, 2 bad arguments
+  verifier-key --public-key PEM_FILE --origin ORIGIN
+                                          print the C2SP verifier key of a tenant's checkpoints
+                                          (ORIGIN is CHECKPOINT_ORIGIN/<tenant>), for witnesses
+                                          and verify-checkpoint
   print-schema [--check FILE]             print the GraphQL SDL, or fail when FILE differs
   rebuild-rollup [--tenant T]             recompute the compliance rollup from the stored events
                                           (every tenant, or T), holding each chain's lock
@@ -102,6 +121,17 @@ const FLAGS: Record<string, Options> = {
   },
   prune: { tenant: STRING, 'dry-run': { type: 'boolean' }, 'as-of': STRING, json: { type: 'boolean' } },
   'print-schema': { check: STRING },
+  witness: {
+    name: STRING,
+    key: STRING,
+    init: { type: 'boolean' },
+    state: STRING,
+    listen: STRING,
+    log: { type: 'string', multiple: true },
+    'logs-file': STRING,
+  },
+  'verify-checkpoint': { key: STRING, 'witness-key': { type: 'string', multiple: true }, quorum: STRING, json: { type: 'boolean' } },
+  'verifier-key': { 'public-key': STRING, origin: STRING },
   plugin: { json: { type: 'boolean' } },
 };
 
@@ -110,7 +140,12 @@ type Parsed = { values: Record<string, string | boolean | string[] | undefined>;
 /** node:util parseArgs, strict: unknown flags, missing values and stray arguments are usage errors. */
 function parse(command: string, args: string[]): Parsed {
   try {
-    return parseArgs({ args, options: FLAGS[command], strict: true, allowPositionals: command === 'plugin' }) as Parsed;
+    return parseArgs({
+      args,
+      options: FLAGS[command],
+      strict: true,
+      allowPositionals: command === 'plugin' || command === 'verify-checkpoint',
+    }) as Parsed;
   } catch (error) {
     const usage = command === 'plugin' ? `\n${PLUGIN_USAGE}` : '';
     throw new UsageError(`${command}: ${(error as Error).message}${usage}`);
@@ -293,6 +328,21 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     case 'prune':
       return prune(parsed, io);
+    case 'witness':
+      return witness(parsed, io);
+    case 'verify-checkpoint':
+      return verifyCheckpoint(parsed, io);
+    case 'verifier-key': {
+      const file = str(parsed, 'public-key');
+      const origin = str(parsed, 'origin');
+      if (!file || !origin) throw new UsageError('verifier-key takes --public-key PEM_FILE and --origin ORIGIN');
+      try {
+        out(verifierKey(origin, createPublicKey(publicKeyFile(file).publicKeyPem)));
+      } catch (error) {
+        throw new UsageError(`verifier-key: ${(error as Error).message}`);
+      }
+      return 0;
+    }
     case 'print-schema': {
       const sdl = printAppSchema(await buildAppSchema());
       const check = str(parsed, 'check');
@@ -319,6 +369,89 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       return report.passed ? 0 : 1;
     }
   }
+}
+
+/** `witness`: a C2SP witness in this process until SIGTERM/SIGINT (ADR 0050). */
+async function witness(parsed: Parsed, io: CliIo): Promise<number> {
+  const name = str(parsed, 'name');
+  const keyFile = str(parsed, 'key');
+  const stateDir = str(parsed, 'state');
+  if (!name || !keyFile || !stateDir) throw new UsageError('witness takes --name NAME, --key KEY_FILE and --state DIR');
+  const logsFile = str(parsed, 'logs-file');
+  try {
+    const { host, port } = parseListen(str(parsed, 'listen') ?? DEFAULT_WITNESS_LISTEN);
+    const logKeys = [...((parsed.values.log as string[] | undefined) ?? []), ...(logsFile ? readLogsFile(logsFile) : [])];
+    const running = await startWitness({ name, keyFile, init: parsed.values.init === true, logKeys, stateDir, host, port });
+    io.out(`witness ${name} listening on ${running.server.url} for ${running.witness.origins.length} logs\n`);
+    io.out(`vkey ${running.witness.verifierKey}\n`);
+    const stop = () => {
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    return -1; // keep running
+  } catch (error) {
+    if (error instanceof WitnessSetupError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+/** `verify-checkpoint`: a note's log signature and its witnesses' quorum, from files alone. */
+function verifyCheckpoint(parsed: Parsed, io: CliIo): number {
+  const out = (line: string) => io.out(`${line}\n`);
+  const [file, ...rest] = parsed.positionals;
+  const logKey = str(parsed, 'key');
+  if (!file || rest.length || !logKey) throw new UsageError('verify-checkpoint takes --key LOG_VKEY and one NOTE_FILE');
+  let log: ReturnType<typeof parseVerifierKey>;
+  let witnesses: WitnessKey[];
+  try {
+    log = parseVerifierKey(logKey);
+    witnesses = ((parsed.values['witness-key'] as string[] | undefined) ?? []).map(parseWitnessKey);
+  } catch (error) {
+    throw new UsageError(`verify-checkpoint: ${(error as Error).message}`);
+  }
+  const quorumText = str(parsed, 'quorum');
+  if (quorumText !== undefined && (!/^\d{1,3}$/.test(quorumText) || Number(quorumText) > witnesses.length)) {
+    throw new UsageError(`--quorum takes a number from 0 to the number of --witness-key (${witnesses.length})`);
+  }
+  const quorum = quorumText === undefined ? witnesses.length : Number(quorumText);
+  let note: string;
+  try {
+    note = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`${file}: ${(error as Error).message}`);
+  }
+  let result: { valid: boolean; origin?: string; size?: number; root?: string; cosignatures?: CosignatureCheck; problem?: string };
+  try {
+    const { text, verifiedBy } = openNote(note, [{ name: log.name, publicKey: log.publicKey }]);
+    const body = parseCheckpointText(text);
+    const cosignatures = verifyCosignatures(note, witnesses, quorum);
+    const fields = { origin: body.origin, size: body.size, root: body.root.toString('base64'), cosignatures };
+    if (!verifiedBy.length) result = { valid: false, ...fields, problem: `no signature of the log key ${log.name}` };
+    else if (!cosignatures.ok) result = { valid: false, ...fields, problem: `the witness quorum is not met` };
+    else result = { valid: true, ...fields };
+  } catch (error) {
+    result = { valid: false, problem: (error as Error).message };
+  }
+  if (parsed.values.json) {
+    out(JSON.stringify(result, null, 2));
+  } else if (result.cosignatures) {
+    const c = result.cosignatures;
+    out(
+      `${result.valid ? 'verified' : 'NOT VERIFIED'}: ${result.origin} size ${result.size} root ${result.root}${result.problem ? ` — ${result.problem}` : ''}`,
+    );
+    out(
+      `cosigned by ${c.cosigned.length} of ${witnesses.length} witnesses (quorum ${c.quorum}): ${c.cosigned.map((w) => `${w.name} at ${new Date(w.timestamp * 1000).toISOString()}`).join(', ') || 'none'}`,
+    );
+    if (c.missing.length) out(`missing: ${c.missing.join(', ')}`);
+    if (c.invalid.length) out(`INVALID cosignature: ${c.invalid.join(', ')}`);
+  } else {
+    out(`NOT VERIFIED: ${result.problem}`);
+  }
+  return result.valid ? 0 : 1;
 }
 
 /** `prune`: a tenant's retention prune (ADR 0043), or its dry run, from a process of its own. */

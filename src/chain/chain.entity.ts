@@ -70,6 +70,28 @@ export class CheckpointEntity {
   note!: string | null;
 }
 
+/** A witness's cosignature of a checkpoint's note (C2SP tlog-cosignature, ADR 0050). */
+@Entity({ name: 'checkpoint_cosignature' })
+export class CheckpointCosignatureEntity {
+  @PrimaryColumn({ name: 'checkpoint_id', type: 'varchar', length: 36 })
+  checkpointId!: string;
+
+  /** The witness's key name, as in WITNESSES. */
+  @PrimaryColumn({ name: 'witness_name', type: 'varchar', length: 200 })
+  witnessName!: string;
+
+  /** The cosignature line, as appended to the served note. */
+  @Column({ type: 'text' })
+  line!: string;
+
+  /** The witness's timestamp in the cosignature. */
+  @Column({ name: 'cosigned_at', type: 'datetime', precision: 3 })
+  cosignedAt!: Date;
+
+  @Column({ name: 'received_at', type: 'datetime', precision: 3 })
+  receivedAt!: Date;
+}
+
 /** Public halves of the checkpoint signing keys, so `verify-chain` can check old checkpoints. */
 @Entity({ name: 'signing_key' })
 export class SigningKeyEntity {
@@ -132,4 +154,11 @@ export class ChainPruneEntity {
 }
 
 /** The tables this module owns, for the data source the composition root builds. */
-export const CHAIN_ENTITIES = [ChainHeadEntity, CheckpointEntity, SigningKeyEntity, ChainPruneEntity, MerkleNodeEntity];
+export const CHAIN_ENTITIES = [
+  ChainHeadEntity,
+  CheckpointEntity,
+  SigningKeyEntity,
+  ChainPruneEntity,
+  MerkleNodeEntity,
+  CheckpointCosignatureEntity,
+];

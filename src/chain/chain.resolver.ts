@@ -77,7 +77,8 @@ export class ChainResolver {
     description: 'Signs your chain head now (also done every CHECKPOINT_INTERVAL_SECONDS). Null while the chain is empty.',
   })
   async createCheckpoint(@Ctx() ctx: RequestContext): Promise<CheckpointInfo | null> {
-    return this.checkpointService.issue(principalOf(ctx).tenantId);
+    const checkpoint = await this.checkpointService.issue(principalOf(ctx).tenantId);
+    return checkpoint && (await this.checkpointService.withCosignatures([checkpoint]))[0];
   }
 
   @Authorized(Role.ADMIN, Role.AUDITOR)

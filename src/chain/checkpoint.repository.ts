@@ -30,8 +30,17 @@ const rowToCheckpoint = (r: Record<string, unknown>): Checkpoint => ({
 
 const keyList = (keyIds: readonly string[]) => keyIds.map(() => '?').join(', ');
 
+/** A witness's cosignature of a checkpoint, as stored. */
+export interface StoredCosignature {
+  checkpointId: string;
+  witnessName: string;
+  line: string;
+  cosignedAt: string;
+  receivedAt: string;
+}
+
 /**
- * Every statement on `checkpoint` and `signing_key`. Reads of checkpoints take the tenant first;
+ * Every statement on `checkpoint`, `checkpoint_cosignature` and `signing_key`. Reads of checkpoints take the tenant first;
  * the signing keys and the checkpoints due are the server's, across tenants.
  */
 export class CheckpointRepository {
@@ -118,5 +127,54 @@ export class CheckpointRepository {
       [tenantId, atOrAbove, ...keyIds],
     );
     return rows.map(rowToCheckpoint);
+  }
+
+  /**
+   * Stores (or replaces) the cosignature of `witnessName` of a checkpoint. No DELETE first: on
+   * InnoDB, two such transactions of one checkpoint's witnesses take gap locks and deadlock.
+   */
+  async insertCosignature(c: StoredCosignature): Promise<void> {
+    const values = [c.line, toSqlDateTime(c.cosignedAt), toSqlDateTime(c.receivedAt), c.checkpointId, c.witnessName];
+    try {
+      await this.dataSource.query(
+        'INSERT INTO checkpoint_cosignature (line, cosigned_at, received_at, checkpoint_id, witness_name) VALUES (?, ?, ?, ?, ?)',
+        values,
+      );
+    } catch (error) {
+      const existing = await this.dataSource.query<unknown[]>(
+        'SELECT 1 AS found FROM checkpoint_cosignature WHERE checkpoint_id = ? AND witness_name = ?',
+        [c.checkpointId, c.witnessName],
+      );
+      if (!existing.length) throw error;
+      await this.dataSource.query(
+        'UPDATE checkpoint_cosignature SET line = ?, cosigned_at = ?, received_at = ? WHERE checkpoint_id = ? AND witness_name = ?',
+        values,
+      );
+    }
+  }
+
+  /** The cosignatures of these checkpoints, by checkpoint then witness name. */
+  async cosignaturesOf(checkpointIds: readonly string[]): Promise<StoredCosignature[]> {
+    if (!checkpointIds.length) return [];
+    const rows = await this.dataSource.query<Record<string, unknown>[]>(
+      `SELECT checkpoint_id, witness_name, line, cosigned_at, received_at FROM checkpoint_cosignature WHERE checkpoint_id IN (${keyList(checkpointIds)}) ORDER BY checkpoint_id, witness_name`,
+      [...checkpointIds],
+    );
+    return rows.map((r) => ({
+      checkpointId: String(r.checkpoint_id),
+      witnessName: String(r.witness_name),
+      line: String(r.line),
+      cosignedAt: fromSqlDateTime(r.cosigned_at),
+      receivedAt: fromSqlDateTime(r.received_at),
+    }));
+  }
+
+  /** The largest tree size of the tenant that `witnessName` cosigned (0 when none). */
+  async cosignedSize(tenantId: string, witnessName: string): Promise<number> {
+    const [row] = await this.dataSource.query<{ size: unknown }[]>(
+      'SELECT MAX(c.sequence) AS size FROM checkpoint c JOIN checkpoint_cosignature s ON s.checkpoint_id = c.id WHERE c.tenant_id = ? AND s.witness_name = ?',
+      [tenantId, witnessName],
+    );
+    return row?.size === null || row?.size === undefined ? 0 : toNumber(row.size);
   }
 }

@@ -3,6 +3,7 @@ import type { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { canonicalJson } from './canonical-json';
 import { type Checkpoint, CheckpointRepository } from './checkpoint.repository';
+import type { WitnessSubmitter } from './witness-client';
 import { type PublicSigningKey, type SigningKey, signMessage, verifySignature } from './signing-key';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
@@ -31,6 +32,7 @@ export class CheckpointService {
     private readonly dataSource: DataSource,
     private readonly key: SigningKey | null,
     private readonly origin = DEFAULT_CHECKPOINT_ORIGIN,
+    private readonly witnesses: WitnessSubmitter | null = null,
   ) {
     this.checkpoints = new CheckpointRepository(dataSource);
     this.proofs = new MerkleProofs(dataSource);
@@ -154,6 +156,8 @@ export class CheckpointService {
     }
     if (frontier) checkpoint.note = await this.note(tenantId, sequence, frontier.root());
     await this.checkpoints.insert(checkpoint);
+    // Off the request path: a witness that is slow or down never holds up signing (ADR 0050).
+    if (checkpoint.note) this.witnesses?.submit({ tenantId, checkpointId: checkpoint.id, size: sequence, note: checkpoint.note });
     return checkpoint;
   }
 
@@ -210,6 +214,7 @@ export class CheckpointService {
   /** Issues a checkpoint for every tenant whose chain moved since its last one. */
   async issueDue(): Promise<number> {
     if (!this.key) return 0;
+    this.witnesses?.retryUnanswered();
     // Due against this key's own checkpoints: another key's at the head (a rotated-out key, or one
     // written into the table) is not a checkpoint this server made.
     const due = await this.checkpoints.tenantsAheadOf(this.key.id);
@@ -231,8 +236,47 @@ export class CheckpointService {
     return this.checkpoints.latest(tenantId);
   }
 
-  list(tenantId: string, limit: number, fromSequence = 0, toSequence = Number.MAX_SAFE_INTEGER): Promise<Checkpoint[]> {
-    return this.checkpoints.list(tenantId, limit, fromSequence, toSequence);
+  /** Checkpoints as served: newest first, their notes with the witnesses' cosignatures (see withCosignatures). */
+  async list(tenantId: string, limit: number, fromSequence = 0, toSequence = Number.MAX_SAFE_INTEGER): Promise<Checkpoint[]> {
+    return this.withCosignatures(await this.checkpoints.list(tenantId, limit, fromSequence, toSequence));
+  }
+
+  /**
+   * The checkpoints with their notes as served wherever a note leaves the server: the log's note
+   * followed by the stored cosignature lines of its witnesses (C2SP tlog-cosignature, ADR 0050), so
+   * a verifier can require k of n. The one place served notes are made.
+   */
+  async withCosignatures(checkpoints: readonly Checkpoint[]): Promise<Checkpoint[]> {
+    const noted = checkpoints.filter((c) => c.note !== null).map((c) => c.id);
+    const lines = new Map<string, string[]>();
+    for (const c of await this.checkpoints.cosignaturesOf(noted)) lines.set(c.checkpointId, [...(lines.get(c.checkpointId) ?? []), c.line]);
+    return checkpoints.map((c) => (c.note && lines.has(c.id) ? { ...c, note: `${c.note}${lines.get(c.id)!.join('')}` } : c));
+  }
+
+  /** Stores a witness's cosignature of a checkpoint (the submitter's answer). */
+  storeCosignature(checkpointId: string, witnessName: string, line: string, timestamp: number): Promise<void> {
+    return this.checkpoints.insertCosignature({
+      checkpointId,
+      witnessName,
+      line,
+      cosignedAt: new Date(timestamp * 1000).toISOString(),
+      receivedAt: new Date().toISOString(),
+    });
+  }
+
+  /** The witnesses whose cosignature of a checkpoint is stored. */
+  async cosigners(checkpointId: string): Promise<string[]> {
+    return (await this.checkpoints.cosignaturesOf([checkpointId])).map((c) => c.witnessName);
+  }
+
+  /** The largest tree size of the tenant that `witnessName` cosigned, as stored (0 when none). */
+  cosignedSize(tenantId: string, witnessName: string): Promise<number> {
+    return this.checkpoints.cosignedSize(tenantId, witnessName);
+  }
+
+  /** The consistency proof between two sizes of the tenant's tree, as raw hashes (for witnesses). */
+  async consistencyHashes(tenantId: string, fromSize: number, toSize: number): Promise<Buffer[]> {
+    return (await this.proofs.consistency(tenantId, fromSize, toSize)).hashes.map(fromBase64);
   }
 
   /** Every checkpoint with a sequence in [fromSequence, toSequence], oldest first (no limit: callers read a page's range). */

@@ -137,6 +137,26 @@ describe('loadConfig', () => {
     expect(named(configError({ DATAPUNK_SIGNING_KEY: 'pem', DATAPUNK_SIGNING_KEY_FILE: '/k.pem' }))).toEqual(['DATAPUNK_SIGNING_KEY_FILE']);
   });
 
+  it('reads WITNESSES as "<url> <vkey>" entries, the quorum defaulting to all of them, and names bad entries', () => {
+    const a = 'w1.example+0a1b2c3d+BCpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';
+    const b = 'w2.example+0a1b2c3e+BCpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW';
+    const config = loadConfig({ WITNESSES: `http://127.0.0.1:7380 ${a}, https://w2.example/ ${b}` });
+    expect(config.witnesses).toEqual({
+      entries: [
+        { url: 'http://127.0.0.1:7380', vkey: a },
+        { url: 'https://w2.example/', vkey: b },
+      ],
+      quorum: 2,
+      timeoutMs: 5000,
+    });
+    expect(loadConfig({}).witnesses).toEqual({ entries: [], quorum: 0, timeoutMs: 5000 });
+    expect(named(configError({ WITNESSES: a }))).toEqual(['WITNESSES']);
+    expect(named(configError({ WITNESSES: `ftp://x ${a}` }))).toEqual(['WITNESSES']);
+    expect(named(configError({ WITNESSES: `http://x ${a},http://y ${a}` }))).toEqual(['WITNESSES']);
+    expect(named(configError({ WITNESSES: `http://x ${a}`, WITNESS_QUORUM: '2' }))).toEqual(['WITNESS_QUORUM']);
+    expect(named(configError({ WITNESS_TIMEOUT_SECONDS: '0' }))).toEqual(['WITNESS_TIMEOUT_SECONDS']);
+  });
+
   it('reports several bad values at once, cross-setting problems included', () => {
     const error = configError({
       PORT: 'abc',

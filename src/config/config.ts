@@ -86,6 +86,20 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._~:/-]{1,200}$/, { message: 'a schema-less URL: letters, digits and . _ ~ : / - only' })
     .default('localhost/datapunk-audit'),
+  WITNESSES: z
+    .string()
+    .transform((value) =>
+      value
+        .split(/[,\n]/)
+        .map((entry) => entry.trim())
+        .filter(Boolean),
+    )
+    .refine((entries) => entries.every((entry) => /^https?:\/\/[^\s]+ +[^\s+]+\+[0-9a-f]{8}\+[A-Za-z0-9+/=]+$/.test(entry)), {
+      message: 'comma-separated "<url> <witness vkey>" entries, e.g. "http://127.0.0.1:7380 witness.example/w1+1a2b3c4d+BA…"',
+    })
+    .optional(),
+  WITNESS_QUORUM: integer(0, 100).optional(),
+  WITNESS_TIMEOUT_SECONDS: integer(1, 120).default('5'),
   MAX_EVENTS_PER_BATCH: integer(1, 10_000).default('1000'),
   MAX_REQUEST_BYTES: integer(1024, 256 * 1024 * 1024).default(String(16 * 1024 * 1024)),
   MAX_STRING_LENGTH: integer(16, 1024).default('1024'),
@@ -185,6 +199,12 @@ export interface AppConfig {
   checkpointIntervalMs: number;
   /** CHECKPOINT_ORIGIN: a tenant's C2SP checkpoint origin (and key name) is `<origin>/<tenant id>` (ADR 0048). */
   checkpointOrigin: string;
+  /**
+   * WITNESSES, WITNESS_QUORUM, WITNESS_TIMEOUT_SECONDS: the C2SP witnesses each new checkpoint is
+   * submitted to (URL and verifier key, parsed at start), how many cosignatures a checkpoint should
+   * get (a warning in the log below it), and each request's timeout (ADR 0050).
+   */
+  witnesses: { entries: { url: string; vkey: string }[]; quorum: number; timeoutMs: number };
   limits: {
     maxEventsPerBatch: number;
     maxRequestBytes: number;
@@ -306,6 +326,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (keepAlive !== undefined && requestTimeout !== undefined && requestTimeout <= keepAlive + 1) {
     problems.push('HTTP_REQUEST_TIMEOUT_SECONDS: must exceed HTTP_KEEP_ALIVE_TIMEOUT_SECONDS + 1 (the headers timeout)');
   }
+  const witnesses = value('WITNESSES') ?? [];
+  const quorum = value('WITNESS_QUORUM');
+  if (quorum !== undefined && quorum > witnesses.length) {
+    problems.push(`WITNESS_QUORUM: must not exceed the number of WITNESSES (${witnesses.length})`);
+  }
+  const witnessNames = witnesses.map((entry) => entry.split(/ +/)[1].split('+')[0]);
+  if (new Set(witnessNames).size !== witnessNames.length) problems.push('WITNESSES: names the same witness twice');
   if (problems.length || !parsed.success) throw new ConfigError(problems);
   const c = parsed.data;
   const dataDir = path.resolve(c.DATA_DIR);
@@ -349,6 +376,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     verifyCacheTtlMs: c.VERIFY_CACHE_TTL_SECONDS * 1000,
     checkpointIntervalMs: c.CHECKPOINT_INTERVAL_SECONDS * 1000,
     checkpointOrigin: c.CHECKPOINT_ORIGIN,
+    witnesses: {
+      entries: witnesses.map((entry) => {
+        const [url, vkey] = entry.split(/ +/);
+        return { url, vkey };
+      }),
+      quorum: c.WITNESS_QUORUM ?? witnesses.length,
+      timeoutMs: c.WITNESS_TIMEOUT_SECONDS * 1000,
+    },
     limits: {
       maxEventsPerBatch: c.MAX_EVENTS_PER_BATCH,
       maxRequestBytes: c.MAX_REQUEST_BYTES,
