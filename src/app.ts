@@ -14,6 +14,7 @@ import { AuditEventRepository } from './audit/audit-event.repository';
 import { ChainVerifier } from './chain/chain-verifier';
 import { MerkleProofs } from './chain/merkle-store';
 import { CheckpointService } from './chain/checkpoint.service';
+import { ProofBundles } from './chain/proof-bundle.service';
 import { createChainStore } from './chain/chain-store';
 import { IngestService } from './ingest/ingest.service';
 import { configuredTrustedKeys, loadSigningKey } from './chain/signing-key';
@@ -376,12 +377,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     // Holds stored with a subject id in clear before 2026-12-04 get the subject's reference (ADR 0043).
     await retention.sealLegacyHolds();
     const retentionScheduler = new RetentionScheduler({ retention, schedule: config.retentionSchedule, logger });
+    const bundles = new ProofBundles({ events, proofs, checkpoints, trustedKeys });
     const services: Services = {
       ingest,
       events,
       verifier,
       proofs,
       checkpoints,
+      bundles,
       apiKeys,
       limits: config.limits,
       plugins,

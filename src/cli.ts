@@ -24,6 +24,7 @@ import { checkPluginEntry, formatContractReport } from './testing';
 import { AppError } from './errors/app-error';
 import { createChainStore } from './chain/chain-store';
 import { MerkleProofs } from './chain/merkle-store';
+import { verifyProofFiles } from './chain/verify-proof';
 import { loadSigningKey } from './chain/signing-key';
 import { IngestService } from './ingest/ingest.service';
 import { Metrics } from './observability/metrics';
@@ -53,6 +54,13 @@ Commands:
                                           event); --dry-run prints what would go and deletes nothing,
                                           --as-of judges ages at that instant (dry run only);
                                           exit 0 done, 1 refused or another node pruning, 2 bad arguments
+  verify-proof --key KEY_FILE BUNDLE_FILE ...
+                                          check offline proof bundles (C2SP tlog-proof: an event,
+                                          its inclusion proof and a signed checkpoint; one bundle
+                                          or a report's bundle file) against the log's public key
+                                          (PEM, or a C2SP verifier key "name+id+key"), with no
+                                          database and no server settings;
+                                          exit 0 all verify, 1 one fails (its BUNDLE_* code), 2 bad arguments
   print-schema [--check FILE]             print the GraphQL SDL, or fail when FILE differs
   rebuild-rollup [--tenant T]             recompute the compliance rollup from the stored events
                                           (every tenant, or T), holding each chain's lock
@@ -101,16 +109,20 @@ const FLAGS: Record<string, Options> = {
     checkpoint: { type: 'string', multiple: true },
   },
   prune: { tenant: STRING, 'dry-run': { type: 'boolean' }, 'as-of': STRING, json: { type: 'boolean' } },
+  'verify-proof': { key: STRING },
   'print-schema': { check: STRING },
   plugin: { json: { type: 'boolean' } },
 };
+
+/** The commands that take arguments besides their flags. */
+const POSITIONALS = new Set(['plugin', 'verify-proof']);
 
 type Parsed = { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
 
 /** node:util parseArgs, strict: unknown flags, missing values and stray arguments are usage errors. */
 function parse(command: string, args: string[]): Parsed {
   try {
-    return parseArgs({ args, options: FLAGS[command], strict: true, allowPositionals: command === 'plugin' }) as Parsed;
+    return parseArgs({ args, options: FLAGS[command], strict: true, allowPositionals: POSITIONALS.has(command) }) as Parsed;
   } catch (error) {
     const usage = command === 'plugin' ? `\n${PLUGIN_USAGE}` : '';
     throw new UsageError(`${command}: ${(error as Error).message}${usage}`);
@@ -293,6 +305,19 @@ async function run(argv: string[], io: CliIo): Promise<number> {
     }
     case 'prune':
       return prune(parsed, io);
+    case 'verify-proof': {
+      // No database and no settings: only the files named (ADR 0049).
+      const keyFile = str(parsed, 'key');
+      if (!keyFile || !parsed.positionals.length) throw new UsageError('usage: datapunk-audit verify-proof --key KEY_FILE BUNDLE_FILE ...');
+      let result: ReturnType<typeof verifyProofFiles>;
+      try {
+        result = verifyProofFiles(keyFile, parsed.positionals, (file) => fs.readFileSync(file, 'utf8'));
+      } catch (error) {
+        throw new UsageError(`verify-proof: ${(error as Error).message}`);
+      }
+      result.lines.forEach(out);
+      return result.ok ? 0 : 1;
+    }
     case 'print-schema': {
       const sdl = printAppSchema(await buildAppSchema());
       const check = str(parsed, 'check');

@@ -25,6 +25,7 @@ export const READ_OPERATIONS: readonly string[] = [
   'Query.verifyAuditChain',
   'Query.inclusionProof',
   'Query.consistencyProof',
+  'Query.proofBundle',
   'Control.evidence',
   'ControlAssessment.sampleEvents',
   'RuleAssessment.sampleEvents',

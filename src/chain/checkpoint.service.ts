@@ -227,6 +227,15 @@ export class CheckpointService {
     return due.length;
   }
 
+  /**
+   * The note of a checkpoint as it is served (proof bundles, ADR 0049): every signature line it
+   * carries. The one accessor of served notes, so lines added to them later (witness
+   * cosignatures) reach every bundle. Null for a checkpoint without a note.
+   */
+  servedNote(checkpoint: Checkpoint): Promise<string | null> {
+    return Promise.resolve(checkpoint.note);
+  }
+
   latest(tenantId: string): Promise<Checkpoint | null> {
     return this.checkpoints.latest(tenantId);
   }

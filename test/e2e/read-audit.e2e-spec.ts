@@ -263,7 +263,7 @@ describe('reads of the log recorded in the chain', () => {
     expect(attested.body.errors).toBeUndefined();
     expect(attested.body.data!.attestControl.event.action).toBe('datapunk.control.attested');
     const proved = await env.gql(
-      `{ inclusionProof(sequence: 2) { treeSize hashes } consistencyProof(fromSize: 1) { toSize hashes } }`,
+      `{ inclusionProof(sequence: 2) { treeSize hashes } consistencyProof(fromSize: 1) { toSize hashes } proofBundle(sequence: 3) }`,
       {},
       auditor,
     );
@@ -288,6 +288,8 @@ describe('reads of the log recorded in the chain', () => {
     expect(one('Query.consistencyProof')).toEqual([
       expect.objectContaining({ scope: { fromSize: 1, toSize: proved.body.data!.consistencyProof.toSize }, rowCount: 0 }),
     ]);
+    const bundleSize = Number(/\n(\d+)\n/.exec(proved.body.data!.proofBundle as string)![1]);
+    expect(one('Query.proofBundle')).toEqual([expect.objectContaining({ scope: { sequence: 3, treeSize: bundleSize }, rowCount: 1 })]);
     expect(one('ControlAttestation.event')).toEqual([
       expect.objectContaining({ scope: { sequence: attested.body.data!.attestControl.sequence }, rowCount: 1 }),
     ]);
