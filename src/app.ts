@@ -414,6 +414,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           events,
           verifier,
           checkpoints,
+          bundles,
           signingKey,
           keys: apiKeys,
           templates: loadDefaultTemplates(),

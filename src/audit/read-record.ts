@@ -26,6 +26,8 @@ export const READ_OPERATIONS: readonly string[] = [
   'Query.inclusionProof',
   'Query.consistencyProof',
   'Query.proofBundle',
+  /** A report's proof bundle file: scope names the report, count its bundles. */
+  'Query.reportProofBundles',
   'Control.evidence',
   'ControlAssessment.sampleEvents',
   'RuleAssessment.sampleEvents',

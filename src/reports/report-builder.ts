@@ -93,9 +93,10 @@ export class ReportBuilder {
 
   /**
    * The model of a request. Event tables come with `rowPages`, read from the database while the
-   * model is rendered; `onRows` hears of each page read.
+   * model is rendered; `onRows` hears of each page read, `listed` receives the sequence of every
+   * event the report lists (table rows and sample events), as they are read.
    */
-  async build(req: ReportRequest, now = new Date(), onRows?: (rows: number) => void): Promise<ReportModel> {
+  async build(req: ReportRequest, now = new Date(), onRows?: (rows: number) => void, listed?: Set<number>): Promise<ReportModel> {
     this.validate(req);
     const framed = needsFramework(req.type);
     const assessment = framed
@@ -111,6 +112,7 @@ export class ReportBuilder {
 
     // Findings name their sample events by id, as auditEvent(id:) finds them.
     const samples = assessment ? [...new Set(assessment.controls.flatMap((c) => c.samples))] : [];
+    for (const s of samples) listed?.add(s);
     const eventIds = new Map((await this.deps.events.findBySequences(req.tenantId, samples)).map((e) => [e.sequence, e.id]));
     const scopes = this.scopes(scope);
     const sections: ReportSection[] = [];
@@ -128,7 +130,7 @@ export class ReportBuilder {
         statusTrend: () => this.statusTrend(req),
         count: (q) => this.deps.events.count(req.tenantId, q),
         stats: (q, by, limit) => this.deps.events.stats(req.tenantId, q, by, limit),
-        eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows, req.subject?.ref ?? null),
+        eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows, req.subject?.ref ?? null, listed),
       };
       const blocks = await sectionBuilder(req.type, s.id).build(ctx);
       checkCharts(s.id, blocks);
@@ -208,6 +210,7 @@ export class ReportBuilder {
     onRows: ((rows: number) => void) | undefined,
     /** SUBJECT_ACCESS: the exported subject's reference; other subjects' sealed fields are withheld. */
     subjectRef: string | null,
+    listed: Set<number> | undefined,
   ): Promise<TableBlock> {
     const cols: ReportEventColumn[] = columns ?? ['sequence', 'occurredAt', 'actor', 'action', 'resource', 'outcome', 'severity'];
     const total = await this.deps.events.count(tenantId, query);
@@ -217,7 +220,7 @@ export class ReportBuilder {
       caption: total > shown ? `The first ${shown} of ${total} events (the template's limit).` : `${shown} events.`,
       columns: cols.map((c) => ({ key: c, title: COLUMN_TITLES[c], align: c === 'sequence' ? 'right' : 'left' })),
       rows: [],
-      rowPages: this.eventPages(tenantId, query, shown, cols, onRows, subjectRef),
+      rowPages: this.eventPages(tenantId, query, shown, cols, onRows, subjectRef, listed),
     };
   }
 
@@ -228,6 +231,7 @@ export class ReportBuilder {
     cols: ReportEventColumn[],
     onRows: ((rows: number) => void) | undefined,
     subjectRef: string | null,
+    listed: Set<number> | undefined,
   ): AsyncGenerator<TableCell[][]> {
     let after: string | null = null;
     let done = 0;
@@ -245,6 +249,7 @@ export class ReportBuilder {
         page.events.map((e) => e.id),
       );
       done += page.events.length;
+      for (const e of page.events) listed?.add(e.sequence);
       const events = subjectRef === null ? page.events : page.events.map((e) => withholdOthers(e, subjectRef));
       yield events.map((e) => cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? [])));
       onRows?.(page.events.length);

@@ -213,6 +213,50 @@ describe('proof bundles and verify-proof', () => {
     expect((await verify(text)).code).toBe(0);
   });
 
+  it('stores a bundle file for the events a JSON and a DOCX report list, which verify-proof checks whole', async () => {
+    const GENERATE = 'mutation G($input: GenerateReportInput!) { generateReport(input: $input) { id status contentBase64 } }';
+    const BUNDLES = 'query R($id: ID!) { reportProofBundles(id: $id) }';
+    const period = { from: new Date(Date.now() - 86_400_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+    const filter = { action: 'auth.login' };
+    for (const format of ['json', 'docx']) {
+      const made = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format, ...period, filter, proofBundles: true } }, auditor);
+      expect(made.body.errors).toBeUndefined();
+      const { id, status, contentBase64 } = made.body.data!.generateReport;
+      expect(status).toBe('READY');
+      const file = await env.gql<{ reportProofBundles: string }>(BUNDLES, { id }, auditor);
+      expect(file.body.errors).toBeUndefined();
+      const text = file.body.data!.reportProofBundles;
+      const indexes = [...text.matchAll(/^index (\d+)$/gm)].map((m) => Number(m[1]) + 1);
+      if (format === 'json') {
+        // Exactly the events of the report's table, by sequence.
+        const report = JSON.parse(Buffer.from(contentBase64, 'base64').toString('utf8'));
+        const table = report.sections
+          .flatMap((sec: { blocks: { type: string; rows?: unknown[][] }[] }) => sec.blocks)
+          .find((b: { type: string }) => b.type === 'table');
+        expect(indexes).toEqual(table.rows.map((r: unknown[]) => r[0]));
+      }
+      expect(indexes.length).toBe(160);
+      const run = await verify(text);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^valid: 160 bundle\(s\) verified$/m);
+      // One proof line changed in one bundle of the file: that bundle fails, by its position.
+      const lines = text.split('\n');
+      const at = lines.indexOf('index 41') + 1;
+      const broken = await verify(lines.map((l, i) => (i === at ? flipBase64(l, 0) : l)).join('\n'));
+      expect(broken.code).toBe(1);
+      expect(broken.stdout).toMatch(/^FAILED .* bundle \d+ \(index 41\): BUNDLE_PROOF_MISMATCH/m);
+    }
+    // Without the option: no bundle file. A VIEWER is refused.
+    const plain = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'json', ...period, filter } }, auditor);
+    expect((await env.gql(BUNDLES, { id: plain.body.data!.generateReport.id }, auditor)).body.data!.reportProofBundles).toBeNull();
+    const viewer = await env.createKey('VIEWER', TENANT);
+    const refused = await env.gql(BUNDLES, { id: plain.body.data!.generateReport.id }, viewer);
+    expect(refused.body.errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    expect((await env.gql(BUNDLES, { id: '01a00000-0000-7000-8000-000000000000' }, auditor)).body.errors?.[0].extensions?.code).toBe(
+      'NOT_FOUND',
+    );
+  });
+
   it('gives a VIEWER (and an INGEST key) nothing: a bundle holds the event unredacted', async () => {
     const viewer = await env.createKey('VIEWER', TENANT);
     for (const key of [viewer, ingest]) {
