@@ -6,12 +6,14 @@ import { canonicalJson } from './canonical-json';
 import type { Checkpoint } from './checkpoint.repository';
 import type { CheckpointService } from './checkpoint.service';
 import { sha256Hex } from './hashing';
-import type { MerkleProofs } from './merkle-store';
+import type { InclusionProof, MerkleProofs } from './merkle-store';
 import { bundleExtra, formatProofBundle } from './proof-bundle';
 import type { PublicSigningKey } from './signing-key';
 
-/** Events a report's bundle file holds at most (the proofs are read one event at a time). */
+/** Events a report's bundle file holds at most. */
 export const MAX_BUNDLED_EVENTS = 10_000;
+/** Events whose proofs are read together (each names its stored subtrees and leaf runs in the statements). */
+const INCLUSION_BATCH = 32;
 
 /**
  * Builds offline proof bundles (ADR 0049): each event as its hash covers it, its inclusion proof in
@@ -52,6 +54,12 @@ export class ProofBundles {
       tenantId,
       [...stored.values()].map((e) => e.id),
     );
+    const proofs = new Map<number, InclusionProof>();
+    const present = wanted.filter((s) => stored.has(s));
+    for (let i = 0; i < present.length; i += INCLUSION_BATCH) {
+      const batch = present.slice(i, i + INCLUSION_BATCH);
+      for (const proof of await this.deps.proofs.inclusions(tenantId, batch, checkpoint.sequence)) proofs.set(proof.sequence, proof);
+    }
     const bundles: { bundle: string; treeSize: number }[] = [];
     for (const sequence of wanted) {
       const event = stored.get(sequence);
@@ -68,7 +76,7 @@ export class ProofBundles {
           { sequence },
         );
       }
-      const proof = await this.deps.proofs.inclusion(tenantId, sequence, checkpoint.sequence);
+      const proof = proofs.get(sequence)!;
       const text = formatProofBundle({
         extra: bundleExtra(view),
         index: proof.leafIndex,
