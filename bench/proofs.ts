@@ -7,13 +7,20 @@
  * service the resolvers use. Every proof is verified (outside the timing) with the RFC 9162
  * verifier, against the root of the first proof. Prints per database the median and p99 as
  * `proof_inclusion_ms_<db>{p50|p99}=<ms>` and `proof_consistency_ms_<db>{…}=<ms>`
- * (target: < 5 ms each, issue 13).
+ * (target: < 5 ms each, issue 13). Then, after one checkpoint, as many offline proof bundles of
+ * random events (ADR 0049: the stored event re-hashed, its proof and the note), each checked with
+ * `verifyProofBundle` outside the timing, as `proof_bundle_ms_<db>{p50|p99}=<ms>`, and the bundle
+ * file of a report listing BENCH_BUNDLE_REPORT_EVENTS (default 1,000) events in a row, as
+ * `report_bundles_ms_<db>{events=<n>}=<ms>`.
  */
 import { benchEvent, onBothDatabases, runAsScript, withSeededApp } from './in-process';
+import { createPublicKey } from 'node:crypto';
 import { leafHash, verifyConsistency, verifyInclusion } from '../src/chain/merkle';
+import { parseProofBundles, verifyProofBundle } from '../src/chain/proof-bundle';
 
 const EVENTS = Number(process.env.BENCH_PROOF_EVENTS ?? 1_000_000);
 const COUNT = Number(process.env.BENCH_PROOF_COUNT ?? 1000);
+const REPORT_EVENTS = Number(process.env.BENCH_BUNDLE_REPORT_EVENTS ?? 1000);
 
 const quantile = (xs: number[], q: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * q))];
 const b64 = (s: string) => Buffer.from(s, 'base64');
@@ -53,13 +60,31 @@ async function benchOne(label: string, databaseUrl?: string): Promise<void> {
           throw new Error(`consistency proof from ${fromSize} failed`);
         }
       }
+      await app.services.checkpoints.issue('default');
+      const key = { name: null, publicKey: createPublicKey(app.services.verifier.trustedKeys[0].publicKeyPem) };
+      const bundle: number[] = [];
+      for (let i = 0; i < COUNT; i += 1) {
+        const sequence = 1 + Math.floor(Math.random() * EVENTS);
+        const t0 = process.hrtime.bigint();
+        const { bundle: text } = await app.services.bundles.forEvent('default', sequence);
+        bundle.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        if (!verifyProofBundle(parseProofBundles(text)[0], key).ok) throw new Error(`the bundle of ${sequence} failed`);
+      }
+      const first = 1 + Math.floor(Math.random() * Math.max(1, EVENTS - REPORT_EVENTS));
+      const listed = Array.from({ length: Math.min(REPORT_EVENTS, EVENTS) }, (_, i) => first + i);
+      const t0 = process.hrtime.bigint();
+      const file = await app.services.bundles.forEvents('default', listed);
+      const reportMs = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (!file.every((b) => verifyProofBundle(parseProofBundles(b.bundle)[0], key).ok)) throw new Error('a report bundle failed');
       for (const [name, xs] of [
         ['inclusion', inclusion],
         ['consistency', consistency],
+        ['bundle', bundle],
       ] as const) {
         console.log(`proof_${name}_ms_${label}{p50}=${quantile(xs, 0.5).toFixed(2)}`);
         console.log(`proof_${name}_ms_${label}{p99}=${quantile(xs, 0.99).toFixed(2)}`);
       }
+      console.log(`report_bundles_ms_${label}{events=${listed.length}}=${reportMs.toFixed(1)}`);
     },
   );
 }

@@ -16,6 +16,7 @@ import { MerkleProofs } from './chain/merkle-store';
 import { CheckpointService } from './chain/checkpoint.service';
 import { parseWitnessKey } from './chain/cosignature';
 import { type WitnessEndpoint, WitnessSubmitter } from './chain/witness-client';
+import { ProofBundles } from './chain/proof-bundle.service';
 import { createChainStore } from './chain/chain-store';
 import { IngestService } from './ingest/ingest.service';
 import { configuredTrustedKeys, loadSigningKey } from './chain/signing-key';
@@ -388,12 +389,14 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     // Holds stored with a subject id in clear before 2026-12-04 get the subject's reference (ADR 0043).
     await retention.sealLegacyHolds();
     const retentionScheduler = new RetentionScheduler({ retention, schedule: config.retentionSchedule, logger });
+    const bundles = new ProofBundles({ events, proofs, checkpoints, trustedKeys });
     const services: Services = {
       ingest,
       events,
       verifier,
       proofs,
       checkpoints,
+      bundles,
       apiKeys,
       limits: config.limits,
       plugins,
@@ -423,6 +426,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
           events,
           verifier,
           checkpoints,
+          bundles,
           signingKey,
           keys: apiKeys,
           templates: loadDefaultTemplates(),

@@ -24,6 +24,7 @@ import { checkPluginEntry, formatContractReport } from './testing';
 import { AppError } from './errors/app-error';
 import { createChainStore } from './chain/chain-store';
 import { MerkleProofs } from './chain/merkle-store';
+import { verifyProofFiles } from './chain/verify-proof';
 import { loadSigningKey } from './chain/signing-key';
 import { IngestService } from './ingest/ingest.service';
 import { Metrics } from './observability/metrics';
@@ -72,6 +73,14 @@ Commands:
                                           print the C2SP verifier key of a tenant's checkpoints
                                           (ORIGIN is CHECKPOINT_ORIGIN/<tenant>), for witnesses
                                           and verify-checkpoint
+  verify-proof --key KEY_FILE [--witness-key VKEY ... [--quorum K]] BUNDLE_FILE ...
+                                          check offline proof bundles (C2SP tlog-proof: an event,
+                                          its inclusion proof and a signed checkpoint; one bundle
+                                          or a report's bundle file) against the log's public key
+                                          (PEM, or a C2SP verifier key "name+id+key"), with no
+                                          database and no server settings; with --witness-key, also
+                                          K (default all) of those witnesses' cosignatures;
+                                          exit 0 all verify, 1 one fails (its BUNDLE_* code), 2 bad arguments
   print-schema [--check FILE]             print the GraphQL SDL, or fail when FILE differs
   rebuild-rollup [--tenant T]             recompute the compliance rollup from the stored events
                                           (every tenant, or T), holding each chain's lock
@@ -120,6 +129,7 @@ const FLAGS: Record<string, Options> = {
     checkpoint: { type: 'string', multiple: true },
   },
   prune: { tenant: STRING, 'dry-run': { type: 'boolean' }, 'as-of': STRING, json: { type: 'boolean' } },
+  'verify-proof': { key: STRING, 'witness-key': { type: 'string', multiple: true }, quorum: STRING },
   'print-schema': { check: STRING },
   witness: {
     name: STRING,
@@ -135,17 +145,15 @@ const FLAGS: Record<string, Options> = {
   plugin: { json: { type: 'boolean' } },
 };
 
+/** The commands that take arguments besides their flags. */
+const POSITIONALS = new Set(['plugin', 'verify-proof', 'verify-checkpoint']);
+
 type Parsed = { values: Record<string, string | boolean | string[] | undefined>; positionals: string[] };
 
 /** node:util parseArgs, strict: unknown flags, missing values and stray arguments are usage errors. */
 function parse(command: string, args: string[]): Parsed {
   try {
-    return parseArgs({
-      args,
-      options: FLAGS[command],
-      strict: true,
-      allowPositionals: command === 'plugin' || command === 'verify-checkpoint',
-    }) as Parsed;
+    return parseArgs({ args, options: FLAGS[command], strict: true, allowPositionals: POSITIONALS.has(command) }) as Parsed;
   } catch (error) {
     const usage = command === 'plugin' ? `\n${PLUGIN_USAGE}` : '';
     throw new UsageError(`${command}: ${(error as Error).message}${usage}`);
@@ -343,6 +351,20 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       }
       return 0;
     }
+    case 'verify-proof': {
+      // No database and no settings: only the files named (ADR 0049).
+      const keyFile = str(parsed, 'key');
+      if (!keyFile || !parsed.positionals.length) throw new UsageError('usage: datapunk-audit verify-proof --key KEY_FILE BUNDLE_FILE ...');
+      const witnesses = witnessPolicy(parsed, 'verify-proof');
+      let result: ReturnType<typeof verifyProofFiles>;
+      try {
+        result = verifyProofFiles(keyFile, parsed.positionals, (file) => fs.readFileSync(file, 'utf8'), witnesses);
+      } catch (error) {
+        throw new UsageError(`verify-proof: ${(error as Error).message}`);
+      }
+      result.lines.forEach(out);
+      return result.ok ? 0 : 1;
+    }
     case 'print-schema': {
       const sdl = printAppSchema(await buildAppSchema());
       const check = str(parsed, 'check');
@@ -399,6 +421,21 @@ async function witness(parsed: Parsed, io: CliIo): Promise<number> {
   }
 }
 
+/** `--witness-key VKEY …` and `--quorum K` (default: every witness named), for verify-checkpoint and verify-proof. */
+function witnessPolicy(parsed: Parsed, command: string): { keys: WitnessKey[]; quorum: number } {
+  let keys: WitnessKey[];
+  try {
+    keys = ((parsed.values['witness-key'] as string[] | undefined) ?? []).map(parseWitnessKey);
+  } catch (error) {
+    throw new UsageError(`${command}: ${(error as Error).message}`);
+  }
+  const quorumText = str(parsed, 'quorum');
+  if (quorumText !== undefined && (!/^\d{1,3}$/.test(quorumText) || Number(quorumText) > keys.length)) {
+    throw new UsageError(`--quorum takes a number from 0 to the number of --witness-key (${keys.length})`);
+  }
+  return { keys, quorum: quorumText === undefined ? keys.length : Number(quorumText) };
+}
+
 /** `verify-checkpoint`: a note's log signature and its witnesses' quorum, from files alone. */
 function verifyCheckpoint(parsed: Parsed, io: CliIo): number {
   const out = (line: string) => io.out(`${line}\n`);
@@ -406,18 +443,12 @@ function verifyCheckpoint(parsed: Parsed, io: CliIo): number {
   const logKey = str(parsed, 'key');
   if (!file || rest.length || !logKey) throw new UsageError('verify-checkpoint takes --key LOG_VKEY and one NOTE_FILE');
   let log: ReturnType<typeof parseVerifierKey>;
-  let witnesses: WitnessKey[];
   try {
     log = parseVerifierKey(logKey);
-    witnesses = ((parsed.values['witness-key'] as string[] | undefined) ?? []).map(parseWitnessKey);
   } catch (error) {
     throw new UsageError(`verify-checkpoint: ${(error as Error).message}`);
   }
-  const quorumText = str(parsed, 'quorum');
-  if (quorumText !== undefined && (!/^\d{1,3}$/.test(quorumText) || Number(quorumText) > witnesses.length)) {
-    throw new UsageError(`--quorum takes a number from 0 to the number of --witness-key (${witnesses.length})`);
-  }
-  const quorum = quorumText === undefined ? witnesses.length : Number(quorumText);
+  const { keys: witnesses, quorum } = witnessPolicy(parsed, 'verify-checkpoint');
   let note: string;
   try {
     note = fs.readFileSync(file, 'utf8');

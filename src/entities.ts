@@ -4,7 +4,13 @@ import { CHAIN_ENTITIES } from './chain/chain.entity';
 import { AssessmentRunEntity } from './compliance/assessment-run.entity';
 import { RETENTION_ENTITIES } from './retention/retention.entity';
 import { PRIVACY_ENTITIES } from './privacy/data-subject.entity';
-import { ReportChunkEntity, ReportEntity, ReportTemplateEntity, ReportTemplateVersionEntity } from './reports/report.entity';
+import {
+  ReportBundleChunkEntity,
+  ReportChunkEntity,
+  ReportEntity,
+  ReportTemplateEntity,
+  ReportTemplateVersionEntity,
+} from './reports/report.entity';
 
 /** Every module's tables: what the data source maps and the migration generator diffs against. */
 export const ENTITIES = [
@@ -13,6 +19,7 @@ export const ENTITIES = [
   ...CHAIN_ENTITIES,
   ReportEntity,
   ReportChunkEntity,
+  ReportBundleChunkEntity,
   ReportTemplateEntity,
   ReportTemplateVersionEntity,
   AssessmentRunEntity,

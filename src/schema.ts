@@ -51,7 +51,7 @@ export function createResolvers(services: Services): Map<unknown, object> {
     new AuditEventResolver(services.events, limits, compliance),
     new AuditEventConnectionResolver(),
     new IngestResolver(services.ingest),
-    new ChainResolver(services.verifier, services.checkpoints, services.proofs),
+    new ChainResolver(services.verifier, services.checkpoints, services.proofs, services.bundles),
     new ApiKeyResolver(services.apiKeys),
     new PluginResolver(services.plugins),
     new ComplianceResolver(catalog, compliance),

@@ -3,6 +3,7 @@ import type { ApiKeyService } from './auth/api-key.service';
 import type { ChainVerifier } from './chain/chain-verifier';
 import type { MerkleProofs } from './chain/merkle-store';
 import type { CheckpointService } from './chain/checkpoint.service';
+import type { ProofBundles } from './chain/proof-bundle.service';
 import type { ComplianceCatalog } from './compliance/catalog';
 import type { ComplianceService } from './compliance/compliance.service';
 import type { AssessmentHistoryService } from './compliance/assessment-history.service';
@@ -27,6 +28,8 @@ export interface Services {
   /** Inclusion and consistency proofs from the tenants' RFC 9162 trees (ADR 0047). */
   proofs: MerkleProofs;
   checkpoints: CheckpointService;
+  /** Offline proof bundles of events (C2SP tlog-proof, ADR 0049). */
+  bundles: ProofBundles;
   apiKeys: ApiKeyService;
   limits: PageLimits;
   plugins: PluginRegistry;

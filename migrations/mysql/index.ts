@@ -16,6 +16,7 @@ import { ComplianceRollup1795713152200 } from './1795713152200-ComplianceRollup'
 import { Init1795703444852 } from './1795703444852-Init';
 import { MerkleTree1796500000600 } from './1796500000600-MerkleTree';
 import { CheckpointNote1796500000800 } from './1796500000800-CheckpointNote';
+import { ReportBundles1796700000200 } from './1796700000200-ReportBundles';
 import { CheckpointCosignature1796700000400 } from './1796700000400-CheckpointCosignature';
 /** Migrations for mysql, oldest first. `npm run migration:generate` appends to this list. */
 export const mysqlMigrations: Function[] = [
@@ -37,5 +38,6 @@ export const mysqlMigrations: Function[] = [
   MerkleTree1796500000600,
   CheckpointNote1796500000800,
   ResourceIdIndex1796600000200,
+  ReportBundles1796700000200,
   CheckpointCosignature1796700000400,
 ];

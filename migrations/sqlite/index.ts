@@ -16,6 +16,7 @@ import { ComplianceRollup1795713152131 } from './1795713152131-ComplianceRollup'
 import { Init1795703444771 } from './1795703444771-Init';
 import { MerkleTree1796500000500 } from './1796500000500-MerkleTree';
 import { CheckpointNote1796500000700 } from './1796500000700-CheckpointNote';
+import { ReportBundles1796700000100 } from './1796700000100-ReportBundles';
 import { CheckpointCosignature1796700000300 } from './1796700000300-CheckpointCosignature';
 /** Migrations for sqlite, oldest first. `npm run migration:generate` appends to this list. */
 export const sqliteMigrations: Function[] = [
@@ -37,5 +38,6 @@ export const sqliteMigrations: Function[] = [
   MerkleTree1796500000500,
   CheckpointNote1796500000700,
   ResourceIdIndex1796600000100,
+  ReportBundles1796700000100,
   CheckpointCosignature1796700000300,
 ];

@@ -265,6 +265,11 @@ export class AuditEventRepository {
   }
 
   async findBySequences(tenantId: string, sequences: readonly number[]): Promise<StoredEvent[]> {
+    return this.open(tenantId, await this.storedBySequences(tenantId, sequences));
+  }
+
+  /** As stored (sealed), never opened: the form an event's hash covers (proof bundles, ADR 0049). */
+  async storedBySequences(tenantId: string, sequences: readonly number[]): Promise<StoredEvent[]> {
     if (!sequences.length) return [];
     const rows = await this.dataSource
       .createQueryBuilder()
@@ -272,7 +277,7 @@ export class AuditEventRepository {
       .select(COLUMNS)
       .where('e.tenant_id = :tenantId AND e.sequence IN (:...sequences)', { tenantId, sequences })
       .getRawMany();
-    return this.open(tenantId, rows.map(mapEventRow));
+    return rows.map(mapEventRow);
   }
 
   /**

@@ -25,6 +25,9 @@ export const READ_OPERATIONS: readonly string[] = [
   'Query.verifyAuditChain',
   'Query.inclusionProof',
   'Query.consistencyProof',
+  'Query.proofBundle',
+  /** A report's proof bundle file: scope names the report, count its bundles. */
+  'Query.reportProofBundles',
   'Control.evidence',
   'ControlAssessment.sampleEvents',
   'RuleAssessment.sampleEvents',

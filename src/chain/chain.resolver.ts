@@ -8,6 +8,7 @@ import type { ChainVerifier } from './chain-verifier';
 import { CheckpointInfo, ChainVerificationInfo, ConsistencyProofInfo, InclusionProofInfo, SigningKeyInfo } from './chain.types';
 import type { MerkleProofs } from './merkle-store';
 import type { CheckpointService } from './checkpoint.service';
+import type { ProofBundles } from './proof-bundle.service';
 
 @Resolver()
 export class ChainResolver {
@@ -15,6 +16,7 @@ export class ChainResolver {
     private readonly verifier: ChainVerifier,
     private readonly checkpointService: CheckpointService,
     private readonly proofs: MerkleProofs,
+    private readonly bundles: ProofBundles,
   ) {}
 
   // Not VIEWER: chain hashes before and after an event would let it confirm guesses of redacted fields.
@@ -53,6 +55,21 @@ export class ChainResolver {
     const proof = await this.proofs.inclusion(principalOf(ctx).tenantId, sequence, treeSize);
     noteRead(ctx, 'Query.inclusionProof', { sequence, treeSize: proof.treeSize }, 1);
     return proof;
+  }
+
+  // Not VIEWER: a bundle carries the event as hashed, unredacted (sealed fields as ciphertext).
+  @Authorized(Role.ADMIN, Role.AUDITOR)
+  @Query(() => String, {
+    description:
+      'An offline proof bundle of the event at `sequence` (C2SP tlog-proof, ADR 0049): the event as its hash covers it, its inclusion proof and the newest signed checkpoint note that covers it (signed now when none does yet), every signature line included. `datapunk-audit verify-proof --key <public key>` checks it with no database. PROOF_UNAVAILABLE when the event is not stored or no checkpoint note can cover it. Recorded in your chain as datapunk.log.read.',
+  })
+  async proofBundle(
+    @Ctx() ctx: RequestContext,
+    @Arg('sequence', () => GraphQLSafeInt, { description: 'The event’s sequence (1 is the first event).' }) sequence: number,
+  ): Promise<string> {
+    const { bundle, treeSize } = await this.bundles.forEvent(principalOf(ctx).tenantId, sequence);
+    noteRead(ctx, 'Query.proofBundle', { sequence, treeSize }, 1);
+    return bundle;
   }
 
   @Authorized(Role.ADMIN, Role.AUDITOR)

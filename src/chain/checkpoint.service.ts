@@ -232,6 +232,14 @@ export class CheckpointService {
     return due.length;
   }
 
+  /**
+   * The note of a checkpoint as it is served (proof bundles, ADR 0049): the log's note and its
+   * witnesses' cosignature lines (see withCosignatures). Null for a checkpoint without a note.
+   */
+  async servedNote(checkpoint: Checkpoint): Promise<string | null> {
+    return (await this.withCosignatures([checkpoint]))[0].note;
+  }
+
   latest(tenantId: string): Promise<Checkpoint | null> {
     return this.checkpoints.latest(tenantId);
   }

@@ -158,6 +158,33 @@ export class MerkleProofs {
     };
   }
 
+  /**
+   * Inclusion proofs of several events in the tree of `treeSize`, the subtrees of all of them read
+   * together (a report's proof bundles, ADR 0049). Callers keep the list short (the statements
+   * name each stored subtree and leaf range): ProofBundles asks INCLUSION_BATCH at a time.
+   */
+  async inclusions(tenantId: string, sequences: readonly number[], treeSize: number): Promise<InclusionProof[]> {
+    const { size, known } = await this.tree(tenantId);
+    this.checkSize(treeSize, size);
+    for (const sequence of sequences) {
+      if (!Number.isSafeInteger(sequence) || sequence < 1 || sequence > treeSize) {
+        throw new AppError(ErrorCode.INVALID_ARGUMENT, `sequence must be between 1 and treeSize (${treeSize}).`);
+      }
+    }
+    const plans = sequences.map((s) => inclusionPlan(s - 1, treeSize));
+    const leaves = sequences.map((s) => ({ level: 0, index: s - 1 }));
+    const hashes = await this.subtrees(tenantId, [...leaves, ...plans.flatMap(planSubtrees), ...rangeSubtrees(0, treeSize)], known);
+    const rootHash = rootFrom(treeSize, hashes).toString('base64');
+    return sequences.map((sequence, i) => ({
+      sequence,
+      leafIndex: sequence - 1,
+      treeSize,
+      leafHash: hashes(leaves[i]).toString('base64'),
+      rootHash,
+      hashes: buildProof(plans[i], hashes).map((h) => h.toString('base64')),
+    }));
+  }
+
   async consistency(tenantId: string, fromSize: number, toSize?: number | null): Promise<ConsistencyProof> {
     const { size, known } = await this.tree(tenantId);
     const n = toSize ?? size;

@@ -219,6 +219,14 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
     expensive: true,
     doc: 'the chain head read, signed (Ed25519) and stored: a write per call, so one per operation',
   },
+  'Query.proofBundle': {
+    expensive: true,
+    doc: 'an event re-hashed and proved, and the chain head signed when no checkpoint covers it (a write), so one per operation',
+  },
+  'Query.reportProofBundles': {
+    expensive: true,
+    doc: "a report's stored bundle file, up to 10,000 bundles of a few KB each, so one per operation",
+  },
   'Mutation.generateReport': {
     expensive: true,
     work: (a) => {

@@ -31,6 +31,8 @@ export const EXPENSIVE_FIELDS: ReadonlySet<string> = new Set([
   'exportDataSubject',
   'auditEventStats',
   'createCheckpoint',
+  'proofBundle',
+  'reportProofBundles',
   'recordAssessment',
   'pruneDryRun',
   'pruneAuditChain',

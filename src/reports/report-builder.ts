@@ -99,9 +99,10 @@ export class ReportBuilder {
 
   /**
    * The model of a request. Event tables come with `rowPages`, read from the database while the
-   * model is rendered; `onRows` hears of each page read.
+   * model is rendered; `onRows` hears of each page read, `listed` receives the sequence of every
+   * event the report lists (table rows and sample events), as they are read.
    */
-  async build(req: ReportRequest, now = new Date(), onRows?: (rows: number) => void): Promise<ReportModel> {
+  async build(req: ReportRequest, now = new Date(), onRows?: (rows: number) => void, listed?: Set<number>): Promise<ReportModel> {
     this.validate(req);
     const framed = needsFramework(req.type);
     const assessment = framed
@@ -117,6 +118,7 @@ export class ReportBuilder {
 
     // Findings name their sample events by id, as auditEvent(id:) finds them.
     const samples = assessment ? [...new Set(assessment.controls.flatMap((c) => c.samples))] : [];
+    for (const s of samples) listed?.add(s);
     const eventIds = new Map((await this.deps.events.findBySequences(req.tenantId, samples)).map((e) => [e.sequence, e.id]));
     const scopes = this.scopes(scope);
     const sections: ReportSection[] = [];
@@ -134,7 +136,7 @@ export class ReportBuilder {
         statusTrend: () => this.statusTrend(req),
         count: (q) => this.deps.events.count(req.tenantId, q),
         stats: (q, by, limit) => this.deps.events.stats(req.tenantId, q, by, limit),
-        eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows, req.subject?.ref ?? null),
+        eventTable: (q, limit) => this.eventTable(req.tenantId, q, limit, s.options.columns, onRows, req.subject?.ref ?? null, listed),
       };
       const blocks = await sectionBuilder(req.type, s.id).build(ctx);
       checkCharts(s.id, blocks);
@@ -214,6 +216,7 @@ export class ReportBuilder {
     onRows: ((rows: number) => void) | undefined,
     /** SUBJECT_ACCESS: the exported subject's reference; other subjects' sealed fields are withheld. */
     subjectRef: string | null,
+    listed: Set<number> | undefined,
   ): Promise<TableBlock> {
     const cols: ReportEventColumn[] = columns ?? ['sequence', 'occurredAt', 'actor', 'action', 'resource', 'outcome', 'severity'];
     const total = await this.deps.events.count(tenantId, query);
@@ -223,7 +226,7 @@ export class ReportBuilder {
       caption: total > shown ? `The first ${shown} of ${total} events (the template's limit).` : `${shown} events.`,
       columns: cols.map((c) => ({ key: c, title: COLUMN_TITLES[c], align: c === 'sequence' ? 'right' : 'left' })),
       rows: [],
-      rowPages: this.eventPages(tenantId, query, shown, cols, onRows, subjectRef),
+      rowPages: this.eventPages(tenantId, query, shown, cols, onRows, subjectRef, listed),
     };
   }
 
@@ -235,6 +238,7 @@ export class ReportBuilder {
     cols: ReportEventColumn[],
     onRows: ((rows: number) => void) | undefined,
     subjectRef: string | null,
+    listed: Set<number> | undefined,
   ): AsyncGenerator<TableCell[][]> {
     const read = async (after: string | null, size: number) => {
       const page: { events: StoredEvent[]; hasNextPage: boolean } = await this.deps.events.findPage(
@@ -244,7 +248,7 @@ export class ReportBuilder {
         after,
         SortOrder.ASC,
       );
-      if (!page.events.length) return { rows: [], hasNextPage: false, last: 0 };
+      if (!page.events.length) return { rows: [], sequences: [], hasNextPage: false };
       const labels = await this.deps.events.labelsFor(
         tenantId,
         page.events.map((e) => e.id),
@@ -252,8 +256,8 @@ export class ReportBuilder {
       const events = subjectRef === null ? page.events : page.events.map((e) => withholdOthers(e, subjectRef));
       return {
         rows: events.map((e) => cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? []))),
+        sequences: page.events.map((e) => e.sequence),
         hasNextPage: page.hasNextPage,
-        last: page.events[page.events.length - 1].sequence,
       };
     };
     let done = 0;
@@ -264,10 +268,12 @@ export class ReportBuilder {
       if (!page.rows.length) break;
       done += page.rows.length;
       if (page.hasNextPage && done < limit) {
-        pending = read(encodeCursor(page.last), Math.min(PAGE, limit - done));
+        pending = read(encodeCursor(page.sequences[page.sequences.length - 1]), Math.min(PAGE, limit - done));
         // A format that stops reading early leaves this read unawaited: its failure is not unhandled.
         pending.catch(() => undefined);
       }
+      // The events the report lists (its proof bundles, ADR 0049): the pages handed to the format.
+      for (const sequence of page.sequences) listed?.add(sequence);
       yield page.rows;
       onRows?.(page.rows.length);
     }

@@ -129,7 +129,7 @@ export class BackgroundReports {
       const content = await this.deps.renderer.render(plugin, request, new Date(), onRows);
       await writes;
       const ready = readyReport(report, content.file, content.headSequence);
-      await reports.storeFile(ready, content.file);
+      await reports.storeFile(ready, content.file, content.bundles);
       const discard = async (why: string) => {
         await reports.deleteFile(ready.id);
         throw new Error(why);

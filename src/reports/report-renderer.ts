@@ -8,6 +8,7 @@ import type { PluginRegistry } from '../plugin-host/plugin-registry';
 import { type ReportBuilder, wholeTables } from './report-builder';
 import type { ReportRequest } from './sections/report-section';
 import type { StoredReport } from './report.repository';
+import type { ProofBundles } from '../chain/proof-bundle.service';
 
 /** Builds a report's model and renders it with a format plugin. */
 export class ReportRenderer {
@@ -16,6 +17,8 @@ export class ReportRenderer {
       builder: ReportBuilder;
       plugins: PluginRegistry;
       logger: Logger;
+      /** Proof bundles of the events a report lists, for a request with `proofBundles` (ADR 0049). */
+      bundles: ProofBundles;
     },
   ) {}
 
@@ -36,20 +39,35 @@ export class ReportRenderer {
 
   /**
    * Builds and renders: a plugin that streams tables reads event rows from the database while it
-   * renders them; any other gets every table whole.
+   * renders them; any other gets every table whole. With `proofBundles`, also the bundle file of
+   * every event the report lists, by sequence (empty when it lists none).
    */
   async render(
     plugin: FormatPlugin<unknown>,
     request: ReportRequest,
     now: Date,
     onRows?: (rows: number) => void,
-  ): Promise<{ file: Buffer; headSequence: number }> {
-    const built = await this.deps.builder.build(request, now, onRows);
+  ): Promise<{ file: Buffer; headSequence: number; bundles: Buffer | null }> {
+    const listed = new Set<number>();
+    const built = await this.deps.builder.build(request, now, onRows, listed);
     const model = plugin.streamsTables ? built : await wholeTables(built);
     const loaded = this.deps.plugins.get(plugin.id);
     const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: pluginLogger(this.deps.logger, plugin.id) });
     const file = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);
-    return { file, headSequence: model.integrity.headSequence };
+    const bundles = request.proofBundles
+      ? Buffer.from(
+          (
+            await this.deps.bundles.forEvents(
+              request.tenantId,
+              [...listed].sort((a, b) => a - b),
+            )
+          )
+            .map((b) => b.bundle)
+            .join(''),
+          'utf8',
+        )
+      : null;
+    return { file, headSequence: model.integrity.headSequence, bundles };
   }
 }
 

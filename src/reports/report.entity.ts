@@ -90,6 +90,22 @@ export class ReportChunkEntity {
   data!: Buffer;
 }
 
+/**
+ * The proof bundle file of a report generated with `proofBundles` (ADR 0049): the C2SP tlog-proofs
+ * of the events it lists, one after another, in pieces like the report's own file.
+ */
+@Entity({ name: 'report_bundle_chunk' })
+export class ReportBundleChunkEntity {
+  @PrimaryColumn({ name: 'report_id', type: 'varchar', length: 36 })
+  reportId!: string;
+
+  @PrimaryColumn({ type: 'int' })
+  part!: number;
+
+  @Column({ type: 'blob' })
+  data!: Buffer;
+}
+
 /** A tenant's own report template (data, validated); its earlier versions are in report_template_version. */
 @Entity({ name: 'report_template' })
 @Index('uq_report_template_tenant_name', ['tenantId', 'name'], { unique: true })

@@ -75,6 +75,12 @@ function chunkStatements(id: string, content: Buffer): Statement[] {
   return out;
 }
 
+/** A report's proof bundle file in pieces of CHUNK_BYTES (ADR 0049); nothing when it has none. */
+function bundleStatements(id: string, bundles: Buffer | null): Statement[] {
+  if (bundles === null) return [];
+  return chunkStatements(id, bundles).map((s) => ({ ...s, text: s.text.replace('report_chunk', 'report_bundle_chunk') }));
+}
+
 const rowToReport = (r: Record<string, unknown>): StoredReport => ({
   id: String(r.id),
   tenantId: String(r.tenant_id),
@@ -125,8 +131,12 @@ export class ReportRepository {
   }
 
   /** A report stored together with its file, in one transaction: both or neither. */
-  async insertWithFile(report: StoredReport, file: Buffer): Promise<void> {
-    await atomically(this.dataSource, [insertStatement(report), ...chunkStatements(report.id, file)]);
+  async insertWithFile(report: StoredReport, file: Buffer, bundles: Buffer | null = null): Promise<void> {
+    await atomically(this.dataSource, [
+      insertStatement(report),
+      ...chunkStatements(report.id, file),
+      ...bundleStatements(report.id, bundles),
+    ]);
   }
 
   /** A report without a file yet (PENDING, generated in the background). */
@@ -150,6 +160,7 @@ export class ReportRepository {
   async remove(id: string): Promise<void> {
     await atomically(this.dataSource, [
       { text: 'DELETE FROM report_chunk WHERE report_id = ?', params: [id] },
+      { text: 'DELETE FROM report_bundle_chunk WHERE report_id = ?', params: [id] },
       { text: 'DELETE FROM report WHERE id = ?', params: [id] },
     ]);
   }
@@ -176,9 +187,10 @@ export class ReportRepository {
   }
 
   /** The file of a PENDING report, its size, SHA-256 and chain head, in one transaction; the status stays PENDING. */
-  async storeFile(report: StoredReport, file: Buffer): Promise<void> {
+  async storeFile(report: StoredReport, file: Buffer, bundles: Buffer | null = null): Promise<void> {
     await atomically(this.dataSource, [
       ...chunkStatements(report.id, file),
+      ...bundleStatements(report.id, bundles),
       {
         text: "UPDATE report SET size_bytes = ?, sha256 = ?, head_sequence = ?, progress = 100 WHERE id = ? AND status = 'PENDING'",
         params: [report.sizeBytes, report.sha256, report.headSequence, report.id],
@@ -191,7 +203,10 @@ export class ReportRepository {
   }
 
   async deleteFile(id: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM report_chunk WHERE report_id = ?', [id]);
+    await atomically(this.dataSource, [
+      { text: 'DELETE FROM report_chunk WHERE report_id = ?', params: [id] },
+      { text: 'DELETE FROM report_bundle_chunk WHERE report_id = ?', params: [id] },
+    ]);
   }
 
   /** PENDING → READY (nothing happens to a report failed meanwhile). */
@@ -226,6 +241,15 @@ export class ReportRepository {
       "UPDATE report SET status = 'FAILED', error = ? WHERE status = 'PENDING' AND (heartbeat_at < ? OR (heartbeat_at IS NULL AND created_at < ?))",
       [error, sqlTime(cutoffs.staleBefore), sqlTime(cutoffs.abandonedBefore)],
     );
+  }
+
+  /** A report's proof bundle file whole (it is text of a few KB an event); null when it was generated without. */
+  async bundleFile(reportId: string): Promise<Buffer | null> {
+    const rows: { data: Buffer | Uint8Array }[] = await this.dataSource.query(
+      'SELECT data FROM report_bundle_chunk WHERE report_id = ? ORDER BY part',
+      [reportId],
+    );
+    return rows.length ? Buffer.concat(rows.map((row) => Buffer.from(row.data))) : null;
   }
 
   /** Up to `count` pieces of a report's file from piece `fromPart` on, in order. */

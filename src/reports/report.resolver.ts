@@ -11,6 +11,7 @@ import type { StoredReport } from './report.repository';
 import type { ReportService } from './report.service';
 import type { TemplateService } from './template.service';
 import type { IngestService } from '../ingest/ingest.service';
+import { PROOF_HEADER } from '../chain/proof-bundle';
 import {
   CreateReportTemplateInput,
   DeleteReportTemplateInput,
@@ -103,6 +104,22 @@ export class ReportResolver {
     const { tenantId } = principalOf(ctx);
     const found = await this.services.reports.find(tenantId, id);
     return found ? this.present(ctx, found, null) : null;
+  }
+
+  // REPORT_ROLES only (no VIEWER): a bundle carries its event unredacted.
+  @Authorized(...REPORT_ROLES)
+  @Query(() => String, {
+    nullable: true,
+    description:
+      'The proof bundle file of one of your reports generated with proofBundles: the C2SP tlog-proof of every event it lists, one after another (ADR 0049); `datapunk-audit verify-proof --key <public key> <file>` checks them with no database. Null when the report was generated without, or is not READY. Errors: NOT_FOUND. Recorded in your chain as datapunk.log.read.',
+  })
+  async reportProofBundles(
+    @Arg('id', () => ID, { description: 'Id of a report of your tenant.' }) id: string,
+    @Ctx() ctx: RequestContext,
+  ): Promise<string | null> {
+    const { bundles } = await this.services.reports.proofBundles(principalOf(ctx).tenantId, id);
+    if (bundles !== null) noteRead(ctx, 'Query.reportProofBundles', { reportId: id }, bundles.split(`${PROOF_HEADER}\n`).length - 1);
+    return bundles;
   }
 
   @Authorized(...REPORT_ROLES)

@@ -4,6 +4,7 @@ import type { Sql } from '../database/sql';
 import type { AuditEventRepository } from '../audit/audit-event.repository';
 import type { ChainVerifier } from '../chain/chain-verifier';
 import type { CheckpointService } from '../chain/checkpoint.service';
+import { MAX_BUNDLED_EVENTS, type ProofBundles } from '../chain/proof-bundle.service';
 import type { IngestService } from '../ingest/ingest.service';
 import type { SigningKey } from '../chain/signing-key';
 import { AppError } from '../errors/app-error';
@@ -34,6 +35,8 @@ export interface GenerateInput {
   templateId?: string | null;
   /** SUBJECT_ACCESS only (exportDataSubject): the subject's reference and the condition that picks its events. */
   subject?: { ref: string; condition: Sql } | null;
+  /** Also store a proof bundle file of every event the report lists (ADR 0049). */
+  proofBundles?: boolean | null;
 }
 
 export interface ReportSettings {
@@ -72,6 +75,8 @@ export class ReportService {
       /** Checks the `datapunk.report.generated` event a download is checked against. */
       verifier: ChainVerifier;
       checkpoints: CheckpointService;
+      /** Proof bundles of the events a report lists (ADR 0049). */
+      bundles: ProofBundles;
       signingKey: SigningKey;
       /** Whether the key a download URL was issued to still stands (the auth module's ApiKeyService). */
       keys: KeyStatus;
@@ -83,7 +88,7 @@ export class ReportService {
   ) {
     const { builder, plugins, ingest, settings, logger } = deps;
     this.reports = new ReportRepository(deps.dataSource);
-    this.renderer = new ReportRenderer({ builder, plugins, logger });
+    this.renderer = new ReportRenderer({ builder, plugins, logger, bundles: deps.bundles });
     this.background = new BackgroundReports({ reports: this.reports, renderer: this.renderer, ingest, settings, logger });
     this.downloads = new ReportDownloads({
       reports: this.reports,
@@ -139,6 +144,7 @@ export class ReportService {
       filter: input.subject ? { ...input.filter, condition: input.subject.condition } : input.filter,
       template: custom?.definition ?? this.deps.templates.get(input.type)!,
       subject: input.subject ? { ref: input.subject.ref } : null,
+      proofBundles: input.proofBundles === true,
     };
     this.deps.builder.validate(request);
     const id = uuidv7();
@@ -167,11 +173,18 @@ export class ReportService {
     };
 
     const estimate = await this.deps.builder.estimateRows(request);
+    if (request.proofBundles && estimate > MAX_BUNDLED_EVENTS) {
+      throw new AppError(
+        ErrorCode.INVALID_ARGUMENT,
+        `A report with proof bundles lists at most ${MAX_BUNDLED_EVENTS} events; this one would list ${estimate}. Narrow the period or the filter.`,
+        { problems: [{ path: 'input.proofBundles', message: `at most ${MAX_BUNDLED_EVENTS} events` }] },
+      );
+    }
     if (estimate <= this.deps.settings.syncMaxRows) {
       // Small: within the request; nothing is stored unless it all worked.
       const content = await this.renderer.render(plugin, request, now);
       const ready = readyReport(report, content.file, content.headSequence);
-      await this.reports.insertWithFile(ready, content.file);
+      await this.reports.insertWithFile(ready, content.file, content.bundles);
       try {
         await recordReportEvent(this.deps.ingest, by, GENERATED_ACTION, ready, now);
       } catch (error) {
@@ -204,6 +217,18 @@ export class ReportService {
       { type: ReportType.SUBJECT_ACCESS, format, from, to, subject: { ref: subject.ref, condition: subject.condition } },
       now,
     );
+  }
+
+  /**
+   * The proof bundle file of a READY report of the tenant (C2SP tlog-proofs, one after another):
+   * NOT_FOUND for no such report, null when it was generated without `proofBundles`.
+   */
+  async proofBundles(tenantId: string, id: string): Promise<{ report: StoredReport; bundles: string | null }> {
+    const report = await this.reports.find(tenantId, id);
+    if (!report) throw new AppError(ErrorCode.NOT_FOUND, 'No report of your tenant has this id.');
+    if (report.status !== 'READY') return { report, bundles: null };
+    const file = await this.reports.bundleFile(id);
+    return { report, bundles: file === null ? null : file.toString('utf8') };
   }
 
   find(tenantId: string, id: string): Promise<StoredReport | null> {

@@ -64,6 +64,13 @@ export class GenerateReportInput {
     description: "One of your tenant's templates (reportTemplates) for this type; default: the type's default template.",
   })
   templateId?: string | null;
+  @Field(() => Boolean, {
+    nullable: true,
+    defaultValue: false,
+    description:
+      'Also store an offline proof bundle file of every event the report lists (table rows and sample events; at most 10,000), served by reportProofBundles and checked by datapunk-audit verify-proof (ADR 0049).',
+  })
+  proofBundles?: boolean | null;
 }
 
 @InputType({ description: 'Whose personal data to export, in which format.' })

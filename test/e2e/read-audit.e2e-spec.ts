@@ -263,7 +263,7 @@ describe('reads of the log recorded in the chain', () => {
     expect(attested.body.errors).toBeUndefined();
     expect(attested.body.data!.attestControl.event.action).toBe('datapunk.control.attested');
     const proved = await env.gql(
-      `{ inclusionProof(sequence: 2) { treeSize hashes } consistencyProof(fromSize: 1) { toSize hashes } }`,
+      `{ inclusionProof(sequence: 2) { treeSize hashes } consistencyProof(fromSize: 1) { toSize hashes } proofBundle(sequence: 3) }`,
       {},
       auditor,
     );
@@ -275,6 +275,27 @@ describe('reads of the log recorded in the chain', () => {
       auditor,
     );
     expect(exported.body.errors).toBeUndefined();
+    // A report's proof bundle file (ADR 0049): its count is the report's bundles.
+    const withBundles = await env.gql(
+      `mutation G($input: GenerateReportInput!) { generateReport(input: $input) { id } }`,
+      {
+        input: {
+          type: 'AUDIT_TRAIL',
+          format: 'json',
+          from: new Date(Date.now() - 400 * 86_400_000).toISOString(),
+          to: new Date(Date.now() + 3_600_000).toISOString(),
+          filter: { action: 'datapunk.control.attested' },
+          proofBundles: true,
+        },
+      },
+      auditor,
+    );
+    expect(withBundles.body.errors).toBeUndefined();
+    const reportId = withBundles.body.data!.generateReport.id as string;
+    const bundleFile = await env.gql(`query R($id: ID!) { reportProofBundles(id: $id) }`, { id: reportId }, auditor);
+    expect(bundleFile.body.errors).toBeUndefined();
+    const bundleCount = (bundleFile.body.data!.reportProofBundles as string).split('c2sp.org/tlog-proof@v1\n').length - 1;
+    expect(bundleCount).toBe(1);
     await flush();
     const written = await records(before);
     const one = (op: string) => written.filter((r) => r.resourceId === op).map((r) => r.metadata);
@@ -288,6 +309,9 @@ describe('reads of the log recorded in the chain', () => {
     expect(one('Query.consistencyProof')).toEqual([
       expect.objectContaining({ scope: { fromSize: 1, toSize: proved.body.data!.consistencyProof.toSize }, rowCount: 0 }),
     ]);
+    const bundleSize = Number(/\n(\d+)\n/.exec(proved.body.data!.proofBundle as string)![1]);
+    expect(one('Query.proofBundle')).toEqual([expect.objectContaining({ scope: { sequence: 3, treeSize: bundleSize }, rowCount: 1 })]);
+    expect(one('Query.reportProofBundles')).toEqual([expect.objectContaining({ scope: { reportId }, rowCount: bundleCount })]);
     expect(one('ControlAttestation.event')).toEqual([
       expect.objectContaining({ scope: { sequence: attested.body.data!.attestControl.sequence }, rowCount: 1 }),
     ]);

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parse as parseCsv } from 'csv-parse/sync';
 import mammoth from 'mammoth';
+import { main } from '../../src/cli';
 import { RECORD, REPO_ROOT, createTestEnvironment, eventInput, type TestEnvironment } from '../helpers/test-environment';
 
 const GENERATE = `mutation G($input: GenerateReportInput!) {
@@ -70,6 +73,42 @@ describe('reports generated in the background', () => {
       [TENANT, pending.id],
     );
     expect(Number(event.n)).toBe(1);
+  });
+
+  it('stores the proof bundle file of a background report with the report, and it verifies offline', async () => {
+    const res = await env.gql(GENERATE, { input: { type: 'AUDIT_TRAIL', format: 'csv', ...PERIOD, proofBundles: true } }, auditor);
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data!.generateReport.status).toBe('PENDING');
+    const report = await settled(res.body.data!.generateReport.id);
+    expect(report.status).toBe('READY');
+    const file = await env.gql(`query B($id: ID!) { reportProofBundles(id: $id) }`, { id: report.id }, auditor);
+    expect(file.body.errors).toBeUndefined();
+    const text = file.body.data!.reportProofBundles as string;
+    // The CSV's rows and the bundles name the same events.
+    const csv = Buffer.from(
+      await (await fetch(new URL(report.downloadUrl, env.url), { headers: { authorization: `Bearer ${auditor}` } })).arrayBuffer(),
+    ).toString('utf8');
+    const sequences = (parseCsv(csv, { relax_column_count: true }) as string[][])
+      .filter((row) => /^\d+$/.test(row[0] ?? ''))
+      .map((row) => Number(row[0]));
+    expect(sequences.length).toBeGreaterThanOrEqual(2);
+    expect([...text.matchAll(/^index (\d+)$/gm)].map((m) => Number(m[1]) + 1)).toEqual(sequences);
+    const keys = await env.gql('{ signingKeys { publicKeyPem trusted } }', {}, auditor);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-bg-bundles-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'log.pem'), keys.body.data!.signingKeys.find((k: { trusted: boolean }) => k.trusted).publicKeyPem);
+      fs.writeFileSync(path.join(dir, 'report.tlog-proofs'), text);
+      let out = '';
+      const code = await main(['verify-proof', '--key', path.join(dir, 'log.pem'), path.join(dir, 'report.tlog-proofs')], {
+        out: (t) => (out += t),
+        err: (t) => (out += t),
+        env: {},
+      });
+      expect(out).toMatch(new RegExp(`^valid: ${sequences.length} bundle\\(s\\) verified$`, 'm'));
+      expect(code).toBe(0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('ends FAILED with the reason when rendering fails, and serves nothing', async () => {

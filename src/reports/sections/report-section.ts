@@ -19,6 +19,8 @@ export interface ReportRequest {
   template: ReportTemplate;
   /** SUBJECT_ACCESS: the data subject exported, by its stored reference (its events are chosen by `filter.condition`). */
   subject?: { ref: string } | null;
+  /** Build a proof bundle file for every event the report lists (ADR 0049). */
+  proofBundles?: boolean;
 }
 
 /** The events of the report (its period and filter, up to the stamped head) and the subsets sections count and list. */
