@@ -1,3 +1,4 @@
+import { ErasureByIndex1796700000500 } from './1796700000500-ErasureByIndex';
 import { ResourceIdIndex1796600000100 } from './1796600000100-ResourceIdIndex';
 import { TemporalCoveringIndexes1796414808851 } from './1796414808851-TemporalCoveringIndexes';
 import { Retention1796295332256 } from './1796295332256-Retention';
@@ -36,4 +37,5 @@ export const sqliteMigrations: Function[] = [
   MerkleTree1796500000500,
   CheckpointNote1796500000700,
   ResourceIdIndex1796600000100,
+  ErasureByIndex1796700000500,
 ];
