@@ -55,6 +55,7 @@ import { AssessmentRunRepository } from './compliance/assessment-run.repository'
 import { AssessmentScheduler } from './compliance/assessment-scheduler';
 import { RetentionScheduler } from './retention/retention-scheduler';
 import { RetentionService } from './retention/retention.service';
+import { PRUNE_VERIFY_PACE } from './retention/retention-pruner';
 import { ReportBuilder } from './reports/report-builder';
 import { loadDefaultTemplates, templatesDir } from './reports/report-template';
 import { ReportService } from './reports/report.service';
@@ -380,7 +381,8 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const retention = new RetentionService({
       dataSource,
       checkpoints,
-      verifier,
+      // A prune's own verifier: longer slices and pages than a request's (ADR 0043, amended 2026-12-06), no cache.
+      verifier: new ChainVerifier(dataSource, events, checkpoints, { trustedKeys, signal: stopping.signal, ...PRUNE_VERIFY_PACE }),
       ingest,
       frameworks: () => catalog.frameworks().map((f) => f.framework.id),
       subjects: vault,

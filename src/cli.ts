@@ -30,6 +30,7 @@ import { IngestService } from './ingest/ingest.service';
 import { Metrics } from './observability/metrics';
 import { createClassifier } from './compliance/classifier';
 import { RetentionService, type PruneResult } from './retention/retention.service';
+import { PRUNE_VERIFY_PACE } from './retention/retention-pruner';
 import { BUILT_IN_PLUGINS } from '../plugins/registry';
 import type { FrameworkPlugin } from './plugin-api';
 import { type CosignatureCheck, parseWitnessKey, verifyCosignatures, type WitnessKey } from './chain/cosignature';
@@ -518,7 +519,7 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
     const retention = new RetentionService({
       dataSource: ds,
       checkpoints,
-      verifier: new ChainVerifier(ds, new AuditEventRepository(ds), checkpoints, { trustedKeys }),
+      verifier: new ChainVerifier(ds, new AuditEventRepository(ds), checkpoints, { trustedKeys, ...PRUNE_VERIFY_PACE }),
       ingest,
       frameworks: () => frameworks.map((f) => f.catalog.framework.id),
       // A hold by subject stores the subject's reference (ADR 0043): matching it needs the vault,

@@ -1,3 +1,4 @@
+import { ErasureByIndex1796700000600 } from './1796700000600-ErasureByIndex';
 import { ResourceIdIndex1796600000200 } from './1796600000200-ResourceIdIndex';
 import { TemporalCoveringIndexes1796414810213 } from './1796414810213-TemporalCoveringIndexes';
 import { Retention1796295332724 } from './1796295332724-Retention';
@@ -40,4 +41,5 @@ export const mysqlMigrations: Function[] = [
   ResourceIdIndex1796600000200,
   ReportBundles1796700000200,
   CheckpointCosignature1796700000400,
+  ErasureByIndex1796700000600,
 ];

@@ -1,3 +1,4 @@
+import { ErasureByIndex1796700000500 } from './1796700000500-ErasureByIndex';
 import { ResourceIdIndex1796600000100 } from './1796600000100-ResourceIdIndex';
 import { TemporalCoveringIndexes1796414808851 } from './1796414808851-TemporalCoveringIndexes';
 import { Retention1796295332256 } from './1796295332256-Retention';
@@ -40,4 +41,5 @@ export const sqliteMigrations: Function[] = [
   ResourceIdIndex1796600000100,
   ReportBundles1796700000100,
   CheckpointCosignature1796700000300,
+  ErasureByIndex1796700000500,
 ];

@@ -10,7 +10,9 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 // An idempotency key belongs to the API key that wrote it: another key's retry is a new event, never an answer about it.
 @Index('uq_audit_event_tenant_idempotency_scope', ['tenantId', 'idempotencyScope', 'idempotencyKey'], { unique: true })
 @Index('ix_audit_event_occurred', ['tenantId', 'occurredAt'])
-@Index('ix_audit_event_actor', ['tenantId', 'actorId'])
+// The actor's time and action too, and the resource id index the actor: an erasure's scope and its
+// legal-hold pass read a subject's events from these two indexes alone, no row (ADR 0042, amended 2026-12-06).
+@Index('ix_audit_event_actor', ['tenantId', 'actorId', 'occurredAt', 'action'])
 @Index('ix_audit_event_actor_type', ['tenantId', 'actorType'])
 // Action filters use its prefix; NOT_FOLLOWED_BY rules read each action's triggers and follow-ups
 // grouped by resource (the correlation of every built-in one) in time order from it alone (ADR 0014),
@@ -30,7 +32,7 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 @Index('ix_audit_event_resource_time', ['tenantId', 'resourceType', 'resourceId', 'occurredAt', 'sequence'])
 // An erasure, a subject's legal-hold pass and a resourceId filter without a type find a subject's
 // events by its reference alone, of whatever resource type (ADR 0042).
-@Index('ix_audit_event_resource_id', ['tenantId', 'resourceId'])
+@Index('ix_audit_event_resource_id', ['tenantId', 'resourceId', 'actorId', 'occurredAt', 'action'])
 // Outcome filters use its prefix; BURST rules (failures or denials per actor or address over time)
 // read only this index instead of one row per matching event (ADR 0010).
 // The recording time too: a BURST's response is timely or not from the index alone (ADR 0045).

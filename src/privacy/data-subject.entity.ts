@@ -27,6 +27,13 @@ export class DataSubjectEntity {
   @Column({ name: 'sealed_id', type: 'text', nullable: true })
   sealedId!: string | null;
 
+  /**
+   * Which fields (bit i: FIELD_ORDER[i]) any event has sealed under this key, OR-ed in at sealing, so
+   * an erasure names them without reading an event; null: not known (made before 2026-12-06).
+   */
+  @Column({ name: 'sealed_fields', type: 'int', nullable: true })
+  sealedFields!: number | null;
+
   @Column({ name: 'created_at', type: 'datetime', precision: 3 })
   createdAt!: Date;
 

@@ -7,7 +7,7 @@ import type { IngestService } from '../ingest/ingest.service';
 import type { DataSource } from 'typeorm';
 import type { ErasureGround, ErasureReceipt } from './erasure.types';
 import type { SubjectVault } from './subject-vault';
-import { checkSubjectId, subjectEvents } from './subject-scope';
+import { checkSubjectId, subjectScopeByIndex } from './subject-scope';
 
 export const SUBJECT_ERASED_ACTION = 'datapunk.subject.erased';
 /** The resource type of the erasure event: not a data-subject type, so nothing of it is sealed. */
@@ -61,8 +61,10 @@ export class ErasureService {
     // The key goes first: once this statement commits the subject is unreadable, whatever follows.
     // The lookup stays until the chain event is recorded, so that a retry after a failure finishes the erasure.
     if (!subject.keyDestroyed) await vault.destroyKey(tenantId, ref, now);
-    const erasedAt = (await vault.erasedAt(tenantId, ref)) ?? now.toISOString();
-    const { eventCount, fields, from, to } = await subjectEvents(this.deps.dataSource, tenantId, ref);
+    const state = await vault.erasureState(tenantId, ref);
+    const erasedAt = state.erasedAt ?? now.toISOString();
+    // From the indexes and the subject's row: no event row is read (ADR 0042, amended 2026-12-06).
+    const { eventCount, fields, from, to } = await subjectScopeByIndex(this.deps.dataSource, tenantId, ref, state.sealedFields);
     const receipt = await this.deps.ingest.recordServerEvent(tenantId, {
       keyId: by.keyId,
       requestId: by.requestId,

@@ -20,6 +20,16 @@ const SORTED_RESOURCE_FIELDS = [...RESOURCE_FIELDS].sort();
 /** The order erased fields are named in, everywhere. */
 export const FIELD_ORDER: readonly string[] = [...ACTOR_FIELDS, ...RESOURCE_FIELDS, 'metadata'];
 
+/** The bits of `fields` in a `data_subject.sealed_fields` mask: bit i is FIELD_ORDER[i]. */
+export function fieldMask(fields: readonly string[]): number {
+  let mask = 0;
+  for (const f of fields) mask |= 1 << FIELD_ORDER.indexOf(f);
+  return mask;
+}
+
+/** The fields of a `sealed_fields` mask, in FIELD_ORDER. */
+export const fieldsOfMask = (mask: number): string[] => FIELD_ORDER.filter((_, i) => (mask & (1 << i)) !== 0);
+
 /** One subject's part of an event's `sealed` column: which fields it holds (names only) and their ciphertext. */
 interface SealedPart {
   fields: string[];
@@ -75,6 +85,8 @@ export class PersonalDataService implements PersonalData {
     }
     if (!ids.size) return events;
     const subjects = await this.vault.resolve(tenantId, [...ids]);
+    // The fields this batch seals under each key, so that the subject's row names them (an erasure reads no event).
+    const masks = new Map<string, number>();
     const sealed: PreparedEvent[] = [];
     let since = performance.now();
     for (const [i, e] of events.entries()) {
@@ -92,13 +104,27 @@ export class PersonalDataService implements PersonalData {
               e,
               n.actor === null ? null : subjects.get(n.actor)!,
               n.resource === null ? null : subjects.get(n.resource)!,
+              masks,
             ),
       );
     }
+    // Recorded before the events are appended: a failed append leaves a field named that no event holds, never the reverse.
+    const grown = new Map<string, number>();
+    for (const subject of subjects.values()) {
+      const mask = masks.get(subject.ref) ?? 0;
+      if (subject.sealedFields !== null && (subject.sealedFields & mask) !== mask) grown.set(subject.ref, mask);
+    }
+    if (grown.size) await this.vault.addSealedFields(tenantId, grown);
     return sealed;
   };
 
-  private sealOne(tenantId: string, e: PreparedEvent, actorSubject: Subject | null, resourceSubject: Subject | null): PreparedEvent {
+  private sealOne(
+    tenantId: string,
+    e: PreparedEvent,
+    actorSubject: Subject | null,
+    resourceSubject: Subject | null,
+    masks: Map<string, number>,
+  ): PreparedEvent {
     const p = e.payload;
     // One part per subject (the actor's and the resource's, or one when they are the same subject),
     // its field names pushed in sorted order: actor.*, metadata, resource.*.
@@ -157,6 +183,7 @@ export class PersonalDataService implements PersonalData {
     if (parts.length === 2 && parts[1].subject.ref < parts[0].subject.ref) parts.reverse();
     const envelope = parts.map((part) => {
       const { ref, key } = part.subject;
+      masks.set(ref, (masks.get(ref) ?? 0) | fieldMask(part.fields));
       const ct = seal(key, JSON.stringify(part.values), aad(tenantId, ref), this.ivs.next());
       return `${JSON.stringify(ref)}:{"ct":${JSON.stringify(ct)},"fields":${JSON.stringify(part.fields)}}`;
     });

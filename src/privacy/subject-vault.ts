@@ -7,7 +7,12 @@ import { hmac, open, type PrivacyKeys, seal } from './privacy-key';
 export interface Subject {
   ref: string;
   key: Buffer;
+  /** The fields sealed under its key so far, as stored (bit i: FIELD_ORDER[i]); null: not recorded (made before 2026-12-06). */
+  sealedFields: number | null;
 }
+
+type LiveRow = { ref: string; lookup: string; wrapped_key: string; sealed_fields: unknown };
+const maskOf = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 
 /** A subject reference as events store it. */
 export const SUBJECT_REF = /^s_[A-Za-z0-9_-]{22}$/;
@@ -64,10 +69,10 @@ export class SubjectVault {
     return `ip_${hmac(this.keys.pseudonymKey(tenantId), `ip\u0000${ip}`)}`;
   }
 
-  private async live(tenantId: string, lookups: string[]): Promise<{ ref: string; lookup: string; wrapped_key: string }[]> {
+  private async live(tenantId: string, lookups: string[]): Promise<LiveRow[]> {
     if (!lookups.length) return [];
-    return this.dataSource.query(
-      `SELECT ref, lookup, wrapped_key FROM data_subject WHERE tenant_id = ? AND lookup IN (${placeholders(lookups.length)}) AND wrapped_key IS NOT NULL`,
+    return this.dataSource.query<LiveRow[]>(
+      `SELECT ref, lookup, wrapped_key, sealed_fields FROM data_subject WHERE tenant_id = ? AND lookup IN (${placeholders(lookups.length)}) AND wrapped_key IS NOT NULL`,
       [tenantId, ...lookups],
     );
   }
@@ -79,8 +84,13 @@ export class SubjectVault {
   async resolve(tenantId: string, ids: readonly string[], now = new Date()): Promise<Map<string, Subject>> {
     const lookups = new Map(ids.map((id) => [this.lookupOf(tenantId, id), id]));
     const found = new Map<string, Subject>();
-    const take = (rows: { ref: string; lookup: string; wrapped_key: string }[]) => {
-      for (const r of rows) found.set(lookups.get(r.lookup)!, { ref: r.ref, key: this.unwrap(tenantId, r.ref, r.wrapped_key) });
+    const take = (rows: LiveRow[]) => {
+      for (const r of rows)
+        found.set(lookups.get(r.lookup)!, {
+          ref: r.ref,
+          key: this.unwrap(tenantId, r.ref, r.wrapped_key),
+          sealedFields: maskOf(r.sealed_fields),
+        });
     };
     take(await this.live(tenantId, [...lookups.keys()]));
     const missing = [...lookups].filter(([, id]) => !found.has(id));
@@ -89,10 +99,10 @@ export class SubjectVault {
       for (const [lookup, id] of missing) {
         const ref = newRef();
         const { key, wrapped } = this.keys.newDataKey(tenantId, ref);
-        rows.push(tenantId, ref, lookup, wrapped, seal(key, id, aad(tenantId, ref)), toSqlDateTime(now.toISOString()));
+        rows.push(tenantId, ref, lookup, wrapped, seal(key, id, aad(tenantId, ref)), 0, toSqlDateTime(now.toISOString()));
       }
-      const values = missing.map(() => '(?, ?, ?, ?, ?, ?)').join(', ');
-      const insert = `INSERT INTO data_subject (tenant_id, ref, lookup, wrapped_key, sealed_id, created_at) VALUES ${values}`;
+      const values = missing.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
+      const insert = `INSERT INTO data_subject (tenant_id, ref, lookup, wrapped_key, sealed_id, sealed_fields, created_at) VALUES ${values}`;
       await this.dataSource.query(
         this.sqlite ? `${insert} ON CONFLICT DO NOTHING` : `${insert} ON DUPLICATE KEY UPDATE ref = data_subject.ref`,
         rows,
@@ -173,11 +183,31 @@ export class SubjectVault {
     await this.dataSource.query('UPDATE data_subject SET lookup = NULL WHERE tenant_id = ? AND ref = ?', [tenantId, ref]);
   }
 
-  async erasedAt(tenantId: string, ref: string): Promise<string | null> {
-    const [row]: { erased_at: unknown }[] = await this.dataSource.query(
-      'SELECT erased_at FROM data_subject WHERE tenant_id = ? AND ref = ?',
+  /**
+   * Records that fields were sealed under these subjects' keys (bit i: FIELD_ORDER[i]): one
+   * `sealed_fields = sealed_fields | mask` statement per distinct mask, so nodes sealing at once
+   * only ever add bits; a null (not recorded) stays null.
+   */
+  async addSealedFields(tenantId: string, masks: ReadonlyMap<string, number>): Promise<void> {
+    const byMask = new Map<number, string[]>();
+    for (const [ref, mask] of masks) byMask.set(mask, [...(byMask.get(mask) ?? []), ref]);
+    for (const [mask, refs] of byMask) {
+      await this.dataSource.query(
+        `UPDATE data_subject SET sealed_fields = sealed_fields | ? WHERE tenant_id = ? AND ref IN (${placeholders(refs.length)}) AND sealed_fields IS NOT NULL`,
+        [mask, tenantId, ...refs],
+      );
+    }
+  }
+
+  /** When the subject was erased (null: not yet), and the fields sealed under its key (null: not recorded). */
+  async erasureState(tenantId: string, ref: string): Promise<{ erasedAt: string | null; sealedFields: number | null }> {
+    const [row]: { erased_at: unknown; sealed_fields: unknown }[] = await this.dataSource.query(
+      'SELECT erased_at, sealed_fields FROM data_subject WHERE tenant_id = ? AND ref = ?',
       [tenantId, ref],
     );
-    return row?.erased_at === null || row?.erased_at === undefined ? null : fromSqlDateTime(row.erased_at);
+    return {
+      erasedAt: row?.erased_at === null || row?.erased_at === undefined ? null : fromSqlDateTime(row.erased_at),
+      sealedFields: maskOf(row?.sealed_fields),
+    };
   }
 }

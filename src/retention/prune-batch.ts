@@ -5,19 +5,42 @@ import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import type { Sql } from '../database/sql';
 
 /**
- * Events deleted per transaction (ADR 0043), so a batch holds its locks (and, on SQLite, the event
- * loop and the write lock) for tens of ms: SQLite batches are synchronous and block the process, so
- * they are smaller (bench/retention.ts: ~125 µs an event on a busy 2-core machine).
+ * Events deleted by a prune's first transaction (ADR 0043). Each later batch is sized from the one
+ * before (ADR 0043, amended 2026-12-06): the events it would take at that batch's pace to fill
+ * {@link PRUNE_BATCH_TARGET_MS}, at most twice as many as the batch before, at least these, at most
+ * {@link PRUNE_BATCH_MAX_EVENTS}. SQLite batches are synchronous and hold the event loop.
  */
 export const PRUNE_BATCH_EVENTS = { sqlite: 200, mysql: 250 } as const;
+/**
+ * The most events one deletion batch takes: larger batches saved no measurable time, and held
+ * MariaDB appends (rollup rows of the same day) and the SQLite event loop up for longer.
+ */
+export const PRUNE_BATCH_MAX_EVENTS = { sqlite: 1000, mysql: 1000 } as const;
+/**
+ * How long a deletion batch should hold its locks (and, on SQLite, the event loop and the write
+ * lock): well under the issue's 100 ms an append may be held up at most.
+ */
+export const PRUNE_BATCH_TARGET_MS = 40;
 
-const EVENTS_SQL =
-  'SELECT id, sequence, occurred_at, recorded_at, chain_hash, action, outcome_status, severity, classification, resource_type, actor_type FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence';
+/** The size of the batch after a full one of `size` events that took `ms`, between `min` and `max`. */
+export function nextBatchSize(size: number, ms: number, min: number, max: number): number {
+  const paced = ms > 0 ? Math.floor((size * PRUNE_BATCH_TARGET_MS) / ms) : 2 * size;
+  return Math.max(min, Math.min(max, 2 * size, paced));
+}
+
+/** The batch's events, each with whether it must be kept (the guard's condition), in one range read. */
+const eventsSql = (kept: Sql) =>
+  `SELECT e.id, e.sequence, e.occurred_at, e.recorded_at, e.chain_hash, e.action, e.outcome_status, e.severity, e.classification, e.resource_type, e.actor_type, CASE WHEN ${kept.text} THEN 1 ELSE 0 END AS kept FROM audit_event e WHERE e.tenant_id = ? AND e.sequence >= ? AND e.sequence <= ? ORDER BY e.sequence`;
 const STATE_SQL = 'SELECT pruned_through, deleted_through, lease_owner FROM chain_prune WHERE tenant_id = ?';
 const HOLD_IDS_SQL = 'SELECT id FROM legal_hold WHERE tenant_id = ? AND released_at IS NULL';
 const RULE_IDS_SQL = 'SELECT id FROM retention_rule WHERE tenant_id = ?';
-const keptSql = (kept: Sql) =>
-  `SELECT MIN(CASE WHEN ${kept.text} THEN e.sequence END) AS kept FROM audit_event e WHERE e.tenant_id = ? AND e.sequence >= ? AND e.sequence <= ?`;
+
+/** The events before the first that must be kept, and that one's sequence (null: none must). */
+function split(rows: Row[]): { events: Row[]; stoppedAt: number | null } {
+  const first = rows.findIndex((r) => Number(r.kept) === 1);
+  if (first < 0) return { events: rows, stoppedAt: null };
+  return { events: rows.slice(0, first), stoppedAt: toNumber(rows[first].sequence) };
+}
 
 const dayOf = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10);
 
@@ -91,7 +114,14 @@ function deletions(tenantId: string, hi: number, events: Row[], labels: Row[], l
       params: [g.count, hi, hi + 1, ...g.key],
     });
   }
-  out.push({ text: 'DELETE FROM audit_event_rollup WHERE tenant_id = ? AND event_count <= 0', params: [tenantId] });
+  // Only the days this batch touched: the tenant's other rollup rows are not read.
+  const days = keys.map((k) => String(k[1])).sort();
+  if (days.length) {
+    out.push({
+      text: 'DELETE FROM audit_event_rollup WHERE tenant_id = ? AND day >= ? AND day <= ? AND event_count <= 0',
+      params: [tenantId, days[0], days[days.length - 1]],
+    });
+  }
   // The chain hash of the last deleted event: what a prune stopped here by a new hold anchors at.
   const last = events.find((e) => toNumber(e.sequence) === hi);
   out.push({
@@ -162,33 +192,43 @@ export async function deleteBatch(
   owner: string,
   leaseUntil: string,
   guard: BatchGuard,
+  size: number,
 ): Promise<BatchResult> {
   if (dataSource.options.type === 'better-sqlite3') {
     const db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
     const run = db.transaction((): BatchResult => {
       const state = db.prepare(STATE_SQL).get(tenantId) as Row | undefined;
-      const range = nextRange(state, owner, PRUNE_BATCH_EVENTS.sqlite);
+      const range = nextRange(state, owner, size);
       if (range === 'lost' || range === 'done') return idle(state, range === 'lost');
       const holdIds = idsOf(db.prepare(HOLD_IDS_SQL).all(tenantId) as Row[]);
       const ruleIds = idsOf(db.prepare(RULE_IDS_SQL).all(tenantId) as Row[]);
       if (!guardHolds(guard, holdIds, ruleIds)) return idle(state, false, true);
-      const kept = db.prepare(keptSql(guard.kept)).get(...guard.kept.params, tenantId, range.lo, range.hi) as Row | undefined;
-      const stoppedAt = kept?.kept === null || kept?.kept === undefined ? null : toNumber(kept.kept);
+      const rows = db.prepare(eventsSql(guard.kept)).all(...guard.kept.params, tenantId, range.lo, range.hi) as Row[];
+      const { events, stoppedAt } = split(rows);
       const hi = stoppedAt === null ? range.hi : stoppedAt - 1;
       if (hi < range.lo) return outcome(range.lo - 1, [], stoppedAt);
-      const events = db.prepare(EVENTS_SQL).all(tenantId, range.lo, hi) as Row[];
       const labels = labelsOf(events, (text, params) => db.prepare(text).all(...params) as Row[]);
       for (const s of deletions(tenantId, hi, events, labels, leaseUntil)) db.prepare(s.text).run(...s.params);
       return outcome(hi, events, stoppedAt);
     });
-    return run.immediate();
+    // Committed without waiting for the disk (ADR 0043, amended 2026-12-06): a batch lost to a power
+    // failure leaves its events and deleted_through as they were, and the next prune deletes them
+    // again; the next durable commit (an append's) flushes the batch with it. The connection's own
+    // setting is back before anything else of this process can run.
+    const durable = Number(db.pragma('synchronous', { simple: true }));
+    db.pragma('synchronous = NORMAL');
+    try {
+      return run.immediate();
+    } finally {
+      db.pragma(`synchronous = ${durable}`);
+    }
   }
   const runner = dataSource.createQueryRunner('master');
   try {
     await runner.connect();
     await runner.startTransaction('READ COMMITTED');
     const [state] = (await runner.query(`${STATE_SQL} FOR UPDATE`, [tenantId])) as Row[];
-    const range = nextRange(state, owner, PRUNE_BATCH_EVENTS.mysql);
+    const range = nextRange(state, owner, size);
     if (range === 'lost' || range === 'done') {
       await runner.commitTransaction();
       return idle(state, range === 'lost');
@@ -200,14 +240,13 @@ export async function deleteBatch(
       await runner.commitTransaction();
       return idle(state, false, true);
     }
-    const [kept] = (await runner.query(keptSql(guard.kept), [...guard.kept.params, tenantId, range.lo, range.hi])) as Row[];
-    const stoppedAt = kept?.kept === null || kept?.kept === undefined ? null : toNumber(kept.kept);
+    const rows = (await runner.query(eventsSql(guard.kept), [...guard.kept.params, tenantId, range.lo, range.hi])) as Row[];
+    const { events, stoppedAt } = split(rows);
     const hi = stoppedAt === null ? range.hi : stoppedAt - 1;
     if (hi < range.lo) {
       await runner.commitTransaction();
       return outcome(range.lo - 1, [], stoppedAt);
     }
-    const events = (await runner.query(EVENTS_SQL, [tenantId, range.lo, hi])) as Row[];
     const labelRows: Row[] = [];
     const ids = events.map((e) => String(e.id));
     for (let i = 0; i < ids.length; i += 500) {

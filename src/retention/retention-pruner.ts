@@ -10,8 +10,16 @@ import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { IngestService } from '../ingest/ingest.service';
-import { type BatchGuard, deleteBatch } from './prune-batch';
+import { type BatchGuard, deleteBatch, nextBatchSize, PRUNE_BATCH_EVENTS, PRUNE_BATCH_MAX_EVENTS } from './prune-batch';
 import { keptCondition, type LegalHold, type RetentionRule } from './retention-policy';
+
+/**
+ * How the verifier a prune checks its prefix with walks the chain (ADR 0043, amended 2026-12-06):
+ * slices of up to 20 ms between turns of the event loop (a request's verification: 8 ms) and pages
+ * of 500 events, so a prune of a million events is not spent mostly waiting for its turn (40 ms and
+ * 1,000 held MariaDB appends up for longer, ADR 0043 amended 2026-12-06).
+ */
+export const PRUNE_VERIFY_PACE = { sliceMs: 20, pageEvents: 500 } as const;
 
 /** How long a node's prune lease lasts without a batch renewing it. */
 export const LEASE_MS = 5 * 60_000;
@@ -67,6 +75,8 @@ export interface PruneOptions {
    * test's hook to place a hold between batches (the deletion does not depend on it).
    */
   betweenBatches?: (progress: { tenantId: string; deletedThrough: number }) => Promise<void>;
+  /** Every deletion batch takes this many events (a test's fixed boundary); default: sized by time (PRUNE_BATCH_TARGET_MS). */
+  batchEvents?: number;
 }
 
 /** What a run of deletion batches did, and where it stopped when a batch found an event to keep. */
@@ -152,7 +162,7 @@ export class RetentionPruner {
     await this.takeLease(tenantId, owner);
     try {
       const left = await readPruneState(this.deps.dataSource, tenantId);
-      const resumed = await this.deleteRecorded(tenantId, owner, now, options.betweenBatches);
+      const resumed = await this.deleteRecorded(tenantId, owner, now, options);
       if (resumed.stop) {
         // A prune a crash left unfinished, stopped by a hold placed since: it ends where it stopped.
         const ended = await this.endStopped(by, owner, now, resumed, null, left);
@@ -213,7 +223,7 @@ export class RetentionPruner {
         occurredBefore: later(previous?.occurredBefore ?? null, plan.occurredBefore),
         recordedBefore,
       });
-      const run = await this.deleteRecorded(tenantId, owner, now, options.betweenBatches);
+      const run = await this.deleteRecorded(tenantId, owner, now, options);
       deleted += run.deleted;
       if (!run.stop) return { ...plan, dryRun: false, deleted, anchor, eventSequence, ...unstopped, plannedThroughSequence: through };
       const ended = await this.endStopped(by, owner, now, run, plan.fromSequence, previous);
@@ -364,13 +374,23 @@ export class RetentionPruner {
    * left), batch by batch, each re-checking holds and rules as of `now`; stops at the first event a
    * batch finds must be kept.
    */
-  private async deleteRecorded(tenantId: string, owner: string, now: Date, between?: PruneOptions['betweenBatches']): Promise<Deletion> {
+  private async deleteRecorded(tenantId: string, owner: string, now: Date, options: PruneOptions): Promise<Deletion> {
+    const between = options.betweenBatches;
     const out: Deletion = { deleted: 0, newestOccurred: null, lastRecorded: null, stop: null };
     let guard = await this.guard(tenantId, now);
     let stale = 0;
+    const dialect = this.deps.dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql';
+    const fixed = options.batchEvents;
+    if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 1)) throw new RangeError('batchEvents must be a positive whole number');
+    let size = fixed ?? PRUNE_BATCH_EVENTS[dialect];
     for (;;) {
       const leaseUntil = toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString());
-      const batch = await deleteBatch(this.deps.dataSource, tenantId, owner, leaseUntil, guard.batch);
+      const started = performance.now();
+      const batch = await deleteBatch(this.deps.dataSource, tenantId, owner, leaseUntil, guard.batch, size);
+      // A full batch that was quick is followed by a larger one, a slow one by a smaller one (ADR 0043, amended 2026-12-06).
+      if (fixed === undefined && batch.deleted === size) {
+        size = nextBatchSize(size, performance.now() - started, PRUNE_BATCH_EVENTS[dialect], PRUNE_BATCH_MAX_EVENTS[dialect]);
+      }
       out.deleted += batch.deleted;
       out.newestOccurred = later(out.newestOccurred, batch.newestOccurred);
       out.lastRecorded = batch.lastRecorded ?? out.lastRecorded;
