@@ -20,6 +20,8 @@ interface Operation {
     eventId: string;
     victimKeyId: () => Promise<string>;
     reportId: () => Promise<string>;
+    /** A READY report generated with its events' proof bundles (ADR 0049). */
+    bundledReportId: () => Promise<string>;
     /** A stored assessment run of the `default` tenant. */
     runId: () => Promise<string>;
     templateId: () => Promise<string>;
@@ -72,6 +74,12 @@ const OPERATIONS: Record<string, Operation> = {
     type: 'Query',
     allowed: [Role.ADMIN, Role.AUDITOR],
     build: async () => ({ query: '{ consistencyProof(fromSize: 1) { toSize hashes } }' }),
+  },
+  // Not VIEWER: a bundle carries the event as its hash covers it, unredacted (ADR 0049).
+  proofBundle: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async () => ({ query: '{ proofBundle(sequence: 1) }' }),
   },
   checkpoints: {
     type: 'Query',
@@ -164,6 +172,14 @@ const OPERATIONS: Record<string, Operation> = {
     build: async ({ reportId }) => ({
       query: 'query($id: ID!) { report(id: $id) { id downloadUrl } }',
       variables: { id: await reportId() },
+    }),
+  },
+  reportProofBundles: {
+    type: 'Query',
+    allowed: [Role.ADMIN, Role.AUDITOR],
+    build: async ({ bundledReportId }) => ({
+      query: 'query($id: ID!) { reportProofBundles(id: $id) }',
+      variables: { id: await bundledReportId() },
     }),
   },
   reports: { type: 'Query', allowed: [Role.ADMIN, Role.AUDITOR], build: async () => ({ query: '{ reports { id } }' }) },
@@ -394,13 +410,14 @@ describe('access: role × operation matrix', () => {
     return key.id;
   };
 
-  const reportId = async () => {
+  const reportId = async (proofBundles = false) => {
     const { report } = await env.app.services.reports.service.generate(
       { tenantId: 'default', keyId: 'matrix', requestId: 'matrix' },
-      { type: 'AUDIT_TRAIL' as never, format: 'json', from: '2026-01-01T00:00:00.000Z', to: '2030-01-01T00:00:00.000Z' },
+      { type: 'AUDIT_TRAIL' as never, format: 'json', from: '2026-01-01T00:00:00.000Z', to: '2030-01-01T00:00:00.000Z', proofBundles },
     );
     return report.id;
   };
+  const bundledReportId = () => reportId(true);
 
   const runId = async () => {
     const { run } = await env.app.services.history.record(
@@ -477,7 +494,8 @@ describe('access: role × operation matrix', () => {
       const { query, variables } = await op.build({
         eventId,
         victimKeyId,
-        reportId,
+        reportId: () => reportId(),
+        bundledReportId,
         runId,
         templateId,
         eventSequence,
