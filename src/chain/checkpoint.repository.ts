@@ -75,13 +75,17 @@ export class CheckpointRepository {
     );
   }
 
-  /** The tenants whose chain head is past the newest checkpoint of key `keyId` (or that have none of it). */
-  async tenantsAheadOf(keyId: string): Promise<string[]> {
+  /**
+   * The tenants whose chain head is not where the highest checkpoint of `keyId` is, with both:
+   * behind it (the chain moved since) or ahead of it (a row written into the table, or a log rolled
+   * back in the database). Unverified: the caller checks signatures where it matters (issueDue).
+   */
+  async headsApartFrom(keyId: string): Promise<{ tenantId: string; head: number; checkpointed: number }[]> {
     const rows: Record<string, unknown>[] = await this.dataSource.query(
-      'SELECT h.tenant_id AS tenant_id FROM chain_head h WHERE h.sequence > COALESCE((SELECT MAX(c.sequence) FROM checkpoint c WHERE c.tenant_id = h.tenant_id AND c.key_id = ?), 0)',
+      'SELECT tenant_id, head, checkpointed FROM (SELECT h.tenant_id AS tenant_id, h.sequence AS head, COALESCE((SELECT MAX(c.sequence) FROM checkpoint c WHERE c.tenant_id = h.tenant_id AND c.key_id = ?), 0) AS checkpointed FROM chain_head h) t WHERE head <> checkpointed',
       [keyId],
     );
-    return rows.map((row) => String(row.tenant_id));
+    return rows.map((row) => ({ tenantId: String(row.tenant_id), head: toNumber(row.head), checkpointed: toNumber(row.checkpointed) }));
   }
 
   /** The checkpoint of the highest sequence, of any key; the newest of those. */

@@ -216,8 +216,21 @@ export class CheckpointService {
     if (!this.key) return 0;
     this.witnesses?.retryUnanswered();
     // Due against this key's own checkpoints: another key's at the head (a rotated-out key, or one
-    // written into the table) is not a checkpoint this server made.
-    const due = await this.checkpoints.tenantsAheadOf(this.key.id);
+    // written into the table) is not a checkpoint this server made. A row of this key's id above
+    // the head is not taken on trust either: unless a checkpoint this key really signed (its
+    // signature checked) is at the head, the tenant is due, so a forged row cannot stop its timed
+    // checkpoints, and a log rolled back below a signed size is refused here, every interval.
+    const own = [{ id: this.key.id, publicKeyPem: this.key.publicKeyPem, createdAt: new Date(0).toISOString() }];
+    const due: string[] = [];
+    for (const { tenantId, head, checkpointed } of await this.checkpoints.headsApartFrom(this.key.id)) {
+      if (checkpointed > head) {
+        const signed = (await this.checkpoints.newestOfKeys(tenantId, [this.key.id], head, LATEST_CANDIDATES)).find((c) =>
+          this.signatureValid(c, own),
+        );
+        if (signed?.sequence === head) continue;
+      }
+      due.push(tenantId);
+    }
     // One tenant's refused checkpoint (an inconsistent tree) does not hold up the others'; the
     // first failure is thrown afterwards, for the caller to log.
     let failure: Error | null = null;

@@ -315,7 +315,7 @@ describe('C2SP checkpoints over the tree', () => {
     expect((await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint.sequence).toBe(Number(head.sequence));
   });
 
-  it('a checkpoint row written into the table (the server’s key id, a bad note) does not stop the server signing', async () => {
+  it('a checkpoint row written into the table (the server’s key id, a bad note) does not stop the server signing, on request or on its timer', async () => {
     const [latest] = await env.sql<Record<string, unknown>>('SELECT * FROM checkpoint WHERE tenant_id = ? ORDER BY sequence DESC LIMIT 1', [
       TENANT,
     ]);
@@ -333,6 +333,24 @@ describe('C2SP checkpoints over the tree', () => {
       ],
     );
     await record(2);
+    // The timed checkpoints (issueDue) do not take that row's sequence, above the head, on trust.
+    const [head] = await env.sql<{ sequence: unknown }>('SELECT sequence FROM chain_head WHERE tenant_id = ?', [TENANT]);
+    const signedAtHead = async () =>
+      Number(
+        (
+          await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM checkpoint WHERE tenant_id = ? AND sequence = ? AND id <> ?', [
+            TENANT,
+            Number(head.sequence),
+            '00000000-0000-7000-8000-000000000001',
+          ])
+        )[0].n,
+      );
+    expect(await signedAtHead()).toBe(0);
+    await env.app.services.checkpoints.issueDue();
+    expect(await signedAtHead()).toBe(1);
+    // Signed at the head now, the tenant is no longer due.
+    await env.app.services.checkpoints.issueDue();
+    expect(await signedAtHead()).toBe(1);
     const res = (await env.gql(CREATE, {}, auditor)).body;
     expect(res.errors).toBeUndefined();
     expect(res.data!.createCheckpoint.note).toContain(`localhost/datapunk-audit/${TENANT}`);
