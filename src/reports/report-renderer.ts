@@ -48,13 +48,14 @@ export class ReportRenderer {
     now: Date,
     onRows?: (rows: number) => void,
   ): Promise<{ file: Buffer; headSequence: number; bundles: Buffer | null }> {
-    const listed = new Set<number>();
+    // Collected only when bundles are asked for: a Set of every listed sequence costs memory.
+    const listed = request.proofBundles ? new Set<number>() : undefined;
     const built = await this.deps.builder.build(request, now, onRows, listed);
     const model = plugin.streamsTables ? built : await wholeTables(built);
     const loaded = this.deps.plugins.get(plugin.id);
     const rendered = await plugin.render(model, { options: loaded?.options ?? {}, logger: pluginLogger(this.deps.logger, plugin.id) });
     const file = typeof rendered === 'string' ? Buffer.from(rendered, 'utf8') : Buffer.from(rendered);
-    const bundles = request.proofBundles
+    const bundles = listed
       ? Buffer.from(
           (
             await this.deps.bundles.forEvents(
