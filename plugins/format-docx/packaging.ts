@@ -1,6 +1,7 @@
 import { Uint8ArrayReader, Uint8ArrayWriter, ZipReader, ZipWriter, type ZipWriterAddDataOptions } from '@zip.js/zip.js';
 import { deflateSync, unzipSync } from 'fflate';
 import { once } from 'node:events';
+import type { TransformOptions } from 'node:stream';
 import * as zlib from 'node:zlib';
 
 // The zip container of a .docx. The docx package stamps the current time on every entry and in
@@ -20,6 +21,11 @@ const CORE_PROPERTIES_PATH = 'docProps/core.xml';
 const CORE_TIMESTAMP = /(<dcterms:(created|modified) xsi:type="dcterms:W3CDTF">)[^<]*(<\/dcterms:\2>)/g;
 /** How many characters of the document part are gathered before they go to the compressor. */
 const BLOCK = 1 << 16;
+/**
+ * How many bytes of the document part may wait for the compressor: enough that the next blocks are
+ * written while zlib deflates the last ones on its thread, instead of each write waiting for it.
+ */
+const WRITE_AHEAD = 1 << 20;
 
 /**
  * The layout every entry gets, the same as the files written before (ADR 0029): zip 2.0 made on
@@ -108,7 +114,9 @@ async function deflatedAsWritten(
   blocks: AsyncIterable<Buffer>,
   crc32: (data: Buffer, value?: number) => number,
 ): Promise<{ data: Buffer; crc32: number; size: number }> {
-  const deflate = zlib.createDeflateRaw();
+  // Node passes the stream options on to the Transform beneath (its types list only zlib's own).
+  const options: zlib.ZlibOptions & TransformOptions = { writableHighWaterMark: WRITE_AHEAD };
+  const deflate = zlib.createDeflateRaw(options);
   const data: Buffer[] = [];
   deflate.on('data', (chunk: Buffer) => data.push(chunk));
   let crc = 0;
