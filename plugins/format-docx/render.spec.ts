@@ -15,6 +15,7 @@ import {
 } from '../../src/plugin-api';
 import { SAMPLE_HOSTILE_STRINGS, sampleReportModel } from '../../src/plugin-testing';
 import plugin from './index';
+import { runXml } from './table-xml';
 
 // Loaded without its type declarations, which would pull the DOM library into every file's types.
 interface XmlElement {
@@ -641,5 +642,15 @@ describe('format-docx', () => {
     expect(orients.slice(-3)).toEqual(['portrait', 'landscape', 'portrait']);
     expect(orients.every((o, i) => (i === 0 ? o === 'portrait' : o !== orients[i - 1]))).toBe(true);
     expect(documentXml).toMatch(/<w:sectPr>(?:(?!<w:sectPr>)[\s\S])*<\/w:sectPr><\/w:body><\/w:document>$/);
+  });
+});
+
+describe('runXml', () => {
+  it('writes one w:t for a one-line cell, and w:tab and w:br between the parts of one with tabs or line breaks', () => {
+    expect(runXml('a & <b>', '<w:rPr/>')).toBe('<w:r><w:rPr/><w:t xml:space="preserve">a &amp; &lt;b&gt;</w:t></w:r>');
+    expect(runXml('a\tb\r\nc\n\td')).toBe(
+      '<w:r><w:t xml:space="preserve">a</w:t><w:tab/><w:t xml:space="preserve">b</w:t><w:br/><w:t xml:space="preserve">c</w:t><w:br/><w:tab/><w:t xml:space="preserve">d</w:t></w:r>',
+    );
+    expect(runXml('')).toBe('');
   });
 });

@@ -105,6 +105,8 @@ export function noteXml(text: string, color: string): string {
 /** A run of `text`: line breaks become Word line breaks and tabs Word tabs; nothing for empty text. */
 export function runXml(text: string, properties = ''): string {
   if (text === '') return '';
+  // Most cells are one line without a tab: the same markup, without splitting.
+  if (!LINE_OR_TAB.test(text)) return `<w:r>${properties}<w:t xml:space="preserve">${xmlText(text)}</w:t></w:r>`;
   const lines = text.split(/\r\n|\r|\n/).map((line) =>
     line
       .split('\t')
@@ -128,6 +130,7 @@ export function xmlText(text: string): string {
     .replace(/>/g, '&gt;');
 }
 
+const LINE_OR_TAB = /[\r\n\t]/;
 // eslint-disable-next-line no-control-regex
 const NEEDS_WORK = /[\u0000-\u001F\u007F-\u009F\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069&<>\uD800-\uDFFF\uFFFE\uFFFF]/;
 
