@@ -3,6 +3,7 @@ import { createHash, createPublicKey, generateKeyPairSync, type KeyObject } from
 import fs from 'node:fs';
 import { VerificationError } from '@sigstore/verify';
 import { verifyTLogInclusion } from '@sigstore/verify/dist/tlog';
+import { cosign } from '../../src/chain/cosignature';
 import { verifierKey } from '../../src/chain/signed-note';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
 
@@ -67,6 +68,13 @@ function flipSignature(note: string): string {
   const [dash, name, sig] = lines[last].split(' ');
   lines[last] = [dash, name, flipBase64(sig, 10)].join(' ');
   return lines.join('\n');
+}
+
+/** The note with a witness's cosignature line (cosignature/v1) appended, as served once cosigned (ADR 0050). */
+function cosigned(note: string): string {
+  const witness = generateKeyPairSync('ed25519');
+  const text = note.slice(0, note.indexOf('\n\n') + 1);
+  return `${note}${cosign(text, 'witness.example.org', witness.privateKey, witness.publicKey, 1_796_800_000)}`;
 }
 
 describe('third-party verifiers accept our checkpoints and proofs', () => {
@@ -183,6 +191,11 @@ describe('third-party verifiers accept our checkpoints and proofs', () => {
           expect(sigstore(entry(cp.note, p.leafIndex, hashes.get(sequence)!, p.hashes))).toBe('ok');
         }
       }
+      // A witness's cosignature line beside the log's signature changes nothing.
+      const p = await inclusion(5, newer.sequence);
+      const note = cosigned(newer.note);
+      expect(note.split('\n').filter((l) => l.startsWith('\u2014'))).toHaveLength(2);
+      expect(sigstore(entry(note, p.leafIndex, hashes.get(5)!, p.hashes))).toBe('ok');
     });
 
     it('refuses a one-byte change to the note, a proof hash, the event hash or the index, a proof hash removed, and another key', async () => {
@@ -252,14 +265,16 @@ describe('third-party verifiers accept our checkpoints and proofs', () => {
       expect(fs.statSync(GO_VERIFIER!).isFile()).toBe(true);
     });
 
-    it('derives the verifier key we print, and opens both checkpoints', async () => {
+    it('derives the verifier key we print, and opens both checkpoints, also with a witness cosignature appended', async () => {
       const { verifierKey: vkey, results } = await go([
         { kind: 'checkpoint', note: older.note },
         { kind: 'checkpoint', note: newer.note },
+        { kind: 'checkpoint', note: cosigned(newer.note) },
       ]);
       expect(vkey).toBe(verifierKey(origin, createPublicKey(publicKeyPem)));
       expect(results).toEqual([
         { ok: true, origin, size: older.sequence, root: older.note.split('\n')[2] },
+        { ok: true, origin, size: newer.sequence, root: newer.note.split('\n')[2] },
         { ok: true, origin, size: newer.sequence, root: newer.note.split('\n')[2] },
       ]);
     });
