@@ -370,6 +370,9 @@ describe('third-party verifiers accept our checkpoints and proofs', () => {
         const bundle = res.body.data!.proofBundle;
         checks.push({ kind: 'bundle', bundle, record: hashes.get(sequence)! });
         const lines = bundle.split('\n');
+        // The record given to Go is the event hash the bundle itself carries.
+        const extra = JSON.parse(Buffer.from(lines[1].slice('extra '.length), 'base64').toString('utf8')) as { eventHash: string };
+        expect(extra.eventHash).toBe(hashes.get(sequence));
         const proofLine = lines.findIndex((l) => l.startsWith('index ')) + 1;
         if (lines[proofLine] !== '') {
           checks.push({ kind: 'bundle', bundle: editLine(bundle, proofLine, (s) => flipBase64(s, 7)), record: hashes.get(sequence)! });
