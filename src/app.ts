@@ -523,6 +523,15 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     });
     const port = await http.listen(config.port, config.host);
 
+    // Witnesses still owing a cosignature of a tenant's newest checkpoint are derived from the
+    // database and asked again, off the start path (ADR 0050, amended 2026-12-07).
+    if (witnesses) {
+      const resuming = checkpoints
+        .resumeWitnesses()
+        .catch((err: unknown) => logger.warn({ err }, 'the witnesses owing a cosignature could not be derived at start'));
+      cleanup.unshift(() => resuming);
+    }
+
     let timer: NodeJS.Timeout | null = null;
     if (config.checkpointIntervalMs > 0) {
       timer = setInterval(() => {

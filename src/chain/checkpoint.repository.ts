@@ -88,6 +88,12 @@ export class CheckpointRepository {
     return rows.map((row) => ({ tenantId: String(row.tenant_id), head: toNumber(row.head), checkpointed: toNumber(row.checkpointed) }));
   }
 
+  /** Every tenant with a chain (witness submissions owed are derived per tenant at start). */
+  async tenantsWithChains(): Promise<string[]> {
+    const rows: { tenant_id: string }[] = await this.dataSource.query('SELECT tenant_id FROM chain_head ORDER BY tenant_id');
+    return rows.map((row) => String(row.tenant_id));
+  }
+
   /** The checkpoint of the highest sequence, of any key; the newest of those. */
   async latest(tenantId: string): Promise<Checkpoint | null> {
     const [row]: Record<string, unknown>[] = await this.dataSource.query(

@@ -246,6 +246,38 @@ export class CheckpointService {
   }
 
   /**
+   * After a restart, asks again the witnesses that still owe a cosignature (ADR 0050, amended
+   * 2026-12-07). What is owed is derived from the database, not kept in memory: for each tenant,
+   * its newest checkpoint that this key signed (signature checked) with a note that opens with the
+   * key, against the witnesses whose cosignature of it is stored. Those missing are asked about it
+   * off the request path; returns how many tenants were. A witness that refused before is asked
+   * once more, and refuses (and is logged) again.
+   */
+  async resumeWitnesses(): Promise<number> {
+    const submitter = this.witnesses;
+    if (!this.key || !submitter?.witnesses.length) return 0;
+    const own = [{ id: this.key.id, publicKeyPem: this.key.publicKeyPem, createdAt: new Date(0).toISOString() }];
+    const publicKey = createPublicKey(this.key.publicKeyPem);
+    let resumed = 0;
+    for (const tenantId of await this.checkpoints.tenantsWithChains()) {
+      const latest = await this.latestTrusted(tenantId, own);
+      if (!latest?.note) continue;
+      const name = this.originOf(tenantId);
+      try {
+        if (!openNote(latest.note, [{ name, publicKey }]).verifiedBy.length) continue;
+      } catch {
+        continue; // a note changed in the database: witnesses would refuse it (403)
+      }
+      const cosigned = new Set(await this.cosigners(latest.id));
+      const owed = submitter.witnesses.map((w) => w.key.name).filter((n) => !cosigned.has(n));
+      if (!owed.length) continue;
+      submitter.resubmit({ tenantId, checkpointId: latest.id, size: latest.sequence, note: latest.note }, owed);
+      resumed += 1;
+    }
+    return resumed;
+  }
+
+  /**
    * The note of a checkpoint as it is served (proof bundles, ADR 0049): the log's note and its
    * witnesses' cosignature lines (see withCosignatures). Null for a checkpoint without a note.
    */

@@ -77,6 +77,26 @@ describe('WitnessSubmitter', () => {
     expect(state.get(ORIGIN)?.size).toBe(13);
   });
 
+  it('resubmits a checkpoint found owed at start to the named witnesses only, and never over a submission of the tenant under way', async () => {
+    const stored = new Map<string, string>();
+    const warnings: string[] = [];
+    const s = submitter(stored, warnings);
+    // A witness not configured (any more) is not asked.
+    s.resubmit({ tenantId: 't', checkpointId: 'c5', size: 5, note: note(5) }, ['gone.example']);
+    await s.idle();
+    expect([stored.size, state.get(ORIGIN)]).toEqual([0, null]);
+    s.resubmit({ tenantId: 't', checkpointId: 'c5', size: 5, note: note(5) }, ['w.example']);
+    await s.idle();
+    expect(verifyCosignatures(note(5) + stored.get('c5')!, [parseWitnessKey(witness.verifierKey)], 1).ok).toBe(true);
+    // A new checkpoint submitted first wins over an owed older one derived meanwhile.
+    s.submit({ tenantId: 't', checkpointId: 'c11', size: 11, note: note(11) });
+    s.resubmit({ tenantId: 't', checkpointId: 'c9', size: 9, note: note(9) }, ['w.example']);
+    await s.idle();
+    expect([...stored.keys()].sort()).toEqual(['c11', 'c5']);
+    expect(state.get(ORIGIN)?.size).toBe(11);
+    expect(warnings).toEqual([]);
+  });
+
   it('keeps only the newest waiting checkpoint of a tenant; a witness that is down costs a warning and is asked again later', async () => {
     const url = server.url;
     const stored = new Map<string, string>();

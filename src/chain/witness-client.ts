@@ -87,6 +87,20 @@ export class WitnessSubmitter {
   }
 
   /**
+   * Asks the named witnesses about `submission`: the tenant's newest checkpoint, which the service
+   * found them missing a cosignature of at start (CheckpointService.resumeWitnesses). Nothing is
+   * done when a submission of the tenant is already running, waiting or due again (it is newer, or
+   * the same). Never throws, never waits.
+   */
+  resubmit(submission: Submission, witnessNames: readonly string[]): void {
+    const { tenantId } = submission;
+    if (this.stop.signal.aborted || this.running.has(tenantId) || this.waiting.has(tenantId) || this.unanswered.has(tenantId)) return;
+    const names = new Set(witnessNames);
+    const asked = this.witnesses.filter((w) => names.has(w.key.name));
+    if (asked.length) this.start(tenantId, submission, asked);
+  }
+
+  /**
    * Asks again the witnesses that could not be reached about each tenant's newest checkpoint (the
    * checkpoint timer calls it), so a checkpoint gets its cosignatures once they are back even when
    * the head does not move. Never waits.

@@ -34,14 +34,14 @@ interface RunningWitness {
 }
 
 /** Starts a witness on a free loopback port; resolves with the URL and verifier key it prints. */
-function startWitness(dir: string, name: string, logVkeys: string[]): Promise<RunningWitness> {
+function startWitness(dir: string, name: string, logVkeys: string[], listen = '127.0.0.1:0'): Promise<RunningWitness> {
   const child = spawn(
     process.execPath,
     [CLI, 'witness', '--name', name, '--key', path.join(dir, `${name.replace(/\W/g, '_')}.pem`), '--init'].concat([
       '--state',
       path.join(dir, name.replace(/\W/g, '_')),
       '--listen',
-      '127.0.0.1:0',
+      listen,
       ...logVkeys.flatMap((k) => ['--log', k]),
     ]),
     { stdio: ['ignore', 'pipe', 'pipe'] },
@@ -151,6 +151,8 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
   });
 
   let first: { id: string; sequence: number; note: string };
+  /** The checkpoint the witness that was down missed. */
+  let missed: string;
   let second: { id: string; sequence: number; note: string };
   let headAtFirst: Record<string, unknown>;
 
@@ -298,6 +300,7 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
     const created = (await env.gql(CREATE, {}, otherAuditor)).body;
     expect(created.errors).toBeUndefined();
     const checkpoint = created.data!.createCheckpoint as { id: string };
+    missed = checkpoint.id;
     await eventually('the witness that is up cosigned', async () => (await cosignersOf(checkpoint.id)).includes('w1.test/witness'));
     expect(await cosignersOf(checkpoint.id)).toEqual(['w1.test/witness']);
     const list = (await env.gql(CHECKPOINTS, {}, otherAuditor)).body.data!.checkpoints as { id: string; note: string }[];
@@ -306,5 +309,25 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
     expect(verifyCosignatures(note, [w1.key, w2.key], 1).ok).toBe(true);
     // Ingest goes on while w2 stays down.
     expect((await env.gql(RECORD, { input: { events: [eventInput({ action: 'auth.login' })] } }, otherIngest)).body.errors).toBeUndefined();
+  });
+  it('after a restart, the server asks the witness that missed the newest checkpoint again, with no new checkpoint and no timer', async () => {
+    // w2 is back, on its address and state; nothing has told the server. Checkpoint timers are off
+    // in tests (CHECKPOINT_INTERVAL_SECONDS=0), so only the restart can resubmit.
+    w2 = await startWitness(
+      dir,
+      'w2.test/witness',
+      [logVkey, verifierKey(`localhost/datapunk-audit/${OTHER}`, signing.publicKey)],
+      new URL(w2.url).host,
+    );
+    expect(await cosignersOf(missed)).toEqual(['w1.test/witness']);
+    const [{ n: before }] = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM checkpoint WHERE tenant_id = ?', [OTHER]);
+    await env.restart();
+    await eventually('the restarted server had w2 cosign the checkpoint it missed', async () => (await cosignersOf(missed)).length === 2);
+    expect(await cosignersOf(missed)).toEqual(['w1.test/witness', 'w2.test/witness']);
+    const [{ n: after }] = await env.sql<{ n: unknown }>('SELECT COUNT(*) AS n FROM checkpoint WHERE tenant_id = ?', [OTHER]);
+    expect(Number(after)).toBe(Number(before));
+    const otherAuditor = await env.createKey('AUDITOR', OTHER);
+    const list = (await env.gql(CHECKPOINTS, {}, otherAuditor)).body.data!.checkpoints as { id: string; note: string }[];
+    expect(verifyCosignatures(list.find((c) => c.id === missed)!.note, [w1.key, w2.key], 2)).toMatchObject({ ok: true, missing: [] });
   });
 });
