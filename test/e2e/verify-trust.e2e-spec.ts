@@ -305,3 +305,59 @@ describe('verifyAuditChain with pinned keys and trusted checkpoints', () => {
     expect(result.firstFailure).toMatchObject({ sequence: 40, reason: 'TRUSTED_CHECKPOINT_MISMATCH' });
   });
 });
+
+describe('verifyAuditChain re-computes the tree of a kept checkpoint from the events', () => {
+  let env: TestEnvironment;
+  let auditor: string;
+  const signing = generateKeyPairSync('ed25519');
+
+  beforeAll(async () => {
+    env = await createTestEnvironment({ DATAPUNK_SIGNING_KEY: signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() });
+    auditor = await env.createKey('AUDITOR', TENANT);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+
+  it('history re-chained under a stored subtree: the consistency proof holds, the re-hashed events’ root does not', async () => {
+    const ingest = await env.createKey('INGEST', TENANT);
+    const record = async (n: number) =>
+      expect(
+        (await env.gql(RECORD, { input: { events: Array.from({ length: n }, () => eventInput()) } }, ingest)).body.errors,
+      ).toBeUndefined();
+    // 256 events: the tree's first 256 leaves are one stored subtree (level 8), which a proof from 256 reads as stored.
+    await record(256);
+    const kept = (await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint.note as string;
+    await record(44);
+    const rows = await env.sql<Record<string, unknown>>(
+      'SELECT * FROM audit_event WHERE tenant_id = ? AND sequence >= 10 ORDER BY sequence',
+      [TENANT],
+    );
+    const labels = await env.app.services.events.labelsFor(
+      TENANT,
+      rows.map((r) => String(r.id)),
+    );
+    let previous = (
+      await env.sql<{ chain_hash: string }>('SELECT chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = 9', [TENANT])
+    )[0].chain_hash;
+    for (const row of rows) {
+      if (Number(row.sequence) === 10) row.action = 'auth.rewritten';
+      const event = mapEventRow(row);
+      const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
+      const hash = sha256Hex(canonicalEvent(storedFragments({ ...rest, ...labels.get(event.id)! }), event));
+      previous = linkHash(previous, hash);
+      await env.sql('UPDATE audit_event SET action = ?, hash = ?, chain_hash = ? WHERE id = ?', [row.action, hash, previous, event.id]);
+    }
+    await env.sql('UPDATE chain_head SET chain_hash = ? WHERE tenant_id = ?', [previous, TENANT]);
+    await env.sql('DELETE FROM checkpoint WHERE tenant_id = ?', [TENANT]);
+    const verify = async (trust?: Record<string, unknown>, from?: number) =>
+      (await env.gql<{ verifyAuditChain: Verification }>(VERIFY, { trust, from }, auditor)).body.data!.verifyAuditChain;
+    expect(await verify()).toMatchObject({ valid: true, checkedCount: 300 });
+    // A range from 2 has no events' root to compare: only the stored tree's proof, which still holds.
+    expect(await verify({ checkpoints: [kept] }, 2)).toMatchObject({ valid: true, trustedCheckpointsChecked: 1 });
+    const result = await verify({ checkpoints: [kept] });
+    expect(result).toMatchObject({ valid: false, checkedCount: 256 });
+    expect(result.firstFailure).toMatchObject({ sequence: 256, reason: 'TRUSTED_CHECKPOINT_MISMATCH' });
+    expect(result.firstFailure!.message).toContain('no longer hash to the root');
+  });
+});
