@@ -575,7 +575,14 @@ export class ChainVerifier {
     await fill();
     while (queue.length) {
       const { rows: page, hashing } = queue.shift()!;
-      const result = await hashing;
+      let result: RehashResult;
+      try {
+        result = await hashing;
+      } catch (error) {
+        // Workers stopped by a shutdown: the verification ends as stopped, not as broken.
+        this.checkAborted();
+        throw error;
+      }
       this.checkAborted();
       const last = toNumber(page[page.length - 1].sequence);
       // A short page is the last one: it covers the rest of the range.
