@@ -535,7 +535,7 @@ export class ChainVerifier {
     // SQLite reads block, so there each page is read in its own turn of the event loop; MariaDB
     // reads are asynchronous and overlap the hashing. Pages are read ahead while earlier ones are hashed.
     const sqlite = this.dataSource.options.type === 'better-sqlite3';
-    const depth = pool ? pool.size + 1 : sqlite ? 1 : 2;
+    const depth = pool ? pool.size + (sqlite ? 1 : 3) : sqlite ? 1 : 2;
     const queue: { rows: Record<string, unknown>[]; hashing: Promise<RehashResult> }[] = [];
     // Each page is hashed from its predecessor's stored last chainHash: a result counts only once
     // every page before it checked out, and then that stored hash is the proven one.
