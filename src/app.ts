@@ -16,6 +16,7 @@ import { MerkleProofs } from './chain/merkle-store';
 import { CheckpointService } from './chain/checkpoint.service';
 import { parseWitnessKey } from './chain/cosignature';
 import { type WitnessEndpoint, WitnessSubmitter } from './chain/witness-client';
+import { RehashPool } from './chain/rehash-pool';
 import { ProofBundles } from './chain/proof-bundle.service';
 import { createChainStore } from './chain/chain-store';
 import { IngestService } from './ingest/ingest.service';
@@ -372,17 +373,28 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       logger,
     });
     const proofs = new MerkleProofs(dataSource);
+    // Re-hashing runs on worker threads (ADR 0051), shared by a request's verifier and a prune's.
+    const rehashPool = new RehashPool();
+    cleanup.unshift(() => rehashPool.close());
     const verifier = new ChainVerifier(dataSource, events, checkpoints, {
       trustedKeys,
       cache,
       cacheTtlMs: config.verifyCacheTtlMs,
       signal: stopping.signal,
+      pool: rehashPool,
+      // With WITNESSES configured the newest checkpoint must carry WITNESS_QUORUM cosignatures (ADR 0051).
+      witnesses: witnesses ? { keys: witnesses.witnesses.map((w) => w.key), quorum: witnesses.quorum } : undefined,
     });
     const retention = new RetentionService({
       dataSource,
       checkpoints,
       // A prune's own verifier: longer slices and pages than a request's (ADR 0043, amended 2026-12-06), no cache.
-      verifier: new ChainVerifier(dataSource, events, checkpoints, { trustedKeys, signal: stopping.signal, ...PRUNE_VERIFY_PACE }),
+      verifier: new ChainVerifier(dataSource, events, checkpoints, {
+        trustedKeys,
+        signal: stopping.signal,
+        pool: rehashPool,
+        ...PRUNE_VERIFY_PACE,
+      }),
       ingest,
       frameworks: () => catalog.frameworks().map((f) => f.framework.id),
       subjects: vault,

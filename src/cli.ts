@@ -25,6 +25,7 @@ import { AppError } from './errors/app-error';
 import { createChainStore } from './chain/chain-store';
 import { MerkleProofs } from './chain/merkle-store';
 import { verifyProofFiles } from './chain/verify-proof';
+import { RehashPool } from './chain/rehash-pool';
 import { loadSigningKey } from './chain/signing-key';
 import { IngestService } from './ingest/ingest.service';
 import { Metrics } from './observability/metrics';
@@ -307,9 +308,14 @@ async function run(argv: string[], io: CliIo): Promise<number> {
           if (!(await new ApiKeyService(ds, new ChainHeads(ds)).tenant(tenant)))
             throw new UsageError(`no tenant "${tenant}" in this database`);
           const events = new AuditEventRepository(ds);
-          return new ChainVerifier(ds, events, new CheckpointService(ds, null), { trustedKeys }).verify(tenant, from, to, {
-            externalCheckpoints,
-          });
+          const pool = new RehashPool();
+          try {
+            return await new ChainVerifier(ds, events, new CheckpointService(ds, null), { trustedKeys, pool }).verify(tenant, from, to, {
+              externalCheckpoints,
+            });
+          } finally {
+            await pool.close();
+          }
         },
         true,
       );

@@ -2,16 +2,10 @@ import type { DataSource, SelectQueryBuilder } from 'typeorm';
 import { prefixUpperBound, type Sql, sql } from '../database/sql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
+import { toNumber, toSqlDateTime } from '../database/sql-format';
+import { mapEventRow } from './event-row';
 import type { SqliteReader } from '../database/sqlite-reader';
-import {
-  type ActorType,
-  CLASSIFICATION_ORDER,
-  classificationRank,
-  type OutcomeStatus,
-  SEVERITY_ORDER,
-  severityRank,
-} from './audit-event.model';
+import { CLASSIFICATION_ORDER, classificationRank, SEVERITY_ORDER, severityRank } from './audit-event.model';
 import { AUDIT_EVENT_COLUMNS } from './audit-event.columns';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
 import { ERASED, type PersonalData } from './personal-data';
@@ -42,36 +36,8 @@ export interface EventLabels {
 /** Every stored column a read needs (the payload hash and the scope only serve idempotency). */
 const COLUMNS = AUDIT_EVENT_COLUMNS.filter((c) => c !== 'payload_hash' && c !== 'idempotency_scope').map((c) => `e.${c} AS ${c}`);
 
-export function mapEventRow(r: Record<string, unknown>): StoredEvent {
-  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
-  return {
-    id: String(r.id),
-    tenantId: String(r.tenant_id),
-    sequence: toNumber(r.sequence),
-    occurredAt: fromSqlDateTime(r.occurred_at),
-    recordedAt: fromSqlDateTime(r.recorded_at),
-    actor: {
-      id: String(r.actor_id),
-      type: r.actor_type as ActorType,
-      displayName: str(r.actor_display_name),
-      ip: str(r.actor_ip),
-      userAgent: str(r.actor_user_agent),
-    },
-    action: String(r.action),
-    resource: { type: String(r.resource_type), id: String(r.resource_id), name: str(r.resource_name) },
-    outcome: { status: r.outcome_status as OutcomeStatus, reason: str(r.outcome_reason) },
-    severity: SEVERITY_ORDER[toNumber(r.severity)],
-    classification: CLASSIFICATION_ORDER[toNumber(r.classification)],
-    requestId: str(r.request_id),
-    sessionId: str(r.session_id),
-    sourceService: str(r.source_service),
-    metadata: r.metadata === null || r.metadata === undefined ? null : (JSON.parse(String(r.metadata)) as Record<string, unknown>),
-    sealed: str(r.sealed),
-    idempotencyKey: str(r.idempotency_key),
-    hash: String(r.hash),
-    chainHash: String(r.chain_hash),
-  };
-}
+// Kept apart from this module's database imports: the verification workers map rows too (ADR 0051).
+export { mapEventRow };
 
 /** Opaque cursors: base64url of `s:<sequence>`. */
 export const encodeCursor = (sequence: number): string => Buffer.from(`s:${sequence}`).toString('base64url');

@@ -5,12 +5,17 @@ import { toNumber } from '../database/sql-format';
 import { databaseWriteState } from '../database/write-state';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import { type AuditEventRepository, type EventLabels, mapEventRow, type StoredEvent } from '../audit/audit-event.repository';
+import type { AuditEventRepository, EventLabels } from '../audit/audit-event.repository';
 import type { Checkpoint } from './checkpoint.repository';
 import { checkpointMessage, type CheckpointService } from './checkpoint.service';
 import { AUDIT_EVENT_COLUMNS } from '../audit/audit-event.columns';
-import { canonicalEvent, storedFragments } from './event-canonical';
-import { GENESIS_CHAIN_HASH, linkHash, sha256Hex } from './hashing';
+import { GENESIS_CHAIN_HASH, sha256Hex } from './hashing';
+import { verifyCosignatures } from './cosignature';
+import { leafHash, MerkleFrontier } from './merkle';
+import { type RehashPage, rehashPage, type RehashResult } from './rehash';
+import type { RehashPool } from './rehash-pool';
+import { parseCheckpointText, parseNote } from './signed-note';
+import type { TrustedCheckpoint, WitnessPolicy } from './verify-trust';
 import { type PublicSigningKey, trustFingerprint, verifySignature } from './signing-key';
 import { checkPrunedPrefix, type PrunedPrefix, type PruneState, readPruneState } from './pruned-prefix';
 
@@ -38,6 +43,19 @@ export enum ChainFailureReason {
   PRUNE_UNRECORDED = 'PRUNE_UNRECORDED',
   /** The first event after the signed prune anchor is missing: a row was deleted beyond what retention pruned and signed for. */
   PRUNED_BEYOND_ANCHOR = 'PRUNED_BEYOND_ANCHOR',
+  /**
+   * The log was rolled back: a checkpoint trusted from outside the database (one the auditor kept,
+   * signed by a trusted key) names a tree larger than the stored head, or witnesses cosigned one.
+   */
+  ROLLED_BACK = 'ROLLED_BACK',
+  /**
+   * A checkpoint trusted from outside the database is not a prefix of the stored tree (no RFC 9162
+   * consistency proof from the stored Merkle tree leads to its root), or the events up to its size
+   * no longer hash to its root: history was rewritten or forked.
+   */
+  TRUSTED_CHECKPOINT_MISMATCH = 'TRUSTED_CHECKPOINT_MISMATCH',
+  /** The newest checkpoint lacks the witness policy's quorum of valid cosignatures (WITNESS_QUORUM, or the auditor's). */
+  WITNESS_QUORUM_NOT_MET = 'WITNESS_QUORUM_NOT_MET',
 }
 
 export interface ChainFailure {
@@ -67,6 +85,15 @@ export interface ChainVerification {
    * event: verification starts after it. Null for a chain never pruned (or a prune that does not check out).
    */
   prunedPrefix: PrunedPrefix | null;
+  /** True when the caller pinned the keys: only those verified checkpoints, not the server's configured ones. */
+  keysPinned: boolean;
+  /** Checkpoints from outside the database (the auditor's) checked against the stored tree and events. */
+  trustedCheckpointsChecked: number;
+  /**
+   * The largest tree size a witness quorum was found to have cosigned (the newest stored
+   * checkpoint's or an auditor's checkpoint); null when no witness policy applies.
+   */
+  cosignedSize: number | null;
 }
 
 /** What an auditor may bring from outside the database, so a database-level attacker cannot fool the check. */
@@ -81,6 +108,13 @@ export interface VerifyOptions {
    * trusted set. Default 'fail' (UNKNOWN_SIGNING_KEY), as for verifyAuditChain.
    */
   untrusted?: 'fail' | 'skip';
+  /**
+   * C2SP checkpoints kept outside the database, their log signatures already verified
+   * (verify-trust.ts): each must be a prefix of the stored tree, or the log was rolled back or forked.
+   */
+  trustedCheckpoints?: TrustedCheckpoint[];
+  /** The witness policy instead of the verifier's configured one. */
+  witnesses?: WitnessPolicy;
 }
 
 export interface ChainVerifierOptions {
@@ -96,6 +130,10 @@ export interface ChainVerifierOptions {
   sliceMs?: number;
   /** Events read per statement (SQLite reads block the event loop, so its pages stay small). */
   pageEvents?: number;
+  /** The server's witness policy (WITNESSES, WITNESS_QUORUM): the newest checkpoint must carry its quorum. */
+  witnesses?: WitnessPolicy;
+  /** Worker threads that re-hash the pages (ADR 0051); none: hashed on this thread, in slices. */
+  pool?: RehashPool | null;
 }
 
 /**
@@ -112,6 +150,8 @@ export const MYSQL_PAGE_EVENTS = 250;
 
 /** One page of a range, as AuditEventRepository.findRangeRaw reads it, without the query builder's cost per page. */
 const PAGE_SQL = `SELECT ${AUDIT_EVENT_COLUMNS.filter((c) => c !== 'payload_hash').join(', ')} FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ? ORDER BY sequence LIMIT ?`;
+/** Events hashed on the server's thread between two looks at the clock (no pool): ~0.1 ms each. */
+const IN_THREAD_CHUNK = 8;
 /** Signatures checked between two yields (Ed25519 verify: ~60 µs each). */
 const SIGNATURE_SLICE = 100;
 
@@ -153,7 +193,11 @@ export class ChainVerifier {
 
   async verify(tenantId: string, from?: number | null, to?: number | null, options: VerifyOptions = {}): Promise<ChainVerification> {
     this.checkAborted();
-    const custom = options.trustedKeys !== undefined || (options.externalCheckpoints?.length ?? 0) > 0;
+    const custom =
+      options.trustedKeys !== undefined ||
+      (options.externalCheckpoints?.length ?? 0) > 0 ||
+      (options.trustedCheckpoints?.length ?? 0) > 0 ||
+      options.witnesses !== undefined;
     const cacheable = !custom && this.options.cache !== undefined && (this.options.cacheTtlMs ?? 0) > 0;
     // Read before anything else: a write after this point changes it, so it can only make a later look-up miss.
     const written = cacheable ? await databaseWriteState(this.dataSource) : null;
@@ -179,6 +223,10 @@ export class ChainVerifier {
     const external = (options.externalCheckpoints ?? []).filter((c) => c.tenantId === tenantId);
     const maxKnown = Math.max(headSequence, maxStored, newest?.sequence ?? 0, ...external.map((c) => c.sequence));
     const toSequence = Math.min(to ?? maxKnown, maxKnown);
+    const witnesses = options.witnesses ?? this.options.witnesses;
+    const witnessed = witnesses && witnesses.keys.length > 0 ? witnesses : null;
+    // Cosignatures arrive after their checkpoint, in a table the write state does not watch: they are part of the key.
+    const cosigners = witnessed && latestCheckpoint ? (await this.checkpoints.cosigners(latestCheckpoint.id)).sort().join(',') : '-';
 
     const cacheKey =
       written === null
@@ -195,6 +243,7 @@ export class ChainVerifier {
             trustFingerprint(keys),
             options.untrusted ?? 'fail',
             pruned ? sha256Hex(JSON.stringify(pruned)) : '-',
+            cosigners,
             written,
           ].join(':');
     if (cacheKey) {
@@ -213,6 +262,9 @@ export class ChainVerifier {
       keys,
       skipUntrusted: options.untrusted === 'skip',
       pruned,
+      keysPinned: options.trustedKeys !== undefined,
+      trustedCheckpoints: options.trustedCheckpoints ?? [],
+      witnesses: witnessed,
     };
     if (!cacheKey) return this.compute(tenantId, scope);
     const same = this.running.get(cacheKey);
@@ -260,33 +312,105 @@ export class ChainVerifier {
     }
   }
 
-  private async compute(
+  /**
+   * What the database alone cannot show, checked against what came from outside it: each trusted
+   * checkpoint (the auditor's) must be no larger than the stored tree and a prefix of it, by an RFC
+   * 9162 consistency proof from the stored Merkle tree; under a witness policy the newest
+   * checkpoint must carry the quorum, and no stored cosignature may be of a tree beyond the head.
+   */
+  private async outsideTrust(
     tenantId: string,
-    scope: {
-      fromSequence: number;
-      toSequence: number;
-      headSequence: number;
-      headChainHash: string;
-      latestCheckpoint: Checkpoint | null;
-      maxStored: number;
-      external: Checkpoint[];
-      keys: PublicSigningKey[];
-      skipUntrusted: boolean;
-      pruned: PruneState | null;
-    },
-  ): Promise<ChainVerification> {
+    scope: Scope,
+    report: (failure: ChainFailure) => void,
+  ): Promise<{ cosignedSize: number | null }> {
+    const { headSequence, latestCheckpoint } = scope;
+    let cosignedSize: number | null = scope.witnesses ? 0 : null;
+    const rolledBack = (size: number, by: string) =>
+      report({
+        sequence: headSequence + 1,
+        reason: ChainFailureReason.ROLLED_BACK,
+        message: `${by} a tree of ${size}, but the stored head is ${headSequence}: the newest events were removed (rolled back)`,
+      });
+    for (const [i, t] of scope.trustedCheckpoints.entries()) {
+      if (t.cosignatures?.ok) cosignedSize = Math.max(cosignedSize ?? 0, t.size);
+      if (t.size > headSequence) {
+        rolledBack(t.size, `trusted checkpoint ${i + 1} signed`);
+        continue;
+      }
+      if (t.size === 0) continue;
+      const check = await this.checkpoints.consistentWithStored(tenantId, t.size, t.root);
+      if (!check.consistent) {
+        report({
+          sequence: t.size,
+          reason: ChainFailureReason.TRUSTED_CHECKPOINT_MISMATCH,
+          message: `trusted checkpoint ${i + 1} (tree of ${t.size}) is not a prefix of the stored tree: ${check.why}`,
+        });
+      }
+    }
+    const policy = scope.witnesses;
+    if (!policy) return { cosignedSize };
+    if (latestCheckpoint) {
+      const [served] = await this.checkpoints.withCosignatures([latestCheckpoint]);
+      let why: string | null = null;
+      if (!served.note) why = 'it carries no C2SP note for witnesses to cosign';
+      else {
+        try {
+          const size = parseCheckpointText(parseNote(served.note).text).size;
+          const c = verifyCosignatures(served.note, policy.keys, policy.quorum);
+          if (size !== latestCheckpoint.sequence) why = `its note is of a tree of ${size}`;
+          else if (!c.ok) {
+            const bad = c.invalid.length ? `; the cosignature of ${c.invalid.join(', ')} does not verify` : '';
+            why = `cosigned by ${c.cosigned.length} of ${policy.keys.length} witnesses, quorum ${policy.quorum}${bad}`;
+          }
+        } catch (error) {
+          why = `its note does not parse (${(error as Error).message})`;
+        }
+      }
+      if (why) {
+        report({
+          sequence: latestCheckpoint.sequence,
+          reason: ChainFailureReason.WITNESS_QUORUM_NOT_MET,
+          message: `the newest checkpoint ${latestCheckpoint.id} (sequence ${latestCheckpoint.sequence}) lacks its witness quorum: ${why}`,
+        });
+      } else cosignedSize = Math.max(cosignedSize ?? 0, latestCheckpoint.sequence);
+    }
+    for (const w of policy.keys) {
+      const size = await this.checkpoints.cosignedSize(tenantId, w.name);
+      if (size > headSequence) rolledBack(size, `witness ${w.name} cosigned`);
+    }
+    return { cosignedSize };
+  }
+
+  private async compute(tenantId: string, scope: Scope): Promise<ChainVerification> {
     const { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, maxStored, external } = scope;
     const verifiedAt = new Date().toISOString();
+    // A bad signature does not stop the walk: an earlier changed event is the first failure.
+    let signatureFailure: ChainFailure | null = null;
+    /** Keeps the failure found outside the walk at the lowest sequence (stored and external checkpoints come in no common order). */
+    const lowerFailure = (failure: ChainFailure) => {
+      if (!signatureFailure || failure.sequence < signatureFailure.sequence) signatureFailure = failure;
+    };
     // A recorded prune must hold up (signed anchor, chain event) before the kept events are walked from it.
     const prune = scope.pruned ? await checkPrunedPrefix(this.dataSource, this.checkpoints, tenantId, scope.pruned, scope.keys) : null;
     const prunedPrefix = prune && 'prefix' in prune ? prune.prefix : null;
-    const base = { fromSequence, toSequence, headSequence, headChainHash, latestCheckpoint, verifiedAt, cached: false, prunedPrefix };
+    const { cosignedSize } = await this.outsideTrust(tenantId, scope, lowerFailure);
+    const base = {
+      fromSequence,
+      toSequence,
+      headSequence,
+      headChainHash,
+      latestCheckpoint,
+      verifiedAt,
+      cached: false,
+      prunedPrefix,
+      keysPinned: scope.keysPinned,
+      trustedCheckpointsChecked: scope.trustedCheckpoints.length,
+      cosignedSize,
+    };
 
     let checkedCount = 0;
     let checkpointsChecked = 0;
     let untrustedCheckpoints = 0;
-    // A bad signature does not stop the walk: an earlier changed event is the first failure.
-    let signatureFailure: ChainFailure | null = null;
     const fail = (sequence: number, reason: ChainFailureReason, message: string): ChainVerification => ({
       ...base,
       valid: false,
@@ -296,10 +420,6 @@ export class ChainVerifier {
       firstFailure: signatureFailure && signatureFailure.sequence <= sequence ? signatureFailure : { sequence, reason, message },
     });
 
-    /** Keeps the bad checkpoint at the lowest sequence (stored and external ones come in no common order). */
-    const lowerFailure = (failure: ChainFailure) => {
-      if (!signatureFailure || failure.sequence < signatureFailure.sequence) signatureFailure = failure;
-    };
     // Only the trusted keys' own material verifies: a key id is a hash of its key, so none can be borrowed.
     const trusted = new Map<string, KeyObject>(scope.keys.map((k) => [k.id, createPublicKey(k.publicKeyPem)]));
     /**
@@ -370,70 +490,108 @@ export class ChainVerifier {
           )
         : fail(expected, ChainFailureReason.SEQUENCE_GAP, `event ${expected} is missing (next stored is ${next})`);
 
+    // A walk from the first event also re-computes the tree up to the largest trusted checkpoint in
+    // range: events re-chained in the database together with their stored tree left as it was match
+    // the tree's consistency proof, but not the signed root.
+    const rooted = new Map<number, TrustedCheckpoint[]>();
+    if (fromSequence === 1) {
+      for (const t of scope.trustedCheckpoints) {
+        if (t.size >= 1 && t.size <= toSequence) rooted.set(t.size, [...(rooted.get(t.size) ?? []), t]);
+      }
+    }
+    const rootedTo = Math.max(0, ...rooted.keys());
+    const frontier = rootedTo ? MerkleFrontier.empty() : null;
+
     const read = async (start: number) => {
       const rows: Record<string, unknown>[] = await this.dataSource.query(PAGE_SQL, [tenantId, start, toSequence, this.page]);
-      return { rows, labels: await this.labelsOf(tenantId, rows) };
+      const labels = await this.labelsOf(tenantId, rows);
+      return { rows, labels: rows.map((r) => labels.get(String(r.id))!) };
     };
-    // Marked handled at once: a prefetch that fails while a slice is hashed must not crash the process.
-    const start = (sequence: number) => {
-      const reading = read(sequence);
-      reading.catch(() => undefined);
-      return reading;
-    };
-    // MariaDB reads are asynchronous: the next page is fetched while this one is hashed. SQLite reads
-    // block, so there each page is read in its own turn of the event loop.
-    const prefetch = this.dataSource.options.type !== 'better-sqlite3';
-    let pending: ReturnType<typeof read> | null = start(expected);
     let since = performance.now();
-    // Checkpoints are read for the sequences each page covers, so every one is read exactly once.
-    let coveredTo = fromSequence - 1;
-    let bySequence = new Map<number, Checkpoint[]>();
-
-    while (pending) {
-      const { rows: page, labels } = await pending;
-      pending = null;
-      if (!page.length) break;
-      const last = toNumber(page[page.length - 1].sequence);
-      if (prefetch && last < toSequence) pending = start(last + 1);
-      // A short page is the last one: it covers the rest of the range.
-      const pageTo = page.length === this.page && last < toSequence ? last : toSequence;
-      bySequence = await checkpointsOf(coveredTo + 1, pageTo);
-      coveredTo = pageTo;
-      for (const row of page) {
+    /** On this thread (no pool): in chunks, yielding once the loop was held sliceMs. */
+    const hashHere = async (page: RehashPage): Promise<RehashResult> => {
+      let checked = 0;
+      let linkFrom = page.previous;
+      while (checked < page.rows.length) {
         if (performance.now() - since >= this.sliceMs) {
           await yieldToLoop();
           this.checkAborted();
           since = performance.now();
         }
-        const sequence = toNumber(row.sequence);
-        if (sequence !== expected) return missing(sequence);
-        let event: StoredEvent;
-        let recomputed: string;
-        try {
-          event = mapEventRow(row);
-          const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
-          // The serialiser ingest hashed with; event-canonical.spec proves it equals canonicalJson(hashedView(…)).
-          recomputed = sha256Hex(canonicalEvent(storedFragments({ ...rest, ...labels.get(event.id)! }), event));
-        } catch {
-          // A stored value that no longer even parses (broken JSON, impossible date) is a changed row.
-          return fail(
-            expected,
-            ChainFailureReason.HASH_MISMATCH,
-            `event ${expected} holds a value that no longer parses: its content was changed`,
-          );
+        const end = Math.min(page.rows.length, checked + IN_THREAD_CHUNK);
+        const r = rehashPage({
+          rows: page.rows.slice(checked, end),
+          labels: page.labels.slice(checked, end),
+          previous: linkFrom,
+          expected: page.expected + checked,
+        });
+        if (r.failure) return { checked: checked + r.checked, failure: r.failure };
+        linkFrom = String(page.rows[end - 1].chain_hash);
+        checked = end;
+      }
+      return { checked, failure: null };
+    };
+    const pool = this.options.pool ?? null;
+    // SQLite reads block, so there each page is read in its own turn of the event loop; MariaDB
+    // reads are asynchronous and overlap the hashing. Pages are read ahead while earlier ones are hashed.
+    const sqlite = this.dataSource.options.type === 'better-sqlite3';
+    const depth = pool ? pool.size + (sqlite ? 1 : 3) : sqlite ? 1 : 2;
+    const queue: { rows: Record<string, unknown>[]; hashing: Promise<RehashResult> }[] = [];
+    // Each page is hashed from its predecessor's stored last chainHash: a result counts only once
+    // every page before it checked out, and then that stored hash is the proven one.
+    let nextStart = expected;
+    let nextPrevious = previous;
+    let exhausted = false;
+    let reads = 0;
+    const fill = async () => {
+      while (!exhausted && queue.length < depth) {
+        if (sqlite && reads > 0) {
+          // The next SQLite read blocks too: it starts a slice of its own.
+          await yieldToLoop();
+          this.checkAborted();
+          since = performance.now();
         }
-        const { hash, chainHash } = event;
-        if (recomputed !== hash) {
-          return fail(
-            expected,
-            ChainFailureReason.HASH_MISMATCH,
-            `event ${expected} does not hash to its stored hash: its content was changed`,
-          );
+        reads += 1;
+        const { rows, labels } = await read(nextStart);
+        if (!rows.length) {
+          exhausted = true;
+          break;
         }
-        const link = linkHash(previous, hash);
-        if (link !== chainHash) {
-          return fail(expected, ChainFailureReason.CHAIN_MISMATCH, `event ${expected} does not link to event ${expected - 1}`);
-        }
+        const page: RehashPage = { rows, labels, previous: nextPrevious, expected: nextStart };
+        const hashing = pool ? pool.run(page) : hashHere(page);
+        // Marked handled at once: a page left behind after a failure must not crash the process.
+        hashing.catch(() => undefined);
+        queue.push({ rows, hashing });
+        const last = toNumber(rows[rows.length - 1].sequence);
+        nextStart = last + 1;
+        nextPrevious = String(rows[rows.length - 1].chain_hash);
+        if (rows.length < this.page || last >= toSequence) exhausted = true;
+      }
+    };
+    // Checkpoints are read for the sequences each page covers, so every one is read exactly once.
+    let coveredTo = fromSequence - 1;
+    let bySequence = new Map<number, Checkpoint[]>();
+
+    await fill();
+    while (queue.length) {
+      const { rows: page, hashing } = queue.shift()!;
+      let result: RehashResult;
+      try {
+        result = await hashing;
+      } catch (error) {
+        // Workers stopped by a shutdown: the verification ends as stopped, not as broken.
+        this.checkAborted();
+        throw error;
+      }
+      this.checkAborted();
+      const last = toNumber(page[page.length - 1].sequence);
+      // A short page is the last one: it covers the rest of the range.
+      const pageTo = page.length === this.page && last < toSequence ? last : toSequence;
+      bySequence = await checkpointsOf(coveredTo + 1, pageTo);
+      coveredTo = pageTo;
+      for (let i = 0; i < result.checked; i += 1) {
+        const hash = String(page[i].hash);
+        const chainHash = String(page[i].chain_hash);
         for (const c of bySequence.get(expected) ?? []) {
           checkpointsChecked += 1;
           if (c.chainHash !== chainHash) {
@@ -444,6 +602,16 @@ export class ChainVerifier {
             );
           }
         }
+        if (frontier && expected <= rootedTo) {
+          frontier.append(leafHash(Buffer.from(hash, 'hex')));
+          if (rooted.has(expected) && rooted.get(expected)!.some((t) => !t.root.equals(frontier.root()))) {
+            lowerFailure({
+              sequence: expected,
+              reason: ChainFailureReason.TRUSTED_CHECKPOINT_MISMATCH,
+              message: `events 1 to ${expected} no longer hash to the root a trusted checkpoint signed for that tree size`,
+            });
+          }
+        }
         previous = chainHash;
         checkedCount += 1;
         expected += 1;
@@ -451,13 +619,27 @@ export class ChainVerifier {
         const bad = signatureFailure as ChainFailure | null; // set by checkpointsOf, which TypeScript does not follow
         if (bad && bad.sequence < expected) return fail(bad.sequence, bad.reason, bad.message);
       }
-      if (!prefetch && expected <= toSequence && page.length === this.page) {
-        // The next SQLite read blocks too: it starts a slice of its own.
-        await yieldToLoop();
-        this.checkAborted();
-        since = performance.now();
-        pending = start(expected);
+      if (result.failure) {
+        switch (result.failure.kind) {
+          case 'GAP':
+            return missing(result.failure.sequence);
+          case 'PARSE':
+            return fail(
+              expected,
+              ChainFailureReason.HASH_MISMATCH,
+              `event ${expected} holds a value that no longer parses: its content was changed`,
+            );
+          case 'HASH':
+            return fail(
+              expected,
+              ChainFailureReason.HASH_MISMATCH,
+              `event ${expected} does not hash to its stored hash: its content was changed`,
+            );
+          case 'LINK':
+            return fail(expected, ChainFailureReason.CHAIN_MISMATCH, `event ${expected} does not link to event ${expected - 1}`);
+        }
       }
+      await fill();
     }
 
     if (coveredTo < toSequence) {
@@ -483,4 +665,21 @@ export class ChainVerifier {
     }
     return done();
   }
+}
+
+/** What one verification runs under, resolved before it starts. */
+interface Scope {
+  fromSequence: number;
+  toSequence: number;
+  headSequence: number;
+  headChainHash: string;
+  latestCheckpoint: Checkpoint | null;
+  maxStored: number;
+  external: Checkpoint[];
+  keys: PublicSigningKey[];
+  skipUntrusted: boolean;
+  pruned: PruneState | null;
+  keysPinned: boolean;
+  trustedCheckpoints: TrustedCheckpoint[];
+  witnesses: WitnessPolicy | null;
 }

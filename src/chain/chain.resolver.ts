@@ -5,10 +5,18 @@ import { ErrorCode } from '../errors/error-code';
 import { Role } from '../access/role';
 import { noteRead, principalOf, type RequestContext } from '../graphql/context';
 import type { ChainVerifier } from './chain-verifier';
-import { CheckpointInfo, ChainVerificationInfo, ConsistencyProofInfo, InclusionProofInfo, SigningKeyInfo } from './chain.types';
+import {
+  ChainTrustInput,
+  CheckpointInfo,
+  ChainVerificationInfo,
+  ConsistencyProofInfo,
+  InclusionProofInfo,
+  SigningKeyInfo,
+} from './chain.types';
 import type { MerkleProofs } from './merkle-store';
 import type { CheckpointService } from './checkpoint.service';
 import type { ProofBundles } from './proof-bundle.service';
+import { parseTrust } from './verify-trust';
 
 @Resolver()
 export class ChainResolver {
@@ -23,7 +31,7 @@ export class ChainResolver {
   @Authorized(Role.ADMIN, Role.AUDITOR)
   @Query(() => ChainVerificationInfo, {
     description:
-      'Re-computes your tenant chain (or a range of it) and checks every signed checkpoint; names the first sequence that fails. Recorded in your chain as datapunk.log.read.',
+      'Re-computes your tenant chain (or a range of it) and checks every signed checkpoint; names the first sequence that fails. With `trust`, also against what you kept outside the database: pinned keys, checkpoints, a witness policy (ADR 0051). Recorded in your chain as datapunk.log.read.',
   })
   async verifyAuditChain(
     @Ctx() ctx: RequestContext,
@@ -31,12 +39,39 @@ export class ChainResolver {
     fromSequence?: number,
     @Arg('toSequence', () => GraphQLSafeInt, { nullable: true, description: 'Last sequence to check; default the chain head.' })
     toSequence?: number,
+    @Arg('trust', () => ChainTrustInput, {
+      nullable: true,
+      description:
+        'Pinned keys, kept checkpoints and a witness policy to verify against; default: the server’s configured keys and witnesses.',
+    })
+    trust?: ChainTrustInput | null,
   ): Promise<ChainVerificationInfo> {
     if ((fromSequence ?? 1) < 1 || (toSequence !== undefined && toSequence !== null && toSequence < (fromSequence ?? 1))) {
       throw new AppError(ErrorCode.INVALID_ARGUMENT, 'fromSequence must be at least 1 and toSequence at least fromSequence.');
     }
-    const result = await this.verifier.verify(principalOf(ctx).tenantId, fromSequence, toSequence);
-    noteRead(ctx, 'Query.verifyAuditChain', { fromSequence: fromSequence ?? null, toSequence: toSequence ?? null }, result.checkedCount);
+    const tenantId = principalOf(ctx).tenantId;
+    const given = parseTrust(trust, this.checkpointService.originOf(tenantId), this.verifier.trustedKeys);
+    const result = await this.verifier.verify(tenantId, fromSequence, toSequence, {
+      trustedKeys: given.keys,
+      trustedCheckpoints: given.checkpoints,
+      witnesses: given.witnesses,
+    });
+    noteRead(
+      ctx,
+      'Query.verifyAuditChain',
+      {
+        fromSequence: fromSequence ?? null,
+        toSequence: toSequence ?? null,
+        ...(trust
+          ? {
+              pinnedKeys: given.keys?.length ?? 0,
+              trustedCheckpoints: given.checkpoints.length,
+              witnessKeys: given.witnesses?.keys.length ?? 0,
+            }
+          : {}),
+      },
+      result.checkedCount,
+    );
     return result;
   }
 

@@ -1,4 +1,4 @@
-import { Field, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { GraphQLSafeInt } from 'graphql-scalars';
 import { DateTimeScalar } from '../graphql/scalars';
 import { ChainFailureReason } from './chain-verifier';
@@ -108,6 +108,49 @@ export class ChainVerificationInfo {
       'The prefix deleted by retention, checked against its signed anchor and its datapunk.retention.pruned event; fromSequence starts after it. Null for a chain never pruned.',
   })
   prunedPrefix!: PrunedPrefixInfo | null;
+  @Field({
+    description:
+      'True when trust.publicKeys pinned the keys: only those verified checkpoints, not the server’s configured keys (a stored checkpoint of any other key is UNKNOWN_SIGNING_KEY).',
+  })
+  keysPinned!: boolean;
+  @Field(() => Int, {
+    description:
+      'Checkpoints you passed in trust.checkpoints, each checked against the stored tree (no larger than the head: else ROLLED_BACK; a prefix by a consistency proof, and, for a walk from sequence 1, the root of the re-hashed events: else TRUSTED_CHECKPOINT_MISMATCH).',
+  })
+  trustedCheckpointsChecked!: number;
+  @Field(() => GraphQLSafeInt, {
+    nullable: true,
+    description:
+      'The largest tree size found cosigned by the witness quorum (the newest stored checkpoint’s, or one you passed); 0 when none is, null when no witness policy applies (neither WITNESSES on the server nor trust.witnessKeys).',
+  })
+  cosignedSize!: number | null;
+}
+
+@InputType('ChainTrustInput', {
+  description:
+    'What you bring from outside the database, so that someone who can write it cannot fool the check (ADR 0051, docs/integrity.md#auditors). Anything unusable is INVALID_ARGUMENT, naming each value in extensions.problems, and nothing is verified.',
+})
+export class ChainTrustInput {
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Pinned Ed25519 public keys, as verify-proof and verify-checkpoint take them: SPKI PEM, or a C2SP verifier key <origin>+<key id>+<base64> (its name the tenant’s origin). Only these are trusted; the server’s configured keys are not. 1 to 20.',
+  })
+  publicKeys?: string[] | null;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Checkpoints you kept (C2SP tlog-checkpoint signed notes as the checkpoints query serves them, cosignature lines allowed), each signed by a trusted key with your tenant’s origin. One larger than the stored head is ROLLED_BACK; one that is not a prefix of the stored tree is TRUSTED_CHECKPOINT_MISMATCH. Up to 100.',
+  })
+  checkpoints?: string[] | null;
+  @Field(() => [String], {
+    nullable: true,
+    description:
+      'Witness verifier keys (C2SP cosignature/v1, <name>+<key id>+<base64>), instead of the server’s WITNESSES: the newest checkpoint must carry witnessQuorum of their cosignatures (else WITNESS_QUORUM_NOT_MET). Up to 20.',
+  })
+  witnessKeys?: string[] | null;
+  @Field(() => Int, { nullable: true, description: 'How many of witnessKeys must have cosigned: 1 to their number; default all of them.' })
+  witnessQuorum?: number | null;
 }
 
 @ObjectType('SigningKey', { description: 'Public half of a checkpoint signing key.' })

@@ -332,6 +332,31 @@ export class CheckpointService {
     return (await this.proofs.consistency(tenantId, fromSize, toSize)).hashes.map(fromBase64);
   }
 
+  /**
+   * Whether the tree of `size` with `root` (a checkpoint kept outside the database) is a prefix of
+   * the stored tree now: an RFC 9162 consistency proof from the stored Merkle tree to its root at
+   * the head. Not consistent, with the reason, when the proof fails or cannot be given (no tree, or
+   * nodes it needs are gone). `size` is between 1 and the head.
+   */
+  async consistentWithStored(
+    tenantId: string,
+    size: number,
+    root: Buffer,
+  ): Promise<{ consistent: true } | { consistent: false; why: string }> {
+    let proof: Awaited<ReturnType<MerkleProofs['consistency']>>;
+    try {
+      proof = await this.proofs.consistency(tenantId, size);
+    } catch (error) {
+      const code = (error as AppError).code;
+      if (code !== ErrorCode.INVALID_ARGUMENT && code !== ErrorCode.PROOF_UNAVAILABLE) throw error;
+      return { consistent: false, why: `no consistency proof can be given (${(error as Error).message})` };
+    }
+    const check = verifyConsistency(size, proof.toSize, root, fromBase64(proof.toRoot), proof.hashes.map(fromBase64));
+    return check.ok
+      ? { consistent: true }
+      : { consistent: false, why: `the consistency proof to the tree of ${proof.toSize} fails (${check.reason})` };
+  }
+
   /** Every checkpoint with a sequence in [fromSequence, toSequence], oldest first (no limit: callers read a page's range). */
   inRange(tenantId: string, fromSequence: number, toSequence: number): Promise<Checkpoint[]> {
     return this.checkpoints.inRange(tenantId, fromSequence, toSequence);

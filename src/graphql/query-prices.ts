@@ -114,6 +114,12 @@ const verifiedRange = (a: PriceArgs): number => {
   return Math.max(0, to - from + 1);
 };
 
+/** The checkpoints an auditor passes to verifyAuditChain (trust.checkpoints; at most 100). */
+const trustedCheckpoints = (a: PriceArgs): number => {
+  const list = record(a.args.trust).checkpoints;
+  return Array.isArray(list) ? Math.min(list.length, 100) : 0;
+};
+
 /**
  * Every price of the GraphQL API, by `Type.field`: the one table the cost model reads
  * (src/graphql/query-cost.ts) and docs/security.md mirrors. Every list field of the schema has an
@@ -163,8 +169,9 @@ export const FIELD_PRICES: Readonly<Record<string, FieldPrice>> = {
   // Expensive root fields: at most MAX_EXPENSIVE_FIELDS_PER_OPERATION per operation.
   'Query.verifyAuditChain': {
     expensive: true,
-    work: (a) => Math.ceil(verifiedRange(a) / EVENTS_VERIFIED_PER_UNIT),
-    doc: `1 per ${EVENTS_VERIFIED_PER_UNIT} events of the range (fromSequence to toSequence, else the chain head)`,
+    // A kept checkpoint costs a note signature and a consistency proof from the stored tree: ~1 ms.
+    work: (a) => Math.ceil(verifiedRange(a) / EVENTS_VERIFIED_PER_UNIT) + trustedCheckpoints(a),
+    doc: `1 per ${EVENTS_VERIFIED_PER_UNIT} events of the range (fromSequence to toSequence, else the chain head), plus 1 per checkpoint in trust.checkpoints`,
   },
   'Query.assessCompliance': {
     expensive: true,

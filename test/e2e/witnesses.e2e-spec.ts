@@ -23,6 +23,9 @@ const ORIGIN = `localhost/datapunk-audit/${TENANT}`;
 const OTHER = 'witnessed-two';
 const CREATE = 'mutation { createCheckpoint { id sequence note } }';
 const CHECKPOINTS = '{ checkpoints(first: 10) { id sequence note } }';
+const VERIFY = `query V($trust: ChainTrustInput) {
+  verifyAuditChain(trust: $trust) { valid headSequence cosignedSize trustedCheckpointsChecked firstFailure { sequence reason } }
+}`;
 const CONSISTENCY = `query C($fromSize: SafeInt!, $toSize: SafeInt) { consistencyProof(fromSize: $fromSize, toSize: $toSize) { hashes } }`;
 
 interface RunningWitness {
@@ -112,6 +115,17 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
     const list = (await env.gql(CHECKPOINTS, {}, auditor)).body.data!.checkpoints as { id: string; note: string }[];
     return list.find((c) => c.id === id)!.note;
   };
+  const verifyChain = async (trust?: Record<string, unknown>) => {
+    const res = await env.gql(VERIFY, { trust }, auditor);
+    expect(res.body.errors).toBeUndefined();
+    return res.body.data!.verifyAuditChain as {
+      valid: boolean;
+      headSequence: number;
+      cosignedSize: number | null;
+      trustedCheckpointsChecked: number;
+      firstFailure: { sequence: number; reason: string } | null;
+    };
+  };
   const verifyCli = (note: string, quorum: number, extra: string[] = []) => {
     const file = path.join(dir, `note-${Math.random().toString(36).slice(2)}.txt`);
     fs.writeFileSync(file, note);
@@ -155,6 +169,8 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
   let missed: string;
   let second: { id: string; sequence: number; note: string };
   let headAtFirst: Record<string, unknown>;
+  /** The second checkpoint's note as served, cosigned by both: what an auditor keeps. */
+  let secondServed: string;
 
   it('submits each new checkpoint to both witnesses; the served note carries both cosignatures and verifies with quorum 2', async () => {
     await record(30);
@@ -173,7 +189,10 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
     await record(45);
     second = await create();
     await eventually('both witnesses cosigned the second checkpoint', async () => (await cosignersOf(second.id)).length === 2);
-    expect(verifyCosignatures(await served(second.id), [w1.key, w2.key], 2).ok).toBe(true);
+    secondServed = await served(second.id);
+    expect(verifyCosignatures(secondServed, [w1.key, w2.key], 2).ok).toBe(true);
+    // verifyAuditChain checks the newest checkpoint against WITNESSES / WITNESS_QUORUM by default (ADR 0051).
+    expect(await verifyChain()).toMatchObject({ valid: true, cosignedSize: second.sequence, firstFailure: null });
   });
 
   it('the verifier flags a note without its quorum, a changed cosignature and a wrong log key; unknown flags exit 2', async () => {
@@ -259,10 +278,18 @@ describe('witnesses cosign checkpoints, and refuse a rolled-back or forked log',
       headAtFirst.merkle_frontier,
       TENANT,
     ]);
-    // The database alone no longer shows it: the server signs a shorter, different history.
+    // The database alone no longer shows it (its newest checkpoint is the first, cosigned by both),
+    // but the auditor's copy of the second checkpoint, cosigned by both witnesses, does.
+    expect(await verifyChain()).toMatchObject({ valid: true, headSequence: s1, cosignedSize: s1 });
+    const kept = await verifyChain({ checkpoints: [secondServed], witnessKeys: [w1.vkey, w2.vkey], witnessQuorum: 2 });
+    expect(kept).toMatchObject({ valid: false, cosignedSize: s2, trustedCheckpointsChecked: 1 });
+    expect(kept.firstFailure).toEqual({ sequence: s1 + 1, reason: 'ROLLED_BACK' });
+    // The server signs a shorter, different history; the witnesses never cosign it, so the default
+    // verification fails on its newest checkpoint.
     await record(5, 'auth.logout');
     const rolledBack = await create();
     expect(rolledBack.sequence).toBe(s1 + 5);
+    expect((await verifyChain()).firstFailure).toEqual({ sequence: s1 + 5, reason: 'WITNESS_QUORUM_NOT_MET' });
     for (const w of [w1, w2]) {
       const res = await fetch(`${w.url}/add-checkpoint`, { method: 'POST', body: addCheckpointBody(s1, [], rolledBack.note) });
       expect({ status: res.status, body: await res.text() }).toEqual({ status: 409, body: `${s2}\n` });

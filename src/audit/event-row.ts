@@ -1,0 +1,35 @@
+import { fromSqlDateTime, toNumber } from '../database/sql-format';
+import { type ActorType, CLASSIFICATION_ORDER, type OutcomeStatus, SEVERITY_ORDER } from './audit-event.model';
+import type { StoredEvent } from './stored-event';
+
+/** A stored audit_event row as an event (its labels read apart). Imports nothing of the database layer, so a worker thread can load it. */
+export function mapEventRow(r: Record<string, unknown>): StoredEvent {
+  const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+  return {
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    sequence: toNumber(r.sequence),
+    occurredAt: fromSqlDateTime(r.occurred_at),
+    recordedAt: fromSqlDateTime(r.recorded_at),
+    actor: {
+      id: String(r.actor_id),
+      type: r.actor_type as ActorType,
+      displayName: str(r.actor_display_name),
+      ip: str(r.actor_ip),
+      userAgent: str(r.actor_user_agent),
+    },
+    action: String(r.action),
+    resource: { type: String(r.resource_type), id: String(r.resource_id), name: str(r.resource_name) },
+    outcome: { status: r.outcome_status as OutcomeStatus, reason: str(r.outcome_reason) },
+    severity: SEVERITY_ORDER[toNumber(r.severity)],
+    classification: CLASSIFICATION_ORDER[toNumber(r.classification)],
+    requestId: str(r.request_id),
+    sessionId: str(r.session_id),
+    sourceService: str(r.source_service),
+    metadata: r.metadata === null || r.metadata === undefined ? null : (JSON.parse(String(r.metadata)) as Record<string, unknown>),
+    sealed: str(r.sealed),
+    idempotencyKey: str(r.idempotency_key),
+    hash: String(r.hash),
+    chainHash: String(r.chain_hash),
+  };
+}
