@@ -317,10 +317,25 @@ export async function triggerBench(target: AssessmentBenchTarget): Promise<void>
   const total = Number(process.env.BENCH_TRIGGER_EVENTS ?? 1_000_000);
   const small = Number(process.env.BENCH_TRIGGER_SMALL ?? 100_000);
   const rounds = Number(process.env.BENCH_ASSESS_ROUNDS ?? 3);
-  const start = Date.now() - YEAR_MS - 86_400_000;
-  const from = new Date(start - 86_400_000);
+  let start = Date.now() - YEAR_MS - 86_400_000;
   const tenants: { size: number; tenant: string }[] = [];
   for (const size of [small, total]) {
+    // On a reused database (BENCH_DATABASE), the tenant of this size seeded there before.
+    const [kept] = process.env.BENCH_DATABASE
+      ? (
+          (await target.conn.query(
+            'SELECT h.tenant_id AS tenant, (SELECT MIN(e.occurred_at) FROM audit_event e WHERE e.tenant_id = h.tenant_id) AS first_at FROM chain_head h WHERE h.tenant_id LIKE ? AND h.sequence = ? ORDER BY h.tenant_id LIMIT 1',
+            [`triggers-${size}-%`, size],
+          )) as unknown as [{ tenant: string; first_at: Date }[]]
+        )[0]
+      : [];
+    if (kept) {
+      // The seed's start is its first event's instant (not a day boundary, as in a fresh run).
+      start = new Date(kept.first_at).getTime();
+      console.log(`# temporal-rule benchmark: ${size} events of tenant ${kept.tenant}, kept in ${process.env.BENCH_DATABASE}`);
+      tenants.push({ size, tenant: kept.tenant });
+      continue;
+    }
     const tenant = `triggers-${size}-${randomBytes(3).toString('hex')}`;
     const seeding = Date.now();
     const extra = target.connect ? await target.connect() : null;
@@ -338,8 +353,11 @@ export async function triggerBench(target: AssessmentBenchTarget): Promise<void>
     );
     tenants.push({ size, tenant });
   }
+  const from = new Date(start - 86_400_000);
   let worst = 0;
-  for (const frameworkId of ['soc2', 'hipaa', 'gdpr']) {
+  // BENCH_TRIGGER_FRAMEWORKS=soc2,gdpr: only these (for profiling one framework).
+  const frameworks = process.env.BENCH_TRIGGER_FRAMEWORKS?.split(',') ?? ['soc2', 'hipaa', 'gdpr'];
+  for (const frameworkId of frameworks) {
     const runs: FrameworkRun[] = [];
     for (const { size, tenant } of tenants)
       runs.push(await runFramework(target, await target.auditorKey(tenant), frameworkId, from, rounds, size));

@@ -20,7 +20,8 @@
  *
  * Settings: BENCH_MARIADB_URL (default mariadb://root@127.0.0.1:3306), BENCH_EVENTS, BENCH_ROUNDS
  * (default 3), BENCH_CONCURRENCY (batches in flight on each path, default 1: one client, one
- * connection, the plain reading of the target), BENCH_KEEP_DB=1 (keep the database afterwards).
+ * connection, the plain reading of the target), BENCH_KEEP_DB=1 (keep the database afterwards),
+ * BENCH_DATABASE=<name> (run on that kept database and keep it; BENCH_ONLY=triggers then reuses its tenants).
  */
 import 'reflect-metadata';
 import path from 'node:path';
@@ -294,14 +295,17 @@ async function privacyBench(admin: Connection, server: URL): Promise<void> {
 
 async function main(): Promise<void> {
   const server = new URL(SERVER);
-  const dbName = `dpa_bench_${randomBytes(4).toString('hex')}`;
+  // BENCH_DATABASE=<name>: an existing bench database (one kept with BENCH_KEEP_DB=1), reused and
+  // kept; the trigger part then assesses the tenants seeded there before instead of seeding anew.
+  const reused = process.env.BENCH_DATABASE;
+  const dbName = reused ?? `dpa_bench_${randomBytes(4).toString('hex')}`;
   const admin = await createConnection({
     host: server.hostname,
     port: Number(server.port || 3306),
     user: decodeURIComponent(server.username) || 'root',
     password: decodeURIComponent(server.password),
   });
-  await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  if (!reused) await admin.query(`CREATE DATABASE \`${dbName}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-bench-'));
   const dbUrl = new URL(SERVER);
   dbUrl.pathname = `/${dbName}`;
@@ -353,7 +357,7 @@ async function main(): Promise<void> {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();
     // BENCH_KEEP_DB=1 keeps the seeded database for profiling queries by hand.
-    if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${dbName}`);
+    if (process.env.BENCH_KEEP_DB === '1' || reused) console.log(`kept database ${dbName}`);
     else await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);
     await admin.end();
     fs.rmSync(dataDir, { recursive: true, force: true });

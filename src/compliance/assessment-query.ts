@@ -147,6 +147,9 @@ function temporalGroups(planned: readonly PlannedRule[]): Map<string, FollowRule
 export class AssessmentQueries {
   private readonly rules: RuleSql;
 
+  /** The counts followSql chose statements by, per scope of one assessment (or listing). */
+  private readonly counts = new WeakMap<MeasureScope, Map<string, Promise<number>>>();
+
   /** At most this many triggers in range: NOT_FOLLOWED_BY and FOLLOWED_BY probe from each (followSql). */
   private readonly probeTriggers: number;
   /** …and more than this many candidate follow-ups per trigger. */
@@ -392,9 +395,12 @@ export class AssessmentQueries {
     // first match names its actions share one on the action index, the others one per index hint
     // of their own, so that one set without an index range no longer makes the statement of every
     // other set read the whole year. Indices stay those of `matches`.
+    // A partial day at an edge of the range: one statement over the day's events through the time
+    // index, whatever the sets (ADR 0045, amended 2026-12-07).
+    const withinDay = after === undefined && to !== null && to.getTime() - from.getTime() <= DAY_MS;
     const statements = new Map<string, number[]>();
     matches.forEach((set, i) => {
-      const way = actionRanged(set.all[0]) ? 'action' : this.rules.indexHint([set.all[0]]);
+      const way = withinDay ? 'time' : actionRanged(set.all[0]) ? 'action' : this.rules.indexHint([set.all[0]]);
       statements.set(way, [...(statements.get(way) ?? []), i]);
     });
     const day = this.rules.day('e.occurred_at');
@@ -409,7 +415,7 @@ export class AssessmentQueries {
         );
         const groups = await this.rows(
           sql`SELECT ${day} AS d, ${joinSql(flags, ', ')}, COUNT(*) AS n, MAX(e.sequence) AS hi, MIN(e.sequence) AS lo
-            FROM audit_event e${this.rules.indexHint(indices.map((i) => matches[i].all[0]))} WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
+            FROM audit_event e${withinDay ? this.rules.timeHint() : this.rules.indexHint(indices.map((i) => matches[i].all[0]))} WHERE ${this.range('e', tenantId, from, to, headSequence)}${later} AND (${any})
             GROUP BY ${day}, ${indices.map((i) => `m${i}`).join(', ')}`,
         );
         return { indices, groups };
@@ -619,12 +625,25 @@ export class AssessmentQueries {
     const [rule] = rules;
     const r = this.rules;
     if (this.probeTriggers <= 0 || !actionRanged(rule.trigger)) return this.notFollowedBySql(rules, scope, head, list);
-    const count = async (match: EventMatch, to: Date | null, limit: number, extra: Sql | string = '') => {
-      const [row] = await this
-        .rows(sql`SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM audit_event t${r.temporalHint([match], rule.correlation)}
+    // The counts only choose the statement, which gives the same answer either way, so they may be
+    // upper bounds: without the match's metadata and categories they read the index alone, no row
+    // and no label (a trigger with metadata cost a row lookup per event to count). Several groups
+    // share a trigger (GDPR's request rules: seven share `dsar.received`), so each count is made once
+    // per scope (ADR 0045, amended 2026-12-07).
+    const counts = this.counts.get(scope) ?? new Map<string, Promise<number>>();
+    this.counts.set(scope, counts);
+    const count = (full: EventMatch, to: Date | null, limit: number, extra: Sql | string = '') => {
+      const { metadata: _metadata, categories: _categories, ...match } = full;
+      const query = sql`SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM audit_event t${r.temporalHint([match], rule.correlation)}
         WHERE ${this.range('t', scope.tenantId, scope.from, to, head)} AND ${r.match(match, 't', { kind: 'exists' })}${extra}
-        LIMIT ${v(limit + 1)}) c`);
-      return toNumber(row?.n ?? 0);
+        LIMIT ${v(limit + 1)}) c`;
+      const key = JSON.stringify([query.text, query.params]);
+      if (!counts.has(key))
+        counts.set(
+          key,
+          this.rows(query).then(([row]) => toNumber(row?.n ?? 0)),
+        );
+      return counts.get(key)!;
     };
     const triggers = await count(rule.trigger, scope.to, this.probeTriggers, only('t', list));
     if (triggers > this.probeTriggers) return this.notFollowedBySql(rules, scope, head, list);
@@ -859,6 +878,22 @@ export class AssessmentQueries {
 
   private async burst(rule: EventRule & { kind: 'BURST' }, scope: MeasureScope, head: number): Promise<RuleMeasure> {
     if (rule.response) {
+      // The bursts alone first (one window over the matching events, where the statement with
+      // responses sorts them and the responses six times): when no event completes a burst, there
+      // is nothing to answer, and the measure is the one that statement gives for no burst. Bursts
+      // are rare: the bench year has none of five failed sign-ins per account or twenty per address
+      // (ADR 0045, amended 2026-12-07).
+      const [bursts] = await this.rows(this.burstSql(rule, scope, head));
+      if (toNumber(bursts?.windows ?? 0) === 0) {
+        const none = { answered: [], unanswered: [] };
+        return {
+          kind: 'BURST',
+          keys: 0,
+          windows: 0,
+          samples: [],
+          response: { bursts: 0, answered: 0, unanswered: 0, backfilled: 0, pending: 0, nextDeadline: null, samples: none },
+        };
+      }
       const [row] = await this.rows(this.burstResponseSql(rule, scope, head));
       const seqs = (...values: unknown[]) => values.filter((x) => x !== null && x !== undefined).map(toNumber);
       const answered = toNumber(row?.answered ?? 0);

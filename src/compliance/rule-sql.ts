@@ -118,6 +118,17 @@ export class RuleSql {
   }
 
   /**
+   * The time index for a scan of at most a day (the partial days at the edges of an assessed range):
+   * a day of the tenant's events is fewer than the year of events an action or outcome index holds
+   * for the matches, since their time comes after the action, resource or actor in those indexes.
+   * Without it MariaDB read a first partial day of the bench tenant through the action index as the
+   * whole tenant (1,000,000 index entries, 3.9 s for no event; ADR 0045, amended 2026-12-07).
+   */
+  timeHint(): string {
+    return this.dialect === 'mysql' ? ' FORCE INDEX (ix_audit_event_occurred)' : ' INDEXED BY ix_audit_event_occurred';
+  }
+
+  /**
    * On MariaDB, the index a plain BURST reads its events through: indexHint, or, when that names
    * none, the outcome index whenever the match names outcomes and tests nothing that index lacks
    * (its action, outcome and actor type, and categories, which are looked up by sequence) under a

@@ -73,6 +73,32 @@ describe('event-counted sums, one statement per way of finding the events', () =
     expect(sums.filter((s) => s.includes('AS m0')).map((s) => s.includes('AS m1') || s.includes('AS m2'))).toEqual([false]);
   });
 
+  it('counts the partial days at the edges of a range through the time index, one statement each (ADR 0045, amended 2026-12-07)', async () => {
+    statements.length = 0;
+    const counted = [match('denied', { outcome: ['DENIED'] }), match('exported', { action: [{ equals: 'claim.exported' }] })];
+    // From 06:00 on NOON's day to 06:00 two days later: an 18-hour edge, a whole day, a 6-hour edge.
+    const { measures } = await new AssessmentQueries(env.app.dataSource).measure(
+      counted.map((rule) => ({ controlId: 'c', role: 'EVIDENCE' as const, rule })),
+      {
+        tenantId: 'default',
+        from: new Date(NOON - DAY / 4),
+        to: new Date(NOON + 2 * DAY - DAY / 4),
+        now: new Date(NOON + 3 * DAY),
+        recordedBy: null,
+        lag: { days: 36_500 },
+      },
+    );
+    // Three refusals at noon (an edge; the one a day before is out of range); two exports at noon
+    // and one the next day (from the rollup).
+    expect(counted.map((rule) => measures.get(rule))).toMatchObject([
+      { kind: 'MATCH', count: 3 },
+      { kind: 'MATCH', count: 3 },
+    ]);
+    const edges = statements.filter((s) => s.includes('COUNT(*) AS n, MAX(e.sequence) AS hi'));
+    expect(edges).toHaveLength(2);
+    expect(edges.every((s) => s.includes('ix_audit_event_occurred'))).toBe(true);
+  });
+
   it('sends a match of exceptional outcomes only to the outcome index on MariaDB, and one of successes nowhere', () => {
     const mysql = new RuleSql('mysql');
     const outcomeIndex = ' FORCE INDEX (ix_audit_event_outcome_actor)';
