@@ -87,6 +87,8 @@ export interface BatchStatements {
   last: string;
   groups: string;
   deleteLabels: string;
+  /** MariaDB: the range's event ids (tenant, lo, hi), for `labelsByIds`. */
+  eventIds: string;
   deleteEvents: string;
   /** (count, hi, hi + 1, then the rollup key columns). */
   rollupUpdate: string;
@@ -112,7 +114,11 @@ export function batchStatements(dialect: Dialect, kept: Sql): BatchStatements {
     groups:
       `SELECT ${day} AS day, e.action, e.outcome_status, e.severity, e.classification, e.resource_type, e.actor_type, ${categories} AS categories, ` +
       `COUNT(*) AS n, MAX(e.occurred_at) AS newest FROM audit_event e WHERE ${RANGE} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+    // SQLite looks the subquery's ids up in the labels' primary key. MariaDB 10.11 would run it as a
+    // dependent subquery over every label row (and its multi-table DELETE was slower still, against
+    // appends' label inserts): there the batch reads the ids and deletes by list (`labelsByIds`).
     deleteLabels: `DELETE FROM audit_event_label WHERE event_id IN (SELECT e.id FROM audit_event e WHERE ${RANGE})`,
+    eventIds: `SELECT e.id FROM audit_event e WHERE ${RANGE}`,
     deleteEvents: 'DELETE FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ?',
     rollupUpdate: `UPDATE audit_event_rollup SET event_count = event_count - ?, min_sequence = CASE WHEN min_sequence <= ? THEN ? ELSE min_sequence END WHERE ${ROLLUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ')}`,
     rollupDeleteEmpty: 'DELETE FROM audit_event_rollup WHERE tenant_id = ? AND day >= ? AND day <= ? AND event_count <= 0',
@@ -132,6 +138,16 @@ export const groupKey = (tenantId: string, g: Row, categoriesKey: string): unkno
   String(g.actor_type),
   categoriesKey,
 ];
+
+/** DELETE statements for the labels of these events, at most 1,000 ids each. */
+export function labelsByIds(ids: readonly string[]): Sql[] {
+  const out: Sql[] = [];
+  for (let i = 0; i < ids.length; i += 1000) {
+    const part = ids.slice(i, i + 1000);
+    out.push({ text: `DELETE FROM audit_event_label WHERE event_id IN (${part.map(() => '?').join(',')})`, params: part });
+  }
+  return out;
+}
 
 /** The range the next batch deletes, from chain_prune as read under the batch's lock. */
 function nextRange(state: Row | undefined, owner: string, size: number): { lo: number; hi: number } | 'done' | 'lost' {
@@ -205,7 +221,8 @@ export class MysqlPruneDeleter implements PruneDeleter {
       const span = [tenantId, range.lo, hi];
       const [last] = await q(sql.last, [tenantId, hi]);
       const groups = await q(sql.groups, span);
-      await q(sql.deleteLabels, span);
+      const ids = (await q(sql.eventIds, span)).map((r) => String(r.id));
+      for (const d of labelsByIds(ids)) await q(d.text, d.params);
       await q(sql.deleteEvents, span);
       for (const g of groups) {
         const categories = String(g.categories);
