@@ -6,7 +6,8 @@
  * verified, the anchor signed, the prune event recorded, every event deleted in batches. While it
  * runs, one-event appends are sent back to back. Prints, per database, `prune_seconds_<db>` (the
  * whole prune), `prune_events_per_second_<db>`, `prune_max_append_ms_<db>` (the slowest of those
- * appends: how long ingest waited at most) and `prune_max_loop_block_ms_<db>`.
+ * appends: how long ingest waited at most), `prune_appends_per_second_<db>` (how many of them
+ * completed: how far ingest kept up) and `prune_max_loop_block_ms_<db>`.
  */
 import { RetentionSelector } from '../src/retention/retention-policy';
 import { benchEvent, loopBlockMeter, onBothDatabases, runAsScript, withSeededApp } from './in-process';
@@ -24,8 +25,9 @@ async function benchOne(label: string, databaseUrl?: string): Promise<void> {
     const meter = loopBlockMeter();
     let pruning = true;
     let slowest = 0;
+    let appended = 0;
     const appends = (async () => {
-      for (let i = 0; pruning; i += 1) {
+      for (let i = 0; pruning; i += 1, appended += 1) {
         const started = performance.now();
         await app.services.ingest.record('default', [make(EVENTS + i)]);
         slowest = Math.max(slowest, performance.now() - started);
@@ -47,6 +49,7 @@ async function benchOne(label: string, databaseUrl?: string): Promise<void> {
     console.log(`prune_seconds_${label}=${seconds.toFixed(1)} (${result.deleted} events)`);
     console.log(`prune_events_per_second_${label}=${Math.round(result.deleted / seconds)}`);
     console.log(`prune_max_append_ms_${label}=${slowest.toFixed(1)}`);
+    console.log(`prune_appends_per_second_${label}=${Math.round(appended / seconds)}`);
     console.log(`prune_max_loop_block_ms_${label}=${blocked.toFixed(1)}`);
   });
 }

@@ -1,6 +1,6 @@
-import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import { rollupGroups, rollupKeyOf, ROLLUP_KEY_COLUMNS } from '../chain/chain-append';
+import { ROLLUP_KEY_COLUMNS } from '../chain/chain-append';
+import { sha256Hex } from '../chain/hashing';
 import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import type { Sql } from '../database/sql';
 
@@ -8,17 +8,19 @@ import type { Sql } from '../database/sql';
  * Events deleted by a prune's first transaction (ADR 0043). Each later batch is sized from the one
  * before (ADR 0043, amended 2026-12-06): the events it would take at that batch's pace to fill
  * {@link PRUNE_BATCH_TARGET_MS}, at most twice as many as the batch before, at least these, at most
- * {@link PRUNE_BATCH_MAX_EVENTS}. SQLite batches are synchronous and hold the event loop.
+ * {@link PRUNE_BATCH_MAX_EVENTS}.
  */
 export const PRUNE_BATCH_EVENTS = { sqlite: 200, mysql: 250 } as const;
 /**
- * The most events one deletion batch takes: larger batches saved no measurable time, and held
- * MariaDB appends (rollup rows of the same day) and the SQLite event loop up for longer.
+ * The most events one deletion batch takes. MariaDB: larger batches saved no measurable time and
+ * held appends up for longer (rollup rows of the same day). SQLite: a batch runs on its own
+ * connection in a worker thread (ADR 0043, amended 2026-12-07), so only the write lock it holds —
+ * paced to {@link PRUNE_BATCH_TARGET_MS} — limits it.
  */
-export const PRUNE_BATCH_MAX_EVENTS = { sqlite: 1000, mysql: 1000 } as const;
+export const PRUNE_BATCH_MAX_EVENTS = { sqlite: 4000, mysql: 1000 } as const;
 /**
- * How long a deletion batch should hold its locks (and, on SQLite, the event loop and the write
- * lock): well under the issue's 100 ms an append may be held up at most.
+ * How long a deletion batch should hold its locks (the SQLite write lock, the MariaDB rows): well
+ * under the issue's 100 ms an append may be held up at most.
  */
 export const PRUNE_BATCH_TARGET_MS = 40;
 
@@ -27,22 +29,6 @@ export function nextBatchSize(size: number, ms: number, min: number, max: number
   const paced = ms > 0 ? Math.floor((size * PRUNE_BATCH_TARGET_MS) / ms) : 2 * size;
   return Math.max(min, Math.min(max, 2 * size, paced));
 }
-
-/** The batch's events, each with whether it must be kept (the guard's condition), in one range read. */
-const eventsSql = (kept: Sql) =>
-  `SELECT e.id, e.sequence, e.occurred_at, e.recorded_at, e.chain_hash, e.action, e.outcome_status, e.severity, e.classification, e.resource_type, e.actor_type, CASE WHEN ${kept.text} THEN 1 ELSE 0 END AS kept FROM audit_event e WHERE e.tenant_id = ? AND e.sequence >= ? AND e.sequence <= ? ORDER BY e.sequence`;
-const STATE_SQL = 'SELECT pruned_through, deleted_through, lease_owner FROM chain_prune WHERE tenant_id = ?';
-const HOLD_IDS_SQL = 'SELECT id FROM legal_hold WHERE tenant_id = ? AND released_at IS NULL';
-const RULE_IDS_SQL = 'SELECT id FROM retention_rule WHERE tenant_id = ?';
-
-/** The events before the first that must be kept, and that one's sequence (null: none must). */
-function split(rows: Row[]): { events: Row[]; stoppedAt: number | null } {
-  const first = rows.findIndex((r) => Number(r.kept) === 1);
-  if (first < 0) return { events: rows, stoppedAt: null };
-  return { events: rows.slice(0, first), stoppedAt: toNumber(rows[first].sequence) };
-}
-
-const dayOf = (value: unknown) => (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10);
 
 /**
  * What a batch re-checks before it deletes (ADR 0043, amended 2026-12-04): the condition "event `e`
@@ -72,66 +58,98 @@ export interface BatchResult {
   /** Newest occurredAt and the last recordedAt among the events this batch deleted. */
   newestOccurred: string | null;
   lastRecorded: string | null;
+  /** How long the batch's transaction held its locks, in ms (what the next batch is sized by). */
+  ms: number;
+}
+
+/** Deletes a tenant's recorded prune batch by batch; `close` when the prune is done with it. */
+export interface PruneDeleter {
+  batch(tenantId: string, owner: string, leaseUntil: string, guard: BatchGuard, size: number): Promise<BatchResult>;
+  close(): Promise<void>;
 }
 
 type Row = Record<string, unknown>;
+type Dialect = 'sqlite' | 'mysql';
 
 /**
- * The statements that delete events lo..hi (as read in the same transaction) and take their counts
- * out of audit_event_rollup: each group's count subtracted, its min_sequence moved past the batch,
- * emptied rows deleted; then chain_prune.deleted_through advanced and the lease renewed.
+ * Every statement of a batch (ADR 0043, amended 2026-12-07), by primary-key ranges of
+ * (tenant_id, sequence) and with no per-event work in JavaScript: the first event that must be kept
+ * is one MIN over the range, the rollup counts one aggregate (an event's categories as the rollup
+ * stores them: sorted, comma-joined; UPPER_SNAKE_CASE, so byte order is JavaScript's), the labels
+ * one DELETE joined to the range. Placeholders: `stop` (tenant, lo, hi, then the kept condition's);
+ * `last`, `groups`, `deleteLabels`, `deleteEvents` (tenant, lo, hi) — except `last` (tenant, hi).
  */
-function deletions(tenantId: string, hi: number, events: Row[], labels: Row[], leaseUntil: string): Sql[] {
+export interface BatchStatements {
+  state: string;
+  holdIds: string;
+  ruleIds: string;
+  stop: string;
+  last: string;
+  groups: string;
+  deleteLabels: string;
+  /** MariaDB: the range's event ids (tenant, lo, hi), for `labelsByIds`. */
+  eventIds: string;
+  deleteEvents: string;
+  /** (count, hi, hi + 1, then the rollup key columns). */
+  rollupUpdate: string;
+  /** (tenant, first day, last day). */
+  rollupDeleteEmpty: string;
+  /** (hi, its chain hash, lease until, tenant). */
+  advance: string;
+}
+
+const RANGE = 'e.tenant_id = ? AND e.sequence >= ? AND e.sequence <= ?';
+
+export function batchStatements(dialect: Dialect, kept: Sql): BatchStatements {
+  const day = dialect === 'sqlite' ? 'substr(e.occurred_at, 1, 10)' : "DATE_FORMAT(e.occurred_at, '%Y-%m-%d')";
+  const joined =
+    dialect === 'sqlite' ? "group_concat(l.value, ',' ORDER BY l.value)" : "GROUP_CONCAT(l.value ORDER BY l.value SEPARATOR ',')";
+  const categories = `COALESCE((SELECT ${joined} FROM audit_event_label l WHERE l.event_id = e.id AND l.kind = 'category'), '')`;
+  return {
+    state: `SELECT pruned_through, deleted_through, lease_owner FROM chain_prune WHERE tenant_id = ?${dialect === 'mysql' ? ' FOR UPDATE' : ''}`,
+    holdIds: 'SELECT id FROM legal_hold WHERE tenant_id = ? AND released_at IS NULL',
+    ruleIds: 'SELECT id FROM retention_rule WHERE tenant_id = ?',
+    stop: `SELECT MIN(e.sequence) AS s FROM audit_event e WHERE ${RANGE} AND (${kept.text})`,
+    last: 'SELECT chain_hash, recorded_at FROM audit_event WHERE tenant_id = ? AND sequence = ?',
+    groups:
+      `SELECT ${day} AS day, e.action, e.outcome_status, e.severity, e.classification, e.resource_type, e.actor_type, ${categories} AS categories, ` +
+      `COUNT(*) AS n, MAX(e.occurred_at) AS newest FROM audit_event e WHERE ${RANGE} GROUP BY 1, 2, 3, 4, 5, 6, 7, 8`,
+    // SQLite looks the subquery's ids up in the labels' primary key. MariaDB 10.11 would run it as a
+    // dependent subquery over every label row (and its multi-table DELETE was slower still, against
+    // appends' label inserts): there the batch reads the ids and deletes by list (`labelsByIds`).
+    deleteLabels: `DELETE FROM audit_event_label WHERE event_id IN (SELECT e.id FROM audit_event e WHERE ${RANGE})`,
+    eventIds: `SELECT e.id FROM audit_event e WHERE ${RANGE}`,
+    deleteEvents: 'DELETE FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ?',
+    rollupUpdate: `UPDATE audit_event_rollup SET event_count = event_count - ?, min_sequence = CASE WHEN min_sequence <= ? THEN ? ELSE min_sequence END WHERE ${ROLLUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ')}`,
+    rollupDeleteEmpty: 'DELETE FROM audit_event_rollup WHERE tenant_id = ? AND day >= ? AND day <= ? AND event_count <= 0',
+    advance: 'UPDATE chain_prune SET deleted_through = ?, deleted_chain_hash = ?, lease_until = ? WHERE tenant_id = ?',
+  };
+}
+
+/** The rollup key (ROLLUP_KEY_COLUMNS) of an aggregate row of `groups`. */
+export const groupKey = (tenantId: string, g: Row, categoriesKey: string): unknown[] => [
+  tenantId,
+  String(g.day),
+  String(g.action),
+  String(g.outcome_status),
+  toNumber(g.severity),
+  toNumber(g.classification),
+  String(g.resource_type),
+  String(g.actor_type),
+  categoriesKey,
+];
+
+/** DELETE statements for the labels of these events, at most 1,000 ids each. */
+export function labelsByIds(ids: readonly string[]): Sql[] {
   const out: Sql[] = [];
-  const categories = new Map<string, string[]>();
-  for (const l of labels) categories.set(String(l.event_id), [...(categories.get(String(l.event_id)) ?? []), String(l.value)]);
-  const keys = events.map((e) =>
-    rollupKeyOf(tenantId, {
-      day: dayOf(e.occurred_at),
-      action: String(e.action),
-      outcomeStatus: String(e.outcome_status),
-      severity: toNumber(e.severity),
-      classification: toNumber(e.classification),
-      resourceType: String(e.resource_type),
-      actorType: String(e.actor_type),
-      categories: (categories.get(String(e.id)) ?? []).sort(),
-    }).slice(0, ROLLUP_KEY_COLUMNS.length),
-  );
-  const ids = events.map((e) => String(e.id));
-  for (let i = 0; i < ids.length; i += 500) {
-    const part = ids.slice(i, i + 500);
+  for (let i = 0; i < ids.length; i += 1000) {
+    const part = ids.slice(i, i + 1000);
     out.push({ text: `DELETE FROM audit_event_label WHERE event_id IN (${part.map(() => '?').join(',')})`, params: part });
   }
-  if (events.length) {
-    const lo = toNumber(events[0].sequence);
-    out.push({ text: 'DELETE FROM audit_event WHERE tenant_id = ? AND sequence >= ? AND sequence <= ?', params: [tenantId, lo, hi] });
-  }
-  const where = ROLLUP_KEY_COLUMNS.map((c) => `${c} = ?`).join(' AND ');
-  const links = events.map((e, index) => ({ index, sequence: toNumber(e.sequence) }));
-  for (const g of rollupGroups(keys, (k) => k.join('\u0000'), links)) {
-    out.push({
-      text: `UPDATE audit_event_rollup SET event_count = event_count - ?, min_sequence = CASE WHEN min_sequence <= ? THEN ? ELSE min_sequence END WHERE ${where}`,
-      params: [g.count, hi, hi + 1, ...g.key],
-    });
-  }
-  // Only the days this batch touched: the tenant's other rollup rows are not read.
-  const days = keys.map((k) => String(k[1])).sort();
-  if (days.length) {
-    out.push({
-      text: 'DELETE FROM audit_event_rollup WHERE tenant_id = ? AND day >= ? AND day <= ? AND event_count <= 0',
-      params: [tenantId, days[0], days[days.length - 1]],
-    });
-  }
-  // The chain hash of the last deleted event: what a prune stopped here by a new hold anchors at.
-  const last = events.find((e) => toNumber(e.sequence) === hi);
-  out.push({
-    text: 'UPDATE chain_prune SET deleted_through = ?, deleted_chain_hash = ?, lease_until = ? WHERE tenant_id = ?',
-    params: [hi, last ? String(last.chain_hash) : null, leaseUntil, tenantId],
-  });
   return out;
 }
 
-/** The range the next batch deletes, from chain_prune as read under the batch's lock; null when there is nothing or the lease is lost. */
+/** The range the next batch deletes, from chain_prune as read under the batch's lock. */
 function nextRange(state: Row | undefined, owner: string, size: number): { lo: number; hi: number } | 'done' | 'lost' {
   if (!state || String(state.lease_owner) !== owner) return 'lost';
   const deleted = toNumber(state.deleted_through);
@@ -148,138 +166,91 @@ const guardHolds = (guard: BatchGuard, holdIds: string[], ruleIds: string[]) =>
   ruleIds.length === guard.ruleIds.length &&
   ruleIds.every((id, i) => id === guard.ruleIds[i]);
 
-const newestOf = (rows: Row[], column: string) =>
-  rows.reduce<string | null>((m, r) => {
-    const d = fromSqlDateTime(r[column]);
-    return m === null || d > m ? d : m;
-  }, null);
-
-/** The batch's outcome once the events to delete (`events`, through `hi`) are known. */
-const outcome = (deletedThrough: number, events: Row[], stoppedAt: number | null): BatchResult => ({
-  deletedThrough,
-  deleted: events.length,
-  done: false,
-  lost: false,
-  stale: false,
-  stoppedAt,
-  newestOccurred: newestOf(events, 'occurred_at'),
-  lastRecorded: events.length ? fromSqlDateTime(events[events.length - 1].recorded_at) : null,
-});
-
-const idle = (state: Row | undefined, lost: boolean, stale = false): BatchResult => ({
+const idle = (state: Row | undefined, lost: boolean, stale: boolean, ms: number): BatchResult => ({
   deletedThrough: toNumber(state?.deleted_through ?? 0),
   deleted: 0,
-  done: !stale,
+  done: !lost && !stale,
   lost,
   stale,
   stoppedAt: null,
   newestOccurred: null,
   lastRecorded: null,
+  ms,
 });
 
 /**
- * Deletes the next batch of a recorded prune (ADR 0043) in one transaction: the chain_prune row is
- * read under the lock, so two nodes never delete (nor subtract from the rollup) the same events.
- * Under the same lock it re-checks the active holds and the rules (`guard`): placing a hold or
- * changing a rule takes that lock too (RetentionRepository.underPruneLock), so a hold placed while a
- * prune runs is seen by the next batch or waits for it, and no event it matches is deleted.
- * SQLite: one synchronous BEGIN IMMEDIATE transaction on the raw connection (nothing else of this
- * process can interleave). MariaDB: the chain_prune row locked FOR UPDATE.
+ * MariaDB/MySQL: each batch one READ COMMITTED transaction on a pooled connection, the chain_prune
+ * row locked FOR UPDATE first, so two nodes never delete (nor subtract from the rollup) the same
+ * events. Under the same lock it re-checks the active holds and the rules (`guard`): placing a hold
+ * or changing a rule takes that lock too (RetentionRepository.underPruneLock), so a hold placed
+ * while a prune runs is seen by the next batch or waits for it, and no event it matches is deleted.
  */
-export async function deleteBatch(
-  dataSource: DataSource,
-  tenantId: string,
-  owner: string,
-  leaseUntil: string,
-  guard: BatchGuard,
-  size: number,
-): Promise<BatchResult> {
-  if (dataSource.options.type === 'better-sqlite3') {
-    const db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
-    const run = db.transaction((): BatchResult => {
-      const state = db.prepare(STATE_SQL).get(tenantId) as Row | undefined;
-      const range = nextRange(state, owner, size);
-      if (range === 'lost' || range === 'done') return idle(state, range === 'lost');
-      const holdIds = idsOf(db.prepare(HOLD_IDS_SQL).all(tenantId) as Row[]);
-      const ruleIds = idsOf(db.prepare(RULE_IDS_SQL).all(tenantId) as Row[]);
-      if (!guardHolds(guard, holdIds, ruleIds)) return idle(state, false, true);
-      const rows = db.prepare(eventsSql(guard.kept)).all(...guard.kept.params, tenantId, range.lo, range.hi) as Row[];
-      const { events, stoppedAt } = split(rows);
-      const hi = stoppedAt === null ? range.hi : stoppedAt - 1;
-      if (hi < range.lo) return outcome(range.lo - 1, [], stoppedAt);
-      const labels = labelsOf(events, (text, params) => db.prepare(text).all(...params) as Row[]);
-      for (const s of deletions(tenantId, hi, events, labels, leaseUntil)) db.prepare(s.text).run(...s.params);
-      return outcome(hi, events, stoppedAt);
-    });
-    // Committed without waiting for the disk (ADR 0043, amended 2026-12-06): a batch lost to a power
-    // failure leaves its events and deleted_through as they were, and the next prune deletes them
-    // again; the next durable commit (an append's) flushes the batch with it. The connection's own
-    // setting is back before anything else of this process can run.
-    const durable = Number(db.pragma('synchronous', { simple: true }));
-    db.pragma('synchronous = NORMAL');
-    try {
-      return run.immediate();
-    } finally {
-      db.pragma(`synchronous = ${durable}`);
-    }
-  }
-  const runner = dataSource.createQueryRunner('master');
-  try {
-    await runner.connect();
-    await runner.startTransaction('READ COMMITTED');
-    const [state] = (await runner.query(`${STATE_SQL} FOR UPDATE`, [tenantId])) as Row[];
-    const range = nextRange(state, owner, size);
-    if (range === 'lost' || range === 'done') {
-      await runner.commitTransaction();
-      return idle(state, range === 'lost');
-    }
-    // Read after the lock: a hold placed under it is committed by now (READ COMMITTED sees it).
-    const holdIds = idsOf((await runner.query(HOLD_IDS_SQL, [tenantId])) as Row[]);
-    const ruleIds = idsOf((await runner.query(RULE_IDS_SQL, [tenantId])) as Row[]);
-    if (!guardHolds(guard, holdIds, ruleIds)) {
-      await runner.commitTransaction();
-      return idle(state, false, true);
-    }
-    const rows = (await runner.query(eventsSql(guard.kept), [...guard.kept.params, tenantId, range.lo, range.hi])) as Row[];
-    const { events, stoppedAt } = split(rows);
-    const hi = stoppedAt === null ? range.hi : stoppedAt - 1;
-    if (hi < range.lo) {
-      await runner.commitTransaction();
-      return outcome(range.lo - 1, [], stoppedAt);
-    }
-    const labelRows: Row[] = [];
-    const ids = events.map((e) => String(e.id));
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
-      labelRows.push(
-        ...((await runner.query(
-          `SELECT event_id, value FROM audit_event_label WHERE kind = 'category' AND event_id IN (${part.map(() => '?').join(',')})`,
-          part,
-        )) as Row[]),
-      );
-    }
-    for (const s of deletions(tenantId, hi, events, labelRows, leaseUntil)) await runner.query(s.text, s.params);
-    await runner.commitTransaction();
-    return outcome(hi, events, stoppedAt);
-  } catch (error) {
-    if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-    throw error;
-  } finally {
-    await runner.release();
-  }
-}
+export class MysqlPruneDeleter implements PruneDeleter {
+  constructor(private readonly dataSource: DataSource) {}
 
-function labelsOf(events: Row[], all: (text: string, params: unknown[]) => Row[]): Row[] {
-  const out: Row[] = [];
-  const ids = events.map((e) => String(e.id));
-  for (let i = 0; i < ids.length; i += 500) {
-    const part = ids.slice(i, i + 500);
-    out.push(
-      ...all(
-        `SELECT event_id, value FROM audit_event_label WHERE kind = 'category' AND event_id IN (${part.map(() => '?').join(',')})`,
-        part,
-      ),
-    );
+  async batch(tenantId: string, owner: string, leaseUntil: string, guard: BatchGuard, size: number): Promise<BatchResult> {
+    const sql = batchStatements('mysql', guard.kept);
+    const runner = this.dataSource.createQueryRunner('master');
+    try {
+      await runner.connect();
+      const started = performance.now();
+      const elapsed = () => performance.now() - started;
+      await runner.startTransaction('READ COMMITTED');
+      const q = (text: string, params: unknown[]) => runner.query(text, params) as Promise<Row[]>;
+      const [state] = await q(sql.state, [tenantId]);
+      const range = nextRange(state, owner, size);
+      if (range === 'lost' || range === 'done') {
+        await runner.commitTransaction();
+        return idle(state, range === 'lost', false, elapsed());
+      }
+      // Read after the lock: a hold placed under it is committed by now (READ COMMITTED sees it).
+      const holdIds = idsOf(await q(sql.holdIds, [tenantId]));
+      const ruleIds = idsOf(await q(sql.ruleIds, [tenantId]));
+      if (!guardHolds(guard, holdIds, ruleIds)) {
+        await runner.commitTransaction();
+        return idle(state, false, true, elapsed());
+      }
+      const [stop] = await q(sql.stop, [tenantId, range.lo, range.hi, ...guard.kept.params]);
+      const stoppedAt = stop?.s === null || stop?.s === undefined ? null : toNumber(stop.s);
+      const hi = stoppedAt === null ? range.hi : stoppedAt - 1;
+      const none = { deletedThrough: range.lo - 1, deleted: 0, done: false, lost: false, stale: false, stoppedAt };
+      if (hi < range.lo) {
+        await runner.commitTransaction();
+        return { ...none, newestOccurred: null, lastRecorded: null, ms: elapsed() };
+      }
+      const span = [tenantId, range.lo, hi];
+      const [last] = await q(sql.last, [tenantId, hi]);
+      const groups = await q(sql.groups, span);
+      const ids = (await q(sql.eventIds, span)).map((r) => String(r.id));
+      for (const d of labelsByIds(ids)) await q(d.text, d.params);
+      await q(sql.deleteEvents, span);
+      for (const g of groups) {
+        const categories = String(g.categories);
+        await q(sql.rollupUpdate, [toNumber(g.n), hi, hi + 1, ...groupKey(tenantId, g, categories ? sha256Hex(categories) : '')]);
+      }
+      const days = groups.map((g) => String(g.day)).sort();
+      if (days.length) await q(sql.rollupDeleteEmpty, [tenantId, days[0], days[days.length - 1]]);
+      // The chain hash of the last deleted event: what a prune stopped here by a new hold anchors at.
+      await q(sql.advance, [hi, last ? String(last.chain_hash) : null, leaseUntil, tenantId]);
+      await runner.commitTransaction();
+      return {
+        ...none,
+        deletedThrough: hi,
+        deleted: groups.reduce((n, g) => n + toNumber(g.n), 0),
+        newestOccurred: groups.reduce<string | null>((m, g) => {
+          const d = fromSqlDateTime(g.newest);
+          return m === null || d > m ? d : m;
+        }, null),
+        lastRecorded: last ? fromSqlDateTime(last.recorded_at) : null,
+        ms: elapsed(),
+      };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
   }
-  return out;
+
+  async close(): Promise<void> {}
 }

@@ -10,8 +10,16 @@ import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { IngestService } from '../ingest/ingest.service';
-import { type BatchGuard, deleteBatch, nextBatchSize, PRUNE_BATCH_EVENTS, PRUNE_BATCH_MAX_EVENTS } from './prune-batch';
+import {
+  type BatchGuard,
+  MysqlPruneDeleter,
+  nextBatchSize,
+  PRUNE_BATCH_EVENTS,
+  PRUNE_BATCH_MAX_EVENTS,
+  type PruneDeleter,
+} from './prune-batch';
 import { keptCondition, type LegalHold, type RetentionRule } from './retention-policy';
+import { SqlitePruneDeleter } from './sqlite-prune-deleter';
 
 /**
  * How the verifier a prune checks its prefix with walks the chain (ADR 0043, amended 2026-12-06):
@@ -120,6 +128,14 @@ type Row = Record<string, unknown>;
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const isoOrNull = (v: unknown) => (v === null || v === undefined ? null : fromSqlDateTime(v));
 const later = (a: string | null, b: string | null): string | null => (a === null ? b : b === null ? a : a > b ? a : b);
+
+/**
+ * The deleter of a prune (ADR 0043): on SQLite a worker thread with its own connection to the file
+ * (ADR 0043, amended 2026-12-07), so a batch holds the write lock but not the event loop; on
+ * MariaDB/MySQL transactions on the pool.
+ */
+const openPruneDeleter = (dataSource: DataSource): PruneDeleter =>
+  dataSource.options.type === 'better-sqlite3' ? SqlitePruneDeleter.open(dataSource) : new MysqlPruneDeleter(dataSource);
 
 /**
  * The prune of a tenant's chain (ADR 0043): lease, plan, verified prefix, signed anchor, chain event,
@@ -383,38 +399,42 @@ export class RetentionPruner {
     const fixed = options.batchEvents;
     if (fixed !== undefined && (!Number.isInteger(fixed) || fixed < 1)) throw new RangeError('batchEvents must be a positive whole number');
     let size = fixed ?? PRUNE_BATCH_EVENTS[dialect];
-    for (;;) {
-      const leaseUntil = toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString());
-      const started = performance.now();
-      const batch = await deleteBatch(this.deps.dataSource, tenantId, owner, leaseUntil, guard.batch, size);
-      // A full batch that was quick is followed by a larger one, a slow one by a smaller one (ADR 0043, amended 2026-12-06).
-      if (fixed === undefined && batch.deleted === size) {
-        size = nextBatchSize(size, performance.now() - started, PRUNE_BATCH_EVENTS[dialect], PRUNE_BATCH_MAX_EVENTS[dialect]);
-      }
-      out.deleted += batch.deleted;
-      out.newestOccurred = later(out.newestOccurred, batch.newestOccurred);
-      out.lastRecorded = batch.lastRecorded ?? out.lastRecorded;
-      if (batch.lost) throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, 'Another node took over pruning this tenant; this one stopped.');
-      if (batch.stale) {
-        // A hold was placed or a rule changed since the guard was built: build it again.
-        if (++stale > MAX_STALE_BATCHES) {
-          throw new AppError(
-            ErrorCode.PRUNE_REFUSED,
-            `Legal holds or retention rules changed ${MAX_STALE_BATCHES} times in a row while pruning; stopped without deleting more. Retry later.`,
-          );
+    const deleter = openPruneDeleter(this.deps.dataSource);
+    try {
+      for (;;) {
+        const leaseUntil = toSqlDateTime(new Date(Date.now() + LEASE_MS).toISOString());
+        const batch = await deleter.batch(tenantId, owner, leaseUntil, guard.batch, size);
+        // A full batch that held its locks briefly is followed by a larger one, a slow one by a smaller one (ADR 0043, amended 2026-12-06).
+        if (fixed === undefined && batch.deleted === size) {
+          size = nextBatchSize(size, batch.ms, PRUNE_BATCH_EVENTS[dialect], PRUNE_BATCH_MAX_EVENTS[dialect]);
         }
-        guard = await this.guard(tenantId, now);
-        continue;
+        out.deleted += batch.deleted;
+        out.newestOccurred = later(out.newestOccurred, batch.newestOccurred);
+        out.lastRecorded = batch.lastRecorded ?? out.lastRecorded;
+        if (batch.lost) throw new AppError(ErrorCode.PRUNE_IN_PROGRESS, 'Another node took over pruning this tenant; this one stopped.');
+        if (batch.stale) {
+          // A hold was placed or a rule changed since the guard was built: build it again.
+          if (++stale > MAX_STALE_BATCHES) {
+            throw new AppError(
+              ErrorCode.PRUNE_REFUSED,
+              `Legal holds or retention rules changed ${MAX_STALE_BATCHES} times in a row while pruning; stopped without deleting more. Retry later.`,
+            );
+          }
+          guard = await this.guard(tenantId, now);
+          continue;
+        }
+        stale = 0;
+        if (batch.stoppedAt !== null) {
+          const reason = await this.service.keptReasonAt(tenantId, batch.stoppedAt, guard.rules, guard.holds, now);
+          out.stop = { at: batch.stoppedAt, deletedThrough: batch.deletedThrough, reason };
+          return out;
+        }
+        if (batch.done) return out;
+        if (between) await between({ tenantId, deletedThrough: batch.deletedThrough });
+        await yieldToLoop();
       }
-      stale = 0;
-      if (batch.stoppedAt !== null) {
-        const reason = await this.service.keptReasonAt(tenantId, batch.stoppedAt, guard.rules, guard.holds, now);
-        out.stop = { at: batch.stoppedAt, deletedThrough: batch.deletedThrough, reason };
-        return out;
-      }
-      if (batch.done) return out;
-      if (between) await between({ tenantId, deletedThrough: batch.deletedThrough });
-      await yieldToLoop();
+    } finally {
+      await deleter.close();
     }
   }
 
