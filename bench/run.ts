@@ -20,7 +20,10 @@
  *
  * Settings: BENCH_MARIADB_URL (default mariadb://root@127.0.0.1:3306), BENCH_EVENTS, BENCH_ROUNDS
  * (default 3), BENCH_CONCURRENCY (batches in flight on each path, default 1: one client, one
- * connection, the plain reading of the target), BENCH_KEEP_DB=1 (keep the database afterwards).
+ * connection, the plain reading of the target), BENCH_KEEP_DB=1 (keep the database afterwards),
+ * BENCH_INGEST_BASELINE=<a built checkout of an older commit> (a second service, that commit's, on a
+ * database of its own, sent the same batches in the same interleaving: before and after in one run,
+ * `ingest_vs_raw_ratio_baseline=<r>`).
  */
 import 'reflect-metadata';
 import path from 'node:path';
@@ -181,9 +184,11 @@ async function round(
   key: string,
   raw: RawBatch[],
   bodies: string[],
-): Promise<{ raw: number; ingest: number }> {
+  baselineUrl?: string,
+): Promise<{ raw: number; ingest: number; baseline: number }> {
   let rawSeconds = 0;
   let ingestSeconds = 0;
+  let baselineSeconds = 0;
   for (let i = 0; i < bodies.length; i += CONCURRENCY) {
     let started = process.hrtime.bigint();
     await Promise.all(conns.map((conn, c) => (raw[i + c] ? rawInsert(conn, raw[i + c]) : Promise.resolve())));
@@ -191,17 +196,25 @@ async function round(
     started = process.hrtime.bigint();
     await Promise.all(conns.map((_, c) => (bodies[i + c] ? gql(url, key, bodies[i + c]) : Promise.resolve())));
     ingestSeconds += seconds(started);
+    if (baselineUrl) {
+      started = process.hrtime.bigint();
+      await Promise.all(conns.map((_, c) => (bodies[i + c] ? gql(baselineUrl, key, bodies[i + c]) : Promise.resolve())));
+      baselineSeconds += seconds(started);
+    }
   }
-  return { raw: rawSeconds, ingest: ingestSeconds };
+  return { raw: rawSeconds, ingest: ingestSeconds, baseline: baselineSeconds };
 }
 
-async function ingestBench(conns: Connection[], url: string, adminKey: string): Promise<void> {
+async function ingestBench(conns: Connection[], url: string, adminKey: string, baselineUrl?: string): Promise<void> {
   const conn = conns[0];
   await conn.query('CREATE TABLE raw_audit_event LIKE audit_event');
   await conn.query('CREATE TABLE raw_audit_event_label LIKE audit_event_label');
   await conn.query('CREATE TABLE raw_audit_event_rollup LIKE audit_event_rollup');
   console.log(
-    `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH} with idempotency keys, ${ROUNDS} rounds, ${CONCURRENCY} batch(es) in flight on both paths, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}`,
+    `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH} with idempotency keys, ${ROUNDS} rounds, ${CONCURRENCY} batch(es) in flight on both paths, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}${baselineUrl ? `, baseline ${process.env.BENCH_INGEST_BASELINE}` : ''}`,
   );
 
   // Warm-up: JIT, connection pools, buffer pool — on both paths, not timed.
@@ -210,21 +223,26 @@ async function ingestBench(conns: Connection[], url: string, adminKey: string): 
     Array.from({ length: Math.ceil(inputs.length / BATCH) }, (_, b) =>
       JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(b * BATCH, (b + 1) * BATCH) } } }),
     );
-  await round(conns, url, adminKey, rawBatches('warmup', warm), bodiesOf(warm));
+  await round(conns, url, adminKey, rawBatches('warmup', warm), bodiesOf(warm), baselineUrl);
 
   const ratios: number[] = [];
+  const baselineRatios: number[] = [];
   for (let r = 0; r < ROUNDS; r += 1) {
     const inputs = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, r));
-    const times = await round(conns, url, adminKey, rawBatches(`raw-${r}`, inputs), bodiesOf(inputs));
+    const times = await round(conns, url, adminKey, rawBatches(`raw-${r}`, inputs), bodiesOf(inputs), baselineUrl);
     const raw = EVENTS / times.raw;
     const ingest = EVENTS / times.ingest;
     ratios.push(ingest / raw);
+    const before = baselineUrl ? EVENTS / times.baseline : undefined;
+    if (before !== undefined) baselineRatios.push(before / raw);
     console.log(
-      `round ${r + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}`,
+      `round ${r + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}` +
+        (before === undefined ? '' : `; baseline ${before.toFixed(0)} events/s, ratio ${(before / raw).toFixed(3)}`),
     );
   }
   const [{ n }] = ((await conn.query("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = 'default'")) as any)[0];
   if (Number(n) !== EVENTS * ROUNDS + 2 * BATCH) throw new Error(`expected ${EVENTS * ROUNDS + 2 * BATCH} recorded events, found ${n}`);
+  if (baselineRatios.length) console.log(`ingest_vs_raw_ratio_baseline=${median(baselineRatios).toFixed(3)}`);
   console.log(`ingest_vs_raw_ratio=${median(ratios).toFixed(3)}`);
 }
 
@@ -307,6 +325,17 @@ async function main(): Promise<void> {
   dbUrl.pathname = `/${dbName}`;
   const adminKey = `bench_${randomBytes(16).toString('hex')}`;
   const app = await startServer(dbUrl.toString(), adminKey, dataDir);
+  // BENCH_INGEST_BASELINE: an older build's service on a database of its own, for the ingest part.
+  const baselineDir = process.env.BENCH_INGEST_BASELINE;
+  const baselineDb = `${dbName}_base`;
+  const baselineData = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-bench-'));
+  let baseline: Awaited<ReturnType<typeof startServer>> | undefined;
+  if (baselineDir && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'ingest')) {
+    await admin.query(`CREATE DATABASE \`${baselineDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    const url = new URL(SERVER);
+    url.pathname = `/${baselineDb}`;
+    baseline = await startServer(url.toString(), adminKey, baselineData, {}, path.resolve(baselineDir, 'dist/src/cli.js'));
+  }
   const connect = () =>
     createConnection({
       host: server.hostname,
@@ -321,7 +350,9 @@ async function main(): Promise<void> {
   const conn = conns[0];
   const only = process.env.BENCH_ONLY;
   try {
-    if (!only || only === 'ingest') await ingestBench(conns, app.url, adminKey);
+    if (!only || only === 'ingest') await ingestBench(conns, app.url, adminKey, baseline?.url);
+    await baseline?.stop();
+    baseline = undefined;
     const target = {
       conn,
       url: app.url,
@@ -352,6 +383,9 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();
+    await baseline?.stop();
+    if (baselineDir) await admin.query(`DROP DATABASE IF EXISTS \`${baselineDb}\``);
+    fs.rmSync(baselineData, { recursive: true, force: true });
     // BENCH_KEEP_DB=1 keeps the seeded database for profiling queries by hand.
     if (process.env.BENCH_KEEP_DB === '1') console.log(`kept database ${dbName}`);
     else await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);

@@ -72,52 +72,53 @@ describe('MysqlChainStore retries', () => {
     await expect(new MysqlChainStore(dataSource).append('t', batch())).rejects.toMatchObject({ code: 'CHAIN_BUSY' });
   });
 
-  it('redoes a keyed batch once after a duplicate key (in its savepoint) without spending a deadlock retry', async () => {
+  it('redoes a keyed batch once after a duplicate key, with the look-up, without spending a deadlock retry', async () => {
     const { dataSource, inserts, statements } = scripted([1062, 1213, 1213]);
     await expect(new MysqlChainStore(dataSource).append('t', batch('k'))).resolves.toMatchObject({ written: 1 });
-    // The duplicate key is redone in the same transaction, after ROLLBACK TO SAVEPOINT and a look-up.
-    expect(inserts).toEqual([0, 0, 1, 2]);
-    expect(statements.slice(1, 5)).toEqual([
-      'SAVEPOINT chain_call',
-      expect.stringMatching(/^INSERT INTO audit_event /),
-      'ROLLBACK TO SAVEPOINT chain_call',
+    expect(inserts).toEqual([0, 1, 2, 3]);
+    // The redo looks the keys up under the lock, in a savepoint of its own.
+    expect(statements.slice(2, 5)).toEqual([
+      expect.stringMatching(/^SELECT sequence/),
       expect.stringMatching(/^SELECT idempotency_key/),
+      'SAVEPOINT chain_call',
     ]);
   });
 
   it('raises a second duplicate key instead of looping', async () => {
     const { dataSource, inserts } = scripted([1062, 1062]);
     await expect(new MysqlChainStore(dataSource).append('t', batch('k'))).rejects.toMatchObject({ errno: 1062 });
-    expect(inserts).toEqual([0, 0]);
+    expect(inserts).toEqual([0, 1]);
   });
 });
 
 describe('MysqlChainStore group commit', () => {
-  it('commits the calls waiting together in one transaction, each in its own savepoint', async () => {
+  it('commits the calls waiting together in one transaction, their rows in one INSERT', async () => {
     const { dataSource, inserts, commits } = scripted([]);
     const groups: { calls: number; events: number }[] = [];
     const store = new MysqlChainStore(dataSource, { onGroup: (g) => groups.push(g) });
     const answers = await Promise.all([store.append('t', batch()), store.append('t', batch()), store.append('t', batch())]);
     expect(answers.map((a) => a.receipts[0].sequence)).toEqual([1, 2, 3]);
     expect(groups).toEqual([{ calls: 3, events: 3 }]);
-    expect(inserts).toEqual([0, 0, 0]);
+    expect(inserts).toEqual([0]);
     expect(commits()).toBe(1);
   });
 
   it('fails only the call whose rows break a constraint; its neighbours commit after it', async () => {
-    // The second call's INSERT is refused (1048: a column cannot be null).
-    const { dataSource, commits } = scripted([undefined, 1048]);
+    // The group's INSERT is refused (1048: a column cannot be null); redone call by call, in
+    // savepoints, the second call's is.
+    const { dataSource, inserts, commits } = scripted([1048, undefined, 1048]);
     const store = new MysqlChainStore(dataSource);
     const answers = await Promise.allSettled([store.append('t', batch()), store.append('t', batch()), store.append('t', batch())]);
     expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((answers[1] as PromiseRejectedResult).reason).toMatchObject({ errno: 1048 });
     // The third call takes the sequence the refused one did not use.
     expect((answers[2] as PromiseFulfilledResult<{ receipts: { sequence: number }[] }>).value.receipts[0].sequence).toBe(2);
+    expect(inserts).toEqual([0, 1, 1, 1]);
     expect(commits()).toBe(1);
   });
 
   it('fails the whole group on a lock wait timeout (CHAIN_BUSY), nothing committed', async () => {
-    const { dataSource, commits } = scripted([undefined, 1205]);
+    const { dataSource, commits } = scripted([1205]);
     const store = new MysqlChainStore(dataSource);
     const answers = await Promise.allSettled([store.append('t', batch()), store.append('t', batch())]);
     expect(answers.map((a) => (a.status === 'rejected' ? (a.reason as { code?: string }).code : a.status))).toEqual([

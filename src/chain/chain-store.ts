@@ -273,8 +273,11 @@ export class SqliteChainStore implements ChainStore {
 const MYSQL_DEADLOCK = 1213;
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
 const MYSQL_DUPLICATE_KEY = 1062;
-/** Rows and bytes of one multi-row INSERT, well under max_allowed_packet (16 MiB by default). */
-const MAX_ROWS = 1000;
+/**
+ * Rows and bytes of one multi-row INSERT, well under max_allowed_packet (16 MiB by default): bytes
+ * bound it first (~6,000 events), so that a group's events take few statements.
+ */
+const MAX_ROWS = 10_000;
 const MAX_STATEMENT_CHARS = 4 * 1024 * 1024;
 
 const errnoOf = (error: unknown): number | undefined =>
@@ -324,6 +327,35 @@ interface MysqlCall {
   rollupSql: string[];
   /** Whether its idempotency keys are looked up under the lock (after the unique index refused one). */
   lookedUp: boolean;
+}
+
+/** The rows of linked calls, as SQL tuples, for the group's multi-row INSERTs. */
+interface CallRows {
+  rows: string[];
+  labels: string[];
+  /** Each new event's rollup key row (up to its counts), and the events by index into it. */
+  rollupKeys: string[];
+  rollupLinks: { index: number; sequence: number }[];
+}
+
+function addRows(out: CallRows, call: MysqlCall, linked: LinkedBatch): void {
+  const tail = `,'${toSqlDateTime(linked.recordedAt)}','`;
+  for (const { index, sequence, hash, chainHash } of linked.links) {
+    out.rows.push(`${call.eventSql[index]}${sequence}${tail}${hash}','${chainHash}')`);
+    for (const label of call.labelSql[index]) out.labels.push(`${label}${sequence})`);
+    out.rollupLinks.push({ index: out.rollupKeys.length, sequence });
+    out.rollupKeys.push(call.rollupSql[index]);
+  }
+}
+
+async function insertRows(runner: QueryRunner, r: CallRows): Promise<void> {
+  for (const sql of statements(INSERT_EVENTS, r.rows)) await runner.query(sql);
+  for (const sql of statements(INSERT_LABELS, r.labels)) await runner.query(sql);
+  // Rows of the same key (the group's calls share most) are counted together: one row each.
+  const rollup = rollupGroups(r.rollupKeys, (key) => key, r.rollupLinks).map(
+    (g) => `${g.key}${g.count},${g.minSequence},${g.maxSequence})`,
+  );
+  for (const sql of statements(INSERT_ROLLUP, rollup)) await runner.query(sql + MYSQL_ROLLUP_UPSERT);
 }
 
 /** A MySQL error that undid more than the statement (the transaction is gone) or says the database is away. */
@@ -390,7 +422,16 @@ export class MysqlChainStore implements ChainStore {
     return this.groups.submit(tenantId, { events, writer, ids, eventSql, labelSql, rollupSql, lookedUp });
   }
 
+  /**
+   * One transaction for the group. First try: every call linked in turn, and all their rows in the
+   * same multi-row INSERTs — a handful of statements for the group, whatever its number of calls,
+   * each a round trip made while the lock is held. A call refused in linking (an idempotency
+   * conflict) is left out before anything is written. If the database refuses the rows (a key
+   * already stored, a constraint), the group is redone with each call in a savepoint of its own, so
+   * the call at fault is found and answered alone (`appendCall`).
+   */
   private async commitGroup(tenantId: string, calls: MysqlCall[]): Promise<Outcome<AppendResult>[]> {
+    let perCall = false;
     for (let deadlocks = 0; ;) {
       const runner = this.dataSource.createQueryRunner('master');
       try {
@@ -402,8 +443,17 @@ export class MysqlChainStore implements ChainStore {
         const keys: GroupKeys = new Map();
         const leaves: Receipt[] = [];
         const outcomes: Outcome<AppendResult>[] = [];
+        const merged: CallRows = { rows: [], labels: [], rollupKeys: [], rollupLinks: [] };
         for (const call of calls) {
-          const outcome = await this.appendCall(runner, tenantId, head, call, keys, now);
+          let outcome: Outcome<AppendResult>;
+          if (perCall) outcome = await this.appendCall(runner, tenantId, head, call, keys, now);
+          else {
+            const linked = await this.linkCall(runner, tenantId, head, call, keys, now);
+            if (linked.ok) {
+              addRows(merged, call, linked.value);
+              outcome = ok({ receipts: linked.value.receipts, head: linked.value.head, written: linked.value.links.length });
+            } else outcome = linked;
+          }
           if (outcome.ok) {
             head = outcome.value.head;
             leaves.push(...newLeaves(outcome.value.receipts));
@@ -411,6 +461,7 @@ export class MysqlChainStore implements ChainStore {
           }
           outcomes.push(outcome);
         }
+        if (!perCall) await insertRows(runner, merged);
         if (leaves.length) {
           const tree = extendTree(locked.sequence, locked.merkleFrontier, leaves);
           const nodes = nodeRows(tenantId, tree.nodes).map((r) => `(${sqlValues(r)})`);
@@ -427,6 +478,13 @@ export class MysqlChainStore implements ChainStore {
         const errno = errnoOf(error);
         if (errno === MYSQL_DEADLOCK && ++deadlocks < 3) continue;
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT || errno === MYSQL_DEADLOCK) throw chainBusy();
+        if (!perCall && !failsTheGroup(error)) {
+          // The rows of some call were refused: redo call by call. A lone call was refused a key
+          // already stored (or broke a constraint): its keys are looked up this time.
+          perCall = true;
+          if (calls.length === 1 && errno === MYSQL_DUPLICATE_KEY) calls[0].lookedUp = true;
+          continue;
+        }
         throw error;
       } finally {
         await runner.release();
@@ -434,11 +492,28 @@ export class MysqlChainStore implements ChainStore {
     }
   }
 
+  /** Links a call after `head`: its stored keys looked up first if it must be; an idempotency conflict is its answer. */
+  private async linkCall(
+    runner: QueryRunner,
+    tenantId: string,
+    head: ChainHead,
+    call: MysqlCall,
+    keys: GroupKeys,
+    now: Date,
+  ): Promise<Outcome<LinkedBatch>> {
+    const stored = call.lookedUp ? await this.storedKeys(runner, tenantId, call.writer, call.events) : new Map<string, KeyedReceipt>();
+    try {
+      return ok(linkEvents(tenantId, head, call.events, call.ids, withGroupKeys(stored, keys, call.events, call.writer), now));
+    } catch (error) {
+      return failed(error); // IDEMPOTENCY_CONFLICT, before anything was written
+    }
+  }
+
   /**
    * One call of a group, in its savepoint: links it after `head` and inserts its rows. An error of
-   * the call alone (an idempotency conflict, a constraint the rows break) rolls back to the
-   * savepoint and is the call's answer; one that undid the transaction or means the database is
-   * away is thrown, failing the group.
+   * the call alone (a constraint the rows break) rolls back to the savepoint and is the call's
+   * answer; a key already stored is looked up and the call redone; an error that undid the
+   * transaction or means the database is away is thrown, failing the group.
    */
   private async appendCall(
     runner: QueryRunner,
@@ -449,30 +524,15 @@ export class MysqlChainStore implements ChainStore {
     now: Date,
   ): Promise<Outcome<AppendResult>> {
     for (;;) {
-      const stored = call.lookedUp ? await this.storedKeys(runner, tenantId, call.writer, call.events) : new Map<string, KeyedReceipt>();
-      let linked: LinkedBatch;
-      try {
-        linked = linkEvents(tenantId, head, call.events, call.ids, withGroupKeys(stored, keys, call.events, call.writer), now);
-      } catch (error) {
-        return failed(error); // IDEMPOTENCY_CONFLICT, before anything was written
-      }
-      const tail = `,'${toSqlDateTime(linked.recordedAt)}','`;
-      const rows: string[] = [];
-      const labels: string[] = [];
-      for (const { index, sequence, hash, chainHash } of linked.links) {
-        rows.push(`${call.eventSql[index]}${sequence}${tail}${hash}','${chainHash}')`);
-        for (const label of call.labelSql[index]) labels.push(`${label}${sequence})`);
-      }
-      const rollup = rollupGroups(call.rollupSql, (key) => key, linked.links).map(
-        (g) => `${g.key}${g.count},${g.minSequence},${g.maxSequence})`,
-      );
+      const linked = await this.linkCall(runner, tenantId, head, call, keys, now);
+      if (!linked.ok) return linked;
+      const rows: CallRows = { rows: [], labels: [], rollupKeys: [], rollupLinks: [] };
+      addRows(rows, call, linked.value);
       await runner.query(`SAVEPOINT ${SAVEPOINT}`);
       try {
-        for (const sql of statements(INSERT_EVENTS, rows)) await runner.query(sql);
-        for (const sql of statements(INSERT_LABELS, labels)) await runner.query(sql);
-        for (const sql of statements(INSERT_ROLLUP, rollup)) await runner.query(sql + MYSQL_ROLLUP_UPSERT);
+        await insertRows(runner, rows);
         await runner.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
-        return ok({ receipts: linked.receipts, head: linked.head, written: rows.length });
+        return ok({ receipts: linked.value.receipts, head: linked.value.head, written: linked.value.links.length });
       } catch (error) {
         if (failsTheGroup(error)) throw error;
         // The savepoint is gone only if the transaction is: then the group fails with the error.
