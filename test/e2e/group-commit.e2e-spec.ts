@@ -201,7 +201,7 @@ describe('group commit', () => {
     const conflicting = prepare(4, 2);
     conflicting[1] = { ...conflicting[1], idempotencyKey: 's-1-0' }; // call 1's key for another event
 
-    // Submitted in one turn of the event loop: one group, whatever the database.
+    // Handed over by one synchronous map: one group, whatever the database.
     const calls = [prepare(0, 5), prepare(1, 4, true), broken, prepare(3, 6), conflicting, prepare(1, 4, true), prepare(6, 2)];
     const answers = await Promise.allSettled(calls.map((events) => store.append(tenant, events, 'writer-1')));
 
