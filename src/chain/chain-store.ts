@@ -168,15 +168,15 @@ export class SqliteChainStore implements ChainStore {
     this.updateHead = this.db.prepare(
       'UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ?, merkle_frontier = ? WHERE tenant_id = ?',
     );
-    const group = this.db.transaction((tenantId: string, calls: SqliteCall[]) => this.commitLocked(tenantId, calls));
+    const group = this.db.transaction((tenantId: string, take: () => SqliteCall[]) => this.commitLocked(tenantId, take));
     const call = this.db.transaction((tenantId: string, head: ChainHead, c: SqliteCall, now: Date): AppendPlan =>
       this.appendCall(tenantId, head, c, now),
     );
     this.appendCallTx = (tenantId, head, c, now) => call(tenantId, head, c, now);
     this.groups = new GroupCommit(
-      async (tenantId, calls) => {
+      async (tenantId, take) => {
         try {
-          return group.immediate(tenantId, calls);
+          return group.immediate(tenantId, take);
         } catch (error) {
           // Another process held the write lock past busy_timeout.
           if ((error as { code?: string }).code === 'SQLITE_BUSY') throw chainBusy();
@@ -201,7 +201,9 @@ export class SqliteChainStore implements ChainStore {
     return stmt;
   }
 
-  private commitLocked(tenantId: string, calls: SqliteCall[]): Outcome<AppendResult>[] {
+  private commitLocked(tenantId: string, take: () => SqliteCall[]): Outcome<AppendResult>[] {
+    const calls = take();
+    if (!calls.length) return [];
     const now = new Date();
     let row = this.selectHead.get(tenantId) as { sequence: number; chain_hash: string; merkle_frontier: string | null } | undefined;
     if (!row) {
@@ -384,7 +386,7 @@ export class MysqlChainStore implements ChainStore {
     options: ChainStoreOptions = {},
   ) {
     this.groups = new GroupCommit(
-      (tenantId, calls) => this.commitGroup(tenantId, calls),
+      (tenantId, take) => this.commitGroup(tenantId, take),
       options.groupMaxEvents ?? GROUP_MAX_EVENTS,
       options.onGroup,
     );
@@ -430,14 +432,22 @@ export class MysqlChainStore implements ChainStore {
    * already stored, a constraint), the group is redone with each call in a savepoint of its own, so
    * the call at fault is found and answered alone (`appendCall`).
    */
-  private async commitGroup(tenantId: string, calls: MysqlCall[]): Promise<Outcome<AppendResult>[]> {
+  private async commitGroup(tenantId: string, take: () => MysqlCall[]): Promise<Outcome<AppendResult>[]> {
     let perCall = false;
+    // Taken once the lock is held, so that the calls that arrived while waiting for it join; kept
+    // for a redo.
+    let calls: MysqlCall[] | null = null;
     for (let deadlocks = 0; ;) {
       const runner = this.dataSource.createQueryRunner('master');
       try {
         await runner.connect();
         await runner.startTransaction('READ COMMITTED');
         const locked = await this.lockHead(runner, tenantId);
+        calls ??= take();
+        if (!calls.length) {
+          await runner.rollbackTransaction(); // the group before took every call
+          return [];
+        }
         const now = new Date();
         let head: ChainHead = { sequence: locked.sequence, chainHash: locked.chainHash };
         const keys: GroupKeys = new Map();
@@ -482,7 +492,7 @@ export class MysqlChainStore implements ChainStore {
           // The rows of some call were refused: redo call by call. A lone call was refused a key
           // already stored (or broke a constraint): its keys are looked up this time.
           perCall = true;
-          if (calls.length === 1 && errno === MYSQL_DUPLICATE_KEY) calls[0].lookedUp = true;
+          if (calls?.length === 1 && errno === MYSQL_DUPLICATE_KEY) calls[0].lookedUp = true;
           continue;
         }
         throw error;
