@@ -22,6 +22,10 @@
  * (default 3), BENCH_CONCURRENCY (batches in flight on each path, default 1: one client, one
  * connection, the plain reading of the target), BENCH_KEEP_DB=1 (keep the database afterwards),
  * BENCH_DATABASE=<name> (run on that kept database and keep it; BENCH_ONLY=triggers then reuses its tenants).
+ * BENCH_INGEST_BASELINE=<a built checkout of an older commit> (a second service, that commit's, on a
+ * database of its own, sent the same batches in the same interleaving: before and after in one run,
+ * `ingest_vs_raw_ratio_baseline=<r>`; then 16 clients sending batches of 20 events to both,
+ * `ingest_small_batches_vs_baseline=<r>`: group commit's case, ADR 0052).
  */
 import 'reflect-metadata';
 import path from 'node:path';
@@ -158,16 +162,28 @@ const EVENTS_SQL = `INSERT INTO raw_audit_event (${AUDIT_EVENT_COLUMNS.join(',')
 const LABELS_SQL = `INSERT INTO raw_audit_event_label (${LABEL_COLUMNS.join(',')}) VALUES `;
 const ROLLUP_SQL = `INSERT INTO raw_audit_event_rollup (${ROLLUP_COLUMNS.join(',')}) VALUES `;
 
-/** One batch the raw way: a transaction of multi-row INSERTs with bound values. */
+/**
+ * One batch the raw way: a transaction of multi-row INSERTs with bound values. With several
+ * batches in flight their rollup upserts can deadlock on shared keys: then it is rolled back and
+ * redone, as any client would (the time of both attempts counts).
+ */
 async function rawInsert(conn: Connection, batch: RawBatch): Promise<void> {
-  await conn.query('START TRANSACTION');
-  for (const chunk of chunkRows(batch.events, BATCH))
-    await conn.query(EVENTS_SQL + placeholders(chunk.length, AUDIT_EVENT_COLUMNS.length), chunk.flat());
-  for (const chunk of chunkRows(batch.labels, 4 * BATCH))
-    await conn.query(LABELS_SQL + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
-  for (const chunk of chunkRows(batch.rollup, BATCH))
-    await conn.query(ROLLUP_SQL + placeholders(chunk.length, ROLLUP_COLUMNS.length) + MYSQL_ROLLUP_UPSERT, chunk.flat());
-  await conn.query('COMMIT');
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await conn.query('START TRANSACTION');
+      for (const chunk of chunkRows(batch.events, BATCH))
+        await conn.query(EVENTS_SQL + placeholders(chunk.length, AUDIT_EVENT_COLUMNS.length), chunk.flat());
+      for (const chunk of chunkRows(batch.labels, 4 * BATCH))
+        await conn.query(LABELS_SQL + placeholders(chunk.length, LABEL_COLUMNS.length), chunk.flat());
+      for (const chunk of chunkRows(batch.rollup, BATCH))
+        await conn.query(ROLLUP_SQL + placeholders(chunk.length, ROLLUP_COLUMNS.length) + MYSQL_ROLLUP_UPSERT, chunk.flat());
+      await conn.query('COMMIT');
+      return;
+    } catch (error) {
+      await conn.query('ROLLBACK');
+      if ((error as { errno?: number }).errno !== 1213 || attempt >= 5) throw error;
+    }
+  }
 }
 
 const seconds = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
@@ -182,9 +198,11 @@ async function round(
   key: string,
   raw: RawBatch[],
   bodies: string[],
-): Promise<{ raw: number; ingest: number }> {
+  baselineUrl?: string,
+): Promise<{ raw: number; ingest: number; baseline: number }> {
   let rawSeconds = 0;
   let ingestSeconds = 0;
+  let baselineSeconds = 0;
   for (let i = 0; i < bodies.length; i += CONCURRENCY) {
     let started = process.hrtime.bigint();
     await Promise.all(conns.map((conn, c) => (raw[i + c] ? rawInsert(conn, raw[i + c]) : Promise.resolve())));
@@ -192,17 +210,25 @@ async function round(
     started = process.hrtime.bigint();
     await Promise.all(conns.map((_, c) => (bodies[i + c] ? gql(url, key, bodies[i + c]) : Promise.resolve())));
     ingestSeconds += seconds(started);
+    if (baselineUrl) {
+      started = process.hrtime.bigint();
+      await Promise.all(conns.map((_, c) => (bodies[i + c] ? gql(baselineUrl, key, bodies[i + c]) : Promise.resolve())));
+      baselineSeconds += seconds(started);
+    }
   }
-  return { raw: rawSeconds, ingest: ingestSeconds };
+  return { raw: rawSeconds, ingest: ingestSeconds, baseline: baselineSeconds };
 }
 
-async function ingestBench(conns: Connection[], url: string, adminKey: string): Promise<void> {
+async function ingestBench(conns: Connection[], url: string, adminKey: string, baselineUrl?: string): Promise<void> {
   const conn = conns[0];
   await conn.query('CREATE TABLE raw_audit_event LIKE audit_event');
   await conn.query('CREATE TABLE raw_audit_event_label LIKE audit_event_label');
   await conn.query('CREATE TABLE raw_audit_event_rollup LIKE audit_event_rollup');
   console.log(
-    `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH} with idempotency keys, ${ROUNDS} rounds, ${CONCURRENCY} batch(es) in flight on both paths, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}`,
+    `# ingest benchmark: ${EVENTS} events a round, batches of ${BATCH} with idempotency keys, ${ROUNDS} rounds, ${CONCURRENCY} batch(es) in flight on both paths, MariaDB ${String(((await conn.query('SELECT VERSION() AS v')) as any)[0][0].v)}, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}${baselineUrl ? `, baseline ${process.env.BENCH_INGEST_BASELINE}` : ''}`,
   );
 
   // Warm-up: JIT, connection pools, buffer pool — on both paths, not timed.
@@ -211,22 +237,75 @@ async function ingestBench(conns: Connection[], url: string, adminKey: string): 
     Array.from({ length: Math.ceil(inputs.length / BATCH) }, (_, b) =>
       JSON.stringify({ query: RECORD, variables: { input: { events: inputs.slice(b * BATCH, (b + 1) * BATCH) } } }),
     );
-  await round(conns, url, adminKey, rawBatches('warmup', warm), bodiesOf(warm));
+  // One batch at a time: the warm-up creates the data subjects of every bench actor, which the
+  // builds before 2026-12-07 could not do for one tenant from concurrent batches (a deadlock).
+  for (const batch of rawBatches('warmup', warm)) await rawInsert(conn, batch);
+  for (const body of bodiesOf(warm)) for (const to of [url, ...(baselineUrl ? [baselineUrl] : [])]) await gql(to, adminKey, body);
 
   const ratios: number[] = [];
+  const baselineRatios: number[] = [];
   for (let r = 0; r < ROUNDS; r += 1) {
     const inputs = Array.from({ length: EVENTS }, (_, i) => makeEvent(i, r));
-    const times = await round(conns, url, adminKey, rawBatches(`raw-${r}`, inputs), bodiesOf(inputs));
+    const times = await round(conns, url, adminKey, rawBatches(`raw-${r}`, inputs), bodiesOf(inputs), baselineUrl);
     const raw = EVENTS / times.raw;
     const ingest = EVENTS / times.ingest;
     ratios.push(ingest / raw);
+    const before = baselineUrl ? EVENTS / times.baseline : undefined;
+    if (before !== undefined) baselineRatios.push(before / raw);
     console.log(
-      `round ${r + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}`,
+      `round ${r + 1}: raw ${raw.toFixed(0)} events/s, recordAuditEvents ${ingest.toFixed(0)} events/s, ratio ${(ingest / raw).toFixed(3)}` +
+        (before === undefined ? '' : `; baseline ${before.toFixed(0)} events/s, ratio ${(before / raw).toFixed(3)}`),
     );
   }
   const [{ n }] = ((await conn.query("SELECT COUNT(*) AS n FROM audit_event WHERE tenant_id = 'default'")) as any)[0];
   if (Number(n) !== EVENTS * ROUNDS + 2 * BATCH) throw new Error(`expected ${EVENTS * ROUNDS + 2 * BATCH} recorded events, found ${n}`);
+  if (baselineRatios.length) console.log(`ingest_vs_raw_ratio_baseline=${median(baselineRatios).toFixed(3)}`);
   console.log(`ingest_vs_raw_ratio=${median(ratios).toFixed(3)}`);
+  if (baselineUrl) await smallBatches(url, adminKey, baselineUrl);
+}
+
+const SMALL_BATCH = 20;
+const SMALL_IN_FLIGHT = 16;
+
+/**
+ * Many clients of one tenant sending small batches (SMALL_IN_FLIGHT requests of SMALL_BATCH events
+ * in flight), this build against BENCH_INGEST_BASELINE's, the two alternating round by round on
+ * the same batches: what group commit (ADR 0052) is for. `ingest_small_batches_vs_baseline=<r>`
+ * is the median ratio of this build's events/s to the baseline's.
+ */
+async function smallBatches(url: string, key: string, baselineUrl: string): Promise<void> {
+  const events = Math.min(EVENTS, 4000);
+  console.log(`# small batches: ${events} events a round in batches of ${SMALL_BATCH}, ${SMALL_IN_FLIGHT} in flight, ${ROUNDS} rounds`);
+  const ratios: number[] = [];
+  for (let r = 0; r < ROUNDS; r += 1) {
+    const bodies = Array.from({ length: Math.ceil(events / SMALL_BATCH) }, (_, b) =>
+      JSON.stringify({
+        query: RECORD,
+        variables: {
+          input: { events: Array.from({ length: SMALL_BATCH }, (_, i) => makeEvent(b * SMALL_BATCH + i, 100 + r)) },
+        },
+      }),
+    );
+    const rate = async (to: string) => {
+      const started = process.hrtime.bigint();
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: SMALL_IN_FLIGHT }, async () => {
+          while (next < bodies.length) await gql(to, key, bodies[next++]);
+        }),
+      );
+      return events / seconds(started);
+    };
+    const order = r % 2 ? [baselineUrl, url] : [url, baselineUrl];
+    const rates = new Map<string, number>();
+    for (const to of order) rates.set(to, await rate(to));
+    const [now, before] = [rates.get(url)!, rates.get(baselineUrl)!];
+    ratios.push(now / before);
+    console.log(
+      `round ${r + 1}: this build ${now.toFixed(0)} events/s, baseline ${before.toFixed(0)} events/s, ratio ${(now / before).toFixed(3)}`,
+    );
+  }
+  console.log(`ingest_small_batches_vs_baseline=${median(ratios).toFixed(3)}`);
 }
 
 /**
@@ -311,6 +390,17 @@ async function main(): Promise<void> {
   dbUrl.pathname = `/${dbName}`;
   const adminKey = `bench_${randomBytes(16).toString('hex')}`;
   const app = await startServer(dbUrl.toString(), adminKey, dataDir);
+  // BENCH_INGEST_BASELINE: an older build's service on a database of its own, for the ingest part.
+  const baselineDir = process.env.BENCH_INGEST_BASELINE;
+  const baselineDb = `${dbName}_base`;
+  const baselineData = fs.mkdtempSync(path.join(os.tmpdir(), 'dpa-bench-'));
+  let baseline: Awaited<ReturnType<typeof startServer>> | undefined;
+  if (baselineDir && (!process.env.BENCH_ONLY || process.env.BENCH_ONLY === 'ingest')) {
+    await admin.query(`CREATE DATABASE \`${baselineDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+    const url = new URL(SERVER);
+    url.pathname = `/${baselineDb}`;
+    baseline = await startServer(url.toString(), adminKey, baselineData, {}, path.resolve(baselineDir, 'dist/src/cli.js'));
+  }
   const connect = () =>
     createConnection({
       host: server.hostname,
@@ -325,7 +415,9 @@ async function main(): Promise<void> {
   const conn = conns[0];
   const only = process.env.BENCH_ONLY;
   try {
-    if (!only || only === 'ingest') await ingestBench(conns, app.url, adminKey);
+    if (!only || only === 'ingest') await ingestBench(conns, app.url, adminKey, baseline?.url);
+    await baseline?.stop();
+    baseline = undefined;
     const target = {
       conn,
       url: app.url,
@@ -356,6 +448,9 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();
+    await baseline?.stop();
+    if (baselineDir) await admin.query(`DROP DATABASE IF EXISTS \`${baselineDb}\``);
+    fs.rmSync(baselineData, { recursive: true, force: true });
     // BENCH_KEEP_DB=1 keeps the seeded database for profiling queries by hand.
     if (process.env.BENCH_KEEP_DB === '1' || reused) console.log(`kept database ${dbName}`);
     else await admin.query(`DROP DATABASE IF EXISTS \`${dbName}\``);

@@ -325,7 +325,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const catalog = new ComplianceCatalog(plugins.frameworks());
     personal.keepInClear(metadataKeysReadBy(plugins.frameworks().map((p) => p.catalog)));
     const ingest = new IngestService(
-      createChainStore(dataSource),
+      createChainStore(dataSource, { onGroup: ({ calls }) => metrics.appendGroupCalls.observe(calls) }),
       config.limits,
       metrics,
       createClassifier(plugins.frameworks()),

@@ -174,22 +174,32 @@ export function planAppend(
   newId: () => string = uuidv7,
   writer: string | null = null,
 ): AppendPlan {
-  const linked = linkEvents(
+  const ids = events.map(() => newId());
+  const linked = linkEvents(tenantId, head, events, ids, stored, now);
+  return appendRows(
     tenantId,
-    head,
     events,
-    events.map(() => newId()),
-    stored,
-    now,
+    events.map((e, i) => staticEventValues(tenantId, ids[i], e, writer)),
+    linked,
   );
+}
+
+/**
+ * The rows of a linked batch: `staticRows[i]` is event i's staticEventValues, made before the lock
+ * (the group commit prepares them while the previous group holds it, ADR 0052).
+ */
+export function appendRows(
+  tenantId: string,
+  events: readonly PreparedEvent[],
+  staticRows: readonly (string | number | null)[][],
+  linked: LinkedBatch,
+): AppendPlan {
   const recordedAtSql = toSqlDateTime(linked.recordedAt);
   const eventRows: unknown[][] = [];
   const labelRows: unknown[][] = [];
   for (const { index, id, sequence, hash, chainHash } of linked.links) {
     const event = events[index];
-    const row = staticEventValues(tenantId, id, event, writer);
-    row.push(sequence, recordedAtSql, hash, chainHash);
-    eventRows.push(row);
+    eventRows.push([...staticRows[index], sequence, recordedAtSql, hash, chainHash]);
     for (const value of event.payload.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
     for (const value of event.payload.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
   }

@@ -3,10 +3,15 @@ import { MysqlChainStore } from './chain-store';
 import { ActorType, OutcomeStatus } from '../audit/audit-event.model';
 import { prepareEvents } from '../ingest/event-validation';
 
-/** A data source whose INSERT fails with the scripted MySQL errno on attempt n (undefined: succeeds). */
+/**
+ * A data source whose n-th event INSERT fails with the scripted MySQL errno (undefined: succeeds);
+ * `inserts` lists the transaction (attempt) each INSERT ran in, `commits` how many committed.
+ */
 function scripted(errors: (number | undefined)[]) {
   const inserts: number[] = [];
+  const statements: string[] = [];
   let attempts = 0;
+  let commits = 0;
   const dataSource = {
     createQueryRunner() {
       const attempt = attempts++;
@@ -17,6 +22,7 @@ function scripted(errors: (number | undefined)[]) {
           this.isTransactionActive = true;
         },
         async commitTransaction() {
+          commits += 1;
           this.isTransactionActive = false;
         },
         async rollbackTransaction() {
@@ -24,10 +30,11 @@ function scripted(errors: (number | undefined)[]) {
         },
         async release() {},
         async query(sql: string) {
+          statements.push(sql.slice(0, 40));
           if (sql.startsWith('SELECT sequence')) return [{ sequence: 0, chain_hash: '0'.repeat(64) }];
           if (sql.startsWith('INSERT INTO audit_event ')) {
+            const errno = errors[inserts.length];
             inserts.push(attempt);
-            const errno = errors[attempt];
             if (errno) throw Object.assign(new Error(`errno ${errno}`), { errno });
           }
           return [];
@@ -35,7 +42,7 @@ function scripted(errors: (number | undefined)[]) {
       };
     },
   } as unknown as DataSource;
-  return { dataSource, inserts };
+  return { dataSource, inserts, statements, commits: () => commits };
 }
 
 const batch = (idempotencyKey?: string) =>
@@ -65,15 +72,62 @@ describe('MysqlChainStore retries', () => {
     await expect(new MysqlChainStore(dataSource).append('t', batch())).rejects.toMatchObject({ code: 'CHAIN_BUSY' });
   });
 
-  it('redoes a keyed batch once after a duplicate key without spending a deadlock retry', async () => {
-    const { dataSource, inserts } = scripted([1062, 1213, 1213]);
+  it('redoes a keyed batch once after a duplicate key, with the look-up, without spending a deadlock retry', async () => {
+    const { dataSource, inserts, statements } = scripted([1062, 1213, 1213]);
     await expect(new MysqlChainStore(dataSource).append('t', batch('k'))).resolves.toMatchObject({ written: 1 });
     expect(inserts).toEqual([0, 1, 2, 3]);
+    // The redo looks the keys up under the lock, in a savepoint of its own.
+    expect(statements.slice(2, 5)).toEqual([
+      expect.stringMatching(/^SELECT sequence/),
+      expect.stringMatching(/^SELECT idempotency_key/),
+      'SAVEPOINT chain_call',
+    ]);
   });
 
   it('raises a second duplicate key instead of looping', async () => {
     const { dataSource, inserts } = scripted([1062, 1062]);
     await expect(new MysqlChainStore(dataSource).append('t', batch('k'))).rejects.toMatchObject({ errno: 1062 });
     expect(inserts).toEqual([0, 1]);
+  });
+});
+
+describe('MysqlChainStore group commit', () => {
+  it('commits the calls waiting together in one transaction, their rows in one INSERT', async () => {
+    const { dataSource, inserts, commits } = scripted([]);
+    const groups: { calls: number; events: number }[] = [];
+    const store = new MysqlChainStore(dataSource, { onGroup: (g) => groups.push(g) });
+    const answers = await Promise.all([store.append('t', batch()), store.append('t', batch()), store.append('t', batch())]);
+    expect(answers.map((a) => a.receipts[0].sequence)).toEqual([1, 2, 3]);
+    expect(groups).toEqual([{ calls: 3, events: 3 }]);
+    expect(inserts).toEqual([0]);
+    expect(commits()).toBe(1);
+  });
+
+  it('fails only the call whose rows break a constraint; its neighbours commit after it', async () => {
+    // The group's INSERT is refused (1048: a column cannot be null); redone call by call, in
+    // savepoints, the second call's is.
+    const { dataSource, inserts, commits } = scripted([1048, undefined, 1048]);
+    const store = new MysqlChainStore(dataSource);
+    const answers = await Promise.allSettled([store.append('t', batch()), store.append('t', batch()), store.append('t', batch())]);
+    expect(answers.map((a) => a.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((answers[1] as PromiseRejectedResult).reason).toMatchObject({ errno: 1048 });
+    // The third call takes the sequence the refused one did not use.
+    expect((answers[2] as PromiseFulfilledResult<{ receipts: { sequence: number }[] }>).value.receipts[0].sequence).toBe(2);
+    // One INSERT for the group, refused; then the three calls' INSERTs, in one other transaction.
+    expect(inserts).toHaveLength(4);
+    expect(new Set(inserts.slice(1)).size).toBe(1);
+    expect(inserts[1]).not.toBe(inserts[0]);
+    expect(commits()).toBe(1);
+  });
+
+  it('fails the whole group on a lock wait timeout (CHAIN_BUSY), nothing committed', async () => {
+    const { dataSource, commits } = scripted([1205]);
+    const store = new MysqlChainStore(dataSource);
+    const answers = await Promise.allSettled([store.append('t', batch()), store.append('t', batch())]);
+    expect(answers.map((a) => (a.status === 'rejected' ? (a.reason as { code?: string }).code : a.status))).toEqual([
+      'CHAIN_BUSY',
+      'CHAIN_BUSY',
+    ]);
+    expect(commits()).toBe(0);
   });
 });

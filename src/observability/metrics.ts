@@ -26,6 +26,12 @@ export class Metrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [this.registry],
   });
+  readonly appendGroupCalls = new Histogram({
+    name: 'datapunk_audit_append_group_calls',
+    help: 'Appends (recordAuditEvents batches, server events) committed together in one transaction of a tenant chain (group commit, ADR 0052).',
+    buckets: [1, 2, 4, 8, 16, 32],
+    registers: [this.registry],
+  });
   readonly readRecordsWritten = new Counter({
     name: 'datapunk_read_records_written_total',
     help: 'datapunk.log.read events appended to the chains (each aggregates one or more requests; ADR 0044).',

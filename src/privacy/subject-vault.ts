@@ -93,7 +93,9 @@ export class SubjectVault {
         });
     };
     take(await this.live(tenantId, [...lookups.keys()]));
-    const missing = [...lookups].filter(([, id]) => !found.has(id));
+    // In lookup order: concurrent resolves (batches of one tenant in flight together, ADR 0052)
+    // then take the unique index's locks in one order.
+    const missing = [...lookups].filter(([, id]) => !found.has(id)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     if (missing.length) {
       const rows: unknown[] = [];
       for (const [lookup, id] of missing) {
@@ -103,10 +105,17 @@ export class SubjectVault {
       }
       const values = missing.map(() => '(?, ?, ?, ?, ?, ?, ?)').join(', ');
       const insert = `INSERT INTO data_subject (tenant_id, ref, lookup, wrapped_key, sealed_id, sealed_fields, created_at) VALUES ${values}`;
-      await this.dataSource.query(
-        this.sqlite ? `${insert} ON CONFLICT DO NOTHING` : `${insert} ON DUPLICATE KEY UPDATE ref = data_subject.ref`,
-        rows,
-      );
+      const statement = this.sqlite ? `${insert} ON CONFLICT DO NOTHING` : `${insert} ON DUPLICATE KEY UPDATE ref = data_subject.ref`;
+      // Two inserts of overlapping new subjects can still deadlock on InnoDB's gap locks: the
+      // statement is idempotent (the unique lookup lets one insert win), so it is simply redone.
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          await this.dataSource.query(statement, rows);
+          break;
+        } catch (error) {
+          if (attempt >= 3 || !isDeadlock(error)) throw error;
+        }
+      }
       take(
         await this.live(
           tenantId,
@@ -211,3 +220,7 @@ export class SubjectVault {
     };
   }
 }
+
+/** MySQL/MariaDB's ER_LOCK_DEADLOCK (1213): the statement was rolled back and may be redone. */
+const isDeadlock = (error: unknown): boolean =>
+  ((error as { driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno) === 1213;
