@@ -7,6 +7,7 @@ import { createPublicKey } from 'node:crypto';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig } from './config/config';
 import { startApp } from './app';
+import type * as Testing from './testing';
 import { createDataSource } from './database/data-source';
 import { AuditEventRepository } from './audit/audit-event.repository';
 import { rebuildRollup } from './chain/rollup-rebuild';
@@ -20,7 +21,6 @@ import { ChainHeads } from './chain/chain-head';
 import { ENTITIES } from './entities';
 import { Role } from './access/role';
 import { buildAppSchema, printAppSchema } from './schema';
-import { checkPluginEntry, formatContractReport } from './testing';
 import { AppError } from './errors/app-error';
 import { createChainStore } from './chain/chain-store';
 import { MerkleProofs } from './chain/merkle-store';
@@ -393,6 +393,9 @@ async function run(argv: string[], io: CliIo): Promise<number> {
       if (sub !== 'check' || !entry || rest.length) {
         throw new UsageError(PLUGIN_USAGE);
       }
+      // The test kit is loaded for this command only: a serving process never holds it.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { checkPluginEntry, formatContractReport } = require('./testing') as typeof Testing;
       const report = await checkPluginEntry(entry, { pluginOptions: pluginOptionsFromEnv(io.env) });
       out(parsed.values.json ? JSON.stringify(report, null, 2) : formatContractReport(report));
       return report.passed ? 0 : 1;
