@@ -5,23 +5,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { parseWitnessKey, verifyCosignatures } from './cosignature';
-import { buildProof, consistencyPlan, EMPTY_ROOT, leafHash, nodeHash } from './merkle';
+import { buildProof, consistencyPlan, leafHash } from './merkle';
 import { checkpointText, signatureLine, signedNote, verifierKey } from './signed-note';
 import { addCheckpointBody } from './witness-protocol';
 import { WitnessSubmitter } from './witness-client';
 import { WitnessState } from '../witness/witness-state';
 import { Witness } from '../witness/witness.service';
 import { startWitnessServer, type WitnessServer } from '../witness/witness.server';
+import { mth } from '../../test/helpers/reference-merkle';
 
 const ORIGIN = 'example.com/log/t';
 const log = generateKeyPairSync('ed25519');
 const leaves = Array.from({ length: 20 }, (_, i) => leafHash(createHash('sha256').update(`e${i}`).digest()));
-function mth(d: Buffer[]): Buffer {
-  if (d.length <= 1) return d[0] ?? EMPTY_ROOT;
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return nodeHash(mth(d.slice(0, k)), mth(d.slice(k)));
-}
 const proof = (m: number, n: number) =>
   buildProof(consistencyPlan(m, n), (r) => mth(leaves.slice(r.index * 2 ** r.level, (r.index + 1) * 2 ** r.level)));
 const note = (n: number) => {

@@ -4,25 +4,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { parseWitnessKey, verifyCosignatures } from '../chain/cosignature';
-import { buildProof, consistencyPlan, EMPTY_ROOT, leafHash, nodeHash } from '../chain/merkle';
+import { buildProof, consistencyPlan, leafHash } from '../chain/merkle';
 import { checkpointText, signatureLine, signedNote, verifierKey } from '../chain/signed-note';
 import { addCheckpointBody, parseAddCheckpointBody, TLOG_SIZE_CONTENT_TYPE } from '../chain/witness-protocol';
 import { WitnessState } from './witness-state';
 import { Witness, WitnessRefusal } from './witness.service';
 import { DEFAULT_WITNESS_LIMITS, startWitnessServer, type WitnessServer } from './witness.server';
+import { mth } from '../../test/helpers/reference-merkle';
 
 const ORIGIN = 'example.com/log/tenant-a';
 const log = generateKeyPairSync('ed25519');
 const LOG_VKEY = verifierKey(ORIGIN, log.publicKey);
 const leaves = Array.from({ length: 40 }, (_, i) => leafHash(createHash('sha256').update(`event ${i}`).digest()));
 
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 0) return EMPTY_ROOT;
-  if (d.length === 1) return d[0];
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return nodeHash(mth(d.slice(0, k)), mth(d.slice(k)));
-}
 const root = (n: number, tree = leaves) => mth(tree.slice(0, n));
 const proof = (m: number, n: number, tree = leaves) =>
   buildProof(consistencyPlan(m, n), (r) => mth(tree.slice(r.index * 2 ** r.level, (r.index + 1) * 2 ** r.level)));

@@ -1,9 +1,10 @@
 import { createChainStore } from '../../src/chain/chain-store';
 import type { GroupStats } from '../../src/chain/group-commit';
 import { linkHash } from '../../src/chain/hashing';
-import { EMPTY_ROOT, leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../../src/chain/merkle';
+import { leafHash, verifyConsistency, verifyInclusion } from '../../src/chain/merkle';
 import { prepareEvents } from '../../src/ingest/event-validation';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
+import { mth } from '../helpers/reference-merkle';
 
 /**
  * Group commit (issue 13 part 6, ADR 0052): the batches waiting for a tenant's chain lock are
@@ -19,15 +20,6 @@ const CONSISTENCY = `query C($fromSize: SafeInt!, $toSize: SafeInt) {
   consistencyProof(fromSize: $fromSize, toSize: $toSize) { fromSize toSize fromRoot toRoot hashes }
 }`;
 const b64 = (s: string) => Buffer.from(s, 'base64');
-
-/** MTH over leaf hashes, as RFC 9162 §2.1.1 writes it. */
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 0) return EMPTY_ROOT;
-  if (d.length === 1) return d[0];
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return nodeHash(mth(d.slice(0, k)), mth(d.slice(k)));
-}
 
 interface Receipt {
   id: string;

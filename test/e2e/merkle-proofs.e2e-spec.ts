@@ -1,8 +1,9 @@
 import { createHash, createPublicKey } from 'node:crypto';
-import { EMPTY_ROOT, leafHash, nodeHash, verifyConsistency, verifyInclusion } from '../../src/chain/merkle';
+import { leafHash, verifyConsistency, verifyInclusion } from '../../src/chain/merkle';
 import { openNote, parseCheckpointText, parseVerifierKey, verifierKey } from '../../src/chain/signed-note';
 import { backfillMerkleTrees } from '../../migrations/merkle-backfill';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
+import { mth } from '../helpers/reference-merkle';
 
 /**
  * RFC 9162 trees per tenant (issue 13 part 1, ADR 0047): kept at append, built for existing chains
@@ -18,15 +19,6 @@ const CONSISTENCY = `query C($fromSize: SafeInt!, $toSize: SafeInt) {
 }`;
 const DAY = 86_400_000;
 const b64 = (s: string) => Buffer.from(s, 'base64');
-
-/** MTH over leaf hashes, as RFC 9162 §2.1.1 writes it. */
-function mth(d: Buffer[]): Buffer {
-  if (d.length === 0) return EMPTY_ROOT;
-  if (d.length === 1) return d[0];
-  let k = 1;
-  while (k * 2 < d.length) k *= 2;
-  return nodeHash(mth(d.slice(0, k)), mth(d.slice(k)));
-}
 
 describe('Merkle proofs', () => {
   let env: TestEnvironment;

@@ -41,6 +41,34 @@ interface Verification {
 
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 
+/**
+ * What an attacker with the database does: changes event 10, re-computes every hash and link after
+ * it and the head, and deletes the stored checkpoints that would show it. The chain alone verifies.
+ */
+async function rechainFromEvent10(env: TestEnvironment): Promise<void> {
+  const rows = await env.sql<Record<string, unknown>>(
+    'SELECT * FROM audit_event WHERE tenant_id = ? AND sequence >= 10 ORDER BY sequence',
+    [TENANT],
+  );
+  const labels = await env.app.services.events.labelsFor(
+    TENANT,
+    rows.map((r) => String(r.id)),
+  );
+  let previous = (
+    await env.sql<{ chain_hash: string }>('SELECT chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = 9', [TENANT])
+  )[0].chain_hash;
+  for (const row of rows) {
+    if (Number(row.sequence) === 10) row.action = 'auth.rewritten';
+    const event = mapEventRow(row);
+    const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
+    const hash = sha256Hex(canonicalEvent(storedFragments({ ...rest, ...labels.get(event.id)! }), event));
+    previous = linkHash(previous, hash);
+    await env.sql('UPDATE audit_event SET action = ?, hash = ?, chain_hash = ? WHERE id = ?', [row.action, hash, previous, event.id]);
+  }
+  await env.sql('UPDATE chain_head SET chain_hash = ? WHERE tenant_id = ?', [previous, TENANT]);
+  await env.sql('DELETE FROM checkpoint WHERE tenant_id = ?', [TENANT]);
+}
+
 describe('verifyAuditChain with pinned keys and trusted checkpoints', () => {
   let env: TestEnvironment;
   let auditor: string;
@@ -277,29 +305,7 @@ describe('verifyAuditChain with pinned keys and trusted checkpoints', () => {
   });
 
   it('history re-chained in the database with its tree and checkpoints fixed up fails a kept checkpoint: TRUSTED_CHECKPOINT_MISMATCH', async () => {
-    // The attacker changes event 10, re-computes every hash and link after it and the head, and
-    // deletes the stored checkpoints that would show it: the chain alone verifies.
-    const rows = await env.sql<Record<string, unknown>>(
-      'SELECT * FROM audit_event WHERE tenant_id = ? AND sequence >= 10 ORDER BY sequence',
-      [TENANT],
-    );
-    const labels = await env.app.services.events.labelsFor(
-      TENANT,
-      rows.map((r) => String(r.id)),
-    );
-    let previous = (
-      await env.sql<{ chain_hash: string }>('SELECT chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = 9', [TENANT])
-    )[0].chain_hash;
-    for (const row of rows) {
-      if (Number(row.sequence) === 10) row.action = 'auth.rewritten';
-      const event = mapEventRow(row);
-      const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
-      const hash = sha256Hex(canonicalEvent(storedFragments({ ...rest, ...labels.get(event.id)! }), event));
-      previous = linkHash(previous, hash);
-      await env.sql('UPDATE audit_event SET action = ?, hash = ?, chain_hash = ? WHERE id = ?', [row.action, hash, previous, event.id]);
-    }
-    await env.sql('UPDATE chain_head SET chain_hash = ? WHERE tenant_id = ?', [previous, TENANT]);
-    await env.sql('DELETE FROM checkpoint WHERE tenant_id = ?', [TENANT]);
+    await rechainFromEvent10(env);
     expect(await verify()).toMatchObject({ valid: true, checkpointsChecked: 0 });
     const result = await verify({ checkpoints: [noteA] });
     expect(result.firstFailure).toMatchObject({ sequence: 40, reason: 'TRUSTED_CHECKPOINT_MISMATCH' });
@@ -329,27 +335,7 @@ describe('verifyAuditChain re-computes the tree of a kept checkpoint from the ev
     await record(256);
     const kept = (await env.gql(CREATE, {}, auditor)).body.data!.createCheckpoint.note as string;
     await record(44);
-    const rows = await env.sql<Record<string, unknown>>(
-      'SELECT * FROM audit_event WHERE tenant_id = ? AND sequence >= 10 ORDER BY sequence',
-      [TENANT],
-    );
-    const labels = await env.app.services.events.labelsFor(
-      TENANT,
-      rows.map((r) => String(r.id)),
-    );
-    let previous = (
-      await env.sql<{ chain_hash: string }>('SELECT chain_hash FROM audit_event WHERE tenant_id = ? AND sequence = 9', [TENANT])
-    )[0].chain_hash;
-    for (const row of rows) {
-      if (Number(row.sequence) === 10) row.action = 'auth.rewritten';
-      const event = mapEventRow(row);
-      const { hash: _h, chainHash: _c, idempotencyKey: _k, ...rest } = event;
-      const hash = sha256Hex(canonicalEvent(storedFragments({ ...rest, ...labels.get(event.id)! }), event));
-      previous = linkHash(previous, hash);
-      await env.sql('UPDATE audit_event SET action = ?, hash = ?, chain_hash = ? WHERE id = ?', [row.action, hash, previous, event.id]);
-    }
-    await env.sql('UPDATE chain_head SET chain_hash = ? WHERE tenant_id = ?', [previous, TENANT]);
-    await env.sql('DELETE FROM checkpoint WHERE tenant_id = ?', [TENANT]);
+    await rechainFromEvent10(env);
     const verify = async (trust?: Record<string, unknown>, from?: number) =>
       (await env.gql<{ verifyAuditChain: Verification }>(VERIFY, { trust, from }, auditor)).body.data!.verifyAuditChain;
     expect(await verify()).toMatchObject({ valid: true, checkedCount: 300 });
