@@ -19,8 +19,14 @@ const crc32Of = (zlib as { crc32?: (data: Buffer, value?: number) => number }).c
 const DOCUMENT_PATH = 'word/document.xml';
 const CORE_PROPERTIES_PATH = 'docProps/core.xml';
 const CORE_TIMESTAMP = /(<dcterms:(created|modified) xsi:type="dcterms:W3CDTF">)[^<]*(<\/dcterms:\2>)/g;
-/** How many characters of the document part are gathered before they go to the compressor. */
+/** How many bytes of the document part go to the compressor at once. */
 const BLOCK = 1 << 16;
+/** A block this close to full goes to the compressor rather than taking the start of the next piece. */
+const FLUSH_SLACK = 1 << 10;
+const UTF8 = new TextEncoder();
+
+/** Markup of the document part as it is written: a string, or the rows of a page, each its own string. */
+export type XmlPiece = string | readonly string[];
 /**
  * How many bytes of the document part may wait for the compressor: enough that the next blocks are
  * written while zlib deflates the last ones on its thread, instead of each write waiting for it.
@@ -59,7 +65,7 @@ export function timestampOf(value: string): Date {
  * and modified `at`, and word/document.xml the text `document` yields for the package's part,
  * deflated as it comes, so that the whole uncompressed text is never in memory at once.
  */
-export async function repack(packed: Uint8Array, at: Date, document: (xml: string) => AsyncIterable<string>): Promise<Buffer> {
+export async function repack(packed: Uint8Array, at: Date, document: (xml: string) => AsyncIterable<XmlPiece>): Promise<Buffer> {
   const reader = new ZipReader(new Uint8ArrayReader(packed), { useWebWorkers: false });
   const entries = await reader.getEntries();
   await reader.close();
@@ -71,12 +77,12 @@ export async function repack(packed: Uint8Array, at: Date, document: (xml: strin
     const bytes = contents[name];
     if (bytes === undefined || crc32 === undefined) throw new Error(`format-docx: cannot read ${name} from the docx package's output`);
     if (name === DOCUMENT_PATH) {
-      const blocks = utf8Blocks(document(text(bytes)));
+      const pieces = document(text(bytes));
       if (crc32Of) {
-        const deflated = await deflatedAsWritten(blocks, crc32Of);
+        const deflated = await deflatedAsWritten(pieces, crc32Of);
         await writer.add(name, new Uint8ArrayReader(deflated.data), { ...dated, ...passedThrough(deflated) });
       } else {
-        await writer.add(name, ReadableStream.from(blocks), dated);
+        await writer.add(name, ReadableStream.from(utf8Blocks(pieces)), dated);
       }
     } else if (name === CORE_PROPERTIES_PATH) {
       await writer.add(name, new Uint8ArrayReader(Buffer.from(withCoreDates(text(bytes), at), 'utf8')), dated);
@@ -105,13 +111,19 @@ function passedThrough(content: { crc32: number; size: number }): ZipWriterAddDa
 }
 
 /**
- * UTF-8 blocks deflated by a zlib stream as they come, with their CRC-32 and size: the whole text
- * is never in memory at once, and zlib compresses on its thread pool, so the event loop stays free
- * while a large document is written. (zip.js takes a stream too, but its web-stream pipeline costs
- * about 40 % more CPU for the same bytes; ADR 0029.)
+ * The document part's text deflated by a zlib stream as it comes, with its CRC-32 and size: the
+ * whole text is never in memory at once, and zlib compresses on its thread pool, so the event loop
+ * stays free while a large document is written. (zip.js takes a stream too, but its web-stream
+ * pipeline costs about 40 % more CPU for the same bytes; ADR 0029.)
+ *
+ * The text is encoded straight into a few buffers of {@link BLOCK} bytes, each used again once zlib
+ * has read it, and a page's rows come as separate strings. A new buffer per block, made from one
+ * string of a page's rows, waited in the write-ahead long enough to be promoted out of the young
+ * generation with the strings it was made from, which made the old generation fill and be
+ * collected over and over during a large table (ADR 0029, 2026-12-07, later).
  */
 async function deflatedAsWritten(
-  blocks: AsyncIterable<Buffer>,
+  pieces: AsyncIterable<XmlPiece>,
   crc32: (data: Buffer, value?: number) => number,
 ): Promise<{ data: Buffer; crc32: number; size: number }> {
   // Node passes the stream options on to the Transform beneath (its types list only zlib's own).
@@ -119,14 +131,36 @@ async function deflatedAsWritten(
   const deflate = zlib.createDeflateRaw(options);
   const data: Buffer[] = [];
   deflate.on('data', (chunk: Buffer) => data.push(chunk));
+  const free: Buffer[] = [];
+  let block: Buffer = Buffer.allocUnsafeSlow(BLOCK);
+  let used = 0;
   let crc = 0;
   let size = 0;
+  const flush = async () => {
+    const full = block;
+    const chunk = full.subarray(0, used);
+    crc = crc32(chunk, crc);
+    size += used;
+    const room = deflate.write(chunk, () => free.push(full));
+    block = free.pop() ?? Buffer.allocUnsafeSlow(BLOCK);
+    used = 0;
+    if (!room) await once(deflate, 'drain');
+  };
   try {
-    for await (const block of blocks) {
-      crc = crc32(block, crc);
-      size += block.length;
-      if (!deflate.write(block)) await once(deflate, 'drain');
+    for await (const piece of pieces) {
+      for (const text of typeof piece === 'string' ? [piece] : piece) {
+        let rest = text;
+        for (;;) {
+          const { read, written } = UTF8.encodeInto(rest, block.subarray(used));
+          used += written;
+          if (read === rest.length) break;
+          rest = rest.slice(read);
+          await flush();
+        }
+        if (used >= BLOCK - FLUSH_SLACK) await flush();
+      }
     }
+    if (used > 0) await flush();
   } catch (error) {
     deflate.destroy();
     throw error;
@@ -137,13 +171,15 @@ async function deflatedAsWritten(
   return { data: Buffer.concat(data), crc32: crc, size };
 }
 
-/** Text pieces as UTF-8 blocks of about {@link BLOCK} characters: fewer, larger writes to zlib. */
-async function* utf8Blocks(pieces: AsyncIterable<string>): AsyncGenerator<Buffer> {
+/** Text pieces as UTF-8 blocks of about {@link BLOCK} bytes, each a new buffer: for zip.js's own deflate (Node before 20.15). */
+async function* utf8Blocks(pieces: AsyncIterable<XmlPiece>): AsyncGenerator<Buffer> {
   let pending: string[] = [];
   let length = 0;
   for await (const piece of pieces) {
-    pending.push(piece);
-    length += piece.length;
+    for (const text of typeof piece === 'string' ? [piece] : piece) {
+      pending.push(text);
+      length += text.length;
+    }
     if (length < BLOCK) continue;
     yield Buffer.from(pending.join(''), 'utf8');
     pending = [];

@@ -1,6 +1,7 @@
 import { Paragraph, TextRun } from 'docx';
 import type { TableCell as ModelCell } from '../../src/plugin-api';
 import type { Build, PendingTable } from './document-build';
+import type { XmlPiece } from './packaging';
 import { GRID_COLOR, MUTED } from './page-style';
 import { cellText, compileTable, headingXml, noteXml, rowXml, runXml, TABLE_END } from './table-xml';
 
@@ -49,7 +50,7 @@ interface HashAppendix {
  * A column whose cells are all SHA-256 hashes shows their first characters, and the appendix at the
  * end of the document lists them in full against the row's first other cell (its sequence number).
  */
-export async function* withTables(xml: string, build: Build): AsyncGenerator<string> {
+export async function* withTables(xml: string, build: Build): AsyncGenerator<XmlPiece> {
   let at = 0;
   const appendices: HashAppendix[] = [];
   for (const [index, table] of build.tables.entries()) {
@@ -96,11 +97,10 @@ export async function* withTables(xml: string, build: Build): AsyncGenerator<str
     yield compiled.start;
     const markup = (page: ModelCell[][]) => {
       if (appendix) appendix.pages.push(Buffer.from(fullHashes(page, hashes, keyColumn), 'utf8'));
-      let text = '';
       const rows = shown(page);
       // A table kept together comes in one page (a chart's numbers): every row but its last is kept with the next.
-      rows.forEach((row, i) => (text += rowXml(compiled, row, table.keepTogether === true && i < rows.length - 1)));
-      return text;
+      // Each row stays its own string: one string of a page's rows would be large enough to outlive young collections.
+      return rows.map((row, i) => rowXml(compiled, row, table.keepTogether === true && i < rows.length - 1));
     };
     for (const page of held) yield markup(page);
     for (; !next.done; next = await pages.next()) yield markup(next.value);
@@ -156,7 +156,7 @@ function fullHashes(page: ModelCell[][], hashes: number[], keyColumn: number): s
 }
 
 /** The appendix: a heading, then per table with hash columns a table of its full hashes. */
-async function* appendixXml(appendices: HashAppendix[], build: Build): AsyncGenerator<string> {
+async function* appendixXml(appendices: HashAppendix[], build: Build): AsyncGenerator<XmlPiece> {
   yield headingXml('Appendix: full hashes');
   yield noteXml('The tables above show the first characters of each hash; here they are in full, by the row they belong to.', MUTED);
   for (const appendix of appendices) {
@@ -173,9 +173,8 @@ async function* appendixXml(appendices: HashAppendix[], build: Build): AsyncGene
     });
     yield compiled.start;
     for (const page of appendix.pages) {
-      let text = '';
-      for (const line of page.toString('utf8').split('\n')) if (line !== '') text += rowXml(compiled, line.split('\t'));
-      yield text;
+      const lines = page.toString('utf8').split('\n');
+      yield lines.filter((line) => line !== '').map((line) => rowXml(compiled, line.split('\t')));
     }
     yield TABLE_END;
   }
