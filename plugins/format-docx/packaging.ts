@@ -122,7 +122,7 @@ function passedThrough(content: { crc32: number; size: number }): ZipWriterAddDa
  * generation with the strings it was made from, which made the old generation fill and be
  * collected over and over during a large table (ADR 0029, 2026-12-07, later).
  */
-async function deflatedAsWritten(
+export async function deflatedAsWritten(
   pieces: AsyncIterable<XmlPiece>,
   crc32: (data: Buffer, value?: number) => number,
 ): Promise<{ data: Buffer; crc32: number; size: number }> {
