@@ -147,11 +147,11 @@ write_proxy_config() {
   cat >"$DIR/check-node.sh" <<EOF
 #!/bin/sh
 # HAProxy external check: \$3 \$4 are the server's address and port. Up only when the node is
-# Synced (wsrep_local_state = 4): a donor, a joiner or a node cut off from the primary component
-# takes no connections.
+# Synced (wsrep_local_state = 4) and in the primary component (wsrep_ready = ON): a donor, a
+# joiner or a node cut off from the others takes no connections.
 state=\$(mariadb --protocol=tcp -h"\$3" -P"\$4" -u$CHECK_USER -p$CHECK_PASSWORD --connect-timeout=2 -N -B \\
-  -e "SHOW GLOBAL STATUS LIKE 'wsrep_local_state'" 2>/dev/null | cut -f2)
-[ "\$state" = 4 ]
+  -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('wsrep_local_state', 'wsrep_ready')" 2>/dev/null | sort | cut -f2 | tr '\\n' ' ')
+[ "\$state" = "4 ON " ]
 EOF
   chmod 755 "$DIR/check-node.sh"
   {
@@ -232,6 +232,9 @@ cmd_up() {
     write_node_config "$i"
     if [ "$(id -u)" = 0 ]; then chown -R mysql:mysql "$d"; fi
   done
+  if [ "$(id -u)" = 0 ] && ! runuser -u mysql -- test -w "$(node_dir 1)/data"; then
+    die "the mysql user cannot reach $(node_dir 1)/data: every folder above GALERA_DIR must be searchable (chmod 755)"
+  fi
   # Node 1 gets a fresh data directory and founds the cluster; the others receive its state (SST).
   mariadb-install-db --no-defaults "${as_mysql[@]}" --datadir="$(node_dir 1)/data" \
     --auth-root-authentication-method=normal --skip-test-db >"$(node_dir 1)/install.log" 2>&1 ||

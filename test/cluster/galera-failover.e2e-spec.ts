@@ -181,6 +181,9 @@ describeCluster('Galera: the writer node killed under load', () => {
         `${acked.flat().length} events acknowledged; refused answers: ${JSON.stringify(Object.fromEntries(seen))}`,
     );
 
+    // Both service nodes say they can take a write again, without a restart.
+    for (const url of servers) await until(`/readyz of ${url}`, async () => (await fetch(new URL('/readyz', url))).status === 200, 60_000);
+
     // Only retryable answers, all of them 503 with a retryable code; never a 500.
     const wrong = answers.filter((a) => a.status !== 503 || !RETRYABLE.has(a.code ?? ''));
     expect(wrong).toEqual([]);
