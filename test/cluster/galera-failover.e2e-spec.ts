@@ -132,12 +132,16 @@ describeCluster('Galera: the writer node killed under load', () => {
               method: 'POST',
               headers: { 'content-type': 'application/json', authorization: `Bearer ${env.adminKey}` },
               body: JSON.stringify({ query: RECORD, variables: { input: { events } } }),
+              // A request that stalls for a minute is an answer the issue rules out too.
+              signal: AbortSignal.timeout(60_000),
             });
             status = res.status;
             body = JSON.parse(await res.text());
-          } catch {
-            // A reset connection would be an answer the issue rules out: count it as such.
-            answers.push({ client: c, status: 0, code: 'CONNECTION_RESET', afterKill: after });
+          } catch (error) {
+            // A reset connection or a stalled request would be an answer the issue rules out: count it as such.
+            const code = (error as Error).name === 'TimeoutError' ? 'STALLED' : 'CONNECTION_RESET';
+            answers.push({ client: c, status: 0, code, afterKill: after });
+            await new Promise((r) => setTimeout(r, 50));
             continue;
           }
           if (status === 200 && !body.errors) {
