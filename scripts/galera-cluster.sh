@@ -15,7 +15,8 @@
 #   scripts/galera-cluster.sh env           prints the env again
 #
 # Settings: GALERA_DIR (default /tmp/datapunk-galera-<proxy port>), GALERA_NODES (default 3, at
-# most 9), GALERA_PORT_OFFSET (default 0) added to every port: node N listens for SQL on 3330+N,
+# most 9), GALERA_PROVIDER_OPTIONS (appended to wsrep_provider_options, e.g. gcs.fc_limit=64),
+# GALERA_PORT_OFFSET (default 0) added to every port: node N listens for SQL on 3330+N,
 # group communication 4600+N, IST 4610+N, SST 4620+N, HAProxy on 3340. The nodes run as the
 # `mysql` user when the script runs as root (rsync state transfer refuses to run as root).
 #
@@ -85,7 +86,7 @@ wsrep_cluster_address=$(cluster_address)
 wsrep_node_name=node$n
 wsrep_node_address=127.0.0.1
 wsrep_node_incoming_address=127.0.0.1:$(sql_port "$n")
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(gmcast_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=256M"
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:$(gmcast_port "$n");ist.recv_addr=127.0.0.1:$(ist_port "$n");gcache.size=256M${GALERA_PROVIDER_OPTIONS:+;$GALERA_PROVIDER_OPTIONS}"
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:$(sst_port "$n")
 EOF
