@@ -14,14 +14,15 @@
  *   directly, the clients spread over them; the share of requests answered CHAIN_BUSY (each is
  *   resent with the same keys), and the throughput against the plain server of the same round.
  * - `galera_failover_seconds`: the clients keep appending through the proxy, the writer node is
- *   killed (SIGKILL); seconds from the kill to the first acknowledged append. The node then rejoins.
+ *   killed (SIGKILL); seconds from the kill to the first acknowledgement of an append sent after
+ *   the node was dead. The node then rejoins.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createConnection } from 'mysql2/promise';
 
 const SCRIPT = path.resolve(__dirname, '../../scripts/galera-cluster.sh');
@@ -320,6 +321,7 @@ export async function galeraBench(startServer: StartServer): Promise<void> {
     const writer = cluster(env, 'writer');
     let stop = false;
     let killedAt = 0n;
+    let killed = false;
     let firstAck = 0n;
     const refused = new Map<string, number>();
     const batches = bodies(0, 'failover');
@@ -330,10 +332,13 @@ export async function galeraBench(startServer: StartServer): Promise<void> {
         while (!stop && next < batches.length) {
           const body = batches[next++];
           for (;;) {
+            // Only a request sent once the writer is dead counts: one in flight at the kill may
+            // have been committed before it.
+            const sentAfterKill = killed;
             const code = await record(viaProxy, adminKey, body).catch(() => 'CONNECTION_RESET');
             if (code === null) {
               acked += 1;
-              if (killedAt && !firstAck) firstAck = process.hrtime.bigint();
+              if (sentAfterKill && !firstAck) firstAck = process.hrtime.bigint();
               break;
             }
             if (killedAt) refused.set(code, (refused.get(code) ?? 0) + 1);
@@ -343,8 +348,14 @@ export async function galeraBench(startServer: StartServer): Promise<void> {
       }),
     );
     while (acked < 2 * CLIENTS) await sleep(50);
-    cluster(env, 'kill-node', writer);
     killedAt = process.hrtime.bigint();
+    // Asynchronously, so that the clients keep sending while the script kills the node.
+    await new Promise<void>((resolve, reject) =>
+      execFile(SCRIPT, ['kill-node', writer], { env }, (error) =>
+        error ? reject(new Error(`kill-node ${writer}: ${error.message}`)) : resolve(),
+      ),
+    );
+    killed = true;
     while (!firstAck) await sleep(10);
     stop = true;
     await load;
