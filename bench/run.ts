@@ -7,8 +7,10 @@
  * data subject with 10,000 events among 200,000 (bench/erasure.ts), then Merkle inclusion and
  * consistency proofs over 1,000,000 events (bench/proofs.ts, ADR 0047), then ingest with
  * personal-data sealing on against off (ADR 0042), then add-checkpoint round trips to a witness
- * (bench/witness.ts, ADR 0050). BENCH_ONLY=ingest, reports, assessment, triggers, verify, prune,
- * erase, proofs, privacy or witness runs one part.
+ * (bench/witness.ts, ADR 0050), then with BENCH_GALERA=1 ingest through a 3-node Galera cluster
+ * behind a single-writer HAProxy against one plain server, and the failover of its writer
+ * (bench/galera.ts, ADR 0055; it builds the cluster with scripts/galera-cluster.sh). BENCH_ONLY=ingest,
+ * reports, assessment, triggers, verify, prune, erase, proofs, privacy, witness or galera runs one part.
  *
  * Records BENCH_EVENTS (default 20,000) events through recordAuditEvents over HTTP in batches of
  * 1,000 (integrity on: hashing, chain lock, idempotency lookups when keys are present), and inserts
@@ -48,6 +50,7 @@ import { pruneBench } from './retention';
 import { proofBench } from './proofs';
 import { witnessBench } from './witness';
 import { eraseBench } from './erasure';
+import { galeraBench } from './galera';
 
 const SERVER = process.env.BENCH_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 20_000);
@@ -445,6 +448,8 @@ async function main(): Promise<void> {
     if (!only || only === 'erase') await eraseBench();
     if (!only || only === 'privacy') await privacyBench(admin, server);
     if (!only || only === 'witness') await witnessBench();
+    // Opt-in: it builds a Galera cluster (galera-4, HAProxy) of its own (bench/galera.ts, ADR 0055).
+    if ((process.env.BENCH_GALERA === '1' && !only) || only === 'galera') await galeraBench(startServer);
   } finally {
     await Promise.all(conns.map((c) => c.end()));
     await app.stop();

@@ -41,20 +41,27 @@ export interface TestEnvironment {
 async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
   const server = new URL(MARIADB_SERVER);
   const name = `dpa_test_${randomBytes(6).toString('hex')}`;
-  const admin = await createConnection({
-    host: server.hostname,
-    port: Number(server.port || 3306),
-    user: decodeURIComponent(server.username) || 'root',
-    password: decodeURIComponent(server.password),
-  });
-  await admin.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
-  server.pathname = `/${name}`;
+  // A connection for each statement, not one held open: behind a cluster proxy, the node the
+  // database was created on may be gone (killed by a failover test) when it is dropped.
+  const admin = async (statement: string) => {
+    const connection = await createConnection({
+      host: server.hostname,
+      port: Number(server.port || 3306),
+      user: decodeURIComponent(server.username) || 'root',
+      password: decodeURIComponent(server.password),
+    });
+    try {
+      await connection.query(statement);
+    } finally {
+      await connection.end();
+    }
+  };
+  await admin(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci`);
+  const url = new URL(server.toString());
+  url.pathname = `/${name}`;
   return {
-    url: server.toString(),
-    drop: async () => {
-      await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
-      await admin.end();
-    },
+    url: url.toString(),
+    drop: () => admin(`DROP DATABASE IF EXISTS \`${name}\``),
   };
 }
 
