@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
@@ -17,6 +18,7 @@ import { CheckpointService } from './chain/checkpoint.service';
 import { parseWitnessKey } from './chain/cosignature';
 import { type WitnessEndpoint, WitnessSubmitter } from './chain/witness-client';
 import { RehashPool } from './chain/rehash-pool';
+import { SealPool } from './privacy/seal-pool';
 import { ProofBundles } from './chain/proof-bundle.service';
 import { createChainStore } from './chain/chain-store';
 import { IngestService } from './ingest/ingest.service';
@@ -277,7 +279,10 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       dataSource,
       new PrivacyKeys(loadPrivacyKey({ base64: config.privacy.keyBase64, file: config.privacy.keyFile })),
     );
-    const personal = new PersonalDataService(vault, { subjectResourceTypes: config.privacy.subjectResourceTypes });
+    // A second core seals half of each large batch (ADR 0052 amended 2026-12-07); one core: all on this thread.
+    const sealPool = config.privacy.enabled && os.availableParallelism() > 1 ? new SealPool() : null;
+    if (sealPool) cleanup.unshift(() => sealPool.close());
+    const personal = new PersonalDataService(vault, { subjectResourceTypes: config.privacy.subjectResourceTypes }, sealPool);
     const events = new AuditEventRepository(dataSource, reader, personal);
     const witnesses: WitnessSubmitter | null = config.witnesses.entries.length
       ? new WitnessSubmitter(witnessEndpoints(config.witnesses.entries), config.witnesses.quorum, config.witnesses.timeoutMs, {

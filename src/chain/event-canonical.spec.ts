@@ -1,6 +1,13 @@
 import { canonicalJson } from './canonical-json';
 import { ActorType, Classification, type EventPayload, hashedView, OutcomeStatus, Severity } from '../audit/audit-event.model';
-import { canonicalEvent, canonicalPayload, payloadFragments, sealedFragments, storedFragments } from './event-canonical';
+import {
+  canonicalEvent,
+  canonicalPayload,
+  classifiedFragments,
+  payloadFragments,
+  sealedFragments,
+  storedFragments,
+} from './event-canonical';
 
 const base: EventPayload = {
   occurredAt: '2026-11-26T10:00:00.000Z',
@@ -80,4 +87,15 @@ describe('fast event canonicalisation', () => {
     });
     expect(fragments).toEqual(payloadFragments(after, metadataJson));
   });
+
+  it.each(variants.map((v, i) => [i, v]))(
+    'classifiedFragments of variant %i equals serialising the classified payload again',
+    (_i, before) => {
+      const metadataJson = before.metadata === null ? null : canonicalJson(before.metadata);
+      const after: EventPayload = { ...before, classification: Classification.CONFIDENTIAL, categories: ['PCI', 'PHI'] };
+      const fragments = classifiedFragments(payloadFragments(before, metadataJson), after);
+      expect(fragments).toEqual(payloadFragments(after, metadataJson));
+      expect(canonicalPayload(fragments)).toBe(canonicalJson(after));
+    },
+  );
 });

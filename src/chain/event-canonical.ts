@@ -57,6 +57,9 @@ export function sealedFragments(
   };
 }
 
+/** The fragments of `p`, made from `base` (the same event before classification rules applied) by writing again the one that holds classification and categories. */
+export const classifiedFragments = (base: PayloadFragments, p: EventPayload): PayloadFragments => ({ ...base, a: fragmentA(p) });
+
 function fragmentA(p: EventPayload): string {
   const { actor } = p;
   return (

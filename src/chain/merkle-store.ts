@@ -18,14 +18,19 @@ import {
 } from './merkle';
 
 /**
- * How a tenant's RFC 9162 tree is kept (ADR 0047). The leaves are the events' own hashes
- * (`audit_event.hash`, leaf i = sequence i + 1), so they are not stored twice. Beside the chain
- * head, `chain_head.merkle_frontier` holds the frontier (the right edge, one hash per 1 bit of the
- * tree size), updated in the append's transaction. `merkle_node` holds every perfect subtree of
- * 2^STORED_LEVEL leaves or more as it completes: one row per 128 events on average. A proof reads
- * at most ~log2(n) of those rows and re-hashes the rest from at most two runs of 256 event hashes.
+ * How a tenant's RFC 9162 tree is kept (ADR 0047, amended 2026-12-07). The leaves are the events'
+ * own hashes (`audit_event.hash`, leaf i = sequence i + 1), so they are not stored twice. Beside the
+ * chain head, `chain_head.merkle_frontier` holds the frontier (the right edge, one hash per 1 bit of
+ * the tree size), updated in the append's transaction. `merkle_node` holds every perfect subtree of
+ * 2^TILE_LEVEL leaves and every one of 2^STORED_LEVEL leaves or more as it completes: one row per
+ * 14 events on average. A proof reads at most ~log2(n) of the upper rows by key, at most 15 rows of
+ * level 4 (what levels 5 to 7 are folded from) and at most 16 event hashes, in one statement.
  */
 export const STORED_LEVEL = 8;
+/** The one level below STORED_LEVEL that is stored too: subtrees of 16 leaves. */
+export const TILE_LEVEL = 4;
+/** Whether the subtrees of a level are kept in merkle_node as they complete. */
+export const isStoredLevel = (level: number): boolean => level === TILE_LEVEL || level >= STORED_LEVEL;
 
 /** The frontier as stored: its hashes in hex, largest subtree first, concatenated. */
 export const frontierText = (frontier: MerkleFrontier): string => frontier.subtrees.map((h) => h.toString('hex')).join('');
@@ -43,7 +48,7 @@ export type NodeRow = [number, number, string];
 
 /**
  * The tree after appending the new events' hashes (in sequence order, right after the head), and
- * the perfect subtrees of STORED_LEVEL or more they completed. `frontier` null: the tenant has no
+ * the perfect subtrees of the stored levels they completed. `frontier` null: the tenant has no
  * tree (its chain was pruned before trees existed, ADR 0047, or its frontier no longer fits its
  * head: the head or the tree was changed in the database) and none is started.
  */
@@ -65,7 +70,7 @@ export function extendTree(
   for (const { sequence, hash } of added) {
     if (sequence !== frontier.size + 1) throw new Error(`tree of ${frontier.size} cannot take sequence ${sequence}`);
     frontier.append(leafHash(Buffer.from(hash, 'hex')), (ref, h) => {
-      if (ref.level >= STORED_LEVEL) nodes.push([ref.level, ref.index, h.toString('hex')]);
+      if (isStoredLevel(ref.level)) nodes.push([ref.level, ref.index, h.toString('hex')]);
     });
   }
   return { frontier: frontierText(frontier), nodes };
@@ -225,34 +230,70 @@ export class MerkleProofs {
   }
 
   /**
-   * The hashes of the perfect subtrees named, beyond those `known` already: those of STORED_LEVEL
-   * or more from merkle_node, with the smaller ones a prune kept (keepBoundary), in one query; the
-   * rest re-hashed from the events' hashes, read by sequence ranges in one more.
+   * The hashes of the perfect subtrees named, beyond those `known` already, in one statement: those
+   * of a stored level by key (level 4 and STORED_LEVEL up), levels 5 to 7 folded from the level-4
+   * rows under them, levels 0 to 3 from the events' hashes, plus the few smaller subtrees a prune
+   * kept (keepBoundary). A level-4 subtree not stored (its 16 events were pruned before level 4 was
+   * kept, ADR 0047 amended 2026-12-07) is folded from what is left of it, read in a second one.
    */
   private async subtrees(tenantId: string, refs: SubtreeRef[], known: Map<string, Buffer>): Promise<(ref: SubtreeRef) => Buffer> {
     const found = new Map(known);
     const wanted = [...new Map(refs.filter((r) => !found.has(key(r))).map((r) => [key(r), r])).values()];
-    const high = wanted.filter((r) => r.level >= STORED_LEVEL);
-    const low = wanted.filter((r) => r.level < STORED_LEVEL);
-    if (wanted.length) {
-      // The subtrees prunes kept are a few rows: at most STORED_LEVEL a prune.
-      const exact = high.map(() => '(node_level = ? AND node_index = ?)');
-      const rows = await this.dataSource.query<NodeRecord[]>(
-        `SELECT node_level, node_index, hash FROM merkle_node WHERE tenant_id = ? AND (${[...(low.length ? ['node_level < ?'] : []), ...exact].join(' OR ')})`,
-        [tenantId, ...(low.length ? [STORED_LEVEL] : []), ...high.flatMap((r) => [r.level, r.index])],
-      );
-      for (const r of rows) found.set(nodeKey(r), Buffer.from(r.hash, 'hex'));
-    }
-    const lost = high.find((r) => !found.has(key(r)));
-    if (lost) throw unavailable(`A stored node of your tree is missing (level ${lost.level}, index ${lost.index}); run verifyAuditChain.`);
-    const ranges = mergedRanges(low.filter((r) => !found.has(key(r))));
     const leaves = new Map<number, Buffer>();
-    if (ranges.length) {
-      const rows = await this.dataSource.query<{ sequence: unknown; hash: string }[]>(
-        `SELECT sequence, hash FROM audit_event WHERE tenant_id = ? AND (${ranges.map(() => '(sequence >= ? AND sequence <= ?)').join(' OR ')})`,
-        [tenantId, ...ranges.flatMap(([lo, hi]) => [lo + 1, hi])],
-      );
-      for (const r of rows) leaves.set(toNumber(r.sequence) - 1, leafHash(Buffer.from(r.hash, 'hex')));
+    if (wanted.length) {
+      const high = wanted.filter((r) => r.level >= STORED_LEVEL);
+      const tiles = mergedRanges(wanted.filter((r) => r.level >= TILE_LEVEL && r.level < STORED_LEVEL).map((r) => down(r, TILE_LEVEL)));
+      const leafRanges = mergedRanges(wanted.filter((r) => r.level < TILE_LEVEL).map((r) => down(r, 0)));
+      const parts: string[] = [];
+      const params: unknown[] = [];
+      // One SELECT per level, each an index look-up: an OR of (level, index) pairs would scan the tenant's nodes.
+      const byLevel = new Map<number, number[]>();
+      for (const r of high) byLevel.set(r.level, [...(byLevel.get(r.level) ?? []), r.index]);
+      for (const [level, indexes] of byLevel) {
+        parts.push(`${NODE_SELECT} AND node_level = ? AND node_index IN (${indexes.map(() => '?').join(', ')})`);
+        params.push(tenantId, level, ...indexes);
+      }
+      for (const [lo, hi] of tiles) {
+        parts.push(`${NODE_SELECT} AND node_level = ? AND node_index >= ? AND node_index < ?`);
+        params.push(tenantId, TILE_LEVEL, lo, hi);
+      }
+      if (tiles.length || leafRanges.length) {
+        // What prunes kept below STORED_LEVEL (keepBoundary): at most a few rows a prune; two index ranges around level 4.
+        parts.push(`${NODE_SELECT} AND node_level < ?`);
+        parts.push(`${NODE_SELECT} AND node_level > ? AND node_level < ?`);
+        params.push(tenantId, TILE_LEVEL, tenantId, TILE_LEVEL, STORED_LEVEL);
+      }
+      for (const [lo, hi] of leafRanges) {
+        parts.push(EVENT_SELECT);
+        params.push(tenantId, lo, hi);
+      }
+      this.collect(await this.dataSource.query<NodeRecord[]>(parts.join(' UNION ALL '), params), found, leaves);
+      const lost = high.find((r) => !found.has(key(r)));
+      if (lost)
+        throw unavailable(`A stored node of your tree is missing (level ${lost.level}, index ${lost.index}); run verifyAuditChain.`);
+      // Level-4 subtrees not stored: folded from the smaller subtrees and events under them.
+      const missing: number[] = [];
+      const walk = (ref: SubtreeRef): void => {
+        if (found.has(key(ref))) return;
+        if (ref.level === 0) {
+          if (!leaves.has(ref.index) && !within(leafRanges, ref.index)) missing.push(ref.index);
+          return;
+        }
+        walk({ level: ref.level - 1, index: ref.index * 2 });
+        walk({ level: ref.level - 1, index: ref.index * 2 + 1 });
+      };
+      for (const r of wanted) if (r.level < STORED_LEVEL) walk(r);
+      const ranges = mergedRanges(missing.map((i) => [i, i + 1] as [number, number]));
+      if (ranges.length) {
+        this.collect(
+          await this.dataSource.query<NodeRecord[]>(
+            ranges.map(() => EVENT_SELECT).join(' UNION ALL '),
+            ranges.flatMap(([lo, hi]) => [tenantId, lo, hi]),
+          ),
+          found,
+          leaves,
+        );
+      }
     }
     const resolve = (ref: SubtreeRef): Buffer => {
       const done = found.get(key(ref));
@@ -275,30 +316,52 @@ export class MerkleProofs {
       found.set(key(ref), hash);
       return hash;
     };
-    for (const r of low) resolve(r);
+    for (const r of wanted) resolve(r);
     return (ref) => {
       const hash = found.get(key(ref));
       if (!hash) throw new Error(`subtree ${key(ref)} was not fetched`);
       return hash;
     };
   }
+
+  /** Rows of a subtrees statement into the stored subtrees (`found`) and the leaves by index. */
+  private collect(rows: NodeRecord[], found: Map<string, Buffer>, leaves: Map<number, Buffer>): void {
+    for (const r of rows) {
+      const level = toNumber(r.l);
+      if (level === EVENT_ROW) leaves.set(toNumber(r.i) - 1, leafHash(Buffer.from(r.hash, 'hex')));
+      else found.set(`${level}:${toNumber(r.i)}`, Buffer.from(r.hash, 'hex'));
+    }
+  }
 }
+
+/** The `l` of an event's hash in a subtrees statement (its `i` is the sequence): no tree level. */
+const EVENT_ROW = -1;
+const NODE_SELECT = 'SELECT node_level AS l, node_index AS i, hash FROM merkle_node WHERE tenant_id = ?';
+const EVENT_SELECT = `SELECT ${EVENT_ROW} AS l, sequence AS i, hash FROM audit_event WHERE tenant_id = ? AND sequence > ? AND sequence <= ?`;
 
 interface HeadRecord {
   sequence: unknown;
   merkle_frontier: string | null;
 }
 
+/** A row of a subtrees statement: a stored subtree (level, index) or an event's hash (EVENT_ROW, sequence). */
 interface NodeRecord {
-  node_level: unknown;
-  node_index: unknown;
+  l: unknown;
+  i: unknown;
   hash: string;
 }
-const nodeKey = (r: NodeRecord) => `${toNumber(r.node_level)}:${toNumber(r.node_index)}`;
 
-/** The leaf ranges [start, end) of the subtrees, merged where they touch or overlap. */
-function mergedRanges(refs: SubtreeRef[]): [number, number][] {
-  const ranges = refs.map((r) => [r.index * 2 ** r.level, (r.index + 1) * 2 ** r.level] as [number, number]).sort((a, b) => a[0] - b[0]);
+/** The subtrees of `level` under `ref` (at or above it), as the index range [start, end) at that level. */
+const down = (ref: SubtreeRef, level: number): [number, number] => [
+  ref.index * 2 ** (ref.level - level),
+  (ref.index + 1) * 2 ** (ref.level - level),
+];
+
+const within = (ranges: readonly [number, number][], i: number): boolean => ranges.some(([lo, hi]) => i >= lo && i < hi);
+
+/** Index ranges [start, end), merged where they touch or overlap. */
+function mergedRanges(input: [number, number][]): [number, number][] {
+  const ranges = input.sort((a, b) => a[0] - b[0]);
   const out: [number, number][] = [];
   for (const [s, e] of ranges) {
     const last = out[out.length - 1];

@@ -2,6 +2,7 @@ import { AppError, type Problem } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { ActorType, Classification, OutcomeStatus, Severity } from '../audit/audit-event.model';
 import { canonicalJson } from '../chain/canonical-json';
+import { canonicalPayload } from '../chain/event-canonical';
 import { type AuditEventInputShape, type EventLimits, isReservedAction, prepareEvents } from './event-validation';
 import { sha256Hex } from '../chain/hashing';
 
@@ -409,6 +410,17 @@ describe('prepareEvents', () => {
         classify,
       });
       expect(own.payload).toMatchObject({ classification: 'PUBLIC', categories: ['PII'] });
+    });
+
+    it('hashes the classified payload: the fragments are those of the event as stored', () => {
+      const [ruled] = prepareEvents([unclassified({ metadata: { b: 1, a: [true] } })], LIMITS, { now: NOW, classify });
+      expect(canonicalPayload(ruled.fragments)).toBe(canonicalJson(ruled.payload));
+      // A rule with no categories and no level above the default changes nothing.
+      const none = () => ({ classification: undefined, categories: [] });
+      const [plain] = prepareEvents([unclassified()], LIMITS, { now: NOW });
+      const [unruled] = prepareEvents([unclassified()], LIMITS, { now: NOW, classify: none });
+      expect(unruled.fragments).toEqual(plain.fragments);
+      expect(canonicalPayload(unruled.fragments)).toBe(canonicalJson(unruled.payload));
     });
 
     it('applies a rule level only above the default', () => {

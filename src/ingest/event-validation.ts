@@ -12,7 +12,7 @@ import {
 } from '../audit/audit-event.model';
 import type { Classifier } from './classifier';
 import { sha256Hex } from '../chain/hashing';
-import { canonicalPayload, payloadFragments } from '../chain/event-canonical';
+import { canonicalPayload, classifiedFragments, payloadFragments } from '../chain/event-canonical';
 import type { PreparedEvent } from '../chain/prepared-event';
 
 /** What an event the client did not classify (and no rule classified higher) is. */
@@ -206,7 +206,8 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
       ) {
         classification = ruled.classification as Classification;
       }
-      if (categories.length === 0) labelled = ruled.categories;
+      // A rule's empty list is no change: the event's own (empty) list and fragments stay.
+      if (categories.length === 0 && ruled.categories.length > 0) labelled = ruled.categories;
     }
     // What the client sent (defaults applied) decides idempotency, so that a retry still gets its
     // receipt after the classification rules changed (another plugin set, another node).
@@ -228,7 +229,8 @@ export function prepareEvents(inputs: AuditEventInputShape[], limits: EventLimit
     const sentFragments = payloadFragments(sent, metadataJson);
     const ruled = classification !== sent.classification || labelled !== categories;
     const payload = ruled ? { ...sent, classification, categories: labelled } : sent;
-    const fragments = ruled ? payloadFragments(payload, metadataJson) : sentFragments;
+    // Classification and categories are in the first fragment only: the others are the client's.
+    const fragments = ruled ? classifiedFragments(sentFragments, payload) : sentFragments;
     prepared.push({ payload, fragments, metadataJson, payloadHash: sha256Hex(canonicalPayload(sentFragments)), idempotencyKey });
   });
 

@@ -1,34 +1,16 @@
-import { canonicalJson } from '../chain/canonical-json';
-import { sealedFragments } from '../chain/event-canonical';
 import type { PreparedEvent } from '../chain/prepared-event';
 import { ActorType, type EventPayload } from '../audit/audit-event.model';
 import type { StoredEvent } from '../audit/audit-event.repository';
 import { ERASED, type PersonalData } from '../audit/personal-data';
-import { hmac, IvPool, open, seal } from './privacy-key';
-import type { Subject, SubjectVault } from './subject-vault';
-
-/** Categories that make an event's metadata personal (ADR 0042). */
-export const PERSONAL_CATEGORIES: ReadonlySet<string> = new Set(['PII', 'PHI', 'SPECIAL_CATEGORY']);
+import { IvPool, open } from './privacy-key';
+import { aad, FIELD_ORDER, type SealContext, sealEvent, type SealingSubject } from './seal-event';
+import type { SealPool } from './seal-pool';
+import type { SubjectVault } from './subject-vault';
 
 /** The resource types whose id names a data subject unless configured otherwise. */
 export const DEFAULT_SUBJECT_RESOURCE_TYPES: readonly string[] = ['user', 'user_profile', 'customer', 'data_subject', 'patient'];
 
-export const ACTOR_FIELDS = ['actor.id', 'actor.displayName', 'actor.ip', 'actor.userAgent'] as const;
-export const RESOURCE_FIELDS = ['resource.id', 'resource.name'] as const;
-const SORTED_ACTOR_FIELDS = [...ACTOR_FIELDS].sort();
-const SORTED_RESOURCE_FIELDS = [...RESOURCE_FIELDS].sort();
-/** The order erased fields are named in, everywhere. */
-export const FIELD_ORDER: readonly string[] = [...ACTOR_FIELDS, ...RESOURCE_FIELDS, 'metadata'];
-
-/** The bits of `fields` in a `data_subject.sealed_fields` mask: bit i is FIELD_ORDER[i]. */
-export function fieldMask(fields: readonly string[]): number {
-  let mask = 0;
-  for (const f of fields) mask |= 1 << FIELD_ORDER.indexOf(f);
-  return mask;
-}
-
-/** The fields of a `sealed_fields` mask, in FIELD_ORDER. */
-export const fieldsOfMask = (mask: number): string[] => FIELD_ORDER.filter((_, i) => (mask & (1 << i)) !== 0);
+export { ACTOR_FIELDS, FIELD_ORDER, fieldMask, fieldsOfMask, PERSONAL_CATEGORIES, RESOURCE_FIELDS } from './seal-event';
 
 /** One subject's part of an event's `sealed` column: which fields it holds (names only) and their ciphertext. */
 interface SealedPart {
@@ -41,9 +23,16 @@ export interface PersonalDataOptions {
   subjectResourceTypes: readonly string[];
 }
 
-const aad = (tenantId: string, ref: string) => `${tenantId}\u0000${ref}`;
 /** The longest sealing holds the event loop before it yields. */
 const SLICE_MS = 8;
+/**
+ * The fewest events for which a batch is sealed in two parts, one on the sealing worker: below
+ * it, copying the events to the worker and back costs more than the thread it frees.
+ */
+export const SEAL_OFFLOAD_MIN = 256;
+
+/** Only what sealing needs of a subject goes to the worker. */
+const strip = (s: SealingSubject | null): SealingSubject | null => (s === null ? null : { ref: s.ref, key: s.key });
 
 /**
  * Seals personal fields at ingest and opens them at read (ADR 0042). Implements ingest's Sealer
@@ -57,6 +46,8 @@ export class PersonalDataService implements PersonalData {
   constructor(
     private readonly vault: SubjectVault,
     private readonly options: PersonalDataOptions,
+    /** Seals a share of large batches off the ingest thread; null: all on it. */
+    private readonly pool: SealPool | null = null,
   ) {}
 
   /** The metadata keys the loaded frameworks' rules read (known once the plugins are loaded). */
@@ -85,11 +76,33 @@ export class PersonalDataService implements PersonalData {
     }
     if (!ids.size) return events;
     const subjects = await this.vault.resolve(tenantId, [...ids]);
+    const actorOf = (i: number) => (named[i].actor === null ? null : subjects.get(named[i].actor)!);
+    const resourceOf = (i: number) => (named[i].resource === null ? null : subjects.get(named[i].resource)!);
     // The fields this batch seals under each key, so that the subject's row names them (an erasure reads no event).
     const masks = new Map<string, number>();
+    // A large batch: the worker seals its second part while this thread seals the first.
+    const split = this.pool && events.length >= SEAL_OFFLOAD_MIN ? Math.ceil(events.length / 2) : events.length;
+    const offloaded =
+      split < events.length
+        ? this.pool!.run({
+            tenantId,
+            pseudonymKey: this.vault.pseudonymKey(tenantId),
+            clearMetadataKeys: [...this.clearMetadataKeys],
+            events: events.slice(split),
+            actors: events.slice(split).map((_, j) => strip(actorOf(split + j))),
+            resources: events.slice(split).map((_, j) => strip(resourceOf(split + j))),
+          })
+        : null;
+    // Settled even if this thread's part throws: a rejection is never left unhandled.
+    offloaded?.catch(() => undefined);
+    const ctx: SealContext = {
+      clearMetadataKeys: this.clearMetadataKeys,
+      ipPseudonym: (ip) => this.vault.ipPseudonym(tenantId, ip),
+      iv: () => this.ivs.next(),
+    };
     const sealed: PreparedEvent[] = [];
     let since = performance.now();
-    for (const [i, e] of events.entries()) {
+    for (let i = 0; i < split; i += 1) {
       // Sealing costs tens of microseconds an event: a large batch yields so other requests keep being answered.
       if (performance.now() - since >= SLICE_MS) {
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -97,16 +110,13 @@ export class PersonalDataService implements PersonalData {
       }
       const n = named[i];
       sealed.push(
-        n.actor === null && n.resource === null
-          ? e
-          : this.sealOne(
-              tenantId,
-              e,
-              n.actor === null ? null : subjects.get(n.actor)!,
-              n.resource === null ? null : subjects.get(n.resource)!,
-              masks,
-            ),
+        n.actor === null && n.resource === null ? events[i] : sealEvent(ctx, tenantId, events[i], actorOf(i), resourceOf(i), masks),
       );
+    }
+    if (offloaded) {
+      const rest = await offloaded;
+      sealed.push(...rest.sealed);
+      for (const [ref, mask] of rest.masks) masks.set(ref, (masks.get(ref) ?? 0) | mask);
     }
     // Recorded before the events are appended: a failed append leaves a field named that no event holds, never the reverse.
     const grown = new Map<string, number>();
@@ -118,92 +128,6 @@ export class PersonalDataService implements PersonalData {
     return sealed;
   };
 
-  private sealOne(
-    tenantId: string,
-    e: PreparedEvent,
-    actorSubject: Subject | null,
-    resourceSubject: Subject | null,
-    masks: Map<string, number>,
-  ): PreparedEvent {
-    const p = e.payload;
-    // One part per subject (the actor's and the resource's, or one when they are the same subject),
-    // its field names pushed in sorted order: actor.*, metadata, resource.*.
-    const parts: { subject: Subject; fields: string[]; values: Record<string, unknown> }[] = [];
-    const partOf = (subject: Subject) => {
-      let part = parts.find((x) => x.subject.ref === subject.ref);
-      if (!part) parts.push((part = { subject, fields: [], values: {} }));
-      return part;
-    };
-    let { actor, resource, metadata } = p;
-    if (actorSubject) {
-      const part = partOf(actorSubject);
-      part.fields.push(...SORTED_ACTOR_FIELDS);
-      part.values['actor.id'] = actor.id;
-      part.values['actor.displayName'] = actor.displayName;
-      part.values['actor.ip'] = actor.ip;
-      part.values['actor.userAgent'] = actor.userAgent;
-      actor = {
-        id: actorSubject.ref,
-        type: actor.type,
-        displayName: null,
-        ip: actor.ip === null ? null : this.vault.ipPseudonym(tenantId, actor.ip),
-        userAgent: null,
-      };
-    }
-    const owner = resourceSubject ?? actorSubject!;
-    let metadataChanged = false;
-    if (metadata !== null && p.categories.some((c) => PERSONAL_CATEGORIES.has(c))) {
-      const clear: Record<string, unknown> = {};
-      const personal: Record<string, unknown> = {};
-      let personalKeys = 0;
-      for (const [key, value] of Object.entries(metadata)) {
-        if (this.clearMetadataKeys.has(key)) clear[key] = value;
-        else {
-          personal[key] = value;
-          personalKeys += 1;
-        }
-      }
-      if (personalKeys) {
-        const part = partOf(owner);
-        part.fields.push('metadata');
-        part.values.metadata = personal;
-        metadata = personalKeys < Object.keys(metadata).length ? clear : null;
-        metadataChanged = true;
-      }
-    }
-    if (resourceSubject) {
-      const part = partOf(resourceSubject);
-      part.fields.push(...SORTED_RESOURCE_FIELDS);
-      part.values['resource.id'] = resource.id;
-      part.values['resource.name'] = resource.name;
-      resource = { type: resource.type, id: resourceSubject.ref, name: null };
-    }
-    // The envelope's canonical JSON written out (refs sorted, `ct` before `fields`, every value ASCII);
-    // the plaintext inside as plain JSON (it is never hashed).
-    if (parts.length === 2 && parts[1].subject.ref < parts[0].subject.ref) parts.reverse();
-    const envelope = parts.map((part) => {
-      const { ref, key } = part.subject;
-      masks.set(ref, (masks.get(ref) ?? 0) | fieldMask(part.fields));
-      const ct = seal(key, JSON.stringify(part.values), aad(tenantId, ref), this.ivs.next());
-      return `${JSON.stringify(ref)}:{"ct":${JSON.stringify(ct)},"fields":${JSON.stringify(part.fields)}}`;
-    });
-    const sealed = `{${envelope.join(',')}}`;
-    const metadataJson = !metadataChanged ? e.metadataJson : metadata === null ? null : canonicalJson(metadata);
-    const payload: EventPayload = { ...p, actor, resource, metadata, sealed };
-    return {
-      ...e,
-      payload,
-      metadataJson,
-      // Only what sealing changed is serialised again.
-      fragments: sealedFragments(e.fragments, payload, metadataJson, {
-        actor: actorSubject !== null,
-        resource: resourceSubject !== null,
-        metadata: metadataChanged,
-      }),
-      // Keyed by the subject's own key: once it is destroyed, nobody can test a guess of the payload against it.
-      payloadHash: hmac(owner.key, `payload\u0000${e.payloadHash}`),
-    };
-  }
   async open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]> {
     const parsed = events.map((e) => (e.sealed ? (JSON.parse(e.sealed) as Record<string, SealedPart>) : null));
     const refs = new Set<string>();

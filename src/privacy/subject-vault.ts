@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { fromSqlDateTime, toSqlDateTime } from '../database/sql-format';
 import { hmac, open, type PrivacyKeys, seal } from './privacy-key';
+import { ipPseudonymWith } from './seal-event';
 
 /** A data subject able to seal: its stored reference and its data key. */
 export interface Subject {
@@ -66,7 +67,12 @@ export class SubjectVault {
 
   /** The keyed pseudonym of an IP address, stored in place of it. */
   ipPseudonym(tenantId: string, ip: string): string {
-    return `ip_${hmac(this.keys.pseudonymKey(tenantId), `ip\u0000${ip}`)}`;
+    return ipPseudonymWith(this.keys.pseudonymKey(tenantId), ip);
+  }
+
+  /** The tenant's pseudonym key: what a sealing worker needs to write IP pseudonyms (never a subject key). */
+  pseudonymKey(tenantId: string): Buffer {
+    return this.keys.pseudonymKey(tenantId);
   }
 
   private async live(tenantId: string, lookups: string[]): Promise<LiveRow[]> {

@@ -2,6 +2,7 @@ import { createHash, createPublicKey } from 'node:crypto';
 import { leafHash, verifyConsistency, verifyInclusion } from '../../src/chain/merkle';
 import { openNote, parseCheckpointText, parseVerifierKey, verifierKey } from '../../src/chain/signed-note';
 import { backfillMerkleTrees } from '../../migrations/merkle-backfill';
+import { backfillMerkleTiles } from '../../migrations/merkle-tiles-backfill';
 import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 import { mth } from '../helpers/reference-merkle';
 
@@ -55,16 +56,23 @@ describe('Merkle proofs', () => {
     const res = (await env.gql(INCLUSION, { sequence: 600 }, auditor)).body;
     expect(res.errors).toBeUndefined();
     expect(b64(res.data!.inclusionProof.rootHash).equals(mth(leaves))).toBe(true);
-    // One row per complete subtree of 256 leaves or more: [0,256), [256,512), [0,512).
-    const nodes = await env.sql<{ node_level: unknown; node_index: unknown }>(
-      'SELECT node_level, node_index FROM merkle_node WHERE tenant_id = ? ORDER BY node_level, node_index',
+    // One row per complete subtree of 16 leaves (level 4) and of 256 leaves or more: [0,256), [256,512), [0,512)
+    // (ADR 0047, amended 2026-12-07), each the RFC hash of its leaves.
+    const nodes = await env.sql<{ node_level: unknown; node_index: unknown; hash: string }>(
+      'SELECT node_level, node_index, hash FROM merkle_node WHERE tenant_id = ? ORDER BY node_level, node_index',
       [TENANT],
     );
     expect(nodes.map((n) => [Number(n.node_level), Number(n.node_index)])).toEqual([
+      ...Array.from({ length: 37 }, (_, i) => [4, i]),
       [8, 0],
       [8, 1],
       [9, 0],
     ]);
+    for (const n of nodes) {
+      const width = 2 ** Number(n.node_level);
+      const start = Number(n.node_index) * width;
+      expect(n.hash).toBe(mth(leaves.slice(start, start + width)).toString('hex'));
+    }
   });
 
   it('proves the inclusion of any event in any tree size, and the proofs verify against the RFC roots', async () => {
@@ -154,7 +162,9 @@ describe('Merkle proofs', () => {
     await env.sql('UPDATE chain_head SET merkle_frontier = NULL WHERE tenant_id = ?', [TENANT]);
     const runner = env.app.dataSource.createQueryRunner();
     try {
+      // The tree's migration, then the one that adds its level-4 subtrees (ADR 0047, amended 2026-12-07).
       await backfillMerkleTrees(runner);
+      await backfillMerkleTiles(runner, env.app.dataSource.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE');
     } finally {
       await runner.release();
     }
@@ -214,20 +224,39 @@ describe('Merkle proofs', () => {
     const leavesNow = [...all.slice(0, 300), ...kept.map((r) => leafHash(Buffer.from(r.hash, 'hex')))];
     expect(leavesNow).toHaveLength(size);
     const key = await env.createKey('AUDITOR', tenant);
-    for (const sequence of [301, 302, 333, 512, 513, 600, size]) {
-      const p = (await env.gql(INCLUSION, { sequence }, key)).body;
-      expect(p.errors).toBeUndefined();
-      const proof = p.data!.inclusionProof;
-      expect(verifyInclusion(sequence - 1, size, leavesNow[sequence - 1], proof.hashes.map(b64), mth(leavesNow))).toEqual({ ok: true });
+    const provesKept = async () => {
+      for (const sequence of [301, 302, 333, 512, 513, 600, size]) {
+        const p = (await env.gql(INCLUSION, { sequence }, key)).body;
+        expect(p.errors).toBeUndefined();
+        const proof = p.data!.inclusionProof;
+        expect(verifyInclusion(sequence - 1, size, leavesNow[sequence - 1], proof.hashes.map(b64), mth(leavesNow))).toEqual({ ok: true });
+      }
+      for (const fromSize of [301, 302, 512, 600]) {
+        const c = (await env.gql(CONSISTENCY, { fromSize }, key)).body;
+        expect(c.errors).toBeUndefined();
+        const proof = c.data!.consistencyProof;
+        expect(verifyConsistency(fromSize, size, mth(leavesNow.slice(0, fromSize)), mth(leavesNow), proof.hashes.map(b64))).toEqual({
+          ok: true,
+        });
+      }
+    };
+    await provesKept();
+    // A chain pruned before level 4 was stored (ADR 0047, amended 2026-12-07): the migration stores the
+    // level-4 subtrees whose 16 events are all kept; the one across the prune's end, [288, 304), is
+    // folded from the subtrees the prune kept and the events left. Every kept event still proves.
+    await env.sql('DELETE FROM merkle_node WHERE tenant_id = ? AND node_level = 4', [tenant]);
+    const runner = env.app.dataSource.createQueryRunner();
+    try {
+      await backfillMerkleTiles(runner, env.app.dataSource.options.type === 'better-sqlite3' ? 'INSERT OR IGNORE' : 'INSERT IGNORE');
+    } finally {
+      await runner.release();
     }
-    for (const fromSize of [301, 302, 512, 600]) {
-      const c = (await env.gql(CONSISTENCY, { fromSize }, key)).body;
-      expect(c.errors).toBeUndefined();
-      const proof = c.data!.consistencyProof;
-      expect(verifyConsistency(fromSize, size, mth(leavesNow.slice(0, fromSize)), mth(leavesNow), proof.hashes.map(b64))).toEqual({
-        ok: true,
-      });
-    }
+    const tiles = await env.sql<{ node_index: unknown }>(
+      'SELECT node_index FROM merkle_node WHERE tenant_id = ? AND node_level = 4 ORDER BY node_index',
+      [tenant],
+    );
+    expect(tiles.map((t) => Number(t.node_index))).toEqual(Array.from({ length: Math.floor(size / 16) - 19 }, (_, i) => 19 + i));
+    await provesKept();
     const gone = (await env.gql(INCLUSION, { sequence: 100 }, key)).body;
     expect(gone.errors?.[0]?.extensions?.code).toBe('PROOF_UNAVAILABLE');
     // The chain itself still verifies from its anchor.
