@@ -6,6 +6,7 @@ import type { StoredEvent } from '../audit/audit-event.repository';
 import { ERASED, type PersonalData } from '../audit/personal-data';
 import { hmac, IvPool, open, seal } from './privacy-key';
 import type { Subject, SubjectVault } from './subject-vault';
+import type { SealedBatch, Sealer } from '../ingest/sealer';
 
 /** Categories that make an event's metadata personal (ADR 0042). */
 export const PERSONAL_CATEGORIES: ReadonlySet<string> = new Set(['PII', 'PHI', 'SPECIAL_CATEGORY']);
@@ -49,7 +50,7 @@ const SLICE_MS = 8;
  * Seals personal fields at ingest and opens them at read (ADR 0042). Implements ingest's Sealer
  * (`seal`) and reads' PersonalData port.
  */
-export class PersonalDataService implements PersonalData {
+export class PersonalDataService implements PersonalData, Sealer {
   /** Metadata keys some loaded rule reads: kept in clear (they are enumerations the rules test). */
   private clearMetadataKeys: ReadonlySet<string> = new Set();
   private readonly ivs = new IvPool();
@@ -76,15 +77,16 @@ export class PersonalDataService implements PersonalData {
     };
   }
 
-  readonly seal = async (tenantId: string, events: PreparedEvent[]): Promise<PreparedEvent[]> => {
+  async seal(tenantId: string, events: PreparedEvent[]): Promise<SealedBatch> {
     const named = events.map((e) => this.subjectsOf(e.payload));
     const ids = new Set<string>();
     for (const n of named) {
       if (n.actor !== null) ids.add(n.actor);
       if (n.resource !== null) ids.add(n.resource);
     }
-    if (!ids.size) return events;
-    const subjects = await this.vault.resolve(tenantId, [...ids]);
+    if (!ids.size) return { events, erasureEpoch: null };
+    // Held across batches while no subject of the tenant is erased (the append checks the epoch).
+    const { subjects, epoch } = await this.vault.resolveForSealing(tenantId, [...ids]);
     // The fields this batch seals under each key, so that the subject's row names them (an erasure reads no event).
     const masks = new Map<string, number>();
     const sealed: PreparedEvent[] = [];
@@ -114,9 +116,16 @@ export class PersonalDataService implements PersonalData {
       const mask = masks.get(subject.ref) ?? 0;
       if (subject.sealedFields !== null && (subject.sealedFields & mask) !== mask) grown.set(subject.ref, mask);
     }
-    if (grown.size) await this.vault.addSealedFields(tenantId, grown);
-    return sealed;
-  };
+    if (grown.size) {
+      await this.vault.addSealedFields(tenantId, grown);
+      for (const subject of subjects.values()) if (subject.sealedFields !== null) subject.sealedFields |= masks.get(subject.ref) ?? 0;
+    }
+    return { events: sealed, erasureEpoch: epoch };
+  }
+
+  stale(tenantId: string, erasureEpoch: number): void {
+    this.vault.stale(tenantId, erasureEpoch);
+  }
 
   private sealOne(
     tenantId: string,
