@@ -30,6 +30,7 @@ import { GENESIS_CHAIN_HASH } from './hashing';
 import { StaleErasureEpochError } from './chain-head';
 import { extendTree, type NodeRow } from './merkle-store';
 import { GroupCommit, type GroupStats, type Outcome } from './group-commit';
+import { sqliteWriteGate } from '../database/sqlite-write-gate';
 
 /**
  * Appends batches to a tenant's chain atomically, a batch at a time per tenant in sequence order; the
@@ -180,8 +181,13 @@ export class SqliteChainStore implements ChainStore {
       this.appendCall(tenantId, head, c, now),
     );
     this.appendCallTx = (tenantId, head, c, now) => call(tenantId, head, c, now);
+    const gate = sqliteWriteGate(this.db);
     this.groups = new GroupCommit(
       async (tenantId, take) => {
+        // A prune batch of this process holding the write lock on its own connection: wait for its
+        // commit here, not in SQLite's busy handler, which would sleep the event loop (ADR 0043, amended 2026-12-07: the write gate).
+        const batch = gate.passage();
+        if (batch) await batch;
         try {
           return group.immediate(tenantId, take);
         } catch (error) {
