@@ -16,8 +16,6 @@ export const DEFAULT_SUBJECT_RESOURCE_TYPES: readonly string[] = ['user', 'user_
 
 export const ACTOR_FIELDS = ['actor.id', 'actor.displayName', 'actor.ip', 'actor.userAgent'] as const;
 export const RESOURCE_FIELDS = ['resource.id', 'resource.name'] as const;
-const SORTED_ACTOR_FIELDS = [...ACTOR_FIELDS].sort();
-const SORTED_RESOURCE_FIELDS = [...RESOURCE_FIELDS].sort();
 /** The order erased fields are named in, everywhere. */
 export const FIELD_ORDER: readonly string[] = [...ACTOR_FIELDS, ...RESOURCE_FIELDS, 'metadata'];
 
@@ -31,6 +29,13 @@ export function fieldMask(fields: readonly string[]): number {
 /** The fields of a `sealed_fields` mask, in FIELD_ORDER. */
 export const fieldsOfMask = (mask: number): string[] => FIELD_ORDER.filter((_, i) => (mask & (1 << i)) !== 0);
 
+const ACTOR_MASK = fieldMask(ACTOR_FIELDS);
+const RESOURCE_MASK = fieldMask(RESOURCE_FIELDS);
+const METADATA_MASK = fieldMask(['metadata']);
+/** The JSON of a part's `fields` by its mask (field names only, in sorted order — which FIELD_ORDER's bits give here). */
+const FIELDS_JSON: string[] = [];
+const fieldsJsonOf = (mask: number): string => (FIELDS_JSON[mask] ??= JSON.stringify(fieldsOfMask(mask).sort()));
+
 /** One subject's part of an event's `sealed` column: which fields it holds (names only) and their ciphertext. */
 interface SealedPart {
   fields: string[];
@@ -40,6 +45,12 @@ interface SealedPart {
 export interface PersonalDataOptions {
   /** Resource types (each also as a prefix followed by `.` or `_`) whose resource id is a data subject. */
   subjectResourceTypes: readonly string[];
+}
+
+/** What one batch's sealing computes once: the subjects' AADs, the addresses' pseudonyms. */
+interface BatchMemo {
+  aads: Map<string, Buffer>;
+  ips: Map<string, string>;
 }
 
 const aad = (tenantId: string, ref: string) => `${tenantId}\u0000${ref}`;
@@ -89,6 +100,8 @@ export class PersonalDataService implements PersonalData, Sealer {
     const { subjects, epoch } = await this.vault.resolveForSealing(tenantId, [...ids]);
     // The fields this batch seals under each key, so that the subject's row names them (an erasure reads no event).
     const masks = new Map<string, number>();
+    // For this batch only: each subject's AAD encoded once, each address pseudonymised once.
+    const batch: BatchMemo = { aads: new Map(), ips: new Map() };
     const sealed: PreparedEvent[] = [];
     let since = performance.now();
     for (const [i, e] of events.entries()) {
@@ -107,6 +120,7 @@ export class PersonalDataService implements PersonalData, Sealer {
               n.actor === null ? null : subjects.get(n.actor)!,
               n.resource === null ? null : subjects.get(n.resource)!,
               masks,
+              batch,
             ),
       );
     }
@@ -123,6 +137,13 @@ export class PersonalDataService implements PersonalData, Sealer {
     return { events: sealed, erasureEpoch: epoch };
   }
 
+  /** The IP pseudonym, computed once per address in a batch (the memo lives for that batch only). */
+  private ipPseudonym(tenantId: string, ip: string, batch: BatchMemo): string {
+    let pseudonym = batch.ips.get(ip);
+    if (pseudonym === undefined) batch.ips.set(ip, (pseudonym = this.vault.ipPseudonym(tenantId, ip)));
+    return pseudonym;
+  }
+
   stale(tenantId: string, erasureEpoch: number): void {
     this.vault.stale(tenantId, erasureEpoch);
   }
@@ -133,20 +154,21 @@ export class PersonalDataService implements PersonalData, Sealer {
     actorSubject: Subject | null,
     resourceSubject: Subject | null,
     masks: Map<string, number>,
+    batch: BatchMemo,
   ): PreparedEvent {
     const p = e.payload;
     // One part per subject (the actor's and the resource's, or one when they are the same subject),
-    // its field names pushed in sorted order: actor.*, metadata, resource.*.
-    const parts: { subject: Subject; fields: string[]; values: Record<string, unknown> }[] = [];
+    // its fields as a mask (their names are written in sorted order: actor.*, metadata, resource.*).
+    const parts: { subject: Subject; mask: number; values: Record<string, unknown> }[] = [];
     const partOf = (subject: Subject) => {
-      let part = parts.find((x) => x.subject.ref === subject.ref);
-      if (!part) parts.push((part = { subject, fields: [], values: {} }));
+      let part = parts.length && parts[0].subject.ref === subject.ref ? parts[0] : parts[1];
+      if (!part || part.subject.ref !== subject.ref) parts.push((part = { subject, mask: 0, values: {} }));
       return part;
     };
     let { actor, resource, metadata } = p;
     if (actorSubject) {
       const part = partOf(actorSubject);
-      part.fields.push(...SORTED_ACTOR_FIELDS);
+      part.mask |= ACTOR_MASK;
       part.values['actor.id'] = actor.id;
       part.values['actor.displayName'] = actor.displayName;
       part.values['actor.ip'] = actor.ip;
@@ -155,7 +177,7 @@ export class PersonalDataService implements PersonalData, Sealer {
         id: actorSubject.ref,
         type: actor.type,
         displayName: null,
-        ip: actor.ip === null ? null : this.vault.ipPseudonym(tenantId, actor.ip),
+        ip: actor.ip === null ? null : this.ipPseudonym(tenantId, actor.ip, batch),
         userAgent: null,
       };
     }
@@ -174,7 +196,7 @@ export class PersonalDataService implements PersonalData, Sealer {
       }
       if (personalKeys) {
         const part = partOf(owner);
-        part.fields.push('metadata');
+        part.mask |= METADATA_MASK;
         part.values.metadata = personal;
         metadata = personalKeys < Object.keys(metadata).length ? clear : null;
         metadataChanged = true;
@@ -182,21 +204,25 @@ export class PersonalDataService implements PersonalData, Sealer {
     }
     if (resourceSubject) {
       const part = partOf(resourceSubject);
-      part.fields.push(...SORTED_RESOURCE_FIELDS);
+      part.mask |= RESOURCE_MASK;
       part.values['resource.id'] = resource.id;
       part.values['resource.name'] = resource.name;
       resource = { type: resource.type, id: resourceSubject.ref, name: null };
     }
-    // The envelope's canonical JSON written out (refs sorted, `ct` before `fields`, every value ASCII);
-    // the plaintext inside as plain JSON (it is never hashed).
+    // The envelope's canonical JSON written out (refs sorted, `ct` before `fields`, every value
+    // ASCII; `ct` is base64 made here, so it needs no escaping); the plaintext inside as plain JSON
+    // (it is never hashed).
     if (parts.length === 2 && parts[1].subject.ref < parts[0].subject.ref) parts.reverse();
-    const envelope = parts.map((part) => {
+    let sealed = '{';
+    for (const [i, part] of parts.entries()) {
       const { ref, key } = part.subject;
-      masks.set(ref, (masks.get(ref) ?? 0) | fieldMask(part.fields));
-      const ct = seal(key, JSON.stringify(part.values), aad(tenantId, ref), this.ivs.next());
-      return `${JSON.stringify(ref)}:{"ct":${JSON.stringify(ct)},"fields":${JSON.stringify(part.fields)}}`;
-    });
-    const sealed = `{${envelope.join(',')}}`;
+      masks.set(ref, (masks.get(ref) ?? 0) | part.mask);
+      let aadBytes = batch.aads.get(ref);
+      if (!aadBytes) batch.aads.set(ref, (aadBytes = Buffer.from(aad(tenantId, ref), 'utf8')));
+      const ct = seal(key, JSON.stringify(part.values), aadBytes, this.ivs.next());
+      sealed += `${i ? ',' : ''}${JSON.stringify(ref)}:{"ct":"${ct}","fields":${fieldsJsonOf(part.mask)}}`;
+    }
+    sealed += '}';
     const metadataJson = !metadataChanged ? e.metadataJson : metadata === null ? null : canonicalJson(metadata);
     const payload: EventPayload = { ...p, actor, resource, metadata, sealed };
     return {
