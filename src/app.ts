@@ -334,7 +334,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
       config.limits,
       metrics,
       createClassifier(plugins.frameworks()),
-      config.privacy.enabled ? personal.seal : null,
+      config.privacy.enabled ? personal : null,
     );
     const tenantTemplates = new TemplateService(dataSource);
     // Budgets and denial counts live in Redis when it is configured, so every node shares them.

@@ -1,3 +1,4 @@
+import { ErasureEpoch1796900000400 } from './1796900000400-ErasureEpoch';
 import { MerkleTiles1796900000600 } from './1796900000600-MerkleTiles';
 import { ErasureByIndex1796700000600 } from './1796700000600-ErasureByIndex';
 import { ResourceIdIndex1796600000200 } from './1796600000200-ResourceIdIndex';
@@ -43,5 +44,6 @@ export const mysqlMigrations: Function[] = [
   ReportBundles1796700000200,
   CheckpointCosignature1796700000400,
   ErasureByIndex1796700000600,
+  ErasureEpoch1796900000400,
   MerkleTiles1796900000600,
 ];

@@ -50,3 +50,42 @@ export class ChainHeads {
     return rows.map((r) => ({ tenantId: String(r.tenant_id), sequence: toNumber(r.sequence) }));
   }
 }
+
+/**
+ * A tenant's erasure epoch (ADR 0042, amended 2026-12-07): 0 for a tenant without a head row. The
+ * sealer reads it before it reads the subjects it keeps; an append of events sealed at another
+ * epoch than the head's is refused ({@link StaleErasureEpochError}) and sealed again.
+ */
+export async function erasureEpochOf(query: (sql: string, params: unknown[]) => Promise<unknown>, tenantId: string): Promise<number> {
+  const rows = (await query('SELECT erasure_epoch FROM chain_head WHERE tenant_id = ?', [tenantId])) as { erasure_epoch: unknown }[];
+  return rows[0] ? toNumber(rows[0].erasure_epoch) : 0;
+}
+
+/**
+ * The statements that bump the tenant's erasure epoch, for an erasure to run in the transaction
+ * that destroys the key (the head row made first if the tenant has none, so that the bump is never lost).
+ */
+export function bumpErasureEpoch(sqlite: boolean, tenantId: string, now: string): Sql[] {
+  return [
+    {
+      text: `${sqlite ? 'INSERT OR IGNORE' : 'INSERT IGNORE'} INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)`,
+      params: [tenantId, GENESIS_CHAIN_HASH, now],
+    },
+    { text: 'UPDATE chain_head SET erasure_epoch = erasure_epoch + 1 WHERE tenant_id = ?', params: [tenantId] },
+  ];
+}
+
+/**
+ * An append refused because its events were sealed with subjects read at an older erasure epoch
+ * than the head's: a subject may have been erased since. Nothing of the call was written; the
+ * ingest service seals the batch again with subjects read afresh.
+ */
+export class StaleErasureEpochError extends Error {
+  constructor(
+    readonly tenantId: string,
+    readonly sealedAt: number,
+    readonly head: number,
+  ) {
+    super(`sealed at erasure epoch ${sealedAt}, the tenant's head is at ${head}`);
+  }
+}

@@ -27,8 +27,10 @@ import {
 import type { PreparedEvent } from './prepared-event';
 import { AUDIT_EVENT_COLUMNS } from '../audit/audit-event.columns';
 import { GENESIS_CHAIN_HASH } from './hashing';
+import { StaleErasureEpochError } from './chain-head';
 import { extendTree, type NodeRow } from './merkle-store';
 import { GroupCommit, type GroupStats, type Outcome } from './group-commit';
+import { sqliteWriteGate } from '../database/sqlite-write-gate';
 
 /**
  * Appends batches to a tenant's chain atomically, a batch at a time per tenant in sequence order; the
@@ -37,7 +39,12 @@ import { GroupCommit, type GroupStats, type Outcome } from './group-commit';
  * (ADR 0016); null for the server's own events.
  */
 export interface ChainStore {
-  append(tenantId: string, events: PreparedEvent[], writer?: string | null): Promise<AppendResult>;
+  /**
+   * `erasureEpoch`: the tenant's erasure epoch the events' subjects were read at (ADR 0042, amended
+   * 2026-12-07), compared under the lock: another one refuses the call with StaleErasureEpochError.
+   * Null for events sealed under no subject's key.
+   */
+  append(tenantId: string, events: PreparedEvent[], writer?: string | null, erasureEpoch?: number | null): Promise<AppendResult>;
 }
 
 const INSERT_EVENTS = `INSERT INTO audit_event (${AUDIT_EVENT_COLUMNS.join(',')}) VALUES `;
@@ -143,6 +150,7 @@ function withGroupKeys(
 interface SqliteCall {
   events: PreparedEvent[];
   writer: string | null;
+  erasureEpoch: number | null;
   ids: string[];
   staticRows: (string | number | null)[][];
 }
@@ -163,7 +171,7 @@ export class SqliteChainStore implements ChainStore {
 
   constructor(dataSource: DataSource, options: ChainStoreOptions = {}) {
     this.db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
-    this.selectHead = this.db.prepare('SELECT sequence, chain_hash, merkle_frontier FROM chain_head WHERE tenant_id = ?');
+    this.selectHead = this.db.prepare('SELECT sequence, chain_hash, merkle_frontier, erasure_epoch FROM chain_head WHERE tenant_id = ?');
     this.insertHead = this.db.prepare('INSERT OR IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)');
     this.updateHead = this.db.prepare(
       'UPDATE chain_head SET sequence = ?, chain_hash = ?, updated_at = ?, merkle_frontier = ? WHERE tenant_id = ?',
@@ -173,8 +181,13 @@ export class SqliteChainStore implements ChainStore {
       this.appendCall(tenantId, head, c, now),
     );
     this.appendCallTx = (tenantId, head, c, now) => call(tenantId, head, c, now);
+    const gate = sqliteWriteGate(this.db);
     this.groups = new GroupCommit(
       async (tenantId, take) => {
+        // A prune batch of this process holding the write lock on its own connection: wait for its
+        // commit here, not in SQLite's busy handler, which would sleep the event loop (ADR 0043, amended 2026-12-07: the write gate).
+        const batch = gate.passage();
+        if (batch) await batch;
         try {
           return group.immediate(tenantId, take);
         } catch (error) {
@@ -205,14 +218,18 @@ export class SqliteChainStore implements ChainStore {
     const calls = take();
     if (!calls.length) return [];
     const now = new Date();
-    let row = this.selectHead.get(tenantId) as { sequence: number; chain_hash: string; merkle_frontier: string | null } | undefined;
+    let row = this.selectHead.get(tenantId) as
+      { sequence: number; chain_hash: string; merkle_frontier: string | null; erasure_epoch: number } | undefined;
     if (!row) {
       this.insertHead.run(tenantId, GENESIS_CHAIN_HASH, toSqlDateTime(now.toISOString()));
-      row = { sequence: 0, chain_hash: GENESIS_CHAIN_HASH, merkle_frontier: null };
+      row = { sequence: 0, chain_hash: GENESIS_CHAIN_HASH, merkle_frontier: null, erasure_epoch: 0 };
     }
+    const epoch = toNumber(row.erasure_epoch);
     let head: ChainHead = { sequence: toNumber(row.sequence), chainHash: row.chain_hash };
     const leaves: Receipt[] = [];
     const outcomes = calls.map((c) => {
+      if (c.erasureEpoch !== null && c.erasureEpoch !== epoch)
+        return failed<AppendResult>(new StaleErasureEpochError(tenantId, c.erasureEpoch, epoch));
       try {
         const plan = this.appendCallTx(tenantId, head, c, now);
         head = plan.head;
@@ -265,10 +282,15 @@ export class SqliteChainStore implements ChainStore {
     return plan;
   }
 
-  append(tenantId: string, events: PreparedEvent[], writer: string | null = null): Promise<AppendResult> {
+  append(
+    tenantId: string,
+    events: PreparedEvent[],
+    writer: string | null = null,
+    erasureEpoch: number | null = null,
+  ): Promise<AppendResult> {
     const ids = events.map(() => uuidv7());
     const staticRows = events.map((e, i) => staticEventValues(tenantId, ids[i], e, writer));
-    return this.groups.submit(tenantId, { events, writer, ids, staticRows });
+    return this.groups.submit(tenantId, { events, writer, erasureEpoch, ids, staticRows });
   }
 }
 
@@ -320,6 +342,7 @@ function statements(prefix: string, tuples: string[]): string[] {
 interface MysqlCall {
   events: PreparedEvent[];
   writer: string | null;
+  erasureEpoch: number | null;
   ids: string[];
   /** Each event's row up to the four columns the lock decides: `(…,` */
   eventSql: string[];
@@ -392,7 +415,12 @@ export class MysqlChainStore implements ChainStore {
     );
   }
 
-  append(tenantId: string, events: PreparedEvent[], writer: string | null = null): Promise<AppendResult> {
+  append(
+    tenantId: string,
+    events: PreparedEvent[],
+    writer: string | null = null,
+    erasureEpoch: number | null = null,
+  ): Promise<AppendResult> {
     const ids = events.map(() => uuidv7());
     const tenant = escape(tenantId);
     const eventSql = events.map((e, i) => `(${sqlValues(staticEventValues(tenantId, ids[i], e, writer))},`);
@@ -421,7 +449,7 @@ export class MysqlChainStore implements ChainStore {
     // keys up; a key already stored makes it hit the unique index, and the call is redone with the
     // look-up under the lock (replays then get their original receipts, conflicts their error).
     const lookedUp = !events.some((e) => e.idempotencyKey !== null);
-    return this.groups.submit(tenantId, { events, writer, ids, eventSql, labelSql, rollupSql, lookedUp });
+    return this.groups.submit(tenantId, { events, writer, erasureEpoch, ids, eventSql, labelSql, rollupSql, lookedUp });
   }
 
   /**
@@ -456,7 +484,9 @@ export class MysqlChainStore implements ChainStore {
         const merged: CallRows = { rows: [], labels: [], rollupKeys: [], rollupLinks: [] };
         for (const call of calls) {
           let outcome: Outcome<AppendResult>;
-          if (perCall) outcome = await this.appendCall(runner, tenantId, head, call, keys, now);
+          if (call.erasureEpoch !== null && call.erasureEpoch !== locked.erasureEpoch)
+            outcome = failed(new StaleErasureEpochError(tenantId, call.erasureEpoch, locked.erasureEpoch));
+          else if (perCall) outcome = await this.appendCall(runner, tenantId, head, call, keys, now);
           else {
             const linked = await this.linkCall(runner, tenantId, head, call, keys, now);
             if (linked.ok) {
@@ -578,18 +608,28 @@ export class MysqlChainStore implements ChainStore {
     return keyedReceipts(rows);
   }
 
-  private async lockHead(runner: QueryRunner, tenantId: string): Promise<ChainHead & { merkleFrontier: string | null }> {
-    const select = 'SELECT sequence, chain_hash, merkle_frontier FROM chain_head WHERE tenant_id = ? FOR UPDATE';
-    let rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string; merkle_frontier: string | null }[];
+  private async lockHead(
+    runner: QueryRunner,
+    tenantId: string,
+  ): Promise<ChainHead & { merkleFrontier: string | null; erasureEpoch: number }> {
+    const select = 'SELECT sequence, chain_hash, merkle_frontier, erasure_epoch FROM chain_head WHERE tenant_id = ? FOR UPDATE';
+    type HeadRow = { sequence: unknown; chain_hash: string; merkle_frontier: string | null; erasure_epoch: unknown };
+    let rows = (await runner.query(select, [tenantId])) as HeadRow[];
     if (!rows.length) {
       await runner.query('INSERT IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)', [
         tenantId,
         GENESIS_CHAIN_HASH,
         toSqlDateTime(new Date().toISOString()),
       ]);
-      rows = (await runner.query(select, [tenantId])) as { sequence: unknown; chain_hash: string; merkle_frontier: string | null }[];
+      rows = (await runner.query(select, [tenantId])) as HeadRow[];
     }
-    return { sequence: toNumber(rows[0].sequence), chainHash: rows[0].chain_hash, merkleFrontier: rows[0].merkle_frontier };
+    const [row] = rows;
+    return {
+      sequence: toNumber(row.sequence),
+      chainHash: row.chain_hash,
+      merkleFrontier: row.merkle_frontier,
+      erasureEpoch: toNumber(row.erasure_epoch),
+    };
   }
 }
 

@@ -21,6 +21,13 @@ export class ChainHeadEntity {
    */
   @Column({ name: 'merkle_frontier', type: 'text', nullable: true })
   merkleFrontier!: string | null;
+
+  /**
+   * Bumped by every erasure in the transaction that destroys the key; an append of sealed events
+   * compares it under the head lock with the one its subjects were read at (ADR 0042, amended 2026-12-07).
+   */
+  @Column({ name: 'erasure_epoch', type: 'int', default: 0 })
+  erasureEpoch!: number;
 }
 
 /** A perfect subtree of a tenant's RFC 9162 tree: 2^level leaves from index × 2^level (ADR 0047). */

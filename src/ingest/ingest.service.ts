@@ -6,6 +6,9 @@ import { type AuditEventInputShape, type EventLimits, prepareEvents } from './ev
 import type { Receipt } from '../chain/chain-append';
 import type { Classifier } from './classifier';
 import type { Sealer } from './sealer';
+import type { PreparedEvent } from '../chain/prepared-event';
+import { StaleErasureEpochError } from '../chain/chain-head';
+import { faultHttp } from '../errors/database-error';
 import { ActorType, type Classification, OutcomeStatus, type Severity } from '../audit/audit-event.model';
 
 /** This service, as the source of the events it writes itself. */
@@ -34,6 +37,9 @@ export interface ServerEvent {
   /** Now unless given. */
   occurredAt?: string;
 }
+
+/** How many times a batch is sealed again after erasures raced it before the append gives up (CHAIN_BUSY, retryable). */
+const MAX_SEALS = 5;
 
 /** recordAuditEvents: validate the whole batch, then append it to the tenant chain atomically. */
 export class IngestService {
@@ -67,12 +73,37 @@ export class IngestService {
     }
     const stop = this.metrics.ingestDuration.startTimer();
     const validated = prepareEvents(inputs, this.limits, { classify: this.classify, trusted: options.trusted });
-    const prepared = this.seal ? await this.seal(tenantId, validated) : validated;
-    // Idempotency keys are the sending API key's own (ADR 0016): another key's retry never finds them.
-    const { receipts, written } = await this.store.append(tenantId, prepared, options.keyId ?? null);
+    const { receipts, written } = await this.sealAndAppend(tenantId, validated, options.keyId ?? null);
     stop();
     this.metrics.eventsRecorded.inc(written);
     return { receipts, recordedCount: written };
+  }
+
+  /**
+   * Seals (when a sealer is configured) and appends. An append refused because a subject may have
+   * been erased since the sealer read it (ADR 0042, amended 2026-12-07) wrote nothing: the batch is
+   * sealed again with subjects read afresh, at most {@link MAX_SEALS} times.
+   */
+  private async sealAndAppend(tenantId: string, validated: PreparedEvent[], writer: string | null) {
+    // Idempotency keys are the sending API key's own (ADR 0016): another key's retry never finds them.
+    if (!this.seal) return this.store.append(tenantId, validated, writer);
+    for (let attempt = 1; ; attempt += 1) {
+      const { events, erasureEpoch } = await this.seal.seal(tenantId, validated);
+      try {
+        return await this.store.append(tenantId, events, writer, erasureEpoch);
+      } catch (error) {
+        if (!(error instanceof StaleErasureEpochError)) throw error;
+        this.seal.stale(tenantId, error.sealedAt);
+        if (attempt >= MAX_SEALS)
+          throw new AppError(
+            ErrorCode.CHAIN_BUSY,
+            'Data subjects were erased while the batch was sealed; nothing was recorded. Retry the same request.',
+            {
+              http: faultHttp(ErrorCode.CHAIN_BUSY),
+            },
+          );
+      }
+    }
   }
 
   /** Records one {@link ServerEvent} in the tenant's chain (trusted: reserved actions allowed); its receipt. */

@@ -6,6 +6,7 @@ import { IvPool, open } from './privacy-key';
 import { aad, FIELD_ORDER, type SealContext, sealEvent, type SealingSubject } from './seal-event';
 import type { SealPool } from './seal-pool';
 import type { SubjectVault } from './subject-vault';
+import type { SealedBatch, Sealer } from '../ingest/sealer';
 
 /** The resource types whose id names a data subject unless configured otherwise. */
 export const DEFAULT_SUBJECT_RESOURCE_TYPES: readonly string[] = ['user', 'user_profile', 'customer', 'data_subject', 'patient'];
@@ -38,7 +39,7 @@ const strip = (s: SealingSubject | null): SealingSubject | null => (s === null ?
  * Seals personal fields at ingest and opens them at read (ADR 0042). Implements ingest's Sealer
  * (`seal`) and reads' PersonalData port.
  */
-export class PersonalDataService implements PersonalData {
+export class PersonalDataService implements PersonalData, Sealer {
   /** Metadata keys some loaded rule reads: kept in clear (they are enumerations the rules test). */
   private clearMetadataKeys: ReadonlySet<string> = new Set();
   private readonly ivs = new IvPool();
@@ -67,15 +68,16 @@ export class PersonalDataService implements PersonalData {
     };
   }
 
-  readonly seal = async (tenantId: string, events: PreparedEvent[]): Promise<PreparedEvent[]> => {
+  async seal(tenantId: string, events: PreparedEvent[]): Promise<SealedBatch> {
     const named = events.map((e) => this.subjectsOf(e.payload));
     const ids = new Set<string>();
     for (const n of named) {
       if (n.actor !== null) ids.add(n.actor);
       if (n.resource !== null) ids.add(n.resource);
     }
-    if (!ids.size) return events;
-    const subjects = await this.vault.resolve(tenantId, [...ids]);
+    if (!ids.size) return { events, erasureEpoch: null };
+    // Held across batches while no subject of the tenant is erased (the append checks the epoch).
+    const { subjects, epoch } = await this.vault.resolveForSealing(tenantId, [...ids]);
     const actorOf = (i: number) => (named[i].actor === null ? null : subjects.get(named[i].actor)!);
     const resourceOf = (i: number) => (named[i].resource === null ? null : subjects.get(named[i].resource)!);
     // The fields this batch seals under each key, so that the subject's row names them (an erasure reads no event).
@@ -124,9 +126,16 @@ export class PersonalDataService implements PersonalData {
       const mask = masks.get(subject.ref) ?? 0;
       if (subject.sealedFields !== null && (subject.sealedFields & mask) !== mask) grown.set(subject.ref, mask);
     }
-    if (grown.size) await this.vault.addSealedFields(tenantId, grown);
-    return sealed;
-  };
+    if (grown.size) {
+      await this.vault.addSealedFields(tenantId, grown);
+      for (const subject of subjects.values()) if (subject.sealedFields !== null) subject.sealedFields |= masks.get(subject.ref) ?? 0;
+    }
+    return { events: sealed, erasureEpoch: epoch };
+  }
+
+  stale(tenantId: string, erasureEpoch: number): void {
+    this.vault.stale(tenantId, erasureEpoch);
+  }
 
   async open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]> {
     const parsed = events.map((e) => (e.sealed ? (JSON.parse(e.sealed) as Record<string, SealedPart>) : null));

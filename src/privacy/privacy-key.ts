@@ -62,11 +62,12 @@ export class IvPool {
 }
 
 /** AES-256-GCM: base64 of iv ‖ tag ‖ ciphertext, a fresh 96-bit IV each time (`iv`: one from an {@link IvPool}). */
-export function seal(key: Buffer, plaintext: string, aad: string, iv: Buffer = randomBytes(IV_BYTES)): string {
+export function seal(key: Buffer, plaintext: string, aad: string | Buffer, iv: Buffer = randomBytes(IV_BYTES)): string {
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(aad, 'utf8'));
-  const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  cipher.setAAD(typeof aad === 'string' ? Buffer.from(aad, 'utf8') : aad);
+  const body = cipher.update(plaintext, 'utf8');
+  const rest = cipher.final(); // empty for GCM, kept for the form
+  return Buffer.concat([iv, cipher.getAuthTag(), body, rest]).toString('base64');
 }
 
 /** The plaintext of {@link seal}; throws when the key, the AAD or the bytes do not match. */

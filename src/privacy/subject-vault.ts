@@ -3,6 +3,8 @@ import type { DataSource } from 'typeorm';
 import { fromSqlDateTime, toSqlDateTime } from '../database/sql-format';
 import { hmac, open, type PrivacyKeys, seal } from './privacy-key';
 import { ipPseudonymWith } from './seal-event';
+import { bumpErasureEpoch, erasureEpochOf } from '../chain/chain-head';
+import { atomically } from '../database/atomically';
 
 /** A data subject able to seal: its stored reference and its data key. */
 export interface Subject {
@@ -30,6 +32,15 @@ export class SubjectVault {
    */
   private readonly unwrapped = new Map<string, Buffer>();
   private static readonly MAX_UNWRAPPED = 50_000;
+  /**
+   * Per tenant, the live subjects this node sealed with, by lookup, and the tenant's erasure epoch
+   * read before any of them was (ADR 0042, amended 2026-12-07). Valid while the head's epoch is
+   * that one: an erasure bumps it in the transaction that destroys the key, and an append sealed at
+   * an older epoch is refused under the head lock and sealed again after {@link stale}. Keyed by
+   * the keyed lookup, never by a subject id. Bounded.
+   */
+  private readonly sealing = new Map<string, { epoch: number; byLookup: Map<string, Subject> }>();
+  private static readonly MAX_SEALING = 50_000;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -132,6 +143,46 @@ export class SubjectVault {
     return found;
   }
 
+  /**
+   * The subjects of `ids` for sealing a batch, and the erasure epoch they are valid at: those this
+   * node already holds for the tenant at that epoch without a statement, the others as
+   * {@link resolve} finds or creates them. The append compares the epoch under the head lock.
+   */
+  async resolveForSealing(
+    tenantId: string,
+    ids: readonly string[],
+    now = new Date(),
+  ): Promise<{ subjects: Map<string, Subject>; epoch: number }> {
+    let held = this.sealing.get(tenantId);
+    if (!held) {
+      // Read before any subject is: an erasure committed after this read bumps the head past it.
+      held = { epoch: await erasureEpochOf((sql, params) => this.dataSource.query(sql, params), tenantId), byLookup: new Map() };
+      this.sealing.set(tenantId, held);
+    }
+    const subjects = new Map<string, Subject>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const subject = held.byLookup.get(this.lookupOf(tenantId, id));
+      if (subject) subjects.set(id, subject);
+      else missing.push(id);
+    }
+    if (missing.length) {
+      const found = await this.resolve(tenantId, missing, now);
+      const { byLookup } = held;
+      for (const [id, subject] of found) {
+        subjects.set(id, subject);
+        if (byLookup.size >= SubjectVault.MAX_SEALING) byLookup.delete(byLookup.keys().next().value!);
+        byLookup.set(this.lookupOf(tenantId, id), subject);
+      }
+    }
+    return { subjects, epoch: held.epoch };
+  }
+
+  /** An append refused a batch sealed at `epoch`: the subjects held for it are forgotten. */
+  stale(tenantId: string, epoch: number): void {
+    if (this.sealing.get(tenantId)?.epoch === epoch) this.sealing.delete(tenantId);
+  }
+
   /** The live reference of `id`, created (new reference, new key) when there is none: what a legal hold by subject stores. */
   async refFor(tenantId: string, id: string): Promise<string> {
     return (await this.resolve(tenantId, [id])).get(id)!.ref;
@@ -184,13 +235,23 @@ export class SubjectVault {
     return byRef ? { ref: byRef.ref, keyDestroyed: false } : null;
   }
 
-  /** Destroys the data key and the sealed id (the erasure proper). */
+  /**
+   * Destroys the data key and the sealed id (the erasure proper), and bumps the tenant's erasure
+   * epoch in the same transaction: every node's append of events sealed with subjects read before
+   * is refused from its commit on, and sealed again.
+   */
   async destroyKey(tenantId: string, ref: string, now: Date): Promise<void> {
     for (const cacheKey of this.unwrapped.keys()) if (cacheKey.startsWith(`${tenantId}\u0000${ref}\u0000`)) this.unwrapped.delete(cacheKey);
-    await this.dataSource.query(
-      'UPDATE data_subject SET wrapped_key = NULL, sealed_id = NULL, erased_at = ? WHERE tenant_id = ? AND ref = ? AND wrapped_key IS NOT NULL',
-      [toSqlDateTime(now.toISOString()), tenantId, ref],
-    );
+    this.sealing.delete(tenantId);
+    const at = toSqlDateTime(now.toISOString());
+    await atomically(this.dataSource, [
+      {
+        text: 'UPDATE data_subject SET wrapped_key = NULL, sealed_id = NULL, erased_at = ? WHERE tenant_id = ? AND ref = ? AND wrapped_key IS NOT NULL',
+        params: [at, tenantId, ref],
+      },
+      ...bumpErasureEpoch(this.sqlite, tenantId, at),
+    ]);
+    this.sealing.delete(tenantId);
   }
 
   /** Forgets the lookup once the erasure is in the chain: nothing stored links the id to the reference any more. */

@@ -88,4 +88,30 @@ describe('SqlitePruneDeleter (ADR 0043, amended 2026-12-07)', () => {
       }
     });
   });
+
+  it("on a file, an append of this process issued while a batch runs waits for the batch's commit (the write gate), not in SQLite's busy handler", async () => {
+    await withDatabase(path.join(dir, `gate-${Date.now()}.sqlite`), async (ds) => {
+      const deleter = SqlitePruneDeleter.open(ds);
+      const store = createChainStore(ds);
+      try {
+        const order: string[] = [];
+        const batch = deleter.batch(TENANT, 'me', '2099-01-01 00:00:00.000', guard({ text: '0 = 1', params: [] }), 10).then((r) => {
+          order.push('batch');
+          return r;
+        });
+        const append = store
+          .append(TENANT, prepareEvents(events().slice(0, 1), LIMITS, { classify: null, trusted: true, now: NOW }))
+          .then((r) => {
+            order.push('append');
+            return r;
+          });
+        const [deleted, appended] = await Promise.all([batch, append]);
+        expect(order).toEqual(['batch', 'append']);
+        expect(deleted).toMatchObject({ deletedThrough: 10, deleted: 10 });
+        expect(appended.receipts[0].sequence).toBe(31);
+      } finally {
+        await deleter.close();
+      }
+    });
+  });
 });

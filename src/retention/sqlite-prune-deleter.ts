@@ -3,6 +3,7 @@ import { Worker } from 'node:worker_threads';
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
 import { fromSqlDateTime } from '../database/sql-format';
+import { sqliteWriteGate } from '../database/sqlite-write-gate';
 import { type BatchGuard, type BatchResult, batchStatements, type PruneDeleter } from './prune-batch';
 
 /**
@@ -65,7 +66,7 @@ return (j) => {
  * The worker: its own connection to the server's file, with foreign keys and secure delete, and
  * the server's lock timeout (waited out by its own tries, below). Each batch is one BEGIN IMMEDIATE transaction committed without waiting
  * for the disk (ADR 0043, amended 2026-12-06: a batch lost to a power failure is deleted again by
- * the next prune; the anchor and the prune event were committed durably before), then a passive
+ * the next prune; the anchor and the prune event were committed durably before), answered, then a passive
  * WAL checkpoint here, so that an append's commit in the server's thread does not have to copy the
  * batch's pages into the database file.
  */
@@ -101,8 +102,10 @@ parentPort.on('message', (m) => {
   if (m.close) { db.close(); parentPort.close(); return; }
   try {
     const result = immediate(m.job);
-    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
+    // Answered before the checkpoint: the server's appends, held by the write gate until this
+    // answer, need not wait for it (a passive checkpoint takes no write lock).
     parentPort.postMessage({ id: m.id, result });
+    try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
   } catch (e) {
     parentPort.postMessage({ id: m.id, error: String((e && e.message) || e), code: e && typeof e.code === 'string' ? e.code : undefined });
   }
@@ -198,13 +201,17 @@ export class SqlitePruneDeleter implements PruneDeleter {
     const job = jobOf(tenantId, owner, leaseUntil, guard, size);
     if (!this.worker) return this.inThread(job);
     if (this.failure) throw this.failure;
-    const started = performance.now();
-    const id = this.next++;
-    const raw = await new Promise<RawResult>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker!.postMessage({ id, job });
+    // Through the connection's write gate: this process's appends wait for the batch without
+    // sleeping in SQLite's busy handler, and go before the next batch (ADR 0043, amended 2026-12-07: the write gate).
+    return sqliteWriteGate(this.db).batch(async () => {
+      const started = performance.now();
+      const id = this.next++;
+      const raw = await new Promise<RawResult>((resolve, reject) => {
+        this.pending.set(id, { resolve, reject });
+        this.worker!.postMessage({ id, job });
+      });
+      return resultOf(raw, performance.now() - started);
     });
-    return resultOf(raw, performance.now() - started);
   }
 
   /** `:memory:`: the same program on the server's connection, in one synchronous transaction. */

@@ -1,4 +1,4 @@
-import { createTestEnvironment, eventInput, RECORD, type TestEnvironment } from '../helpers/test-environment';
+import { createTestEnvironment, eventInput, RECORD, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 
 /**
  * Two nodes on one database (ADR 0042, amended 2026-12-04): node B has sealed and read a person's
@@ -82,5 +82,34 @@ describe('crypto-shredding across two nodes', () => {
       [receipt.subjectRef, receipt.subjectRef],
     );
     expect(Number(n)).toBe(2);
+  });
+
+  it('a node that holds a subject between batches seals afresh once another node has erased it (the erasure epoch)', async () => {
+    const dave = (n: number) =>
+      eventInput({
+        actor: { id: 'dave.epoch@example.com', type: 'USER', displayName: 'Dave Epoch' },
+        categories: ['PII'],
+        metadata: { n },
+      });
+    // This node seals Dave's first batch: it now holds Dave's subject (reference and key) for the next ones.
+    const first = await post(env.url, env.adminKey, RECORD, { input: { events: [dave(1)] } });
+    const [{ actor_id: oldRef }] = await env.sql<{ actor_id: string }>('SELECT actor_id FROM audit_event WHERE id = ?', [
+      first.recordAuditEvents.receipts[0].id,
+    ]);
+    // Another node's erasure, as it writes it: the key destroyed and the tenant's epoch bumped in
+    // one transaction, then the lookup forgotten.
+    await env.sql('UPDATE data_subject SET wrapped_key = NULL, sealed_id = NULL WHERE ref = ?', [oldRef]);
+    await env.sql('UPDATE chain_head SET erasure_epoch = erasure_epoch + 1 WHERE tenant_id = ?', ['default']);
+    await env.sql('UPDATE data_subject SET lookup = NULL WHERE ref = ?', [oldRef]);
+    // The next batch was sealed with the subject held from before: the append refuses it under the
+    // head lock, and it is sealed again under a new subject — nothing under the destroyed key.
+    const next = await post(env.url, env.adminKey, RECORD, { input: { events: [dave(2)] } });
+    const nextId = next.recordAuditEvents.receipts[0].id as string;
+    const [row] = await env.sql<{ actor_id: string; sealed: string }>('SELECT actor_id, sealed FROM audit_event WHERE id = ?', [nextId]);
+    expect(row.actor_id).not.toBe(oldRef);
+    expect(row.sealed).not.toContain(oldRef);
+    expect((await post(env.url, env.adminKey, EVENT, { id: nextId })).auditEvent.actor).toMatchObject({ id: 'dave.epoch@example.com' });
+    expect(await env.sql('SELECT id FROM audit_event WHERE actor_id = ?', [oldRef])).toHaveLength(1);
+    expect((await post(env.url, env.adminKey, VERIFY)).verifyAuditChain).toMatchObject({ valid: true });
   });
 });
