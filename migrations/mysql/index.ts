@@ -1,3 +1,4 @@
+import { MetadataFacets1796900000200 } from './1796900000200-MetadataFacets';
 import { ErasureByIndex1796700000600 } from './1796700000600-ErasureByIndex';
 import { ResourceIdIndex1796600000200 } from './1796600000200-ResourceIdIndex';
 import { TemporalCoveringIndexes1796414810213 } from './1796414810213-TemporalCoveringIndexes';
@@ -42,4 +43,5 @@ export const mysqlMigrations: Function[] = [
   ReportBundles1796700000200,
   CheckpointCosignature1796700000400,
   ErasureByIndex1796700000600,
+  MetadataFacets1796900000200,
 ];

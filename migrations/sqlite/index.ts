@@ -1,3 +1,4 @@
+import { MetadataFacets1796900000100 } from './1796900000100-MetadataFacets';
 import { ErasureByIndex1796700000500 } from './1796700000500-ErasureByIndex';
 import { ResourceIdIndex1796600000100 } from './1796600000100-ResourceIdIndex';
 import { TemporalCoveringIndexes1796414808851 } from './1796414808851-TemporalCoveringIndexes';
@@ -42,4 +43,5 @@ export const sqliteMigrations: Function[] = [
   ReportBundles1796700000100,
   CheckpointCosignature1796700000300,
   ErasureByIndex1796700000500,
+  MetadataFacets1796900000100,
 ];

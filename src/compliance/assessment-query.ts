@@ -12,6 +12,7 @@ import { actionRanged, type CategoryTest, RuleSql } from './rule-sql';
 import { periodsBetween } from './periods';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
+import type { FacetLookup } from '../audit/metadata-facet-index';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
 export interface MeasureScope {
@@ -154,21 +155,34 @@ export class AssessmentQueries {
   private readonly probeTriggers: number;
   /** …and more than this many candidate follow-ups per trigger. */
   private readonly probeRatio: number;
+  /** The ready metadata facets, read again before each assessment and listing (ADR 0056); none: the metadata JSON is tested. */
+  private readonly facets: { lookup(): Promise<FacetLookup> } | undefined;
 
   /**
    * `reader`: on SQLite, runs these reads outside the event loop (omitted: on this thread).
    * `options.probeTriggers`: the most triggers a follow-up rule probes from one by one (default
    * FOLLOW_PROBE_TRIGGERS; 0: always the window statement); `options.probeRatio`: the candidate
    * follow-ups per trigger above which it does (default FOLLOW_PROBE_RATIO; 0: whatever their number).
+   * `options.facets`: the metadata facet registry (MetadataFacetIndex); a predicate with a ready facet
+   * is tested on its label instead of the event's metadata (ADR 0056).
    */
   constructor(
     private readonly dataSource: DataSource,
     private readonly reader?: SqliteReader,
-    options: { probeTriggers?: number; probeRatio?: number } = {},
+    options: { probeTriggers?: number; probeRatio?: number; facets?: { lookup(): Promise<FacetLookup> } } = {},
   ) {
     this.rules = new RuleSql(dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql');
     this.probeTriggers = options.probeTriggers ?? FOLLOW_PROBE_TRIGGERS;
     this.probeRatio = options.probeRatio ?? FOLLOW_PROBE_RATIO;
+    this.facets = options.facets;
+  }
+
+  /**
+   * Reads which facets are ready. Every event up to any head carries a ready facet's label, so a
+   * statement built before or after another assessment's refresh answers the same.
+   */
+  private async refreshFacets(): Promise<void> {
+    if (this.facets) this.rules.facets = await this.facets.lookup();
   }
 
   /**
@@ -188,6 +202,7 @@ export class AssessmentQueries {
     planned: readonly PlannedRule[],
     scope: MeasureScope,
   ): Promise<{ snapshot: Snapshot; measures: Map<EventRule, RuleMeasure> }> {
+    await this.refreshFacets();
     const counted = planned.filter(
       (p) => p.rule.kind === 'MATCH' || ((p.rule.kind === 'AT_LEAST' || p.rule.kind === 'RATIO') && !p.rule.distinct),
     );
@@ -1135,6 +1150,7 @@ export class AssessmentQueries {
    */
   async deviations(rule: EventRule, scope: MeasureScope, head: number, list: Listing): Promise<number[]> {
     if (list.only && !list.only.length) return [];
+    await this.refreshFacets();
     let query: Sql | null = null;
     if (rule.kind === 'MATCH') {
       query = sql`SELECT e.sequence AS sequence FROM audit_event e
