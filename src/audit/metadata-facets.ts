@@ -18,6 +18,8 @@ export type FacetDefinition = { path: string; in: Scalar[] } | { path: string; e
 export interface FacetOf {
   key: string;
   negated: boolean;
+  /** No event up to the assessed head carries it (set per assessment): the predicate is a constant. */
+  empty?: boolean;
 }
 
 const scalarKey = (x: Scalar) => `${typeof x}:${JSON.stringify(x)}`;

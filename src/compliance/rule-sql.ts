@@ -232,6 +232,7 @@ export class RuleSql {
   private metadata(p: MetadataPredicate, alias: string): Sql {
     // A ready facet answers the predicate from the label index: no row read, no JSON parsed (ADR 0056).
     const facet = this.facets.facetOf(p);
+    if (facet?.empty) return { text: facet.negated ? '1 = 1' : '1 = 0', params: [] };
     if (facet) {
       const labelled = sql`EXISTS (SELECT 1 FROM audit_event_label ${alias}_md WHERE ${alias}_md.tenant_id = ${alias}.tenant_id AND ${alias}_md.kind = '${FACET_KIND}' AND ${alias}_md.value = ${value(facet.key)} AND ${alias}_md.sequence = ${alias}.sequence)`;
       return facet.negated ? sql`NOT ${labelled}` : labelled;

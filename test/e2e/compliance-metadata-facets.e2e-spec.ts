@@ -186,7 +186,7 @@ describe('metadata facets: a label answers exactly what its predicate does', () 
       const { planned: rules, scope } = planned.get(frameworkId)!;
       const index = new MetadataFacetIndex(env.app.dataSource, new MetadataFacets(BUILT_IN_PREDICATES));
       statements.length = 0;
-      const fromJson = await everything(new AssessmentQueries(env.app.dataSource), rules, scope);
+      const fromJson = await everything(new AssessmentQueries(env.app.dataSource, undefined, { narrow: false }), rules, scope);
       const jsonStatements = statements.filter(json).length;
       statements.length = 0;
       const fromLabels = await everything(new AssessmentQueries(env.app.dataSource, undefined, { facets: index }), rules, scope);
@@ -214,7 +214,7 @@ describe('metadata facets: a label answers exactly what its predicate does', () 
       lag: { days: 36_500 },
     };
     const rules = EXTRA_RULES.map((rule) => ({ controlId: 'x', role: 'EVIDENCE' as const, rule }));
-    const fromJson = await everything(new AssessmentQueries(env.app.dataSource), rules, scope);
+    const fromJson = await everything(new AssessmentQueries(env.app.dataSource, undefined, { narrow: false }), rules, scope);
     const index = new MetadataFacetIndex(env.app.dataSource, new MetadataFacets([...BUILT_IN_PREDICATES, ...predicatesIn(EXTRA_RULES)]));
     await index.register();
     const queries = new AssessmentQueries(env.app.dataSource, undefined, { facets: index });
@@ -231,6 +231,14 @@ describe('metadata facets: a label answers exactly what its predicate does', () 
     expect(fromLabels).toEqual(fromJson);
     const counts = (fromJson.measures as { count?: number }[]).slice(0, 5).map((m) => m.count);
     expect(counts.every((n) => n! > 0)).toBe(true);
+    // A tenant none of whose events carries a facet: the predicate is a constant, with the same answers.
+    const empty = { ...scope, tenantId: 'default' };
+    const emptyFromJson = await everything(new AssessmentQueries(env.app.dataSource, undefined, { narrow: false }), rules, empty);
+    statements.length = 0;
+    expect(await everything(queries, rules, empty)).toEqual(emptyFromJson);
+    expect(statements.filter(json)).toEqual([]);
+    expect(statements.filter(labelled)).toEqual([]);
+    expect(statements.some((text) => text.includes('1 = 0'))).toBe(true);
     // A start without these rules sets their facets back: its events will not carry them.
     await new MetadataFacetIndex(env.app.dataSource, new MetadataFacets(BUILT_IN_PREDICATES)).register();
     expect(await index.pending()).toHaveLength(5);
