@@ -42,9 +42,9 @@ export const facetKey = (definition: FacetDefinition): string =>
  * json_extract and MariaDB's JSON_EXTRACT read `$.a.b`: each step an own key of an object (never an
  * array index, never an inherited property); undefined when a step is missing.
  */
-function valueAt(metadata: unknown, path: string): unknown {
+function valueAt(metadata: unknown, path: string | readonly string[]): unknown {
   let current = metadata;
-  for (const step of path.split('.')) {
+  for (const step of typeof path === 'string' ? path.split('.') : path) {
     if (current === null || typeof current !== 'object' || Array.isArray(current)) return undefined;
     if (!Object.prototype.hasOwnProperty.call(current, step)) return undefined;
     current = (current as Record<string, unknown>)[step];
@@ -58,8 +58,8 @@ function valueAt(metadata: unknown, path: string): unknown {
  * for a present value other than null. Numbers compare as the doubles both databases and the
  * canonical JSON the metadata is stored as (ADR 0003) use.
  */
-export function hasFacet(definition: FacetDefinition, metadata: unknown): boolean {
-  const value = valueAt(metadata, definition.path);
+export function hasFacet(definition: FacetDefinition, metadata: unknown, steps?: readonly string[]): boolean {
+  const value = valueAt(metadata, steps ?? definition.path);
   if ('exists' in definition) return value !== undefined && value !== null;
   return definition.in.some((x) => typeof value === typeof x && value === x);
 }
@@ -88,6 +88,14 @@ export class MetadataFacets {
   /** Key → definition, in a stable order. */
   readonly definitions: ReadonlyMap<string, FacetDefinition>;
   private readonly list: [string, FacetDefinition][];
+  /** Each facet with its path split once. */
+  private readonly compiled: { key: string; definition: FacetDefinition; steps: string[] }[];
+  /**
+   * `"key":` of each facet's first path step: in canonical JSON (ADR 0003) a key is written so, and
+   * inside a string value its quotes would be escaped, so metadata without any of these has no facet
+   * and is not parsed (most events of a trail).
+   */
+  private readonly needles: string[];
 
   constructor(predicates: Iterable<MetadataPredicate>, definitions: Iterable<FacetDefinition> = []) {
     const map = new Map<string, FacetDefinition>();
@@ -98,6 +106,8 @@ export class MetadataFacets {
     for (const definition of definitions) map.set(facetKey(definition), definition);
     this.list = [...map.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
     this.definitions = new Map(this.list);
+    this.compiled = this.list.map(([key, definition]) => ({ key, definition, steps: definition.path.split('.') }));
+    this.needles = [...new Set(this.compiled.map((c) => `${JSON.stringify(c.steps[0])}:`))];
   }
 
   static none(): MetadataFacets {
@@ -111,9 +121,10 @@ export class MetadataFacets {
   /** The facet keys an event with this stored metadata (canonical JSON, or null) has. */
   keysOf(metadataJson: string | null): string[] {
     if (metadataJson === null || this.list.length === 0) return [];
+    if (!this.needles.some((needle) => metadataJson.includes(needle))) return [];
     const metadata: unknown = JSON.parse(metadataJson);
     const keys: string[] = [];
-    for (const [key, definition] of this.list) if (hasFacet(definition, metadata)) keys.push(key);
+    for (const { key, definition, steps } of this.compiled) if (hasFacet(definition, metadata, steps)) keys.push(key);
     return keys;
   }
 }
