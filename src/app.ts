@@ -48,6 +48,8 @@ import { createLogger, type Logger } from './observability/logger';
 import { loadPlugins } from './plugin-host/plugin-host';
 import { parameterValueProblems } from './plugin-host/manifest.schema';
 import { AssessmentQueries } from './compliance/assessment-query';
+import { MetadataFacetIndex } from './audit/metadata-facet-index';
+import { MetadataFacets, predicatesIn } from './audit/metadata-facets';
 import { SqliteReader } from './database/sqlite-reader';
 import { ComplianceCatalog } from './compliance/catalog';
 import { createClassifier } from './compliance/classifier';
@@ -329,8 +331,12 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     cleanup.unshift(() => cache.close());
     const catalog = new ComplianceCatalog(plugins.frameworks());
     personal.keepInClear(metadataKeysReadBy(plugins.frameworks().map((p) => p.catalog)));
+    // The metadata predicates of every loaded rule, labelled on each event at ingest; the events
+    // recorded before a predicate was loaded are labelled in the background (ADR 0056).
+    const facetIndex = new MetadataFacetIndex(dataSource, new MetadataFacets(predicatesIn(plugins.frameworks().map((p) => p.catalog))));
+    await facetIndex.register();
     const ingest = new IngestService(
-      createChainStore(dataSource, { onGroup: ({ calls }) => metrics.appendGroupCalls.observe(calls) }),
+      createChainStore(dataSource, { onGroup: ({ calls }) => metrics.appendGroupCalls.observe(calls), facets: facetIndex.facets }),
       config.limits,
       metrics,
       createClassifier(plugins.frameworks()),
@@ -350,7 +356,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     const reads = new ReadLog(ingest, { ...config.readAudit, maxMetadataBytes: config.limits.maxMetadataBytes }, logger, metrics);
     cleanup.unshift(() => reads.close());
     const compliance = new ComplianceService({
-      queries: new AssessmentQueries(dataSource, reader),
+      queries: new AssessmentQueries(dataSource, reader, { facets: facetIndex }),
       catalog,
       cache,
       ingest,
@@ -462,6 +468,19 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     // A stopping server finishes (or fails) its own first.
     const reportService = services.reports.service;
     await reportService.start();
+    // Labels the events recorded before a loaded rule's metadata predicate with its facet (ADR 0056);
+    // until that is done, assessments test the metadata itself. A stop ends it between pages.
+    const backfilling = facetIndex.backfill(stopping.signal).then(
+      (labels) => {
+        if (labels) logger.info({ labels }, 'metadata facets: the events recorded before their rules are labelled');
+      },
+      (error: unknown) =>
+        logger.warn(
+          { err: error },
+          'metadata facets: labelling the earlier events failed; assessments test the metadata until a later start completes it',
+        ),
+    );
+    cleanup.unshift(() => backfilling);
     cleanup.unshift(async () => reportService.stop());
     // Gets what is left of SHUTDOWN_TIMEOUT_SECONDS (less a second to mark the rest FAILED), so the
     // time box around it never abandons the marking.

@@ -23,6 +23,7 @@ import { Role } from './access/role';
 import { buildAppSchema, printAppSchema } from './schema';
 import { AppError } from './errors/app-error';
 import { createChainStore } from './chain/chain-store';
+import { MetadataFacetIndex } from './audit/metadata-facet-index';
 import { MerkleProofs } from './chain/merkle-store';
 import { verifyProofFiles } from './chain/verify-proof';
 import { RehashPool } from './chain/rehash-pool';
@@ -524,7 +525,14 @@ async function prune(parsed: Parsed, io: CliIo): Promise<number> {
     if (!(await new ApiKeyService(ds, new ChainHeads(ds)).tenant(tenant))) throw new UsageError(`no tenant "${tenant}" in this database`);
     const checkpoints = new CheckpointService(ds, signingKey, config.checkpointOrigin);
     const frameworks = BUILT_IN_PLUGINS.filter((p): p is FrameworkPlugin<unknown> => p.kind === 'framework');
-    const ingest = new IngestService(createChainStore(ds), config.limits, new Metrics(async () => []), createClassifier(frameworks));
+    // The prune's event carries the metadata facets the server's events do (ADR 0056).
+    const facets = await MetadataFacetIndex.registered(ds);
+    const ingest = new IngestService(
+      createChainStore(ds, { facets }),
+      config.limits,
+      new Metrics(async () => []),
+      createClassifier(frameworks),
+    );
     const retention = new RetentionService({
       dataSource: ds,
       checkpoints,

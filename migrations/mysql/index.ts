@@ -1,3 +1,4 @@
+import { MetadataFacets1796900000200 } from './1796900000200-MetadataFacets';
 import { ErasureEpoch1796900000400 } from './1796900000400-ErasureEpoch';
 import { MerkleTiles1796900000600 } from './1796900000600-MerkleTiles';
 import { ErasureByIndex1796700000600 } from './1796700000600-ErasureByIndex';
@@ -44,6 +45,7 @@ export const mysqlMigrations: Function[] = [
   ReportBundles1796700000200,
   CheckpointCosignature1796700000400,
   ErasureByIndex1796700000600,
+  MetadataFacets1796900000200,
   ErasureEpoch1796900000400,
   MerkleTiles1796900000600,
 ];

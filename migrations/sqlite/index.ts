@@ -1,3 +1,4 @@
+import { MetadataFacets1796900000100 } from './1796900000100-MetadataFacets';
 import { ErasureEpoch1796900000300 } from './1796900000300-ErasureEpoch';
 import { MerkleTiles1796900000500 } from './1796900000500-MerkleTiles';
 import { ErasureByIndex1796700000500 } from './1796700000500-ErasureByIndex';
@@ -44,6 +45,7 @@ export const sqliteMigrations: Function[] = [
   ReportBundles1796700000100,
   CheckpointCosignature1796700000300,
   ErasureByIndex1796700000500,
+  MetadataFacets1796900000100,
   ErasureEpoch1796900000300,
   MerkleTiles1796900000500,
 ];

@@ -231,5 +231,35 @@ export class ServerActionFloorEntity {
   sequence!: string;
 }
 
+/**
+ * The metadata facets the events carry as labels of kind `facet` (ADR 0056): one row per facet any
+ * process of this database has labelled events with. `ready` = 1 once every event recorded before
+ * the process that registered it has its labels (the backfill at start); an assessment answers a
+ * predicate from the labels only then, and from the metadata itself before. A process that starts
+ * without a facet sets it back to 0, since its events will not carry it.
+ */
+@Entity({ name: 'metadata_facet' })
+export class MetadataFacetEntity {
+  /** The label value (`md:` and 48 hex digits of the SHA-256 of the definition). */
+  @PrimaryColumn({ type: 'varchar', length: 64 })
+  facet!: string;
+
+  /** JSON of the facet's definition: `{path, in}` or `{path, exists: true}`. */
+  @Column({ type: 'text' })
+  definition!: string;
+
+  @Column({ type: 'smallint', default: 0 })
+  ready!: number;
+
+  @Column({ name: 'updated_at', type: 'datetime', precision: 3 })
+  updatedAt!: Date;
+}
+
 /** The tables this module owns, for the data source the composition root builds. */
-export const AUDIT_EVENT_ENTITIES = [AuditEventEntity, AuditEventLabelEntity, AuditEventRollupEntity, ServerActionFloorEntity];
+export const AUDIT_EVENT_ENTITIES = [
+  AuditEventEntity,
+  AuditEventLabelEntity,
+  AuditEventRollupEntity,
+  ServerActionFloorEntity,
+  MetadataFacetEntity,
+];

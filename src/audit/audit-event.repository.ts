@@ -338,7 +338,7 @@ export class AuditEventRepository {
       .getRawMany<{ event_id: string; kind: string; value: string }>();
     for (const r of rows) {
       const labels = map.get(r.event_id);
-      if (labels) (r.kind === 'category' ? labels.categories : labels.tags).push(r.value);
+      if (labels && (r.kind === 'category' || r.kind === 'tag')) (r.kind === 'category' ? labels.categories : labels.tags).push(r.value);
     }
     for (const labels of map.values()) {
       labels.categories.sort();

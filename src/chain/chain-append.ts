@@ -5,6 +5,7 @@ import { toSqlDateTime } from '../database/sql-format';
 import { classificationRank, severityRank } from '../audit/audit-event.model';
 import { batchFields, canonicalBatchEvent } from './event-canonical';
 import type { PreparedEvent } from './prepared-event';
+import { FACET_KIND, type MetadataFacets } from '../audit/metadata-facets';
 import { linkHash, sha256Hex } from './hashing';
 
 export interface ChainHead {
@@ -173,6 +174,7 @@ export function planAppend(
   now: Date = new Date(),
   newId: () => string = uuidv7,
   writer: string | null = null,
+  facets?: MetadataFacets,
 ): AppendPlan {
   const ids = events.map(() => newId());
   const linked = linkEvents(tenantId, head, events, ids, stored, now);
@@ -181,6 +183,7 @@ export function planAppend(
     events,
     events.map((e, i) => staticEventValues(tenantId, ids[i], e, writer)),
     linked,
+    facets,
   );
 }
 
@@ -193,6 +196,7 @@ export function appendRows(
   events: readonly PreparedEvent[],
   staticRows: readonly (string | number | null)[][],
   linked: LinkedBatch,
+  facets?: MetadataFacets,
 ): AppendPlan {
   const recordedAtSql = toSqlDateTime(linked.recordedAt);
   const eventRows: unknown[][] = [];
@@ -202,6 +206,8 @@ export function appendRows(
     eventRows.push([...staticRows[index], sequence, recordedAtSql, hash, chainHash]);
     for (const value of event.payload.categories) labelRows.push([id, 'category', value, tenantId, sequence]);
     for (const value of event.payload.tags) labelRows.push([id, 'tag', value, tenantId, sequence]);
+    // The metadata facets of the loaded rules (ADR 0056): derived, not hashed.
+    if (facets) for (const value of facets.keysOf(event.metadataJson)) labelRows.push([id, FACET_KIND, value, tenantId, sequence]);
   }
   const rollupRows = rollupGroups(events, rollupName, linked.links).map((g) => [
     ...rollupKey(tenantId, g.key),

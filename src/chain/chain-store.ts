@@ -31,6 +31,7 @@ import { StaleErasureEpochError } from './chain-head';
 import { extendTree, type NodeRow } from './merkle-store';
 import { GroupCommit, type GroupStats, type Outcome } from './group-commit';
 import { sqliteWriteGate } from '../database/sqlite-write-gate';
+import { FACET_KIND, type MetadataFacets } from '../audit/metadata-facets';
 
 /**
  * Appends batches to a tenant's chain atomically, a batch at a time per tenant in sequence order; the
@@ -102,6 +103,8 @@ export interface ChainStoreOptions {
   onGroup?: (stats: GroupStats) => void;
   /** The most events one group takes (a call is never split). */
   groupMaxEvents?: number;
+  /** The metadata facets of the loaded rules, written as labels of each new event (ADR 0056). */
+  facets?: MetadataFacets;
 }
 
 /**
@@ -168,8 +171,10 @@ export class SqliteChainStore implements ChainStore {
   private readonly insertHead: Statement;
   private readonly statements = new Map<string, Statement>();
   private readonly groups: GroupCommit<SqliteCall, AppendResult>;
+  private readonly facets: MetadataFacets | undefined;
 
   constructor(dataSource: DataSource, options: ChainStoreOptions = {}) {
+    this.facets = options.facets;
     this.db = (dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
     this.selectHead = this.db.prepare('SELECT sequence, chain_hash, merkle_frontier, erasure_epoch FROM chain_head WHERE tenant_id = ?');
     this.insertHead = this.db.prepare('INSERT OR IGNORE INTO chain_head (tenant_id, sequence, chain_hash, updated_at) VALUES (?, 0, ?, ?)');
@@ -268,7 +273,7 @@ export class SqliteChainStore implements ChainStore {
       }
       stored = keyedReceipts(rows);
     }
-    const plan = appendRows(tenantId, events, c.staticRows, linkEvents(tenantId, head, events, c.ids, stored, now));
+    const plan = appendRows(tenantId, events, c.staticRows, linkEvents(tenantId, head, events, c.ids, stored, now), this.facets);
     // SQLite allows 32,766 bound variables a statement: 26 columns × 500 rows stays below.
     for (const chunk of chunkRows(plan.eventRows, 500)) {
       this.statement(INSERT_EVENTS + placeholders(chunk.length, AUDIT_EVENT_COLUMNS.length)).run(chunk.flat());
@@ -403,11 +408,13 @@ const SAVEPOINT = 'chain_call';
  */
 export class MysqlChainStore implements ChainStore {
   private readonly groups: GroupCommit<MysqlCall, AppendResult>;
+  private readonly facets: MetadataFacets | undefined;
 
   constructor(
     private readonly dataSource: DataSource,
     options: ChainStoreOptions = {},
   ) {
+    this.facets = options.facets?.size ? options.facets : undefined;
     this.groups = new GroupCommit(
       (tenantId, take) => this.commitGroup(tenantId, take),
       options.groupMaxEvents ?? GROUP_MAX_EVENTS,
@@ -426,11 +433,14 @@ export class MysqlChainStore implements ChainStore {
     const eventSql = events.map((e, i) => `(${sqlValues(staticEventValues(tenantId, ids[i], e, writer))},`);
     const labelSql = events.map((e, i) => {
       const { categories, tags } = e.payload;
-      if (categories.length === 0 && tags.length === 0) return NO_LABELS;
+      // The metadata facets of the loaded rules (ADR 0056): derived, not hashed.
+      const facets = this.facets?.keysOf(e.metadataJson) ?? NO_LABELS;
+      if (categories.length === 0 && tags.length === 0 && facets.length === 0) return NO_LABELS;
       const id = escape(ids[i]);
       const labels: string[] = [];
       for (const v of categories) labels.push(`(${id},'category',${escape(v)},${tenant},`);
       for (const v of tags) labels.push(`(${id},'tag',${escape(v)},${tenant},`);
+      for (const v of facets) labels.push(`(${id},'${FACET_KIND}',${escape(v)},${tenant},`);
       return labels;
     });
     // Events of a batch share few rollup keys: each distinct key is escaped (and its categories

@@ -294,7 +294,7 @@ export class ChainVerifier {
     );
     for (const r of found) {
       const labels = r.tenant_id === tenantId ? map.get(r.event_id) : undefined;
-      if (labels) (r.kind === 'category' ? labels.categories : labels.tags).push(r.value);
+      if (labels && (r.kind === 'category' || r.kind === 'tag')) (r.kind === 'category' ? labels.categories : labels.tags).push(r.value);
     }
     for (const labels of map.values()) {
       labels.categories.sort();

@@ -12,6 +12,8 @@ import { actionRanged, type CategoryTest, RuleSql } from './rule-sql';
 import { periodsBetween } from './periods';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
+import type { FacetLookup } from '../audit/metadata-facet-index';
+import { FACET_KIND, predicatesIn } from '../audit/metadata-facets';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
 export interface MeasureScope {
@@ -98,6 +100,8 @@ export const FOLLOW_PROBE_TRIGGERS = 20_000;
  * this many per trigger: a probe costs a few index dives, the window a sort of every candidate.
  */
 export const FOLLOW_PROBE_RATIO = 8;
+/** A match is narrowed to the actions its rollup rows hold (narrowActions) when they are at most this many. */
+export const NARROW_MAX_ACTIONS = 64;
 
 /** NOT_FOLLOWED_BY and FOLLOWED_BY measure the same thing: whether each trigger was followed in time. */
 type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' | 'FOLLOWED_BY' };
@@ -154,21 +158,123 @@ export class AssessmentQueries {
   private readonly probeTriggers: number;
   /** …and more than this many candidate follow-ups per trigger. */
   private readonly probeRatio: number;
+  /** The ready metadata facets, read again before each assessment and listing (ADR 0056); none: the metadata JSON is tested. */
+  private readonly facets: { lookup(): Promise<FacetLookup> } | undefined;
+  /** Whether matches without an index range are narrowed to the actions the rollup holds (narrowActions). */
+  private readonly narrow: boolean;
 
   /**
    * `reader`: on SQLite, runs these reads outside the event loop (omitted: on this thread).
    * `options.probeTriggers`: the most triggers a follow-up rule probes from one by one (default
    * FOLLOW_PROBE_TRIGGERS; 0: always the window statement); `options.probeRatio`: the candidate
    * follow-ups per trigger above which it does (default FOLLOW_PROBE_RATIO; 0: whatever their number).
+   * `options.facets`: the metadata facet registry (MetadataFacetIndex); a predicate with a ready facet
+   * is tested on its label instead of the event's metadata (ADR 0056). `options.narrow` (default
+   * true): matches without an index range are narrowed to their actions in the rollup (narrowActions).
    */
   constructor(
     private readonly dataSource: DataSource,
     private readonly reader?: SqliteReader,
-    options: { probeTriggers?: number; probeRatio?: number } = {},
+    options: { probeTriggers?: number; probeRatio?: number; facets?: { lookup(): Promise<FacetLookup> }; narrow?: boolean } = {},
   ) {
     this.rules = new RuleSql(dataSource.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql');
     this.probeTriggers = options.probeTriggers ?? FOLLOW_PROBE_TRIGGERS;
     this.probeRatio = options.probeRatio ?? FOLLOW_PROBE_RATIO;
+    this.facets = options.facets;
+    this.narrow = options.narrow ?? true;
+  }
+
+  /**
+   * This object with statements that test metadata through the ready facets (ADR 0056): a view of
+   * its own per assessment or listing, since which facets have any label depends on the tenant and
+   * the head. A facet no event up to the head carries makes its predicate a constant (false, or true
+   * for `exists: false`): the statement then reads no label for it.
+   */
+  /**
+   * The rules with each match whose actions no index range names (a glob such as `**.read`, with no
+   * literal prefix) narrowed to the actions of the tenant's rollup rows that pass the rest of the
+   * match but its metadata: an event the match selects is counted in such a row, so the narrowed
+   * match selects exactly the same events (ADR 0056), and an index finds them as a few ranges instead
+   * of reading every event of an outcome or of the year. HIPAA's PHI bulk-read burst (`**.read`,
+   * SUCCESS, PHI) reads the successful reads of PHI instead of every successful event. Counted rules
+   * (MATCH, AT_LEAST and RATIO without distinct) are summed from the rollup itself and stay as they
+   * are; a match the rollup gives no action or more than NARROW_MAX_ACTIONS stays too.
+   */
+  private async narrowActions(planned: readonly PlannedRule[], tenantId: string): Promise<PlannedRule[]> {
+    if (!this.narrow) return [...planned];
+    const memo = new Map<string, Promise<EventMatch>>();
+    const narrowMatch = (m: EventMatch): Promise<EventMatch> => {
+      if (!m.action?.length || actionRanged(m)) return Promise.resolve(m);
+      const key = JSON.stringify(m);
+      if (!memo.has(key)) {
+        const { metadata: _metadata, ...rest } = m;
+        memo.set(
+          key,
+          this.rows(
+            sql`SELECT DISTINCT r.action AS action FROM audit_event_rollup r WHERE r.tenant_id = ${v(tenantId)} AND ${this.rules.match(rest, 'r', { kind: 'list', column: 'r.categories' })} ORDER BY r.action LIMIT ${v(NARROW_MAX_ACTIONS + 1)}`,
+          ).then((rows) =>
+            rows.length === 0 || rows.length > NARROW_MAX_ACTIONS ? m : { ...m, action: rows.map((r) => ({ equals: String(r.action) })) },
+          ),
+        );
+      }
+      return memo.get(key)!;
+    };
+    const narrowRule = async (rule: EventRule): Promise<EventRule> => {
+      switch (rule.kind) {
+        case 'BURST':
+          return {
+            ...rule,
+            match: await narrowMatch(rule.match),
+            ...(rule.response ? { response: { ...rule.response, match: await narrowMatch(rule.response.match) } } : {}),
+          };
+        case 'NOT_FOLLOWED_BY':
+        case 'FOLLOWED_BY':
+          return { ...rule, trigger: await narrowMatch(rule.trigger), followUp: await narrowMatch(rule.followUp) };
+        case 'NOT_PRECEDED_BY':
+          return { ...rule, trigger: await narrowMatch(rule.trigger), precededBy: await narrowMatch(rule.precededBy) };
+        case 'MAX_GAP':
+        case 'RECENT':
+          return { ...rule, match: await narrowMatch(rule.match) };
+        case 'AT_LEAST':
+          return rule.distinct ? { ...rule, match: await narrowMatch(rule.match) } : rule;
+        case 'RATIO':
+          return rule.distinct
+            ? { ...rule, population: await narrowMatch(rule.population), qualifying: await narrowMatch(rule.qualifying) }
+            : rule;
+        default:
+          return rule;
+      }
+    };
+    // One narrowed copy per rule object (a rule may be planned under several controls).
+    const copies = new Map<EventRule, Promise<EventRule>>();
+    for (const { rule } of planned) if (!copies.has(rule)) copies.set(rule, narrowRule(rule));
+    return Promise.all(planned.map(async (p) => ({ ...p, rule: await copies.get(p.rule)! })));
+  }
+
+  private async withFacets(rules: readonly EventRule[], tenantId: string, head: number): Promise<this> {
+    if (!this.facets) return this;
+    const ready = await this.facets.lookup();
+    const keys = [...new Set(predicatesIn(rules).map((p) => ready.facetOf(p)?.key))].filter((k): k is string => !!k);
+    if (!keys.length) return this;
+    const candidates = joinSql(
+      keys.map((key) => sql`SELECT ${v(key)} AS v`),
+      ' UNION ALL ',
+    );
+    const present = new Set(
+      (
+        await this.rows(
+          sql`SELECT k.v AS v FROM (${candidates}) k WHERE EXISTS (SELECT 1 FROM audit_event_label l WHERE l.tenant_id = ${v(tenantId)} AND l.kind = '${FACET_KIND}' AND l.value = k.v AND l.sequence <= ${v(head)})`,
+        )
+      ).map((r) => String(r.v)),
+    );
+    const view = new RuleSql(this.rules.dialect);
+    view.facets = {
+      facetOf: (p) => {
+        const facet = ready.facetOf(p);
+        return facet && { ...facet, empty: !present.has(facet.key) };
+      },
+    };
+    return Object.create(this, { rules: { value: view }, facets: { value: undefined } }) as this;
   }
 
   /**
@@ -255,26 +361,39 @@ export class AssessmentQueries {
       for (const entry of counts.values()) for (const [day, n] of entry.days) if (n <= 0) entry.days.delete(day);
     }
 
-    const out = new Map<EventRule, RuleMeasure>();
+    // Statements through the ready metadata facets (ADR 0056), and matches whose actions no index
+    // range names narrowed to the actions the rollup holds for them (narrowActions).
+    const q = await this.withFacets(
+      planned.map((p) => p.rule),
+      scope.tenantId,
+      head,
+    );
+    const narrowed = await q.narrowActions(planned, scope.tenantId);
+    const originalOf = new Map(narrowed.map((p, i) => [p.rule, planned[i].rule]));
+    const byNarrowed = new Map<EventRule, RuleMeasure>();
+    const out = {
+      set: (rule: EventRule, measure: RuleMeasure) => byNarrowed.set(originalOf.get(rule) ?? rule, measure),
+      get: (rule: EventRule) => byNarrowed.get(rule),
+    };
     await Promise.all([
-      ...(matches.length ? edges.map(async ([from, to]) => add(await this.eventSums(matches, scope.tenantId, from, to, head))) : []),
+      ...(matches.length ? edges.map(async ([from, to]) => add(await q.eventSums(matches, scope.tenantId, from, to, head))) : []),
       ...(byEvents.length
-        ? [(async () => add(await this.eventSums(byEvents, scope.tenantId, scope.from, scope.to, head), 1, byEvents))()]
+        ? [(async () => add(await q.eventSums(byEvents, scope.tenantId, scope.from, scope.to, head), 1, byEvents))()]
         : []),
-      ...[...temporalGroups(planned).values()].map(async (group) => {
-        const measured = await this.notFollowedBy(group, scope, head);
+      ...[...temporalGroups(narrowed).values()].map(async (group) => {
+        const measured = await q.notFollowedBy(group, scope, head);
         group.forEach((rule, i) => out.set(rule, measured[i]));
       }),
-      ...[...precedingGroups(planned).values()].map(async (group) => {
-        const measured = await this.notPrecededBy(group, scope, head);
+      ...[...precedingGroups(narrowed).values()].map(async (group) => {
+        const measured = await q.notPrecededBy(group, scope, head);
         group.forEach((rule, i) => out.set(rule, measured[i]));
       }),
-      ...planned.map(async ({ rule }) => {
-        if (rule.kind === 'BURST') out.set(rule, await this.burst(rule, scope, head));
-        if (rule.kind === 'MAX_GAP') out.set(rule, await this.maxGap(rule, scope, head, snapshot.firstDay));
-        if (rule.kind === 'RECENT') out.set(rule, await this.recent(rule, scope, head, snapshot.firstDay));
-        if (rule.kind === 'AT_LEAST' && rule.distinct) out.set(rule, await this.atLeastDistinct(rule, scope, head));
-        if (rule.kind === 'RATIO' && rule.distinct) out.set(rule, await this.ratioDistinct(rule, scope, head));
+      ...narrowed.map(async ({ rule }) => {
+        if (rule.kind === 'BURST') out.set(rule, await q.burst(rule, scope, head));
+        if (rule.kind === 'MAX_GAP') out.set(rule, await q.maxGap(rule, scope, head, snapshot.firstDay));
+        if (rule.kind === 'RECENT') out.set(rule, await q.recent(rule, scope, head, snapshot.firstDay));
+        if (rule.kind === 'AT_LEAST' && rule.distinct) out.set(rule, await q.atLeastDistinct(rule, scope, head));
+        if (rule.kind === 'RATIO' && rule.distinct) out.set(rule, await q.ratioDistinct(rule, scope, head));
       }),
     ]);
     for (const { rule } of counted) {
@@ -295,7 +414,7 @@ export class AssessmentQueries {
             : { kind: 'AT_LEAST', byDay: found.days, samples: samples(found) },
       );
     }
-    return { snapshot, measures: out };
+    return { snapshot, measures: byNarrowed };
   }
 
   private async rows(query: Sql): Promise<Record<string, unknown>[]> {
@@ -1135,6 +1254,8 @@ export class AssessmentQueries {
    */
   async deviations(rule: EventRule, scope: MeasureScope, head: number, list: Listing): Promise<number[]> {
     if (list.only && !list.only.length) return [];
+    const q = await this.withFacets([rule], scope.tenantId, head);
+    if (q !== this) return q.deviations(rule, scope, head, list);
     let query: Sql | null = null;
     if (rule.kind === 'MATCH') {
       query = sql`SELECT e.sequence AS sequence FROM audit_event e

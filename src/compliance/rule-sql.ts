@@ -2,6 +2,8 @@ import type { Correlation, Duration, EventMatch, MetadataPredicate, NamePattern 
 import { CLASSIFICATION_LEVELS, SEVERITIES } from '../plugin-api';
 import { joinSql, prefixUpperBound, type Sql, sql } from '../database/sql';
 import { globPrefix, globToRegex } from './name-pattern';
+import { FACET_KIND } from '../audit/metadata-facets';
+import { type FacetLookup, NO_FACETS } from '../audit/metadata-facet-index';
 
 export type Dialect = 'sqlite' | 'mysql';
 
@@ -24,6 +26,12 @@ export const actionRanged = (m: EventMatch): boolean =>
 
 /** Translates the declarative rule language into SQL for one dialect. */
 export class RuleSql {
+  /**
+   * The metadata facets an assessment may test as labels (ADR 0056): set per assessment from the
+   * ready facets; a predicate without one is tested on the metadata JSON.
+   */
+  facets: FacetLookup = NO_FACETS;
+
   constructor(readonly dialect: Dialect) {}
 
   /** `YYYY-MM-DD` of a DATETIME column, in UTC (both dialects store UTC). */
@@ -212,7 +220,7 @@ export class RuleSql {
     if (match.categories) parts.push(this.categories(match.categories, alias, categories));
     if (match.metadata) {
       if (categories.kind === 'list') throw new Error('a rule with metadata reached the rollup, which has none');
-      parts.push(...match.metadata.map((p) => this.metadata(p, `${alias}.metadata`)));
+      parts.push(...match.metadata.map((p) => this.metadata(p, alias)));
     }
     return parts.length ? joinSql(parts, ' AND ') : { text: '1 = 1', params: [] };
   }
@@ -221,7 +229,15 @@ export class RuleSql {
    * One metadata predicate. The JSON type is tested with the value, so that `"1"`, `1` and `true`
    * stay apart on both dialects (SQLite's json_extract gives 1 for true; MariaDB's JSON_VALUE text).
    */
-  private metadata(p: MetadataPredicate, column: string): Sql {
+  private metadata(p: MetadataPredicate, alias: string): Sql {
+    // A ready facet answers the predicate from the label index: no row read, no JSON parsed (ADR 0056).
+    const facet = this.facets.facetOf(p);
+    if (facet?.empty) return { text: facet.negated ? '1 = 1' : '1 = 0', params: [] };
+    if (facet) {
+      const labelled = sql`EXISTS (SELECT 1 FROM audit_event_label ${alias}_md WHERE ${alias}_md.tenant_id = ${alias}.tenant_id AND ${alias}_md.kind = '${FACET_KIND}' AND ${alias}_md.value = ${value(facet.key)} AND ${alias}_md.sequence = ${alias}.sequence)`;
+      return facet.negated ? sql`NOT ${labelled}` : labelled;
+    }
+    const column = `${alias}.metadata`;
     const path = value(`$.${p.path}`);
     const sqlite = this.dialect === 'sqlite';
     const type = sqlite ? sql`json_type(${column}, ${path})` : sql`JSON_TYPE(JSON_EXTRACT(${column}, ${path}))`;
