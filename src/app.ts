@@ -247,6 +247,11 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     entities: ENTITIES,
     poolSize: config.databasePoolSize,
     timeouts: config.databaseTimeouts,
+    retry: config.databaseRetry,
+    causality: {
+      wsrepSyncWait: config.databaseWsrepSyncWait,
+      onGalera: () => logger.info({ wsrepSyncWait: config.databaseWsrepSyncWait }, 'the database is a Galera node (ADR 0054)'),
+    },
   });
   try {
     await dataSource.initialize();

@@ -12,6 +12,7 @@ import { actionRanged, type CategoryTest, RuleSql } from './rule-sql';
 import { periodsBetween } from './periods';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
+import { retryPolicyOf, retryTransient } from '../database/transient-retry';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
 export interface MeasureScope {
@@ -313,6 +314,11 @@ export class AssessmentQueries {
       const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
       return db.transaction(() => queries.map((q) => db.prepare(q.text).all(...(q.params as never[])) as Record<string, unknown>[]))();
     }
+    // A Galera node not ready (1047) refuses it: read again within the retry budget (ADR 0054).
+    return retryTransient(retryPolicyOf(this.dataSource), () => this.snapshotReadOnce(queries));
+  }
+
+  private async snapshotReadOnce(queries: Sql[]): Promise<Record<string, unknown>[][]> {
     const runner = this.dataSource.createQueryRunner('slave');
     try {
       await runner.connect();
