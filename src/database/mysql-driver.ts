@@ -50,23 +50,21 @@ export function sessionStatement(dialect: DatabaseDialect, timeouts: DatabaseTim
 export interface CausalitySettings {
   /** DATABASE_WSREP_SYNC_WAIT: the bitmask of wsrep_sync_wait (1: reads); 0 turns it off. */
   wsrepSyncWait: number;
-  /** Told once per pool, the first time a connection turns out to be a Galera node's. */
+  /** Told once per pool, when its first connection turns out to be a Galera node's. */
   onGalera?: () => void;
 }
 
-/** Runs the Galera check on a new connection; resolves once its session is ready (rejects: destroy it). */
-function prepareCausality(connection: PooledConnection, settings: CausalitySettings, found: () => void): Promise<void> {
-  return new Promise((resolve, reject) => {
-    connection.query('SELECT @@wsrep_on AS wsrep_on', (error: Error | null, rows?: unknown) => {
-      const on = !error && Array.isArray(rows) && Number((rows[0] as { wsrep_on?: unknown } | undefined)?.wsrep_on) === 1;
-      if (!on) return resolve();
-      found();
-      connection.query(`SET SESSION wsrep_sync_wait = ${Math.trunc(settings.wsrepSyncWait)}`, (e: Error | null) =>
-        e ? reject(e) : resolve(),
-      );
-    });
+/** Whether the server of `connection` says `@@wsrep_on` (an error, MySQL's unknown variable, says no). */
+function isGaleraNode(connection: PooledConnection): Promise<boolean> {
+  return new Promise((resolve) => {
+    connection.query('SELECT @@wsrep_on AS wsrep_on', (error: Error | null, rows?: unknown) =>
+      resolve(!error && Array.isArray(rows) && Number((rows[0] as { wsrep_on?: unknown } | undefined)?.wsrep_on) === 1),
+    );
   });
 }
+
+const runOn = (connection: PooledConnection, statement: string): Promise<void> =>
+  new Promise((resolve, reject) => connection.query(statement, (error: Error | null) => (error ? reject(error) : resolve())));
 
 /** A statement outstanding this long makes the watchdog ping the server. */
 export const LIVENESS_STALL_MS = 2000;
@@ -203,21 +201,32 @@ export function guardedMysql2(
       silenceError: () =>
         coded('SERVER_NOT_ANSWERING', `The database server did not answer a ping within ${pingMs} ms; retry once it answers again`),
     });
-    // New connections whose Galera check is under way: handed out once it is done.
+    // Whether the server is a Galera node: asked by the first connections, then known for the
+    // pool's life. Connections whose check is under way are handed out once it is done.
+    let galera: boolean | undefined;
     const preparing = new WeakMap<PooledConnection, Promise<void>>();
-    let galera = false;
-    const found = () => {
-      if (galera) return;
-      galera = true;
-      causality.onGalera?.();
-    };
+    const syncWait = `SET SESSION wsrep_sync_wait = ${Math.trunc(causality.wsrepSyncWait)}`;
     pool.on('connection', (connection) => {
       guardQueries(connection, backstopMs, watchdog);
       // Queued before anything the caller sends on this connection.
       connection.query(session, (error: Error | null) => {
         if (error) connection.destroy();
       });
-      if (causality.wsrepSyncWait > 0) preparing.set(connection, prepareCausality(connection, causality, found));
+      if (causality.wsrepSyncWait <= 0 || galera === false) return;
+      if (galera) {
+        connection.query(syncWait, (error: Error | null) => {
+          if (error) connection.destroy();
+        });
+        return;
+      }
+      preparing.set(
+        connection,
+        isGaleraNode(connection).then((on) => {
+          if (on && !galera) causality.onGalera?.();
+          galera = on;
+          return on ? runOn(connection, syncWait) : undefined;
+        }),
+      );
     });
     const getConnection = pool.getConnection.bind(pool);
     pool.getConnection = (cb) => {
