@@ -72,10 +72,10 @@ describe('retryTransient', () => {
     const pauses: number[] = [];
     jest.spyOn(Math, 'random').mockReturnValue(random);
     const real = global.setTimeout;
-    jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => {
+    jest.spyOn(global, 'setTimeout').mockImplementation((fn: () => void, ms?: number) => {
       pauses.push(ms ?? 0);
       return real(fn, 0);
-    }));
+    });
     return pauses;
   }
 
