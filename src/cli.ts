@@ -11,7 +11,7 @@ import type * as Testing from './testing';
 import { createDataSource } from './database/data-source';
 import { retryPolicyOf } from './database/transient-retry';
 import { AuditEventRepository } from './audit/audit-event.repository';
-import { rebuildRollup } from './chain/rollup-rebuild';
+import { rebuildRetry, rebuildRollup } from './chain/rollup-rebuild';
 import type { Checkpoint } from './chain/checkpoint.repository';
 import { CheckpointService } from './chain/checkpoint.service';
 import { configuredTrustedKeys, keyIdOf, type PublicSigningKey } from './chain/signing-key';
@@ -276,7 +276,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
           return await rebuildRollup(runner, ds.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql', {
             tenants: tenant ? [tenant] : undefined,
             lock: true,
-            retry: retryPolicyOf(ds),
+            retry: rebuildRetry(retryPolicyOf(ds)),
           });
         } finally {
           await runner.release();

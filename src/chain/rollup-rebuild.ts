@@ -18,9 +18,20 @@ export interface RebuildOptions {
    * opened on the connection it is given. Off inside a migration, which already runs in one.
    */
   lock?: boolean;
-  /** With `lock`: how long the short locked transaction is redone after a deadlock or certification failure (ADR 0054). */
+  /** With `lock`: how long the short locked transaction is redone after a deadlock or certification failure (ADR 0054; see rebuildRetry). */
   retry?: RetryPolicy;
 }
+
+/**
+ * The least retry budget of a rebuild's locked transaction (unless retries are off): an operator's
+ * job may wait longer than a client's request, and on a Galera cluster each append of the tenant
+ * through another node while it runs aborts it, so it needs a quiet moment, not a quick one.
+ */
+export const REBUILD_MIN_BUDGET_MS = 120_000;
+
+/** The policy of a rebuild's locked transaction, from the data source's. */
+export const rebuildRetry = (policy: RetryPolicy): RetryPolicy =>
+  policy.budgetMs <= 0 ? policy : { ...policy, budgetMs: Math.max(policy.budgetMs, REBUILD_MIN_BUDGET_MS) };
 
 /** A tenant's rollup rows being counted: by key (joined), the row's key values and its counts. */
 type Tally = Map<string, { key: (string | number)[]; count: number; minSequence: number; maxSequence: number }>;
@@ -36,7 +47,7 @@ export async function rebuildRollup(q: QueryRunner, dialect: 'sqlite' | 'mysql',
   let counted = 0;
   for (const { tenant_id: tenant } of heads.filter((h) => !wanted || wanted.has(h.tenant_id))) {
     if (options.lock) {
-      counted += await rebuildLocked(q, dialect, tenant, options.retry ?? DEFAULT_RETRY_POLICY);
+      counted += await rebuildLocked(q, dialect, tenant, options.retry ?? rebuildRetry(DEFAULT_RETRY_POLICY));
       continue;
     }
     const [row] = (await q.query('SELECT sequence FROM chain_head WHERE tenant_id = ?', [tenant])) as { sequence: unknown }[];

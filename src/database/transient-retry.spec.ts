@@ -117,6 +117,13 @@ describe('retryTransient', () => {
     }
   });
 
+  it("tells the policy's observer the kind of each retry it takes (datapunk_database_retries_total)", async () => {
+    const kinds: string[] = [];
+    const { attempt } = failing(certificationFailure(), notReady(), lockWaitTimeout());
+    await retryTransient({ ...FAST, onRetry: (kind) => kinds.push(kind) }, attempt);
+    expect(kinds).toEqual(['conflict', 'not-ready', 'conflict']);
+  });
+
   it('makes one try with a budget of 0', async () => {
     const { attempt, tries } = failing(certificationFailure());
     await expect(retryTransient({ ...FAST, budgetMs: 0 }, attempt)).rejects.toMatchObject({ errno: 1213 });

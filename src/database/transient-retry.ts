@@ -11,6 +11,8 @@ export interface RetryPolicy {
   /** The first pause's ceiling; each next one doubles, up to `maxDelayMs`. Each pause is drawn from [0, ceiling) (full jitter). */
   baseDelayMs: number;
   maxDelayMs: number;
+  /** Told of each retry taken (the metrics: datapunk_database_retries_total). */
+  onRetry?: (kind: TransientKind) => void;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { budgetMs: 10_000, baseDelayMs: 10, maxDelayMs: 1_000 };
@@ -64,8 +66,10 @@ export async function retryTransient<T>(
     numOfAttempts: Number.MAX_SAFE_INTEGER,
     retry: (error: unknown, next: number) => {
       // `next` counts tries made; the pause before the next one is drawn below pauseCeilingMs(next).
-      if (transientFaultOf(error) === null) return false;
+      const kind = transientFaultOf(error);
+      if (kind === null) return false;
       if (performance.now() - started + pauseCeilingMs(policy, next) > policy.budgetMs) return false;
+      policy.onRetry?.(kind);
       onRetry?.(error, next);
       return true;
     },
