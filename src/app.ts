@@ -7,6 +7,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { type AppConfig, ConfigError } from './config/config';
 import { createDataSource } from './database/data-source';
+import type { TransientKind } from './database/transient-retry';
 import { runPendingMigrations } from './database/migrate';
 import { createReadinessProbe } from './database/readiness';
 import { databaseFaultOf, faultHttp, toDatabaseAppError } from './errors/database-error';
@@ -246,11 +247,18 @@ export async function checkSqlMode(dataSource: DataSource): Promise<void> {
 /** Start-up: config → database (+migrations) → keys → plugins → services → schema → HTTP. */
 export async function startApp(config: AppConfig, options: { logger?: Logger } = {}): Promise<App> {
   const logger = options.logger ?? createLogger(config.logLevel);
+  // The metrics exist once the database is open: retries are counted from then on.
+  const retries: { count?: (kind: TransientKind) => void } = {};
   const dataSource = createDataSource({
     database: config.database,
     entities: ENTITIES,
     poolSize: config.databasePoolSize,
     timeouts: config.databaseTimeouts,
+    retry: { ...config.databaseRetry, onRetry: (kind) => retries.count?.(kind) },
+    causality: {
+      wsrepSyncWait: config.databaseWsrepSyncWait,
+      onGalera: () => logger.info({ wsrepSyncWait: config.databaseWsrepSyncWait }, 'the database is a Galera node (ADR 0054)'),
+    },
   });
   try {
     await dataSource.initialize();
@@ -319,6 +327,7 @@ export async function startApp(config: AppConfig, options: { logger?: Logger } =
     cleanup.unshift(() => plugins.stop());
 
     const metrics = new Metrics(() => chainHeads.sequences());
+    retries.count = (kind) => metrics.databaseRetries.inc({ kind });
     const cache = createCache({
       redisUrl: config.redisUrl,
       namespace: config.cacheNamespace,

@@ -9,8 +9,9 @@ import { loadConfig } from './config/config';
 import { startApp } from './app';
 import type * as Testing from './testing';
 import { createDataSource } from './database/data-source';
+import { retryPolicyOf } from './database/transient-retry';
 import { AuditEventRepository } from './audit/audit-event.repository';
-import { rebuildRollup } from './chain/rollup-rebuild';
+import { rebuildRetry, rebuildRollup } from './chain/rollup-rebuild';
 import type { Checkpoint } from './chain/checkpoint.repository';
 import { CheckpointService } from './chain/checkpoint.service';
 import { configuredTrustedKeys, keyIdOf, type PublicSigningKey } from './chain/signing-key';
@@ -213,7 +214,14 @@ async function withDatabase<T>(io: CliIo, run: (ds: ReturnType<typeof createData
   if (readOnly && config.database.dialect === 'sqlite' && !fs.existsSync(config.database.location)) {
     throw new UsageError(`no SQLite database at ${config.database.location}: check DATA_DIR or DATABASE_URL`);
   }
-  const ds = createDataSource({ database: config.database, entities: ENTITIES, poolSize: config.databasePoolSize, readOnly });
+  const ds = createDataSource({
+    database: config.database,
+    entities: ENTITIES,
+    poolSize: config.databasePoolSize,
+    readOnly,
+    retry: config.databaseRetry,
+    causality: { wsrepSyncWait: config.databaseWsrepSyncWait },
+  });
   try {
     await ds.initialize();
   } catch (error) {
@@ -269,6 +277,7 @@ async function run(argv: string[], io: CliIo): Promise<number> {
           return await rebuildRollup(runner, ds.options.type === 'better-sqlite3' ? 'sqlite' : 'mysql', {
             tenants: tenant ? [tenant] : undefined,
             lock: true,
+            retry: rebuildRetry(retryPolicyOf(ds)),
           });
         } finally {
           await runner.release();

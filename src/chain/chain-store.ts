@@ -32,6 +32,7 @@ import { extendTree, type NodeRow } from './merkle-store';
 import { GroupCommit, type GroupStats, type Outcome } from './group-commit';
 import { sqliteWriteGate } from '../database/sqlite-write-gate';
 import { FACET_KIND, type MetadataFacets } from '../audit/metadata-facets';
+import { type RetryPolicy, retryPolicyOf, retryTransient, transientFaultOf } from '../database/transient-retry';
 
 /**
  * Appends batches to a tenant's chain atomically, a batch at a time per tenant in sequence order; the
@@ -105,6 +106,8 @@ export interface ChainStoreOptions {
   groupMaxEvents?: number;
   /** The metadata facets of the loaded rules, written as labels of each new event (ADR 0056). */
   facets?: MetadataFacets;
+  /** MySQL/MariaDB: how long a group's transaction is redone after a deadlock or certification failure; default the data source's. */
+  retry?: RetryPolicy;
 }
 
 /**
@@ -299,8 +302,6 @@ export class SqliteChainStore implements ChainStore {
   }
 }
 
-const MYSQL_DEADLOCK = 1213;
-const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
 const MYSQL_DUPLICATE_KEY = 1062;
 /**
  * Rows and bytes of one multi-row INSERT, well under max_allowed_packet (16 MiB by default): bytes
@@ -389,7 +390,13 @@ async function insertRows(runner: QueryRunner, r: CallRows): Promise<void> {
 }
 
 /** A MySQL error that undid more than the statement (the transaction is gone) or says the database is away. */
-const failsTheGroup = (error: unknown): boolean => errnoOf(error) === MYSQL_DEADLOCK || databaseFaultOf(error) !== null;
+const failsTheGroup = (error: unknown): boolean => transientFaultOf(error) !== null || databaseFaultOf(error) !== null;
+
+/** What the tries of one group share: its calls, once taken, and whether they are redone call by call. */
+interface GroupTry {
+  calls: MysqlCall[] | null;
+  perCall: boolean;
+}
 
 /** The savepoint each call of a group runs in: reused, one call at a time. */
 const SAVEPOINT = 'chain_call';
@@ -409,12 +416,14 @@ const SAVEPOINT = 'chain_call';
 export class MysqlChainStore implements ChainStore {
   private readonly groups: GroupCommit<MysqlCall, AppendResult>;
   private readonly facets: MetadataFacets | undefined;
+  private readonly retry: RetryPolicy;
 
   constructor(
     private readonly dataSource: DataSource,
     options: ChainStoreOptions = {},
   ) {
     this.facets = options.facets?.size ? options.facets : undefined;
+    this.retry = options.retry ?? retryPolicyOf(dataSource);
     this.groups = new GroupCommit(
       (tenantId, take) => this.commitGroup(tenantId, take),
       options.groupMaxEvents ?? GROUP_MAX_EVENTS,
@@ -471,17 +480,29 @@ export class MysqlChainStore implements ChainStore {
    * the call at fault is found and answered alone (`appendCall`).
    */
   private async commitGroup(tenantId: string, take: () => MysqlCall[]): Promise<Outcome<AppendResult>[]> {
-    let perCall = false;
     // Taken once the lock is held, so that the calls that arrived while waiting for it join; kept
     // for a redo.
-    let calls: MysqlCall[] | null = null;
-    for (let deadlocks = 0; ;) {
+    const group: GroupTry = { calls: null, perCall: false };
+    try {
+      // A deadlock, a Galera certification failure (a write of the tenant through another node won)
+      // or a node not ready rolled the whole transaction back: it is redone after a jittered pause,
+      // within the retry budget (ADR 0054).
+      return await retryTransient(this.retry, () => this.tryGroup(tenantId, take, group));
+    } catch (error) {
+      if (transientFaultOf(error) === 'conflict') throw chainBusy();
+      throw error;
+    }
+  }
+
+  /** One try of a group's transaction (redone call by call, once, when the database refused some call's rows). */
+  private async tryGroup(tenantId: string, take: () => MysqlCall[], group: GroupTry): Promise<Outcome<AppendResult>[]> {
+    for (;;) {
       const runner = this.dataSource.createQueryRunner('master');
       try {
         await runner.connect();
         await runner.startTransaction('READ COMMITTED');
         const locked = await this.lockHead(runner, tenantId);
-        calls ??= take();
+        const calls = (group.calls ??= take());
         if (!calls.length) {
           await runner.rollbackTransaction(); // the group before took every call
           return [];
@@ -496,7 +517,7 @@ export class MysqlChainStore implements ChainStore {
           let outcome: Outcome<AppendResult>;
           if (call.erasureEpoch !== null && call.erasureEpoch !== locked.erasureEpoch)
             outcome = failed(new StaleErasureEpochError(tenantId, call.erasureEpoch, locked.erasureEpoch));
-          else if (perCall) outcome = await this.appendCall(runner, tenantId, head, call, keys, now);
+          else if (group.perCall) outcome = await this.appendCall(runner, tenantId, head, call, keys, now);
           else {
             const linked = await this.linkCall(runner, tenantId, head, call, keys, now);
             if (linked.ok) {
@@ -511,7 +532,7 @@ export class MysqlChainStore implements ChainStore {
           }
           outcomes.push(outcome);
         }
-        if (!perCall) await insertRows(runner, merged);
+        if (!group.perCall) await insertRows(runner, merged);
         if (leaves.length) {
           const tree = extendTree(locked.sequence, locked.merkleFrontier, leaves);
           const nodes = nodeRows(tenantId, tree.nodes).map((r) => `(${sqlValues(r)})`);
@@ -525,14 +546,12 @@ export class MysqlChainStore implements ChainStore {
         return outcomes;
       } catch (error) {
         if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-        const errno = errnoOf(error);
-        if (errno === MYSQL_DEADLOCK && ++deadlocks < 3) continue;
-        if (errno === MYSQL_LOCK_WAIT_TIMEOUT || errno === MYSQL_DEADLOCK) throw chainBusy();
-        if (!perCall && !failsTheGroup(error)) {
+        if (transientFaultOf(error)) throw error; // retryTransient's to redo
+        if (!group.perCall && !failsTheGroup(error)) {
           // The rows of some call were refused: redo call by call. A lone call was refused a key
           // already stored (or broke a constraint): its keys are looked up this time.
-          perCall = true;
-          if (calls?.length === 1 && errno === MYSQL_DUPLICATE_KEY) calls[0].lookedUp = true;
+          group.perCall = true;
+          if (group.calls?.length === 1 && errnoOf(error) === MYSQL_DUPLICATE_KEY) group.calls[0].lookedUp = true;
           continue;
         }
         throw error;

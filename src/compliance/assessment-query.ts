@@ -14,6 +14,7 @@ import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import type { FacetLookup } from '../audit/metadata-facet-index';
 import { FACET_KIND, predicatesIn } from '../audit/metadata-facets';
+import { retryPolicyOf, retryTransient } from '../database/transient-retry';
 
 /** The scope every measurement of one assessment shares: a tenant, a time range, a chain head. */
 export interface MeasureScope {
@@ -432,6 +433,11 @@ export class AssessmentQueries {
       const db = (this.dataSource.driver as unknown as { databaseConnection: SqliteDatabase }).databaseConnection;
       return db.transaction(() => queries.map((q) => db.prepare(q.text).all(...(q.params as never[])) as Record<string, unknown>[]))();
     }
+    // A Galera node not ready (1047) refuses it: read again within the retry budget (ADR 0054).
+    return retryTransient(retryPolicyOf(this.dataSource), () => this.snapshotReadOnce(queries));
+  }
+
+  private async snapshotReadOnce(queries: Sql[]): Promise<Record<string, unknown>[][]> {
     const runner = this.dataSource.createQueryRunner('slave');
     try {
       await runner.connect();

@@ -57,6 +57,8 @@ const schema = z.object({
   DATABASE_CONNECT_TIMEOUT_SECONDS: integer(1, 300).default('5'),
   DATABASE_STATEMENT_TIMEOUT_SECONDS: integer(0, 86_400).default('60'),
   DATABASE_LOCK_TIMEOUT_SECONDS: integer(1, 3600).default('10'),
+  DATABASE_RETRY_BUDGET_SECONDS: integer(0, 300).default('10'),
+  DATABASE_WSREP_SYNC_WAIT: integer(0, 15).default('1'),
   REPORT_URL_TTL_SECONDS: integer(10, 86_400).default('300'),
   REPORT_INLINE_MAX_BYTES: integer(0, 16_777_216).default('1048576'),
   REPORT_SYNC_MAX_ROWS: integer(0, 1_000_000).default('5000'),
@@ -186,6 +188,10 @@ export interface AppConfig {
   cacheTimeoutMs: number;
   /** Database connect / pool acquire, statement and lock-wait timeouts. */
   databaseTimeouts: { connectMs: number; statementMs: number; lockMs: number };
+  /** How long the server retries a deadlock, a Galera certification failure or a node not ready (ADR 0054). */
+  databaseRetry: { budgetMs: number; baseDelayMs: number; maxDelayMs: number };
+  /** wsrep_sync_wait of every pooled session on a Galera node; 0: off (ADR 0054). */
+  databaseWsrepSyncWait: number;
   reports: { urlTtlSeconds: number; inlineMaxBytes: number; syncMaxRows: number; maxPendingPerTenant: number; heartbeatSeconds: number };
   bootstrapAdminKey?: string;
   signingKeyPem?: string;
@@ -356,6 +362,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       statementMs: c.DATABASE_STATEMENT_TIMEOUT_SECONDS * 1000,
       lockMs: c.DATABASE_LOCK_TIMEOUT_SECONDS * 1000,
     },
+    // Pauses from 0–10 ms doubling up to 0–1 s (full jitter): a certification conflict clears in milliseconds.
+    databaseRetry: { budgetMs: c.DATABASE_RETRY_BUDGET_SECONDS * 1000, baseDelayMs: 10, maxDelayMs: 1000 },
+    databaseWsrepSyncWait: c.DATABASE_WSREP_SYNC_WAIT,
     reports: {
       urlTtlSeconds: c.REPORT_URL_TTL_SECONDS,
       inlineMaxBytes: c.REPORT_INLINE_MAX_BYTES,

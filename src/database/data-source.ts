@@ -1,12 +1,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { format } from 'mysql2';
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { type DataSource, type DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/config';
 import { mysqlMigrations } from '../../migrations/mysql';
 import { sqliteMigrations } from '../../migrations/sqlite';
 import { sqliteRegexp } from './sql';
-import { type DatabaseTimeouts, guardedMysql2 } from './mysql-driver';
+import { type CausalitySettings, type DatabaseTimeouts, guardedMysql2 } from './mysql-driver';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy, RetryingDataSource } from './transient-retry';
 import { ReadinessProbeEntity } from './readiness-probe.entity';
 
 /** Used where no setting is given (CLI tools, the migration generator): generous, never unbounded. */
@@ -40,6 +41,10 @@ export interface DataSourceSettings {
   readOnly?: boolean;
   /** Connect, statement and lock-wait limits (DATABASE_*_TIMEOUT_SECONDS). */
   timeouts?: DatabaseTimeouts;
+  /** DATABASE_RETRY_BUDGET_SECONDS: how long a conflict or a Galera node not ready is retried (ADR 0054). */
+  retry?: RetryPolicy;
+  /** DATABASE_WSREP_SYNC_WAIT on a Galera node (ADR 0054); default 1, reads wait for the cluster's earlier commits. */
+  causality?: CausalitySettings;
 }
 
 /** Builds (does not open) the TypeORM data source for the configured dialect. */
@@ -50,6 +55,8 @@ export function createDataSource({
   withoutMigrations = false,
   readOnly = false,
   timeouts = DEFAULT_DATABASE_TIMEOUTS,
+  retry = DEFAULT_RETRY_POLICY,
+  causality = { wsrepSyncWait: 1 },
 }: DataSourceSettings): DataSource {
   let options: DataSourceOptions;
   const mapped = [...entities, ReadinessProbeEntity];
@@ -96,7 +103,7 @@ export function createDataSource({
       poolSize,
       connectTimeout: timeouts.connectMs,
       // mysql2 itself, wrapped: session sql_mode and limits on every connection, an acquire timeout.
-      driver: guardedMysql2(database.dialect, timeouts),
+      driver: guardedMysql2(database.dialect, timeouts, causality),
       connectorPackage: 'mysql2',
       extra: {
         connectionLimit: poolSize,
@@ -108,5 +115,5 @@ export function createDataSource({
       },
     };
   }
-  return new DataSource({ ...options, synchronize: false, migrationsRun: false, logging: false });
+  return new RetryingDataSource({ ...options, synchronize: false, migrationsRun: false, logging: false }, retry);
 }

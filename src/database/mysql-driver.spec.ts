@@ -34,6 +34,12 @@ describe('guarded mysql2 pool (shared MariaDB, read-only use)', () => {
     expect(row.mode).not.toContain('NO_BACKSLASH_ESCAPES');
   });
 
+  it('sets no Galera causality check on a server that is not a Galera node (ADR 0054; test/cluster covers one that is)', async () => {
+    const [row] = await dataSource.query('SELECT @@wsrep_on AS `on`, @@SESSION.wsrep_sync_wait AS wait');
+    expect(Number(row.on)).toBe(0);
+    expect(Number(row.wait)).toBe(0);
+  });
+
   it('fails a caller that waits past the connect timeout for a free connection, instead of queueing it for ever', async () => {
     const holder = dataSource.createQueryRunner();
     await holder.connect(); // the pool's only connection

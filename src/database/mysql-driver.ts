@@ -40,6 +40,32 @@ export function sessionStatement(dialect: DatabaseDialect, timeouts: DatabaseTim
   return `SET SESSION ${mode}, ${statement}, innodb_lock_wait_timeout = ${Math.max(1, Math.round(timeouts.lockMs / 1000))}`;
 }
 
+/**
+ * Galera's causality check for the pooled sessions (ADR 0054): when the server says `@@wsrep_on`,
+ * a new connection gets `SET SESSION wsrep_sync_wait = n` before it is handed out, so a read there
+ * waits until the node has applied every write the cluster committed before it — an event
+ * acknowledged through another node is seen. 0, or a server that is not a Galera node, sets
+ * nothing (no cost on plain MariaDB/MySQL). MySQL has no `@@wsrep_on`: its error means "not Galera".
+ */
+export interface CausalitySettings {
+  /** DATABASE_WSREP_SYNC_WAIT: the bitmask of wsrep_sync_wait (1: reads); 0 turns it off. */
+  wsrepSyncWait: number;
+  /** Told once per pool, when its first connection turns out to be a Galera node's. */
+  onGalera?: () => void;
+}
+
+/** Whether the server of `connection` says `@@wsrep_on` (an error, MySQL's unknown variable, says no). */
+function isGaleraNode(connection: PooledConnection): Promise<boolean> {
+  return new Promise((resolve) => {
+    connection.query('SELECT @@wsrep_on AS wsrep_on', (error: Error | null, rows?: unknown) =>
+      resolve(!error && Array.isArray(rows) && Number((rows[0] as { wsrep_on?: unknown } | undefined)?.wsrep_on) === 1),
+    );
+  });
+}
+
+const runOn = (connection: PooledConnection, statement: string): Promise<void> =>
+  new Promise((resolve, reject) => connection.query(statement, (error: Error | null) => (error ? reject(error) : resolve())));
+
 /** A statement outstanding this long makes the watchdog ping the server. */
 export const LIVENESS_STALL_MS = 2000;
 /** The ping (connect, log in, COM_PING) must answer within this, or the connect timeout if shorter. */
@@ -157,7 +183,11 @@ function guardQueries(connection: PooledConnection, backstopMs: number, watchdog
  * connection, a wait limit for a free connection (mysql2 has no acquireTimeout), and for statements
  * a server cannot time out itself (it is frozen or cut off) a liveness watchdog and a backstop.
  */
-export function guardedMysql2(dialect: DatabaseDialect, timeouts: DatabaseTimeouts): typeof mysql2 {
+export function guardedMysql2(
+  dialect: DatabaseDialect,
+  timeouts: DatabaseTimeouts,
+  causality: CausalitySettings = { wsrepSyncWait: 0 },
+): typeof mysql2 {
   const session = sessionStatement(dialect, timeouts);
   // The server gets the first chance to stop a statement (QUERY_TIMEOUT); the backstop comes after.
   const backstopMs = timeouts.statementMs > 0 ? timeouts.statementMs + timeouts.connectMs : 0;
@@ -171,12 +201,32 @@ export function guardedMysql2(dialect: DatabaseDialect, timeouts: DatabaseTimeou
       silenceError: () =>
         coded('SERVER_NOT_ANSWERING', `The database server did not answer a ping within ${pingMs} ms; retry once it answers again`),
     });
+    // Whether the server is a Galera node: asked by the first connections, then known for the
+    // pool's life. Connections whose check is under way are handed out once it is done.
+    let galera: boolean | undefined;
+    const preparing = new WeakMap<PooledConnection, Promise<void>>();
+    const syncWait = `SET SESSION wsrep_sync_wait = ${Math.trunc(causality.wsrepSyncWait)}`;
     pool.on('connection', (connection) => {
       guardQueries(connection, backstopMs, watchdog);
       // Queued before anything the caller sends on this connection.
       connection.query(session, (error: Error | null) => {
         if (error) connection.destroy();
       });
+      if (causality.wsrepSyncWait <= 0 || galera === false) return;
+      if (galera) {
+        connection.query(syncWait, (error: Error | null) => {
+          if (error) connection.destroy();
+        });
+        return;
+      }
+      preparing.set(
+        connection,
+        isGaleraNode(connection).then((on) => {
+          if (on && !galera) causality.onGalera?.();
+          galera = on;
+          return on ? runOn(connection, syncWait) : undefined;
+        }),
+      );
     });
     const getConnection = pool.getConnection.bind(pool);
     pool.getConnection = (cb) => {
@@ -189,7 +239,7 @@ export function guardedMysql2(dialect: DatabaseDialect, timeouts: DatabaseTimeou
         cb(coded('POOL_ACQUIRE_TIMEOUT', `No database connection became free within ${timeouts.connectMs} ms`));
       }, timeouts.connectMs);
       timer.unref();
-      getConnection((error: Error | null, connection?: PooledConnection) => {
+      const hand = (error: Error | null, connection?: PooledConnection) => {
         if (settled) {
           connection?.release(); // the caller gave up waiting for it
           return;
@@ -197,6 +247,18 @@ export function guardedMysql2(dialect: DatabaseDialect, timeouts: DatabaseTimeou
         settled = true;
         clearTimeout(timer);
         cb(error, connection);
+      };
+      getConnection((error: Error | null, connection?: PooledConnection) => {
+        const ready = connection && preparing.get(connection);
+        if (!connection || !ready) return hand(error, connection);
+        preparing.delete(connection);
+        ready.then(
+          () => hand(null, connection),
+          (failure: Error) => {
+            connection.destroy();
+            hand(failure);
+          },
+        );
       });
     };
     const end = pool.end.bind(pool);

@@ -38,11 +38,17 @@ const UNAVAILABLE_CODES = new Set([
   'SQLITE_READONLY',
   'SQLITE_PROTOCOL',
 ]);
-/** MariaDB/MySQL error numbers: too many connections, shutdown, gone away, lost, killed, interrupted. */
-const UNAVAILABLE_ERRNOS = new Set([1040, 1053, 1927, 1317, 2002, 2003, 2006, 2013, 2055]);
+/**
+ * MariaDB/MySQL error numbers: too many connections, shutdown, gone away, lost, killed, interrupted,
+ * and 1047, a Galera node out of the primary component or still joining ("WSREP has not yet
+ * prepared node for application use").
+ */
+const UNAVAILABLE_ERRNOS = new Set([1040, 1047, 1053, 1927, 1317, 2002, 2003, 2006, 2013, 2055]);
 /** ER_DISK_FULL, ER_RECORD_FILE_FULL (table full), and the OS's ENOSPC surfacing as errno 28. */
 const FULL_ERRNOS = new Set([1021, 1114, 28]);
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
+/** ER_LOCK_DEADLOCK: an InnoDB deadlock, or on Galera a certification failure (a concurrent write through another node). */
+const MYSQL_DEADLOCK = 1213;
 /** ER_STATEMENT_TIMEOUT: max_statement_time ran out (MariaDB); 3024 is MySQL's max_execution_time. */
 const STATEMENT_TIMEOUT_ERRNOS = new Set([1969, 3024]);
 
@@ -51,7 +57,8 @@ const FAULTS: Record<DatabaseFault['code'], string> = {
   [ErrorCode.DATABASE_UNAVAILABLE]: 'The database is unavailable; nothing was written. Retry after the Retry-After delay.',
   [ErrorCode.QUERY_TIMEOUT]:
     'The query ran past DATABASE_STATEMENT_TIMEOUT_SECONDS and was stopped; nothing was written. Narrow it or retry later.',
-  [ErrorCode.CHAIN_BUSY]: 'The data stayed locked past DATABASE_LOCK_TIMEOUT_SECONDS; nothing was written. Retry the same request.',
+  [ErrorCode.CHAIN_BUSY]:
+    'The data stayed locked, or kept conflicting with concurrent writes, past DATABASE_RETRY_BUDGET_SECONDS; nothing was written. Retry the same request after Retry-After.',
 };
 
 const fields = (error: unknown): { code?: unknown; errno?: unknown; message?: unknown } =>
@@ -80,7 +87,9 @@ export function databaseFaultOf(error: unknown): DatabaseFault | null {
   if (errno === 1030 && /\berror 28\b/i.test(message)) return fault(ErrorCode.STORAGE_FULL);
   if (errno !== undefined && STATEMENT_TIMEOUT_ERRNOS.has(errno)) return fault(ErrorCode.QUERY_TIMEOUT);
   if (code === 'QUERY_TIMEOUT') return fault(ErrorCode.QUERY_TIMEOUT);
+  // Reached a client only once the server's own retries (ADR 0054) ran out of budget.
   if (errno === MYSQL_LOCK_WAIT_TIMEOUT || code === 'ER_LOCK_WAIT_TIMEOUT') return fault(ErrorCode.CHAIN_BUSY);
+  if (errno === MYSQL_DEADLOCK || code === 'ER_LOCK_DEADLOCK') return fault(ErrorCode.CHAIN_BUSY);
   if (UNAVAILABLE_CODES.has(code) || code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_BUSY')) {
     return fault(ErrorCode.DATABASE_UNAVAILABLE);
   }

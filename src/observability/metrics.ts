@@ -32,6 +32,12 @@ export class Metrics {
     buckets: [1, 2, 4, 8, 16, 32],
     registers: [this.registry],
   });
+  readonly databaseRetries = new Counter({
+    name: 'datapunk_database_retries_total',
+    help: 'Transactions and statements redone after a deadlock or Galera certification failure (kind="conflict") or a Galera node not ready (kind="not-ready"), ADR 0054.',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  });
   readonly readRecordsWritten = new Counter({
     name: 'datapunk_read_records_written_total',
     help: 'datapunk.log.read events appended to the chains (each aggregates one or more requests; ADR 0044).',

@@ -35,18 +35,12 @@ function scripted(deadlocks: number) {
 describe('SubjectVault.resolve', () => {
   const keys = new PrivacyKeys(randomBytes(32));
 
-  it('redoes the insert of new subjects after a deadlock (concurrent batches creating the same subjects)', async () => {
-    const { dataSource, inserts } = scripted(2);
+  // A deadlock of the insert is redone by the data source (RetryingDataSource, ADR 0054; transient-retry.spec.ts).
+  it('inserts the new subjects in lookup order, so that concurrent inserts lock in one order', async () => {
+    const { dataSource, inserts } = scripted(0);
     const subjects = await new SubjectVault(dataSource, keys).resolve('t', ['carol', 'alice', 'bob']);
     expect([...subjects.keys()].sort()).toEqual(['alice', 'bob', 'carol']);
-    expect(inserts).toHaveLength(3);
-    // The new subjects are inserted in lookup order, so that concurrent inserts lock in one order.
+    expect(inserts).toHaveLength(1);
     expect(inserts[0]).toEqual([...inserts[0]].sort());
-  });
-
-  it('gives up after the third deadlock', async () => {
-    const { dataSource, inserts } = scripted(3);
-    await expect(new SubjectVault(dataSource, keys).resolve('t', ['alice'])).rejects.toMatchObject({ errno: 1213 });
-    expect(inserts).toHaveLength(3);
   });
 });

@@ -124,15 +124,9 @@ export class SubjectVault {
       const insert = `INSERT INTO data_subject (tenant_id, ref, lookup, wrapped_key, sealed_id, sealed_fields, created_at) VALUES ${values}`;
       const statement = this.sqlite ? `${insert} ON CONFLICT DO NOTHING` : `${insert} ON DUPLICATE KEY UPDATE ref = data_subject.ref`;
       // Two inserts of overlapping new subjects can still deadlock on InnoDB's gap locks: the
-      // statement is idempotent (the unique lookup lets one insert win), so it is simply redone.
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await this.dataSource.query(statement, rows);
-          break;
-        } catch (error) {
-          if (attempt >= 3 || !isDeadlock(error)) throw error;
-        }
-      }
+      // statement is idempotent (the unique lookup lets one insert win), and the data source redoes
+      // it after a jittered pause (ADR 0054).
+      await this.dataSource.query(statement, rows);
       take(
         await this.live(
           tenantId,
@@ -287,7 +281,3 @@ export class SubjectVault {
     };
   }
 }
-
-/** MySQL/MariaDB's ER_LOCK_DEADLOCK (1213): the statement was rolled back and may be redone. */
-const isDeadlock = (error: unknown): boolean =>
-  ((error as { driverError?: { errno?: number } }).driverError?.errno ?? (error as { errno?: number }).errno) === 1213;

@@ -3,6 +3,7 @@ import { ROLLUP_KEY_COLUMNS } from '../chain/chain-append';
 import { sha256Hex } from '../chain/hashing';
 import { fromSqlDateTime, toNumber } from '../database/sql-format';
 import type { Sql } from '../database/sql';
+import { retryPolicyOf, retryTransient } from '../database/transient-retry';
 
 /**
  * Events deleted by a prune's first transaction (ADR 0043). Each later batch is sized from the one
@@ -188,7 +189,12 @@ const idle = (state: Row | undefined, lost: boolean, stale: boolean, ms: number)
 export class MysqlPruneDeleter implements PruneDeleter {
   constructor(private readonly dataSource: DataSource) {}
 
-  async batch(tenantId: string, owner: string, leaseUntil: string, guard: BatchGuard, size: number): Promise<BatchResult> {
+  /** Redone whole after a deadlock or a Galera certification failure (appends of the tenant through another node; ADR 0054). */
+  batch(tenantId: string, owner: string, leaseUntil: string, guard: BatchGuard, size: number): Promise<BatchResult> {
+    return retryTransient(retryPolicyOf(this.dataSource), () => this.batchOnce(tenantId, owner, leaseUntil, guard, size));
+  }
+
+  private async batchOnce(tenantId: string, owner: string, leaseUntil: string, guard: BatchGuard, size: number): Promise<BatchResult> {
     const sql = batchStatements('mysql', guard.kept);
     const runner = this.dataSource.createQueryRunner('master');
     try {

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { retryPolicyOf, retryTransient } from '../database/transient-retry';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { LegalHold, RetentionRule, RetentionSelector } from './retention-policy';
 
@@ -57,6 +58,11 @@ export class RetentionRepository {
    */
   private async underPruneLock<T>(tenantId: string, fn: (query: Query) => Promise<T>): Promise<T> {
     if (this.dataSource.options.type === 'better-sqlite3') return fn((text, params) => this.dataSource.query(text, params));
+    // Redone whole after a deadlock or a Galera certification failure (ADR 0054).
+    return retryTransient(retryPolicyOf(this.dataSource), () => this.underPruneLockOnce(tenantId, fn));
+  }
+
+  private async underPruneLockOnce<T>(tenantId: string, fn: (query: Query) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner('master');
     try {
       await runner.connect();
