@@ -31,6 +31,7 @@ import { StaleErasureEpochError } from './chain-head';
 import { extendTree, type NodeRow } from './merkle-store';
 import { GroupCommit, type GroupStats, type Outcome } from './group-commit';
 import { sqliteWriteGate } from '../database/sqlite-write-gate';
+import { withoutCausalityCheck } from '../database/mysql-driver';
 import { FACET_KIND, type MetadataFacets } from '../audit/metadata-facets';
 import { type RetryPolicy, retryPolicyOf, retryTransient, transientFaultOf } from '../database/transient-retry';
 
@@ -499,7 +500,9 @@ export class MysqlChainStore implements ChainStore {
     for (;;) {
       const runner = this.dataSource.createQueryRunner('master');
       try {
-        await runner.connect();
+        // No Galera causality wait on this transaction's reads: the head is read under its row lock,
+        // and certification refuses a commit built on anything staler (ADR 0054).
+        await withoutCausalityCheck(() => runner.connect());
         await runner.startTransaction('READ COMMITTED');
         const locked = await this.lockHead(runner, tenantId);
         const calls = (group.calls ??= take());

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import mysql2 from 'mysql2';
 import type { DatabaseDialect } from '../config/config';
 import { LivenessWatchdog } from './liveness-watchdog';
@@ -52,6 +53,22 @@ export interface CausalitySettings {
   wsrepSyncWait: number;
   /** Told once per pool, when its first connection turns out to be a Galera node's. */
   onGalera?: () => void;
+}
+
+/** The wsrep_sync_wait a caller asked of the connections handed to it; none: the pool's setting. */
+const askedSyncWait = new AsyncLocalStorage<number>();
+
+/**
+ * Runs `connect` (a query runner's `connect()`) so that the pooled connection it obtains is handed
+ * out with Galera's causality check off, `wsrep_sync_wait = 0` (ADR 0054, amended 2026-12-08). For
+ * the append transaction only: behind its row lock on `chain_head`, certification refuses a commit
+ * built on a head or an idempotency look-up older than a write the cluster already ordered, so its
+ * reads need not wait for the node to apply everything first — that wait was 9 % of throughput.
+ * The connection keeps the setting in the pool; the next caller that did not ask for it gets the
+ * pool's own back before its first statement. Nothing happens on a server that is not a Galera node.
+ */
+export function withoutCausalityCheck<T>(connect: () => Promise<T>): Promise<T> {
+  return askedSyncWait.run(0, connect);
 }
 
 /** Whether the server of `connection` says `@@wsrep_on` (an error, MySQL's unknown variable, says no). */
@@ -205,7 +222,10 @@ export function guardedMysql2(
     // pool's life. Connections whose check is under way are handed out once it is done.
     let galera: boolean | undefined;
     const preparing = new WeakMap<PooledConnection, Promise<void>>();
-    const syncWait = `SET SESSION wsrep_sync_wait = ${Math.trunc(causality.wsrepSyncWait)}`;
+    const configured = Math.trunc(causality.wsrepSyncWait);
+    const syncWait = `SET SESSION wsrep_sync_wait = ${configured}`;
+    // A Galera session's wsrep_sync_wait where a caller changed it (withoutCausalityCheck).
+    const changed = new WeakMap<PooledConnection, number>();
     pool.on('connection', (connection) => {
       guardQueries(connection, backstopMs, watchdog);
       // Queued before anything the caller sends on this connection.
@@ -248,10 +268,21 @@ export function guardedMysql2(
         clearTimeout(timer);
         cb(error, connection);
       };
+      const asked = askedSyncWait.getStore() ?? configured;
+      // The session as the caller asked for it: the pool's causality check, or none (withoutCausalityCheck).
+      const causal = (connection: PooledConnection): Promise<void> | undefined => {
+        if (configured <= 0 || !galera || (changed.get(connection) ?? configured) === asked) return undefined;
+        return runOn(connection, `SET SESSION wsrep_sync_wait = ${asked}`).then(() => {
+          if (asked === configured) changed.delete(connection);
+          else changed.set(connection, asked);
+        });
+      };
       getConnection((error: Error | null, connection?: PooledConnection) => {
-        const ready = connection && preparing.get(connection);
-        if (!connection || !ready) return hand(error, connection);
+        if (!connection) return hand(error, connection);
+        const prepared = preparing.get(connection);
         preparing.delete(connection);
+        const ready = prepared ? prepared.then(() => causal(connection)) : causal(connection);
+        if (!ready) return hand(error, connection);
         ready.then(
           () => hand(null, connection),
           (failure: Error) => {

@@ -3,6 +3,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { createTestEnvironment, eventInput, RECORD, REPO_ROOT, type TestEnvironment, VERIFY } from '../helpers/test-environment';
 import { node } from '../helpers/third-party-project';
+import { createDataSource } from '../../src/database/data-source';
+import { withoutCausalityCheck } from '../../src/database/mysql-driver';
+import { MysqlChainStore } from '../../src/chain/chain-store';
+import { prepareEvents } from '../../src/ingest/event-validation';
 
 /**
  * The server on a MariaDB Galera cluster pointed at every node at once (issue 14, ADR 0054): the
@@ -116,6 +120,54 @@ describeCluster('Galera cluster, a server on each node (ADR 0054)', () => {
     const [row] = await env.sql<{ on: unknown; wait: unknown }>('SELECT @@wsrep_on AS `on`, @@SESSION.wsrep_sync_wait AS wait');
     expect(Number(row.on)).toBe(1);
     expect(Number(row.wait)).toBe(1);
+  });
+
+  it('hands a caller that asks a session without the causality check, and the next caller of that connection the check again', async () => {
+    // One pooled connection, so that both callers get the same session.
+    const ds = createDataSource({ database: { dialect: 'mariadb', location: nodeUrl(NODES[0], database) }, poolSize: 1 });
+    await ds.initialize();
+    const session = 'SELECT @@SESSION.wsrep_sync_wait AS wait, CONNECTION_ID() AS id';
+    try {
+      const runner = ds.createQueryRunner('master');
+      await withoutCausalityCheck(() => runner.connect());
+      const [inside] = (await runner.query(session)) as { wait: unknown; id: unknown }[];
+      await runner.release();
+      const [after] = await ds.query<{ wait: unknown; id: unknown }[]>(session);
+      expect({ inside: Number(inside.wait), after: Number(after.wait) }).toEqual({ inside: 0, after: 1 });
+      expect(after.id).toBe(inside.id);
+    } finally {
+      await ds.destroy();
+    }
+  });
+
+  it('runs the append transaction without the causality check (ADR 0054): two SETs more than the same transaction with it', async () => {
+    const ds = createDataSource({ database: { dialect: 'mariadb', location: nodeUrl(NODES[0], database) }, poolSize: 1 });
+    await ds.initialize();
+    // SET statements of the one pooled session: the append's own (its isolation level) and the
+    // driver's (causality off for it, back on for the next caller, who reads the count).
+    const sets = async () => Number((await ds.query<{ Value: string }[]>("SHOW SESSION STATUS LIKE 'Com_set_option'"))[0].Value);
+    try {
+      const limits = { maxStringLength: 1024, maxMetadataBytes: 16384, maxOccurredAtAgeMs: 1e12, maxClockSkewMs: 1e6 };
+      const store = new MysqlChainStore(ds);
+      const append = () => store.append('causality', prepareEvents([eventInput()] as never, limits));
+      await append(); // the tenant's head row exists from here on
+      const plain = async () => {
+        const runner = ds.createQueryRunner('master');
+        await runner.connect();
+        await runner.startTransaction('READ COMMITTED');
+        await runner.query("SELECT sequence FROM chain_head WHERE tenant_id = 'causality' FOR UPDATE");
+        await runner.commitTransaction();
+        await runner.release();
+      };
+      const start = await sets();
+      await plain();
+      const afterPlain = await sets();
+      await append();
+      const afterAppend = await sets();
+      expect(afterAppend - afterPlain - (afterPlain - start)).toBe(2);
+    } finally {
+      await ds.destroy();
+    }
   });
 
   it('six clients writing one tenant through every node: ≤ 1 % CHAIN_BUSY, no other error, gapless, the chain valid everywhere', async () => {
