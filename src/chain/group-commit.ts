@@ -22,9 +22,21 @@ export interface GroupStats {
   events: number;
 }
 
+/**
+ * A tenant's queue. `running`: groups started and not finished (at most two: one holding the
+ * lock, one waiting for it). `untaken`: those of them that have not taken their calls yet (at most
+ * one): while one is waiting for the lock, a new call joins it instead of starting another group,
+ * which would find the queue empty once it had the lock — a transaction for nothing.
+ */
+interface Tenant<C, R> {
+  waiting: Waiting<C, R>[];
+  running: number;
+  untaken: number;
+}
+
 export class GroupCommit<C extends { events: readonly unknown[] }, R> {
   /** Per tenant with work: the calls waiting for a group, and the groups running (at most two). */
-  private readonly tenants = new Map<string, { waiting: Waiting<C, R>[]; running: number }>();
+  private readonly tenants = new Map<string, Tenant<C, R>>();
 
   constructor(
     /**
@@ -42,26 +54,34 @@ export class GroupCommit<C extends { events: readonly unknown[] }, R> {
   submit(tenantId: string, call: C): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       let tenant = this.tenants.get(tenantId);
-      if (!tenant) this.tenants.set(tenantId, (tenant = { waiting: [], running: 0 }));
+      if (!tenant) this.tenants.set(tenantId, (tenant = { waiting: [], running: 0, untaken: 0 }));
       tenant.waiting.push({ call, resolve, reject });
       // One group holds the lock, the next one waits for it: it takes its calls only once it has
       // the lock, so every call that arrived meanwhile joins it.
-      if (tenant.running < 2) this.start(tenantId, tenant);
+      this.startIfNeeded(tenantId, tenant);
     });
   }
 
-  private start(tenantId: string, tenant: { waiting: Waiting<C, R>[]; running: number }): void {
+  /** Starts a group for the waiting calls unless one that will take them is already started. */
+  private startIfNeeded(tenantId: string, tenant: Tenant<C, R>): void {
+    if (tenant.waiting.length && tenant.untaken === 0 && tenant.running < 2) this.start(tenantId, tenant);
+  }
+
+  private start(tenantId: string, tenant: Tenant<C, R>): void {
     tenant.running += 1;
+    tenant.untaken += 1;
     // In a microtask: the calls submitted by the same synchronous code (several batches handed
     // over at once) share the group. A promise, not setImmediate: fake timers (a plugin's tests on
     // the sandbox) do not stop it.
     void Promise.resolve().then(() => this.run(tenantId, tenant));
   }
 
-  private async run(tenantId: string, tenant: { waiting: Waiting<C, R>[]; running: number }): Promise<void> {
+  private async run(tenantId: string, tenant: Tenant<C, R>): Promise<void> {
     // Set by `take` (inside `commit`): the calls of this group.
     const mine: { group: Waiting<C, R>[] | null } = { group: null };
     const take = (): C[] => {
+      if (mine.group) return mine.group.map((w) => w.call);
+      tenant.untaken -= 1;
       let events = 0;
       let n = 0;
       const { waiting } = tenant;
@@ -70,6 +90,8 @@ export class GroupCommit<C extends { events: readonly unknown[] }, R> {
         n += 1;
       }
       mine.group = waiting.splice(0, n);
+      // Calls past maxEvents, or arriving from now on, go to the next group, which waits for the lock.
+      this.startIfNeeded(tenantId, tenant);
       return mine.group.map((w) => w.call);
     };
     try {
@@ -82,9 +104,10 @@ export class GroupCommit<C extends { events: readonly unknown[] }, R> {
       if (mine.group === null) take();
       for (const w of mine.group ?? []) w.reject(error);
     } finally {
+      if (mine.group === null) tenant.untaken -= 1; // `commit` answered without taking its calls
       tenant.running -= 1;
-      if (tenant.waiting.length && tenant.running < 2) this.start(tenantId, tenant);
-      else if (tenant.running === 0 && this.tenants.get(tenantId) === tenant) this.tenants.delete(tenantId);
+      this.startIfNeeded(tenantId, tenant);
+      if (tenant.running === 0 && this.tenants.get(tenantId) === tenant) this.tenants.delete(tenantId);
     }
   }
 }
