@@ -3,13 +3,13 @@ import { prefixUpperBound, type Sql, sql } from '../database/sql';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
 import { toNumber, toSqlDateTime } from '../database/sql-format';
-import { mapEventRow } from './event-row';
+import { LISTED_EVENT_COLUMNS, mapEventRow, mapListedRow } from './event-row';
 import type { SqliteReader } from '../database/sqlite-reader';
 import { CLASSIFICATION_ORDER, classificationRank, SEVERITY_ORDER, severityRank } from './audit-event.model';
 import { AUDIT_EVENT_COLUMNS } from './audit-event.columns';
 import { AuditEventGroupBy, type AuditEventFilter, SortOrder } from './audit-event.types';
 import { ERASED, type PersonalData } from './personal-data';
-import type { StoredEvent } from './stored-event';
+import type { ListedEvent, StoredEvent } from './stored-event';
 
 /**
  * A filter as the repository takes it: the GraphQL filter with its control resolved to a condition
@@ -26,7 +26,7 @@ export function excludingActions(condition: Sql, actions: readonly string[]): Sq
   };
 }
 
-export type { SealedForm, StoredEvent } from './stored-event';
+export type { ListedEvent, SealedForm, StoredEvent } from './stored-event';
 
 export interface EventLabels {
   categories: string[];
@@ -35,6 +35,9 @@ export interface EventLabels {
 
 /** Every stored column a read needs (the payload hash and the scope only serve idempotency). */
 const COLUMNS = AUDIT_EVENT_COLUMNS.filter((c) => c !== 'payload_hash' && c !== 'idempotency_scope').map((c) => `e.${c} AS ${c}`);
+
+/** What a listing of many events selects (`scanAscending`). */
+const LISTED_COLUMNS = LISTED_EVENT_COLUMNS.map((c) => `e.${c} AS ${c}`);
 
 // Kept apart from this module's database imports: the verification workers map rows too (ADR 0051).
 export { mapEventRow };
@@ -62,7 +65,7 @@ export class AuditEventRepository {
   ) {}
 
   /** Events as stored (sealed), opened: plaintext where the subject's key exists, tombstones where it was erased. */
-  async open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]> {
+  async open<E extends ListedEvent>(tenantId: string, events: E[]): Promise<E[]> {
     return this.personal && events.length ? this.personal.open(tenantId, events) : events;
   }
 
@@ -176,6 +179,38 @@ export class AuditEventRepository {
     }
     const rows = await this.scanOf<Record<string, unknown>>(qb.orderBy('e.sequence', order).limit(first + 1));
     return { events: await this.open(tenantId, rows.slice(0, first).map(mapEventRow)), hasNextPage: rows.length > first };
+  }
+
+  /**
+   * The events of a filter oldest first, a page at a time, as a listing shows them
+   * ({@link ListedEvent}: only the columns its cells are made from are selected and mapped), for a
+   * reader that walks many pages (a report's event table). The statement is made once, with the
+   * filter's subject ids widened once, and each page only names the sequence it starts after and
+   * how many it reads; `findPage` made both again for every page (ADR 0029, amended 2026-12-08).
+   */
+  async scanAscending(
+    tenantId: string,
+    filter: EventQuery | undefined,
+  ): Promise<(afterSequence: number | null, first: number) => Promise<{ events: ListedEvent[]; hasNextPage: boolean }>> {
+    const widened = await this.pseudonymised(tenantId, filter);
+    const statement = (withCursor: boolean) => {
+      const qb = this.filtered(tenantId, widened).select(LISTED_COLUMNS);
+      // A unique value marks where the cursor goes among the statement's parameters.
+      const cursor = Symbol('afterSequence');
+      if (withCursor) qb.andWhere('e.sequence > :afterSequence', { afterSequence: cursor });
+      const [text, params] = qb.orderBy('e.sequence', SortOrder.ASC).getQueryAndParameters();
+      return { text, params, at: params.indexOf(cursor) };
+    };
+    const first = statement(false);
+    const next = statement(true);
+    if (next.at < 0) throw new Error('scanAscending: the cursor parameter is missing from the statement');
+    return async (afterSequence, size) => {
+      if (!Number.isSafeInteger(size) || size < 1) throw new RangeError(`scanAscending: page size ${size} is not a positive integer`);
+      const { text, params } = afterSequence === null ? first : next;
+      const values = afterSequence === null ? params : params.map((p, i) => (i === next.at ? afterSequence : p));
+      const rows = await this.scan<Record<string, unknown>>(`${text} LIMIT ${size + 1}`, values);
+      return { events: await this.open(tenantId, rows.slice(0, size).map(mapListedRow)), hasNextPage: rows.length > size };
+    };
   }
 
   async count(tenantId: string, filter?: EventQuery): Promise<number> {

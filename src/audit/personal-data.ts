@@ -1,4 +1,4 @@
-import type { StoredEvent } from './stored-event';
+import type { ListedEvent } from './stored-event';
 
 /** What a read shows in place of a field whose data subject was erased (ADR 0042). */
 export const ERASED = '[erased]';
@@ -9,7 +9,7 @@ export const ERASED = '[erased]';
  */
 export interface PersonalData {
   /** The events with their sealed fields opened, or tombstoned (`ERASED`, named in `erasedFields`) when the key is gone. */
-  open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]>;
+  open<E extends ListedEvent>(tenantId: string, events: E[]): Promise<E[]>;
   /** The stored references of the (not erased) data subjects among `ids`. */
   refsOf(tenantId: string, ids: readonly string[]): Promise<Map<string, string>>;
   /** The subject ids behind stored references; a reference whose subject was erased is missing. */

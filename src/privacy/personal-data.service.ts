@@ -1,6 +1,6 @@
 import type { PreparedEvent } from '../chain/prepared-event';
 import { ActorType, type EventPayload } from '../audit/audit-event.model';
-import type { StoredEvent } from '../audit/audit-event.repository';
+import type { ListedEvent } from '../audit/audit-event.repository';
 import { ERASED, type PersonalData } from '../audit/personal-data';
 import { IvPool, open } from './privacy-key';
 import { aad, FIELD_ORDER, type SealContext, sealEvent, type SealingSubject } from './seal-event';
@@ -137,14 +137,17 @@ export class PersonalDataService implements PersonalData, Sealer {
     this.vault.stale(tenantId, erasureEpoch);
   }
 
-  async open(tenantId: string, events: StoredEvent[]): Promise<StoredEvent[]> {
+  async open<E extends ListedEvent>(tenantId: string, events: E[]): Promise<E[]> {
     const parsed = events.map((e) => (e.sealed ? (JSON.parse(e.sealed) as Record<string, SealedPart>) : null));
     const refs = new Set<string>();
     for (const parts of parsed) if (parts) for (const ref of Object.keys(parts)) refs.add(ref);
     const keys = await this.vault.keysOf(tenantId, [...refs]);
     return events.map((event, i) => {
-      const { sealed: _sealed, ...e } = event;
       const parts = parsed[i];
+      // Nothing sealed: the event as read, copied only to drop a `sealed: null`.
+      if (!parts && !('sealed' in event)) return event;
+      const { sealed: _sealed, ...rest } = event;
+      const e = rest as E;
       if (!parts) return e;
       const actor = { ...e.actor };
       const resource = { ...e.resource };
@@ -201,7 +204,7 @@ export const WITHHELD = '[withheld]';
  * of another subject's reduced to its clear keys. GDPR Art. 15(4): the copy must not adversely
  * affect the rights and freedoms of others.
  */
-export function withholdOthers(event: StoredEvent, ref: string): StoredEvent {
+export function withholdOthers<E extends ListedEvent>(event: E, ref: string): E {
   const { stored } = event;
   if (!stored) return event;
   let { actor, resource, metadata } = event;

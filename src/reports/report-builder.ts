@@ -1,5 +1,4 @@
-import { type AuditEventRepository, encodeCursor, type EventQuery, type StoredEvent } from '../audit/audit-event.repository';
-import { SortOrder } from '../audit/audit-event.types';
+import type { AuditEventRepository, EventQuery, ListedEvent } from '../audit/audit-event.repository';
 import type { ChainHeads } from '../chain/chain-head';
 import type { CheckpointService } from '../chain/checkpoint.service';
 import type { PublicSigningKey } from '../chain/signing-key';
@@ -240,22 +239,21 @@ export class ReportBuilder {
     subjectRef: string | null,
     listed: Set<number> | undefined,
   ): AsyncGenerator<TableCell[][]> {
-    const read = async (after: string | null, size: number) => {
-      const page: { events: StoredEvent[]; hasNextPage: boolean } = await this.deps.events.findPage(
-        tenantId,
-        query,
-        size,
-        after,
-        SortOrder.ASC,
-      );
+    const scan = await this.deps.events.scanAscending(tenantId, query);
+    // Labels are a second statement per page: read only when the table shows the categories.
+    const withLabels = cols.includes('categories');
+    const read = async (after: number | null, size: number) => {
+      const page = await scan(after, size);
       if (!page.events.length) return { rows: [], sequences: [], hasNextPage: false };
-      const labels = await this.deps.events.labelsFor(
-        tenantId,
-        page.events.map((e) => e.id),
-      );
+      const labels = withLabels
+        ? await this.deps.events.labelsFor(
+            tenantId,
+            page.events.map((e) => e.id),
+          )
+        : null;
       const events = subjectRef === null ? page.events : page.events.map((e) => withholdOthers(e, subjectRef));
       return {
-        rows: events.map((e) => cols.map((c) => cell(e, c, labels.get(e.id)?.categories ?? []))),
+        rows: events.map((e) => cols.map((c) => cell(e, c, labels?.get(e.id)?.categories ?? []))),
         sequences: page.events.map((e) => e.sequence),
         hasNextPage: page.hasNextPage,
       };
@@ -268,7 +266,7 @@ export class ReportBuilder {
       if (!page.rows.length) break;
       done += page.rows.length;
       if (page.hasNextPage && done < limit) {
-        pending = read(encodeCursor(page.sequences[page.sequences.length - 1]), Math.min(PAGE, limit - done));
+        pending = read(page.sequences[page.sequences.length - 1], Math.min(PAGE, limit - done));
         // A format that stops reading early leaves this read unawaited: its failure is not unhandled.
         pending.catch(() => undefined);
       }
@@ -318,7 +316,7 @@ export async function wholeTables(model: ReportModel): Promise<ReportModel> {
   return { ...model, sections };
 }
 
-function cell(e: StoredEvent, column: ReportEventColumn, categories: string[]): string | number {
+function cell(e: ListedEvent, column: ReportEventColumn, categories: string[]): string | number {
   switch (column) {
     case 'sequence':
       return e.sequence;
