@@ -40,6 +40,20 @@ describe('guarded mysql2 pool (shared MariaDB, read-only use)', () => {
     expect(Number(row.wait)).toBe(0);
   });
 
+  it('names the right URL scheme when the server refuses the session settings: mysql:// against MariaDB', async () => {
+    const wrong = createDataSource({
+      database: { dialect: 'mysql', location: `${SERVER.replace(/\/$/, '').replace(/^mariadb:/, 'mysql:')}/information_schema` },
+      poolSize: 1,
+      timeouts: { connectMs: 2000, statementMs: 4000, lockMs: 3000 },
+    });
+    const error = await wrong.initialize().then(
+      () => wrong.query('SELECT 1'),
+      (e: unknown) => e,
+    );
+    if (wrong.isInitialized) await wrong.destroy();
+    expect(error).toMatchObject({ code: 'DATABASE_DIALECT_MISMATCH', message: expect.stringContaining('mariadb:// DATABASE_URL') });
+  });
+
   it('fails a caller that waits past the connect timeout for a free connection, instead of queueing it for ever', async () => {
     const holder = dataSource.createQueryRunner();
     await holder.connect(); // the pool's only connection

@@ -80,6 +80,25 @@ function isGaleraNode(connection: PooledConnection): Promise<boolean> {
   });
 }
 
+/** MySQL's and MariaDB's error for a variable the server does not have. */
+const ER_UNKNOWN_SYSTEM_VARIABLE = 1193;
+
+/**
+ * The session statement refused: with an unknown variable, the URL's scheme names the other
+ * server (MariaDB's `max_statement_time` against MySQL's `max_execution_time`); said so, with the
+ * server's own error kept as the cause.
+ */
+function sessionRefused(dialect: DatabaseDialect, error: Error): Error {
+  if ((error as { errno?: unknown }).errno !== ER_UNKNOWN_SYSTEM_VARIABLE) return error;
+  const hint =
+    dialect === 'mysql'
+      ? 'a MariaDB server needs a mariadb:// DATABASE_URL (mysql:// is for MySQL)'
+      : 'a MySQL server needs a mysql:// DATABASE_URL (mariadb:// is for MariaDB)';
+  return Object.assign(new Error(`The database refused this server's session settings (${error.message}): ${hint}`, { cause: error }), {
+    code: 'DATABASE_DIALECT_MISMATCH',
+  });
+}
+
 const runOn = (connection: PooledConnection, statement: string): Promise<void> =>
   new Promise((resolve, reject) => connection.query(statement, (error: Error | null) => (error ? reject(error) : resolve())));
 
@@ -226,26 +245,27 @@ export function guardedMysql2(
     const syncWait = `SET SESSION wsrep_sync_wait = ${configured}`;
     // A Galera session's wsrep_sync_wait where a caller changed it (withoutCausalityCheck).
     const changed = new WeakMap<PooledConnection, number>();
+    // Galera's causality check on a new session, asking the server first if nobody has yet.
+    const causalSession = async (connection: PooledConnection): Promise<void> => {
+      if (causality.wsrepSyncWait <= 0 || galera === false) return;
+      if (galera === undefined) {
+        const on = await isGaleraNode(connection);
+        if (on && !galera) causality.onGalera?.();
+        galera = on;
+      }
+      if (galera) await runOn(connection, syncWait);
+    };
     pool.on('connection', (connection) => {
       guardQueries(connection, backstopMs, watchdog);
-      // Queued before anything the caller sends on this connection.
-      connection.query(session, (error: Error | null) => {
-        if (error) connection.destroy();
-      });
-      if (causality.wsrepSyncWait <= 0 || galera === false) return;
-      if (galera) {
-        connection.query(syncWait, (error: Error | null) => {
-          if (error) connection.destroy();
-        });
-        return;
-      }
+      // The connection is handed out once its session is set; a refusal is the caller's error.
       preparing.set(
         connection,
-        isGaleraNode(connection).then((on) => {
-          if (on && !galera) causality.onGalera?.();
-          galera = on;
-          return on ? runOn(connection, syncWait) : undefined;
-        }),
+        runOn(connection, session).then(
+          () => causalSession(connection),
+          (error: Error) => {
+            throw sessionRefused(dialect, error);
+          },
+        ),
       );
     });
     const getConnection = pool.getConnection.bind(pool);
