@@ -1,6 +1,6 @@
 import type { Database as SqliteDatabase } from 'better-sqlite3';
 import type { DataSource } from 'typeorm';
-import type { Control, Correlation, Duration, EventMatch, EventRule } from '../plugin-api';
+import type { Control, Correlation, Duration, EventMatch, EventRule, MetadataPredicate } from '../plugin-api';
 import type { SqliteReader } from '../database/sqlite-reader';
 import { fromSqlDateTime, toNumber, toSqlDateTime } from '../database/sql-format';
 import type { RuleMeasure, RuleRole } from './assessment';
@@ -12,7 +12,7 @@ import { actionRanged, type CategoryTest, RuleSql } from './rule-sql';
 import { periodsBetween } from './periods';
 import { AppError } from '../errors/app-error';
 import { ErrorCode } from '../errors/error-code';
-import type { FacetLookup } from '../audit/metadata-facet-index';
+import { type FacetLookup, NO_FACETS } from '../audit/metadata-facet-index';
 import { FACET_KIND, predicatesIn } from '../audit/metadata-facets';
 import { retryPolicyOf, retryTransient } from '../database/transient-retry';
 
@@ -56,7 +56,7 @@ type DayCounts = { days: Map<string, number>; hi: number | null; lo: number | nu
  * one. MATCH and AT_LEAST count one match; RATIO its population that qualifies and that does not.
  * A rollup row holds events alike in every column a match tests, so the conjunction is exact there too.
  */
-type CountedSet = { all: readonly EventMatch[]; not?: EventMatch };
+export type CountedSet = { all: readonly EventMatch[]; not?: EventMatch };
 
 /** Which deviations of a rule to list (deviations()): at most `limit`, newest first; `only`: among these sequences. */
 export interface Listing {
@@ -103,6 +103,28 @@ export const FOLLOW_PROBE_TRIGGERS = 20_000;
 export const FOLLOW_PROBE_RATIO = 8;
 /** A match is narrowed to the actions its rollup rows hold (narrowActions) when they are at most this many. */
 export const NARROW_MAX_ACTIONS = 64;
+
+/**
+ * A counted set with each metadata predicate whose value is a constant (`constant` gives it, or null
+ * when the predicate must be tested) replaced by it: a match with a false predicate selects nothing,
+ * a true predicate is dropped. Null: the set counts no event (a match of `all` selects nothing); a
+ * `not` that selects nothing is dropped. A match left without metadata has no `metadata` key, so the
+ * set is one the rollup can sum (ADR 0057).
+ */
+export function foldConstantFacets(set: CountedSet, constant: (p: MetadataPredicate) => boolean | null): CountedSet | null {
+  const fold = (m: EventMatch): EventMatch | null => {
+    if (!m.metadata) return m;
+    const values = m.metadata.map(constant);
+    if (values.includes(false)) return null;
+    const { metadata, ...rest } = m;
+    const left = metadata.filter((_, i) => values[i] === null);
+    return left.length ? { ...rest, metadata: left } : rest;
+  };
+  const all = set.all.map(fold);
+  if (all.includes(null)) return null;
+  const not = set.not && fold(set.not);
+  return not ? { all: all as EventMatch[], not } : { all: all as EventMatch[] };
+}
 
 /** NOT_FOLLOWED_BY and FOLLOWED_BY measure the same thing: whether each trigger was followed in time. */
 type FollowRule = EventRule & { kind: 'NOT_FOLLOWED_BY' | 'FOLLOWED_BY' };
@@ -204,7 +226,32 @@ export class AssessmentQueries {
   private async narrowActions(planned: readonly PlannedRule[], tenantId: string): Promise<PlannedRule[]> {
     if (!this.narrow) return [...planned];
     const memo = new Map<string, Promise<EventMatch>>();
-    const narrowMatch = (m: EventMatch): Promise<EventMatch> => {
+    const implied = new Map<string, Promise<EventMatch>>();
+    // Categories every rollup row passing the rest of the match carries are carried by every event
+    // the match selects (each event is counted in one row with its categories): the test is dropped,
+    // and the statement reads no label per event (ADR 0057). HIPAA's PHI bulk-read burst, narrowed
+    // to `patient_record.read`, whose rows all carry PHI, then reads the outcome index alone.
+    const withoutImpliedCategories = (m: EventMatch): Promise<EventMatch> => {
+      if (!m.categories?.length) return Promise.resolve(m);
+      const key = JSON.stringify(m);
+      if (!implied.has(key)) {
+        const { metadata: _metadata, categories, ...rest } = m;
+        const test: CategoryTest = { kind: 'list', column: 'r.categories' };
+        implied.set(
+          key,
+          this.rows(
+            sql`SELECT COUNT(*) AS n, SUM(CASE WHEN ${this.rules.match({ categories }, 'r', test)} THEN 0 ELSE 1 END) AS short FROM audit_event_rollup r WHERE r.tenant_id = ${v(tenantId)} AND ${this.rules.match(rest, 'r', test)}`,
+          ).then(([row]) => {
+            if (toNumber(row?.n ?? 0) === 0 || toNumber(row?.short ?? 0) !== 0) return m;
+            const { categories: _implied, ...narrowed } = m;
+            return narrowed;
+          }),
+        );
+      }
+      return implied.get(key)!;
+    };
+    const narrowMatch = async (m: EventMatch): Promise<EventMatch> => withoutImpliedCategories(await narrowActionsOf(m));
+    const narrowActionsOf = (m: EventMatch): Promise<EventMatch> => {
       if (!m.action?.length || actionRanged(m)) return Promise.resolve(m);
       const key = JSON.stringify(m);
       if (!memo.has(key)) {
@@ -252,22 +299,12 @@ export class AssessmentQueries {
     return Promise.all(planned.map(async (p) => ({ ...p, rule: await copies.get(p.rule)! })));
   }
 
-  private async withFacets(rules: readonly EventRule[], tenantId: string, head: number): Promise<this> {
+  private async withFacets(rules: readonly EventRule[], tenantId: string, head: number, lookup?: FacetLookup): Promise<this> {
     if (!this.facets) return this;
-    const ready = await this.facets.lookup();
+    const ready = lookup ?? (await this.facets.lookup());
     const keys = [...new Set(predicatesIn(rules).map((p) => ready.facetOf(p)?.key))].filter((k): k is string => !!k);
     if (!keys.length) return this;
-    const candidates = joinSql(
-      keys.map((key) => sql`SELECT ${v(key)} AS v`),
-      ' UNION ALL ',
-    );
-    const present = new Set(
-      (
-        await this.rows(
-          sql`SELECT k.v AS v FROM (${candidates}) k WHERE EXISTS (SELECT 1 FROM audit_event_label l WHERE l.tenant_id = ${v(tenantId)} AND l.kind = '${FACET_KIND}' AND l.value = k.v AND l.sequence <= ${v(head)})`,
-        )
-      ).map((r) => String(r.v)),
-    );
+    const present = new Set((await this.rows(this.facetsPresent(keys, tenantId, head))).map((r) => String(r.v)));
     const view = new RuleSql(this.rules.dialect);
     view.facets = {
       facetOf: (p) => {
@@ -276,6 +313,16 @@ export class AssessmentQueries {
       },
     };
     return Object.create(this, { rules: { value: view }, facets: { value: undefined } }) as this;
+  }
+
+  /** Which of these facets (`v`) some event of the tenant carries, up to `head` (omitted: any event). */
+  private facetsPresent(keys: readonly string[], tenantId: string, head?: number): Sql {
+    const candidates = joinSql(
+      keys.map((key) => sql`SELECT ${v(key)} AS v`),
+      ' UNION ALL ',
+    );
+    const upTo = head === undefined ? '' : sql` AND l.sequence <= ${v(head)}`;
+    return sql`SELECT k.v AS v FROM (${candidates}) k WHERE EXISTS (SELECT 1 FROM audit_event_label l WHERE l.tenant_id = ${v(tenantId)} AND l.kind = '${FACET_KIND}' AND l.value = k.v${upTo})`;
   }
 
   /**
@@ -316,12 +363,22 @@ export class AssessmentQueries {
           ...(endWhole && scope.to && endWhole < scope.to ? [[endWhole, scope.to] as [Date, Date]] : []),
         ];
 
-    const [headRows, firstRows, totalRows, pruneRows, rollupRows] = await this.snapshotRead([
+    // The facets of the sets counted from the events (ADR 0056), read before the snapshot: which of
+    // them no event carries is read in it, with the head.
+    const ready = this.facets ? await this.facets.lookup() : NO_FACETS;
+    const setFacets = [
+      ...new Set(
+        byEvents.flatMap((set) =>
+          [...set.all, ...(set.not ? [set.not] : [])].flatMap((m) => m.metadata ?? []).map((p) => ready.facetOf(p)?.key),
+        ),
+      ),
+    ].filter((k): k is string => !!k);
+    const [headRows, firstRows, totalRows, pruneRows, presentRows] = await this.snapshotRead([
       headStatement(scope.tenantId),
       sql`SELECT MIN(day) AS first_day FROM audit_event_rollup WHERE tenant_id = ${v(scope.tenantId)}`,
       rollupTotals(scope.tenantId),
       { text: PRUNE_STATE_SQL, params: [scope.tenantId] },
-      ...(matches.length && wholeDays ? [this.rollupSums(matches, scope.tenantId, dayOf(firstWhole), endWhole && dayOf(endWhole))] : []),
+      ...(setFacets.length ? [this.facetsPresent(setFacets, scope.tenantId)] : []),
     ]);
     const read = headOf(headRows);
     checkRollup(totalRows, scope.tenantId);
@@ -339,11 +396,32 @@ export class AssessmentQueries {
       pruned: pruneStateOf(pruneRows),
     };
 
-    const counts = new Map<string, DayCounts>(all.map((set) => [setKey(set), { days: new Map(), hi: null, lo: null }]));
+    // A set counted from the events whose every metadata predicate is a facet no event up to the
+    // head carries is a constant there (foldConstantFacets): it counts nothing, or the events of a
+    // set without metadata, which the rollup sums (ADR 0057). No event up to the read head carries
+    // the facet, so none up to an earlier as-of head does either.
+    const present = new Set((presentRows ?? []).map((r) => String(r.v)));
+    const constant = (p: MetadataPredicate): boolean | null => {
+      const facet = ready.facetOf(p);
+      return facet && !present.has(facet.key) ? facet.negated : null;
+    };
+    const countedAs = new Map<string, string | null>();
+    const byRollup = [...matches];
+    for (const set of byEvents) {
+      const folded = foldConstantFacets(set, constant);
+      if (folded === null) countedAs.set(setKey(set), null);
+      else if (!withMetadata(folded)) {
+        countedAs.set(setKey(set), setKey(folded));
+        if (!byRollup.some((x) => setKey(x) === setKey(folded))) byRollup.push(folded);
+      }
+    }
+    const fromEvents = byEvents.filter((set) => !countedAs.has(setKey(set)));
+
+    const counts = new Map<string, DayCounts>([...all, ...byRollup].map((set) => [setKey(set), { days: new Map(), hi: null, lo: null }]));
     const head = snapshot.headSequence;
     // `sign` -1 takes away the rollup's counts of events recorded after the as-of head; samples
     // past that head are not kept.
-    const add = (rows: Record<string, unknown>[] | undefined, sign = 1, list = matches) =>
+    const add = (rows: Record<string, unknown>[] | undefined, sign = 1, list = byRollup) =>
       list.forEach((set, i) => {
         const entry = counts.get(setKey(set))!;
         for (const row of rows ?? []) {
@@ -356,11 +434,21 @@ export class AssessmentQueries {
           if (lo !== null && lo <= head) entry.lo = Math.min(entry.lo ?? Infinity, lo);
         }
       });
-    add(rollupRows);
-    if (rollupRows && head < read.sequence) {
-      add(await this.eventSums(matches, scope.tenantId, firstWhole, endWhole, read.sequence, head), -1);
-      for (const entry of counts.values()) for (const [day, n] of entry.days) if (n <= 0) entry.days.delete(day);
-    }
+    // The whole days from the rollup, beside the other statements rather than before them: read in
+    // a snapshot of its own with the head, and the events recorded after the assessed head taken
+    // away, as for an as-of head (ADR 0057).
+    const rollupPart = async () => {
+      const [laterHead, rollupRows] = await this.snapshotRead([
+        headStatement(scope.tenantId),
+        this.rollupSums(byRollup, scope.tenantId, dayOf(firstWhole), endWhole && dayOf(endWhole)),
+      ]);
+      add(rollupRows);
+      const rolled = headOf(laterHead).sequence;
+      if (head < rolled) {
+        add(await this.eventSums(byRollup, scope.tenantId, firstWhole, endWhole, rolled, head), -1);
+        for (const entry of counts.values()) for (const [day, n] of entry.days) if (n <= 0) entry.days.delete(day);
+      }
+    };
 
     // Statements through the ready metadata facets (ADR 0056), and matches whose actions no index
     // range names narrowed to the actions the rollup holds for them (narrowActions).
@@ -368,6 +456,7 @@ export class AssessmentQueries {
       planned.map((p) => p.rule),
       scope.tenantId,
       head,
+      ready,
     );
     const narrowed = await q.narrowActions(planned, scope.tenantId);
     const originalOf = new Map(narrowed.map((p, i) => [p.rule, planned[i].rule]));
@@ -377,9 +466,10 @@ export class AssessmentQueries {
       get: (rule: EventRule) => byNarrowed.get(rule),
     };
     await Promise.all([
-      ...(matches.length ? edges.map(async ([from, to]) => add(await q.eventSums(matches, scope.tenantId, from, to, head))) : []),
-      ...(byEvents.length
-        ? [(async () => add(await q.eventSums(byEvents, scope.tenantId, scope.from, scope.to, head), 1, byEvents))()]
+      ...(byRollup.length && wholeDays ? [rollupPart()] : []),
+      ...(byRollup.length ? edges.map(async ([from, to]) => add(await q.eventSums(byRollup, scope.tenantId, from, to, head))) : []),
+      ...(fromEvents.length
+        ? [(async () => add(await q.eventSums(fromEvents, scope.tenantId, scope.from, scope.to, head), 1, fromEvents))()]
         : []),
       ...[...temporalGroups(narrowed).values()].map(async (group) => {
         const measured = await q.notFollowedBy(group, scope, head);
@@ -397,8 +487,13 @@ export class AssessmentQueries {
         if (rule.kind === 'RATIO' && rule.distinct) out.set(rule, await q.ratioDistinct(rule, scope, head));
       }),
     ]);
+    const none: DayCounts = { days: new Map(), hi: null, lo: null };
+    const entryOf = (set: CountedSet): DayCounts => {
+      const as = countedAs.get(setKey(set));
+      return as === null ? none : counts.get(as ?? setKey(set))!;
+    };
     for (const { rule } of counted) {
-      const [found, short] = countedSets(rule).map((set) => counts.get(setKey(set))!);
+      const [found, short] = countedSets(rule).map(entryOf);
       const total = (entry: DayCounts) => [...entry.days.values()].reduce((a, b) => a + b, 0);
       const samples = (entry: DayCounts) => [entry.hi, entry.lo].filter((x): x is number => x !== null);
       out.set(
