@@ -8,9 +8,11 @@ import * as zlib from 'node:zlib';
 // docProps/core.xml, with no option to set it, and large tables are written into
 // word/document.xml a page at a time (table-stream.ts), so the file is zipped again here, with
 // zip.js laying out the entries (ADR 0029). fflate, the package's own compressor, inflates the
-// package's output and deflates the parts we do not change as the package does (zip.js reads
-// their CRC-32s from the package's central directory); node:zlib deflates the document part as it
-// is written, on its thread pool, and zip.js docProps/core.xml.
+// package's output and deflates the parts we do not change as the package does, once for each
+// content (deflatedPart); node:zlib deflates the document part as it is written, on its thread
+// pool, and docProps/core.xml at once. zip.js writes every entry as DEFLATE data given with its
+// CRC-32: each entry it deflates itself costs a CompressionStream, on top of the web streams
+// every entry costs (ADR 0029, 2026-12-08, later).
 
 // zlib.crc32 arrived in Node 20.15. The engines field allows 20.12, where zip.js takes the document
 // part as a stream and deflates it itself: the same bytes, for more CPU time (ADR 0029).
@@ -66,16 +68,12 @@ export function timestampOf(value: string): Date {
  * deflated as it comes, so that the whole uncompressed text is never in memory at once.
  */
 export async function repack(packed: Uint8Array, at: Date, document: (xml: string) => AsyncIterable<XmlPiece>): Promise<Buffer> {
-  const reader = new ZipReader(new Uint8ArrayReader(packed), { useWebWorkers: false });
-  const entries = await reader.getEntries();
-  await reader.close();
   const contents = unzipSync(packed);
   const writer = new ZipWriter(new Uint8ArrayWriter(), { keepOrder: true });
   const dated = { ...ENTRY_LAYOUT, rawLastModDate: dosDateTime(at) };
-  for (const { filename: name, crc32, directory } of entries) {
-    if (directory) continue;
+  for (const { name, crc32 } of await packageEntries(packed, contents)) {
     const bytes = contents[name];
-    if (bytes === undefined || crc32 === undefined) throw new Error(`format-docx: cannot read ${name} from the docx package's output`);
+    if (bytes === undefined) throw new Error(`format-docx: cannot read ${name} from the docx package's output`);
     if (name === DOCUMENT_PATH) {
       const pieces = document(text(bytes));
       if (crc32Of) {
@@ -85,15 +83,49 @@ export async function repack(packed: Uint8Array, at: Date, document: (xml: strin
         await writer.add(name, ReadableStream.from(utf8Blocks(pieces)), dated);
       }
     } else if (name === CORE_PROPERTIES_PATH) {
-      await writer.add(name, new Uint8ArrayReader(Buffer.from(withCoreDates(text(bytes), at), 'utf8')), dated);
+      const core = Buffer.from(withCoreDates(text(bytes), at), 'utf8');
+      if (crc32Of) {
+        // node:zlib at its defaults, as zip.js's CompressionStream would deflate it: the same bytes
+        // without a web stream and a zlib handle of its own for a part of 600 bytes.
+        const deflated = zlib.deflateRawSync(core);
+        await writer.add(name, new Uint8ArrayReader(deflated), { ...dated, ...passedThrough({ crc32: crc32Of(core), size: core.length }) });
+      } else {
+        await writer.add(name, new Uint8ArrayReader(core), dated);
+      }
     } else {
       // Deflated by fflate with its defaults, as the package deflates it: the same bytes, whichever
-      // way a later docx release compresses. The content is the package's, and so is its CRC-32.
-      await writer.add(name, new Uint8ArrayReader(deflateSync(bytes)), { ...dated, ...passedThrough({ crc32, size: bytes.length }) });
+      // way a later docx release compresses. The content is the package's.
+      await writer.add(name, new Uint8ArrayReader(deflatedPart(bytes, crc32)), {
+        ...dated,
+        ...passedThrough({ crc32, size: bytes.length }),
+      });
     }
   }
   const zip = await writer.close();
   return Buffer.from(zip.buffer, zip.byteOffset, zip.length);
+}
+
+/**
+ * The package's files in its zip's order, each with its content's CRC-32: from zlib where Node has
+ * `zlib.crc32` (the contents are inflated anyway, and a part of the package is a few KiB), else
+ * from the package's central directory as zip.js reads it. fflate's `unzipSync` keeps the zip's
+ * order and leaves folders out.
+ */
+async function packageEntries(packed: Uint8Array, contents: Record<string, Uint8Array>): Promise<{ name: string; crc32: number }[]> {
+  if (crc32Of) {
+    const crc32 = crc32Of;
+    return Object.entries(contents)
+      .filter(([name]) => !name.endsWith('/'))
+      .map(([name, bytes]) => ({ name, crc32: crc32(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)) }));
+  }
+  const reader = new ZipReader(new Uint8ArrayReader(packed), { useWebWorkers: false });
+  const entries = await reader.getEntries();
+  await reader.close();
+  return entries.flatMap(({ filename: name, crc32, directory }) => {
+    if (directory) return [];
+    if (crc32 === undefined) throw new Error(`format-docx: cannot read ${name} from the docx package's output`);
+    return [{ name, crc32 }];
+  });
 }
 
 function text(bytes: Uint8Array): string {
@@ -103,6 +135,34 @@ function text(bytes: Uint8Array): string {
 /** docProps/core.xml saying the document was created and last modified `at`. */
 function withCoreDates(xml: string, at: Date): string {
   return xml.replace(CORE_TIMESTAMP, `$1${at.toISOString().replace(/\.\d{3}Z$/, 'Z')}$3`);
+}
+
+/** How many of the package's parts {@link deflatedPart} keeps deflated, the least recently used going first. */
+const KEPT_PARTS = 64;
+/** A part larger than this is deflated every time (the package's parts are 0.1 – 9 KiB; only the document part, written apart, grows). */
+const KEPT_PART_SIZE = 1 << 15;
+const keptParts = new Map<string, { content: Uint8Array; data: Uint8Array }>();
+
+/**
+ * A part of the package as fflate's `deflateSync` deflates it with its defaults. Most parts are
+ * the same in every report (styles, theme, settings, fonts, relationships) and are deflated once:
+ * a part is kept with its DEFLATE data by its CRC-32 and size, and used again only for the same
+ * content, byte for byte. Deflating is deterministic, so the bytes are those a fresh deflate gives
+ * (ADR 0029, 2026-12-08, later).
+ */
+export function deflatedPart(content: Uint8Array, crc32: number): Uint8Array {
+  if (content.length > KEPT_PART_SIZE) return deflateSync(content);
+  const key = `${crc32}:${content.length}`;
+  const kept = keptParts.get(key);
+  keptParts.delete(key);
+  if (kept !== undefined && Buffer.from(kept.content.buffer, kept.content.byteOffset, kept.content.length).equals(content)) {
+    keptParts.set(key, kept);
+    return kept.data;
+  }
+  const data = deflateSync(content);
+  keptParts.set(key, { content: content.slice(), data });
+  if (keptParts.size > KEPT_PARTS) keptParts.delete(keptParts.keys().next().value as string);
+  return data;
 }
 
 /** The options for an entry whose DEFLATE data is made elsewhere: its content's CRC-32 and size. */
