@@ -63,7 +63,7 @@ const askedSyncWait = new AsyncLocalStorage<number>();
  * out with Galera's causality check off, `wsrep_sync_wait = 0` (ADR 0054, amended 2026-12-08). For
  * the append transaction only: behind its row lock on `chain_head`, certification refuses a commit
  * built on a head or an idempotency look-up older than a write the cluster already ordered, so its
- * reads need not wait for the node to apply everything first — that wait was 9 % of throughput.
+ * reads need not wait for the node to apply everything first (ADR 0054 has what it saves).
  * The connection keeps the setting in the pool; the next caller that did not ask for it gets the
  * pool's own back before its first statement. Nothing happens on a server that is not a Galera node.
  */
@@ -238,7 +238,7 @@ export function guardedMysql2(
         coded('SERVER_NOT_ANSWERING', `The database server did not answer a ping within ${pingMs} ms; retry once it answers again`),
     });
     // Whether the server is a Galera node: asked by the first connections, then known for the
-    // pool's life. Connections whose check is under way are handed out once it is done.
+    // pool's life. A new connection is handed out once its session statements have run.
     let galera: boolean | undefined;
     const preparing = new WeakMap<PooledConnection, Promise<void>>();
     const configured = Math.trunc(causality.wsrepSyncWait);
