@@ -6,6 +6,7 @@ import { BUILT_IN_PLUGINS } from '../../plugins/registry';
 import { RECORD, VERIFY, createTestEnvironment, type TestEnvironment } from '../helpers/test-environment';
 import { AS_OF, PERIOD_FROM, PERIOD_TO, fortnightEvents } from '../helpers/fortnight-scenario';
 import { logStatements } from '../helpers/statement-log';
+import { type PlannedAssessment, plannedAssessments } from '../helpers/planned-assessments';
 
 /**
  * ADR 0056: the metadata predicates of the loaded rules are answered at ingest and kept as labels
@@ -119,7 +120,7 @@ const EXTRA_RULES: EventRule[] = [
 describe('metadata facets: a label answers exactly what its predicate does', () => {
   let env: TestEnvironment;
   let statements: string[];
-  const planned = new Map<string, { planned: PlannedRule[]; scope: MeasureScope }>();
+  let planned: Map<string, PlannedAssessment>;
 
   beforeAll(async () => {
     env = await createTestEnvironment();
@@ -131,20 +132,7 @@ describe('metadata facets: a label answers exactly what its predicate does', () 
       const res = await env.gql(RECORD, { input: { events: events.slice(i, i + 500) } }, key);
       expect(res.body.errors).toBeUndefined();
     }
-    // The rules and scope each framework's assessment measures, as the service resolves them.
-    const measure = jest.spyOn(AssessmentQueries.prototype, 'measure');
-    for (const frameworkId of ['soc2', 'hipaa', 'gdpr']) {
-      measure.mockClear();
-      const res = await env.gql(
-        'query A($input: AssessComplianceInput!) { assessCompliance(input: $input) { score } }',
-        { input: { frameworkId, from: PERIOD_FROM, to: PERIOD_TO, asOf: AS_OF } },
-        await env.createKey('AUDITOR', 'fortnight'),
-      );
-      expect(res.body.errors).toBeUndefined();
-      const [rulesPlanned, scope] = measure.mock.calls[0];
-      planned.set(frameworkId, { planned: [...rulesPlanned], scope });
-    }
-    measure.mockRestore();
+    planned = await plannedAssessments(env, 'fortnight');
     statements = logStatements(env.app.dataSource);
   });
   afterAll(async () => {

@@ -4,8 +4,9 @@ import { MetadataFacets, predicatesIn } from '../../src/audit/metadata-facets';
 import type { EventMatch, FrameworkPlugin, MetadataPredicate } from '../../src/plugin-api';
 import { BUILT_IN_PLUGINS } from '../../plugins/registry';
 import { RECORD, createTestEnvironment, type TestEnvironment } from '../helpers/test-environment';
-import { AS_OF, PERIOD_FROM, PERIOD_TO, fortnightEvents } from '../helpers/fortnight-scenario';
+import { fortnightEvents } from '../helpers/fortnight-scenario';
 import { logStatements } from '../helpers/statement-log';
+import { type PlannedAssessment, plannedAssessments } from '../helpers/planned-assessments';
 
 /**
  * ADR 0057: what the rollup already knows is not asked of the events again. A set counted from the
@@ -41,7 +42,7 @@ function eventsOf(tenant: (typeof TENANTS)[number]): Record<string, unknown>[] {
 describe('the rollup answers what it knows: constant facets and implied categories', () => {
   let env: TestEnvironment;
   let statements: string[];
-  const planned = new Map<string, { planned: PlannedRule[]; scope: MeasureScope }>();
+  let planned: Map<string, PlannedAssessment>;
 
   beforeAll(async () => {
     env = await createTestEnvironment();
@@ -53,19 +54,7 @@ describe('the rollup answers what it knows: constant facets and implied categori
         expect(res.body.errors).toBeUndefined();
       }
     }
-    const measure = jest.spyOn(AssessmentQueries.prototype, 'measure');
-    for (const frameworkId of ['soc2', 'hipaa', 'gdpr']) {
-      measure.mockClear();
-      const res = await env.gql(
-        'query A($input: AssessComplianceInput!) { assessCompliance(input: $input) { score } }',
-        { input: { frameworkId, from: PERIOD_FROM, to: PERIOD_TO, asOf: AS_OF } },
-        await env.createKey('AUDITOR', 'full'),
-      );
-      expect(res.body.errors).toBeUndefined();
-      const [rulesPlanned, scope] = measure.mock.calls[0];
-      planned.set(frameworkId, { planned: [...rulesPlanned], scope });
-    }
-    measure.mockRestore();
+    planned = await plannedAssessments(env, 'full');
     statements = logStatements(env.app.dataSource);
   });
   afterAll(async () => {
